@@ -1,0 +1,90 @@
+/* The none driver: an existing Docker endpoint given by --url; always Running, no SSH. */
+#include "buildconf.h"
+
+#include <string.h>
+
+#include "driver.h"
+#include "registry.h"
+
+static const struct mc_driver_flag none_flags[] = {
+	{ "url", "NONE_URL", NULL, "URL of the Docker host (tcp://HOST:PORT)", MC_FLAG_STRING },
+	{ NULL },
+};
+
+static int none_precreate(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	const char *url = mc_json_str(ctx->flags, "url");
+	const char *host, *colon;
+
+	if (!url || !*url)
+		return ctx->host->error_set(err, MC_E_PRECREATE,
+					    "the none driver needs --url tcp://HOST:PORT");
+	if (strncmp(url, "tcp://", 6) != 0)
+		return ctx->host->error_set(err, MC_E_PRECREATE,
+					    "invalid --url \"%s\": expected tcp://HOST:PORT", url);
+	host = url + 6;
+	colon = strrchr(host, ':');
+	if (!colon || colon == host || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1))
+		return ctx->host->error_set(err, MC_E_PRECREATE,
+					    "invalid --url \"%s\": expected tcp://HOST:PORT", url);
+	return 0;
+}
+
+static int none_create(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	json_object_set_new(ctx->config, "URL", json_string(mc_json_str(ctx->flags, "url")));
+	return 0;
+}
+
+static int none_noop(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	return 0;
+}
+
+static int none_state(struct mc_driver_ctx *ctx, enum mc_state *out, struct mc_error *err)
+{
+	*out = MC_STATE_RUNNING;
+	return 0;
+}
+
+static int none_url(struct mc_driver_ctx *ctx, char **url, struct mc_error *err)
+{
+	const char *u = mc_json_str(ctx->config, "URL");
+
+	if (!u)
+		return ctx->host->error_set(err, MC_E_INVALID, "machine has no URL in its config");
+	*url = strdup(u);
+	return 0;
+}
+
+static int none_ip(struct mc_driver_ctx *ctx, char **ip, struct mc_error *err)
+{
+	const char *u = mc_json_str(ctx->config, "URL"), *host, *colon;
+
+	if (!u || strncmp(u, "tcp://", 6) != 0)
+		return ctx->host->error_set(err, MC_E_INVALID, "machine has no tcp:// URL in its config");
+	host = u + 6;
+	colon = strrchr(host, ':');
+	if (!colon)
+		colon = host + strlen(host);
+	if (*host == '[' && colon > host && colon[-1] == ']')
+		*ip = strndup(host + 1, (size_t)(colon - host - 2));
+	else
+		*ip = strndup(host, (size_t)(colon - host));
+	return 0;
+}
+
+const struct mc_driver mc_driver_none = {
+	.abi = MC_DRIVER_ABI,
+	.name = "none",
+	.summary = "an existing Docker endpoint (--url); no VM, no SSH",
+	.flags = none_flags,
+	.has_ssh = 0,
+	.precreate = none_precreate,
+	.create = none_create,
+	/* Like docker-machine: removing forgets the machine; start/stop/kill are unsupported. */
+	.remove = none_noop,
+	.state = none_state,
+	.ip = none_ip,
+	.url = none_url,
+};

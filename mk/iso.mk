@@ -1,0 +1,1 @@
+# The machine OS ISO (scripts/build-iso) — see doc/machine-os.md.

@@ -1,0 +1,110 @@
+/* The verb layer: what src/main.c dispatches to and src/cmd/ implements.
+ * Only this layer prints to stdout. */
+#ifndef MC_CLI_H
+#define MC_CLI_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "driver.h"
+#include "machine.h"
+#include "opts.h"
+#include "store.h"
+
+struct mc_cli {
+	const char *prog;        /* how we were invoked (basename of argv[0]) */
+	int argc;                /* the whole command line, for the env hint */
+	char **argv;
+	struct mc_store store;
+	struct mc_args global;   /* global options */
+	struct mc_config *config;/* config.ini, loaded before the verb runs */
+};
+
+struct mc_verb;
+typedef int (*mc_verb_fn)(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a);
+
+enum {
+	MC_VERB_DEFAULT_NAME = 1u << 0,  /* no name given: the machine "default" */
+	MC_VERB_STOP_AT_POS = 1u << 1,   /* options end at the first positional (ssh) */
+	MC_VERB_DRIVER_FLAGS = 1u << 2,  /* accepts the flags of --driver (create) */
+	MC_VERB_HIDDEN = 1u << 3,
+};
+
+struct mc_verb {
+	const char *name;
+	mc_verb_fn fn;
+	int min_args, max_args;          /* positional arguments; -1: no limit */
+	unsigned flags;
+	const char *args;                /* usage after the verb: "[OPTIONS] NAME..." */
+	const char *summary;
+	const struct mc_option *options; /* NULL-name-terminated, or NULL */
+};
+
+extern const struct mc_verb mc_verbs[];
+const struct mc_verb *mc_verb_find(const char *name);
+
+/* Print "Error: MSG" on stderr; returns the exit code for err. */
+int mc_cli_fail(const struct mc_error *err);
+/* Print a verb's usage and options (help VERB / VERB --help). */
+void mc_cli_verb_help(FILE *f, const struct mc_cli *cli, const struct mc_verb *v);
+
+/* --- shared helpers for verbs (src/cmd/common.c) --- */
+
+/* A loaded machine with its driver. */
+struct mc_target {
+	struct mc_machine *m;
+	const struct mc_driver *drv;
+	struct mc_driver_ctx ctx;
+	int lock_fd;
+};
+
+/* Load machine NAME and its driver; lock it when `lock` (mutating verbs). */
+int mc_target_open(struct mc_cli *cli, const char *name, bool lock, struct mc_target *t,
+		   struct mc_error *err);
+void mc_target_close(struct mc_target *t);
+/* Save the machine's config.json. */
+int mc_target_save(struct mc_target *t, struct mc_error *err);
+int mc_target_state(struct mc_target *t, enum mc_state *st, struct mc_error *err);
+/* tcp://IP:2376 (or the driver's url); *url malloc'd. */
+int mc_target_url(struct mc_target *t, char **url, struct mc_error *err);
+int mc_target_ip(struct mc_target *t, char **ip, struct mc_error *err);
+/* Error unless the machine is Running: 'Host "N" is not running'. */
+int mc_target_require_running(struct mc_target *t, struct mc_error *err);
+
+/* Run fn(i, arg) for i in [0, n) on up to `threads` threads. */
+void mc_parallel(size_t n, unsigned threads, void (*fn)(size_t i, void *arg), void *arg);
+
+/* "Error: machine ..." lines are printed for each failed name; returns 0 or 1. */
+typedef int (*mc_each_fn)(struct mc_cli *cli, struct mc_args *a, const char *name,
+			  struct mc_error *err);
+int mc_cli_each_parallel(struct mc_cli *cli, struct mc_args *a, mc_each_fn fn);
+
+/* No positional name given: use the machine "default", or fail with
+ * docker-machine's message. */
+int mc_cli_default_name(struct mc_cli *cli, struct mc_args *a, struct mc_error *err);
+
+/* Print a driver phase line: "(NAME) MSG". */
+void mc_cli_phase(const char *machine, const char *msg);
+
+/* The verbs. */
+int mc_cmd_active(struct mc_cli *, const struct mc_verb *, struct mc_args *);
+int mc_cmd_config(struct mc_cli *, const struct mc_verb *, struct mc_args *);
+int mc_cmd_create(struct mc_cli *, const struct mc_verb *, struct mc_args *);
+int mc_cmd_env(struct mc_cli *, const struct mc_verb *, struct mc_args *);
+int mc_cmd_help(struct mc_cli *, const struct mc_verb *, struct mc_args *);
+int mc_cmd_inspect(struct mc_cli *, const struct mc_verb *, struct mc_args *);
+int mc_cmd_ip(struct mc_cli *, const struct mc_verb *, struct mc_args *);
+int mc_cmd_kill(struct mc_cli *, const struct mc_verb *, struct mc_args *);
+int mc_cmd_ls(struct mc_cli *, const struct mc_verb *, struct mc_args *);
+int mc_cmd_restart(struct mc_cli *, const struct mc_verb *, struct mc_args *);
+int mc_cmd_rm(struct mc_cli *, const struct mc_verb *, struct mc_args *);
+int mc_cmd_start(struct mc_cli *, const struct mc_verb *, struct mc_args *);
+int mc_cmd_status(struct mc_cli *, const struct mc_verb *, struct mc_args *);
+int mc_cmd_stop(struct mc_cli *, const struct mc_verb *, struct mc_args *);
+int mc_cmd_url(struct mc_cli *, const struct mc_verb *, struct mc_args *);
+int mc_cmd_version(struct mc_cli *, const struct mc_verb *, struct mc_args *);
+
+extern const struct mc_option mc_opts_create[], mc_opts_env[], mc_opts_inspect[],
+	mc_opts_ls[], mc_opts_rm[], mc_opts_active[];
+
+#endif

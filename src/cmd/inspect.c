@@ -1,0 +1,182 @@
+/* inspect, config, status, ip, url, active, version: read-only views of machines. */
+#include "buildconf.h"
+
+#include <string.h>
+
+#include "cli.h"
+#include "template.h"
+#include "util.h"
+
+const struct mc_option mc_opts_inspect[] = {
+	{ "format", 'f', MC_OPT_STRING, NULL, NULL, "TEMPLATE",
+	  "format with a Go-style template, e.g. '{{.Driver.IPAddress}}' or '{{json .HostOptions}}'" },
+	{ NULL },
+};
+
+const struct mc_option mc_opts_active[] = {
+	{ "timeout", 't', MC_OPT_INT, NULL, "10", "SECONDS", "how long to wait for each machine's state" },
+	{ NULL },
+};
+
+int mc_cmd_inspect(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
+{
+	struct mc_error err = { 0 };
+	struct mc_target t;
+	const char *fmt = mc_args_str(a, "format");
+	_cleanup_free_ char *out = NULL;
+	int rc = 0;
+
+	if (mc_target_open(cli, a->pos[0], false, &t, &err) < 0)
+		return mc_cli_fail(&err);
+	if (fmt) {
+		struct mc_template *tpl;
+
+		if (mc_template_parse(fmt, &tpl, &err) < 0) {
+			rc = mc_cli_fail(&err);
+			goto out;
+		}
+		mc_template_render(tpl, t.m->doc, &out, &err);
+		mc_template_free(tpl);
+		printf("%s\n", out);
+	} else {
+		out = json_dumps(t.m->doc, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+		printf("%s\n", out);
+	}
+out:
+	mc_target_close(&t);
+	return rc;
+}
+
+int mc_cmd_status(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
+{
+	struct mc_error err = { 0 };
+	struct mc_target t;
+	enum mc_state st;
+
+	if (mc_target_open(cli, a->pos[0], false, &t, &err) < 0)
+		return mc_cli_fail(&err);
+	if (mc_target_state(&t, &st, &err) < 0) {
+		mc_target_close(&t);
+		return mc_cli_fail(&err);
+	}
+	printf("%s\n", mc_state_name(st));
+	mc_target_close(&t);
+	return 0;
+}
+
+/* Print one line per machine, in argument order, fetched in parallel. */
+struct line_job {
+	struct mc_cli *cli;
+	char **names;
+	char **lines;
+	struct mc_error *errs;
+	int (*get)(struct mc_target *t, char **out, struct mc_error *err);
+};
+
+static void line_worker(size_t i, void *arg)
+{
+	struct line_job *j = arg;
+	struct mc_target t;
+
+	if (mc_target_open(j->cli, j->names[i], false, &t, &j->errs[i]) < 0)
+		return;
+	if (mc_target_require_running(&t, &j->errs[i]) == 0)
+		j->get(&t, &j->lines[i], &j->errs[i]);
+	mc_target_close(&t);
+}
+
+static int print_lines(struct mc_cli *cli, struct mc_args *a,
+		       int (*get)(struct mc_target *, char **, struct mc_error *))
+{
+	size_t n = mc_args_npos(a);
+	struct line_job j = { cli, a->pos, mc_calloc(n, sizeof(char *)),
+			      mc_calloc(n, sizeof(struct mc_error)), get };
+	int rc = 0;
+
+	mc_parallel(n, 8, line_worker, &j);
+	for (size_t i = 0; i < n; i++) {
+		if (j.errs[i].code != MC_E_OK) {
+			int code = mc_cli_fail(&j.errs[i]);
+			rc = rc ? rc : code;
+		} else {
+			printf("%s\n", j.lines[i]);
+		}
+		free(j.lines[i]);
+	}
+	free(j.lines);
+	free(j.errs);
+	return rc;
+}
+
+int mc_cmd_ip(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
+{
+	return print_lines(cli, a, mc_target_ip);
+}
+
+int mc_cmd_url(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
+{
+	return print_lines(cli, a, mc_target_url);
+}
+
+int mc_cmd_config(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
+{
+	struct mc_error err = { 0 };
+	struct mc_target t;
+	_cleanup_free_ char *url = NULL;
+
+	if (mc_target_open(cli, a->pos[0], false, &t, &err) < 0)
+		return mc_cli_fail(&err);
+	if (mc_target_url(&t, &url, &err) < 0) {
+		mc_target_close(&t);
+		return mc_cli_fail(&err);
+	}
+	printf("--tlsverify\n--tlscacert=\"%s/ca.pem\"\n--tlscert=\"%s/cert.pem\"\n--tlskey=\"%s/key.pem\"\n-H=%s\n",
+	       t.m->dir, t.m->dir, t.m->dir, url);
+	mc_target_close(&t);
+	return 0;
+}
+
+int mc_cmd_active(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
+{
+	struct mc_error err = { 0 };
+	const char *host = getenv("DOCKER_HOST");
+	_cleanup_strv_ char **names = NULL;
+
+	if (!host || !*host) {
+		fputs("No active host found\n", stderr);
+		return 1;
+	}
+	if (mc_store_list(&cli->store, &names, &err) < 0)
+		return mc_cli_fail(&err);
+	for (char **n = names; *n; n++) {
+		struct mc_target t;
+		_cleanup_free_ char *url = NULL;
+		enum mc_state st;
+		struct mc_error ignored = { 0 };
+		bool hit;
+
+		if (mc_target_open(cli, *n, false, &t, &ignored) < 0)
+			continue;
+		hit = mc_target_url(&t, &url, &ignored) == 0 && !strcmp(url, host) &&
+		      mc_target_state(&t, &st, &ignored) == 0 && st == MC_STATE_RUNNING;
+		mc_target_close(&t);
+		if (hit) {
+			printf("%s\n", *n);
+			return 0;
+		}
+	}
+	fputs("No active host found\n", stderr);
+	return 1;
+}
+
+int mc_cmd_version(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
+{
+	struct mc_error err = { 0 };
+
+	if (!a->pos[0]) {
+		printf("%s version %s\n", cli->prog, PACKAGE_VERSION);
+		return 0;
+	}
+	mc_error_set(&err, MC_E_UNSUPPORTED, "machine \"%s\": asking the Docker daemon for its version needs the engine client (not built yet)", a->pos[0]);
+	return mc_cli_fail(&err);
+}

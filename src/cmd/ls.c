@@ -1,0 +1,485 @@
+/* ls: list machines, their state and Docker endpoint, in parallel under --timeout. */
+#include "buildconf.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <regex.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "cli.h"
+#include "registry.h"
+#include "template.h"
+#include "util.h"
+
+const struct mc_option mc_opts_ls[] = {
+	{ "filter", 0, MC_OPT_LIST, NULL, NULL, "KEY=VALUE",
+	  "show only matching machines: name=REGEX, driver=, state=, label=K=V, swarm= (same key repeated: OR; different keys: AND)" },
+	{ "format", 'f', MC_OPT_STRING, NULL, NULL, "TEMPLATE",
+	  "Go-style template with {{.Name}} {{.Active}} {{.DriverName}} {{.State}} {{.URL}} {{.Swarm}} {{.DockerVersion}} {{.Error}} {{.ResponseTime}}; prefix 'table' for headers; or 'json'" },
+	{ "quiet", 'q', MC_OPT_BOOL, NULL, NULL, NULL, "print only the names" },
+	{ "timeout", 't', MC_OPT_INT, NULL, "10", "SECONDS", "give up on machines that have not answered after this long" },
+	{ NULL },
+};
+
+static const char default_format[] =
+	"table {{ .Name }}\t{{ .Active }}\t{{ .DriverName}}\t{{ .State }}\t{{ .URL }}\t{{ .Swarm }}\t{{ .DockerVersion }}\t{{ .Error}}";
+
+static const struct {
+	const char *field, *header;
+} headers[] = {
+	{ "Name", "NAME" },         { "Active", "ACTIVE" },
+	{ "ActiveHost", "ACTIVE_HOST" }, { "ActiveSwarm", "ACTIVE_SWARM" },
+	{ "DriverName", "DRIVER" }, { "State", "STATE" },
+	{ "URL", "URL" },           { "SwarmOptions", "SWARM_OPTIONS" },
+	{ "Swarm", "SWARM" },       { "EngineOptions", "ENGINE_OPTIONS" },
+	{ "Error", "ERRORS" },      { "DockerVersion", "DOCKER" },
+	{ "ResponseTime", "RESPONSE" },
+};
+
+static const char *header_of(const char *field)
+{
+	for (size_t i = 0; i < MC_ARRAY_SIZE(headers); i++)
+		if (!strcmp(headers[i].field, field))
+			return headers[i].header;
+	return field;
+}
+
+struct row {
+	char *name;
+	char *driver;
+	const char *state;     /* "Running", "Error", "Creating", ... */
+	char *url;
+	char *docker;
+	char *error;
+	json_t *labels;
+	bool active;
+	long long ms;
+	bool done;
+};
+
+struct filters {
+	char **name, **driver, **state, **label, **swarm;
+	regex_t *re;
+	size_t nre;
+};
+
+static int parse_filters(char **list, struct filters *f, struct mc_error *err)
+{
+	for (; list && *list; list++) {
+		const char *eq = strchr(*list, '=');
+		_cleanup_free_ char *key = NULL;
+		char ***dst;
+
+		if (!eq)
+			return mc_error_set(err, MC_E_USAGE, "Unsupported filter syntax.");
+		key = mc_strndup(*list, (size_t)(eq - *list));
+		if (!strcmp(key, "name"))
+			dst = &f->name;
+		else if (!strcmp(key, "driver"))
+			dst = &f->driver;
+		else if (!strcmp(key, "state"))
+			dst = &f->state;
+		else if (!strcmp(key, "label"))
+			dst = &f->label;
+		else if (!strcmp(key, "swarm"))
+			dst = &f->swarm;
+		else
+			return mc_error_set(err, MC_E_USAGE, "Unsupported filter key '%s'", key);
+		mc_strv_push(dst, mc_strdup(eq + 1));
+	}
+	f->nre = mc_strv_len(f->name);
+	f->re = mc_calloc(f->nre, sizeof(regex_t));
+	for (size_t i = 0; i < f->nre; i++) {
+		int r = regcomp(&f->re[i], f->name[i], REG_EXTENDED | REG_NOSUB);
+
+		if (r) {
+			char msg[128];
+
+			regerror(r, &f->re[i], msg, sizeof(msg));
+			for (size_t k = 0; k < i; k++)
+				regfree(&f->re[k]);
+			f->nre = 0;
+			return mc_error_set(err, MC_E_USAGE, "invalid name filter \"%s\": %s", f->name[i], msg);
+		}
+	}
+	return 0;
+}
+
+static void free_filters(struct filters *f)
+{
+	for (size_t i = 0; i < f->nre; i++)
+		regfree(&f->re[i]);
+	free(f->re);
+	mc_strv_free(f->name);
+	mc_strv_free(f->driver);
+	mc_strv_free(f->state);
+	mc_strv_free(f->label);
+	mc_strv_free(f->swarm);
+}
+
+static bool any_equal(char **list, const char *v, bool fold)
+{
+	for (; list && *list; list++)
+		if (fold ? !strcasecmp(*list, v ? v : "") : mc_streq(*list, v ? v : ""))
+			return true;
+	return false;
+}
+
+/* Filters that need only the config: name, driver, label. */
+static bool match_static(const struct filters *f, const struct row *r)
+{
+	bool ok = f->nre == 0;
+
+	for (size_t i = 0; i < f->nre && !ok; i++)
+		ok = regexec(&f->re[i], r->name, 0, NULL, 0) == 0;
+	if (!ok || (f->driver && !any_equal(f->driver, r->driver, true)))
+		return false;
+	if (f->label) {
+		bool hit = false;
+		size_t i;
+		json_t *l;
+
+		json_array_foreach(r->labels, i, l)
+			hit |= any_equal(f->label, json_string_value(l), false);
+		if (!hit)
+			return false;
+	}
+	return true;
+}
+
+static bool match_state(const struct filters *f, const struct row *r)
+{
+	if (f->state && !any_equal(f->state, r->state, true))
+		return false;
+	if (f->swarm && !any_equal(f->swarm, "", false))
+		return false;
+	return true;
+}
+
+struct ls_job {
+	struct mc_cli *cli;
+	struct row *rows;
+	size_t n, next, finished;
+	const char *docker_host;
+	bool need_state;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+};
+
+static void fill_row(struct ls_job *j, struct row *r)
+{
+	struct mc_error err = { 0 };
+	struct mc_target t;
+	enum mc_state st;
+	long long t0 = mc_now_ms();
+
+	if (mc_target_open(j->cli, r->name, false, &t, &err) < 0) {
+		struct mc_machine *m = NULL;
+		struct mc_error e2 = { 0 };
+
+		/* Driver missing but config readable: show its name. */
+		if (mc_machine_load(&j->cli->store, r->name, &m, &e2) == 0) {
+			r->driver = mc_strdup(m->driver_name);
+			r->labels = json_incref(mc_machine_labels(m));
+			mc_machine_free(m);
+		} else {
+			r->driver = mc_strdup("not found");
+		}
+		r->state = "Error";
+		r->error = mc_strdup(err.msg);
+		return;
+	}
+	r->driver = mc_strdup(t.m->driver_name);
+	r->labels = json_incref(mc_machine_labels(t.m));
+	if (mc_machine_status(t.m) != MC_MACHINE_CREATED) {
+		int fd;
+
+		if (mc_machine_status(t.m) == MC_MACHINE_CREATING &&
+		    mc_store_lock(&j->cli->store, r->name, 0, &fd, NULL) < 0) {
+			r->state = "Creating";
+		} else {
+			if (mc_machine_status(t.m) == MC_MACHINE_CREATING)
+				mc_store_unlock(fd);
+			r->state = "Error";
+			r->error = mc_asprintf("%s; remove it with '%s rm -f %s'",
+					       mc_machine_error(t.m) ? mc_machine_error(t.m)
+								    : "creation was interrupted",
+					       j->cli->prog, r->name);
+		}
+		mc_target_close(&t);
+		return;
+	}
+	if (j->need_state) {
+		if (mc_target_state(&t, &st, &err) < 0) {
+			r->state = "Error";
+			r->error = mc_strdup(err.msg);
+		} else {
+			r->state = mc_state_name(st);
+			if (st == MC_STATE_RUNNING && mc_target_url(&t, &r->url, &err) < 0)
+				r->error = mc_strdup(err.msg);
+			r->active = st == MC_STATE_RUNNING && r->url && j->docker_host &&
+				    !strcmp(r->url, j->docker_host);
+		}
+	}
+	r->docker = mc_strdup("Unknown");
+	r->ms = mc_now_ms() - t0;
+	mc_target_close(&t);
+}
+
+static void *ls_worker(void *arg)
+{
+	struct ls_job *j = arg;
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&j->lock);
+		i = j->next++;
+		pthread_mutex_unlock(&j->lock);
+		if (i >= j->n)
+			return NULL;
+		fill_row(j, &j->rows[i]);
+		pthread_mutex_lock(&j->lock);
+		j->rows[i].done = true;
+		j->finished++;
+		pthread_cond_signal(&j->cond);
+		pthread_mutex_unlock(&j->lock);
+	}
+}
+
+/* Go's text/tabwriter (minwidth 5, tabwidth 1, padding 3, padchar ' '),
+ * which docker-machine's ls writes through. */
+struct tw_line {
+	char **cells;
+	size_t n;
+};
+
+static size_t u8len(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+static void tw_write(struct tw_line *lines, size_t from, size_t to, const size_t *widths, size_t nw)
+{
+	for (size_t l = from; l < to; l++) {
+		for (size_t c = 0; c < lines[l].n; c++) {
+			fputs(lines[l].cells[c], stdout);
+			if (c < nw && c + 1 < lines[l].n)
+				for (size_t k = u8len(lines[l].cells[c]); k < widths[c]; k++)
+					putchar(' ');
+		}
+		putchar('\n');
+	}
+}
+
+static void tw_format(struct tw_line *lines, size_t line0, size_t line1, size_t *widths, size_t nw)
+{
+	size_t col = nw;
+
+	for (size_t cur = line0; cur < line1; cur++) {
+		size_t width = 5;
+
+		if (col + 1 >= lines[cur].n)
+			continue;
+		tw_write(lines, line0, cur, widths, nw);
+		line0 = cur;
+		for (; cur < line1 && col + 1 < lines[cur].n; cur++) {
+			size_t w = u8len(lines[cur].cells[col]) + 3;
+
+			if (w > width)
+				width = w;
+		}
+		widths[nw] = width;
+		tw_format(lines, line0, cur, widths, nw + 1);
+		line0 = cur;
+		cur--;
+	}
+	tw_write(lines, line0, line1, widths, nw);
+}
+
+static void tw_flush(char **text)
+{
+	size_t n = mc_strv_len(text), maxcells = 1;
+	struct tw_line *lines = mc_calloc(n, sizeof(*lines));
+	size_t *widths;
+
+	for (size_t i = 0; i < n; i++) {
+		for (const char *s = text[i];;) {
+			size_t k = strcspn(s, "\t");
+
+			lines[i].cells = mc_realloc(lines[i].cells, (lines[i].n + 1) * sizeof(char *));
+			lines[i].cells[lines[i].n++] = mc_strndup(s, k);
+			if (!s[k])
+				break;
+			s += k + 1;
+		}
+		if (lines[i].n > maxcells)
+			maxcells = lines[i].n;
+	}
+	widths = mc_calloc(maxcells, sizeof(size_t));
+	tw_format(lines, 0, n, widths, 0);
+	for (size_t i = 0; i < n; i++) {
+		for (size_t c = 0; c < lines[i].n; c++)
+			free(lines[i].cells[c]);
+		free(lines[i].cells);
+	}
+	free(lines);
+	free(widths);
+}
+
+static json_t *row_json(const struct row *r)
+{
+	char ms[32];
+
+	snprintf(ms, sizeof(ms), "%lldms", r->ms);
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
+			 "Name", r->name, "Active", r->active ? "*" : "-",
+			 "ActiveHost", r->active ? "*" : "-", "ActiveSwarm", "-",
+			 "DriverName", r->driver ? r->driver : "", "State", r->state ? r->state : "",
+			 "URL", r->url ? r->url : "", "Swarm", "", "DockerVersion",
+			 r->docker ? r->docker : "", "Error", r->error ? r->error : "",
+			 "ResponseTime", ms);
+}
+
+static int print_rows(struct row *rows, size_t n, const char *fmt, struct mc_error *err)
+{
+	struct mc_template *tpl;
+	_cleanup_strv_ char **text = NULL;
+	bool table = false;
+
+	if (!strcmp(fmt, "json")) {
+		_cleanup_json_ json_t *arr = json_array();
+		_cleanup_free_ char *s = NULL;
+
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(arr, row_json(&rows[i]));
+		s = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		printf("%s\n", s);
+		return 0;
+	}
+	if (mc_startswith(fmt, "table")) {
+		table = true;
+		fmt += 5;
+		while (*fmt == ' ')
+			fmt++;
+	}
+	if (mc_template_parse(fmt, &tpl, err) < 0)
+		return -1;
+	text = mc_calloc(1, sizeof(char *));
+	if (table)
+		mc_strv_push(&text, mc_template_render_header(tpl, header_of));
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_json_ json_t *data = row_json(&rows[i]);
+		char *line = NULL;
+
+		if (!strcmp(rows[i].state, "Timeout")) {
+			/* A machine that did not answer: name, driver and Timeout only. */
+			json_object_set_new(data, "Active", json_string(""));
+			json_object_set_new(data, "ActiveHost", json_string(""));
+			json_object_set_new(data, "ActiveSwarm", json_string(""));
+			json_object_set_new(data, "ResponseTime", json_string(""));
+		}
+		mc_template_render(tpl, data, &line, err);
+		mc_strv_push(&text, line);
+	}
+	mc_template_free(tpl);
+	tw_flush(text);
+	return 0;
+}
+
+int mc_cmd_ls(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
+{
+	struct mc_error err = { 0 };
+	struct filters f = { 0 };
+	_cleanup_strv_ char **names = NULL;
+	const char *fmt = mc_args_str(a, "format");
+	bool quiet = mc_args_bool(a, "quiet");
+	long long timeout;
+	struct ls_job *j;
+	struct row *rows;
+	size_t n, nthreads, kept = 0;
+	struct timespec deadline;
+	struct row *shown;
+	bool all_done, *late;
+	int rc = 0;
+
+	if (mc_parse_int(mc_args_str(a, "timeout"), 1, 86400, &timeout, &err, "--timeout") < 0 ||
+	    parse_filters(mc_args_list(a, "filter"), &f, &err) < 0) {
+		free_filters(&f);
+		return mc_cli_fail(&err);
+	}
+	if (mc_store_list(&cli->store, &names, &err) < 0) {
+		free_filters(&f);
+		return mc_cli_fail(&err);
+	}
+	n = mc_strv_len(names);
+	j = mc_calloc(1, sizeof(*j));
+	rows = mc_calloc(n ? n : 1, sizeof(*rows));
+	*j = (struct ls_job){ .cli = cli, .rows = rows, .n = n, .docker_host = getenv("DOCKER_HOST"),
+			      .need_state = !quiet || f.state || f.swarm };
+	pthread_mutex_init(&j->lock, NULL);
+	pthread_cond_init(&j->cond, NULL);
+	for (size_t i = 0; i < n; i++)
+		rows[i].name = mc_strdup(names[i]);
+
+	nthreads = n < 32 ? n : 32;
+	for (size_t k = 0; k < nthreads; k++) {
+		pthread_t tid;
+
+		if (pthread_create(&tid, NULL, ls_worker, j) == 0)
+			pthread_detach(tid);
+		else if (k == 0)
+			ls_worker(j);
+	}
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += timeout;
+	pthread_mutex_lock(&j->lock);
+	while (j->finished < n)
+		if (pthread_cond_timedwait(&j->cond, &j->lock, &deadline) == ETIMEDOUT)
+			break;
+	all_done = j->finished == n;
+	/* Rows still being worked on are reported as Timeout; their workers may
+	 * still write to them, so only their names (never written) are read. */
+	late = mc_calloc(n ? n : 1, sizeof(bool));
+	for (size_t i = 0; i < n; i++)
+		late[i] = !rows[i].done;
+	pthread_mutex_unlock(&j->lock);
+
+	shown = mc_calloc(n ? n : 1, sizeof(*shown));
+	for (size_t i = 0; i < n; i++) {
+		struct row r = late[i] ? (struct row){ .name = rows[i].name, .state = "Timeout" } : rows[i];
+
+		if (match_static(&f, &r) && match_state(&f, &r))
+			shown[kept++] = r;
+	}
+	if (quiet) {
+		for (size_t i = 0; i < kept; i++)
+			printf("%s\n", shown[i].name);
+	} else if (print_rows(shown, kept, fmt ? fmt : default_format, &err) < 0) {
+		rc = mc_cli_fail(&err);
+	}
+	free(shown);
+	free(late);
+	free_filters(&f);
+	if (all_done) {
+		for (size_t i = 0; i < n; i++) {
+			free(rows[i].name);
+			free(rows[i].driver);
+			free(rows[i].url);
+			free(rows[i].docker);
+			free(rows[i].error);
+			json_decref(rows[i].labels);
+		}
+		free(rows);
+		pthread_mutex_destroy(&j->lock);
+		pthread_cond_destroy(&j->cond);
+		free(j);
+	}
+	return rc;
+}

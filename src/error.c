@@ -1,0 +1,83 @@
+#include "buildconf.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "error.h"
+
+int mc_error_setv(struct mc_error *err, int code, const char *fmt, va_list ap)
+{
+	if (!err || err->code != MC_E_OK)
+		return -1;
+	err->code = code == MC_E_OK ? MC_E_FAILED : code;
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	return -1;
+}
+
+int mc_error_set(struct mc_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	mc_error_setv(err, code, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int mc_error_errno(struct mc_error *err, int errnum, const char *fmt, ...)
+{
+	char what[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return mc_error_set(err, errnum == ENOENT ? MC_E_NOT_FOUND : MC_E_IO, "%s: %s", what,
+			    strerror(errnum));
+}
+
+void mc_error_prefix(struct mc_error *err, const char *fmt, ...)
+{
+	char prefix[256], old[sizeof(err->msg)];
+	va_list ap;
+
+	if (!err || err->code == MC_E_OK)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	va_end(ap);
+	memcpy(old, err->msg, sizeof(old));
+	/* Truncation is fine: the start of a message says the most. */
+	size_t n = strlen(prefix);
+	if (n >= sizeof(err->msg))
+		n = sizeof(err->msg) - 1;
+	memcpy(err->msg, prefix, n);
+	size_t rest = sizeof(err->msg) - 1 - n, ol = strlen(old);
+	if (ol > rest)
+		ol = rest;
+	memcpy(err->msg + n, old, ol);
+	err->msg[n + ol] = '\0';
+}
+
+void mc_error_clear(struct mc_error *err)
+{
+	if (err) {
+		err->code = MC_E_OK;
+		err->msg[0] = '\0';
+	}
+}
+
+int mc_error_exit_code(const struct mc_error *err)
+{
+	switch (err->code) {
+	case MC_E_OK:
+		return 0;
+	case MC_E_USAGE:
+		return 2;
+	case MC_E_PRECREATE:
+		return 3;
+	default:
+		return 1;
+	}
+}

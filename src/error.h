@@ -1,0 +1,24 @@
+/* Errors: set once where they happen, passed up as -1. */
+#ifndef MC_ERROR_H
+#define MC_ERROR_H
+
+#include "driver.h"
+
+/* Fill *err unless it already holds an error; returns -1 so callers can
+ * `return mc_error_set(err, MC_E_NOT_FOUND, "machine '%s' not found", n);`.
+ * err may be NULL. */
+int mc_error_set(struct mc_error *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int mc_error_setv(struct mc_error *err, int code, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+/* Set an error from errno: "<what>: <strerror>". */
+int mc_error_errno(struct mc_error *err, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Prepend context to an error already set ("machine 'x': " + msg). */
+void mc_error_prefix(struct mc_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void mc_error_clear(struct mc_error *err);
+/* Process exit code for an error: 2 usage, 3 pre-create, else 1. */
+int mc_error_exit_code(const struct mc_error *err);
+
+#endif

@@ -1,0 +1,27 @@
+# The core library (linked into the program and the unit tests) and the program.
+noinst_LTLIBRARIES += libmccore.la
+libmccore_la_SOURCES = \
+	src/config.c src/config.h \
+	src/error.c src/error.h \
+	src/log.c src/log.h \
+	src/machine.c src/machine.h \
+	src/opts.c src/opts.h \
+	src/proc.c src/proc.h \
+	src/store.c src/store.h \
+	src/template.c src/template.h \
+	src/term.c src/term.h \
+	src/util.c src/util.h \
+	drivers/driver.h drivers/registry.c drivers/registry.h \
+	drivers/none/none.c
+libmccore_la_LIBADD = $(JANSSON_LIBS) $(INIH_LIBS) $(OPENSSL_LIBS) $(LIBCURL_LIBS) $(LIBSSH_LIBS)
+
+bin_PROGRAMS += machinectl
+machinectl_SOURCES = \
+	src/main.c src/cli.h \
+	src/cmd/common.c \
+	src/cmd/create.c \
+	src/cmd/env.c \
+	src/cmd/inspect.c \
+	src/cmd/lifecycle.c \
+	src/cmd/ls.c
+machinectl_LDADD = libmccore.la

@@ -1,0 +1,375 @@
+/*
+ * machinectl: create and run Docker hosts as virtual machines.
+ *
+ * This file is the whole shape of the program: the global options, the verb
+ * table, and the dispatch.  Each verb lives in src/cmd/.
+ */
+#include "buildconf.h"
+
+#include <libgen.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+#include "registry.h"
+#include "util.h"
+
+static const struct mc_option global_opts[] = {
+	{ "storage-path", 's', MC_OPT_STRING, "MACHINECTL_STORAGE_PATH", NULL, "PATH",
+	  "where machines, certificates and the ISO cache live (default: ~/.machinectl)" },
+	{ "debug", 'D', MC_OPT_BOOL, "MACHINECTL_DEBUG", NULL, NULL,
+	  "log every external command, its exit status and duration" },
+	{ "native-ssh", 0, MC_OPT_BOOL, "MACHINECTL_NATIVE_SSH", NULL, NULL,
+	  "use the built-in SSH client (libssh) instead of the system's ssh" },
+	{ "tls-ca-cert", 0, MC_OPT_STRING, "MACHINECTL_TLS_CA_CERT", NULL, "FILE",
+	  "CA certificate to sign machine certificates (default: STORE/certs/ca.pem)" },
+	{ "tls-ca-key", 0, MC_OPT_STRING, "MACHINECTL_TLS_CA_KEY", NULL, "FILE",
+	  "private key of the CA (default: STORE/certs/ca-key.pem)" },
+	{ "tls-client-cert", 0, MC_OPT_STRING, "MACHINECTL_TLS_CLIENT_CERT", NULL, "FILE",
+	  "client certificate (default: STORE/certs/cert.pem)" },
+	{ "tls-client-key", 0, MC_OPT_STRING, "MACHINECTL_TLS_CLIENT_KEY", NULL, "FILE",
+	  "client private key (default: STORE/certs/key.pem)" },
+	{ "version", 'v', MC_OPT_BOOL, NULL, NULL, NULL, "print the version and exit" },
+	{ "help", 'h', MC_OPT_BOOL, NULL, NULL, NULL, "print this help and exit" },
+	{ NULL },
+};
+
+/* Sorted by name; `help` prints them in this order. */
+const struct mc_verb mc_verbs[] = {
+	{ "active", mc_cmd_active, 0, 0, 0, "[OPTIONS]",
+	  "Print which machine is active (the one $DOCKER_HOST points at)", mc_opts_active },
+	{ "config", mc_cmd_config, 0, 1, MC_VERB_DEFAULT_NAME, "[NAME]",
+	  "Print the docker client flags that connect to a machine", NULL },
+	{ "create", mc_cmd_create, 1, -1, MC_VERB_DRIVER_FLAGS, "[OPTIONS] NAME...",
+	  "Create machines (several names are created in parallel)", mc_opts_create },
+	{ "env", mc_cmd_env, 0, 1, 0, "[OPTIONS] [NAME]",
+	  "Print the commands that point the docker client at a machine", mc_opts_env },
+	{ "help", mc_cmd_help, 0, 1, 0, "[VERB]", "Show help for machinectl or one verb", NULL },
+	{ "inspect", mc_cmd_inspect, 0, 1, MC_VERB_DEFAULT_NAME, "[OPTIONS] [NAME]",
+	  "Print a machine's configuration as JSON", mc_opts_inspect },
+	{ "ip", mc_cmd_ip, 0, -1, MC_VERB_DEFAULT_NAME, "[NAME...]",
+	  "Print the IP address of machines", NULL },
+	{ "kill", mc_cmd_kill, 0, -1, MC_VERB_DEFAULT_NAME, "[NAME...]",
+	  "Power machines off at once", NULL },
+	{ "ls", mc_cmd_ls, 0, 0, 0, "[OPTIONS]", "List machines", mc_opts_ls },
+	{ "restart", mc_cmd_restart, 0, -1, MC_VERB_DEFAULT_NAME, "[NAME...]",
+	  "Restart machines", NULL },
+	{ "rm", mc_cmd_rm, 0, -1, MC_VERB_DEFAULT_NAME, "[OPTIONS] [NAME...]",
+	  "Remove machines", mc_opts_rm },
+	{ "start", mc_cmd_start, 0, -1, MC_VERB_DEFAULT_NAME, "[NAME...]", "Start machines", NULL },
+	{ "status", mc_cmd_status, 0, 1, MC_VERB_DEFAULT_NAME, "[NAME]",
+	  "Print the state of a machine", NULL },
+	{ "stop", mc_cmd_stop, 0, -1, MC_VERB_DEFAULT_NAME, "[NAME...]",
+	  "Stop machines gracefully", NULL },
+	{ "url", mc_cmd_url, 0, 1, MC_VERB_DEFAULT_NAME, "[NAME]",
+	  "Print the Docker URL of a machine", NULL },
+	{ "version", mc_cmd_version, 0, 1, 0, "[NAME]",
+	  "Print machinectl's version, or the Docker version of a machine", NULL },
+	{ NULL },
+};
+
+const struct mc_verb *mc_verb_find(const char *name)
+{
+	for (const struct mc_verb *v = mc_verbs; v->name; v++)
+		if (!strcmp(v->name, name))
+			return v;
+	return NULL;
+}
+
+int mc_cli_fail(const struct mc_error *err)
+{
+	fprintf(stderr, "Error: %s\n", err->msg[0] ? err->msg : "unknown error");
+	return mc_error_exit_code(err);
+}
+
+static void print_usage(FILE *f, const char *prog)
+{
+	fprintf(f, "Usage: %s [OPTIONS] VERB [ARGS...]\n\n", prog);
+	fputs("Create and manage Docker hosts in virtual machines.\n\nOptions:\n", f);
+	mc_opts_print_help(f, (const struct mc_option *const[]){ global_opts, NULL });
+	fputs("\nVerbs:\n", f);
+	for (const struct mc_verb *v = mc_verbs; v->name; v++)
+		if (!(v->flags & MC_VERB_HIDDEN))
+			fprintf(f, "  %-18s %s\n", v->name, v->summary);
+	fprintf(f, "\nRun '%s VERB --help' for more information on a verb.\n", prog);
+}
+
+void mc_cli_verb_help(FILE *f, const struct mc_cli *cli, const struct mc_verb *v)
+{
+	fprintf(f, "Usage: %s %s %s\n\n%s\n", cli->prog, v->name, v->args, v->summary);
+	if (v->options) {
+		fputs("\nOptions:\n", f);
+		mc_opts_print_help(f, (const struct mc_option *const[]){ v->options, NULL });
+	}
+}
+
+int mc_cmd_help(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
+{
+	const struct mc_verb *v;
+
+	if (!a->pos[0]) {
+		print_usage(stdout, cli->prog);
+		return 0;
+	}
+	v = mc_verb_find(a->pos[0]);
+	if (!v) {
+		fprintf(stderr, "Error: no help for '%s': it is not a %s verb\n", a->pos[0], cli->prog);
+		return 2;
+	}
+	mc_cli_verb_help(stdout, cli, v);
+	return 0;
+}
+
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), prev[64], cur[64];
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+		memcpy(prev, cur, sizeof(size_t) * (lb + 1));
+	}
+	return prev[lb];
+}
+
+static int unknown_verb(const char *prog, const char *name)
+{
+	const struct mc_verb *best = NULL;
+	size_t best_d = 3;
+
+	for (const struct mc_verb *v = mc_verbs; v->name; v++) {
+		size_t d = edit_distance(name, v->name);
+
+		if (d < best_d || (strlen(name) >= 2 && mc_startswith(v->name, name) && d < 99 && !best)) {
+			best = v;
+			best_d = d < best_d ? d : best_d;
+		}
+	}
+	fprintf(stderr, "%s: '%s' is not a %s command. See '%s --help'.\n", prog, name, prog, prog);
+	if (best)
+		fprintf(stderr, "\nDid you mean this?\n\t%s\n", best->name);
+	return 2;
+}
+
+/* Parse the verb's arguments (with the driver's flags for create). */
+static int parse_verb_args(struct mc_cli *cli, const struct mc_verb *v, int argc, char **argv,
+			   struct mc_args *a, struct mc_error *err);
+
+int main(int argc, char **argv)
+{
+	static struct mc_cli cli;
+	const struct mc_verb *v;
+	struct mc_error err = { 0 };
+	struct mc_args a = { 0 };
+	int i, rc;
+	_cleanup_free_ char *prog = mc_strdup(argc > 0 ? argv[0] : "machinectl");
+	_cleanup_free_ char *ini = NULL;
+
+	cli.prog = basename(prog);
+	cli.argc = argc;
+	cli.argv = argv;
+
+	/* Global options end at the verb. */
+	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+		const struct mc_option *o = NULL;
+		const char *s = argv[i];
+
+		if (!strcmp(s, "--")) {
+			i++;
+			break;
+		}
+		for (const struct mc_option *g = global_opts; g->name; g++) {
+			size_t n = strlen(g->name);
+
+			if ((s[1] == '-' && !strncmp(s + 2, g->name, n) && (!s[2 + n] || s[2 + n] == '=')) ||
+			    (s[1] != '-' && s[1] == g->short_name))
+				o = g;
+		}
+		if (!o) {
+			fprintf(stderr, "%s: unknown global flag %s. See '%s --help'.\n", cli.prog, s, cli.prog);
+			return 2;
+		}
+		if (o->type != MC_OPT_BOOL && !strchr(s, '=') && !(s[1] != '-' && s[2]))
+			i++;
+	}
+	if (mc_args_parse((const struct mc_option *const[]){ global_opts, NULL }, i - 1, argv + 1, 0,
+			  &cli.global, &err) < 0) {
+		fprintf(stderr, "%s: %s. See '%s --help'.\n", cli.prog, err.msg, cli.prog);
+		return 2;
+	}
+	if (mc_args_given(&cli.global, "help") || (i >= argc && !mc_args_given(&cli.global, "version"))) {
+		print_usage(stdout, cli.prog);
+		rc = mc_args_given(&cli.global, "help") ? 0 : 2;
+		goto out;
+	}
+	if (mc_args_given(&cli.global, "version")) {
+		printf("%s version %s\n", cli.prog, PACKAGE_VERSION);
+		rc = 0;
+		goto out;
+	}
+	if (mc_args_bool(&cli.global, "debug"))
+		mc_log_set_level(MC_LOG_DEBUG);
+	mc_host_set_phase_handler(mc_cli_phase);
+
+	v = mc_verb_find(argv[i]);
+	if (!v) {
+		rc = unknown_verb(cli.prog, argv[i]);
+		goto out;
+	}
+	/* VERB --help (for ssh, only directly after the verb). */
+	for (int j = i + 1; j < argc; j++) {
+		if (!strcmp(argv[j], "--"))
+			break;
+		if (!strcmp(argv[j], "--help") || !strcmp(argv[j], "-h")) {
+			if ((v->flags & MC_VERB_STOP_AT_POS) && j != i + 1)
+				break;
+			if (v->flags & MC_VERB_DRIVER_FLAGS)
+				break;  /* create lists the driver's flags: it parses first */
+			mc_cli_verb_help(stdout, &cli, v);
+			rc = 0;
+			goto out;
+		}
+	}
+	if (mc_store_open(&cli.store, mc_args_str(&cli.global, "storage-path"), &err) < 0) {
+		rc = mc_cli_fail(&err);
+		goto out;
+	}
+	ini = mc_store_path(&cli.store, "config.ini");
+	if (mc_config_load(ini, &cli.config, &err) < 0) {
+		rc = mc_cli_fail(&err);
+		goto out;
+	}
+	if (parse_verb_args(&cli, v, argc - i - 1, argv + i + 1, &a, &err) < 0) {
+		if (err.code == MC_E_OK)  /* --help was printed */
+			rc = 0;
+		else if (err.code == MC_E_USAGE) {
+			fprintf(stderr, "Error: %s\nUsage: %s %s %s\n", err.msg, cli.prog, v->name, v->args);
+			rc = 2;
+		} else {
+			rc = mc_cli_fail(&err);
+		}
+		goto out;
+	}
+	rc = v->fn(&cli, v, &a);
+out:
+	mc_args_free(&a);
+	mc_args_free(&cli.global);
+	mc_config_free(cli.config);
+	mc_store_close(&cli.store);
+	fflush(stdout);
+	if (ferror(stdout) && rc == 0) {
+		fprintf(stderr, "%s: error writing output\n", cli.prog);
+		rc = 1;
+	}
+	return rc;
+}
+
+/* Driver flags as an option table (create --driver X). */
+static struct mc_option *driver_options(const struct mc_driver *drv)
+{
+	size_t n = 0;
+	struct mc_option *o;
+
+	while (drv->flags && drv->flags[n].name)
+		n++;
+	o = mc_calloc(n + 1, sizeof(*o));
+	for (size_t i = 0; i < n; i++) {
+		const struct mc_driver_flag *f = &drv->flags[i];
+		static const enum mc_opt_type map[] = {
+			[MC_FLAG_STRING] = MC_OPT_STRING, [MC_FLAG_INT] = MC_OPT_INT,
+			[MC_FLAG_BOOL] = MC_OPT_BOOL, [MC_FLAG_STRINGS] = MC_OPT_LIST,
+		};
+
+		o[i] = (struct mc_option){ f->name, 0, map[f->type], f->env, f->def,
+					   f->type == MC_FLAG_BOOL ? NULL : "VALUE", f->help };
+	}
+	return o;
+}
+
+static const char *scan_driver(struct mc_cli *cli, int argc, char **argv)
+{
+	const char *d = NULL;
+
+	for (int j = 0; j < argc; j++) {
+		if (!strcmp(argv[j], "--"))
+			break;
+		if ((!strcmp(argv[j], "-d") || !strcmp(argv[j], "--driver")) && j + 1 < argc)
+			d = argv[++j];
+		else if (mc_startswith(argv[j], "--driver="))
+			d = argv[j] + 9;
+		else if (mc_startswith(argv[j], "-d") && argv[j][2])
+			d = argv[j] + 2;
+	}
+	if (!d)
+		d = getenv("MACHINECTL_DRIVER");
+	if (!d || !*d)
+		d = mc_config_get(cli->config, "defaults", "driver");
+	return d && *d ? d : "libvirt";
+}
+
+static struct mc_option *create_driver_opts;
+
+static void free_driver_opts(void)
+{
+	free(create_driver_opts);
+}
+
+static int parse_verb_args(struct mc_cli *cli, const struct mc_verb *v, int argc, char **argv,
+			   struct mc_args *a, struct mc_error *err)
+{
+	const struct mc_option *tables[3] = { v->options, NULL, NULL };
+	size_t n;
+
+	if (v->flags & MC_VERB_DRIVER_FLAGS) {
+		const char *dname = scan_driver(cli, argc, argv);
+		const struct mc_driver *drv = NULL;
+		bool help = false;
+
+		for (int j = 0; j < argc && strcmp(argv[j], "--"); j++)
+			help |= !strcmp(argv[j], "--help") || !strcmp(argv[j], "-h");
+		if (mc_driver_lookup(dname, &drv, err) < 0) {
+			if (!help)
+				return -1;
+			/* Help still works without the driver: say what is missing. */
+			mc_cli_verb_help(stdout, cli, v);
+			printf("\n(driver \"%s\" is not available: %s)\n", dname, err->msg);
+			mc_error_clear(err);
+			return -1;
+		}
+		create_driver_opts = driver_options(drv);
+		atexit(free_driver_opts);
+		tables[1] = create_driver_opts;
+		if (help) {
+			mc_cli_verb_help(stdout, cli, v);
+			printf("\nOptions of the %s driver:\n", drv->name);
+			mc_opts_print_help(stdout, (const struct mc_option *const[]){ tables[1], NULL });
+			return -1;  /* err stays unset: help printed */
+		}
+	}
+	if (mc_args_parse(tables, argc, argv,
+			  (v->flags & MC_VERB_STOP_AT_POS) ? MC_ARGS_STOP_AT_POSITIONAL : 0, a, err) < 0)
+		return -1;
+	n = mc_args_npos(a);
+	if ((int)n < v->min_args)
+		return mc_error_set(err, MC_E_USAGE, "\"%s\" requires at least %d argument%s", v->name,
+				    v->min_args, v->min_args == 1 ? "" : "s");
+	if (v->max_args >= 0 && (int)n > v->max_args) {
+		if (v->max_args == 0)
+			return mc_error_set(err, MC_E_USAGE, "\"%s\" accepts no arguments (got \"%s\")",
+					    v->name, a->pos[0]);
+		return mc_error_set(err, MC_E_USAGE, "\"%s\" accepts at most %d argument%s (got %zu)",
+				    v->name, v->max_args, v->max_args == 1 ? "" : "s", n);
+	}
+	if (v->flags & MC_VERB_DEFAULT_NAME)
+		return mc_cli_default_name(cli, a, err);
+	return 0;
+}

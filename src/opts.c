@@ -1,0 +1,207 @@
+#include "buildconf.h"
+
+#include <string.h>
+
+#include "opts.h"
+#include "util.h"
+
+static struct mc_optval *find_long(struct mc_args *a, const char *name, size_t len)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (strlen(a->vals[i].opt->name) == len && !strncmp(a->vals[i].opt->name, name, len))
+			return &a->vals[i];
+	return NULL;
+}
+
+static struct mc_optval *find_short(struct mc_args *a, char c)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (a->vals[i].opt->short_name == c)
+			return &a->vals[i];
+	return NULL;
+}
+
+static int set_value(struct mc_optval *v, const char *value, struct mc_error *err)
+{
+	const struct mc_option *o = v->opt;
+
+	if (o->type == MC_OPT_BOOL) {
+		if (!value || !strcmp(value, "true") || !strcmp(value, "1"))
+			value = "true";
+		else if (!strcmp(value, "false") || !strcmp(value, "0"))
+			value = "false";
+		else
+			return mc_error_set(err, MC_E_USAGE,
+					    "invalid value '%s' for --%s: use true or false", value,
+					    o->name);
+	} else if (o->type == MC_OPT_INT) {
+		long long n;
+
+		if (mc_parse_int(value, -(1LL << 53), 1LL << 53, &n, err, o->name) < 0)
+			return -1;
+	}
+	free(v->str);
+	v->str = mc_strdup(value);
+	v->set = true;
+	if (o->type == MC_OPT_LIST)
+		mc_strv_push(&v->list, mc_strdup(value));
+	return 0;
+}
+
+int mc_args_parse(const struct mc_option *const *tables, int argc, char **argv, unsigned flags,
+		  struct mc_args *a, struct mc_error *err)
+{
+	bool only_pos = false;
+
+	memset(a, 0, sizeof(*a));
+	a->pos = mc_calloc(1, sizeof(char *));
+	for (size_t t = 0; tables && tables[t]; t++)
+		for (const struct mc_option *o = tables[t]; o->name; o++) {
+			a->vals = mc_realloc(a->vals, (a->n + 1) * sizeof(*a->vals));
+			a->vals[a->n++] = (struct mc_optval){ .opt = o };
+		}
+
+	for (int i = 0; i < argc; i++) {
+		char *arg = argv[i];
+		struct mc_optval *v;
+
+		if (only_pos || arg[0] != '-' || !arg[1]) {
+			mc_strv_push(&a->pos, mc_strdup(arg));
+			if (flags & MC_ARGS_STOP_AT_POSITIONAL)
+				only_pos = true;
+			continue;
+		}
+		if (!strcmp(arg, "--")) {
+			only_pos = true;
+			continue;
+		}
+		if (arg[1] == '-') {
+			const char *name = arg + 2, *eq = strchr(name, '=');
+			size_t len = eq ? (size_t)(eq - name) : strlen(name);
+
+			v = find_long(a, name, len);
+			if (!v)
+				return mc_error_set(err, MC_E_USAGE, "unknown flag --%.*s", (int)len, name);
+			if (v->opt->type == MC_OPT_BOOL) {
+				if (set_value(v, eq ? eq + 1 : NULL, err) < 0)
+					return -1;
+			} else if (eq) {
+				if (set_value(v, eq + 1, err) < 0)
+					return -1;
+			} else {
+				if (i + 1 >= argc)
+					return mc_error_set(err, MC_E_USAGE, "flag --%s needs a value",
+							    v->opt->name);
+				if (set_value(v, argv[++i], err) < 0)
+					return -1;
+			}
+			continue;
+		}
+		/* Short flags: -q, -qr (bools combined), -f VALUE, -fVALUE. */
+		for (const char *c = arg + 1; *c; c++) {
+			v = find_short(a, *c);
+			if (!v)
+				return mc_error_set(err, MC_E_USAGE, "unknown flag -%c", *c);
+			if (v->opt->type == MC_OPT_BOOL) {
+				if (set_value(v, NULL, err) < 0)
+					return -1;
+				continue;
+			}
+			if (c[1]) {
+				if (set_value(v, c + 1, err) < 0)
+					return -1;
+			} else {
+				if (i + 1 >= argc)
+					return mc_error_set(err, MC_E_USAGE, "flag -%c needs a value", *c);
+				if (set_value(v, argv[++i], err) < 0)
+					return -1;
+			}
+			break;
+		}
+	}
+	return 0;
+}
+
+void mc_args_free(struct mc_args *a)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		free(a->vals[i].str);
+		mc_strv_free(a->vals[i].list);
+	}
+	free(a->vals);
+	mc_strv_free(a->pos);
+	memset(a, 0, sizeof(*a));
+}
+
+static const struct mc_optval *lookup(const struct mc_args *a, const char *name)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (!strcmp(a->vals[i].opt->name, name))
+			return &a->vals[i];
+	fprintf(stderr, "BUG: option --%s is not in the option table\n", name);
+	abort();
+}
+
+const char *mc_args_str(const struct mc_args *a, const char *name)
+{
+	const struct mc_optval *v = lookup(a, name);
+	const char *e;
+
+	if (v->set)
+		return v->str;
+	if (v->opt->env && (e = getenv(v->opt->env)) && *e)
+		return e;
+	return v->opt->def;
+}
+
+bool mc_args_bool(const struct mc_args *a, const char *name)
+{
+	const char *s = mc_args_str(a, name);
+
+	return s && (!strcmp(s, "true") || !strcmp(s, "1") || !strcmp(s, "yes"));
+}
+
+char **mc_args_list(const struct mc_args *a, const char *name)
+{
+	return lookup(a, name)->list;
+}
+
+bool mc_args_given(const struct mc_args *a, const char *name)
+{
+	return lookup(a, name)->set;
+}
+
+bool mc_args_has(const struct mc_args *a, const char *name)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (!strcmp(a->vals[i].opt->name, name))
+			return true;
+	return false;
+}
+
+size_t mc_args_npos(const struct mc_args *a)
+{
+	return mc_strv_len(a->pos);
+}
+
+void mc_opts_print_help(FILE *f, const struct mc_option *const *tables)
+{
+	for (size_t t = 0; tables && tables[t]; t++)
+		for (const struct mc_option *o = tables[t]; o->name; o++) {
+			char left[96];
+			int n;
+
+			if (o->short_name)
+				n = snprintf(left, sizeof(left), "  -%c, --%s", o->short_name, o->name);
+			else
+				n = snprintf(left, sizeof(left), "      --%s", o->name);
+			if (o->metavar && n > 0 && (size_t)n < sizeof(left))
+				snprintf(left + n, sizeof(left) - (size_t)n, " %s", o->metavar);
+			fprintf(f, "%-34s %s", left, o->help);
+			if (o->def && *o->def && o->type != MC_OPT_BOOL)
+				fprintf(f, " (default: %s)", o->def);
+			if (o->env)
+				fprintf(f, " [$%s]", o->env);
+			fputc('\n', f);
+		}
+}

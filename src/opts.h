@@ -1,0 +1,60 @@
+/* Command-line options: one table per verb, one parser for all. */
+#ifndef MC_OPTS_H
+#define MC_OPTS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "error.h"
+
+enum mc_opt_type {
+	MC_OPT_BOOL,
+	MC_OPT_STRING,
+	MC_OPT_INT,
+	MC_OPT_LIST,     /* repeatable string */
+};
+
+struct mc_option {
+	const char *name;        /* long name, without "--"; NULL ends a table */
+	char short_name;         /* 0: none */
+	enum mc_opt_type type;
+	const char *env;         /* environment variable, or NULL */
+	const char *def;         /* built-in default, or NULL */
+	const char *metavar;     /* shown in help: --name METAVAR */
+	const char *help;
+};
+
+struct mc_optval {
+	const struct mc_option *opt;
+	bool set;                /* given on the command line */
+	char *str;               /* last value (strings, ints; "true"/"false" for bools) */
+	char **list;             /* every value, for MC_OPT_LIST */
+};
+
+struct mc_args {
+	struct mc_optval *vals;
+	size_t n;
+	char **pos;              /* positional arguments, NULL-terminated */
+};
+
+#define MC_ARGS_STOP_AT_POSITIONAL 1u  /* everything after the first positional is positional */
+
+/* Parse argv[0..argc) against the tables (a NULL-terminated array of option
+ * tables).  "--" ends options.  Errors are MC_E_USAGE. */
+int mc_args_parse(const struct mc_option *const *tables, int argc, char **argv, unsigned flags,
+		  struct mc_args *a, struct mc_error *err);
+void mc_args_free(struct mc_args *a);
+
+/* Value lookup: command line, else environment variable, else default.
+ * Asking for a name not in the tables is a programming error (abort). */
+const char *mc_args_str(const struct mc_args *a, const char *name);
+bool mc_args_bool(const struct mc_args *a, const char *name);
+char **mc_args_list(const struct mc_args *a, const char *name);   /* borrowed; may be NULL */
+bool mc_args_given(const struct mc_args *a, const char *name);    /* on the command line */
+bool mc_args_has(const struct mc_args *a, const char *name);      /* in the tables */
+size_t mc_args_npos(const struct mc_args *a);
+
+/* Print the options of the tables, one per line, for --help. */
+void mc_opts_print_help(FILE *f, const struct mc_option *const *tables);
+
+#endif

@@ -1,0 +1,45 @@
+/* Run external programs from an argv (never a shell). */
+#ifndef MC_PROC_H
+#define MC_PROC_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+struct mc_proc_result {
+	int status;      /* exit code; 128+N when killed by signal N; -1 timed out */
+	char *out;       /* captured stdout, NUL-terminated (malloc'd) */
+	size_t out_len;
+	char *err;       /* captured stderr, NUL-terminated (malloc'd) */
+	size_t err_len;
+	long long ms;    /* wall time */
+};
+
+struct mc_proc_opts {
+	const char *in;          /* bytes fed to stdin (NULL: /dev/null) */
+	size_t in_len;
+	int timeout_ms;          /* 0: none; on expiry the process group is killed */
+	const char *const *env;  /* extra "K=V" entries added to the environment, or NULL */
+	const char *cwd;
+};
+
+/* Run argv[0] (searched in PATH) with argv, capture stdout and stderr.
+ * Returns 0 when the program ran (whatever its exit status: see res->status),
+ * -1 when it could not be started or timed out (err set).  --debug logs the
+ * argv, exit status and duration of every call.  Free res with
+ * mc_proc_result_free(). */
+int mc_proc_run(const char *const *argv, const struct mc_proc_opts *opts,
+		struct mc_proc_result *res, struct mc_error *err);
+void mc_proc_result_free(struct mc_proc_result *res);
+
+/* Replace this process with argv (for interactive tools such as ssh).
+ * Returns only on failure, with err set. */
+int mc_proc_exec(const char *const *argv, struct mc_error *err);
+
+/* Search PATH for an executable; malloc'd path or NULL. */
+char *mc_proc_which(const char *name);
+
+/* Render an argv for logs and messages, shell-quoted where needed (malloc'd). */
+char *mc_proc_argv_str(const char *const *argv);
+
+#endif

@@ -1,0 +1,225 @@
+#include "buildconf.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "store.h"
+#include "util.h"
+
+int mc_store_open(struct mc_store *s, const char *root, struct mc_error *err)
+{
+	s->root = NULL;
+	if (root && *root) {
+		s->root = mc_strdup(root);
+	} else {
+		const char *home = getenv("HOME");
+
+		if (!home || !*home) {
+			struct passwd *pw = getpwuid(getuid());
+			home = pw ? pw->pw_dir : NULL;
+		}
+		if (!home)
+			return mc_error_set(err, MC_E_INVALID,
+					    "cannot find the home directory: set HOME or use --storage-path");
+		s->root = mc_path_join(home, ".machinectl");
+	}
+	/* Strip trailing slashes so paths print cleanly. */
+	for (size_t n = strlen(s->root); n > 1 && s->root[n - 1] == '/'; n--)
+		s->root[n - 1] = '\0';
+	return 0;
+}
+
+void mc_store_close(struct mc_store *s)
+{
+	free(s->root);
+	s->root = NULL;
+}
+
+int mc_store_ensure(const struct mc_store *s, struct mc_error *err)
+{
+	static const char *const sub[] = { "certs", "cache", "machines" };
+
+	if (mc_mkdir_p(s->root, 0700, err) < 0)
+		return -1;
+	for (size_t i = 0; i < MC_ARRAY_SIZE(sub); i++) {
+		_cleanup_free_ char *p = mc_path_join(s->root, sub[i]);
+
+		if (mkdir(p, 0700) < 0 && errno != EEXIST)
+			return mc_error_errno(err, errno, "cannot create %s", p);
+	}
+	return 0;
+}
+
+int mc_store_check_name(const char *name, struct mc_error *err)
+{
+	size_t n = strlen(name);
+
+	if (n == 0)
+		return mc_error_set(err, MC_E_USAGE, "invalid machine name '': a name is required");
+	if (n > 63)
+		return mc_error_set(err, MC_E_USAGE,
+				    "invalid machine name '%.20s...': at most 63 characters (this one has %zu)",
+				    name, n);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+
+		if (!alnum && (i == 0 || (c != '.' && c != '-')))
+			return mc_error_set(err, MC_E_USAGE,
+					    "invalid machine name '%s': allowed characters are 0-9a-zA-Z . - and the first must be a letter or digit",
+					    name);
+	}
+	return 0;
+}
+
+char *mc_store_path(const struct mc_store *s, const char *rel)
+{
+	return mc_path_join(s->root, rel);
+}
+
+char *mc_store_machine_dir(const struct mc_store *s, const char *name)
+{
+	return mc_asprintf("%s/machines/%s", s->root, name);
+}
+
+char *mc_store_machine_file(const struct mc_store *s, const char *name, const char *file)
+{
+	return mc_asprintf("%s/machines/%s/%s", s->root, name, file);
+}
+
+bool mc_store_exists(const struct mc_store *s, const char *name)
+{
+	_cleanup_free_ char *dir = mc_store_machine_dir(s, name);
+	struct stat st;
+
+	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return mc_natural_cmp(*(char *const *)a, *(char *const *)b);
+}
+
+int mc_store_list(const struct mc_store *s, char ***names, struct mc_error *err)
+{
+	_cleanup_free_ char *dir = mc_path_join(s->root, "machines");
+	char **v = mc_calloc(1, sizeof(char *));
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	*names = v;
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		return mc_error_errno(err, errno, "cannot list machines in %s", dir);
+	}
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+			continue;
+		if (de->d_type == DT_UNKNOWN) {
+			struct stat st;
+
+			if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 || !S_ISDIR(st.st_mode))
+				continue;
+		}
+		mc_strv_push(&v, mc_strdup(de->d_name));
+	}
+	closedir(d);
+	qsort(v, mc_strv_len(v), sizeof(char *), cmp_names);
+	*names = v;
+	return 0;
+}
+
+static int open_lock(const struct mc_store *s, const char *name, int *fd, struct mc_error *err)
+{
+	_cleanup_free_ char *path = mc_store_machine_file(s, name, ".lock");
+
+	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (*fd < 0) {
+		if (errno == ENOENT)
+			return mc_error_set(err, MC_E_NOT_FOUND, "machine \"%s\" does not exist", name);
+		return mc_error_errno(err, errno, "cannot lock machine \"%s\"", name);
+	}
+	return 0;
+}
+
+int mc_store_lock(const struct mc_store *s, const char *name, int timeout_ms, int *lock_fd,
+		  struct mc_error *err)
+{
+	long long deadline = mc_now_ms() + timeout_ms;
+	int fd;
+
+	if (open_lock(s, name, &fd, err) < 0)
+		return -1;
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			close(fd);
+			return mc_error_errno(err, errno, "cannot lock machine \"%s\"", name);
+		}
+		if (mc_now_ms() >= deadline) {
+			close(fd);
+			return mc_error_set(err, MC_E_STATE,
+					    "machine \"%s\" is busy: another machinectl command is working on it; try again when it has finished",
+					    name);
+		}
+		nanosleep(&(struct timespec){ .tv_nsec = 20 * 1000 * 1000 }, NULL);
+	}
+	/* The directory may have been removed while we waited for the lock. */
+	if (!mc_store_exists(s, name)) {
+		close(fd);
+		return mc_error_set(err, MC_E_NOT_FOUND, "machine \"%s\" does not exist", name);
+	}
+	*lock_fd = fd;
+	return 0;
+}
+
+void mc_store_unlock(int lock_fd)
+{
+	if (lock_fd >= 0)
+		close(lock_fd);
+}
+
+int mc_store_reserve(const struct mc_store *s, const char *name, int *lock_fd,
+		     struct mc_error *err)
+{
+	_cleanup_free_ char *dir = NULL;
+
+	if (mc_store_check_name(name, err) < 0 || mc_store_ensure(s, err) < 0)
+		return -1;
+	dir = mc_store_machine_dir(s, name);
+	if (mkdir(dir, 0700) < 0) {
+		if (errno == EEXIST)
+			return mc_error_set(err, MC_E_EXISTS, "machine \"%s\" already exists", name);
+		return mc_error_errno(err, errno, "cannot create %s", dir);
+	}
+	/* mkdir made us the only owner; the lock keeps others out until create ends. */
+	if (mc_store_lock(s, name, 0, lock_fd, err) < 0) {
+		rmdir(dir);
+		return -1;
+	}
+	return 0;
+}
+
+int mc_store_remove(const struct mc_store *s, const char *name, struct mc_error *err)
+{
+	_cleanup_free_ char *dir = mc_store_machine_dir(s, name);
+	_cleanup_free_ char *trash = mc_asprintf("%s/machines/.rm-%s-%ld", s->root, name,
+						 (long)getpid());
+
+	/* Rename first so a crash half-way never leaves a half-deleted machine
+	 * visible under its name; dot-directories are skipped by ls. */
+	if (rename(dir, trash) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return mc_error_errno(err, errno, "cannot remove machine \"%s\"", name);
+	}
+	return mc_rm_rf(trash, err);
+}

@@ -1,0 +1,44 @@
+/* The store: <root>/{certs,cache,machines/NAME}, config.ini. */
+#ifndef MC_STORE_H
+#define MC_STORE_H
+
+#include <stdbool.h>
+
+#include "error.h"
+
+struct mc_store {
+	char *root;
+};
+
+/* Resolve the store root (NULL: default ~/.machinectl).  Creates nothing. */
+int mc_store_open(struct mc_store *s, const char *root, struct mc_error *err);
+void mc_store_close(struct mc_store *s);
+/* Create root, certs/, cache/, machines/ (0700) when missing. */
+int mc_store_ensure(const struct mc_store *s, struct mc_error *err);
+
+/* Names: ^[a-zA-Z0-9][a-zA-Z0-9.-]*$, at most 63 characters. */
+int mc_store_check_name(const char *name, struct mc_error *err);
+
+/* Paths (malloc'd): <root>/machines/NAME and <root>/machines/NAME/FILE. */
+char *mc_store_machine_dir(const struct mc_store *s, const char *name);
+char *mc_store_machine_file(const struct mc_store *s, const char *name, const char *file);
+char *mc_store_path(const struct mc_store *s, const char *rel);
+
+bool mc_store_exists(const struct mc_store *s, const char *name);
+/* All machine names, natural order; dot-directories skipped.  *names is a
+ * NULL-terminated vector (free with mc_strv_free); a missing store is empty. */
+int mc_store_list(const struct mc_store *s, char ***names, struct mc_error *err);
+
+/* Atomically claim NAME (mkdir machines/NAME, 0700) and lock it.
+ * MC_E_EXISTS: 'machine "NAME" already exists'.  *lock_fd receives the lock. */
+int mc_store_reserve(const struct mc_store *s, const char *name, int *lock_fd,
+		     struct mc_error *err);
+/* Take the machine's exclusive lock (flock on machines/NAME/.lock), waiting
+ * up to timeout_ms (0: fail at once when busy). */
+int mc_store_lock(const struct mc_store *s, const char *name, int timeout_ms, int *lock_fd,
+		  struct mc_error *err);
+void mc_store_unlock(int lock_fd);
+/* Remove machines/NAME entirely. */
+int mc_store_remove(const struct mc_store *s, const char *name, struct mc_error *err);
+
+#endif

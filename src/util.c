@@ -1,0 +1,334 @@
+#include "buildconf.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "util.h"
+
+void *mc_malloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		abort();
+	return p;
+}
+
+void *mc_calloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		abort();
+	return p;
+}
+
+void *mc_realloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		abort();
+	return p;
+}
+
+char *mc_strdup(const char *s)
+{
+	return s ? mc_strndup(s, strlen(s)) : NULL;
+}
+
+char *mc_strndup(const char *s, size_t n)
+{
+	char *p = mc_malloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *mc_asprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	return s;
+}
+
+char *mc_path_join(const char *a, const char *b)
+{
+	size_t la = strlen(a);
+
+	if (la && a[la - 1] == '/')
+		return mc_asprintf("%s%s", a, b);
+	return mc_asprintf("%s/%s", a, b);
+}
+
+size_t mc_strv_len(char *const *v)
+{
+	size_t n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+void mc_strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+void mc_strv_freep(char ***v)
+{
+	mc_strv_free(*v);
+}
+
+void mc_strv_push(char ***v, char *s)
+{
+	size_t n = mc_strv_len(*v);
+
+	*v = mc_realloc(*v, (n + 2) * sizeof(char *));
+	(*v)[n] = s;
+	(*v)[n + 1] = NULL;
+}
+
+bool mc_streq(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+bool mc_startswith(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int mc_natural_cmp(const char *a, const char *b)
+{
+	while (*a && *b) {
+		if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+			const char *sa = a, *sb = b;
+
+			while (*sa == '0')
+				sa++;
+			while (*sb == '0')
+				sb++;
+			const char *ea = sa, *eb = sb;
+			while (isdigit((unsigned char)*ea))
+				ea++;
+			while (isdigit((unsigned char)*eb))
+				eb++;
+			if (ea - sa != eb - sb)
+				return (ea - sa) < (eb - sb) ? -1 : 1;
+			int c = strncmp(sa, sb, (size_t)(ea - sa));
+			if (c)
+				return c;
+			a = ea;
+			b = eb;
+			continue;
+		}
+		if (*a != *b)
+			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+		a++;
+		b++;
+	}
+	return (unsigned char)*a - (unsigned char)*b;
+}
+
+int mc_parse_int(const char *s, long long min, long long max, long long *out, struct mc_error *err,
+		 const char *what)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	if (!s || !*s || isspace((unsigned char)*s))
+		return mc_error_set(err, MC_E_USAGE, "invalid %s '%s': not a number", what, s ? s : "");
+	v = strtoll(s, &end, 10);
+	if (*end)
+		return mc_error_set(err, MC_E_USAGE, "invalid %s '%s': not a number", what, s);
+	if (errno == ERANGE || v < min || v > max)
+		return mc_error_set(err, MC_E_USAGE, "invalid %s '%s': must be between %lld and %lld",
+				    what, s, min, max);
+	*out = v;
+	return 0;
+}
+
+int mc_read_file(const char *path, char **out, size_t *len, struct mc_error *err)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t cap = 4096, n = 0;
+	char *buf;
+
+	if (fd < 0)
+		return mc_error_errno(err, errno, "cannot read %s", path);
+	buf = mc_malloc(cap);
+	for (;;) {
+		ssize_t r;
+
+		if (n + 1 >= cap)
+			buf = mc_realloc(buf, cap *= 2);
+		r = read(fd, buf + n, cap - n - 1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			free(buf);
+			return mc_error_errno(err, errno, "cannot read %s", path);
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	if (len)
+		*len = n;
+	return 0;
+}
+
+static int fsync_dir_of(const char *path)
+{
+	_cleanup_free_ char *copy = mc_strdup(path);
+	_cleanup_close_ int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	return fd < 0 ? -1 : fsync(fd);
+}
+
+int mc_write_file_atomic(const char *path, const void *data, size_t len, int mode,
+			 struct mc_error *err)
+{
+	_cleanup_free_ char *tmp = mc_asprintf("%s.tmp.%ld", path, (long)getpid());
+	const char *p = data;
+	int fd;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		return mc_error_errno(err, errno, "cannot write %s", path);
+	while (len) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	if (fchmod(fd, mode) < 0 || fsync(fd) < 0)
+		goto fail;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0)
+		goto fail;
+	fsync_dir_of(path);
+	return 0;
+fail:
+	mc_error_errno(err, errno, "cannot write %s", path);
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return -1;
+}
+
+int mc_mkdir_p(const char *path, int mode, struct mc_error *err)
+{
+	_cleanup_free_ char *p = mc_strdup(path);
+
+	for (char *s = p + 1; ; s++) {
+		if (*s == '/' || *s == '\0') {
+			char c = *s;
+
+			*s = '\0';
+			if (mkdir(p, mode) < 0 && errno != EEXIST)
+				return mc_error_errno(err, errno, "cannot create directory %s", p);
+			*s = c;
+			if (!c)
+				break;
+		}
+	}
+	return 0;
+}
+
+static int rm_rf_at(int at, const char *name, struct mc_error *err, const char *top)
+{
+	struct stat st;
+
+	if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : mc_error_errno(err, errno, "cannot remove %s", top);
+	if (S_ISDIR(st.st_mode)) {
+		int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		DIR *d;
+		struct dirent *de;
+		int r = 0;
+
+		if (fd < 0)
+			return mc_error_errno(err, errno, "cannot remove %s", top);
+		d = fdopendir(fd);
+		if (!d) {
+			close(fd);
+			return mc_error_errno(err, errno, "cannot remove %s", top);
+		}
+		while ((de = readdir(d))) {
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			if (rm_rf_at(dirfd(d), de->d_name, err, top) < 0) {
+				r = -1;
+				break;
+			}
+		}
+		closedir(d);
+		if (r < 0)
+			return r;
+		if (unlinkat(at, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+			return mc_error_errno(err, errno, "cannot remove %s", top);
+		return 0;
+	}
+	if (unlinkat(at, name, 0) < 0 && errno != ENOENT)
+		return mc_error_errno(err, errno, "cannot remove %s", top);
+	return 0;
+}
+
+int mc_rm_rf(const char *path, struct mc_error *err)
+{
+	return rm_rf_at(AT_FDCWD, path, err, path);
+}
+
+bool mc_file_exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+long long mc_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void mc_format_duration(long long ms, char *buf, size_t size)
+{
+	if (ms < 1000)
+		snprintf(buf, size, "%lldms", ms);
+	else if (ms < 60000)
+		snprintf(buf, size, "%.1fs", (double)ms / 1000.0);
+	else
+		snprintf(buf, size, "%lldm%02llds", ms / 60000, (ms / 1000) % 60);
+}

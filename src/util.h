@@ -1,0 +1,70 @@
+/* Small helpers: cleanup attributes, strings, files, time. */
+#ifndef MC_UTIL_H
+#define MC_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <jansson.h>
+
+#include "error.h"
+
+static inline void mc_freep(void *p) { free(*(void **)p); }
+static inline void mc_closep(int *fd) { if (*fd >= 0) close(*fd); }
+static inline void mc_fclosep(FILE **f) { if (*f) fclose(*f); }
+static inline void mc_json_decrefp(json_t **j) { json_decref(*j); }
+void mc_strv_freep(char ***v);
+
+#define _cleanup_free_ __attribute__((cleanup(mc_freep)))
+#define _cleanup_close_ __attribute__((cleanup(mc_closep)))
+#define _cleanup_fclose_ __attribute__((cleanup(mc_fclosep)))
+#define _cleanup_json_ __attribute__((cleanup(mc_json_decrefp)))
+#define _cleanup_strv_ __attribute__((cleanup(mc_strv_freep)))
+
+#define MC_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Transfer ownership out of a _cleanup_ variable. */
+#define MC_TAKE(p) ({ __typeof__(p) _t = (p); (p) = NULL; _t; })
+
+/* Allocation that aborts on out-of-memory: there is no sane recovery in a CLI. */
+void *mc_malloc(size_t n);
+void *mc_calloc(size_t n, size_t size);
+void *mc_realloc(void *p, size_t n);
+char *mc_strdup(const char *s);          /* NULL stays NULL */
+char *mc_strndup(const char *s, size_t n);
+char *mc_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *mc_path_join(const char *a, const char *b);
+
+/* NULL-terminated string vectors. */
+size_t mc_strv_len(char *const *v);
+void mc_strv_free(char **v);
+void mc_strv_push(char ***v, char *s);   /* takes ownership of s */
+
+bool mc_streq(const char *a, const char *b);   /* NULL-safe */
+bool mc_startswith(const char *s, const char *prefix);
+/* Natural ("version") order: "m2" < "m10". */
+int mc_natural_cmp(const char *a, const char *b);
+
+/* Parse a decimal integer in [min, max]; -1 with a message on failure. */
+int mc_parse_int(const char *s, long long min, long long max, long long *out, struct mc_error *err,
+		 const char *what);
+
+/* Whole-file read; *out NUL-terminated and malloc'd. */
+int mc_read_file(const char *path, char **out, size_t *len, struct mc_error *err);
+/* Atomic replace: write PATH.tmp.PID, fsync, rename, fsync the directory. */
+int mc_write_file_atomic(const char *path, const void *data, size_t len, int mode,
+			 struct mc_error *err);
+/* mkdir -p with the given mode for directories it creates. */
+int mc_mkdir_p(const char *path, int mode, struct mc_error *err);
+/* rm -rf; a missing path is not an error. */
+int mc_rm_rf(const char *path, struct mc_error *err);
+bool mc_file_exists(const char *path);
+
+/* Monotonic milliseconds. */
+long long mc_now_ms(void);
+/* Format an elapsed time for humans: "850ms", "12.3s", "2m05s". */
+void mc_format_duration(long long ms, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,197 @@
+/*
+ * The "test" driver plugin: built for `make check`, never installed.
+ * It keeps its VM's state in its JSON ("State": Running/Stopped/Paused),
+ * so the lifecycle verbs and the plugin loader are tested without a hypervisor.
+ *
+ * Failure injection: --test-fail OP[,OP...] at create time, or the
+ * MC_TESTDRV_FAIL environment variable at any time; OP is one of precreate,
+ * create, start, stop, kill, restart, remove, state, ip.  --test-delay-ms
+ * (or MC_TESTDRV_DELAY_MS) makes create/start/stop/restart/remove slow, for
+ * concurrency and crash tests.  MC_TESTDRV_ABI overrides the ABI number
+ * reported (see the ABI-mismatch test, which builds a second copy).
+ */
+#include "buildconf.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "driver.h"
+
+#ifndef TESTDRV_ABI
+#define TESTDRV_ABI MC_DRIVER_ABI
+#endif
+
+static const struct mc_driver_flag test_flags[] = {
+	{ "test-ip", "TEST_IP", "127.0.0.1", "IP address the machine reports", MC_FLAG_STRING },
+	{ "test-engine-port", "TEST_ENGINE_PORT", "2376", "Docker port", MC_FLAG_INT },
+	{ "test-fail", NULL, NULL, "operations that fail (comma-separated)", MC_FLAG_STRING },
+	{ "test-delay-ms", NULL, "0", "delay of slow operations", MC_FLAG_INT },
+	{ "test-label", NULL, NULL, "a repeatable flag (stored as Labels)", MC_FLAG_STRINGS },
+	{ "test-paused", NULL, NULL, "create the machine Paused", MC_FLAG_BOOL },
+	{ NULL },
+};
+
+static bool failing(struct mc_driver_ctx *ctx, const char *op)
+{
+	const char *lists[2] = { getenv("MC_TESTDRV_FAIL"), mc_json_str(ctx->config, "Fail") };
+
+	if (!lists[1] && ctx->flags)
+		lists[1] = mc_json_str(ctx->flags, "test-fail");
+	for (int i = 0; i < 2; i++) {
+		const char *s = lists[i];
+		size_t n = strlen(op);
+
+		while (s && *s) {
+			size_t len = strcspn(s, ",");
+
+			if (len == n && !strncmp(s, op, n))
+				return true;
+			s += len;
+			if (*s == ',')
+				s++;
+		}
+	}
+	return false;
+}
+
+static void delay(struct mc_driver_ctx *ctx)
+{
+	const char *e = getenv("MC_TESTDRV_DELAY_MS");
+	long long ms = e ? atoll(e) : mc_json_int(ctx->config, "DelayMs", 0);
+
+	if (ms > 0)
+		nanosleep(&(struct timespec){ .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 },
+			  NULL);
+}
+
+#define FAIL_IF(op)                                                                          \
+	do {                                                                                 \
+		if (failing(ctx, op))                                                        \
+			return ctx->host->error_set(err, MC_E_FAILED, "test driver: %s failed " \
+						    "(injected)", op);                         \
+	} while (0)
+
+static int set_state(struct mc_driver_ctx *ctx, const char *st)
+{
+	json_object_set_new(ctx->config, "State", json_string(st));
+	return 0;
+}
+
+static int t_precreate(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	if (failing(ctx, "precreate"))
+		return ctx->host->error_set(err, MC_E_PRECREATE, "test driver: pre-create check failed (injected)");
+	return 0;
+}
+
+static int t_create(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	json_t *f = ctx->flags;
+	const char *fail = mc_json_str(f, "test-fail");
+
+	json_object_set_new(ctx->config, "IPAddress", json_string(mc_json_str(f, "test-ip")));
+	json_object_set_new(ctx->config, "EnginePort", json_integer(mc_json_int(f, "test-engine-port", 2376)));
+	json_object_set_new(ctx->config, "DelayMs", json_integer(mc_json_int(f, "test-delay-ms", 0)));
+	if (json_object_get(f, "test-label"))
+		json_object_set(ctx->config, "Labels", json_object_get(f, "test-label"));
+	ctx->host->phase(ctx->machine_name, "Creating test VM...");
+	delay(ctx);
+	FAIL_IF("create");
+	/* Runtime failures come only from MC_TESTDRV_FAIL once the machine exists,
+	 * except for the ops named at create time, kept for later calls. */
+	if (fail)
+		json_object_set_new(ctx->config, "Fail", json_string(fail));
+	return set_state(ctx, mc_json_bool(f, "test-paused") ? "Paused" : "Running");
+}
+
+static int t_start(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	delay(ctx);
+	FAIL_IF("start");
+	return set_state(ctx, "Running");
+}
+
+static int t_stop(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	delay(ctx);
+	FAIL_IF("stop");
+	return set_state(ctx, "Stopped");
+}
+
+static int t_kill(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	FAIL_IF("kill");
+	return set_state(ctx, "Stopped");
+}
+
+static int t_restart(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	delay(ctx);
+	FAIL_IF("restart");
+	return set_state(ctx, "Running");
+}
+
+static int t_remove(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	delay(ctx);
+	FAIL_IF("remove");
+	return 0;
+}
+
+static int t_state(struct mc_driver_ctx *ctx, enum mc_state *out, struct mc_error *err)
+{
+	const char *st = mc_json_str(ctx->config, "State");
+
+	FAIL_IF("state");
+	if (!st || !strcmp(st, "Stopped"))
+		*out = MC_STATE_STOPPED;
+	else if (!strcmp(st, "Running"))
+		*out = MC_STATE_RUNNING;
+	else if (!strcmp(st, "Paused"))
+		*out = MC_STATE_PAUSED;
+	else
+		*out = MC_STATE_ERROR;
+	return 0;
+}
+
+static int t_ip(struct mc_driver_ctx *ctx, char **ip, struct mc_error *err)
+{
+	const char *a = mc_json_str(ctx->config, "IPAddress");
+
+	FAIL_IF("ip");
+	*ip = strdup(a ? a : "127.0.0.1");
+	return 0;
+}
+
+static int t_url(struct mc_driver_ctx *ctx, char **url, struct mc_error *err)
+{
+	const char *a = mc_json_str(ctx->config, "IPAddress");
+	char buf[300];
+
+	FAIL_IF("ip");
+	snprintf(buf, sizeof(buf), "tcp://%s:%lld", a ? a : "127.0.0.1",
+		 mc_json_int(ctx->config, "EnginePort", 2376));
+	*url = strdup(buf);
+	return 0;
+}
+
+static const struct mc_driver test_driver = {
+	.abi = TESTDRV_ABI,
+	.name = TESTDRV_NAME,
+	.summary = "test driver (state kept in config.json; for make check)",
+	.flags = test_flags,
+	.has_ssh = 1,
+	.precreate = t_precreate,
+	.create = t_create,
+	.start = t_start,
+	.stop = t_stop,
+	.kill = t_kill,
+	.restart = t_restart,
+	.remove = t_remove,
+	.state = t_state,
+	.ip = t_ip,
+	.url = t_url,
+};
+
+const struct mc_driver *const mc_driver_entry = &test_driver;

@@ -1,0 +1,55 @@
+# Tests: cmocka unit tests, numbered CLI shell tests (TAP), the test driver plugin.
+TEST_EXTENSIONS = .sh
+SH_LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+AM_TESTS_ENVIRONMENT = \
+	MC_BIN='$(abs_top_builddir)/machinectl'; export MC_BIN; \
+	MC_SRCDIR='$(abs_top_srcdir)'; export MC_SRCDIR; \
+	MC_BUILDDIR='$(abs_top_builddir)'; export MC_BUILDDIR; \
+	MACHINECTL_DRIVER_PATH='$(abs_top_builddir)/tests/.libs'; export MACHINECTL_DRIVER_PATH; \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0; export ASAN_OPTIONS; \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1; export UBSAN_OPTIONS;
+
+# The test driver plugin, and a copy built with a wrong ABI number.
+check_LTLIBRARIES += tests/machinectl-driver-test.la tests/machinectl-driver-badabi.la
+tests_machinectl_driver_test_la_SOURCES = tests/lib/driver-test.c
+tests_machinectl_driver_test_la_CPPFLAGS = $(AM_CPPFLAGS) -DTESTDRV_NAME='"test"'
+tests_machinectl_driver_test_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+tests_machinectl_driver_test_la_LIBADD = $(JANSSON_LIBS)
+tests_machinectl_driver_badabi_la_SOURCES = tests/lib/driver-test.c
+tests_machinectl_driver_badabi_la_CPPFLAGS = $(AM_CPPFLAGS) -DTESTDRV_NAME='"badabi"' -DTESTDRV_ABI=999
+tests_machinectl_driver_badabi_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+tests_machinectl_driver_badabi_la_LIBADD = $(JANSSON_LIBS)
+
+UNIT_TESTS = \
+	tests/unit/test-config \
+	tests/unit/test-machine \
+	tests/unit/test-opts \
+	tests/unit/test-proc \
+	tests/unit/test-store \
+	tests/unit/test-template \
+	tests/unit/test-util
+if HAVE_CMOCKA
+check_PROGRAMS += $(UNIT_TESTS)
+TESTS += $(UNIT_TESTS)
+endif
+UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+UNIT_LDADD = libmccore.la $(CMOCKA_LIBS)
+tests_unit_test_config_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_config_LDADD = $(UNIT_LDADD)
+tests_unit_test_machine_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_machine_LDADD = $(UNIT_LDADD)
+tests_unit_test_opts_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_opts_LDADD = $(UNIT_LDADD)
+tests_unit_test_proc_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_proc_LDADD = $(UNIT_LDADD)
+tests_unit_test_store_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_store_LDADD = $(UNIT_LDADD)
+tests_unit_test_template_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_template_LDADD = $(UNIT_LDADD)
+tests_unit_test_util_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_util_LDADD = $(UNIT_LDADD)
+
+CLI_TESTS = \
+	tests/cli/t0001-basics.sh
+TESTS += $(CLI_TESTS)
+EXTRA_DIST += $(CLI_TESTS) tests/golden tests/lib/cli-lib.sh
