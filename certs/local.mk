@@ -1,1 +1,3 @@
-# TLS certificates (issue 3): sources are added to libmccore_la_SOURCES here.
+# TLS certificates and the Docker Engine API client (issue 3).
+# Append to libmccore_la_SOURCES, machinectl_SOURCES, UNIT_TESTS (inside `if HAVE_CMOCKA`),
+# CLI_TESTS and check_PROGRAMS here.
