@@ -50,6 +50,13 @@ tests_unit_test_util_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_util_LDADD = $(UNIT_LDADD)
 
 CLI_TESTS = \
-	tests/cli/t0001-basics.sh
+	tests/cli/t0001-basics.sh \
+	tests/cli/t0002-none-driver.sh \
+	tests/cli/t0003-lifecycle.sh \
+	tests/cli/t0004-ls.sh \
+	tests/cli/t0005-bad-input.sh \
+	tests/cli/t0006-concurrency.sh \
+	tests/cli/t0007-config-ini.sh \
+	tests/cli/t0008-migration.sh
 TESTS += $(CLI_TESTS)
 EXTRA_DIST += $(CLI_TESTS) tests/golden tests/lib/cli-lib.sh

@@ -1,0 +1,92 @@
+#!/bin/bash
+# Lifecycle verbs through the test plugin driver: create, stop, start, restart,
+# kill, rm (prompt, -y, -f), several names in parallel, the "default" machine.
+. "${MC_SRCDIR:-$(dirname "$0")/../..}/tests/lib/cli-lib.sh"
+
+run mc create -d test m1
+expect_rc 0 "create with the test plugin driver"
+expect_out "(m1) Creating test VM..." "driver phases are printed with the machine name"
+run mc status m1
+expect_out "Running" "a new machine is Running"
+
+run mc start m1
+expect_rc 1 "start of a running machine fails"
+expect_err 'Machine "m1" is already running.' "docker-machine's already-running message"
+
+run mc stop m1
+expect_rc 0 "stop"
+expect_out 'Machine "m1" was stopped.' "stop reports"
+run mc status m1
+expect_out "Stopped" "stopped machine is Stopped"
+run mc url m1
+expect_rc 1 "url of a stopped machine fails"
+expect_err 'Host "m1" is not running' "url says the host is not running"
+
+run mc start m1
+expect_rc 0 "start"
+expect_out 'Started machines may have new IP addresses. You may need to re-run the `machinectl env` command.' "start prints the new-IP hint"
+
+run mc restart m1
+expect_rc 0 "restart"
+run mc kill m1
+expect_rc 0 "kill"
+run mc status m1
+expect_out "Stopped" "killed machine is Stopped"
+
+# Several names at once, in parallel; one failure does not stop the others.
+run mc create -d test m2 m3 m4
+expect_rc 0 "create of three names"
+check "three machines exist" test -d "$STORE/machines/m2" -a -d "$STORE/machines/m3" -a -d "$STORE/machines/m4"
+run mc stop m2 m3 nosuch m4
+expect_rc 1 "stop with one unknown name fails"
+expect_err 'machine "nosuch" does not exist' "the unknown name is reported"
+run mc ls --filter state=Stopped -q
+check "the others were stopped" test "$(echo $OUT)" = "m1 m2 m3 m4"
+
+# The none driver cannot be stopped: the core says so.
+run mc create -d none --url tcp://127.0.0.1:1 n1
+run mc stop n1
+expect_rc 1 "stop on the none driver fails"
+expect_err 'the none driver cannot stop machines' "unsupported operation is named"
+
+# rm: prompt, refusal, -y, -f with a failing driver.
+run mc rm m2
+expect_rc 1 "rm without confirmation on a closed stdin refuses"
+check "m2 still exists" test -d "$STORE/machines/m2"
+run_stdin "n" mc rm m2
+expect_out "Are you sure? (y/n): " "rm asks"
+check "answer n keeps m2" test -d "$STORE/machines/m2"
+run_stdin "y" mc rm m2
+expect_rc 0 "answer y removes"
+expect_out "Successfully removed m2" "rm reports"
+check "m2 is gone" test ! -e "$STORE/machines/m2"
+run mc rm -y m3 m4
+expect_rc 0 "rm -y of two names"
+check "m3 and m4 are gone" test ! -e "$STORE/machines/m3" -a ! -e "$STORE/machines/m4"
+
+MC_TESTDRV_FAIL=remove run mc rm -y m1
+expect_rc 1 "rm fails when the driver cannot remove the VM"
+expect_err "use -f to remove the local files anyway" "rm says what to do next"
+check "m1 is kept" test -d "$STORE/machines/m1"
+export MC_TESTDRV_FAIL=remove
+run mc rm -f m1
+unset MC_TESTDRV_FAIL
+expect_rc 0 "rm -f removes the local files anyway"
+check "m1 is gone after rm -f" test ! -e "$STORE/machines/m1"
+
+# A failing create leaves nothing behind.
+run mc create -d test --test-fail create bad1
+expect_rc 1 "a failing driver create fails"
+expect_err "create failed, nothing was kept" "the failed phase is named"
+check "no store entry is left" test ! -e "$STORE/machines/bad1"
+run mc create -d test --test-fail precreate bad2
+expect_rc 3 "a failing pre-create check exits 3"
+expect_err "Error with pre-create check" "pre-create failure message"
+
+# The machine "default" is used when no name is given.
+run mc create -d test default
+run mc status
+expect_out "Running" "status without a name uses default"
+run mc ip
+expect_out "127.0.0.1" "ip without a name uses default"
+done_testing

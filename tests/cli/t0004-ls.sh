@@ -1,0 +1,67 @@
+#!/bin/bash
+# ls: natural order, filters, formats, quiet, unreadable configs, timeouts.
+. "${MC_SRCDIR:-$(dirname "$0")/../..}/tests/lib/cli-lib.sh"
+
+run mc ls
+expect_rc 0 "ls on an empty store"
+check "an empty store prints only the header" test "$OUT" = "NAME   ACTIVE   DRIVER   STATE   URL   SWARM   DOCKER   ERRORS"
+
+mc create -d test --engine-label env=prod --engine-label tier=web m10 >/dev/null
+mc create -d test --test-ip 127.0.0.2 m2 >/dev/null
+mc create -d test --engine-label env=dev m1 >/dev/null
+mc create -d none --url tcp://127.0.0.9:2376 web-1 >/dev/null
+mc stop m2 >/dev/null
+
+run mc ls -q
+check "ls -q lists names in natural order" test "$(echo $OUT)" = "m1 m2 m10 web-1"
+run mc ls
+expect_golden ls-mixed.txt "ls table layout"
+
+run mc ls --filter name=^m1
+check "name filter is a regular expression" test "$(mc ls -q --filter name=^m1 | xargs)" = "m1 m10"
+check "same key twice is OR" test "$(mc ls -q --filter driver=none --filter name=^m2$ | xargs)" = ""
+check "driver filter" test "$(mc ls -q --filter driver=none | xargs)" = "web-1"
+check "different keys are AND" test "$(mc ls -q --filter driver=test --filter state=Stopped | xargs)" = "m2"
+check "state filter is case-insensitive" test "$(mc ls -q --filter state=running | xargs)" = "m1 m10 web-1"
+check "label filter" test "$(mc ls -q --filter label=env=prod | xargs)" = "m10"
+check "two names OR" test "$(mc ls -q --filter name=m1$ --filter name=web | xargs)" = "m1 web-1"
+
+run mc ls --filter bogus
+expect_rc 2 "filter without = is an error"
+expect_err "Unsupported filter syntax." "docker-machine's syntax message"
+run mc ls --filter color=red
+expect_rc 2 "unknown filter key"
+expect_err "Unsupported filter key 'color'" "docker-machine's key message"
+run mc ls --filter 'name=('
+expect_rc 2 "bad regular expression"
+
+run mc ls --format '{{.Name}}: {{.State}}'
+check "format renders each row" test "$OUT" = $'m1: Running\nm2: Stopped\nm10: Running\nweb-1: Running'
+run mc ls --format 'table {{.Name}}\t{{.DriverName}}'
+check "table format adds headers and aligns" test "$(head -n 2 <<<"$OUT")" = $'NAME    DRIVER\nm1      test'
+run mc ls --format json
+check "json format is a JSON array" python3 -c 'import json,sys; d=json.load(sys.stdin); assert [r["Name"] for r in d]==["m1","m2","m10","web-1"]; assert d[1]["State"]=="Stopped"' <<<"$OUT"
+run mc ls --format '{{.Name'
+expect_rc 2 "unclosed template is an error"
+
+# DOCKER_HOST marks the active machine.
+run env DOCKER_HOST=tcp://127.0.0.1:2376 machinectl ls --format '{{.Name}} {{.Active}}' --filter name=^m1$
+check "the active machine has a star" test "$OUT" = "m1 *"
+
+# A machine whose config.json is garbage is an Error row and never stops the listing.
+mkdir "$STORE/machines/broken"
+echo '{"SchemaVersion": 1, "Name": ' > "$STORE/machines/broken/config.json"
+run mc ls
+expect_rc 0 "ls with a broken config still succeeds"
+check "broken machine is an Error row" grep -qE '^broken +- +not found +Error ' <<<"$OUT"
+check "other machines are still listed" grep -q '^web-1 ' <<<"$OUT"
+
+# Timeouts: a driver whose state takes 5 s, under --timeout 1.
+start=$(date +%s%N)
+run env MC_TESTDRV_STATE_DELAY_MS=5000 machinectl ls --timeout 1 --filter driver=test
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+expect_rc 0 "ls with slow machines succeeds"
+check "slow machines show as Timeout" grep -qE '^m10 +test +Timeout' <<<"$OUT"
+check "ls returns within the timeout plus a small constant (${elapsed} ms)" test "$elapsed" -lt 3000
+check "the machine that does not ask the driver is not a timeout" grep -qE '^web-1 .* Running ' <<<"$(mc ls)"
+done_testing

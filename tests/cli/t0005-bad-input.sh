@@ -1,0 +1,123 @@
+#!/bin/bash
+# Bad input: one clear line, the documented exit code, no crash, and nothing
+# changed in the store.
+. "${MC_SRCDIR:-$(dirname "$0")/../..}/tests/lib/cli-lib.sh"
+
+mc create -d none --url tcp://127.0.0.1:2376 good >/dev/null
+before=$(store_snapshot)
+
+# name, expected exit code, expected message
+bad_create() {
+	local name=$1 rc=$2 msg=$3
+	run mc create -d none --url tcp://127.0.0.1:2376 "$name"
+	expect_rc "$rc" "create '$name' exits $rc"
+	expect_err "$msg" "create '$name' says: $msg"
+	expect_one_line_err "create '$name' prints one line"
+}
+bad_create "bad name" 2 "invalid machine name 'bad name'"
+bad_create "-leading" 2 "unknown flag -l"
+bad_create ".hidden" 2 "invalid machine name '.hidden'"
+bad_create "a/b" 2 "invalid machine name 'a/b'"
+bad_create "../escape" 2 "invalid machine name '../escape'"
+bad_create "$(printf 'x%.0s' {1..64})" 2 "at most 63 characters"
+bad_create "good" 1 'machine "good" already exists'
+bad_create "é" 2 "invalid machine name"
+check "63 characters are allowed" mc create -d none --url tcp://1.2.3.4:1 "$(printf 'y%.0s' {1..63})"
+mc rm -y "$(printf 'y%.0s' {1..63})" >/dev/null
+
+run mc create -d none --url tcp://127.0.0.1:2376 same same
+expect_rc 2 "the same name twice in one create"
+run mc create -d nosuchdriver m
+expect_rc 1 "missing driver plugin"
+expect_err 'driver "nosuchdriver" not found' "missing plugin is named"
+expect_one_line_err "missing plugin: one line"
+run mc create -d badabi m
+expect_rc 1 "plugin with a wrong ABI"
+expect_err "has ABI version 999, but this machinectl needs 1" "ABI mismatch is explained"
+run mc create -d 'x;rm' m
+expect_rc 2 "driver names are validated"
+run mc create -d none --url http://nope m
+expect_rc 3 "bad --url is a pre-create failure"
+run mc create -d test --test-engine-port notanumber m
+expect_rc 2 "an integer flag rejects text"
+expect_err "invalid test-engine-port 'notanumber'" "the bad value is named"
+run mc create -d none --tls-key-type dsa m
+expect_rc 2 "bad --tls-key-type"
+run mc create -d none --bogus-flag m
+expect_rc 2 "flags of another driver are unknown"
+run mc ls -t 0
+expect_rc 2 "ls --timeout 0 is refused"
+run mc rm -y nosuch
+expect_rc 1 "rm of an unknown machine"
+expect_err 'machine "nosuch" does not exist' "rm names the unknown machine"
+run mc env -u good
+expect_rc 2 "env -u with a name"
+expect_err "Expected no machine name when the -u flag is present" "docker-machine's -u message"
+run mc env --shell klingon good
+expect_rc 2 "unknown --shell"
+run mc -s "$STORE" --bogus ls
+expect_rc 2 "unknown global flag"
+
+check "nothing changed in the store" test "$before" = "$(store_snapshot)"
+
+# A truncated or garbage config.json: verbs fail with a message, ls shows an Error row.
+mkdir "$STORE/machines/trunc"
+printf '{"SchemaVersion": 1, "Name": "trunc", "Driv' > "$STORE/machines/trunc/config.json"
+run mc status trunc
+expect_rc 1 "status of a truncated config fails"
+expect_err 'machine "trunc": config.json is not valid JSON' "the truncated config is named"
+expect_one_line_err "truncated config: one line"
+mkdir "$STORE/machines/garbage"
+head -c 300 /dev/urandom > "$STORE/machines/garbage/config.json"
+run mc inspect garbage
+expect_rc 1 "inspect of a garbage config fails"
+run mc ls
+expect_rc 0 "ls survives broken configs"
+check "ls shows both as Error rows" test "$(grep -cE '^(trunc|garbage) .* Error ' <<<"$OUT")" = 2
+printf '[1,2,3]' > "$STORE/machines/garbage/config.json"
+run mc status garbage
+expect_err "config.json is not a JSON object" "a JSON array is refused"
+printf '{"SchemaVersion": 99, "Name": "garbage"}' > "$STORE/machines/garbage/config.json"
+run mc status garbage
+expect_err "schema version 99, newer than this machinectl understands" "a config from the future is refused"
+mkdir "$STORE/machines/empty"
+run mc status empty
+expect_err "has no config.json (its creation was interrupted)" "a machine without config.json"
+run mc rm -y trunc
+expect_rc 1 "rm of an unreadable machine needs -f"
+run mc rm -f trunc garbage empty
+expect_rc 0 "rm -f removes unreadable machines"
+check "they are gone" test ! -e "$STORE/machines/trunc" -a ! -e "$STORE/machines/garbage" -a ! -e "$STORE/machines/empty"
+
+# config.ini syntax error: file:line.
+printf '[defaults]\ndriver = none\nthis is not ini\n' > "$STORE/config.ini"
+run mc ls
+expect_rc 1 "config.ini syntax error fails"
+expect_err "$STORE/config.ini:3:" "config.ini error names file and line"
+expect_one_line_err "config.ini error: one line"
+printf '[defaults]\ncolour = red\n' > "$STORE/config.ini"
+run mc ls
+expect_err "config.ini:2: unknown key 'colour' in [defaults]" "unknown [defaults] key"
+printf '[weird]\nx = 1\n' > "$STORE/config.ini"
+run mc ls
+expect_err "unknown section [weird]" "unknown section"
+rm "$STORE/config.ini"
+
+# An unwritable store.
+if [ "$(id -u)" = 0 ]; then
+	# root ignores modes: use a read-only bind of a file system instead.
+	ro="$TEST_TMP/ro"
+	mkdir -p "$ro"
+	if unshare -m true 2>/dev/null; then
+		run unshare -m sh -c "mount -t tmpfs -o ro tmpfs '$ro' && machinectl -s '$ro/store' create -d none --url tcp://1.2.3.4:1 x"
+		expect_rc 1 "create in a read-only store fails"
+		expect_err "cannot create directory $ro/store: Read-only file system" "the unwritable path is named"
+	else
+		not_ok "unshare -m is needed to test a read-only store as root"
+	fi
+else
+	mkdir -p "$TEST_TMP/ro/store" && chmod 500 "$TEST_TMP/ro/store"
+	run mc -s "$TEST_TMP/ro/store" create -d none --url tcp://1.2.3.4:1 x
+	expect_rc 1 "create in a read-only store fails"
+fi
+done_testing

@@ -1,0 +1,38 @@
+#!/bin/bash
+# config.ini defaults and the precedence flag > environment > config.ini > built-in.
+. "${MC_SRCDIR:-$(dirname "$0")/../..}/tests/lib/cli-lib.sh"
+
+mkdir -p "$STORE"
+cat >"$STORE/config.ini" <<'INI'
+[defaults]
+driver = test
+
+[driver.test]
+test-ip = 127.0.0.3
+test-engine-port = 3000
+INI
+ip_of() { machinectl inspect -f '{{.Driver.IPAddress}}:{{.Driver.EnginePort}}' "$1"; }
+
+run mc create c1
+expect_rc 0 "create uses [defaults] driver"
+check "config.ini values apply" test "$(ip_of c1)" = "127.0.0.3:3000"
+TEST_IP=127.0.0.4 mc create c2 >/dev/null
+check "environment beats config.ini" test "$(ip_of c2)" = "127.0.0.4:3000"
+TEST_IP=127.0.0.4 mc create --test-ip 127.0.0.5 c3 >/dev/null
+check "flag beats environment" test "$(ip_of c3)" = "127.0.0.5:3000"
+printf '[defaults]\ndriver = test\n' >"$STORE/config.ini"
+mc create c4 >/dev/null
+check "built-in default without config.ini" test "$(ip_of c4)" = "127.0.0.1:2376"
+MACHINECTL_DRIVER=none run mc create c5
+expect_rc 3 "MACHINECTL_DRIVER beats config.ini (none needs --url)"
+run mc create -d none --url tcp://127.0.0.1:9 c6
+check "--driver beats everything" test "$(machinectl inspect -f '{{.DriverName}}' c6)" = none
+printf '[driver.test]\ntest-engine-port = many\n' >"$STORE/config.ini"
+run mc create -d test c7
+expect_rc 2 "a bad config.ini value is reported"
+expect_err "invalid test-engine-port 'many'" "the bad value is named"
+run mc create -d test --help
+expect_out "--test-ip VALUE" "create --driver X --help lists the driver's flags"
+expect_out "[\$TEST_IP]" "driver flag help shows the environment variable"
+expect_out "(default: 127.0.0.1)" "driver flag help shows the default"
+done_testing

@@ -1,0 +1,103 @@
+# Shared helpers for the CLI tests (tests/cli/tNNNN-*.sh): TAP output, a
+# temporary store, and assertions that run the real binary.
+#
+#   . "$MC_SRCDIR/tests/lib/cli-lib.sh"
+#   run mc create --driver none --url tcp://127.0.0.1:2376 n1
+#   expect_rc 0 "create succeeds"
+#   expect_out "Creating machine" "create prints its phases"
+#
+# run() keeps stdout in $OUT, stderr in $ERR and the exit status in $RC.
+set -u
+
+: "${MC_BIN:?MC_BIN must point at the machinectl binary (make check sets it)}"
+: "${MC_SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
+GOLDEN="$MC_SRCDIR/tests/golden"
+
+TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/mc-test.XXXXXX")
+STORE="$TEST_TMP/store"
+export MACHINECTL_STORAGE_PATH="$STORE"
+unset DOCKER_HOST DOCKER_TLS_VERIFY DOCKER_CERT_PATH DOCKER_MACHINE_NAME MACHINECTL_DRIVER \
+	MACHINECTL_DEBUG NO_PROXY no_proxy 2>/dev/null || true
+
+_cleanups=()
+at_exit() { _cleanups+=("$*"); }
+_run_cleanups() {
+	local i
+	for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do eval "${_cleanups[$i]}" || true; done
+	rm -rf "$TEST_TMP"
+}
+trap _run_cleanups EXIT
+
+_n=0
+_failed=0
+_planned=
+plan() { echo "1..$1"; _planned=1; }
+ok() { _n=$((_n + 1)); echo "ok $_n - $*"; }
+not_ok() {
+	_n=$((_n + 1))
+	_failed=$((_failed + 1))
+	echo "not ok $_n - $*"
+	{
+		echo "#   exit status: ${RC:-}"
+		printf '%s\n' "${OUT:-}" | sed 's/^/#   stdout: /'
+		printf '%s\n' "${ERR:-}" | sed 's/^/#   stderr: /'
+	} | head -n 40
+}
+check() { # check DESCRIPTION COMMAND...
+	local desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+# Ends the test; prints the plan at the end when plan() was not called.
+done_testing() {
+	[ -n "$_planned" ] || echo "1..$_n"
+	exit $((_failed > 0))
+}
+
+# Tests call the binary by name, as users do, so hints read "machinectl ...".
+mkdir -p "$TEST_TMP/bin"
+ln -s "$MC_BIN" "$TEST_TMP/bin/machinectl"
+PATH="$TEST_TMP/bin:$PATH"
+mc() { machinectl "$@"; }
+run() {
+	local o e
+	o="$TEST_TMP/.out" e="$TEST_TMP/.err"
+	"$@" >"$o" 2>"$e" </dev/null
+	RC=$?
+	OUT=$(cat "$o")
+	ERR=$(cat "$e")
+}
+run_stdin() { # run_stdin INPUT COMMAND...
+	local input=$1 o e
+	shift
+	o="$TEST_TMP/.out" e="$TEST_TMP/.err"
+	printf '%s' "$input" | "$@" >"$o" 2>"$e"
+	RC=$?
+	OUT=$(cat "$o")
+	ERR=$(cat "$e")
+}
+
+expect_rc() { if [ "$RC" = "$1" ]; then ok "$2"; else not_ok "$2 (expected exit $1)"; fi; }
+expect_out() { if grep -qF -- "$1" <<<"$OUT"; then ok "$2"; else not_ok "$2 (stdout lacks: $1)"; fi; }
+expect_err() { if grep -qF -- "$1" <<<"$ERR"; then ok "$2"; else not_ok "$2 (stderr lacks: $1)"; fi; }
+expect_one_line_err() {
+	if [ "$(printf '%s\n' "$ERR" | grep -c .)" = 1 ]; then ok "$1"; else not_ok "$1 (stderr is not one line)"; fi
+}
+# Compare stdout with a golden file, after replacing the store path with @STORE@.
+expect_golden() {
+	local file="$GOLDEN/$1" got
+	got=$(printf '%s\n' "$OUT" | sed "s#$STORE#@STORE@#g")
+	if [ "${MC_UPDATE_GOLDEN:-}" = 1 ]; then printf '%s\n' "$got" >"$file"; fi
+	if [ "$got" = "$(cat "$file")" ]; then
+		ok "$2"
+	else
+		not_ok "$2 (differs from golden $1)"
+		diff -u "$file" <(printf '%s\n' "$got") | sed 's/^/#   /' | head -n 30
+	fi
+}
+# A snapshot of the store (paths, modes, contents) to prove nothing changed.
+store_snapshot() {
+	if [ -d "$STORE" ]; then
+		(cd "$STORE" && find . -printf '%p %m %s\n' | LC_ALL=C sort && find . -type f -exec md5sum {} + | LC_ALL=C sort)
+	fi
+}

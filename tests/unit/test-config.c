@@ -1,0 +1,80 @@
+#include "unit.h"
+
+#include "config.h"
+
+static struct mc_config *load_text(const char *text, struct mc_error *err, int *rc)
+{
+	char *dir = unit_tmpdir();
+	_cleanup_free_ char *path = mc_path_join(dir, "config.ini");
+	struct mc_config *c = NULL;
+
+	assert_int_equal(mc_write_file_atomic(path, text, strlen(text), 0600, NULL), 0);
+	*rc = mc_config_load(path, &c, err);
+	unit_rmdir(dir);
+	return c;
+}
+
+static void values_and_mapping(void **state)
+{
+	struct mc_error err = { 0 };
+	int rc;
+	struct mc_config *c = load_text("; comment\n[defaults]\ndriver = libvirt\ncpus = 2\nmemory=2048\n"
+					"disk-size = 9000\niso = /x.iso\n\n[driver.libvirt]\nlibvirt-memory = 4096\n"
+					"[defaults]\ncpus = 4\n",
+					&err, &rc);
+
+	assert_int_equal(rc, 0);
+	assert_string_equal(mc_config_get(c, "defaults", "driver"), "libvirt");
+	assert_string_equal(mc_config_get(c, "defaults", "cpus"), "4");  /* last wins */
+	assert_null(mc_config_get(c, "defaults", "nope"));
+	/* [driver.X] beats [defaults]; generic keys map by suffix. */
+	assert_string_equal(mc_config_driver_flag(c, "libvirt", "libvirt-memory"), "4096");
+	assert_string_equal(mc_config_driver_flag(c, "virtualbox", "virtualbox-memory"), "2048");
+	assert_string_equal(mc_config_driver_flag(c, "libvirt", "libvirt-cpu-count"), "4");
+	assert_string_equal(mc_config_driver_flag(c, "libvirt", "libvirt-disk-size"), "9000");
+	assert_string_equal(mc_config_driver_flag(c, "libvirt", "iso"), "/x.iso");
+	assert_string_equal(mc_config_driver_flag(c, "hyperv", "hyperv-boot2docker-url"), "/x.iso");
+	assert_null(mc_config_driver_flag(c, "libvirt", "libvirt-network"));
+	mc_config_free(c);
+}
+
+static void errors(void **state)
+{
+	struct mc_error err = { 0 };
+	int rc;
+
+	assert_null(load_text("[defaults]\ndriver = x\ngarbage line\n", &err, &rc));
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(err.msg, "config.ini:3: "));
+	mc_error_clear(&err);
+	assert_null(load_text("[defaults]\nfoo = 1\n", &err, &rc));
+	assert_non_null(strstr(err.msg, ":2: unknown key 'foo'"));
+	mc_error_clear(&err);
+	assert_null(load_text("[driver.]\nx = 1\n", &err, &rc));
+	assert_non_null(strstr(err.msg, "unknown section"));
+	mc_error_clear(&err);
+	assert_null(load_text("[defaults\n", &err, &rc));
+	assert_int_equal(err.code, MC_E_INVALID);
+}
+
+static void missing_file(void **state)
+{
+	struct mc_error err = { 0 };
+	struct mc_config *c = NULL;
+
+	assert_int_equal(mc_config_load("/nonexistent/config.ini", &c, &err), 0);
+	assert_non_null(c);
+	assert_null(mc_config_get(c, "defaults", "driver"));
+	mc_config_free(c);
+	mc_config_free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(values_and_mapping),
+		cmocka_unit_test(errors),
+		cmocka_unit_test(missing_file),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

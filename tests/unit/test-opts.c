@@ -1,0 +1,120 @@
+#include "unit.h"
+
+#include "opts.h"
+
+static const struct mc_option table[] = {
+	{ "quiet", 'q', MC_OPT_BOOL, NULL, NULL, NULL, "q" },
+	{ "recursive", 'r', MC_OPT_BOOL, NULL, NULL, NULL, "r" },
+	{ "format", 'f', MC_OPT_STRING, "UNIT_FORMAT", "dflt", "T", "f" },
+	{ "timeout", 't', MC_OPT_INT, NULL, "10", "S", "t" },
+	{ "filter", 0, MC_OPT_LIST, NULL, NULL, "K=V", "l" },
+	{ NULL },
+};
+
+static int parse(struct mc_args *a, unsigned flags, struct mc_error *err, int argc, ...)
+{
+	char *argv[16];
+	va_list ap;
+
+	va_start(ap, argc);
+	for (int i = 0; i < argc; i++)
+		argv[i] = va_arg(ap, char *);
+	va_end(ap);
+	return mc_args_parse((const struct mc_option *const[]){ table, NULL }, argc, argv, flags, a, err);
+}
+
+static void basic(void **state)
+{
+	struct mc_args a;
+	struct mc_error err = { 0 };
+
+	unsetenv("UNIT_FORMAT");
+	assert_int_equal(parse(&a, 0, &err, 8, "x", "-qr", "--format=json", "-t", "5", "--filter", "a=b",
+			       "y"),
+			 0);
+	assert_true(mc_args_bool(&a, "quiet"));
+	assert_true(mc_args_bool(&a, "recursive"));
+	assert_string_equal(mc_args_str(&a, "format"), "json");
+	assert_string_equal(mc_args_str(&a, "timeout"), "5");
+	assert_string_equal(mc_args_list(&a, "filter")[0], "a=b");
+	assert_int_equal(mc_args_npos(&a), 2);
+	assert_string_equal(a.pos[0], "x");
+	assert_string_equal(a.pos[1], "y");
+	mc_args_free(&a);
+
+	assert_int_equal(parse(&a, 0, &err, 3, "-fT", "--", "-q"), 0);
+	assert_string_equal(mc_args_str(&a, "format"), "T");
+	assert_false(mc_args_bool(&a, "quiet"));
+	assert_string_equal(a.pos[0], "-q");
+	mc_args_free(&a);
+}
+
+static void defaults_and_env(void **state)
+{
+	struct mc_args a;
+	struct mc_error err = { 0 };
+
+	unsetenv("UNIT_FORMAT");
+	assert_int_equal(parse(&a, 0, &err, 0), 0);
+	assert_string_equal(mc_args_str(&a, "format"), "dflt");
+	assert_false(mc_args_given(&a, "format"));
+	setenv("UNIT_FORMAT", "fromenv", 1);
+	assert_string_equal(mc_args_str(&a, "format"), "fromenv");
+	mc_args_free(&a);
+	assert_int_equal(parse(&a, 0, &err, 2, "-f", "flag"), 0);
+	assert_string_equal(mc_args_str(&a, "format"), "flag");
+	mc_args_free(&a);
+	unsetenv("UNIT_FORMAT");
+}
+
+static void stop_at_positional(void **state)
+{
+	struct mc_args a;
+	struct mc_error err = { 0 };
+
+	assert_int_equal(parse(&a, MC_ARGS_STOP_AT_POSITIONAL, &err, 4, "-q", "m1", "ls", "-la"), 0);
+	assert_true(mc_args_bool(&a, "quiet"));
+	assert_int_equal(mc_args_npos(&a), 3);
+	assert_string_equal(a.pos[2], "-la");
+	mc_args_free(&a);
+}
+
+static void errors(void **state)
+{
+	struct mc_args a;
+	struct mc_error err = { 0 };
+
+	assert_int_equal(parse(&a, 0, &err, 1, "--nope"), -1);
+	assert_string_equal(err.msg, "unknown flag --nope");
+	mc_args_free(&a);
+	mc_error_clear(&err);
+	assert_int_equal(parse(&a, 0, &err, 1, "-x"), -1);
+	assert_string_equal(err.msg, "unknown flag -x");
+	mc_args_free(&a);
+	mc_error_clear(&err);
+	assert_int_equal(parse(&a, 0, &err, 1, "--format"), -1);
+	assert_string_equal(err.msg, "flag --format needs a value");
+	mc_args_free(&a);
+	mc_error_clear(&err);
+	assert_int_equal(parse(&a, 0, &err, 2, "-t", "ten"), -1);
+	assert_int_equal(err.code, MC_E_USAGE);
+	mc_args_free(&a);
+	mc_error_clear(&err);
+	assert_int_equal(parse(&a, 0, &err, 1, "--quiet=maybe"), -1);
+	mc_args_free(&a);
+	mc_error_clear(&err);
+	assert_int_equal(parse(&a, 0, &err, 1, "--quiet=false"), 0);
+	assert_false(mc_args_bool(&a, "quiet"));
+	mc_args_free(&a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(basic),
+		cmocka_unit_test(defaults_and_env),
+		cmocka_unit_test(stop_at_positional),
+		cmocka_unit_test(errors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,104 @@
+#include "unit.h"
+
+#include "proc.h"
+
+static void capture(void **state)
+{
+	struct mc_proc_result r;
+	struct mc_error err = { 0 };
+	const char *argv[] = { "sh", "-c", "echo out; echo err >&2; exit 42", NULL };
+
+	assert_int_equal(mc_proc_run(argv, NULL, &r, &err), 0);
+	assert_int_equal(r.status, 42);
+	assert_string_equal(r.out, "out\n");
+	assert_string_equal(r.err, "err\n");
+	mc_proc_result_free(&r);
+}
+
+static void feeds_stdin(void **state)
+{
+	struct mc_proc_result r;
+	struct mc_error err = { 0 };
+	const char *argv[] = { "wc", "-c", NULL };
+	size_t n = 1 << 20;  /* bigger than a pipe buffer */
+	char *big = mc_malloc(n);
+	struct mc_proc_opts o = { .in = big, .in_len = n };
+
+	memset(big, 'a', n);
+	assert_int_equal(mc_proc_run(argv, &o, &r, &err), 0);
+	assert_int_equal(atol(r.out), (long)n);
+	mc_proc_result_free(&r);
+	free(big);
+}
+
+static void no_shell(void **state)
+{
+	struct mc_proc_result r;
+	struct mc_error err = { 0 };
+	/* Metacharacters reach the program as bytes, never a shell. */
+	const char *argv[] = { "printf", "%s", "a;b|c$(x)'\"\n", NULL };
+
+	assert_int_equal(mc_proc_run(argv, NULL, &r, &err), 0);
+	assert_string_equal(r.out, "a;b|c$(x)'\"\n");
+	mc_proc_result_free(&r);
+}
+
+static void timeout_kills(void **state)
+{
+	struct mc_proc_result r;
+	struct mc_error err = { 0 };
+	const char *argv[] = { "sh", "-c", "sleep 5 & sleep 5", NULL };
+	struct mc_proc_opts o = { .timeout_ms = 200 };
+	long long t0 = mc_now_ms();
+
+	assert_int_equal(mc_proc_run(argv, &o, &r, &err), -1);
+	assert_int_equal(err.code, MC_E_TIMEOUT);
+	assert_true(mc_now_ms() - t0 < 2000);
+	mc_proc_result_free(&r);
+}
+
+static void missing_program(void **state)
+{
+	struct mc_proc_result r;
+	struct mc_error err = { 0 };
+	const char *argv[] = { "no-such-program-xyz", NULL };
+
+	assert_int_equal(mc_proc_run(argv, NULL, &r, &err), -1);
+	assert_int_equal(err.code, MC_E_NOT_FOUND);
+	assert_non_null(strstr(err.msg, "no-such-program-xyz"));
+}
+
+static void signals_and_env(void **state)
+{
+	struct mc_proc_result r;
+	struct mc_error err = { 0 };
+	const char *argv[] = { "sh", "-c", "echo $UNIT_X; kill -9 $$", NULL };
+	const char *env[] = { "UNIT_X=hello", NULL };
+	struct mc_proc_opts o = { .env = env };
+
+	assert_int_equal(mc_proc_run(argv, &o, &r, &err), 0);
+	assert_int_equal(r.status, 128 + 9);
+	assert_string_equal(r.out, "hello\n");
+	mc_proc_result_free(&r);
+}
+
+static void argv_rendering(void **state)
+{
+	const char *argv[] = { "ssh", "-o", "a b", "it's", NULL };
+	_cleanup_free_ char *s = mc_proc_argv_str(argv);
+
+	assert_string_equal(s, "ssh -o 'a b' 'it'\\''s'");
+	_cleanup_free_ char *w = mc_proc_which("sh");
+	assert_non_null(w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(capture),       cmocka_unit_test(feeds_stdin),
+		cmocka_unit_test(no_shell),      cmocka_unit_test(timeout_kills),
+		cmocka_unit_test(missing_program), cmocka_unit_test(signals_and_env),
+		cmocka_unit_test(argv_rendering),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,156 @@
+#include "unit.h"
+
+#include <sys/stat.h>
+
+static void natural_order(void **state)
+{
+	assert_true(mc_natural_cmp("m2", "m10") < 0);
+	assert_true(mc_natural_cmp("m10", "m2") > 0);
+	assert_true(mc_natural_cmp("m02", "m2") == 0);
+	assert_true(mc_natural_cmp("a", "b") < 0);
+	assert_true(mc_natural_cmp("web-9", "web-10") < 0);
+	assert_true(mc_natural_cmp("x", "x1") < 0);
+	assert_int_equal(mc_natural_cmp("same", "same"), 0);
+}
+
+static void parse_int(void **state)
+{
+	struct mc_error err = { 0 };
+	long long v;
+
+	assert_int_equal(mc_parse_int("42", 0, 100, &v, &err, "n"), 0);
+	assert_int_equal(v, 42);
+	assert_int_equal(mc_parse_int("-1", -5, 5, &v, &err, "n"), 0);
+	assert_int_equal(mc_parse_int("101", 0, 100, &v, &err, "n"), -1);
+	assert_int_equal(err.code, MC_E_USAGE);
+	assert_non_null(strstr(err.msg, "between 0 and 100"));
+	mc_error_clear(&err);
+	assert_int_equal(mc_parse_int("12abc", 0, 100, &v, &err, "n"), -1);
+	mc_error_clear(&err);
+	assert_int_equal(mc_parse_int("", 0, 100, &v, &err, "n"), -1);
+	mc_error_clear(&err);
+	assert_int_equal(mc_parse_int(" 1", 0, 100, &v, &err, "n"), -1);
+	mc_error_clear(&err);
+	assert_int_equal(mc_parse_int("99999999999999999999999", 0, 100, &v, &err, "n"), -1);
+}
+
+static void atomic_write(void **state)
+{
+	char *dir = unit_tmpdir();
+	_cleanup_free_ char *path = mc_path_join(dir, "f.json"), *text = NULL;
+	struct mc_error err = { 0 };
+	struct stat st;
+	size_t len;
+
+	assert_int_equal(mc_write_file_atomic(path, "hello", 5, 0600, &err), 0);
+	assert_int_equal(mc_read_file(path, &text, &len, &err), 0);
+	assert_int_equal(len, 5);
+	assert_string_equal(text, "hello");
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	/* No temporary file is left behind. */
+	{
+		_cleanup_free_ char *tmp = mc_asprintf("%s.tmp.%ld", path, (long)getpid());
+		assert_false(mc_file_exists(tmp));
+	}
+	/* Writing into a missing directory fails with a message naming the path. */
+	{
+		_cleanup_free_ char *bad = mc_path_join(dir, "nodir/f");
+		assert_int_equal(mc_write_file_atomic(bad, "x", 1, 0600, &err), -1);
+		assert_non_null(strstr(err.msg, "nodir/f"));
+	}
+	unit_rmdir(dir);
+}
+
+static void mkdir_p_and_rm_rf(void **state)
+{
+	char *dir = unit_tmpdir();
+	_cleanup_free_ char *deep = mc_path_join(dir, "a/b/c");
+	_cleanup_free_ char *file = mc_path_join(dir, "a/b/c/f");
+	struct mc_error err = { 0 };
+	struct stat st;
+
+	assert_int_equal(mc_mkdir_p(deep, 0700, &err), 0);
+	assert_int_equal(mc_mkdir_p(deep, 0700, &err), 0);  /* idempotent */
+	assert_int_equal(stat(deep, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	assert_int_equal(mc_write_file_atomic(file, "x", 1, 0600, &err), 0);
+	{
+		_cleanup_free_ char *a = mc_path_join(dir, "a");
+		assert_int_equal(mc_rm_rf(a, &err), 0);
+		assert_false(mc_file_exists(a));
+		assert_int_equal(mc_rm_rf(a, &err), 0);  /* missing is fine */
+	}
+	unit_rmdir(dir);
+}
+
+static void strv_and_strings(void **state)
+{
+	_cleanup_strv_ char **v = NULL;
+
+	assert_int_equal(mc_strv_len(v), 0);
+	mc_strv_push(&v, mc_strdup("a"));
+	mc_strv_push(&v, mc_strdup("b"));
+	assert_int_equal(mc_strv_len(v), 2);
+	assert_string_equal(v[1], "b");
+	assert_null(v[2]);
+	assert_true(mc_streq(NULL, NULL));
+	assert_false(mc_streq("a", NULL));
+	assert_true(mc_startswith("table x", "table"));
+	{
+		_cleanup_free_ char *p = mc_path_join("/a/", "b");
+		assert_string_equal(p, "/a/b");
+	}
+}
+
+static void durations(void **state)
+{
+	char b[32];
+
+	mc_format_duration(850, b, sizeof(b));
+	assert_string_equal(b, "850ms");
+	mc_format_duration(12345, b, sizeof(b));
+	assert_string_equal(b, "12.3s");
+	mc_format_duration(125000, b, sizeof(b));
+	assert_string_equal(b, "2m05s");
+}
+
+static void errors_set_once(void **state)
+{
+	struct mc_error err = { 0 };
+
+	assert_int_equal(mc_error_set(&err, MC_E_NOT_FOUND, "first %d", 1), -1);
+	assert_int_equal(mc_error_set(&err, MC_E_IO, "second"), -1);
+	assert_string_equal(err.msg, "first 1");
+	assert_int_equal(err.code, MC_E_NOT_FOUND);
+	mc_error_prefix(&err, "machine \"%s\": ", "x");
+	assert_string_equal(err.msg, "machine \"x\": first 1");
+	assert_int_equal(mc_error_exit_code(&err), 1);
+	mc_error_clear(&err);
+	mc_error_set(&err, MC_E_USAGE, "u");
+	assert_int_equal(mc_error_exit_code(&err), 2);
+	mc_error_clear(&err);
+	mc_error_set(&err, MC_E_PRECREATE, "p");
+	assert_int_equal(mc_error_exit_code(&err), 3);
+	assert_int_equal(mc_error_set(NULL, MC_E_IO, "no crash on NULL"), -1);
+	/* A long prefix truncates instead of overflowing. */
+	{
+		char big[2000];
+		memset(big, 'x', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		mc_error_prefix(&err, "%s", big);
+		assert_true(strlen(err.msg) < sizeof(err.msg));
+		assert_true(mc_startswith(err.msg, "xxxx"));
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(natural_order),  cmocka_unit_test(parse_int),
+		cmocka_unit_test(atomic_write),   cmocka_unit_test(mkdir_p_and_rm_rf),
+		cmocka_unit_test(strv_and_strings), cmocka_unit_test(durations),
+		cmocka_unit_test(errors_set_once),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
