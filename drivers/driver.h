@@ -102,6 +102,8 @@ struct mc_driver {
 	const char *summary;
 	const struct mc_driver_flag *flags;   /* terminated by an entry with name == NULL */
 	unsigned has_ssh : 1;                 /* 0: no SSH (the none driver) */
+	unsigned provision : 1;               /* create ends with provisioning over SSH:
+						 Docker on 2376 with TLS (src/provision.c) */
 
 	int (*precreate)(struct mc_driver_ctx *ctx, struct mc_error *err);
 	int (*create)(struct mc_driver_ctx *ctx, struct mc_error *err);

@@ -15,6 +15,7 @@
 #endif
 
 static const struct mc_driver *const builtin[] = {
+	&mc_driver_generic,
 	&mc_driver_none,
 };
 

@@ -86,6 +86,11 @@ int mc_cli_default_name(struct mc_cli *cli, struct mc_args *a, struct mc_error *
 /* Print a driver phase line: "(NAME) MSG". */
 void mc_cli_phase(const char *machine, const char *msg);
 
+/* Wait for SSH and provision machine m (src/cmd/provision.c); phases are
+ * printed (prefixed with the name when prefix), with the time since t0. */
+int mc_cli_provision(struct mc_cli *cli, const struct mc_driver *drv, struct mc_driver_ctx *ctx,
+		     struct mc_machine *m, bool prefix, long long t0, struct mc_error *err);
+
 /* The verbs. */
 int mc_cmd_active(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_config(struct mc_cli *, const struct mc_verb *, struct mc_args *);
@@ -96,8 +101,13 @@ int mc_cmd_inspect(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_ip(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_kill(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_ls(struct mc_cli *, const struct mc_verb *, struct mc_args *);
+int mc_cmd_mount(struct mc_cli *, const struct mc_verb *, struct mc_args *);
+int mc_cmd_regenerate_certs(struct mc_cli *, const struct mc_verb *, struct mc_args *);
+int mc_cmd_provision(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_restart(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_rm(struct mc_cli *, const struct mc_verb *, struct mc_args *);
+int mc_cmd_scp(struct mc_cli *, const struct mc_verb *, struct mc_args *);
+int mc_cmd_ssh(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_start(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_status(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_stop(struct mc_cli *, const struct mc_verb *, struct mc_args *);
@@ -106,5 +116,31 @@ int mc_cmd_version(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 
 extern const struct mc_option mc_opts_create[], mc_opts_env[], mc_opts_inspect[],
 	mc_opts_ls[], mc_opts_rm[], mc_opts_active[];
+extern const struct mc_option mc_opts_regenerate_certs[];
+extern const struct mc_option mc_opts_ssh[], mc_opts_scp[], mc_opts_mount[];
+
+/* --- TLS certificates in the verb layer (src/cmd/certs.c) --- */
+struct mc_certs_paths;
+/* The CA/client paths for machine m (NULL: for a new machine): --tls-* flags,
+ * else the paths recorded in its config.json, else STORE/certs/. */
+void mc_cli_certs_paths(struct mc_cli *cli, const struct mc_machine *m, struct mc_certs_paths *p);
+/* Make the CA and client certificate on first use, printing docker-machine's
+ * "Creating CA: PATH" / "Creating client certificate: PATH". */
+int mc_cli_certs_prepare(struct mc_cli *cli, const char *key_type, struct mc_error *err);
+/* Copy ca.pem, cert.pem, key.pem into the machine's directory (and record a
+ * user-supplied CA in its AuthOptions). */
+int mc_cli_certs_install(struct mc_cli *cli, struct mc_machine *m, struct mc_error *err);
+/* create, after the driver made the machine: its server certificate, when the
+ * driver has SSH (the daemon is ours to configure) and reports an IP. */
+int mc_cli_certs_new_machine(struct mc_cli *cli, const struct mc_driver *drv,
+			     struct mc_driver_ctx *ctx, struct mc_machine *m, struct mc_error *err);
+/* (Re)make the machine's server certificate for ip. */
+int mc_cli_certs_server(struct mc_cli *cli, const struct mc_machine *m, const char *ip,
+			struct mc_error *err);
+/* env/config: the offline certificate check for the machine at url (warnings on stderr). */
+int mc_cli_certs_check(struct mc_cli *cli, struct mc_target *t, const char *url,
+		       struct mc_error *err);
+/* start/restart: new server certificate when the machine's IP changed. */
+int mc_cli_certs_after_start(struct mc_cli *cli, struct mc_target *t, struct mc_error *err);
 
 #endif

@@ -7,6 +7,7 @@ libmccore_la_SOURCES = \
 	src/machine.c src/machine.h \
 	src/opts.c src/opts.h \
 	src/proc.c src/proc.h \
+	src/provision.c src/provision.h \
 	src/store.c src/store.h \
 	src/template.c src/template.h \
 	src/term.c src/term.h \
@@ -23,5 +24,6 @@ machinectl_SOURCES = \
 	src/cmd/env.c \
 	src/cmd/inspect.c \
 	src/cmd/lifecycle.c \
+	src/cmd/provision.c \
 	src/cmd/ls.c
 machinectl_LDADD = libmccore.la

@@ -52,10 +52,21 @@ const struct mc_verb mc_verbs[] = {
 	{ "kill", mc_cmd_kill, 0, -1, MC_VERB_DEFAULT_NAME, "[NAME...]",
 	  "Power machines off at once", NULL },
 	{ "ls", mc_cmd_ls, 0, 0, 0, "[OPTIONS]", "List machines", mc_opts_ls },
+	{ "mount", mc_cmd_mount, 1, 2, 0, "[OPTIONS] [USER@]NAME:PATH [MOUNTPOINT]",
+	  "Mount a directory of a machine with sshfs (-u unmounts)", mc_opts_mount },
+	{ "regenerate-certs", mc_cmd_regenerate_certs, 0, -1, MC_VERB_DEFAULT_NAME,
+	  "[OPTIONS] [NAME...]", "Make new TLS certificates for machines", mc_opts_regenerate_certs },
+	{ "provision", mc_cmd_provision, 0, -1, MC_VERB_DEFAULT_NAME, "[NAME...]",
+	  "Provision machines again: certificates, Docker options, restart Docker", NULL },
 	{ "restart", mc_cmd_restart, 0, -1, MC_VERB_DEFAULT_NAME, "[NAME...]",
 	  "Restart machines", NULL },
 	{ "rm", mc_cmd_rm, 0, -1, MC_VERB_DEFAULT_NAME, "[OPTIONS] [NAME...]",
 	  "Remove machines", mc_opts_rm },
+	{ "scp", mc_cmd_scp, 2, -1, 0, "[OPTIONS] SRC... DST",
+	  "Copy files between machines and this host ([USER@]NAME:PATH, ~ is the home directory)", mc_opts_scp },
+	{ "ssh", mc_cmd_ssh, 0, -1, MC_VERB_DEFAULT_NAME | MC_VERB_STOP_AT_POS,
+	  "[--repin] [NAME] [--] [COMMAND...]",
+	  "Log in to a machine or run a command on it (--repin: accept a changed host key)", mc_opts_ssh },
 	{ "start", mc_cmd_start, 0, -1, MC_VERB_DEFAULT_NAME, "[NAME...]", "Start machines", NULL },
 	{ "status", mc_cmd_status, 0, 1, MC_VERB_DEFAULT_NAME, "[NAME]",
 	  "Print the state of a machine", NULL },
@@ -252,7 +263,7 @@ int main(int argc, char **argv)
 		if (err.code == MC_E_OK)  /* --help was printed */
 			rc = 0;
 		else if (err.code == MC_E_USAGE) {
-			fprintf(stderr, "Error: %s\nUsage: %s %s %s\n", err.msg, cli.prog, v->name, v->args);
+			fprintf(stderr, "Error: %s. See '%s %s --help'.\n", err.msg, cli.prog, v->name);
 			rc = 2;
 		} else {
 			rc = mc_cli_fail(&err);
@@ -337,6 +348,11 @@ static int parse_verb_args(struct mc_cli *cli, const struct mc_verb *v, int argc
 		for (int j = 0; j < argc && strcmp(argv[j], "--"); j++)
 			help |= !strcmp(argv[j], "--help") || !strcmp(argv[j], "-h");
 		if (mc_driver_lookup(dname, &drv, err) < 0) {
+			if (argc == 0) {  /* "create" alone: the usage error says more */
+				mc_error_clear(err);
+				return mc_error_set(err, MC_E_USAGE, "\"%s\" requires at least %d argument",
+						    v->name, v->min_args);
+			}
 			if (!help)
 				return -1;
 			/* Help still works without the driver: say what is missing. */

@@ -111,6 +111,28 @@ bool mc_streq(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+char *mc_shell_quote(const char *s)
+{
+	size_t n = 2;
+	char *out, *w;
+
+	for (const char *c = s; *c; c++)
+		n += *c == '\'' ? 4 : 1;
+	w = out = mc_malloc(n + 1);
+	*w++ = '\'';
+	for (const char *c = s; *c; c++) {
+		if (*c == '\'') {
+			memcpy(w, "'\\''", 4);
+			w += 4;
+		} else {
+			*w++ = *c;
+		}
+	}
+	*w++ = '\'';
+	*w = '\0';
+	return out;
+}
+
 bool mc_startswith(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;

@@ -43,6 +43,8 @@ void mc_strv_free(char **v);
 void mc_strv_push(char ***v, char *s);   /* takes ownership of s */
 
 bool mc_streq(const char *a, const char *b);   /* NULL-safe */
+/* s as one POSIX shell word: 'it'\''s' (malloc'd). */
+char *mc_shell_quote(const char *s);
 bool mc_startswith(const char *s, const char *prefix);
 /* Natural ("version") order: "m2" < "m10". */
 int mc_natural_cmp(const char *a, const char *b);

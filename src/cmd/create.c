@@ -5,8 +5,11 @@
 #include <string.h>
 
 #include "cli.h"
+#include "iso.h"
 #include "log.h"
 #include "registry.h"
+#include "ssh.h"
+#include "term.h"
 #include "util.h"
 
 const struct mc_option mc_opts_create[] = {
@@ -18,6 +21,8 @@ const struct mc_option mc_opts_create[] = {
 	{ "engine-opt", 0, MC_OPT_LIST, NULL, NULL, "K=V", "daemon option, passed as --K=V" },
 	{ "engine-registry-mirror", 0, MC_OPT_LIST, "ENGINE_REGISTRY_MIRROR", NULL, "URL", "registry mirror for the Docker daemon" },
 	{ "engine-storage-driver", 0, MC_OPT_STRING, NULL, NULL, "NAME", "storage driver for the Docker daemon" },
+	{ "no-provision", 0, MC_OPT_BOOL, NULL, NULL, NULL,
+	  "leave Docker on the machine as it is: no certificates, no daemon options (drivers that provision)" },
 	{ "ssh-key-type", 0, MC_OPT_STRING, "MACHINECTL_SSH_KEY_TYPE", "ed25519", "TYPE", "SSH key type: ed25519 or rsa" },
 	{ "tls-key-type", 0, MC_OPT_STRING, "MACHINECTL_TLS_KEY_TYPE", "ecdsa-p256", "TYPE", "server key type: ecdsa-p256, rsa-2048 or rsa-4096" },
 	{ "tls-san", 0, MC_OPT_LIST, NULL, NULL, "NAME", "extra subject alternative name for the server certificate" },
@@ -155,9 +160,29 @@ static int create_one(struct create_job *j, const char *name, struct mc_error *e
 	phase = "record";
 	if (mc_machine_save(m, err) < 0)
 		goto rollback;
+	phase = "TLS certificates";
+	if (mc_cli_certs_install(j->cli, m, err) < 0)
+		goto rollback;
+	/* The driver's create installs the public key in the guest. */
+	if (drv->has_ssh) {
+		json_t *ssh = json_object_get(m->host_options, "SSH");
+		_cleanup_free_ char *comment = mc_asprintf("machinectl:%s", name);
+
+		phase = "SSH key";
+		if (mc_ssh_keygen(m->dir, mc_json_str(ssh, "KeyType"), comment, err) < 0)
+			goto rollback;
+	}
 	phase = "create";
 	say(j, name, "Creating machine...");
 	if (drv->create(&ctx, err) < 0) {
+		struct mc_error ignored = { 0 };
+
+		if (drv->remove)
+			drv->remove(&ctx, &ignored);
+		goto rollback;
+	}
+	phase = "TLS server certificate";
+	if (mc_cli_certs_new_machine(j->cli, drv, &ctx, m, err) < 0) {
 		struct mc_error ignored = { 0 };
 
 		if (drv->remove)
@@ -168,6 +193,19 @@ static int create_one(struct create_job *j, const char *name, struct mc_error *e
 	phase = "record";
 	if (mc_machine_save(m, err) < 0)
 		goto rollback;
+	/* A provisioning failure keeps the VM for a look (console log, ssh):
+	 * the machine is an Error row until `provision` succeeds or `rm` removes it. */
+	if (drv->provision && !mc_args_bool(j->a, "no-provision") &&
+	    mc_cli_provision(j->cli, drv, &ctx, m, j->prefix, j->t0, err) < 0) {
+		struct mc_error ignored = { 0 };
+
+		mc_machine_set_status(m, MC_MACHINE_ERROR, err->msg);
+		mc_machine_save(m, &ignored);
+		mc_store_unlock(lock_fd);
+		mc_error_prefix(err, "machine \"%s\": provisioning failed (the VM is kept: '%s provision %s' retries, '%s rm -f %s' removes it): ",
+				name, j->cli->prog, name, j->cli->prog, name);
+		return -1;
+	}
 	mc_store_unlock(lock_fd);
 	return 0;
 
@@ -183,6 +221,20 @@ rollback:
 	else
 		mc_error_prefix(err, "machine \"%s\": %s failed, nothing was kept: ", name, phase);
 	return -1;
+}
+
+/* Boot ISO download feedback: one line on stdout, a progress bar on a tty. */
+static void iso_notice(void *arg, const char *msg)
+{
+	printf("%s\n", msg);
+	fflush(stdout);
+}
+
+static void iso_progress(void *arg, long long done, long long total)
+{
+	mc_term_progress("Downloading the ISO", done, total);
+	if (total > 0 && done >= total)
+		mc_term_progress_end();
 }
 
 struct par_create {
@@ -242,6 +294,20 @@ int mc_cmd_create(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args
 		return mc_cli_fail(&err);
 	}
 
+	/* The boot ISO of drivers that have an "iso" flag, once for all the
+	 * machines (a URL is downloaded here); the driver gets a local path. */
+	if (mc_iso_prepare_flags(cli->store.root, flags,
+				 &(struct mc_iso_opts){ .progress = iso_progress, .notice = iso_notice },
+				 &err) < 0) {
+		if (err.code != MC_E_USAGE) {
+			err.code = MC_E_PRECREATE;
+			mc_error_prefix(&err, "Error with pre-create check: ");
+		}
+		return mc_cli_fail(&err);
+	}
+	/* The CA and client certificate, once for all the machines. */
+	if (mc_cli_certs_prepare(cli, mc_args_str(a, "tls-key-type"), &err) < 0)
+		return mc_cli_fail(&err);
 	p.errs = mc_calloc(n, sizeof(struct mc_error));
 	mc_parallel(n, 4, create_worker, &p);
 	for (size_t i = 0; i < n; i++) {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "engine.h"
 #include "template.h"
 #include "util.h"
 
@@ -126,7 +127,7 @@ int mc_cmd_config(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args
 
 	if (mc_target_open(cli, a->pos[0], false, &t, &err) < 0)
 		return mc_cli_fail(&err);
-	if (mc_target_url(&t, &url, &err) < 0) {
+	if (mc_target_url(&t, &url, &err) < 0 || mc_cli_certs_check(cli, &t, url, &err) < 0) {
 		mc_target_close(&t);
 		return mc_cli_fail(&err);
 	}
@@ -172,11 +173,21 @@ int mc_cmd_active(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args
 int mc_cmd_version(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 {
 	struct mc_error err = { 0 };
+	struct mc_target t;
+	_cleanup_free_ char *url = NULL, *version = NULL;
 
 	if (!a->pos[0]) {
 		printf("%s version %s\n", cli->prog, PACKAGE_VERSION);
 		return 0;
 	}
-	mc_error_set(&err, MC_E_UNSUPPORTED, "machine \"%s\": asking the Docker daemon for its version needs the engine client (not built yet)", a->pos[0]);
-	return mc_cli_fail(&err);
+	if (mc_target_open(cli, a->pos[0], false, &t, &err) < 0)
+		return mc_cli_fail(&err);
+	if (mc_target_require_running(&t, &err) == 0 && mc_target_url(&t, &url, &err) == 0) {
+		struct mc_engine_target et = { t.m->name, url, t.m->dir };
+
+		if (mc_engine_version(&et, 0, &version, &err) == 0)
+			printf("%s\n", version);
+	}
+	mc_target_close(&t);
+	return err.code != MC_E_OK ? mc_cli_fail(&err) : 0;
 }

@@ -74,6 +74,11 @@ static int run_action(struct mc_cli *cli, const char *name, enum action act, str
 		mc_error_prefix(err, "machine \"%s\": %s failed: ", name, actions[act].verb);
 		goto out;
 	}
+	/* A new IP address invalidates the server certificate: make a new one. */
+	if ((act == A_START || act == A_RESTART) && mc_cli_certs_after_start(cli, &t, err) < 0) {
+		r = -1;
+		goto out;
+	}
 	printf("Machine \"%s\" was %s.\n", name, actions[act].done);
 	fflush(stdout);
 out:

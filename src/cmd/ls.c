@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "engine.h"
 #include "registry.h"
 #include "template.h"
 #include "util.h"
@@ -57,6 +58,8 @@ struct row {
 	bool active;
 	long long ms;
 	bool done;
+	bool engine;           /* Running with a URL: ask its Docker daemon for /version */
+	char *cert_dir;
 };
 
 struct filters {
@@ -164,6 +167,8 @@ struct ls_job {
 	size_t n, next, finished;
 	const char *docker_host;
 	bool need_state;
+	bool want_docker;      /* the output shows DOCKER/ERRORS: query the daemons */
+	struct mc_engine_batch *batch;   /* woken when a row is done; NULL once ls stops waiting */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 };
@@ -221,6 +226,9 @@ static void fill_row(struct ls_job *j, struct row *r)
 				r->error = mc_strdup(err.msg);
 			r->active = st == MC_STATE_RUNNING && r->url && j->docker_host &&
 				    !strcmp(r->url, j->docker_host);
+			r->engine = j->want_docker && st == MC_STATE_RUNNING && r->url;
+			if (r->engine)
+				r->cert_dir = mc_strdup(t.m->dir);
 		}
 	}
 	r->docker = mc_strdup("Unknown");
@@ -245,6 +253,8 @@ static void *ls_worker(void *arg)
 		j->rows[i].done = true;
 		j->finished++;
 		pthread_cond_signal(&j->cond);
+		if (j->batch)
+			mc_engine_batch_wakeup(j->batch);
 		pthread_mutex_unlock(&j->lock);
 	}
 }
@@ -393,6 +403,107 @@ static int print_rows(struct row *rows, size_t n, const char *fmt, struct mc_err
 	return 0;
 }
 
+/* An engine error without its 'machine "NAME": ' prefix (the row names it). */
+static char *row_error(const struct row *r, const char *msg)
+{
+	_cleanup_free_ char *prefix = mc_asprintf("machine \"%s\": ", r->name);
+
+	return mc_strdup(mc_startswith(msg, prefix) ? msg + strlen(prefix) : msg);
+}
+
+/*
+ * Wait for the rows until timeout_ms has passed.  Each Running machine's
+ * Docker daemon is asked for /version as soon as its row is done, all in one
+ * thread through the curl multi interface, so the listing takes as long as the
+ * slowest machine.  late[i]: 1 when the driver did not answer in time (the
+ * row may still be written by its worker), 2 when the daemon did not.
+ * Returns whether every worker finished.
+ */
+static bool wait_rows(struct ls_job *j, long long timeout_ms, unsigned char *late)
+{
+	size_t n = j->n;
+	long long deadline = mc_now_ms() + timeout_ms;
+	struct mc_engine_target *targets = mc_calloc(n ? n : 1, sizeof(*targets));
+	struct mc_engine_call *calls = mc_calloc(n ? n : 1, sizeof(*calls));
+	bool *started = mc_calloc(n ? n : 1, sizeof(bool));
+	struct mc_engine_batch *batch = NULL;
+	bool all_done;
+
+	if (j->want_docker) {
+		batch = mc_engine_batch_new();
+		pthread_mutex_lock(&j->lock);
+		j->batch = batch;
+		pthread_mutex_unlock(&j->lock);
+	}
+	for (;;) {
+		long long left = deadline - mc_now_ms();
+		size_t finished, running = 0;
+
+		pthread_mutex_lock(&j->lock);
+		finished = j->finished;
+		for (size_t i = 0; batch && left > 0 && i < n; i++) {
+			struct row *r = &j->rows[i];
+
+			if (!r->done || !r->engine || started[i])
+				continue;
+			targets[i] = (struct mc_engine_target){ r->name, r->url, r->cert_dir };
+			/* The listing's deadline is the limit, not curl's own timeout. */
+			calls[i] = (struct mc_engine_call){ .target = &targets[i], .path = "/version",
+							    .timeout_ms = (long)left + 1000 };
+			started[i] = true;
+			mc_engine_batch_add(batch, &calls[i]);
+		}
+		if (!batch && finished < n && left > 0) {
+			struct timespec ts;
+			long long wait = left < 1000 ? left : 1000;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += (time_t)(wait / 1000);
+			ts.tv_nsec += (long)(wait % 1000) * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&j->cond, &j->lock, &ts);
+		}
+		pthread_mutex_unlock(&j->lock);
+		if (batch)
+			running = mc_engine_batch_run(batch, 0);
+		if ((finished == n && running == 0) || left <= 0)
+			break;
+		if (batch)
+			mc_engine_batch_run(batch, left < 1000 ? (long)left : 1000);
+	}
+	pthread_mutex_lock(&j->lock);
+	all_done = j->finished == n;
+	for (size_t i = 0; i < n; i++)
+		late[i] = !j->rows[i].done ? 1 : started[i] && !calls[i].done ? 2 : 0;
+	j->batch = NULL;
+	pthread_mutex_unlock(&j->lock);
+	mc_engine_batch_free(batch);
+
+	for (size_t i = 0; i < n; i++) {
+		struct row *r = &j->rows[i];
+
+		if (!started[i] || late[i])
+			continue;
+		r->ms += calls[i].ms;
+		if (calls[i].err.code != MC_E_OK) {
+			if (!r->error)
+				r->error = row_error(r, calls[i].err.msg);
+		} else if (mc_json_str(calls[i].reply, "Version")) {
+			free(r->docker);
+			r->docker = mc_asprintf("v%s", mc_json_str(calls[i].reply, "Version"));
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		mc_engine_call_clear(&calls[i]);
+	free(calls);
+	free(targets);
+	free(started);
+	return all_done;
+}
+
 int mc_cmd_ls(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 {
 	struct mc_error err = { 0 };
@@ -403,10 +514,11 @@ int mc_cmd_ls(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 	long long timeout;
 	struct ls_job *j;
 	struct row *rows;
-	size_t n, nthreads, kept = 0;
-	struct timespec deadline;
+	size_t n, nthreads, nstarted = 0, kept = 0;
+	pthread_t *tids;
 	struct row *shown;
-	bool all_done, *late;
+	bool all_done;
+	unsigned char *late;
 	int rc = 0;
 
 	if (mc_parse_int(mc_args_str(a, "timeout"), 1, 86400, &timeout, &err, "--timeout") < 0 ||
@@ -422,38 +534,33 @@ int mc_cmd_ls(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 	j = mc_calloc(1, sizeof(*j));
 	rows = mc_calloc(n ? n : 1, sizeof(*rows));
 	*j = (struct ls_job){ .cli = cli, .rows = rows, .n = n, .docker_host = getenv("DOCKER_HOST"),
-			      .need_state = !quiet || f.state || f.swarm };
+			      .need_state = !quiet || f.state || f.swarm,
+			      .want_docker = !quiet && (!fmt || !strcmp(fmt, "json") ||
+							strstr(fmt, "DockerVersion") || strstr(fmt, "Error") ||
+							strstr(fmt, "ResponseTime")) };
 	pthread_mutex_init(&j->lock, NULL);
 	pthread_cond_init(&j->cond, NULL);
 	for (size_t i = 0; i < n; i++)
 		rows[i].name = mc_strdup(names[i]);
 
 	nthreads = n < 32 ? n : 32;
+	tids = mc_calloc(nthreads ? nthreads : 1, sizeof(*tids));
 	for (size_t k = 0; k < nthreads; k++) {
-		pthread_t tid;
-
-		if (pthread_create(&tid, NULL, ls_worker, j) == 0)
-			pthread_detach(tid);
-		else if (k == 0)
-			ls_worker(j);
+		if (pthread_create(&tids[nstarted], NULL, ls_worker, j) == 0)
+			nstarted++;
 	}
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += timeout;
-	pthread_mutex_lock(&j->lock);
-	while (j->finished < n)
-		if (pthread_cond_timedwait(&j->cond, &j->lock, &deadline) == ETIMEDOUT)
-			break;
-	all_done = j->finished == n;
+	if (!nstarted)
+		ls_worker(j);
 	/* Rows still being worked on are reported as Timeout; their workers may
 	 * still write to them, so only their names (never written) are read. */
-	late = mc_calloc(n ? n : 1, sizeof(bool));
-	for (size_t i = 0; i < n; i++)
-		late[i] = !rows[i].done;
-	pthread_mutex_unlock(&j->lock);
+	late = mc_calloc(n ? n : 1, sizeof(*late));
+	all_done = wait_rows(j, timeout * 1000, late);
 
 	shown = mc_calloc(n ? n : 1, sizeof(*shown));
 	for (size_t i = 0; i < n; i++) {
-		struct row r = late[i] ? (struct row){ .name = rows[i].name, .state = "Timeout" } : rows[i];
+		struct row r = late[i] ? (struct row){ .name = rows[i].name, .state = "Timeout",
+						       .driver = late[i] == 2 ? rows[i].driver : NULL }
+				       : rows[i];
 
 		if (match_static(&f, &r) && match_state(&f, &r))
 			shown[kept++] = r;
@@ -467,13 +574,25 @@ int mc_cmd_ls(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 	free(shown);
 	free(late);
 	free_filters(&f);
-	if (all_done) {
+	if (!all_done) {
+		/* Workers are still stuck in a driver and use the store and config
+		 * that main() would free: end the process here, output flushed. */
+		fflush(stdout);
+		fflush(stderr);
+		_exit(rc);
+	}
+	/* Every row is done: the workers are on their way out. */
+	for (size_t k = 0; k < nstarted; k++)
+		pthread_join(tids[k], NULL);
+	free(tids);
+	{
 		for (size_t i = 0; i < n; i++) {
 			free(rows[i].name);
 			free(rows[i].driver);
 			free(rows[i].url);
 			free(rows[i].docker);
 			free(rows[i].error);
+			free(rows[i].cert_dir);
 			json_decref(rows[i].labels);
 		}
 		free(rows);

@@ -7,11 +7,13 @@
  * MC_TESTDRV_FAIL environment variable at any time; OP is one of precreate,
  * create, start, stop, kill, restart, remove, state, ip.  --test-delay-ms
  * (or MC_TESTDRV_DELAY_MS) makes create/start/stop/restart/remove slow, for
- * concurrency and crash tests.  MC_TESTDRV_ABI overrides the ABI number
+ * concurrency and crash tests; MC_TESTDRV_STATE_DELAY_MS makes state slow
+ * (ls --timeout tests).  MC_TESTDRV_ABI overrides the ABI number
  * reported (see the ABI-mismatch test, which builds a second copy).
  */
 #include "buildconf.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -142,7 +144,11 @@ static int t_remove(struct mc_driver_ctx *ctx, struct mc_error *err)
 static int t_state(struct mc_driver_ctx *ctx, enum mc_state *out, struct mc_error *err)
 {
 	const char *st = mc_json_str(ctx->config, "State");
+	const char *slow = getenv("MC_TESTDRV_STATE_DELAY_MS");
 
+	if (slow && atoll(slow) > 0)
+		nanosleep(&(struct timespec){ .tv_sec = atoll(slow) / 1000,
+					      .tv_nsec = (atoll(slow) % 1000) * 1000000 }, NULL);
 	FAIL_IF("state");
 	if (!st || !strcmp(st, "Stopped"))
 		*out = MC_STATE_STOPPED;

@@ -1,0 +1,746 @@
+/* TLS certificates: CA, client and server certificates, the offline check.
+ * OpenSSL 3 EVP and X509 APIs only (nothing deprecated). */
+#include "buildconf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <arpa/inet.h>
+#include <libgen.h>
+#include <pwd.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "certs.h"
+#include "util.h"
+
+static const char *const key_type_names[] = {
+	[MC_CERTS_ECDSA_P256] = "ecdsa-p256",
+	[MC_CERTS_RSA_2048] = "rsa-2048",
+	[MC_CERTS_RSA_4096] = "rsa-4096",
+};
+
+int mc_certs_key_type_parse(const char *s, enum mc_certs_key_type *out, struct mc_error *err)
+{
+	if (!s || !*s) {
+		*out = MC_CERTS_ECDSA_P256;
+		return 0;
+	}
+	for (size_t i = 0; i < MC_ARRAY_SIZE(key_type_names); i++)
+		if (!strcmp(s, key_type_names[i])) {
+			*out = (enum mc_certs_key_type)i;
+			return 0;
+		}
+	return mc_error_set(err, MC_E_INVALID,
+			    "invalid TLS key type \"%s\": use ecdsa-p256, rsa-2048 or rsa-4096", s);
+}
+
+const char *mc_certs_key_type_name(enum mc_certs_key_type t)
+{
+	return (unsigned)t < MC_ARRAY_SIZE(key_type_names) ? key_type_names[t] : "ecdsa-p256";
+}
+
+/* --- cleanup helpers for OpenSSL objects --- */
+
+static inline void x509_freep(X509 **x) { X509_free(*x); }
+static inline void pkey_freep(EVP_PKEY **k) { EVP_PKEY_free(*k); }
+static inline void bio_freep(BIO **b) { BIO_free(*b); }
+#define _cleanup_x509_ __attribute__((cleanup(x509_freep)))
+#define _cleanup_pkey_ __attribute__((cleanup(pkey_freep)))
+#define _cleanup_bio_ __attribute__((cleanup(bio_freep)))
+
+/* Set err from the OpenSSL error queue: "<what>: <reason>". */
+__attribute__((format(printf, 3, 4)))
+static int ossl_fail(struct mc_error *err, int code, const char *fmt, ...)
+{
+	char what[512], reason[256] = "unknown OpenSSL error";
+	unsigned long e = ERR_peek_last_error();
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (e)
+		ERR_error_string_n(e, reason, sizeof(reason));
+	ERR_clear_error();
+	return mc_error_set(err, code, "%s: %s", what, reason);
+}
+
+/* --- paths --- */
+
+void mc_certs_paths_init(struct mc_certs_paths *p, const struct mc_store *s, const char *ca_cert,
+			 const char *ca_key, const char *client_cert, const char *client_key)
+{
+	const char *in[4] = { ca_cert, ca_key, client_cert, client_key };
+	static const char *const def[4] = { "certs/ca.pem", "certs/ca-key.pem", "certs/cert.pem",
+					    "certs/key.pem" };
+	char **outp[4] = { &p->ca_cert, &p->ca_key, &p->client_cert, &p->client_key };
+
+	p->custom = false;
+	for (int i = 0; i < 4; i++) {
+		if (in[i] && *in[i]) {
+			*outp[i] = mc_strdup(in[i]);
+			p->custom = true;
+		} else {
+			*outp[i] = mc_store_path(s, def[i]);
+		}
+	}
+}
+
+void mc_certs_paths_free(struct mc_certs_paths *p)
+{
+	free(p->ca_cert);
+	free(p->ca_key);
+	free(p->client_cert);
+	free(p->client_key);
+	memset(p, 0, sizeof(*p));
+}
+
+/* --- reading and writing PEM --- */
+
+static int load_cert(const char *path, X509 **out, struct mc_error *err)
+{
+	_cleanup_bio_ BIO *b = BIO_new_file(path, "r");
+
+	if (!b) {
+		ERR_clear_error();
+		return mc_error_errno(err, errno ? errno : ENOENT, "cannot read certificate %s", path);
+	}
+	*out = PEM_read_bio_X509(b, NULL, NULL, NULL);
+	if (!*out)
+		return ossl_fail(err, MC_E_TLS, "%s is not a PEM certificate", path);
+	return 0;
+}
+
+static int load_key(const char *path, EVP_PKEY **out, struct mc_error *err)
+{
+	_cleanup_bio_ BIO *b = BIO_new_file(path, "r");
+
+	if (!b) {
+		ERR_clear_error();
+		return mc_error_errno(err, errno ? errno : ENOENT, "cannot read private key %s", path);
+	}
+	*out = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
+	if (!*out)
+		return ossl_fail(err, MC_E_TLS, "%s is not a PEM private key (or it is encrypted)", path);
+	return 0;
+}
+
+/* Write whatever `bio` holds to path atomically with mode. */
+static int write_bio(BIO *b, const char *path, int mode, struct mc_error *err)
+{
+	char *data = NULL;
+	long len = BIO_get_mem_data(b, &data);
+
+	return mc_write_file_atomic(path, data, (size_t)len, mode, err);
+}
+
+static int write_cert(X509 *x, const char *path, struct mc_error *err)
+{
+	_cleanup_bio_ BIO *b = BIO_new(BIO_s_mem());
+
+	if (!b || !PEM_write_bio_X509(b, x))
+		return ossl_fail(err, MC_E_TLS, "cannot encode certificate %s", path);
+	return write_bio(b, path, 0644, err);
+}
+
+static int write_key(EVP_PKEY *k, const char *path, struct mc_error *err)
+{
+	_cleanup_bio_ BIO *b = BIO_new(BIO_s_mem());
+
+	if (!b || !PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL))
+		return ossl_fail(err, MC_E_TLS, "cannot encode private key %s", path);
+	return write_bio(b, path, 0600, err);
+}
+
+/* --- making certificates --- */
+
+static EVP_PKEY *keygen(enum mc_certs_key_type kt, struct mc_error *err)
+{
+	EVP_PKEY *k = NULL;
+
+	switch (kt) {
+	case MC_CERTS_ECDSA_P256:
+		k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+		break;
+	case MC_CERTS_RSA_2048:
+		k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+		break;
+	case MC_CERTS_RSA_4096:
+		k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)4096);
+		break;
+	}
+	if (!k)
+		ossl_fail(err, MC_E_TLS, "cannot generate a %s key", mc_certs_key_type_name(kt));
+	return k;
+}
+
+static const char *user_name(void)
+{
+	const char *u = getenv("USER");
+	struct passwd *pw;
+
+	if (u && *u)
+		return u;
+	pw = getpwuid(getuid());
+	return pw && pw->pw_name ? pw->pw_name : "machinectl";
+}
+
+enum cert_kind { KIND_CA, KIND_CLIENT, KIND_SERVER };
+
+static int add_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value, struct mc_error *err)
+{
+	X509_EXTENSION *ext = X509V3_EXT_nconf_nid(NULL, ctx, nid, value);
+	int ok;
+
+	if (!ext)
+		return ossl_fail(err, MC_E_TLS, "cannot make certificate extension %s", value);
+	ok = X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	if (!ok)
+		return ossl_fail(err, MC_E_TLS, "cannot add certificate extension %s", value);
+	return 0;
+}
+
+static bool is_ascii_name(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f || *s == ',')
+			return false;
+	return true;
+}
+
+/* Append one SAN (IP when it parses as one, DNS otherwise), skipping duplicates. */
+static int add_san(GENERAL_NAMES *gens, const char *s, struct mc_error *err)
+{
+	ASN1_OCTET_STRING *ip = a2i_IPADDRESS(s);
+	GENERAL_NAME *g;
+
+	ERR_clear_error();
+	if (!ip && !is_ascii_name(s))
+		return mc_error_set(err, MC_E_INVALID,
+				    "invalid subject alternative name \"%s\": expected an IP address or a DNS name", s);
+	for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+		GENERAL_NAME *o = sk_GENERAL_NAME_value(gens, i);
+
+		if (ip && o->type == GEN_IPADD && !ASN1_STRING_cmp(o->d.iPAddress, ip)) {
+			ASN1_OCTET_STRING_free(ip);
+			return 0;
+		}
+		if (!ip && o->type == GEN_DNS && !strcasecmp((const char *)ASN1_STRING_get0_data(o->d.dNSName), s))
+			return 0;
+	}
+	g = GENERAL_NAME_new();
+	if (ip) {
+		GENERAL_NAME_set0_value(g, GEN_IPADD, ip);
+	} else {
+		ASN1_IA5STRING *dns = ASN1_IA5STRING_new();
+
+		ASN1_STRING_set(dns, s, -1);
+		GENERAL_NAME_set0_value(g, GEN_DNS, dns);
+	}
+	sk_GENERAL_NAME_push(gens, g);
+	return 0;
+}
+
+static int add_sans(X509 *x, const struct mc_certs_server_opts *o, struct mc_error *err)
+{
+	GENERAL_NAMES *gens = sk_GENERAL_NAME_new_null();
+	int r = -1;
+
+	for (const char *const *s = o->ips; s && *s; s++)
+		if (add_san(gens, *s, err) < 0)
+			goto out;
+	if (o->name && add_san(gens, o->name, err) < 0)
+		goto out;
+	if (add_san(gens, "localhost", err) < 0 || add_san(gens, "127.0.0.1", err) < 0)
+		goto out;
+	for (const char *const *s = o->sans; s && *s; s++)
+		if (add_san(gens, *s, err) < 0)
+			goto out;
+	if (!X509_add1_ext_i2d(x, NID_subject_alt_name, gens, 0, X509V3_ADD_DEFAULT)) {
+		ossl_fail(err, MC_E_TLS, "cannot add the subjectAltName extension");
+		goto out;
+	}
+	r = 0;
+out:
+	GENERAL_NAMES_free(gens);
+	return r;
+}
+
+/*
+ * A certificate for `key` of the given kind, signed by issuer/issuer_key
+ * (both NULL: self-signed, for the CA).
+ */
+static X509 *make_cert(enum cert_kind kind, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key,
+		       const struct mc_certs_server_opts *so, struct mc_error *err)
+{
+	_cleanup_x509_ X509 *x = X509_new();
+	X509_NAME *name = X509_NAME_new();
+	BIGNUM *serial = BN_new();
+	time_t nb = so && so->not_before ? so->not_before : time(NULL) - 5 * 60;
+	int days = so && so->days ? so->days : MC_CERTS_VALID_DAYS;
+	_cleanup_free_ char *org = NULL;
+	const char *cn;
+	X509V3_CTX ctx;
+	bool rsa = EVP_PKEY_is_a(key, "RSA");
+	X509 *ret = NULL;
+
+	if (!x || !name || !serial) {
+		ossl_fail(err, MC_E_TLS, "cannot allocate a certificate");
+		goto out;
+	}
+	/* Subject: O= as docker-machine (the user; user.machine for servers), plus a CN. */
+	switch (kind) {
+	case KIND_CA:
+		org = mc_strdup(user_name());
+		cn = "machinectl CA";
+		break;
+	case KIND_CLIENT:
+		org = mc_asprintf("%s.client", user_name());
+		cn = "machinectl client";
+		break;
+	default:
+		org = mc_asprintf("%s.%s", user_name(), so->name);
+		cn = so->name;
+		break;
+	}
+	if (!X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, (const unsigned char *)org, -1, -1, 0) ||
+	    !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0)) {
+		ossl_fail(err, MC_E_TLS, "cannot set the certificate subject");
+		goto out;
+	}
+	/* A random, positive, 128-bit serial. */
+	if (!BN_rand(serial, 128, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ANY) ||
+	    !BN_to_ASN1_INTEGER(serial, X509_get_serialNumber(x)) ||
+	    !X509_set_version(x, X509_VERSION_3) || !X509_set_subject_name(x, name) ||
+	    !X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name) ||
+	    !X509_time_adj_ex(X509_getm_notBefore(x), 0, 0, &nb) ||
+	    !X509_time_adj_ex(X509_getm_notAfter(x), days, 0, &nb) || !X509_set_pubkey(x, key)) {
+		ossl_fail(err, MC_E_TLS, "cannot fill in the certificate");
+		goto out;
+	}
+	X509V3_set_ctx(&ctx, issuer ? issuer : x, x, NULL, NULL, 0);
+	if (add_ext(x, &ctx, NID_subject_key_identifier, "hash", err) < 0)
+		goto out;
+	if (issuer && add_ext(x, &ctx, NID_authority_key_identifier, "keyid:always", err) < 0)
+		goto out;
+	switch (kind) {
+	case KIND_CA:
+		if (add_ext(x, &ctx, NID_basic_constraints, "critical,CA:TRUE", err) < 0 ||
+		    add_ext(x, &ctx, NID_key_usage, "critical,keyCertSign,cRLSign,digitalSignature", err) < 0)
+			goto out;
+		break;
+	case KIND_CLIENT:
+		if (add_ext(x, &ctx, NID_basic_constraints, "critical,CA:FALSE", err) < 0 ||
+		    add_ext(x, &ctx, NID_key_usage, "critical,digitalSignature", err) < 0 ||
+		    add_ext(x, &ctx, NID_ext_key_usage, "clientAuth", err) < 0)
+			goto out;
+		break;
+	case KIND_SERVER:
+		if (add_ext(x, &ctx, NID_basic_constraints, "critical,CA:FALSE", err) < 0 ||
+		    add_ext(x, &ctx, NID_key_usage,
+			    rsa ? "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature",
+			    err) < 0 ||
+		    add_ext(x, &ctx, NID_ext_key_usage, "serverAuth", err) < 0 || add_sans(x, so, err) < 0)
+			goto out;
+		break;
+	}
+	if (!X509_sign(x, issuer_key ? issuer_key : key, EVP_sha256())) {
+		ossl_fail(err, MC_E_TLS, "cannot sign the certificate");
+		goto out;
+	}
+	ret = MC_TAKE(x);
+out:
+	X509_NAME_free(name);
+	BN_free(serial);
+	return ret;
+}
+
+/* Make a key + certificate and write both (key first: a certificate never
+ * exists without its key). */
+static int make_pair(enum cert_kind kind, enum mc_certs_key_type kt, X509 *issuer,
+		     EVP_PKEY *issuer_key, const struct mc_certs_server_opts *so,
+		     const char *cert_path, const char *key_path, X509 **cert_out,
+		     EVP_PKEY **key_out, struct mc_error *err)
+{
+	_cleanup_pkey_ EVP_PKEY *k = keygen(kt, err);
+	_cleanup_x509_ X509 *x = NULL;
+
+	if (!k)
+		return -1;
+	x = make_cert(kind, k, issuer, issuer_key, so, err);
+	if (!x)
+		return -1;
+	if (write_key(k, key_path, err) < 0)
+		return -1;
+	if (write_cert(x, cert_path, err) < 0) {
+		unlink(key_path);
+		return -1;
+	}
+	if (cert_out)
+		*cert_out = MC_TAKE(x);
+	if (key_out)
+		*key_out = MC_TAKE(k);
+	return 0;
+}
+
+/* --- the store-wide CA and client certificate --- */
+
+/* flock a file next to the CA key, so two processes never make two CAs. */
+static int lock_ca(const struct mc_certs_paths *p, int *fd, struct mc_error *err)
+{
+	_cleanup_free_ char *copy = mc_strdup(p->ca_key);
+	_cleanup_free_ char *dir = mc_strdup(dirname(copy));
+	_cleanup_free_ char *lock = mc_path_join(dir, ".certs.lock");
+
+	if (mc_mkdir_p(dir, 0700, err) < 0)
+		return -1;
+	*fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (*fd < 0)
+		return mc_error_errno(err, errno, "cannot open %s", lock);
+	while (flock(*fd, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			mc_error_errno(err, errno, "cannot lock %s", lock);
+			close(*fd);
+			*fd = -1;
+			return -1;
+		}
+	return 0;
+}
+
+static void unlock_ca(int fd)
+{
+	if (fd >= 0)
+		close(fd);  /* releases the flock */
+}
+
+static bool expired(X509 *x)
+{
+	return X509_cmp_current_time(X509_get0_notAfter(x)) <= 0;
+}
+
+static void format_time(const ASN1_TIME *t, char *buf, size_t size)
+{
+	struct tm tm;
+
+	if (ASN1_TIME_to_tm(t, &tm))
+		strftime(buf, size, "%Y-%m-%d %H:%M UTC", &tm);
+	else
+		snprintf(buf, size, "(unreadable date)");
+}
+
+int mc_certs_ensure(const struct mc_certs_paths *p, enum mc_certs_key_type kt, unsigned *made,
+		    struct mc_error *err)
+{
+	_cleanup_x509_ X509 *ca = NULL, *client = NULL;
+	_cleanup_pkey_ EVP_PKEY *ca_key = NULL;
+	bool remake_client;
+	int fd = -1, r = -1;
+
+	if (made)
+		*made = 0;
+	if (lock_ca(p, &fd, err) < 0)
+		return -1;
+	if (!mc_file_exists(p->ca_cert)) {
+		if (mc_file_exists(p->ca_key)) {
+			mc_error_set(err, MC_E_TLS,
+				     "the CA key %s exists but its certificate %s is missing: restore the certificate, or move the key away to make a new CA",
+				     p->ca_key, p->ca_cert);
+			goto out;
+		}
+		if (make_pair(KIND_CA, kt, NULL, NULL, NULL, p->ca_cert, p->ca_key, &ca, &ca_key, err) < 0)
+			goto out;
+		if (made)
+			*made |= MC_CERTS_MADE_CA;
+	} else {
+		if (load_cert(p->ca_cert, &ca, err) < 0)
+			goto out;
+		if (expired(ca)) {
+			char when[64];
+
+			format_time(X509_get0_notAfter(ca), when, sizeof(when));
+			mc_error_set(err, MC_E_TLS,
+				     "the CA certificate %s expired on %s: make a new CA with 'machinectl regenerate-certs --client-certs NAME'",
+				     p->ca_cert, when);
+			goto out;
+		}
+	}
+	remake_client = ca_key != NULL || !mc_file_exists(p->client_cert) ||
+			!mc_file_exists(p->client_key);
+	if (!remake_client) {
+		if (load_cert(p->client_cert, &client, err) < 0)
+			goto out;
+		remake_client = expired(client);
+	}
+	if (remake_client) {
+		if (!ca_key && load_key(p->ca_key, &ca_key, err) < 0)
+			goto out;
+		if (make_pair(KIND_CLIENT, kt, ca, ca_key, NULL, p->client_cert, p->client_key, NULL,
+			      NULL, err) < 0)
+			goto out;
+		if (made)
+			*made |= MC_CERTS_MADE_CLIENT;
+	}
+	r = 0;
+out:
+	unlock_ca(fd);
+	return r;
+}
+
+int mc_certs_renew_ca(const struct mc_certs_paths *p, enum mc_certs_key_type kt,
+		      struct mc_error *err)
+{
+	_cleanup_x509_ X509 *ca = NULL;
+	_cleanup_pkey_ EVP_PKEY *ca_key = NULL;
+	int fd = -1, r = -1;
+
+	if (lock_ca(p, &fd, err) < 0)
+		return -1;
+	if (make_pair(KIND_CA, kt, NULL, NULL, NULL, p->ca_cert, p->ca_key, &ca, &ca_key, err) < 0 ||
+	    make_pair(KIND_CLIENT, kt, ca, ca_key, NULL, p->client_cert, p->client_key, NULL, NULL,
+		      err) < 0)
+		goto out;
+	r = 0;
+out:
+	unlock_ca(fd);
+	return r;
+}
+
+/* --- per machine --- */
+
+int mc_certs_make_server(const struct mc_certs_paths *p, const struct mc_certs_server_opts *o,
+			 const char *cert_path, const char *key_path, struct mc_error *err)
+{
+	_cleanup_x509_ X509 *ca = NULL;
+	_cleanup_pkey_ EVP_PKEY *ca_key = NULL;
+
+	if (!o->name || !*o->name)
+		return mc_error_set(err, MC_E_INVALID, "a server certificate needs a machine name");
+	if (load_cert(p->ca_cert, &ca, err) < 0 || load_key(p->ca_key, &ca_key, err) < 0)
+		return -1;
+	if (X509_check_private_key(ca, ca_key) != 1)
+		return ossl_fail(err, MC_E_TLS, "the CA key %s does not belong to the CA certificate %s",
+				 p->ca_key, p->ca_cert);
+	return make_pair(KIND_SERVER, o->key_type, ca, ca_key, o, cert_path, key_path, NULL, NULL, err);
+}
+
+static int copy_file(const char *from, const char *to, int mode, struct mc_error *err)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+
+	if (mc_read_file(from, &data, &len, err) < 0)
+		return -1;
+	return mc_write_file_atomic(to, data, len, mode, err);
+}
+
+int mc_certs_install_client(const struct mc_certs_paths *p, const char *machine_dir,
+			    struct mc_error *err)
+{
+	_cleanup_free_ char *ca = mc_path_join(machine_dir, "ca.pem");
+	_cleanup_free_ char *cert = mc_path_join(machine_dir, "cert.pem");
+	_cleanup_free_ char *key = mc_path_join(machine_dir, "key.pem");
+
+	if (copy_file(p->ca_cert, ca, 0644, err) < 0 || copy_file(p->client_cert, cert, 0644, err) < 0 ||
+	    copy_file(p->client_key, key, 0600, err) < 0)
+		return -1;
+	return 0;
+}
+
+static json_t *auth_options(const struct mc_machine *m)
+{
+	return json_object_get(m->host_options, "AuthOptions");
+}
+
+int mc_certs_machine_server(const struct mc_certs_paths *p, const struct mc_machine *m,
+			    const char *const *ips, struct mc_error *err)
+{
+	json_t *auth = auth_options(m), *sans_json = json_object_get(auth, "ServerCertSANs"), *v;
+	_cleanup_free_ const char **sans = mc_calloc(json_array_size(sans_json) + 1, sizeof(char *));
+	_cleanup_free_ char *cert = mc_path_join(m->dir, "server.pem");
+	_cleanup_free_ char *key = mc_path_join(m->dir, "server-key.pem");
+	struct mc_certs_server_opts o = { .name = m->name, .ips = ips, .sans = sans };
+	size_t i, k = 0;
+
+	if (mc_certs_key_type_parse(mc_json_str(auth, "KeyType"), &o.key_type, err) < 0) {
+		mc_error_prefix(err, "machine \"%s\": ", m->name);
+		return -1;
+	}
+	json_array_foreach(sans_json, i, v)
+		if (json_is_string(v))
+			sans[k++] = json_string_value(v);
+	if (mc_certs_make_server(p, &o, cert, key, err) < 0) {
+		mc_error_prefix(err, "machine \"%s\": cannot make its server certificate: ", m->name);
+		return -1;
+	}
+	return 0;
+}
+
+bool mc_certs_machine_has_server(const struct mc_machine *m)
+{
+	_cleanup_free_ char *cert = mc_path_join(m->dir, "server.pem");
+
+	return mc_file_exists(cert);
+}
+
+int mc_certs_upload_files(const struct mc_machine *m, struct mc_certs_upload *out,
+			  struct mc_error *err)
+{
+	_cleanup_free_ char *ca = mc_path_join(m->dir, "ca.pem");
+	_cleanup_free_ char *cert = mc_path_join(m->dir, "server.pem");
+	_cleanup_free_ char *key = mc_path_join(m->dir, "server-key.pem");
+
+	memset(out, 0, sizeof(*out));
+	if (mc_read_file(ca, &out->ca_pem, NULL, err) < 0 ||
+	    mc_read_file(cert, &out->server_pem, NULL, err) < 0 ||
+	    mc_read_file(key, &out->server_key_pem, NULL, err) < 0) {
+		mc_certs_upload_free(out);
+		mc_error_prefix(err, "machine \"%s\": ", m->name);
+		return -1;
+	}
+	return 0;
+}
+
+void mc_certs_upload_free(struct mc_certs_upload *u)
+{
+	free(u->ca_pem);
+	free(u->server_pem);
+	if (u->server_key_pem) {
+		explicit_bzero(u->server_key_pem, strlen(u->server_key_pem));
+		free(u->server_key_pem);
+	}
+	memset(u, 0, sizeof(*u));
+}
+
+/* --- the offline check --- */
+
+void mc_certs_check_free(struct mc_certs_check *c)
+{
+	if (c) {
+		free(c->cert_ips);
+		c->cert_ips = NULL;
+	}
+}
+
+/* The IP SANs of x as "a, b" (malloc'd; "no IP address" when none). */
+static char *ip_sans(X509 *x)
+{
+	GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	char *s = NULL;
+
+	for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+		GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		char txt[INET6_ADDRSTRLEN] = "?", *t;
+		int len;
+
+		if (g->type != GEN_IPADD)
+			continue;
+		len = ASN1_STRING_length(g->d.iPAddress);
+		if (len == 4 || len == 16)
+			inet_ntop(len == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(g->d.iPAddress), txt,
+				  sizeof(txt));
+		t = s ? mc_asprintf("%s, %s", s, txt) : mc_strdup(txt);
+		free(s);
+		s = t;
+	}
+	GENERAL_NAMES_free(gens);
+	return s ? s : mc_strdup("no IP address");
+}
+
+/* Check that `x` (role: "server"/"client", file path) chains to ca and is valid now. */
+static int check_one(const struct mc_machine *m, X509 *ca, X509 *x, const char *role,
+		     const char *path, long *days_left, struct mc_error *err)
+{
+	int day = 0, sec = 0;
+	char when[64];
+
+	if (X509_check_issued(ca, x) != X509_V_OK || X509_verify(x, X509_get0_pubkey(ca)) != 1) {
+		ERR_clear_error();
+		return mc_error_set(err, MC_E_TLS,
+				    "machine \"%s\": the %s certificate %s was not signed by the CA in %s/ca.pem (the CA was replaced?): run 'machinectl regenerate-certs %s'",
+				    m->name, role, path, m->dir, m->name);
+	}
+	if (X509_cmp_current_time(X509_get0_notBefore(x)) > 0) {
+		format_time(X509_get0_notBefore(x), when, sizeof(when));
+		return mc_error_set(err, MC_E_TLS,
+				    "machine \"%s\": the %s certificate %s is not valid before %s: check this computer's clock",
+				    m->name, role, path, when);
+	}
+	if (expired(x)) {
+		format_time(X509_get0_notAfter(x), when, sizeof(when));
+		return mc_error_set(err, MC_E_TLS,
+				    "machine \"%s\": the %s certificate %s expired on %s: run 'machinectl regenerate-certs %s%s'",
+				    m->name, role, path, when,
+				    strcmp(role, "server") ? "--client-certs " : "", m->name);
+	}
+	if (ASN1_TIME_diff(&day, &sec, NULL, X509_get0_notAfter(x)) && day < *days_left)
+		*days_left = day;
+	return 0;
+}
+
+int mc_certs_check_machine(const struct mc_machine *m, const char *ip, struct mc_certs_check *out,
+			   struct mc_error *err)
+{
+	static const char *const need[] = { "ca.pem", "cert.pem", "key.pem" };
+	_cleanup_free_ char *ca_path = mc_path_join(m->dir, "ca.pem");
+	_cleanup_free_ char *client_path = mc_path_join(m->dir, "cert.pem");
+	_cleanup_free_ char *server_path = mc_path_join(m->dir, "server.pem");
+	_cleanup_x509_ X509 *ca = NULL, *client = NULL, *server = NULL;
+	struct mc_certs_check local = { 0 };
+	struct mc_error e = { 0 };
+
+	if (!out)
+		out = &local;
+	memset(out, 0, sizeof(*out));
+	out->days_left = 1L << 30;
+	for (size_t i = 0; i < MC_ARRAY_SIZE(need); i++) {
+		_cleanup_free_ char *f = mc_path_join(m->dir, need[i]);
+
+		if (!mc_file_exists(f))
+			return mc_error_set(err, MC_E_TLS,
+					    "machine \"%s\": %s is missing from its certificate directory %s: run 'machinectl regenerate-certs %s' to make it again",
+					    m->name, need[i], m->dir, m->name);
+	}
+	if (load_cert(ca_path, &ca, &e) < 0 || load_cert(client_path, &client, &e) < 0)
+		return mc_error_set(err, MC_E_TLS, "machine \"%s\": %s", m->name, e.msg);
+	if (check_one(m, ca, client, "client", client_path, &out->days_left, err) < 0)
+		return -1;
+	if (mc_file_exists(server_path)) {
+		out->has_server = true;
+		if (load_cert(server_path, &server, &e) < 0)
+			return mc_error_set(err, MC_E_TLS, "machine \"%s\": %s", m->name, e.msg);
+		if (check_one(m, ca, server, "server", server_path, &out->days_left, err) < 0)
+			return -1;
+		if (ip && *ip && X509_check_ip_asc(server, ip, 0) != 1) {
+			out->cert_ips = ip_sans(server);
+			mc_error_set(err, MC_E_TLS,
+				     "machine \"%s\": its server certificate is valid for %s, not %s (the machine's IP address changed): run 'machinectl regenerate-certs %s' to make a new one",
+				     m->name, out->cert_ips, ip, m->name);
+			mc_certs_check_free(&local);
+			return -1;
+		}
+	}
+	out->expires_soon = out->days_left < MC_CERTS_WARN_DAYS;
+	return 0;
+}
+
+int mc_certs_file_has_ip(const char *cert_path, const char *ip, struct mc_error *err)
+{
+	_cleanup_x509_ X509 *x = NULL;
+
+	if (load_cert(cert_path, &x, err) < 0)
+		return -1;
+	return X509_check_ip_asc(x, ip, 0) == 1;
+}

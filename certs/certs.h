@@ -1,0 +1,138 @@
+/*
+ * TLS certificates for port 2376 (OpenSSL 3 EVP only).
+ *
+ * Store-wide: a CA (certs/ca.pem, ca-key.pem) and a client certificate signed
+ * by it (certs/cert.pem, key.pem), made on first use.  Per machine, in
+ * machines/NAME/ (= DOCKER_CERT_PATH): copies of ca.pem, cert.pem, key.pem,
+ * and server.pem + server-key.pem signed by the CA, whose subjectAltNames are
+ * the machine's IP(s), its name, localhost, 127.0.0.1 and every --tls-san.
+ * Keys are written 0600; the CA key is never copied anywhere.
+ *
+ * Library code: nothing here prints.  Layout and behaviour: doc/tls.md.
+ */
+#ifndef MC_CERTS_H
+#define MC_CERTS_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "error.h"
+#include "machine.h"
+#include "store.h"
+
+enum mc_certs_key_type {
+	MC_CERTS_ECDSA_P256 = 0,   /* the default */
+	MC_CERTS_RSA_2048,
+	MC_CERTS_RSA_4096,
+};
+
+/* "ecdsa-p256", "rsa-2048", "rsa-4096" <-> enum.  NULL or "" parses as the default. */
+int mc_certs_key_type_parse(const char *s, enum mc_certs_key_type *out, struct mc_error *err);
+const char *mc_certs_key_type_name(enum mc_certs_key_type t);
+
+/* Days a new certificate is valid; it starts 5 minutes in the past. */
+#define MC_CERTS_VALID_DAYS 1080
+/* The offline check warns this many days before a certificate expires. */
+#define MC_CERTS_WARN_DAYS 30
+
+/* Where the store-wide CA and client certificate live. */
+struct mc_certs_paths {
+	char *ca_cert, *ca_key, *client_cert, *client_key;
+	bool custom;               /* at least one path came from the user */
+};
+
+/* Fill *p: each override (NULL or "" = the store default certs/...). */
+void mc_certs_paths_init(struct mc_certs_paths *p, const struct mc_store *s, const char *ca_cert,
+			 const char *ca_key, const char *client_cert, const char *client_key);
+void mc_certs_paths_free(struct mc_certs_paths *p);
+
+/* What mc_certs_ensure() made. */
+enum {
+	MC_CERTS_MADE_CA = 1u << 0,
+	MC_CERTS_MADE_CLIENT = 1u << 1,
+};
+
+/*
+ * Make the CA and the client certificate when missing (keys of type kt).
+ * An existing pair is reused; an expired client certificate is replaced.
+ * Refuses a CA key without its certificate, and an expired CA (the fix is
+ * `regenerate-certs --client-certs`).  Serialised across processes with a
+ * lock next to the CA.  *made receives MC_CERTS_MADE_* bits (may be NULL).
+ */
+int mc_certs_ensure(const struct mc_certs_paths *p, enum mc_certs_key_type kt, unsigned *made,
+		    struct mc_error *err);
+
+/* Replace the CA and the client certificate unconditionally (regenerate-certs
+ * --client-certs).  Every machine's certificates must be remade afterwards. */
+int mc_certs_renew_ca(const struct mc_certs_paths *p, enum mc_certs_key_type kt,
+		      struct mc_error *err);
+
+/* Options for one server certificate. */
+struct mc_certs_server_opts {
+	const char *name;              /* machine name: a DNS SAN and the subject CN */
+	const char *const *ips;        /* the machine's IP address(es), NULL-terminated; may be NULL */
+	const char *const *sans;       /* --tls-san values: IPs become IP SANs, the rest DNS; may be NULL */
+	enum mc_certs_key_type key_type;
+	time_t not_before;             /* 0: now - 5 minutes (tests back-date certificates) */
+	int days;                      /* 0: MC_CERTS_VALID_DAYS */
+};
+
+/* Sign a server certificate with the CA in *p; write cert_path (0644) and
+ * key_path (0600) atomically. */
+int mc_certs_make_server(const struct mc_certs_paths *p, const struct mc_certs_server_opts *o,
+			 const char *cert_path, const char *key_path, struct mc_error *err);
+
+/* Copy the CA certificate and the client certificate and key into the machine
+ * directory (ca.pem, cert.pem, key.pem) — never the CA key. */
+int mc_certs_install_client(const struct mc_certs_paths *p, const char *machine_dir,
+			    struct mc_error *err);
+
+/*
+ * (Re)make machines/NAME/server.pem and server-key.pem for machine m at its
+ * current IP address(es) ips (NULL-terminated), with the key type and extra
+ * SANs recorded in its config.json (HostOptions.AuthOptions.KeyType and
+ * ServerCertSANs).  Used by create, start/restart when the IP changed,
+ * regenerate-certs, and the provisioner before it uploads.
+ */
+int mc_certs_machine_server(const struct mc_certs_paths *p, const struct mc_machine *m,
+			    const char *const *ips, struct mc_error *err);
+
+/* True when the machine has a server certificate (machines/NAME/server.pem). */
+bool mc_certs_machine_has_server(const struct mc_machine *m);
+
+/* The PEM texts a provisioner uploads to the machine (ca.pem, server.pem,
+ * server-key.pem from machines/NAME).  Free with mc_certs_upload_free(). */
+struct mc_certs_upload {
+	char *ca_pem;
+	char *server_pem;
+	char *server_key_pem;
+};
+int mc_certs_upload_files(const struct mc_machine *m, struct mc_certs_upload *out,
+			  struct mc_error *err);
+void mc_certs_upload_free(struct mc_certs_upload *u);
+
+/* Result of the offline check. */
+struct mc_certs_check {
+	long days_left;          /* of the server (or client) certificate that expires first */
+	bool expires_soon;       /* days_left < MC_CERTS_WARN_DAYS: warn the user */
+	bool has_server;         /* a server certificate was checked */
+	char *cert_ips;          /* when the IP is not covered: the IPs the server cert holds ("a, b") */
+};
+void mc_certs_check_free(struct mc_certs_check *c);
+
+/*
+ * The offline check (no network; a few file reads and one signature check):
+ * machines/NAME must hold ca.pem, cert.pem, key.pem; the client certificate
+ * must chain to ca.pem and be valid now; when server.pem exists it must chain
+ * to ca.pem, be valid now and hold `ip` as an IP SAN (ip NULL: not checked).
+ * Returns 0 (see out->expires_soon), or -1 with MC_E_TLS and a message that
+ * names the machine and the problem; for an IP change, out->cert_ips holds
+ * the IP(s) the certificate was made for.  out may be NULL.
+ */
+int mc_certs_check_machine(const struct mc_machine *m, const char *ip, struct mc_certs_check *out,
+			   struct mc_error *err);
+
+/* Does certificate file `cert_path` hold `ip` as an IP SAN?  1 yes, 0 no, -1 error. */
+int mc_certs_file_has_ip(const char *cert_path, const char *ip, struct mc_error *err);
+
+#endif

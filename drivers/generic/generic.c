@@ -1,0 +1,174 @@
+/*
+ * The generic driver: an existing host reached over SSH (--generic-ip-address).
+ * There is no VM: the state is a TCP probe of the SSH port, restart runs
+ * `sudo shutdown -r now` on the host, start/stop/kill are unsupported (NULL).
+ * Built in, so it uses the core's SSH module directly.
+ */
+#include "buildconf.h"
+
+#include <string.h>
+
+#include "driver.h"
+#include "registry.h"
+#include "ssh.h"
+#include "util.h"
+
+#define PROBE_TIMEOUT_MS 3000
+
+static const struct mc_driver_flag generic_flags[] = {
+	{ "generic-engine-port", "GENERIC_ENGINE_PORT", "2376", "Docker engine port on the host", MC_FLAG_INT },
+	{ "generic-ip-address", "GENERIC_IP_ADDRESS", NULL, "IP address or host name of the host (required)", MC_FLAG_STRING },
+	{ "generic-ssh-key", "GENERIC_SSH_KEY", NULL, "private key that logs in to the host (copied into the machine; default: a new key pair, whose public key you install on the host)", MC_FLAG_STRING },
+	{ "generic-ssh-port", "GENERIC_SSH_PORT", "22", "SSH port of the host", MC_FLAG_INT },
+	{ "generic-ssh-user", "GENERIC_SSH_USER", "root", "SSH user on the host", MC_FLAG_STRING },
+	{ NULL },
+};
+
+static int generic_precreate(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	const char *ip = mc_json_str(ctx->flags, "generic-ip-address");
+	const char *key = mc_json_str(ctx->flags, "generic-ssh-key");
+	const char *user = mc_json_str(ctx->flags, "generic-ssh-user");
+	long long port = mc_json_int(ctx->flags, "generic-ssh-port", 22);
+	long long eport = mc_json_int(ctx->flags, "generic-engine-port", 2376);
+
+	if (!ip || !*ip)
+		return ctx->host->error_set(err, MC_E_PRECREATE,
+					    "the generic driver needs --generic-ip-address (the address of the host to use)");
+	if (strpbrk(ip, " \t/@"))
+		return ctx->host->error_set(err, MC_E_PRECREATE, "invalid --generic-ip-address \"%s\"", ip);
+	if (port < 1 || port > 65535)
+		return ctx->host->error_set(err, MC_E_PRECREATE, "invalid --generic-ssh-port %lld: use 1-65535", port);
+	if (eport < 1 || eport > 65535)
+		return ctx->host->error_set(err, MC_E_PRECREATE, "invalid --generic-engine-port %lld: use 1-65535", eport);
+	if (!user || !*user || strpbrk(user, " \t@:/"))
+		return ctx->host->error_set(err, MC_E_PRECREATE, "invalid --generic-ssh-user \"%s\"", user ? user : "");
+	if (key && *key && access(key, R_OK) != 0)
+		return ctx->host->error_set(err, MC_E_PRECREATE,
+					    "cannot read the SSH key given with --generic-ssh-key: %s", key);
+	return 0;
+}
+
+static int generic_create(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	const char *key = mc_json_str(ctx->flags, "generic-ssh-key");
+	_cleanup_free_ char *comment = mc_asprintf("machinectl:%s", ctx->machine_name);
+
+	json_object_set_new(ctx->config, "IPAddress", json_string(mc_json_str(ctx->flags, "generic-ip-address")));
+	json_object_set_new(ctx->config, "SSHUser", json_string(mc_json_str(ctx->flags, "generic-ssh-user")));
+	json_object_set_new(ctx->config, "SSHPort", json_integer(mc_json_int(ctx->flags, "generic-ssh-port", 22)));
+	json_object_set_new(ctx->config, "EnginePort",
+			    json_integer(mc_json_int(ctx->flags, "generic-engine-port", 2376)));
+	if (key && *key) {
+		/* Replaces the key pair the core generated. */
+		if (mc_ssh_key_import(key, ctx->machine_dir, comment, err) < 0)
+			return -1;
+		json_object_set_new(ctx->config, "SSHKeySource", json_string(key));
+	}
+	return 0;
+}
+
+static int generic_remove(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	return 0;  /* the host is not ours: forgetting it is all there is */
+}
+
+static int generic_state(struct mc_driver_ctx *ctx, enum mc_state *out, struct mc_error *err)
+{
+	const char *ip = mc_json_str(ctx->config, "IPAddress");
+	struct mc_error probe = { 0 };
+
+	if (!ip)
+		return ctx->host->error_set(err, MC_E_INVALID, "no IPAddress in the machine's config");
+	*out = mc_ssh_tcp_probe(ip, (int)mc_json_int(ctx->config, "SSHPort", 22), PROBE_TIMEOUT_MS,
+				&probe) == 0 ? MC_STATE_RUNNING : MC_STATE_STOPPED;
+	return 0;
+}
+
+static int generic_ip(struct mc_driver_ctx *ctx, char **ip, struct mc_error *err)
+{
+	const char *a = mc_json_str(ctx->config, "IPAddress");
+
+	if (!a)
+		return ctx->host->error_set(err, MC_E_INVALID, "no IPAddress in the machine's config");
+	*ip = mc_strdup(a);
+	return 0;
+}
+
+static int generic_url(struct mc_driver_ctx *ctx, char **url, struct mc_error *err)
+{
+	const char *a = mc_json_str(ctx->config, "IPAddress");
+	long long port = mc_json_int(ctx->config, "EnginePort", 2376);
+
+	if (!a)
+		return ctx->host->error_set(err, MC_E_INVALID, "no IPAddress in the machine's config");
+	*url = strchr(a, ':') ? mc_asprintf("tcp://[%s]:%lld", a, port) : mc_asprintf("tcp://%s:%lld", a, port);
+	return 0;
+}
+
+static int generic_ssh_endpoint(struct mc_driver_ctx *ctx, char **host, int *port, char **user,
+				struct mc_error *err)
+{
+	const char *a = mc_json_str(ctx->config, "IPAddress");
+	const char *u = mc_json_str(ctx->config, "SSHUser");
+
+	if (!a)
+		return ctx->host->error_set(err, MC_E_INVALID, "no IPAddress in the machine's config");
+	*host = mc_strdup(a);
+	*port = (int)mc_json_int(ctx->config, "SSHPort", 22);
+	*user = mc_strdup(u ? u : "root");
+	return 0;
+}
+
+static int generic_restart(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	struct mc_ssh_endpoint ep;
+	struct mc_ssh *s = NULL;
+	struct mc_ssh_result res = { 0 };
+	struct mc_error run_err = { 0 };
+	int rc = -1;
+
+	if (mc_ssh_endpoint_from_driver(&mc_driver_generic, ctx, &ep, err) < 0)
+		return -1;
+	if (mc_ssh_connect(&ep, &s, err) < 0)
+		goto out;
+	ctx->host->phase(ctx->machine_name, "Rebooting the host (sudo shutdown -r now)...");
+	if (mc_ssh_run(s, "sudo shutdown -r now", NULL, &res, &run_err) < 0) {
+		/* The host going down may cut the connection before the status comes back. */
+		if (run_err.code == MC_E_NETWORK) {
+			rc = 0;
+			goto out;
+		}
+		mc_error_set(err, run_err.code, "%s", run_err.msg);
+		goto out;
+	}
+	if (res.status != 0 && res.status != 255) {
+		ctx->host->error_set(err, MC_E_FAILED, "`sudo shutdown -r now` failed with status %d: %s",
+				     res.status, res.err_len ? res.err : "(no output)");
+		goto out;
+	}
+	rc = 0;
+out:
+	mc_ssh_result_free(&res);
+	mc_ssh_close(s);
+	mc_ssh_endpoint_clear(&ep);
+	return rc;
+}
+
+const struct mc_driver mc_driver_generic = {
+	.abi = MC_DRIVER_ABI,
+	.name = "generic",
+	.summary = "an existing host reached over SSH (--generic-ip-address)",
+	.flags = generic_flags,
+	.has_ssh = 1,
+	.provision = 1,
+	.precreate = generic_precreate,
+	.create = generic_create,
+	/* start/stop/kill: NULL, the host is not ours to power on or off. */
+	.restart = generic_restart,
+	.remove = generic_remove,
+	.state = generic_state,
+	.ip = generic_ip,
+	.url = generic_url,
+	.ssh_endpoint = generic_ssh_endpoint,
+};

@@ -1,0 +1,50 @@
+/* Internals of the libvirt driver, split out so the unit tests can reach them. */
+#ifndef MC_LV_H
+#define MC_LV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Everything the domain XML depends on. */
+struct lv_domain_spec {
+	const char *name;          /* libvirt domain name */
+	const char *machine;       /* machinectl machine name (title) */
+	const char *store;         /* store path (description) */
+	const char *type;          /* domain type: kvm, qemu (TCG) or test */
+	long long memory_mb;
+	long long cpus;
+	const char *iso;           /* absolute path of the boot ISO */
+	const char *disk;          /* absolute path of the raw data disk */
+	const char *cache_mode;    /* NULL or "default": libvirt's default */
+	const char *network;
+	const char *mac;
+	const char *console_log;   /* absolute path: the serial console goes there */
+	long long tb_cache_mb;     /* TCG translation cache (type qemu only); 0: QEMU's default */
+};
+
+/* The domain XML (malloc'd). */
+char *lv_domain_xml(const struct lv_domain_spec *s);
+
+/* XML-escape s for text and attribute values (malloc'd). */
+char *lv_xml_escape(const char *s);
+
+/* A random locally administered MAC in QEMU's 52:54:00 range, into buf[18]. */
+int lv_random_mac(char buf[18]);
+
+/* Cache modes libvirt accepts for <driver cache=...>, plus "default". */
+bool lv_cache_mode_valid(const char *mode);
+
+/* True when uri names a remote host (qemu+ssh://host/system, ...). */
+bool lv_uri_is_remote(const char *uri);
+
+/*
+ * Can /dev/kvm run an ordinary guest?  Runs a few instructions in a KVM
+ * vCPU in a child process (2 s deadline): 32-bit protected mode with an IRET,
+ * what every BIOS and boot loader does.  Hosts where KVM can only run
+ * paravirtualised guests (PVM) fail it with an emulation error, as real
+ * guests do there.  Returns 1 (works), 0 (does not: why says so) or -1
+ * (could not probe: why says so).
+ */
+int lv_kvm_probe(char *why, size_t why_size);
+
+#endif

@@ -1,0 +1,126 @@
+/* provision: make a machine's Docker reachable over TLS (also the last phase of create). */
+#include "buildconf.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include "certs.h"
+#include "cli.h"
+#include "provision.h"
+#include "ssh.h"
+#include "util.h"
+
+struct say_ctx {
+	const char *name;
+	bool prefix;
+	long long t0;
+};
+
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void say(void *arg, const char *msg)
+{
+	const struct say_ctx *s = arg;
+	char el[32];
+
+	mc_format_duration(mc_now_ms() - s->t0, el, sizeof(el));
+	pthread_mutex_lock(&out_lock);
+	if (s->prefix)
+		printf("(%s) %s [%s]\n", s->name, msg, el);
+	else
+		printf("%s [%s]\n", msg, el);
+	fflush(stdout);
+	pthread_mutex_unlock(&out_lock);
+}
+
+static void ssh_phase(void *arg, const char *phase, long long elapsed_ms)
+{
+	char msg[256], el[32];
+
+	if (elapsed_ms < 1000) {
+		snprintf(msg, sizeof(msg), "Waiting for SSH to be available (%s)...", phase);
+	} else {
+		mc_format_duration(elapsed_ms, el, sizeof(el));
+		snprintf(msg, sizeof(msg), "Still waiting for SSH (%s, %s so far)...", phase, el);
+	}
+	say(arg, msg);
+}
+
+int mc_cli_provision(struct mc_cli *cli, const struct mc_driver *drv, struct mc_driver_ctx *ctx,
+		     struct mc_machine *m, bool prefix, long long t0, struct mc_error *err)
+{
+	struct say_ctx sc = { m->name, prefix, t0 };
+	struct mc_ssh_endpoint ep = { 0 };
+	struct mc_certs_paths paths = { 0 };
+	_cleanup_free_ char *ip = NULL, *url = NULL;
+	struct mc_provision p;
+	int r = -1;
+
+	if (!drv->ip || drv->ip(ctx, &ip, err) < 0) {
+		if (!drv->ip)
+			mc_error_set(err, MC_E_UNSUPPORTED, "the %s driver cannot report an IP address", drv->name);
+		mc_error_prefix(err, "machine \"%s\": ", m->name);
+		return -1;
+	}
+	url = strchr(ip, ':') ? mc_asprintf("tcp://[%s]:2376", ip) : mc_asprintf("tcp://%s:2376", ip);
+	if (mc_ssh_endpoint_from_driver(drv, ctx, &ep, err) < 0)
+		return -1;
+	if (mc_ssh_wait(&ep, 300000, ssh_phase, &sc, err) < 0)
+		goto out;
+	mc_cli_certs_paths(cli, m, &paths);
+	p = (struct mc_provision){
+		.m = m, .certs = &paths, .ep = &ep, .ip = ip, .url = url,
+		.driver_name = drv->name, .phase = say, .arg = &sc,
+	};
+	r = mc_provision_run(&p, err);
+	if (r == 0)
+		say(&sc, "Docker is up and running!");
+out:
+	mc_certs_paths_free(&paths);
+	mc_ssh_endpoint_clear(&ep);
+	return r;
+}
+
+static int provision_one(struct mc_cli *cli, struct mc_args *a, const char *name,
+			 struct mc_error *err)
+{
+	struct mc_target t;
+	int r = -1;
+
+	if (mc_target_open(cli, name, true, &t, err) < 0)
+		return -1;
+	if (!t.drv->provision) {
+		mc_error_set(err, MC_E_UNSUPPORTED, "machine \"%s\": the %s driver does not provision machines",
+			     name, t.drv->name);
+		goto out;
+	}
+	/* Not mc_target_require_running: a machine whose first provisioning
+	 * failed (Status error) is exactly what this verb is for. */
+	{
+		enum mc_state st;
+
+		if (!t.drv->state) {
+			mc_error_set(err, MC_E_UNSUPPORTED, "the %s driver cannot report a state", t.drv->name);
+			goto out;
+		}
+		if (t.drv->state(&t.ctx, &st, err) < 0)
+			goto out;
+		if (st != MC_STATE_RUNNING) {
+			mc_error_set(err, MC_E_STATE, "Host \"%s\" is not running", name);
+			goto out;
+		}
+	}
+	r = mc_cli_provision(cli, t.drv, &t.ctx, t.m, mc_args_npos(a) > 1, mc_now_ms(), err);
+	if (r == 0) {
+		mc_machine_set_status(t.m, MC_MACHINE_CREATED, NULL);
+		r = mc_target_save(&t, err);
+	}
+out:
+	mc_target_close(&t);
+	return r;
+}
+
+int mc_cmd_provision(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
+{
+	return mc_cli_each_parallel(cli, a, provision_one);
+}

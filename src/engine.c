@@ -1,0 +1,680 @@
+/* Docker Engine API client: libcurl (multi interface) + OpenSSL verification details + jansson. */
+#include "buildconf.h"
+
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "engine.h"
+#include "util.h"
+
+#define MAX_REPLY (16u << 20)
+
+/* Per-call private state. */
+struct xfer {
+	CURL *h;
+	struct curl_slist *headers;
+	char *url;          /* https://IP:PORT/path */
+	char *endpoint;     /* "GET /version" for messages */
+	char *ca, *cert, *key;
+	char *buf;
+	size_t len, cap;
+	bool too_big;
+	char errbuf[CURL_ERROR_SIZE];
+	long long t0;
+	/* What OpenSSL saw while verifying the daemon's certificate. */
+	int verify_err;     /* X509_V_ERR_*, 0: none */
+	int verify_depth;
+	char peer_subject[256];
+	char peer_issuer[256];
+	char peer_sans[256];
+	char peer_not_after[64];
+	const char *alert;  /* TLS alert the daemon sent (static string), or NULL */
+	bool added;         /* in a multi handle */
+};
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static int ssl_ctx_index = -1;
+
+static void global_init(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	ssl_ctx_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
+
+void mc_engine_call_clear(struct mc_engine_call *c)
+{
+	struct xfer *x = c->priv;
+
+	json_decref(c->reply);
+	c->reply = NULL;
+	if (x) {
+		if (x->h)
+			curl_easy_cleanup(x->h);
+		curl_slist_free_all(x->headers);
+		free(x->url);
+		free(x->endpoint);
+		free(x->ca);
+		free(x->cert);
+		free(x->key);
+		free(x->buf);
+		free(x);
+	}
+	c->priv = NULL;
+}
+
+static size_t on_data(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct xfer *x = arg;
+	size_t n = size * nmemb;
+
+	if (x->len + n > MAX_REPLY) {
+		x->too_big = true;
+		return 0;
+	}
+	if (x->len + n + 1 > x->cap) {
+		x->cap = (x->len + n + 1) * 2;
+		x->buf = mc_realloc(x->buf, x->cap);
+	}
+	memcpy(x->buf + x->len, p, n);
+	x->len += n;
+	x->buf[x->len] = 0;
+	return n;
+}
+
+static void describe_sans(X509 *cert, char *out, size_t size)
+{
+	GENERAL_NAMES *gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	size_t used = 0;
+
+	out[0] = 0;
+	for (int i = 0; i < sk_GENERAL_NAME_num(gens) && used + 1 < size; i++) {
+		GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		char item[INET6_ADDRSTRLEN + 8] = "";
+		const unsigned char *d;
+		int len;
+
+		if (g->type == GEN_IPADD) {
+			d = ASN1_STRING_get0_data(g->d.iPAddress);
+			len = ASN1_STRING_length(g->d.iPAddress);
+			if (len == 4)
+				snprintf(item, sizeof(item), "%u.%u.%u.%u", d[0], d[1], d[2], d[3]);
+			else
+				snprintf(item, sizeof(item), "(IPv6)");
+		} else if (g->type == GEN_DNS) {
+			snprintf(item, sizeof(item), "%.40s", (const char *)ASN1_STRING_get0_data(g->d.dNSName));
+		} else {
+			continue;
+		}
+		used += (size_t)snprintf(out + used, size - used, "%s%s", used ? ", " : "", item);
+	}
+	GENERAL_NAMES_free(gens);
+	if (!out[0])
+		snprintf(out, size, "none");
+}
+
+/* OpenSSL verify callback: remember what failed, change nothing. */
+static int on_verify(int ok, X509_STORE_CTX *sctx)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(sctx, SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct xfer *x = ssl ? SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ssl_ctx_index) : NULL;
+	X509 *leaf = X509_STORE_CTX_get0_cert(sctx);
+
+	if (!x)
+		return ok;
+	/* The daemon's own certificate (chains are checked from the top, so a
+	 * failure higher up never reaches depth 0). */
+	if (leaf && !x->peer_subject[0]) {
+		struct tm tm;
+
+		X509_NAME_oneline(X509_get_subject_name(leaf), x->peer_subject, sizeof(x->peer_subject));
+		X509_NAME_oneline(X509_get_issuer_name(leaf), x->peer_issuer, sizeof(x->peer_issuer));
+		describe_sans(leaf, x->peer_sans, sizeof(x->peer_sans));
+		if (ASN1_TIME_to_tm(X509_get0_notAfter(leaf), &tm))
+			strftime(x->peer_not_after, sizeof(x->peer_not_after), "%Y-%m-%d %H:%M UTC", &tm);
+	}
+	if (!ok && !x->verify_err) {
+		x->verify_err = X509_STORE_CTX_get_error(sctx);
+		x->verify_depth = X509_STORE_CTX_get_error_depth(sctx);
+	}
+	return ok;
+}
+
+/* Remember a fatal alert from the daemon ("unknown CA": it refused our certificate). */
+static void on_info(const SSL *ssl, int where, int ret)
+{
+	struct xfer *x;
+
+	if (!(where & SSL_CB_READ_ALERT) || SSL_alert_type_string(ret)[0] != 'F')
+		return;
+	x = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ssl_ctx_index);
+	if (x && !x->alert)
+		x->alert = SSL_alert_desc_string_long(ret);
+}
+
+static CURLcode on_ssl_ctx(CURL *h, void *sslctx, void *arg)
+{
+	SSL_CTX *ctx = sslctx;
+
+	SSL_CTX_set_ex_data(ctx, ssl_ctx_index, arg);
+	SSL_CTX_set_verify(ctx, SSL_CTX_get_verify_mode(ctx), on_verify);
+	SSL_CTX_set_info_callback(ctx, on_info);
+	return CURLE_OK;
+}
+
+/* tcp://H:P or https://H:P → https://H:P (no trailing slash). */
+static char *https_base(const char *url)
+{
+	const char *rest;
+	size_t n;
+
+	if (mc_startswith(url, "tcp://"))
+		rest = url + 6;
+	else if (mc_startswith(url, "https://"))
+		rest = url + 8;
+	else
+		return NULL;
+	n = strlen(rest);
+	while (n && rest[n - 1] == '/')
+		n--;
+	if (!n)
+		return NULL;
+	return mc_asprintf("https://%.*s", (int)n, rest);
+}
+
+static void finish(struct mc_engine_call *c)
+{
+	struct xfer *x = c->priv;
+
+	c->done = true;
+	c->ms = x ? mc_now_ms() - x->t0 : 0;
+}
+
+/* Set up c; on a local problem (bad URL, missing files) c is done with err set. */
+static void prepare(struct mc_engine_call *c)
+{
+	const struct mc_engine_target *t = c->target;
+	const char *method = c->method ? c->method : "GET";
+	struct xfer *x;
+	_cleanup_free_ char *base = NULL;
+	long timeout = c->timeout_ms > 0 ? c->timeout_ms : MC_ENGINE_TIMEOUT_MS;
+	long ctimeout = c->connect_timeout_ms > 0 ? c->connect_timeout_ms : MC_ENGINE_CONNECT_TIMEOUT_MS;
+	const char *name = t && t->name ? t->name : "?";
+
+	pthread_once(&init_once, global_init);
+	c->done = false;
+	c->status = 0;
+	c->reply = NULL;
+	mc_error_clear(&c->err);
+	x = mc_calloc(1, sizeof(*x));
+	c->priv = x;
+	x->t0 = mc_now_ms();
+	x->endpoint = mc_asprintf("%s %s", method, c->path ? c->path : "/");
+	if (!t || !t->url || !(base = https_base(t->url))) {
+		mc_error_set(&c->err, MC_E_INVALID,
+			     "machine \"%s\": %s: the Docker URL \"%s\" is not tcp://IP:PORT", name,
+			     x->endpoint, t && t->url ? t->url : "");
+		finish(c);
+		return;
+	}
+	x->url = mc_asprintf("%s%s%s", base, c->path && c->path[0] == '/' ? "" : "/", c->path ? c->path : "");
+	x->ca = mc_path_join(t->cert_dir ? t->cert_dir : ".", "ca.pem");
+	x->cert = mc_path_join(t->cert_dir ? t->cert_dir : ".", "cert.pem");
+	x->key = mc_path_join(t->cert_dir ? t->cert_dir : ".", "key.pem");
+	{
+		const char *files[3] = { x->ca, x->cert, x->key };
+		const char *what[3] = { "CA certificate", "client certificate", "client key" };
+
+		for (int i = 0; i < 3; i++)
+			if (!mc_file_exists(files[i])) {
+				mc_error_set(&c->err, MC_E_TLS,
+					     "machine \"%s\": %s: the %s %s is missing: run 'machinectl regenerate-certs %s'",
+					     name, x->endpoint, what[i], files[i], name);
+				finish(c);
+				return;
+			}
+	}
+	if (ctimeout > timeout)
+		ctimeout = timeout;
+	x->h = curl_easy_init();
+	if (!x->h) {
+		mc_error_set(&c->err, MC_E_FAILED, "machine \"%s\": %s: cannot initialise libcurl", name,
+			     x->endpoint);
+		finish(c);
+		return;
+	}
+	curl_easy_setopt(x->h, CURLOPT_URL, x->url);
+	curl_easy_setopt(x->h, CURLOPT_PRIVATE, c);
+	curl_easy_setopt(x->h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(x->h, CURLOPT_PROXY, "");           /* never through an http(s)_proxy */
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(x->h, CURLOPT_PROTOCOLS_STR, "https");
+#else
+	curl_easy_setopt(x->h, CURLOPT_PROTOCOLS, (long)CURLPROTO_HTTPS);
+#endif
+	curl_easy_setopt(x->h, CURLOPT_TIMEOUT_MS, timeout);
+	curl_easy_setopt(x->h, CURLOPT_CONNECTTIMEOUT_MS, ctimeout);
+	curl_easy_setopt(x->h, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(x->h, CURLOPT_USERAGENT, "machinectl/" PACKAGE_VERSION);
+	curl_easy_setopt(x->h, CURLOPT_CAINFO, x->ca);
+	curl_easy_setopt(x->h, CURLOPT_CAPATH, NULL);
+	curl_easy_setopt(x->h, CURLOPT_SSLCERT, x->cert);
+	curl_easy_setopt(x->h, CURLOPT_SSLKEY, x->key);
+	curl_easy_setopt(x->h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(x->h, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(x->h, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
+	curl_easy_setopt(x->h, CURLOPT_SSL_CTX_DATA, x);
+	x->headers = curl_slist_append(NULL, "Accept: application/json");
+	if (!strcmp(method, "HEAD")) {
+		curl_easy_setopt(x->h, CURLOPT_NOBODY, 1L);
+	} else if (!strcmp(method, "POST") || c->body) {
+		_cleanup_free_ char *body = c->body ? json_dumps(c->body, JSON_COMPACT) : NULL;
+
+		if (strcmp(method, "POST"))
+			curl_easy_setopt(x->h, CURLOPT_CUSTOMREQUEST, method);
+		curl_easy_setopt(x->h, CURLOPT_POSTFIELDSIZE, (long)(body ? strlen(body) : 0));
+		curl_easy_setopt(x->h, CURLOPT_COPYPOSTFIELDS, body ? body : "");
+		x->headers = curl_slist_append(x->headers, "Content-Type: application/json");
+	} else if (strcmp(method, "GET")) {
+		curl_easy_setopt(x->h, CURLOPT_CUSTOMREQUEST, method);
+	}
+	x->headers = curl_slist_append(x->headers, "Expect:");
+	curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, x->headers);
+}
+
+static bool has(const char *s, const char *needle)
+{
+	return strstr(s, needle) != NULL;
+}
+
+/* Explain a TLS failure: which certificate, what failed, what to do. */
+static void tls_error(struct mc_engine_call *c, CURLcode rc)
+{
+	struct xfer *x = c->priv;
+	const char *name = c->target->name ? c->target->name : "?";
+	const char *host = x->url + 8;
+	int hostlen = (int)strcspn(host, "/");
+
+	if (x->verify_err) {
+		const char *why = X509_verify_cert_error_string(x->verify_err);
+		const char *hint, *end = "'";
+
+		switch (x->verify_err) {
+		case X509_V_ERR_CERT_HAS_EXPIRED:
+			hint = "make a new one with 'machinectl regenerate-certs ";
+			break;
+		case X509_V_ERR_CERT_NOT_YET_VALID:
+			hint = "check the clocks of this computer and of machine ";
+			end = "";
+			break;
+		case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+		case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+		case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+		case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+		case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+			hint = "the daemon's certificate comes from another CA; run 'machinectl regenerate-certs ";
+			break;
+		default:
+			hint = "run 'machinectl regenerate-certs ";
+			break;
+		}
+		mc_error_set(&c->err, MC_E_TLS,
+			     "machine \"%s\": %s at %.*s: TLS: the daemon's certificate (%s, issued by %s, valid until %s) is not trusted: %s (trusted CA: %s): %s%s%s",
+			     name, x->endpoint, hostlen, host, x->peer_subject[0] ? x->peer_subject : "?",
+			     x->peer_issuer[0] ? x->peer_issuer : "?",
+			     x->peer_not_after[0] ? x->peer_not_after : "?", why, x->ca, hint, name, end);
+		return;
+	}
+	if (has(x->errbuf, "no alternative certificate subject name") || has(x->errbuf, "does not match target host")) {
+		mc_error_set(&c->err, MC_E_TLS,
+			     "machine \"%s\": %s at %.*s: TLS: the daemon's certificate is valid for %s, not %.*s (the IP address changed?): run 'machinectl regenerate-certs %s'",
+			     name, x->endpoint, hostlen, host, x->peer_sans[0] ? x->peer_sans : "other names",
+			     (int)strcspn(host, ":"), host, name);
+		return;
+	}
+	if (rc == CURLE_SSL_CERTPROBLEM) {
+		mc_error_set(&c->err, MC_E_TLS,
+			     "machine \"%s\": %s: TLS: cannot use the client certificate %s with key %s: %s",
+			     name, x->endpoint, x->cert, x->key, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+		return;
+	}
+	if (rc == CURLE_SSL_CACERT_BADFILE) {
+		mc_error_set(&c->err, MC_E_TLS, "machine \"%s\": %s: TLS: cannot read the CA certificate %s: %s",
+			     name, x->endpoint, x->ca, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+		return;
+	}
+	if (x->alert) {
+		mc_error_set(&c->err, MC_E_TLS,
+			     "machine \"%s\": %s at %.*s: TLS: the daemon refused the client certificate %s (its alert: %s): the daemon trusts another CA; run 'machinectl regenerate-certs %s'",
+			     name, x->endpoint, hostlen, host, x->cert, x->alert, name);
+		return;
+	}
+	mc_error_set(&c->err, MC_E_TLS, "machine \"%s\": %s at %.*s: TLS handshake failed: %s", name,
+		     x->endpoint, hostlen, host, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+}
+
+/* Turn a finished transfer into status/reply/err. */
+static void complete(struct mc_engine_call *c, CURLcode rc)
+{
+	struct xfer *x = c->priv;
+	const char *name = c->target->name ? c->target->name : "?";
+	const char *host = x->url + 8;
+	int hostlen = (int)strcspn(host, "/");
+	double secs = (double)(mc_now_ms() - x->t0) / 1000.0;
+
+	finish(c);
+	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &c->status);
+	if (rc == CURLE_OK) {
+		json_error_t jerr;
+
+		if (x->len == 0)
+			c->reply = json_null();
+		else if (!(c->reply = json_loadb(x->buf, x->len, JSON_DECODE_ANY, &jerr)))
+			c->reply = json_stringn(x->buf, x->len);  /* text, e.g. /_ping's "OK" */
+		if (!c->reply)
+			c->reply = json_null();
+		if (c->status >= 400) {
+			const char *msg = json_is_object(c->reply) ? mc_json_str(c->reply, "message") : NULL;
+
+			if (!msg && json_is_string(c->reply))
+				msg = json_string_value(c->reply);
+			mc_error_set(&c->err, c->status == 404 ? MC_E_NOT_FOUND : MC_E_FAILED,
+				     "machine \"%s\": %s: the Docker daemon answered HTTP %ld: %s", name,
+				     x->endpoint, c->status, msg && *msg ? msg : "(no message)");
+		}
+		return;
+	}
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT: {
+		long oserr = 0;
+
+		curl_easy_getinfo(x->h, CURLINFO_OS_ERRNO, &oserr);
+		mc_error_set(&c->err, MC_E_NETWORK,
+			     "machine \"%s\": %s: cannot connect to the Docker daemon at %.*s: %s (is dockerd running and listening there?)",
+			     name, x->endpoint, hostlen, host,
+			     oserr ? strerror((int)oserr) : x->errbuf);
+		break;
+	}
+	case CURLE_OPERATION_TIMEDOUT: {
+		double ct = 0, at = 0;
+		const char *phase;
+
+		curl_easy_getinfo(x->h, CURLINFO_CONNECT_TIME, &ct);
+		curl_easy_getinfo(x->h, CURLINFO_APPCONNECT_TIME, &at);
+		phase = ct <= 0 ? "could not connect" : at <= 0 ? "the TLS handshake did not finish"
+								 : "no reply";
+		mc_error_set(&c->err, MC_E_TIMEOUT,
+			     "machine \"%s\": %s: the Docker daemon at %.*s did not answer in time (%s after %.1fs)",
+			     name, x->endpoint, hostlen, host, phase, secs);
+		break;
+	}
+	case CURLE_WRITE_ERROR:
+		mc_error_set(&c->err, MC_E_FAILED, "machine \"%s\": %s: the reply is larger than %u MiB",
+			     name, x->endpoint, MAX_REPLY >> 20);
+		break;
+	case CURLE_COULDNT_RESOLVE_HOST:
+		mc_error_set(&c->err, MC_E_NETWORK, "machine \"%s\": %s: %s", name, x->endpoint, x->errbuf);
+		break;
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CIPHER:
+		tls_error(c, rc);
+		break;
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_GOT_NOTHING:
+		if (x->verify_err || x->alert) {
+			tls_error(c, rc);
+			break;
+		}
+		mc_error_set(&c->err, MC_E_NETWORK,
+			     "machine \"%s\": %s: the Docker daemon at %.*s closed the connection: %s", name,
+			     x->endpoint, hostlen, host, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+		break;
+	default:
+		mc_error_set(&c->err, MC_E_NETWORK, "machine \"%s\": %s at %.*s: %s", name, x->endpoint,
+			     hostlen, host, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+		break;
+	}
+}
+
+/* --- the batch --- */
+
+struct mc_engine_batch {
+	CURLM *multi;
+	size_t running;
+	struct mc_engine_call **calls;   /* every call added and not yet finished */
+	size_t n, cap;
+};
+
+struct mc_engine_batch *mc_engine_batch_new(void)
+{
+	struct mc_engine_batch *b = mc_calloc(1, sizeof(*b));
+
+	pthread_once(&init_once, global_init);
+	b->multi = curl_multi_init();
+	if (!b->multi)
+		abort();  /* out of memory */
+	return b;
+}
+
+void mc_engine_batch_add(struct mc_engine_batch *b, struct mc_engine_call *c)
+{
+	struct xfer *x;
+
+	prepare(c);
+	if (c->done)
+		return;
+	x = c->priv;
+	if (curl_multi_add_handle(b->multi, x->h) != CURLM_OK) {
+		mc_error_set(&c->err, MC_E_FAILED, "machine \"%s\": %s: cannot start the request",
+			     c->target->name, x->endpoint);
+		finish(c);
+		return;
+	}
+	x->added = true;
+	if (b->n == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 16;
+		b->calls = mc_realloc(b->calls, b->cap * sizeof(*b->calls));
+	}
+	b->calls[b->n++] = c;
+}
+
+static void forget(struct mc_engine_batch *b, struct mc_engine_call *c)
+{
+	struct xfer *x = c->priv;
+
+	if (x && x->added) {
+		curl_multi_remove_handle(b->multi, x->h);
+		x->added = false;
+	}
+	for (size_t i = 0; i < b->n; i++)
+		if (b->calls[i] == c) {
+			b->calls[i] = b->calls[--b->n];
+			break;
+		}
+}
+
+static void reap(struct mc_engine_batch *b)
+{
+	CURLMsg *msg;
+	int left;
+
+	while ((msg = curl_multi_info_read(b->multi, &left))) {
+		struct mc_engine_call *c = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&c);
+		if (!c)
+			continue;
+		complete(c, msg->data.result);
+		forget(b, c);
+	}
+}
+
+size_t mc_engine_batch_run(struct mc_engine_batch *b, long wait_ms)
+{
+	int running = 0;
+
+	curl_multi_perform(b->multi, &running);
+	reap(b);
+	if (b->n && wait_ms > 0) {
+		int numfds;
+
+		curl_multi_poll(b->multi, NULL, 0, (int)(wait_ms > 3600000 ? 3600000 : wait_ms), &numfds);
+		curl_multi_perform(b->multi, &running);
+		reap(b);
+	} else if (!b->n && wait_ms > 0) {
+		int numfds;
+
+		/* Nothing to drive: wait for a wakeup (a caller adding work). */
+		curl_multi_poll(b->multi, NULL, 0, (int)(wait_ms > 3600000 ? 3600000 : wait_ms), &numfds);
+	}
+	return b->n;
+}
+
+void mc_engine_batch_wakeup(struct mc_engine_batch *b)
+{
+	curl_multi_wakeup(b->multi);
+}
+
+void mc_engine_batch_free(struct mc_engine_batch *b)
+{
+	if (!b)
+		return;
+	while (b->n) {
+		struct mc_engine_call *c = b->calls[0];
+		struct xfer *x = c->priv;
+
+		mc_error_set(&c->err, MC_E_TIMEOUT,
+			     "machine \"%s\": %s: the Docker daemon did not answer in time (gave up after %.1fs)",
+			     c->target->name ? c->target->name : "?", x->endpoint,
+			     (double)(mc_now_ms() - x->t0) / 1000.0);
+		finish(c);
+		forget(b, c);
+	}
+	curl_multi_cleanup(b->multi);
+	free(b->calls);
+	free(b);
+}
+
+size_t mc_engine_run(struct mc_engine_call *calls, size_t n, long timeout_ms)
+{
+	struct mc_engine_batch *b = mc_engine_batch_new();
+	long long deadline = timeout_ms > 0 ? mc_now_ms() + timeout_ms : 0;
+	size_t failed = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (timeout_ms > 0 && (calls[i].timeout_ms <= 0 || calls[i].timeout_ms > timeout_ms))
+			calls[i].timeout_ms = timeout_ms;
+		mc_engine_batch_add(b, &calls[i]);
+	}
+	for (;;) {
+		long wait = 1000;
+
+		if (deadline) {
+			long long left = deadline - mc_now_ms();
+
+			if (left <= 0)
+				break;
+			wait = left < wait ? (long)left : wait;
+		}
+		if (mc_engine_batch_run(b, wait) == 0)
+			break;
+	}
+	mc_engine_batch_free(b);
+	for (size_t i = 0; i < n; i++)
+		failed += calls[i].err.code != MC_E_OK;
+	return failed;
+}
+
+/* --- one-shot helpers --- */
+
+int mc_engine_request(const struct mc_engine_target *t, const char *method, const char *path,
+		      const json_t *body, long timeout_ms, json_t **reply, struct mc_error *err)
+{
+	struct mc_engine_call c = { .target = t, .method = method, .path = path, .body = body,
+				    .timeout_ms = timeout_ms };
+	int r = 0;
+
+	mc_engine_run(&c, 1, 0);
+	if (c.err.code != MC_E_OK) {
+		mc_error_set(err, c.err.code, "%s", c.err.msg);
+		r = -1;
+	} else if (reply) {
+		*reply = MC_TAKE(c.reply);
+	}
+	mc_engine_call_clear(&c);
+	return r;
+}
+
+int mc_engine_get(const struct mc_engine_target *t, const char *path, long timeout_ms,
+		  json_t **reply, struct mc_error *err)
+{
+	return mc_engine_request(t, "GET", path, NULL, timeout_ms, reply, err);
+}
+
+int mc_engine_post(const struct mc_engine_target *t, const char *path, const json_t *body,
+		   long timeout_ms, json_t **reply, struct mc_error *err)
+{
+	return mc_engine_request(t, "POST", path, body, timeout_ms, reply, err);
+}
+
+int mc_engine_ping(const struct mc_engine_target *t, long timeout_ms, struct mc_error *err)
+{
+	_cleanup_json_ json_t *reply = NULL;
+
+	if (mc_engine_get(t, "/_ping", timeout_ms, &reply, err) < 0)
+		return -1;
+	if (!json_is_string(reply) || strcmp(json_string_value(reply), "OK"))
+		return mc_error_set(err, MC_E_FAILED,
+				    "machine \"%s\": GET /_ping: unexpected answer (is this a Docker daemon?)",
+				    t->name);
+	return 0;
+}
+
+int mc_engine_version(const struct mc_engine_target *t, long timeout_ms, char **version,
+		      struct mc_error *err)
+{
+	_cleanup_json_ json_t *reply = NULL;
+	const char *v;
+
+	if (mc_engine_get(t, "/version", timeout_ms, &reply, err) < 0)
+		return -1;
+	v = mc_json_str(reply, "Version");
+	if (!v || !*v)
+		return mc_error_set(err, MC_E_FAILED,
+				    "machine \"%s\": GET /version: the reply has no \"Version\" (is this a Docker daemon?)",
+				    t->name);
+	*version = mc_strdup(v);
+	return 0;
+}
+
+size_t mc_engine_get_many(const struct mc_engine_target *targets, size_t n, const char *path,
+			  long timeout_ms, json_t **replies, struct mc_error *errs)
+{
+	struct mc_engine_call *calls = mc_calloc(n ? n : 1, sizeof(*calls));
+	size_t failed;
+
+	for (size_t i = 0; i < n; i++)
+		calls[i] = (struct mc_engine_call){ .target = &targets[i], .path = path,
+						    .timeout_ms = timeout_ms };
+	failed = mc_engine_run(calls, n, timeout_ms);
+	for (size_t i = 0; i < n; i++) {
+		replies[i] = MC_TAKE(calls[i].reply);
+		errs[i] = calls[i].err;
+		mc_engine_call_clear(&calls[i]);
+	}
+	free(calls);
+	return failed;
+}

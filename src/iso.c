@@ -1,0 +1,572 @@
+/* The boot ISO: local paths, file:// and http(s):// URLs (libcurl), the cache. */
+#include "buildconf.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <curl/curl.h>
+#include <openssl/evp.h>
+
+#include "iso.h"
+#include "log.h"
+#include "util.h"
+
+#define BUILD_HINT "build it with 'sudo scripts/build-iso' (or 'make iso') in the machinectl source tree, or pass --iso PATH|URL"
+
+bool mc_iso_is_url(const char *spec)
+{
+	return mc_startswith(spec, "http://") || mc_startswith(spec, "https://") ||
+	       mc_startswith(spec, "file://");
+}
+
+static void hexify(const unsigned char *md, size_t n, char *hex)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 15];
+	}
+	hex[2 * n] = '\0';
+}
+
+static void sha256_str(const char *s, char hex[65])
+{
+	unsigned char md[32];
+	unsigned int n = 0;
+
+	EVP_Digest(s, strlen(s), md, &n, EVP_sha256(), NULL);
+	hexify(md, 32, hex);
+}
+
+int mc_iso_sha256_file(const char *path, char hex[65], struct mc_error *err)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	EVP_MD_CTX *c;
+	unsigned char md[32];
+	unsigned int n = 0;
+	static const size_t bufsz = 1 << 20;
+	_cleanup_free_ char *buf = NULL;
+	ssize_t r;
+
+	if (fd < 0)
+		return mc_error_errno(err, errno, "cannot read %s", path);
+	buf = mc_malloc(bufsz);
+	c = EVP_MD_CTX_new();
+	if (!c)
+		return mc_error_set(err, MC_E_FAILED, "out of memory hashing %s", path);
+	EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+	while ((r = read(fd, buf, bufsz)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			EVP_MD_CTX_free(c);
+			return mc_error_errno(err, errno, "cannot read %s", path);
+		}
+		EVP_DigestUpdate(c, buf, (size_t)r);
+	}
+	EVP_DigestFinal_ex(c, md, &n);
+	EVP_MD_CTX_free(c);
+	hexify(md, 32, hex);
+	return 0;
+}
+
+/* Reads the volume descriptor; *is_iso false when there is no "CD001". */
+static int read_pvd(const char *path, bool *is_iso, char vid[33], struct mc_error *err)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char buf[0x48];
+	ssize_t n;
+
+	*is_iso = false;
+	vid[0] = '\0';
+	if (fd < 0)
+		return mc_error_errno(err, errno, "cannot read the ISO %s", path);
+	n = pread(fd, buf, sizeof(buf), 0x8000);
+	if (n < 0)
+		return mc_error_errno(err, errno, "cannot read the ISO %s", path);
+	if (n < (ssize_t)sizeof(buf) || memcmp(buf + 1, "CD001", 5) != 0)
+		return 0;
+	*is_iso = true;
+	memcpy(vid, buf + (MC_ISO_VOLUME_ID_OFFSET - 0x8000), 32);
+	vid[32] = '\0';
+	for (int i = 31; i >= 0 && (vid[i] == ' ' || vid[i] == '\0'); i--)
+		vid[i] = '\0';
+	return 0;
+}
+
+int mc_iso_volume_id(const char *path, char **vid, struct mc_error *err)
+{
+	char v[33];
+	bool is_iso;
+
+	if (read_pvd(path, &is_iso, v, err) < 0)
+		return -1;
+	*vid = mc_strdup(v);
+	return 0;
+}
+
+static int check_sha256_arg(const char *want, struct mc_error *err)
+{
+	if (want && (strlen(want) != 64 || strspn(want, "0123456789abcdefABCDEF") != 64))
+		return mc_error_set(err, MC_E_USAGE,
+				    "invalid --iso-sha256 \"%s\": expected 64 hexadecimal digits (sha256sum prints them)",
+				    want);
+	return 0;
+}
+
+static int verify_sha256(const char *path, const char *want, const char *what,
+			 struct mc_error *err)
+{
+	char hex[65];
+
+	if (!want)
+		return 0;
+	if (mc_iso_sha256_file(path, hex, err) < 0)
+		return -1;
+	if (strcasecmp(hex, want) != 0)
+		return mc_error_set(err, MC_E_INVALID,
+				    "the ISO %s has SHA-256 %s, but --iso-sha256 expects %s: check that it is the file you meant",
+				    what, hex, want);
+	return 0;
+}
+
+/* A local file: must exist, be a regular readable file and an ISO 9660 image. */
+static int resolve_local(const char *file, const struct mc_iso_opts *o, char **path,
+			 struct mc_error *err)
+{
+	char real[PATH_MAX];
+	struct stat st;
+	bool is_iso;
+	char vid[33];
+
+	if (stat(file, &st) < 0)
+		return mc_error_errno(err, errno, "boot ISO %s", file);
+	if (!S_ISREG(st.st_mode))
+		return mc_error_set(err, MC_E_INVALID, "boot ISO %s is not a regular file", file);
+	if (access(file, R_OK) < 0)
+		return mc_error_errno(err, errno, "boot ISO %s is not readable", file);
+	if (!realpath(file, real))
+		return mc_error_errno(err, errno, "boot ISO %s", file);
+	if (read_pvd(real, &is_iso, vid, err) < 0)
+		return -1;
+	if (!is_iso)
+		return mc_error_set(err, MC_E_INVALID,
+				    "%s is not an ISO 9660 image (no CD001 signature at offset 0x8001): pass a boot ISO with --iso",
+				    real);
+	if (verify_sha256(real, o->sha256, real, err) < 0)
+		return -1;
+	*path = mc_strdup(real);
+	return 0;
+}
+
+/* --- downloads --- */
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+static void curl_init(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+struct dl {
+	int fd;
+	int write_errno;
+	long long offset;         /* resumed from */
+	long long written;
+	const struct mc_iso_opts *o;
+	long long last_ms;
+};
+
+static size_t dl_write(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct dl *d = arg;
+	size_t len = size * nmemb, off = 0;
+
+	while (off < len) {
+		ssize_t n = write(d->fd, ptr + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			d->write_errno = n < 0 ? errno : EIO;
+			return 0;  /* libcurl: CURLE_WRITE_ERROR */
+		}
+		off += (size_t)n;
+	}
+	d->written += (long long)len;
+	return len;
+}
+
+static int dl_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	struct dl *d = arg;
+	long long now = mc_now_ms();
+
+	if (d->o->progress && (now - d->last_ms >= 200 || (dltotal > 0 && dlnow == dltotal))) {
+		d->last_ms = now;
+		d->o->progress(d->o->arg, d->offset + dlnow, dltotal > 0 ? d->offset + dltotal : -1);
+	}
+	return 0;
+}
+
+static void notice(const struct mc_iso_opts *o, const char *msg)
+{
+	if (o->notice)
+		o->notice(o->arg, msg);
+	else
+		mc_log(MC_LOG_INFO, "%s", msg);
+}
+
+enum { DL_DONE, DL_RESTART, DL_FAILED };
+
+/* One transfer into fd, resuming at its current size. */
+static int transfer(const char *url, int fd, const char *part, const struct mc_iso_opts *o,
+		    struct mc_error *err)
+{
+	char ebuf[CURL_ERROR_SIZE] = "";
+	struct dl d = { .fd = fd, .o = o };
+	struct stat st;
+	CURL *c;
+	CURLcode rc;
+	long code = 0;
+	int ret = DL_FAILED;
+
+	if (fstat(fd, &st) < 0) {
+		mc_error_errno(err, errno, "cannot read %s", part);
+		return DL_FAILED;
+	}
+	d.offset = st.st_size;
+	if (lseek(fd, 0, SEEK_END) < 0) {
+		mc_error_errno(err, errno, "cannot write %s", part);
+		return DL_FAILED;
+	}
+	c = curl_easy_init();
+	if (!c) {
+		mc_error_set(err, MC_E_FAILED, "cannot initialise libcurl to download %s", url);
+		return DL_FAILED;
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "machinectl/" PACKAGE_VERSION);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout_s > 0 ? o->connect_timeout_s : 30L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, o->stall_timeout_s > 0 ? o->stall_timeout_s : 60L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, dl_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &d);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, dl_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, &d);
+	if (d.offset > 0)
+		curl_easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)d.offset);
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_cleanup(c);
+	if (!ebuf[0])
+		snprintf(ebuf, sizeof(ebuf), "%s", curl_easy_strerror(rc));
+
+	switch (rc) {
+	case CURLE_OK:
+		return DL_DONE;
+	case CURLE_RANGE_ERROR:
+		/* The server ignores Range: start again from byte 0. */
+		if (d.offset > 0)
+			return DL_RESTART;
+		break;
+	case CURLE_HTTP_RETURNED_ERROR:
+		if (code == 416 && d.offset > 0)
+			return DL_RESTART;
+		if (code == 404 || code == 410) {
+			mc_error_set(err, MC_E_NOT_FOUND,
+				     "cannot download the ISO %s: HTTP %ld (not found): check the URL", url, code);
+			return DL_FAILED;
+		}
+		mc_error_set(err, MC_E_NETWORK, "cannot download the ISO %s: HTTP %ld from the server (%s)",
+			     url, code, ebuf);
+		return DL_FAILED;
+	case CURLE_WRITE_ERROR:
+		if (d.write_errno == ENOSPC || d.write_errno == EDQUOT)
+			mc_error_set(err, MC_E_IO,
+				     "disk full while downloading %s to %s (%lld MB so far): free some space and run the command again, the download resumes",
+				     url, part, (d.offset + d.written) >> 20);
+		else
+			mc_error_set(err, MC_E_IO, "cannot write %s while downloading %s: %s", part, url,
+				     d.write_errno ? strerror(d.write_errno) : ebuf);
+		return DL_FAILED;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_CRL_BADFILE:
+		mc_error_set(err, MC_E_TLS,
+			     "TLS error downloading the ISO %s: %s: check the URL (https to a plain-HTTP server?) and the system CA certificates (package ca-certificates)",
+			     url, ebuf);
+		return DL_FAILED;
+	case CURLE_OPERATION_TIMEDOUT:
+		mc_error_set(err, MC_E_TIMEOUT,
+			     "timed out downloading the ISO %s (%s); %lld MB are kept in %s: run the command again to resume",
+			     url, ebuf, (d.offset + d.written) >> 20, part);
+		return DL_FAILED;
+	default:
+		break;
+	}
+	mc_error_set(err, MC_E_NETWORK, "cannot download the ISO %s: %s%s", url, ebuf,
+		     d.offset + d.written > 0 ? "; run the command again to resume" : "");
+	return ret;
+}
+
+static int download(const char *store_root, const char *url, const struct mc_iso_opts *o,
+		    char **path, struct mc_error *err)
+{
+	_cleanup_free_ char *cache = mc_path_join(store_root, "cache");
+	_cleanup_free_ char *part = NULL, *record = NULL, *final = NULL, *rec_text = NULL;
+	_cleanup_close_ int fd = -1;
+	char uh[65], hex[65];
+	int r;
+
+	if (mc_mkdir_p(cache, 0700, err) < 0)
+		return -1;
+	if (o->sha256) {
+		char want[65];
+
+		for (int i = 0; i < 64; i++)
+			want[i] = (char)(o->sha256[i] | 0x20);  /* hex digits: lower case */
+		want[64] = '\0';
+		final = mc_asprintf("%s/sha256-%s.iso", cache, want);
+		if (mc_file_exists(final)) {
+			mc_debug("ISO with SHA-256 %s is already in the cache: %s", want, final);
+			*path = MC_TAKE(final);
+			return 0;
+		}
+		free(MC_TAKE(final));
+	}
+	sha256_str(url, uh);
+	record = mc_asprintf("%s/url-%.16s.sha256", cache, uh);
+	part = mc_asprintf("%s/.url-%.16s.part", cache, uh);
+	fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return mc_error_errno(err, errno, "cannot create %s to download %s", part, url);
+	/* Another machinectl may be downloading the same URL: wait for it. */
+	if (flock(fd, LOCK_EX) < 0)
+		return mc_error_errno(err, errno, "cannot lock %s", part);
+	if (mc_read_file(record, &rec_text, NULL, NULL) == 0 && strlen(rec_text) >= 64) {
+		rec_text[64] = '\0';
+		final = mc_asprintf("%s/sha256-%s.iso", cache, rec_text);
+		if (mc_file_exists(final) && (!o->sha256 || !strcasecmp(rec_text, o->sha256))) {
+			_cleanup_free_ char *msg = mc_asprintf("Using the cached ISO of %s (%s)", url, final);
+
+			notice(o, msg);
+			*path = MC_TAKE(final);
+			return 0;
+		}
+		free(MC_TAKE(final));
+	}
+
+	pthread_once(&curl_once, curl_init);
+	{
+		struct stat st;
+		_cleanup_free_ char *msg = NULL;
+
+		if (fstat(fd, &st) == 0 && st.st_size > 0)
+			msg = mc_asprintf("Resuming the download of %s at %lld MB...", url,
+					  (long long)st.st_size >> 20);
+		else
+			msg = mc_asprintf("Downloading %s to %s...", url, cache);
+		notice(o, msg);
+	}
+	r = transfer(url, fd, part, o, err);
+	if (r == DL_RESTART) {
+		mc_debug("%s does not resume downloads: starting again", url);
+		if (ftruncate(fd, 0) < 0)
+			return mc_error_errno(err, errno, "cannot truncate %s", part);
+		r = transfer(url, fd, part, o, err);
+	}
+	if (r != DL_DONE) {
+		/* Keep a partial download only where resuming makes sense. */
+		if (err->code == MC_E_NOT_FOUND || err->code == MC_E_TLS || err->code == MC_E_INVALID)
+			unlink(part);
+		return -1;
+	}
+	if (fsync(fd) < 0)
+		return mc_error_errno(err, errno, "cannot write %s", part);
+	if (mc_iso_sha256_file(part, hex, err) < 0)
+		return -1;
+	if (o->sha256 && strcasecmp(hex, o->sha256) != 0) {
+		unlink(part);
+		return mc_error_set(err, MC_E_INVALID,
+				    "the ISO downloaded from %s has SHA-256 %s, but --iso-sha256 expects %s: the download was damaged or the URL serves another file; nothing was kept",
+				    url, hex, o->sha256);
+	}
+	{
+		bool is_iso;
+		char vid[33];
+
+		if (read_pvd(part, &is_iso, vid, err) < 0)
+			return -1;
+		if (!is_iso) {
+			unlink(part);
+			return mc_error_set(err, MC_E_INVALID,
+					    "%s did not send an ISO 9660 image (no CD001 signature at offset 0x8001): check the URL; nothing was kept",
+					    url);
+		}
+	}
+	final = mc_asprintf("%s/sha256-%s.iso", cache, hex);
+	/* Readable by the hypervisor's user (qemu may not run as us). */
+	if (fchmod(fd, 0644) < 0 || rename(part, final) < 0)
+		return mc_error_errno(err, errno, "cannot move the download %s to %s", part, final);
+	{
+		_cleanup_free_ char *text = mc_asprintf("%s\n", hex);
+
+		if (mc_write_file_atomic(record, text, strlen(text), 0600, err) < 0)
+			return -1;
+	}
+	*path = MC_TAKE(final);
+	return 0;
+}
+
+int mc_iso_resolve(const char *store_root, const char *spec, const struct mc_iso_opts *opts,
+		   char **path, struct mc_error *err)
+{
+	static const struct mc_iso_opts none = { 0 };
+	const struct mc_iso_opts *o = opts ? opts : &none;
+
+	if (!spec || !*spec)
+		return mc_error_set(err, MC_E_USAGE, "empty --iso: pass a path or a URL");
+	if (check_sha256_arg(o->sha256, err) < 0)
+		return -1;
+	if (mc_startswith(spec, "file://")) {
+		CURLU *u = curl_url();
+		char *p = NULL;
+		int r;
+
+		if (curl_url_set(u, CURLUPART_URL, spec, 0) != CURLUE_OK ||
+		    curl_url_get(u, CURLUPART_PATH, &p, CURLU_URLDECODE) != CURLUE_OK) {
+			curl_url_cleanup(u);
+			return mc_error_set(err, MC_E_INVALID,
+					    "invalid URL \"%s\": expected file:///ABSOLUTE/PATH", spec);
+		}
+		curl_url_cleanup(u);
+		r = resolve_local(p, o, path, err);
+		curl_free(p);
+		return r;
+	}
+	if (mc_startswith(spec, "http://") || mc_startswith(spec, "https://"))
+		return download(store_root, spec, o, path, err);
+	if (strstr(spec, "://"))
+		return mc_error_set(err, MC_E_INVALID,
+				    "unsupported --iso URL \"%s\": use a path, file://, http:// or https://", spec);
+	return resolve_local(spec, o, path, err);
+}
+
+/* The newest DIR/<hash>/machinectl-os.iso (mtime), or NULL. */
+static char *newest_build(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char *best = NULL;
+	struct timespec best_t = { 0 };
+
+	while (d && (de = readdir(d))) {
+		_cleanup_free_ char *p = NULL;
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		p = mc_asprintf("%s/%s/machinectl-os.iso", dir, de->d_name);
+		if (stat(p, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+			continue;
+		if (!best || st.st_mtim.tv_sec > best_t.tv_sec ||
+		    (st.st_mtim.tv_sec == best_t.tv_sec && st.st_mtim.tv_nsec > best_t.tv_nsec)) {
+			free(best);
+			best = MC_TAKE(p);
+			best_t = st.st_mtim;
+		}
+	}
+	if (d)
+		closedir(d);
+	return best;
+}
+
+int mc_iso_default(const char *store_root, char **path, struct mc_error *err)
+{
+	const char *env = getenv("MACHINECTL_ISO");
+	const char *cache_env = getenv("MACHINECTL_ISO_CACHE");
+	const char *build_cache = cache_env && *cache_env ? cache_env : "/var/cache/machinectl/iso";
+	_cleanup_free_ char *in_store = mc_asprintf("%s/cache/machinectl-os.iso", store_root);
+	char *built;
+
+	if (env && *env)
+		return mc_iso_resolve(store_root, env, NULL, path, err);
+	if (mc_file_exists(in_store)) {
+		*path = MC_TAKE(in_store);
+		return 0;
+	}
+	if ((built = newest_build(build_cache))) {
+		*path = built;
+		return 0;
+	}
+	return mc_error_set(err, MC_E_NOT_FOUND,
+			    "no boot ISO: --iso is not given, config.ini [defaults] iso is unset, and the machine OS ISO is not at $MACHINECTL_ISO, %s or %s/*/machinectl-os.iso: "
+			    BUILD_HINT,
+			    in_store, build_cache);
+}
+
+int mc_iso_prepare_flags(const char *store_root, json_t *flags, const struct mc_iso_opts *opts,
+			 struct mc_error *err)
+{
+	struct mc_iso_opts o = opts ? *opts : (struct mc_iso_opts){ 0 };
+	const char *spec = NULL, *key;
+	_cleanup_free_ char *path = NULL, *vid = NULL;
+	json_t *v;
+
+	if (!json_object_get(flags, "iso"))
+		return 0;
+	json_object_foreach(flags, key, v) {
+		size_t n = strlen(key);
+
+		if (n > 16 && !strcmp(key + n - 16, "-boot2docker-url") && json_is_string(v) &&
+		    *json_string_value(v))
+			spec = json_string_value(v);
+	}
+	/* --iso wins over the alias. */
+	v = json_object_get(flags, "iso");
+	if (json_is_string(v) && *json_string_value(v))
+		spec = json_string_value(v);
+	if (!o.sha256) {
+		v = json_object_get(flags, "iso-sha256");
+		if (json_is_string(v) && *json_string_value(v))
+			o.sha256 = json_string_value(v);
+	}
+	if (spec) {
+		if (mc_iso_resolve(store_root, spec, &o, &path, err) < 0)
+			return -1;
+	} else {
+		if (mc_iso_default(store_root, &path, err) < 0)
+			return -1;
+		if (o.sha256 && verify_sha256(path, o.sha256, path, err) < 0)
+			return -1;
+	}
+	if (mc_iso_volume_id(path, &vid, err) < 0)
+		return -1;
+	json_object_set_new(flags, "iso-source", json_string(spec ? spec : "default"));
+	json_object_set_new(flags, "iso", json_string(path));
+	json_object_set_new(flags, "iso-version", json_string(vid));
+	return 0;
+}

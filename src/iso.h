@@ -1,0 +1,69 @@
+/*
+ * The boot ISO: resolve what --iso names (a path, a file:// URL or an
+ * http(s):// URL) to a local file, downloading URLs into <store>/cache/.
+ *
+ * Cache layout (all in <store>/cache/):
+ *   sha256-<HEX>.iso        a downloaded ISO, named by its content hash
+ *   url-<H>.sha256          the content hash last downloaded from URL (H = sha256 of the URL)
+ *   .url-<H>.part           an interrupted download, resumed with a Range request
+ */
+#ifndef MC_ISO_H
+#define MC_ISO_H
+
+#include <stdbool.h>
+#include <jansson.h>
+
+#include "error.h"
+
+/* The volume ID of an ISO 9660 image sits at this offset (32 bytes). */
+#define MC_ISO_VOLUME_ID_OFFSET 0x8028
+
+struct mc_iso_opts {
+	const char *sha256;       /* expected content hash (hex), or NULL */
+	/* Progress of a download: bytes done of total (total <= 0: unknown). */
+	void (*progress)(void *arg, long long done, long long total);
+	/* One line for the user ("Downloading URL to PATH..."); NULL: mc_log info. */
+	void (*notice)(void *arg, const char *msg);
+	void *arg;
+	long connect_timeout_s;   /* 0: 30 s */
+	long stall_timeout_s;     /* abort when no byte arrives for this long; 0: 60 s */
+};
+
+/* Resolve spec to a local, readable ISO file.  *path is malloc'd and absolute.
+ * Paths and file:// URLs are used in place; http(s) URLs are downloaded once
+ * (a URL already downloaded is reused without network access; with
+ * opts->sha256 a cached file with that hash is reused for any URL).
+ * Errors: MC_E_NOT_FOUND (missing file, HTTP 404), MC_E_NETWORK, MC_E_TLS,
+ * MC_E_TIMEOUT, MC_E_IO (disk full...), MC_E_INVALID (bad URL, hash mismatch). */
+int mc_iso_resolve(const char *store_root, const char *spec, const struct mc_iso_opts *opts,
+		   char **path, struct mc_error *err);
+
+/* The default ISO, the machine OS made by scripts/build-iso: $MACHINECTL_ISO,
+ * else <store>/cache/machinectl-os.iso, else the newest
+ * ${MACHINECTL_ISO_CACHE:-/var/cache/machinectl/iso}/<inputs>/machinectl-os.iso.
+ * MC_E_NOT_FOUND, naming the command that builds it, when there is none. */
+int mc_iso_default(const char *store_root, char **path, struct mc_error *err);
+
+/* The volume ID (e.g. "machinectl-os-0.1.0", "Boot2Docker-v1.9.1"), trailing
+ * blanks removed; *vid malloc'd ("" when the file is not ISO 9660). */
+int mc_iso_volume_id(const char *path, char **vid, struct mc_error *err);
+
+/* SHA-256 of a file as 64 lowercase hex digits. */
+int mc_iso_sha256_file(const char *path, char hex[65], struct mc_error *err);
+
+/* True for http://, https:// and file:// specs. */
+bool mc_iso_is_url(const char *spec);
+
+/*
+ * create: resolve the boot ISO named by a driver's create flags, in place.
+ * A driver that boots an ISO declares the flags "iso" (and optionally an
+ * alias ending in "-boot2docker-url", and "iso-sha256"); the core calls this
+ * once before any machine is created, so a URL is downloaded once.  Sets
+ * flags["iso"] to the local absolute path, flags["iso-source"] to what was
+ * asked ("default" when nothing was) and flags["iso-version"] to the volume
+ * ID.  Without an "iso" flag key, does nothing.
+ */
+int mc_iso_prepare_flags(const char *store_root, json_t *flags, const struct mc_iso_opts *opts,
+			 struct mc_error *err);
+
+#endif

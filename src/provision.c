@@ -1,0 +1,488 @@
+#include "buildconf.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "engine.h"
+#include "log.h"
+#include "provision.h"
+#include "util.h"
+
+#define B2D_DIR "/var/lib/boot2docker"
+#define SYSTEMD_DIR "/etc/docker"
+/* Uploads land here first (the SSH user's home), then sudo moves them. */
+#define STAGING ".machinectl-provision"
+
+static void phase(const struct mc_provision *p, const char *msg)
+{
+	if (p->phase)
+		p->phase(p->arg, msg);
+}
+
+/* Value of KEY= in an os-release text (quotes removed); malloc'd or NULL. */
+static char *os_release_value(const char *text, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		size_t n = strcspn(l, "\n");
+
+		if (n > kl && !strncmp(l, key, kl) && l[kl] == '=') {
+			const char *v = l + kl + 1;
+			size_t vl = n - kl - 1;
+
+			if (vl >= 2 && (v[0] == '"' || v[0] == '\'') && v[vl - 1] == v[0]) {
+				v++;
+				vl -= 2;
+			}
+			return mc_strndup(v, vl);
+		}
+	}
+	return NULL;
+}
+
+static bool word_in(const char *list, const char *word)
+{
+	size_t wl = strlen(word);
+
+	for (const char *s = list; s && *s;) {
+		size_t n = strcspn(s, " ");
+
+		if (n == wl && !strncmp(s, word, n))
+			return true;
+		s += n;
+		while (*s == ' ')
+			s++;
+	}
+	return false;
+}
+
+int mc_provision_detect(const char *os_release, enum mc_guest_os *os, char **name,
+			struct mc_error *err)
+{
+	const char *sep = strstr(os_release, "\n---\n");
+	_cleanup_free_ char *mos = NULL, *id = NULL, *like = NULL, *ver = NULL;
+
+	/* The detect command prints machinectl-os-release, "---", os-release. */
+	if (sep) {
+		_cleanup_free_ char *first = mc_strndup(os_release, (size_t)(sep - os_release));
+
+		mos = os_release_value(first, "VERSION");
+		if (!mos && strstr(first, "="))
+			mos = mc_strdup("");
+		os_release = sep + 5;
+	}
+	if (mos) {
+		*os = MC_GUEST_MACHINECTL_OS;
+		*name = *mos ? mc_asprintf("machinectl-os %s", mos) : mc_strdup("machinectl-os");
+		return 0;
+	}
+	id = os_release_value(os_release, "ID");
+	like = os_release_value(os_release, "ID_LIKE");
+	ver = os_release_value(os_release, "VERSION_ID");
+	if (mc_streq(id, "boot2docker")) {
+		*os = MC_GUEST_BOOT2DOCKER;
+		*name = mc_asprintf("boot2docker%s%s", ver ? " " : "", ver ? ver : "");
+		return 0;
+	}
+	if (mc_streq(id, "debian") || mc_streq(id, "ubuntu") || word_in(like, "debian") ||
+	    word_in(like, "ubuntu")) {
+		*os = MC_GUEST_SYSTEMD_DEBIAN;
+		*name = mc_asprintf("%s%s%s", id, ver ? " " : "", ver ? ver : "");
+		return 0;
+	}
+	*os = MC_GUEST_UNKNOWN;
+	return mc_error_set(err, MC_E_UNSUPPORTED,
+			    "OS type not recognized: the guest's /etc/os-release says ID=%s; machinectl provisions machinectl-os, boot2docker, Debian and Ubuntu",
+			    id ? id : "(none)");
+}
+
+static json_t *engine_opt(const struct mc_machine *m, const char *key)
+{
+	return json_object_get(json_object_get(m->host_options, "EngineOptions"), key);
+}
+
+/* A value that reaches the daemon's command line: no control characters;
+ * the boot2docker profile also splits EXTRA_ARGS on whitespace, so no blanks there. */
+static int check_value(const char *what, const char *v, bool no_blanks, struct mc_error *err)
+{
+	for (const char *c = v; *c; c++) {
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			return mc_error_set(err, MC_E_INVALID,
+					    "%s \"%s\" contains a control character, which the Docker daemon's options cannot hold",
+					    what, v);
+		if (no_blanks && *c == ' ')
+			return mc_error_set(err, MC_E_INVALID,
+					    "%s \"%s\" contains a space, which the boot2docker-style profile (EXTRA_ARGS) cannot carry",
+					    what, v);
+	}
+	return 0;
+}
+
+char **mc_provision_daemon_args(const struct mc_machine *m, const char *driver_name,
+				enum mc_guest_os os, struct mc_error *err)
+{
+	bool b2d = os == MC_GUEST_MACHINECTL_OS || os == MC_GUEST_BOOT2DOCKER;
+	char **argv = mc_calloc(1, sizeof(char *));
+	static const struct {
+		const char *key, *flag, *what;
+	} lists[] = {
+		{ "Labels", "--label", "--engine-label" },
+		{ "InsecureRegistry", "--insecure-registry", "--engine-insecure-registry" },
+		{ "RegistryMirror", "--registry-mirror", "--engine-registry-mirror" },
+	};
+	size_t i;
+	json_t *v;
+
+	mc_strv_push(&argv, mc_asprintf("--label=provider=%s", driver_name));
+	for (size_t k = 0; k < MC_ARRAY_SIZE(lists); k++) {
+		json_array_foreach(engine_opt(m, lists[k].key), i, v) {
+			const char *s = json_string_value(v);
+
+			if (!s)
+				continue;
+			if (check_value(lists[k].what, s, b2d, err) < 0)
+				goto fail;
+			mc_strv_push(&argv, mc_asprintf("%s=%s", lists[k].flag, s));
+		}
+	}
+	json_array_foreach(engine_opt(m, "ArbitraryFlags"), i, v) {
+		const char *s = json_string_value(v);
+
+		if (!s)
+			continue;
+		if (check_value("--engine-opt", s, b2d, err) < 0)
+			goto fail;
+		mc_strv_push(&argv, mc_asprintf("--%s", s));
+	}
+	if (!b2d) {
+		const char *sd = json_string_value(engine_opt(m, "StorageDriver"));
+
+		if (sd && *sd) {
+			if (check_value("--engine-storage-driver", sd, false, err) < 0)
+				goto fail;
+			mc_strv_push(&argv, mc_asprintf("--storage-driver=%s", sd));
+		}
+	}
+	return argv;
+fail:
+	mc_strv_free(argv);
+	return NULL;
+}
+
+static void append(char **buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void append(char **buf, const char *fmt, ...)
+{
+	va_list ap;
+	char *add, *n;
+
+	va_start(ap, fmt);
+	if (vasprintf(&add, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	n = mc_asprintf("%s%s", *buf ? *buf : "", add);
+	free(add);
+	free(*buf);
+	*buf = n;
+}
+
+int mc_provision_profile(const struct mc_machine *m, const char *driver_name, char **out,
+			 struct mc_error *err)
+{
+	_cleanup_strv_ char **args = mc_provision_daemon_args(m, driver_name, MC_GUEST_MACHINECTL_OS, err);
+	_cleanup_free_ char *extra = NULL, *q = NULL;
+	const char *sd = json_string_value(engine_opt(m, "StorageDriver"));
+	char *text = NULL;
+	size_t i;
+	json_t *v;
+
+	if (!args)
+		return -1;
+	for (char **a = args; *a; a++)
+		append(&extra, "\n%s", *a);
+	append(&extra, "\n");
+	q = mc_shell_quote(extra);
+	append(&text, "# Written by machinectl provisioning; sourced by /etc/init.d/docker.\n");
+	append(&text, "EXTRA_ARGS=%s\n", q);
+	append(&text, "CACERT=" B2D_DIR "/ca.pem\n");
+	append(&text, "DOCKER_HOST='-H tcp://0.0.0.0:2376'\n");
+	if (sd && *sd) {
+		_cleanup_free_ char *qs = NULL;
+
+		if (check_value("--engine-storage-driver", sd, true, err) < 0) {
+			free(text);
+			return -1;
+		}
+		qs = mc_shell_quote(sd);
+		append(&text, "DOCKER_STORAGE=%s\n", qs);
+	} else {
+		append(&text, "DOCKER_STORAGE=overlay2\n");
+	}
+	append(&text, "DOCKER_TLS=auto\n");
+	append(&text, "SERVERKEY=" B2D_DIR "/server-key.pem\n");
+	append(&text, "SERVERCERT=" B2D_DIR "/server.pem\n");
+	json_array_foreach(engine_opt(m, "Env"), i, v) {
+		const char *kv = json_string_value(v), *eq = kv ? strchr(kv, '=') : NULL;
+		_cleanup_free_ char *key = NULL, *val = NULL;
+
+		if (!eq || eq == kv || check_value("--engine-env", kv, false, err) < 0) {
+			if (kv && (!eq || eq == kv))
+				mc_error_set(err, MC_E_INVALID, "--engine-env \"%s\" is not KEY=VALUE", kv);
+			free(text);
+			return -1;
+		}
+		key = mc_strndup(kv, (size_t)(eq - kv));
+		for (const char *c = key; *c; c++)
+			if (!(*c == '_' || (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
+			      (c > key && *c >= '0' && *c <= '9'))) {
+				free(text);
+				return mc_error_set(err, MC_E_INVALID,
+						    "--engine-env \"%s\": \"%s\" is not a valid variable name",
+						    kv, key);
+			}
+		val = mc_shell_quote(eq + 1);
+		append(&text, "export %s=%s\n", key, val);
+	}
+	*out = text;
+	return 0;
+}
+
+/* One word of a systemd command line: quoted, with \ " escaped and the
+ * specifier (%) and variable ($) characters doubled. */
+static char *systemd_word(const char *s)
+{
+	char *out = mc_malloc(strlen(s) * 2 + 3), *w = out;
+
+	*w++ = '"';
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			*w++ = '\\';
+		else if (*s == '%' || *s == '$')
+			*w++ = *s;
+		*w++ = *s;
+	}
+	*w++ = '"';
+	*w = '\0';
+	return out;
+}
+
+int mc_provision_dropin(const struct mc_machine *m, const char *driver_name, char **out,
+			struct mc_error *err)
+{
+	_cleanup_strv_ char **args = mc_provision_daemon_args(m, driver_name, MC_GUEST_SYSTEMD_DEBIAN, err);
+	char *text = NULL;
+	size_t i;
+	json_t *v;
+
+	if (!args)
+		return -1;
+	append(&text, "# Written by machinectl provisioning.\n[Service]\nExecStart=\n");
+	append(&text, "ExecStart=/usr/sbin/dockerd -H tcp://0.0.0.0:2376 -H unix:///var/run/docker.sock"
+		      " --tlsverify --tlscacert " SYSTEMD_DIR "/ca.pem --tlscert " SYSTEMD_DIR
+		      "/server.pem --tlskey " SYSTEMD_DIR "/server-key.pem");
+	for (char **a = args; *a; a++) {
+		_cleanup_free_ char *w = systemd_word(*a);
+
+		append(&text, " %s", w);
+	}
+	append(&text, "\nEnvironment=\n");
+	json_array_foreach(engine_opt(m, "Env"), i, v) {
+		const char *kv = json_string_value(v);
+		_cleanup_free_ char *w = NULL;
+
+		if (!kv || !strchr(kv, '=') || check_value("--engine-env", kv, false, err) < 0) {
+			if (kv && !strchr(kv, '='))
+				mc_error_set(err, MC_E_INVALID, "--engine-env \"%s\" is not KEY=VALUE", kv);
+			free(text);
+			return -1;
+		}
+		w = systemd_word(kv);
+		append(&text, "Environment=%s\n", w);
+	}
+	*out = text;
+	return 0;
+}
+
+/* Run a command that must succeed; its stderr goes into the error. */
+static int must_run(struct mc_ssh *s, const struct mc_provision *p, const char *what,
+		    const char *cmd, int timeout_ms, struct mc_error *err)
+{
+	struct mc_ssh_result r;
+	struct mc_ssh_run_opts o = { .timeout_ms = timeout_ms };
+
+	if (mc_ssh_run(s, cmd, &o, &r, err) < 0) {
+		mc_error_prefix(err, "machine \"%s\": %s: ", p->m->name, what);
+		return -1;
+	}
+	if (r.status != 0) {
+		size_t n = r.err_len;
+
+		while (n && (r.err[n - 1] == '\n' || r.err[n - 1] == '\r'))
+			r.err[--n] = '\0';
+		mc_error_set(err, MC_E_FAILED, "machine \"%s\": %s failed (exit %d)%s%s", p->m->name, what,
+			     r.status, n ? ": " : "", n ? r.err : "");
+		mc_ssh_result_free(&r);
+		return -1;
+	}
+	mc_ssh_result_free(&r);
+	return 0;
+}
+
+/* Upload data to DIR/NAME as root with mode: SFTP to the staging directory
+ * in the SSH user's home, then sudo moves it (the user cannot write DIR). */
+static int upload_root(struct mc_ssh *s, const struct mc_provision *p, const char *dir,
+		       const char *name, const char *data, const char *mode, struct mc_error *err)
+{
+	_cleanup_free_ char *staged = mc_asprintf(STAGING "/%s", name);
+	_cleanup_free_ char *cmd = mc_asprintf("sudo mkdir -p %s && sudo install -m %s %s %s/%s && rm -f %s",
+					       dir, mode, staged, dir, name, staged);
+	_cleanup_free_ char *what = mc_asprintf("installing %s/%s", dir, name);
+
+	if (mc_ssh_upload(s, data, strlen(data), staged, 0600, err) < 0) {
+		mc_error_prefix(err, "machine \"%s\": uploading %s: ", p->m->name, name);
+		return -1;
+	}
+	return must_run(s, p, what, cmd, 30000, err);
+}
+
+static int detect(struct mc_ssh *s, const struct mc_provision *p, enum mc_guest_os *os,
+		  char **name, struct mc_error *err)
+{
+	struct mc_ssh_result r;
+
+	if (mc_ssh_run(s, "cat /etc/machinectl-os-release 2>/dev/null; echo; echo ---; cat /etc/os-release",
+		       NULL, &r, err) < 0) {
+		mc_error_prefix(err, "machine \"%s\": detecting the OS: ", p->m->name);
+		return -1;
+	}
+	{
+		int rc = mc_provision_detect(r.out, os, name, err);
+
+		mc_ssh_result_free(&r);
+		if (rc < 0)
+			mc_error_prefix(err, "machine \"%s\": ", p->m->name);
+		return rc;
+	}
+}
+
+static bool is_b2d(enum mc_guest_os os)
+{
+	return os == MC_GUEST_MACHINECTL_OS || os == MC_GUEST_BOOT2DOCKER;
+}
+
+static int upload_certs(struct mc_ssh *s, const struct mc_provision *p, enum mc_guest_os os,
+			struct mc_error *err)
+{
+	const char *const ips[] = { p->ip, NULL };
+	const char *dir = is_b2d(os) ? B2D_DIR : SYSTEMD_DIR;
+	struct mc_certs_upload up = { 0 };
+	int r;
+
+	if (mc_certs_machine_server(p->certs, p->m, ips, err) < 0 ||
+	    mc_certs_upload_files(p->m, &up, err) < 0)
+		return -1;
+	r = (must_run(s, p, "preparing the upload", "mkdir -p " STAGING " && chmod 700 " STAGING,
+		      30000, err) < 0 ||
+	     upload_root(s, p, dir, "ca.pem", up.ca_pem, "0644", err) < 0 ||
+	     upload_root(s, p, dir, "server.pem", up.server_pem, "0644", err) < 0 ||
+	     upload_root(s, p, dir, "server-key.pem", up.server_key_pem, "0600", err) < 0)
+		? -1 : 0;
+	mc_certs_upload_free(&up);
+	return r;
+}
+
+static int restart_docker(struct mc_ssh *s, const struct mc_provision *p, enum mc_guest_os os,
+			  struct mc_error *err)
+{
+	if (is_b2d(os))
+		return must_run(s, p, "restarting Docker", "sudo /etc/init.d/docker restart", 120000, err);
+	return must_run(s, p, "restarting Docker",
+			"sudo systemctl daemon-reload && sudo systemctl enable docker >/dev/null 2>&1; sudo systemctl restart docker",
+			120000, err);
+}
+
+static int wait_docker(const struct mc_provision *p, struct mc_error *err)
+{
+	struct mc_engine_target t = { p->m->name, p->url, p->m->dir };
+	int timeout = p->docker_timeout_ms > 0 ? p->docker_timeout_ms : 120000;
+	long long deadline = mc_now_ms() + timeout;
+	struct mc_error last = { 0 };
+
+	for (;;) {
+		mc_error_clear(&last);
+		if (mc_engine_ping(&t, 5000, &last) == 0)
+			return 0;
+		/* A TLS refusal will not heal by waiting. */
+		if (last.code == MC_E_TLS || mc_now_ms() >= deadline)
+			break;
+		nanosleep(&(struct timespec){ .tv_nsec = 250 * 1000 * 1000 }, NULL);
+	}
+	return mc_error_set(err, last.code == MC_E_TLS ? MC_E_TLS : MC_E_TIMEOUT,
+			    "machine \"%s\": Docker did not answer over TLS at %s within %d s: %s (the daemon's log is /var/log/docker.log in the machine)",
+			    p->m->name, p->url, timeout / 1000, last.msg);
+}
+
+int mc_provision_run(const struct mc_provision *p, struct mc_error *err)
+{
+	struct mc_ssh *s = NULL;
+	enum mc_guest_os os;
+	_cleanup_free_ char *osname = NULL, *msg = NULL, *cmd = NULL, *conf = NULL;
+	int r = -1;
+
+	if (mc_ssh_connect(p->ep, &s, err) < 0)
+		return -1;
+	phase(p, "Detecting the provisioner...");
+	if (detect(s, p, &os, &osname, err) < 0)
+		goto out;
+	msg = mc_asprintf("Provisioning with %s...", osname);
+	phase(p, msg);
+	/* The name was validated ([a-zA-Z0-9.-]), so it is safe in a command line. */
+	if (is_b2d(os))
+		cmd = mc_asprintf("sudo /usr/bin/sethostname %s && sudo mkdir -p " B2D_DIR "/etc && echo %s | sudo tee " B2D_DIR "/etc/hostname >/dev/null",
+				  p->m->name, p->m->name);
+	else
+		cmd = mc_asprintf("sudo hostname %s && echo %s | sudo tee /etc/hostname >/dev/null && "
+				  "(grep -q '127.0.1.1 %s$' /etc/hosts || echo '127.0.1.1 %s' | sudo tee -a /etc/hosts >/dev/null) && "
+				  "if ! command -v dockerd >/dev/null; then sudo apt-get update -qq && "
+				  "sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null; fi",
+				  p->m->name, p->m->name, p->m->name, p->m->name);
+	if (must_run(s, p, "setting the hostname", cmd, 600000, err) < 0)
+		goto out;
+	phase(p, "Copying certs to the remote machine...");
+	if (upload_certs(s, p, os, err) < 0)
+		goto out;
+	phase(p, "Setting Docker configuration on the remote daemon...");
+	if (is_b2d(os)) {
+		if (mc_provision_profile(p->m, p->driver_name, &conf, err) < 0 ||
+		    upload_root(s, p, B2D_DIR, "profile", conf, "0644", err) < 0)
+			goto out;
+	} else {
+		if (mc_provision_dropin(p->m, p->driver_name, &conf, err) < 0 ||
+		    upload_root(s, p, "/etc/systemd/system/docker.service.d", "10-machinectl.conf",
+				conf, "0644", err) < 0)
+			goto out;
+	}
+	if (restart_docker(s, p, os, err) < 0)
+		goto out;
+	phase(p, "Checking connection to Docker...");
+	r = wait_docker(p, err);
+out:
+	mc_ssh_close(s);
+	return r;
+}
+
+int mc_provision_certs(const struct mc_provision *p, struct mc_error *err)
+{
+	struct mc_ssh *s = NULL;
+	enum mc_guest_os os;
+	_cleanup_free_ char *osname = NULL;
+	int r = -1;
+
+	if (mc_ssh_connect(p->ep, &s, err) < 0)
+		return -1;
+	if (detect(s, p, &os, &osname, err) == 0 && upload_certs(s, p, os, err) == 0 &&
+	    restart_docker(s, p, os, err) == 0)
+		r = wait_docker(p, err);
+	mc_ssh_close(s);
+	return r;
+}

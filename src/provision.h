@@ -1,0 +1,71 @@
+/*
+ * Provisioning: make a booted machine a Docker host reachable over TLS.
+ *
+ * Over SSH (src/ssh.c): detect the guest OS, set the hostname, upload the CA
+ * and the machine's server certificate (the CA key never leaves the host),
+ * write the Docker daemon's options, restart it; then check the daemon over
+ * TLS (src/engine.c, GET /_ping).  Provisioners: the machine OS
+ * (scripts/build-iso) and boot2docker share one (the boot2docker layout:
+ * /var/lib/boot2docker/profile and /etc/init.d/docker); Debian and Ubuntu
+ * with systemd get docker.io and a systemd drop-in.
+ *
+ * Library code: nothing is printed; phases are reported through a callback.
+ */
+#ifndef MC_PROVISION_H
+#define MC_PROVISION_H
+
+#include "certs.h"
+#include "driver.h"
+#include "machine.h"
+#include "ssh.h"
+
+enum mc_guest_os {
+	MC_GUEST_UNKNOWN = 0,
+	MC_GUEST_MACHINECTL_OS,   /* /etc/machinectl-os-release */
+	MC_GUEST_BOOT2DOCKER,     /* ID=boot2docker */
+	MC_GUEST_SYSTEMD_DEBIAN,  /* ID=debian or ubuntu (or ID_LIKE), with systemd */
+};
+
+/* Phase callback: "Detecting the provisioner...", ... */
+typedef void (*mc_provision_phase_fn)(void *arg, const char *msg);
+
+struct mc_provision {
+	struct mc_machine *m;                /* its HostOptions give the engine options */
+	const struct mc_certs_paths *certs;  /* CA and client certificate */
+	const struct mc_ssh_endpoint *ep;    /* where the machine's SSH server is */
+	const char *ip;                      /* the machine's IP (server cert SAN, engine URL) */
+	const char *url;                     /* Docker URL, tcp://IP:2376 */
+	const char *driver_name;             /* --label provider=DRIVER */
+	mc_provision_phase_fn phase;
+	void *arg;
+	int docker_timeout_ms;               /* 0: 120 s */
+};
+
+/*
+ * Detect the guest OS from `cat /etc/machinectl-os-release; cat /etc/os-release`.
+ * *name receives a human name ("machinectl-os 0.1.0", "debian 12"); malloc'd.
+ * MC_E_UNSUPPORTED ("OS type not recognized: ID=...") for anything else.
+ */
+int mc_provision_detect(const char *os_release, enum mc_guest_os *os, char **name,
+			struct mc_error *err);
+
+/* The daemon options as dockerd argv words (--label provider=..., --tlsverify ...),
+ * shared by the profile and the systemd drop-in; NULL-terminated, free with
+ * mc_strv_free. */
+char **mc_provision_daemon_args(const struct mc_machine *m, const char *driver_name,
+				enum mc_guest_os os, struct mc_error *err);
+/* The file contents provisioning writes (exposed for tests): the boot2docker
+ * profile, or the systemd drop-in.  malloc'd. */
+int mc_provision_profile(const struct mc_machine *m, const char *driver_name, char **out,
+			 struct mc_error *err);
+int mc_provision_dropin(const struct mc_machine *m, const char *driver_name, char **out,
+			struct mc_error *err);
+
+/* Provision the machine (it must be running with SSH up). */
+int mc_provision_run(const struct mc_provision *p, struct mc_error *err);
+
+/* Remake the server certificate for a new IP, upload it and restart Docker
+ * (start/restart after an IP change, regenerate-certs). */
+int mc_provision_certs(const struct mc_provision *p, struct mc_error *err);
+
+#endif

@@ -1,0 +1,1402 @@
+/* SSH: keys, host key pins, native sessions (libssh), external client options. */
+#include "buildconf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <time.h>
+
+#include <libssh/callbacks.h>
+
+#include "log.h"
+#include "ssh-internal.h"
+#include "util.h"
+
+#define DEFAULT_CONNECT_TIMEOUT_MS 10000
+/* Host key algorithms, best first; a pinned key's own type goes in front.
+ * ssh-rsa (SHA-1 signatures) comes last, for old guests only. */
+#define DEFAULT_HOSTKEYS "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521," \
+	"rsa-sha2-512,rsa-sha2-256,ssh-rsa"
+
+/* ------------------------------------------------------------------ */
+/* endpoints                                                           */
+
+void mc_ssh_endpoint_clear(struct mc_ssh_endpoint *ep)
+{
+	if (!ep)
+		return;
+	free(ep->machine);
+	free(ep->host);
+	free(ep->user);
+	free(ep->key);
+	free(ep->known_hosts);
+	free(ep->console_log);
+	memset(ep, 0, sizeof(*ep));
+}
+
+static void endpoint_copy(struct mc_ssh_endpoint *dst, const struct mc_ssh_endpoint *src)
+{
+	*dst = (struct mc_ssh_endpoint){
+		.machine = mc_strdup(src->machine ? src->machine : src->host),
+		.host = mc_strdup(src->host),
+		.port = src->port > 0 ? src->port : 22,
+		.user = mc_strdup(src->user ? src->user : "docker"),
+		.key = mc_strdup(src->key),
+		.known_hosts = mc_strdup(src->known_hosts),
+		.console_log = mc_strdup(src->console_log),
+		.connect_timeout_ms = src->connect_timeout_ms > 0 ? src->connect_timeout_ms
+								   : DEFAULT_CONNECT_TIMEOUT_MS,
+	};
+}
+
+int mc_ssh_endpoint_from_driver(const struct mc_driver *drv, struct mc_driver_ctx *ctx,
+				struct mc_ssh_endpoint *ep, struct mc_error *err)
+{
+	char *host = NULL, *user = NULL;
+	int port = 22;
+
+	memset(ep, 0, sizeof(*ep));
+	if (!drv->has_ssh)
+		return mc_error_set(err, MC_E_UNSUPPORTED,
+				    "machine \"%s\" uses the %s driver, which has no SSH access: there is no shell to log in to",
+				    ctx->machine_name, drv->name);
+	if (drv->ssh_endpoint) {
+		if (drv->ssh_endpoint(ctx, &host, &port, &user, err) < 0) {
+			mc_error_prefix(err, "machine \"%s\": ", ctx->machine_name);
+			return -1;
+		}
+	} else {
+		if (!drv->ip)
+			return mc_error_set(err, MC_E_UNSUPPORTED,
+					    "machine \"%s\": the %s driver cannot report an IP address to connect to",
+					    ctx->machine_name, drv->name);
+		if (drv->ip(ctx, &host, err) < 0) {
+			mc_error_prefix(err, "machine \"%s\": ", ctx->machine_name);
+			return -1;
+		}
+		user = mc_strdup("docker");
+	}
+	ep->machine = mc_strdup(ctx->machine_name);
+	ep->host = host;
+	ep->port = port > 0 ? port : 22;
+	ep->user = user ? user : mc_strdup("docker");
+	ep->known_hosts = mc_path_join(ctx->machine_dir, "known_hosts");
+	ep->console_log = mc_path_join(ctx->machine_dir, "console.log");
+	ep->key = mc_ssh_key_find(ctx->machine_dir);
+	if (!ep->host || !*ep->host) {
+		mc_ssh_endpoint_clear(ep);
+		return mc_error_set(err, MC_E_STATE, "machine \"%s\" has no IP address yet: is it running?",
+				    ctx->machine_name);
+	}
+	if (!ep->key) {
+		mc_error_set(err, MC_E_NOT_FOUND,
+			     "machine \"%s\" has no SSH key (id_ed25519 or id_rsa in %s): it was not created completely; remove it and create it again",
+			     ctx->machine_name, ctx->machine_dir);
+		mc_ssh_endpoint_clear(ep);
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* keys                                                                */
+
+static const char *const key_files[] = { "id_ed25519", "id_rsa", "id_ecdsa" };
+
+static void ssh_keyp(ssh_key *k)
+{
+	ssh_key_free(*k);
+}
+#define _cleanup_key_ __attribute__((cleanup(ssh_keyp)))
+
+static void ssh_string_freep(char **s)
+{
+	ssh_string_free_char(*s);
+}
+#define _cleanup_sshstr_ __attribute__((cleanup(ssh_string_freep)))
+
+static const char *key_file_for(ssh_key key)
+{
+	switch (ssh_key_type(key)) {
+	case SSH_KEYTYPE_ED25519: return "id_ed25519";
+	case SSH_KEYTYPE_RSA: return "id_rsa";
+	case SSH_KEYTYPE_ECDSA_P256:
+	case SSH_KEYTYPE_ECDSA_P384:
+	case SSH_KEYTYPE_ECDSA_P521: return "id_ecdsa";
+	default: return NULL;
+	}
+}
+
+/* The algorithm name that starts a public key line ("ssh-ed25519", "ecdsa-sha2-nistp256"). */
+static const char *key_type_name(ssh_key key)
+{
+	enum ssh_keytypes_e t = ssh_key_type(key);
+
+	if (t == SSH_KEYTYPE_ECDSA_P256 || t == SSH_KEYTYPE_ECDSA_P384 || t == SSH_KEYTYPE_ECDSA_P521)
+		return ssh_pki_key_ecdsa_name(key);
+	return ssh_key_type_to_char(t);
+}
+
+static char *pubkey_line(ssh_key key, const char *comment)
+{
+	_cleanup_sshstr_ char *b64 = NULL;
+
+	if (ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK)
+		return NULL;
+	return mc_asprintf("%s %s%s%s", key_type_name(key), b64, comment && *comment ? " " : "",
+			   comment ? comment : "");
+}
+
+/* Write dir/id_TYPE (0600; priv_text, or the key exported) and dir/id_TYPE.pub. */
+static int write_key_pair(ssh_key key, const char *dir, const char *comment, const char *priv_text,
+			  struct mc_error *err)
+{
+	const char *name = key_file_for(key);
+	_cleanup_sshstr_ char *exported = NULL;
+	_cleanup_free_ char *path = NULL, *pub_path = NULL, *line = NULL, *pub_text = NULL;
+
+	if (!name)
+		return mc_error_set(err, MC_E_INVALID,
+				    "unsupported SSH key type %s: use an ed25519, RSA or ECDSA key",
+				    ssh_key_type_to_char(ssh_key_type(key)));
+	if (!priv_text) {
+		if (ssh_pki_export_privkey_base64(key, NULL, NULL, NULL, &exported) != SSH_OK)
+			return mc_error_set(err, MC_E_FAILED, "cannot export the new SSH private key");
+		priv_text = exported;
+	}
+	path = mc_path_join(dir, name);
+	pub_path = mc_asprintf("%s.pub", path);
+	line = pubkey_line(key, comment);
+	if (!line)
+		return mc_error_set(err, MC_E_FAILED, "cannot export the SSH public key of %s", path);
+	pub_text = mc_asprintf("%s\n", line);
+	if (mc_write_file_atomic(path, priv_text, strlen(priv_text), 0600, err) < 0 ||
+	    mc_write_file_atomic(pub_path, pub_text, strlen(pub_text), 0644, err) < 0)
+		return -1;
+	return 0;
+}
+
+int mc_ssh_keygen(const char *dir, const char *type, const char *comment, struct mc_error *err)
+{
+	_cleanup_key_ ssh_key key = NULL;
+	int rc;
+
+	if (mc_streq(type, "ed25519") || !type)
+		rc = ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &key);
+	else if (mc_streq(type, "rsa"))
+		rc = ssh_pki_generate(SSH_KEYTYPE_RSA, 3072, &key);
+	else
+		return mc_error_set(err, MC_E_USAGE, "invalid SSH key type \"%s\": use ed25519 or rsa", type);
+	if (rc != SSH_OK)
+		return mc_error_set(err, MC_E_FAILED, "cannot generate an %s SSH key", type ? type : "ed25519");
+	return write_key_pair(key, dir, comment, NULL, err);
+}
+
+int mc_ssh_key_import(const char *src, const char *dir, const char *comment, struct mc_error *err)
+{
+	_cleanup_key_ ssh_key key = NULL;
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+
+	if (mc_read_file(src, &text, &len, err) < 0)
+		return -1;
+	if (ssh_pki_import_privkey_base64(text, NULL, NULL, NULL, &key) != SSH_OK)
+		return mc_error_set(err, MC_E_INVALID,
+				    "cannot use the SSH key %s: it is not a private key in OpenSSH or PEM format, or it has a passphrase (machinectl needs an unencrypted key)",
+				    src);
+	if (!key_file_for(key))
+		return mc_error_set(err, MC_E_INVALID, "cannot use the SSH key %s: its type %s is not supported (use ed25519, RSA or ECDSA)",
+				    src, ssh_key_type_to_char(ssh_key_type(key)));
+	for (size_t i = 0; i < MC_ARRAY_SIZE(key_files); i++) {
+		_cleanup_free_ char *p = mc_path_join(dir, key_files[i]);
+		_cleanup_free_ char *pp = mc_asprintf("%s.pub", p);
+
+		unlink(p);
+		unlink(pp);
+	}
+	return write_key_pair(key, dir, comment, text, err);
+}
+
+char *mc_ssh_key_find(const char *dir)
+{
+	for (size_t i = 0; i < MC_ARRAY_SIZE(key_files); i++) {
+		char *p = mc_path_join(dir, key_files[i]);
+
+		if (mc_file_exists(p))
+			return p;
+		free(p);
+	}
+	return NULL;
+}
+
+int mc_ssh_pubkey_line(const char *dir, char **line, struct mc_error *err)
+{
+	_cleanup_free_ char *key = mc_ssh_key_find(dir);
+	_cleanup_free_ char *pub = NULL, *text = NULL;
+	_cleanup_key_ ssh_key k = NULL;
+	size_t len;
+
+	if (!key)
+		return mc_error_set(err, MC_E_NOT_FOUND, "no SSH key (id_ed25519, id_rsa) in %s", dir);
+	pub = mc_asprintf("%s.pub", key);
+	if (mc_file_exists(pub)) {
+		if (mc_read_file(pub, &text, &len, err) < 0)
+			return -1;
+		text[strcspn(text, "\r\n")] = '\0';
+		*line = MC_TAKE(text);
+		return 0;
+	}
+	if (ssh_pki_import_privkey_file(key, NULL, NULL, NULL, &k) != SSH_OK)
+		return mc_error_set(err, MC_E_INVALID, "cannot read the SSH key %s", key);
+	*line = pubkey_line(k, NULL);
+	return *line ? 0 : mc_error_set(err, MC_E_FAILED, "cannot export the public key of %s", key);
+}
+
+/* ------------------------------------------------------------------ */
+/* host key pins (OpenSSH known_hosts lines under the machine's name)  */
+
+#define MAX_PINS 8
+
+struct pins {
+	ssh_key keys[MAX_PINS];
+	size_t n;
+	char *other;         /* the file's lines for other hosts (kept on rewrite) */
+};
+
+static void pins_free(struct pins *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		ssh_key_free(p->keys[i]);
+	free(p->other);
+	memset(p, 0, sizeof(*p));
+}
+
+static bool host_field_matches(const char *field, size_t len, const char *alias)
+{
+	size_t al = strlen(alias);
+
+	while (len > 0) {
+		size_t n = 0;
+
+		while (n < len && field[n] != ',')
+			n++;
+		if (n == al && !strncmp(field, alias, al))
+			return true;
+		field += n;
+		len -= n;
+		if (len) {
+			field++;
+			len--;
+		}
+	}
+	return false;
+}
+
+/* Read the pins for alias from file (a missing file has none). */
+static int pins_load(const char *file, const char *alias, struct pins *p, struct mc_error *err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len, other_len = 0;
+	char *line, *save = NULL;
+
+	memset(p, 0, sizeof(*p));
+	p->other = mc_strdup("");
+	if (!file || !mc_file_exists(file))
+		return 0;
+	if (mc_read_file(file, &text, &len, err) < 0)
+		return -1;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *s = line + strspn(line, " \t"), *host, *type, *b64;
+		size_t hl;
+		ssh_key key = NULL;
+
+		s[strcspn(s, "\r")] = '\0';
+		if (!*s || *s == '#' || *s == '@')
+			goto keep;
+		host = s;
+		hl = strcspn(host, " \t");
+		if (!host_field_matches(host, hl, alias))
+			goto keep;
+		type = host + hl + strspn(host + hl, " \t");
+		b64 = type + strcspn(type, " \t");
+		if (*b64)
+			*b64++ = '\0';
+		b64 += strspn(b64, " \t");
+		b64[strcspn(b64, " \t")] = '\0';
+		if (ssh_pki_import_pubkey_base64(b64, ssh_key_type_from_name(type), &key) != SSH_OK) {
+			mc_warn("ignoring an unreadable line for %s in %s", alias, file);
+			continue;
+		}
+		if (p->n < MAX_PINS)
+			p->keys[p->n++] = key;
+		else
+			ssh_key_free(key);
+		continue;
+keep:
+		{
+			size_t ll = strlen(line);
+
+			p->other = mc_realloc(p->other, other_len + ll + 2);
+			memcpy(p->other + other_len, line, ll);
+			other_len += ll;
+			p->other[other_len++] = '\n';
+			p->other[other_len] = '\0';
+		}
+	}
+	return 0;
+}
+
+static char *fingerprint(ssh_key key)
+{
+	unsigned char *hash = NULL;
+	size_t hlen = 0;
+	char *fp, *out;
+	const char *t;
+
+	if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen) != SSH_OK)
+		return mc_strdup("(unknown)");
+	fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hlen);
+	ssh_clean_pubkey_hash(&hash);
+	switch (ssh_key_type(key)) {
+	case SSH_KEYTYPE_ED25519: t = "ED25519"; break;
+	case SSH_KEYTYPE_RSA: t = "RSA"; break;
+	case SSH_KEYTYPE_ECDSA_P256:
+	case SSH_KEYTYPE_ECDSA_P384:
+	case SSH_KEYTYPE_ECDSA_P521: t = "ECDSA"; break;
+	default: t = ssh_key_type_to_char(ssh_key_type(key)); break;
+	}
+	out = mc_asprintf("%s %s", t, fp ? fp : "(unknown)");
+	ssh_string_free_char(fp);
+	return out;
+}
+
+/* Record key as the only pin for the machine, keeping other hosts' lines. */
+static int pin_write(const struct mc_ssh_endpoint *ep, const struct pins *old, ssh_key key,
+		     struct mc_error *err)
+{
+	_cleanup_free_ char *line = pubkey_line(key, NULL);
+	_cleanup_free_ char *text = NULL;
+
+	if (!line)
+		return mc_error_set(err, MC_E_FAILED, "cannot export the host key of machine \"%s\"",
+				    ep->machine);
+	text = mc_asprintf("%s%s %s\n", old->other ? old->other : "", ep->machine, line);
+	if (mc_write_file_atomic(ep->known_hosts, text, strlen(text), 0600, err) < 0) {
+		mc_error_prefix(err, "machine \"%s\": cannot pin the SSH host key: ", ep->machine);
+		return -1;
+	}
+	mc_debug("pinned the SSH host key of %s in %s", ep->machine, ep->known_hosts);
+	return 0;
+}
+
+bool mc_ssh_is_pinned(const struct mc_ssh_endpoint *ep)
+{
+	struct pins p;
+	bool pinned;
+
+	if (pins_load(ep->known_hosts, ep->machine, &p, NULL) < 0)
+		return false;
+	pinned = p.n > 0;
+	pins_free(&p);
+	return pinned;
+}
+
+/* Host key algorithms: the pinned keys' first, then the rest. */
+static char *hostkey_algorithms(const struct pins *p)
+{
+	char *list = mc_strdup("");
+
+	for (size_t i = 0; i < p->n; i++) {
+		const char *a;
+		char *n;
+
+		switch (ssh_key_type(p->keys[i])) {
+		case SSH_KEYTYPE_RSA: a = "rsa-sha2-512,rsa-sha2-256"; break;
+		case SSH_KEYTYPE_ED25519: a = "ssh-ed25519"; break;
+		default: a = ssh_pki_key_ecdsa_name(p->keys[i]); break;
+		}
+		if (!a || strstr(list, a))
+			continue;
+		n = mc_asprintf("%s%s%s", list, *list ? "," : "", a);
+		free(list);
+		list = n;
+	}
+	/* The rest, without repeating what is already in front. */
+	{
+		_cleanup_free_ char *all = mc_strdup(DEFAULT_HOSTKEYS);
+		char *save = NULL;
+
+		for (char *a = strtok_r(all, ",", &save); a; a = strtok_r(NULL, ",", &save)) {
+			char *n;
+
+			if (strstr(list, a))
+				continue;
+			n = mc_asprintf("%s%s%s", list, *list ? "," : "", a);
+			free(list);
+			list = n;
+		}
+	}
+	return list;
+}
+
+/* ------------------------------------------------------------------ */
+/* connecting                                                          */
+
+enum { CONNECT_KEX_ONLY = 1, CONNECT_REPIN = 2 };
+
+/* Why a connection failed, for callers that retry (wait) or explain (diagnose). */
+enum fail_kind { FAIL_NONE, FAIL_NETWORK, FAIL_HOSTKEY, FAIL_AUTH, FAIL_OTHER };
+
+static void set_keepalive(int fd)
+{
+	int on = 1, idle = 30, intvl = 10, cnt = 3;
+
+	if (fd < 0)
+		return;
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+}
+
+static char *where(const struct mc_ssh_endpoint *ep)
+{
+	if (strchr(ep->host, ':'))
+		return mc_asprintf("%s@[%s]:%d", ep->user, ep->host, ep->port);
+	return mc_asprintf("%s@%s:%d", ep->user, ep->host, ep->port);
+}
+
+static int session_open(const struct mc_ssh_endpoint *ep, const struct pins *pins,
+			ssh_session *out, enum fail_kind *why, struct mc_error *err)
+{
+	ssh_session ss = ssh_new();
+	_cleanup_free_ char *algs = hostkey_algorithms(pins);
+	_cleanup_free_ char *at = where(ep);
+	long secs = (ep->connect_timeout_ms + 999) / 1000;
+	int port = ep->port, verbosity = SSH_LOG_NOLOG, nodelay = 1;
+	bool no = false;
+
+	*why = FAIL_OTHER;
+	if (!ss)
+		return mc_error_set(err, MC_E_FAILED, "cannot create an SSH session");
+	if (ssh_options_set(ss, SSH_OPTIONS_PROCESS_CONFIG, &no) < 0 ||
+	    ssh_options_set(ss, SSH_OPTIONS_HOST, ep->host) < 0 ||
+	    ssh_options_set(ss, SSH_OPTIONS_PORT, &port) < 0 ||
+	    ssh_options_set(ss, SSH_OPTIONS_USER, ep->user) < 0 ||
+	    ssh_options_set(ss, SSH_OPTIONS_LOG_VERBOSITY, &verbosity) < 0 ||
+	    ssh_options_set(ss, SSH_OPTIONS_TIMEOUT, &secs) < 0 ||
+	    ssh_options_set(ss, SSH_OPTIONS_NODELAY, &nodelay) < 0 ||
+	    ssh_options_set(ss, SSH_OPTIONS_KNOWNHOSTS, "/dev/null") < 0 ||
+	    ssh_options_set(ss, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null") < 0 ||
+	    ssh_options_set(ss, SSH_OPTIONS_HOSTKEYS, algs) < 0) {
+		mc_error_set(err, MC_E_FAILED, "machine \"%s\": cannot set SSH options for %s: %s",
+			     ep->machine, at, ssh_get_error(ss));
+		ssh_free(ss);
+		return -1;
+	}
+	if (ssh_connect(ss) != SSH_OK) {
+		*why = FAIL_NETWORK;
+		mc_error_set(err, MC_E_NETWORK, "machine \"%s\": cannot connect to %s over SSH: %s",
+			     ep->machine, at, ssh_get_error(ss));
+		ssh_free(ss);
+		return -1;
+	}
+	set_keepalive(ssh_get_fd(ss));
+	*out = ss;
+	return 0;
+}
+
+static int check_host_key(ssh_session ss, const struct mc_ssh_endpoint *ep, struct pins *pins,
+			  unsigned flags, char **new_fp, char **old_fp, enum fail_kind *why,
+			  struct mc_error *err)
+{
+	_cleanup_key_ ssh_key srv = NULL;
+	_cleanup_free_ char *fp = NULL, *at = where(ep);
+
+	if (ssh_get_server_publickey(ss, &srv) != SSH_OK)
+		return mc_error_set(err, MC_E_NETWORK, "machine \"%s\": %s sent no host key", ep->machine, at);
+	fp = fingerprint(srv);
+	if (pins->n && !(flags & CONNECT_REPIN)) {
+		for (size_t i = 0; i < pins->n; i++)
+			if (ssh_key_cmp(srv, pins->keys[i], SSH_KEY_CMP_PUBLIC) == 0) {
+				if (new_fp)
+					*new_fp = MC_TAKE(fp);
+				return 0;
+			}
+		*why = FAIL_HOSTKEY;
+		{
+			_cleanup_free_ char *pinned = fingerprint(pins->keys[0]);
+
+			return mc_error_set(err, MC_E_STATE,
+					    "machine \"%s\": the SSH host key of %s has changed: %s now, but %s was pinned in %s when machinectl first connected. "
+					    "Someone may be intercepting the connection (man-in-the-middle), or the machine was reinstalled or its host keys were regenerated. "
+					    "Nothing was sent. If you know why the key changed, pin the new one with: machinectl ssh --repin %s",
+					    ep->machine, at, fp, pinned, ep->known_hosts, ep->machine);
+		}
+	}
+	if (old_fp && pins->n)
+		*old_fp = fingerprint(pins->keys[0]);
+	if (pin_write(ep, pins, srv, err) < 0)
+		return -1;
+	if (new_fp)
+		*new_fp = MC_TAKE(fp);
+	return 0;
+}
+
+static int login(ssh_session ss, const struct mc_ssh_endpoint *ep, enum fail_kind *why,
+		 struct mc_error *err)
+{
+	_cleanup_key_ ssh_key key = NULL;
+	_cleanup_free_ char *at = where(ep);
+	int rc;
+
+	if (!ep->key)
+		return mc_error_set(err, MC_E_NOT_FOUND, "machine \"%s\" has no SSH key", ep->machine);
+	if (ssh_pki_import_privkey_file(ep->key, NULL, NULL, NULL, &key) != SSH_OK)
+		return mc_error_set(err, MC_E_INVALID,
+				    "machine \"%s\": cannot read its SSH key %s (unencrypted OpenSSH or PEM private key expected)",
+				    ep->machine, ep->key);
+	rc = ssh_userauth_publickey(ss, NULL, key);
+	if (rc == SSH_AUTH_SUCCESS)
+		return 0;
+	if (rc == SSH_AUTH_ERROR) {
+		*why = FAIL_NETWORK;
+		return mc_error_set(err, MC_E_NETWORK, "machine \"%s\": SSH login to %s failed: %s",
+				    ep->machine, at, ssh_get_error(ss));
+	}
+	*why = FAIL_AUTH;
+	return mc_error_set(err, MC_E_STATE,
+			    "machine \"%s\": %s refused the login with the key %s: the machine must have its public key (%s.pub) in ~%s/.ssh/authorized_keys",
+			    ep->machine, at, ep->key, ep->key, ep->user);
+}
+
+static int connect_ep(const struct mc_ssh_endpoint *ep, unsigned flags, struct mc_ssh **out,
+		      char **new_fp, char **old_fp, enum fail_kind *why, struct mc_error *err)
+{
+	struct mc_ssh *s;
+	struct pins pins;
+	ssh_session ss = NULL;
+
+	*why = FAIL_OTHER;
+	if (!ep->host || !ep->known_hosts || !ep->machine)
+		return mc_error_set(err, MC_E_INVALID, "incomplete SSH endpoint (no host, machine or known_hosts)");
+	if (pins_load(ep->known_hosts, ep->machine, &pins, err) < 0)
+		return -1;
+	s = mc_calloc(1, sizeof(*s));
+	endpoint_copy(&s->ep, ep);
+	if (session_open(&s->ep, &pins, &ss, why, err) < 0)
+		goto fail;
+	s->session = ss;
+	if (check_host_key(ss, &s->ep, &pins, flags, new_fp, old_fp, why, err) < 0)
+		goto fail;
+	if (!(flags & CONNECT_KEX_ONLY) && login(ss, &s->ep, why, err) < 0)
+		goto fail;
+	pins_free(&pins);
+	*why = FAIL_NONE;
+	*out = s;
+	return 0;
+fail:
+	pins_free(&pins);
+	mc_ssh_close(s);
+	return -1;
+}
+
+int mc_ssh_connect(const struct mc_ssh_endpoint *ep, struct mc_ssh **out, struct mc_error *err)
+{
+	enum fail_kind why;
+
+	return connect_ep(ep, 0, out, NULL, NULL, &why, err);
+}
+
+void mc_ssh_close(struct mc_ssh *s)
+{
+	if (!s)
+		return;
+	if (s->sftp)
+		sftp_free(s->sftp);
+	if (s->session) {
+		if (ssh_is_connected(s->session))
+			ssh_disconnect(s->session);
+		ssh_free(s->session);
+	}
+	mc_ssh_endpoint_clear(&s->ep);
+	free(s);
+}
+
+const struct mc_ssh_endpoint *mc_ssh_endpoint_of(const struct mc_ssh *s)
+{
+	return &s->ep;
+}
+
+int mc_ssh_pin(const struct mc_ssh_endpoint *ep, bool replace, char **fp, char **old_fp,
+	       struct mc_error *err)
+{
+	struct mc_ssh *s = NULL;
+	enum fail_kind why;
+
+	if (fp)
+		*fp = NULL;
+	if (old_fp)
+		*old_fp = NULL;
+	if (connect_ep(ep, CONNECT_KEX_ONLY | (replace ? CONNECT_REPIN : 0), &s, fp, old_fp, &why, err) < 0)
+		return -1;
+	mc_ssh_close(s);
+	return 0;
+}
+
+int mc_ssh_diagnose(const struct mc_ssh_endpoint *ep, struct mc_error *err)
+{
+	struct mc_ssh *s = NULL;
+	enum fail_kind why;
+
+	if (connect_ep(ep, 0, &s, NULL, NULL, &why, err) < 0)
+		return -1;
+	mc_ssh_close(s);
+	return 0;
+}
+
+int mc_ssh_tcp_probe(const char *host, int port, int timeout_ms, struct mc_error *err)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICSERV };
+	struct addrinfo *res = NULL;
+	char portstr[16];
+	int rc, last = ETIMEDOUT;
+	long long deadline = mc_now_ms() + timeout_ms;
+
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	rc = getaddrinfo(host, portstr, &hints, &res);
+	if (rc != 0)
+		return mc_error_set(err, MC_E_NETWORK, "cannot resolve %s: %s", host, gai_strerror(rc));
+	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+		int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+		struct pollfd p;
+		int soerr = 0;
+		socklen_t sl = sizeof(soerr);
+
+		if (fd < 0) {
+			last = errno;
+			continue;
+		}
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+			close(fd);
+			freeaddrinfo(res);
+			return 0;
+		}
+		if (errno != EINPROGRESS) {
+			last = errno;
+			close(fd);
+			continue;
+		}
+		p = (struct pollfd){ .fd = fd, .events = POLLOUT };
+		for (;;) {
+			long long left = deadline - mc_now_ms();
+
+			rc = left > 0 ? poll(&p, 1, (int)left) : 0;
+			if (rc < 0 && errno == EINTR)
+				continue;
+			break;
+		}
+		if (rc == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr == 0) {
+			close(fd);
+			freeaddrinfo(res);
+			return 0;
+		}
+		last = rc == 1 ? soerr : ETIMEDOUT;
+		close(fd);
+	}
+	freeaddrinfo(res);
+	if (last == ETIMEDOUT)
+		return mc_error_set(err, MC_E_TIMEOUT, "no answer from %s port %d within %d ms", host,
+				    port, timeout_ms);
+	return mc_error_set(err, MC_E_NETWORK, "cannot reach %s port %d: %s", host, port, strerror(last));
+}
+
+/* ------------------------------------------------------------------ */
+/* running commands                                                    */
+
+struct sink {
+	int fd;             /* >= 0: write here; else append to buf */
+	char *buf;
+	size_t len, cap;
+};
+
+static int sink_put(struct sink *k, const char *p, size_t n)
+{
+	if (k->fd >= 0) {
+		while (n) {
+			ssize_t w = write(k->fd, p, n);
+
+			if (w < 0) {
+				if (errno == EINTR)
+					continue;
+				if (errno == EAGAIN) {
+					poll(&(struct pollfd){ .fd = k->fd, .events = POLLOUT }, 1, -1);
+					continue;
+				}
+				return -1;
+			}
+			p += w;
+			n -= (size_t)w;
+		}
+		return 0;
+	}
+	if (k->len + n + 1 > k->cap) {
+		k->cap = (k->len + n + 1) * 2;
+		k->buf = mc_realloc(k->buf, k->cap);
+	}
+	memcpy(k->buf + k->len, p, n);
+	k->len += n;
+	k->buf[k->len] = '\0';
+	return 0;
+}
+
+struct source {
+	int fd;             /* >= 0: read here */
+	const char *buf;    /* else these bytes */
+	size_t len, off;
+	bool open;
+};
+
+static int signal_number(const char *name)
+{
+	static const struct { const char *n; int s; } sigs[] = {
+		{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "ILL", SIGILL },
+		{ "ABRT", SIGABRT }, { "FPE", SIGFPE }, { "KILL", SIGKILL }, { "SEGV", SIGSEGV },
+		{ "PIPE", SIGPIPE }, { "ALRM", SIGALRM }, { "TERM", SIGTERM }, { "USR1", SIGUSR1 },
+		{ "USR2", SIGUSR2 },
+	};
+
+	for (size_t i = 0; i < MC_ARRAY_SIZE(sigs); i++)
+		if (mc_streq(name, sigs[i].n))
+			return sigs[i].s;
+	return 0;
+}
+
+static void on_exit_signal(ssh_session session, ssh_channel channel, const char *sig, int core,
+			   const char *errmsg, const char *lang, void *userdata)
+{
+	int n = signal_number(sig);
+
+	*(int *)userdata = n ? n : SIGTERM;
+}
+
+/* SIGWINCH and termination signals while a remote terminal is open. */
+static int winch_pipe[2] = { -1, -1 };
+static struct termios saved_tio;
+static volatile sig_atomic_t saved_fd = -1;
+
+static void term_restore(void)
+{
+	if (saved_fd >= 0) {
+		tcsetattr(saved_fd, TCSADRAIN, &saved_tio);
+		saved_fd = -1;
+	}
+}
+
+static void on_winch(int sig)
+{
+	int e = errno;
+
+	if (winch_pipe[1] >= 0 && write(winch_pipe[1], "w", 1) < 0) {
+		/* full pipe: a resize is already pending */
+	}
+	errno = e;
+}
+
+static void on_fatal(int sig)
+{
+	term_restore();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void send_window_size(ssh_channel ch, int fd)
+{
+	struct winsize ws;
+
+	if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col && ws.ws_row)
+		ssh_channel_change_pty_size(ch, ws.ws_col, ws.ws_row);
+}
+
+/* Copy what the channel has buffered to the sinks.  Returns the bytes moved,
+ * -1 on error (err set), -2 when a local reader went away (EPIPE). */
+static long long drain(struct mc_ssh *s, ssh_channel ch, struct sink *out, struct sink *errs,
+		       char *buf, size_t size, struct mc_error *err)
+{
+	long long moved = 0;
+
+	for (int stream = 0; stream < 2; stream++) {
+		for (;;) {
+			int n = ssh_channel_read_nonblocking(ch, buf, (uint32_t)size, stream);
+
+			if (n == SSH_ERROR)
+				return mc_error_set(err, MC_E_NETWORK,
+						    "machine \"%s\": the SSH connection was lost: %s",
+						    s->ep.machine, ssh_get_error(s->session));
+			if (n <= 0)
+				break;
+			if (sink_put(stream ? errs : out, buf, (size_t)n) < 0) {
+				if (errno == EPIPE)
+					return -2;
+				return mc_error_errno(err, errno, "cannot write the output of the remote command");
+			}
+			moved += n;
+		}
+	}
+	return moved;
+}
+
+/* Move bytes between the channel and the source/sinks until the remote side
+ * ends.  Returns 0, 1 when our reader went away (*exit_sig = SIGPIPE), -1. */
+static int pump(struct mc_ssh *s, ssh_channel ch, struct source *in, struct sink *out,
+		struct sink *errs, int winch_fd, int timeout_ms, int *exit_sig, struct mc_error *err)
+{
+	socket_t sock = ssh_get_fd(s->session);
+	long long t0 = mc_now_ms(), last_send = t0, moved;
+	char buf[65536];
+
+	if (!in->open)
+		ssh_channel_send_eof(ch);
+	for (;;) {
+		struct pollfd p[3];
+		int np = 0, wait_ms = 30000, rc, in_idx = -1, w_idx = -1;
+		uint32_t window;
+
+		moved = drain(s, ch, out, errs, buf, sizeof(buf), err);
+		if (moved == -2) {
+			/* Our reader went away: end like a shell pipeline would. */
+			*exit_sig = SIGPIPE;
+			return 1;
+		}
+		if (moved < 0)
+			return -1;
+		if (ssh_channel_is_eof(ch) || ssh_channel_is_closed(ch) || !ssh_is_connected(s->session)) {
+			/* Data that came in with the EOF, while the other stream was read. */
+			while ((moved = drain(s, ch, out, errs, buf, sizeof(buf), err)) > 0)
+				;
+			if (moved == -2) {
+				*exit_sig = SIGPIPE;
+				return 1;
+			}
+			return moved < 0 ? -1 : 0;
+		}
+		window = ssh_channel_window_size(ch);
+		/* Input from memory: send what the window allows, without waiting. */
+		if (in->open && in->fd < 0) {
+			size_t n = in->len - in->off;
+
+			if (n > window)
+				n = window;
+			if (n > sizeof(buf))
+				n = sizeof(buf);
+			if (n && ssh_channel_write(ch, in->buf + in->off, (uint32_t)n) == SSH_ERROR)
+				return mc_error_set(err, MC_E_NETWORK, "machine \"%s\": cannot send input: %s",
+						    s->ep.machine, ssh_get_error(s->session));
+			in->off += n;
+			last_send = mc_now_ms();
+			if (in->off >= in->len) {
+				ssh_channel_send_eof(ch);
+				in->open = false;
+			} else if (ssh_channel_window_size(ch) > 0) {
+				wait_ms = 0;
+			}
+		}
+		p[np++] = (struct pollfd){ .fd = sock, .events = POLLIN |
+				((ssh_get_poll_flags(s->session) & SSH_WRITE_PENDING) ? POLLOUT : 0) };
+		if (in->open && in->fd >= 0 && window > 0) {
+			in_idx = np;
+			p[np++] = (struct pollfd){ .fd = in->fd, .events = POLLIN };
+		}
+		if (winch_fd >= 0) {
+			w_idx = np;
+			p[np++] = (struct pollfd){ .fd = winch_fd, .events = POLLIN };
+		}
+		if (timeout_ms > 0) {
+			long long left = t0 + timeout_ms - mc_now_ms();
+
+			if (left <= 0)
+				return mc_error_set(err, MC_E_TIMEOUT,
+						    "machine \"%s\": the remote command did not finish within %d s",
+						    s->ep.machine, timeout_ms / 1000);
+			if (left < wait_ms)
+				wait_ms = (int)left;
+		}
+		rc = poll(p, (nfds_t)np, wait_ms);
+		if (rc < 0) {
+			if (errno == EINTR)
+				continue;
+			return mc_error_errno(err, errno, "poll");
+		}
+		if (rc == 0 && mc_now_ms() - last_send >= 30000) {
+			/* Keep NAT and firewall state alive on quiet sessions. */
+			ssh_send_ignore(s->session, "");
+			last_send = mc_now_ms();
+		}
+		if (w_idx >= 0 && (p[w_idx].revents & POLLIN)) {
+			char drain[16];
+
+			while (read(winch_fd, drain, sizeof(drain)) > 0)
+				;
+			send_window_size(ch, in->fd);
+		}
+		if (in_idx >= 0 && p[in_idx].revents) {
+			size_t want = window < sizeof(buf) ? window : sizeof(buf);
+			ssize_t n = read(in->fd, buf, want);
+
+			if (n < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (n <= 0) {
+				ssh_channel_send_eof(ch);
+				in->open = false;
+				continue;
+			}
+			if (ssh_channel_write(ch, buf, (uint32_t)n) == SSH_ERROR)
+				return mc_error_set(err, MC_E_NETWORK, "machine \"%s\": cannot send input: %s",
+						    s->ep.machine, ssh_get_error(s->session));
+			last_send = mc_now_ms();
+		}
+	}
+	return 0;
+}
+
+static int run_channel(struct mc_ssh *s, const char *cmd, struct source *in, struct sink *out,
+		       struct sink *errs, bool pty, int timeout_ms, int *status, struct mc_error *err)
+{
+	ssh_channel ch = ssh_channel_new(s->session);
+	struct ssh_channel_callbacks_struct cb = { 0 };
+	int exit_sig = 0, rc = -1, st, winch_fd = -1;
+	struct sigaction sa_winch, old_winch, sa_fatal, old_term, old_hup;
+	bool raw = false, handlers = false;
+
+	if (!ch)
+		return mc_error_set(err, MC_E_NETWORK, "machine \"%s\": cannot open an SSH channel: %s",
+				    s->ep.machine, ssh_get_error(s->session));
+	ssh_callbacks_init(&cb);
+	cb.userdata = &exit_sig;
+	cb.channel_exit_signal_function = on_exit_signal;
+	ssh_add_channel_callbacks(ch, &cb);
+	if (ssh_channel_open_session(ch) != SSH_OK) {
+		mc_error_set(err, MC_E_NETWORK, "machine \"%s\": cannot open an SSH session channel: %s",
+			     s->ep.machine, ssh_get_error(s->session));
+		goto out;
+	}
+	if (pty) {
+		struct winsize ws = { .ws_col = 80, .ws_row = 24 };
+		const char *term = getenv("TERM");
+		struct termios raw_tio;
+
+		if (in->fd >= 0)
+			ioctl(in->fd, TIOCGWINSZ, &ws);
+		if (ssh_channel_request_pty_size(ch, term && *term ? term : "xterm",
+						 ws.ws_col ? ws.ws_col : 80, ws.ws_row ? ws.ws_row : 24) != SSH_OK) {
+			mc_error_set(err, MC_E_FAILED, "machine \"%s\": the server refused a terminal: %s",
+				     s->ep.machine, ssh_get_error(s->session));
+			goto out;
+		}
+		if (in->fd >= 0 && tcgetattr(in->fd, &saved_tio) == 0) {
+			static bool registered;
+
+			if (!registered) {
+				atexit(term_restore);
+				registered = true;
+			}
+			raw_tio = saved_tio;
+			cfmakeraw(&raw_tio);
+			saved_fd = in->fd;
+			raw = true;
+			sa_fatal = (struct sigaction){ .sa_handler = on_fatal };
+			sigaction(SIGTERM, &sa_fatal, &old_term);
+			sigaction(SIGHUP, &sa_fatal, &old_hup);
+			if (pipe2(winch_pipe, O_NONBLOCK | O_CLOEXEC) == 0) {
+				sa_winch = (struct sigaction){ .sa_handler = on_winch, .sa_flags = SA_RESTART };
+				sigaction(SIGWINCH, &sa_winch, &old_winch);
+				winch_fd = winch_pipe[0];
+			}
+			handlers = true;
+			tcsetattr(in->fd, TCSADRAIN, &raw_tio);
+		}
+	}
+	if ((cmd ? ssh_channel_request_exec(ch, cmd) : ssh_channel_request_shell(ch)) != SSH_OK) {
+		mc_error_set(err, MC_E_FAILED, "machine \"%s\": the server refused to run %s: %s",
+			     s->ep.machine, cmd ? "the command" : "a shell", ssh_get_error(s->session));
+		goto out;
+	}
+	rc = pump(s, ch, in, out, errs, winch_fd, timeout_ms, &exit_sig, err);
+	if (rc < 0)
+		goto out;
+	if (rc == 0) {
+		st = ssh_channel_get_exit_status(ch);
+		if (exit_sig)
+			*status = 128 + exit_sig;
+		else
+			*status = st >= 0 ? st : 255;
+	} else {
+		*status = 128 + exit_sig;
+	}
+	rc = 0;
+out:
+	if (raw)
+		term_restore();
+	if (handlers) {
+		sigaction(SIGTERM, &old_term, NULL);
+		sigaction(SIGHUP, &old_hup, NULL);
+		if (winch_fd >= 0) {
+			sigaction(SIGWINCH, &old_winch, NULL);
+			close(winch_pipe[0]);
+			close(winch_pipe[1]);
+			winch_pipe[0] = winch_pipe[1] = -1;
+		}
+	}
+	/* libssh keeps a channel the peer has not closed yet after ssh_channel_free
+	 * (and calls its callbacks on late packets): cb lives on this stack. */
+	ssh_remove_channel_callbacks(ch, &cb);
+	if (ssh_channel_is_open(ch)) {
+		if (!ssh_channel_is_eof(ch) && rc < 0)
+			ssh_channel_send_eof(ch);
+		ssh_channel_close(ch);
+	}
+	ssh_channel_free(ch);
+	return rc;
+}
+
+int mc_ssh_run(struct mc_ssh *s, const char *cmd, const struct mc_ssh_run_opts *opts,
+	       struct mc_ssh_result *res, struct mc_error *err)
+{
+	struct source in = { .fd = -1 };
+	struct sink out = { .fd = -1 }, errs = { .fd = -1 };
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (opts && opts->in) {
+		in.buf = opts->in;
+		in.len = opts->in_len;
+		in.open = true;
+	}
+	mc_debug("ssh %s: %s", s->ep.machine, cmd);
+	rc = run_channel(s, cmd, &in, &out, &errs, false, opts ? opts->timeout_ms : 0, &res->status, err);
+	res->out = out.buf ? out.buf : mc_strdup("");
+	res->out_len = out.len;
+	res->err = errs.buf ? errs.buf : mc_strdup("");
+	res->err_len = errs.len;
+	if (rc < 0) {
+		mc_ssh_result_free(res);
+		return -1;
+	}
+	mc_debug("ssh %s: exit status %d", s->ep.machine, res->status);
+	return 0;
+}
+
+void mc_ssh_result_free(struct mc_ssh_result *res)
+{
+	if (!res)
+		return;
+	free(res->out);
+	free(res->err);
+	memset(res, 0, sizeof(*res));
+}
+
+int mc_ssh_stream(struct mc_ssh *s, const char *cmd, int in_fd, int out_fd, int err_fd, bool pty,
+		  int *status, struct mc_error *err)
+{
+	struct source in = { .fd = in_fd, .open = in_fd >= 0 };
+	struct sink out = { .fd = out_fd }, errs = { .fd = err_fd };
+
+	return run_channel(s, cmd, &in, &out, &errs, pty, 0, status, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* SFTP: whole files                                                   */
+
+int mc_ssh_sftp(struct mc_ssh *s, sftp_session *out, struct mc_error *err)
+{
+	if (!s->sftp) {
+		sftp_session sf = sftp_new(s->session);
+
+		if (!sf)
+			return mc_error_set(err, MC_E_NETWORK, "machine \"%s\": cannot open an SFTP channel: %s",
+					    s->ep.machine, ssh_get_error(s->session));
+		if (sftp_init(sf) != SSH_OK) {
+			mc_error_set(err, MC_E_NETWORK,
+				     "machine \"%s\": the SFTP subsystem did not start (is sftp-server installed on the machine?): %s",
+				     s->ep.machine, ssh_get_error(s->session));
+			sftp_free(sf);
+			return -1;
+		}
+		s->sftp = sf;
+	}
+	*out = s->sftp;
+	return 0;
+}
+
+const char *mc_ssh_sftp_strerror(struct mc_ssh *s)
+{
+	switch (s->sftp ? sftp_get_error(s->sftp) : -1) {
+	case SSH_FX_OK: return ssh_get_error(s->session);
+	case SSH_FX_EOF: return "end of file";
+	case SSH_FX_NO_SUCH_FILE: return "No such file or directory";
+	case SSH_FX_PERMISSION_DENIED: return "Permission denied";
+	case SSH_FX_FAILURE: return "failure (a directory that is not empty, a full disk...)";
+	case SSH_FX_BAD_MESSAGE: return "bad message";
+	case SSH_FX_NO_CONNECTION:
+	case SSH_FX_CONNECTION_LOST: return "connection lost";
+	case SSH_FX_OP_UNSUPPORTED: return "operation not supported by the server";
+	case SSH_FX_INVALID_HANDLE: return "invalid handle";
+	case SSH_FX_NO_SUCH_PATH: return "No such file or directory";
+	case SSH_FX_FILE_ALREADY_EXISTS: return "File exists";
+	case SSH_FX_WRITE_PROTECT: return "Read-only file system";
+	case SSH_FX_NO_MEDIA: return "no media";
+	default: return ssh_get_error(s->session);
+	}
+}
+
+int mc_ssh_upload(struct mc_ssh *s, const void *data, size_t len, const char *path, int mode,
+		  struct mc_error *err)
+{
+	sftp_session sf;
+	sftp_file f;
+	const char *p = data;
+
+	if (mc_ssh_sftp(s, &sf, err) < 0)
+		return -1;
+	f = sftp_open(sf, path, O_WRONLY | O_CREAT | O_TRUNC, (mode_t)mode);
+	if (!f)
+		return mc_error_set(err, MC_E_IO, "machine \"%s\": cannot create %s: %s", s->ep.machine,
+				    path, mc_ssh_sftp_strerror(s));
+	while (len) {
+		size_t n = len > 65536 ? 65536 : len;
+		ssize_t w = sftp_write(f, p, n);
+
+		if (w <= 0) {
+			mc_error_set(err, MC_E_IO, "machine \"%s\": cannot write %s: %s", s->ep.machine,
+				     path, mc_ssh_sftp_strerror(s));
+			sftp_close(f);
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	if (sftp_close(f) != SSH_OK)
+		return mc_error_set(err, MC_E_IO, "machine \"%s\": cannot write %s: %s", s->ep.machine,
+				    path, mc_ssh_sftp_strerror(s));
+	if (sftp_chmod(sf, path, (mode_t)mode) < 0)
+		return mc_error_set(err, MC_E_IO, "machine \"%s\": cannot set the mode of %s: %s",
+				    s->ep.machine, path, mc_ssh_sftp_strerror(s));
+	return 0;
+}
+
+int mc_ssh_download(struct mc_ssh *s, const char *path, char **data, size_t *len,
+		    struct mc_error *err)
+{
+	sftp_session sf;
+	sftp_file f;
+	struct sink k = { .fd = -1 };
+	char buf[65536];
+
+	if (mc_ssh_sftp(s, &sf, err) < 0)
+		return -1;
+	f = sftp_open(sf, path, O_RDONLY, 0);
+	if (!f)
+		return mc_error_set(err, MC_E_IO, "machine \"%s\": cannot open %s: %s", s->ep.machine,
+				    path, mc_ssh_sftp_strerror(s));
+	for (;;) {
+		ssize_t n = sftp_read(f, buf, sizeof(buf));
+
+		if (n < 0) {
+			mc_error_set(err, MC_E_IO, "machine \"%s\": cannot read %s: %s", s->ep.machine,
+				     path, mc_ssh_sftp_strerror(s));
+			sftp_close(f);
+			free(k.buf);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		sink_put(&k, buf, (size_t)n);
+	}
+	sftp_close(f);
+	*data = k.buf ? k.buf : mc_strdup("");
+	*len = k.len;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* waiting                                                             */
+
+static void sleep_until(long long t)
+{
+	long long left = t - mc_now_ms();
+
+	if (left > 0)
+		nanosleep(&(struct timespec){ .tv_sec = left / 1000, .tv_nsec = (left % 1000) * 1000000 },
+			  NULL);
+}
+
+int mc_ssh_wait(const struct mc_ssh_endpoint *ep, int timeout_ms, mc_ssh_phase_fn fn, void *arg,
+		struct mc_error *err)
+{
+	long long t0 = mc_now_ms(), deadline = t0 + timeout_ms, next_report;
+	_cleanup_free_ char *at = where(ep), *phase = NULL;
+	char last[sizeof(err->msg)] = "";
+	char el[32];
+
+	phase = mc_asprintf("Waiting for SSH on %s...", at);
+	if (fn)
+		fn(arg, phase, 0);
+	next_report = t0 + 10000;
+	for (;;) {
+		struct mc_error e = { 0 };
+		long long attempt = mc_now_ms(), left = deadline - attempt;
+
+		/* A last probe cut to a few ms would only report its own timeout. */
+		if (mc_ssh_tcp_probe(ep->host, ep->port, (int)(left < 250 ? 250 : left < 2000 ? left : 2000), &e) == 0)
+			break;
+		snprintf(last, sizeof(last), "%s", e.msg);
+		if (mc_now_ms() >= deadline)
+			goto timeout;
+		sleep_until(attempt + 250 < deadline ? attempt + 250 : deadline);
+		if (fn && mc_now_ms() >= next_report) {
+			fn(arg, phase, mc_now_ms() - t0);
+			next_report += 10000;
+		}
+	}
+	free(phase);
+	phase = mc_asprintf("Waiting for SSH login on %s...", at);
+	if (fn)
+		fn(arg, phase, mc_now_ms() - t0);
+	for (;;) {
+		struct mc_error e = { 0 };
+		long long attempt = mc_now_ms();
+		struct mc_ssh *s = NULL;
+		struct mc_ssh_result res;
+		enum fail_kind why;
+		struct mc_ssh_endpoint short_ep = *ep;
+		long long left = deadline - attempt;
+
+		short_ep.connect_timeout_ms = (int)(left < 5000 ? (left > 1000 ? left : 1000) : 5000);
+		if (connect_ep(&short_ep, 0, &s, NULL, NULL, &why, &e) == 0) {
+			int r = mc_ssh_run(s, "exit 0", &(struct mc_ssh_run_opts){ .timeout_ms = 30000 },
+					   &res, &e);
+
+			mc_ssh_close(s);
+			if (r == 0 && res.status == 0) {
+				mc_ssh_result_free(&res);
+				return 0;
+			}
+			if (r == 0)
+				snprintf(e.msg, sizeof(e.msg), "`exit 0` returned %d", res.status);
+			mc_ssh_result_free(&res);
+		} else if (why == FAIL_HOSTKEY) {
+			return mc_error_set(err, e.code, "%s", e.msg);
+		}
+		snprintf(last, sizeof(last), "%s", e.msg);
+		if (mc_now_ms() >= deadline)
+			goto timeout;
+		sleep_until(attempt + 250 < deadline ? attempt + 250 : deadline);
+		if (fn && mc_now_ms() >= next_report) {
+			fn(arg, phase, mc_now_ms() - t0);
+			next_report += 10000;
+		}
+	}
+timeout:
+	mc_format_duration(mc_now_ms() - t0, el, sizeof(el));
+	if (ep->console_log && mc_file_exists(ep->console_log))
+		return mc_error_set(err, MC_E_TIMEOUT,
+				    "machine \"%s\": timed out after %s: %s (last error: %s). The machine is kept; its console log %s shows how far it booted",
+				    ep->machine, el, phase, last, ep->console_log);
+	return mc_error_set(err, MC_E_TIMEOUT,
+			    "machine \"%s\": timed out after %s: %s (last error: %s). Check that the machine is up and that sshd runs on it",
+			    ep->machine, el, phase, last);
+}
+
+/* ------------------------------------------------------------------ */
+/* the external client                                                 */
+
+/* A path as an ssh_config argument: quoted, with '%' escaped (ssh expands %-tokens). */
+static char *cfg_path(const char *path)
+{
+	char *out = mc_malloc(strlen(path) * 2 + 3), *o = out;
+
+	*o++ = '"';
+	for (const char *p = path; *p; p++) {
+		if (*p == '%')
+			*o++ = '%';
+		*o++ = *p;
+	}
+	*o++ = '"';
+	*o = '\0';
+	return out;
+}
+
+/* Key-value pairs shared by the command-line and config-file forms. */
+static char **external_settings(const struct mc_ssh_endpoint *ep, bool batch)
+{
+	char **kv = NULL;
+	_cleanup_free_ char *key = ep->key ? cfg_path(ep->key) : mc_strdup("none");
+	_cleanup_free_ char *kh = cfg_path(ep->known_hosts);
+	int timeout = (ep->connect_timeout_ms > 0 ? ep->connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS) / 1000;
+
+#define KV(k, ...) do { mc_strv_push(&kv, mc_strdup(k)); mc_strv_push(&kv, mc_asprintf(__VA_ARGS__)); } while (0)
+	if (batch)
+		KV("BatchMode", "yes");
+	KV("IdentityFile", "%s", key);
+	KV("IdentitiesOnly", "yes");
+	KV("IdentityAgent", "none");
+	KV("PasswordAuthentication", "no");
+	KV("KbdInteractiveAuthentication", "no");
+	KV("UserKnownHostsFile", "%s", kh);
+	KV("GlobalKnownHostsFile", "/dev/null");
+	KV("HostKeyAlias", "%s", ep->machine);
+	KV("StrictHostKeyChecking", "yes");
+	KV("UpdateHostKeys", "no");
+	KV("CheckHostIP", "no");
+	KV("ConnectTimeout", "%d", timeout > 0 ? timeout : 1);
+	KV("ServerAliveInterval", "30");
+	KV("ServerAliveCountMax", "3");
+	KV("ControlMaster", "no");
+	KV("ControlPath", "none");
+	KV("LogLevel", "QUIET");
+#undef KV
+	return kv;
+}
+
+void mc_ssh_external_opts(const struct mc_ssh_endpoint *ep, bool batch, char ***argv)
+{
+	char **kv = external_settings(ep, batch);
+
+	mc_strv_push(argv, mc_strdup("-F"));
+	mc_strv_push(argv, mc_strdup("/dev/null"));
+	for (size_t i = 0; kv[i]; i += 2) {
+		mc_strv_push(argv, mc_strdup("-o"));
+		mc_strv_push(argv, mc_asprintf("%s=%s", kv[i], kv[i + 1]));
+	}
+	mc_strv_push(argv, mc_strdup("-p"));
+	mc_strv_push(argv, mc_asprintf("%d", ep->port > 0 ? ep->port : 22));
+	mc_strv_push(argv, mc_strdup("-l"));
+	mc_strv_push(argv, mc_strdup(ep->user));
+	mc_strv_free(kv);
+}
+
+char *mc_ssh_config_block(const struct mc_ssh_endpoint *ep, const char *alias)
+{
+	char **kv = external_settings(ep, true);
+	char *out = mc_asprintf("Host %s\n\tHostName %s\n\tPort %d\n\tUser %s\n", alias, ep->host,
+				ep->port > 0 ? ep->port : 22, ep->user);
+
+	for (size_t i = 0; kv[i]; i += 2) {
+		char *n = mc_asprintf("%s\t%s %s\n", out, kv[i], kv[i + 1]);
+
+		free(out);
+		out = n;
+	}
+	mc_strv_free(kv);
+	return out;
+}

@@ -1,0 +1,170 @@
+/*
+ * SSH to machines: key pairs, pinned host keys, the native client (libssh)
+ * and the command lines of the external one (OpenSSH's ssh, scp, rsync,
+ * sshfs).  See doc/ssh.md.
+ *
+ * Host keys are pinned per machine in machines/NAME/known_hosts (OpenSSH
+ * format) under the host name NAME (OpenSSH's HostKeyAlias), so the pin
+ * survives an IP address change and both clients read the same entry.  The
+ * first connection records the key; a different key later is refused by both
+ * clients until mc_ssh_pin(..., replace = true) (`machinectl ssh --repin`).
+ *
+ * Nothing here prints: errors come back in struct mc_error, progress through
+ * callbacks.
+ */
+#ifndef MC_SSH_H
+#define MC_SSH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "driver.h"
+#include "error.h"
+
+/* Where and how to reach a machine over SSH.  Every string is malloc'd and
+ * owned by the struct (mc_ssh_endpoint_clear frees them). */
+struct mc_ssh_endpoint {
+	char *machine;          /* machine name: messages and the host key alias */
+	char *host;             /* IP address or host name */
+	int port;
+	char *user;
+	char *key;              /* private key file */
+	char *known_hosts;      /* machines/NAME/known_hosts */
+	char *console_log;      /* machines/NAME/console.log, named on wait timeouts */
+	int connect_timeout_ms; /* 0: 10 s */
+};
+
+/* Fill ep for a machine from its driver (the driver's ssh_endpoint op, or
+ * IP:22 and user "docker" when it has none) and its directory.  Fails with
+ * MC_E_UNSUPPORTED when the driver has no SSH (has_ssh = 0). */
+int mc_ssh_endpoint_from_driver(const struct mc_driver *drv, struct mc_driver_ctx *ctx,
+				struct mc_ssh_endpoint *ep, struct mc_error *err);
+void mc_ssh_endpoint_clear(struct mc_ssh_endpoint *ep);
+
+/* --- keys (machines/NAME/id_TYPE, 0600, and id_TYPE.pub in OpenSSH format) --- */
+
+/* Generate a key pair in dir: type "ed25519" (id_ed25519) or "rsa" (3072
+ * bits, id_rsa).  comment ends the .pub line. */
+int mc_ssh_keygen(const char *dir, const char *type, const char *comment, struct mc_error *err);
+/* Copy an existing unencrypted private key into dir (as id_ed25519, id_rsa or
+ * id_ecdsa by its type) and write its .pub; other id_* files in dir are
+ * removed. */
+int mc_ssh_key_import(const char *src, const char *dir, const char *comment,
+		      struct mc_error *err);
+/* The private key in dir (id_ed25519, id_rsa, id_ecdsa: the first that
+ * exists); malloc'd, or NULL when there is none. */
+char *mc_ssh_key_find(const char *dir);
+/* The authorized_keys line of the key in dir ("ssh-ed25519 AAAA... comment"),
+ * malloc'd, without a newline. */
+int mc_ssh_pubkey_line(const char *dir, char **line, struct mc_error *err);
+
+/* --- host key pinning --- */
+
+/* True when ep->known_hosts holds a key for the machine. */
+bool mc_ssh_is_pinned(const struct mc_ssh_endpoint *ep);
+/* Connect (key exchange only, no login) and record the host key the machine
+ * presents.  replace = false: only when nothing is pinned yet (a pinned key
+ * must match).  replace = true: forget the old pin first.  *fingerprint
+ * (optional) receives "ED25519 SHA256:..." of the key now pinned, *old_fp
+ * (optional) the one replaced or NULL; both malloc'd. */
+int mc_ssh_pin(const struct mc_ssh_endpoint *ep, bool replace, char **fingerprint,
+	       char **old_fp, struct mc_error *err);
+
+/* --- native sessions (libssh) --- */
+
+struct mc_ssh;
+
+/* Connect, check (or, when nothing is pinned yet, pin) the host key, log in
+ * with ep->key only (no agent, no password).  TCP keepalive is on, so a dead
+ * peer is noticed within about a minute.  Free with mc_ssh_close(). */
+int mc_ssh_connect(const struct mc_ssh_endpoint *ep, struct mc_ssh **out, struct mc_error *err);
+void mc_ssh_close(struct mc_ssh *s);
+const struct mc_ssh_endpoint *mc_ssh_endpoint_of(const struct mc_ssh *s);
+
+struct mc_ssh_run_opts {
+	const void *in;          /* bytes fed to the command's stdin (NULL: none, EOF at once) */
+	size_t in_len;
+	int timeout_ms;          /* 0: none; on expiry the channel is closed, MC_E_TIMEOUT */
+};
+
+struct mc_ssh_result {
+	int status;              /* exit status; 128+N when killed by signal N; 255 when unknown */
+	char *out;               /* stdout, NUL-terminated (malloc'd) */
+	size_t out_len;
+	char *err;               /* stderr, NUL-terminated (malloc'd) */
+	size_t err_len;
+};
+
+/* Run cmd through the remote user's shell and capture its output.  Returns 0
+ * when it ran (whatever its exit status), -1 when it could not (err set).
+ * opts may be NULL.  Free res with mc_ssh_result_free(). */
+int mc_ssh_run(struct mc_ssh *s, const char *cmd, const struct mc_ssh_run_opts *opts,
+	       struct mc_ssh_result *res, struct mc_error *err);
+void mc_ssh_result_free(struct mc_ssh_result *res);
+
+/* Write data to the remote file path (created or truncated, then set to mode)
+ * over SFTP. */
+int mc_ssh_upload(struct mc_ssh *s, const void *data, size_t len, const char *path, int mode,
+		  struct mc_error *err);
+/* Read a remote file over SFTP; *data NUL-terminated, malloc'd. */
+int mc_ssh_download(struct mc_ssh *s, const char *path, char **data, size_t *len,
+		    struct mc_error *err);
+
+/* Run cmd (NULL: the login shell) with stdin, stdout and stderr streamed
+ * from/to the given fds (in_fd < 0: no input).  With pty, a terminal is
+ * requested with the size and TERM of in_fd, in_fd is put in raw mode and
+ * restored on every exit path, and SIGWINCH resizes the remote terminal.
+ * *status as in mc_ssh_result. */
+int mc_ssh_stream(struct mc_ssh *s, const char *cmd, int in_fd, int out_fd, int err_fd, bool pty,
+		  int *status, struct mc_error *err);
+
+/* --- waiting for a booting machine --- */
+
+/* Called at the start of each phase and about every 10 s during it. */
+typedef void (*mc_ssh_phase_fn)(void *arg, const char *phase, long long elapsed_ms);
+
+/* Wait until the machine accepts an SSH login and runs `exit 0`: first the
+ * TCP port, then the login (retried: keys may be installed late).  Polls at
+ * most every 250 ms.  Pins the host key when nothing is pinned yet; a key
+ * that differs from the pin fails at once.  On timeout (MC_E_TIMEOUT) the
+ * message names what was awaited, the last error and the console log. */
+int mc_ssh_wait(const struct mc_ssh_endpoint *ep, int timeout_ms, mc_ssh_phase_fn fn, void *arg,
+		struct mc_error *err);
+
+/* After the external ssh failed (exit 255): connect natively and explain
+ * why (host key changed, login refused, unreachable).  0 when the native
+ * connection works (then 255 was the remote command's own status). */
+int mc_ssh_diagnose(const struct mc_ssh_endpoint *ep, struct mc_error *err);
+
+/* TCP connect to host:port within timeout_ms (state probes). */
+int mc_ssh_tcp_probe(const char *host, int port, int timeout_ms, struct mc_error *err);
+
+/* --- the external client --- */
+
+/* The OpenSSH options for ep, as "-o" "Key=Value" pairs plus -i/-p/-l,
+ * appended to *argv (a strv).  batch: no prompts at all (BatchMode=yes). */
+void mc_ssh_external_opts(const struct mc_ssh_endpoint *ep, bool batch, char ***argv);
+/* The same options as an ssh_config "Host ALIAS" block (for scp, rsync and
+ * sshfs, which take one -F file for several machines); malloc'd. */
+char *mc_ssh_config_block(const struct mc_ssh_endpoint *ep, const char *alias);
+
+/* --- copies (scp): local paths and remote paths over SFTP --- */
+
+/* One side of a copy: a local path (s == NULL) or a path on a machine.  A
+ * remote path "~" or "" is the login directory, "~/x" is x in it. */
+struct mc_ssh_loc {
+	struct mc_ssh *s;
+	const char *path;
+};
+
+/* Called as a file's bytes are copied (done == total at its end). */
+typedef void (*mc_ssh_progress_fn)(void *arg, const char *name, long long done, long long total);
+
+/* scp semantics: copy srcs to dst; dst is a directory (each source goes
+ * inside it) when it exists as one, and must be one for several sources;
+ * directories need recursive.  Machine-to-machine copies stream through this
+ * process. */
+int mc_ssh_copy(const struct mc_ssh_loc *srcs, size_t nsrc, const struct mc_ssh_loc *dst,
+		bool recursive, mc_ssh_progress_fn fn, void *arg, struct mc_error *err);
+
+#endif

@@ -1,0 +1,97 @@
+#!/bin/bash
+# `machinectl scp` with both clients: 100 MB each way, trees with odd names,
+# machine to machine, ~, scp's target rules, --delta.  The "machines" are
+# generic ones on a local sshd, so their files are under $TEST_TMP too.
+. "$MC_SRCDIR/tests/lib/cli-lib.sh"
+. "$MC_SRCDIR/tests/lib/sshd-fixture.sh"
+sshd_require
+plan 38
+sshd_start
+mc_generic g1
+mc_generic g2
+R="$TEST_TMP/remote"
+mkdir -p "$R"
+head -c 100000000 /dev/urandom >"$TEST_TMP/big"
+big_sum=$(sha256sum <"$TEST_TMP/big" | cut -d' ' -f1)
+sum() { sha256sum <"$1" | cut -d' ' -f1; }
+
+# A tree with names that trip up shells and quoting.
+T="$TEST_TMP/tree"
+mkdir -p "$T/sub dir/deeper" "$T/ünïcødé ∂ir"
+printf 'spaces\n' >"$T/a file with spaces"
+printf 'single\n' >"$T/it's"
+printf 'double\n' >"$T/say \"hi\""
+printf 'dollar\n' >"$T/\$HOME and \`cmd\`"
+printf 'star\n' >"$T/star*?[x]"
+printf 'unicode\n' >"$T/ünïcødé ∂ir/日本語.txt"
+printf 'deep\n' >"$T/sub dir/deeper/-leading-dash"
+: >"$T/empty"
+head -c 300000 /dev/urandom >"$T/sub dir/bin"
+chmod 0751 "$T/sub dir/bin"
+# Files the home-directory tests leave in $HOME.
+home_tag="mc-scp-test-$$"
+at_exit "rm -rf \"\$HOME/$home_tag\"*"
+
+for client in external native; do
+	if [ $client = native ]; then G=(--native-ssh); else G=(); fi
+	c="[$client]"
+
+	run mc "${G[@]}" scp -q "$TEST_TMP/big" "g1:$R/big-$client"
+	expect_rc 0 "$c 100 MB to a machine"
+	check "$c ... arrive intact (sha256)" test "$(sum "$R/big-$client")" = "$big_sum"
+	run mc "${G[@]}" scp -q "g1:$R/big-$client" "$TEST_TMP/big-back-$client"
+	expect_rc 0 "$c 100 MB from a machine"
+	check "$c ... arrive intact (sha256)" test "$(sum "$TEST_TMP/big-back-$client")" = "$big_sum"
+	rm -f "$R/big-$client" "$TEST_TMP/big-back-$client"
+
+	run mc "${G[@]}" scp -r -q "$T" "g1:$R/tree-$client"
+	expect_rc 0 "$c scp -r of a tree with spaces, quotes, \$, globs and unicode in its names"
+	check "$c ... copies it exactly" diff -r "$T" "$R/tree-$client"
+	check "$c ... keeping a file's permission bits" test "$(stat -c %a "$R/tree-$client/sub dir/bin")" = 751
+	mkdir -p "$TEST_TMP/back-$client"
+	run mc "${G[@]}" scp -r -q "g1:$R/tree-$client" "$TEST_TMP/back-$client"
+	check "$c ... and back into an existing directory (as DIR/NAME)" diff -r "$T" "$TEST_TMP/back-$client/tree-$client"
+
+	run mc "${G[@]}" scp -q "g1:$R/tree-$client/it's" "g2:$R/m2m-$client"
+	expect_rc 0 "$c machine to machine"
+	check "$c ... copies the file" test "$(cat "$R/m2m-$client" 2>/dev/null)" = single
+
+	mkdir -p "$HOME/$home_tag-dir-$client"
+	run mc "${G[@]}" scp -q "$T/a file with spaces" "$T/empty" "g1:~/$home_tag-dir-$client"
+	check "$c several sources go into a directory under ~ (the login directory)" \
+		test -f "$HOME/$home_tag-dir-$client/a file with spaces" -a -f "$HOME/$home_tag-dir-$client/empty"
+	run mc "${G[@]}" scp -q "$T/it's" "g1:~/$home_tag-$client"
+	check "$c ~/NAME is in the login directory" test "$(cat "$HOME/$home_tag-$client" 2>/dev/null)" = single
+
+	run mc "${G[@]}" scp -q "$T/it's" "$T/empty" "g1:$R/new-$client/"
+	check "$c a missing target ending in / is made a directory" test -f "$R/new-$client/empty"
+	run mc "${G[@]}" scp -q "$T/it's" "$T/empty" "g1:$R/m2m-$client"
+	check "$c several sources need a directory as target" test "$RC" != 0 -a -n "$ERR"
+	run mc "${G[@]}" scp -q "$T" "g1:$R/nodir-$client"
+	check "$c a directory without -r is refused" test "$RC" != 0 -a ! -e "$R/nodir-$client/empty"
+done
+
+# --delta: rsync over the system's ssh.
+if command -v rsync >/dev/null; then
+	run mc scp -d -r -q "$T/" "g1:$R/delta"
+	expect_rc 0 "--delta copies a tree with rsync"
+	check "... exactly" diff -r "$T" "$R/delta"
+	printf 'changed\n' >"$T/it's"
+	run mc scp --delta -q "$T/it's" "g1:$R/delta/it's"
+	check "... and updates a changed file" test "$(cat "$R/delta/it's")" = changed
+	run mc --native-ssh scp -d "$T/it's" "g1:$R/delta/x"
+	expect_rc 2 "--delta with --native-ssh is a usage error"
+else
+	for i in 1 2 3 4; do ok "# SKIP rsync is not installed (Debian package rsync)"; done
+fi
+
+# Argument errors.
+run mc scp "$T/empty" "nosuch:/tmp/x"
+expect_err 'machine "nosuch" does not exist' "an unknown machine is named"
+expect_err "./nosuch:/tmp/x" "... with the way to write a local name that has a colon"
+mkdir -p "$TEST_TMP/with:colon"
+run mc scp "$T/empty" "$TEST_TMP/with:colon/"
+expect_rc 0 "a path with a / before its colon is local"
+run mc scp "$T/empty"
+expect_rc 2 "scp needs a source and a target"
+done_testing

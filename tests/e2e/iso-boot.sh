@@ -1,0 +1,160 @@
+#!/bin/bash
+# tests/e2e/iso-boot.sh - boot machinectl-os.iso under QEMU with a boot2docker
+# data disk and check the guest protocol end to end (TAP output).
+#
+#   boot 1: the format-me disk is formatted; SSH as docker with the key from
+#           the userdata tar; passwordless sudo; sudo docker info; docker run
+#           (runc pivot_root); SFTP; sethostname; a TLS profile + restart of
+#           docker, then curl /_ping over TLS from the host side (in the netns);
+#           a file written under /var/lib/docker; ACPI power button -> the
+#           guest powers itself off.
+#   boot 2: same key works, same host key, the file, hostname, TLS profile and
+#           image survived; a second disk without the magic was never touched.
+#
+# Runs as root; everything happens in a private network namespace (see
+# lib-vm.sh).  Usage: tests/e2e/iso-boot.sh
+. "$(dirname "$0")/lib-vm.sh"
+
+tap_plan 28
+e2e_setup
+
+iso=$(e2e_iso)
+diag "ISO: $iso ($(du -m "$iso" | cut -f1) MB)"
+
+W=$E2E_WORK
+E2E_KEY=$W/id_ed25519
+make_key "$E2E_KEY"
+make_userdata_disk "$W/data.img" "$E2E_KEY.pub" 2G
+make_blank_disk "$W/other.img" 256M
+other_sum=$(disk_head_sum "$W/other.img")
+disks=(-drive "file=$W/data.img,if=virtio,format=raw"
+       -drive "file=$W/other.img,if=virtio,format=raw")
+
+# ------------------------------------------------------------ boot 1 ---
+vm_start boot1 "$iso" "${disks[@]}"
+if t_ssh1=$(wait_marker boot1 'sshd up' 240); then
+    tap_ok "boot 1: sshd up marker after $t_ssh1 s (guest uptime $(marker_uptime boot1 'sshd up') s)"
+else
+    tap_not_ok "boot 1: sshd up marker"; sed 's/^/# /' "$W/boot1.serial" | tail -30; bail "guest did not boot"
+fi
+if t_dock1=$(wait_marker boot1 'docker up' 240); then
+    tap_ok "boot 1: docker up marker after $t_dock1 s (guest uptime $(marker_uptime boot1 'docker up') s)"
+else
+    tap_not_ok "boot 1: docker up marker"; sed 's/^/# /' "$W/boot1.serial" | tail -30
+fi
+check "boot 1: data disk with the magic was formatted and mounted" \
+    grep -q 'machinectl-os: data disk /dev/vda mounted' "$W/boot1.serial"
+vm_wait_ssh 60 || true
+check "ssh as docker with the key from the userdata tar" vm_ssh 'test "$(id -un)" = docker'
+check "docker is in group docker" vm_ssh 'id -nG | grep -qw docker'
+check "passwordless sudo (sudo -n true)" vm_ssh 'sudo -n true'
+check "no password login: no usable password hashes" \
+    vm_ssh '! sudo cut -d: -f2 /etc/shadow | grep -qv "^[*!]"'
+check "sudo docker info" vm_ssh 'sudo docker info >/dev/null'
+check "/var/lib/docker is on the data disk (label boot2docker-data)" \
+    vm_ssh 'sudo blkid -s LABEL -o value "$(cat /run/machinectl-datadisk)" | grep -qx boot2docker-data && grep -q " /var/lib/docker ext4 " /proc/mounts'
+check "docker run works (image imported from the guest's busybox; runc pivot_root)" \
+    vm_ssh 'set -e; d=$(mktemp -d); mkdir $d/bin; cp /usr/bin/busybox $d/bin/;
+            sudo tar -C $d -c . | sudo docker import -c "ENV PATH=/bin" - e2e/busybox >/dev/null;
+            test "$(sudo docker run --rm e2e/busybox busybox echo hello-from-container)" = hello-from-container'
+echo "sftp-test-$$" >"$W/sftp.txt"
+check "SFTP subsystem (put and get)" bash -c "
+    printf 'put %s /tmp/sftp.txt\nget /tmp/sftp.txt %s\n' '$W/sftp.txt' '$W/sftp.back' |
+    ip netns exec $E2E_NS sftp -b - $(vm_ssh_opts | sed 's/-p /-P /') docker@127.0.0.1 &&
+    cmp '$W/sftp.txt' '$W/sftp.back'"
+check "sethostname e2e-boot (persistent)" \
+    vm_ssh 'sudo /usr/bin/sethostname e2e-boot && test "$(hostname)" = e2e-boot'
+hostkey1=$(vm_hostkey)
+check "host key recorded" test -n "$hostkey1"
+
+# TLS: a throwaway CA, server cert for 127.0.0.1 (the hostfwd address), client cert
+tls=$W/tls; mkdir -p "$tls"
+(
+    cd "$tls"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=e2e-ca" \
+        -keyout ca-key.pem -out ca.pem
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=e2e-server" -keyout server-key.pem -out server.csr
+    printf 'subjectAltName=IP:127.0.0.1,IP:10.0.2.15,DNS:localhost\nextendedKeyUsage=serverAuth\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 \
+        -extfile server.ext -out server.pem
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=e2e-client" -keyout key.pem -out client.csr
+    printf 'extendedKeyUsage=clientAuth\n' >client.ext
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 \
+        -extfile client.ext -out cert.pem
+) >"$W/openssl.log" 2>&1 || bail "openssl failed: $(tail -5 "$W/openssl.log")"
+cat >"$tls/profile" <<'EOF'
+EXTRA_ARGS='
+--label provider=e2e
+'
+CACERT=/var/lib/boot2docker/ca.pem
+DOCKER_HOST='-H tcp://0.0.0.0:2376'
+DOCKER_STORAGE=overlay2
+DOCKER_TLS=auto
+SERVERKEY=/var/lib/boot2docker/server-key.pem
+SERVERCERT=/var/lib/boot2docker/server.pem
+EOF
+provision_tls() {
+    local f
+    for f in ca.pem server.pem server-key.pem profile; do
+        vm_ssh "sudo tee /var/lib/boot2docker/$f >/dev/null" <"$tls/$f" || return 1
+    done
+    vm_ssh 'sudo chmod 600 /var/lib/boot2docker/server-key.pem && sudo /etc/init.d/docker restart'
+}
+tls_ping() {  # tls_ping TIMEOUT: curl /_ping over TLS until it answers OK
+    local end=$(( $(date +%s) + $1 )) out
+    while :; do
+        out=$(in_ns curl -sS --max-time 5 --cacert "$tls/ca.pem" --cert "$tls/cert.pem" \
+              --key "$tls/key.pem" "https://127.0.0.1:$E2E_TLS_PORT/_ping" 2>&1) && [ "$out" = OK ] && return 0
+        [ "$(date +%s)" -lt "$end" ] || { echo "last answer: $out"; return 1; }
+        sleep 1
+    done
+}
+t0=$(date +%s.%N)
+check "provisioning: TLS files + profile written, sudo /etc/init.d/docker restart" provision_tls
+check "dockerd answers /_ping over TLS (2376, --tlsverify) from the host side" tls_ping 90
+diag "provisioning to TLS answer: $(echo "$(date +%s.%N) $t0" | awk '{ printf "%.1f", $1 - $2 }') s"
+check "TLS without a client certificate is refused" bash -c \
+    "! ip netns exec $E2E_NS curl -sS --max-time 5 --cacert '$tls/ca.pem' https://127.0.0.1:$E2E_TLS_PORT/_ping"
+secret=persist-$$-$RANDOM
+check "write a file under /var/lib/docker" \
+    vm_ssh "echo $secret | sudo tee /var/lib/docker/e2e-persist >/dev/null && sync"
+
+# ACPI power button
+vm_monitor boot1 system_powerdown
+if vm_wait_exit 90; then
+    tap_ok "ACPI power button: guest powered itself off"
+else
+    tap_not_ok "ACPI power button: guest still running after 90 s"
+    sed 's/^/# /' "$W/boot1.serial" | tail -15
+    vm_kill
+fi
+check "clean shutdown: docker stopped and data disk unmounted" \
+    grep -q 'machinectl-os: shutdown complete' "$W/boot1.serial"
+
+# ------------------------------------------------------------ boot 2 ---
+vm_start boot2 "$iso" "${disks[@]}"
+if t_ssh2=$(wait_marker boot2 'sshd up' 240) && t_dock2=$(wait_marker boot2 'docker up' 240); then
+    tap_ok "boot 2: sshd up after $t_ssh2 s, docker up after $t_dock2 s (uptime $(marker_uptime boot2 'sshd up') / $(marker_uptime boot2 'docker up') s)"
+else
+    tap_not_ok "boot 2: sshd/docker up markers"; sed 's/^/# /' "$W/boot2.serial" | tail -30
+fi
+vm_wait_ssh 60 || true
+check "boot 2: the data disk was mounted by label, not reformatted" bash -c \
+    "grep -q 'data disk /dev/vda mounted' '$W/boot2.serial' && ! grep -q 'format-me magic' '$W/boot2.serial'"
+check "boot 2: the same key still works" vm_ssh true
+hostkey2=$(vm_hostkey)
+check "boot 2: the host key is the same" test "$hostkey1" = "$hostkey2"
+check "boot 2: the file under /var/lib/docker survived" \
+    vm_ssh "test \"\$(sudo cat /var/lib/docker/e2e-persist)\" = $secret"
+check "boot 2: hostname set by sethostname survived" vm_ssh 'test "$(hostname)" = e2e-boot'
+check "boot 2: docker image survived, sudo docker info works" \
+    vm_ssh 'sudo docker info >/dev/null && sudo docker image inspect e2e/busybox >/dev/null'
+check "boot 2: dockerd starts with the stored TLS profile" tls_ping 90
+vm_monitor boot2 system_powerdown
+vm_wait_exit 90 || vm_kill
+check "the disk without the magic was never written (first MiB unchanged)" \
+    test "$(disk_head_sum "$W/other.img")" = "$other_sum"
+
+diag "boot-to-sshd: boot1 ${t_ssh1:-?} s, boot2 ${t_ssh2:-?} s (host time since QEMU start)"
+diag "boot-to-dockerd: boot1 ${t_dock1:-?} s, boot2 ${t_dock2:-?} s (host time since QEMU start)"
+tap_finish

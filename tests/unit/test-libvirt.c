@@ -1,0 +1,505 @@
+/*
+ * The libvirt driver against libvirt's built-in test:///default driver (no
+ * hypervisor): the domain XML builder, pre-create checks and the whole
+ * lifecycle through the driver's operations, in one process.
+ *
+ * test:///default keeps its state only while a connection to it is open in
+ * the process, so each test holds one (the driver opens its own per
+ * operation and sees the same domains).
+ */
+#include "unit.h"
+
+#include <sys/stat.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include "lv.h"
+#include "proc.h"
+#include "registry.h"
+
+extern const struct mc_driver *const mc_driver_entry;
+
+#define KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleKeyOnlyForTests machinectl:t"
+
+static char phases[8192];
+
+static void record_phase(const char *machine, const char *msg)
+{
+	size_t n = strlen(phases);
+
+	snprintf(phases + n, sizeof(phases) - n, "(%s) %s\n", machine, msg);
+}
+
+static void quiet(void *data, virErrorPtr e) {}
+
+/* An operation that must succeed: on failure, show its message. */
+#define OK(op)                                                    \
+	do {                                                      \
+		if ((op) != 0)                                    \
+			fail_msg("%s failed: %s", #op, err.msg); \
+	} while (0)
+
+/* A machine: its directory with a public key, its config and flags. */
+struct fx {
+	char *dir;
+	char *mdir;
+	char *iso;
+	virConnectPtr hold;
+};
+
+struct m {
+	struct mc_driver_ctx ctx;
+	char *dir;
+	json_t *config;
+	json_t *flags;
+};
+
+static void fake_iso(const char *path)
+{
+	static char img[0x9000];
+	struct mc_error err = { 0 };
+
+	memset(img, 0, sizeof(img));
+	memcpy(img + 0x8001, "CD001", 5);
+	memcpy(img + 0x8028, "TEST-ISO-1.0", 12);
+	assert_int_equal(mc_write_file_atomic(path, img, sizeof(img), 0644, &err), 0);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = mc_calloc(1, sizeof(*f));
+	struct mc_error err = { 0 };
+
+	f->dir = unit_tmpdir();
+	f->mdir = mc_path_join(f->dir, "machines");
+	f->iso = mc_path_join(f->dir, "boot.iso");
+	assert_int_equal(mc_mkdir_p(f->mdir, 0700, &err), 0);
+	fake_iso(f->iso);
+	virSetErrorFunc(NULL, quiet);
+	f->hold = virConnectOpen("test:///default");
+	assert_non_null(f->hold);
+	phases[0] = '\0';
+	mc_host_set_phase_handler(record_phase);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	virConnectClose(f->hold);
+	unit_rmdir(f->dir);
+	free(f->mdir);
+	free(f->iso);
+	free(f);
+	return 0;
+}
+
+static struct m *machine(struct fx *f, const char *name, bool key)
+{
+	struct m *m = mc_calloc(1, sizeof(*m));
+	struct mc_error err = { 0 };
+
+	m->dir = mc_path_join(f->mdir, name);
+	assert_int_equal(mc_mkdir_p(m->dir, 0700, &err), 0);
+	if (key) {
+		_cleanup_free_ char *p = mc_path_join(m->dir, "id_ed25519.pub");
+
+		assert_int_equal(mc_write_file_atomic(p, KEY "\n", strlen(KEY) + 1, 0644, &err), 0);
+	}
+	m->config = json_object();
+	m->flags = json_pack("{s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s}",
+			     "libvirt-uri", "test:///default", "libvirt-cpu-count", (json_int_t)1,
+			     "libvirt-memory", (json_int_t)512, "libvirt-disk-size", (json_int_t)100,
+			     "libvirt-network", "default", "libvirt-domain-type", "auto",
+			     "libvirt-cache-mode", "default", "libvirt-tb-cache", (json_int_t)128,
+			     "libvirt-ip-timeout", (json_int_t)5, "libvirt-stop-timeout", (json_int_t)2,
+			     "iso", f->iso, "iso-version", "TEST-ISO-1.0");
+	m->ctx = (struct mc_driver_ctx){
+		.host = mc_host_api(),
+		.machine_name = strrchr(m->dir, '/') + 1,
+		.machine_dir = m->dir,
+		.store_path = f->dir,
+		.config = m->config,
+		.flags = m->flags,
+	};
+	return m;
+}
+
+static void machine_free(struct m *m)
+{
+	json_decref(m->config);
+	json_decref(m->flags);
+	free(m->dir);
+	free(m);
+}
+
+static enum mc_state state_of(struct m *m)
+{
+	struct mc_error err = { 0 };
+	enum mc_state st = MC_STATE_NONE;
+
+	OK(mc_driver_entry->state(&m->ctx, &st, &err));
+	return st;
+}
+
+/* --- the domain XML --- */
+
+static struct lv_domain_spec spec(const char *type)
+{
+	return (struct lv_domain_spec){
+		.name = "machinectl-m1", .machine = "m1", .store = "/s/t'o&re<x>",
+		.type = type, .memory_mb = 512, .cpus = 2, .iso = "/c/boot.iso",
+		.disk = "/s/machines/m1/disk.raw", .cache_mode = "default", .network = "default",
+		.mac = "52:54:00:12:34:56", .console_log = "/s/machines/m1/console.log",
+		.tb_cache_mb = 128,
+	};
+}
+
+static void xml_qemu_tcg(void **state)
+{
+	struct lv_domain_spec s = spec("qemu");
+	_cleanup_free_ char *x = lv_domain_xml(&s);
+	const char *features, *tcg, *cdrom, *disk;
+
+	assert_true(mc_startswith(x, "<domain type='qemu'>\n"));
+	assert_non_null(strstr(x, "<name>machinectl-m1</name>"));
+	assert_non_null(strstr(x, "<memory unit='MiB'>512</memory>"));
+	assert_non_null(strstr(x, "<vcpu>2</vcpu>"));
+	/* tb-cache inside <features><tcg> (libvirt's domaincommon.rng, tcgfeatures). */
+	features = strstr(x, "<features>");
+	tcg = strstr(x, "<tcg>\n      <tb-cache unit='MiB'>128</tb-cache>\n    </tcg>");
+	assert_non_null(features);
+	assert_non_null(tcg);
+	assert_true(tcg > features && tcg < strstr(x, "</features>"));
+	assert_null(strstr(x, "host-passthrough"));
+	/* Boot from the cdrom first, then the disk. */
+	assert_true(strstr(x, "<boot dev='cdrom'/>") < strstr(x, "<boot dev='hd'/>"));
+	cdrom = strstr(x, "device='cdrom'");
+	disk = strstr(x, "device='disk'");
+	assert_non_null(cdrom);
+	assert_non_null(disk);
+	assert_non_null(strstr(cdrom, "<source file='/c/boot.iso'/>"));
+	assert_non_null(strstr(cdrom, "<readonly/>"));
+	assert_non_null(strstr(disk, "<source file='/s/machines/m1/disk.raw'/>"));
+	assert_non_null(strstr(disk, "<target dev='vda' bus='virtio'/>"));
+	assert_null(strstr(disk, "cache="));
+	assert_non_null(strstr(x, "<mac address='52:54:00:12:34:56'/>"));
+	assert_non_null(strstr(x, "<source network='default'/>"));
+	assert_non_null(strstr(x, "<model type='virtio'/>"));
+	assert_non_null(strstr(x, "<serial type='file'>\n      <source path='/s/machines/m1/console.log'/>"));
+	assert_null(strstr(x, "<graphics"));
+	/* Escaped. */
+	assert_non_null(strstr(x, "/s/t&apos;o&amp;re&lt;x&gt;"));
+}
+
+static void xml_kvm_and_cache(void **state)
+{
+	struct lv_domain_spec s = spec("kvm");
+	_cleanup_free_ char *x = NULL, *y = NULL;
+
+	s.cache_mode = "unsafe";
+	x = lv_domain_xml(&s);
+	assert_true(mc_startswith(x, "<domain type='kvm'>\n"));
+	assert_null(strstr(x, "<tcg>"));
+	assert_non_null(strstr(x, "<cpu mode='host-passthrough'/>"));
+	assert_non_null(strstr(x, "<driver name='qemu' type='raw' cache='unsafe'/>"));
+	s = spec("qemu");
+	s.tb_cache_mb = 0;
+	y = lv_domain_xml(&s);
+	assert_null(strstr(y, "<tcg>"));
+}
+
+/* The XML passes libvirt's own schema (virt-xml-validate, from libvirt-clients). */
+static void xml_validates(void **state)
+{
+	_cleanup_free_ char *dir = unit_tmpdir(), *validator = mc_proc_which("virt-xml-validate");
+	static const char *const types[] = { "qemu", "kvm" };
+
+	if (!validator) {
+		unit_rmdir(MC_TAKE(dir));
+		skip();
+	}
+	for (size_t i = 0; i < MC_ARRAY_SIZE(types); i++) {
+		struct lv_domain_spec s = spec(types[i]);
+		_cleanup_free_ char *x = lv_domain_xml(&s), *p = mc_path_join(dir, "d.xml");
+		struct mc_error err = { 0 };
+		struct mc_proc_result r = { 0 };
+		const char *argv[] = { "virt-xml-validate", p, "domain", NULL };
+
+		assert_int_equal(mc_write_file_atomic(p, x, strlen(x), 0600, &err), 0);
+		assert_int_equal(mc_proc_run(argv, NULL, &r, &err), 0);
+		if (r.status != 0)
+			fail_msg("%s\n%s", r.out, r.err);
+		mc_proc_result_free(&r);
+	}
+	unit_rmdir(MC_TAKE(dir));
+}
+
+static void helpers(void **state)
+{
+	char mac[18], mac2[18];
+	char why[256] = "";
+	int r;
+
+	assert_false(lv_uri_is_remote("qemu:///system"));
+	assert_false(lv_uri_is_remote("test:///default"));
+	assert_false(lv_uri_is_remote("qemu:///system?socket=/run/x/libvirt-sock"));
+	assert_false(lv_uri_is_remote("qemu+ssh://localhost/system"));
+	assert_true(lv_uri_is_remote("qemu+ssh://root@host/system"));
+	assert_true(lv_uri_is_remote("qemu+tcp://10.0.0.1/system"));
+	assert_true(lv_cache_mode_valid("none"));
+	assert_true(lv_cache_mode_valid("default"));
+	assert_false(lv_cache_mode_valid("fast"));
+	assert_int_equal(lv_random_mac(mac), 0);
+	assert_int_equal(lv_random_mac(mac2), 0);
+	assert_int_equal(strlen(mac), 17);
+	assert_true(mc_startswith(mac, "52:54:00:"));
+	assert_string_not_equal(mac, mac2);   /* 1 in 16M */
+	/* The KVM probe answers (quickly) whatever the host; on a PVM host it says no. */
+	r = lv_kvm_probe(why, sizeof(why));
+	assert_true(r >= -1 && r <= 1);
+	assert_true(why[0] != '\0');
+	if (access("/dev/kvm", F_OK) != 0)
+		assert_int_equal(r, -1);
+	print_message("KVM probe: %d (%s)\n", r, why);
+}
+
+/* --- pre-create checks --- */
+
+static void precreate_failures(void **state)
+{
+	struct fx *f = *state;
+	struct m *m = machine(f, "pc", true);
+	const struct mc_driver *d = mc_driver_entry;
+	struct mc_error err = { 0 };
+	virDomainPtr dom;
+
+	json_object_set_new(m->flags, "libvirt-uri", json_string("bogus:///nothing"));
+	assert_int_equal(d->precreate(&m->ctx, &err), -1);
+	assert_int_equal(err.code, MC_E_PRECREATE);
+	assert_non_null(strstr(err.msg, "cannot connect to libvirt at bogus:///nothing"));
+	mc_error_clear(&err);
+
+	json_object_set_new(m->flags, "libvirt-uri", json_string("test:///default"));
+	json_object_set_new(m->flags, "libvirt-network", json_string("nonet"));
+	assert_int_equal(d->precreate(&m->ctx, &err), -1);
+	assert_int_equal(err.code, MC_E_PRECREATE);
+	assert_non_null(strstr(err.msg, "libvirt network \"nonet\" not found"));
+	assert_non_null(strstr(err.msg, "virsh -c test:///default net-list --all"));
+	mc_error_clear(&err);
+	json_object_set_new(m->flags, "libvirt-network", json_string("default"));
+
+	json_object_set_new(m->flags, "libvirt-domain-type", json_string("xen"));
+	assert_int_equal(d->precreate(&m->ctx, &err), -1);
+	assert_non_null(strstr(err.msg, "invalid --libvirt-domain-type \"xen\""));
+	mc_error_clear(&err);
+	json_object_set_new(m->flags, "libvirt-domain-type", json_string("auto"));
+
+	json_object_set_new(m->flags, "libvirt-cache-mode", json_string("fast"));
+	assert_int_equal(d->precreate(&m->ctx, &err), -1);
+	assert_non_null(strstr(err.msg, "invalid --libvirt-cache-mode"));
+	mc_error_clear(&err);
+	json_object_set_new(m->flags, "libvirt-cache-mode", json_string("none"));
+
+	json_object_set_new(m->flags, "libvirt-memory", json_integer(10));
+	assert_int_equal(d->precreate(&m->ctx, &err), -1);
+	assert_non_null(strstr(err.msg, "invalid --libvirt-memory 10"));
+	mc_error_clear(&err);
+	json_object_set_new(m->flags, "libvirt-memory", json_integer(512));
+
+	json_object_set_new(m->flags, "libvirt-uri", json_string("qemu+ssh://root@far/system"));
+	assert_int_equal(d->precreate(&m->ctx, &err), -1);
+	assert_non_null(strstr(err.msg, "remote libvirt host"));
+	mc_error_clear(&err);
+	json_object_set_new(m->flags, "libvirt-uri", json_string("test:///default"));
+
+	json_object_set_new(m->flags, "iso", json_string("/no/such.iso"));
+	assert_int_equal(d->precreate(&m->ctx, &err), -1);
+	assert_non_null(strstr(err.msg, "/no/such.iso"));
+	mc_error_clear(&err);
+	json_object_set_new(m->flags, "iso", json_string(f->iso));
+
+	/* A domain of that name already exists (another store's machine). */
+	dom = virDomainDefineXML(f->hold, "<domain type='test'><name>machinectl-pc</name><memory>65536</memory>"
+					  "<os><type>hvm</type></os></domain>");
+	assert_non_null(dom);
+	assert_int_equal(d->precreate(&m->ctx, &err), -1);
+	assert_int_equal(err.code, MC_E_PRECREATE);
+	assert_non_null(strstr(err.msg, "a libvirt domain named machinectl-pc already exists"));
+	mc_error_clear(&err);
+	virDomainUndefine(dom);
+	virDomainFree(dom);
+
+	OK(d->precreate(&m->ctx, &err));
+	assert_string_equal(mc_json_str(m->config, "DomainType"), "test");
+	machine_free(m);
+}
+
+static void create_needs_a_key(void **state)
+{
+	struct fx *f = *state;
+	struct m *m = machine(f, "nokey", false);
+	struct mc_error err = { 0 };
+	virDomainPtr dom;
+
+	assert_int_equal(mc_driver_entry->create(&m->ctx, &err), -1);
+	assert_int_equal(err.code, MC_E_NOT_FOUND);
+	assert_non_null(strstr(err.msg, "no SSH public key (id_ed25519.pub or id_rsa.pub)"));
+	dom = virDomainLookupByName(f->hold, "machinectl-nokey");
+	assert_null(dom);
+	machine_free(m);
+}
+
+/* --- the lifecycle --- */
+
+static void lifecycle(void **state)
+{
+	struct fx *f = *state;
+	struct m *m = machine(f, "m1", true);
+	const struct mc_driver *d = mc_driver_entry;
+	struct mc_error err = { 0 };
+	_cleanup_free_ char *ip = NULL, *url = NULL, *disk = NULL, *xml = NULL;
+	virDomainPtr dom;
+	struct stat st;
+
+	OK(d->precreate(&m->ctx, &err));
+	OK(d->create(&m->ctx, &err));
+	/* What create recorded. */
+	assert_string_equal(mc_json_str(m->config, "URI"), "test:///default");
+	assert_string_equal(mc_json_str(m->config, "DomainName"), "machinectl-m1");
+	assert_non_null(mc_json_str(m->config, "UUID"));
+	assert_true(mc_startswith(mc_json_str(m->config, "MACAddress"), "52:54:00:"));
+	assert_string_equal(mc_json_str(m->config, "ISOVersion"), "TEST-ISO-1.0");
+	assert_non_null(mc_json_str(m->config, "IPAddress"));
+	disk = mc_path_join(m->dir, "disk.raw");
+	assert_string_equal(mc_json_str(m->config, "DiskPath"), disk);
+	assert_int_equal(stat(disk, &st), 0);
+	assert_int_equal(st.st_size, 100LL << 20);
+	assert_non_null(strstr(phases, "(m1) Waiting for an IP..."));
+
+	/* The domain as libvirt has it. */
+	dom = virDomainLookupByName(f->hold, "machinectl-m1");
+	assert_non_null(dom);
+	assert_int_equal(virDomainIsActive(dom), 1);
+	assert_int_equal(virDomainIsPersistent(dom), 1);
+	xml = virDomainGetXMLDesc(dom, 0);
+	assert_non_null(strstr(xml, mc_json_str(m->config, "MACAddress")));
+	assert_non_null(strstr(xml, "console.log"));
+	assert_non_null(strstr(xml, f->iso));
+	virDomainFree(dom);
+
+	assert_int_equal(state_of(m), MC_STATE_RUNNING);
+	OK(d->ip(&m->ctx, &ip, &err));
+	assert_string_equal(ip, mc_json_str(m->config, "IPAddress"));
+	OK(d->url(&m->ctx, &url, &err));
+	assert_true(mc_startswith(url, "tcp://"));
+	assert_non_null(strstr(url, ":2376"));
+
+	OK(d->stop(&m->ctx, &err));
+	assert_int_equal(state_of(m), MC_STATE_STOPPED);
+	free(MC_TAKE(ip));
+	assert_int_equal(d->ip(&m->ctx, &ip, &err), -1);
+	assert_int_equal(err.code, MC_E_STATE);
+	assert_non_null(strstr(err.msg, "is not running (Stopped)"));
+	mc_error_clear(&err);
+	OK(d->stop(&m->ctx, &err));   /* already stopped */
+
+	OK(d->start(&m->ctx, &err));
+	assert_int_equal(state_of(m), MC_STATE_RUNNING);
+	OK(d->start(&m->ctx, &err));  /* already running */
+	OK(d->restart(&m->ctx, &err));
+	assert_int_equal(state_of(m), MC_STATE_RUNNING);
+	OK(d->kill(&m->ctx, &err));
+	assert_int_equal(state_of(m), MC_STATE_STOPPED);
+	OK(d->kill(&m->ctx, &err));
+	OK(d->restart(&m->ctx, &err));  /* from stopped: starts it */
+	assert_int_equal(state_of(m), MC_STATE_RUNNING);
+
+	OK(d->remove(&m->ctx, &err));
+	assert_null(virDomainLookupByName(f->hold, "machinectl-m1"));
+	assert_false(mc_file_exists(disk));
+	/* Gone already: still a success. */
+	OK(d->remove(&m->ctx, &err));
+	/* And the other operations say so. */
+	assert_int_equal(d->start(&m->ctx, &err), -1);
+	assert_int_equal(err.code, MC_E_NOT_FOUND);
+	assert_non_null(strstr(err.msg, "no longer exists at test:///default"));
+	assert_non_null(strstr(err.msg, "machinectl rm -f m1"));
+	machine_free(m);
+}
+
+static void batch_states(void **state)
+{
+	struct fx *f = *state;
+	struct m *a = machine(f, "a", true), *b = machine(f, "b", true), *c = machine(f, "c", true);
+	struct mc_driver_ctx *ctxs[3] = { &a->ctx, &b->ctx, &c->ctx };
+	enum mc_state out[3];
+	struct mc_error errs[3] = { { 0 } }, err = { 0 };
+
+	OK(mc_driver_entry->create(&a->ctx, &err));
+	OK(mc_driver_entry->create(&b->ctx, &err));
+	OK(mc_driver_entry->kill(&b->ctx, &err));
+	/* c was never created: a UUID that libvirt does not know. */
+	json_object_set_new(c->config, "URI", json_string("test:///default"));
+	json_object_set_new(c->config, "DomainName", json_string("machinectl-c"));
+	json_object_set_new(c->config, "UUID", json_string("00000000-0000-0000-0000-000000000001"));
+	OK(mc_driver_entry->states(ctxs, 3, out, errs, &err));
+	assert_int_equal(out[0], MC_STATE_RUNNING);
+	assert_int_equal(errs[0].code, MC_E_OK);
+	assert_int_equal(out[1], MC_STATE_STOPPED);
+	assert_int_equal(errs[1].code, MC_E_OK);
+	assert_int_equal(out[2], MC_STATE_ERROR);
+	assert_int_equal(errs[2].code, MC_E_NOT_FOUND);
+	assert_non_null(strstr(errs[2].msg, "machinectl-c of machine \"c\" no longer exists"));
+	/* A machine on an unreachable URI fails alone. */
+	json_object_set_new(c->config, "URI", json_string("bogus:///x"));
+	memset(errs, 0, sizeof(errs));
+	OK(mc_driver_entry->states(ctxs, 3, out, errs, &err));
+	assert_int_equal(out[0], MC_STATE_RUNNING);
+	assert_int_equal(errs[2].code, MC_E_FAILED);
+	assert_non_null(strstr(errs[2].msg, "cannot connect to libvirt at bogus:///x"));
+	OK(mc_driver_entry->remove(&a->ctx, &err));
+	OK(mc_driver_entry->remove(&b->ctx, &err));
+	machine_free(a);
+	machine_free(b);
+	machine_free(c);
+}
+
+/* A failed create leaves nothing once the core calls remove. */
+static void create_failure_is_undone(void **state)
+{
+	struct fx *f = *state;
+	struct m *m = machine(f, "bad", true);
+	struct mc_error err = { 0 };
+	_cleanup_free_ char *disk = mc_path_join(m->dir, "disk.raw");
+
+	/* The network vanishes between precreate and create. */
+	json_object_set_new(m->flags, "libvirt-network", json_string("gone"));
+	assert_int_equal(mc_driver_entry->create(&m->ctx, &err), -1);
+	assert_non_null(strstr(err.msg, "libvirt network \"gone\" not found"));
+	mc_error_clear(&err);
+	assert_non_null(mc_json_str(m->config, "UUID"));
+	OK(mc_driver_entry->remove(&m->ctx, &err));
+	assert_null(virDomainLookupByName(f->hold, "machinectl-bad"));
+	assert_false(mc_file_exists(disk));
+	machine_free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(xml_qemu_tcg),
+		cmocka_unit_test(xml_kvm_and_cache),
+		cmocka_unit_test(xml_validates),
+		cmocka_unit_test(helpers),
+		cmocka_unit_test_setup_teardown(precreate_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(create_needs_a_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(lifecycle, setup, teardown),
+		cmocka_unit_test_setup_teardown(batch_states, setup, teardown),
+		cmocka_unit_test_setup_teardown(create_failure_is_undone, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,419 @@
+/*
+ * Unit tests for src/ssh.c: keys, pins, external options, TCP probes, waits.
+ *
+ * The tests that need a live sshd (run, upload, download, wait success) run
+ * when MC_TEST_SSHD_PORT and MC_TEST_SSH_KEYDIR are set, which
+ * tests/cli/t2007-ssh-api.sh does after starting tests/lib/sshd-fixture.sh;
+ * under plain `make check` they are skipped.
+ */
+#include "buildconf.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "registry.h"
+#include "ssh.h"
+#include "util.h"
+
+static char *tmpdir(void)
+{
+	char tmpl[] = "/tmp/mc-test-ssh.XXXXXX";
+
+	assert_non_null(mkdtemp(tmpl));
+	return mc_strdup(tmpl);
+}
+
+static void rmdir_all(char *d)
+{
+	mc_rm_rf(d, NULL);
+	free(d);
+}
+
+static int file_mode(const char *dir, const char *name)
+{
+	_cleanup_free_ char *p = mc_path_join(dir, name);
+	struct stat st;
+
+	assert_int_equal(stat(p, &st), 0);
+	return st.st_mode & 07777;
+}
+
+static char *slurp(const char *dir, const char *name)
+{
+	_cleanup_free_ char *p = mc_path_join(dir, name);
+	char *text = NULL;
+	size_t len;
+
+	assert_int_equal(mc_read_file(p, &text, &len, NULL), 0);
+	return text;
+}
+
+static void test_keygen_ed25519(void **state)
+{
+	char *d = tmpdir();
+	struct mc_error err = { 0 };
+	_cleanup_free_ char *key = NULL, *pub = NULL, *line = NULL;
+
+	assert_null(mc_ssh_key_find(d));
+	assert_int_equal(mc_ssh_keygen(d, "ed25519", "machinectl:m1", &err), 0);
+	assert_int_equal(file_mode(d, "id_ed25519"), 0600);
+	key = mc_ssh_key_find(d);
+	assert_non_null(key);
+	assert_true(strstr(key, "/id_ed25519") != NULL);
+	pub = slurp(d, "id_ed25519.pub");
+	assert_true(mc_startswith(pub, "ssh-ed25519 AAAA"));
+	assert_non_null(strstr(pub, " machinectl:m1\n"));
+	assert_int_equal(mc_ssh_pubkey_line(d, &line, &err), 0);
+	assert_null(strchr(line, '\n'));
+	assert_true(mc_startswith(pub, line));
+	{
+		_cleanup_free_ char *priv = slurp(d, "id_ed25519");
+
+		assert_true(mc_startswith(priv, "-----BEGIN OPENSSH PRIVATE KEY-----"));
+	}
+	rmdir_all(d);
+}
+
+static void test_keygen_rsa_and_bad_type(void **state)
+{
+	char *d = tmpdir();
+	struct mc_error err = { 0 };
+	_cleanup_free_ char *pub = NULL, *key = NULL;
+
+	assert_int_equal(mc_ssh_keygen(d, "rsa", NULL, &err), 0);
+	assert_int_equal(file_mode(d, "id_rsa"), 0600);
+	pub = slurp(d, "id_rsa.pub");
+	assert_true(mc_startswith(pub, "ssh-rsa AAAA"));
+	key = mc_ssh_key_find(d);
+	assert_non_null(strstr(key, "id_rsa"));
+	assert_int_equal(mc_ssh_keygen(d, "dsa", NULL, &err), -1);
+	assert_int_equal(err.code, MC_E_USAGE);
+	assert_non_null(strstr(err.msg, "ed25519 or rsa"));
+	rmdir_all(d);
+}
+
+static void test_key_import(void **state)
+{
+	char *a = tmpdir(), *b = tmpdir();
+	struct mc_error err = { 0 };
+	_cleanup_free_ char *src = NULL, *orig = NULL, *copy = NULL, *pa = NULL, *pb = NULL;
+	_cleanup_free_ char *junk = mc_path_join(a, "junk");
+
+	assert_int_equal(mc_ssh_keygen(a, "ed25519", "x", &err), 0);
+	/* b already has a generated rsa pair: the import replaces it. */
+	assert_int_equal(mc_ssh_keygen(b, "rsa", "y", &err), 0);
+	src = mc_path_join(a, "id_ed25519");
+	assert_int_equal(mc_ssh_key_import(src, b, "z", &err), 0);
+	orig = slurp(a, "id_ed25519");
+	copy = slurp(b, "id_ed25519");
+	assert_string_equal(orig, copy);
+	assert_int_equal(file_mode(b, "id_ed25519"), 0600);
+	assert_false(mc_file_exists(junk));
+	{
+		_cleanup_free_ char *rsa = mc_path_join(b, "id_rsa");
+
+		assert_false(mc_file_exists(rsa));
+	}
+	pa = slurp(a, "id_ed25519.pub");
+	pb = slurp(b, "id_ed25519.pub");
+	assert_memory_equal(pa, pb, strcspn(pa, " ") + 1 + strcspn(pa + strcspn(pa, " ") + 1, " "));
+
+	assert_int_equal(mc_write_file_atomic(junk, "not a key\n", 10, 0600, NULL), 0);
+	assert_int_equal(mc_ssh_key_import(junk, b, NULL, &err), -1);
+	assert_int_equal(err.code, MC_E_INVALID);
+	assert_non_null(strstr(err.msg, junk));
+	rmdir_all(a);
+	rmdir_all(b);
+}
+
+static void test_pins(void **state)
+{
+	char *d = tmpdir();
+	_cleanup_free_ char *kh = mc_path_join(d, "known_hosts");
+	struct mc_ssh_endpoint ep = { .machine = "m1", .host = "127.0.0.1", .port = 22, .user = "u",
+				      .known_hosts = kh };
+	const char *text =
+		"# a comment\n"
+		"other ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC7pctew5ZH9Bq1Ax+vHJAo4swQq25Q1auRxU/L0D2FB\n"
+		"[127.0.0.1]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC7pctew5ZH9Bq1Ax+vHJAo4swQq25Q1auRxU/L0D2FB\n";
+
+	assert_false(mc_ssh_is_pinned(&ep));
+	assert_int_equal(mc_write_file_atomic(kh, text, strlen(text), 0600, NULL), 0);
+	/* Lines for other names and for the bare address are not this machine's pin. */
+	assert_false(mc_ssh_is_pinned(&ep));
+	{
+		_cleanup_free_ char *more = mc_asprintf("%sx,m1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC7pctew5ZH9Bq1Ax+vHJAo4swQq25Q1auRxU/L0D2FB\n", text);
+
+		assert_int_equal(mc_write_file_atomic(kh, more, strlen(more), 0600, NULL), 0);
+	}
+	assert_true(mc_ssh_is_pinned(&ep));
+	ep.machine = "m";  /* a prefix is not a match */
+	assert_false(mc_ssh_is_pinned(&ep));
+	rmdir_all(d);
+}
+
+static bool has(char **v, const char *s)
+{
+	for (; v && *v; v++)
+		if (!strcmp(*v, s))
+			return true;
+	return false;
+}
+
+static void test_external_opts(void **state)
+{
+	struct mc_ssh_endpoint ep = { .machine = "m1", .host = "10.0.0.5", .port = 2222, .user = "docker",
+				      .key = "/st ore/100%/id_ed25519",
+				      .known_hosts = "/st ore/100%/known_hosts",
+				      .connect_timeout_ms = 7000 };
+	_cleanup_strv_ char **argv = NULL;
+	_cleanup_free_ char *block = NULL;
+
+	mc_ssh_external_opts(&ep, true, &argv);
+	assert_true(has(argv, "-F") && has(argv, "/dev/null"));
+	assert_true(has(argv, "IdentitiesOnly=yes"));
+	assert_true(has(argv, "IdentityAgent=none"));
+	assert_true(has(argv, "IdentityFile=\"/st ore/100%%/id_ed25519\""));
+	assert_true(has(argv, "UserKnownHostsFile=\"/st ore/100%%/known_hosts\""));
+	assert_true(has(argv, "HostKeyAlias=m1"));
+	assert_true(has(argv, "StrictHostKeyChecking=yes"));
+	assert_true(has(argv, "PasswordAuthentication=no"));
+	assert_true(has(argv, "BatchMode=yes"));
+	assert_true(has(argv, "ConnectTimeout=7"));
+	assert_true(has(argv, "-p") && has(argv, "2222"));
+	assert_true(has(argv, "-l") && has(argv, "docker"));
+	mc_strv_free(argv);
+	argv = NULL;
+	mc_ssh_external_opts(&ep, false, &argv);
+	assert_false(has(argv, "BatchMode=yes"));
+
+	block = mc_ssh_config_block(&ep, "mc-0-m1");
+	assert_true(mc_startswith(block, "Host mc-0-m1\n\tHostName 10.0.0.5\n\tPort 2222\n\tUser docker\n"));
+	assert_non_null(strstr(block, "\tHostKeyAlias m1\n"));
+	assert_non_null(strstr(block, "\tIdentityFile \"/st ore/100%%/id_ed25519\"\n"));
+}
+
+/* A listening socket on 127.0.0.1; returns its port. */
+static int listen_local(int *fd)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sa);
+
+	*fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(*fd >= 0);
+	assert_int_equal(bind(*fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(*fd, 4), 0);
+	assert_int_equal(getsockname(*fd, (struct sockaddr *)&sa, &sl), 0);
+	return ntohs(sa.sin_port);
+}
+
+static void test_tcp_probe(void **state)
+{
+	int fd, port = listen_local(&fd);
+	struct mc_error err = { 0 };
+
+	assert_int_equal(mc_ssh_tcp_probe("127.0.0.1", port, 1000, &err), 0);
+	close(fd);  /* now nothing listens there */
+	assert_int_equal(mc_ssh_tcp_probe("127.0.0.1", port, 1000, &err), -1);
+	assert_int_equal(err.code, MC_E_NETWORK);
+	assert_non_null(strstr(err.msg, "refused"));
+}
+
+struct phases {
+	int calls;
+	char first[256];
+};
+
+static void on_phase(void *arg, const char *phase, long long elapsed)
+{
+	struct phases *p = arg;
+
+	if (!p->calls++)
+		snprintf(p->first, sizeof(p->first), "%s", phase);
+}
+
+static void test_wait_timeout(void **state)
+{
+	char *d = tmpdir();
+	int fd, port = listen_local(&fd);
+	_cleanup_free_ char *console = mc_path_join(d, "console.log");
+	struct mc_ssh_endpoint ep = { .machine = "m1", .host = "127.0.0.1", .port = port, .user = "docker",
+				      .known_hosts = "/nonexistent/known_hosts", .console_log = console };
+	struct mc_error err = { 0 };
+	struct phases ph = { 0 };
+	long long t0;
+
+	close(fd);
+	assert_int_equal(mc_write_file_atomic(console, "boot...\n", 8, 0600, NULL), 0);
+	t0 = mc_now_ms();
+	assert_int_equal(mc_ssh_wait(&ep, 700, on_phase, &ph, &err), -1);
+	/* It waited the whole time, not much longer. */
+	assert_true(mc_now_ms() - t0 >= 650 && mc_now_ms() - t0 < 3000);
+	assert_int_equal(err.code, MC_E_TIMEOUT);
+	assert_non_null(strstr(err.msg, "machine \"m1\""));
+	assert_non_null(strstr(err.msg, "Waiting for SSH on docker@127.0.0.1:"));
+	assert_non_null(strstr(err.msg, "refused"));
+	assert_non_null(strstr(err.msg, console));
+	assert_int_equal(ph.calls, 1);
+	assert_true(mc_startswith(ph.first, "Waiting for SSH on"));
+	rmdir_all(d);
+}
+
+static void test_endpoint_from_driver(void **state)
+{
+	char *d = tmpdir();
+	struct mc_error err = { 0 };
+	json_t *cfg = json_pack("{s:s, s:s, s:i}", "IPAddress", "10.1.2.3", "SSHUser", "admin", "SSHPort", 2200);
+	struct mc_driver_ctx ctx = { .host = mc_host_api(), .machine_name = "g1", .machine_dir = d,
+				     .store_path = "/x", .config = cfg };
+	struct mc_ssh_endpoint ep;
+
+	/* No key yet: an error that says what to do. */
+	assert_int_equal(mc_ssh_endpoint_from_driver(&mc_driver_generic, &ctx, &ep, &err), -1);
+	assert_int_equal(err.code, MC_E_NOT_FOUND);
+	mc_error_clear(&err);
+	assert_int_equal(mc_ssh_keygen(d, "ed25519", NULL, &err), 0);
+	assert_int_equal(mc_ssh_endpoint_from_driver(&mc_driver_generic, &ctx, &ep, &err), 0);
+	assert_string_equal(ep.host, "10.1.2.3");
+	assert_int_equal(ep.port, 2200);
+	assert_string_equal(ep.user, "admin");
+	assert_string_equal(ep.machine, "g1");
+	assert_non_null(strstr(ep.known_hosts, "/known_hosts"));
+	assert_non_null(strstr(ep.console_log, "/console.log"));
+	mc_ssh_endpoint_clear(&ep);
+
+	assert_int_equal(mc_ssh_endpoint_from_driver(&mc_driver_none, &ctx, &ep, &err), -1);
+	assert_int_equal(err.code, MC_E_UNSUPPORTED);
+	assert_non_null(strstr(err.msg, "none driver"));
+	json_decref(cfg);
+	rmdir_all(d);
+}
+
+/* ---- against a live sshd (tests/cli/t2007-ssh-api.sh) ---- */
+
+struct live {
+	char *dir;
+	struct mc_ssh_endpoint ep;
+};
+
+static int live_setup(void **state)
+{
+	const char *port = getenv("MC_TEST_SSHD_PORT"), *keydir = getenv("MC_TEST_SSH_KEYDIR");
+	struct live *l;
+
+	if (!port || !keydir) {
+		*state = NULL;
+		return 0;
+	}
+	l = mc_calloc(1, sizeof(*l));
+	l->dir = tmpdir();
+	l->ep = (struct mc_ssh_endpoint){
+		.machine = mc_strdup("live"), .host = mc_strdup("127.0.0.1"), .port = atoi(port),
+		.user = mc_strdup(getenv("USER") ? getenv("USER") : "root"),
+		.key = mc_ssh_key_find(keydir), .known_hosts = mc_path_join(l->dir, "known_hosts"),
+	};
+	*state = l;
+	return 0;
+}
+
+static int live_teardown(void **state)
+{
+	struct live *l = *state;
+
+	if (l) {
+		mc_ssh_endpoint_clear(&l->ep);
+		rmdir_all(l->dir);
+		free(l);
+	}
+	return 0;
+}
+
+#define NEED_LIVE(l)                                                                      \
+	do {                                                                               \
+		if (!(l)) {                                                                \
+			print_message("no sshd (run tests/cli/t2007-ssh-api.sh): skipped\n"); \
+			skip();                                                            \
+		}                                                                          \
+	} while (0)
+
+static void test_live_api(void **state)
+{
+	struct live *l = *state;
+	struct mc_error err = { 0 };
+	struct mc_ssh *s = NULL;
+	struct mc_ssh_result res;
+	struct phases ph = { 0 };
+	_cleanup_free_ char *remote = NULL, *got = NULL, *big = NULL;
+	size_t len, n = 3000000;
+	struct stat st;
+
+	NEED_LIVE(l);
+	assert_false(mc_ssh_is_pinned(&l->ep));
+	assert_int_equal(mc_ssh_wait(&l->ep, 10000, on_phase, &ph, &err), 0);
+	assert_true(ph.calls >= 2);  /* the port, then the login */
+	assert_true(mc_ssh_is_pinned(&l->ep));
+
+	assert_int_equal(mc_ssh_connect(&l->ep, &s, &err), 0);
+	assert_int_equal(mc_ssh_run(s, "echo out; echo err >&2; exit 42", NULL, &res, &err), 0);
+	assert_int_equal(res.status, 42);
+	assert_string_equal(res.out, "out\n");
+	assert_string_equal(res.err, "err\n");
+	mc_ssh_result_free(&res);
+
+	/* stdin larger than any window: it must flow while output comes back. */
+	big = mc_malloc(n);
+	for (size_t i = 0; i < n; i++)
+		big[i] = (char)('a' + i % 26);
+	assert_int_equal(mc_ssh_run(s, "cat", &(struct mc_ssh_run_opts){ .in = big, .in_len = n }, &res, &err), 0);
+	assert_int_equal(res.status, 0);
+	assert_int_equal(res.out_len, n);
+	assert_memory_equal(res.out, big, n);
+	mc_ssh_result_free(&res);
+
+	assert_int_equal(mc_ssh_run(s, "sleep 5", &(struct mc_ssh_run_opts){ .timeout_ms = 300 }, &res, &err), -1);
+	assert_int_equal(err.code, MC_E_TIMEOUT);
+	mc_error_clear(&err);
+
+	remote = mc_path_join(l->dir, "up/loaded");
+	{
+		_cleanup_free_ char *updir = mc_path_join(l->dir, "up");
+
+		assert_int_equal(mkdir(updir, 0755), 0);
+	}
+	assert_int_equal(mc_ssh_upload(s, "secret\n", 7, remote, 0640, &err), 0);
+	assert_int_equal(stat(remote, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	assert_int_equal(mc_ssh_download(s, remote, &got, &len, &err), 0);
+	assert_int_equal(len, 7);
+	assert_string_equal(got, "secret\n");
+	assert_int_equal(mc_ssh_download(s, "/nonexistent/file", &got, &len, &err), -1);
+	assert_non_null(strstr(err.msg, "/nonexistent/file"));
+	mc_ssh_close(s);
+	free(MC_TAKE(big));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_keygen_ed25519),
+		cmocka_unit_test(test_keygen_rsa_and_bad_type),
+		cmocka_unit_test(test_key_import),
+		cmocka_unit_test(test_pins),
+		cmocka_unit_test(test_external_opts),
+		cmocka_unit_test(test_tcp_probe),
+		cmocka_unit_test(test_wait_timeout),
+		cmocka_unit_test(test_endpoint_from_driver),
+		cmocka_unit_test_setup_teardown(test_live_api, live_setup, live_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
