@@ -16,7 +16,9 @@
 
 static const struct mc_driver *const builtin[] = {
 	&mc_driver_generic,
+	&mc_driver_hyperv,
 	&mc_driver_none,
+	&mc_driver_virtualbox,
 };
 
 static void (*phase_handler)(const char *machine, const char *msg);

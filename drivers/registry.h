@@ -23,6 +23,8 @@ void mc_driver_ctx_init(struct mc_driver_ctx *ctx, const struct mc_store *s,
 			struct mc_machine *m, json_t *flags);
 
 extern const struct mc_driver mc_driver_generic;
+extern const struct mc_driver mc_driver_hyperv;
 extern const struct mc_driver mc_driver_none;
+extern const struct mc_driver mc_driver_virtualbox;
 
 #endif

@@ -68,6 +68,8 @@ int mc_target_state(struct mc_target *t, enum mc_state *st, struct mc_error *err
 /* tcp://IP:2376 (or the driver's url); *url malloc'd. */
 int mc_target_url(struct mc_target *t, char **url, struct mc_error *err);
 int mc_target_ip(struct mc_target *t, char **ip, struct mc_error *err);
+/* Error unless create finished (Status created), naming provision and rm -f. */
+int mc_target_require_created(struct mc_cli *cli, struct mc_target *t, struct mc_error *err);
 /* Error unless the machine is Running: 'Host "N" is not running'. */
 int mc_target_require_running(struct mc_target *t, struct mc_error *err);
 
@@ -90,6 +92,11 @@ void mc_cli_phase(const char *machine, const char *msg);
  * printed (prefixed with the name when prefix), with the time since t0. */
 int mc_cli_provision(struct mc_cli *cli, const struct mc_driver *drv, struct mc_driver_ctx *ctx,
 		     struct mc_machine *m, bool prefix, long long t0, struct mc_error *err);
+
+/* After start/restart: for drivers that provision, wait for SSH (following
+ * the IP if it changes) and Docker, regenerating and uploading the server
+ * certificate when the IP changed; for the others, the file side only. */
+int mc_cli_after_boot(struct mc_cli *cli, struct mc_target *t, struct mc_error *err);
 
 /* The verbs. */
 int mc_cmd_active(struct mc_cli *, const struct mc_verb *, struct mc_args *);

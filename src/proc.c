@@ -159,7 +159,7 @@ int mc_proc_run(const char *const *argv, const struct mc_proc_opts *opts,
 	if (opts->env)
 		env = build_env(opts->env);
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 || pipe2(ex, O_CLOEXEC) < 0 ||
-	    (opts->in && pipe2(in, O_CLOEXEC) < 0)) {
+	    (opts->in && opts->in_fd <= 0 && pipe2(in, O_CLOEXEC) < 0)) {
 		mc_error_errno(err, errno, "cannot run %s", argv[0]);
 		goto close_all;
 	}
@@ -172,7 +172,9 @@ int mc_proc_run(const char *const *argv, const struct mc_proc_opts *opts,
 		int e;
 
 		setpgid(0, 0);
-		if (opts->in)
+		if (opts->in_fd > 0)
+			dup2(opts->in_fd, 0);
+		else if (opts->in)
 			dup2(in[0], 0);
 		else {
 			int nul = open("/dev/null", O_RDONLY);
@@ -195,7 +197,7 @@ child_fail:
 	close(errp[1]);
 	close(ex[1]);
 	out[1] = errp[1] = ex[1] = -1;
-	if (opts->in) {
+	if (opts->in && opts->in_fd <= 0) {
 		close(in[0]);
 		in[0] = -1;
 		fcntl(in[1], F_SETFL, O_NONBLOCK);

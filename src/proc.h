@@ -18,6 +18,8 @@ struct mc_proc_result {
 struct mc_proc_opts {
 	const char *in;          /* bytes fed to stdin (NULL: /dev/null) */
 	size_t in_len;
+	int in_fd;               /* > 0: the child's stdin is this descriptor instead (a file
+				    read in place, e.g. a sparse disk image); in is ignored */
 	int timeout_ms;          /* 0: none; on expiry the process group is killed */
 	const char *const *env;  /* extra "K=V" entries added to the environment, or NULL */
 	const char *cwd;

@@ -334,8 +334,11 @@ static int upload_root(struct mc_ssh *s, const struct mc_provision *p, const cha
 		       const char *name, const char *data, const char *mode, struct mc_error *err)
 {
 	_cleanup_free_ char *staged = mc_asprintf(STAGING "/%s", name);
-	_cleanup_free_ char *cmd = mc_asprintf("sudo mkdir -p %s && sudo install -m %s %s %s/%s && rm -f %s",
-					       dir, mode, staged, dir, name, staged);
+	/* cp + chmod + mv: the rename makes the new file appear whole (busybox
+	 * guests have no install(1)). */
+	_cleanup_free_ char *cmd = mc_asprintf("sudo mkdir -p %s && sudo cp %s %s/.%s.new && sudo chmod %s %s/.%s.new && "
+					       "sudo mv -f %s/.%s.new %s/%s && rm -f %s",
+					       dir, staged, dir, name, mode, dir, name, dir, name, dir, name, staged);
 	_cleanup_free_ char *what = mc_asprintf("installing %s/%s", dir, name);
 
 	if (mc_ssh_upload(s, data, strlen(data), staged, 0600, err) < 0) {
@@ -401,7 +404,7 @@ static int restart_docker(struct mc_ssh *s, const struct mc_provision *p, enum m
 			120000, err);
 }
 
-static int wait_docker(const struct mc_provision *p, struct mc_error *err)
+int mc_provision_wait_docker(const struct mc_provision *p, struct mc_error *err)
 {
 	struct mc_engine_target t = { p->m->name, p->url, p->m->dir };
 	int timeout = p->docker_timeout_ms > 0 ? p->docker_timeout_ms : 120000;
@@ -465,7 +468,7 @@ int mc_provision_run(const struct mc_provision *p, struct mc_error *err)
 	if (restart_docker(s, p, os, err) < 0)
 		goto out;
 	phase(p, "Checking connection to Docker...");
-	r = wait_docker(p, err);
+	r = mc_provision_wait_docker(p, err);
 out:
 	mc_ssh_close(s);
 	return r;
@@ -482,7 +485,7 @@ int mc_provision_certs(const struct mc_provision *p, struct mc_error *err)
 		return -1;
 	if (detect(s, p, &os, &osname, err) == 0 && upload_certs(s, p, os, err) == 0 &&
 	    restart_docker(s, p, os, err) == 0)
-		r = wait_docker(p, err);
+		r = mc_provision_wait_docker(p, err);
 	mc_ssh_close(s);
 	return r;
 }

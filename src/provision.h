@@ -64,6 +64,9 @@ int mc_provision_dropin(const struct mc_machine *m, const char *driver_name, cha
 /* Provision the machine (it must be running with SSH up). */
 int mc_provision_run(const struct mc_provision *p, struct mc_error *err);
 
+/* Wait until Docker answers GET /_ping over TLS at p->url. */
+int mc_provision_wait_docker(const struct mc_provision *p, struct mc_error *err);
+
 /* Remake the server certificate for a new IP, upload it and restart Docker
  * (start/restart after an IP change, regenerate-certs). */
 int mc_provision_certs(const struct mc_provision *p, struct mc_error *err);

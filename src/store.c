@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "os.h"
 #include "store.h"
 #include "util.h"
 
@@ -18,15 +19,11 @@ int mc_store_open(struct mc_store *s, const char *root, struct mc_error *err)
 	if (root && *root) {
 		s->root = mc_strdup(root);
 	} else {
-		const char *home = getenv("HOME");
+		/* $HOME, or %USERPROFILE% on Windows (src/os.h). */
+		_cleanup_free_ char *home = mc_os_home_dir(err);
 
-		if (!home || !*home) {
-			struct passwd *pw = getpwuid(getuid());
-			home = pw ? pw->pw_dir : NULL;
-		}
 		if (!home)
-			return mc_error_set(err, MC_E_INVALID,
-					    "cannot find the home directory: set HOME or use --storage-path");
+			return -1;
 		s->root = mc_path_join(home, ".machinectl");
 	}
 	/* Strip trailing slashes so paths print cleanly. */

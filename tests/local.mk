@@ -5,7 +5,7 @@ AM_TESTS_ENVIRONMENT = \
 	MC_BIN='$(abs_top_builddir)/machinectl'; export MC_BIN; \
 	MC_SRCDIR='$(abs_top_srcdir)'; export MC_SRCDIR; \
 	MC_BUILDDIR='$(abs_top_builddir)'; export MC_BUILDDIR; \
-	MACHINECTL_DRIVER_PATH='$(abs_top_builddir)/tests/.libs'; export MACHINECTL_DRIVER_PATH; \
+	MACHINECTL_DRIVER_PATH='$(abs_top_builddir)/tests/.libs:$(abs_top_builddir)/drivers/libvirt/.libs'; export MACHINECTL_DRIVER_PATH; \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0; export ASAN_OPTIONS; \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1; export UBSAN_OPTIONS;
 
@@ -60,3 +60,15 @@ CLI_TESTS = \
 	tests/cli/t0008-migration.sh
 TESTS += $(CLI_TESTS)
 EXTRA_DIST += $(CLI_TESTS) tests/golden tests/lib/cli-lib.sh
+
+# Real VMs (root, QEMU/libvirt inside network namespaces the tests create;
+# the boot ISO is built or reused by scripts/build-iso).  One at a time:
+# each test boots at most two VMs, and booting is CPU-bound under TCG.
+E2E_TESTS = \
+	tests/e2e/iso-boot.sh \
+	tests/e2e/iso-cidata.sh \
+	tests/e2e/libvirt-lifecycle.sh
+EXTRA_DIST += $(E2E_TESTS) tests/e2e/lib-libvirtd.sh tests/e2e/lib-image.sh
+.PHONY: check-e2e
+check-e2e: all
+	$(MAKE) $(AM_MAKEFLAGS) -j1 check TESTS='$(E2E_TESTS)'

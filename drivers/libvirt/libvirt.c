@@ -682,13 +682,18 @@ static int shutdown_dom(struct mc_driver_ctx *ctx, virDomainPtr dom, struct mc_e
 		ctx->host->log(MC_LOG_DEBUG, "machine \"%s\": ACPI shutdown refused (%s)",
 			       ctx->machine_name, lverr());
 	ctx->host->phase(ctx->machine_name, "Waiting for the machine to power off (ACPI shutdown)...");
-	for (;;) {
+	for (long long next = t0 + 5000;;) {
 		if (dom_state(ctx, dom, &st, err) < 0)
 			return -1;
 		if (st == VIR_DOMAIN_SHUTOFF)
 			return 0;
 		if (mc_now_ms() - t0 >= timeout_s * 1000)
 			break;
+		/* A guest still booting has no ACPI daemon yet: press again. */
+		if (mc_now_ms() >= next) {
+			virDomainShutdownFlags(dom, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN);
+			next += 5000;
+		}
 		sleep_ms(POLL_MS);
 	}
 	ctx->host->phase(ctx->machine_name,

@@ -29,8 +29,9 @@ endif
 endif
 tests_unit_test_userdata_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_userdata_LDADD = $(UNIT_LDADD)
+tests_unit_test_iso_CPPFLAGS = $(AM_CPPFLAGS) -DMC_TEST_SRCDIR='"$(abs_top_srcdir)"'
 tests_unit_test_iso_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_iso_LDADD = $(UNIT_LDADD) $(LIBCURL_LIBS)
+tests_unit_test_iso_LDADD = $(UNIT_LDADD) $(OPENSSL_LIBS)
 # The driver's sources linked into the test: the lifecycle runs in one process
 # against libvirt's test:///default (its state does not outlive a process).
 tests_unit_test_libvirt_SOURCES = tests/unit/test-libvirt.c $(LV_MODULE_SOURCES)

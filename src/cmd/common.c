@@ -84,6 +84,18 @@ int mc_target_url(struct mc_target *t, char **url, struct mc_error *err)
 	return 0;
 }
 
+int mc_target_require_created(struct mc_cli *cli, struct mc_target *t, struct mc_error *err)
+{
+	const char *why = mc_machine_error(t->m);
+
+	if (mc_machine_status(t->m) == MC_MACHINE_CREATED)
+		return 0;
+	return mc_error_set(err, MC_E_STATE,
+			    "machine \"%s\" was not created completely (%s): '%s provision %s' retries, '%s rm -f %s' removes it",
+			    t->m->name, why ? why : "creation was interrupted", cli->prog, t->m->name,
+			    cli->prog, t->m->name);
+}
+
 int mc_target_require_running(struct mc_target *t, struct mc_error *err)
 {
 	enum mc_state st;

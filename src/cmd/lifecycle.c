@@ -36,13 +36,8 @@ static int run_action(struct mc_cli *cli, const char *name, enum action act, str
 
 	if (mc_target_open(cli, name, true, &t, err) < 0)
 		return -1;
-	if (mc_machine_status(t.m) != MC_MACHINE_CREATED) {
-		mc_error_set(err, MC_E_STATE,
-			     "machine \"%s\" was not created completely (%s); remove it with '%s rm -f %s'",
-			     name, mc_machine_error(t.m) ? mc_machine_error(t.m) : "creation interrupted",
-			     cli->prog, name);
+	if (mc_target_require_created(cli, &t, err) < 0)
 		goto out;
-	}
 	switch (act) {
 	case A_START: op = t.drv->start; break;
 	case A_STOP: op = t.drv->stop; break;
@@ -74,11 +69,15 @@ static int run_action(struct mc_cli *cli, const char *name, enum action act, str
 		mc_error_prefix(err, "machine \"%s\": %s failed: ", name, actions[act].verb);
 		goto out;
 	}
-	/* A new IP address invalidates the server certificate: make a new one. */
-	if ((act == A_START || act == A_RESTART) && mc_cli_certs_after_start(cli, &t, err) < 0) {
+	/* Wait until the guest has booted and Docker answers; a new IP address
+	 * gets a new server certificate. */
+	if ((act == A_START || act == A_RESTART) && mc_cli_after_boot(cli, &t, err) < 0) {
+		mc_target_save(&t, NULL);
 		r = -1;
 		goto out;
 	}
+	if (act == A_START || act == A_RESTART)
+		mc_target_save(&t, NULL);
 	printf("Machine \"%s\" was %s.\n", name, actions[act].done);
 	fflush(stdout);
 out:

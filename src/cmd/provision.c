@@ -38,11 +38,11 @@ static void ssh_phase(void *arg, const char *phase, long long elapsed_ms)
 	char msg[256], el[32];
 
 	if (elapsed_ms < 1000) {
-		snprintf(msg, sizeof(msg), "Waiting for SSH to be available (%s)...", phase);
-	} else {
-		mc_format_duration(elapsed_ms, el, sizeof(el));
-		snprintf(msg, sizeof(msg), "Still waiting for SSH (%s, %s so far)...", phase, el);
+		say(arg, phase);
+		return;
 	}
+	mc_format_duration(elapsed_ms, el, sizeof(el));
+	snprintf(msg, sizeof(msg), "%s (still waiting after %s)", phase, el);
 	say(arg, msg);
 }
 
@@ -65,6 +65,7 @@ int mc_cli_provision(struct mc_cli *cli, const struct mc_driver *drv, struct mc_
 	url = strchr(ip, ':') ? mc_asprintf("tcp://[%s]:2376", ip) : mc_asprintf("tcp://%s:2376", ip);
 	if (mc_ssh_endpoint_from_driver(drv, ctx, &ep, err) < 0)
 		return -1;
+	say(&sc, "Waiting for SSH to be available...");
 	if (mc_ssh_wait(&ep, 300000, ssh_phase, &sc, err) < 0)
 		goto out;
 	mc_cli_certs_paths(cli, m, &paths);
@@ -75,6 +76,71 @@ int mc_cli_provision(struct mc_cli *cli, const struct mc_driver *drv, struct mc_
 	r = mc_provision_run(&p, err);
 	if (r == 0)
 		say(&sc, "Docker is up and running!");
+out:
+	mc_certs_paths_free(&paths);
+	mc_ssh_endpoint_clear(&ep);
+	return r;
+}
+
+/* The certificates and the Docker engine target for the machine at ip. */
+static void provision_setup(struct mc_cli *cli, struct mc_target *t, struct mc_ssh_endpoint *ep,
+			    struct mc_certs_paths *paths, const char *ip, const char *url,
+			    struct say_ctx *sc, struct mc_provision *p)
+{
+	mc_cli_certs_paths(cli, t->m, paths);
+	*p = (struct mc_provision){
+		.m = t->m, .certs = paths, .ep = ep, .ip = ip, .url = url,
+		.driver_name = t->drv->name, .phase = say, .arg = sc,
+	};
+}
+
+int mc_cli_after_boot(struct mc_cli *cli, struct mc_target *t, struct mc_error *err)
+{
+	struct say_ctx sc = { t->m->name, true, mc_now_ms() };
+	struct mc_ssh_endpoint ep = { 0 };
+	struct mc_certs_paths paths = { 0 };
+	_cleanup_free_ char *url = NULL;
+	long long deadline = mc_now_ms() + 300000;
+	struct mc_provision p;
+	int has, r = -1;
+
+	if (!t->drv->provision)
+		return mc_cli_certs_after_start(cli, t, err);
+	/* Right after a start the lease may still be the old one: wait in
+	 * slices and ask the driver again, so a changed IP is followed. */
+	for (;;) {
+		struct mc_error e = { 0 };
+
+		mc_ssh_endpoint_clear(&ep);
+		if (mc_ssh_endpoint_from_driver(t->drv, &t->ctx, &ep, err) < 0)
+			return -1;
+		if (mc_ssh_wait(&ep, 20000, ssh_phase, &sc, &e) == 0)
+			break;
+		if (e.code != MC_E_TIMEOUT || mc_now_ms() >= deadline) {
+			mc_ssh_endpoint_clear(&ep);
+			*err = e;
+			return -1;
+		}
+	}
+	url = strchr(ep.host, ':') ? mc_asprintf("tcp://[%s]:2376", ep.host) : mc_asprintf("tcp://%s:2376", ep.host);
+	provision_setup(cli, t, &ep, &paths, ep.host, url, &sc, &p);
+	{
+		_cleanup_free_ char *cert = mc_path_join(t->m->dir, "server.pem");
+
+		has = mc_file_exists(cert) ? mc_certs_file_has_ip(cert, ep.host, err) : 0;
+	}
+	if (has < 0)
+		goto out;
+	if (!has) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "New IP address %s: making and uploading a new TLS server certificate...", ep.host);
+		say(&sc, msg);
+		r = mc_provision_certs(&p, err);
+	} else {
+		say(&sc, "Waiting for Docker...");
+		r = mc_provision_wait_docker(&p, err);
+	}
 out:
 	mc_certs_paths_free(&paths);
 	mc_ssh_endpoint_clear(&ep);

@@ -57,6 +57,25 @@ static void timeout_kills(void **state)
 	mc_proc_result_free(&r);
 }
 
+static void feeds_stdin_from_fd(void **state)
+{
+	struct mc_proc_result r;
+	struct mc_error err = { 0 };
+	const char *argv[] = { "wc", "-c", NULL };
+	char path[] = "/tmp/mc-test-proc-XXXXXX";
+	off_t n = 64LL << 20;  /* sparse: nothing this big is ever in memory */
+	int fd = mkstemp(path);
+	struct mc_proc_opts o = { .in = "ignored", .in_len = 7, .in_fd = fd };
+
+	assert_true(fd > 0);
+	unlink(path);
+	assert_int_equal(ftruncate(fd, n), 0);
+	assert_int_equal(mc_proc_run(argv, &o, &r, &err), 0);
+	assert_int_equal(atoll(r.out), (long long)n);
+	mc_proc_result_free(&r);
+	close(fd);
+}
+
 static void missing_program(void **state)
 {
 	struct mc_proc_result r;
@@ -96,6 +115,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(capture),       cmocka_unit_test(feeds_stdin),
+		cmocka_unit_test(feeds_stdin_from_fd),
 		cmocka_unit_test(no_shell),      cmocka_unit_test(timeout_kills),
 		cmocka_unit_test(missing_program), cmocka_unit_test(signals_and_env),
 		cmocka_unit_test(argv_rendering),

@@ -1,0 +1,699 @@
+/*
+ * The hyperv driver (built in): Hyper-V VMs on Windows, and from Linux under
+ * WSL, driven through a PowerShell shim.
+ *
+ * docker-machine started a powershell.exe for every cmdlet (about 2 s each).
+ * Here one PowerShell runs drivers/hyperv/machinectl-hyperv.ps1 for the whole
+ * machinectl invocation, started on first use: each operation is one JSON
+ * line to its stdin and one JSON line back (hv.h has the protocol), with a
+ * deadline; the child is reaped at exit.  `ls` costs one `states` call: the
+ * state op answers from a per-process snapshot of every VM (state and IP)
+ * that the first state query takes and any change through this driver drops.
+ *
+ * A machine is the Hyper-V VM named after it (as docker-machine did).  Its
+ * data disk is made here as a fixed VHD holding the boot2docker userdata tar
+ * (src/vhd.c), which the shim converts to a dynamic disk.vhd and resizes.
+ *
+ * The driver's JSON (config.json "Driver"): VMName, VMId (Hyper-V's GUID),
+ * Switch, DiskPath, DiskSize, Memory, CPU, DisableDynamicMemory, MACAddress, VLanID, ISO, ISOSource,
+ * ISOVersion, IPTimeout, Admin and IPAddress (the last address seen).
+ * See doc/hyperv.md.
+ */
+#include "buildconf.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "driver.h"
+#include "hv.h"
+#include "os.h"
+#include "proc-child.h"
+#include "proc.h"
+#include "registry.h"
+#include "ssh.h"
+#include "userdata.h"
+#include "util.h"
+#include "vhd.h"
+
+#ifndef MC_PKGDATADIR
+#define MC_PKGDATADIR "/usr/local/share/machinectl"
+#endif
+#define SHIM_NAME "machinectl-hyperv.ps1"
+#define POLL_MS 250
+#define SNAPSHOT_MAX_AGE_MS 5000
+/* The fixed VHD handed to Convert-VHD when the disk can be resized after. */
+#define SMALL_DISK_BYTES (10ULL << 20)
+
+static const struct mc_driver_flag hv_flags[] = {
+	{ "hyperv-virtual-switch", "HYPERV_VIRTUAL_SWITCH", NULL,
+	  "virtual switch of the network adapter (default: the first External switch, else \"Default Switch\")",
+	  MC_FLAG_STRING },
+	{ "hyperv-disk-size", "HYPERV_DISK_SIZE", "20000", "data disk size in MB (a dynamic VHD)",
+	  MC_FLAG_INT },
+	{ "hyperv-memory", "HYPERV_MEMORY", "1024", "memory in MB", MC_FLAG_INT },
+	{ "hyperv-cpu-count", "HYPERV_CPU_COUNT", "1", "number of virtual CPUs", MC_FLAG_INT },
+	{ "hyperv-static-macaddress", "HYPERV_STATIC_MACADDRESS", NULL,
+	  "static MAC address of the network adapter (e.g. 00:15:5D:01:02:03)", MC_FLAG_STRING },
+	{ "hyperv-vlan-id", "HYPERV_VLAN_ID", NULL, "VLAN ID of the network adapter (1-4094)",
+	  MC_FLAG_INT },
+	{ "hyperv-disable-dynamic-memory", "HYPERV_DISABLE_DYNAMIC_MEMORY", NULL,
+	  "turn Hyper-V dynamic memory off", MC_FLAG_BOOL },
+	{ "hyperv-ip-timeout", "HYPERV_IP_TIMEOUT", "300",
+	  "seconds create/start wait for Hyper-V to report the VM's IP address", MC_FLAG_INT },
+	{ "iso", "MACHINECTL_ISO", NULL,
+	  "boot ISO: a path, file:// or http(s):// URL (default: config.ini [defaults] iso, else the machine OS ISO from scripts/build-iso)",
+	  MC_FLAG_STRING },
+	{ "hyperv-boot2docker-url", "HYPERV_BOOT2DOCKER_URL", NULL, "alias of --iso", MC_FLAG_STRING },
+	{ "iso-sha256", "MACHINECTL_ISO_SHA256", NULL, "expected SHA-256 of the boot ISO",
+	  MC_FLAG_STRING },
+	{ NULL },
+};
+
+/* --- the PowerShell session (one per process) --- */
+
+static struct {
+	pthread_mutex_t lock;          /* one request at a time */
+	struct mc_proc_child *child;
+	unsigned long next_id;
+	bool atexit_done;
+	pthread_mutex_t snap_lock;     /* held across the `states` call it guards */
+	json_t *snap;                  /* the `states` answer's "vms": [{name, id, state, ip}] */
+	long long snap_ms;
+	json_t *seen;                  /* VM name -> [IP, ms]: found by a wait in this process */
+} hv = { PTHREAD_MUTEX_INITIALIZER, NULL, 1, false, PTHREAD_MUTEX_INITIALIZER, NULL, 0, NULL };
+
+static void hv_end(void)
+{
+	/* The shim exits at the end of its stdin. */
+	mc_proc_child_close(hv.child, 3000);
+	hv.child = NULL;
+	json_decref(hv.snap);
+	hv.snap = NULL;
+	json_decref(hv.seen);
+	hv.seen = NULL;
+}
+
+static char *find_powershell(void)
+{
+	static const char *const names[] = { "powershell.exe", "pwsh.exe", "pwsh" };
+	const char *e = getenv("MACHINECTL_POWERSHELL");
+
+	if (e && *e)
+		return mc_proc_which(e);
+	for (size_t i = 0; i < MC_ARRAY_SIZE(names); i++) {
+		char *p = mc_proc_which(names[i]);
+
+		if (p)
+			return p;
+	}
+	return NULL;
+}
+
+/* Start PowerShell with the shim; hv.lock held. */
+static int session_start(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	const char *env = getenv("MACHINECTL_HYPERV_SHIM");
+	const char *shim = env && *env ? env : MC_PKGDATADIR "/" SHIM_NAME;
+	_cleanup_free_ char *ps = find_powershell(), *wshim = NULL;
+	struct mc_error e = { 0 };
+
+	if (!ps)
+		return ctx->host->error_set(err, MC_E_NOT_FOUND,
+					    "the hyperv driver needs Windows PowerShell, and neither powershell.exe nor pwsh is in PATH: run machinectl on Windows, or under WSL with Windows interop on (powershell.exe reachable)");
+	if (!mc_file_exists(shim))
+		return ctx->host->error_set(err, MC_E_NOT_FOUND,
+					    "the Hyper-V shim %s is missing: reinstall machinectl ('make install' puts it in %s), or set MACHINECTL_HYPERV_SHIM to drivers/hyperv/" SHIM_NAME,
+					    shim, MC_PKGDATADIR);
+	if (mc_os_host_path(shim, &wshim, &e) < 0)
+		return ctx->host->error_set(err, e.code, "%s", e.msg);
+	{
+		const char *argv[] = { ps, "-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass",
+				       "-File", wshim, NULL };
+
+		if (mc_proc_child_spawn(argv, &hv.child, &e) < 0)
+			return ctx->host->error_set(err, e.code, "cannot start PowerShell for Hyper-V: %s",
+						    e.msg);
+	}
+	if (!hv.atexit_done) {
+		atexit(hv_end);
+		hv.atexit_done = true;
+	}
+	return 0;
+}
+
+static int verb_timeout_ms(const char *verb)
+{
+	const char *e = getenv("MACHINECTL_HYPERV_TIMEOUT");
+	long long s;
+
+	if (e && *e && mc_parse_int(e, 1, 86400, &s, NULL, "MACHINECTL_HYPERV_TIMEOUT") == 0)
+		return (int)(s * 1000);
+	if (!strcmp(verb, "stop"))
+		return 300000;  /* a guest shutdown */
+	if (!strcmp(verb, "disk"))
+		return 600000;  /* Convert-VHD copies the data */
+	if (!strcmp(verb, "check"))
+		return 120000;  /* the first cmdlet loads the Hyper-V module */
+	return 120000;
+}
+
+/* Drop a child whose conversation is out of step (timeout, garbage, exit). */
+static void session_kill(void)
+{
+	mc_proc_child_close(hv.child, 0);
+	hv.child = NULL;
+}
+
+/* The next line that can be an answer.  PowerShell itself may print a line
+ * (a warning the shim did not silence): logged and skipped. */
+static int read_answer(struct mc_driver_ctx *ctx, int timeout_ms, char **line, struct mc_error *err)
+{
+	long long deadline = mc_now_ms() + timeout_ms;
+
+	for (;;) {
+		long long left = deadline - mc_now_ms();
+
+		if (mc_proc_child_read_line(hv.child, left > 0 ? (int)left : 1, line, err) < 0)
+			return -1;
+		if ((*line)[0] == '{')
+			return 0;
+		ctx->host->log(MC_LOG_DEBUG, "hyperv shim printed: %s", *line);
+		free(*line);
+		*line = NULL;
+	}
+}
+
+/*
+ * One request.  args is consumed (NULL: {}).  Returns 0 with *result (a new
+ * reference; may be NULL when the caller does not want it), 1 when the shim
+ * answered ok:false (*fail filled), -1 when there was no valid answer (err set).
+ */
+static int hv_call(struct mc_driver_ctx *ctx, const char *verb, json_t *args, json_t **result,
+		   struct hv_fail *fail, struct mc_error *err)
+{
+	_cleanup_json_ json_t *a = args;
+	_cleanup_json_ json_t *res = NULL;
+	_cleanup_free_ char *req = NULL, *line = NULL;
+	struct mc_error e = { 0 };
+	int timeout = verb_timeout_ms(verb), rc = -1;
+	unsigned long id;
+	long long t0 = mc_now_ms();
+
+	pthread_mutex_lock(&hv.lock);
+	if (!hv.child && session_start(ctx, err) < 0)
+		goto out;
+	id = hv.next_id++;
+	req = hv_request_line(id, verb, a);
+	ctx->host->log(MC_LOG_DEBUG, "hyperv shim <- %.*s", (int)strlen(req) - 1, req);
+	if (mc_proc_child_write(hv.child, req, strlen(req), timeout, &e) < 0 ||
+	    read_answer(ctx, timeout, &line, &e) < 0) {
+		if (e.code == MC_E_TIMEOUT)
+			ctx->host->error_set(err, MC_E_TIMEOUT,
+					     "the Hyper-V shim did not answer \"%s\" within %d s, so PowerShell was stopped: is the Hyper-V service (vmms) responding? Try Get-VM in an elevated PowerShell; MACHINECTL_HYPERV_TIMEOUT=SECONDS waits longer",
+					     verb, timeout / 1000);
+		else {
+			const char *tail = mc_proc_child_stderr(hv.child);
+
+			ctx->host->error_set(err, MC_E_FAILED,
+					     "PowerShell exited before answering \"%s\"%s%.600s: run the shim by hand to see why (powershell.exe -NoProfile -File %s)",
+					     verb, *tail ? ": " : "", tail,
+					     SHIM_NAME);
+		}
+		session_kill();
+		goto out;
+	}
+	ctx->host->log(MC_LOG_DEBUG, "hyperv shim -> %s (%lld ms)", line, mc_now_ms() - t0);
+	rc = hv_parse_answer(line, id, &res, fail, &e);
+	if (rc < 0) {
+		ctx->host->error_set(err, MC_E_FAILED,
+				     "the Hyper-V shim gave a bad answer to \"%s\" (%s): are machinectl and " SHIM_NAME " from the same install?",
+				     verb, e.msg);
+		session_kill();
+		goto out;
+	}
+	if (rc == 0 && result)
+		*result = MC_TAKE(res);
+out:
+	pthread_mutex_unlock(&hv.lock);
+	return rc;
+}
+
+/* The error for a failed answer; `next` says what to do. */
+static int shim_failed(struct mc_driver_ctx *ctx, int code, const char *verb,
+		       const struct hv_fail *f, const char *next, struct mc_error *err)
+{
+	return ctx->host->error_set(err, code, "%s failed (Hyper-V shim verb \"%s\"): %s%s%s",
+				    *f->cmdlet ? f->cmdlet : "the shim", verb,
+				    f->message, next ? "; " : "", next ? next : "");
+}
+
+/* A call whose failure is an error for the user. */
+static int hv_do(struct mc_driver_ctx *ctx, const char *verb, json_t *args, json_t **result,
+		 const char *next, struct mc_error *err)
+{
+	struct hv_fail f;
+	int r = hv_call(ctx, verb, args, result, &f, err);
+
+	if (r == 1)
+		return shim_failed(ctx, mc_streq(f.code, "notfound") ? MC_E_NOT_FOUND : MC_E_FAILED,
+				   verb, &f, next, err);
+	return r;
+}
+
+static const char *vm_name(struct mc_driver_ctx *ctx)
+{
+	const char *n = mc_json_str(ctx->config, "VMName");
+
+	return n ? n : ctx->machine_name;
+}
+
+/* {"name": N, "id": GUID}: the shim finds the VM by its id when known (names
+ * need not be unique in Hyper-V), else by name. */
+static json_t *name_args(struct mc_driver_ctx *ctx)
+{
+	json_t *a = json_pack("{s:s}", "name", vm_name(ctx));
+	const char *id = mc_json_str(ctx->config, "VMId");
+
+	if (id)
+		json_object_set_new(a, "id", json_string(id));
+	return a;
+}
+
+static void set_str(json_t *o, const char *k, const char *v)
+{
+	json_object_set_new(o, k, v ? json_string(v) : json_null());
+}
+
+/* --- the states snapshot --- */
+
+/* What this process knows of the VMs is stale once it changes one. */
+static void snapshot_drop(void)
+{
+	pthread_mutex_lock(&hv.snap_lock);
+	json_decref(hv.snap);
+	hv.snap = NULL;
+	json_decref(hv.seen);
+	hv.seen = NULL;
+	pthread_mutex_unlock(&hv.snap_lock);
+}
+
+/* The IP a wait just found: the core asks for it right after start/create. */
+static void seen_set(struct mc_driver_ctx *ctx, const char *ip)
+{
+	pthread_mutex_lock(&hv.snap_lock);
+	if (!hv.seen)
+		hv.seen = json_object();
+	json_object_set_new(hv.seen, vm_name(ctx), json_pack("[s,I]", ip, (json_int_t)mc_now_ms()));
+	pthread_mutex_unlock(&hv.snap_lock);
+}
+
+/* This machine's VM in the snapshot (borrowed; NULL: none); snap_lock held. */
+static json_t *snapshot_find(struct mc_driver_ctx *ctx)
+{
+	const char *id = mc_json_str(ctx->config, "VMId");
+	size_t i;
+	json_t *vm;
+
+	json_array_foreach(hv.snap, i, vm)
+		if (id ? mc_streq(mc_json_str(vm, "id"), id) : mc_streq(mc_json_str(vm, "name"), vm_name(ctx)))
+			return vm;
+	return NULL;
+}
+
+/* This VM's entry in a fresh snapshot (a new reference; NULL when Hyper-V
+ * has no such VM).  One `states` call serves every caller meanwhile. */
+static int snapshot_get(struct mc_driver_ctx *ctx, json_t **entry, struct mc_error *err)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&hv.snap_lock);
+	if (!hv.snap || mc_now_ms() - hv.snap_ms > SNAPSHOT_MAX_AGE_MS) {
+		_cleanup_json_ json_t *res = NULL;
+
+		json_decref(hv.snap);
+		hv.snap = NULL;
+		if (hv_do(ctx, "states", NULL, &res, "is the Hyper-V service (vmms) running?", err) < 0) {
+			rc = -1;
+			goto out;
+		}
+		hv.snap = json_incref(json_object_get(res, "vms"));
+		if (!json_is_array(hv.snap)) {
+			json_decref(hv.snap);
+			hv.snap = json_array();
+		}
+		hv.snap_ms = mc_now_ms();
+	}
+	*entry = json_incref(snapshot_find(ctx));
+out:
+	pthread_mutex_unlock(&hv.snap_lock);
+	return rc;
+}
+
+static int vm_gone(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	return ctx->host->error_set(err, MC_E_NOT_FOUND,
+				    "Hyper-V has no VM named \"%s\" (removed outside machinectl?): remove the machine with 'machinectl rm -f %s'",
+				    vm_name(ctx), ctx->machine_name);
+}
+
+static int entry_state(struct mc_driver_ctx *ctx, json_t *entry, enum mc_state *out,
+		       struct mc_error *err)
+{
+	const char *s = mc_json_str(entry, "state");
+
+	*out = hv_state_from_name(s);
+	if (*out == MC_STATE_NONE)
+		return ctx->host->error_set(err, MC_E_FAILED,
+					    "Hyper-V reports the VM \"%s\" in state \"%s\", which machinectl does not know: look at it in Hyper-V Manager",
+					    vm_name(ctx), s ? s : "(none)");
+	return 0;
+}
+
+/* --- flags --- */
+
+static int check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	json_t *f = ctx->flags;
+	const char *mac = mc_json_str(f, "hyperv-static-macaddress");
+	json_t *vlan = json_object_get(f, "hyperv-vlan-id");
+	char norm[13];
+	static const struct {
+		const char *flag;
+		long long min, max;
+	} ranges[] = {
+		{ "hyperv-cpu-count", 1, 240 },
+		{ "hyperv-memory", 32, 12 << 20 },
+		{ "hyperv-disk-size", 64, 2040 << 10 },   /* a VHD holds 2040 GB */
+		{ "hyperv-ip-timeout", 1, 86400 },
+	};
+
+	for (size_t i = 0; i < MC_ARRAY_SIZE(ranges); i++) {
+		long long v = mc_json_int(f, ranges[i].flag, ranges[i].min);
+
+		if (v < ranges[i].min || v > ranges[i].max)
+			return ctx->host->error_set(err, MC_E_PRECREATE,
+						    "invalid --%s %lld: it must be between %lld and %lld",
+						    ranges[i].flag, v, ranges[i].min, ranges[i].max);
+	}
+	if (mac && *mac && !hv_mac_normalize(mac, norm))
+		return ctx->host->error_set(err, MC_E_PRECREATE,
+					    "invalid --hyperv-static-macaddress \"%s\": use six hex bytes such as 00:15:5D:01:02:03 (a unicast address)",
+					    mac);
+	if (json_is_integer(vlan) && (json_integer_value(vlan) < 1 || json_integer_value(vlan) > 4094))
+		return ctx->host->error_set(err, MC_E_PRECREATE,
+					    "invalid --hyperv-vlan-id %lld: it must be between 1 and 4094",
+					    (long long)json_integer_value(vlan));
+	return 0;
+}
+
+/* --- operations --- */
+
+static int hv_precreate(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	const char *iso = mc_json_str(ctx->flags, "iso");
+	_cleanup_json_ json_t *chk = NULL, *sws = NULL;
+	const char *sw;
+	struct hv_fail f;
+	int r;
+
+	if (check_flags(ctx, err) < 0)
+		return -1;
+	/* The core resolves --iso (downloads URLs) before the driver runs. */
+	if (!iso || !*iso)
+		return ctx->host->error_set(err, MC_E_PRECREATE, "no boot ISO: pass --iso PATH|URL");
+	if (!mc_file_exists(iso))
+		return ctx->host->error_set(err, MC_E_PRECREATE,
+					    "the boot ISO \"%s\" is not an existing local file", iso);
+
+	if (hv_do(ctx, "check", NULL, &chk, NULL, err) < 0)
+		return -1;
+	if (!mc_json_bool(chk, "module"))
+		return ctx->host->error_set(err, MC_E_PRECREATE,
+					    "the Hyper-V PowerShell module is not installed: turn Hyper-V on with its management tools (as Administrator: Enable-WindowsOptionalFeature -Online -FeatureName Microsoft-Hyper-V-All, then reboot)");
+	if (!mc_json_bool(chk, "admin") && !mc_json_bool(chk, "hyperv_admin"))
+		return ctx->host->error_set(err, MC_E_PRECREATE,
+					    "Hyper-V commands have to be run as an Administrator: %s%s%sis neither an Administrator nor in the \"Hyper-V Administrators\" group; run machinectl from an elevated prompt, or add yourself to that group (Add-LocalGroupMember -SID S-1-5-32-578 -Member USER) and sign in again",
+					    mc_json_str(chk, "user") ? "user " : "",
+					    mc_json_str(chk, "user") ? mc_json_str(chk, "user") : "",
+					    mc_json_str(chk, "user") ? " " : "this user ");
+
+	if (hv_do(ctx, "switches", NULL, &sws, NULL, err) < 0)
+		return -1;
+	sw = hv_choose_switch(json_object_get(sws, "switches"),
+			      mc_json_str(ctx->flags, "hyperv-virtual-switch"), err);
+	if (!sw)
+		return -1;
+	set_str(ctx->config, "Switch", sw);
+	json_object_set_new(ctx->config, "Admin", json_boolean(mc_json_bool(chk, "admin")));
+
+	r = hv_call(ctx, "state", json_pack("{s:s}", "name", ctx->machine_name), NULL, &f, err);
+	if (r < 0)
+		return -1;
+	if (r == 0)
+		return ctx->host->error_set(err, MC_E_PRECREATE,
+					    "Hyper-V already has a VM named \"%s\" (not a machine of this store, or a leftover): remove it (Remove-VM -Name '%s') or choose another name",
+					    ctx->machine_name, ctx->machine_name);
+	if (!mc_streq(f.code, "notfound"))
+		return shim_failed(ctx, MC_E_PRECREATE, "state", &f, NULL, err);
+	return 0;
+}
+
+/* Poll the VM's first IPv4 address until it shows or the deadline passes. */
+static int wait_ip(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	long long timeout_s = mc_json_int(ctx->config, "IPTimeout", 300);
+	long long t0 = mc_now_ms();
+
+	ctx->host->phase(ctx->machine_name,
+			 "Waiting for an IP address (Hyper-V reports it once the guest's integration services run; up to %llds)...",
+			 timeout_s);
+	for (;;) {
+		_cleanup_json_ json_t *res = NULL;
+		const char *ip, *st;
+
+		if (hv_do(ctx, "ip", name_args(ctx), &res, NULL, err) < 0)
+			return -1;
+		ip = mc_json_str(res, "ip");
+		st = mc_json_str(res, "state");
+		if (ip && *ip) {
+			set_str(ctx->config, "IPAddress", ip);
+			seen_set(ctx, ip);
+			return 0;
+		}
+		if (st && hv_state_from_name(st) != MC_STATE_RUNNING &&
+		    hv_state_from_name(st) != MC_STATE_STARTING)
+			return ctx->host->error_set(err, MC_E_STATE,
+						    "the VM stopped while waiting for its IP address (Hyper-V state %s): look at its console (vmconnect localhost %s) and its event log in Hyper-V Manager",
+						    st, vm_name(ctx));
+		if (mc_now_ms() - t0 >= timeout_s * 1000)
+			return ctx->host->error_set(err, MC_E_TIMEOUT,
+						    "no IP address after %llds: Hyper-V reports none for the VM's network adapter on switch \"%s\". Look at the VM's console (vmconnect localhost %s); an External switch needs a DHCP server on its network; --hyperv-ip-timeout waits longer",
+						    timeout_s,
+						    mc_json_str(ctx->config, "Switch") ? mc_json_str(ctx->config, "Switch") : "?",
+						    vm_name(ctx));
+		nanosleep(&(struct timespec){ 0, POLL_MS * 1000000L }, NULL);
+	}
+}
+
+/* A path as Hyper-V (a Windows program) must see it. */
+static int win_path(struct mc_driver_ctx *ctx, const char *path, char **out, struct mc_error *err)
+{
+	struct mc_error e = { 0 };
+
+	if (mc_os_host_path(path, out, &e) < 0)
+		return ctx->host->error_set(err, e.code, "%s", e.msg);
+	return 0;
+}
+
+static int hv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	json_t *f = ctx->flags, *c = ctx->config;
+	_cleanup_free_ char *key = NULL, *tar = NULL, *fixed = NULL, *disk = NULL;
+	_cleanup_free_ char *wdir = NULL, *wfixed = NULL, *wdisk = NULL, *wiso = NULL;
+	_cleanup_json_ json_t *res = NULL;
+	const char *mac = mc_json_str(f, "hyperv-static-macaddress");
+	json_t *vlan = json_object_get(f, "hyperv-vlan-id");
+	long long disk_mb = mc_json_int(f, "hyperv-disk-size", 20000);
+	struct mc_error e = { 0 };
+	char norm[13];
+	size_t len;
+	json_t *args;
+
+	if (check_flags(ctx, err) < 0)
+		return -1;
+	if (!mc_json_str(c, "Switch"))
+		return ctx->host->error_set(err, MC_E_INVALID, "no virtual switch chosen (precreate did not run)");
+	/* Recorded first: a failure from here on is undone by remove. */
+	set_str(c, "VMName", ctx->machine_name);
+	json_object_set_new(c, "Memory", json_integer(mc_json_int(f, "hyperv-memory", 1024)));
+	json_object_set_new(c, "CPU", json_integer(mc_json_int(f, "hyperv-cpu-count", 1)));
+	json_object_set_new(c, "DiskSize", json_integer(disk_mb));
+	json_object_set_new(c, "DisableDynamicMemory", json_boolean(mc_json_bool(f, "hyperv-disable-dynamic-memory")));
+	set_str(c, "MACAddress", mac && *mac && hv_mac_normalize(mac, norm) ? norm : NULL);
+	json_object_set_new(c, "VLanID", json_is_integer(vlan) ? json_incref(vlan) : json_null());
+	json_object_set_new(c, "IPTimeout", json_integer(mc_json_int(f, "hyperv-ip-timeout", 300)));
+	set_str(c, "ISO", mc_json_str(f, "iso"));
+	set_str(c, "ISOSource", mc_json_str(f, "iso-source"));
+	set_str(c, "ISOVersion", mc_json_str(f, "iso-version"));
+	fixed = mc_path_join(ctx->machine_dir, "fixed.vhd");
+	disk = mc_path_join(ctx->machine_dir, "disk.vhd");
+	set_str(c, "DiskPath", disk);
+
+	if (mc_ssh_pubkey_line(ctx->machine_dir, &key, &e) < 0 ||
+	    mc_userdata_tar(key, &tar, &len, &e) < 0)
+		return ctx->host->error_set(err, e.code, "%s", e.msg);
+	ctx->host->phase(ctx->machine_name, "Creating the data disk (%lld MB, dynamic VHD)...", disk_mb);
+	/* Resize-VHD needs an Administrator; a Hyper-V Administrator gets the
+	 * fixed disk at full size instead (sparse here, converted by Hyper-V). */
+	if (mc_vhd_write_fixed(fixed, tar, len,
+			       mc_json_bool(c, "Admin") ? SMALL_DISK_BYTES : (uint64_t)disk_mb << 20, NULL,
+			       &e) < 0)
+		return ctx->host->error_set(err, e.code, "%s", e.msg);
+	if (win_path(ctx, fixed, &wfixed, err) < 0 || win_path(ctx, disk, &wdisk, err) < 0 ||
+	    win_path(ctx, ctx->machine_dir, &wdir, err) < 0 ||
+	    win_path(ctx, mc_json_str(c, "ISO"), &wiso, err) < 0)
+		return -1;
+	if (hv_do(ctx, "disk", json_pack("{s:s,s:s,s:I}", "fixed", wfixed, "path", wdisk, "size_mb",
+					 (json_int_t)disk_mb),
+		  NULL, "is there room on the drive of the store?", err) < 0)
+		return -1;
+
+	ctx->host->phase(ctx->machine_name, "Creating the Hyper-V VM (switch \"%s\", %lld MB, %lld CPU)...",
+			 mc_json_str(c, "Switch"), mc_json_int(c, "Memory", 1024), mc_json_int(c, "CPU", 1));
+	args = json_pack("{s:s,s:s,s:s,s:I,s:I,s:b,s:s,s:s}", "name", ctx->machine_name, "path", wdir,
+			 "switch", mc_json_str(c, "Switch"), "memory_mb",
+			 (json_int_t)mc_json_int(c, "Memory", 1024), "cpus",
+			 (json_int_t)mc_json_int(c, "CPU", 1), "disable_dynamic_memory",
+			 mc_json_bool(c, "DisableDynamicMemory"), "iso", wiso, "disk", wdisk);
+	json_object_set(args, "mac", json_object_get(c, "MACAddress"));
+	json_object_set(args, "vlan", json_object_get(c, "VLanID"));
+	snapshot_drop();
+	if (hv_do(ctx, "create", args, &res, NULL, err) < 0)
+		return -1;
+	set_str(c, "VMId", mc_json_str(res, "id"));
+	ctx->host->phase(ctx->machine_name, "Starting the VM...");
+	if (hv_do(ctx, "start", name_args(ctx), NULL,
+		  "look at the VM in Hyper-V Manager (is there enough free memory?)", err) < 0)
+		return -1;
+	return wait_ip(ctx, err);
+}
+
+static int hv_start(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	snapshot_drop();
+	ctx->host->phase(ctx->machine_name, "Starting the VM...");
+	if (hv_do(ctx, "start", name_args(ctx), NULL,
+		  "look at the VM in Hyper-V Manager (is there enough free memory?)", err) < 0)
+		return -1;
+	return wait_ip(ctx, err);
+}
+
+static int hv_stop(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	snapshot_drop();
+	ctx->host->phase(ctx->machine_name, "Shutting the VM down (Stop-VM)...");
+	return hv_do(ctx, "stop", name_args(ctx), NULL,
+		     "'machinectl kill' turns it off without a shutdown", err);
+}
+
+static int hv_kill(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	snapshot_drop();
+	return hv_do(ctx, "kill", name_args(ctx), NULL, NULL, err);
+}
+
+static int hv_remove(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	snapshot_drop();
+	/* The shim treats a VM that is already gone as removed. */
+	return hv_do(ctx, "remove", name_args(ctx), NULL,
+		     "remove the VM in Hyper-V Manager, then 'machinectl rm -f' forgets the machine", err);
+}
+
+static int hv_state(struct mc_driver_ctx *ctx, enum mc_state *out, struct mc_error *err)
+{
+	_cleanup_json_ json_t *entry = NULL;
+
+	if (snapshot_get(ctx, &entry, err) < 0)
+		return -1;
+	if (!entry)
+		return vm_gone(ctx, err);
+	return entry_state(ctx, entry, out, err);
+}
+
+static int hv_states(struct mc_driver_ctx *const *ctxs, size_t n, enum mc_state *out,
+		     struct mc_error *errs, struct mc_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_json_ json_t *entry = NULL;
+
+		/* The first lookup takes the snapshot (one `states` call) for all. */
+		if (snapshot_get(ctxs[i], &entry, i == 0 ? err : &errs[i]) < 0) {
+			if (i == 0)
+				return -1;
+			continue;
+		}
+		if (!entry)
+			vm_gone(ctxs[i], &errs[i]);
+		else
+			entry_state(ctxs[i], entry, &out[i], &errs[i]);
+	}
+	return 0;
+}
+
+static int hv_ip(struct mc_driver_ctx *ctx, char **ip, struct mc_error *err)
+{
+	_cleanup_json_ json_t *entry = NULL, *res = NULL;
+	const char *a, *st;
+
+	/* Within an ls the snapshot has it; after a start, the wait found it. */
+	pthread_mutex_lock(&hv.snap_lock);
+	if (hv.snap && mc_now_ms() - hv.snap_ms <= SNAPSHOT_MAX_AGE_MS)
+		entry = json_incref(snapshot_find(ctx));
+	if (!entry && hv.seen) {
+		json_t *s = json_object_get(hv.seen, vm_name(ctx));
+
+		if (s && mc_now_ms() - json_integer_value(json_array_get(s, 1)) <= SNAPSHOT_MAX_AGE_MS)
+			entry = json_pack("{s:O}", "ip", json_array_get(s, 0));
+	}
+	pthread_mutex_unlock(&hv.snap_lock);
+	if ((a = mc_json_str(entry, "ip")) && *a) {
+		*ip = mc_strdup(a);
+		return 0;
+	}
+	if (hv_do(ctx, "ip", name_args(ctx), &res, NULL, err) < 0)
+		return -1;
+	a = mc_json_str(res, "ip");
+	st = mc_json_str(res, "state");
+	if (!a || !*a)
+		return ctx->host->error_set(err, MC_E_STATE,
+					    "Hyper-V reports no IPv4 address for the VM (state %s): %s",
+					    st ? st : "unknown",
+					    hv_state_from_name(st) == MC_STATE_RUNNING
+						    ? "it may still be booting; if it stays so, check that its switch gives DHCP addresses"
+						    : "start it with 'machinectl start'");
+	set_str(ctx->config, "IPAddress", a);
+	*ip = mc_strdup(a);
+	return 0;
+}
+
+const struct mc_driver mc_driver_hyperv = {
+	.abi = MC_DRIVER_ABI,
+	.name = "hyperv",
+	.summary = "Hyper-V virtual machines on Windows (or from WSL), through a PowerShell shim",
+	.flags = hv_flags,
+	.has_ssh = 1,
+	.provision = 1,
+	.precreate = hv_precreate,
+	.create = hv_create,
+	.start = hv_start,
+	.stop = hv_stop,
+	.kill = hv_kill,
+	/* restart: NULL, the core runs stop + start. */
+	.remove = hv_remove,
+	.state = hv_state,
+	.ip = hv_ip,
+	.states = hv_states,
+};

@@ -1,0 +1,1264 @@
+/*
+ * The virtualbox driver: a VirtualBox VM driven through VBoxManage, the way
+ * docker-machine's virtualbox driver did it (../shared/reference/docker-machine.md
+ * section 5; doc/virtualbox.md).  Built in: it only runs a program.
+ *
+ * Every VBoxManage call goes through mc_proc_run with an argv (logged under
+ * --debug); "error: The object is not ready" is retried, anything else that
+ * fails is reported with the command line and VBoxManage's stderr.
+ *
+ * Private state ("Driver" in config.json): VMName, VBoxManage (only when
+ * given with --virtualbox-vboxmanage), CPU, Memory, DiskSize, DiskPath, ISO,
+ * ISOSource, ISOVersion, NatNicType, HostOnlyCIDR, HostOnlyNicType,
+ * HostOnlyPromiscMode, HostOnlyNoDHCP, HostOnlyInterface, UIType, DNSProxy,
+ * HostDNSResolver, ShareFolder, SSHPort, SSHUser, StartTimeout, StopTimeout.
+ */
+#include "buildconf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "driver.h"
+#include "proc.h"
+#include "registry.h"
+#include "ssh.h"
+#include "userdata.h"
+#include "util.h"
+#include "vbox.h"
+
+#define VBM_TIMEOUT_MS 120000
+#define VBM_DISK_TIMEOUT_MS (30 * 60 * 1000)
+#define VBM_RETRIES 5
+#define POLL_MS 250
+#define IP_WAIT_MS 20000
+
+static const struct mc_driver_flag vbox_flags[] = {
+	{ "iso", "MACHINECTL_ISO", NULL,
+	  "boot ISO: a path, file:// or http(s):// URL (default: config.ini [defaults] iso, else the machine OS ISO from scripts/build-iso)",
+	  MC_FLAG_STRING },
+	{ "iso-sha256", "MACHINECTL_ISO_SHA256", NULL, "expected SHA-256 of the boot ISO", MC_FLAG_STRING },
+	{ "virtualbox-boot2docker-url", "VIRTUALBOX_BOOT2DOCKER_URL", NULL, "alias of --iso", MC_FLAG_STRING },
+	{ "virtualbox-cpu-count", "VIRTUALBOX_CPU_COUNT", "1", "number of CPUs (-1: all the host's, at most 32)",
+	  MC_FLAG_INT },
+	{ "virtualbox-disk-size", "VIRTUALBOX_DISK_SIZE", "20000", "data disk size in MB", MC_FLAG_INT },
+	{ "virtualbox-host-dns-resolver", "VIRTUALBOX_HOST_DNS_RESOLVER", NULL,
+	  "use the host's DNS resolver (--natdnshostresolver1 on)", MC_FLAG_BOOL },
+	{ "virtualbox-hostonly-cidr", "VIRTUALBOX_HOSTONLY_CIDR", "192.168.56.1/24",
+	  "host address and prefix of the host-only network (VirtualBox >= 6.1.28 allows 192.168.56.0/21 unless /etc/vbox/networks.conf says more)",
+	  MC_FLAG_STRING },
+	{ "virtualbox-hostonly-nicpromisc", "VIRTUALBOX_HOSTONLY_NIC_PROMISC", "deny",
+	  "host-only NIC promiscuous mode: deny, allow-vms or allow-all", MC_FLAG_STRING },
+	{ "virtualbox-hostonly-nictype", "VIRTUALBOX_HOSTONLY_NIC_TYPE", "82540EM",
+	  "host-only NIC type: 82540EM, 82543GC, 82545EM, Am79C970A, Am79C973 or virtio", MC_FLAG_STRING },
+	{ "virtualbox-hostonly-no-dhcp", "VIRTUALBOX_HOSTONLY_NO_DHCP", NULL,
+	  "do not add or fix a DHCP server on the host-only network", MC_FLAG_BOOL },
+	{ "virtualbox-memory", "VIRTUALBOX_MEMORY_SIZE", "1024", "memory in MB", MC_FLAG_INT },
+	{ "virtualbox-nat-nictype", "VIRTUALBOX_NAT_NICTYPE", "82540EM",
+	  "NAT NIC type: 82540EM, 82543GC, 82545EM, Am79C970A, Am79C973 or virtio", MC_FLAG_STRING },
+	{ "virtualbox-no-dns-proxy", "VIRTUALBOX_NO_DNS_PROXY", NULL,
+	  "do not proxy DNS requests through the host (--natdnsproxy1 off)", MC_FLAG_BOOL },
+	{ "virtualbox-no-share", "VIRTUALBOX_NO_SHARE", NULL, "do not share the home directory (/home) with the machine",
+	  MC_FLAG_BOOL },
+	{ "virtualbox-no-vtx-check", "VIRTUALBOX_NO_VTX_CHECK", NULL,
+	  "skip the check for hardware virtualization (VT-x/AMD-V) before creating", MC_FLAG_BOOL },
+	{ "virtualbox-share-folder", "VIRTUALBOX_SHARE_FOLDER", NULL,
+	  "share DIR with the machine as NAME (DIR:NAME) instead of /home as hosthome", MC_FLAG_STRING },
+	{ "virtualbox-ssh-user", "VIRTUALBOX_SSH_USER", "docker",
+	  "user the boot ISO installs the machine's key for", MC_FLAG_STRING },
+	{ "virtualbox-start-timeout", "VIRTUALBOX_START_TIMEOUT", "300",
+	  "seconds create/start wait for SSH and the IP address", MC_FLAG_INT },
+	{ "virtualbox-stop-timeout", "VIRTUALBOX_STOP_TIMEOUT", "90",
+	  "seconds stop waits after the ACPI power button before forcing the machine off", MC_FLAG_INT },
+	{ "virtualbox-ui-type", "VIRTUALBOX_UI_TYPE", "headless", "startvm --type: headless, gui, sdl or separate",
+	  MC_FLAG_STRING },
+	{ "virtualbox-vboxmanage", "VIRTUALBOX_VBOXMANAGE", NULL,
+	  "path of VBoxManage (default: in $VBOX_MSI_INSTALL_PATH, $VBOX_INSTALL_PATH, then PATH)", MC_FLAG_STRING },
+	{ NULL },
+};
+
+/* --- VBoxManage --- */
+
+static const char *vm_name(struct mc_driver_ctx *ctx)
+{
+	const char *n = mc_json_str(ctx->config, "VMName");
+
+	return n ? n : ctx->machine_name;
+}
+
+/* Where VBoxManage is: the flag (create) or recorded path, the install
+ * folders VirtualBox's installers export, then PATH.  malloc'd or NULL. */
+static char *vbm_find(struct mc_driver_ctx *ctx, const char **given)
+{
+	const char *p = mc_json_str(ctx->flags, "virtualbox-vboxmanage");
+	static const char *const envs[] = { "VBOX_MSI_INSTALL_PATH", "VBOX_INSTALL_PATH" };
+
+	if (!p || !*p)
+		p = mc_json_str(ctx->config, "VBoxManage");
+	*given = p && *p ? p : NULL;
+	if (*given)
+		return access(p, X_OK) == 0 ? mc_strdup(p) : NULL;
+	for (size_t i = 0; i < MC_ARRAY_SIZE(envs); i++) {
+		const char *e = getenv(envs[i]);
+
+		/* VBOX_INSTALL_PATH may list several folders (';' on Windows). */
+		while (e && *e) {
+			size_t n = strcspn(e, ";:");
+			_cleanup_free_ char *dir = mc_strndup(e, n);
+			_cleanup_free_ char *exe = mc_path_join(dir, "VBoxManage");
+
+			if (n && access(exe, X_OK) == 0)
+				return MC_TAKE(exe);
+			e += n;
+			if (*e)
+				e++;
+		}
+	}
+	return mc_proc_which("VBoxManage");
+}
+
+/* Lines of VBoxManage's stderr that say what went wrong, on one line. */
+static char *stderr_excerpt(const char *s)
+{
+	_cleanup_free_ char *all = NULL, *errs = NULL;
+	const char *line = s;
+
+	while (line && *line) {
+		size_t n = strcspn(line, "\n");
+
+		if (n) {
+			char *piece = mc_strndup(line, n);
+			char **dst = strstr(piece, "error:") ? &errs : &all;
+			char *j = mc_asprintf("%s%s%s", *dst ? *dst : "", *dst ? "; " : "", piece);
+
+			free(*dst);
+			*dst = j;
+			free(piece);
+		}
+		line += n;
+		if (*line)
+			line++;
+	}
+	if (errs && strlen(errs) > 500)
+		errs[500] = '\0';
+	if (!errs && all && strlen(all) > 500)
+		all[500] = '\0';
+	return errs ? MC_TAKE(errs) : all ? MC_TAKE(all) : mc_strdup("(no output)");
+}
+
+struct vbm_call {
+	const char *const *args;   /* VBoxManage's arguments, without the program */
+	int in_fd;                 /* stdin from this file (convertfromraw), or 0 */
+	int timeout_ms;            /* 0: VBM_TIMEOUT_MS */
+	char **out;                /* stdout (malloc'd), or NULL */
+	char **errout;             /* stderr of a failed call (malloc'd), or NULL */
+	bool quiet;                /* failure: no error set (the caller decides) */
+};
+
+/* Run VBoxManage.  -1 with err set (unless c->quiet) when it cannot run,
+ * exits non-zero or prints "error:" on stderr. */
+static int vbm_run(struct mc_driver_ctx *ctx, struct vbm_call *c, struct mc_error *err)
+{
+	const char *given = NULL;
+	_cleanup_free_ char *exe = vbm_find(ctx, &given);
+	_cleanup_strv_ char **argv = NULL;
+	_cleanup_free_ char *cmd = NULL;
+	struct mc_proc_opts o = { .in_fd = c->in_fd,
+				  .timeout_ms = c->timeout_ms ? c->timeout_ms : VBM_TIMEOUT_MS };
+
+	if (!exe)
+		return ctx->host->error_set(err, MC_E_NOT_FOUND,
+					    given ? "VBoxManage not found at %s (given with --virtualbox-vboxmanage): reinstall VirtualBox or fix the path"
+						  : "VBoxManage not found%s: install VirtualBox, or name the program with --virtualbox-vboxmanage or VBOX_INSTALL_PATH",
+					    given ? given : " (looked in $VBOX_MSI_INSTALL_PATH, $VBOX_INSTALL_PATH and PATH)");
+	mc_strv_push(&argv, mc_strdup(exe));
+	for (size_t i = 0; c->args[i]; i++)
+		mc_strv_push(&argv, mc_strdup(c->args[i]));
+	/* Messages show "VBoxManage ARGS" as a user would type it. */
+	{
+		const char *a0 = argv[0];
+
+		argv[0] = mc_strdup("VBoxManage");
+		cmd = mc_proc_argv_str((const char *const *)argv);
+		free(argv[0]);
+		argv[0] = (char *)a0;
+	}
+	for (int attempt = 1;; attempt++) {
+		struct mc_proc_result r = { 0 };
+		struct mc_error e = { 0 };
+		bool failed;
+
+		if (c->in_fd > 0 && lseek(c->in_fd, 0, SEEK_SET) < 0)
+			return ctx->host->error_set(err, MC_E_IO, "cannot rewind the data disk image: %s",
+						    strerror(errno));
+		if (mc_proc_run((const char *const *)argv, &o, &r, &e) < 0) {
+			mc_proc_result_free(&r);
+			if (c->quiet)
+				return -1;
+			return ctx->host->error_set(err, e.code, "`%s` failed: %s", cmd, e.msg);
+		}
+		failed = r.status != 0 || strstr(r.err, "error:");
+		if (failed && strstr(r.err, "error: The object is not ready") && attempt <= VBM_RETRIES) {
+			ctx->host->log(MC_LOG_DEBUG, "`%s`: the object is not ready; retry %d of %d", cmd,
+				       attempt, VBM_RETRIES);
+			mc_proc_result_free(&r);
+			nanosleep(&(struct timespec){ 0, 100000000L * attempt }, NULL);
+			continue;
+		}
+		if (failed) {
+			_cleanup_free_ char *ex = stderr_excerpt(r.err);
+
+			if (c->errout)
+				*c->errout = mc_strdup(r.err);
+			mc_proc_result_free(&r);
+			if (c->quiet)
+				return -1;
+			return ctx->host->error_set(err, MC_E_FAILED, "`%s` failed (exit %d): %s", cmd,
+						    r.status, ex);
+		}
+		if (c->out)
+			*c->out = MC_TAKE(r.out);
+		mc_proc_result_free(&r);
+		return 0;
+	}
+}
+
+#define VBM(ctx, err, ...) \
+	vbm_run((ctx), &(struct vbm_call){ .args = (const char *const[]){ __VA_ARGS__, NULL } }, (err))
+#define VBM_OUT(ctx, err, outp, ...)                                                               \
+	vbm_run((ctx), &(struct vbm_call){ .args = (const char *const[]){ __VA_ARGS__, NULL },      \
+					    .out = (outp) },                                        \
+		(err))
+
+static bool is_not_found(const char *stderr_text)
+{
+	return stderr_text && (strstr(stderr_text, "Could not find a registered machine") ||
+			       strstr(stderr_text, "VBOX_E_OBJECT_NOT_FOUND"));
+}
+
+/* showvminfo NAME --machinereadable as an object; *missing set when the VM is not registered. */
+static int vm_info(struct mc_driver_ctx *ctx, json_t **info, bool *missing, struct mc_error *err)
+{
+	_cleanup_free_ char *out = NULL, *eo = NULL;
+	struct vbm_call c = { .args = (const char *const[]){ "showvminfo", vm_name(ctx), "--machinereadable", NULL },
+			      .out = &out, .errout = &eo };
+	struct mc_error e = { 0 };
+
+	*missing = false;
+	if (vbm_run(ctx, &c, &e) < 0) {
+		if (is_not_found(eo)) {
+			*missing = true;
+			return ctx->host->error_set(err, MC_E_NOT_FOUND,
+						    "the VirtualBox VM \"%s\" is not registered (removed outside machinectl?): 'machinectl rm -f %s' forgets the machine",
+						    vm_name(ctx), ctx->machine_name);
+		}
+		return ctx->host->error_set(err, e.code, "%s", e.msg);
+	}
+	*info = mc_vbox_parse_machinereadable(out);
+	return 0;
+}
+
+static int vm_state(struct mc_driver_ctx *ctx, enum mc_state *st, json_t **info_out,
+		    struct mc_error *err)
+{
+	json_t *info = NULL;
+	bool missing;
+
+	if (vm_info(ctx, &info, &missing, err) < 0)
+		return -1;
+	*st = mc_vbox_vmstate(mc_json_str(info, "VMState"));
+	if (info_out)
+		*info_out = info;
+	else
+		json_decref(info);
+	return 0;
+}
+
+/* --- checks --- */
+
+static int vbox_version(struct mc_driver_ctx *ctx, struct mc_vbox_version *v, struct mc_error *err)
+{
+	_cleanup_free_ char *out = NULL;
+
+	if (VBM_OUT(ctx, err, &out, "--version") < 0)
+		return -1;
+	if (mc_vbox_parse_version(out, v) < 0)
+		return ctx->host->error_set(err, MC_E_PRECREATE,
+					    "cannot read the VirtualBox version from `VBoxManage --version`: \"%.200s\"",
+					    out);
+	return 0;
+}
+
+static bool one_of(const char *v, const char *const *set)
+{
+	for (; *set; set++)
+		if (mc_streq(v, *set))
+			return true;
+	return false;
+}
+
+static int check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	static const char *const nics[] = { "82540EM", "82543GC", "82545EM", "Am79C970A", "Am79C973",
+					    "virtio", NULL };
+	static const char *const promisc[] = { "deny", "allow-vms", "allow-all", NULL };
+	static const char *const ui[] = { "headless", "gui", "sdl", "separate", NULL };
+	json_t *f = ctx->flags;
+	long long cpus = mc_json_int(f, "virtualbox-cpu-count", 1);
+	long long mem = mc_json_int(f, "virtualbox-memory", 1024);
+	long long disk = mc_json_int(f, "virtualbox-disk-size", 20000);
+	const char *share = mc_json_str(f, "virtualbox-share-folder");
+	const char *user = mc_json_str(f, "virtualbox-ssh-user");
+
+	if (cpus != -1 && (cpus < 1 || cpus > 32))
+		return ctx->host->error_set(err, MC_E_PRECREATE,
+					    "invalid --virtualbox-cpu-count %lld: use 1-32, or -1 for all the host's CPUs", cpus);
+	if (mem < 64 || mem > 1024 * 1024)
+		return ctx->host->error_set(err, MC_E_PRECREATE, "invalid --virtualbox-memory %lld: use 64 or more (MB)", mem);
+	if (disk < 1 || disk > 2 * 1024 * 1024)
+		return ctx->host->error_set(err, MC_E_PRECREATE, "invalid --virtualbox-disk-size %lld: use 1 or more (MB)", disk);
+	if (!one_of(mc_json_str(f, "virtualbox-nat-nictype"), nics) ||
+	    !one_of(mc_json_str(f, "virtualbox-hostonly-nictype"), nics))
+		return ctx->host->error_set(err, MC_E_PRECREATE,
+					    "invalid NIC type \"%s\"/\"%s\": use 82540EM, 82543GC, 82545EM, Am79C970A, Am79C973 or virtio",
+					    mc_json_str(f, "virtualbox-nat-nictype") ?: "",
+					    mc_json_str(f, "virtualbox-hostonly-nictype") ?: "");
+	if (!one_of(mc_json_str(f, "virtualbox-hostonly-nicpromisc"), promisc))
+		return ctx->host->error_set(err, MC_E_PRECREATE,
+					    "invalid --virtualbox-hostonly-nicpromisc \"%s\": use deny, allow-vms or allow-all",
+					    mc_json_str(f, "virtualbox-hostonly-nicpromisc") ?: "");
+	if (!one_of(mc_json_str(f, "virtualbox-ui-type"), ui))
+		return ctx->host->error_set(err, MC_E_PRECREATE,
+					    "invalid --virtualbox-ui-type \"%s\": use headless, gui, sdl or separate",
+					    mc_json_str(f, "virtualbox-ui-type") ?: "");
+	if (share && *share) {
+		const char *c = strrchr(share, ':');
+
+		if (!c || c == share || !c[1])
+			return ctx->host->error_set(err, MC_E_PRECREATE,
+						    "invalid --virtualbox-share-folder \"%s\": use DIR:NAME, e.g. /srv/data:data", share);
+	}
+	if (!user || !*user || strpbrk(user, " \t@:/"))
+		return ctx->host->error_set(err, MC_E_PRECREATE, "invalid --virtualbox-ssh-user \"%s\"", user ? user : "");
+	if (mc_json_int(f, "virtualbox-start-timeout", 300) < 1 || mc_json_int(f, "virtualbox-stop-timeout", 90) < 0)
+		return ctx->host->error_set(err, MC_E_PRECREATE, "invalid --virtualbox-start-timeout or --virtualbox-stop-timeout");
+	return 0;
+}
+
+/* Hardware virtualization.  MACHINECTL_TEST_CPUINFO (tests only) replaces /proc/cpuinfo. */
+static int check_vtx(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	const char *path = getenv("MACHINECTL_TEST_CPUINFO");
+	_cleanup_free_ char *text = NULL;
+	struct mc_error e = { 0 };
+
+	if (!path || !*path)
+		path = "/proc/cpuinfo";
+	if (mc_read_file(path, &text, NULL, &e) < 0) {
+		ctx->host->log(MC_LOG_DEBUG, "cannot read %s (%s): skipping the VT-x check", path, e.msg);
+		return 0;
+	}
+	if (!mc_vbox_cpuinfo_has_vtx(text))
+		return ctx->host->error_set(err, MC_E_PRECREATE,
+					    "This computer doesn't have VT-X/AMD-v enabled. Enabling it in the BIOS is mandatory (%s shows no vmx or svm flag; inside a VM, enable nested virtualization). If VirtualBox runs anyway, skip this check with --virtualbox-no-vtx-check",
+					    path);
+	return 0;
+}
+
+/* The text of networks.conf, or NULL.  MACHINECTL_TEST_VBOX_NETWORKS_CONF (tests only) replaces the path. */
+static char *networks_conf(const char **path)
+{
+	const char *p = getenv("MACHINECTL_TEST_VBOX_NETWORKS_CONF");
+	char *text = NULL;
+	struct mc_error e = { 0 };
+
+	*path = p && *p ? p : "/etc/vbox/networks.conf";
+	if (mc_read_file(*path, &text, NULL, &e) < 0)
+		return NULL;
+	return text;
+}
+
+/* Does ip/prefix collide with a host interface or route (VirtualBox's own excluded)?
+ * 1 with *what set, 0 when not. */
+static int host_collision(uint32_t ip, int prefix, char **what)
+{
+	struct mc_proc_result ra = { 0 }, rr = { 0 };
+	struct mc_error e = { 0 };
+	int r;
+
+	*what = NULL;
+	if (mc_proc_run((const char *const[]){ "ip", "-j", "addr", "show", NULL },
+			&(struct mc_proc_opts){ .timeout_ms = 10000 }, &ra, &e) == 0 && ra.status == 0 &&
+	    mc_proc_run((const char *const[]){ "ip", "-j", "route", "show", NULL },
+			&(struct mc_proc_opts){ .timeout_ms = 10000 }, &rr, &e) == 0 && rr.status == 0) {
+		r = mc_vbox_host_collision(ra.out, rr.out, ip, prefix, what);
+	} else {
+		_cleanup_free_ char *text = NULL;
+
+		/* No iproute2 (or not Linux): the kernel's route table, when there is one. */
+		r = mc_read_file("/proc/net/route", &text, NULL, &e) == 0
+			    ? mc_vbox_proc_route_collision(text, ip, prefix, what)
+			    : 0;
+	}
+	mc_proc_result_free(&ra);
+	mc_proc_result_free(&rr);
+	return r;
+}
+
+static int list_hostonlyifs(struct mc_driver_ctx *ctx, struct mc_vbox_hostonlyif **ifs, size_t *n,
+			    int code, struct mc_error *err)
+{
+	_cleanup_free_ char *out = NULL, *dup = NULL;
+
+	if (VBM_OUT(ctx, err, &out, "list", "hostonlyifs") < 0)
+		return -1;
+	if (mc_vbox_parse_hostonlyifs(out, ifs, n, &dup) < 0)
+		return ctx->host->error_set(err, code,
+					    "VirtualBox's host-only interfaces are inconsistent (%s): remove the extra one with 'VBoxManage hostonlyif remove NAME'",
+					    dup);
+	return 0;
+}
+
+/* The existing adapter with the CIDR's address and mask, or NULL. */
+static struct mc_vbox_hostonlyif *find_adapter(struct mc_vbox_hostonlyif *ifs, size_t n, uint32_t ip,
+					       int prefix)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint32_t a;
+
+		if (mc_vbox_parse_ip(ifs[i].ip, &a) < 0 || a != ip)
+			continue;
+		/* docker-machine also accepted the mask VirtualBox 5.0 on Windows reported wrongly. */
+		if (mc_vbox_mask_prefix(ifs[i].mask) == prefix || mc_streq(ifs[i].mask, "15.0.0.0"))
+			return &ifs[i];
+	}
+	return NULL;
+}
+
+static int check_network(struct mc_driver_ctx *ctx, const struct mc_vbox_version *v, int code,
+			 struct mc_error *err)
+{
+	const char *cidr = mc_json_str(ctx->flags, "virtualbox-hostonly-cidr");
+	const char *why, *conf_path;
+	_cleanup_free_ char *conf = NULL, *what = NULL;
+	struct mc_vbox_hostonlyif *ifs = NULL;
+	size_t n = 0;
+	uint32_t ip;
+	int prefix, r = 0;
+	char net[16];
+
+	if (!cidr)
+		cidr = mc_json_str(ctx->config, "HostOnlyCIDR");
+	if (mc_vbox_parse_cidr(cidr, &ip, &prefix, &why) < 0)
+		return ctx->host->error_set(err, code, "invalid --virtualbox-hostonly-cidr \"%s\": %s",
+					    cidr ? cidr : "", why);
+	mc_vbox_ip_str(ip & mc_vbox_mask(prefix), net);
+	if (mc_vbox_version_ge(v, 6, 1, 28)) {
+		conf = networks_conf(&conf_path);
+		if (!mc_vbox_range_allowed(conf, ip, prefix))
+			return ctx->host->error_set(err, code,
+						    "host-only network %s is outside the ranges VirtualBox %d.%d.%d allows for host-only adapters (%s): choose one inside with --virtualbox-hostonly-cidr (e.g. 192.168.56.1/24), or allow it with a line '* %s/%d' in %s",
+						    cidr, v->major, v->minor, v->patch,
+						    conf ? "those listed in networks.conf" : "192.168.56.0/21",
+						    net, prefix, conf_path);
+	}
+	if (list_hostonlyifs(ctx, &ifs, &n, code, err) < 0)
+		return -1;
+	/* An adapter VirtualBox already has for this network is reused, not a collision. */
+	if (!find_adapter(ifs, n, ip, prefix)) {
+		for (size_t i = 0; i < n; i++) {
+			uint32_t a;
+			int p = mc_vbox_mask_prefix(ifs[i].mask);
+
+			if (mc_vbox_parse_ip(ifs[i].ip, &a) == 0 && p > 0 && mc_vbox_nets_overlap(ip, prefix, a, p)) {
+				r = ctx->host->error_set(err, code,
+							 "host-only network %s overlaps VirtualBox's host-only interface %s (%s/%d): use the same address and mask to share it, or another --virtualbox-hostonly-cidr",
+							 cidr, ifs[i].name, ifs[i].ip, p);
+				goto out;
+			}
+		}
+		if (host_collision(ip, prefix, &what))
+			r = ctx->host->error_set(err, code,
+						 "host-only network %s (%s/%d) collides with the host's %s: choose another --virtualbox-hostonly-cidr",
+						 cidr, net, prefix, what);
+	}
+out:
+	mc_vbox_hostonlyifs_free(ifs, n);
+	return r;
+}
+
+static int vbox_precreate(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	const char *iso = mc_json_str(ctx->flags, "iso");
+	struct mc_vbox_version v;
+	_cleanup_free_ char *out = NULL;
+	_cleanup_strv_ char **vms = NULL;
+
+	if (check_flags(ctx, err) < 0)
+		return -1;
+	if (!iso || !*iso)
+		return ctx->host->error_set(err, MC_E_PRECREATE, "no boot ISO: pass --iso PATH|URL");
+	if (iso[0] != '/' || !mc_file_exists(iso))
+		return ctx->host->error_set(err, MC_E_PRECREATE, "the boot ISO \"%s\" is not an existing local file", iso);
+	if (vbox_version(ctx, &v, err) < 0)
+		return -1;
+	if (!mc_vbox_version_ge(&v, 5, 0, 0))
+		return ctx->host->error_set(err, MC_E_PRECREATE,
+					    "VirtualBox %d.%d.%d is too old: machinectl needs 5.0 or newer (6.1 or 7.x recommended); upgrade VirtualBox",
+					    v.major, v.minor, v.patch);
+	if (!mc_json_bool(ctx->flags, "virtualbox-no-vtx-check") && check_vtx(ctx, err) < 0)
+		return -1;
+	if (check_network(ctx, &v, MC_E_PRECREATE, err) < 0)
+		return -1;
+	/* Never touch a VM we did not make: rollback and rm would delete it. */
+	if (VBM_OUT(ctx, err, &out, "list", "vms") < 0)
+		return -1;
+	vms = mc_vbox_parse_list_vms(out);
+	for (size_t i = 0; vms[i]; i++)
+		if (!strcmp(vms[i], ctx->machine_name))
+			return ctx->host->error_set(err, MC_E_PRECREATE,
+						    "VirtualBox already has a VM named \"%s\" (from another store, or a leftover): remove it with 'VBoxManage unregistervm --delete %s', or choose another name",
+						    ctx->machine_name, ctx->machine_name);
+	return 0;
+}
+
+/* --- host-only network, port forward --- */
+
+static int setup_dhcp(struct mc_driver_ctx *ctx, const char *ifname, uint32_t ip, int prefix,
+		      struct mc_vbox_hostonlyif *ifs, size_t nifs, struct mc_error *err)
+{
+	_cleanup_free_ char *out = NULL, *netname = mc_asprintf("HostInterfaceNetworking-%s", ifname);
+	struct mc_vbox_dhcp *srv = NULL, *mine = NULL;
+	size_t n = 0;
+	uint32_t m = mc_vbox_mask(prefix), base = ip & m, bcast = base | ~m, dip, low;
+	char sip[16], smask[16], slow[16], shigh[16];
+	int r = -1;
+
+	/* Server at the first address after the host's; leases from .100 of a /24
+	 * (docker-machine's range), scaled for other sizes, to the last address. */
+	dip = ip + 1 < bcast ? ip + 1 : base + 1;
+	low = base + (uint32_t)(((uint64_t)(~m) + 1) * 100 / 256);
+	if (low <= dip)
+		low = dip + 1;
+	mc_vbox_ip_str(dip, sip);
+	mc_vbox_ip_str(m, smask);
+	mc_vbox_ip_str(low, slow);
+	mc_vbox_ip_str(bcast - 1, shigh);
+	if (VBM_OUT(ctx, err, &out, "list", "dhcpservers") < 0)
+		return -1;
+	mc_vbox_parse_dhcpservers(out, &srv, &n);
+	for (size_t i = 0; i < n; i++) {
+		bool orphan = mc_startswith(srv[i].netname, "HostInterfaceNetworking-");
+
+		if (mc_streq(srv[i].netname, netname)) {
+			mine = &srv[i];
+			continue;
+		}
+		for (size_t k = 0; orphan && k < nifs; k++)
+			if (mc_streq(ifs[k].network, srv[i].netname) ||
+			    !strcmp(srv[i].netname + strlen("HostInterfaceNetworking-"), ifs[k].name))
+				orphan = false;
+		/* A server left behind by a removed adapter hands out addresses on nothing. */
+		if (orphan && VBM(ctx, err, "dhcpserver", "remove", "--netname", srv[i].netname) < 0)
+			goto out;
+	}
+	if (mine && mine->enabled && mc_streq(mine->ip, sip) && mc_streq(mine->mask, smask) &&
+	    mc_streq(mine->lower, slow) && mc_streq(mine->upper, shigh)) {
+		r = 0;
+		goto out;
+	}
+	r = VBM(ctx, err, "dhcpserver", mine ? "modify" : "add", "--netname", netname, "--ip", sip,
+		"--netmask", smask, "--lowerip", slow, "--upperip", shigh, "--enable");
+out:
+	mc_vbox_dhcpservers_free(srv, n);
+	return r;
+}
+
+static const char *access_denied_hint(const char *errtext, char *buf, size_t size, uint32_t ip, int prefix)
+{
+	char net[16];
+
+	if (!errtext || !strstr(errtext, "E_ACCESSDENIED"))
+		return "";
+	mc_vbox_ip_str(ip & mc_vbox_mask(prefix), net);
+	snprintf(buf, size,
+		 " (VirtualBox 6.1.28 and later only allow host-only addresses listed in /etc/vbox/networks.conf, by default 192.168.56.0/21: add a line '* %s/%d' there, or choose --virtualbox-hostonly-cidr inside 192.168.56.0/21)",
+		 net, prefix);
+	return buf;
+}
+
+static int setup_hostonly(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	const char *cidr = mc_json_str(ctx->config, "HostOnlyCIDR"), *why;
+	struct mc_vbox_hostonlyif *ifs = NULL, *hit;
+	_cleanup_free_ char *ifname = NULL, *out = NULL, *eo = NULL;
+	size_t n = 0;
+	uint32_t ip;
+	int prefix, r = -1;
+	char sip[16], smask[16], hint[400];
+
+	if (mc_vbox_parse_cidr(cidr, &ip, &prefix, &why) < 0)
+		return ctx->host->error_set(err, MC_E_INVALID, "invalid HostOnlyCIDR \"%s\" in the machine's config: %s",
+					    cidr ? cidr : "", why);
+	mc_vbox_ip_str(ip, sip);
+	mc_vbox_ip_str(mc_vbox_mask(prefix), smask);
+	ctx->host->phase(ctx->machine_name, "Checking the host-only network %s...", cidr);
+	if (list_hostonlyifs(ctx, &ifs, &n, MC_E_FAILED, err) < 0)
+		return -1;
+	hit = find_adapter(ifs, n, ip, prefix);
+	if (hit) {
+		ifname = mc_strdup(hit->name);
+	} else {
+		char *what = NULL;
+
+		if (host_collision(ip, prefix, &what)) {
+			ctx->host->error_set(err, MC_E_NETWORK,
+					     "host-only network %s collides with the host's %s: a VPN or another network took it; choose another --virtualbox-hostonly-cidr (create the machine again)",
+					     cidr, what);
+			free(what);
+			goto out;
+		}
+		ctx->host->phase(ctx->machine_name, "Creating a VirtualBox host-only interface for %s...", cidr);
+		if (VBM_OUT(ctx, err, &out, "hostonlyif", "create") < 0)
+			goto out;
+		ifname = mc_vbox_parse_created_if(out);
+		if (!ifname) {
+			ctx->host->error_set(err, MC_E_FAILED,
+					     "`VBoxManage hostonlyif create` did not say which interface it created (expected \"Interface '...' was successfully created\"): \"%.200s\"",
+					     out);
+			goto out;
+		}
+		/* The new interface can take a moment to show up in the list. */
+		for (int i = 0; i < 10; i++) {
+			bool found = false;
+
+			mc_vbox_hostonlyifs_free(ifs, n);
+			ifs = NULL;
+			n = 0;
+			if (list_hostonlyifs(ctx, &ifs, &n, MC_E_FAILED, err) < 0)
+				goto out;
+			for (size_t k = 0; k < n; k++)
+				found |= mc_streq(ifs[k].name, ifname);
+			if (found)
+				break;
+			sleep(1);
+		}
+		{
+			struct vbm_call c = { .args = (const char *const[]){ "hostonlyif", "ipconfig", ifname, "--ip", sip,
+									  "--netmask", smask, NULL },
+					      .errout = &eo };
+
+			if (vbm_run(ctx, &c, err) < 0) {
+				mc_error_prefix(err, "cannot give the host-only interface %s the address %s: ", ifname, cidr);
+				if (strlen(err->msg) + 1 < sizeof(err->msg))
+					snprintf(err->msg + strlen(err->msg), sizeof(err->msg) - strlen(err->msg), "%s",
+						 access_denied_hint(eo, hint, sizeof(hint), ip, prefix));
+				goto out;
+			}
+		}
+	}
+	if (!mc_json_bool(ctx->config, "HostOnlyNoDHCP") &&
+	    setup_dhcp(ctx, ifname, ip, prefix, ifs, n, err) < 0)
+		goto out;
+	if (VBM(ctx, err, "modifyvm", vm_name(ctx), "--nic2", "hostonly", "--nictype2",
+		mc_json_str(ctx->config, "HostOnlyNicType") ?: "82540EM", "--nicpromisc2",
+		mc_json_str(ctx->config, "HostOnlyPromiscMode") ?: "deny", "--hostonlyadapter2", ifname,
+		"--cableconnected2", "on") < 0)
+		goto out;
+	json_object_set_new(ctx->config, "HostOnlyInterface", json_string(ifname));
+	r = 0;
+out:
+	mc_vbox_hostonlyifs_free(ifs, n);
+	return r;
+}
+
+/* A TCP port on 127.0.0.1 nobody listens on: want when it is free, else one the kernel picks. */
+static int free_port(int want)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		socklen_t len = sizeof(a);
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -1;
+
+		if (fd < 0)
+			return -1;
+		if (pass == 0 && (want <= 0 || want > 65535)) {
+			close(fd);
+			continue;
+		}
+		a.sin_port = htons(pass == 0 ? (uint16_t)want : 0);
+		if (bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+		    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+			port = ntohs(a.sin_port);
+		close(fd);
+		if (port > 0)
+			return port;
+	}
+	return -1;
+}
+
+static int set_port_forward(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	int port = free_port((int)mc_json_int(ctx->config, "SSHPort", 0));
+	_cleanup_free_ char *rule = NULL;
+	struct mc_error ignored = { 0 };
+
+	if (port < 0)
+		return ctx->host->error_set(err, MC_E_NETWORK, "cannot find a free TCP port on 127.0.0.1 for SSH: %s",
+					    strerror(errno));
+	rule = mc_asprintf("ssh,tcp,127.0.0.1,%d,,22", port);
+	/* No rule yet on a new VM: that failure is expected. */
+	vbm_run(ctx, &(struct vbm_call){ .args = (const char *const[]){ "modifyvm", vm_name(ctx), "--natpf1", "delete", "ssh", NULL },
+				    .quiet = true },
+		&ignored);
+	if (VBM(ctx, err, "modifyvm", vm_name(ctx), "--natpf1", rule) < 0)
+		return -1;
+	json_object_set_new(ctx->config, "SSHPort", json_integer(port));
+	return 0;
+}
+
+/* --- start, IP --- */
+
+/* VirtualBox's own log after startvm: VT-x/AMD-V missing shows up here first. */
+static int check_vbox_log(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	static const char *const bad[] = { "VERR_VMX_NO_VMX", "VERR_SVM_NO_SVM", "VERR_VMX_MSR_ALL_VMX_DISABLED",
+					   "VERR_SVM_DISABLED", "VERR_VMX_MSR_VMX_DISABLED" };
+	_cleanup_free_ char *path = mc_asprintf("%s/%s/Logs/VBox.log", ctx->machine_dir, vm_name(ctx));
+	_cleanup_free_ char *text = NULL;
+	struct mc_error e = { 0 };
+
+	if (mc_read_file(path, &text, NULL, &e) < 0)
+		return 0;
+	for (size_t i = 0; i < MC_ARRAY_SIZE(bad); i++)
+		if (strstr(text, bad[i]))
+			return ctx->host->error_set(err, MC_E_FAILED,
+						    "VirtualBox cannot use hardware virtualization (%s in %s): enable VT-x/AMD-V in the BIOS, and make sure no other hypervisor (KVM, Hyper-V) holds it",
+						    bad[i], path);
+	return 0;
+}
+
+/* The MAC of the host-only NIC ("08:00:27:aa:bb:cc", buf >= 18), from showvminfo. */
+static int hostonly_mac(json_t *info, char *buf)
+{
+	for (int i = 1; i <= 8; i++) {
+		char key[32];
+		const char *m;
+
+		snprintf(key, sizeof(key), "hostonlyadapter%d", i);
+		if (!mc_json_str(info, key))
+			continue;
+		snprintf(key, sizeof(key), "macaddress%d", i);
+		m = mc_json_str(info, key);
+		if (!m || strlen(m) != 12)
+			return -1;
+		mc_vbox_mac_colons(m, buf);
+		return 0;
+	}
+	return -1;
+}
+
+static void ssh_phase(void *arg, const char *phase, long long elapsed_ms)
+{
+	struct mc_driver_ctx *ctx = arg;
+
+	ctx->host->phase(ctx->machine_name, "%s", phase);
+}
+
+static int endpoint(struct mc_driver_ctx *ctx, struct mc_ssh_endpoint *ep, struct mc_error *err)
+{
+	if (mc_ssh_endpoint_from_driver(&mc_driver_virtualbox, ctx, ep, err) < 0)
+		return -1;
+	/* What a user should read when the guest does not come up. */
+	free(ep->console_log);
+	ep->console_log = mc_asprintf("%s/%s/Logs/VBox.log", ctx->machine_dir, vm_name(ctx));
+	return 0;
+}
+
+/* `ip addr show` in the guest, the address of the NIC with this MAC (malloc'd) or NULL. */
+static char *guest_ip(struct mc_driver_ctx *ctx, const char *mac, struct mc_error *err)
+{
+	struct mc_ssh_endpoint ep = { 0 };
+	struct mc_ssh *s = NULL;
+	struct mc_ssh_result res = { 0 };
+	char *ip = NULL;
+
+	if (endpoint(ctx, &ep, err) < 0)
+		return NULL;
+	ep.connect_timeout_ms = 5000;
+	if (mc_ssh_connect(&ep, &s, err) == 0 && mc_ssh_run(s, "ip addr show", &(struct mc_ssh_run_opts){ .timeout_ms = 10000 },
+						       &res, err) == 0) {
+		ip = mc_vbox_ip_for_mac(res.out, mac);
+		if (!ip)
+			ctx->host->error_set(err, MC_E_NOT_FOUND, "no IPv4 address on the guest's NIC %s yet", mac);
+	}
+	mc_ssh_result_free(&res);
+	mc_ssh_close(s);
+	mc_ssh_endpoint_clear(&ep);
+	return ip;
+}
+
+static int wait_guest(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	long long timeout_ms = mc_json_int(ctx->config, "StartTimeout", 300) * 1000;
+	long long t0 = mc_now_ms(), deadline;
+	struct mc_ssh_endpoint ep = { 0 };
+	_cleanup_json_ json_t *info = NULL;
+	bool missing;
+	char mac[18];
+	struct mc_error e = { 0 };
+	int r;
+
+	if (endpoint(ctx, &ep, err) < 0)
+		return -1;
+	r = mc_ssh_wait(&ep, (int)timeout_ms, ssh_phase, ctx, err);
+	mc_ssh_endpoint_clear(&ep);
+	if (r < 0)
+		return -1;
+	if (vm_info(ctx, &info, &missing, err) < 0)
+		return -1;
+	if (hostonly_mac(info, mac) < 0)
+		return ctx->host->error_set(err, MC_E_FAILED, "the VM \"%s\" has no host-only NIC (nic2): remove and create the machine again",
+					    vm_name(ctx));
+	ctx->host->phase(ctx->machine_name, "Waiting for an IP on the host-only NIC %s...", mac);
+	/* docker-machine's budget: 5 tries 4 s apart, within the start timeout. */
+	deadline = mc_now_ms() + IP_WAIT_MS;
+	if (deadline > t0 + timeout_ms + IP_WAIT_MS)
+		deadline = t0 + timeout_ms + IP_WAIT_MS;
+	for (;;) {
+		_cleanup_free_ char *ip = NULL;
+
+		mc_error_clear(&e);
+		ip = guest_ip(ctx, mac, &e);
+		if (ip) {
+			json_object_set_new(ctx->config, "IPAddress", json_string(ip));
+			return 0;
+		}
+		if (mc_now_ms() >= deadline)
+			return ctx->host->error_set(err, MC_E_TIMEOUT,
+						    "the guest answers SSH but its host-only NIC (%s) got no IPv4 address within %d s (%s): is the DHCP server of %s running ('VBoxManage list dhcpservers')? See %s/%s/Logs/VBox.log",
+						    mac, IP_WAIT_MS / 1000, e.msg,
+						    mc_json_str(ctx->config, "HostOnlyInterface") ?: "the host-only interface",
+						    ctx->machine_dir, vm_name(ctx));
+		sleep(1);
+	}
+}
+
+static int vbox_start(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	enum mc_state st;
+	const char *ui = mc_json_str(ctx->config, "UIType");
+
+	if (vm_state(ctx, &st, NULL, err) < 0)
+		return -1;
+	if (st == MC_STATE_STOPPED && setup_hostonly(ctx, err) < 0)
+		return -1;
+	switch (st) {
+	case MC_STATE_STOPPED:
+	case MC_STATE_SAVED:
+		/* A saved VM keeps its settings; its forward is renewed only when the port was taken. */
+		if ((st == MC_STATE_STOPPED ||
+		     free_port((int)mc_json_int(ctx->config, "SSHPort", 0)) != mc_json_int(ctx->config, "SSHPort", 0)) &&
+		    set_port_forward(ctx, err) < 0)
+			return -1;
+		ctx->host->phase(ctx->machine_name, "Starting the VM (%s)...", ui ? ui : "headless");
+		if (VBM(ctx, err, "startvm", vm_name(ctx), "--type", ui ? ui : "headless") < 0)
+			return -1;
+		break;
+	case MC_STATE_PAUSED:
+		ctx->host->phase(ctx->machine_name, "Resuming the paused VM...");
+		if (VBM(ctx, err, "controlvm", vm_name(ctx), "resume") < 0)
+			return -1;
+		break;
+	case MC_STATE_RUNNING:
+		break;
+	default:
+		return ctx->host->error_set(err, MC_E_STATE,
+					    "the VM \"%s\" is busy (starting, stopping or saving): try again in a moment", vm_name(ctx));
+	}
+	if (check_vbox_log(ctx, err) < 0)
+		return -1;
+	return wait_guest(ctx, err);
+}
+
+/* --- create --- */
+
+/* Hard link the ISO into the machine's directory, or copy it. */
+static int place_iso(struct mc_driver_ctx *ctx, const char *src, const char *dst, struct mc_error *err)
+{
+	_cleanup_close_ int in = -1, out = -1;
+	char buf[1 << 16];
+	ssize_t n;
+
+	unlink(dst);
+	if (link(src, dst) == 0)
+		return 0;
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return ctx->host->error_set(err, MC_E_IO, "cannot read the boot ISO %s: %s", src, strerror(errno));
+	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (out < 0)
+		return ctx->host->error_set(err, MC_E_IO, "cannot create %s: %s", dst, strerror(errno));
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			return ctx->host->error_set(err, MC_E_IO, "cannot copy the boot ISO to %s: %s (disk full?)", dst,
+						    strerror(errno));
+	if (n < 0)
+		return ctx->host->error_set(err, MC_E_IO, "cannot read the boot ISO %s: %s", src, strerror(errno));
+	return 0;
+}
+
+/* The data disk: a sparse raw image (userdata tar, then zeros) that
+ * VBoxManage reads as its stdin, straight from the file: nothing of its size
+ * is ever held in memory. */
+static int make_disk(struct mc_driver_ctx *ctx, const char *dir, const char *vmdk, struct mc_error *err)
+{
+	long long mb = mc_json_int(ctx->config, "DiskSize", 20000);
+	_cleanup_free_ char *key = NULL, *raw = mc_path_join(dir, "disk.raw.tmp"), *bytes = NULL;
+	_cleanup_close_ int fd = -1;
+	struct mc_error e = { 0 };
+
+	if (mc_ssh_pubkey_line(ctx->machine_dir, &key, &e) < 0)
+		return ctx->host->error_set(err, e.code, "the data disk needs the machine's SSH public key: %s", e.msg);
+	unlink(raw);
+	if (mc_userdata_write_disk(raw, key, mb, &e) < 0)
+		return ctx->host->error_set(err, e.code, "%s", e.msg);
+	fd = open(raw, O_RDONLY | O_CLOEXEC);
+	unlink(raw);
+	if (fd < 0)
+		return ctx->host->error_set(err, MC_E_IO, "cannot open %s: %s", raw, strerror(errno));
+	bytes = mc_asprintf("%lld", mb << 20);
+	return vbm_run(ctx,
+		       &(struct vbm_call){ .args = (const char *const[]){ "convertfromraw", "stdin", vmdk, bytes, "--format",
+									  "VMDK", NULL },
+					   .in_fd = fd,
+					   .timeout_ms = VBM_DISK_TIMEOUT_MS },
+		       err);
+}
+
+/* The folder shared with the guest: --virtualbox-share-folder DIR:NAME, else /home as hosthome. */
+static void share_folder(json_t *config, char **dir, char **name)
+{
+	const char *s = mc_json_str(config, "ShareFolder"), *c;
+
+	*dir = *name = NULL;
+	if (mc_json_bool(config, "NoShare"))
+		return;
+	if (s && *s && (c = strrchr(s, ':'))) {
+		*dir = mc_strndup(s, (size_t)(c - s));
+		*name = mc_strdup(c + 1);
+		return;
+	}
+	*dir = mc_strdup("/home");
+	*name = mc_strdup("hosthome");
+}
+
+static int host_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 32 ? 32 : (int)n;
+}
+
+static void set_str(json_t *o, const char *k, const char *v)
+{
+	json_object_set_new(o, k, v ? json_string(v) : json_null());
+}
+
+static int vbox_create(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	json_t *f = ctx->flags, *c = ctx->config;
+	const char *name = ctx->machine_name, *step = "check the flags";
+	_cleanup_free_ char *iso = NULL, *vmdk = NULL, *sdir = NULL, *sname = NULL;
+	_cleanup_free_ char *cpus = NULL, *mem = NULL;
+	char dir[PATH_MAX];
+	bool disk_made = false, registered = false, disk_attached = false;
+	long long ncpu = mc_json_int(f, "virtualbox-cpu-count", 1);
+
+	if (check_flags(ctx, err) < 0)
+		return -1;
+	if (!realpath(ctx->machine_dir, dir))
+		return ctx->host->error_set(err, MC_E_IO, "cannot resolve %s: %s", ctx->machine_dir, strerror(errno));
+	iso = mc_path_join(dir, "boot2docker.iso");
+	vmdk = mc_path_join(dir, "disk.vmdk");
+	set_str(c, "VMName", name);
+	if (mc_json_str(f, "virtualbox-vboxmanage") && *mc_json_str(f, "virtualbox-vboxmanage"))
+		set_str(c, "VBoxManage", mc_json_str(f, "virtualbox-vboxmanage"));
+	json_object_set_new(c, "CPU", json_integer(ncpu == -1 ? host_cpus() : ncpu));
+	json_object_set_new(c, "Memory", json_integer(mc_json_int(f, "virtualbox-memory", 1024)));
+	json_object_set_new(c, "DiskSize", json_integer(mc_json_int(f, "virtualbox-disk-size", 20000)));
+	set_str(c, "DiskPath", vmdk);
+	set_str(c, "ISO", iso);
+	set_str(c, "ISOSource", mc_json_str(f, "iso-source"));
+	set_str(c, "ISOVersion", mc_json_str(f, "iso-version"));
+	set_str(c, "NatNicType", mc_json_str(f, "virtualbox-nat-nictype"));
+	set_str(c, "HostOnlyCIDR", mc_json_str(f, "virtualbox-hostonly-cidr"));
+	set_str(c, "HostOnlyNicType", mc_json_str(f, "virtualbox-hostonly-nictype"));
+	set_str(c, "HostOnlyPromiscMode", mc_json_str(f, "virtualbox-hostonly-nicpromisc"));
+	json_object_set_new(c, "HostOnlyNoDHCP", json_boolean(mc_json_bool(f, "virtualbox-hostonly-no-dhcp")));
+	set_str(c, "UIType", mc_json_str(f, "virtualbox-ui-type"));
+	json_object_set_new(c, "DNSProxy", json_boolean(!mc_json_bool(f, "virtualbox-no-dns-proxy")));
+	json_object_set_new(c, "HostDNSResolver", json_boolean(mc_json_bool(f, "virtualbox-host-dns-resolver")));
+	json_object_set_new(c, "NoShare", json_boolean(mc_json_bool(f, "virtualbox-no-share")));
+	set_str(c, "ShareFolder", mc_json_str(f, "virtualbox-share-folder"));
+	set_str(c, "SSHUser", mc_json_str(f, "virtualbox-ssh-user"));
+	json_object_set_new(c, "StartTimeout", json_integer(mc_json_int(f, "virtualbox-start-timeout", 300)));
+	json_object_set_new(c, "StopTimeout", json_integer(mc_json_int(f, "virtualbox-stop-timeout", 90)));
+	cpus = mc_asprintf("%lld", mc_json_int(c, "CPU", 1));
+	mem = mc_asprintf("%lld", mc_json_int(c, "Memory", 1024));
+
+	step = "copy the boot ISO";
+	ctx->host->phase(name, "Copying the boot ISO to %s...", iso);
+	if (place_iso(ctx, mc_json_str(f, "iso"), iso, err) < 0)
+		goto fail;
+	step = "make the data disk";
+	ctx->host->phase(name, "Creating the data disk (%lld MB)...", mc_json_int(c, "DiskSize", 20000));
+	if (make_disk(ctx, dir, vmdk, err) < 0)
+		goto fail;
+	disk_made = true;
+	step = "register the VM";
+	ctx->host->phase(name, "Creating the VirtualBox VM...");
+	if (VBM(ctx, err, "createvm", "--basefolder", dir, "--name", name, "--register") < 0)
+		goto fail;
+	registered = true;
+	step = "configure the VM";
+	if (VBM(ctx, err, "modifyvm", name, "--firmware", "bios", "--bioslogofadein", "off", "--bioslogofadeout", "off",
+		"--bioslogodisplaytime", "0", "--biosbootmenu", "disabled", "--ostype", "Linux26_64", "--cpus", cpus,
+		"--memory", mem, "--acpi", "on", "--ioapic", "on", "--rtcuseutc", "on", "--natdnshostresolver1",
+		mc_json_bool(c, "HostDNSResolver") ? "on" : "off", "--natdnsproxy1",
+		mc_json_bool(c, "DNSProxy") ? "on" : "off", "--cpuhotplug", "off", "--pae", "on", "--hpet", "on",
+		"--hwvirtex", "on", "--nestedpaging", "on", "--largepages", "on", "--vtxvpid", "on", "--accelerate3d",
+		"off", "--boot1", "dvd") < 0)
+		goto fail;
+	step = "add the NAT NIC";
+	if (VBM(ctx, err, "modifyvm", name, "--nic1", "nat", "--nictype1", mc_json_str(c, "NatNicType") ?: "82540EM",
+		"--cableconnected1", "on") < 0)
+		goto fail;
+	step = "attach the ISO and the disk";
+	if (VBM(ctx, err, "storagectl", name, "--name", "SATA", "--add", "sata", "--hostiocache", "on") < 0 ||
+	    VBM(ctx, err, "storageattach", name, "--storagectl", "SATA", "--port", "0", "--device", "0", "--type",
+		"dvddrive", "--medium", iso) < 0 ||
+	    VBM(ctx, err, "storageattach", name, "--storagectl", "SATA", "--port", "1", "--device", "0", "--type", "hdd",
+		"--medium", vmdk) < 0)
+		goto fail;
+	disk_attached = true;
+	step = "set the shared folder properties";
+	if (VBM(ctx, err, "guestproperty", "set", name, "/VirtualBox/GuestAdd/SharedFolders/MountPrefix", "/") < 0 ||
+	    VBM(ctx, err, "guestproperty", "set", name, "/VirtualBox/GuestAdd/SharedFolders/MountDir", "/") < 0)
+		goto fail;
+	share_folder(c, &sdir, &sname);
+	if (sdir && mc_file_exists(sdir)) {
+		_cleanup_free_ char *key = mc_asprintf("VBoxInternal2/SharedFoldersEnableSymlinksCreate/%s", sname);
+
+		step = "share a folder";
+		if (VBM(ctx, err, "sharedfolder", "add", name, "--name", sname, "--hostpath", sdir, "--automount") < 0 ||
+		    VBM(ctx, err, "setextradata", name, key, "1") < 0)
+			goto fail;
+	}
+	step = "start the VM";
+	if (vbox_start(ctx, err) < 0)
+		goto fail;
+	return 0;
+
+fail:
+	{
+		struct mc_error e = { 0 };
+		int undo = 0;
+
+		/* Leave nothing registered: the VM (with its media) or the disk alone. */
+		if (registered) {
+			struct vbm_call k = { .args = (const char *const[]){ "controlvm", name, "poweroff", NULL }, .quiet = true };
+
+			vbm_run(ctx, &k, &e);
+			mc_error_clear(&e);
+			undo = VBM(ctx, &e, "unregistervm", "--delete", name);
+		}
+		/* unregistervm --delete deletes only the disks attached to the VM. */
+		if (undo == 0 && disk_made && !disk_attached) {
+			undo = VBM(ctx, &e, "closemedium", "disk", vmdk, "--delete");
+		}
+		if (undo == 0)
+			json_object_del(c, "VMName");  /* nothing left for remove to do */
+		/* A wait that timed out says the machine is kept: not during create. */
+		{
+			char *kept = strstr(err->msg, ". The machine is kept");
+
+			if (kept)
+				*kept = '\0';
+		}
+		mc_error_prefix(err, "step \"%s\" failed (%s): ", step,
+				undo < 0 ? "and the rollback failed too; remove the VM with 'VBoxManage unregistervm --delete NAME'"
+				: registered ? "the VM was unregistered and its files deleted"
+				: disk_made ? "the data disk was closed and deleted" : "nothing was registered");
+		if (undo < 0)
+			ctx->host->log(MC_LOG_WARN, "machine \"%s\": rollback failed: %s", name, e.msg);
+	}
+	return -1;
+}
+
+/* --- stop, kill, remove, state --- */
+
+static int vbox_stop(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	long long limit = mc_json_int(ctx->config, "StopTimeout", 90) * 1000, t0;
+	enum mc_state st;
+
+	if (vm_state(ctx, &st, NULL, err) < 0)
+		return -1;
+	if (st == MC_STATE_STOPPED)
+		return 0;
+	if (st == MC_STATE_SAVED)  /* the saved memory is dropped: like a power off */
+		return VBM(ctx, err, "discardstate", vm_name(ctx));
+	if (st == MC_STATE_PAUSED) {
+		ctx->host->phase(ctx->machine_name, "The VM is paused and cannot see the ACPI power button: powering it off...");
+		return VBM(ctx, err, "controlvm", vm_name(ctx), "poweroff");
+	}
+	ctx->host->phase(ctx->machine_name, "Pressing the ACPI power button...");
+	if (VBM(ctx, err, "controlvm", vm_name(ctx), "acpipowerbutton") < 0)
+		return -1;
+	t0 = mc_now_ms();
+	for (;;) {
+		if (vm_state(ctx, &st, NULL, err) < 0)
+			return -1;
+		if (st == MC_STATE_STOPPED)
+			return 0;
+		if (mc_now_ms() - t0 >= limit)
+			break;
+		nanosleep(&(struct timespec){ 0, POLL_MS * 1000000L }, NULL);
+	}
+	ctx->host->phase(ctx->machine_name,
+			 "The guest did not shut down within %lld s of the ACPI power button: forcing it off (controlvm poweroff)...",
+			 limit / 1000);
+	return VBM(ctx, err, "controlvm", vm_name(ctx), "poweroff");
+}
+
+static int vbox_kill(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	enum mc_state st;
+
+	if (vm_state(ctx, &st, NULL, err) < 0)
+		return -1;
+	if (st == MC_STATE_STOPPED)
+		return 0;
+	if (st == MC_STATE_SAVED)
+		return VBM(ctx, err, "discardstate", vm_name(ctx));
+	return VBM(ctx, err, "controlvm", vm_name(ctx), "poweroff");
+}
+
+static int vbox_remove(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	_cleanup_free_ char *eo = NULL;
+	struct mc_error e = { 0 };
+	enum mc_state st;
+	bool missing = false;
+	json_t *info = NULL;
+
+	/* No VMName: create never registered one, or rolled it back. */
+	if (!mc_json_str(ctx->config, "VMName"))
+		return 0;
+	if (vm_info(ctx, &info, &missing, &e) < 0) {
+		if (missing)
+			return 0;
+		return ctx->host->error_set(err, e.code, "%s", e.msg);
+	}
+	st = mc_vbox_vmstate(mc_json_str(info, "VMState"));
+	json_decref(info);
+	if (st != MC_STATE_STOPPED && st != MC_STATE_SAVED && vbox_kill(ctx, err) < 0)
+		return -1;
+	{
+		struct vbm_call c = { .args = (const char *const[]){ "unregistervm", "--delete", vm_name(ctx), NULL },
+				      .errout = &eo };
+
+		if (vbm_run(ctx, &c, &e) < 0) {
+			if (is_not_found(eo))
+				return 0;
+			return ctx->host->error_set(err, e.code, "%s", e.msg);
+		}
+	}
+	return 0;
+}
+
+static int vbox_state(struct mc_driver_ctx *ctx, enum mc_state *out, struct mc_error *err)
+{
+	return vm_state(ctx, out, NULL, err);
+}
+
+/* ls: one `list vms --long` for every machine. */
+static int vbox_states(struct mc_driver_ctx *const *ctxs, size_t n, enum mc_state *out,
+		       struct mc_error *errs, struct mc_error *err)
+{
+	_cleanup_free_ char *text = NULL;
+	_cleanup_json_ json_t *states = NULL;
+
+	if (n == 0)
+		return 0;
+	if (VBM_OUT(ctxs[0], err, &text, "list", "vms", "--long") < 0)
+		return -1;
+	states = mc_vbox_parse_list_vms_long(text);
+	for (size_t i = 0; i < n; i++) {
+		const char *s = mc_json_str(states, vm_name(ctxs[i]));
+
+		out[i] = s ? mc_vbox_vmstate(s) : MC_STATE_ERROR;
+		if (!s)
+			ctxs[i]->host->error_set(&errs[i], MC_E_NOT_FOUND,
+						 "the VirtualBox VM \"%s\" is not registered (removed outside machinectl?)",
+						 vm_name(ctxs[i]));
+	}
+	return 0;
+}
+
+static int vbox_ip(struct mc_driver_ctx *ctx, char **ip, struct mc_error *err)
+{
+	_cleanup_json_ json_t *info = NULL;
+	enum mc_state st;
+	char mac[18];
+
+	if (vm_state(ctx, &st, &info, err) < 0)
+		return -1;
+	if (st != MC_STATE_RUNNING)
+		return ctx->host->error_set(err, MC_E_STATE, "the VM \"%s\" is not running", vm_name(ctx));
+	if (hostonly_mac(info, mac) < 0)
+		return ctx->host->error_set(err, MC_E_FAILED, "the VM \"%s\" has no host-only NIC", vm_name(ctx));
+	*ip = guest_ip(ctx, mac, err);
+	return *ip ? 0 : -1;
+}
+
+static int vbox_ssh_endpoint(struct mc_driver_ctx *ctx, char **host, int *port, char **user,
+			     struct mc_error *err)
+{
+	long long p = mc_json_int(ctx->config, "SSHPort", 0);
+	const char *u = mc_json_str(ctx->config, "SSHUser");
+
+	if (p <= 0)
+		return ctx->host->error_set(err, MC_E_STATE,
+					    "the VM \"%s\" has no SSH port forward yet: start the machine", vm_name(ctx));
+	*host = mc_strdup("127.0.0.1");
+	*port = (int)p;
+	*user = mc_strdup(u ? u : "docker");
+	return 0;
+}
+
+const struct mc_driver mc_driver_virtualbox = {
+	.abi = MC_DRIVER_ABI,
+	.name = "virtualbox",
+	.summary = "a VirtualBox VM driven through VBoxManage, booted from an ISO",
+	.flags = vbox_flags,
+	.has_ssh = 1,
+	.provision = 1,
+	.precreate = vbox_precreate,
+	.create = vbox_create,
+	.start = vbox_start,
+	.stop = vbox_stop,
+	.kill = vbox_kill,
+	/* restart: NULL, the core's stop + start is docker-machine's Restart. */
+	.remove = vbox_remove,
+	.state = vbox_state,
+	.states = vbox_states,
+	.ip = vbox_ip,
+	.ssh_endpoint = vbox_ssh_endpoint,
+};

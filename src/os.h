@@ -1,0 +1,44 @@
+/*
+ * The OS layer: the few things that differ between a POSIX host (Linux, WSL,
+ * macOS) and Windows, behind one small interface.  src/os-posix.c is the
+ * POSIX implementation; a native Windows build adds src/os-win32.c with the
+ * same functions (see doc/windows.md for what else a Windows build needs).
+ *
+ * Used today by: the store (home directory), `env` (shell detection from the
+ * parent processes, Windows-only variables) and the hyperv driver (Windows
+ * paths under WSL).
+ */
+#ifndef MC_OS_H
+#define MC_OS_H
+
+#include <stdbool.h>
+
+#include "error.h"
+
+/* True on Windows (native, not WSL).  The POSIX implementation says true
+ * when MACHINECTL_OS=windows, so the CLI tests can run the Windows rules of
+ * `env` and of the home directory on Linux; nothing else may depend on it. */
+bool mc_os_is_windows(void);
+
+/* True when running under the Windows Subsystem for Linux, where Windows
+ * programs (powershell.exe) are reachable and Windows paths differ from ours. */
+bool mc_os_is_wsl(void);
+
+/* The user's home directory (malloc'd): %USERPROFILE% on Windows, else $HOME,
+ * else the password database.  NULL with err set when there is none. */
+char *mc_os_home_dir(struct mc_error *err);
+
+/* The parent process id of pid (0: this process); -1 when unknown. */
+long mc_os_parent_pid(long pid);
+
+/* The executable name of process pid ("powershell.exe", "bash"), malloc'd,
+ * or NULL when unknown.  POSIX: /proc/PID/comm (Linux, WSL). */
+char *mc_os_process_name(long pid);
+
+/*
+ * The path a Windows program must be given for our path (malloc'd): under WSL
+ * `wslpath -w` ("/mnt/c/Users/me" -> "C:\Users\me"); elsewhere the path itself.
+ */
+int mc_os_host_path(const char *path, char **out, struct mc_error *err);
+
+#endif

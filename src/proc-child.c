@@ -1,0 +1,330 @@
+/* A long-lived child process with pipes.  See proc-child.h. */
+#include "buildconf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "log.h"
+#include "proc-child.h"
+#include "proc.h"
+#include "util.h"
+
+#define ERR_KEEP 4096
+
+struct mc_proc_child {
+	pid_t pid;
+	int in, out, err;          /* our ends; -1 once closed */
+	char *name;                /* argv[0], for messages */
+	char *buf;                 /* stdout bytes not yet returned as lines */
+	size_t len, cap;
+	char errbuf[ERR_KEEP + 1]; /* the tail of stderr */
+	size_t errlen;
+};
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+int mc_proc_child_spawn(const char *const *argv, struct mc_proc_child **out, struct mc_error *err)
+{
+	int in[2] = { -1, -1 }, o[2] = { -1, -1 }, e[2] = { -1, -1 }, ex[2] = { -1, -1 };
+	_cleanup_free_ char *exe = mc_proc_which(argv[0]);
+	_cleanup_free_ char *argstr = mc_proc_argv_str(argv);
+	struct mc_proc_child *c;
+	int execerr = 0;
+	pid_t pid;
+
+	if (!exe)
+		return mc_error_set(err, MC_E_NOT_FOUND, "cannot run %s: program not found in PATH",
+				    argv[0]);
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(o, O_CLOEXEC) < 0 || pipe2(e, O_CLOEXEC) < 0 ||
+	    pipe2(ex, O_CLOEXEC) < 0) {
+		mc_error_errno(err, errno, "cannot run %s", argv[0]);
+		goto fail;
+	}
+	pid = fork();
+	if (pid < 0) {
+		mc_error_errno(err, errno, "cannot run %s", argv[0]);
+		goto fail;
+	}
+	if (pid == 0) {
+		int en;
+
+		setpgid(0, 0);
+		dup2(in[0], 0);
+		dup2(o[1], 1);
+		dup2(e[1], 2);
+		signal(SIGPIPE, SIG_DFL);
+		execv(exe, (char *const *)argv);
+		en = errno;
+		if (write(ex[1], &en, sizeof(en)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close_fd(&in[0]);
+	close_fd(&o[1]);
+	close_fd(&e[1]);
+	close_fd(&ex[1]);
+	/* The exec-error pipe closes on a successful exec (O_CLOEXEC). */
+	if (read(ex[0], &execerr, sizeof(execerr)) == (ssize_t)sizeof(execerr)) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		mc_error_errno(err, execerr, "cannot run %s", argv[0]);
+		goto fail;
+	}
+	close_fd(&ex[0]);
+	fcntl(in[1], F_SETFL, O_NONBLOCK);
+	fcntl(o[0], F_SETFL, O_NONBLOCK);
+	fcntl(e[0], F_SETFL, O_NONBLOCK);
+	c = mc_calloc(1, sizeof(*c));
+	c->pid = pid;
+	c->in = in[1];
+	c->out = o[0];
+	c->err = e[0];
+	c->name = mc_strdup(argv[0]);
+	mc_debug("start: %s (pid %ld)", argstr, (long)pid);
+	*out = c;
+	return 0;
+
+fail:
+	for (int i = 0; i < 2; i++) {
+		close_fd(&in[i]);
+		close_fd(&o[i]);
+		close_fd(&e[i]);
+		close_fd(&ex[i]);
+	}
+	return -1;
+}
+
+static int remaining(long long deadline)
+{
+	long long left;
+
+	if (!deadline)
+		return -1;
+	left = deadline - mc_now_ms();
+	return left > 0 ? (int)left : 0;
+}
+
+/* Keep the tail of stderr. */
+static void drain_err(struct mc_proc_child *c)
+{
+	char tmp[1024];
+
+	_Static_assert(sizeof(tmp) <= ERR_KEEP, "the stderr tail holds a whole read");
+	while (c->err >= 0) {
+		ssize_t n = read(c->err, tmp, sizeof(tmp));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			close_fd(&c->err);
+			return;
+		}
+		/* tmp is smaller than the kept tail: drop the oldest bytes to fit. */
+		if (c->errlen + (size_t)n > ERR_KEEP) {
+			size_t drop = c->errlen + (size_t)n - ERR_KEEP;
+
+			memmove(c->errbuf, c->errbuf + drop, c->errlen - drop);
+			c->errlen -= drop;
+		}
+		memcpy(c->errbuf + c->errlen, tmp, (size_t)n);
+		c->errlen += (size_t)n;
+		c->errbuf[c->errlen] = '\0';
+	}
+}
+
+int mc_proc_child_write(struct mc_proc_child *c, const char *buf, size_t len, int timeout_ms,
+			struct mc_error *err)
+{
+	long long deadline = timeout_ms > 0 ? mc_now_ms() + timeout_ms : 0;
+	sigset_t pipe_set, old;
+	int rc = 0;
+
+	if (c->in < 0)
+		return mc_error_set(err, MC_E_IO, "%s has exited", c->name);
+	/* A child that exited must not kill us with SIGPIPE: block it while
+	 * writing and swallow the one our write raised. */
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	while (len) {
+		struct pollfd p[2] = { { .fd = c->in, .events = POLLOUT }, { .fd = c->err, .events = POLLIN } };
+		ssize_t n = write(c->in, buf, len);
+
+		if (n > 0) {
+			buf += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno != EAGAIN) {
+			if (errno == EPIPE) {
+				const struct timespec zero = { 0, 0 };
+
+				sigtimedwait(&pipe_set, NULL, &zero);
+				close_fd(&c->in);
+				rc = mc_error_set(err, MC_E_IO, "%s has exited", c->name);
+			} else {
+				rc = mc_error_errno(err, errno, "cannot write to %s", c->name);
+			}
+			break;
+		}
+		if (deadline && remaining(deadline) == 0) {
+			rc = mc_error_set(err, MC_E_TIMEOUT, "%s did not read its input within %d ms",
+					  c->name, timeout_ms);
+			break;
+		}
+		if (poll(p, c->err >= 0 ? 2 : 1, remaining(deadline)) < 0 && errno != EINTR) {
+			rc = mc_error_errno(err, errno, "cannot write to %s", c->name);
+			break;
+		}
+		if (p[1].revents)
+			drain_err(c);
+	}
+	if (!sigismember(&old, SIGPIPE))
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+/* A whole line in the buffer: move it to *line. */
+static bool take_line(struct mc_proc_child *c, char **line)
+{
+	char *nl = c->len ? memchr(c->buf, '\n', c->len) : NULL;
+	size_t n, used;
+
+	if (!nl)
+		return false;
+	used = (size_t)(nl - c->buf) + 1;
+	n = used - 1;
+	if (n && c->buf[n - 1] == '\r')
+		n--;
+	*line = mc_strndup(c->buf, n);
+	memmove(c->buf, c->buf + used, c->len - used);
+	c->len -= used;
+	return true;
+}
+
+int mc_proc_child_read_line(struct mc_proc_child *c, int timeout_ms, char **line,
+			    struct mc_error *err)
+{
+	long long deadline = timeout_ms > 0 ? mc_now_ms() + timeout_ms : 0;
+
+	for (;;) {
+		struct pollfd p[2];
+		int n = 0;
+
+		if (take_line(c, line))
+			return 0;
+		if (c->out < 0)
+			return mc_error_set(err, MC_E_IO, "%s has exited", c->name);
+		if (deadline && remaining(deadline) == 0)
+			return mc_error_set(err, MC_E_TIMEOUT, "%s did not answer within %d ms",
+					    c->name, timeout_ms);
+		p[n++] = (struct pollfd){ .fd = c->out, .events = POLLIN };
+		if (c->err >= 0)
+			p[n++] = (struct pollfd){ .fd = c->err, .events = POLLIN };
+		if (poll(p, (nfds_t)n, remaining(deadline)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return mc_error_errno(err, errno, "cannot read from %s", c->name);
+		}
+		if (n > 1 && p[1].revents)
+			drain_err(c);
+		if (!p[0].revents)
+			continue;
+		for (;;) {
+			ssize_t r;
+
+			if (c->len + 4096 > c->cap)
+				c->buf = mc_realloc(c->buf, c->cap = (c->cap + 4096) * 2);
+			r = read(c->out, c->buf + c->len, c->cap - c->len);
+			if (r > 0) {
+				c->len += (size_t)r;
+				continue;
+			}
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0 && errno == EAGAIN)
+				break;
+			close_fd(&c->out);  /* EOF: a last unterminated line is dropped */
+			drain_err(c);
+			break;
+		}
+	}
+}
+
+const char *mc_proc_child_stderr(struct mc_proc_child *c)
+{
+	drain_err(c);
+	return c->errbuf;
+}
+
+long mc_proc_child_pid(const struct mc_proc_child *c)
+{
+	return (long)c->pid;
+}
+
+int mc_proc_child_close(struct mc_proc_child *c, int grace_ms)
+{
+	long long deadline = mc_now_ms() + (grace_ms > 0 ? grace_ms : 0);
+	int status = 0, rc;
+	pid_t r;
+
+	if (!c)
+		return -1;
+	close_fd(&c->in);
+	for (;;) {
+		r = waitpid(c->pid, &status, WNOHANG);
+		if (r == c->pid || (r < 0 && errno != EINTR))
+			break;
+		if (r == 0 && mc_now_ms() >= deadline) {
+			kill(-c->pid, SIGKILL);
+			kill(c->pid, SIGKILL);
+			while ((r = waitpid(c->pid, &status, 0)) < 0 && errno == EINTR)
+				;
+			break;
+		}
+		if (r == 0) {
+			/* Keep its pipes drained while it finishes. */
+			struct pollfd p[2];
+			int n = 0;
+
+			if (c->out >= 0)
+				p[n++] = (struct pollfd){ .fd = c->out, .events = POLLIN };
+			if (c->err >= 0)
+				p[n++] = (struct pollfd){ .fd = c->err, .events = POLLIN };
+			poll(p, (nfds_t)n, 20);
+			if (c->out >= 0) {
+				char tmp[4096];
+				ssize_t k;
+
+				while ((k = read(c->out, tmp, sizeof(tmp))) > 0)
+					;
+				if (k == 0)
+					close_fd(&c->out);
+			}
+			drain_err(c);
+		}
+	}
+	rc = r == c->pid ? (WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)) : -1;
+	mc_debug("%s (pid %ld) -> exit %d", c->name, (long)c->pid, rc);
+	close_fd(&c->out);
+	close_fd(&c->err);
+	free(c->name);
+	free(c->buf);
+	free(c);
+	return rc;
+}

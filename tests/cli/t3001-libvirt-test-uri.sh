@@ -1,0 +1,112 @@
+#!/bin/bash
+# The libvirt driver through the real binary, against libvirt's test:///default
+# (no hypervisor).  test:///default lives only as long as the process, so each
+# invocation starts empty: create runs whole here (define, start, IP), while
+# the lifecycle across verbs is tested in-process by tests/unit/test-libvirt.
+. "${MC_SRCDIR:-$(dirname "$0")/../..}/tests/lib/cli-lib.sh"
+
+export MACHINECTL_DRIVER_PATH="${MC_BUILDDIR:-$(dirname "$MC_BIN")}/drivers/libvirt/.libs${MACHINECTL_DRIVER_PATH:+:$MACHINECTL_DRIVER_PATH}"
+unset LIBVIRT_URI LIBVIRT_MEMORY MACHINECTL_ISO MACHINECTL_ISO_SHA256 LIBVIRT_BOOT2DOCKER_URL
+# No machine OS build cache: the default-ISO error must show.
+export MACHINECTL_ISO_CACHE="$TEST_TMP/no-build-cache"
+
+# A fake ISO: the ISO 9660 signature and a volume ID, nothing bootable.
+ISO="$TEST_TMP/fake.iso"
+truncate -s 64K "$ISO"
+printf 'CD001' | dd of="$ISO" bs=1 seek=$((0x8001)) conv=notrunc status=none
+printf 'FAKE-ISO-1.0' | dd of="$ISO" bs=1 seek=$((0x8028)) conv=notrunc status=none
+T="--libvirt-uri test:///default --no-provision"
+
+drv() { # drv MACHINE KEY: a field of the machine's Driver object
+	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Driver"].get(sys.argv[2], ""))' \
+		"$STORE/machines/$1/config.json" "$2"
+}
+
+run mc create --help --driver libvirt
+expect_rc 0 "create --help --driver libvirt"
+for f in "libvirt-uri VALUE.*(default: qemu:///system) \[\$LIBVIRT_URI\]" \
+	"libvirt-cpu-count VALUE.*(default: 1) \[\$LIBVIRT_CPU_COUNT\]" \
+	"libvirt-memory VALUE.*(default: 1024) \[\$LIBVIRT_MEMORY\]" \
+	"libvirt-disk-size VALUE.*(default: 20000) \[\$LIBVIRT_DISK_SIZE\]" \
+	"libvirt-network VALUE.*(default: default) \[\$LIBVIRT_NETWORK\]" \
+	"libvirt-domain-type VALUE.*(default: auto) \[\$LIBVIRT_DOMAIN_TYPE\]" \
+	"libvirt-cache-mode VALUE.*(default: default) \[\$LIBVIRT_CACHE_MODE\]" \
+	"libvirt-tb-cache VALUE.*(default: 128) \[\$LIBVIRT_TB_CACHE\]" \
+	"libvirt-ip-timeout VALUE.*(default: 300) \[\$LIBVIRT_IP_TIMEOUT\]" \
+	"libvirt-stop-timeout VALUE.*(default: 90) \[\$LIBVIRT_STOP_TIMEOUT\]" \
+	"--iso VALUE.*\[\$MACHINECTL_ISO\]" \
+	"libvirt-boot2docker-url VALUE.*alias of --iso \[\$LIBVIRT_BOOT2DOCKER_URL\]" \
+	"iso-sha256 VALUE.*\[\$MACHINECTL_ISO_SHA256\]"; do
+	check "--help lists: ${f%% *}" grep -q -- "$f" <<<"$OUT$ERR"
+done
+
+run env LIBVIRT_MEMORY=700 machinectl create -d libvirt $T --iso "$ISO" --libvirt-disk-size 300 t1
+expect_rc 0 "create on test:///default succeeds"
+expect_out "Running pre-create checks..." "create prints the pre-create phase"
+expect_out "(t1) Creating the data disk (300 MB, sparse)..." "create says it makes the data disk"
+expect_out "(t1) Starting the libvirt domain machinectl-t1 (type test)..." "create names the domain and its type"
+expect_out "(t1) Waiting for an IP..." "create waits for an IP"
+check "config.json records the URI" test "$(drv t1 URI)" = "test:///default"
+check "config.json records the domain name" test "$(drv t1 DomainName)" = "machinectl-t1"
+check "config.json records a 52:54:00 MAC" grep -qE '^52:54:00(:[0-9a-f]{2}){3}$' <<<"$(drv t1 MACAddress)"
+check "config.json records the domain UUID" grep -qE '^[0-9a-f-]{36}$' <<<"$(drv t1 UUID)"
+check "config.json records the IP seen" grep -qE '^[0-9.]+$' <<<"$(drv t1 IPAddress)"
+check "LIBVIRT_MEMORY sets the memory" test "$(drv t1 Memory)" = 700
+check "the ISO's volume ID is recorded" test "$(drv t1 ISOVersion)" = "FAKE-ISO-1.0"
+check "the ISO path is recorded" test "$(drv t1 ISO)" = "$ISO"
+DISK="$STORE/machines/t1/disk.raw"
+check "config.json records the disk" test "$(drv t1 DiskPath)" = "$DISK"
+check "the data disk is exactly 300 MB" test "$(stat -c %s "$DISK")" = $((300 << 20))
+check "the data disk is sparse" test "$(du -k "$DISK" | cut -f1)" -lt 1024
+check "the data disk starts with the format-me magic" \
+	test "$(head -c 29 "$DISK")" = "boot2docker, please format-me"
+check "the data disk's tar holds the machine's key" \
+	cmp -s <(tar -xOf "$DISK" .ssh/authorized_keys) "$STORE/machines/t1/id_ed25519.pub"
+
+# A new process: test:///default is empty again, so the domain is gone.
+run mc ls
+expect_out "t1" "ls lists the machine"
+expect_out "no longer exists at test:///default" "ls says the domain is gone"
+run mc rm -y t1
+expect_rc 0 "rm succeeds when the domain is already gone"
+check "rm deletes the store entry (and the disk)" test ! -e "$STORE/machines/t1"
+
+# The alias of --iso.
+run mc create -d libvirt $T --libvirt-boot2docker-url "file://$ISO" --libvirt-disk-size 64 t2
+expect_rc 0 "--libvirt-boot2docker-url (file://) works"
+check "ISOSource keeps the URL" test "$(drv t2 ISOSource)" = "file://$ISO"
+run mc rm -y t2
+
+# Pre-create failures: exit 3, nothing kept.
+run mc create -d libvirt --libvirt-uri bogus:///x --no-provision --iso "$ISO" b1
+expect_rc 3 "an unreachable URI fails the pre-create check (exit 3)"
+expect_err "Error with pre-create check: cannot connect to libvirt at bogus:///x" "the error names the URI"
+check "nothing is kept" test ! -e "$STORE/machines/b1"
+run mc create -d libvirt $T --libvirt-network nonet --iso "$ISO" b2
+expect_rc 3 "a missing network fails the pre-create check"
+expect_err "libvirt network \"nonet\" not found at test:///default: list the networks with 'virsh -c test:///default net-list --all'" \
+	"the error names the network and virsh net-list --all"
+run mc create -d libvirt $T --libvirt-domain-type xen --iso "$ISO" b3
+expect_rc 3 "a bad --libvirt-domain-type fails the pre-create check"
+expect_err "use auto, kvm or qemu" "the error lists the domain types"
+run mc create -d libvirt $T --iso "$TEST_TMP/none.iso" b4
+expect_rc 3 "a missing ISO fails the pre-create check"
+expect_err "none.iso" "the error names the ISO"
+run mc create -d libvirt $T b5
+expect_rc 3 "no ISO and no machine OS build: pre-create check fails"
+expect_err "scripts/build-iso" "the error prints the command that builds the ISO"
+run mc create -d libvirt $T --iso "$ISO" --iso-sha256 0000000000000000000000000000000000000000000000000000000000000000 b6
+expect_rc 3 "a wrong --iso-sha256 fails the pre-create check"
+expect_err "but --iso-sha256 expects 0000" "the error shows both hashes"
+check "no machine was left by the failures" test -z "$(ls "$STORE/machines")"
+
+# The default ISO: the machine OS build cache.
+mkdir -p "$MACHINECTL_ISO_CACHE/0123456789abcdef"
+cp "$ISO" "$MACHINECTL_ISO_CACHE/0123456789abcdef/machinectl-os.iso"
+run mc create -d libvirt $T --libvirt-disk-size 64 t3
+expect_rc 0 "without --iso the machine OS build is used"
+check "ISOSource says default" test "$(drv t3 ISOSource)" = default
+check "ISO is the build" test "$(drv t3 ISO)" = "$MACHINECTL_ISO_CACHE/0123456789abcdef/machinectl-os.iso"
+run mc rm -y t3
+
+done_testing

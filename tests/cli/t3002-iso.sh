@@ -1,0 +1,53 @@
+#!/bin/bash
+# --iso URLs through the real binary: download into <store>/cache/ once, reuse,
+# and the pre-create errors (404, --iso-sha256), against a loopback HTTP
+# server (tests/lib/http-range-server.py on 127.0.0.1) and test:///default.
+. "${MC_SRCDIR:-$(dirname "$0")/../..}/tests/lib/cli-lib.sh"
+
+export MACHINECTL_DRIVER_PATH="${MC_BUILDDIR:-$(dirname "$MC_BIN")}/drivers/libvirt/.libs${MACHINECTL_DRIVER_PATH:+:$MACHINECTL_DRIVER_PATH}"
+unset LIBVIRT_URI MACHINECTL_ISO MACHINECTL_ISO_SHA256 LIBVIRT_BOOT2DOCKER_URL
+T="--libvirt-uri test:///default --no-provision --libvirt-disk-size 64"
+
+mkdir -p "$TEST_TMP/www"
+ISO="$TEST_TMP/www/os.iso"
+truncate -s 256K "$ISO"
+printf 'CD001' | dd of="$ISO" bs=1 seek=$((0x8001)) conv=notrunc status=none
+printf 'URL-ISO-2.0' | dd of="$ISO" bs=1 seek=$((0x8028)) conv=notrunc status=none
+SHA=$(sha256sum "$ISO" | cut -c1-64)
+
+python3 "$MC_SRCDIR/tests/lib/http-range-server.py" "$TEST_TMP/www" "$TEST_TMP/port" "$TEST_TMP/requests" \
+	2>"$TEST_TMP/server.err" &
+SERVER=$!
+at_exit "kill $SERVER"
+for _ in $(seq 100); do [ -s "$TEST_TMP/port" ] && break; sleep 0.05; done
+URL="http://127.0.0.1:$(cat "$TEST_TMP/port")/os.iso"
+
+run mc create -d libvirt $T --iso "$URL" u1
+expect_rc 0 "create --iso http://... succeeds"
+expect_out "Downloading $URL to $STORE/cache..." "create says it downloads the ISO"
+check "the ISO is cached by its content hash" cmp -s "$ISO" "$STORE/cache/sha256-$SHA.iso"
+check "the domain boots the cached copy" grep -q "\"ISO\": \"$STORE/cache/sha256-$SHA.iso\"" "$STORE/machines/u1/config.json"
+check "the source URL is recorded" grep -q "\"ISOSource\": \"$URL\"" "$STORE/machines/u1/config.json"
+check "the volume ID is recorded" grep -q '"ISOVersion": "URL-ISO-2.0"' "$STORE/machines/u1/config.json"
+
+run mc create -d libvirt $T --iso "$URL" --iso-sha256 "$SHA" u2
+expect_rc 0 "a second create with the same URL succeeds"
+check "it made no new request" test "$(grep -c . "$TEST_TMP/requests")" = 1
+
+run mc create -d libvirt $T --iso "${URL%/os.iso}/missing.iso" u3
+expect_rc 3 "a 404 fails the pre-create check (exit 3)"
+expect_err "HTTP 404" "the error says 404"
+check "nothing is kept for the 404" test ! -e "$STORE/machines/u3"
+
+rm -f "$STORE/cache/"*
+run mc create -d libvirt $T --iso "$URL" --iso-sha256 "$(printf '1%.0s' $(seq 64))" u4
+expect_rc 3 "a download with the wrong --iso-sha256 fails the pre-create check"
+expect_err "nothing was kept" "the error says the download was dropped"
+check "no ISO is left in the cache" test -z "$(ls "$STORE/cache")"
+
+run mc create -d libvirt $T --iso "${URL/http:/https:}" u5
+expect_rc 3 "https to a plain-HTTP server fails the pre-create check"
+expect_err "TLS error" "the error says TLS"
+
+run mc rm -y u1 u2
+done_testing

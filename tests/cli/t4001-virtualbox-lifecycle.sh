@@ -1,0 +1,174 @@
+#!/bin/bash
+# The virtualbox driver's lifecycle through tests/fakes/VBoxManage:
+# create -> ls -> ssh -> stop -> start -> restart -> pause/resume -> kill -> rm,
+# asserting the exact VBoxManage call sequences (docker-machine's order,
+# ../shared/reference/docker-machine.md section 5), the states and clean removal.
+#
+# Exercised for real: every VBoxManage argv, the data disk streamed into
+# `convertfromraw stdin` (the fake checks its size and the userdata tar), the
+# NAT port-forward (the fake listens on the port the driver chose and relays
+# to the loopback sshd fixture), waiting for SSH with the machine's own key
+# (the fake's "guest" installs the key from the disk's tar), the IP lookup
+# over SSH (`ip addr show` on this host, NIC 2's MAC set to a host NIC's).
+# Not exercised: a real guest (boot, DHCP lease), provisioning (--no-provision:
+# it would reconfigure this host), VirtualBox's own behaviour beyond the fake.
+. "$MC_SRCDIR/tests/lib/cli-lib.sh"
+. "$MC_SRCDIR/tests/lib/sshd-fixture.sh"
+. "$MC_SRCDIR/tests/fakes/vbox-lib.sh"
+sshd_require
+vbox_setup_guest || { echo "1..0 # SKIP no host NIC with an IPv4 address and a MAC to stand for the guest's"; exit 0; }
+sshd_start
+export MC_FAKE_VBOX_GUEST_SSH_PORT=$SSHD_PORT MC_FAKE_VBOX_GUEST_AUTHORIZED_KEYS=$SSHD_DIR/authorized_keys
+
+# --- create ---
+vbm_mark
+run mc create -d virtualbox $VBOX_FLAGS v1
+expect_rc 0 "create --driver virtualbox succeeds"
+expect_out "(v1) Creating the data disk (8 MB)..." "create prints its phases"
+vbm_expect "create runs docker-machine's VBoxManage sequence" <<EOF
+--version
+list hostonlyifs
+list vms
+convertfromraw stdin @DIR@/disk.vmdk 8388608 --format VMDK
+createvm --basefolder @DIR@ --name v1 --register
+modifyvm v1 --firmware bios --bioslogofadein off --bioslogofadeout off --bioslogodisplaytime 0 --biosbootmenu disabled --ostype Linux26_64 --cpus 2 --memory 512 --acpi on --ioapic on --rtcuseutc on --natdnshostresolver1 off --natdnsproxy1 on --cpuhotplug off --pae on --hpet on --hwvirtex on --nestedpaging on --largepages on --vtxvpid on --accelerate3d off --boot1 dvd
+modifyvm v1 --nic1 nat --nictype1 82540EM --cableconnected1 on
+storagectl v1 --name SATA --add sata --hostiocache on
+storageattach v1 --storagectl SATA --port 0 --device 0 --type dvddrive --medium @DIR@/boot2docker.iso
+storageattach v1 --storagectl SATA --port 1 --device 0 --type hdd --medium @DIR@/disk.vmdk
+guestproperty set v1 /VirtualBox/GuestAdd/SharedFolders/MountPrefix /
+guestproperty set v1 /VirtualBox/GuestAdd/SharedFolders/MountDir /
+sharedfolder add v1 --name data --hostpath @TMP@/share --automount
+setextradata v1 VBoxInternal2/SharedFoldersEnableSymlinksCreate/data 1
+showvminfo v1 --machinereadable
+list hostonlyifs
+hostonlyif create
+list hostonlyifs
+hostonlyif ipconfig vboxnet0 --ip 192.168.56.1 --netmask 255.255.255.0
+list dhcpservers
+dhcpserver add --netname HostInterfaceNetworking-vboxnet0 --ip 192.168.56.2 --netmask 255.255.255.0 --lowerip 192.168.56.100 --upperip 192.168.56.254 --enable
+modifyvm v1 --nic2 hostonly --nictype2 82540EM --nicpromisc2 deny --hostonlyadapter2 vboxnet0 --cableconnected2 on
+modifyvm v1 --natpf1 delete ssh
+modifyvm v1 --natpf1 ssh,tcp,127.0.0.1,PORT,,22
+startvm v1 --type headless
+showvminfo v1 --machinereadable
+showvminfo v1 --machinereadable
+EOF
+check "the ISO is in the machine's directory" cmp -s "$VBOX_ISO" "$STORE/machines/v1/boot2docker.iso"
+check "the VM is registered and running" test "$(vbox_state v1)" = running
+check "the config records the VM and its SSH port" \
+	grep -q '"VMName": "v1"' "$STORE/machines/v1/config.json"
+
+# --- ls, status, ip, ssh (through the NAT forward) ---
+run mc ls
+expect_out "virtualbox" "ls shows the driver"
+check "ls shows v1 Running" grep -Eq '^v1 .* virtualbox +Running' <<<"$OUT"
+run mc status v1
+expect_out "Running" "status is Running"
+run mc ip v1
+expect_out "$VBOX_GUEST_IP" "ip: the address of the host-only NIC's MAC, found over SSH"
+run mc ssh v1 echo hello-from-guest
+expect_out "hello-from-guest" "ssh goes through the NAT port-forward with the machine's key"
+
+# --- stop: ACPI power button, then poll ---
+vbm_mark
+run mc stop v1
+expect_rc 0 "stop"
+vbm_expect "stop presses the ACPI button and polls the state" <<EOF
+showvminfo v1 --machinereadable
+showvminfo v1 --machinereadable
+controlvm v1 acpipowerbutton
+showvminfo v1 --machinereadable
+EOF
+run mc status v1
+expect_out "Stopped" "a powered-off VM is Stopped"
+
+# --- start: the adapter and the DHCP server are reused ---
+vbm_mark
+run mc start v1
+expect_rc 0 "start"
+vbm_expect "start reuses vboxnet0 and its DHCP server, renews the forward, starts headless" <<EOF
+showvminfo v1 --machinereadable
+showvminfo v1 --machinereadable
+list hostonlyifs
+list dhcpservers
+modifyvm v1 --nic2 hostonly --nictype2 82540EM --nicpromisc2 deny --hostonlyadapter2 vboxnet0 --cableconnected2 on
+modifyvm v1 --natpf1 delete ssh
+modifyvm v1 --natpf1 ssh,tcp,127.0.0.1,PORT,,22
+startvm v1 --type headless
+showvminfo v1 --machinereadable
+showvminfo v1 --machinereadable
+EOF
+check "running again" test "$(vbox_state v1)" = running
+
+# --- restart = stop + start ---
+vbm_mark
+run mc restart v1
+expect_rc 0 "restart"
+check "restart pressed the power button and started the VM again" \
+	bash -c "vbm_calls | grep -q 'controlvm v1 acpipowerbutton' && vbm_calls | grep -q 'startvm v1 --type headless'"
+check "running after restart" test "$(vbox_state v1)" = running
+
+# --- paused: Paused in ls, start resumes ---
+VBoxManage controlvm v1 pause
+run mc status v1
+expect_out "Paused" "a paused VM is Paused"
+vbm_mark
+run mc start v1
+expect_rc 0 "start of a paused VM"
+check "it is resumed (controlvm resume), not started" \
+	bash -c "vbm_calls | grep -q 'controlvm v1 resume' && ! vbm_calls | grep -q startvm"
+
+# --- kill ---
+vbm_mark
+run mc kill v1
+expect_rc 0 "kill"
+vbm_expect "kill powers off" <<EOF
+showvminfo v1 --machinereadable
+showvminfo v1 --machinereadable
+controlvm v1 poweroff
+EOF
+run mc status v1
+expect_out "Stopped" "killed VM is Stopped"
+check "the NAT forward stopped listening with the VM" \
+	bash -c "! (exec 3<>/dev/tcp/127.0.0.1/$(vbox_ssh_port v1)) 2>/dev/null"
+
+# --- stop that the guest ignores: poweroff after the deadline, said out loud ---
+run mc create -d virtualbox $VBOX_FLAGS --virtualbox-stop-timeout 1 v2
+expect_rc 0 "create v2 (stop timeout 1 s)"
+MC_FAKE_VBOX_ACPI_DELAY=never run mc stop v2
+expect_rc 0 "stop of a guest that ignores ACPI succeeds"
+expect_out "forcing it off (controlvm poweroff)" "stop says it forced the VM off"
+check "v2 is Stopped" test "$(vbox_state v2)" = poweroff
+
+# --- rm ---
+vbm_mark
+run mc rm -y v1
+expect_rc 0 "rm -y"
+vbm_expect "rm unregisters and deletes the VM" <<EOF
+showvminfo v1 --machinereadable
+unregistervm --delete v1
+EOF
+check "v1 is gone from VirtualBox" test -z "$(vbox_state v1)"
+check "its disk is no longer a registered medium" bash -c "! VBoxManage list hdds | grep -q machines/v1/"
+check "the machine's directory is gone" test ! -e "$STORE/machines/v1"
+
+# A VM removed behind machinectl's back: rm still succeeds.
+VBoxManage unregistervm --delete v2 >/dev/null 2>&1
+run mc status v2
+expect_rc 1 "status of a VM removed outside machinectl fails"
+expect_err "is not registered" "... and says the VM is not registered"
+run mc rm -y v2
+expect_rc 0 "rm of a machine whose VM is already gone succeeds"
+check "nothing is left registered" test -z "$(VBoxManage list vms)"
+
+# --- --help ---
+run mc create --driver virtualbox --help
+for f in cpu-count:VIRTUALBOX_CPU_COUNT memory:VIRTUALBOX_MEMORY_SIZE disk-size:VIRTUALBOX_DISK_SIZE \
+	hostonly-cidr:VIRTUALBOX_HOSTONLY_CIDR no-vtx-check:VIRTUALBOX_NO_VTX_CHECK share-folder:VIRTUALBOX_SHARE_FOLDER \
+	vboxmanage:VIRTUALBOX_VBOXMANAGE ui-type:VIRTUALBOX_UI_TYPE boot2docker-url:VIRTUALBOX_BOOT2DOCKER_URL; do
+	check "--help lists --virtualbox-${f%%:*} with ${f#*:}" \
+		bash -c "grep -F -- '--virtualbox-${f%%:*}' <<<\"\$0\" | grep -qF '${f#*:}'" "$OUT"
+done
+expect_out "192.168.56.1/24" "--help shows the default host-only CIDR"
+done_testing

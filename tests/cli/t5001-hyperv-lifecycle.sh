@@ -1,0 +1,153 @@
+#!/bin/bash
+# The hyperv driver through the fake PowerShell (tests/fakes/powershell.exe):
+# create -> ls -> stop -> start -> kill -> rm, the requests each verb sends,
+# one PowerShell per invocation, one `states` call per ls, the flags.
+. "${MC_SRCDIR:-$(dirname "$0")/../..}/tests/lib/cli-lib.sh"
+
+unset $(env | sed -n 's/^\(HYPERV_[A-Z_]*\)=.*/\1/p') MACHINECTL_ISO MACHINECTL_POWERSHELL \
+	MACHINECTL_HYPERV_TIMEOUT 2>/dev/null
+export MC_FAKE_HYPERV_STATE="$TEST_TMP/hyperv"
+export MACHINECTL_HYPERV_SHIM="$MC_SRCDIR/drivers/hyperv/machinectl-hyperv.ps1"
+mkdir -p "$MC_FAKE_HYPERV_STATE"
+PATH="$MC_SRCDIR/tests/fakes:$PATH"
+ISO="$TEST_TMP/boot.iso"
+truncate -s 64K "$ISO"
+printf 'CD001' | dd of="$ISO" bs=1 seek=$((0x8001)) conv=notrunc status=none
+
+REQ="$MC_FAKE_HYPERV_STATE/requests.log"
+STARTS="$MC_FAKE_HYPERV_STATE/starts.log"
+fresh() { rm -f "$REQ" "$STARTS"; }
+verbs() { [ -f "$REQ" ] && sed -E 's/.*"verb":"([a-z]+)".*/\1/' "$REQ" | tr '\n' ' ' | sed 's/ $//'; }
+starts() { [ -f "$STARTS" ] && wc -l <"$STARTS" || echo 0; }
+# The args of the last request with this verb, as JSON.
+args_of() { grep "\"verb\":\"$1\"" "$REQ" | tail -n 1; }
+jget() { python3 -c 'import json,sys; v=json.loads(sys.argv[1]); [v := v[k] for k in sys.argv[2:]]; print(json.dumps(v) if not isinstance(v, str) else v)' "$@"; }
+vm() { jget "$(cat "$MC_FAKE_HYPERV_STATE/vms.json")" "$@"; }
+drv() { jget "$(cat "$STORE/machines/$1/config.json")" Driver "$2"; }
+LS=(ls --format '{{.Name}} {{.DriverName}} {{.State}} {{.URL}}')
+
+# --- create ---
+fresh
+run mc create -d hyperv --iso "$ISO" --no-provision myvm1
+expect_rc 0 "create through the fake PowerShell"
+expect_out "(myvm1) Creating the Hyper-V VM (switch \"LAN\", 1024 MB, 1 CPU)..." "create names the switch it chose"
+expect_out "(myvm1) Waiting for an IP address" "the IP wait is a phase"
+check "create starts PowerShell exactly once" test "$(starts)" = 1
+check "PowerShell runs the shim with the documented flags" \
+	grep -qxF "powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -File $MACHINECTL_HYPERV_SHIM" "$STARTS"
+check "create's requests: check, switches, state, disk, create, start, then ip until an address" \
+	test "$(verbs)" = "check switches state disk create start ip ip"
+A=$(args_of create)
+check "New-VM gets the name, the machine's directory and the External switch" \
+	test "$(jget "$A" args name)|$(jget "$A" args path)|$(jget "$A" args switch)" = "myvm1|$STORE/machines/myvm1|LAN"
+check "docker-machine's defaults: 1024 MB, 1 CPU, dynamic memory left alone, no MAC, no VLAN" \
+	test "$(jget "$A" args memory_mb) $(jget "$A" args cpus) $(jget "$A" args disable_dynamic_memory) $(jget "$A" args mac) $(jget "$A" args vlan)" = "1024 1 false null null"
+check "the DVD drive gets the ISO and the disk is the converted VHD" \
+	test "$(jget "$A" args iso)|$(jget "$A" args disk)" = "$ISO|$STORE/machines/myvm1/disk.vhd"
+A=$(args_of disk)
+check "disk converts the fixed VHD to disk.vhd of 20000 MB" \
+	test "$(jget "$A" args fixed)|$(jget "$A" args path)|$(jget "$A" args size_mb)" = "$STORE/machines/myvm1/fixed.vhd|$STORE/machines/myvm1/disk.vhd|20000"
+check "the fixed VHD is gone (Convert-VHD -DeleteSource)" test ! -e "$STORE/machines/myvm1/fixed.vhd"
+check "the VM is Running in Hyper-V" test "$(vm myvm1 state)" = Running
+check "the VM's id is recorded and used from then on" \
+	test "$(drv myvm1 VMId)" = "$(vm myvm1 id)" -a "$(jget "$(args_of start)" args id)" = "$(vm myvm1 id)"
+check "the switch and the IP are recorded" test "$(drv myvm1 Switch) $(drv myvm1 IPAddress)" = "LAN 192.168.50.10"
+
+# --- ls: one PowerShell, one states call ---
+fresh
+run mc "${LS[@]}"
+expect_rc 0 "ls"
+expect_out "myvm1 hyperv Running tcp://192.168.50.10:2376" "ls shows the machine Running with its URL"
+check "ls starts PowerShell once" test "$(starts)" = 1
+check "ls makes exactly one request: states" test "$(verbs)" = "states"
+
+# --- stop / start / kill ---
+fresh
+run mc stop myvm1
+expect_rc 0 "stop"
+expect_out 'Machine "myvm1" was stopped.' "stop reports"
+check "stop: states (the core's state check), then stop" test "$(verbs)" = "states stop"
+check "the VM is Off" test "$(vm myvm1 state)" = Off
+run mc status myvm1
+expect_out "Stopped" "a stopped VM is Stopped"
+
+fresh
+run mc "${LS[@]}"
+expect_out "myvm1 hyperv Stopped" "ls shows it Stopped"
+check "still one states call" test "$(verbs)" = "states"
+
+fresh
+run mc start myvm1
+expect_rc 0 "start"
+expect_out "(myvm1) Waiting for an IP address" "start waits for the IP"
+check "start: states, start, ip until an address (the core's IP check after start reuses it)" test "$(verbs)" = "states start ip ip"
+check "start started PowerShell once" test "$(starts)" = 1
+run mc start myvm1
+expect_rc 1 "start of a running machine fails"
+expect_err 'Machine "myvm1" is already running.' "the core's already-running message"
+
+fresh
+run mc kill myvm1
+expect_rc 0 "kill"
+check "kill: states, kill" test "$(verbs)" = "states kill"
+check "the VM is Off after kill" test "$(vm myvm1 state)" = Off
+
+fresh
+run mc restart myvm1
+expect_rc 0 "restart of a stopped machine starts it"
+check "the VM is Running after restart" test "$(vm myvm1 state)" = Running
+
+# --- ip / url / env ask Hyper-V ---
+fresh
+run mc ip myvm1
+expect_rc 0 "ip"
+check "ip prints the address" test "$OUT" = 192.168.50.10
+check "ip is one request: states (the running check) carries the IP" test "$(verbs)" = "states"
+
+# --- rm ---
+fresh
+run mc rm -y myvm1
+expect_rc 0 "rm"
+check "rm sends remove" test "$(verbs)" = "remove"
+check "the VM is gone from Hyper-V" test "$(cat "$MC_FAKE_HYPERV_STATE/vms.json")" = "{}"
+check "the machine's directory is gone" test ! -e "$STORE/machines/myvm1"
+
+# --- flags and their environment variables ---
+fresh
+HYPERV_CPU_COUNT=2 run mc create -d hyperv --iso "$ISO" --no-provision \
+	--hyperv-virtual-switch "Default Switch" --hyperv-memory 2048 --hyperv-disk-size 5000 \
+	--hyperv-static-macaddress 00:15:5d:01:02:03 --hyperv-vlan-id 42 --hyperv-disable-dynamic-memory \
+	flags1
+expect_rc 0 "create with every Hyper-V flag"
+A=$(args_of create)
+check "--hyperv-virtual-switch picks the named switch" test "$(jget "$A" args switch)" = "Default Switch"
+check "--hyperv-memory, HYPERV_CPU_COUNT" test "$(jget "$A" args memory_mb) $(jget "$A" args cpus)" = "2048 2"
+check "--hyperv-static-macaddress is normalized for Set-VMNetworkAdapter" test "$(jget "$A" args mac)" = 00155D010203
+check "--hyperv-vlan-id" test "$(jget "$A" args vlan)" = 42
+check "--hyperv-disable-dynamic-memory" test "$(jget "$A" args disable_dynamic_memory)" = true
+check "--hyperv-disk-size reaches the disk verb" test "$(jget "$(args_of disk)" args size_mb)" = 5000
+run mc rm -y flags1
+
+# --hyperv-boot2docker-url: the ISO alias (docker-machine's flag)
+fresh
+run mc create -d hyperv --hyperv-boot2docker-url "$ISO" --no-provision b2d
+expect_rc 0 "create with --hyperv-boot2docker-url"
+check "the alias's ISO reaches Set-VMDvdDrive" test "$(jget "$(args_of create)" args iso)" = "$ISO"
+run mc rm -y b2d
+
+# --- several machines in one create: still one PowerShell ---
+fresh
+run mc create -d hyperv --iso "$ISO" --no-provision p1 p2 p3
+expect_rc 0 "create of three machines at once"
+check "three creates share one PowerShell" test "$(starts)" = 1
+check "three create requests" test "$(grep -c '"verb":"create"' "$REQ")" = 3
+fresh
+run mc "${LS[@]}"
+check "ls of three Hyper-V machines: one states call" test "$(verbs)" = "states"
+check "ls shows the three Running" test "$(grep -c ' hyperv Running tcp://' <<<"$OUT")" = 3
+fresh
+run mc rm -y p1 p2 p3
+expect_rc 0 "rm of three"
+check "rm of three: one PowerShell" test "$(starts)" = 1
+
+done_testing
