@@ -73,8 +73,6 @@ int mc_target_require_created(struct mc_cli *cli, struct mc_target *t, struct mc
 /* Error unless the machine is Running: 'Host "N" is not running'. */
 int mc_target_require_running(struct mc_target *t, struct mc_error *err);
 
-/* Run fn(i, arg) for i in [0, n) on up to `threads` threads. */
-void mc_parallel(size_t n, unsigned threads, void (*fn)(size_t i, void *arg), void *arg);
 
 /* "Error: machine ..." lines are printed for each failed name; returns 0 or 1. */
 typedef int (*mc_each_fn)(struct mc_cli *cli, struct mc_args *a, const char *name,
@@ -98,6 +96,10 @@ int mc_cli_provision(struct mc_cli *cli, const struct mc_driver *drv, struct mc_
  * certificate when the IP changed; for the others, the file side only. */
 int mc_cli_after_boot(struct mc_cli *cli, struct mc_target *t, struct mc_error *err);
 
+/* Create the machines `names` with the create options in a (create,
+ * swarm-up --create); returns the exit code. */
+int mc_cli_create(struct mc_cli *cli, struct mc_args *a, char **names);
+
 /* The verbs. */
 int mc_cmd_active(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_config(struct mc_cli *, const struct mc_verb *, struct mc_args *);
@@ -117,10 +119,13 @@ int mc_cmd_scp(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_ssh(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_start(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_status(struct mc_cli *, const struct mc_verb *, struct mc_args *);
+int mc_cmd_swarm_down(struct mc_cli *, const struct mc_verb *, struct mc_args *);
+int mc_cmd_swarm_up(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_stop(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_url(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_version(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 
+extern const struct mc_option mc_opts_swarm_up[], mc_opts_swarm_down[];
 extern const struct mc_option mc_opts_create[], mc_opts_env[], mc_opts_inspect[],
 	mc_opts_ls[], mc_opts_rm[], mc_opts_active[];
 extern const struct mc_option mc_opts_regenerate_certs[];

@@ -35,6 +35,8 @@ struct xfer {
 	char peer_sans[256];
 	char peer_not_after[64];
 	const char *alert;  /* TLS alert the daemon sent (static string), or NULL */
+	bool tls_started;   /* TCP connected, ClientHello sent */
+	bool tls_done;      /* handshake finished */
 	bool added;         /* in a multi handle */
 };
 
@@ -148,12 +150,15 @@ static int on_verify(int ok, X509_STORE_CTX *sctx)
 /* Remember a fatal alert from the daemon ("unknown CA": it refused our certificate). */
 static void on_info(const SSL *ssl, int where, int ret)
 {
-	struct xfer *x;
+	struct xfer *x = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ssl_ctx_index);
 
-	if (!(where & SSL_CB_READ_ALERT) || SSL_alert_type_string(ret)[0] != 'F')
+	if (!x)
 		return;
-	x = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ssl_ctx_index);
-	if (x && !x->alert)
+	if (where & SSL_CB_HANDSHAKE_START)
+		x->tls_started = true;
+	if (where & SSL_CB_HANDSHAKE_DONE)
+		x->tls_done = true;
+	if ((where & SSL_CB_READ_ALERT) && SSL_alert_type_string(ret)[0] == 'F' && !x->alert)
 		x->alert = SSL_alert_desc_string_long(ret);
 }
 
@@ -403,13 +408,10 @@ static void complete(struct mc_engine_call *c, CURLcode rc)
 		break;
 	}
 	case CURLE_OPERATION_TIMEDOUT: {
-		double ct = 0, at = 0;
-		const char *phase;
+		const char *phase = !x->tls_started ? "could not connect"
+				    : !x->tls_done   ? "the TLS handshake did not finish"
+						     : "no reply";
 
-		curl_easy_getinfo(x->h, CURLINFO_CONNECT_TIME, &ct);
-		curl_easy_getinfo(x->h, CURLINFO_APPCONNECT_TIME, &at);
-		phase = ct <= 0 ? "could not connect" : at <= 0 ? "the TLS handshake did not finish"
-								 : "no reply";
 		mc_error_set(&c->err, MC_E_TIMEOUT,
 			     "machine \"%s\": %s: the Docker daemon at %.*s did not answer in time (%s after %.1fs)",
 			     name, x->endpoint, hostlen, host, phase, secs);

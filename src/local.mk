@@ -9,6 +9,7 @@ libmccore_la_SOURCES = \
 	src/proc.c src/proc.h \
 	src/provision.c src/provision.h \
 	src/store.c src/store.h \
+	src/swarm.c src/swarm.h \
 	src/template.c src/template.h \
 	src/term.c src/term.h \
 	src/util.c src/util.h \
@@ -25,5 +26,6 @@ machinectl_SOURCES = \
 	src/cmd/inspect.c \
 	src/cmd/lifecycle.c \
 	src/cmd/provision.c \
+	src/cmd/swarm.c \
 	src/cmd/ls.c
 machinectl_LDADD = libmccore.la

@@ -72,6 +72,10 @@ const struct mc_verb mc_verbs[] = {
 	  "Print the state of a machine", NULL },
 	{ "stop", mc_cmd_stop, 0, -1, MC_VERB_DEFAULT_NAME, "[NAME...]",
 	  "Stop machines gracefully", NULL },
+	{ "swarm-down", mc_cmd_swarm_down, 1, -1, 0, "NAME...",
+	  "Take machines out of their swarm: workers leave, then managers", mc_opts_swarm_down },
+	{ "swarm-up", mc_cmd_swarm_up, 1, -1, MC_VERB_DRIVER_FLAGS, "[OPTIONS] NAME...",
+	  "Make machines one Docker swarm: the first is the manager (idempotent)", mc_opts_swarm_up },
 	{ "url", mc_cmd_url, 0, 1, MC_VERB_DEFAULT_NAME, "[NAME]",
 	  "Print the Docker URL of a machine", NULL },
 	{ "version", mc_cmd_version, 0, 1, 0, "[NAME]",
@@ -337,7 +341,9 @@ static void free_driver_opts(void)
 static int parse_verb_args(struct mc_cli *cli, const struct mc_verb *v, int argc, char **argv,
 			   struct mc_args *a, struct mc_error *err)
 {
-	const struct mc_option *tables[3] = { v->options, NULL, NULL };
+	/* Verbs that create machines (create, swarm-up --create) take create's
+	 * options and those of --driver. */
+	const struct mc_option *tables[4] = { v->options, NULL, NULL, NULL };
 	size_t n;
 
 	if (v->flags & MC_VERB_DRIVER_FLAGS) {
@@ -347,7 +353,12 @@ static int parse_verb_args(struct mc_cli *cli, const struct mc_verb *v, int argc
 
 		for (int j = 0; j < argc && strcmp(argv[j], "--"); j++)
 			help |= !strcmp(argv[j], "--help") || !strcmp(argv[j], "-h");
-		if (mc_driver_lookup(dname, &drv, err) < 0) {
+		if (mc_driver_lookup(dname, &drv, err) < 0 && v->options != mc_opts_create && !help) {
+			/* swarm-up: the driver matters only with --create, which
+			 * looks it up again and reports a missing one then. */
+			mc_error_clear(err);
+			tables[1] = mc_opts_create;
+		} else if (!drv) {
 			if (argc == 0) {  /* "create" alone: the usage error says more */
 				mc_error_clear(err);
 				return mc_error_set(err, MC_E_USAGE, "\"%s\" requires at least %d argument",
@@ -361,13 +372,17 @@ static int parse_verb_args(struct mc_cli *cli, const struct mc_verb *v, int argc
 			mc_error_clear(err);
 			return -1;
 		}
-		create_driver_opts = driver_options(drv);
-		atexit(free_driver_opts);
-		tables[1] = create_driver_opts;
-		if (help) {
+		if (drv) {
+			create_driver_opts = driver_options(drv);
+			atexit(free_driver_opts);
+			if (v->options != mc_opts_create)
+				tables[1] = mc_opts_create;
+			tables[tables[1] ? 2 : 1] = create_driver_opts;
+		}
+		if (help && drv) {
 			mc_cli_verb_help(stdout, cli, v);
 			printf("\nOptions of the %s driver:\n", drv->name);
-			mc_opts_print_help(stdout, (const struct mc_option *const[]){ tables[1], NULL });
+			mc_opts_print_help(stdout, (const struct mc_option *const[]){ create_driver_opts, NULL });
 			return -1;  /* err stays unset: help printed */
 		}
 	}

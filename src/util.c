@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pthread.h>
 #include <time.h>
 
 #include "util.h"
@@ -353,4 +354,52 @@ void mc_format_duration(long long ms, char *buf, size_t size)
 		snprintf(buf, size, "%.1fs", (double)ms / 1000.0);
 	else
 		snprintf(buf, size, "%lldm%02llds", ms / 60000, (ms / 1000) % 60);
+}
+
+struct par {
+	size_t n, next;
+	pthread_mutex_t lock;
+	void (*fn)(size_t i, void *arg);
+	void *arg;
+};
+
+static void *par_worker(void *p)
+{
+	struct par *par = p;
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&par->lock);
+		i = par->next++;
+		pthread_mutex_unlock(&par->lock);
+		if (i >= par->n)
+			return NULL;
+		par->fn(i, par->arg);
+	}
+}
+
+void mc_parallel(size_t n, unsigned threads, void (*fn)(size_t i, void *arg), void *arg)
+{
+	struct par par = { .n = n, .fn = fn, .arg = arg, .lock = PTHREAD_MUTEX_INITIALIZER };
+	pthread_t *tids;
+	size_t started = 0;
+
+	if (threads > n)
+		threads = (unsigned)n;
+	if (threads <= 1) {
+		for (size_t i = 0; i < n; i++)
+			fn(i, arg);
+		return;
+	}
+	tids = mc_calloc(threads, sizeof(*tids));
+	for (unsigned k = 0; k < threads; k++)
+		if (pthread_create(&tids[k], NULL, par_worker, &par) == 0)
+			started++;
+	if (!started)
+		par_worker(&par);
+	for (size_t k = 0; k < started; k++)
+		pthread_join(tids[k], NULL);
+	free(tids);
+	pthread_mutex_destroy(&par.lock);
 }

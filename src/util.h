@@ -64,6 +64,9 @@ int mc_mkdir_p(const char *path, int mode, struct mc_error *err);
 int mc_rm_rf(const char *path, struct mc_error *err);
 bool mc_file_exists(const char *path);
 
+/* Run fn(i, arg) for i in [0, n) on up to `threads` threads; returns when all are done. */
+void mc_parallel(size_t n, unsigned threads, void (*fn)(size_t i, void *arg), void *arg);
+
 /* Monotonic milliseconds. */
 long long mc_now_ms(void);
 /* Format an elapsed time for humans: "850ms", "12.3s", "2m05s". */

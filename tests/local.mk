@@ -67,7 +67,8 @@ EXTRA_DIST += $(CLI_TESTS) tests/golden tests/lib/cli-lib.sh
 E2E_TESTS = \
 	tests/e2e/iso-boot.sh \
 	tests/e2e/iso-cidata.sh \
-	tests/e2e/libvirt-lifecycle.sh
+	tests/e2e/libvirt-lifecycle.sh \
+	tests/e2e/tutorial.sh
 EXTRA_DIST += $(E2E_TESTS) tests/e2e/lib-libvirtd.sh tests/e2e/lib-image.sh
 .PHONY: check-e2e
 check-e2e: all

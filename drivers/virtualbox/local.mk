@@ -15,4 +15,4 @@ tests_unit_test_virtualbox_LDADD = $(UNIT_LDADD)
 CLI_TESTS += \
 	tests/cli/t4001-virtualbox-lifecycle.sh \
 	tests/cli/t4002-virtualbox-failures.sh
-EXTRA_DIST += tests/fakes/VBoxManage doc/virtualbox.md
+EXTRA_DIST += tests/fakes/VBoxManage tests/fakes/vbox-lib.sh doc/virtualbox.md

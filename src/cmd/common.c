@@ -107,54 +107,6 @@ int mc_target_require_running(struct mc_target *t, struct mc_error *err)
 	return 0;
 }
 
-struct par {
-	size_t n, next;
-	pthread_mutex_t lock;
-	void (*fn)(size_t i, void *arg);
-	void *arg;
-};
-
-static void *par_worker(void *p)
-{
-	struct par *par = p;
-
-	for (;;) {
-		size_t i;
-
-		pthread_mutex_lock(&par->lock);
-		i = par->next++;
-		pthread_mutex_unlock(&par->lock);
-		if (i >= par->n)
-			return NULL;
-		par->fn(i, par->arg);
-	}
-}
-
-void mc_parallel(size_t n, unsigned threads, void (*fn)(size_t i, void *arg), void *arg)
-{
-	struct par par = { .n = n, .fn = fn, .arg = arg, .lock = PTHREAD_MUTEX_INITIALIZER };
-	pthread_t *tids;
-	size_t started = 0;
-
-	if (threads > n)
-		threads = (unsigned)n;
-	if (threads <= 1) {
-		for (size_t i = 0; i < n; i++)
-			fn(i, arg);
-		return;
-	}
-	tids = mc_calloc(threads, sizeof(*tids));
-	for (unsigned k = 0; k < threads; k++)
-		if (pthread_create(&tids[k], NULL, par_worker, &par) == 0)
-			started++;
-	if (!started)
-		par_worker(&par);
-	for (size_t k = 0; k < started; k++)
-		pthread_join(tids[k], NULL);
-	free(tids);
-	pthread_mutex_destroy(&par.lock);
-}
-
 struct each {
 	struct mc_cli *cli;
 	struct mc_args *a;

@@ -32,6 +32,7 @@ const struct mc_option mc_opts_create[] = {
 struct create_job {
 	struct mc_cli *cli;
 	struct mc_args *a;
+	char **names;
 	const struct mc_driver *drv;
 	json_t *flags;
 	bool prefix;                /* several machines: prefix lines with the name */
@@ -126,6 +127,8 @@ static void record_options(struct mc_machine *m, struct mc_args *a)
 	json_object_set_new(auth, "ServerCertSANs", strings_json(mc_args_list(a, "tls-san")));
 	json_object_set_new(auth, "KeyType", json_string(mc_args_str(a, "tls-key-type")));
 	json_object_set_new(ssh, "KeyType", json_string(mc_args_str(a, "ssh-key-type")));
+	/* --no-provision is remembered: start and restart leave Docker alone too. */
+	json_object_set_new(m->host_options, "Provision", json_boolean(!mc_args_bool(a, "no-provision")));
 }
 
 /* Create one machine.  On failure the store entry is rolled back. */
@@ -246,16 +249,21 @@ static void create_worker(size_t i, void *arg)
 {
 	struct par_create *p = arg;
 
-	create_one(p->j, p->j->a->pos[i], &p->errs[i]);
+	create_one(p->j, p->j->names[i], &p->errs[i]);
 }
 
 int mc_cmd_create(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 {
+	return mc_cli_create(cli, a, a->pos);
+}
+
+int mc_cli_create(struct mc_cli *cli, struct mc_args *a, char **names)
+{
 	struct mc_error err = { 0 };
 	_cleanup_json_ json_t *flags = json_object();
 	const char *dname = mc_args_str(a, "driver");
-	size_t n = mc_args_npos(a);
-	struct create_job j = { cli, a, NULL, flags, n > 1, mc_now_ms() };
+	size_t n = mc_strv_len(names);
+	struct create_job j = { cli, a, names, NULL, flags, n > 1, mc_now_ms() };
 	struct par_create p = { &j, NULL };
 	const char *kt;
 	int rc = 0;
@@ -265,11 +273,11 @@ int mc_cmd_create(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args
 		dname = mc_config_get(cli->config, "defaults", "driver");
 	/* Validate everything before anything touches the file system. */
 	for (size_t i = 0; i < n; i++) {
-		if (mc_store_check_name(a->pos[i], &err) < 0)
+		if (mc_store_check_name(names[i], &err) < 0)
 			return mc_cli_fail(&err);
 		for (size_t k = 0; k < i; k++)
-			if (!strcmp(a->pos[i], a->pos[k])) {
-				mc_error_set(&err, MC_E_USAGE, "machine \"%s\" is named twice", a->pos[i]);
+			if (!strcmp(names[i], names[k])) {
+				mc_error_set(&err, MC_E_USAGE, "machine \"%s\" is named twice", names[i]);
 				return mc_cli_fail(&err);
 			}
 	}
@@ -318,7 +326,7 @@ int mc_cmd_create(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args
 			continue;
 		}
 		printf("To see how to connect your Docker Client to the Docker Engine running on this machine, run: %s env %s\n",
-		       cli->prog, a->pos[i]);
+		       cli->prog, names[i]);
 	}
 	free(p.errs);
 	return rc;

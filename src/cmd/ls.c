@@ -519,6 +519,7 @@ int mc_cmd_ls(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 	struct row *shown;
 	bool all_done;
 	unsigned char *late;
+	char **late_driver;
 	int rc = 0;
 
 	if (mc_parse_int(mc_args_str(a, "timeout"), 1, 86400, &timeout, &err, "--timeout") < 0 ||
@@ -556,10 +557,21 @@ int mc_cmd_ls(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 	late = mc_calloc(n ? n : 1, sizeof(*late));
 	all_done = wait_rows(j, timeout * 1000, late);
 
+	/* A Timeout row shows the name, the driver and Timeout: the driver of a
+	 * row its worker still holds is read here from the config. */
+	late_driver = mc_calloc(n ? n : 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++) {
+		struct mc_machine *m = NULL;
+
+		if (late[i] == 1 && mc_machine_load(&cli->store, rows[i].name, &m, NULL) == 0) {
+			late_driver[i] = mc_strdup(m->driver_name);
+			mc_machine_free(m);
+		}
+	}
 	shown = mc_calloc(n ? n : 1, sizeof(*shown));
 	for (size_t i = 0; i < n; i++) {
 		struct row r = late[i] ? (struct row){ .name = rows[i].name, .state = "Timeout",
-						       .driver = late[i] == 2 ? rows[i].driver : NULL }
+						       .driver = late[i] == 2 ? rows[i].driver : late_driver[i] }
 				       : rows[i];
 
 		if (match_static(&f, &r) && match_state(&f, &r))
@@ -572,6 +584,9 @@ int mc_cmd_ls(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 		rc = mc_cli_fail(&err);
 	}
 	free(shown);
+	for (size_t i = 0; i < n; i++)
+		free(late_driver[i]);
+	free(late_driver);
 	free(late);
 	free_filters(&f);
 	if (!all_done) {

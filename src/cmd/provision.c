@@ -99,12 +99,12 @@ int mc_cli_after_boot(struct mc_cli *cli, struct mc_target *t, struct mc_error *
 	struct say_ctx sc = { t->m->name, true, mc_now_ms() };
 	struct mc_ssh_endpoint ep = { 0 };
 	struct mc_certs_paths paths = { 0 };
-	_cleanup_free_ char *url = NULL;
+	_cleanup_free_ char *url = NULL, *ip = NULL;
 	long long deadline = mc_now_ms() + 300000;
 	struct mc_provision p;
 	int has, r = -1;
 
-	if (!t->drv->provision)
+	if (!t->drv->provision || json_is_false(json_object_get(t->m->host_options, "Provision")))
 		return mc_cli_certs_after_start(cli, t, err);
 	/* Right after a start the lease may still be the old one: wait in
 	 * slices and ask the driver again, so a changed IP is followed. */
@@ -122,19 +122,22 @@ int mc_cli_after_boot(struct mc_cli *cli, struct mc_target *t, struct mc_error *
 			return -1;
 		}
 	}
-	url = strchr(ep.host, ':') ? mc_asprintf("tcp://[%s]:2376", ep.host) : mc_asprintf("tcp://%s:2376", ep.host);
-	provision_setup(cli, t, &ep, &paths, ep.host, url, &sc, &p);
+	/* Docker's address is the driver's IP, which is not always where SSH
+	 * goes (VirtualBox: SSH through a port-forward on 127.0.0.1). */
+	if (mc_target_ip(t, &ip, err) < 0 || mc_target_url(t, &url, err) < 0)
+		goto out;
+	provision_setup(cli, t, &ep, &paths, ip, url, &sc, &p);
 	{
 		_cleanup_free_ char *cert = mc_path_join(t->m->dir, "server.pem");
 
-		has = mc_file_exists(cert) ? mc_certs_file_has_ip(cert, ep.host, err) : 0;
+		has = mc_file_exists(cert) ? mc_certs_file_has_ip(cert, ip, err) : 0;
 	}
 	if (has < 0)
 		goto out;
 	if (!has) {
 		char msg[160];
 
-		snprintf(msg, sizeof(msg), "New IP address %s: making and uploading a new TLS server certificate...", ep.host);
+		snprintf(msg, sizeof(msg), "New IP address %s: making and uploading a new TLS server certificate...", ip);
 		say(&sc, msg);
 		r = mc_provision_certs(&p, err);
 	} else {
@@ -179,6 +182,7 @@ static int provision_one(struct mc_cli *cli, struct mc_args *a, const char *name
 	r = mc_cli_provision(cli, t.drv, &t.ctx, t.m, mc_args_npos(a) > 1, mc_now_ms(), err);
 	if (r == 0) {
 		mc_machine_set_status(t.m, MC_MACHINE_CREATED, NULL);
+		json_object_set_new(t.m->host_options, "Provision", json_true());
 		r = mc_target_save(&t, err);
 	}
 out:

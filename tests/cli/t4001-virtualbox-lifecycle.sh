@@ -12,9 +12,14 @@
 # over SSH (`ip addr show` on this host, NIC 2's MAC set to a host NIC's).
 # Not exercised: a real guest (boot, DHCP lease), provisioning (--no-provision:
 # it would reconfigure this host), VirtualBox's own behaviour beyond the fake.
+# After start/restart the core waits for Docker on the SSH endpoint's host
+# (127.0.0.1 for VirtualBox): the loopback dockerd-like TLS fixture answers
+# there on 2376 with the machine's server certificate; without it (port taken,
+# fixture not built) the start/restart part is skipped.
 . "$MC_SRCDIR/tests/lib/cli-lib.sh"
 . "$MC_SRCDIR/tests/lib/sshd-fixture.sh"
 . "$MC_SRCDIR/tests/fakes/vbox-lib.sh"
+. "$MC_SRCDIR/tests/lib/tls-lib.sh"
 sshd_require
 vbox_setup_guest || { echo "1..0 # SKIP no host NIC with an IPv4 address and a MAC to stand for the guest's"; exit 0; }
 sshd_start
@@ -70,6 +75,14 @@ expect_out "$VBOX_GUEST_IP" "ip: the address of the host-only NIC's MAC, found o
 run mc ssh v1 echo hello-from-guest
 expect_out "hello-from-guest" "ssh goes through the NAT port-forward with the machine's key"
 
+# The Docker endpoint the core checks after start (see the header).
+docker_ok=
+if [ -x "$FIXTURE" ] && ! (exec 3<>/dev/tcp/127.0.0.1/2376) 2>/dev/null &&
+	fixture_start dports --port 2376 --cert "$STORE/machines/v1/server.pem" \
+		--key "$STORE/machines/v1/server-key.pem" --ca "$STORE/certs/ca.pem"; then
+	docker_ok=1
+fi
+
 # --- stop: ACPI power button, then poll ---
 vbm_mark
 run mc stop v1
@@ -83,6 +96,7 @@ EOF
 run mc status v1
 expect_out "Stopped" "a powered-off VM is Stopped"
 
+if [ -n "$docker_ok" ]; then
 # --- start: the adapter and the DHCP server are reused ---
 vbm_mark
 run mc start v1
@@ -96,7 +110,6 @@ modifyvm v1 --nic2 hostonly --nictype2 82540EM --nicpromisc2 deny --hostonlyadap
 modifyvm v1 --natpf1 delete ssh
 modifyvm v1 --natpf1 ssh,tcp,127.0.0.1,PORT,,22
 startvm v1 --type headless
-showvminfo v1 --machinereadable
 showvminfo v1 --machinereadable
 EOF
 check "running again" test "$(vbox_state v1)" = running
@@ -118,6 +131,11 @@ run mc start v1
 expect_rc 0 "start of a paused VM"
 check "it is resumed (controlvm resume), not started" \
 	bash -c "vbm_calls | grep -q 'controlvm v1 resume' && ! vbm_calls | grep -q startvm"
+
+else
+	for i in $(seq 9); do ok "# SKIP start/restart: no dockerd-like fixture on 127.0.0.1:2376"; done
+	mc start v1 >/dev/null 2>&1 || true
+fi
 
 # --- kill ---
 vbm_mark

@@ -76,12 +76,17 @@ run mc "${LS[@]}"
 expect_out "myvm1 hyperv Stopped" "ls shows it Stopped"
 check "still one states call" test "$(verbs)" = "states"
 
+# start: after the driver's start the core waits for SSH and Docker on the
+# VM's address, which nothing here answers (a fake VM has no guest), so the
+# command is cut short once the driver's part is done and checked.
 fresh
-run mc start myvm1
-expect_rc 0 "start"
+run timeout 4 machinectl start myvm1
 expect_out "(myvm1) Waiting for an IP address" "start waits for the IP"
-check "start: states, start, ip until an address (the core's IP check after start reuses it)" test "$(verbs)" = "states start ip ip"
+expect_out "(myvm1) Waiting for SSH on docker@192.168.50.10:22" "then the core waits for SSH on the address Hyper-V reported"
+check "start: states, start, ip until an address (the core's IP query after start reuses it)" \
+	test "$(verbs)" = "states start ip ip"
 check "start started PowerShell once" test "$(starts)" = 1
+check "the VM is Running again" test "$(vm myvm1 state)" = Running
 run mc start myvm1
 expect_rc 1 "start of a running machine fails"
 expect_err 'Machine "myvm1" is already running.' "the core's already-running message"
@@ -93,8 +98,8 @@ check "kill: states, kill" test "$(verbs)" = "states kill"
 check "the VM is Off after kill" test "$(vm myvm1 state)" = Off
 
 fresh
-run mc restart myvm1
-expect_rc 0 "restart of a stopped machine starts it"
+run timeout 4 machinectl restart myvm1
+check "restart of a stopped machine: states, start, ip" test "$(verbs)" = "states start ip ip"
 check "the VM is Running after restart" test "$(vm myvm1 state)" = Running
 
 # --- ip / url / env ask Hyper-V ---

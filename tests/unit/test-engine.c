@@ -1,0 +1,242 @@
+/* src/engine.c against tests/lib/tls-fixture: GET/POST with JSON, errors
+ * (HTTP status with the daemon's message, refused, timed out, local files),
+ * and many targets at once through the multi interface. */
+#include "unit.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "certs.h"
+#include "engine.h"
+
+#define NUP 5
+#define NHANG 10
+
+static char *tmp;
+static pid_t fixtures[2];
+static int up_ports[NUP], hang_ports[NHANG];
+
+/* Start tls-fixture with args; read its ports from the port file. */
+static pid_t start_fixture(const char *const *args, int *ports, int n)
+{
+	_cleanup_free_ char *pf = mc_asprintf("%s/ports.%d", tmp, n);
+	const char *bdir = getenv("MC_BUILDDIR");
+	_cleanup_free_ char *bin = mc_asprintf("%s/tests/lib/tls-fixture", bdir ? bdir : ".");
+	_cleanup_free_ char *count = mc_asprintf("%d", n);
+	const char *argv[20] = { bin, "--port-file", pf, "--count", count, "--lifetime", "120" };
+	size_t k = 7;
+	pid_t pid;
+	FILE *f = NULL;
+
+	for (; *args; args++)
+		argv[k++] = *args;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	for (int i = 0; i < 200 && !(f = fopen(pf, "r")); i++)
+		nanosleep(&(struct timespec){ 0, 25000000 }, NULL);
+	assert_non_null(f);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(fscanf(f, "%d", &ports[i]), 1);
+	fclose(f);
+	return pid;
+}
+
+static int setup(void **state)
+{
+	struct mc_certs_paths p = { 0 };
+	struct mc_error err = { 0 };
+	const char *ips[] = { "127.0.0.1", NULL };
+	struct mc_certs_server_opts o = { .name = "fixture", .ips = ips };
+	_cleanup_free_ char *sc = NULL, *sk = NULL;
+
+	tmp = unit_tmpdir();
+	p.ca_cert = mc_path_join(tmp, "ca.pem");
+	p.ca_key = mc_path_join(tmp, "ca-key.pem");
+	p.client_cert = mc_path_join(tmp, "cert.pem");
+	p.client_key = mc_path_join(tmp, "key.pem");
+	sc = mc_path_join(tmp, "server.pem");
+	sk = mc_path_join(tmp, "server-key.pem");
+	assert_int_equal(mc_certs_ensure(&p, MC_CERTS_ECDSA_P256, NULL, &err), 0);
+	assert_int_equal(mc_certs_make_server(&p, &o, sc, sk, &err), 0);
+	{
+		const char *args[] = { "--cert", sc, "--key", sk, "--ca", p.ca_cert, NULL };
+
+		fixtures[0] = start_fixture(args, up_ports, NUP);
+	}
+	{
+		const char *args[] = { "--hang", NULL };
+
+		fixtures[1] = start_fixture(args, hang_ports, NHANG);
+	}
+	mc_certs_paths_free(&p);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	for (int i = 0; i < 2; i++) {
+		int st;
+
+		kill(fixtures[i], SIGTERM);
+		assert_int_equal(waitpid(fixtures[i], &st, 0), fixtures[i]);
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);  /* clean exit on SIGTERM */
+	}
+	unit_rmdir(tmp);
+	return 0;
+}
+
+static char url_buf[NUP + NHANG][64];
+
+static struct mc_engine_target target(int port, int slot)
+{
+	snprintf(url_buf[slot], sizeof(url_buf[slot]), "tcp://127.0.0.1:%d", port);
+	return (struct mc_engine_target){ "fx", url_buf[slot], tmp };
+}
+
+static void get_and_post(void **state)
+{
+	struct mc_engine_target t = target(up_ports[0], 0);
+	struct mc_error err = { 0 };
+	json_t *reply = NULL, *body = json_pack("{s:s,s:i}", "ListenAddr", "0.0.0.0:2377", "n", 3);
+	char *version = NULL;
+
+	assert_int_equal(mc_engine_ping(&t, 0, &err), 0);
+	assert_int_equal(mc_engine_version(&t, 0, &version, &err), 0);
+	assert_string_equal(version, "20.10.24");
+	free(version);
+
+	assert_int_equal(mc_engine_get(&t, "/info", 0, &reply, &err), 0);
+	assert_string_equal(mc_json_str(reply, "ServerVersion"), "20.10.24");
+	assert_string_equal(mc_json_str(json_object_get(reply, "Swarm"), "LocalNodeState"), "inactive");
+	json_decref(reply);
+
+	/* POST with a JSON body, JSON reply (the fixture echoes). */
+	assert_int_equal(mc_engine_post(&t, "/echo", body, 0, &reply, &err), 0);
+	assert_true(json_equal(reply, body));
+	json_decref(reply);
+	/* dockerd answers /swarm/init with a JSON string. */
+	assert_int_equal(mc_engine_post(&t, "/swarm/init", body, 0, &reply, &err), 0);
+	assert_string_equal(json_string_value(reply), "fixture-node-id");
+	json_decref(reply);
+	json_decref(body);
+}
+
+static void http_errors(void **state)
+{
+	struct mc_engine_target t = target(up_ports[1], 1);
+	struct mc_error err = { 0 };
+
+	assert_int_equal(mc_engine_get(&t, "/fail", 0, NULL, &err), -1);
+	assert_int_equal(err.code, MC_E_FAILED);
+	assert_string_equal(err.msg, "machine \"fx\": GET /fail: the Docker daemon answered HTTP 500: fixture: injected failure");
+	mc_error_clear(&err);
+	assert_int_equal(mc_engine_post(&t, "/swarm/init", NULL, 0, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "POST /swarm/init: the Docker daemon answered HTTP 400: fixture: /swarm/init needs a JSON object"));
+	mc_error_clear(&err);
+	assert_int_equal(mc_engine_get(&t, "/nope", 0, NULL, &err), -1);
+	assert_int_equal(err.code, MC_E_NOT_FOUND);
+	assert_non_null(strstr(err.msg, "HTTP 404: page not found"));
+}
+
+static void local_errors(void **state)
+{
+	struct mc_error err = { 0 };
+	struct mc_engine_target bad_url = { "fx", "unix:///var/run/docker.sock", tmp };
+	struct mc_engine_target no_certs = { "fx", "tcp://127.0.0.1:1", "/nonexistent" };
+	struct mc_engine_target refused = { "fx", "tcp://127.0.0.1:1", tmp };
+
+	assert_int_equal(mc_engine_get(&bad_url, "/version", 0, NULL, &err), -1);
+	assert_int_equal(err.code, MC_E_INVALID);
+	mc_error_clear(&err);
+	assert_int_equal(mc_engine_get(&no_certs, "/version", 0, NULL, &err), -1);
+	assert_int_equal(err.code, MC_E_TLS);
+	assert_non_null(strstr(err.msg, "/nonexistent/ca.pem is missing"));
+	mc_error_clear(&err);
+	assert_int_equal(mc_engine_get(&refused, "/version", 0, NULL, &err), -1);
+	assert_int_equal(err.code, MC_E_NETWORK);
+	assert_string_equal(err.msg, "machine \"fx\": GET /version: cannot connect to the Docker daemon at 127.0.0.1:1: Connection refused (is dockerd running and listening there?)");
+}
+
+static void timeout_single(void **state)
+{
+	struct mc_engine_target t = target(hang_ports[0], NUP);
+	struct mc_error err = { 0 };
+	long long t0 = mc_now_ms();
+
+	assert_int_equal(mc_engine_get(&t, "/version", 300, NULL, &err), -1);
+	assert_int_equal(err.code, MC_E_TIMEOUT);
+	assert_non_null(strstr(err.msg, "did not answer in time (the TLS handshake did not finish"));
+	assert_true(mc_now_ms() - t0 < 3000);
+}
+
+/* Many targets at once: the whole batch takes as long as the slowest, not the sum. */
+static void many(void **state)
+{
+	struct mc_engine_target ts[NUP + NHANG];
+	json_t *replies[NUP + NHANG];
+	struct mc_error errs[NUP + NHANG];
+	long long t0;
+	size_t failed;
+
+	for (int i = 0; i < NUP; i++)
+		ts[i] = target(up_ports[i], i);
+	for (int i = 0; i < NHANG; i++)
+		ts[NUP + i] = target(hang_ports[i], NUP + i);
+	t0 = mc_now_ms();
+	failed = mc_engine_get_many(ts, NUP + NHANG, "/version", 800, replies, errs);
+	assert_int_equal(failed, NHANG);
+	assert_true(mc_now_ms() - t0 < 3000);   /* 10 x 800 ms in sequence would be 8 s */
+	for (int i = 0; i < NUP; i++) {
+		assert_int_equal(errs[i].code, MC_E_OK);
+		assert_string_equal(mc_json_str(replies[i], "Version"), "20.10.24");
+		json_decref(replies[i]);
+	}
+	for (int i = NUP; i < NUP + NHANG; i++) {
+		assert_int_equal(errs[i].code, MC_E_TIMEOUT);
+		assert_null(replies[i]);
+	}
+}
+
+/* The open-ended batch that ls uses: calls added while others run. */
+static void batch(void **state)
+{
+	struct mc_engine_batch *b = mc_engine_batch_new();
+	struct mc_engine_target t1 = target(up_ports[2], 2), t2 = target(hang_ports[1], NUP + 1);
+	struct mc_engine_call c1 = { .target = &t1, .path = "/_ping" };
+	struct mc_engine_call c2 = { .target = &t2, .path = "/version", .timeout_ms = 60000 };
+	long long t0 = mc_now_ms();
+
+	mc_engine_batch_add(b, &c2);
+	mc_engine_batch_add(b, &c1);
+	while (!c1.done && mc_now_ms() - t0 < 5000)
+		mc_engine_batch_run(b, 100);
+	assert_true(c1.done);
+	assert_int_equal(c1.status, 200);
+	assert_string_equal(json_string_value(c1.reply), "OK");
+	assert_false(c2.done);
+	mc_engine_batch_wakeup(b);
+	mc_engine_batch_free(b);   /* gives up on c2 */
+	assert_true(c2.done);
+	assert_int_equal(c2.err.code, MC_E_TIMEOUT);
+	mc_engine_call_clear(&c1);
+	mc_engine_call_clear(&c2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(get_and_post),
+		cmocka_unit_test(http_errors),
+		cmocka_unit_test(local_errors),
+		cmocka_unit_test(timeout_single),
+		cmocka_unit_test(many),
+		cmocka_unit_test(batch),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
