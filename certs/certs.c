@@ -585,7 +585,15 @@ int mc_certs_machine_server(const struct mc_certs_paths *p, const struct mc_mach
 		mc_error_prefix(err, "machine \"%s\": cannot make its server certificate: ", m->name);
 		return -1;
 	}
+	mc_certs_prime_check(m);
 	return 0;
+}
+
+void mc_certs_prime_check(const struct mc_machine *m)
+{
+	struct mc_error ignored = { 0 };
+
+	mc_certs_check_machine(m, NULL, NULL, &ignored);
 }
 
 bool mc_certs_machine_has_server(const struct mc_machine *m)
@@ -634,106 +642,275 @@ void mc_certs_check_free(struct mc_certs_check *c)
 	}
 }
 
-/* The IP SANs of x as "a, b" (malloc'd; "no IP address" when none). */
-static char *ip_sans(X509 *x)
+/*
+ * What a full verification established about a machine's certificate files.
+ * Parsing three certificates and checking two signatures costs over a
+ * millisecond with OpenSSL 3, so the result is kept in machines/NAME/.tls-check,
+ * keyed by a hash of the files: `env` then reads the files, hashes them and
+ * only checks dates and the IP.  Any change to a certificate changes the key.
+ */
+struct verified {
+	char key[2 * 32 + 1];
+	bool has_server;
+	long long c_nb, c_na, s_nb, s_na;   /* validity (epoch seconds) of client and server */
+	char ips[512];                       /* the server's IP SANs, canonical, comma-separated */
+};
+
+#define CHECK_CACHE ".tls-check"
+
+static long long asn1_epoch(const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	return ASN1_TIME_to_tm(t, &tm) ? (long long)timegm(&tm) : 0;
+}
+
+/* Canonical text of an IP address ("" when s is not one). */
+static void canonical_ip(const char *s, char *out, size_t size)
+{
+	unsigned char buf[16];
+
+	out[0] = 0;
+	if (inet_pton(AF_INET, s, buf) == 1)
+		inet_ntop(AF_INET, buf, out, (socklen_t)size);
+	else if (inet_pton(AF_INET6, s, buf) == 1)
+		inet_ntop(AF_INET6, buf, out, (socklen_t)size);
+}
+
+/* The IP SANs of x, canonical, comma-separated, into out. */
+static void ip_sans(X509 *x, char *out, size_t size)
 {
 	GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
-	char *s = NULL;
+	size_t used = 0;
 
+	out[0] = 0;
 	for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
 		GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
-		char txt[INET6_ADDRSTRLEN] = "?", *t;
+		char txt[INET6_ADDRSTRLEN] = "";
 		int len;
 
 		if (g->type != GEN_IPADD)
 			continue;
 		len = ASN1_STRING_length(g->d.iPAddress);
-		if (len == 4 || len == 16)
-			inet_ntop(len == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(g->d.iPAddress), txt,
-				  sizeof(txt));
-		t = s ? mc_asprintf("%s, %s", s, txt) : mc_strdup(txt);
-		free(s);
-		s = t;
+		if (len != 4 && len != 16)
+			continue;
+		inet_ntop(len == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(g->d.iPAddress), txt,
+			  sizeof(txt));
+		if (used + strlen(txt) + 2 < size)
+			used += (size_t)snprintf(out + used, size - used, "%s%s", used ? "," : "", txt);
 	}
 	GENERAL_NAMES_free(gens);
-	return s ? s : mc_strdup("no IP address");
 }
 
-/* Check that `x` (role: "server"/"client", file path) chains to ca and is valid now. */
-static int check_one(const struct mc_machine *m, X509 *ca, X509 *x, const char *role,
-		     const char *path, long *days_left, struct mc_error *err)
+/* Does x chain to ca (issuer name and signature)? */
+static int check_signed(const struct mc_machine *m, X509 *ca, X509 *x, const char *role,
+			const char *path, struct mc_error *err)
 {
-	int day = 0, sec = 0;
-	char when[64];
-
 	if (X509_check_issued(ca, x) != X509_V_OK || X509_verify(x, X509_get0_pubkey(ca)) != 1) {
 		ERR_clear_error();
 		return mc_error_set(err, MC_E_TLS,
 				    "machine \"%s\": the %s certificate %s was not signed by the CA in %s/ca.pem (the CA was replaced?): run 'machinectl regenerate-certs %s'",
 				    m->name, role, path, m->dir, m->name);
 	}
-	if (X509_cmp_current_time(X509_get0_notBefore(x)) > 0) {
-		format_time(X509_get0_notBefore(x), when, sizeof(when));
+	return 0;
+}
+
+/* Parse and verify the files (the slow path); fill v on success. */
+static int verify_full(const struct mc_machine *m, const char *ca_path, const char *client_path,
+		       const char *server_path, struct verified *v, struct mc_error *err)
+{
+	_cleanup_x509_ X509 *ca = NULL, *client = NULL, *server = NULL;
+	struct mc_error e = { 0 };
+
+	if (load_cert(ca_path, &ca, &e) < 0 || load_cert(client_path, &client, &e) < 0 ||
+	    (v->has_server && load_cert(server_path, &server, &e) < 0))
+		return mc_error_set(err, MC_E_TLS, "machine \"%s\": %s", m->name, e.msg);
+	if (check_signed(m, ca, client, "client", client_path, err) < 0 ||
+	    (server && check_signed(m, ca, server, "server", server_path, err) < 0))
+		return -1;
+	v->c_nb = asn1_epoch(X509_get0_notBefore(client));
+	v->c_na = asn1_epoch(X509_get0_notAfter(client));
+	if (server) {
+		v->s_nb = asn1_epoch(X509_get0_notBefore(server));
+		v->s_na = asn1_epoch(X509_get0_notAfter(server));
+		ip_sans(server, v->ips, sizeof(v->ips));
+	}
+	return 0;
+}
+
+static bool read_cache(const char *path, const char *key, struct verified *v)
+{
+	_cleanup_free_ char *text = NULL;
+	char k[sizeof(v->key)] = "", ips[sizeof(v->ips)] = "";
+	int has_server = 0;
+
+	if (mc_read_file(path, &text, NULL, NULL) < 0)
+		return false;
+	if (sscanf(text, "v1 %64s %d %lld %lld %lld %lld %511s", k, &has_server, &v->c_nb, &v->c_na,
+		   &v->s_nb, &v->s_na, ips) < 6 || strcmp(k, key) || has_server != v->has_server)
+		return false;
+	snprintf(v->ips, sizeof(v->ips), "%s", strcmp(ips, "-") ? ips : "");
+	return true;
+}
+
+static void write_cache(const char *path, const struct verified *v)
+{
+	_cleanup_free_ char *text = mc_asprintf("v1 %s %d %lld %lld %lld %lld %s\n", v->key, v->has_server,
+						v->c_nb, v->c_na, v->s_nb, v->s_na,
+						v->ips[0] ? v->ips : "-");
+
+	/* Best effort: a read-only store only makes the next check slower. */
+	mc_write_file_atomic(path, text, strlen(text), 0600, NULL);
+}
+
+static void format_epoch(long long t, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm))
+		strftime(buf, size, "%Y-%m-%d %H:%M UTC", &tm);
+	else
+		snprintf(buf, size, "(unknown date)");
+}
+
+static int check_dates(const struct mc_machine *m, const char *role, const char *path,
+		       long long nb, long long na, long long now, long *days_left,
+		       struct mc_error *err)
+{
+	char when[64];
+
+	if (now < nb) {
+		format_epoch(nb, when, sizeof(when));
 		return mc_error_set(err, MC_E_TLS,
 				    "machine \"%s\": the %s certificate %s is not valid before %s: check this computer's clock",
 				    m->name, role, path, when);
 	}
-	if (expired(x)) {
-		format_time(X509_get0_notAfter(x), when, sizeof(when));
+	if (now >= na) {
+		format_epoch(na, when, sizeof(when));
 		return mc_error_set(err, MC_E_TLS,
 				    "machine \"%s\": the %s certificate %s expired on %s: run 'machinectl regenerate-certs %s%s'",
 				    m->name, role, path, when,
 				    strcmp(role, "server") ? "--client-certs " : "", m->name);
 	}
-	if (ASN1_TIME_diff(&day, &sec, NULL, X509_get0_notAfter(x)) && day < *days_left)
-		*days_left = day;
+	if ((na - now) / 86400 < *days_left)
+		*days_left = (long)((na - now) / 86400);
 	return 0;
+}
+
+static bool is_ip(const char *s)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	canonical_ip(s, buf, sizeof(buf));
+	return buf[0] != 0;
+}
+
+/* Is ip among the comma-separated canonical list? */
+static bool ip_listed(const char *list, const char *ip)
+{
+	char want[INET6_ADDRSTRLEN];
+	size_t n;
+
+	canonical_ip(ip, want, sizeof(want));
+	n = strlen(want);
+	if (!n)
+		return false;
+	for (const char *p = list; *p;) {
+		size_t len = strcspn(p, ",");
+
+		if (len == n && !strncmp(p, want, n))
+			return true;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return false;
 }
 
 int mc_certs_check_machine(const struct mc_machine *m, const char *ip, struct mc_certs_check *out,
 			   struct mc_error *err)
 {
-	static const char *const need[] = { "ca.pem", "cert.pem", "key.pem" };
-	_cleanup_free_ char *ca_path = mc_path_join(m->dir, "ca.pem");
-	_cleanup_free_ char *client_path = mc_path_join(m->dir, "cert.pem");
-	_cleanup_free_ char *server_path = mc_path_join(m->dir, "server.pem");
-	_cleanup_x509_ X509 *ca = NULL, *client = NULL, *server = NULL;
+	static const char *const names[] = { "ca.pem", "cert.pem", "key.pem", "server.pem" };
+	char *paths[4] = { 0 }, *data[4] = { 0 };
+	size_t lens[4] = { 0 };
+	_cleanup_free_ char *cache = mc_path_join(m->dir, CHECK_CACHE);
 	struct mc_certs_check local = { 0 };
-	struct mc_error e = { 0 };
+	struct verified v = { .key = "" };
+	unsigned long long h1 = 0xcbf29ce484222325ULL, h2 = 0x84222325cbf29ce4ULL;
+	long long now = (long long)time(NULL);
+	int r = -1;
 
 	if (!out)
 		out = &local;
 	memset(out, 0, sizeof(*out));
 	out->days_left = 1L << 30;
-	for (size_t i = 0; i < MC_ARRAY_SIZE(need); i++) {
-		_cleanup_free_ char *f = mc_path_join(m->dir, need[i]);
-
-		if (!mc_file_exists(f))
-			return mc_error_set(err, MC_E_TLS,
-					    "machine \"%s\": %s is missing from its certificate directory %s: run 'machinectl regenerate-certs %s' to make it again",
-					    m->name, need[i], m->dir, m->name);
-	}
-	if (load_cert(ca_path, &ca, &e) < 0 || load_cert(client_path, &client, &e) < 0)
-		return mc_error_set(err, MC_E_TLS, "machine \"%s\": %s", m->name, e.msg);
-	if (check_one(m, ca, client, "client", client_path, &out->days_left, err) < 0)
-		return -1;
-	if (mc_file_exists(server_path)) {
-		out->has_server = true;
-		if (load_cert(server_path, &server, &e) < 0)
-			return mc_error_set(err, MC_E_TLS, "machine \"%s\": %s", m->name, e.msg);
-		if (check_one(m, ca, server, "server", server_path, &out->days_left, err) < 0)
-			return -1;
-		if (ip && *ip && X509_check_ip_asc(server, ip, 0) != 1) {
-			out->cert_ips = ip_sans(server);
+	for (int i = 0; i < 4; i++) {
+		paths[i] = mc_path_join(m->dir, names[i]);
+		/* The private key only has to be there; it is never read here. */
+		if (i == 2 ? !mc_file_exists(paths[i]) : mc_read_file(paths[i], &data[i], &lens[i], NULL) < 0) {
+			if (i == 3)
+				continue;   /* no server certificate: the none driver */
 			mc_error_set(err, MC_E_TLS,
-				     "machine \"%s\": its server certificate is valid for %s, not %s (the machine's IP address changed): run 'machinectl regenerate-certs %s' to make a new one",
-				     m->name, out->cert_ips, ip, m->name);
-			mc_certs_check_free(&local);
-			return -1;
+				     "machine \"%s\": %s is missing from its certificate directory %s: run 'machinectl regenerate-certs %s' to make it again",
+				     m->name, names[i], m->dir, m->name);
+			goto out;
 		}
 	}
+	v.has_server = data[3] != NULL;
+	out->has_server = v.has_server;
+
+	/*
+	 * The cache key: two FNV-1a hashes of the certificates (not of the key).
+	 * Not cryptographic on purpose: this path must not start OpenSSL, which
+	 * alone costs about a millisecond; whoever can write these files can
+	 * replace the certificates themselves anyway.
+	 */
+	for (int i = 0; i < 4; i++) {
+		for (size_t k = 0; data[i] && k <= lens[i]; k++) {
+			h1 = (h1 ^ (unsigned char)data[i][k]) * 0x100000001b3ULL;
+			h2 = (h2 ^ (unsigned char)data[i][k]) * 0x100000001b3ULL;
+		}
+		h2 = (h2 ^ (unsigned long long)i) * 0x100000001b3ULL;
+	}
+	snprintf(v.key, sizeof(v.key), "%016llx%016llx%08zx", h1, h2, lens[0] + lens[1] + lens[3]);
+	if (!read_cache(cache, v.key, &v)) {
+		char key[sizeof(v.key)];
+
+		memcpy(key, v.key, sizeof(key));
+		if (verify_full(m, paths[0], paths[1], paths[3], &v, err) < 0)
+			goto out;
+		memcpy(v.key, key, sizeof(key));
+		write_cache(cache, &v);
+	}
+	if (check_dates(m, "client", paths[1], v.c_nb, v.c_na, now, &out->days_left, err) < 0 ||
+	    (v.has_server &&
+	     check_dates(m, "server", paths[3], v.s_nb, v.s_na, now, &out->days_left, err) < 0))
+		goto out;
+	/* A host name instead of an IP (a driver's own URL): the daemon's TLS check covers it. */
+	if (v.has_server && ip && is_ip(ip) && !ip_listed(v.ips, ip)) {
+		/* "a,b" -> "a, b" for people */
+		char *t = out->cert_ips = mc_calloc(2, sizeof(v.ips));
+
+		for (const char *c = v.ips[0] ? v.ips : "no IP address"; *c; c++) {
+			*t++ = *c;
+			if (*c == ',')
+				*t++ = ' ';
+		}
+		mc_error_set(err, MC_E_TLS,
+			     "machine \"%s\": its server certificate is valid for %s, not %s (the machine's IP address changed): run 'machinectl regenerate-certs %s' to make a new one",
+			     m->name, out->cert_ips, ip, m->name);
+		goto out;
+	}
 	out->expires_soon = out->days_left < MC_CERTS_WARN_DAYS;
-	return 0;
+	r = 0;
+out:
+	mc_certs_check_free(&local);
+	for (int i = 0; i < 4; i++) {
+		free(paths[i]);
+		free(data[i]);
+	}
+	return r;
 }
 
 int mc_certs_file_has_ip(const char *cert_path, const char *ip, struct mc_error *err)

@@ -121,7 +121,8 @@ struct mc_certs_check {
 void mc_certs_check_free(struct mc_certs_check *c);
 
 /*
- * The offline check (no network; a few file reads and one signature check):
+ * The offline check (no network; a few file reads; the signature checks are
+ * done once per set of files and remembered in machines/NAME/.tls-check):
  * machines/NAME must hold ca.pem, cert.pem, key.pem; the client certificate
  * must chain to ca.pem and be valid now; when server.pem exists it must chain
  * to ca.pem, be valid now and hold `ip` as an IP SAN (ip NULL: not checked).
@@ -131,6 +132,10 @@ void mc_certs_check_free(struct mc_certs_check *c);
  */
 int mc_certs_check_machine(const struct mc_machine *m, const char *ip, struct mc_certs_check *out,
 			   struct mc_error *err);
+
+/* Verify the machine's files now and record the result (machines/NAME/.tls-check),
+ * so that the next check (every `env`) needs no OpenSSL at all.  Best effort. */
+void mc_certs_prime_check(const struct mc_machine *m);
 
 /* Does certificate file `cert_path` hold `ip` as an IP SAN?  1 yes, 0 no, -1 error. */
 int mc_certs_file_has_ip(const char *cert_path, const char *ip, struct mc_error *err);

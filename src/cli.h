@@ -41,6 +41,8 @@ struct mc_verb {
 };
 
 extern const struct mc_verb mc_verbs[];
+/* The global options (src/main.c), for the man page and completions. */
+extern const struct mc_option *const mc_global_options;
 const struct mc_verb *mc_verb_find(const char *name);
 
 /* Print "Error: MSG" on stderr; returns the exit code for err. */
@@ -124,12 +126,15 @@ int mc_cmd_swarm_up(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_stop(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_url(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_version(struct mc_cli *, const struct mc_verb *, struct mc_args *);
+int mc_cmd_import(struct mc_cli *, const struct mc_verb *, struct mc_args *);
+int mc_cmd_generate(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 
 extern const struct mc_option mc_opts_swarm_up[], mc_opts_swarm_down[];
 extern const struct mc_option mc_opts_create[], mc_opts_env[], mc_opts_inspect[],
 	mc_opts_ls[], mc_opts_rm[], mc_opts_active[];
 extern const struct mc_option mc_opts_regenerate_certs[];
 extern const struct mc_option mc_opts_ssh[], mc_opts_scp[], mc_opts_mount[];
+extern const struct mc_option mc_opts_import[], mc_opts_generate[];
 
 /* --- TLS certificates in the verb layer (src/cmd/certs.c) --- */
 struct mc_certs_paths;

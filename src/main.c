@@ -33,6 +33,7 @@ static const struct mc_option global_opts[] = {
 	{ "help", 'h', MC_OPT_BOOL, NULL, NULL, NULL, "print this help and exit" },
 	{ NULL },
 };
+const struct mc_option *const mc_global_options = global_opts;
 
 /* Sorted by name; `help` prints them in this order. */
 const struct mc_verb mc_verbs[] = {
@@ -45,6 +46,8 @@ const struct mc_verb mc_verbs[] = {
 	{ "env", mc_cmd_env, 0, 1, 0, "[OPTIONS] [NAME]",
 	  "Print the commands that point the docker client at a machine", mc_opts_env },
 	{ "help", mc_cmd_help, 0, 1, 0, "[VERB]", "Show help for machinectl or one verb", NULL },
+	{ "import-docker-machine", mc_cmd_import, 0, -1, 0, "[OPTIONS] [NAME...]",
+	  "Import machines from a docker-machine store (that store is only read)", mc_opts_import },
 	{ "inspect", mc_cmd_inspect, 0, 1, MC_VERB_DEFAULT_NAME, "[OPTIONS] [NAME]",
 	  "Print a machine's configuration as JSON", mc_opts_inspect },
 	{ "ip", mc_cmd_ip, 0, -1, MC_VERB_DEFAULT_NAME, "[NAME...]",
@@ -80,6 +83,10 @@ const struct mc_verb mc_verbs[] = {
 	  "Print the Docker URL of a machine", NULL },
 	{ "version", mc_cmd_version, 0, 1, 0, "[NAME]",
 	  "Print machinectl's version, or the Docker version of a machine", NULL },
+	{ "__generate", mc_cmd_generate, 1, 1, MC_VERB_HIDDEN,
+	  "[--prog NAME] man|man-drivers|man-config|bash|zsh|fish|powershell",
+	  "Print a man page or a completion script from these tables (the build runs it)",
+	  mc_opts_generate },
 	{ NULL },
 };
 

@@ -10,9 +10,11 @@ libmccore_la_SOURCES += \
 dist_pkgdata_DATA = drivers/hyperv/machinectl-hyperv.ps1
 
 if HAVE_CMOCKA
-UNIT_TESTS += tests/unit/test-vhd tests/unit/test-hyperv
+UNIT_TESTS += tests/unit/test-vhd tests/unit/test-hyperv tests/unit/test-proc-child
 endif
 tests_unit_test_vhd_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_proc_child_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_proc_child_LDADD = $(UNIT_LDADD)
 tests_unit_test_vhd_LDADD = $(UNIT_LDADD)
 tests_unit_test_hyperv_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/drivers/hyperv
 tests_unit_test_hyperv_CFLAGS = $(UNIT_CFLAGS)

@@ -74,6 +74,8 @@ int mc_cli_certs_install(struct mc_cli *cli, struct mc_machine *m, struct mc_err
 		json_object_set_new(auth, "ClientKeyPath", json_string(p.client_key));
 	}
 	r = mc_certs_install_client(&p, m->dir, err);
+	if (r == 0)
+		mc_certs_prime_check(m);
 	mc_certs_paths_free(&p);
 	return r;
 }
