@@ -102,6 +102,10 @@ int mc_cli_after_boot(struct mc_cli *cli, struct mc_target *t, struct mc_error *
  * swarm-up --create); returns the exit code. */
 int mc_cli_create(struct mc_cli *cli, struct mc_args *a, char **names);
 
+/* regenerate-certs: upload the machine's new certificates and restart Docker
+ * (drivers that provision; a no-op for the others and for --no-provision). */
+int mc_cli_push_certs(struct mc_cli *cli, struct mc_target *t, struct mc_error *err);
+
 /* The verbs. */
 int mc_cmd_active(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_config(struct mc_cli *, const struct mc_verb *, struct mc_args *);

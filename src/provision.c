@@ -247,9 +247,10 @@ int mc_provision_profile(const struct mc_machine *m, const char *driver_name, ch
 	return 0;
 }
 
-/* One word of a systemd command line: quoted, with \ " escaped and the
- * specifier (%) and variable ($) characters doubled. */
-static char *systemd_word(const char *s)
+/* One quoted word of a systemd setting, with \ " escaped and the specifier
+ * character (%) doubled; `$` is doubled only where systemd expands variables
+ * (ExecStart=), not in Environment=, where it has no special meaning. */
+static char *systemd_word(const char *s, bool dollar)
 {
 	char *out = mc_malloc(strlen(s) * 2 + 3), *w = out;
 
@@ -257,7 +258,7 @@ static char *systemd_word(const char *s)
 	for (; *s; s++) {
 		if (*s == '\\' || *s == '"')
 			*w++ = '\\';
-		else if (*s == '%' || *s == '$')
+		else if (*s == '%' || (dollar && *s == '$'))
 			*w++ = *s;
 		*w++ = *s;
 	}
@@ -281,7 +282,7 @@ int mc_provision_dropin(const struct mc_machine *m, const char *driver_name, cha
 		      " --tlsverify --tlscacert " SYSTEMD_DIR "/ca.pem --tlscert " SYSTEMD_DIR
 		      "/server.pem --tlskey " SYSTEMD_DIR "/server-key.pem");
 	for (char **a = args; *a; a++) {
-		_cleanup_free_ char *w = systemd_word(*a);
+		_cleanup_free_ char *w = systemd_word(*a, true);
 
 		append(&text, " %s", w);
 	}
@@ -296,7 +297,7 @@ int mc_provision_dropin(const struct mc_machine *m, const char *driver_name, cha
 			free(text);
 			return -1;
 		}
-		w = systemd_word(kv);
+		w = systemd_word(kv, false);
 		append(&text, "Environment=%s\n", w);
 	}
 	*out = text;
@@ -373,15 +374,17 @@ static bool is_b2d(enum mc_guest_os os)
 	return os == MC_GUEST_MACHINECTL_OS || os == MC_GUEST_BOOT2DOCKER;
 }
 
+/* Upload ca.pem, server.pem, server-key.pem; with remake, first make a new
+ * server certificate for p->ip. */
 static int upload_certs(struct mc_ssh *s, const struct mc_provision *p, enum mc_guest_os os,
-			struct mc_error *err)
+			bool remake, struct mc_error *err)
 {
 	const char *const ips[] = { p->ip, NULL };
 	const char *dir = is_b2d(os) ? B2D_DIR : SYSTEMD_DIR;
 	struct mc_certs_upload up = { 0 };
 	int r;
 
-	if (mc_certs_machine_server(p->certs, p->m, ips, err) < 0 ||
+	if ((remake && mc_certs_machine_server(p->certs, p->m, ips, err) < 0) ||
 	    mc_certs_upload_files(p->m, &up, err) < 0)
 		return -1;
 	r = (must_run(s, p, "preparing the upload", "mkdir -p " STAGING " && chmod 700 " STAGING,
@@ -452,7 +455,7 @@ int mc_provision_run(const struct mc_provision *p, struct mc_error *err)
 	if (must_run(s, p, "setting the hostname", cmd, 600000, err) < 0)
 		goto out;
 	phase(p, "Copying certs to the remote machine...");
-	if (upload_certs(s, p, os, err) < 0)
+	if (upload_certs(s, p, os, true, err) < 0)
 		goto out;
 	phase(p, "Setting Docker configuration on the remote daemon...");
 	if (is_b2d(os)) {
@@ -474,7 +477,7 @@ out:
 	return r;
 }
 
-int mc_provision_certs(const struct mc_provision *p, struct mc_error *err)
+static int certs_and_restart(const struct mc_provision *p, bool remake, struct mc_error *err)
 {
 	struct mc_ssh *s = NULL;
 	enum mc_guest_os os;
@@ -483,9 +486,19 @@ int mc_provision_certs(const struct mc_provision *p, struct mc_error *err)
 
 	if (mc_ssh_connect(p->ep, &s, err) < 0)
 		return -1;
-	if (detect(s, p, &os, &osname, err) == 0 && upload_certs(s, p, os, err) == 0 &&
+	if (detect(s, p, &os, &osname, err) == 0 && upload_certs(s, p, os, remake, err) == 0 &&
 	    restart_docker(s, p, os, err) == 0)
 		r = mc_provision_wait_docker(p, err);
 	mc_ssh_close(s);
 	return r;
+}
+
+int mc_provision_certs(const struct mc_provision *p, struct mc_error *err)
+{
+	return certs_and_restart(p, true, err);
+}
+
+int mc_provision_push_certs(const struct mc_provision *p, struct mc_error *err)
+{
+	return certs_and_restart(p, false, err);
 }

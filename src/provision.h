@@ -70,5 +70,8 @@ int mc_provision_wait_docker(const struct mc_provision *p, struct mc_error *err)
 /* Remake the server certificate for a new IP, upload it and restart Docker
  * (start/restart after an IP change, regenerate-certs). */
 int mc_provision_certs(const struct mc_provision *p, struct mc_error *err);
+/* Upload the machine's current certificates as they are and restart Docker
+ * (regenerate-certs made them). */
+int mc_provision_push_certs(const struct mc_provision *p, struct mc_error *err);
 
 #endif

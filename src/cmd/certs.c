@@ -117,12 +117,6 @@ int mc_cli_certs_new_machine(struct mc_cli *cli, const struct mc_driver *drv,
  * the provisioner replaces this body with mc_certs_upload_files() + its
  * upload.  See doc/tls.md, "Pending".
  */
-static int certs_upload_hook(struct mc_cli *cli, struct mc_target *t, struct mc_error *err)
-{
-	mc_debug("machine \"%s\": TLS files regenerated in %s; uploading them to the machine needs provisioning (not built yet)",
-		 t->m->name, t->m->dir);
-	return 0;
-}
 
 /* Host part of tcp://HOST:PORT (malloc'd), or NULL. */
 static char *url_host(const char *url)
@@ -193,7 +187,7 @@ int mc_cli_certs_after_start(struct mc_cli *cli, struct mc_target *t, struct mc_
 	printf("Machine \"%s\" has a new IP address (%s, was %s): regenerating its TLS server certificate\n",
 	       t->m->name, ip, old ? old : "unknown");
 	fflush(stdout);
-	if (mc_cli_certs_server(cli, t->m, ip, err) < 0 || certs_upload_hook(cli, t, err) < 0)
+	if (mc_cli_certs_server(cli, t->m, ip, err) < 0 || mc_cli_push_certs(cli, t, err) < 0)
 		return -1;
 	return 0;
 }
@@ -228,7 +222,7 @@ static int regen_one(struct mc_cli *cli, struct mc_args *a, const char *name, st
 		       name, t.drv->name);
 	fflush(stdout);
 	pthread_mutex_unlock(&out_lock);
-	if (server && (mc_cli_certs_server(cli, t.m, ip, err) < 0 || certs_upload_hook(cli, &t, err) < 0))
+	if (server && (mc_cli_certs_server(cli, t.m, ip, err) < 0 || mc_cli_push_certs(cli, &t, err) < 0))
 		goto out;
 	r = 0;
 out:

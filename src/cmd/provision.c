@@ -150,6 +150,30 @@ out:
 	return r;
 }
 
+int mc_cli_push_certs(struct mc_cli *cli, struct mc_target *t, struct mc_error *err)
+{
+	struct say_ctx sc = { t->m->name, true, mc_now_ms() };
+	struct mc_ssh_endpoint ep = { 0 };
+	struct mc_certs_paths paths = { 0 };
+	_cleanup_free_ char *url = NULL, *ip = NULL;
+	struct mc_provision p;
+	int r = -1;
+
+	if (!t->drv->provision || json_is_false(json_object_get(t->m->host_options, "Provision")))
+		return 0;  /* Docker there is not ours to configure */
+	if (mc_target_require_running(t, err) < 0 || mc_target_ip(t, &ip, err) < 0 ||
+	    mc_target_url(t, &url, err) < 0 || mc_ssh_endpoint_from_driver(t->drv, &t->ctx, &ep, err) < 0) {
+		mc_error_prefix(err, "the new certificates are in %s but not on the machine: ", t->m->dir);
+		return -1;
+	}
+	provision_setup(cli, t, &ep, &paths, ip, url, &sc, &p);
+	say(&sc, "Copying certs to the remote machine and restarting Docker...");
+	r = mc_provision_push_certs(&p, err);
+	mc_certs_paths_free(&paths);
+	mc_ssh_endpoint_clear(&ep);
+	return r;
+}
+
 static int provision_one(struct mc_cli *cli, struct mc_args *a, const char *name,
 			 struct mc_error *err)
 {
