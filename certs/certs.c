@@ -385,6 +385,7 @@ static int make_pair(enum cert_kind kind, enum mc_certs_key_type kt, X509 *issue
 		return -1;
 	if (write_key(k, key_path, err) < 0)
 		return -1;
+	mc_test_point("certs-after-key");
 	if (write_cert(x, cert_path, err) < 0) {
 		unlink(key_path);
 		return -1;

@@ -7,7 +7,7 @@ machinectl_SOURCES += src/cmd/certs.c
 # A loopback HTTPS peer that speaks enough of the Docker API (tests and benchmarks).
 check_PROGRAMS += tests/lib/tls-fixture
 tests_lib_tls_fixture_SOURCES = tests/lib/tls-fixture.c
-tests_lib_tls_fixture_LDADD = $(OPENSSL_LIBS)
+tests_lib_tls_fixture_LDADD = $(OPENSSL_LIBS) $(JANSSON_LIBS)
 # Test certificates made with certs/ (back-dated ones too, which `openssl x509` cannot make).
 check_PROGRAMS += tests/lib/tls-mkcert
 tests_lib_tls_mkcert_SOURCES = tests/lib/tls-mkcert.c

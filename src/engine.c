@@ -365,6 +365,27 @@ static void tls_error(struct mc_engine_call *c, CURLcode rc)
 		     x->endpoint, hostlen, host, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
 }
 
+json_t *mc_engine_decode_reply(const char *buf, size_t len)
+{
+	json_error_t jerr;
+	json_t *reply;
+
+	if (len == 0)
+		return json_null();
+	if (!(reply = json_loadb(buf, len, JSON_DECODE_ANY, &jerr)))
+		reply = json_stringn(buf, len);  /* text, e.g. /_ping's "OK" */
+	return reply ? reply : json_null();
+}
+
+const char *mc_engine_reply_message(json_t *reply)
+{
+	const char *msg = json_is_object(reply) ? mc_json_str(reply, "message") : NULL;
+
+	if (!msg && json_is_string(reply))
+		msg = json_string_value(reply);
+	return msg;
+}
+
 /* Turn a finished transfer into status/reply/err. */
 static void complete(struct mc_engine_call *c, CURLcode rc)
 {
@@ -377,19 +398,10 @@ static void complete(struct mc_engine_call *c, CURLcode rc)
 	finish(c);
 	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &c->status);
 	if (rc == CURLE_OK) {
-		json_error_t jerr;
-
-		if (x->len == 0)
-			c->reply = json_null();
-		else if (!(c->reply = json_loadb(x->buf, x->len, JSON_DECODE_ANY, &jerr)))
-			c->reply = json_stringn(x->buf, x->len);  /* text, e.g. /_ping's "OK" */
-		if (!c->reply)
-			c->reply = json_null();
+		c->reply = mc_engine_decode_reply(x->buf, x->len);
 		if (c->status >= 400) {
-			const char *msg = json_is_object(c->reply) ? mc_json_str(c->reply, "message") : NULL;
+			const char *msg = mc_engine_reply_message(c->reply);
 
-			if (!msg && json_is_string(c->reply))
-				msg = json_string_value(c->reply);
 			mc_error_set(&c->err, c->status == 404 ? MC_E_NOT_FOUND : MC_E_FAILED,
 				     "machine \"%s\": %s: the Docker daemon answered HTTP %ld: %s", name,
 				     x->endpoint, c->status, msg && *msg ? msg : "(no message)");

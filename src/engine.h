@@ -49,6 +49,13 @@ struct mc_engine_call {
 	void *priv;
 };
 
+/* A reply body as the calls report it: parsed JSON, else the text as a JSON
+ * string (/_ping's "OK"), json null when empty.  New reference. */
+json_t *mc_engine_decode_reply(const char *buf, size_t len);
+/* The daemon's error message in a decoded reply ({"message": ...} or plain
+ * text), borrowed; NULL when there is none. */
+const char *mc_engine_reply_message(json_t *reply);
+
 /* Release a call's outputs (reply, private state); the inputs stay. */
 void mc_engine_call_clear(struct mc_engine_call *c);
 

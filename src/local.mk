@@ -15,7 +15,10 @@ libmccore_la_SOURCES = \
 	src/util.c src/util.h \
 	drivers/driver.h drivers/registry.c drivers/registry.h \
 	drivers/none/none.c
-libmccore_la_LIBADD = $(JANSSON_LIBS) $(INIH_LIBS) $(OPENSSL_LIBS) $(LIBCURL_LIBS) $(LIBSSH_LIBS)
+# libcurl is not linked: src/curl-lazy.c loads it on first use (start-up cost,
+# doc/performance.md).
+libmccore_la_SOURCES += src/curl-lazy.c
+libmccore_la_LIBADD = $(JANSSON_LIBS) $(INIH_LIBS) $(OPENSSL_LIBS) $(LIBSSH_LIBS)
 
 bin_PROGRAMS += machinectl
 machinectl_SOURCES = \

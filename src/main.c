@@ -171,6 +171,9 @@ static int unknown_verb(const char *prog, const char *name)
 	for (const struct mc_verb *v = mc_verbs; v->name; v++) {
 		size_t d = edit_distance(name, v->name);
 
+		if (v->flags & MC_VERB_HIDDEN)
+			continue;  /* never suggest a hidden verb */
+
 		if (d < best_d || (strlen(name) >= 2 && mc_startswith(v->name, name) && d < 99 && !best)) {
 			best = v;
 			best_d = d < best_d ? d : best_d;

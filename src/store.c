@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -191,6 +193,7 @@ int mc_store_reserve(const struct mc_store *s, const char *name, int *lock_fd,
 
 	if (mc_store_check_name(name, err) < 0 || mc_store_ensure(s, err) < 0)
 		return -1;
+	mc_store_sweep(s);
 	dir = mc_store_machine_dir(s, name);
 	if (mkdir(dir, 0700) < 0) {
 		if (errno == EEXIST)
@@ -203,6 +206,32 @@ int mc_store_reserve(const struct mc_store *s, const char *name, int *lock_fd,
 		return -1;
 	}
 	return 0;
+}
+
+void mc_store_sweep(const struct mc_store *s)
+{
+	_cleanup_free_ char *dir = mc_path_join(s->root, "machines");
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		const char *dash = strrchr(de->d_name, '-');
+		char *end;
+		long pid;
+
+		if (strncmp(de->d_name, ".rm-", 4) != 0 || !dash)
+			continue;
+		pid = strtol(dash + 1, &end, 10);
+		/* Its remover is gone (it died mid-way): finish its work. */
+		if (*end == '\0' && pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
+			_cleanup_free_ char *trash = mc_path_join(dir, de->d_name);
+
+			mc_rm_rf(trash, NULL);
+		}
+	}
+	closedir(d);
 }
 
 int mc_store_remove(const struct mc_store *s, const char *name, struct mc_error *err)
@@ -218,5 +247,6 @@ int mc_store_remove(const struct mc_store *s, const char *name, struct mc_error 
 			return 0;
 		return mc_error_errno(err, errno, "cannot remove machine \"%s\"", name);
 	}
+	mc_test_point("rm-after-rename");
 	return mc_rm_rf(trash, err);
 }

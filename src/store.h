@@ -38,6 +38,9 @@ int mc_store_reserve(const struct mc_store *s, const char *name, int *lock_fd,
 int mc_store_lock(const struct mc_store *s, const char *name, int timeout_ms, int *lock_fd,
 		  struct mc_error *err);
 void mc_store_unlock(int lock_fd);
+/* Finish removals whose process died mid-way: delete machines/.rm-NAME-PID
+ * directories whose PID is gone.  Best effort. */
+void mc_store_sweep(const struct mc_store *s);
 /* Remove machines/NAME entirely. */
 int mc_store_remove(const struct mc_store *s, const char *name, struct mc_error *err);
 

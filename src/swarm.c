@@ -33,6 +33,21 @@ const char *mc_swarm_role_from_info(json_t *info)
 	return json_is_true(json_object_get(sw, "ControlAvailable")) ? "manager" : "worker";
 }
 
+/* nd->err holds an engine error ('machine "N": GET /x: ...'): restate it as
+ * "N: <what>: GET /x: ..." (what may be NULL). */
+static void node_context(struct mc_swarm_node *nd, const char *what)
+{
+	struct mc_error e = nd->err;
+	char prefix[300];
+	const char *rest = e.msg;
+
+	snprintf(prefix, sizeof(prefix), "machine \"%s\": ", nd->name);
+	if (mc_startswith(rest, prefix))
+		rest += strlen(prefix);
+	mc_error_clear(&nd->err);
+	mc_error_set(&nd->err, e.code, "%s: %s%s%s", nd->name, what ? what : "", what ? ": " : "", rest);
+}
+
 /* GET /info on every node at once; infos[i] owned by the caller. */
 static size_t get_infos(struct mc_swarm_node *nodes, size_t n, json_t **infos)
 {
@@ -46,7 +61,8 @@ static size_t get_infos(struct mc_swarm_node *nodes, size_t n, json_t **infos)
 	for (size_t i = 0; i < n; i++) {
 		if (calls[i].err.code != MC_E_OK) {
 			nodes[i].err = calls[i].err;
-			mc_error_prefix(&nodes[i].err, "%s: ", nodes[i].name);
+			node_context(&nodes[i], nodes[i].manager ? "reading its swarm state (it is to be a manager)"
+								  : "reading its swarm state");
 			failed++;
 		} else {
 			infos[i] = json_incref(calls[i].reply);
@@ -70,17 +86,19 @@ static int leave(struct mc_swarm_node *n, bool force)
 
 	json_decref(reply);
 	if (r < 0)
-		mc_error_prefix(&n->err, "%s: leaving the swarm: ", n->name);
+		node_context(n, "leaving the swarm");
 	return r;
 }
 
-/* The node IDs of the swarm, as its manager sees them (GET /nodes). */
+/* The nodes of the swarm, as its manager sees them (GET /nodes). */
 static json_t *swarm_nodes(struct mc_swarm_node *mgr, struct mc_error *err)
 {
 	json_t *reply = NULL;
 
-	if (mc_engine_get(&mgr->target, "/nodes", 20000, &reply, err) < 0) {
-		mc_error_prefix(err, "%s: listing the swarm's nodes: ", mgr->name);
+	if (mc_engine_get(&mgr->target, "/nodes", 20000, &reply, &mgr->err) < 0) {
+		node_context(mgr, "listing the swarm's nodes");
+		if (err)
+			*err = mgr->err;
 		return NULL;
 	}
 	if (!json_is_array(reply)) {
@@ -97,7 +115,7 @@ static bool in_list(json_t *nodes, const char *id)
 	json_t *v;
 
 	json_array_foreach(nodes, i, v)
-		if (id && mc_streq(json_string_value(json_object_get(v, "ID")), id))
+		if (id && *id && mc_streq(json_string_value(json_object_get(v, "ID")), id))
 			return true;
 	return false;
 }
@@ -122,23 +140,109 @@ static void describe(struct mc_swarm_node *nodes, size_t n, json_t *list)
 	}
 }
 
+/* A node's LocalNodeState ("inactive", "pending", "active", "error", "locked"). */
+static const char *local_state(json_t *info)
+{
+	const char *st = json_string_value(path_get(info, "Swarm", "LocalNodeState"));
+
+	return st && *st ? st : "inactive";
+}
+
+/* Which swarm a node is in, for messages: " (as a worker, managed by ADDR)". */
+static char *swarm_desc(json_t *info)
+{
+	const char *role = mc_swarm_role_from_info(info);
+	const char *mgr = json_string_value(
+		json_object_get(json_array_get(path_get(info, "Swarm", "RemoteManagers"), 0), "Addr"));
+
+	if (!*role)
+		return mc_asprintf(" (its swarm state is \"%s\")", local_state(info));
+	return mgr ? mc_asprintf(" (as a %s, managed by %s)", role, mgr) : mc_asprintf(" (as a %s)", role);
+}
+
+/* What swarm-up will do with each node, decided before anything changes. */
+enum plan {
+	P_FIRST,          /* the first manager: init, or its swarm is used */
+	P_ALREADY,        /* a member of this swarm */
+	P_JOIN,
+	P_LEAVE_JOIN,     /* --force: in another swarm (or stuck joining one) */
+};
+
 struct join_job {
 	struct mc_swarm_node *nodes;
 	json_t **infos;
-	json_t *members;
-	const char *worker_token, *manager_token, *remote;
-	bool force;
+	enum plan *plan;
+	const char *worker_token, *manager_token, *remote, *mgr_name;
 };
 
 static void join_one(size_t i, void *arg);
 
+/*
+ * Decide, read-only, what happens to every node: a node in another swarm (or
+ * still trying to join one) is an error unless force.  members: the first
+ * manager's GET /nodes when it already manages a swarm, else NULL.
+ */
+static size_t make_plan(struct mc_swarm_node *nodes, size_t n, size_t first, json_t **infos,
+			json_t *members, bool force, enum plan *plan)
+{
+	size_t refused = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct mc_swarm_node *nd = &nodes[i];
+		const char *st = local_state(infos[i]);
+		const char *id = json_string_value(path_get(infos[i], "Swarm", "NodeID"));
+		_cleanup_free_ char *desc = NULL;
+
+		if (i == first) {
+			/* A manager runs its own swarm; anything else must leave first. */
+			bool manages = !strcmp(mc_swarm_role_from_info(infos[i]), "manager");
+
+			plan[i] = P_FIRST;
+			if (manages || !strcmp(st, "inactive"))
+				continue;
+			if (force)
+				continue;
+			desc = swarm_desc(infos[i]);
+			mc_error_set(&nd->err, MC_E_STATE,
+				     "%s is in another swarm%s and cannot start a new one: use --force to make it leave first",
+				     nd->name, desc);
+			refused++;
+			continue;
+		}
+		if (!strcmp(st, "inactive")) {
+			plan[i] = P_JOIN;
+			continue;
+		}
+		if (!strcmp(st, "active") && members && in_list(members, id)) {
+			plan[i] = P_ALREADY;
+			continue;
+		}
+		plan[i] = P_LEAVE_JOIN;
+		if (force)
+			continue;
+		desc = swarm_desc(infos[i]);
+		if (!strcmp(st, "active"))
+			mc_error_set(&nd->err, MC_E_STATE,
+				     "%s is already in another swarm%s: use --force to make it leave and join this one",
+				     nd->name, desc);
+		else  /* pending: a join that timed out goes on in the background */
+			mc_error_set(&nd->err, MC_E_STATE,
+				     "%s is still trying to join a swarm%s: use --force to make it leave and join this one",
+				     nd->name, desc);
+		refused++;
+	}
+	return refused;
+}
+
 int mc_swarm_up(struct mc_swarm_node *nodes, size_t n, bool force, struct mc_error *err)
 {
 	json_t **infos = mc_calloc(n, sizeof(json_t *));
+	enum plan *plan = mc_calloc(n, sizeof(*plan));
 	json_t *sw = NULL, *members = NULL;
 	struct mc_swarm_node *m0 = NULL;
 	_cleanup_free_ char *remote = NULL;
 	size_t first = 0;
+	bool manages;
 	int rc = -1;
 
 	for (size_t i = 0; i < n && !m0; i++)
@@ -150,66 +254,64 @@ int mc_swarm_up(struct mc_swarm_node *nodes, size_t n, bool force, struct mc_err
 		mc_error_set(err, MC_E_USAGE, "a swarm needs a manager: name one with --manager");
 		goto out;
 	}
-	if (get_infos(nodes, n, infos) > 0) {
-		for (size_t i = 0; i < n; i++)
-			if (nodes[i].err.code != MC_E_OK) {
-				*err = nodes[i].err;
-				break;
-			}
+	if (get_infos(nodes, n, infos) > 0)
+		goto first_error;
+
+	/* Everything is checked before anything changes. */
+	manages = !strcmp(mc_swarm_role_from_info(infos[first]), "manager");
+	if (manages && !(members = swarm_nodes(m0, err)))
 		goto out;
-	}
+	if (make_plan(nodes, n, first, infos, members, force, plan) > 0)
+		goto first_error;
 
 	/* The first manager: init a swarm, or use the one it manages. */
-	{
-		const char *role = mc_swarm_role_from_info(infos[first]);
+	if (manages) {
+		m0->node_id = mc_strdup(json_string_value(path_get(infos[first], "Swarm", "NodeID")));
+		m0->action = MC_SWARM_ALREADY;
+	} else {
+		_cleanup_free_ char *adv = addr_port(m0->addr);
+		_cleanup_json_ json_t *body = json_pack("{s:s,s:s}", "ListenAddr", "0.0.0.0:2377",
+							"AdvertiseAddr", adv);
+		json_t *reply = NULL;
 
-		if (!strcmp(role, "worker")) {
-			if (!force) {
-				mc_error_set(&m0->err, MC_E_STATE,
-					     "%s is a worker in another swarm: use --force to make it leave and start a new swarm",
-					     m0->name);
-				*err = m0->err;
-				goto out;
-			}
-			if (leave(m0, true) < 0) {
-				*err = m0->err;
-				goto out;
-			}
-			role = "";
+		if (strcmp(local_state(infos[first]), "inactive") != 0 && leave(m0, true) < 0) {
+			*err = m0->err;
+			goto out;
 		}
-		if (!*role) {
-			_cleanup_free_ char *adv = addr_port(m0->addr);
-			_cleanup_json_ json_t *body = json_pack("{s:s,s:s}", "ListenAddr", "0.0.0.0:2377",
-								"AdvertiseAddr", adv);
-			json_t *reply = NULL;
-
-			if (mc_engine_post(&m0->target, "/swarm/init", body, 60000, &reply, &m0->err) < 0) {
-				mc_error_prefix(&m0->err, "%s: swarm init: ", m0->name);
-				*err = m0->err;
-				goto out;
-			}
-			m0->node_id = mc_strdup(json_string_value(reply));
-			json_decref(reply);
-			m0->action = MC_SWARM_INITIALIZED;
-		} else {
-			m0->node_id = mc_strdup(json_string_value(path_get(infos[first], "Swarm", "NodeID")));
-			m0->action = MC_SWARM_ALREADY;
+		if (mc_engine_post(&m0->target, "/swarm/init", body, 60000, &reply, &m0->err) < 0) {
+			node_context(m0, "swarm init");
+			*err = m0->err;
+			goto out;
 		}
+		m0->node_id = mc_strdup(json_string_value(reply));
+		json_decref(reply);
+		m0->action = MC_SWARM_INITIALIZED;
 	}
-	if (mc_engine_get(&m0->target, "/swarm", 20000, &sw, err) < 0) {
-		mc_error_prefix(err, "%s: reading the join tokens: ", m0->name);
+	if (mc_engine_get(&m0->target, "/swarm", 20000, &sw, &m0->err) < 0) {
+		node_context(m0, "reading the join tokens");
+		*err = m0->err;
 		goto out;
 	}
-	members = swarm_nodes(m0, err);
-	if (!members)
-		goto out;
-	remote = addr_port(m0->addr);
+	/* Join the manager where it listens: the address its swarm knows it
+	 * by, else its machine's (or --advertise-addr's) IP. */
+	if (manages) {
+		const char *self = json_string_value(path_get(infos[first], "Swarm", "NodeID"));
+		size_t k;
+		json_t *v;
+
+		json_array_foreach(path_get(infos[first], "Swarm", "RemoteManagers"), k, v)
+			if (!remote && mc_streq(json_string_value(json_object_get(v, "NodeID")), self) &&
+			    json_string_value(json_object_get(v, "Addr")))
+				remote = mc_strdup(json_string_value(json_object_get(v, "Addr")));
+	}
+	if (!remote)
+		remote = addr_port(m0->addr);
 
 	{
 		struct join_job j = {
-			nodes, infos, members,
+			nodes, infos, plan,
 			json_string_value(path_get(sw, "JoinTokens", "Worker")),
-			json_string_value(path_get(sw, "JoinTokens", "Manager")), remote, force,
+			json_string_value(path_get(sw, "JoinTokens", "Manager")), remote, m0->name,
 		};
 		size_t failed = 0;
 
@@ -228,10 +330,18 @@ int mc_swarm_up(struct mc_swarm_node *nodes, size_t n, bool force, struct mc_err
 			describe(nodes, n, members);
 		rc = failed || !members ? -1 : 0;
 	}
+	goto out;
+first_error:
+	for (size_t i = 0; i < n; i++)
+		if (nodes[i].err.code != MC_E_OK) {
+			*err = nodes[i].err;
+			break;
+		}
 out:
 	for (size_t i = 0; i < n; i++)
 		json_decref(infos[i]);
 	free(infos);
+	free(plan);
 	json_decref(sw);
 	json_decref(members);
 	return rc;
@@ -241,37 +351,45 @@ static void join_one(size_t i, void *arg)
 {
 	struct join_job *j = arg;
 	struct mc_swarm_node *nd = &j->nodes[i];
-	json_t *info = j->infos[i];
-	const char *role = mc_swarm_role_from_info(info);
-	const char *id = json_string_value(path_get(info, "Swarm", "NodeID"));
-	_cleanup_free_ char *adv = NULL;
+	_cleanup_free_ char *adv = NULL, *what = NULL;
 	_cleanup_json_ json_t *body = NULL;
 	json_t *reply = NULL;
 
-	if (nd->action == MC_SWARM_INITIALIZED || nd->action == MC_SWARM_ALREADY)
-		return;  /* the first manager */
-	if (*role) {
-		if (in_list(j->members, id)) {
-			nd->node_id = mc_strdup(id);
-			nd->action = MC_SWARM_ALREADY;
-			return;
-		}
-		if (!j->force) {
-			mc_error_set(&nd->err, MC_E_STATE,
-				     "%s is already in another swarm (as a %s): use --force to make it leave and join this one",
-				     nd->name, role);
-			return;
-		}
+	switch (j->plan[i]) {
+	case P_FIRST:
+		return;
+	case P_ALREADY:
+		nd->node_id = mc_strdup(json_string_value(path_get(j->infos[i], "Swarm", "NodeID")));
+		nd->action = MC_SWARM_ALREADY;
+		return;
+	case P_LEAVE_JOIN:
 		if (leave(nd, true) < 0)
 			return;
 		nd->action = MC_SWARM_REJOINED;
+		break;
+	case P_JOIN:
+		break;
 	}
 	adv = addr_port(nd->addr);
 	body = json_pack("{s:s,s:s,s:[s],s:s}", "ListenAddr", "0.0.0.0:2377", "AdvertiseAddr", adv,
 			 "RemoteAddrs", j->remote, "JoinToken",
 			 nd->manager ? j->manager_token : j->worker_token);
 	if (mc_engine_post(&nd->target, "/swarm/join", body, JOIN_TIMEOUT_MS, &reply, &nd->err) < 0) {
-		mc_error_prefix(&nd->err, "%s: joining the swarm at %s: ", nd->name, j->remote);
+		bool timeout = strstr(nd->err.msg, "Timeout was reached before node joined") != NULL;
+
+		what = mc_asprintf("joining the swarm of %s at %s", j->mgr_name, j->remote);
+		node_context(nd, what);
+		if (timeout) {
+			/* dockerd keeps trying in the background: say why it cannot
+			 * reach the manager, and how to start over. */
+			char hint[512];
+
+			snprintf(hint, sizeof(hint),
+				 " (%s cannot reach %s: is TCP port %d of %s open to it? Once it is, run swarm-up again with --force)",
+				 nd->name, j->remote, SWARM_PORT, j->mgr_name);
+			if (strlen(nd->err.msg) + strlen(hint) < sizeof(nd->err.msg))
+				strcat(nd->err.msg, hint);
+		}
 		return;
 	}
 	json_decref(reply);

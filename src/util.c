@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <pthread.h>
+#include <signal.h>
 #include <time.h>
 
 #include "util.h"
@@ -258,6 +259,7 @@ int mc_write_file_atomic(const char *path, const void *data, size_t len, int mod
 		goto fail;
 	}
 	fd = -1;
+	mc_test_point("write-before-rename");
 	if (rename(tmp, path) < 0)
 		goto fail;
 	fsync_dir_of(path);
@@ -402,4 +404,14 @@ void mc_parallel(size_t n, unsigned threads, void (*fn)(size_t i, void *arg), vo
 		pthread_join(tids[k], NULL);
 	free(tids);
 	pthread_mutex_destroy(&par.lock);
+}
+
+void mc_test_point(const char *name)
+{
+	const char *k = getenv("MC_TEST_KILL_AT"), *p = getenv("MC_TEST_PAUSE_AT");
+
+	if (k && !strcmp(k, name))
+		raise(SIGKILL);
+	if (p && !strcmp(p, name))
+		raise(SIGSTOP);
 }

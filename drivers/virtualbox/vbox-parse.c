@@ -161,6 +161,13 @@ static bool split_kv(char *line, char **k, char **v)
 	return true;
 }
 
+/* A record's field; a repeated key keeps the last value. */
+static void set_field(char **field, const char *v)
+{
+	free(*field);
+	*field = mc_strdup(v);
+}
+
 static char **lines_of(const char *out)
 {
 	char **v = NULL;
@@ -201,19 +208,19 @@ int mc_vbox_parse_hostonlyifs(const char *out, struct mc_vbox_hostonlyif **ifs, 
 		if (!cur)
 			continue;
 		if (!strcmp(k, "GUID"))
-			cur->guid = mc_strdup(v);
+			set_field(&cur->guid, v);
 		else if (!strcmp(k, "DHCP"))
 			cur->dhcp = !strcasecmp(v, "Enabled");
 		else if (!strcmp(k, "IPAddress"))
-			cur->ip = mc_strdup(v);
+			set_field(&cur->ip, v);
 		else if (!strcmp(k, "NetworkMask"))
-			cur->mask = mc_strdup(v);
+			set_field(&cur->mask, v);
 		else if (!strcmp(k, "HardwareAddress"))
-			cur->hwaddr = mc_strdup(v);
+			set_field(&cur->hwaddr, v);
 		else if (!strcmp(k, "Status"))
-			cur->status = mc_strdup(v);
+			set_field(&cur->status, v);
 		else if (!strcmp(k, "VBoxNetworkName")) {
-			cur->network = mc_strdup(v);
+			set_field(&cur->network, v);
 			cur = NULL;  /* VBoxNetworkName ends a record */
 		}
 	}
@@ -272,13 +279,13 @@ int mc_vbox_parse_dhcpservers(const char *out, struct mc_vbox_dhcp **srv, size_t
 		if (!cur)
 			continue;
 		if (!strcmp(k, "IP") || !strcmp(k, "Dhcpd IP"))
-			cur->ip = mc_strdup(v);
+			set_field(&cur->ip, v);
 		else if (!strcmp(k, "NetworkMask"))
-			cur->mask = mc_strdup(v);
+			set_field(&cur->mask, v);
 		else if (!strcasecmp(k, "lowerIPAddress"))
-			cur->lower = mc_strdup(v);
+			set_field(&cur->lower, v);
 		else if (!strcasecmp(k, "upperIPAddress"))
-			cur->upper = mc_strdup(v);
+			set_field(&cur->upper, v);
 		else if (!strcmp(k, "Enabled"))
 			cur->enabled = !strcasecmp(v, "Yes");
 	}
@@ -499,7 +506,8 @@ int mc_vbox_proc_route_collision(const char *text, uint32_t ip, int prefix, char
 	_cleanup_strv_ char **lines = lines_of(text);
 
 	*what = NULL;
-	for (size_t i = 1; lines[i]; i++) {  /* line 0 is the header */
+	/* Line 0 is the header; an empty text has none. */
+	for (size_t i = 1; lines[0] && lines[i]; i++) {
 		char ifname[64];
 		unsigned dst, gw, flags, mask;
 		uint32_t d, m;

@@ -142,6 +142,7 @@ static int create_one(struct create_job *j, const char *name, struct mc_error *e
 
 	if (mc_store_reserve(&j->cli->store, name, &lock_fd, err) < 0)
 		return -1;
+	mc_test_point("create-after-reserve");
 	m = mc_machine_new(&j->cli->store, name, drv->name);
 	record_options(m, j->a);
 	mc_driver_ctx_init(&ctx, &j->cli->store, m, j->flags);
@@ -163,9 +164,11 @@ static int create_one(struct create_job *j, const char *name, struct mc_error *e
 	phase = "record";
 	if (mc_machine_save(m, err) < 0)
 		goto rollback;
+	mc_test_point("create-after-record");
 	phase = "TLS certificates";
 	if (mc_cli_certs_install(j->cli, m, err) < 0)
 		goto rollback;
+	mc_test_point("create-after-certs");
 	/* The driver's create installs the public key in the guest. */
 	if (drv->has_ssh) {
 		json_t *ssh = json_object_get(m->host_options, "SSH");
@@ -174,6 +177,7 @@ static int create_one(struct create_job *j, const char *name, struct mc_error *e
 		phase = "SSH key";
 		if (mc_ssh_keygen(m->dir, mc_json_str(ssh, "KeyType"), comment, err) < 0)
 			goto rollback;
+		mc_test_point("create-after-sshkey");
 	}
 	phase = "create";
 	say(j, name, "Creating machine...");
@@ -184,6 +188,7 @@ static int create_one(struct create_job *j, const char *name, struct mc_error *e
 			drv->remove(&ctx, &ignored);
 		goto rollback;
 	}
+	mc_test_point("create-after-driver");
 	phase = "TLS server certificate";
 	if (mc_cli_certs_new_machine(j->cli, drv, &ctx, m, err) < 0) {
 		struct mc_error ignored = { 0 };
@@ -192,10 +197,12 @@ static int create_one(struct create_job *j, const char *name, struct mc_error *e
 			drv->remove(&ctx, &ignored);
 		goto rollback;
 	}
+	mc_test_point("create-after-server-cert");
 	mc_machine_set_status(m, MC_MACHINE_CREATED, NULL);
 	phase = "record";
 	if (mc_machine_save(m, err) < 0)
 		goto rollback;
+	mc_test_point("create-after-created");
 	/* A provisioning failure keeps the VM for a look (console log, ssh):
 	 * the machine is an Error row until `provision` succeeds or `rm` removes it. */
 	if (drv->provision && !mc_args_bool(j->a, "no-provision") &&

@@ -58,10 +58,12 @@ static int run_action(struct mc_cli *cli, const char *name, enum action act, str
 	}
 	printf("%s \"%s\"...\n", actions[act].ing, name);
 	fflush(stdout);
+	mc_test_point("action-before-driver");
 	if (op)
 		r = op(&t.ctx, err);
 	else  /* restart without a driver restart: stop, then start */
 		r = (st == MC_STATE_RUNNING ? t.drv->stop(&t.ctx, err) : 0) == 0 ? t.drv->start(&t.ctx, err) : -1;
+	mc_test_point("action-after-driver");
 	/* The driver may have updated its state (IP, PID...) even when it failed. */
 	if (mc_target_save(&t, r < 0 ? NULL : err) < 0)
 		r = -1;
@@ -162,6 +164,7 @@ static int rm_one(struct mc_cli *cli, struct mc_args *a, const char *name, struc
 		fprintf(stderr, "Warning: machine \"%s\": %s; removing the local files anyway (-f)\n", name, err->msg);
 		mc_error_clear(err);
 	}
+	mc_test_point("rm-after-driver");
 	if (mc_store_remove(&cli->store, name, err) < 0) {
 		mc_target_close(&t);
 		return -1;
@@ -178,6 +181,7 @@ int mc_cmd_rm(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 	for (char **p = a->pos; *p; p++)
 		if (mc_store_check_name(*p, &err) < 0)
 			return mc_cli_fail(&err);
+	mc_store_sweep(&cli->store);
 	printf("About to remove");
 	for (char **p = a->pos; *p; p++)
 		printf("%s %s", p == a->pos ? "" : ",", *p);

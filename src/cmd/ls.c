@@ -11,12 +11,13 @@
 #include "cli.h"
 #include "engine.h"
 #include "registry.h"
+#include "swarm.h"
 #include "template.h"
 #include "util.h"
 
 const struct mc_option mc_opts_ls[] = {
 	{ "filter", 0, MC_OPT_LIST, NULL, NULL, "KEY=VALUE",
-	  "show only matching machines: name=REGEX, driver=, state=, label=K=V, swarm= (same key repeated: OR; different keys: AND)" },
+	  "show only matching machines: name=REGEX, driver=, state=, label=K=V, swarm=manager|leader|worker or swarm= for none (same key repeated: OR; different keys: AND)" },
 	{ "format", 'f', MC_OPT_STRING, NULL, NULL, "TEMPLATE",
 	  "Go-style template with {{.Name}} {{.Active}} {{.DriverName}} {{.State}} {{.URL}} {{.Swarm}} {{.DockerVersion}} {{.Error}} {{.ResponseTime}}; prefix 'table' for headers; or 'json'" },
 	{ "quiet", 'q', MC_OPT_BOOL, NULL, NULL, NULL, "print only the names" },
@@ -53,12 +54,13 @@ struct row {
 	const char *state;     /* "Running", "Error", "Creating", ... */
 	char *url;
 	char *docker;
+	char *swarm;           /* the daemon's swarm role: "manager", "manager (leader)", "worker", or NULL */
 	char *error;
 	json_t *labels;
 	bool active;
 	long long ms;
 	bool done;
-	bool engine;           /* Running with a URL: ask its Docker daemon for /version */
+	bool engine;           /* Running with a URL: ask its Docker daemon for /info */
 	char *cert_dir;
 };
 
@@ -67,6 +69,67 @@ struct filters {
 	regex_t *re;
 	size_t nre;
 };
+
+/*
+ * What Go's regexp (docker-machine's name filter) refuses and glibc's regcomp
+ * accepts at a great cost: a repetition of a repetition ("a**", "a+++...":
+ * a few dozen characters take gigabytes) and repeat counts over 1000.
+ * Returns why, or NULL when the pattern is acceptable.
+ */
+static const char *regex_refusal(const char *re)
+{
+	bool after_rep = false, lazy_ok = false;
+
+	for (const char *p = re; *p; p++) {
+		if (*p == '\\' && p[1]) {
+			p++;
+			after_rep = false;
+			continue;
+		}
+		if (*p == '[') {  /* a bracket expression: its ']' may come first */
+			const char *q = p + 1, *close;
+
+			if (*q == '^')
+				q++;
+			if (*q == ']')
+				q++;
+			while (*q && *q != ']') {
+				if (q[0] == '[' && (q[1] == ':' || q[1] == '.' || q[1] == '=') &&
+				    (close = strstr(q + 2, (const char[]){ q[1], ']', '\0' })))
+					q = close + 2;   /* [:alpha:] [.x.] [=x=] */
+				else
+					q++;
+			}
+			if (!*q)
+				break;   /* unterminated: regcomp says so */
+			p = q;
+			after_rep = false;
+			continue;
+		}
+		if (*p == '*' || *p == '+' || *p == '?' || (*p == '{' && p[1] >= '0' && p[1] <= '9')) {
+			if (after_rep && !(*p == '?' && lazy_ok))
+				return "invalid nested repetition operator";
+			lazy_ok = !after_rep;
+			after_rep = true;
+			if (*p == '{') {
+				char *end;
+
+				for (const char *q = p + 1; *q >= '0' && *q <= '9';) {
+					if (strtol(q, &end, 10) > 1000)
+						return "invalid repeat count (at most 1000)";
+					q = *end == ',' ? end + 1 : end;
+					if (q == end)
+						break;
+				}
+				while (p[1] && *p != '}')
+					p++;
+			}
+			continue;
+		}
+		after_rep = false;
+	}
+	return NULL;
+}
 
 static int parse_filters(char **list, struct filters *f, struct mc_error *err)
 {
@@ -95,7 +158,15 @@ static int parse_filters(char **list, struct filters *f, struct mc_error *err)
 	f->nre = mc_strv_len(f->name);
 	f->re = mc_calloc(f->nre, sizeof(regex_t));
 	for (size_t i = 0; i < f->nre; i++) {
-		int r = regcomp(&f->re[i], f->name[i], REG_EXTENDED | REG_NOSUB);
+		const char *why = regex_refusal(f->name[i]);
+		int r = why ? 0 : regcomp(&f->re[i], f->name[i], REG_EXTENDED | REG_NOSUB);
+
+		if (why) {
+			for (size_t k = 0; k < i; k++)
+				regfree(&f->re[k]);
+			f->nre = 0;
+			return mc_error_set(err, MC_E_USAGE, "invalid name filter \"%s\": %s", f->name[i], why);
+		}
 
 		if (r) {
 			char msg[128];
@@ -152,11 +223,29 @@ static bool match_static(const struct filters *f, const struct row *r)
 	return true;
 }
 
+/* swarm=manager matches every manager, swarm=leader the leader only,
+ * swarm=worker the workers, swarm= (empty) the machines in no swarm (or whose
+ * daemon did not say). */
+static bool match_swarm(char **values, const char *role)
+{
+	bool manager = role && mc_startswith(role, "manager");
+
+	for (; values && *values; values++) {
+		const char *v = *values;
+
+		if ((!*v && (!role || !*role)) || (!strcasecmp(v, "manager") && manager) ||
+		    (!strcasecmp(v, "leader") && mc_streq(role, "manager (leader)")) ||
+		    (!strcasecmp(v, "worker") && mc_streq(role, "worker")))
+			return true;
+	}
+	return false;
+}
+
 static bool match_state(const struct filters *f, const struct row *r)
 {
 	if (f->state && !any_equal(f->state, r->state, true))
 		return false;
-	if (f->swarm && !any_equal(f->swarm, "", false))
+	if (f->swarm && !match_swarm(f->swarm, r->swarm))
 		return false;
 	return true;
 }
@@ -167,7 +256,7 @@ struct ls_job {
 	size_t n, next, finished;
 	const char *docker_host;
 	bool need_state;
-	bool want_docker;      /* the output shows DOCKER/ERRORS: query the daemons */
+	bool want_docker;      /* the output or a filter needs the daemons: GET /info */
 	struct mc_engine_batch *batch;   /* woken when a row is done; NULL once ls stops waiting */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -352,7 +441,7 @@ static json_t *row_json(const struct row *r)
 			 "Name", r->name, "Active", r->active ? "*" : "-",
 			 "ActiveHost", r->active ? "*" : "-", "ActiveSwarm", "-",
 			 "DriverName", r->driver ? r->driver : "", "State", r->state ? r->state : "",
-			 "URL", r->url ? r->url : "", "Swarm", "", "DockerVersion",
+			 "URL", r->url ? r->url : "", "Swarm", r->swarm ? r->swarm : "", "DockerVersion",
 			 r->docker ? r->docker : "", "Error", r->error ? r->error : "",
 			 "ResponseTime", ms);
 }
@@ -411,12 +500,27 @@ static char *row_error(const struct row *r, const char *msg)
 	return mc_strdup(mc_startswith(msg, prefix) ? msg + strlen(prefix) : msg);
 }
 
+/* A manager's node ID from its GET /info reply, when it is one: the leader
+ * is then asked for (GET /nodes/ID).  Borrowed; NULL otherwise. */
+static const char *manager_id(const struct mc_engine_call *c)
+{
+	const char *id;
+
+	if (!c->done || c->err.code != MC_E_OK || strcmp(mc_swarm_role_from_info(c->reply), "manager") != 0)
+		return NULL;
+	id = mc_json_str(json_object_get(c->reply, "Swarm"), "NodeID");
+	return id && *id ? id : NULL;
+}
+
 /*
  * Wait for the rows until timeout_ms has passed.  Each Running machine's
- * Docker daemon is asked for /version as soon as its row is done, all in one
- * thread through the curl multi interface, so the listing takes as long as the
- * slowest machine.  late[i]: 1 when the driver did not answer in time (the
- * row may still be written by its worker), 2 when the daemon did not.
+ * Docker daemon is asked for /info (ServerVersion for DOCKER, Swarm for
+ * SWARM) as soon as its row is done, and a manager then for its own node
+ * (GET /nodes/ID: is it the leader?), all in one thread through the curl
+ * multi interface, so the listing takes as long as the slowest machine.
+ * late[i]: 1 when the driver did not answer in time (the row may still be
+ * written by its worker), 2 when the daemon did not.  A leader question
+ * still open at the deadline only leaves the mark out.
  * Returns whether every worker finished.
  */
 static bool wait_rows(struct ls_job *j, long long timeout_ms, unsigned char *late)
@@ -425,7 +529,10 @@ static bool wait_rows(struct ls_job *j, long long timeout_ms, unsigned char *lat
 	long long deadline = mc_now_ms() + timeout_ms;
 	struct mc_engine_target *targets = mc_calloc(n ? n : 1, sizeof(*targets));
 	struct mc_engine_call *calls = mc_calloc(n ? n : 1, sizeof(*calls));
+	struct mc_engine_call *leader = mc_calloc(n ? n : 1, sizeof(*leader));
+	char **leader_path = mc_calloc(n ? n : 1, sizeof(char *));
 	bool *started = mc_calloc(n ? n : 1, sizeof(bool));
+	long long *t_start = mc_calloc(n ? n : 1, sizeof(long long));
 	struct mc_engine_batch *batch = NULL;
 	bool all_done;
 
@@ -438,6 +545,7 @@ static bool wait_rows(struct ls_job *j, long long timeout_ms, unsigned char *lat
 	for (;;) {
 		long long left = deadline - mc_now_ms();
 		size_t finished, running = 0;
+		bool more = false;
 
 		pthread_mutex_lock(&j->lock);
 		finished = j->finished;
@@ -448,9 +556,10 @@ static bool wait_rows(struct ls_job *j, long long timeout_ms, unsigned char *lat
 				continue;
 			targets[i] = (struct mc_engine_target){ r->name, r->url, r->cert_dir };
 			/* The listing's deadline is the limit, not curl's own timeout. */
-			calls[i] = (struct mc_engine_call){ .target = &targets[i], .path = "/version",
+			calls[i] = (struct mc_engine_call){ .target = &targets[i], .path = "/info",
 							    .timeout_ms = (long)left + 1000 };
 			started[i] = true;
+			t_start[i] = mc_now_ms();
 			mc_engine_batch_add(batch, &calls[i]);
 		}
 		if (!batch && finished < n && left > 0) {
@@ -469,21 +578,39 @@ static bool wait_rows(struct ls_job *j, long long timeout_ms, unsigned char *lat
 		pthread_mutex_unlock(&j->lock);
 		if (batch)
 			running = mc_engine_batch_run(batch, 0);
-		if ((finished == n && running == 0) || left <= 0)
+		/* Managers that answered: which one leads? */
+		for (size_t i = 0; batch && left > 0 && i < n; i++) {
+			const char *id = started[i] && !leader_path[i] ? manager_id(&calls[i]) : NULL;
+
+			if (!id)
+				continue;
+			leader_path[i] = mc_asprintf("/nodes/%s", id);
+			leader[i] = (struct mc_engine_call){ .target = &targets[i], .path = leader_path[i],
+							     .timeout_ms = (long)left + 1000 };
+			mc_engine_batch_add(batch, &leader[i]);
+			more = true;
+		}
+		if ((finished == n && running == 0 && !more) || left <= 0)
 			break;
 		if (batch)
 			mc_engine_batch_run(batch, left < 1000 ? (long)left : 1000);
 	}
 	pthread_mutex_lock(&j->lock);
 	all_done = j->finished == n;
-	for (size_t i = 0; i < n; i++)
-		late[i] = !j->rows[i].done ? 1 : started[i] && !calls[i].done ? 2 : 0;
+	/* A daemon that answered only after the deadline (a busy host may
+	 * run the loop late) did not answer in time either. */
+	for (size_t i = 0; i < n; i++) {
+		bool answered = calls[i].done && t_start[i] + calls[i].ms <= deadline;
+
+		late[i] = !j->rows[i].done ? 1 : started[i] && !answered ? 2 : 0;
+	}
 	j->batch = NULL;
 	pthread_mutex_unlock(&j->lock);
 	mc_engine_batch_free(batch);
 
 	for (size_t i = 0; i < n; i++) {
 		struct row *r = &j->rows[i];
+		bool leads;
 
 		if (!started[i] || late[i])
 			continue;
@@ -491,16 +618,27 @@ static bool wait_rows(struct ls_job *j, long long timeout_ms, unsigned char *lat
 		if (calls[i].err.code != MC_E_OK) {
 			if (!r->error)
 				r->error = row_error(r, calls[i].err.msg);
-		} else if (mc_json_str(calls[i].reply, "Version")) {
-			free(r->docker);
-			r->docker = mc_asprintf("v%s", mc_json_str(calls[i].reply, "Version"));
+			continue;
 		}
+		if (mc_json_str(calls[i].reply, "ServerVersion")) {
+			free(r->docker);
+			r->docker = mc_asprintf("v%s", mc_json_str(calls[i].reply, "ServerVersion"));
+		}
+		leads = leader_path[i] && leader[i].done && leader[i].err.code == MC_E_OK &&
+			json_is_true(json_object_get(json_object_get(leader[i].reply, "ManagerStatus"), "Leader"));
+		r->swarm = mc_strdup(leads ? "manager (leader)" : mc_swarm_role_from_info(calls[i].reply));
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		mc_engine_call_clear(&calls[i]);
+		mc_engine_call_clear(&leader[i]);
+		free(leader_path[i]);
+	}
 	free(calls);
+	free(leader);
+	free(leader_path);
 	free(targets);
 	free(started);
+	free(t_start);
 	return all_done;
 }
 
@@ -536,9 +674,9 @@ int mc_cmd_ls(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 	rows = mc_calloc(n ? n : 1, sizeof(*rows));
 	*j = (struct ls_job){ .cli = cli, .rows = rows, .n = n, .docker_host = getenv("DOCKER_HOST"),
 			      .need_state = !quiet || f.state || f.swarm,
-			      .want_docker = !quiet && (!fmt || !strcmp(fmt, "json") ||
-							strstr(fmt, "DockerVersion") || strstr(fmt, "Error") ||
-							strstr(fmt, "ResponseTime")) };
+			      .want_docker = f.swarm || (!quiet && (!fmt || !strcmp(fmt, "json") ||
+								     strstr(fmt, "DockerVersion") || strstr(fmt, "Error") ||
+								     strstr(fmt, "ResponseTime") || strstr(fmt, "Swarm"))) };
 	pthread_mutex_init(&j->lock, NULL);
 	pthread_cond_init(&j->cond, NULL);
 	for (size_t i = 0; i < n; i++)
@@ -606,6 +744,7 @@ int mc_cmd_ls(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 			free(rows[i].driver);
 			free(rows[i].url);
 			free(rows[i].docker);
+			free(rows[i].swarm);
 			free(rows[i].error);
 			free(rows[i].cert_dir);
 			json_decref(rows[i].labels);

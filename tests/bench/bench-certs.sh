@@ -21,6 +21,8 @@ if ldd "$MC" | grep -q libasan; then
 fi
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
+# With BENCH_JSONL set (scripts/bench), each median is also a JSON record.
+. "$(dirname "$0")/lib-bench.sh"
 
 now() { date +%s%N; }
 # median of the numbers on stdin
@@ -53,7 +55,7 @@ theirs() { # KEYTYPE DIR: the same three certificates with `openssl req` / `open
 
 printf '%-12s %8s %26s %26s\n' "key type" "runs" "machinectl (median ms)" "openssl CLI (median ms)"
 for kt in ecdsa-p256 rsa-2048 rsa-4096; do
-	case $kt in rsa-4096) runs=5 ;; rsa-2048) runs=9 ;; *) runs=21 ;; esac
+	case $kt in rsa-4096) runs=${BENCH_CERTS_RSA4096_RUNS:-5} ;; rsa-2048) runs=9 ;; *) runs=21 ;; esac
 	a=() b=()
 	for ((i = 0; i < runs; i++)); do
 		rm -rf "$T/o" "$T/t"
@@ -65,6 +67,10 @@ for kt in ecdsa-p256 rsa-2048 rsa-4096; do
 	openssl verify -CAfile "$T/t/ca.pem" "$T/t/server.pem" >/dev/null
 	printf '%-12s %8d %26s %26s\n' "$kt" "$runs" "$(ms "$(printf '%s\n' "${a[@]}" | median)")" \
 		"$(ms "$(printf '%s\n' "${b[@]}" | median)")"
+	BENCH_EXTRA="{\"key_type\": \"$kt\"}" bench_samples "certs.$kt.machinectl" "CA+client+server $kt: machinectl" ms \
+		$(printf '%s\n' "${a[@]}" | awk '{ print $1 / 1e6 }') >/dev/null
+	BENCH_EXTRA="{\"key_type\": \"$kt\"}" bench_samples "certs.$kt.openssl" "CA+client+server $kt: openssl CLI" ms \
+		$(printf '%s\n' "${b[@]}" | awk '{ print $1 / 1e6 }') >/dev/null
 done
 echo "# machinectl: one process per step (tls-mkcert ca, tls-mkcert server); openssl: 5 processes (req, req, x509, req, x509)"
 

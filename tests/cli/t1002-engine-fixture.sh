@@ -23,7 +23,7 @@ expect_rc 0 "ls succeeds"
 check "ls shows DOCKER v20.10.24 and no error" grep -qE "^fx +- +none +Running +tcp://127.0.0.1:$PORT +v20.10.24 *\$" <<<"$OUT"
 run mc ls --format '{{.Name}} {{.DockerVersion}} [{{.Error}}]'
 check "a daemon that refuses shows Unknown and why" \
-	grep -q '^bootstrap Unknown \[GET /version: cannot connect to the Docker daemon at 127.0.0.1:1: Connection refused' <<<"$OUT"
+	grep -q '^bootstrap Unknown \[GET /info: cannot connect to the Docker daemon at 127.0.0.1:1: Connection refused' <<<"$OUT"
 check "--format DockerVersion" grep -qx 'fx v20.10.24 \[\]' <<<"$OUT"
 
 run mc version fx

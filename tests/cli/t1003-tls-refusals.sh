@@ -75,5 +75,5 @@ else
 fi
 
 run mc ls --format '{{.Name}}|{{.DockerVersion}}|{{.Error}}' --filter name=expired
-check "ls: DOCKER Unknown and the reason in ERRORS" grep -q '^expired|Unknown|GET /version at .*certificate has expired' <<<"$OUT"
+check "ls: DOCKER Unknown and the reason in ERRORS" grep -q '^expired|Unknown|GET /info at .*certificate has expired' <<<"$OUT"
 done_testing

@@ -1,0 +1,36 @@
+# mk/fuzz.mk - reliability and security tests (issue 11); included at the end
+# of Makefile.am.  See doc/testing.md, "Reliability and security".
+#
+#   make fuzz            build the libFuzzer targets (tests/fuzz/fuzz-*.c) with
+#                        clang -fsanitize=fuzzer,address,undefined and run each
+#                        for FUZZ_SECONDS (default 10)
+#   make check-fuzz      CI: replay the committed seeds, then FUZZ_CHECK_SECONDS
+#                        (default 5) of fuzzing per target
+#   make check-valgrind  the foundation CLI tests (t0001-t0008) with the binary
+#                        under valgrind memcheck (a build without sanitizers)
+#
+# The fuzz build is separate from the program's (its own objects in fuzz/,
+# compiled by $(FUZZ_CC)); it needs clang and libclang-rt-14-dev (scripts/setup).
+
+FUZZ_CC = clang
+FUZZ_SECONDS = 10
+FUZZ_CHECK_SECONDS = 5
+FUZZ_TARGETS = machine-json config-ini template filter scp-spec vbox hyperv engine-reply pem provision
+FUZZ_ENV = FUZZ_CC='$(FUZZ_CC)' FUZZ_SRCDIR='$(abs_top_srcdir)' FUZZ_TARGETS='$(FUZZ_TARGETS)' \
+	FUZZ_CPPFLAGS='$(DEFS) -I$(abs_top_builddir) -I$(abs_top_srcdir)/src -I$(abs_top_srcdir)/drivers \
+	-I$(abs_top_srcdir)/certs -I$(abs_top_srcdir)/drivers/virtualbox -I$(abs_top_srcdir)/drivers/hyperv \
+	-DMC_DRIVERDIR="\"$(pkgdriverdir)\"" -DMC_PKGDATADIR="\"$(pkgdatadir)\"" -std=gnu11 -pthread \
+	$(WARN_CFLAGS) -Wno-format-nonliteral -Wno-unused-function $(JANSSON_CFLAGS) $(INIH_CFLAGS) $(OPENSSL_CFLAGS) $(LIBCURL_CFLAGS) $(LIBSSH_CFLAGS)' \
+	FUZZ_LIBS='$(JANSSON_LIBS) $(INIH_LIBS) $(OPENSSL_LIBS) $(LIBCURL_LIBS) $(LIBSSH_LIBS) -pthread' \
+	FUZZ_CORE='$(libmccore_la_SOURCES) src/cmd/common.c'
+FUZZ_SH = $(FUZZ_ENV) $(SHELL) $(abs_top_srcdir)/tests/fuzz/fuzz.sh
+
+.PHONY: fuzz fuzz-build check-fuzz
+fuzz-build: buildconf.h
+	@$(FUZZ_SH) build
+fuzz: fuzz-build
+	@$(FUZZ_SH) run $(FUZZ_SECONDS)
+check-fuzz: fuzz-build
+	@$(FUZZ_SH) replay && $(FUZZ_SH) run $(FUZZ_CHECK_SECONDS)
+
+EXTRA_DIST += tests/fuzz

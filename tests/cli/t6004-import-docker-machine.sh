@@ -1,0 +1,198 @@
+#!/bin/bash
+# import-docker-machine against a docker-machine store built here from
+# ../shared/reference/docker-machine.md (section 2): config.json
+# ConfigVersion 3 with absolute HostOptions.AuthOptions paths, certificates
+# made with openssl (RSA 2048, PKCS#1, subject O= only), id_rsa made with
+# ssh-keygen.  A none machine points at the TLS fixture (ls shows its Docker
+# version after the import), a generic one at the sshd fixture (ssh and scp
+# work after the import).  The docker-machine store is never modified.
+. "$MC_SRCDIR/tests/lib/cli-lib.sh"
+. "$MC_SRCDIR/tests/lib/tls-lib.sh"
+. "$MC_SRCDIR/tests/lib/sshd-fixture.sh"
+sshd_require
+command -v openssl >/dev/null || { echo "1..0 # SKIP openssl is not installed"; exit 0; }
+sshd_start
+
+DM="$TEST_TMP/docker-machine"
+C="$DM/certs"
+mkdir -p "$C" && chmod 700 "$C"
+
+# --- certificates, the way docker-machine makes them (openssl, not machinectl) ---
+openssl genrsa -traditional -out "$C/ca-key.pem" 2048 2>/dev/null
+openssl req -x509 -new -key "$C/ca-key.pem" -subj "/O=tester" -days 30 -out "$C/ca.pem" \
+	-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,digitalSignature,keyEncipherment 2>/dev/null
+# dm_cert OUT SUBJECT EXTENSIONS: a key and a certificate signed by the CA.
+dm_cert() {
+	openssl genrsa -traditional -out "$1-key.pem" 2048 2>/dev/null &&
+		openssl req -new -key "$1-key.pem" -subj "$2" -out "$1.csr" 2>/dev/null &&
+		printf '%s\n' "$3" >"$1.ext" &&
+		openssl x509 -req -in "$1.csr" -CA "$C/ca.pem" -CAkey "$C/ca-key.pem" -CAcreateserial -days 30 \
+			-extfile "$1.ext" -out "$1.pem" 2>/dev/null && rm -f "$1.csr" "$1.ext"
+}
+dm_cert "$C/client" "/O=tester.bootstrap" $'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature'
+mv "$C/client.pem" "$C/cert.pem"
+mv "$C/client-key.pem" "$C/key.pem"
+chmod 600 "$C/ca-key.pem" "$C/key.pem"
+check "the fixture's CA and client certificate verify (openssl)" verify "$C/ca.pem" "$C/cert.pem"
+
+# dm_machine NAME DRIVERNAME DRIVER_JSON [VERSION]: machines/NAME as docker-machine leaves it.
+dm_machine() {
+	local n=$1 dn=$2 drv=$3 ver=${4:-3} d="$DM/machines/$1"
+	mkdir -p "$d" && chmod 700 "$d"
+	cp "$C/ca.pem" "$C/cert.pem" "$C/key.pem" "$d/"
+	[ -e "$d/server.pem" ] ||
+		dm_cert "$d/server" "/O=tester.$n" $'extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost'
+	[ -e "$d/id_rsa" ] || ssh-keygen -q -t rsa -b 2048 -m PEM -N '' -C "" -f "$d/id_rsa"
+	cat >"$d/config.json" <<-EOF
+	{
+	    "ConfigVersion": $ver,
+	    "Driver": $drv,
+	    "DriverName": "$dn",
+	    "HostOptions": {
+	        "Driver": "",
+	        "Memory": 0,
+	        "Disk": 0,
+	        "EngineOptions": {
+	            "ArbitraryFlags": [],
+	            "Dns": null,
+	            "GraphDir": "",
+	            "Env": [],
+	            "Ipv6": false,
+	            "InsecureRegistry": [],
+	            "Labels": ["env=imported"],
+	            "LogLevel": "",
+	            "StorageDriver": "overlay2",
+	            "SelinuxEnabled": false,
+	            "TlsVerify": true,
+	            "RegistryMirror": [],
+	            "InstallURL": "https://get.docker.com"
+	        },
+	        "SwarmOptions": {
+	            "IsSwarm": false, "Address": "", "Discovery": "", "Agent": false, "Master": false,
+	            "Host": "tcp://0.0.0.0:3376", "Image": "swarm:latest", "Strategy": "spread",
+	            "Heartbeat": 0, "Overcommit": 0, "ArbitraryFlags": [], "ArbitraryJoinFlags": [],
+	            "Env": null, "IsExperimental": false
+	        },
+	        "AuthOptions": {
+	            "CertDir": "$C",
+	            "CaCertPath": "$C/ca.pem",
+	            "CaPrivateKeyPath": "$C/ca-key.pem",
+	            "CaCertRemotePath": "",
+	            "ServerCertPath": "$d/server.pem",
+	            "ServerKeyPath": "$d/server-key.pem",
+	            "ClientKeyPath": "$C/key.pem",
+	            "ServerCertRemotePath": "",
+	            "ServerKeyRemotePath": "",
+	            "ClientCertPath": "$C/cert.pem",
+	            "ServerCertSANs": [],
+	            "StorePath": "$DM"
+	        }
+	    },
+	    "Name": "$n"
+	}
+	EOF
+}
+base() { # base NAME [IP] [USER] [PORT]: the BaseDriver fields
+	printf '"IPAddress": "%s", "MachineName": "%s", "SSHUser": "%s", "SSHPort": %s, "SSHKeyPath": "%s", "StorePath": "%s", "SwarmMaster": false, "SwarmHost": "", "SwarmDiscovery": ""' \
+		"${2:-}" "$1" "${3:-docker}" "${4:-22}" "$DM/machines/$1/id_rsa" "$DM"
+}
+
+# The TLS fixture, serving with dnone's server certificate (docker-machine's CA).
+mkdir -p "$DM/machines/dnone"
+dm_machine dnone none "{}"
+fixture_start PORT --cert "$DM/machines/dnone/server.pem" --key "$DM/machines/dnone/server-key.pem" --ca "$C/ca.pem"
+check "TLS fixture started ($PORT)" test -n "$PORT"
+dm_machine dnone none "{ $(base dnone), \"URL\": \"tcp://127.0.0.1:$PORT\" }"
+me=$(id -un)
+dm_machine dgen generic "{ $(base dgen 127.0.0.1 "$me" "$SSHD_PORT"), \"EnginePort\": 2376, \"SSHKey\": \"/home/$me/.ssh/id_rsa\" }"
+sshd_authorize "$DM/machines/dgen/id_rsa.pub"
+dm_machine dvbox virtualbox "{ $(base dvbox 192.168.99.100 docker 40022), \"VBoxManager\": {}, \"HostInterfaces\": {}, \"CPU\": 2, \"Memory\": 2048, \"DiskSize\": 20000, \"NatNicType\": \"82540EM\", \"Boot2DockerURL\": \"\", \"HostOnlyCIDR\": \"192.168.99.1/24\", \"HostOnlyNicType\": \"82540EM\", \"HostOnlyPromiscMode\": \"deny\", \"UIType\": \"headless\", \"NoShare\": false, \"DNSProxy\": true, \"NoVTXCheck\": false, \"ShareFolder\": \"\" }"
+dm_machine dhv hyperv "{ $(base dhv 10.0.0.7), \"VSwitch\": \"External\", \"MemSize\": 1024, \"CPU\": 1, \"MacAddr\": \"\", \"VLanID\": 0, \"DisableDynamicMemory\": false, \"Boot2DockerURL\": \"\", \"DiskSize\": 20000 }"
+dm_machine dkvm kvm "{ $(base dkvm 192.168.42.10), \"Memory\": 1024, \"DiskSize\": 20000, \"CPU\": 1, \"Network\": \"default\", \"PrivateNetwork\": \"docker-machines\", \"ISO\": \"$DM/machines/dkvm/boot2docker.iso\", \"Boot2DockerURL\": \"\", \"DiskPath\": \"$DM/machines/dkvm/dkvm.img\" }"
+dm_machine daws amazonec2 "{ $(base daws 54.1.2.3 ubuntu), \"Region\": \"us-east-1\" }"
+dm_machine dfuture none "{ $(base dfuture), \"URL\": \"tcp://127.0.0.1:1\" }" 4
+dm_machine dclash none "{ $(base dclash), \"URL\": \"tcp://127.0.0.1:1\" }"
+# A version 0 machine (before HostOptions): flat cert paths, no copies in its directory.
+mkdir -p "$DM/machines/dold"
+cat >"$DM/machines/dold/config.json" <<EOF
+{ "DriverName": "none", "Driver": { "URL": "tcp://127.0.0.1:$PORT", "MachineName": "dold" },
+  "Name": "dold", "CaCertPath": "$C/ca.pem", "PrivateKeyPath": "$C/ca-key.pem",
+  "ServerCertPath": "$DM/machines/dnone/server.pem", "ServerKeyPath": "$DM/machines/dnone/server-key.pem" }
+EOF
+mkdir -p "$DM/machines/.hidden"
+dm_sum() { (cd "$DM" && find . -printf '%p %m %s %T@\n' | LC_ALL=C sort && find . -type f -exec sha256sum {} + | LC_ALL=C sort); }
+before=$(dm_sum)
+
+# A machine of ours already has one of the names.
+mc create --driver none --url tcp://127.0.0.1:9 dclash >/dev/null
+
+# --- the import ---
+run mc import-docker-machine --from "$DM"
+expect_rc 1 "import exits 1 when some machines could not be imported"
+for n in dnone dgen dvbox dhv dkvm dold; do
+	expect_out "Imported \"$n\"" "$n is imported"
+done
+expect_err 'machine "daws": docker-machine driver "amazonec2" is not supported' "an unsupported driver is reported per machine"
+expect_err 'machine "dfuture":' "a config version from the future is reported"
+expect_err 'machine "dclash": machine "dclash" already exists' "a name clash is an error for that machine"
+check "the clash left our machine alone" grep -q '"URL": "tcp://127.0.0.1:9"' "$STORE/machines/dclash/config.json"
+check "the unsupported machine left nothing behind" test ! -e "$STORE/machines/daws"
+check "dot-directories are skipped" test ! -e "$STORE/machines/.hidden"
+expect_out "note: best effort from the kvm driver" "the kvm import says what could not be mapped"
+check "the docker-machine store is unchanged (paths, modes, sizes, mtimes, checksums)" test "$before" = "$(dm_sum)"
+
+# --- what was imported ---
+check "the SSH key is copied (id_rsa, 0600, byte for byte)" \
+	bash -c "cmp -s '$DM/machines/dgen/id_rsa' '$STORE/machines/dgen/id_rsa' && test \$(stat -c %a '$STORE/machines/dgen/id_rsa') = 600"
+check "the certificates are copied" \
+	bash -c "for f in ca.pem cert.pem key.pem server.pem server-key.pem; do cmp -s '$DM/machines/dgen/'\$f '$STORE/machines/dgen/'\$f || exit 1; done"
+check "private keys are 0600" test "$(stat -c %a "$STORE/machines/dgen/key.pem") $(stat -c %a "$STORE/machines/dgen/server-key.pem")" = "600 600"
+check "v0: certificates come from its flat paths and the store's certs/" \
+	bash -c "cmp -s '$C/ca.pem' '$STORE/machines/dold/ca.pem' && cmp -s '$C/cert.pem' '$STORE/machines/dold/cert.pem' && cmp -s '$DM/machines/dnone/server.pem' '$STORE/machines/dold/server.pem'"
+run mc inspect dgen
+expect_out '"DriverName": "generic"' "dgen uses our generic driver"
+expect_out '"SSHPort": '"$SSHD_PORT" "its SSH port is kept"
+expect_out '"env=imported"' "engine labels carry over"
+run mc inspect -f '{{.Driver.VMName}} {{.Driver.SSHPort}} {{.Driver.IPAddress}} {{.Driver.HostOnlyCIDR}}' dvbox
+check "virtualbox: VM name, SSH port forward, IP and host-only CIDR" test "$OUT" = "dvbox 40022 192.168.99.100 192.168.99.1/24"
+run mc inspect -f '{{.DriverName}} {{.Driver.VMName}} {{.Driver.Switch}} {{.Driver.IPAddress}}' dhv
+check "hyperv: VM name, switch and IP" test "$OUT" = "hyperv dhv External 10.0.0.7"
+run mc inspect -f '{{.DriverName}} {{.Driver.DomainName}} {{.Driver.IPAddress}} {{.Driver.URI}}' dkvm
+check "kvm becomes libvirt: domain, IP, URI" test "$OUT" = "libvirt dkvm 192.168.42.10 qemu:///system"
+
+# --- imported machines work: ls, env, ssh, scp ---
+run mc ls --filter 'name=^dnone$'
+check "ls shows the none machine Running with its Docker version" grep -qE "^dnone +- +none +Running +tcp://127.0.0.1:$PORT +v20.10.24" <<<"$OUT"
+run mc ls --format '{{.Name}} {{.DockerVersion}}' --filter 'name=^dold$'
+check "the v0 machine answers too" test "$OUT" = "dold v20.10.24"
+run mc env --shell bash dnone
+expect_rc 0 "env passes the offline certificate check"
+expect_out "export DOCKER_HOST=\"tcp://127.0.0.1:$PORT\"" "env points at the machine"
+expect_out "export DOCKER_CERT_PATH=\"$STORE/machines/dnone\"" "with the imported certificates"
+run mc env --shell bash dgen
+expect_rc 0 "env for the generic machine (server certificate for 127.0.0.1)"
+run mc ssh dgen echo imported-ok
+expect_rc 0 "ssh to the imported generic machine"
+expect_out "imported-ok" "runs the command with the imported key"
+echo payload >"$TEST_TMP/payload"
+run mc scp "$TEST_TMP/payload" "dgen:$TEST_TMP/payload.copy"
+expect_rc 0 "scp to the imported generic machine"
+check "the file arrived" cmp -s "$TEST_TMP/payload" "$TEST_TMP/payload.copy"
+
+# --- names, MACHINE_STORAGE_PATH, the default ~/.docker/machine, again ---
+run mc import-docker-machine --from "$DM" dnone
+expect_rc 1 "importing a name again fails"
+expect_err 'machine "dnone" already exists' "and says the machine exists"
+MACHINE_STORAGE_PATH="$DM" run mc -s "$TEST_TMP/s2" import-docker-machine dnone
+expect_rc 0 "MACHINE_STORAGE_PATH names the docker-machine store"
+check "only the named machine is imported" test "$(ls "$TEST_TMP/s2/machines")" = dnone
+mkdir -p "$TEST_TMP/home/.docker" && ln -s "$DM" "$TEST_TMP/home/.docker/machine"
+HOME="$TEST_TMP/home" run mc -s "$TEST_TMP/s3" import-docker-machine dgen
+expect_rc 0 "the default is ~/.docker/machine"
+run mc import-docker-machine --from "$TEST_TMP/nowhere"
+expect_rc 1 "a missing store fails"
+expect_err "$TEST_TMP/nowhere/machines" "and names the directory"
+run mc import-docker-machine --from "$DM" nosuch
+expect_err 'machine "nosuch": no docker-machine machine "nosuch"' "an unknown name is reported"
+check "the docker-machine store is still unchanged" test "$before" = "$(dm_sum)"
+done_testing

@@ -1,0 +1,76 @@
+#!/bin/bash
+# swarm-up and swarm-down against loopback fixtures that fake dockerd's swarm
+# API (tests/lib/tls-fixture.c): init on the first machine, join the others,
+# the table and the env hint, idempotence, --manager/--worker, --advertise-addr,
+# swarm-down's order (workers, then managers with force).
+. "$MC_SRCDIR/tests/lib/cli-lib.sh"
+. "$MC_SRCDIR/tests/lib/tls-lib.sh"
+. "$MC_SRCDIR/tests/lib/swarm-lib.sh"
+
+check "store CA and the fixtures' server certificate" swarm_setup
+for n in m1 m2 m3; do
+	check "machine $n on its own fixture" swarm_node $n
+done
+
+run mc swarm-up m1 m2 m3
+expect_rc 0 "swarm-up m1 m2 m3"
+expect_out "m1: initialized a new swarm" "m1 initialises the swarm"
+expect_out "m2: joined as a worker" "m2 joins as a worker"
+expect_out "m3: joined as a worker" "m3 joins as a worker"
+check "the table: NAME ROLE STATE ADDRESS" grep -qE '^NAME +ROLE +STATE +ADDRESS$' <<<"$OUT"
+check "the leader is marked" grep -qE '^m1 +manager \(leader\) +ready +127\.0\.0\.1$' <<<"$OUT"
+check "workers are ready" test "$(grep -cE '^m[23] +worker +ready +127\.0\.0\.1$' <<<"$OUT")" = 2
+expect_out 'eval $(machinectl env m1)' "the env hint names the manager"
+check "init: ListenAddr 0.0.0.0:2377, AdvertiseAddr IP:2377" \
+	test "$(swarm_state ".nodes[\"$PORT_m1\"].InitRequest | .ListenAddr + \" \" + .AdvertiseAddr")" = "0.0.0.0:2377 127.0.0.1:2377"
+check "join: the manager's address and the worker token" \
+	test "$(swarm_state ".nodes[\"$PORT_m2\"].JoinRequest | .RemoteAddrs[0] + \" \" + .JoinToken")" = "127.0.0.1:2377 SWMTKN-1-fixture-swarm-1-secret-worker"
+check "the fixtures agree: three nodes in one swarm" \
+	test "$(swarm_state '[.swarms[] | select(.ID | startswith("fixture-swarm")) | .Members[] | .Role] | join(" ")')" = "manager worker worker"
+
+before=$(swarm_events | wc -l)
+run mc swarm-up m1 m2 m3
+expect_rc 0 "swarm-up again"
+expect_out "Nothing to do: every machine is already in this swarm." "says there is nothing to do"
+expect_out "m2: already in this swarm" "and why, per machine"
+check "the table again" grep -qE '^m1 +manager \(leader\) +ready' <<<"$OUT"
+check "and changes nothing (no POST)" test "$(swarm_events | wc -l)" = "$before"
+
+run mc swarm-down m1 m2 m3
+expect_rc 0 "swarm-down m1 m2 m3"
+expect_out "m1: left the swarm" "the manager left"
+expect_out "m3: left the swarm" "the workers left"
+check "workers leave first, without force; then the manager, with force" \
+	test "$(swarm_events | tail -n 3 | sed 's/^m[23] /w /' | sort | uniq | xargs)" = \
+	"m1 POST /swarm/leave?force=true 200 w POST /swarm/leave 200"
+check "... in that order" grep -q 'm1 POST /swarm/leave?force=true' <(swarm_events | tail -n 1)
+check "the swarm is gone" test "$(swarm_state '[.swarms[] | select(.ID | startswith("fixture-swarm"))] | length')" = 0
+run mc swarm-down m1 m2 m3
+expect_rc 0 "swarm-down again"
+expect_out "m2: was not in a swarm" "says the machines were not in a swarm"
+
+# Roles: two managers and a worker, named with --manager/--worker; the first
+# manager advertises another address (--advertise-addr NAME=IP).
+run mc swarm-up --manager m2 --manager m3 --worker m1 --advertise-addr m2=127.0.0.2 m1
+expect_rc 0 "swarm-up --manager m2 --manager m3 --worker m1"
+expect_out "m2: initialized a new swarm" "the first --manager initialises"
+expect_out "m3: joined as a manager" "the second joins as a manager"
+expect_out "m1: joined as a worker" "--worker joins as a worker"
+check "m2 leads, advertised at 127.0.0.2" grep -qE '^m2 +manager \(leader\) +ready +127\.0\.0\.2$' <<<"$OUT"
+check "m3 is a manager, not the leader" grep -qE '^m3 +manager +ready +127\.0\.0\.1$' <<<"$OUT"
+check "init was sent AdvertiseAddr 127.0.0.2:2377" \
+	test "$(swarm_state ".nodes[\"$PORT_m2\"].InitRequest.AdvertiseAddr")" = "127.0.0.2:2377"
+check "m3 joined 127.0.0.2:2377 with the manager token" \
+	test "$(swarm_state ".nodes[\"$PORT_m3\"].JoinRequest | .RemoteAddrs[0] + \" \" + .JoinToken")" = "127.0.0.2:2377 SWMTKN-1-fixture-swarm-2-secret-manager"
+expect_out 'eval $(machinectl env m2)' "the env hint names the first manager"
+
+run mc swarm-up --manager m1 --worker m1 m1
+expect_rc 2 "a name both --manager and --worker is a usage error"
+expect_err "m1 is named both --manager and --worker" "and says so"
+
+run mc swarm-down m3 m1 m2
+expect_rc 0 "swarm-down with two managers"
+check "the worker leaves first" grep -q '^m1 POST /swarm/leave 200' <(swarm_events | tail -n 3 | head -n 1)
+check "then both managers, with force" \
+	test "$(swarm_events | tail -n 2 | sed 's/^m[23] //' | uniq)" = "POST /swarm/leave?force=true 200"
+done_testing

@@ -1,0 +1,195 @@
+#!/bin/bash
+# Crash safety: the process is killed (SIGKILL) at every named step of create,
+# start, stop, rm and regenerate-certs (the core's test-only fault points,
+# mc_test_point() / MC_TEST_KILL_AT, see doc/testing.md).  After each kill the
+# store loads, ls shows every machine with a truthful state (a half-created
+# one as Error with its reason), rm -f removes the victim completely and the
+# bystander machine is untouched.  The list of points is checked against the
+# sources: a new step without coverage fails this test.
+. "${MC_SRCDIR:-$(dirname "$0")/../..}/tests/lib/cli-lib.sh"
+
+# Every point, and the verb that reaches it here.
+POINTS=(
+	"create-after-reserve create"
+	"create-after-record create"
+	"create-after-certs create"
+	"create-after-sshkey create"
+	"create-after-driver create"
+	"create-after-server-cert create"
+	"create-after-created create"
+	"action-before-driver start"
+	"action-after-driver start"
+	"action-before-driver stop"
+	"action-after-driver stop"
+	"rm-after-driver rm"
+	"rm-after-rename rm"
+	"write-before-rename create"
+	"write-before-rename stop"
+	"certs-after-key regenerate-certs"
+	"certs-after-key create-first"
+)
+
+# The points in the sources must be exactly those listed.
+in_src=$(grep -rhoE 'mc_test_point\("[a-z0-9-]+"\)' "$MC_SRCDIR/src" "$MC_SRCDIR/certs" "$MC_SRCDIR/drivers" |
+	sed -E 's/.*\("([^"]+)"\).*/\1/' | LC_ALL=C sort -u)
+listed=$(printf '%s\n' "${POINTS[@]}" | cut -d' ' -f1 | LC_ALL=C sort -u)
+if [ "$in_src" = "$listed" ]; then
+	ok "every fault point in the sources is covered ($(echo "$in_src" | wc -l) points)"
+else
+	not_ok "fault points in the sources and in this test differ"
+	diff <(echo "$listed") <(echo "$in_src") | sed 's/^/#   /'
+fi
+
+bystander_snapshot() { (cd "$STORE/machines/bystander" && find . -printf '%p %m %s\n' | LC_ALL=C sort && find . -type f ! -name .tls-check -exec md5sum {} + | LC_ALL=C sort); }
+
+# A fresh store with one bystander machine, for each case.
+fresh_store() {
+	rm -rf "$STORE"
+	mc create -d test bystander >/dev/null 2>&1 || echo "# cannot create the bystander"
+	BEFORE=$(bystander_snapshot)
+}
+
+killed() { # killed POINT COMMAND...: run the command with a kill at POINT; 0 when it died there
+	local point=$1
+	shift
+	MC_TEST_KILL_AT=$point "$@" >"$TEST_TMP/k.out" 2>"$TEST_TMP/k.err" </dev/null
+	[ $? = 137 ]
+}
+
+after_kill_checks() { # after_kill_checks LABEL EXPECTED_STATES(regex) [gone]
+	local label=$1 states=$2 gone=${3:-}
+	run mc ls --format '{{.Name}} {{.State}} {{.Error}}'
+	expect_rc 0 "$label: ls works after the kill"
+	check "$label: the bystander is Running" grep -q '^bystander Running $' <<<"$OUT"
+	if [ -n "$gone" ]; then
+		check "$label: the victim is gone from ls" test -z "$(grep '^victim' <<<"$OUT")"
+	else
+		check "$label: the victim's state is truthful ($states)" grep -qE "^victim ($states)" <<<"$OUT"
+		if grep -q '^victim Error' <<<"$OUT"; then
+			check "$label: the Error row says how to remove it" grep -q "rm -f victim" <<<"$OUT"
+		fi
+		run mc rm -f victim
+		expect_rc 0 "$label: rm -f removes the victim"
+	fi
+	# Any later mutating verb finishes an interrupted removal.
+	mc rm -f nosuch >/dev/null 2>&1
+	check "$label: nothing of the victim is left" \
+		test -z "$(find "$STORE/machines" -mindepth 1 -maxdepth 1 ! -name bystander)"
+	check "$label: the bystander is untouched" test "$(bystander_snapshot)" = "$BEFORE"
+	run mc create -d test victim
+	expect_rc 0 "$label: the name can be used again"
+	mc rm -f victim >/dev/null 2>&1
+}
+
+for entry in "${POINTS[@]}"; do
+	read -r point verb <<<"$entry"
+	label="$point during $verb"
+	fresh_store
+	case $verb in
+	create)
+		check "$label: create is killed there" killed "$point" mc create -d test victim
+		# Killed before the final record: Error (interrupted); after it: Running.
+		if [ "$point" = create-after-created ]; then states=Running; else states=Error; fi
+		after_kill_checks "$label" "$states"
+		;;
+	create-first)
+		# The very first create makes the CA: killed between its key and certificate.
+		rm -rf "$STORE"
+		check "$label: create is killed there" killed "$point" mc create -d test victim
+		run mc create -d test bystander
+		expect_rc 0 "$label: the next create repairs the CA"
+		BEFORE=$(bystander_snapshot)
+		after_kill_checks "$label" "Error"
+		;;
+	start)
+		mc stop victim >/dev/null 2>&1
+		mc create -d test victim >/dev/null && mc stop victim >/dev/null
+		check "$label: start is killed there" killed "$point" mc start victim
+		after_kill_checks "$label" "Stopped|Running"
+		;;
+	stop)
+		mc create -d test victim >/dev/null
+		check "$label: stop is killed there" killed "$point" mc stop victim
+		check "$label: config.json is whole" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' \
+			"$STORE/machines/victim/config.json"
+		after_kill_checks "$label" "Stopped|Running"
+		;;
+	rm)
+		mc create -d test victim >/dev/null
+		check "$label: rm is killed there" killed "$point" mc rm -f victim
+		if [ "$point" = rm-after-rename ]; then
+			after_kill_checks "$label" "" gone
+		else
+			after_kill_checks "$label" "Running"
+		fi
+		;;
+	regenerate-certs)
+		mc create -d test victim >/dev/null
+		check "$label: regenerate-certs is killed there" killed "$point" mc regenerate-certs -f victim
+		run mc regenerate-certs -f victim
+		expect_rc 0 "$label: regenerate-certs again succeeds"
+		d=$STORE/machines/victim
+		check "$label: the server key and certificate match again" test \
+			"$(openssl pkey -in "$d/server-key.pem" -pubout 2>/dev/null)" = \
+			"$(openssl x509 -in "$d/server.pem" -noout -pubkey 2>/dev/null)"
+		after_kill_checks "$label" "Running"
+		;;
+	esac
+done
+
+# SIGTERM and SIGINT while create works (stopped at a point, then signalled):
+# the machine is rolled back or left for rm -f, never half-visible.
+for sig in TERM INT; do
+	fresh_store
+	MC_TEST_PAUSE_AT=create-after-driver mc create -d test victim >/dev/null 2>&1 &
+	pid=$!
+	for _ in $(seq 1 200); do
+		[ "$(awk '{print $3}' /proc/$pid/stat 2>/dev/null)" = T ] && break
+		sleep 0.05
+	done
+	kill -s "$sig" "$pid"
+	kill -s CONT "$pid"
+	wait "$pid"
+	rc=$?
+	check "SIG$sig during create ends it ($rc)" test "$rc" -ne 0
+	after_kill_checks "SIG$sig during create" "Error"
+done
+
+# config.json is never seen half-written: a writer killed at random moments
+# while a reader parses the file in a loop.
+fresh_store
+mc create -d test victim >/dev/null
+cfg=$STORE/machines/victim/config.json
+python3 - "$cfg" >"$TEST_TMP/reader.out" 2>&1 <<'PY' &
+import json, sys, time
+bad = reads = 0
+end = time.time() + 6
+while time.time() < end:
+    try:
+        with open(sys.argv[1]) as f:
+            json.load(f)
+        reads += 1
+    except FileNotFoundError:
+        bad += 1
+    except ValueError:
+        bad += 1
+print(reads, bad)
+PY
+reader=$!
+kills=0
+end=$((SECONDS + 5))
+while [ $SECONDS -lt $end ]; do
+	mc stop victim >/dev/null 2>&1 &
+	w=$!
+	sleep 0.0$((RANDOM % 10))
+	kill -9 "$w" 2>/dev/null && kills=$((kills + 1))
+	wait "$w" 2>/dev/null
+	mc start victim >/dev/null 2>&1
+done
+wait "$reader"
+read -r reads bad <"$TEST_TMP/reader.out"
+check "config.json always parses ($reads reads, $kills writers killed, $bad bad reads)" \
+	test "${bad:-1}" = 0 -a "${reads:-0}" -gt 100
+run mc ls -q
+expect_rc 0 "ls works after the kill loop"
+done_testing
