@@ -6,3 +6,10 @@ CLI_TESTS += \
 	tests/cli/t7002-swarm-errors.sh \
 	tests/cli/t7003-ls-swarm.sh
 EXTRA_DIST += doc/swarm.md tests/lib/swarm-lib.sh
+
+# swarm.c against the same fixture.
+if HAVE_CMOCKA
+UNIT_TESTS += tests/unit/test-swarm
+endif
+tests_unit_test_swarm_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_swarm_LDADD = $(UNIT_LDADD)

@@ -67,7 +67,15 @@ void mc_target_close(struct mc_target *t);
 /* Save the machine's config.json. */
 int mc_target_save(struct mc_target *t, struct mc_error *err);
 int mc_target_state(struct mc_target *t, enum mc_state *st, struct mc_error *err);
-/* tcp://IP:2376 (or the driver's url); *url malloc'd. */
+/* Open a machine for env/config: from the store alone when it has a recorded
+ * URL (t->drv stays NULL: no driver is loaded), else as mc_target_open. */
+int mc_target_open_offline(struct mc_cli *cli, const char *name, struct mc_target *t,
+			   struct mc_error *err);
+/* The driver's URL for a machine (its url op, else tcp://IP:2376). */
+int mc_driver_url(const struct mc_driver *drv, struct mc_driver_ctx *ctx, char **url,
+		  struct mc_error *err);
+/* tcp://IP:2376 (or the driver's url), recorded in the machine; offline
+ * targets give the recorded URL.  *url malloc'd. */
 int mc_target_url(struct mc_target *t, char **url, struct mc_error *err);
 int mc_target_ip(struct mc_target *t, char **ip, struct mc_error *err);
 /* Error unless create finished (Status created), naming provision and rm -f. */

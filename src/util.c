@@ -135,6 +135,22 @@ char *mc_shell_quote(const char *s)
 	return out;
 }
 
+char *mc_url_host(const char *url)
+{
+	const char *h, *end;
+
+	if (!url)
+		return NULL;
+	h = strstr(url, "://");
+	h = h ? h + 3 : url;
+	if (*h == '[') {
+		end = strchr(h, ']');
+		return end ? mc_strndup(h + 1, (size_t)(end - h - 1)) : NULL;
+	}
+	end = strrchr(h, ':');
+	return mc_strndup(h, end ? (size_t)(end - h) : strlen(h));
+}
+
 bool mc_startswith(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;

@@ -43,6 +43,8 @@ void mc_strv_free(char **v);
 void mc_strv_push(char ***v, char *s);   /* takes ownership of s */
 
 bool mc_streq(const char *a, const char *b);   /* NULL-safe */
+/* The host of tcp://HOST:PORT (brackets of [v6] removed); malloc'd, NULL for NULL. */
+char *mc_url_host(const char *url);
 /* s as one POSIX shell word: 'it'\''s' (malloc'd). */
 char *mc_shell_quote(const char *s);
 bool mc_startswith(const char *s, const char *prefix);

@@ -122,16 +122,42 @@ static const char *cfg_uri(struct mc_driver_ctx *ctx)
 	return u ? u : "qemu:///system";
 }
 
+/* One connection per URI for the whole process: `ls` asks every machine's
+ * state from parallel threads, and a connection per call costs a handshake
+ * each (libvirt connections are thread-safe).  The cache holds one reference;
+ * every lv holds its own. */
+static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	char *uri;
+	virConnectPtr conn;
+} conns[8];
+static size_t nconns;
+
 static int lv_connect(struct mc_driver_ctx *ctx, const char *uri, int code, struct lv *lv,
 		      struct mc_error *err)
 {
 	pthread_once(&init_once, lv_init);
+	pthread_mutex_lock(&conns_lock);
+	for (size_t i = 0; i < nconns; i++)
+		if (!strcmp(conns[i].uri, uri) && virConnectIsAlive(conns[i].conn) == 1) {
+			virConnectRef(conns[i].conn);
+			lv->conn = conns[i].conn;
+			pthread_mutex_unlock(&conns_lock);
+			return 0;
+		}
 	lv->conn = virConnectOpenAuth(uri, virConnectAuthPtrDefault, 0);
-	if (!lv->conn)
+	if (!lv->conn) {
+		pthread_mutex_unlock(&conns_lock);
 		return ctx->host->error_set(err, code,
 					    "cannot connect to libvirt at %s: %s: is libvirtd running, and may this user use it (root or the libvirt group)? Another hypervisor: --libvirt-uri",
 					    uri, lverr());
+	}
 	virConnSetErrorFunc(lv->conn, NULL, quiet);
+	if (nconns < sizeof(conns) / sizeof(conns[0]) && (conns[nconns].uri = strdup(uri))) {
+		virConnectRef(lv->conn);
+		conns[nconns++].conn = lv->conn;
+	}
+	pthread_mutex_unlock(&conns_lock);
 	return 0;
 }
 

@@ -110,35 +110,10 @@ int mc_cli_certs_new_machine(struct mc_cli *cli, const struct mc_driver *drv,
 	return mc_cli_certs_server(cli, m, ip, err);
 }
 
-/*
- * Provisioning hook: upload ca.pem, server.pem and server-key.pem to the
- * machine and restart its Docker daemon.  Provisioning (SSH + the daemon's
- * configuration) is not built yet, so only the files in the store change;
- * the provisioner replaces this body with mc_certs_upload_files() + its
- * upload.  See doc/tls.md, "Pending".
- */
-
-/* Host part of tcp://HOST:PORT (malloc'd), or NULL. */
-static char *url_host(const char *url)
-{
-	const char *h, *end;
-
-	if (!url)
-		return NULL;
-	h = strstr(url, "://");
-	h = h ? h + 3 : url;
-	if (*h == '[') {
-		end = strchr(h, ']');
-		return end ? mc_strndup(h + 1, (size_t)(end - h - 1)) : NULL;
-	}
-	end = strrchr(h, ':');
-	return mc_strndup(h, end ? (size_t)(end - h) : strlen(h));
-}
-
 int mc_cli_certs_check(struct mc_cli *cli, struct mc_target *t, const char *url,
 		       struct mc_error *err)
 {
-	_cleanup_free_ char *ip = url_host(url);
+	_cleanup_free_ char *ip = mc_url_host(url);
 	struct mc_certs_check c = { 0 };
 	bool server = mc_certs_machine_has_server(t->m);
 

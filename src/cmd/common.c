@@ -57,6 +57,10 @@ int mc_target_state(struct mc_target *t, enum mc_state *st, struct mc_error *err
 
 int mc_target_ip(struct mc_target *t, char **ip, struct mc_error *err)
 {
+	if (!t->drv) {  /* opened offline: the host of the recorded URL */
+		*ip = mc_url_host(mc_machine_url(t->m));
+		return 0;
+	}
 	if (!t->drv->ip)
 		return mc_error_set(err, MC_E_UNSUPPORTED, "the %s driver cannot report an IP address",
 				    t->drv->name);
@@ -67,21 +71,52 @@ int mc_target_ip(struct mc_target *t, char **ip, struct mc_error *err)
 	return 0;
 }
 
-int mc_target_url(struct mc_target *t, char **url, struct mc_error *err)
+int mc_driver_url(const struct mc_driver *drv, struct mc_driver_ctx *ctx, char **url,
+		  struct mc_error *err)
 {
 	_cleanup_free_ char *ip = NULL;
 
-	if (t->drv->url) {
-		if (t->drv->url(&t->ctx, url, err) < 0) {
-			mc_error_prefix(err, "machine \"%s\": ", t->m->name);
+	if (drv->url) {
+		if (drv->url(ctx, url, err) < 0) {
+			mc_error_prefix(err, "machine \"%s\": ", ctx->machine_name);
 			return -1;
 		}
 		return 0;
 	}
-	if (mc_target_ip(t, &ip, err) < 0)
+	if (!drv->ip)
+		return mc_error_set(err, MC_E_UNSUPPORTED, "the %s driver cannot report an IP address",
+				    drv->name);
+	if (drv->ip(ctx, &ip, err) < 0) {
+		mc_error_prefix(err, "machine \"%s\": ", ctx->machine_name);
 		return -1;
+	}
 	*url = strchr(ip, ':') ? mc_asprintf("tcp://[%s]:2376", ip) : mc_asprintf("tcp://%s:2376", ip);
 	return 0;
+}
+
+int mc_target_url(struct mc_target *t, char **url, struct mc_error *err)
+{
+	if (!t->drv) {  /* opened offline: the recorded URL */
+		*url = mc_strdup(mc_machine_url(t->m));
+		return 0;
+	}
+	if (mc_driver_url(t->drv, &t->ctx, url, err) < 0)
+		return -1;
+	mc_machine_set_url(t->m, *url);
+	return 0;
+}
+
+int mc_target_open_offline(struct mc_cli *cli, const char *name, struct mc_target *t,
+			   struct mc_error *err)
+{
+	memset(t, 0, sizeof(*t));
+	t->lock_fd = -1;
+	if (mc_machine_load(&cli->store, name, &t->m, err) < 0)
+		return -1;
+	if (mc_machine_url(t->m))
+		return 0;
+	mc_target_close(t);
+	return mc_target_open(cli, name, false, t, err);
 }
 
 int mc_target_require_created(struct mc_cli *cli, struct mc_target *t, struct mc_error *err)

@@ -198,6 +198,14 @@ static int create_one(struct create_job *j, const char *name, struct mc_error *e
 		goto rollback;
 	}
 	mc_test_point("create-after-server-cert");
+	{
+		_cleanup_free_ char *url = NULL;
+		struct mc_error ignored = { 0 };
+
+		/* Recorded for env and config, which answer from the store alone. */
+		if (mc_driver_url(drv, &ctx, &url, &ignored) == 0)
+			mc_machine_set_url(m, url);
+	}
 	mc_machine_set_status(m, MC_MACHINE_CREATED, NULL);
 	phase = "record";
 	if (mc_machine_save(m, err) < 0)

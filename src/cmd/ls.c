@@ -597,10 +597,12 @@ static bool wait_rows(struct ls_job *j, long long timeout_ms, unsigned char *lat
 	}
 	pthread_mutex_lock(&j->lock);
 	all_done = j->finished == n;
-	/* A daemon that answered only after the deadline (a busy host may
-	 * run the loop late) did not answer in time either. */
+	/* A call that ended by its own timeout (set past the deadline) ended
+	 * after the deadline: a busy host ran this loop late.  Its daemon did
+	 * not answer in time either. */
 	for (size_t i = 0; i < n; i++) {
-		bool answered = calls[i].done && t_start[i] + calls[i].ms <= deadline;
+		bool answered = calls[i].done && !(calls[i].err.code == MC_E_TIMEOUT &&
+						   t_start[i] + calls[i].ms > deadline);
 
 		late[i] = !j->rows[i].done ? 1 : started[i] && !answered ? 2 : 0;
 	}

@@ -95,6 +95,13 @@ expect_rc 1 "a stopped machine: swarm-up fails"
 expect_err 'Host "st" is not running' "docker-machine's message"
 check "nothing changed on n5" test -z "$(swarm_events | grep '^n5 ')"
 
+# --- swarm-down with a node that does not answer ---
+run mc swarm-down n5 dead
+expect_rc 1 "swarm-down with an unreachable node fails"
+expect_err "dead: reading its swarm state: GET /info: cannot connect to the Docker daemon at 127.0.0.1:1" \
+	"and names it"
+expect_out "n5: was not in a swarm" "the others are still handled"
+
 run mc swarm-up n5 nosuch
 expect_rc 1 "an unknown machine: swarm-up fails"
 expect_err "nosuch" "and names it"
