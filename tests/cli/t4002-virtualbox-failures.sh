@@ -5,6 +5,10 @@
 # with VBoxManage's real error texts as the fake prints them; the VT-x check
 # on a fake /proc/cpuinfo (MACHINECTL_TEST_CPUINFO, test-only).  Not
 # exercised: a real VirtualBox and its kernel modules.
+# The guest's host-only NIC is a dummy NIC in a network namespace of the
+# test's own: its address, and the Docker port, exist only there.
+. "${MC_SRCDIR:-$(dirname "$0")/../..}/tests/lib/netns.sh"
+mc_netns_reexec "$0" "$@"
 . "$MC_SRCDIR/tests/lib/cli-lib.sh"
 . "$MC_SRCDIR/tests/lib/sshd-fixture.sh"
 . "$MC_SRCDIR/tests/fakes/vbox-lib.sh"

@@ -38,7 +38,8 @@ vbox_setup_guest() {
 		local ifn=${line#*: }
 		ifn=${ifn%% *}
 		local mac
-		mac=$(cat "/sys/class/net/$ifn/address" 2>/dev/null) || continue
+		# not /sys: it shows the host's interfaces inside a network namespace
+		mac=$(ip -o link show dev "$ifn" 2>/dev/null | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
 		[ -n "$mac" ] && [ "$mac" != 00:00:00:00:00:00 ] || continue
 		VBOX_GUEST_IP=$(awk '{print $4}' <<<"$line")
 		VBOX_GUEST_IP=${VBOX_GUEST_IP%/*}
