@@ -67,15 +67,10 @@ void mc_target_close(struct mc_target *t);
 /* Save the machine's config.json. */
 int mc_target_save(struct mc_target *t, struct mc_error *err);
 int mc_target_state(struct mc_target *t, enum mc_state *st, struct mc_error *err);
-/* Open a machine for env/config: from the store alone when it has a recorded
- * URL (t->drv stays NULL: no driver is loaded), else as mc_target_open. */
-int mc_target_open_offline(struct mc_cli *cli, const char *name, struct mc_target *t,
-			   struct mc_error *err);
 /* The driver's URL for a machine (its url op, else tcp://IP:2376). */
 int mc_driver_url(const struct mc_driver *drv, struct mc_driver_ctx *ctx, char **url,
 		  struct mc_error *err);
-/* tcp://IP:2376 (or the driver's url), recorded in the machine; offline
- * targets give the recorded URL.  *url malloc'd. */
+/* tcp://IP:2376 (or the driver's url); *url malloc'd. */
 int mc_target_url(struct mc_target *t, char **url, struct mc_error *err);
 int mc_target_ip(struct mc_target *t, char **ip, struct mc_error *err);
 /* Error unless create finished (Status created), naming provision and rm -f. */
@@ -93,6 +88,9 @@ int mc_cli_each_parallel(struct mc_cli *cli, struct mc_args *a, mc_each_fn fn);
  * docker-machine's message. */
 int mc_cli_default_name(struct mc_cli *cli, struct mc_args *a, struct mc_error *err);
 
+/* Print a phase of a long operation as one line: "[(NAME) ]MSG [ELAPSED]",
+ * ELAPSED counted from t0 (mc_now_ms()); safe from several threads. */
+void mc_cli_say(const char *name, bool prefix, long long t0, const char *msg);
 /* Print a driver phase line: "(NAME) MSG". */
 void mc_cli_phase(const char *machine, const char *msg);
 

@@ -239,13 +239,3 @@ json_t *mc_machine_labels(const struct mc_machine *m)
 {
 	return json_object_get(json_object_get(m->host_options, "EngineOptions"), "Labels");
 }
-
-const char *mc_machine_url(const struct mc_machine *m)
-{
-	return json_string_value(json_object_get(m->doc, "URL"));
-}
-
-void mc_machine_set_url(struct mc_machine *m, const char *url)
-{
-	json_object_set_new(m->doc, "URL", json_string(url));
-}

@@ -47,12 +47,6 @@ const char *mc_machine_error(const struct mc_machine *m);
 /* Engine labels "k=v" (HostOptions.EngineOptions.Labels) as a borrowed array. */
 json_t *mc_machine_labels(const struct mc_machine *m);
 
-/* The Docker URL last seen (top-level "URL"), recorded by the verbs that ask
- * the driver (create, start, ip, url...), so env and config answer from the
- * store alone. */
-const char *mc_machine_url(const struct mc_machine *m);
-void mc_machine_set_url(struct mc_machine *m, const char *url);
-
 const char *mc_state_name(enum mc_state st);
 
 #endif

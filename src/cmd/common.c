@@ -57,10 +57,7 @@ int mc_target_state(struct mc_target *t, enum mc_state *st, struct mc_error *err
 
 int mc_target_ip(struct mc_target *t, char **ip, struct mc_error *err)
 {
-	if (!t->drv) {  /* opened offline: the host of the recorded URL */
-		*ip = mc_url_host(mc_machine_url(t->m));
-		return 0;
-	}
+
 	if (!t->drv->ip)
 		return mc_error_set(err, MC_E_UNSUPPORTED, "the %s driver cannot report an IP address",
 				    t->drv->name);
@@ -96,28 +93,9 @@ int mc_driver_url(const struct mc_driver *drv, struct mc_driver_ctx *ctx, char *
 
 int mc_target_url(struct mc_target *t, char **url, struct mc_error *err)
 {
-	if (!t->drv) {  /* opened offline: the recorded URL */
-		*url = mc_strdup(mc_machine_url(t->m));
-		return 0;
-	}
-	if (mc_driver_url(t->drv, &t->ctx, url, err) < 0)
-		return -1;
-	mc_machine_set_url(t->m, *url);
-	return 0;
+	return mc_driver_url(t->drv, &t->ctx, url, err);
 }
 
-int mc_target_open_offline(struct mc_cli *cli, const char *name, struct mc_target *t,
-			   struct mc_error *err)
-{
-	memset(t, 0, sizeof(*t));
-	t->lock_fd = -1;
-	if (mc_machine_load(&cli->store, name, &t->m, err) < 0)
-		return -1;
-	if (mc_machine_url(t->m))
-		return 0;
-	mc_target_close(t);
-	return mc_target_open(cli, name, false, t, err);
-}
 
 int mc_target_require_created(struct mc_cli *cli, struct mc_target *t, struct mc_error *err)
 {
@@ -170,6 +148,22 @@ int mc_cli_each_parallel(struct mc_cli *cli, struct mc_args *a, mc_each_fn fn)
 		}
 	free(e.errs);
 	return rc;
+}
+
+static pthread_mutex_t say_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void mc_cli_say(const char *name, bool prefix, long long t0, const char *msg)
+{
+	char el[32];
+
+	mc_format_duration(mc_now_ms() - t0, el, sizeof(el));
+	pthread_mutex_lock(&say_lock);
+	if (prefix)
+		printf("(%s) %s [%s]\n", name, msg, el);
+	else
+		printf("%s [%s]\n", msg, el);
+	fflush(stdout);
+	pthread_mutex_unlock(&say_lock);
 }
 
 void mc_cli_phase(const char *machine, const char *msg)

@@ -1,7 +1,6 @@
 /* create: reserve the name, run the driver, record the machine. */
 #include "buildconf.h"
 
-#include <pthread.h>
 #include <string.h>
 
 #include "cli.h"
@@ -39,21 +38,6 @@ struct create_job {
 	long long t0;
 };
 
-static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void say(const struct create_job *j, const char *name, const char *msg)
-{
-	char el[32];
-
-	mc_format_duration(mc_now_ms() - j->t0, el, sizeof(el));
-	pthread_mutex_lock(&out_lock);
-	if (j->prefix)
-		printf("(%s) %s [%s]\n", name, msg, el);
-	else
-		printf("%s [%s]\n", msg, el);
-	fflush(stdout);
-	pthread_mutex_unlock(&out_lock);
-}
 
 /* A driver flag's value: flag > environment variable > config.ini > default. */
 static int resolve_flag(struct mc_cli *cli, struct mc_args *a, const struct mc_driver *drv,
@@ -148,7 +132,7 @@ static int create_one(struct create_job *j, const char *name, struct mc_error *e
 	mc_driver_ctx_init(&ctx, &j->cli->store, m, j->flags);
 
 	phase = "pre-create check";
-	say(j, name, "Running pre-create checks...");
+	mc_cli_say(name, j->prefix, j->t0, "Running pre-create checks...");
 	if (drv->precreate && drv->precreate(&ctx, err) < 0) {
 		if (err->code != MC_E_PRECREATE) {
 			char msg[sizeof(err->msg)];
@@ -180,7 +164,7 @@ static int create_one(struct create_job *j, const char *name, struct mc_error *e
 		mc_test_point("create-after-sshkey");
 	}
 	phase = "create";
-	say(j, name, "Creating machine...");
+	mc_cli_say(name, j->prefix, j->t0, "Creating machine...");
 	if (drv->create(&ctx, err) < 0) {
 		struct mc_error ignored = { 0 };
 
@@ -198,14 +182,6 @@ static int create_one(struct create_job *j, const char *name, struct mc_error *e
 		goto rollback;
 	}
 	mc_test_point("create-after-server-cert");
-	{
-		_cleanup_free_ char *url = NULL;
-		struct mc_error ignored = { 0 };
-
-		/* Recorded for env and config, which answer from the store alone. */
-		if (mc_driver_url(drv, &ctx, &url, &ignored) == 0)
-			mc_machine_set_url(m, url);
-	}
 	mc_machine_set_status(m, MC_MACHINE_CREATED, NULL);
 	phase = "record";
 	if (mc_machine_save(m, err) < 0)

@@ -300,7 +300,7 @@ int mc_cmd_env(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a
 			no_proxy(&np_var, &np_val, "");
 	} else {
 		if (mc_cli_default_name(cli, a, &err) < 0 ||
-		    mc_target_open_offline(cli, a->pos[0], &t, &err) < 0)
+		    mc_target_open(cli, a->pos[0], false, &t, &err) < 0)
 			return mc_cli_fail(&err);
 		if (mc_target_require_created(cli, &t, &err) < 0 ||
 		    mc_target_url(&t, &url, &err) < 0 || mc_cli_certs_check(cli, &t, url, &err) < 0 ||

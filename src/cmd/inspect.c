@@ -125,7 +125,7 @@ int mc_cmd_config(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args
 	struct mc_target t;
 	_cleanup_free_ char *url = NULL;
 
-	if (mc_target_open_offline(cli, a->pos[0], &t, &err) < 0)
+	if (mc_target_open(cli, a->pos[0], false, &t, &err) < 0)
 		return mc_cli_fail(&err);
 	if (mc_target_require_created(cli, &t, &err) < 0 || mc_target_url(&t, &url, &err) < 0 ||
 	    mc_cli_certs_check(cli, &t, url, &err) < 0) {

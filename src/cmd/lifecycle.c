@@ -78,12 +78,8 @@ static int run_action(struct mc_cli *cli, const char *name, enum action act, str
 		r = -1;
 		goto out;
 	}
-	if (act == A_START || act == A_RESTART) {
-		_cleanup_free_ char *url = NULL;
-
-		mc_target_url(&t, &url, &(struct mc_error){ 0 });  /* records the URL */
+	if (act == A_START || act == A_RESTART)
 		mc_target_save(&t, NULL);
-	}
 	printf("Machine \"%s\" was %s.\n", name, actions[act].done);
 	fflush(stdout);
 out:

@@ -1,7 +1,6 @@
 /* provision: make a machine's Docker reachable over TLS (also the last phase of create). */
 #include "buildconf.h"
 
-#include <pthread.h>
 #include <string.h>
 
 #include "certs.h"
@@ -16,21 +15,11 @@ struct say_ctx {
 	long long t0;
 };
 
-static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
-
 static void say(void *arg, const char *msg)
 {
 	const struct say_ctx *s = arg;
-	char el[32];
 
-	mc_format_duration(mc_now_ms() - s->t0, el, sizeof(el));
-	pthread_mutex_lock(&out_lock);
-	if (s->prefix)
-		printf("(%s) %s [%s]\n", s->name, msg, el);
-	else
-		printf("%s [%s]\n", msg, el);
-	fflush(stdout);
-	pthread_mutex_unlock(&out_lock);
+	mc_cli_say(s->name, s->prefix, s->t0, msg);
 }
 
 static void ssh_phase(void *arg, const char *phase, long long elapsed_ms)

@@ -59,7 +59,6 @@ modifyvm v1 --natpf1 ssh,tcp,127.0.0.1,PORT,,22
 startvm v1 --type headless
 showvminfo v1 --machinereadable
 showvminfo v1 --machinereadable
-showvminfo v1 --machinereadable
 EOF
 check "the ISO is in the machine's directory" cmp -s "$VBOX_ISO" "$STORE/machines/v1/boot2docker.iso"
 check "the VM is registered and running" test "$(vbox_state v1)" = running
@@ -103,7 +102,6 @@ modifyvm v1 --nic2 hostonly --nictype2 82540EM --nicpromisc2 deny --hostonlyadap
 modifyvm v1 --natpf1 delete ssh
 modifyvm v1 --natpf1 ssh,tcp,127.0.0.1,PORT,,22
 startvm v1 --type headless
-showvminfo v1 --machinereadable
 showvminfo v1 --machinereadable
 showvminfo v1 --machinereadable
 EOF
