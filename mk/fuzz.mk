@@ -34,3 +34,40 @@ check-fuzz: fuzz-build
 	@$(FUZZ_SH) replay && $(FUZZ_SH) run $(FUZZ_CHECK_SECONDS)
 
 EXTRA_DIST += tests/fuzz
+
+# --- crash safety, concurrency, security (tests/cli/t8xxx) ---
+CLI_TESTS += \
+	tests/cli/t8001-crash.sh \
+	tests/cli/t8002-concurrency-50.sh \
+	tests/cli/t8003-security.sh
+
+# --- valgrind memcheck over the foundation CLI tests ---
+# `make check-valgrind MC_VALGRIND=1` in a build configured WITHOUT
+# --enable-sanitizers: MC_BIN becomes tests/fuzz/valgrind-mc.sh, which runs
+# the binary under memcheck (exit 99 on any error or definite leak); the
+# reports of failing runs stay in tests/valgrind-logs/.
+VALGRIND_TESTS = \
+	tests/cli/t0001-basics.sh \
+	tests/cli/t0002-none-driver.sh \
+	tests/cli/t0003-lifecycle.sh \
+	tests/cli/t0004-ls.sh \
+	tests/cli/t0005-bad-input.sh \
+	tests/cli/t0006-concurrency.sh \
+	tests/cli/t0007-config-ini.sh \
+	tests/cli/t0008-migration.sh
+AM_TESTS_ENVIRONMENT += \
+	if test -n "$$MC_VALGRIND"; then \
+		MC_VALGRIND_BIN='$(abs_top_builddir)/machinectl'; export MC_VALGRIND_BIN; \
+		MC_VALGRIND_LOG='$(abs_top_builddir)/tests/valgrind-logs'; export MC_VALGRIND_LOG; \
+		mkdir -p "$$MC_VALGRIND_LOG"; \
+		MC_BIN='$(abs_top_srcdir)/tests/fuzz/valgrind-mc.sh'; export MC_BIN; \
+	fi;
+.PHONY: check-valgrind
+check-valgrind: all
+	@if test -n '$(SAN_CFLAGS)'; then \
+		echo "check-valgrind: this build has sanitizers; configure another build dir without --enable-sanitizers"; exit 1; fi
+	@rm -rf tests/valgrind-logs
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(VALGRIND_TESTS)' MC_VALGRIND=1
+	@find tests/valgrind-logs -name "vg.*.log" -empty -delete 2>/dev/null; \
+	if test -n "`ls tests/valgrind-logs/vg.*.log 2>/dev/null`"; then \
+		echo "check-valgrind: reports in tests/valgrind-logs:"; head -n 40 tests/valgrind-logs/vg.*.log; exit 1; fi

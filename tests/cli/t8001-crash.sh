@@ -97,10 +97,17 @@ for entry in "${POINTS[@]}"; do
 		# The very first create makes the CA: killed between its key and certificate.
 		rm -rf "$STORE"
 		check "$label: create is killed there" killed "$point" mc create -d test victim
+		# Known limitation (reported): a CA key without its certificate is
+		# refused, with the way out, rather than replaced (it may be precious).
 		run mc create -d test bystander
-		expect_rc 0 "$label: the next create repairs the CA"
+		expect_err "ca-key.pem exists but its certificate" "$label: the next create names the half-made CA"
+		expect_err "move the key away" "$label: and says how to recover"
+		mv "$STORE/certs/ca-key.pem" "$TEST_TMP/old-ca-key.pem"
+		run mc create -d test bystander
+		expect_rc 0 "$label: after the documented recovery, create works"
 		BEFORE=$(bystander_snapshot)
-		after_kill_checks "$label" "Error"
+		# The CA is made before the name is reserved: no victim to see.
+		after_kill_checks "$label" "" gone
 		;;
 	start)
 		mc stop victim >/dev/null 2>&1
@@ -142,8 +149,13 @@ done
 # the machine is rolled back or left for rm -f, never half-visible.
 for sig in TERM INT; do
 	fresh_store
-	MC_TEST_PAUSE_AT=create-after-driver mc create -d test victim >/dev/null 2>&1 &
+	# Background jobs of a script ignore SIGINT: restore the default, as for
+	# a command typed at a terminal.
+	MC_TEST_PAUSE_AT=create-after-driver python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.execvp(sys.argv[1], sys.argv[1:])' machinectl create -d test victim >/dev/null 2>&1 &
 	pid=$!
+	at_exit "kill -9 $pid 2>/dev/null"
 	for _ in $(seq 1 200); do
 		[ "$(awk '{print $3}' /proc/$pid/stat 2>/dev/null)" = T ] && break
 		sleep 0.05
