@@ -594,6 +594,28 @@ static void bash_value_arms(const struct gen *g, const struct mc_option *t)
 	}
 }
 
+/* A shell function FN mapping each verb to its options (with_args: only
+ * those that take a value). */
+static void sh_verb_case(const char *f, const char *fn, bool with_args)
+{
+	const char *sep;
+
+	printf("%s_%s() {\n\tcase $1 in\n", f, fn);
+	for (const struct mc_verb *v = mc_verbs; v->name; v++) {
+		const struct mc_option *t[3];
+
+		if (!verb_visible(v))
+			continue;
+		verb_tables(v, t);
+		printf("\t\t%s) echo '", v->name);
+		sep = "";
+		for (int i = 0; t[i]; i++)
+			sh_opts(t[i], with_args, &sep);
+		printf("' ;;\n");
+	}
+	printf("\tesac\n}\n");
+}
+
 static void gen_bash(const struct gen *g)
 {
 	const char *f = g->fn, *sep;
@@ -622,33 +644,9 @@ static void gen_bash(const struct gen *g)
 	puts("'\n");
 
 	/* verb -> options; -> options that take a value; -> positional kind */
-	printf("%s_verb_opts() {\n\tcase $1 in\n", f);
-	for (const struct mc_verb *v = mc_verbs; v->name; v++) {
-		const struct mc_option *t[3];
-
-		if (!verb_visible(v))
-			continue;
-		verb_tables(v, t);
-		printf("\t\t%s) echo '", v->name);
-		sep = "";
-		for (int i = 0; t[i]; i++)
-			sh_opts(t[i], false, &sep);
-		printf("' ;;\n");
-	}
-	printf("\tesac\n}\n%s_verb_args() {\n\tcase $1 in\n", f);
-	for (const struct mc_verb *v = mc_verbs; v->name; v++) {
-		const struct mc_option *t[3];
-
-		if (!verb_visible(v))
-			continue;
-		verb_tables(v, t);
-		printf("\t\t%s) echo '", v->name);
-		sep = "";
-		for (int i = 0; t[i]; i++)
-			sh_opts(t[i], true, &sep);
-		printf("' ;;\n");
-	}
-	printf("\tesac\n}\n%s_verb_pos() {\n\tcase $1 in\n", f);
+	sh_verb_case(f, "verb_opts", false);
+	sh_verb_case(f, "verb_args", true);
+	printf("%s_verb_pos() {\n\tcase $1 in\n", f);
 	for (const struct mc_verb *v = mc_verbs; v->name; v++)
 		if (verb_visible(v))
 			printf("\t\t%s) echo %s%s ;;\n", v->name, pkind_name(verb_pos_kind(v)),
