@@ -4,7 +4,8 @@
 CLI_TESTS += \
 	tests/cli/t7001-swarm-up.sh \
 	tests/cli/t7002-swarm-errors.sh \
-	tests/cli/t7003-ls-swarm.sh
+	tests/cli/t7003-ls-swarm.sh \
+	tests/cli/t7004-swarm-create.sh
 EXTRA_DIST += doc/swarm.md tests/lib/swarm-lib.sh
 
 # swarm.c against the same fixture.
