@@ -6,7 +6,7 @@
 
 #include "error.h"
 
-int mc_error_setv(struct mc_error *err, int code, const char *fmt, va_list ap)
+static int error_setv(struct mc_error *err, int code, const char *fmt, va_list ap)
 {
 	if (!err || err->code != MC_E_OK)
 		return -1;
@@ -20,7 +20,7 @@ int mc_error_set(struct mc_error *err, int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	mc_error_setv(err, code, fmt, ap);
+	error_setv(err, code, fmt, ap);
 	va_end(ap);
 	return -1;
 }

@@ -9,8 +9,6 @@
  * err may be NULL. */
 int mc_error_set(struct mc_error *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-int mc_error_setv(struct mc_error *err, int code, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
 /* Set an error from errno: "<what>: <strerror>". */
 int mc_error_errno(struct mc_error *err, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

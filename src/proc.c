@@ -306,18 +306,3 @@ close_all:
 	free(be.p);
 	return -1;
 }
-
-int mc_proc_exec(const char *const *argv, struct mc_error *err)
-{
-	_cleanup_free_ char *exe = mc_proc_which(argv[0]);
-	_cleanup_free_ char *argstr = mc_proc_argv_str(argv);
-
-	if (!exe)
-		return mc_error_set(err, MC_E_NOT_FOUND, "cannot run %s: program not found in PATH",
-				    argv[0]);
-	mc_debug("exec: %s", argstr);
-	fflush(stdout);
-	fflush(stderr);
-	execv(exe, (char *const *)argv);
-	return mc_error_errno(err, errno, "cannot run %s", argv[0]);
-}

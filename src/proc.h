@@ -34,10 +34,6 @@ int mc_proc_run(const char *const *argv, const struct mc_proc_opts *opts,
 		struct mc_proc_result *res, struct mc_error *err);
 void mc_proc_result_free(struct mc_proc_result *res);
 
-/* Replace this process with argv (for interactive tools such as ssh).
- * Returns only on failure, with err set. */
-int mc_proc_exec(const char *const *argv, struct mc_error *err);
-
 /* Search PATH for an executable; malloc'd path or NULL. */
 char *mc_proc_which(const char *name);
 
