@@ -59,7 +59,7 @@ CLI_TESTS = \
 	tests/cli/t0007-config-ini.sh \
 	tests/cli/t0008-migration.sh
 TESTS += $(CLI_TESTS)
-EXTRA_DIST += $(CLI_TESTS) tests/golden tests/lib/cli-lib.sh tests/lib/netns.sh tests/unit/unit.h
+EXTRA_DIST += $(CLI_TESTS) tests/golden tests/lib/cli-lib.sh tests/lib/netns.sh tests/unit/unit.h tests/unit/fixture.h
 
 # Real VMs (root, QEMU/libvirt inside network namespaces the tests create;
 # the boot ISO is built or reused by scripts/build-iso).  One at a time:

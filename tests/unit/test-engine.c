@@ -2,6 +2,7 @@
  * (HTTP status with the daemon's message, refused, timed out, local files),
  * and many targets at once through the multi interface. */
 #include "unit.h"
+#include "fixture.h"
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -17,63 +18,25 @@ static char *tmp;
 static pid_t fixtures[2];
 static int up_ports[NUP], hang_ports[NHANG];
 
-/* Start tls-fixture with args; read its ports from the port file. */
-static pid_t start_fixture(const char *const *args, int *ports, int n)
-{
-	_cleanup_free_ char *pf = mc_asprintf("%s/ports.%d", tmp, n);
-	const char *bdir = getenv("MC_BUILDDIR");
-	_cleanup_free_ char *bin = mc_asprintf("%s/tests/lib/tls-fixture", bdir ? bdir : ".");
-	_cleanup_free_ char *count = mc_asprintf("%d", n);
-	const char *argv[20] = { bin, "--port-file", pf, "--count", count, "--lifetime", "120" };
-	size_t k = 7;
-	pid_t pid;
-	FILE *f = NULL;
-
-	for (; *args; args++)
-		argv[k++] = *args;
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		execv(bin, (char *const *)argv);
-		_exit(127);
-	}
-	for (int i = 0; i < 200 && !(f = fopen(pf, "r")); i++)
-		nanosleep(&(struct timespec){ 0, 25000000 }, NULL);
-	assert_non_null(f);
-	for (int i = 0; i < n; i++)
-		assert_int_equal(fscanf(f, "%d", &ports[i]), 1);
-	fclose(f);
-	return pid;
-}
-
 static int setup(void **state)
 {
-	struct mc_certs_paths p = { 0 };
-	struct mc_error err = { 0 };
-	const char *ips[] = { "127.0.0.1", NULL };
-	struct mc_certs_server_opts o = { .name = "fixture", .ips = ips };
-	_cleanup_free_ char *sc = NULL, *sk = NULL;
+	_cleanup_free_ char *sc = NULL, *sk = NULL, *ca = NULL;
 
 	tmp = unit_tmpdir();
-	p.ca_cert = mc_path_join(tmp, "ca.pem");
-	p.ca_key = mc_path_join(tmp, "ca-key.pem");
-	p.client_cert = mc_path_join(tmp, "cert.pem");
-	p.client_key = mc_path_join(tmp, "key.pem");
+	unit_fixture_certs(tmp);
 	sc = mc_path_join(tmp, "server.pem");
 	sk = mc_path_join(tmp, "server-key.pem");
-	assert_int_equal(mc_certs_ensure(&p, MC_CERTS_ECDSA_P256, NULL, &err), 0);
-	assert_int_equal(mc_certs_make_server(&p, &o, sc, sk, &err), 0);
+	ca = mc_path_join(tmp, "ca.pem");
 	{
-		const char *args[] = { "--cert", sc, "--key", sk, "--ca", p.ca_cert, NULL };
+		const char *args[] = { "--cert", sc, "--key", sk, "--ca", ca, NULL };
 
-		fixtures[0] = start_fixture(args, up_ports, NUP);
+		fixtures[0] = unit_fixture_start(tmp, "up", args, up_ports, NUP);
 	}
 	{
 		const char *args[] = { "--hang", NULL };
 
-		fixtures[1] = start_fixture(args, hang_ports, NHANG);
+		fixtures[1] = unit_fixture_start(tmp, "hang", args, hang_ports, NHANG);
 	}
-	mc_certs_paths_free(&p);
 	return 0;
 }
 

@@ -3,6 +3,7 @@
  * /info, swarm-up (init, joins, idempotence, another swarm refused with
  * nothing changed, then --force), swarm-down (workers, then managers). */
 #include "unit.h"
+#include "fixture.h"
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -20,52 +21,22 @@ static char urls[NNODES + 1][64];
 
 static pid_t start_fixture(const char *mode, int *out, int n)
 {
-	_cleanup_free_ char *pf = mc_asprintf("%s/ports.%s", tmp, mode);
-	const char *bdir = getenv("MC_BUILDDIR");
-	_cleanup_free_ char *bin = mc_asprintf("%s/tests/lib/tls-fixture", bdir ? bdir : ".");
-	_cleanup_free_ char *count = mc_asprintf("%d", n);
 	_cleanup_free_ char *sc = mc_path_join(tmp, "server.pem"), *sk = mc_path_join(tmp, "server-key.pem"),
 			    *ca = mc_path_join(tmp, "ca.pem");
-	const char *argv[] = { bin, "--port-file", pf, "--count", count, "--lifetime", "120", "--cert", sc,
-			       "--key", sk, "--ca", ca, "--state-dir", state_dir, "--swarm-mode", mode, NULL };
-	pid_t pid;
-	FILE *f = NULL;
+	const char *args[] = { "--cert", sc, "--key", sk, "--ca", ca, "--state-dir", state_dir,
+			       "--swarm-mode", mode, NULL };
 
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		execv(bin, (char *const *)argv);
-		_exit(127);
-	}
-	for (int i = 0; i < 200 && !(f = fopen(pf, "r")); i++)
-		nanosleep(&(struct timespec){ 0, 25000000 }, NULL);
-	assert_non_null(f);
-	for (int i = 0; i < n; i++)
-		assert_int_equal(fscanf(f, "%d", &out[i]), 1);
-	fclose(f);
-	return pid;
+	return unit_fixture_start(tmp, mode, args, out, n);
 }
 
 static int setup(void **state)
 {
-	struct mc_certs_paths p = { 0 };
 	struct mc_error err = { 0 };
-	const char *ips[] = { "127.0.0.1", NULL };
-	struct mc_certs_server_opts o = { .name = "fixture", .ips = ips };
-	_cleanup_free_ char *sc = NULL, *sk = NULL;
 
 	tmp = unit_tmpdir();
 	state_dir = mc_path_join(tmp, "state");
 	assert_int_equal(mc_mkdir_p(state_dir, 0700, &err), 0);
-	p.ca_cert = mc_path_join(tmp, "ca.pem");
-	p.ca_key = mc_path_join(tmp, "ca-key.pem");
-	p.client_cert = mc_path_join(tmp, "cert.pem");
-	p.client_key = mc_path_join(tmp, "key.pem");
-	sc = mc_path_join(tmp, "server.pem");
-	sk = mc_path_join(tmp, "server-key.pem");
-	assert_int_equal(mc_certs_ensure(&p, MC_CERTS_ECDSA_P256, NULL, &err), 0);
-	assert_int_equal(mc_certs_make_server(&p, &o, sc, sk, &err), 0);
-	mc_certs_paths_free(&p);
+	unit_fixture_certs(tmp);
 	fixtures[0] = start_fixture("normal", ports, NNODES);
 	fixtures[1] = start_fixture("foreign-worker", ports + NNODES, 1);
 	for (int i = 0; i <= NNODES; i++)
