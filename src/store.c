@@ -150,12 +150,24 @@ static int open_lock(const struct mc_store *s, const char *name, int *fd, struct
 	return 0;
 }
 
+/* Whether fd is still the lock file of NAME: while we waited, the machine may
+ * have been removed, and perhaps created anew with a new lock file. */
+static bool lock_is_current(const struct mc_store *s, const char *name, int fd)
+{
+	_cleanup_free_ char *path = mc_store_machine_file(s, name, ".lock");
+	struct stat held, now;
+
+	return fstat(fd, &held) == 0 && stat(path, &now) == 0 && held.st_dev == now.st_dev &&
+	       held.st_ino == now.st_ino;
+}
+
 int mc_store_lock(const struct mc_store *s, const char *name, int timeout_ms, int *lock_fd,
 		  struct mc_error *err)
 {
 	long long deadline = mc_now_ms() + timeout_ms;
 	int fd;
 
+retry:
 	if (open_lock(s, name, &fd, err) < 0)
 		return -1;
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -171,10 +183,9 @@ int mc_store_lock(const struct mc_store *s, const char *name, int timeout_ms, in
 		}
 		nanosleep(&(struct timespec){ .tv_nsec = 20 * 1000 * 1000 }, NULL);
 	}
-	/* The directory may have been removed while we waited for the lock. */
-	if (!mc_store_exists(s, name)) {
+	if (!lock_is_current(s, name, fd)) {
 		close(fd);
-		return mc_error_set(err, MC_E_NOT_FOUND, "machine \"%s\" does not exist", name);
+		goto retry; /* open_lock says "does not exist" if it is gone */
 	}
 	*lock_fd = fd;
 	return 0;
@@ -189,25 +200,46 @@ void mc_store_unlock(int lock_fd)
 int mc_store_reserve(const struct mc_store *s, const char *name, int *lock_fd,
 		     struct mc_error *err)
 {
-	_cleanup_free_ char *dir = NULL;
+	_cleanup_free_ char *dir = NULL, *tmp = NULL, *lock = NULL;
+	int fd;
 
 	if (mc_store_check_name(name, err) < 0 || mc_store_ensure(s, err) < 0)
 		return -1;
 	mc_store_sweep(s);
 	dir = mc_store_machine_dir(s, name);
-	if (mkdir(dir, 0700) < 0) {
-		if (errno == EEXIST)
-			return mc_error_set(err, MC_E_EXISTS, "machine \"%s\" already exists", name);
-		return mc_error_errno(err, errno, "cannot create %s", dir);
+	if (mc_store_exists(s, name))
+		return mc_error_set(err, MC_E_EXISTS, "machine \"%s\" already exists", name);
+	/* Build the directory under a hidden name with its lock file locked, then
+	 * rename it into place: nobody can see NAME before its lock is held. */
+	tmp = mc_asprintf("%s/machines/.new-%s-%ld", s->root, name, (long)getpid());
+	lock = mc_path_join(tmp, ".lock");
+	if (mkdir(tmp, 0700) < 0 && (errno != EEXIST || mc_rm_rf(tmp, NULL) < 0 || mkdir(tmp, 0700) < 0))
+		return mc_error_errno(err, errno, "cannot create %s", tmp); /* EEXIST: a dead process had our pid */
+	fd = open(lock, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		mc_error_errno(err, errno, "cannot create %s", lock);
+		goto fail;
 	}
-	/* mkdir made us the only owner; the lock keeps others out until create ends. */
-	if (mc_store_lock(s, name, 0, lock_fd, err) < 0) {
-		rmdir(dir);
-		return -1;
+	/* rename(2) refuses to replace a non-empty directory, and a machine
+	 * directory always holds at least its lock file. */
+	if (rename(tmp, dir) < 0) {
+		if (errno == ENOTEMPTY || errno == EEXIST || errno == ENOTDIR)
+			mc_error_set(err, MC_E_EXISTS, "machine \"%s\" already exists", name);
+		else
+			mc_error_errno(err, errno, "cannot create %s", dir);
+		goto fail;
 	}
+	*lock_fd = fd;
 	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	mc_rm_rf(tmp, NULL);
+	return -1;
 }
 
+/* Finish the work of a remover or creator that died mid-way: it left a hidden
+ * .rm-NAME-PID or .new-NAME-PID directory behind. */
 void mc_store_sweep(const struct mc_store *s)
 {
 	_cleanup_free_ char *dir = mc_path_join(s->root, "machines");
@@ -221,10 +253,10 @@ void mc_store_sweep(const struct mc_store *s)
 		char *end;
 		long pid;
 
-		if (strncmp(de->d_name, ".rm-", 4) != 0 || !dash)
+		if ((strncmp(de->d_name, ".rm-", 4) != 0 && strncmp(de->d_name, ".new-", 5) != 0) ||
+		    !dash)
 			continue;
 		pid = strtol(dash + 1, &end, 10);
-		/* Its remover is gone (it died mid-way): finish its work. */
 		if (*end == '\0' && pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
 			_cleanup_free_ char *trash = mc_path_join(dir, de->d_name);
 

@@ -259,6 +259,10 @@ int mc_cmd_env(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a
 		mc_error_set(&err, MC_E_USAGE, "--swarm is docker-machine's legacy swarm, which machinectl does not run: use swarm mode (swarm-up)");
 		return mc_cli_fail(&err);
 	}
+	if (unset && mc_args_npos(a) > 0) {
+		mc_error_set(&err, MC_E_USAGE, "Expected no machine name when the -u flag is present");
+		return mc_cli_fail(&err);
+	}
 	if (shell) {
 		sh = find_shell(shell);
 		if (!sh) {
@@ -292,10 +296,6 @@ int mc_cmd_env(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a
 	}
 
 	if (unset) {
-		if (mc_args_npos(a) > 0) {
-			mc_error_set(&err, MC_E_USAGE, "Expected no machine name when the -u flag is present");
-			return mc_cli_fail(&err);
-		}
 		if (mc_args_bool(a, "no-proxy"))
 			no_proxy(&np_var, &np_val, "");
 	} else {

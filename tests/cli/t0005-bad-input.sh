@@ -53,6 +53,8 @@ expect_err 'machine "nosuch" does not exist' "rm names the unknown machine"
 run mc env -u good
 expect_rc 2 "env -u with a name"
 expect_err "Expected no machine name when the -u flag is present" "docker-machine's -u message"
+run env -u SHELL machinectl env -u good
+expect_rc 2 "env -u with a name is a usage error even without \$SHELL"
 run mc env --shell klingon good
 expect_rc 2 "unknown --shell"
 run mc -s "$STORE" --bogus ls

@@ -16,6 +16,9 @@ GOLDEN="$MC_SRCDIR/tests/golden"
 TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/mc-test.XXXXXX")
 STORE="$TEST_TMP/store"
 export MACHINECTL_STORAGE_PATH="$STORE"
+# env's output follows $SHELL: the tests expect sh syntax, whatever the
+# caller's login shell is (or if the caller, like some CI runners, has none).
+export SHELL=/bin/bash
 unset DOCKER_HOST DOCKER_TLS_VERIFY DOCKER_CERT_PATH DOCKER_MACHINE_NAME MACHINECTL_DRIVER \
 	MACHINECTL_DEBUG NO_PROXY no_proxy 2>/dev/null || true
 
