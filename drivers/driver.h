@@ -124,6 +124,13 @@ struct mc_driver {
 	 * only when the whole call failed (then each state is fetched alone). */
 	int (*states)(struct mc_driver_ctx *const *ctxs, size_t n, enum mc_state *out,
 		      struct mc_error *errs, struct mc_error *err);
+	/* upgrade: boot the stopped machine from another ISO next time, keeping
+	 * its data disk.  ctx->flags holds "iso" (a local absolute path),
+	 * "iso-source" and "iso-version", resolved by the core as for create.
+	 * Drivers that boot an ISO record it in their config as "ISO",
+	 * "ISOSource" and "ISOVersion" (the core reads "ISOVersion" and "ISO"
+	 * to print what changed). */
+	int (*set_iso)(struct mc_driver_ctx *ctx, struct mc_error *err);
 };
 
 /* Plugins export this symbol. */

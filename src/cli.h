@@ -108,6 +108,10 @@ int mc_cli_after_boot(struct mc_cli *cli, struct mc_target *t, struct mc_error *
  * swarm-up --create); returns the exit code. */
 int mc_cli_create(struct mc_cli *cli, struct mc_args *a, char **names);
 
+/* Feedback for boot ISO downloads (create, upgrade): a line, a progress bar. */
+struct mc_iso_opts;
+extern const struct mc_iso_opts mc_cli_iso_opts;
+
 /* regenerate-certs: upload the machine's new certificates and restart Docker
  * (drivers that provision; a no-op for the others and for --no-provision). */
 int mc_cli_push_certs(struct mc_cli *cli, struct mc_target *t, struct mc_error *err);
@@ -134,6 +138,7 @@ int mc_cmd_status(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_swarm_down(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_swarm_up(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_stop(struct mc_cli *, const struct mc_verb *, struct mc_args *);
+int mc_cmd_upgrade(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_url(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_version(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_import(struct mc_cli *, const struct mc_verb *, struct mc_args *);
@@ -142,7 +147,7 @@ int mc_cmd_generate(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 extern const struct mc_option mc_opts_swarm_up[], mc_opts_swarm_down[];
 extern const struct mc_option mc_opts_create[], mc_opts_env[], mc_opts_inspect[],
 	mc_opts_ls[], mc_opts_rm[], mc_opts_active[];
-extern const struct mc_option mc_opts_regenerate_certs[];
+extern const struct mc_option mc_opts_regenerate_certs[], mc_opts_upgrade[];
 extern const struct mc_option mc_opts_ssh[], mc_opts_scp[], mc_opts_mount[];
 extern const struct mc_option mc_opts_import[], mc_opts_generate[];
 

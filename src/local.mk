@@ -15,10 +15,10 @@ libmccore_la_SOURCES = \
 	src/util.c src/util.h \
 	drivers/driver.h drivers/registry.c drivers/registry.h \
 	drivers/none/none.c
-# libcurl is not linked: src/curl-lazy.c loads it on first use (start-up cost,
-# doc/performance.md).
-libmccore_la_SOURCES += src/curl-lazy.c
-libmccore_la_LIBADD = $(JANSSON_LIBS) $(INIH_LIBS) $(OPENSSL_LIBS) $(LIBSSH_LIBS)
+# libcurl and libssh are not linked: src/curl-lazy.c and src/ssh-lazy.c load
+# them on first use (start-up cost, doc/performance.md).
+libmccore_la_SOURCES += src/lazy.c src/lazy.h src/curl-lazy.c src/ssh-lazy.c
+libmccore_la_LIBADD = $(JANSSON_LIBS) $(INIH_LIBS) $(OPENSSL_LIBS)
 
 bin_PROGRAMS += machinectl
 machinectl_SOURCES = \
@@ -30,5 +30,6 @@ machinectl_SOURCES = \
 	src/cmd/lifecycle.c \
 	src/cmd/provision.c \
 	src/cmd/swarm.c \
+	src/cmd/upgrade.c \
 	src/cmd/ls.c
 machinectl_LDADD = libmccore.la

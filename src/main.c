@@ -79,6 +79,8 @@ const struct mc_verb mc_verbs[] = {
 	  "Take machines out of their swarm: workers leave, then managers", mc_opts_swarm_down },
 	{ "swarm-up", mc_cmd_swarm_up, 1, -1, MC_VERB_DRIVER_FLAGS, "[OPTIONS] NAME...",
 	  "Make machines one Docker swarm: the first is the manager (idempotent)", mc_opts_swarm_up },
+	{ "upgrade", mc_cmd_upgrade, 0, -1, MC_VERB_DEFAULT_NAME, "[OPTIONS] [NAME...]",
+	  "Boot machines from the current default ISO (or --iso), keeping their data", mc_opts_upgrade },
 	{ "url", mc_cmd_url, 0, 1, MC_VERB_DEFAULT_NAME, "[NAME]",
 	  "Print the Docker URL of a machine", NULL },
 	{ "version", mc_cmd_version, 0, 1, 0, "[NAME]",

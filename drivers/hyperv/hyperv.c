@@ -679,6 +679,28 @@ static int hv_ip(struct mc_driver_ctx *ctx, char **ip, struct mc_error *err)
 	return 0;
 }
 
+/* upgrade: the VM's DVD drive gets the new ISO (Set-VMDvdDrive). */
+static int hv_set_iso(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	const char *iso = mc_json_str(ctx->flags, "iso");
+	_cleanup_free_ char *wiso = NULL;
+	json_t *args;
+
+	if (!iso || !mc_file_exists(iso))
+		return ctx->host->error_set(err, MC_E_INVALID, "the boot ISO \"%s\" is not an existing local file",
+					    iso ? iso : "");
+	if (win_path(ctx, iso, &wiso, err) < 0)
+		return -1;
+	args = name_args(ctx);
+	json_object_set_new(args, "iso", json_string(wiso));
+	if (hv_do(ctx, "iso", args, NULL, NULL, err) < 0)
+		return -1;
+	set_str(ctx->config, "ISO", iso);
+	set_str(ctx->config, "ISOSource", mc_json_str(ctx->flags, "iso-source"));
+	set_str(ctx->config, "ISOVersion", mc_json_str(ctx->flags, "iso-version"));
+	return 0;
+}
+
 const struct mc_driver mc_driver_hyperv = {
 	.abi = MC_DRIVER_ABI,
 	.name = "hyperv",
@@ -696,4 +718,5 @@ const struct mc_driver mc_driver_hyperv = {
 	.state = hv_state,
 	.ip = hv_ip,
 	.states = hv_states,
+	.set_iso = hv_set_iso,
 };

@@ -155,6 +155,13 @@ function Invoke-Kill($a) {
     return @{ state = [string](Get-MachineVM $a).State }
 }
 
+# upgrade: the DVD drive boots another ISO (the core has stopped the VM).
+function Invoke-Iso($a) {
+    $vm = Get-MachineVM $a
+    Hyper-V\Get-VMDvdDrive -VM $vm -ErrorAction Stop | Hyper-V\Set-VMDvdDrive -Path $a.iso -ErrorAction Stop
+    return @{ iso = $a.iso }
+}
+
 # A VM that is already gone counts as removed.  Remove-VM keeps the disks:
 # machinectl deletes the machine's directory afterwards.
 function Invoke-Remove($a) {
@@ -178,6 +185,7 @@ $verbs = @{
     start = ${function:Invoke-Start}
     stop = ${function:Invoke-Stop}
     kill = ${function:Invoke-Kill}
+    iso = ${function:Invoke-Iso}
     remove = ${function:Invoke-Remove}
 }
 

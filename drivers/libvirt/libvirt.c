@@ -590,6 +590,29 @@ static int boot(struct mc_driver_ctx *ctx, virConnectPtr conn, virDomainPtr dom,
 	return 0;
 }
 
+/* The domain as the machine's config.json describes it. */
+static void spec_from_config(struct mc_driver_ctx *ctx, struct lv_domain_spec *spec)
+{
+	json_t *c = ctx->config;
+	const char *type = mc_json_str(c, "DomainType");
+
+	*spec = (struct lv_domain_spec){
+		.name = mc_json_str(c, "DomainName"),
+		.machine = ctx->machine_name,
+		.store = ctx->store_path,
+		.type = mc_streq(type, "kvm") ? "kvm" : mc_streq(type, "test") ? "test" : "qemu",
+		.memory_mb = mc_json_int(c, "Memory", 1024),
+		.cpus = mc_json_int(c, "CPU", 1),
+		.iso = mc_json_str(c, "ISO"),
+		.disk = mc_json_str(c, "DiskPath"),
+		.cache_mode = mc_json_str(c, "CacheMode"),
+		.network = mc_json_str(c, "Network"),
+		.mac = mc_json_str(c, "MACAddress"),
+		.console_log = mc_json_str(c, "ConsoleLog"),
+		.tb_cache_mb = mc_json_int(c, "TBCache", 128),
+	};
+}
+
 static int lv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	json_t *f = ctx->flags, *c = ctx->config;
@@ -647,21 +670,7 @@ static int lv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 	if (mc_userdata_write_disk(disk, key, mc_json_int(c, "DiskSize", 20000), &e) < 0)
 		return ctx->host->error_set(err, e.code, "%s", e.msg);
 
-	spec = (struct lv_domain_spec){
-		.name = dname,
-		.machine = ctx->machine_name,
-		.store = ctx->store_path,
-		.type = type,
-		.memory_mb = mc_json_int(c, "Memory", 1024),
-		.cpus = mc_json_int(c, "CPU", 1),
-		.iso = mc_json_str(c, "ISO"),
-		.disk = disk,
-		.cache_mode = mc_json_str(c, "CacheMode"),
-		.network = mc_json_str(c, "Network"),
-		.mac = mac,
-		.console_log = con,
-		.tb_cache_mb = mc_json_int(c, "TBCache", 128),
-	};
+	spec_from_config(ctx, &spec);
 	xml = lv_domain_xml(&spec);
 	ctx->host->log(MC_LOG_DEBUG, "domain XML for %s:\n%s", dname, xml);
 	lv.dom = virDomainDefineXML(lv.conn, xml);
@@ -913,6 +922,53 @@ static int lv_ip(struct mc_driver_ctx *ctx, char **ip, struct mc_error *err)
 	return wait_ip(ctx, lv.dom, ip, err);
 }
 
+/* upgrade: the stopped domain's cdrom gets the new ISO in its persistent
+ * definition; everything else (including a user's own edits) is kept. */
+static int lv_set_iso(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	const char *iso = mc_json_str(ctx->flags, "iso");
+	const char *type = mc_json_str(ctx->config, "DomainType");
+	_cleanup_lv_ struct lv lv = { 0 };
+	_cleanup_free_ char *cd = NULL, *xml = NULL;
+	char uuid[VIR_UUID_STRING_BUFLEN];
+	struct lv_domain_spec spec;
+	virDomainPtr dom;
+	int st;
+
+	if (!iso || iso[0] != '/' || !mc_file_exists(iso))
+		return ctx->host->error_set(err, MC_E_INVALID, "the boot ISO \"%s\" is not an existing local file",
+					    iso ? iso : "");
+	if (lv_open(ctx, &lv, NULL, err) < 0 || dom_state(ctx, lv.dom, &st, err) < 0)
+		return -1;
+	if (st != VIR_DOMAIN_SHUTOFF)
+		return ctx->host->error_set(err, MC_E_STATE, "machine \"%s\" must be stopped to change its ISO",
+					    ctx->machine_name);
+	cd = lv_cdrom_xml(iso, type);
+	if (virDomainUpdateDeviceFlags(lv.dom, cd, VIR_DOMAIN_AFFECT_CONFIG) < 0) {
+		if (!lverr_unsupported())
+			return ctx->host->error_set(err, MC_E_FAILED, "cannot change the ISO of machine \"%s\": %s",
+						    ctx->machine_name, lverr());
+		/* No device update (libvirt's test driver): define the domain
+		 * again from config.json, under the same UUID. */
+		if (virDomainGetUUIDString(lv.dom, uuid) < 0)
+			return ctx->host->error_set(err, MC_E_FAILED, "cannot read the UUID of machine \"%s\": %s",
+						    ctx->machine_name, lverr());
+		spec_from_config(ctx, &spec);
+		spec.iso = iso;
+		spec.uuid = uuid;
+		xml = lv_domain_xml(&spec);
+		dom = virDomainDefineXML(lv.conn, xml);
+		if (!dom)
+			return ctx->host->error_set(err, MC_E_FAILED, "cannot change the ISO of machine \"%s\": %s",
+						    ctx->machine_name, lverr());
+		virDomainFree(dom);
+	}
+	set_str(ctx->config, "ISO", iso);
+	set_str(ctx->config, "ISOSource", mc_json_str(ctx->flags, "iso-source"));
+	set_str(ctx->config, "ISOVersion", mc_json_str(ctx->flags, "iso-version"));
+	return 0;
+}
+
 /* From the address seen last (create, start, restart, ip): no I/O, so ls and
  * env stay fast. */
 static int lv_url(struct mc_driver_ctx *ctx, char **url, struct mc_error *err)
@@ -945,6 +1001,7 @@ static const struct mc_driver lv_driver = {
 	.ip = lv_ip,
 	.url = lv_url,
 	.states = lv_states,
+	.set_iso = lv_set_iso,
 };
 
 const struct mc_driver *const mc_driver_entry = &lv_driver;

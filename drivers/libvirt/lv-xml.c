@@ -84,11 +84,24 @@ static void cat(char **buf, const char *fmt, ...)
 	*buf = res;
 }
 
+char *lv_cdrom_xml(const char *iso, const char *type)
+{
+	_cleanup_free_ char *esc = lv_xml_escape(iso);
+	char *x = NULL;
+
+	cat(&x, "    <disk type='file' device='cdrom'>\n");
+	if (mc_streq(type, "qemu") || mc_streq(type, "kvm"))
+		cat(&x, "      <driver name='qemu' type='raw'/>\n");
+	cat(&x, "      <source file='%s'/>\n      <target dev='sda' bus='sata'/>\n      <readonly/>\n"
+		"    </disk>\n", esc);
+	return x;
+}
+
 char *lv_domain_xml(const struct lv_domain_spec *s)
 {
 	_cleanup_free_ char *name = lv_xml_escape(s->name), *machine = lv_xml_escape(s->machine);
 	_cleanup_free_ char *store = lv_xml_escape(s->store ? s->store : "");
-	_cleanup_free_ char *iso = lv_xml_escape(s->iso), *disk = lv_xml_escape(s->disk);
+	_cleanup_free_ char *cd = NULL, *disk = lv_xml_escape(s->disk);
 	_cleanup_free_ char *net = lv_xml_escape(s->network), *mac = lv_xml_escape(s->mac);
 	_cleanup_free_ char *con = lv_xml_escape(s->console_log);
 	bool tcg = mc_streq(s->type, "qemu"), kvm = mc_streq(s->type, "kvm");
@@ -97,6 +110,8 @@ char *lv_domain_xml(const struct lv_domain_spec *s)
 
 	cat(&x, "<domain type='%s'>\n", s->type);
 	cat(&x, "  <name>%s</name>\n", name);
+	if (s->uuid)
+		cat(&x, "  <uuid>%s</uuid>\n", s->uuid);
 	cat(&x, "  <title>machinectl machine %s</title>\n", machine);
 	cat(&x, "  <description>Created by machinectl for the machine %s of the store %s; remove it with machinectl rm.</description>\n",
 	    machine, store);
@@ -121,11 +136,8 @@ char *lv_domain_xml(const struct lv_domain_spec *s)
 	cat(&x, "  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>restart</on_reboot>\n"
 		"  <on_crash>destroy</on_crash>\n");
 	cat(&x, "  <devices>\n");
-	cat(&x, "    <disk type='file' device='cdrom'>\n");
-	if (hv)
-		cat(&x, "      <driver name='qemu' type='raw'/>\n");
-	cat(&x, "      <source file='%s'/>\n      <target dev='sda' bus='sata'/>\n      <readonly/>\n"
-		"    </disk>\n", iso);
+	cd = lv_cdrom_xml(s->iso, s->type);
+	cat(&x, "%s", cd);
 	cat(&x, "    <disk type='file' device='disk'>\n");
 	if (hv) {
 		if (s->cache_mode && strcmp(s->cache_mode, "default") != 0)

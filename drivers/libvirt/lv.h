@@ -20,10 +20,14 @@ struct lv_domain_spec {
 	const char *mac;
 	const char *console_log;   /* absolute path: the serial console goes there */
 	long long tb_cache_mb;     /* TCG translation cache (type qemu only); 0: QEMU's default */
+	const char *uuid;          /* NULL: libvirt picks one (a new domain) */
 };
 
 /* The domain XML (malloc'd). */
 char *lv_domain_xml(const struct lv_domain_spec *s);
+
+/* The cdrom <disk> element holding the boot ISO (malloc'd); type as above. */
+char *lv_cdrom_xml(const char *iso, const char *type);
 
 /* XML-escape s for text and attribute values (malloc'd). */
 char *lv_xml_escape(const char *s);

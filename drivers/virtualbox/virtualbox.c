@@ -1243,6 +1243,32 @@ static int vbox_ssh_endpoint(struct mc_driver_ctx *ctx, char **host, int *port, 
 	return 0;
 }
 
+/* upgrade: the new ISO takes the place of the machine's boot2docker.iso, as
+ * docker-machine's upgrade did; the DVD attachment keeps its path.  Placed
+ * under a temporary name and renamed: a crash leaves the old ISO whole. */
+static int vbox_set_iso(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	const char *src = mc_json_str(ctx->flags, "iso"), *dst = mc_json_str(ctx->config, "ISO");
+	_cleanup_free_ char *tmp = NULL;
+
+	if (!src || src[0] != '/' || !mc_file_exists(src))
+		return ctx->host->error_set(err, MC_E_INVALID, "the boot ISO \"%s\" is not an existing local file",
+					    src ? src : "");
+	if (!dst)
+		return ctx->host->error_set(err, MC_E_INVALID, "machine \"%s\" has no ISO in its config.json",
+					    ctx->machine_name);
+	tmp = mc_asprintf("%s.new", dst);
+	if (place_iso(ctx, src, tmp, err) < 0 || rename(tmp, dst) < 0) {
+		if (err->code == MC_E_OK)
+			ctx->host->error_set(err, MC_E_IO, "cannot replace %s: %s", dst, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	set_str(ctx->config, "ISOSource", mc_json_str(ctx->flags, "iso-source"));
+	set_str(ctx->config, "ISOVersion", mc_json_str(ctx->flags, "iso-version"));
+	return 0;
+}
+
 const struct mc_driver mc_driver_virtualbox = {
 	.abi = MC_DRIVER_ABI,
 	.name = "virtualbox",
@@ -1259,6 +1285,7 @@ const struct mc_driver mc_driver_virtualbox = {
 	.remove = vbox_remove,
 	.state = vbox_state,
 	.states = vbox_states,
+	.set_iso = vbox_set_iso,
 	.ip = vbox_ip,
 	.ssh_endpoint = vbox_ssh_endpoint,
 };

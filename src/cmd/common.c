@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "iso.h"
 #include "registry.h"
+#include "term.h"
 #include "util.h"
 
 int mc_target_open(struct mc_cli *cli, const char *name, bool lock, struct mc_target *t,
@@ -182,3 +184,19 @@ int mc_cli_default_name(struct mc_cli *cli, struct mc_args *a, struct mc_error *
 	mc_strv_push(&a->pos, mc_strdup("default"));
 	return 0;
 }
+
+/* Boot ISO download feedback: one line on stdout, a progress bar on a tty. */
+static void iso_notice(void *arg, const char *msg)
+{
+	printf("%s\n", msg);
+	fflush(stdout);
+}
+
+static void iso_progress(void *arg, long long done, long long total)
+{
+	mc_term_progress("Downloading the ISO", done, total);
+	if (total > 0 && done >= total)
+		mc_term_progress_end();
+}
+
+const struct mc_iso_opts mc_cli_iso_opts = { .progress = iso_progress, .notice = iso_notice };

@@ -8,7 +8,6 @@
 #include "log.h"
 #include "registry.h"
 #include "ssh.h"
-#include "term.h"
 #include "util.h"
 
 const struct mc_option mc_opts_create[] = {
@@ -217,20 +216,6 @@ rollback:
 	return -1;
 }
 
-/* Boot ISO download feedback: one line on stdout, a progress bar on a tty. */
-static void iso_notice(void *arg, const char *msg)
-{
-	printf("%s\n", msg);
-	fflush(stdout);
-}
-
-static void iso_progress(void *arg, long long done, long long total)
-{
-	mc_term_progress("Downloading the ISO", done, total);
-	if (total > 0 && done >= total)
-		mc_term_progress_end();
-}
-
 struct par_create {
 	struct create_job *j;
 	struct mc_error *errs;
@@ -296,7 +281,7 @@ int mc_cli_create(struct mc_cli *cli, struct mc_args *a, char **names)
 	/* The boot ISO of drivers that have an "iso" flag, once for all the
 	 * machines (a URL is downloaded here); the driver gets a local path. */
 	if (mc_iso_prepare_flags(cli->store.root, flags,
-				 &(struct mc_iso_opts){ .progress = iso_progress, .notice = iso_notice },
+				 &mc_cli_iso_opts,
 				 &err) < 0) {
 		if (err.code != MC_E_USAGE) {
 			err.code = MC_E_PRECREATE;

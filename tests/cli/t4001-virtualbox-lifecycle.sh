@@ -125,6 +125,20 @@ expect_rc 0 "start of a paused VM"
 check "it is resumed (controlvm resume), not started" \
 	bash -c "vbm_calls | grep -q 'controlvm v1 resume' && ! vbm_calls | grep -q startvm"
 
+# --- upgrade: the new ISO takes the place of boot2docker.iso (docker-machine's way) ---
+ISO2="$TEST_TMP/new 'b2d'.iso"
+cp "$VBOX_ISO" "$ISO2"
+printf 'B2D-NEXT-2.0' | dd of="$ISO2" bs=1 seek=$((0x8028)) conv=notrunc status=none
+vbm_mark
+run mc upgrade --iso "$ISO2" v1
+expect_rc 0 "upgrade"
+expect_out 'Machine "v1" was upgraded to B2D-NEXT-2.0.' "upgrade names the new version"
+check "the machine's boot2docker.iso is now the new ISO" cmp -s "$ISO2" "$STORE/machines/v1/boot2docker.iso"
+check "upgrade pressed the power button, then started the VM" \
+	bash -c "vbm_calls | grep -q 'controlvm v1 acpipowerbutton' && vbm_calls | grep -q 'startvm v1 --type headless'"
+check "the DVD attachment was left as it was" bash -c "! vbm_calls | grep -q storageattach"
+check "running after upgrade" test "$(vbox_state v1)" = running
+check "no temporary ISO is left" test ! -e "$STORE/machines/v1/boot2docker.iso.new"
 
 # --- kill ---
 vbm_mark

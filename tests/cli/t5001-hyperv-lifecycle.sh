@@ -91,6 +91,20 @@ run mc start myvm1
 expect_rc 1 "start of a running machine fails"
 expect_err 'Machine "myvm1" is already running.' "the core's already-running message"
 
+# --- upgrade: the DVD drive gets the new ISO; the VM is stopped, then started ---
+ISO2="$TEST_TMP/next \"b2d\".iso"
+cp "$ISO" "$ISO2"
+printf 'HV-NEXT-2.0' | dd of="$ISO2" bs=1 seek=$((0x8028)) conv=notrunc status=none
+fresh
+run mc upgrade --iso "$ISO2" myvm1
+expect_rc 0 "upgrade"
+expect_out 'Machine "myvm1" was upgraded to HV-NEXT-2.0.' "upgrade names the new version"
+check "upgrade: states, stop, iso, start, then the IP" test "$(verbs | cut -d' ' -f1-4)" = "states stop iso start"
+check "the shim got the ISO path verbatim" test "$(jget "$(args_of iso)" args iso)" = "$ISO2"
+check "the VM's DVD drive holds the new ISO" test "$(vm myvm1 iso)" = "$ISO2"
+check "the new version is recorded" test "$(drv myvm1 ISOVersion)" = HV-NEXT-2.0
+check "the VM runs again" test "$(vm myvm1 state)" = Running
+
 fresh
 run mc kill myvm1
 expect_rc 0 "kill"

@@ -5,7 +5,7 @@
  *
  * Failure injection: --test-fail OP[,OP...] at create time, or the
  * MC_TESTDRV_FAIL environment variable at any time; OP is one of precreate,
- * create, start, stop, kill, restart, remove, state, ip.  --test-delay-ms
+ * create, start, stop, kill, restart, remove, state, ip, set_iso.  --test-delay-ms
  * (or MC_TESTDRV_DELAY_MS) makes create/start/stop/restart/remove slow, for
  * concurrency and crash tests; MC_TESTDRV_STATE_DELAY_MS makes state slow
  * (ls --timeout tests).  MC_TESTDRV_ABI overrides the ABI number
@@ -170,6 +170,20 @@ static int t_ip(struct mc_driver_ctx *ctx, char **ip, struct mc_error *err)
 	return 0;
 }
 
+/* upgrade: like a real driver, only a stopped machine changes its ISO. */
+static int t_set_iso(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	const char *st = mc_json_str(ctx->config, "State");
+
+	FAIL_IF("set_iso");
+	if (st && strcmp(st, "Stopped") != 0)
+		return ctx->host->error_set(err, MC_E_STATE, "test driver: set_iso on a %s machine", st);
+	json_object_set_new(ctx->config, "ISO", json_string(mc_json_str(ctx->flags, "iso")));
+	json_object_set_new(ctx->config, "ISOSource", json_string(mc_json_str(ctx->flags, "iso-source")));
+	json_object_set_new(ctx->config, "ISOVersion", json_string(mc_json_str(ctx->flags, "iso-version")));
+	return 0;
+}
+
 static int t_url(struct mc_driver_ctx *ctx, char **url, struct mc_error *err)
 {
 	const char *a = mc_json_str(ctx->config, "IPAddress");
@@ -198,6 +212,7 @@ static const struct mc_driver test_driver = {
 	.state = t_state,
 	.ip = t_ip,
 	.url = t_url,
+	.set_iso = t_set_iso,
 };
 
 const struct mc_driver *const mc_driver_entry = &test_driver;

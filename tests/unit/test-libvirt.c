@@ -406,6 +406,42 @@ static void lifecycle(void **state)
 	mc_error_clear(&err);
 	OK(d->stop(&m->ctx, &err));   /* already stopped */
 
+	/* upgrade: the stopped domain boots another ISO; same UUID, MAC, disk. */
+	{
+		_cleanup_free_ char *iso2 = mc_path_join(f->dir, "new's & <boot>.iso"), *x2 = NULL;
+		_cleanup_free_ char *uuid = mc_strdup(mc_json_str(m->config, "UUID"));
+
+		fake_iso(iso2);
+		json_object_set_new(m->ctx.flags, "iso", json_string(iso2));
+		json_object_set_new(m->ctx.flags, "iso-source", json_string("/src/new.iso"));
+		json_object_set_new(m->ctx.flags, "iso-version", json_string("TEST-ISO-2.0"));
+		OK(d->set_iso(&m->ctx, &err));
+		assert_string_equal(mc_json_str(m->config, "ISO"), iso2);
+		assert_string_equal(mc_json_str(m->config, "ISOSource"), "/src/new.iso");
+		assert_string_equal(mc_json_str(m->config, "ISOVersion"), "TEST-ISO-2.0");
+		dom = virDomainLookupByName(f->hold, "machinectl-m1");
+		assert_non_null(dom);
+		x2 = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
+		virDomainFree(dom);
+		assert_non_null(strstr(x2, "new&apos;s &amp; &lt;boot&gt;.iso"));
+		assert_null(strstr(x2, f->iso));
+		assert_non_null(strstr(x2, uuid));
+		assert_non_null(strstr(x2, mc_json_str(m->config, "MACAddress")));
+		assert_non_null(strstr(x2, disk));
+		/* Running, or a missing file: refused, nothing changed. */
+		OK(d->start(&m->ctx, &err));
+		assert_int_equal(d->set_iso(&m->ctx, &err), -1);
+		assert_int_equal(err.code, MC_E_STATE);
+		assert_string_equal(err.msg, "machine \"m1\" must be stopped to change its ISO");
+		mc_error_clear(&err);
+		OK(d->kill(&m->ctx, &err));
+		json_object_set_new(m->ctx.flags, "iso", json_string("/nonexistent.iso"));
+		assert_int_equal(d->set_iso(&m->ctx, &err), -1);
+		assert_int_equal(err.code, MC_E_INVALID);
+		mc_error_clear(&err);
+		assert_string_equal(mc_json_str(m->config, "ISO"), iso2);
+	}
+
 	OK(d->start(&m->ctx, &err));
 	assert_int_equal(state_of(m), MC_STATE_RUNNING);
 	OK(d->start(&m->ctx, &err));  /* already running */
