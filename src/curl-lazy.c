@@ -16,48 +16,13 @@
 #include "buildconf.h"
 
 #include <curl/curl.h>
-#include <dlfcn.h>
-#include <pthread.h>
 #include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
 
-static void *lib;
-static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
+#include "lazy.h"
 
-static void lib_open(void)
-{
-	lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-}
+static struct mc_lazy_lib curl = MC_LAZY_LIB("libcurl.so.4", "libcurl4");
 
-static void *sym(const char *name)
-{
-	void *f;
-
-	pthread_once(&lib_once, lib_open);
-	if (!lib) {
-		fprintf(stderr, "machinectl: cannot load libcurl.so.4 (package libcurl4): %s\n", dlerror());
-		abort();
-	}
-	if (!(f = dlsym(lib, name))) {
-		fprintf(stderr, "machinectl: libcurl.so.4 has no %s: %s\n", name, dlerror());
-		abort();
-	}
-	return f;
-}
-
-/* Each trampoline caches its target (relaxed atomics: every thread stores the same value). */
-#define LAZY(ret, name, params, args)                                                   \
-	ret name params                                                                 \
-	{                                                                               \
-		static ret(*fp_) params;                                                \
-		ret(*f_) params = __atomic_load_n(&fp_, __ATOMIC_RELAXED);              \
-		if (!f_) {                                                              \
-			f_ = (ret(*) params)sym(#name);                                 \
-			__atomic_store_n(&fp_, f_, __ATOMIC_RELAXED);                   \
-		}                                                                       \
-		return f_ args;                                                         \
-	}
+#define LAZY(ret, name, params, args) MC_LAZY(curl, ret, name, params, args)
 
 LAZY(CURLcode, curl_global_init, (long flags), (flags))
 LAZY(CURL *, curl_easy_init, (void), ())
@@ -95,7 +60,7 @@ CURLcode curl_easy_setopt(CURL *c, CURLoption opt, ...)
 	va_list ap;
 
 	if (!f) {
-		f = (CURLcode(*)(CURL *, CURLoption, ...))sym("curl_easy_setopt");
+		f = (CURLcode(*)(CURL *, CURLoption, ...))mc_lazy_sym(&curl, "curl_easy_setopt");
 		__atomic_store_n(&fp_, f, __ATOMIC_RELAXED);
 	}
 	va_start(ap, opt);
@@ -119,7 +84,7 @@ CURLcode curl_easy_getinfo(CURL *c, CURLINFO info, ...)
 	va_list ap;
 
 	if (!f) {
-		f = (CURLcode(*)(CURL *, CURLINFO, ...))sym("curl_easy_getinfo");
+		f = (CURLcode(*)(CURL *, CURLINFO, ...))mc_lazy_sym(&curl, "curl_easy_getinfo");
 		__atomic_store_n(&fp_, f, __ATOMIC_RELAXED);
 	}
 	va_start(ap, info);

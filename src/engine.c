@@ -2,11 +2,13 @@
 #include "buildconf.h"
 
 #include <arpa/inet.h>
+#include <limits.h>
 #include <pthread.h>
 #include <string.h>
 
 #include <curl/curl.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -15,6 +17,24 @@
 
 #define MAX_REPLY (16u << 20)
 
+/*
+ * A machine's TLS credentials (ca.pem, cert.pem, key.pem), decoded once per
+ * process.  OpenSSL 3.0 spends ~6 M instructions decoding them (the
+ * provider-based decoders), which libcurl would do again for every
+ * connection; the machines of a store share the same CA and client
+ * certificate, so ls decodes them once (doc/performance.md).  Entries are
+ * found by the files' contents, never freed, and immutable once made.
+ */
+struct creds {
+	char *ca_pem, *cert_pem, *key_pem;
+	size_t ca_len, cert_len, key_len;
+	STACK_OF(X509) *cas;     /* every certificate of ca.pem */
+	X509 *cert;              /* the first certificate of cert.pem */
+	STACK_OF(X509) *chain;   /* the others */
+	EVP_PKEY *key;
+	struct creds *next;
+};
+
 /* Per-call private state. */
 struct xfer {
 	CURL *h;
@@ -22,6 +42,7 @@ struct xfer {
 	char *url;          /* https://IP:PORT/path */
 	char *endpoint;     /* "GET /version" for messages */
 	char *ca, *cert, *key;
+	const struct creds *creds;   /* installed by on_ssl_ctx; NULL: libcurl reads the files */
 	char *buf;
 	size_t len, cap;
 	bool too_big;
@@ -162,13 +183,143 @@ static void on_info(const SSL *ssl, int where, int ret)
 		x->alert = SSL_alert_desc_string_long(ret);
 }
 
+static pthread_mutex_t creds_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct creds *creds_list;
+
+/* A passphrase-protected key is not ours: no prompt, decoding fails. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	return 0;
+}
+
+static bool same(const char *a, size_t alen, const char *b, size_t blen)
+{
+	return alen == blen && !memcmp(a, b, alen);
+}
+
+/* PEM blocks in a text ("-----BEGIN " lines). */
+static int pem_blocks(const char *pem)
+{
+	int n = 0;
+
+	for (const char *p = pem; (p = strstr(p, "-----BEGIN ")); p += 11)
+		n++;
+	return n;
+}
+
+/* Decode the three PEM texts into c; false when libcurl should read the
+ * files itself (anything unusual: its errors then say what is wrong). */
+static bool creds_decode(struct creds *c)
+{
+	BIO *bio;
+	X509 *x;
+	bool ok = true;
+
+	c->cas = sk_X509_new_null();
+	c->chain = sk_X509_new_null();
+	if (!c->cas || !c->chain)
+		return false;
+	if ((bio = BIO_new_mem_buf(c->ca_pem, (int)c->ca_len))) {
+		while ((x = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL)))
+			if (!sk_X509_push(c->cas, x)) {
+				X509_free(x);
+				ok = false;
+			}
+		BIO_free(bio);
+	}
+	if ((bio = BIO_new_mem_buf(c->cert_pem, (int)c->cert_len))) {
+		c->cert = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL);
+		while (c->cert && (x = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL)))
+			if (!sk_X509_push(c->chain, x)) {
+				X509_free(x);
+				ok = false;
+			}
+		BIO_free(bio);
+	}
+	if ((bio = BIO_new_mem_buf(c->key_pem, (int)c->key_len))) {
+		c->key = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+		BIO_free(bio);
+	}
+	ERR_clear_error();
+	/* Only plain certificates: a CRL, a TRUSTED CERTIFICATE or anything
+	 * else is left to libcurl (PEM_read_bio_X509 would skip it). */
+	return ok && sk_X509_num(c->cas) > 0 && sk_X509_num(c->cas) == pem_blocks(c->ca_pem) && c->cert &&
+	       1 + sk_X509_num(c->chain) == pem_blocks(c->cert_pem) && c->key &&
+	       X509_check_private_key(c->cert, c->key) == 1;
+}
+
+static void creds_free(struct creds *c)
+{
+	sk_X509_pop_free(c->cas, X509_free);
+	sk_X509_pop_free(c->chain, X509_free);
+	X509_free(c->cert);
+	EVP_PKEY_free(c->key);
+	free(c->ca_pem);
+	free(c->cert_pem);
+	free(c->key_pem);
+	free(c);
+	ERR_clear_error();
+}
+
+/* The decoded credentials of these files, or NULL (unreadable or unusual
+ * files: libcurl reads them and reports what is wrong). */
+static const struct creds *creds_get(const char *ca, const char *cert, const char *key)
+{
+	struct creds *c = mc_calloc(1, sizeof(*c)), *found = NULL;
+
+	if (mc_read_file(ca, &c->ca_pem, &c->ca_len, NULL) < 0 ||
+	    mc_read_file(cert, &c->cert_pem, &c->cert_len, NULL) < 0 ||
+	    mc_read_file(key, &c->key_pem, &c->key_len, NULL) < 0 || c->ca_len > INT_MAX ||
+	    c->cert_len > INT_MAX || c->key_len > INT_MAX) {
+		creds_free(c);
+		return NULL;
+	}
+	pthread_mutex_lock(&creds_lock);
+	for (struct creds *e = creds_list; e && !found; e = e->next)
+		if (same(e->ca_pem, e->ca_len, c->ca_pem, c->ca_len) &&
+		    same(e->cert_pem, e->cert_len, c->cert_pem, c->cert_len) &&
+		    same(e->key_pem, e->key_len, c->key_pem, c->key_len))
+			found = e;
+	if (!found && creds_decode(c)) {
+		c->next = creds_list;
+		creds_list = found = c;
+		c = NULL;
+	}
+	pthread_mutex_unlock(&creds_lock);
+	if (c)
+		creds_free(c);
+	return found;
+}
+
+/* What CURLOPT_CAINFO, CURLOPT_SSLCERT and CURLOPT_SSLKEY would load, from
+ * the decoded objects (shared: the SSL_CTX takes references). */
+static bool creds_install(SSL_CTX *ctx, const struct creds *c)
+{
+	X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+
+	for (int i = 0; i < sk_X509_num(c->cas); i++)
+		if (X509_STORE_add_cert(store, sk_X509_value(c->cas, i)) != 1)
+			return false;
+	if (SSL_CTX_use_certificate(ctx, c->cert) != 1 || SSL_CTX_clear_chain_certs(ctx) != 1)
+		return false;
+	for (int i = 0; i < sk_X509_num(c->chain); i++)
+		if (SSL_CTX_add1_chain_cert(ctx, sk_X509_value(c->chain, i)) != 1)
+			return false;
+	return SSL_CTX_use_PrivateKey(ctx, c->key) == 1 && SSL_CTX_check_private_key(ctx) == 1;
+}
+
 static CURLcode on_ssl_ctx(CURL *h, void *sslctx, void *arg)
 {
 	SSL_CTX *ctx = sslctx;
+	struct xfer *x = arg;
 
 	SSL_CTX_set_ex_data(ctx, ssl_ctx_index, arg);
 	SSL_CTX_set_verify(ctx, SSL_CTX_get_verify_mode(ctx), on_verify);
 	SSL_CTX_set_info_callback(ctx, on_info);
+	if (x->creds && !creds_install(ctx, x->creds)) {
+		ERR_clear_error();
+		return CURLE_SSL_CERTPROBLEM;
+	}
 	return CURLE_OK;
 }
 
@@ -268,10 +419,15 @@ static void prepare(struct mc_engine_call *c)
 	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(x->h, CURLOPT_USERAGENT, "machinectl/" PACKAGE_VERSION);
-	curl_easy_setopt(x->h, CURLOPT_CAINFO, x->ca);
+	/* Already decoded credentials are installed by on_ssl_ctx: CAINFO NULL
+	 * keeps libcurl from loading its default CA bundle. */
+	x->creds = creds_get(x->ca, x->cert, x->key);
+	curl_easy_setopt(x->h, CURLOPT_CAINFO, x->creds ? NULL : x->ca);
 	curl_easy_setopt(x->h, CURLOPT_CAPATH, NULL);
-	curl_easy_setopt(x->h, CURLOPT_SSLCERT, x->cert);
-	curl_easy_setopt(x->h, CURLOPT_SSLKEY, x->key);
+	if (!x->creds) {
+		curl_easy_setopt(x->h, CURLOPT_SSLCERT, x->cert);
+		curl_easy_setopt(x->h, CURLOPT_SSLKEY, x->key);
+	}
 	curl_easy_setopt(x->h, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(x->h, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(x->h, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);

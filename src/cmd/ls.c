@@ -62,6 +62,13 @@ struct row {
 	bool done;
 	bool engine;           /* Running with a URL: ask its Docker daemon for /info */
 	char *cert_dir;
+	/* while its worker has it */
+	struct mc_target t;
+	long long t0;
+	bool wait_batch;       /* waits for its driver's states call */
+	bool have_state;       /* the states call answered: batch_state, batch_err */
+	enum mc_state batch_state;
+	struct mc_error batch_err;
 };
 
 struct filters {
@@ -250,26 +257,96 @@ static bool match_state(const struct filters *f, const struct row *r)
 	return true;
 }
 
+/*
+ * The work of the listing, done by a pool of threads: first every row is
+ * opened (config.json, driver); a row whose driver has the batched `states`
+ * operation then waits for one `states` call for all the rows of that driver
+ * (one libvirt connection per URI, one `VBoxManage list vms --long`...), made
+ * once every row is open; the rest of the row (URL) follows in parallel.
+ * When the call fails as a whole, each of its rows asks for its own state.
+ */
+enum task_kind { TASK_OPEN, TASK_BATCH, TASK_FINISH };
+
+struct ls_task {
+	enum task_kind kind;
+	size_t i;              /* the row (TASK_BATCH: any row of the driver) */
+};
+
 struct ls_job {
 	struct mc_cli *cli;
 	struct row *rows;
-	size_t n, next, finished;
+	size_t n, finished;
 	const char *docker_host;
 	bool need_state;
 	bool want_docker;      /* the output or a filter needs the daemons: GET /info */
 	struct mc_engine_batch *batch;   /* woken when a row is done; NULL once ls stops waiting */
+	struct ls_task *queue; /* at most n opens, n batch calls and n finishes */
+	size_t qhead, qtail;
+	size_t opened;         /* rows past TASK_OPEN */
+	size_t busy;           /* tasks being run (they may queue more) */
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	pthread_cond_t cond;   /* a row is done */
+	pthread_cond_t work;   /* a task was queued, or the last one ended */
 };
 
-static void fill_row(struct ls_job *j, struct row *r)
+/* Under j->lock. */
+static void push_task(struct ls_job *j, enum task_kind kind, size_t i)
+{
+	j->queue[j->qtail++] = (struct ls_task){ kind, i };
+	pthread_cond_signal(&j->work);
+}
+
+static void row_done(struct ls_job *j, struct row *r)
+{
+	pthread_mutex_lock(&j->lock);
+	r->done = true;
+	j->finished++;
+	pthread_cond_signal(&j->cond);
+	if (j->batch)
+		mc_engine_batch_wakeup(j->batch);
+	pthread_mutex_unlock(&j->lock);
+}
+
+/* The state part of a row, its target open; closes the target.  *serr: the
+ * batch's error for this row, or NULL when st came from it without one;
+ * have_state false: ask the driver for this machine alone. */
+static void finish_row(struct ls_job *j, struct row *r, bool have_state, enum mc_state st,
+		       const struct mc_error *serr)
 {
 	struct mc_error err = { 0 };
-	struct mc_target t;
-	enum mc_state st;
-	long long t0 = mc_now_ms();
 
-	if (mc_target_open(j->cli, r->name, false, &t, &err) < 0) {
+	if (j->need_state) {
+		if (have_state && serr && serr->code != MC_E_OK) {
+			err = *serr;
+			mc_error_prefix(&err, "machine \"%s\": ", r->name);
+		}
+		if ((have_state && err.code != MC_E_OK) || (!have_state && mc_target_state(&r->t, &st, &err) < 0)) {
+			r->state = "Error";
+			r->error = mc_strdup(err.msg);
+		} else {
+			r->state = mc_state_name(st);
+			if (st == MC_STATE_RUNNING && mc_target_url(&r->t, &r->url, &err) < 0)
+				r->error = mc_strdup(err.msg);
+			r->active = st == MC_STATE_RUNNING && r->url && j->docker_host &&
+				    !strcmp(r->url, j->docker_host);
+			r->engine = j->want_docker && st == MC_STATE_RUNNING && r->url;
+			if (r->engine)
+				r->cert_dir = mc_strdup(r->t.m->dir);
+		}
+	}
+	r->docker = mc_strdup("Unknown");
+	r->ms = mc_now_ms() - r->t0;
+	mc_target_close(&r->t);
+}
+
+/* Open a row; returns true when it is complete (done), false when it waits
+ * for its driver's batched states call (its target stays open). */
+static bool open_row(struct ls_job *j, struct row *r)
+{
+	struct mc_error err = { 0 };
+
+	r->t0 = mc_now_ms();
+	if (mc_target_open(j->cli, r->name, false, &r->t, &err) < 0) {
 		struct mc_machine *m = NULL;
 		struct mc_error e2 = { 0 };
 
@@ -283,69 +360,128 @@ static void fill_row(struct ls_job *j, struct row *r)
 		}
 		r->state = "Error";
 		r->error = mc_strdup(err.msg);
-		return;
+		return true;
 	}
-	r->driver = mc_strdup(t.m->driver_name);
-	r->labels = json_incref(mc_machine_labels(t.m));
-	if (mc_machine_status(t.m) != MC_MACHINE_CREATED) {
+	r->driver = mc_strdup(r->t.m->driver_name);
+	r->labels = json_incref(mc_machine_labels(r->t.m));
+	if (mc_machine_status(r->t.m) != MC_MACHINE_CREATED) {
 		int fd;
 
-		if (mc_machine_status(t.m) == MC_MACHINE_CREATING &&
+		if (mc_machine_status(r->t.m) == MC_MACHINE_CREATING &&
 		    mc_store_lock(&j->cli->store, r->name, 0, &fd, NULL) < 0) {
 			r->state = "Creating";
 		} else {
-			if (mc_machine_status(t.m) == MC_MACHINE_CREATING)
+			if (mc_machine_status(r->t.m) == MC_MACHINE_CREATING)
 				mc_store_unlock(fd);
 			r->state = "Error";
 			r->error = mc_asprintf("%s; remove it with '%s rm -f %s'",
-					       mc_machine_error(t.m) ? mc_machine_error(t.m)
-								    : "creation was interrupted",
+					       mc_machine_error(r->t.m) ? mc_machine_error(r->t.m)
+									: "creation was interrupted",
 					       j->cli->prog, r->name);
 		}
-		mc_target_close(&t);
-		return;
+		mc_target_close(&r->t);
+		return true;
 	}
-	if (j->need_state) {
-		if (mc_target_state(&t, &st, &err) < 0) {
-			r->state = "Error";
-			r->error = mc_strdup(err.msg);
-		} else {
-			r->state = mc_state_name(st);
-			if (st == MC_STATE_RUNNING && mc_target_url(&t, &r->url, &err) < 0)
-				r->error = mc_strdup(err.msg);
-			r->active = st == MC_STATE_RUNNING && r->url && j->docker_host &&
-				    !strcmp(r->url, j->docker_host);
-			r->engine = j->want_docker && st == MC_STATE_RUNNING && r->url;
-			if (r->engine)
-				r->cert_dir = mc_strdup(t.m->dir);
+	if (j->need_state && r->t.drv->states) {
+		r->wait_batch = true;
+		return false;
+	}
+	finish_row(j, r, false, MC_STATE_NONE, NULL);
+	return true;
+}
+
+/* One states call for the rows waiting on the driver of row `first`; then
+ * each of them is finished by a task of its own. */
+static void batch_states(struct ls_job *j, size_t first)
+{
+	const struct mc_driver *drv = j->rows[first].t.drv;
+	size_t k = 0, *idx = mc_calloc(j->n, sizeof(*idx));
+	struct mc_driver_ctx **ctxs = mc_calloc(j->n, sizeof(*ctxs));
+	enum mc_state *out = mc_calloc(j->n, sizeof(*out));
+	struct mc_error *errs = mc_calloc(j->n, sizeof(*errs));
+	struct mc_error err = { 0 };
+	bool ok;
+
+	for (size_t i = first; i < j->n; i++)
+		if (j->rows[i].wait_batch && j->rows[i].t.drv == drv) {
+			idx[k] = i;
+			ctxs[k++] = &j->rows[i].t.ctx;
 		}
+	ok = drv->states(ctxs, k, out, errs, &err) == 0;
+	pthread_mutex_lock(&j->lock);
+	for (size_t m = 0; m < k; m++) {
+		struct row *r = &j->rows[idx[m]];
+
+		r->have_state = ok;
+		r->batch_state = out[m];
+		r->batch_err = errs[m];
+		push_task(j, TASK_FINISH, idx[m]);
 	}
-	r->docker = mc_strdup("Unknown");
-	r->ms = mc_now_ms() - t0;
-	mc_target_close(&t);
+	pthread_mutex_unlock(&j->lock);
+	free(idx);
+	free(ctxs);
+	free(out);
+	free(errs);
+}
+
+static void run_task(struct ls_job *j, struct ls_task task)
+{
+	struct row *r = &j->rows[task.i];
+
+	switch (task.kind) {
+	case TASK_OPEN: {
+		bool done = open_row(j, r);
+
+		if (done)
+			row_done(j, r);
+		pthread_mutex_lock(&j->lock);
+		if (++j->opened == j->n) {
+			/* Every row is open: one states call per driver. */
+			for (size_t i = 0; i < j->n; i++) {
+				bool first = j->rows[i].wait_batch;
+
+				for (size_t k = 0; k < i && first; k++)
+					first = !(j->rows[k].wait_batch && j->rows[k].t.drv == j->rows[i].t.drv);
+				if (first)
+					push_task(j, TASK_BATCH, i);
+			}
+		}
+		pthread_mutex_unlock(&j->lock);
+		break;
+	}
+	case TASK_BATCH:
+		batch_states(j, task.i);
+		break;
+	case TASK_FINISH:
+		finish_row(j, r, r->have_state, r->batch_state, &r->batch_err);
+		row_done(j, r);
+		break;
+	}
 }
 
 static void *ls_worker(void *arg)
 {
 	struct ls_job *j = arg;
 
+	pthread_mutex_lock(&j->lock);
 	for (;;) {
-		size_t i;
+		struct ls_task task;
 
-		pthread_mutex_lock(&j->lock);
-		i = j->next++;
+		while (j->qhead == j->qtail && j->busy > 0)
+			pthread_cond_wait(&j->work, &j->lock);
+		if (j->qhead == j->qtail)
+			break;   /* nothing queued and nothing running that could queue more */
+		task = j->queue[j->qhead++];
+		j->busy++;
 		pthread_mutex_unlock(&j->lock);
-		if (i >= j->n)
-			return NULL;
-		fill_row(j, &j->rows[i]);
+		run_task(j, task);
 		pthread_mutex_lock(&j->lock);
-		j->rows[i].done = true;
-		j->finished++;
-		pthread_cond_signal(&j->cond);
-		if (j->batch)
-			mc_engine_batch_wakeup(j->batch);
-		pthread_mutex_unlock(&j->lock);
+		if (--j->busy == 0 && j->qhead == j->qtail)
+			pthread_cond_broadcast(&j->work);
 	}
+	pthread_cond_broadcast(&j->work);
+	pthread_mutex_unlock(&j->lock);
+	return NULL;
 }
 
 /* Go's text/tabwriter (minwidth 5, tabwidth 1, padding 3, padchar ' '),
@@ -681,8 +817,13 @@ int mc_cmd_ls(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 								     strstr(fmt, "ResponseTime") || strstr(fmt, "Swarm"))) };
 	pthread_mutex_init(&j->lock, NULL);
 	pthread_cond_init(&j->cond, NULL);
-	for (size_t i = 0; i < n; i++)
+	pthread_cond_init(&j->work, NULL);
+	j->queue = mc_calloc(3 * n + 1, sizeof(*j->queue));
+	for (size_t i = 0; i < n; i++) {
 		rows[i].name = mc_strdup(names[i]);
+		rows[i].t.lock_fd = -1;
+		j->queue[j->qtail++] = (struct ls_task){ TASK_OPEN, i };
+	}
 
 	nthreads = n < 32 ? n : 32;
 	tids = mc_calloc(nthreads ? nthreads : 1, sizeof(*tids));
@@ -754,6 +895,8 @@ int mc_cmd_ls(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 		free(rows);
 		pthread_mutex_destroy(&j->lock);
 		pthread_cond_destroy(&j->cond);
+		pthread_cond_destroy(&j->work);
+		free(j->queue);
 		free(j);
 	}
 	return rc;

@@ -125,6 +125,87 @@ static void local_errors(void **state)
 	assert_string_equal(err.msg, "machine \"fx\": GET /version: cannot connect to the Docker daemon at 127.0.0.1:1: Connection refused (is dockerd running and listening there?)");
 }
 
+/* Write dir/name = the concatenation of the files in srcs (NULL-terminated). */
+static void cat_files(const char *dir, const char *name, const char *const *srcs)
+{
+	_cleanup_free_ char *path = mc_path_join(dir, name), *all = mc_strdup("");
+
+	for (; *srcs; srcs++) {
+		_cleanup_free_ char *text = NULL, *next = NULL;
+		size_t len;
+
+		assert_int_equal(mc_read_file(*srcs, &text, &len, NULL), 0);
+		next = mc_asprintf("%s%s", all, text);
+		free(all);
+		all = MC_TAKE(next);
+	}
+	assert_int_equal(mc_write_file_atomic(path, all, strlen(all), 0600, NULL), 0);
+}
+
+/*
+ * The credentials are decoded once per process and shared by every call
+ * whose files hold the same text (ls: the machines of a store); files that
+ * differ get their own, and files the decoder leaves to libcurl (a key that
+ * does not match the certificate) fail as libcurl reports them.
+ */
+static void shared_credentials(void **state)
+{
+	char *other = unit_tmpdir(), *copy = unit_tmpdir(), *mixed = unit_tmpdir(), *bad = unit_tmpdir();
+	_cleanup_free_ char *ca = mc_path_join(tmp, "ca.pem"), *cert = mc_path_join(tmp, "cert.pem");
+	_cleanup_free_ char *key = mc_path_join(tmp, "key.pem"), *oca = NULL, *okey = NULL;
+	struct mc_engine_target t[4];
+	struct mc_engine_call calls[4];
+	json_t *reply = NULL;
+	struct mc_error err = { 0 };
+
+	unit_fixture_certs(other);
+	oca = mc_path_join(other, "ca.pem");
+	okey = mc_path_join(other, "key.pem");
+	/* copy: the same files elsewhere; mixed: another CA before ours */
+	cat_files(copy, "ca.pem", (const char *[]){ ca, NULL });
+	cat_files(copy, "cert.pem", (const char *[]){ cert, NULL });
+	cat_files(copy, "key.pem", (const char *[]){ key, NULL });
+	cat_files(mixed, "ca.pem", (const char *[]){ oca, ca, NULL });
+	cat_files(mixed, "cert.pem", (const char *[]){ cert, NULL });
+	cat_files(mixed, "key.pem", (const char *[]){ key, NULL });
+	/* bad: our certificate with another key */
+	cat_files(bad, "ca.pem", (const char *[]){ ca, NULL });
+	cat_files(bad, "cert.pem", (const char *[]){ cert, NULL });
+	cat_files(bad, "key.pem", (const char *[]){ okey, NULL });
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(url_buf[i], sizeof(url_buf[i]), "tcp://127.0.0.1:%d", up_ports[i]);
+		t[i] = (struct mc_engine_target){ "fx", url_buf[i], i == 0 ? tmp : i == 1 ? copy : mixed };
+		calls[i] = (struct mc_engine_call){ .target = &t[i], .path = "/version" };
+	}
+	assert_int_equal(mc_engine_run(calls, 3, 0), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(calls[i].status, 200);
+		mc_engine_call_clear(&calls[i]);
+	}
+	/* A second round reuses what the first decoded. */
+	for (int i = 0; i < 3; i++)
+		calls[i] = (struct mc_engine_call){ .target = &t[i], .path = "/_ping" };
+	assert_int_equal(mc_engine_run(calls, 3, 0), 0);
+	for (int i = 0; i < 3; i++)
+		mc_engine_call_clear(&calls[i]);
+
+	t[3] = (struct mc_engine_target){ "fx", url_buf[0], bad };
+	assert_int_equal(mc_engine_get(&t[3], "/version", 0, &reply, &err), -1);
+	assert_int_equal(err.code, MC_E_TLS);
+	assert_non_null(strstr(err.msg, "cannot use the client certificate"));
+	/* The daemon's certificate from another CA only: not trusted. */
+	mc_error_clear(&err);
+	t[3] = (struct mc_engine_target){ "fx", url_buf[0], other };
+	assert_int_equal(mc_engine_get(&t[3], "/version", 0, &reply, &err), -1);
+	assert_int_equal(err.code, MC_E_TLS);
+	assert_non_null(strstr(err.msg, "is not trusted"));
+	unit_rmdir(other);
+	unit_rmdir(copy);
+	unit_rmdir(mixed);
+	unit_rmdir(bad);
+}
+
 static void timeout_single(void **state)
 {
 	struct mc_engine_target t = target(hang_ports[0], NUP);
@@ -196,6 +277,7 @@ int main(void)
 		cmocka_unit_test(get_and_post),
 		cmocka_unit_test(http_errors),
 		cmocka_unit_test(local_errors),
+		cmocka_unit_test(shared_credentials),
 		cmocka_unit_test(timeout_single),
 		cmocka_unit_test(many),
 		cmocka_unit_test(batch),
