@@ -74,6 +74,8 @@ struct mc_driver_flag {
 enum mc_log_level { MC_LOG_ERROR, MC_LOG_WARN, MC_LOG_INFO, MC_LOG_DEBUG };
 
 /* Services the core offers to drivers (plugins cannot link against the core). */
+struct mc_driver_ctx;
+
 struct mc_host {
 	unsigned abi;
 	/* Set *err once (a second call keeps the first message); returns -1. */
@@ -85,6 +87,11 @@ struct mc_host {
 	 * prints it with the machine name and elapsed time. */
 	void (*phase)(const char *machine, const char *fmt, ...)
 		__attribute__((format(printf, 2, 3)));
+	/* Write the machine's config.json now, with ctx->config as it is.  create
+	 * calls it once it has recorded what remove needs (names, IDs, paths) and
+	 * before it makes anything, so that a crash or Ctrl-C from then on leaves
+	 * a machine that `rm -f` removes completely. */
+	int (*checkpoint)(struct mc_driver_ctx *ctx, struct mc_error *err);
 };
 
 struct mc_driver_ctx {
@@ -94,6 +101,7 @@ struct mc_driver_ctx {
 	const char *store_path;
 	json_t *config;            /* driver's private state (object, owned by the core) */
 	json_t *flags;             /* resolved create flags, name -> value (precreate/create only) */
+	void *core;                /* the core's own (checkpoint); drivers leave it alone */
 };
 
 struct mc_driver {

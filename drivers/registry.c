@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "log.h"
+#include "machine.h"
 #include "registry.h"
 #include "util.h"
 
@@ -42,11 +43,17 @@ static void host_phase(const char *machine, const char *fmt, ...)
 		mc_debug("(%s) %s", machine, msg);
 }
 
+static int host_checkpoint(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	return ctx->core ? mc_machine_save(ctx->core, err) : 0;
+}
+
 static const struct mc_host host = {
 	.abi = MC_DRIVER_ABI,
 	.error_set = mc_error_set,
 	.log = mc_log,
 	.phase = host_phase,
+	.checkpoint = host_checkpoint,
 };
 
 const struct mc_host *mc_host_api(void)
@@ -209,5 +216,6 @@ void mc_driver_ctx_init(struct mc_driver_ctx *ctx, const struct mc_store *s,
 		.store_path = s->root,
 		.config = m->driver,
 		.flags = flags,
+		.core = m,
 	};
 }

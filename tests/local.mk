@@ -69,6 +69,7 @@ E2E_TESTS = \
 	tests/e2e/iso-boot.sh \
 	tests/e2e/iso-cidata.sh \
 	tests/e2e/libvirt-lifecycle.sh \
+	tests/e2e/libvirt-remote.sh \
 	tests/e2e/tutorial.sh \
 	tests/e2e/demo.sh
 EXTRA_DIST += $(E2E_TESTS) tests/e2e/lib-libvirtd.sh tests/e2e/lib-image.sh scripts/setup scripts/test scripts/demo

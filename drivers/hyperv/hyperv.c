@@ -540,6 +540,8 @@ static int hv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 	fixed = mc_path_join(ctx->machine_dir, "fixed.vhd");
 	disk = mc_path_join(ctx->machine_dir, "disk.vhd");
 	set_str(c, "DiskPath", disk);
+	if (ctx->host->checkpoint(ctx, err) < 0)
+		return -1;
 
 	if (mc_ssh_pubkey_line(ctx->machine_dir, &key, &e) < 0 ||
 	    mc_userdata_tar(key, &tar, &len, &e) < 0)
@@ -573,6 +575,8 @@ static int hv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 	if (hv_do(ctx, "create", args, &res, NULL, err) < 0)
 		return -1;
 	set_str(c, "VMId", mc_json_str(res, "id"));
+	if (ctx->host->checkpoint(ctx, err) < 0)
+		return -1;
 	ctx->host->phase(ctx->machine_name, "Starting the VM...");
 	if (hv_do(ctx, "start", name_args(ctx), NULL,
 		  "look at the VM in Hyper-V Manager (is there enough free memory?)", err) < 0)

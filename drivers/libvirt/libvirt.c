@@ -53,6 +53,9 @@ static const struct mc_driver_flag lv_flags[] = {
 	  "seconds create/start wait for the machine's IP address", MC_FLAG_INT },
 	{ "libvirt-stop-timeout", "LIBVIRT_STOP_TIMEOUT", "90",
 	  "seconds stop waits after the ACPI shutdown before forcing the machine off", MC_FLAG_INT },
+	{ "libvirt-storage-pool", "LIBVIRT_STORAGE_POOL", NULL,
+	  "storage pool that receives the boot ISO and the data disk as uploaded volumes (default: files in the store; \"default\" for a remote URI such as qemu+ssh://host/system)",
+	  MC_FLAG_STRING },
 	{ "iso", "MACHINECTL_ISO", NULL,
 	  "boot ISO: a path, file:// or http(s):// URL (default: config.ini [defaults] iso, else the machine OS ISO from scripts/build-iso)",
 	  MC_FLAG_STRING },
@@ -77,14 +80,14 @@ static void lv_init(void)
 	virSetErrorFunc(NULL, quiet);
 }
 
-static const char *lverr(void)
+const char *lverr(void)
 {
 	const char *m = virGetLastErrorMessage();
 
 	return m && *m ? m : "unknown libvirt error";
 }
 
-static bool lverr_is(int code)
+bool lverr_is(int code)
 {
 	virErrorPtr e = virGetLastError();
 
@@ -216,12 +219,13 @@ static enum mc_state map_state(int st, bool managed_save)
 
 static int dom_state(struct mc_driver_ctx *ctx, virDomainPtr dom, int *st, struct mc_error *err)
 {
+	const char *name = virDomainGetName(dom);  /* first: libvirt calls reset lverr() */
 	int reason;
 
 	if (virDomainGetState(dom, st, &reason, 0) < 0)
 		return ctx->host->error_set(err, MC_E_FAILED,
 					    "cannot get the state of machine \"%s\" (libvirt domain %s): %s",
-					    ctx->machine_name, virDomainGetName(dom), lverr());
+					    ctx->machine_name, name, lverr());
 	return 0;
 }
 
@@ -321,7 +325,11 @@ static int wait_ip(struct mc_driver_ctx *ctx, virDomainPtr dom, char **ip, struc
 {
 	long long timeout_s = mc_json_int(ctx->config, "IPTimeout", 300);
 	const char *mac = mc_json_str(ctx->config, "MACAddress");
-	const char *con = mc_json_str(ctx->config, "ConsoleLog");
+	/* The console log in the store, or (remote hosts) the pty there. */
+	_cleanup_free_ char *con = mc_json_str(ctx->config, "ConsoleLog")
+					   ? mc_strdup(mc_json_str(ctx->config, "ConsoleLog"))
+					   : mc_asprintf("'virsh -c %s console %s'", cfg_uri(ctx),
+							 mc_json_str(ctx->config, "DomainName"));
 	long long t0 = mc_now_ms(), next_note = t0 + 30000;
 
 	ctx->host->phase(ctx->machine_name, "Waiting for an IP...");
@@ -338,18 +346,17 @@ static int wait_ip(struct mc_driver_ctx *ctx, virDomainPtr dom, char **ip, struc
 			return -1;
 		if (st != VIR_DOMAIN_RUNNING && st != VIR_DOMAIN_BLOCKED)
 			return ctx->host->error_set(err, MC_E_STATE,
-						    "machine \"%s\" stopped (state %s) while waiting for an IP: see its console log %s",
-						    ctx->machine_name,
-						    state_name(map_state(st, false)), con ? con : "");
+						    "machine \"%s\" stopped (state %s) while waiting for an IP: see its console, %s",
+						    ctx->machine_name, state_name(map_state(st, false)), con);
 		if (mc_now_ms() - t0 >= timeout_s * 1000)
 			return ctx->host->error_set(err, MC_E_TIMEOUT,
-						    "machine \"%s\": no IP address after %llds in phase \"Waiting for an IP\" (no DHCP lease or ARP entry for MAC %s on network %s); the VM is kept running: see its console log %s",
+						    "machine \"%s\": no IP address after %llds in phase \"Waiting for an IP\" (no DHCP lease or ARP entry for MAC %s on network %s); the VM is kept running: see its console, %s",
 						    ctx->machine_name, timeout_s, mac,
-						    mc_json_str(ctx->config, "Network"), con ? con : "");
+						    mc_json_str(ctx->config, "Network"), con);
 		if (mc_now_ms() >= next_note) {
 			ctx->host->phase(ctx->machine_name,
 					 "Still waiting for an IP (no DHCP lease for %s yet; console: %s)...",
-					 mac, con ? con : "");
+					 mac, con);
 			next_note += 30000;
 		}
 		sleep_ms(POLL_MS);
@@ -493,6 +500,18 @@ static const char *flag_uri(struct mc_driver_ctx *ctx)
 	return u && *u ? u : "qemu:///system";
 }
 
+/* The storage pool for the machine's files: asked for, or "default" when
+ * the hypervisor is on another host (our files are not its files); NULL:
+ * files in the store. */
+static const char *flag_pool(struct mc_driver_ctx *ctx)
+{
+	const char *p = mc_json_str(ctx->flags, "libvirt-storage-pool");
+
+	if (p && *p)
+		return p;
+	return lv_uri_is_remote(flag_uri(ctx)) ? "default" : NULL;
+}
+
 static int lv_precreate(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	const char *uri = flag_uri(ctx);
@@ -505,10 +524,6 @@ static int lv_precreate(struct mc_driver_ctx *ctx, struct mc_error *err)
 
 	if (check_flags(ctx, err) < 0)
 		return -1;
-	if (lv_uri_is_remote(uri))
-		return ctx->host->error_set(err, MC_E_PRECREATE,
-					    "%s is a remote libvirt host: not supported yet (the ISO and the data disk are files on this machine); run machinectl on that host or use a local URI",
-					    uri);
 	/* The core resolves --iso (downloads URLs) before the driver runs. */
 	if (!iso || !*iso)
 		return ctx->host->error_set(err, MC_E_PRECREATE, "no boot ISO: pass --iso PATH|URL");
@@ -521,6 +536,13 @@ static int lv_precreate(struct mc_driver_ctx *ctx, struct mc_error *err)
 			err) < 0)
 		return -1;
 	set_str(ctx->config, "DomainType", type);
+	if (flag_pool(ctx)) {
+		virStoragePoolPtr pool;
+
+		if (lv_pool(ctx, lv.conn, flag_pool(ctx), MC_E_PRECREATE, &pool, err) < 0)
+			return -1;
+		virStoragePoolFree(pool);
+	}
 	{
 		virNetworkPtr n = virNetworkLookupByName(lv.conn, net ? net : "default");
 
@@ -576,7 +598,7 @@ static int boot(struct mc_driver_ctx *ctx, virConnectPtr conn, virDomainPtr dom,
 		const char *m = lverr();
 
 		return ctx->host->error_set(err, MC_E_FAILED, "cannot start machine \"%s\" (libvirt domain %s): %s%s",
-					    ctx->machine_name, virDomainGetName(dom), m,
+					    ctx->machine_name, mc_json_str(ctx->config, "DomainName"), m,
 					    strstr(m, "ermission denied")
 						    ? ": QEMU may run as another user (qemu.conf user=) that cannot read the store; see doc/libvirt.md"
 						    : "");
@@ -603,8 +625,8 @@ static void spec_from_config(struct mc_driver_ctx *ctx, struct lv_domain_spec *s
 		.type = mc_streq(type, "kvm") ? "kvm" : mc_streq(type, "test") ? "test" : "qemu",
 		.memory_mb = mc_json_int(c, "Memory", 1024),
 		.cpus = mc_json_int(c, "CPU", 1),
-		.iso = mc_json_str(c, "ISO"),
-		.disk = mc_json_str(c, "DiskPath"),
+		.iso = mc_json_str(c, "ISOVolumePath") ? mc_json_str(c, "ISOVolumePath") : mc_json_str(c, "ISO"),
+		.disk = mc_json_str(c, "DiskVolumePath") ? mc_json_str(c, "DiskVolumePath") : mc_json_str(c, "DiskPath"),
 		.cache_mode = mc_json_str(c, "CacheMode"),
 		.network = mc_json_str(c, "Network"),
 		.mac = mc_json_str(c, "MACAddress"),
@@ -613,11 +635,37 @@ static void spec_from_config(struct mc_driver_ctx *ctx, struct lv_domain_spec *s
 	};
 }
 
+/* Pool mode: the ISO and the data disk (the userdata tar, then zeros)
+ * uploaded as volumes; their paths on the hypervisor's host recorded. */
+static int put_files(struct mc_driver_ctx *ctx, virConnectPtr conn, const char *key, struct mc_error *err)
+{
+	json_t *c = ctx->config;
+	_cleanup_free_ char *iso = NULL, *disk = NULL, *tar = NULL;
+	virStoragePoolPtr pool;
+	struct mc_error e = { 0 };
+	size_t len;
+	int r = -1;
+
+	if (mc_userdata_tar(key, &tar, &len, &e) < 0)
+		return ctx->host->error_set(err, e.code, "%s", e.msg);
+	if (lv_pool(ctx, conn, mc_json_str(c, "StoragePool"), MC_E_FAILED, &pool, err) < 0)
+		return -1;
+	if (lv_vol_put_disk(ctx, pool, mc_json_str(c, "DiskVolume"),
+			    (unsigned long long)mc_json_int(c, "DiskSize", 20000) << 20, tar, len, &disk, err) == 0 &&
+	    lv_vol_put_iso(ctx, pool, mc_json_str(c, "ISO"), &iso, err) == 0) {
+		set_str(c, "DiskVolumePath", disk);
+		set_str(c, "ISOVolumePath", iso);
+		r = 0;
+	}
+	virStoragePoolFree(pool);
+	return r;
+}
+
 static int lv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	json_t *f = ctx->flags, *c = ctx->config;
 	const char *uri = flag_uri(ctx);
-	const char *net = mc_json_str(f, "libvirt-network");
+	const char *net = mc_json_str(f, "libvirt-network"), *pool = flag_pool(ctx);
 	_cleanup_lv_ struct lv lv = { 0 };
 	_cleanup_free_ char *key = NULL, *dname = domain_name(ctx->machine_name);
 	_cleanup_free_ char *disk = NULL, *con = NULL, *xml = NULL;
@@ -635,8 +683,10 @@ static int lv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 		return -1;
 	if (lv_random_mac(mac) < 0)
 		return ctx->host->error_set(err, MC_E_FAILED, "cannot make a MAC address: %s", strerror(errno));
-	disk = mc_path_join(dir, "disk.raw");
-	con = mc_path_join(dir, "console.log");
+	if (!pool) {
+		disk = mc_path_join(dir, "disk.raw");
+		con = mc_path_join(dir, "console.log");
+	}
 	if (lv_connect(ctx, uri, MC_E_FAILED, &lv, err) < 0)
 		return -1;
 	/* Chosen by precreate (its probe result); a static string either way. */
@@ -664,11 +714,23 @@ static int lv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 	json_object_set_new(c, "TBCache", json_integer(mc_json_int(f, "libvirt-tb-cache", 128)));
 	json_object_set_new(c, "IPTimeout", json_integer(mc_json_int(f, "libvirt-ip-timeout", 300)));
 	json_object_set_new(c, "StopTimeout", json_integer(mc_json_int(f, "libvirt-stop-timeout", 90)));
+	if (pool) {
+		_cleanup_free_ char *vol = mc_asprintf("%s.raw", dname);
+
+		set_str(c, "StoragePool", pool);
+		set_str(c, "DiskVolume", vol);
+	}
+	if (ctx->host->checkpoint(ctx, err) < 0)
+		return -1;
 
 	ctx->host->phase(ctx->machine_name, "Creating the data disk (%lld MB, sparse)...",
 			 mc_json_int(c, "DiskSize", 20000));
-	if (mc_userdata_write_disk(disk, key, mc_json_int(c, "DiskSize", 20000), &e) < 0)
+	if (pool) {
+		if (put_files(ctx, lv.conn, key, err) < 0)
+			return -1;
+	} else if (mc_userdata_write_disk(disk, key, mc_json_int(c, "DiskSize", 20000), &e) < 0) {
 		return ctx->host->error_set(err, e.code, "%s", e.msg);
+	}
 
 	spec_from_config(ctx, &spec);
 	xml = lv_domain_xml(&spec);
@@ -796,6 +858,39 @@ static int undefine(virDomainPtr dom)
 	return virDomainUndefine(dom);
 }
 
+/* Pool mode: the data disk volume (the ISO volume is shared, and kept). */
+static int remove_volume(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	const char *pname = mc_json_str(ctx->config, "StoragePool"), *vname = mc_json_str(ctx->config, "DiskVolume");
+	_cleanup_lv_ struct lv lv = { 0 };
+	virStoragePoolPtr pool;
+	virStorageVolPtr vol;
+	int r = 0;
+
+	if (!pname || !vname)
+		return 0;
+	if (lv_connect(ctx, cfg_uri(ctx), MC_E_FAILED, &lv, err) < 0)
+		return -1;
+	pool = virStoragePoolLookupByName(lv.conn, pname);
+	if (!pool)
+		return lverr_is(VIR_ERR_NO_STORAGE_POOL)
+			       ? 0
+			       : ctx->host->error_set(err, MC_E_FAILED, "cannot look up the storage pool %s: %s", pname,
+						      lverr());
+	vol = virStorageVolLookupByName(pool, vname);
+	if (vol) {
+		if (virStorageVolDelete(vol, 0) < 0 && !lverr_is(VIR_ERR_NO_STORAGE_VOL))
+			r = ctx->host->error_set(err, MC_E_FAILED, "cannot delete the data disk volume %s in pool %s: %s",
+						 vname, pname, lverr());
+		virStorageVolFree(vol);
+	} else if (!lverr_is(VIR_ERR_NO_STORAGE_VOL)) {
+		r = ctx->host->error_set(err, MC_E_FAILED, "cannot look up the data disk volume %s in pool %s: %s",
+					 vname, pname, lverr());
+	}
+	virStoragePoolFree(pool);
+	return r;
+}
+
 static int lv_remove(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	_cleanup_lv_ struct lv lv = { 0 };
@@ -823,7 +918,7 @@ static int lv_remove(struct mc_driver_ctx *ctx, struct mc_error *err)
 	if (disk && unlink(disk) < 0 && errno != ENOENT)
 		return ctx->host->error_set(err, MC_E_IO, "cannot delete the data disk %s: %s", disk,
 					    strerror(errno));
-	return 0;
+	return remove_volume(ctx, err);
 }
 
 static int lv_state(struct mc_driver_ctx *ctx, enum mc_state *out, struct mc_error *err)
@@ -929,7 +1024,7 @@ static int lv_set_iso(struct mc_driver_ctx *ctx, struct mc_error *err)
 	const char *iso = mc_json_str(ctx->flags, "iso");
 	const char *type = mc_json_str(ctx->config, "DomainType");
 	_cleanup_lv_ struct lv lv = { 0 };
-	_cleanup_free_ char *cd = NULL, *xml = NULL;
+	_cleanup_free_ char *cd = NULL, *xml = NULL, *vpath = NULL;
 	char uuid[VIR_UUID_STRING_BUFLEN];
 	struct lv_domain_spec spec;
 	virDomainPtr dom;
@@ -943,7 +1038,18 @@ static int lv_set_iso(struct mc_driver_ctx *ctx, struct mc_error *err)
 	if (st != VIR_DOMAIN_SHUTOFF)
 		return ctx->host->error_set(err, MC_E_STATE, "machine \"%s\" must be stopped to change its ISO",
 					    ctx->machine_name);
-	cd = lv_cdrom_xml(iso, type);
+	if (mc_json_str(ctx->config, "StoragePool")) {
+		virStoragePoolPtr pool;
+		int r;
+
+		if (lv_pool(ctx, lv.conn, mc_json_str(ctx->config, "StoragePool"), MC_E_FAILED, &pool, err) < 0)
+			return -1;
+		r = lv_vol_put_iso(ctx, pool, iso, &vpath, err);
+		virStoragePoolFree(pool);
+		if (r < 0)
+			return -1;
+	}
+	cd = lv_cdrom_xml(vpath ? vpath : iso, type);
 	if (virDomainUpdateDeviceFlags(lv.dom, cd, VIR_DOMAIN_AFFECT_CONFIG) < 0) {
 		if (!lverr_unsupported())
 			return ctx->host->error_set(err, MC_E_FAILED, "cannot change the ISO of machine \"%s\": %s",
@@ -954,7 +1060,7 @@ static int lv_set_iso(struct mc_driver_ctx *ctx, struct mc_error *err)
 			return ctx->host->error_set(err, MC_E_FAILED, "cannot read the UUID of machine \"%s\": %s",
 						    ctx->machine_name, lverr());
 		spec_from_config(ctx, &spec);
-		spec.iso = iso;
+		spec.iso = vpath ? vpath : iso;
 		spec.uuid = uuid;
 		xml = lv_domain_xml(&spec);
 		dom = virDomainDefineXML(lv.conn, xml);
@@ -966,6 +1072,8 @@ static int lv_set_iso(struct mc_driver_ctx *ctx, struct mc_error *err)
 	set_str(ctx->config, "ISO", iso);
 	set_str(ctx->config, "ISOSource", mc_json_str(ctx->flags, "iso-source"));
 	set_str(ctx->config, "ISOVersion", mc_json_str(ctx->flags, "iso-version"));
+	if (vpath)
+		set_str(ctx->config, "ISOVolumePath", vpath);
 	return 0;
 }
 

@@ -10,7 +10,8 @@ LV_MODULE_SOURCES = \
 	drivers/libvirt/libvirt.c \
 	drivers/libvirt/lv.h \
 	drivers/libvirt/lv-xml.c \
-	drivers/libvirt/lv-kvm.c
+	drivers/libvirt/lv-kvm.c \
+	drivers/libvirt/lv-vol.c
 if HAVE_LIBVIRT
 pkgdriver_LTLIBRARIES += drivers/libvirt/machinectl-driver-libvirt.la
 endif

@@ -103,7 +103,7 @@ char *lv_domain_xml(const struct lv_domain_spec *s)
 	_cleanup_free_ char *store = lv_xml_escape(s->store ? s->store : "");
 	_cleanup_free_ char *cd = NULL, *disk = lv_xml_escape(s->disk);
 	_cleanup_free_ char *net = lv_xml_escape(s->network), *mac = lv_xml_escape(s->mac);
-	_cleanup_free_ char *con = lv_xml_escape(s->console_log);
+	_cleanup_free_ char *con = s->console_log ? lv_xml_escape(s->console_log) : NULL;
 	bool tcg = mc_streq(s->type, "qemu"), kvm = mc_streq(s->type, "kvm");
 	bool hv = tcg || kvm;
 	char *x = NULL;
@@ -151,9 +151,13 @@ char *lv_domain_xml(const struct lv_domain_spec *s)
 	if (hv)
 		cat(&x, "      <model type='virtio'/>\n");
 	cat(&x, "    </interface>\n");
-	/* The serial console (the guest's console=ttyS0) goes to a file in the store. */
-	cat(&x, "    <serial type='file'>\n      <source path='%s'/>\n      <target port='0'/>\n    </serial>\n",
-	    con);
+	/* The serial console (the guest's console=ttyS0) goes to a file in the
+	 * store; on another host, to a pty there (virsh console). */
+	if (con)
+		cat(&x, "    <serial type='file'>\n      <source path='%s'/>\n      <target port='0'/>\n    </serial>\n",
+		    con);
+	else
+		cat(&x, "    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n");
 	if (hv) {
 		cat(&x, "    <rng model='virtio'>\n      <backend model='random'>/dev/urandom</backend>\n    </rng>\n");
 		cat(&x, "    <memballoon model='none'/>\n");

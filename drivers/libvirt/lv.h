@@ -4,6 +4,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <libvirt/libvirt.h>
+
+#include "driver.h"
 
 /* Everything the domain XML depends on. */
 struct lv_domain_spec {
@@ -18,7 +21,7 @@ struct lv_domain_spec {
 	const char *cache_mode;    /* NULL or "default": libvirt's default */
 	const char *network;
 	const char *mac;
-	const char *console_log;   /* absolute path: the serial console goes there */
+	const char *console_log;   /* absolute path: the serial console goes there; NULL: a pty */
 	long long tb_cache_mb;     /* TCG translation cache (type qemu only); 0: QEMU's default */
 	const char *uuid;          /* NULL: libvirt picks one (a new domain) */
 };
@@ -50,5 +53,22 @@ bool lv_uri_is_remote(const char *uri);
  * (could not probe: why says so).
  */
 int lv_kvm_probe(char *why, size_t why_size);
+
+/* libvirt's last error message (never NULL), and whether its code is code. */
+const char *lverr(void);
+bool lverr_is(int code);
+
+/* Storage volumes, for hypervisors whose files are not ours (lv-vol.c).
+ * The pool NAME, started if inactive (errors carry code). */
+int lv_pool(struct mc_driver_ctx *ctx, virConnectPtr conn, const char *name, int code,
+	    virStoragePoolPtr *out, struct mc_error *err);
+/* The ISO file uploaded into pool, once per content; *vpath: its path there. */
+int lv_vol_put_iso(struct mc_driver_ctx *ctx, virStoragePoolPtr pool, const char *path, char **vpath,
+		   struct mc_error *err);
+/* A new raw volume NAME of size bytes (sparse where the pool allows) whose
+ * first len bytes are head; *vpath: its path there. */
+int lv_vol_put_disk(struct mc_driver_ctx *ctx, virStoragePoolPtr pool, const char *name,
+		    unsigned long long size, const char *head, size_t len, char **vpath,
+		    struct mc_error *err);
 
 #endif

@@ -1011,6 +1011,9 @@ static int vbox_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 	json_object_set_new(c, "StopTimeout", json_integer(mc_json_int(f, "virtualbox-stop-timeout", 90)));
 	cpus = mc_asprintf("%lld", mc_json_int(c, "CPU", 1));
 	mem = mc_asprintf("%lld", mc_json_int(c, "Memory", 1024));
+	/* Recorded first: from here on a crash leaves what remove needs. */
+	if (ctx->host->checkpoint(ctx, err) < 0)
+		return -1;
 
 	step = "copy the boot ISO";
 	ctx->host->phase(name, "Copying the boot ISO to %s...", iso);

@@ -83,6 +83,22 @@ run mc create -d test --test-fail precreate bad2
 expect_rc 3 "a failing pre-create check exits 3"
 expect_err "Error with pre-create check" "pre-create failure message"
 
+# Killed (SIGTERM, or Ctrl-C) inside the driver's create: what the driver recorded
+# before making anything is on disk (its checkpoint), so rm -f can undo it.
+machinectl create -d test --test-delay-ms 5000 --test-ip 127.0.0.9 cut1 >"$TEST_TMP/cut.out" 2>&1 &
+cpid=$!
+for _ in $(seq 1 100); do grep -q "Creating test VM" "$TEST_TMP/cut.out" && break; sleep 0.1; done
+kill -TERM "$cpid"  # (a background job of a script ignores SIGINT; same default action)
+wait "$cpid"
+check "the signal ends create" test $? = 143
+check "the driver's record survived the interruption" \
+	grep -q '"IPAddress": "127.0.0.9"' "$STORE/machines/cut1/config.json"
+run mc ls --filter name=cut1 --format '{{.State}} {{.Error}}'
+check "ls shows it as an interrupted creation" grep -q "^Error .*rm -f cut1" <<<"$OUT"
+run mc rm -f cut1
+expect_rc 0 "rm -f removes it"
+check "nothing of it is left" test ! -e "$STORE/machines/cut1"
+
 # The machine "default" is used when no name is given.
 run mc create -d test default
 run mc status

@@ -2,7 +2,8 @@
 # The main path on a real VM: create --driver libvirt boots the machine OS ISO
 # under QEMU (TCG here), provisions it, and Docker answers over TLS; then ls,
 # env + Debian's docker client (version, import, run), ssh, scp both ways, stop,
-# start, restart, kill, rm — with nothing left behind.  libvirtd runs inside a
+# start, restart, upgrade, kill, rm — with nothing left behind; then a create
+# killed while provisioning, repaired by provision and removed by rm -f.  libvirtd runs inside a
 # network namespace this test creates (tests/e2e/lib-libvirtd.sh); all traffic
 # to the VM stays inside it.
 . "${MC_SRCDIR:-$(dirname "$0")/../..}/tests/lib/cli-lib.sh"
@@ -66,6 +67,25 @@ expect_rc 0 "restart"
 eval "$(vm env --shell bash $M)"
 run lv_exec docker version --format '{{.Server.Version}}'
 expect_rc 0 "Docker answers after restart"
+# upgrade: another ISO file (a copy: same volume ID) while running; the data
+# disk, and so the imported image, survives.
+ISO2="$TEST_TMP/machinectl-os copy.iso"
+cp "$ISO" "$ISO2"
+run vm upgrade --iso "$ISO2" $M
+expect_rc 0 "upgrade to another ISO"
+printf '%s\n' "$OUT$ERR" | sed 's/^/# upgrade: /'
+expect_out "($M) Stopping the machine to change its ISO..." "upgrade stops the machine"
+expect_out "($M) Starting the machine back up..." "and starts it again"
+expect_out "Machine \"$M\" was upgraded to MACHINECTL-OS-" "and names the ISO version (its volume ID)"
+check "the domain boots the new ISO file" \
+	grep -qF "$ISO2" <<<"$(lv_exec virsh -c "$LV_URI" dumpxml --inactive "machinectl-$M")"
+eval "$(vm env --shell bash $M)"
+run lv_exec docker info --format '{{.Images}}'
+expect_rc 0 "Docker answers after the upgrade"
+check "the imported image survived the upgrade" test "${OUT:-0}" -ge 1
+run vm upgrade --iso "$ISO2" $M
+expect_out "already boots" "upgrade to the same ISO does nothing"
+
 run vm kill $M
 expect_rc 0 "kill"
 check "ls shows Stopped after kill" grep -qE "^$M .* Stopped" <<<"$(vm ls)"
@@ -74,4 +94,53 @@ run vm rm -y $M
 expect_rc 0 "rm"
 check "no store entry is left" test ! -e "$STORE/machines/$M"
 check "no libvirt domain is left" test -z "$(lv_exec virsh -q -c "$LV_URI" list --all --name | grep -x "machinectl-$M")"
+
+# Interrupted inside the driver (SIGTERM, as Ctrl-C, while waiting for the
+# IP): the domain exists, and what the driver recorded before defining it is
+# on disk, so rm -f removes the domain and its disk.
+M3=e2e3
+vm create -d libvirt --libvirt-uri "$LV_URI" --libvirt-memory 768 --iso "$ISO" $M3 >"$TEST_TMP/c3.out" 2>&1 &
+cpid=$!
+for _ in $(seq 1 600); do grep -q "Waiting for an IP" "$TEST_TMP/c3.out" && break; sleep 0.5; done
+pkill -TERM -f "machinectl create -d libvirt .* $M3\$"
+wait $cpid
+sed 's/^/# interrupted create: /' "$TEST_TMP/c3.out"
+check "create was interrupted while waiting for the IP" grep -q "Waiting for an IP" "$TEST_TMP/c3.out"
+check "the domain was left defined" lv_exec virsh -q -c "$LV_URI" domstate "machinectl-$M3"
+run vm ls --filter name=$M3 --format '{{.State}} {{.Error}}'
+check "ls shows an interrupted creation" grep -q "^Error .*rm -f $M3" <<<"$OUT"
+run vm rm -f $M3
+expect_rc 0 "rm -f of the interrupted machine"
+check "its domain is gone" test -z "$(lv_exec virsh -q -c "$LV_URI" list --all --name | grep -x "machinectl-$M3")"
+check "its store entry is gone" test ! -e "$STORE/machines/$M3"
+
+# Crash safety: create killed (SIGKILL) while it provisions the guest.  The
+# store still loads, ls lists the machine, provision finishes the job, and
+# rm -f leaves no domain, disk or store entry.
+M2=e2e2
+vm create -d libvirt --libvirt-uri "$LV_URI" --libvirt-memory 768 --iso "$ISO" $M2 >"$TEST_TMP/c2.out" 2>&1 &
+cpid=$!
+for _ in $(seq 1 1200); do
+	grep -q "Copying certs to the remote machine" "$TEST_TMP/c2.out" && break
+	sleep 0.5
+done
+pkill -KILL -f "machinectl create -d libvirt .* $M2\$"
+wait $cpid
+sed 's/^/# killed create: /' "$TEST_TMP/c2.out"
+check "create was killed while provisioning" grep -q "Copying certs to the remote machine" "$TEST_TMP/c2.out"
+check "it never finished" test -z "$(grep 'Docker is up and running' "$TEST_TMP/c2.out")"
+run vm ls --format '{{.Name}} {{.State}}'
+expect_rc 0 "ls works after the kill"
+check "ls shows the machine as Running" grep -qx "$M2 Running" <<<"$OUT"
+run vm provision $M2
+expect_rc 0 "provision finishes the interrupted provisioning"
+eval "$(vm env --shell bash $M2)"
+run lv_exec docker version --format '{{.Server.Version}}'
+expect_rc 0 "Docker answers over TLS after provision"
+DISK2=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Driver"]["DiskPath"])' "$STORE/machines/$M2/config.json")
+run vm rm -f $M2
+expect_rc 0 "rm -f"
+check "no store entry is left" test ! -e "$STORE/machines/$M2"
+check "no disk is left" test ! -e "$DISK2"
+check "no libvirt domain is left" test -z "$(lv_exec virsh -q -c "$LV_URI" list --all --name | grep -x "machinectl-$M2")"
 done_testing

@@ -97,6 +97,8 @@ static int t_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 	json_object_set_new(ctx->config, "DelayMs", json_integer(mc_json_int(f, "test-delay-ms", 0)));
 	if (json_object_get(f, "test-label"))
 		json_object_set(ctx->config, "Labels", json_object_get(f, "test-label"));
+	if (ctx->host->checkpoint(ctx, err) < 0)
+		return -1;
 	ctx->host->phase(ctx->machine_name, "Creating test VM...");
 	delay(ctx);
 	FAIL_IF("create");

@@ -309,11 +309,14 @@ static void precreate_failures(void **state)
 	mc_error_clear(&err);
 	json_object_set_new(m->flags, "libvirt-memory", json_integer(512));
 
-	json_object_set_new(m->flags, "libvirt-uri", json_string("qemu+ssh://root@far/system"));
+	/* Pool mode (remote URIs, or asked for): the pool must exist. */
+	json_object_set_new(m->flags, "libvirt-storage-pool", json_string("nosuchpool"));
 	assert_int_equal(d->precreate(&m->ctx, &err), -1);
-	assert_non_null(strstr(err.msg, "remote libvirt host"));
+	assert_int_equal(err.code, MC_E_PRECREATE);
+	assert_non_null(strstr(err.msg, "no storage pool \"nosuchpool\""));
+	assert_non_null(strstr(err.msg, "virsh pool-define-as nosuchpool dir"));
 	mc_error_clear(&err);
-	json_object_set_new(m->flags, "libvirt-uri", json_string("test:///default"));
+	json_object_del(m->flags, "libvirt-storage-pool");
 
 	json_object_set_new(m->flags, "iso", json_string("/no/such.iso"));
 	assert_int_equal(d->precreate(&m->ctx, &err), -1);
@@ -466,6 +469,33 @@ static void lifecycle(void **state)
 	machine_free(m);
 }
 
+/* Pool mode against test:///default: its "default-pool" exists, but the test
+ * driver cannot upload, so create fails there and leaves no volume behind
+ * (the real upload runs in tests/e2e/libvirt-remote.sh). */
+static void pool_mode(void **state)
+{
+	struct fx *f = *state;
+	struct m *m = machine(f, "p1", true);
+	const struct mc_driver *d = mc_driver_entry;
+	struct mc_error err = { 0 };
+	virStoragePoolPtr pool;
+
+	json_object_set_new(m->flags, "libvirt-storage-pool", json_string("default-pool"));
+	OK(d->precreate(&m->ctx, &err));
+	assert_int_equal(d->create(&m->ctx, &err), -1);
+	assert_non_null(strstr(err.msg, "cannot upload into the storage volume machinectl-p1.raw"));
+	mc_error_clear(&err);
+	assert_string_equal(mc_json_str(m->config, "StoragePool"), "default-pool");
+	assert_string_equal(mc_json_str(m->config, "DiskVolume"), "machinectl-p1.raw");
+	assert_null(mc_json_str(m->config, "DiskPath"));
+	pool = virStoragePoolLookupByName(f->hold, "default-pool");
+	assert_non_null(pool);
+	assert_null(virStorageVolLookupByName(pool, "machinectl-p1.raw"));
+	virStoragePoolFree(pool);
+	OK(d->remove(&m->ctx, &err));
+	machine_free(m);
+}
+
 static void batch_states(void **state)
 {
 	struct fx *f = *state;
@@ -534,6 +564,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(create_needs_a_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(lifecycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(batch_states, setup, teardown),
+		cmocka_unit_test_setup_teardown(pool_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(create_failure_is_undone, setup, teardown),
 	};
 
