@@ -399,6 +399,91 @@ static int make_pair(enum cert_kind kind, enum mc_certs_key_type kt, X509 *issue
 
 /* --- the store-wide CA and client certificate --- */
 
+/*
+ * The CA is made crash-safe: its key is written to ca-key.pem.new, then the
+ * certificate to ca.pem, then the key renamed into place.  A process killed
+ * on the way leaves either a lone ca-key.pem.new (the certificate was never
+ * written: nothing can trust or depend on that key) or ca.pem with its key
+ * still in ca-key.pem.new; never a ca-key.pem without its certificate.
+ * ca_finish() repairs both, under the CA lock.
+ */
+static char *pending_key_path(const struct mc_certs_paths *p)
+{
+	return mc_asprintf("%s.new", p->ca_key);
+}
+
+/* Make a rename in the directory of path durable (best effort). */
+static void sync_dir_of(const char *path)
+{
+	_cleanup_free_ char *copy = mc_strdup(path);
+	int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+static int make_ca(enum mc_certs_key_type kt, const struct mc_certs_paths *p, X509 **cert_out,
+		   EVP_PKEY **key_out, struct mc_error *err)
+{
+	_cleanup_pkey_ EVP_PKEY *k = keygen(kt, err);
+	_cleanup_x509_ X509 *x = NULL;
+	_cleanup_free_ char *pending = pending_key_path(p);
+
+	if (!k)
+		return -1;
+	x = make_cert(KIND_CA, k, NULL, NULL, NULL, err);
+	if (!x || write_key(k, pending, err) < 0)
+		return -1;
+	mc_test_point("certs-after-key");
+	if (write_cert(x, p->ca_cert, err) < 0) {
+		unlink(pending);
+		return -1;
+	}
+	mc_test_point("certs-after-ca-cert");
+	if (rename(pending, p->ca_key) < 0)
+		return mc_error_errno(err, errno, "cannot rename %s to %s", pending, p->ca_key);
+	sync_dir_of(p->ca_key);
+	*cert_out = MC_TAKE(x);
+	*key_out = MC_TAKE(k);
+	return 0;
+}
+
+/* Repair what an interrupted make_ca() left (the caller holds the CA lock).
+ * *made receives MC_CERTS_FINISHED_CA or MC_CERTS_DROPPED_KEY, or 0. */
+static int ca_finish(const struct mc_certs_paths *p, unsigned *made, struct mc_error *err)
+{
+	_cleanup_free_ char *pending = pending_key_path(p);
+	_cleanup_x509_ X509 *ca = NULL;
+	_cleanup_pkey_ EVP_PKEY *key = NULL;
+	struct mc_error ignored = { 0 };
+
+	*made = 0;
+	if (!mc_file_exists(pending))
+		return 0;
+	/* The certificate was written (or an older CA is there): the pending key
+	 * completes it when it is the certificate's key. */
+	if (mc_file_exists(p->ca_cert) && load_cert(p->ca_cert, &ca, &ignored) == 0 &&
+	    load_key(pending, &key, &ignored) == 0 && X509_check_private_key(ca, key) == 1) {
+		if (rename(pending, p->ca_key) < 0)
+			return mc_error_errno(err, errno, "cannot rename %s to %s", pending, p->ca_key);
+		sync_dir_of(p->ca_key);
+		*made = MC_CERTS_FINISHED_CA;
+		return 0;
+	}
+	ERR_clear_error();
+	mc_error_clear(&ignored);
+	/* Its certificate was never written: nothing was signed with it.  (Not
+	 * in the user's own directory, where a file of that name may be theirs.) */
+	if (p->custom)
+		return 0;
+	if (unlink(pending) < 0 && errno != ENOENT)
+		return mc_error_errno(err, errno, "cannot remove %s", pending);
+	*made = MC_CERTS_DROPPED_KEY;
+	return 0;
+}
+
 /* flock a file next to the CA key, so two processes never make two CAs. */
 static int lock_ca(const struct mc_certs_paths *p, int *fd, struct mc_error *err)
 {
@@ -448,12 +533,17 @@ int mc_certs_ensure(const struct mc_certs_paths *p, enum mc_certs_key_type kt, u
 	_cleanup_x509_ X509 *ca = NULL, *client = NULL;
 	_cleanup_pkey_ EVP_PKEY *ca_key = NULL;
 	bool remake_client;
+	unsigned fixed = 0;
 	int fd = -1, r = -1;
 
 	if (made)
 		*made = 0;
 	if (lock_ca(p, &fd, err) < 0)
 		return -1;
+	if (ca_finish(p, &fixed, err) < 0)
+		goto out;
+	if (made)
+		*made |= fixed;
 	if (!mc_file_exists(p->ca_cert)) {
 		if (mc_file_exists(p->ca_key)) {
 			mc_error_set(err, MC_E_TLS,
@@ -461,7 +551,7 @@ int mc_certs_ensure(const struct mc_certs_paths *p, enum mc_certs_key_type kt, u
 				     p->ca_key, p->ca_cert);
 			goto out;
 		}
-		if (make_pair(KIND_CA, kt, NULL, NULL, NULL, p->ca_cert, p->ca_key, &ca, &ca_key, err) < 0)
+		if (make_ca(kt, p, &ca, &ca_key, err) < 0)
 			goto out;
 		if (made)
 			*made |= MC_CERTS_MADE_CA;
@@ -478,8 +568,10 @@ int mc_certs_ensure(const struct mc_certs_paths *p, enum mc_certs_key_type kt, u
 			goto out;
 		}
 	}
-	remake_client = ca_key != NULL || !mc_file_exists(p->client_cert) ||
-			!mc_file_exists(p->client_key);
+	/* A finished CA may be a new one (regenerate-certs --client-certs was
+	 * interrupted): the client certificate must be signed by it. */
+	remake_client = ca_key != NULL || fixed == MC_CERTS_FINISHED_CA ||
+			!mc_file_exists(p->client_cert) || !mc_file_exists(p->client_key);
 	if (!remake_client) {
 		if (load_cert(p->client_cert, &client, err) < 0)
 			goto out;
@@ -505,11 +597,12 @@ int mc_certs_renew_ca(const struct mc_certs_paths *p, enum mc_certs_key_type kt,
 {
 	_cleanup_x509_ X509 *ca = NULL;
 	_cleanup_pkey_ EVP_PKEY *ca_key = NULL;
+	unsigned fixed;
 	int fd = -1, r = -1;
 
 	if (lock_ca(p, &fd, err) < 0)
 		return -1;
-	if (make_pair(KIND_CA, kt, NULL, NULL, NULL, p->ca_cert, p->ca_key, &ca, &ca_key, err) < 0 ||
+	if (ca_finish(p, &fixed, err) < 0 || make_ca(kt, p, &ca, &ca_key, err) < 0 ||
 	    make_pair(KIND_CLIENT, kt, ca, ca_key, NULL, p->client_cert, p->client_key, NULL, NULL,
 		      err) < 0)
 		goto out;
@@ -526,9 +619,23 @@ int mc_certs_make_server(const struct mc_certs_paths *p, const struct mc_certs_s
 {
 	_cleanup_x509_ X509 *ca = NULL;
 	_cleanup_pkey_ EVP_PKEY *ca_key = NULL;
+	_cleanup_free_ char *pending = pending_key_path(p);
 
 	if (!o->name || !*o->name)
 		return mc_error_set(err, MC_E_INVALID, "a server certificate needs a machine name");
+	/* A CA whose creation was interrupted is finished first (under the lock;
+	 * the common case, no pending key, takes no lock). */
+	if (mc_file_exists(pending)) {
+		unsigned fixed;
+		int fd = -1, r;
+
+		if (lock_ca(p, &fd, err) < 0)
+			return -1;
+		r = ca_finish(p, &fixed, err);
+		unlock_ca(fd);
+		if (r < 0)
+			return -1;
+	}
 	if (load_cert(p->ca_cert, &ca, err) < 0 || load_key(p->ca_key, &ca_key, err) < 0)
 		return -1;
 	if (X509_check_private_key(ca, ca_key) != 1)

@@ -50,20 +50,28 @@ void mc_certs_paths_free(struct mc_certs_paths *p);
 enum {
 	MC_CERTS_MADE_CA = 1u << 0,
 	MC_CERTS_MADE_CLIENT = 1u << 1,
+	MC_CERTS_FINISHED_CA = 1u << 2,  /* an interrupted CA creation was completed */
+	MC_CERTS_DROPPED_KEY = 1u << 3,  /* a CA key whose certificate was never written was removed */
 };
 
 /*
  * Make the CA and the client certificate when missing (keys of type kt).
  * An existing pair is reused; an expired client certificate is replaced.
- * Refuses a CA key without its certificate, and an expired CA (the fix is
+ * The CA is made crash-safe: its key is written as ca-key.pem.new, then
+ * ca.pem, then the key is renamed; what a killed process left is repaired
+ * here first (the key completes its certificate: MC_CERTS_FINISHED_CA, and
+ * the client certificate is remade; a key without certificate is removed:
+ * MC_CERTS_DROPPED_KEY).  Refuses a ca-key.pem without its certificate (not
+ * made by machinectl; it may be precious) and an expired CA (the fix is
  * `regenerate-certs --client-certs`).  Serialised across processes with a
- * lock next to the CA.  *made receives MC_CERTS_MADE_* bits (may be NULL).
+ * lock next to the CA.  *made receives MC_CERTS_* bits (may be NULL).
  */
 int mc_certs_ensure(const struct mc_certs_paths *p, enum mc_certs_key_type kt, unsigned *made,
 		    struct mc_error *err);
 
 /* Replace the CA and the client certificate unconditionally (regenerate-certs
- * --client-certs).  Every machine's certificates must be remade afterwards. */
+ * --client-certs), crash-safe as above.  Every machine's certificates must be
+ * remade afterwards. */
 int mc_certs_renew_ca(const struct mc_certs_paths *p, enum mc_certs_key_type kt,
 		      struct mc_error *err);
 
@@ -78,7 +86,8 @@ struct mc_certs_server_opts {
 };
 
 /* Sign a server certificate with the CA in *p; write cert_path (0644) and
- * key_path (0600) atomically. */
+ * key_path (0600) atomically.  A CA whose creation was interrupted after its
+ * certificate was written is finished first. */
 int mc_certs_make_server(const struct mc_certs_paths *p, const struct mc_certs_server_opts *o,
 			 const char *cert_path, const char *key_path, struct mc_error *err);
 

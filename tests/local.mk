@@ -76,3 +76,9 @@ EXTRA_DIST += $(E2E_TESTS) tests/e2e/lib-libvirtd.sh tests/e2e/lib-image.sh scri
 .PHONY: check-e2e
 check-e2e: all
 	$(MAKE) $(AM_MAKEFLAGS) -j1 check TESTS='$(E2E_TESTS)'
+
+# Reliability and security (issue 11; t8001-t8003 are in mk/fuzz.mk).
+CLI_TESTS += \
+	tests/cli/t8004-hostile-strings.sh \
+	tests/cli/t8005-interrupt-pty.sh
+EXTRA_DIST += tests/lib/guest-fixture.sh

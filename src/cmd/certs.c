@@ -48,6 +48,12 @@ int mc_cli_certs_prepare(struct mc_cli *cli, const char *key_type, struct mc_err
 		return -1;
 	mc_cli_certs_paths(cli, NULL, &p);
 	r = mc_certs_ensure(&p, kt, &made, err);
+	if (made & MC_CERTS_FINISHED_CA)
+		printf("Finishing the CA that an interrupted run left without its key in place: %s\n",
+		       p.ca_key);
+	if (made & MC_CERTS_DROPPED_KEY)
+		printf("Removing a CA key that an interrupted run left without its certificate: %s.new\n",
+		       p.ca_key);
 	/* docker-machine's lines, which scripts and users know. */
 	if (made & MC_CERTS_MADE_CA)
 		printf("Creating CA: %s\n", p.ca_cert);

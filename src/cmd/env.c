@@ -170,22 +170,30 @@ static char *command_line(const struct mc_cli *cli, const struct shell_fmt *sh)
 
 static void hint(const struct mc_cli *cli, const struct shell_fmt *sh)
 {
-	bool ps = !strcmp(sh->name, "powershell");
-	_cleanup_free_ char *args = command_line(cli, sh);
+	_cleanup_free_ char *args = command_line(cli, sh), *line = NULL;
 
-	printf("%s Run this command to configure your shell: \n%s ", sh->comment, sh->comment);
 	if (!strcmp(sh->name, "fish"))
-		printf("eval (%s)\n", args);
-	else if (ps)
-		printf("& %s | Invoke-Expression\n", args);
+		line = mc_asprintf("eval (%s)", args);
+	else if (!strcmp(sh->name, "powershell"))
+		line = mc_asprintf("& %s | Invoke-Expression", args);
 	else if (!strcmp(sh->name, "cmd"))
-		printf("\t@FOR /f \"tokens=*\" %%i IN ('%s') DO @%%i\n", args);
+		line = mc_asprintf("\t@FOR /f \"tokens=*\" %%i IN ('%s') DO @%%i", args);
 	else if (!strcmp(sh->name, "emacs"))
-		printf("(with-temp-buffer (shell-command \"%s\" (current-buffer)) (eval-buffer))\n", args);
+		line = mc_asprintf("(with-temp-buffer (shell-command \"%s\" (current-buffer)) (eval-buffer))", args);
 	else if (!strcmp(sh->name, "tcsh"))
-		printf("eval `%s`\n", args);
+		line = mc_asprintf("eval `%s`", args);
 	else
-		printf("eval $(%s)\n", args);
+		line = mc_asprintf("eval $(%s)", args);
+	printf("%s Run this command to configure your shell: \n%s ", sh->comment, sh->comment);
+	/* An argument may hold a line break (a store path): each line stays a
+	 * comment, or evaluating the output would run the rest of it. */
+	for (const char *c = line; *c; c++) {
+		if (*c == '\n' || *c == '\r')
+			printf("\n%s ", sh->comment);
+		else
+			putchar(*c);
+	}
+	putchar('\n');
 }
 
 /* NO_PROXY (or no_proxy when only that is set) plus the IP, unless already there. */

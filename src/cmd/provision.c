@@ -51,8 +51,8 @@ int mc_cli_provision(struct mc_cli *cli, const struct mc_driver *drv, struct mc_
 		mc_error_prefix(err, "machine \"%s\": ", m->name);
 		return -1;
 	}
-	url = strchr(ip, ':') ? mc_asprintf("tcp://[%s]:2376", ip) : mc_asprintf("tcp://%s:2376", ip);
-	if (mc_ssh_endpoint_from_driver(drv, ctx, &ep, err) < 0)
+	/* The driver's URL: its engine port may not be 2376 (--generic-engine-port). */
+	if (mc_driver_url(drv, ctx, &url, err) < 0 || mc_ssh_endpoint_from_driver(drv, ctx, &ep, err) < 0)
 		return -1;
 	say(&sc, "Waiting for SSH to be available...");
 	if (mc_ssh_wait(&ep, 300000, ssh_phase, &sc, err) < 0)

@@ -27,6 +27,9 @@ POINTS=(
 	"write-before-rename stop"
 	"certs-after-key regenerate-certs"
 	"certs-after-key create-first"
+	"certs-after-ca-cert create-first"
+	"certs-after-key regenerate-ca"
+	"certs-after-ca-cert regenerate-ca"
 )
 
 # The points in the sources must be exactly those listed.
@@ -39,6 +42,17 @@ else
 	not_ok "fault points in the sources and in this test differ"
 	diff <(echo "$listed") <(echo "$in_src") | sed 's/^/#   /'
 fi
+
+# The store's CA and client certificate agree: the key is ca.pem's, the client
+# certificate chains to it, and no temporary key is left.
+ca_consistent() {
+	local c=$STORE/certs
+	check "$1: ca-key.pem is the key of ca.pem" test \
+		"$(openssl pkey -in "$c/ca-key.pem" -pubout 2>/dev/null)" = "$(openssl x509 -in "$c/ca.pem" -noout -pubkey 2>/dev/null)"
+	check "$1: the client certificate chains to ca.pem" openssl verify -CAfile "$c/ca.pem" "$c/cert.pem"
+	check "$1: certs/ holds exactly the CA and the client pair" \
+		test "$(ls -A "$c" | grep -v '^\.certs\.lock$' | LC_ALL=C sort | xargs)" = "ca-key.pem ca.pem cert.pem key.pem"
+}
 
 bystander_snapshot() { (cd "$STORE/machines/bystander" && find . -printf '%p %m %s\n' | LC_ALL=C sort && find . -type f ! -name .tls-check -exec md5sum {} + | LC_ALL=C sort); }
 
@@ -94,20 +108,55 @@ for entry in "${POINTS[@]}"; do
 		after_kill_checks "$label" "$states"
 		;;
 	create-first)
-		# The very first create makes the CA: killed between its key and certificate.
+		# The very first create makes the CA: killed between its key
+		# (written as ca-key.pem.new) and its certificate, or between the
+		# certificate and the key's rename.  No manual recovery: the next
+		# create finishes or discards what was left, and says so.
 		rm -rf "$STORE"
 		check "$label: create is killed there" killed "$point" mc create -d test victim
-		# Known limitation (reported): a CA key without its certificate is
-		# refused, with the way out, rather than replaced (it may be precious).
+		check "$label: no ca-key.pem without its certificate is left" \
+			test -e "$STORE/certs/ca.pem" -o ! -e "$STORE/certs/ca-key.pem"
+		ca_before=$(cat "$STORE/certs/ca.pem" 2>/dev/null)
 		run mc create -d test bystander
-		expect_err "ca-key.pem exists but its certificate" "$label: the next create names the half-made CA"
-		expect_err "move the key away" "$label: and says how to recover"
-		mv "$STORE/certs/ca-key.pem" "$TEST_TMP/old-ca-key.pem"
-		run mc create -d test bystander
-		expect_rc 0 "$label: after the documented recovery, create works"
+		expect_rc 0 "$label: the next create works"
+		if [ "$point" = certs-after-key ]; then
+			expect_out "Removing a CA key that an interrupted run left without its certificate: $STORE/certs/ca-key.pem.new" \
+				"$label: it says it removed the lone key"
+			expect_out "Creating CA: $STORE/certs/ca.pem" "$label: and made a new CA"
+		else
+			expect_out "Finishing the CA that an interrupted run left without its key in place: $STORE/certs/ca-key.pem" \
+				"$label: it says it finished the CA"
+			check "$label: the CA certificate written before the kill is kept" \
+				test "$(cat "$STORE/certs/ca.pem")" = "$ca_before"
+		fi
+		ca_consistent "$label"
 		BEFORE=$(bystander_snapshot)
 		# The CA is made before the name is reserved: no victim to see.
 		after_kill_checks "$label" "" gone
+		;;
+	regenerate-ca)
+		# regenerate-certs --client-certs makes a new CA over the old one.
+		mc create -d test victim >/dev/null
+		ca_before=$(cat "$STORE/certs/ca.pem")
+		check "$label: regenerate-certs --client-certs is killed there" \
+			killed "$point" mc regenerate-certs -f --client-certs victim
+		ca_killed=$(cat "$STORE/certs/ca.pem")
+		run mc create -d test other
+		expect_rc 0 "$label: the next create works"
+		if [ "$point" = certs-after-key ]; then
+			expect_out "Removing a CA key that an interrupted run left without its certificate" \
+				"$label: it says it removed the new key"
+			check "$label: the old CA is kept" test "$(cat "$STORE/certs/ca.pem")" = "$ca_before"
+		else
+			expect_out "Finishing the CA that an interrupted run left without its key in place" \
+				"$label: it says it finished the new CA"
+			check "$label: the new CA is kept" test "$(cat "$STORE/certs/ca.pem")" = "$ca_killed" -a "$ca_killed" != "$ca_before"
+		fi
+		ca_consistent "$label"
+		check "$label: the new machine's server certificate chains to the CA" \
+			openssl verify -CAfile "$STORE/certs/ca.pem" "$STORE/machines/other/server.pem"
+		mc rm -f other >/dev/null 2>&1
+		after_kill_checks "$label" "Running"
 		;;
 	start)
 		mc stop victim >/dev/null 2>&1

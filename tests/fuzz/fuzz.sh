@@ -3,6 +3,9 @@
 #
 #   fuzz.sh build                 compile the core and every target into ./fuzz/
 #   fuzz.sh run SECONDS [NAME...] fuzz each target for SECONDS (all when no NAME)
+#   fuzz.sh runs N [NAME...]      fuzz each target for N executions (the long
+#                                 runs of doc/testing.md), one at a time; prints
+#                                 executions, time, exec/s and corpus size
 #   fuzz.sh replay [NAME...]      run each target over its committed corpus once
 #
 # Environment (set by make): FUZZ_CC, FUZZ_CPPFLAGS, FUZZ_LIBS, FUZZ_CORE (core
@@ -79,6 +82,30 @@ run() {
 	[ $failed = 0 ]
 }
 
+runs() {
+	local n=$1 failed=0 t t0 secs execs rate corpus
+	shift
+	[ $# -gt 0 ] || set -- "${targets[@]}"
+	for t in "$@"; do
+		mkdir -p "$out/corpus/$t"
+		echo "=== fuzz-$t for $n executions"
+		t0=$SECONDS
+		if ! "$out/fuzz-$t" "${opts[@]}" -runs="$n" -artifact_prefix="$out/artifacts/$t-" \
+			"$out/corpus/$t" "$src/tests/fuzz/corpus/$t" >"$out/fuzz-$t.runs.log" 2>&1; then
+			failed=$((failed + 1))
+			echo "FAIL: fuzz-$t (log: $out/fuzz-$t.runs.log)"
+			grep -E 'ERROR|SUMMARY|property failed|Test unit written' "$out/fuzz-$t.runs.log" | head -n 20
+			continue
+		fi
+		secs=$((SECONDS - t0))
+		execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/fuzz-$t.runs.log")
+		rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$out/fuzz-$t.runs.log")
+		corpus=$(find "$out/corpus/$t" "$src/tests/fuzz/corpus/$t" -type f | wc -l)
+		echo "PASS: fuzz-$t executions=$execs seconds=$secs exec/s=$rate corpus=$corpus crashes=0"
+	done
+	[ $failed = 0 ]
+}
+
 replay() {
 	local failed=0 t
 	[ $# -gt 0 ] || set -- "${targets[@]}"
@@ -99,6 +126,7 @@ shift || true
 case $cmd in
 build) build ;;
 run) run "$@" ;;
+runs) runs "$@" ;;
 replay) replay "$@" ;;
-*) echo "usage: $0 build | run SECONDS [NAME...] | replay [NAME...]" >&2; exit 2 ;;
+*) echo "usage: $0 build | run SECONDS [NAME...] | runs N [NAME...] | replay [NAME...]" >&2; exit 2 ;;
 esac

@@ -5,6 +5,7 @@
 #   sshd_start                       # SSHD_PORT, SSHD_DIR; stopped when the test exits
 #   mc_generic g1                    # a generic machine pointing at it, its key authorized
 #   sshd_new_hostkey                 # restart with a new host key
+#   SSHD_EXTRA_CONFIG='...'          # lines appended to sshd_config (set before sshd_start)
 #
 # sshd runs as the current user (root in CI) from a temporary directory: its
 # own config, host key, authorized_keys and pid file; StrictModes and PAM off.
@@ -61,6 +62,8 @@ MaxSessions 100
 LogLevel VERBOSE
 Subsystem sftp $SSHD_SFTP
 EOF
+	# Extra lines (e.g. a ForceCommand, tests/lib/guest-fixture.sh).
+	if [ -n "${SSHD_EXTRA_CONFIG:-}" ]; then printf '%s\n' "$SSHD_EXTRA_CONFIG" >>"$SSHD_DIR/sshd_config"; fi
 }
 
 sshd_new_hostkey_file() {

@@ -382,6 +382,110 @@ static void check_missing_and_foreign(void **state)
 	machine_teardown(&f);
 }
 
+static void copy(const char *from, const char *to)
+{
+	struct mc_error err = { 0 };
+	_cleanup_free_ char *data = NULL;
+	size_t len;
+
+	assert_int_equal(mc_read_file(from, &data, &len, &err), 0);
+	assert_int_equal(mc_write_file_atomic(to, data, len, 0600, &err), 0);
+}
+
+static bool same_file(const char *a, const char *b)
+{
+	struct mc_error err = { 0 };
+	_cleanup_free_ char *da = NULL, *db = NULL;
+	size_t la, lb;
+
+	assert_int_equal(mc_read_file(a, &da, &la, &err), 0);
+	assert_int_equal(mc_read_file(b, &db, &lb, &err), 0);
+	return la == lb && !memcmp(da, db, la);
+}
+
+static bool key_matches(const char *cert, const char *key)
+{
+	X509 *x = load(cert);
+	FILE *f = fopen(key, "r");
+	EVP_PKEY *k;
+	bool ok;
+
+	assert_non_null(f);
+	k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	assert_non_null(k);
+	ok = X509_check_private_key(x, k) == 1;
+	EVP_PKEY_free(k);
+	X509_free(x);
+	return ok;
+}
+
+/* What a process killed inside the CA's creation leaves (ca-key.pem.new
+ * alone, or with its ca.pem) is repaired by the next ensure/make_server. */
+static void interrupted_ca(void **state)
+{
+	char *a = unit_tmpdir(), *b = unit_tmpdir();
+	struct mc_certs_paths pa, pb;
+	struct mc_error err = { 0 };
+	unsigned made = 0;
+	struct mc_certs_server_opts o = { .name = "vm1" };
+	_cleanup_free_ char *pending = NULL, *scert = mc_path_join(b, "server.pem"),
+			    *skey = mc_path_join(b, "server-key.pem");
+
+	(void)state;
+	paths_in(&pa, a);
+	paths_in(&pb, b);
+	pending = mc_asprintf("%s.new", pb.ca_key);
+	assert_int_equal(mc_certs_ensure(&pa, MC_CERTS_ECDSA_P256, NULL, &err), 0);
+
+	/* Killed before ca.pem was written: the lone key is dropped, a new CA made. */
+	copy(pa.ca_key, pending);
+	assert_int_equal(mc_certs_ensure(&pb, MC_CERTS_ECDSA_P256, &made, &err), 0);
+	assert_int_equal(made, MC_CERTS_DROPPED_KEY | MC_CERTS_MADE_CA | MC_CERTS_MADE_CLIENT);
+	assert_false(mc_file_exists(pending));
+	assert_true(key_matches(pb.ca_cert, pb.ca_key));
+	assert_false(same_file(pa.ca_key, pb.ca_key));
+
+	/* A leftover key that is not ca.pem's (killed in regenerate-certs
+	 * --client-certs before the new ca.pem): dropped, the CA untouched. */
+	copy(pa.ca_key, pending);
+	copy(pb.ca_cert, scert);
+	assert_int_equal(mc_certs_ensure(&pb, MC_CERTS_ECDSA_P256, &made, &err), 0);
+	assert_int_equal(made, MC_CERTS_DROPPED_KEY);
+	assert_false(mc_file_exists(pending));
+	assert_true(same_file(pb.ca_cert, scert));
+	assert_true(key_matches(pb.ca_cert, pb.ca_key));
+
+	/* Killed after ca.pem, before the key's rename: the key completes the CA
+	 * (ca.pem is kept byte for byte) and the client certificate is remade. */
+	assert_int_equal(unlink(pb.ca_key), 0);
+	copy(pa.ca_cert, pb.ca_cert);
+	copy(pa.ca_key, pending);
+	assert_int_equal(mc_certs_ensure(&pb, MC_CERTS_ECDSA_P256, &made, &err), 0);
+	assert_int_equal(made, MC_CERTS_FINISHED_CA | MC_CERTS_MADE_CLIENT);
+	assert_false(mc_file_exists(pending));
+	assert_true(same_file(pa.ca_cert, pb.ca_cert));
+	assert_true(same_file(pa.ca_key, pb.ca_key));
+
+	/* The same state met first by a server certificate (regenerate-certs
+	 * without --client-certs): finished, then used. */
+	assert_int_equal(rename(pb.ca_key, pending), 0);
+	assert_int_equal(mc_certs_make_server(&pb, &o, scert, skey, &err), 0);
+	assert_false(mc_file_exists(pending));
+	assert_true(same_file(pa.ca_key, pb.ca_key));
+	assert_true(key_matches(scert, skey));
+
+	/* A ca-key.pem alone (not made by machinectl) is still refused. */
+	assert_int_equal(unlink(pb.ca_cert), 0);
+	assert_int_equal(mc_certs_ensure(&pb, MC_CERTS_ECDSA_P256, &made, &err), -1);
+	assert_non_null(strstr(err.msg, "exists but its certificate"));
+	mc_error_clear(&err);
+	mc_certs_paths_free(&pa);
+	mc_certs_paths_free(&pb);
+	unit_rmdir(a);
+	unit_rmdir(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -392,6 +496,7 @@ int main(void)
 		cmocka_unit_test(check_ok_and_ip_change),
 		cmocka_unit_test(check_expired_and_soon),
 		cmocka_unit_test(check_missing_and_foreign),
+		cmocka_unit_test(interrupted_ca),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
