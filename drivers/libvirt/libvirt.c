@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -512,6 +513,81 @@ static const char *flag_pool(struct mc_driver_ctx *ctx)
 	return lv_uri_is_remote(flag_uri(ctx)) ? "default" : NULL;
 }
 
+/* QEMU's uid and gid on a local hypervisor (the capabilities' DAC base label
+ * for the domain type, "+64055:+108"); false when it does not say. */
+static bool qemu_ids(virConnectPtr conn, const char *type, long *uid, long *gid)
+{
+	_cleanup_free_ char *caps = virConnectGetCapabilities(conn);
+	_cleanup_free_ char *pat = mc_asprintf("<baselabel type='%s'>+", type);
+	const char *p = caps ? strstr(caps, pat) : NULL;
+	char *end;
+
+	if (!p)
+		return false;
+	*uid = strtol(p + strlen(pat), &end, 10);
+	*gid = strncmp(end, ":+", 2) == 0 ? strtol(end + 2, NULL, 10) : -1;
+	return true;
+}
+
+/* Whether a process of uid/gid can open files in dir: every directory from
+ * the root down lets it through (its owner, group or other x bit). */
+static bool reachable_by(const char *dir, long uid, long gid)
+{
+	char path[PATH_MAX], *p;
+	struct stat st;
+
+	if (!realpath(dir, path))
+		return false;
+	for (p = path;; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+
+			*p = '\0';
+			if (stat(*path ? path : "/", &st) < 0)
+				return false;
+			if (!(st.st_uid == (uid_t)uid ? st.st_mode & S_IXUSR
+			      : st.st_gid == (gid_t)gid ? st.st_mode & S_IXGRP
+							: st.st_mode & S_IXOTH))
+				return false;
+			*p = c;
+		}
+		if (!*p)
+			return true;
+	}
+}
+
+/* Where the machine's files go, recorded as StoragePool (none: the store):
+ * --libvirt-storage-pool; "default" for a remote host; "default" too when
+ * QEMU runs as a user who cannot reach the store (qemu:///system on Debian:
+ * libvirt-qemu, and a store in /root), a pool made if there is none. */
+static int choose_pool(struct mc_driver_ctx *ctx, virConnectPtr conn, const char *type,
+		       struct mc_error *err)
+{
+	const char *pool = flag_pool(ctx);
+	virStoragePoolPtr p;
+	long uid, gid;
+
+	if (!pool && !mc_streq(type, "test") && qemu_ids(conn, type, &uid, &gid) && uid != 0 &&
+	    uid != (long)geteuid() && !reachable_by(ctx->machine_dir, uid, gid)) {
+		pool = "default";
+		json_object_set_new(ctx->config, "AutoPool", json_true());
+		ctx->host->phase(ctx->machine_name,
+				 "QEMU runs as uid %ld here and cannot reach %s: the data disk and the ISO go into the storage pool \"%s\"",
+				 uid, ctx->store_path, pool);
+	}
+	if (!pool)
+		return 0;
+	set_str(ctx->config, "StoragePool", pool);
+	if (lv_pool(ctx, conn, pool, MC_E_PRECREATE, &p, err) < 0) {
+		if (!mc_json_bool(ctx->config, "AutoPool"))
+			return -1;
+		mc_error_clear(err);  /* made by create, as virt-install does */
+		return 0;
+	}
+	virStoragePoolFree(p);
+	return 0;
+}
+
 static int lv_precreate(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	const char *uri = flag_uri(ctx);
@@ -536,13 +612,8 @@ static int lv_precreate(struct mc_driver_ctx *ctx, struct mc_error *err)
 			err) < 0)
 		return -1;
 	set_str(ctx->config, "DomainType", type);
-	if (flag_pool(ctx)) {
-		virStoragePoolPtr pool;
-
-		if (lv_pool(ctx, lv.conn, flag_pool(ctx), MC_E_PRECREATE, &pool, err) < 0)
-			return -1;
-		virStoragePoolFree(pool);
-	}
+	if (choose_pool(ctx, lv.conn, type, err) < 0)
+		return -1;
 	{
 		virNetworkPtr n = virNetworkLookupByName(lv.conn, net ? net : "default");
 
@@ -648,6 +719,8 @@ static int put_files(struct mc_driver_ctx *ctx, virConnectPtr conn, const char *
 
 	if (mc_userdata_tar(key, &tar, &len, &e) < 0)
 		return ctx->host->error_set(err, e.code, "%s", e.msg);
+	if (mc_json_bool(c, "AutoPool") && lv_pool_make(ctx, conn, mc_json_str(c, "StoragePool"), err) < 0)
+		return -1;
 	if (lv_pool(ctx, conn, mc_json_str(c, "StoragePool"), MC_E_FAILED, &pool, err) < 0)
 		return -1;
 	if (lv_vol_put_disk(ctx, pool, mc_json_str(c, "DiskVolume"),
@@ -665,7 +738,7 @@ static int lv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	json_t *f = ctx->flags, *c = ctx->config;
 	const char *uri = flag_uri(ctx);
-	const char *net = mc_json_str(f, "libvirt-network"), *pool = flag_pool(ctx);
+	const char *net = mc_json_str(f, "libvirt-network"), *pool = mc_json_str(c, "StoragePool");
 	_cleanup_lv_ struct lv lv = { 0 };
 	_cleanup_free_ char *key = NULL, *dname = domain_name(ctx->machine_name);
 	_cleanup_free_ char *disk = NULL, *con = NULL, *xml = NULL;
@@ -717,7 +790,6 @@ static int lv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 	if (pool) {
 		_cleanup_free_ char *vol = mc_asprintf("%s.raw", dname);
 
-		set_str(c, "StoragePool", pool);
 		set_str(c, "DiskVolume", vol);
 	}
 	if (ctx->host->checkpoint(ctx, err) < 0)

@@ -34,6 +34,32 @@ int lv_pool(struct mc_driver_ctx *ctx, virConnectPtr conn, const char *name, int
 	return 0;
 }
 
+int lv_pool_make(struct mc_driver_ctx *ctx, virConnectPtr conn, const char *name, struct mc_error *err)
+{
+	_cleanup_free_ char *esc = lv_xml_escape(name);
+	_cleanup_free_ char *xml = NULL;
+	virStoragePoolPtr p = virStoragePoolLookupByName(conn, name);
+
+	if (p) {
+		virStoragePoolFree(p);
+		return 0;
+	}
+	xml = mc_asprintf("<pool type='dir'><name>%s</name><target><path>" LV_POOL_DIR "</path></target></pool>", esc);
+	ctx->host->phase(ctx->machine_name, "Making the storage pool \"%s\" (" LV_POOL_DIR ", started at boot)...",
+			 name);
+	p = virStoragePoolDefineXML(conn, xml, 0);
+	if (!p)
+		return ctx->host->error_set(err, MC_E_FAILED, "cannot define the storage pool \"%s\": %s", name, lverr());
+	if (virStoragePoolBuild(p, 0) < 0 || virStoragePoolCreate(p, 0) < 0 || virStoragePoolSetAutostart(p, 1) < 0) {
+		ctx->host->error_set(err, MC_E_FAILED, "cannot start the storage pool \"%s\" (" LV_POOL_DIR "): %s",
+				     name, lverr());
+		virStoragePoolFree(p);
+		return -1;
+	}
+	virStoragePoolFree(p);
+	return 0;
+}
+
 struct source {
 	int fd;             /* a file, or -1: the buffer */
 	const char *buf;

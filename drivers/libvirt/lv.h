@@ -62,6 +62,10 @@ bool lverr_is(int code);
  * The pool NAME, started if inactive (errors carry code). */
 int lv_pool(struct mc_driver_ctx *ctx, virConnectPtr conn, const char *name, int code,
 	    virStoragePoolPtr *out, struct mc_error *err);
+/* Define, build, start and autostart a directory pool NAME at LV_POOL_DIR
+ * unless it exists (what virt-install does for "default"). */
+#define LV_POOL_DIR "/var/lib/libvirt/images"
+int lv_pool_make(struct mc_driver_ctx *ctx, virConnectPtr conn, const char *name, struct mc_error *err);
 /* The ISO file uploaded into pool, once per content; *vpath: its path there. */
 int lv_vol_put_iso(struct mc_driver_ctx *ctx, virStoragePoolPtr pool, const char *path, char **vpath,
 		   struct mc_error *err);

@@ -22,6 +22,11 @@ drv() { # drv MACHINE KEY: a field of the machine's Driver object
 		"$STORE/machines/$1/config.json" "$2"
 }
 
+# The module loads libvirt on first use (drivers/libvirt/lv-lazy.c): a libvirt
+# function without its trampoline would be an undefined symbol, and dlopen fails.
+MOD="${MC_BUILDDIR:-$(dirname "$MC_BIN")}/drivers/libvirt/.libs/machinectl-driver-libvirt.so"
+check "the module leaves no libvirt symbol to the loader" test -z "$(nm -D -u "$MOD" | grep -E ' vir[A-Z]')"
+
 run mc create --help --driver libvirt
 expect_rc 0 "create --help --driver libvirt"
 for f in "libvirt-uri VALUE.*(default: qemu:///system) \[\$LIBVIRT_URI\]" \

@@ -6,6 +6,8 @@
 #
 #   . tests/e2e/lib-libvirtd.sh
 #   lv_start            # sets LV_NS, LV_DIR, LV_URI; starts the "default" network
+#                       # (LV_QEMU_USER=libvirt-qemu: QEMU runs as that user, with
+#                       # dynamic ownership, as Debian's libvirtd does; default root)
 #   lv_exec CMD...      # run a command inside the network namespace
 #   lv_stop             # destroys domains and networks, stops libvirtd and dnsmasq,
 #                       # deletes the namespace and the directory (also on EXIT via lv_start's trap)
@@ -37,12 +39,23 @@ lv_start() {
 	for d in run etc lib cache log; do mkdir -p "$LV_DIR/$d"; done
 	cp -a /etc/libvirt/. "$LV_DIR/etc/"
 	cp -a /var/lib/libvirt/. "$LV_DIR/lib/" 2>/dev/null || true
-	# No virtlogd, no chown, no cgroup/namespace tricks: plain QEMU processes as root.
+	# No virtlogd, no cgroup/namespace tricks: plain QEMU processes, as root
+	# without chown, or as LV_QEMU_USER with libvirt's chown of the images.
+	if [ -n "${LV_QEMU_USER:-}" ]; then
+		cat >>"$LV_DIR/etc/qemu.conf" <<-CONF
+		user = "$LV_QEMU_USER"
+		group = "$(id -gn "$LV_QEMU_USER")"
+		dynamic_ownership = 1
+		CONF
+	else
+		cat >>"$LV_DIR/etc/qemu.conf" <<-'CONF'
+		user = "root"
+		group = "root"
+		dynamic_ownership = 0
+		CONF
+	fi
 	cat >>"$LV_DIR/etc/qemu.conf" <<-'CONF'
 	stdio_handler = "file"
-	user = "root"
-	group = "root"
-	dynamic_ownership = 0
 	remember_owner = 0
 	security_driver = "none"
 	namespaces = [ ]

@@ -1,28 +1,52 @@
 #!/bin/bash
-# A hypervisor on "another host": create --libvirt-uri qemu+ssh://root@127.0.0.2
-# reaches the test's libvirtd through an sshd, at an address that is not this
-# machine's loopback name, so the driver treats it as remote: the boot ISO and
-# the data disk cannot be files of the store there, and are uploaded into the
-# storage pool "default" as volumes that the domain uses.  Docker answers over
-# TLS as on a local hypervisor; rm deletes the disk volume and keeps the ISO
-# volume (shared by every machine booting that ISO).  sshd, libvirtd and the VM
-# live inside the network namespace this test creates.
+# The machine's files where QEMU can reach them, on real VMs.  The test's
+# libvirtd runs QEMU as libvirt-qemu with dynamic ownership, as Debian's
+# qemu:///system does, and the store is a 0700 directory that user cannot
+# enter:
+#  1. create on the local URI notices it (the capabilities' DAC label), makes
+#     the storage pool "default" (as virt-install does) and uploads the boot
+#     ISO and the data disk into it as volumes; Docker answers; rm deletes the
+#     disk volume.
+#  2. create --libvirt-uri qemu+ssh://root@127.0.0.2 reaches the same libvirtd
+#     through an sshd, at an address that is not this machine's loopback name:
+#     a remote host, whose files are not ours, so the volumes again; the ISO
+#     volume (named by content) is shared, not uploaded twice.
+# sshd, libvirtd and the VMs live inside the network namespace this test creates.
 . "${MC_SRCDIR:-$(dirname "$0")/../..}/tests/lib/cli-lib.sh"
 . "$MC_SRCDIR/tests/e2e/lib-libvirtd.sh"
 
 for b in /usr/sbin/sshd /bin/nc.openbsd; do
 	[ -x "$b" ] || { echo "Bail out! missing $b: run scripts/setup"; exit 1; }
 done
-lv_start
+LV_QEMU_USER=libvirt-qemu lv_start
 at_exit lv_stop
 ISO=$("$MC_SRCDIR/scripts/build-iso" | tail -n 1) || { echo "Bail out! scripts/build-iso failed"; exit 1; }
 
-# The storage pool "default" of the remote host.
-POOL="$TEST_TMP/pool"
-mkdir -p "$POOL"
-lv_exec virsh -q -c "$LV_URI" pool-define-as default dir --target "$POOL" >/dev/null &&
-	lv_exec virsh -q -c "$LV_URI" pool-start default >/dev/null ||
-	{ echo "Bail out! cannot make the storage pool"; exit 1; }
+POOL="$LV_DIR/lib/images"   # /var/lib/libvirt/images as the test's libvirtd sees it
+vm() { lv_mc "$@"; }
+drv() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Driver"].get(sys.argv[2]) or "")' \
+	"$STORE/machines/$1/config.json" "$2"; }
+
+# 1. The local URI, QEMU as libvirt-qemu, the store out of its reach.
+L=loc1
+run vm create -d libvirt --libvirt-uri "$LV_URI" --libvirt-memory 768 --iso "$ISO" $L
+expect_rc 0 "create when QEMU cannot reach the store"
+printf '%s\n' "$OUT$ERR" | sed 's/^/# create: /'
+expect_out "($L) QEMU runs as uid $(id -u libvirt-qemu) here and cannot reach $STORE" "create says why the files go elsewhere"
+expect_out "($L) Making the storage pool \"default\" (/var/lib/libvirt/images" "it makes the pool, as virt-install does"
+expect_out "($L) Uploading the boot ISO to the storage pool default" "it uploads the ISO"
+expect_out "Docker is up and running!" "create ends with Docker up"
+check "config.json records the automatic pool" test "$(drv $L StoragePool)" = default -a "$(drv $L AutoPool)" = True
+check "the disk volume is in the pool" test -e "$POOL/machinectl-$L.raw"
+check "its QEMU runs as libvirt-qemu" \
+	test "$(ps -o uid= -p "$(pgrep -f "guest=machinectl-$L," | head -n 1)" | tr -d ' ')" = "$(id -u libvirt-qemu)"
+eval "$(vm env --shell bash $L)"
+run lv_exec docker version --format '{{.Server.Version}}'
+expect_rc 0 "Debian's docker client talks to it over TLS"
+run vm rm -y $L
+expect_rc 0 "rm"
+check "its disk volume is deleted" test ! -e "$POOL/machinectl-$L.raw"
+check "its domain is gone" test -z "$(lv_exec virsh -q -c "$LV_URI" list --all --name | grep -x "machinectl-$L")"
 
 # sshd for root on 127.0.0.2:2222 inside the namespace; our own known_hosts
 # (through the ssh command libvirt runs), so nothing of root's ~/.ssh is touched.
@@ -55,26 +79,24 @@ RURI="qemu+ssh://root@127.0.0.2:2222/system?socket=$LV_DIR/run/libvirt-sock&keyf
 run lv_exec virsh -q -c "$RURI" list --all
 expect_rc 0 "virsh reaches the libvirtd through qemu+ssh"
 
-vm() { lv_mc "$@"; }
+# 2. A remote host.
 M=rem1
 # TCG: KVM offered by a remote host is used without a probe, and this lab's
 # /dev/kvm cannot run ordinary guests (doc/libvirt.md, --libvirt-domain-type).
 run vm create -d libvirt --libvirt-uri "$RURI" --libvirt-domain-type qemu --libvirt-memory 768 --iso "$ISO" $M
 expect_rc 0 "create on a remote libvirt host"
 printf '%s\n' "$OUT$ERR" | sed 's/^/# create: /'
-expect_out "($M) Uploading the boot ISO to the storage pool default" "create uploads the ISO"
+check "the ISO volume made for loc1 is reused, not uploaded again" test -z "$(grep -F 'Uploading the boot ISO' <<<"$OUT")"
 expect_out "Docker is up and running!" "create ends with Docker up"
-drv() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Driver"].get(sys.argv[2]) or "")' \
-	"$STORE/machines/$M/config.json" "$1"; }
 check "config.json records the pool and the disk volume" \
-	test "$(drv StoragePool)" = default -a "$(drv DiskVolume)" = "machinectl-$M.raw"
-check "no disk file in the store" test -z "$(drv DiskPath)" -a ! -e "$STORE/machines/$M/disk.raw"
+	test "$(drv $M StoragePool)" = default -a "$(drv $M DiskVolume)" = "machinectl-$M.raw"
+check "no disk file in the store" test -z "$(drv $M DiskPath)" -a ! -e "$STORE/machines/$M/disk.raw"
 check "the disk volume is in the pool" test -e "$POOL/machinectl-$M.raw"
 check "the ISO volume is in the pool" test -n "$(ls "$POOL"/machinectl-iso-*.iso 2>/dev/null)"
 check "the uploaded ISO is the ISO" cmp -s "$ISO" "$(ls "$POOL"/machinectl-iso-*.iso | head -n 1)"
 XML=$(lv_exec virsh -c "$LV_URI" dumpxml "machinectl-$M")
-check "the domain boots the ISO volume" grep -qF "$POOL/machinectl-iso-" <<<"$XML"
-check "the domain's disk is the disk volume" grep -qF "$POOL/machinectl-$M.raw" <<<"$XML"
+check "the domain boots the ISO volume" grep -qF "/var/lib/libvirt/images/machinectl-iso-" <<<"$XML"
+check "the domain's disk is the disk volume" grep -qF "/var/lib/libvirt/images/machinectl-$M.raw" <<<"$XML"
 
 run vm ls --format '{{.Name}} {{.State}} {{.URL}}'
 check "ls shows it Running" grep -qE "^$M Running tcp://192\.168\.122\.[0-9]+:2376$" <<<"$OUT"

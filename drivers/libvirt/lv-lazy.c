@@ -1,0 +1,130 @@
+/*
+ * libvirt, loaded by the libvirt driver module on first use (the way
+ * src/curl-lazy.c and src/ssh-lazy.c load libcurl and libssh).
+ *
+ * Linked, libvirt.so.0 and its dependencies (libxml2, GnuTLS, GLib, ...)
+ * cost every process that loads this module ~37 M instructions and ~11 MiB
+ * of RSS in the dynamic loader and the libraries' constructors
+ * (doc/performance.md), although `env` and `url` only call the driver's
+ * `url` op, which reads config.json.  The module links these trampolines instead of
+ * libvirt and dlopen()s libvirt.so.0 (its SONAME since libvirt 0.1) the
+ * first time a libvirt function is called.
+ *
+ * Adding a libvirt call to the driver?  Give it a line below: the module
+ * links without it (a shared object may leave symbols undefined), but then
+ * fails to load ("undefined symbol: vir...", tests/cli/t3001 shows it).
+ *
+ * Data: virConnectAuthPtrDefault is a variable in libvirt, which a module
+ * that does not link libvirt cannot refer to.  This file defines its own
+ * virConnectAuthPtrDefault pointing at a placeholder, and the
+ * virConnectOpenAuth trampoline passes libvirt's real default in its place.
+ * Only its address may be used (passed to virConnectOpenAuth), not its fields.
+ */
+#include "buildconf.h"
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <stddef.h>
+
+#include "lazy.h"
+
+static struct mc_lazy_lib lv = MC_LAZY_LIB("libvirt.so.0", "libvirt0");
+
+#define LAZY(ret, name, params, args) MC_LAZY(lv, ret, name, params, args)
+
+/* The placeholder behind virConnectAuthPtrDefault (see above). */
+static virConnectAuth default_auth_placeholder;
+virConnectAuthPtr virConnectAuthPtrDefault = &default_auth_placeholder;
+
+/* Library, errors. */
+LAZY(int, virInitialize, (void), ())
+LAZY(void, virSetErrorFunc, (void *userData, virErrorFunc handler), (userData, handler))
+LAZY(void, virConnSetErrorFunc, (virConnectPtr conn, void *userData, virErrorFunc handler),
+     (conn, userData, handler))
+LAZY(virErrorPtr, virGetLastError, (void), ())
+LAZY(const char *, virGetLastErrorMessage, (void), ())
+
+/* Connections.  virConnectOpenAuth by hand, for virConnectAuthPtrDefault
+ * (see above); one dlsym() per connection is nothing beside opening it. */
+virConnectPtr virConnectOpenAuth(const char *name, virConnectAuthPtr auth, unsigned int flags)
+{
+	virConnectPtr (*f)(const char *, virConnectAuthPtr, unsigned int) =
+		(virConnectPtr(*)(const char *, virConnectAuthPtr, unsigned int))mc_lazy_sym(&lv,
+											      "virConnectOpenAuth");
+
+	if (auth == &default_auth_placeholder)
+		auth = *(virConnectAuthPtr *)mc_lazy_sym(&lv, "virConnectAuthPtrDefault");
+	return f(name, auth, flags);
+}
+LAZY(int, virConnectClose, (virConnectPtr conn), (conn))
+LAZY(int, virConnectRef, (virConnectPtr conn), (conn))
+LAZY(int, virConnectIsAlive, (virConnectPtr conn), (conn))
+LAZY(const char *, virConnectGetType, (virConnectPtr conn), (conn))
+LAZY(char *, virConnectGetCapabilities, (virConnectPtr conn), (conn))
+LAZY(char *, virConnectGetDomainCapabilities,
+     (virConnectPtr conn, const char *emulatorbin, const char *arch, const char *machine, const char *virttype,
+      unsigned int flags),
+     (conn, emulatorbin, arch, machine, virttype, flags))
+LAZY(int, virConnectListAllDomains, (virConnectPtr conn, virDomainPtr **domains, unsigned int flags),
+     (conn, domains, flags))
+
+/* Domains. */
+LAZY(virDomainPtr, virDomainDefineXML, (virConnectPtr conn, const char *xml), (conn, xml))
+LAZY(virDomainPtr, virDomainLookupByName, (virConnectPtr conn, const char *name), (conn, name))
+LAZY(virDomainPtr, virDomainLookupByUUIDString, (virConnectPtr conn, const char *uuid), (conn, uuid))
+LAZY(int, virDomainFree, (virDomainPtr domain), (domain))
+LAZY(const char *, virDomainGetName, (virDomainPtr domain), (domain))
+LAZY(int, virDomainGetUUIDString, (virDomainPtr domain, char *buf), (domain, buf))
+LAZY(int, virDomainGetState, (virDomainPtr domain, int *state, int *reason, unsigned int flags),
+     (domain, state, reason, flags))
+LAZY(int, virDomainHasManagedSaveImage, (virDomainPtr dom, unsigned int flags), (dom, flags))
+LAZY(int, virDomainCreate, (virDomainPtr domain), (domain))
+LAZY(int, virDomainResume, (virDomainPtr domain), (domain))
+LAZY(int, virDomainShutdown, (virDomainPtr domain), (domain))
+LAZY(int, virDomainShutdownFlags, (virDomainPtr domain, unsigned int flags), (domain, flags))
+LAZY(int, virDomainDestroy, (virDomainPtr domain), (domain))
+LAZY(int, virDomainUndefine, (virDomainPtr domain), (domain))
+LAZY(int, virDomainUndefineFlags, (virDomainPtr domain, unsigned int flags), (domain, flags))
+LAZY(int, virDomainUpdateDeviceFlags, (virDomainPtr domain, const char *xml, unsigned int flags),
+     (domain, xml, flags))
+LAZY(int, virDomainInterfaceAddresses,
+     (virDomainPtr dom, virDomainInterfacePtr **ifaces, unsigned int source, unsigned int flags),
+     (dom, ifaces, source, flags))
+LAZY(void, virDomainInterfaceFree, (virDomainInterfacePtr iface), (iface))
+
+/* Networks. */
+LAZY(virNetworkPtr, virNetworkLookupByName, (virConnectPtr conn, const char *name), (conn, name))
+LAZY(int, virNetworkIsActive, (virNetworkPtr net), (net))
+LAZY(int, virNetworkCreate, (virNetworkPtr network), (network))
+LAZY(int, virNetworkFree, (virNetworkPtr network), (network))
+
+/* Storage pools and volumes (remote URIs, drivers/libvirt/lv-vol.c). */
+LAZY(virStoragePoolPtr, virStoragePoolLookupByName, (virConnectPtr conn, const char *name), (conn, name))
+LAZY(int, virStoragePoolIsActive, (virStoragePoolPtr pool), (pool))
+LAZY(int, virStoragePoolCreate, (virStoragePoolPtr pool, unsigned int flags), (pool, flags))
+LAZY(const char *, virStoragePoolGetName, (virStoragePoolPtr pool), (pool))
+LAZY(int, virStoragePoolFree, (virStoragePoolPtr pool), (pool))
+LAZY(virStoragePoolPtr, virStoragePoolDefineXML, (virConnectPtr conn, const char *xml, unsigned int flags),
+     (conn, xml, flags))
+LAZY(int, virStoragePoolBuild, (virStoragePoolPtr pool, unsigned int flags), (pool, flags))
+LAZY(int, virStoragePoolSetAutostart, (virStoragePoolPtr pool, int autostart), (pool, autostart))
+LAZY(virStorageVolPtr, virStorageVolLookupByName, (virStoragePoolPtr pool, const char *name), (pool, name))
+LAZY(virStorageVolPtr, virStorageVolCreateXML, (virStoragePoolPtr pool, const char *xmldesc, unsigned int flags),
+     (pool, xmldesc, flags))
+LAZY(int, virStorageVolDelete, (virStorageVolPtr vol, unsigned int flags), (vol, flags))
+LAZY(int, virStorageVolFree, (virStorageVolPtr vol), (vol))
+LAZY(virConnectPtr, virStorageVolGetConnect, (virStorageVolPtr vol), (vol))
+LAZY(int, virStorageVolGetInfo, (virStorageVolPtr vol, virStorageVolInfoPtr info), (vol, info))
+LAZY(const char *, virStorageVolGetName, (virStorageVolPtr vol), (vol))
+LAZY(char *, virStorageVolGetPath, (virStorageVolPtr vol), (vol))
+LAZY(int, virStorageVolUpload,
+     (virStorageVolPtr vol, virStreamPtr stream, unsigned long long offset, unsigned long long length,
+      unsigned int flags),
+     (vol, stream, offset, length, flags))
+
+/* Streams (volume uploads). */
+LAZY(virStreamPtr, virStreamNew, (virConnectPtr conn, unsigned int flags), (conn, flags))
+LAZY(int, virStreamSendAll, (virStreamPtr st, virStreamSourceFunc handler, void *opaque), (st, handler, opaque))
+LAZY(int, virStreamFinish, (virStreamPtr st), (st))
+LAZY(int, virStreamAbort, (virStreamPtr st), (st))
+LAZY(int, virStreamFree, (virStreamPtr st), (st))
