@@ -207,12 +207,25 @@ static int pem_blocks(const char *pem)
 	return n;
 }
 
+/* Every further certificate of bio onto st; false when one could not be kept. */
+static bool read_certs(BIO *bio, STACK_OF(X509) *st)
+{
+	bool ok = true;
+	X509 *x;
+
+	while ((x = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL)))
+		if (!sk_X509_push(st, x)) {
+			X509_free(x);
+			ok = false;
+		}
+	return ok;
+}
+
 /* Decode the three PEM texts into c; false when libcurl should read the
  * files itself (anything unusual: its errors then say what is wrong). */
 static bool creds_decode(struct creds *c)
 {
 	BIO *bio;
-	X509 *x;
 	bool ok = true;
 
 	c->cas = sk_X509_new_null();
@@ -220,20 +233,13 @@ static bool creds_decode(struct creds *c)
 	if (!c->cas || !c->chain)
 		return false;
 	if ((bio = BIO_new_mem_buf(c->ca_pem, (int)c->ca_len))) {
-		while ((x = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL)))
-			if (!sk_X509_push(c->cas, x)) {
-				X509_free(x);
-				ok = false;
-			}
+		ok = read_certs(bio, c->cas);
 		BIO_free(bio);
 	}
 	if ((bio = BIO_new_mem_buf(c->cert_pem, (int)c->cert_len))) {
 		c->cert = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL);
-		while (c->cert && (x = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL)))
-			if (!sk_X509_push(c->chain, x)) {
-				X509_free(x);
-				ok = false;
-			}
+		if (c->cert)
+			ok = read_certs(bio, c->chain) && ok;
 		BIO_free(bio);
 	}
 	if ((bio = BIO_new_mem_buf(c->key_pem, (int)c->key_len))) {
