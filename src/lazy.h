@@ -12,6 +12,8 @@
 #ifndef MC_LAZY_H
 #define MC_LAZY_H
 
+#include <stddef.h>
+
 struct mc_lazy_lib {
 	const char *soname;     /* "libcurl.so.4" */
 	const char *package;    /* the Debian package that installs it, for the message */

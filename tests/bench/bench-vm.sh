@@ -5,16 +5,18 @@
 #     from QEMU start to the guest's "docker up" console marker
 #     (tests/e2e/iso-bench.sh, one VM at a time, fresh format-me data disk);
 #  2. `machinectl create --driver libvirt` to "Docker is up and running!",
-#     split by phase from the elapsed times create prints in [..] brackets;
+#     split by phase: each line create prints starts a phase, timed here as
+#     it arrives (the driver's own phases carry no elapsed time);
 #  3. `machinectl swarm-up --create` on 1 and 2 new machines (3 with
-#     BENCH_MAX_VMS=3: it boots the three at once).
+#     BENCH_MAX_VMS=3: it boots the three at once), split into creating the
+#     machines (to the last "Docker is up") and making the swarm.
 #
 # libvirtd runs inside a network namespace this script creates
 # (tests/e2e/lib-libvirtd.sh); every VM, domain, network and the namespace are
 # removed at exit.  At most BENCH_MAX_VMS (default 2) VMs boot at a time.
 #
 #   tests/bench/bench-vm.sh [BUILDDIR]
-#   BENCH_VM_BOOTS=3 BENCH_VM_CREATES=2 BENCH_MAX_VMS=2
+#   BENCH_VM_BOOTS=3 BENCH_VM_CREATES=3 BENCH_MAX_VMS=2
 set -u
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 B=$(cd "${1:-$SRC/_build-bench}" && pwd)
@@ -22,7 +24,7 @@ B=$(cd "${1:-$SRC/_build-bench}" && pwd)
 . "$SRC/tests/e2e/lib-libvirtd.sh"
 bench_need jq
 BOOTS=${BENCH_VM_BOOTS:-3}
-CREATES=${BENCH_VM_CREATES:-2}
+CREATES=${BENCH_VM_CREATES:-3}
 MAXVMS=${BENCH_MAX_VMS:-2}
 MC_BIN="$B/machinectl"
 export MC_BIN
@@ -37,8 +39,8 @@ unset DOCKER_HOST DOCKER_TLS_VERIFY DOCKER_CERT_PATH DOCKER_MACHINE_NAME MACHINE
 cleanup() {
 	local m
 	if [ -n "${LV_NS:-}" ]; then
-		for m in $(ls "$MACHINECTL_STORAGE_PATH/machines" 2>/dev/null); do
-			lv_mc rm -f -y "$m" >/dev/null 2>&1
+		for m in "$MACHINECTL_STORAGE_PATH"/machines/*/; do
+			[ -d "$m" ] && lv_mc rm -f -y "$(basename "$m")" >/dev/null 2>&1
 		done
 		lv_stop
 	fi
@@ -71,38 +73,63 @@ fi
 # 2. create, by phase
 lv_start >/dev/null 2>"$BENCH_TMP/lv_start.log" || { cat "$BENCH_TMP/lv_start.log" >&2; exit 1; }
 CREATE=(-d libvirt --libvirt-uri "$LV_URI" --libvirt-memory 768 --iso "$ISO")
-to_ms() { # 15ms | 1.2s | 1m05s -> ms
-	case $1 in
-	*m[0-9]*s) awk -v v="$1" 'BEGIN { split(v, a, "m"); sub("s", "", a[2]); print a[1] * 60000 + a[2] * 1000 }' ;;
-	*ms) echo "${1%ms}" ;;
-	*s) awk -v v="${1%s}" 'BEGIN { print v * 1000 }' ;;
-	esac
+now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
+# run_timed OUT CMD...: CMD's output (stdout and stderr) with each line
+# prefixed by the ms since the start and a tab; then "END<tab>ms" at exit.
+# Returns CMD's exit status.  machinectl flushes stdout after every line.
+run_timed() {
+	local out=$1 t0 rc line
+	shift
+	t0=$(now_ms)
+	"$@" 2>&1 | while IFS= read -r line; do printf '%s\t%s\n' $(($(now_ms) - t0)) "$line"; done >"$out"
+	rc=${PIPESTATUS[0]}
+	printf 'END\t%s\n' $(($(now_ms) - t0)) >>"$out"
+	return "$rc"
 }
+# phase names without the machine's name, address and elapsed time, so that
+# the phases of different creates add up
+phase_name() {
+	sed -E 's/^\([^)]*\) //; s/ \[[0-9.]+m?[0-9.]*m?s\]$//; s/ \(still waiting after [^)]*\)$//;
+		s/^(Using domain type [a-z]+) .*/\1/;
+		s/\b(bc|sw[0-9]+-)[0-9]+\b/NAME/g; s/[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+/IP/g; s/\.\.\.$//' <<<"$1"
+}
+# A fresh libvirtd probes QEMU's capabilities on first use (seconds; a
+# long-running one has them cached in /var/cache/libvirt): done once here,
+# timed on its own, so that every create below sees a warm libvirtd.
+t0=$(now_ms)
+for v in kvm qemu; do lv_exec virsh -q -c "$LV_URI" domcapabilities --virttype $v >/dev/null 2>&1; done
+lv_exec virsh -q -c "$LV_URI" capabilities >/dev/null 2>&1
+bench_samples vm.libvirtd.warmup "libvirtd's first capability probes (once per libvirtd start, not in create)" ms $(($(now_ms) - t0))
 totals=()
 declare -A phase_ms=()
 phases=()
 for ((c = 1; c <= CREATES; c++)); do
-	t0=$(now_ns)
-	lv_mc create "${CREATE[@]}" "bc$c" >"$BENCH_TMP/create$c.out" 2>&1
+	load0=$(cut -d' ' -f1 /proc/loadavg)
+	run_timed "$BENCH_TMP/create$c.out" lv_mc create "${CREATE[@]}" "bc$c"
 	rc=$?
-	t=$(awk -v d=$(($(now_ns) - t0)) 'BEGIN { printf "%.1f", d / 1e6 }')
-	sed 's/^/   create: /' "$BENCH_TMP/create$c.out"
+	t=$(sed -n 's/^END\t//p' "$BENCH_TMP/create$c.out")
+	cut -f2- "$BENCH_TMP/create$c.out" | grep -v '^END' | sed 's/^/   create: /'
 	if [ $rc != 0 ] || ! grep -q 'Docker is up and running!' "$BENCH_TMP/create$c.out"; then
 		echo "bench-vm: create bc$c failed (exit $rc)" >&2
 		lv_mc rm -f -y "bc$c" >/dev/null 2>&1
 		continue
 	fi
+	echo "   create bc$c: $t ms (load before: $load0)"
 	totals+=("$t")
-	# phase k lasts from its [elapsed] to the next line's
-	prev_name= prev_ms=0
-	while IFS=$'\t' read -r name el; do
-		ms=$(to_ms "$el")
+	# a line's phase lasts until the next line; the last one until exit
+	prev_name='' prev_ms=0
+	while IFS=$'\t' read -r ms line; do
+		[ "$ms" = END ] && ms=$line line=''
 		if [ -n "$prev_name" ]; then
 			[ -n "${phase_ms[$prev_name]+x}" ] || phases+=("$prev_name")
 			phase_ms[$prev_name]+="$((ms - prev_ms)) "
 		fi
-		prev_name=$name prev_ms=$ms
-	done < <(sed -nE 's/^(\([^)]*\) )?(.*[^ ]) \[([0-9.]+m?[0-9.]*m?s)\]$/\2\t\3/p' "$BENCH_TMP/create$c.out")
+		prev_name='' prev_ms=$ms
+		case $line in
+		'Creating CA:'* | 'Creating client certificate:'* | 'To see how to connect'* | '') ;;
+		*) [[ $ms =~ ^[0-9]+$ ]] && prev_name=$(phase_name "$line") ;;
+		esac
+	done <"$BENCH_TMP/create$c.out"
 	lv_mc rm -y "bc$c" >/dev/null 2>&1 || lv_mc rm -f -y "bc$c" >/dev/null 2>&1
 done
 if [ ${#totals[@]} -gt 0 ]; then
@@ -125,15 +152,23 @@ for k in 1 2 3; do
 	fi
 	names=()
 	for ((i = 1; i <= k; i++)); do names+=("sw$k-$i"); done
-	t0=$(now_ns)
-	lv_mc swarm-up --create "${CREATE[@]}" "${names[@]}" >"$BENCH_TMP/swarm$k.out" 2>&1
+	load0=$(cut -d' ' -f1 /proc/loadavg)
+	run_timed "$BENCH_TMP/swarm$k.out" lv_mc swarm-up --create "${CREATE[@]}" "${names[@]}"
 	rc=$?
-	t=$(awk -v d=$(($(now_ns) - t0)) 'BEGIN { printf "%.1f", d / 1e6 }')
-	sed 's/^/   swarm-up: /' "$BENCH_TMP/swarm$k.out" | tail -n 8
+	t=$(sed -n 's/^END\t//p' "$BENCH_TMP/swarm$k.out")
+	cut -f2- "$BENCH_TMP/swarm$k.out" | grep -v '^END' | sed 's/^/   swarm-up: /' | tail -n 12
+	# the machines are up at the last "Docker is up"; the rest is the swarm
+	up=$(grep 'Docker is up and running!' "$BENCH_TMP/swarm$k.out" | tail -n 1 | cut -f1)
+	echo "   swarm-up of $k: $t ms, machines up at ${up:-?} ms (load before: $load0)"
 	if [ $rc = 0 ]; then
-		BENCH_EXTRA="{\"n\": $k}" bench_samples "vm.swarmup.$k" "swarm-up --create, $k new machines" ms "$t"
+		BENCH_EXTRA=$(jq -c -n --argjson k "$k" --arg up "${up:-}" --arg l "$load0" \
+			'{n: $k, load_before: $l} + (if $up != "" then {machines_up_ms: ($up | tonumber)} else {} end)') \
+			bench_samples "vm.swarmup.$k" "swarm-up --create, $k new machine$([ "$k" -gt 1 ] && echo s)" ms "$t"
+		[ -n "$up" ] && BENCH_EXTRA="{\"n\": $k}" bench_samples "vm.swarmup.$k.up" \
+			"  of which creating the machines (to the last 'Docker is up')" ms "$up"
 	else
 		echo "bench-vm: swarm-up of $k failed (exit $rc)" >&2
+		cut -f2- "$BENCH_TMP/swarm$k.out" | tail -n 20 >&2
 		bench_record "{\"id\": \"vm.swarmup.$k\", \"label\": \"swarm-up --create, $k new machines\", \"error\": \"exit $rc\"}"
 	fi
 	for m in "${names[@]}"; do lv_mc rm -f -y "$m" >/dev/null 2>&1; done

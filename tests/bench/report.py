@@ -3,10 +3,14 @@
 tests/bench/*.sh scripts) into results/latest.json, results/latest.md and the
 plot of ls time against machine count (results/ls.png, with gnuplot).
 
-    tests/bench/report.py --jsonl FILE --meta FILE --out DIR
+    tests/bench/report.py --jsonl FILE --meta FILE --out DIR [--keep]
 
 Targets are evaluated here, beside each figure: "pass" or "falls short".
 Nothing fails on a slow figure: these are reports, not assertions.
+
+--keep (scripts/bench --only): the records of the sections this run did not
+measure are kept from the previous DIR/latest.json, and the report says which
+run (commit, date, load) each kept section comes from.
 """
 import argparse
 import json
@@ -35,6 +39,39 @@ def load(path):
                 order.append(r["id"])
             recs[r["id"]] = r
     return recs, order
+
+
+def section_of(rid):
+    """The scripts/bench section that writes record rid."""
+    head = rid.split(".", 1)[0]
+    return {"create": "startup", "scp": "ssh"}.get(head, head)
+
+
+def keep_previous(meta, recs, order, out):
+    """Add the records of the sections this run did not measure from out/latest.json;
+    meta["earlier"] says where each kept section comes from."""
+    try:
+        with open(os.path.join(out, "latest.json")) as f:
+            prev = json.load(f)
+    except (OSError, ValueError):
+        return
+    now = set(meta["sections"].split(","))
+    kept = [r for r in prev.get("results", []) if section_of(r["id"]) not in now and r["id"] not in recs]
+    if not kept:
+        return
+    have = {section_of(r["id"]) for r in kept}
+    last = {k: prev.get(k) for k in ("commit", "dirty", "date", "build", "load_before", "load_after", "sections")}
+    runs = prev.get("earlier", []) + [last]
+    earlier = []
+    for run in runs:
+        secs = [x for x in (run.get("sections") or "").split(",") if x in have]
+        if secs:
+            earlier.append(dict(run, sections=",".join(secs)))
+    meta["earlier"] = earlier
+    for r in kept:
+        recs[r["id"]] = r
+    # the report's order: earlier sections' records first, as the sections run
+    order[:0] = [r["id"] for r in kept]
 
 
 def med(recs, rid):
@@ -96,15 +133,16 @@ def targets(recs):
         None if g is None else 1.10 * g,
         "%s (%.2f×)" % (fmt_ms(c), c / g) if c and g else fmt_ms(c),
         "≤ %s" % fmt_ms(1.10 * g) if g else "1.10 × boot")
-    s3 = med(recs, "vm.swarmup.3")
-    skipped = recs.get("vm.swarmup.3", {}).get("skipped")
-    cmp("swarm-up of 3 new machines ≤ 1.3 × one create", s3, None if c is None else 1.3 * c,
-        ("%s (%.2f×)" % (fmt_ms(s3), s3 / c) if s3 and c else ("skipped: " + skipped if skipped else fmt_ms(s3))),
-        "≤ %s" % fmt_ms(1.3 * c) if c else "1.3 × create")
-    s2 = med(recs, "vm.swarmup.2")
-    if s2 is not None and c:
-        out.append({"target": "(informative) swarm-up of 2 new machines vs one create", "value":
-                    "%s (%.2f×)" % (fmt_ms(s2), s2 / c), "limit": "—", "verdict": "—"})
+    for k in (1, 2, 3):
+        sk = med(recs, "vm.swarmup.%d" % k)
+        skipped = recs.get("vm.swarmup.%d" % k, {}).get("skipped")
+        if sk is None and k != 3:
+            continue
+        cmp("swarm-up of %d new machine%s ≤ 1.3 × one create" % (k, "s" if k > 1 else ""), sk,
+            None if c is None else 1.3 * c,
+            ("%s (%.2f×)" % (fmt_ms(sk), sk / c) if sk and c else
+             ("skipped: " + skipped if skipped else fmt_ms(sk))),
+            "≤ %s" % fmt_ms(1.3 * c) if c else "1.3 × create")
     o = med(recs, "ssh.true.openssh")
     for rid, what in (("ssh.true.native", "ssh NAME true, native (libssh)"),
                       ("ssh.true.external", "ssh NAME true, external (OpenSSH client)")):
@@ -153,6 +191,10 @@ def markdown(meta, recs, order, tg):
                                                   meta["date"], meta["build"]))
     L.append("Machine: %s, %s CPUs, %s MiB memory, %s. Load (1/5/15 min) before: %s, after: %s." % (
         m["model"], m["nproc"], m["mem_mib"], m["kernel"], meta["load_before"], meta.get("load_after", "?")))
+    for e in meta.get("earlier", []):
+        L.append("Sections %s: kept from an earlier run, commit `%s`%s, %s, build `%s`, load before: %s, after: %s." % (
+            e["sections"], e.get("commit"), " (with uncommitted changes)" if e.get("dirty") else "",
+            e.get("date"), e.get("build"), e.get("load_before"), e.get("load_after")))
     L.append("Medians of repeated runs (std dev and min – max beside); peak RSS = largest of 3 runs "
              "(`/usr/bin/time -v`); instructions = one run under `valgrind --tool=callgrind` (repeatable).")
     L.append("")
@@ -238,10 +280,14 @@ def main():
     ap.add_argument("--jsonl", required=True)
     ap.add_argument("--meta", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the previous records of the sections not measured in this run")
     a = ap.parse_args()
     with open(a.meta) as f:
         meta = json.load(f)
     recs, order = load(a.jsonl)
+    if a.keep:
+        keep_previous(meta, recs, order, a.out)
     tg = targets(recs)
     os.makedirs(a.out, exist_ok=True)
     doc = dict(meta)
@@ -252,6 +298,9 @@ def main():
         f.write("\n")
     with open(os.path.join(a.out, "latest.md"), "w") as f:
         f.write(markdown(meta, recs, order, tg))
+    with open(os.path.join(a.out, "latest-records.jsonl"), "w") as f:
+        for i in order:
+            f.write(json.dumps(recs[i], ensure_ascii=False, separators=(",", ":")) + "\n")
     ok = plot(recs, a.out)
     print("report: %s/latest.json, latest.md%s" % (a.out, ", ls.png" if ok else " (no plot)"))
     for t in tg:
