@@ -114,4 +114,26 @@ check "ISOSource says default" test "$(drv t3 ISOSource)" = default
 check "ISO is the build" test "$(drv t3 ISO)" = "$MACHINECTL_ISO_CACHE/0123456789abcdef/machinectl-os.iso"
 run mc rm -y t3
 
+# Crash safety with the libvirt driver: create killed (SIGKILL) at each of its
+# steps (tests/cli/t8001-crash.sh has the list).  test:///default dies with
+# the process, so what is checked is the store: ls tells the truth and rm -f
+# removes the machine completely; the real-VM suite checks the domain side.
+for point in create-after-reserve create-after-record create-after-certs create-after-sshkey \
+	create-after-driver create-after-server-cert create-after-created; do
+	MC_TEST_KILL_AT=$point machinectl create -d libvirt $T --iso "$ISO" --libvirt-disk-size 64 k1 \
+		>/dev/null 2>&1 </dev/null
+	check "$point: create is killed there" test $? = 137
+	run mc ls --format '{{.Name}} {{.State}} {{.Error}}'
+	expect_rc 0 "$point: ls works after the kill"
+	if [ $point = create-after-created ]; then
+		# Created: its domain lived in the killed process, and ls says so.
+		check "$point: ls names the missing domain" grep -q "^k1 Error .*no longer exists" <<<"$OUT"
+	else
+		check "$point: ls shows an interrupted creation" grep -q "^k1 Error .*rm -f k1" <<<"$OUT"
+	fi
+	run mc rm -f k1
+	expect_rc 0 "$point: rm -f removes it"
+	check "$point: nothing is left" test -z "$(ls -A "$STORE/machines")"
+done
+
 done_testing
