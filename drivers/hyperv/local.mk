@@ -26,4 +26,4 @@ CLI_TESTS += \
 	tests/cli/t5002-hyperv-failures.sh \
 	tests/cli/t5003-hyperv-vhd.sh \
 	tests/cli/t5004-windows-env.sh
-EXTRA_DIST += tests/fakes/powershell.exe doc/hyperv.md doc/windows.md
+EXTRA_DIST += tests/fakes/powershell.exe tests/lib/hyperv-lib.sh doc/hyperv.md doc/windows.md

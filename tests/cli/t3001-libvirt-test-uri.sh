@@ -12,9 +12,7 @@ export MACHINECTL_ISO_CACHE="$TEST_TMP/no-build-cache"
 
 # A fake ISO: the ISO 9660 signature and a volume ID, nothing bootable.
 ISO="$TEST_TMP/fake.iso"
-truncate -s 64K "$ISO"
-printf 'CD001' | dd of="$ISO" bs=1 seek=$((0x8001)) conv=notrunc status=none
-printf 'FAKE-ISO-1.0' | dd of="$ISO" bs=1 seek=$((0x8028)) conv=notrunc status=none
+fake_iso "$ISO" FAKE-ISO-1.0
 T="--libvirt-uri test:///default --no-provision"
 
 drv() { # drv MACHINE KEY: a field of the machine's Driver object

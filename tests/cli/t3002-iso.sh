@@ -10,9 +10,7 @@ T="--libvirt-uri test:///default --no-provision --libvirt-disk-size 64"
 
 mkdir -p "$TEST_TMP/www"
 ISO="$TEST_TMP/www/os.iso"
-truncate -s 256K "$ISO"
-printf 'CD001' | dd of="$ISO" bs=1 seek=$((0x8001)) conv=notrunc status=none
-printf 'URL-ISO-2.0' | dd of="$ISO" bs=1 seek=$((0x8028)) conv=notrunc status=none
+fake_iso "$ISO" URL-ISO-2.0 256K
 SHA=$(sha256sum "$ISO" | cut -c1-64)
 
 python3 "$MC_SRCDIR/tests/lib/http-range-server.py" "$TEST_TMP/www" "$TEST_TMP/port" "$TEST_TMP/requests" \

@@ -10,11 +10,6 @@
 unset MACHINECTL_ISO MACHINECTL_ISO_SHA256
 export MACHINECTL_ISO_CACHE="$TEST_TMP/no-build-cache"
 
-fake_iso() { # fake_iso PATH VOLUME-ID: the ISO 9660 signature and a volume ID
-	truncate -s 64K "$1"
-	printf 'CD001' | dd of="$1" bs=1 seek=$((0x8001)) conv=notrunc status=none
-	printf '%s' "$2" | dd of="$1" bs=1 seek=$((0x8028)) conv=notrunc status=none
-}
 drv() { # drv MACHINE KEY: a field of the machine's Driver object
 	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Driver"].get(sys.argv[2], ""))' \
 		"$STORE/machines/$1/config.json" "$2"

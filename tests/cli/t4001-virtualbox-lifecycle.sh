@@ -127,8 +127,7 @@ check "it is resumed (controlvm resume), not started" \
 
 # --- upgrade: the new ISO takes the place of boot2docker.iso (docker-machine's way) ---
 ISO2="$TEST_TMP/new 'b2d'.iso"
-cp "$VBOX_ISO" "$ISO2"
-printf 'B2D-NEXT-2.0' | dd of="$ISO2" bs=1 seek=$((0x8028)) conv=notrunc status=none
+fake_iso "$ISO2" B2D-NEXT-2.0
 vbm_mark
 run mc upgrade --iso "$ISO2" v1
 expect_rc 0 "upgrade"

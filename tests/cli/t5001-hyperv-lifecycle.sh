@@ -3,16 +3,7 @@
 # create -> ls -> stop -> start -> kill -> rm, the requests each verb sends,
 # one PowerShell per invocation, one `states` call per ls, the flags.
 . "${MC_SRCDIR:-$(dirname "$0")/../..}/tests/lib/cli-lib.sh"
-
-unset $(env | sed -n 's/^\(HYPERV_[A-Z_]*\)=.*/\1/p') MACHINECTL_ISO MACHINECTL_POWERSHELL \
-	MACHINECTL_HYPERV_TIMEOUT 2>/dev/null
-export MC_FAKE_HYPERV_STATE="$TEST_TMP/hyperv"
-export MACHINECTL_HYPERV_SHIM="$MC_SRCDIR/drivers/hyperv/machinectl-hyperv.ps1"
-mkdir -p "$MC_FAKE_HYPERV_STATE"
-PATH="$MC_SRCDIR/tests/fakes:$PATH"
-ISO="$TEST_TMP/boot.iso"
-truncate -s 64K "$ISO"
-printf 'CD001' | dd of="$ISO" bs=1 seek=$((0x8001)) conv=notrunc status=none
+. "$MC_SRCDIR/tests/lib/hyperv-lib.sh"
 
 REQ="$MC_FAKE_HYPERV_STATE/requests.log"
 STARTS="$MC_FAKE_HYPERV_STATE/starts.log"
@@ -93,8 +84,7 @@ expect_err 'Machine "myvm1" is already running.' "the core's already-running mes
 
 # --- upgrade: the DVD drive gets the new ISO; the VM is stopped, then started ---
 ISO2="$TEST_TMP/next \"b2d\".iso"
-cp "$ISO" "$ISO2"
-printf 'HV-NEXT-2.0' | dd of="$ISO2" bs=1 seek=$((0x8028)) conv=notrunc status=none
+fake_iso "$ISO2" HV-NEXT-2.0
 fresh
 run mc upgrade --iso "$ISO2" myvm1
 expect_rc 0 "upgrade"

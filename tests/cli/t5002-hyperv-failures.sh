@@ -3,17 +3,8 @@
 # failed (the cmdlet and its message, or what is missing), on which machine,
 # and what to do next; a failed create keeps nothing.
 . "${MC_SRCDIR:-$(dirname "$0")/../..}/tests/lib/cli-lib.sh"
-
-unset $(env | sed -n 's/^\(HYPERV_[A-Z_]*\)=.*/\1/p') MACHINECTL_ISO MACHINECTL_POWERSHELL \
-	MACHINECTL_HYPERV_TIMEOUT 2>/dev/null
-export MC_FAKE_HYPERV_STATE="$TEST_TMP/hyperv"
-export MACHINECTL_HYPERV_SHIM="$MC_SRCDIR/drivers/hyperv/machinectl-hyperv.ps1"
-mkdir -p "$MC_FAKE_HYPERV_STATE"
+. "$MC_SRCDIR/tests/lib/hyperv-lib.sh"
 FAKES="$MC_SRCDIR/tests/fakes"
-PATH="$FAKES:$PATH"
-ISO="$TEST_TMP/boot.iso"
-truncate -s 64K "$ISO"
-printf 'CD001' | dd of="$ISO" bs=1 seek=$((0x8001)) conv=notrunc status=none
 S="$MC_FAKE_HYPERV_STATE"
 REQ="$S/requests.log"
 verbs() { [ -f "$REQ" ] && sed -E 's/.*"verb":"([a-z]+)".*/\1/' "$REQ" | tr '\n' ' ' | sed 's/ $//'; }

@@ -6,14 +6,7 @@
 . "${MC_SRCDIR:-$(dirname "$0")/../..}/tests/lib/cli-lib.sh"
 
 command -v qemu-img >/dev/null || { echo "1..0 # SKIP qemu-img (qemu-utils) is not installed"; exit 0; }
-unset $(env | sed -n 's/^\(HYPERV_[A-Z_]*\)=.*/\1/p') MACHINECTL_ISO 2>/dev/null
-export MC_FAKE_HYPERV_STATE="$TEST_TMP/hyperv"
-export MACHINECTL_HYPERV_SHIM="$MC_SRCDIR/drivers/hyperv/machinectl-hyperv.ps1"
-mkdir -p "$MC_FAKE_HYPERV_STATE"
-PATH="$MC_SRCDIR/tests/fakes:$PATH"
-ISO="$TEST_TMP/boot.iso"
-truncate -s 64K "$ISO"
-printf 'CD001' | dd of="$ISO" bs=1 seek=$((0x8001)) conv=notrunc status=none
+. "$MC_SRCDIR/tests/lib/hyperv-lib.sh"
 info() { qemu-img info -f vpc --output=json "$1" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["format"], d["virtual-size"])'; }
 
 # An Administrator: a small fixed disk, made dynamic and grown by Hyper-V.

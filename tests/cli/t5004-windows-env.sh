@@ -7,15 +7,8 @@
 # MACHINECTL_OS=windows runs them here, and the parent's name is read from
 # /proc as on WSL.  The parent "powershell.exe" is a script of that name.
 . "${MC_SRCDIR:-$(dirname "$0")/../..}/tests/lib/cli-lib.sh"
-
-unset $(env | sed -n 's/^\(HYPERV_[A-Z_]*\)=.*/\1/p') MACHINECTL_ISO MACHINECTL_OS __fish_bin_dir 2>/dev/null
-export MC_FAKE_HYPERV_STATE="$TEST_TMP/hyperv"
-export MACHINECTL_HYPERV_SHIM="$MC_SRCDIR/drivers/hyperv/machinectl-hyperv.ps1"
-mkdir -p "$MC_FAKE_HYPERV_STATE"
-PATH="$MC_SRCDIR/tests/fakes:$PATH"
-ISO="$TEST_TMP/boot.iso"
-truncate -s 64K "$ISO"
-printf 'CD001' | dd of="$ISO" bs=1 seek=$((0x8001)) conv=notrunc status=none
+. "$MC_SRCDIR/tests/lib/hyperv-lib.sh"
+unset MACHINECTL_OS __fish_bin_dir
 
 # A store path with a space, as under C:\Users\John Smith.
 STORE="$TEST_TMP/John Smith/.machinectl"

@@ -111,8 +111,7 @@ HSWITCH=$'LAN \'q" $x;|&\\ `y`'
 python3 -c 'import json,sys; json.dump([{"name": sys.argv[1], "type": "External"}], open(sys.argv[2], "w"))' \
 	"$HSWITCH" "$MC_FAKE_HYPERV_STATE/switches.json"
 ISO="$HDIR/boot.iso"
-truncate -s 64K "$ISO"
-printf 'CD001' | dd of="$ISO" bs=1 seek=$((0x8001)) conv=notrunc status=none
+fake_iso "$ISO"
 PATH="$MC_SRCDIR/tests/fakes:$PATH" run mc -s "$S1" create -d hyperv --iso "$ISO" --hyperv-virtual-switch "$HSWITCH" --no-provision hv1
 expect_rc 0 "hyperv: create with a hostile store path, ISO path, shim path and switch name"
 # jreq VERB KEY: the value of args.KEY in the last VERB request, NUL-terminated

@@ -25,8 +25,7 @@ at_exit _vbox_kill_relays
 
 # A small ISO 9660 lookalike (the core checks the CD001 signature).
 VBOX_ISO="$TEST_TMP/b2d.iso"
-head -c 65536 /dev/zero >"$VBOX_ISO"
-printf 'CD001' | dd of="$VBOX_ISO" bs=1 seek=$((0x8001)) conv=notrunc status=none
+fake_iso "$VBOX_ISO"
 # CI machines may not expose VT-x: the check is tested on its own (t4002).
 export VIRTUALBOX_NO_VTX_CHECK=1
 VBOX_FLAGS="--iso $VBOX_ISO --no-provision --virtualbox-disk-size 8 --virtualbox-cpu-count 2 --virtualbox-memory 512 --virtualbox-ssh-user $(id -un) --virtualbox-start-timeout 20 --virtualbox-share-folder $TEST_TMP/share:data"

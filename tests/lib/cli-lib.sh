@@ -98,6 +98,13 @@ expect_golden() {
 		diff -u "$file" <(printf '%s\n' "$got") | sed 's/^/#   /' | head -n 30
 	fi
 }
+# fake_iso PATH [VOLUME-ID] [SIZE]: an ISO 9660 lookalike, nothing bootable:
+# the signature the core checks (CD001 at 0x8001) and a volume ID (0x8028).
+fake_iso() {
+	truncate -s "${3:-64K}" "$1"
+	printf 'CD001' | dd of="$1" bs=1 seek=$((0x8001)) conv=notrunc status=none
+	[ -z "${2:-}" ] || printf '%s' "$2" | dd of="$1" bs=1 seek=$((0x8028)) conv=notrunc status=none
+}
 # A snapshot of the store (paths, modes, contents) to prove nothing changed.
 store_snapshot() {
 	if [ -d "$STORE" ]; then

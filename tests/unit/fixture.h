@@ -3,7 +3,9 @@
 #ifndef MC_UNIT_FIXTURE_H
 #define MC_UNIT_FIXTURE_H
 
+#include <signal.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,5 +61,15 @@ static inline pid_t unit_fixture_start(const char *dir, const char *tag, const c
 		assert_int_equal(fscanf(f, "%d", &ports[i]), 1);
 	fclose(f);
 	return pid;
+}
+
+/* Stop a fixture: SIGTERM, and it must exit cleanly. */
+static inline void unit_fixture_stop(pid_t pid)
+{
+	int st;
+
+	kill(pid, SIGTERM);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 #endif

@@ -4,8 +4,6 @@
 #include "unit.h"
 #include "fixture.h"
 
-#include <signal.h>
-#include <sys/wait.h>
 #include <time.h>
 
 #include "certs.h"
@@ -42,13 +40,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	for (int i = 0; i < 2; i++) {
-		int st;
-
-		kill(fixtures[i], SIGTERM);
-		assert_int_equal(waitpid(fixtures[i], &st, 0), fixtures[i]);
-		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);  /* clean exit on SIGTERM */
-	}
+	for (int i = 0; i < 2; i++)
+		unit_fixture_stop(fixtures[i]);
 	unit_rmdir(tmp);
 	return 0;
 }
