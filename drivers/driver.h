@@ -102,6 +102,11 @@ struct mc_driver_ctx {
 	json_t *config;            /* driver's private state (object, owned by the core) */
 	json_t *flags;             /* resolved create flags, name -> value (precreate/create only) */
 	void *core;                /* the core's own (checkpoint); drivers leave it alone */
+	/* create only: the core provisions the machine over SSH right after
+	 * create (a provisioning driver without --no-provision).  VM drivers pass
+	 * it to mc_userdata_tar(): the machine OS then starts dockerd once, with
+	 * the configuration provisioning brings, instead of twice. */
+	int provision_follows;
 };
 
 struct mc_driver {

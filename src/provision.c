@@ -6,12 +6,16 @@
 #include "engine.h"
 #include "log.h"
 #include "provision.h"
+#include "userdata.h"
 #include "util.h"
 
 #define B2D_DIR "/var/lib/boot2docker"
 #define SYSTEMD_DIR "/etc/docker"
 /* Uploads land here first (the SSH user's home), then sudo moves them. */
 #define STAGING ".machinectl-provision"
+/* The machine OS's one-step provisioning: a tar of every file on stdin,
+ * installed at once, then dockerd started once (scripts/iso). */
+#define ONE_STEP "/usr/lib/machinectl-os/provision"
 
 static void phase(const struct mc_provision *p, const char *msg)
 {
@@ -95,6 +99,15 @@ int mc_provision_detect(const char *os_release, enum mc_guest_os *os, char **nam
 	return mc_error_set(err, MC_E_UNSUPPORTED,
 			    "OS type not recognized: the guest's /etc/os-release says ID=%s; machinectl provisions machinectl-os, boot2docker, Debian and Ubuntu",
 			    id ? id : "(none)");
+}
+
+bool mc_provision_one_step(const char *detect_out)
+{
+	const char *sep = strstr(detect_out, "\n---\n");
+	_cleanup_free_ char *first = sep ? mc_strndup(detect_out, (size_t)(sep - detect_out)) : NULL;
+	_cleanup_free_ char *v = first ? os_release_value(first, "PROVISION") : NULL;
+
+	return mc_streq(v, "1");
 }
 
 static json_t *engine_opt(const struct mc_machine *m, const char *key)
@@ -304,12 +317,14 @@ int mc_provision_dropin(const struct mc_machine *m, const char *driver_name, cha
 	return 0;
 }
 
-/* Run a command that must succeed; its stderr goes into the error. */
-static int must_run(struct mc_ssh *s, const struct mc_provision *p, const char *what,
-		    const char *cmd, int timeout_ms, struct mc_error *err)
+/* Run a command (stdin: in_len bytes of in) that must succeed; its stderr
+ * goes into the error. */
+static int must_run_in(struct mc_ssh *s, const struct mc_provision *p, const char *what,
+		       const char *cmd, const void *in, size_t in_len, int timeout_ms,
+		       struct mc_error *err)
 {
 	struct mc_ssh_result r;
-	struct mc_ssh_run_opts o = { .timeout_ms = timeout_ms };
+	struct mc_ssh_run_opts o = { .in = in, .in_len = in_len, .timeout_ms = timeout_ms };
 
 	if (mc_ssh_run(s, cmd, &o, &r, err) < 0) {
 		mc_error_prefix(err, "machine \"%s\": %s: ", p->m->name, what);
@@ -327,6 +342,12 @@ static int must_run(struct mc_ssh *s, const struct mc_provision *p, const char *
 	}
 	mc_ssh_result_free(&r);
 	return 0;
+}
+
+static int must_run(struct mc_ssh *s, const struct mc_provision *p, const char *what,
+		    const char *cmd, int timeout_ms, struct mc_error *err)
+{
+	return must_run_in(s, p, what, cmd, NULL, 0, timeout_ms, err);
 }
 
 /* Upload data to DIR/NAME as root with mode: SFTP to the staging directory
@@ -349,24 +370,24 @@ static int upload_root(struct mc_ssh *s, const struct mc_provision *p, const cha
 	return must_run(s, p, what, cmd, 30000, err);
 }
 
+/* *one_step: the guest has the machine OS's one-step provisioning. */
 static int detect(struct mc_ssh *s, const struct mc_provision *p, enum mc_guest_os *os,
-		  char **name, struct mc_error *err)
+		  char **name, bool *one_step, struct mc_error *err)
 {
 	struct mc_ssh_result r;
+	int rc;
 
-	if (mc_ssh_run(s, "cat /etc/machinectl-os-release 2>/dev/null; echo; echo ---; cat /etc/os-release",
-		       NULL, &r, err) < 0) {
+	if (mc_ssh_run(s, "cat /etc/machinectl-os-release 2>/dev/null; test -x " ONE_STEP " && echo PROVISION=1; "
+		       "echo; echo ---; cat /etc/os-release", NULL, &r, err) < 0) {
 		mc_error_prefix(err, "machine \"%s\": detecting the OS: ", p->m->name);
 		return -1;
 	}
-	{
-		int rc = mc_provision_detect(r.out, os, name, err);
-
-		mc_ssh_result_free(&r);
-		if (rc < 0)
-			mc_error_prefix(err, "machine \"%s\": ", p->m->name);
-		return rc;
-	}
+	rc = mc_provision_detect(r.out, os, name, err);
+	*one_step = rc == 0 && *os == MC_GUEST_MACHINECTL_OS && mc_provision_one_step(r.out);
+	mc_ssh_result_free(&r);
+	if (rc < 0)
+		mc_error_prefix(err, "machine \"%s\": ", p->m->name);
+	return rc;
 }
 
 static bool is_b2d(enum mc_guest_os os)
@@ -374,18 +395,27 @@ static bool is_b2d(enum mc_guest_os os)
 	return os == MC_GUEST_MACHINECTL_OS || os == MC_GUEST_BOOT2DOCKER;
 }
 
-/* Upload ca.pem, server.pem, server-key.pem; with remake, first make a new
- * server certificate for p->ip. */
+/* The files the guest gets: ca.pem, server.pem, server-key.pem; with remake,
+ * first a new server certificate for p->ip. */
+static int server_files(const struct mc_provision *p, bool remake, struct mc_certs_upload *up,
+			struct mc_error *err)
+{
+	const char *const ips[] = { p->ip, NULL };
+
+	if (remake && mc_certs_machine_server(p->certs, p->m, ips, err) < 0)
+		return -1;
+	return mc_certs_upload_files(p->m, up, err);
+}
+
+/* Upload the server files (server_files) one by one. */
 static int upload_certs(struct mc_ssh *s, const struct mc_provision *p, enum mc_guest_os os,
 			bool remake, struct mc_error *err)
 {
-	const char *const ips[] = { p->ip, NULL };
 	const char *dir = is_b2d(os) ? B2D_DIR : SYSTEMD_DIR;
 	struct mc_certs_upload up = { 0 };
 	int r;
 
-	if ((remake && mc_certs_machine_server(p->certs, p->m, ips, err) < 0) ||
-	    mc_certs_upload_files(p->m, &up, err) < 0)
+	if (server_files(p, remake, &up, err) < 0)
 		return -1;
 	r = (must_run(s, p, "preparing the upload", "mkdir -p " STAGING " && chmod 700 " STAGING,
 		      30000, err) < 0 ||
@@ -394,6 +424,39 @@ static int upload_certs(struct mc_ssh *s, const struct mc_provision *p, enum mc_
 	     upload_root(s, p, dir, "server-key.pem", up.server_key_pem, "0600", err) < 0)
 		? -1 : 0;
 	mc_certs_upload_free(&up);
+	return r;
+}
+
+/* The machine OS: hostname (when given), the TLS files (a new server
+ * certificate with remake) and the profile (when given) in one tar, installed
+ * by one command that then (re)starts dockerd once. */
+static int one_step(struct mc_ssh *s, const struct mc_provision *p, const char *hostname,
+		    bool remake, const char *profile, struct mc_error *err)
+{
+	struct mc_certs_upload up = { 0 };
+	struct mc_tar t = { NULL, 0 };
+	time_t now = time(NULL);
+	int r;
+
+	if (server_files(p, remake, &up, err) < 0)
+		return -1;
+	if (hostname) {
+		_cleanup_free_ char *line = mc_asprintf("%s\n", hostname);
+
+		mc_tar_add(&t, "hostname", '0', 0600, line, strlen(line), now);
+	}
+	mc_tar_add(&t, "ca.pem", '0', 0600, up.ca_pem, strlen(up.ca_pem), now);
+	mc_tar_add(&t, "server.pem", '0', 0600, up.server_pem, strlen(up.server_pem), now);
+	mc_tar_add(&t, "server-key.pem", '0', 0600, up.server_key_pem, strlen(up.server_key_pem), now);
+	if (profile)
+		mc_tar_add(&t, "profile", '0', 0600, profile, strlen(profile), now);
+	mc_tar_end(&t);
+	mc_certs_upload_free(&up);
+	if (profile)
+		phase(p, "Setting Docker configuration on the remote daemon...");
+	r = must_run_in(s, p, "installing the TLS files and starting Docker", "sudo " ONE_STEP, t.data,
+			t.len, 120000, err);
+	free(t.data);
 	return r;
 }
 
@@ -433,15 +496,23 @@ int mc_provision_run(const struct mc_provision *p, struct mc_error *err)
 	struct mc_ssh *s = NULL;
 	enum mc_guest_os os;
 	_cleanup_free_ char *osname = NULL, *msg = NULL, *cmd = NULL, *conf = NULL;
+	bool fast;
 	int r = -1;
 
 	if (mc_ssh_connect(p->ep, &s, err) < 0)
 		return -1;
 	phase(p, "Detecting the provisioner...");
-	if (detect(s, p, &os, &osname, err) < 0)
+	if (detect(s, p, &os, &osname, &fast, err) < 0)
 		goto out;
 	msg = mc_asprintf("Provisioning with %s...", osname);
 	phase(p, msg);
+	if (fast) {
+		phase(p, "Copying certs to the remote machine...");
+		if (mc_provision_profile(p->m, p->driver_name, &conf, err) < 0 ||
+		    one_step(s, p, p->m->name, true, conf, err) < 0)
+			goto out;
+		goto check;
+	}
 	/* The name was validated ([a-zA-Z0-9.-]), so it is safe in a command line. */
 	if (is_b2d(os))
 		cmd = mc_asprintf("sudo /usr/bin/sethostname %s && sudo mkdir -p " B2D_DIR "/etc && echo %s | sudo tee " B2D_DIR "/etc/hostname >/dev/null",
@@ -470,6 +541,7 @@ int mc_provision_run(const struct mc_provision *p, struct mc_error *err)
 	}
 	if (restart_docker(s, p, os, err) < 0)
 		goto out;
+check:
 	phase(p, "Checking connection to Docker...");
 	r = mc_provision_wait_docker(p, err);
 out:
@@ -482,12 +554,14 @@ static int certs_and_restart(const struct mc_provision *p, bool remake, struct m
 	struct mc_ssh *s = NULL;
 	enum mc_guest_os os;
 	_cleanup_free_ char *osname = NULL;
+	bool fast;
 	int r = -1;
 
 	if (mc_ssh_connect(p->ep, &s, err) < 0)
 		return -1;
-	if (detect(s, p, &os, &osname, err) == 0 && upload_certs(s, p, os, remake, err) == 0 &&
-	    restart_docker(s, p, os, err) == 0)
+	if (detect(s, p, &os, &osname, &fast, err) == 0 &&
+	    (fast ? one_step(s, p, NULL, remake, NULL, err) == 0
+		  : upload_certs(s, p, os, remake, err) == 0 && restart_docker(s, p, os, err) == 0))
 		r = mc_provision_wait_docker(p, err);
 	mc_ssh_close(s);
 	return r;

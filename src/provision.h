@@ -4,7 +4,9 @@
  * Over SSH (src/ssh.c): detect the guest OS, set the hostname, upload the CA
  * and the machine's server certificate (the CA key never leaves the host),
  * write the Docker daemon's options, restart it; then check the daemon over
- * TLS (src/engine.c, GET /_ping).  Provisioners: the machine OS
+ * TLS (src/engine.c, GET /_ping).  The machine OS takes all of it in one
+ * command (a tar on the stdin of its provision script), which then starts
+ * dockerd once (doc/machine-os.md).  Provisioners: the machine OS
  * (scripts/build-iso) and boot2docker share one (the boot2docker layout:
  * /var/lib/boot2docker/profile and /etc/init.d/docker); Debian and Ubuntu
  * with systemd get docker.io and a systemd drop-in.
@@ -48,6 +50,12 @@ struct mc_provision {
  */
 int mc_provision_detect(const char *os_release, enum mc_guest_os *os, char **name,
 			struct mc_error *err);
+
+/* Whether the detect output (the first part: machinectl-os-release) says
+ * PROVISION=1: the guest has the machine OS's one-step provisioning
+ * (/usr/lib/machinectl-os/provision: a tar of hostname, TLS files and
+ * profile on stdin, then dockerd started once). */
+bool mc_provision_one_step(const char *detect_out);
 
 /* The daemon options as dockerd argv words (--label provider=..., --tlsverify ...),
  * shared by the profile and the systemd drop-in; NULL-terminated, free with

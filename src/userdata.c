@@ -1,6 +1,7 @@
 #include "buildconf.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
@@ -12,11 +13,6 @@
 
 #define BLOCK 512
 
-struct tarbuf {
-	char *data;
-	size_t len;
-};
-
 static void octal(char *field, size_t size, unsigned long long v)
 {
 	/* size-1 octal digits, zero-padded, then NUL (ustar); v always fits here. */
@@ -25,7 +21,7 @@ static void octal(char *field, size_t size, unsigned long long v)
 		field[i] = (char)('0' + (v & 7));
 }
 
-static char *tar_block(struct tarbuf *t)
+static char *tar_block(struct mc_tar *t)
 {
 	t->data = mc_realloc(t->data, t->len + BLOCK);
 	memset(t->data + t->len, 0, BLOCK);
@@ -33,14 +29,15 @@ static char *tar_block(struct tarbuf *t)
 	return t->data + t->len - BLOCK;
 }
 
-/* Append one member: type '0' (file) or '5' (directory). */
-static void tar_add(struct tarbuf *t, const char *name, char type, unsigned mode,
-		    const char *data, size_t size, time_t mtime)
+void mc_tar_add(struct mc_tar *t, const char *name, char type, unsigned mode, const char *data,
+		size_t size, time_t mtime)
 {
 	char *h = tar_block(t);
 	unsigned sum = 0;
 
 	/* Names here are short and fixed: no prefix/long-name handling needed. */
+	if (strlen(name) >= 100)
+		abort();
 	memcpy(h, name, strlen(name));               /* name[100] */
 	octal(h + 100, 8, mode);                     /* mode */
 	octal(h + 108, 8, 0);                        /* uid */
@@ -65,9 +62,16 @@ static void tar_add(struct tarbuf *t, const char *name, char type, unsigned mode
 	}
 }
 
-int mc_userdata_tar(const char *pubkey, char **out, size_t *len, struct mc_error *err)
+void mc_tar_end(struct mc_tar *t)
 {
-	struct tarbuf t = { NULL, 0 };
+	tar_block(t);  /* end of archive: two zero blocks */
+	tar_block(t);
+}
+
+int mc_userdata_tar(const char *pubkey, bool await_provisioning, char **out, size_t *len,
+		    struct mc_error *err)
+{
+	struct mc_tar t = { NULL, 0 };
 	_cleanup_free_ char *key = NULL;
 	size_t klen;
 	time_t now = time(NULL);
@@ -78,19 +82,25 @@ int mc_userdata_tar(const char *pubkey, char **out, size_t *len, struct mc_error
 	key = pubkey[klen - 1] == '\n' ? mc_strdup(pubkey) : mc_asprintf("%s\n", pubkey);
 	klen = strlen(key);
 
-	tar_add(&t, MC_USERDATA_MAGIC, '0', 0644, MC_USERDATA_MAGIC, strlen(MC_USERDATA_MAGIC), now);
-	tar_add(&t, ".ssh/", '5', 0700, NULL, 0, now);
-	tar_add(&t, ".ssh/authorized_keys", '0', 0644, key, klen, now);
-	tar_add(&t, ".ssh/authorized_keys2", '0', 0644, key, klen, now);
-	tar_block(&t);  /* end of archive: two zero blocks */
-	tar_block(&t);
+	mc_tar_add(&t, MC_USERDATA_MAGIC, '0', 0644, MC_USERDATA_MAGIC, strlen(MC_USERDATA_MAGIC), now);
+	mc_tar_add(&t, ".ssh/", '5', 0700, NULL, 0, now);
+	mc_tar_add(&t, ".ssh/authorized_keys", '0', 0644, key, klen, now);
+	mc_tar_add(&t, ".ssh/authorized_keys2", '0', 0644, key, klen, now);
+	if (await_provisioning) {
+		char secs[16];
+		int n = snprintf(secs, sizeof(secs), "%d\n", MC_USERDATA_AWAIT_S);
+
+		mc_tar_add(&t, ".machinectl/", '5', 0700, NULL, 0, now);
+		mc_tar_add(&t, MC_USERDATA_AWAIT, '0', 0644, secs, (size_t)n, now);
+	}
+	mc_tar_end(&t);
 	*out = t.data;
 	*len = t.len;
 	return 0;
 }
 
-int mc_userdata_write_disk(const char *path, const char *pubkey, long long size_mb,
-			   struct mc_error *err)
+int mc_userdata_write_disk(const char *path, const char *pubkey, bool await_provisioning,
+			   long long size_mb, struct mc_error *err)
 {
 	_cleanup_free_ char *tar = NULL;
 	_cleanup_close_ int fd = -1;
@@ -102,7 +112,7 @@ int mc_userdata_write_disk(const char *path, const char *pubkey, long long size_
 				    "invalid disk size %lld MB for %s: it must be between 1 and %lld",
 				    size_mb, path, 1LL << 30);
 	size = (off_t)size_mb << 20;
-	if (mc_userdata_tar(pubkey, &tar, &len, err) < 0)
+	if (mc_userdata_tar(pubkey, await_provisioning, &tar, &len, err) < 0)
 		return -1;
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)

@@ -25,6 +25,7 @@ UNIT_TESTS = \
 	tests/unit/test-machine \
 	tests/unit/test-opts \
 	tests/unit/test-proc \
+	tests/unit/test-provision \
 	tests/unit/test-store \
 	tests/unit/test-template \
 	tests/unit/test-util
@@ -42,6 +43,8 @@ tests_unit_test_opts_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_opts_LDADD = $(UNIT_LDADD)
 tests_unit_test_proc_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_proc_LDADD = $(UNIT_LDADD)
+tests_unit_test_provision_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_provision_LDADD = $(UNIT_LDADD)
 tests_unit_test_store_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_store_LDADD = $(UNIT_LDADD)
 tests_unit_test_template_CFLAGS = $(UNIT_CFLAGS)

@@ -544,7 +544,7 @@ static int hv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 		return -1;
 
 	if (mc_ssh_pubkey_line(ctx->machine_dir, &key, &e) < 0 ||
-	    mc_userdata_tar(key, &tar, &len, &e) < 0)
+	    mc_userdata_tar(key, ctx->provision_follows, &tar, &len, &e) < 0)
 		return ctx->host->error_set(err, e.code, "%s", e.msg);
 	ctx->host->phase(ctx->machine_name, "Creating the data disk (%lld MB, dynamic VHD)...", disk_mb);
 	/* Resize-VHD needs an Administrator; a Hyper-V Administrator gets the

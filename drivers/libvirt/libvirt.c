@@ -717,7 +717,7 @@ static int put_files(struct mc_driver_ctx *ctx, virConnectPtr conn, const char *
 	size_t len;
 	int r = -1;
 
-	if (mc_userdata_tar(key, &tar, &len, &e) < 0)
+	if (mc_userdata_tar(key, ctx->provision_follows, &tar, &len, &e) < 0)
 		return ctx->host->error_set(err, e.code, "%s", e.msg);
 	if (mc_json_bool(c, "AutoPool") && lv_pool_make(ctx, conn, mc_json_str(c, "StoragePool"), err) < 0)
 		return -1;
@@ -800,7 +800,8 @@ static int lv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 	if (pool) {
 		if (put_files(ctx, lv.conn, key, err) < 0)
 			return -1;
-	} else if (mc_userdata_write_disk(disk, key, mc_json_int(c, "DiskSize", 20000), &e) < 0) {
+	} else if (mc_userdata_write_disk(disk, key, ctx->provision_follows,
+					  mc_json_int(c, "DiskSize", 20000), &e) < 0) {
 		return ctx->host->error_set(err, e.code, "%s", e.msg);
 	}
 

@@ -926,7 +926,7 @@ static int make_disk(struct mc_driver_ctx *ctx, const char *dir, const char *vmd
 	if (mc_ssh_pubkey_line(ctx->machine_dir, &key, &e) < 0)
 		return ctx->host->error_set(err, e.code, "the data disk needs the machine's SSH public key: %s", e.msg);
 	unlink(raw);
-	if (mc_userdata_write_disk(raw, key, mb, &e) < 0)
+	if (mc_userdata_write_disk(raw, key, ctx->provision_follows, mb, &e) < 0)
 		return ctx->host->error_set(err, e.code, "%s", e.msg);
 	fd = open(raw, O_RDONLY | O_CLOEXEC);
 	unlink(raw);

@@ -129,6 +129,7 @@ static int create_one(struct create_job *j, const char *name, struct mc_error *e
 	m = mc_machine_new(&j->cli->store, name, drv->name);
 	record_options(m, j->a);
 	mc_driver_ctx_init(&ctx, &j->cli->store, m, j->flags);
+	ctx.provision_follows = drv->provision && !mc_args_bool(j->a, "no-provision");
 
 	phase = "pre-create check";
 	mc_cli_say(name, j->prefix, j->t0, "Running pre-create checks...");

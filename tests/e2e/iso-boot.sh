@@ -2,20 +2,25 @@
 # tests/e2e/iso-boot.sh - boot machinectl-os.iso under QEMU with a boot2docker
 # data disk and check the guest protocol end to end (TAP output).
 #
-#   boot 1: the format-me disk is formatted; SSH as docker with the key from
+#   boot 1: the format-me disk (its tar asks the guest to wait 8 s for
+#           provisioning) is formatted; only containerd starts, dockerd after
+#           the 8 s that no provisioning used; SSH as docker with the key from
 #           the userdata tar; passwordless sudo; sudo docker info; docker run
-#           (runc pivot_root); SFTP; sethostname; a TLS profile + restart of
-#           docker, then curl /_ping over TLS from the host side (in the netns);
-#           a file written under /var/lib/docker; ACPI power button -> the
-#           guest powers itself off.
+#           (runc pivot_root); SFTP; sethostname; provisioning as for
+#           boot2docker (TLS files + profile, then /etc/init.d/docker restart:
+#           dockerd restarted, containerd kept), then curl /_ping over TLS
+#           from the host side (in the netns); a file written under
+#           /var/lib/docker; ACPI power button -> the guest powers itself off.
 #   boot 2: same key works, same host key, the file, hostname, TLS profile and
-#           image survived; a second disk without the magic was never touched.
+#           image survived; the machine OS's one-step provisioning (a tar on
+#           the stdin of /usr/lib/machinectl-os/provision); a second disk
+#           without the magic was never touched.
 #
 # Runs as root; everything happens in a private network namespace (see
 # lib-vm.sh).  Usage: tests/e2e/iso-boot.sh
 . "$(dirname "$0")/lib-vm.sh"
 
-tap_plan 28
+tap_plan 36
 e2e_setup
 
 iso=$(e2e_iso)
@@ -24,7 +29,7 @@ diag "ISO: $iso ($(du -m "$iso" | cut -f1) MB)"
 W=$E2E_WORK
 E2E_KEY=$W/id_ed25519
 make_key "$E2E_KEY"
-make_userdata_disk "$W/data.img" "$E2E_KEY.pub" 2G
+make_userdata_disk "$W/data.img" "$E2E_KEY.pub" 2G 8
 make_blank_disk "$W/other.img" 256M
 other_sum=$(disk_head_sum "$W/other.img")
 disks=(-drive "file=$W/data.img,if=virtio,format=raw"
@@ -42,6 +47,17 @@ if t_dock1=$(wait_marker boot1 'docker up' 240); then
 else
     tap_not_ok "boot 1: docker up marker"; sed 's/^/# /' "$W/boot1.serial" | tail -30
 fi
+check "boot 1: the userdata tar made dockerd wait for provisioning (containerd started)" \
+    grep -q 'machinectl-os: docker waits for provisioning (at most 8 s)' "$W/boot1.serial"
+waited() {  # dockerd came up only after the 8 s without provisioning
+    local w d
+    w=$(marker_uptime boot1 'docker waits for provisioning (at most 8 s)')
+    d=$(marker_uptime boot1 'docker up')
+    diag "waits marker at $w s, docker up at $d s (guest uptime)"
+    awk -v w="$w" -v d="$d" 'BEGIN { exit !(d - w >= 8) }' &&
+        grep -q 'no provisioning within 8 s: starting docker' "$W/boot1.serial"
+}
+check "boot 1: no provisioning came: dockerd started by itself 8 s later" waited
 check "boot 1: data disk with the magic was formatted and mounted" \
     grep -q 'machinectl-os: data disk /dev/vda mounted' "$W/boot1.serial"
 vm_wait_ssh 60 || true
@@ -100,6 +116,7 @@ provision_tls() {
     done
     vm_ssh 'sudo chmod 600 /var/lib/boot2docker/server-key.pem && sudo /etc/init.d/docker restart'
 }
+pids() { vm_ssh 'echo "$(pidof dockerd) $(pidof containerd)"'; }
 tls_ping() {  # tls_ping TIMEOUT: curl /_ping over TLS until it answers OK
     local end=$(( $(date +%s) + $1 )) out
     while :; do
@@ -109,9 +126,13 @@ tls_ping() {  # tls_ping TIMEOUT: curl /_ping over TLS until it answers OK
         sleep 1
     done
 }
+read -r dockerd0 containerd0 < <(pids)
 t0=$(date +%s.%N)
 check "provisioning: TLS files + profile written, sudo /etc/init.d/docker restart" provision_tls
 check "dockerd answers /_ping over TLS (2376, --tlsverify) from the host side" tls_ping 90
+read -r dockerd1 containerd1 < <(pids)
+check "restart: a new dockerd ($dockerd0 -> $dockerd1), the same containerd ($containerd0)" \
+    test -n "$dockerd0" -a -n "$dockerd1" -a "$dockerd0" != "$dockerd1" -a -n "$containerd0" -a "$containerd0" = "$containerd1"
 diag "provisioning to TLS answer: $(echo "$(date +%s.%N) $t0" | awk '{ printf "%.1f", $1 - $2 }') s"
 check "TLS without a client certificate is refused" bash -c \
     "! ip netns exec $E2E_NS curl -sS --max-time 5 --cacert '$tls/ca.pem' https://127.0.0.1:$E2E_TLS_PORT/_ping"
@@ -150,6 +171,25 @@ check "boot 2: hostname set by sethostname survived" vm_ssh 'test "$(hostname)" 
 check "boot 2: docker image survived, sudo docker info works" \
     vm_ssh 'sudo docker info >/dev/null && sudo docker image inspect e2e/busybox >/dev/null'
 check "boot 2: dockerd starts with the stored TLS profile" tls_ping 90
+# the machine OS's one-step provisioning, as src/provision.c drives it
+one_step() {
+    local d=$W/onestep
+    mkdir -p "$d" && cp "$tls/ca.pem" "$tls/server.pem" "$tls/server-key.pem" "$tls/profile" "$d/" &&
+        echo e2e-onestep >"$d/hostname" &&
+        tar --format=ustar -C "$d" -cf - hostname ca.pem server.pem server-key.pem profile |
+        vm_ssh 'sudo /usr/lib/machinectl-os/provision'
+}
+read -r dockerd0 containerd0 < <(pids)
+check "boot 2: one-step provisioning: a tar on the stdin of sudo /usr/lib/machinectl-os/provision" one_step
+check "boot 2: one-step: hostname set and kept, file modes 0644/0600" vm_ssh \
+    'test "$(hostname)" = e2e-onestep && test "$(cat /var/lib/boot2docker/etc/hostname)" = e2e-onestep &&
+     test "$(stat -c %a /var/lib/boot2docker/server-key.pem) $(stat -c %a /var/lib/boot2docker/server.pem) $(stat -c %a /var/lib/boot2docker/profile)" = "600 644 644"'
+check "boot 2: one-step: dockerd restarted once and answers over TLS" tls_ping 90
+read -r dockerd1 containerd1 < <(pids)
+check "boot 2: one-step: a new dockerd ($dockerd0 -> $dockerd1), the same containerd" \
+    test -n "$dockerd1" -a "$dockerd0" != "$dockerd1" -a "$containerd0" = "$containerd1"
+check "boot 2: one-step refuses what is not a tar (exit 2, nothing restarted)" vm_ssh \
+    'p=$(pidof dockerd); echo garbage | sudo /usr/lib/machinectl-os/provision; test $? = 2 && test "$(pidof dockerd)" = "$p"'
 vm_monitor boot2 system_powerdown
 vm_wait_exit 90 || vm_kill
 check "the disk without the magic was never written (first MiB unchanged)" \

@@ -23,6 +23,10 @@ expect_out "Waiting for SSH to be available..." "create shows the SSH phase"
 expect_out "Copying certs to the remote machine..." "create shows the certs phase"
 expect_out "Docker is up and running!" "create ends with Docker up"
 printf '%s\n' "$OUT" | sed 's/^/# create: /'
+# The first boot waited for provisioning: dockerd started once, with TLS.
+run vm ssh $M 'sudo grep -c "^--- .* dockerd " /var/log/docker.log; sudo grep -c "docker waits for provisioning" /var/log/boot.log'
+check "create started dockerd once, after provisioning (one-step, machine OS)" test "$OUT" = "1
+1"
 
 run vm ls
 expect_rc 0 "ls"
@@ -132,8 +136,14 @@ check "it never finished" test -z "$(grep 'Docker is up and running' "$TEST_TMP/
 run vm ls --format '{{.Name}} {{.State}}'
 expect_rc 0 "ls works after the kill"
 check "ls shows the machine as Running" grep -qx "$M2 Running" <<<"$OUT"
+# A guest without the one-step script (as boot2docker): provisioned file by
+# file, then /etc/init.d/docker restart (the root is in RAM: back at reboot).
+run vm ssh $M2 'sudo rm /usr/lib/machinectl-os/provision'
+expect_rc 0 "the guest's one-step provisioning script removed"
 run vm provision $M2
 expect_rc 0 "provision finishes the interrupted provisioning"
+run vm ssh $M2 'test -d .machinectl-provision && sudo cat /var/lib/boot2docker/profile'
+check "provisioned file by file (its staging directory), the profile is there" grep -q "^EXTRA_ARGS=" <<<"$OUT"
 eval "$(vm env --shell bash $M2)"
 run lv_exec docker version --format '{{.Server.Version}}'
 expect_rc 0 "Docker answers over TLS after provision"

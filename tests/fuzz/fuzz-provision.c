@@ -164,6 +164,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct mc_machine m = { .name = "fuzz", .dir = "/nonexistent" };
 	json_t *ho = NULL;
 
+	if (mc_provision_one_step(osr))
+		FUZZ_ASSERT(strstr(osr, "PROVISION=1") && strstr(osr, "\n---\n"));
 	if (mc_provision_detect(osr, &os, &name, &err) == 0) {
 		FUZZ_ASSERT(name && os != MC_GUEST_UNKNOWN);
 		free(name);

@@ -24,7 +24,7 @@ static void first_member_is_the_magic(void **state)
 	unsigned sum = 0;
 	size_t len;
 
-	assert_int_equal(mc_userdata_tar(KEY, &tar, &len, &err), 0);
+	assert_int_equal(mc_userdata_tar(KEY, false, &tar, &len, &err), 0);
 	assert_int_equal(len % 512, 0);
 	/* The first 512-byte header names the magic file; its data is the magic. */
 	assert_string_equal(tar, MC_USERDATA_MAGIC);
@@ -52,7 +52,7 @@ static void tar_lists_members_with_modes(void **state)
 	struct mc_proc_result r = { 0 };
 	size_t len;
 
-	assert_int_equal(mc_userdata_tar(KEY "\n", &tar, &len, &err), 0);
+	assert_int_equal(mc_userdata_tar(KEY "\n", false, &tar, &len, &err), 0);
 	assert_int_equal(mc_write_file_atomic(path, tar, len, 0600, &err), 0);
 	{
 		const char *argv[] = { "tar", "-tvf", path, NULL };
@@ -100,7 +100,7 @@ static void disk_is_sparse_and_exact(void **state)
 	size_t len;
 	int fd;
 
-	assert_int_equal(mc_userdata_write_disk(path, KEY, 2000, &err), 0);
+	assert_int_equal(mc_userdata_write_disk(path, KEY, false, 2000, &err), 0);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_size, 2000LL << 20);
 	assert_true(st.st_blocks * 512 <= 64 * 1024);   /* only the tar's blocks */
@@ -111,7 +111,7 @@ static void disk_is_sparse_and_exact(void **state)
 	close(fd);
 	assert_memory_equal(head, MC_USERDATA_MAGIC, 29);
 	/* The disk starts with exactly the tar. */
-	assert_int_equal(mc_userdata_tar(KEY, &tar, &len, &err), 0);
+	assert_int_equal(mc_userdata_tar(KEY, false, &tar, &len, &err), 0);
 	{
 		_cleanup_free_ char *buf = mc_malloc(len);
 
@@ -132,11 +132,46 @@ static void disk_is_sparse_and_exact(void **state)
 		mc_proc_result_free(&r);
 	}
 	/* Never overwrites an existing disk. */
-	assert_int_equal(mc_userdata_write_disk(path, KEY, 10, &err), -1);
+	assert_int_equal(mc_userdata_write_disk(path, KEY, false, 10, &err), -1);
 	assert_int_equal(err.code, MC_E_IO);
 	assert_non_null(strstr(err.msg, path));
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_size, 2000LL << 20);
+	unit_rmdir(MC_TAKE(dir));
+}
+
+/* await_provisioning adds .machinectl/await-provisioning ("300\n") after the
+ * key, which the machine OS reads (scripts/iso datadisk); GNU tar agrees. */
+static void await_member(void **state)
+{
+	_cleanup_free_ char *dir = unit_tmpdir(), *path = mc_path_join(dir, "disk.raw");
+	_cleanup_free_ char *x = mc_path_join(dir, "x"), *await = NULL, *got = NULL;
+	struct mc_error err = { 0 };
+	struct mc_proc_result r = { 0 };
+
+	assert_int_equal(mc_userdata_write_disk(path, KEY, true, 10, &err), 0);
+	{
+		const char *argv[] = { "tar", "-tvf", path, NULL };
+
+		assert_int_equal(mc_proc_run(argv, NULL, &r, &err), 0);
+		assert_int_equal(r.status, 0);
+		assert_true(mc_startswith(r.out, "-rw-r--r-- root/root        29 "));
+		assert_non_null(strstr(r.out, " .ssh/authorized_keys2\ndrwx------ root/root         0 "));
+		assert_non_null(strstr(r.out, " .machinectl/\n-rw-r--r-- root/root         4 "));
+		assert_string_equal(r.out + strlen(r.out) - 32, " .machinectl/await-provisioning\n");
+		mc_proc_result_free(&r);
+	}
+	assert_int_equal(mc_mkdir_p(x, 0700, &err), 0);
+	{
+		const char *argv[] = { "tar", "-xf", path, "-C", x, NULL };
+
+		assert_int_equal(mc_proc_run(argv, NULL, &r, &err), 0);
+		assert_int_equal(r.status, 0);
+		mc_proc_result_free(&r);
+	}
+	await = mc_path_join(x, MC_USERDATA_AWAIT);
+	assert_int_equal(mc_read_file(await, &got, NULL, &err), 0);
+	assert_string_equal(got, "300\n");
 	unit_rmdir(MC_TAKE(dir));
 }
 
@@ -146,15 +181,15 @@ static void bad_input(void **state)
 	_cleanup_free_ char *nodir = mc_path_join(dir, "no/such/disk.raw");
 	struct mc_error err = { 0 };
 
-	assert_int_equal(mc_userdata_write_disk(path, KEY, 0, &err), -1);
+	assert_int_equal(mc_userdata_write_disk(path, KEY, false, 0, &err), -1);
 	assert_int_equal(err.code, MC_E_INVALID);
 	assert_false(mc_file_exists(path));
 	mc_error_clear(&err);
-	assert_int_equal(mc_userdata_write_disk(path, "", 10, &err), -1);
+	assert_int_equal(mc_userdata_write_disk(path, "", false, 10, &err), -1);
 	assert_non_null(strstr(err.msg, "no SSH public key"));
 	assert_false(mc_file_exists(path));
 	mc_error_clear(&err);
-	assert_int_equal(mc_userdata_write_disk(nodir, KEY, 10, &err), -1);
+	assert_int_equal(mc_userdata_write_disk(nodir, KEY, false, 10, &err), -1);
 	assert_int_equal(err.code, MC_E_NOT_FOUND);
 	unit_rmdir(MC_TAKE(dir));
 }
@@ -165,6 +200,7 @@ int main(void)
 		cmocka_unit_test(first_member_is_the_magic),
 		cmocka_unit_test(tar_lists_members_with_modes),
 		cmocka_unit_test(disk_is_sparse_and_exact),
+		cmocka_unit_test(await_member),
 		cmocka_unit_test(bad_input),
 	};
 
