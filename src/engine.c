@@ -701,9 +701,16 @@ static void reap(struct mc_engine_batch *b)
 size_t mc_engine_batch_run(struct mc_engine_batch *b, long wait_ms)
 {
 	int running = 0;
+	size_t before = b->n;
 
 	curl_multi_perform(b->multi, &running);
 	reap(b);
+	/* Calls finished in that first step: return, so that the caller sees
+	 * them before anything waits.  Waiting here could wait the whole wait_ms
+	 * for a wakeup that nothing sends (ls: every row done, the last calls
+	 * ended here, and the listing ended a second late). */
+	if (b->n < before)
+		return b->n;
 	if (b->n && wait_ms > 0) {
 		int numfds;
 

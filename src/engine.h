@@ -94,8 +94,9 @@ struct mc_engine_batch;
 struct mc_engine_batch *mc_engine_batch_new(void);
 /* Start c now (c must stay valid until it is done or the batch is freed). */
 void mc_engine_batch_add(struct mc_engine_batch *b, struct mc_engine_call *c);
-/* Drive the transfers for at most wait_ms (returns early when one finishes
- * or on a wakeup); returns the number of calls still running. */
+/* Drive the transfers for at most wait_ms: returns as soon as one finishes
+ * (without waiting when one finished in the first step) or on a wakeup;
+ * returns the number of calls still running. */
 size_t mc_engine_batch_run(struct mc_engine_batch *b, long wait_ms);
 /* Make a blocked mc_engine_batch_run() return (thread-safe). */
 void mc_engine_batch_wakeup(struct mc_engine_batch *b);

@@ -16,7 +16,9 @@
 #            process, so a store's domains would not exist in the next one.)
 #
 # Every configuration is checked once for a correct listing (N rows with the
-# daemon's version / Timeout / Stopped) before it is timed.
+# daemon's version / Timeout / Stopped) before it is timed; the answering and
+# never-answering ones once more after (a fixture that stops serving halfway,
+# as the --hang one did when it kept every connection, shows there).
 #
 #   tests/bench/bench-ls.sh [BUILDDIR]
 set -u
@@ -89,6 +91,22 @@ lv_xml() { # lv_xml N FILE: N domains, shut off
 	} >"$2"
 }
 
+# rows_up N [WHEN] / rows_hang N [WHEN]: ls once, warn unless all N rows are
+# right; prints how many are
+rows_up() {
+	local good
+	good=$(MACHINECTL_STORAGE_PATH=$UP "$MC" ls --timeout 20 |
+		grep -cE '^up[0-9]+ .* Running +tcp://127\.0\.0\.1:[0-9]+ .* v20\.10\.24 *$')
+	[ "$good" = "$1" ] || echo "bench-ls: WARNING: ls up $1${2:-}: only $good of $1 rows show the daemon's version" >&2
+	echo "$good"
+}
+rows_hang() {
+	local good
+	good=$(MACHINECTL_STORAGE_PATH=$HANG "$MC" ls --timeout 2 | grep -cE '^hang[0-9]+ +none +Timeout *$')
+	[ "$good" = "$1" ] || echo "bench-ls: WARNING: ls hang $1${2:-}: only $good of $1 Timeout rows" >&2
+	echo "$good"
+}
+
 runs_for() { # runs_for N: fewer runs for the big sizes
 	if [ "$1" -le 20 ]; then echo 30; elif [ "$1" -le 200 ]; then echo 10; else echo 5; fi
 }
@@ -104,21 +122,19 @@ for n in $SIZES; do
 	have=$n
 	runs=$(runs_for "$n")
 
-	out=$(MACHINECTL_STORAGE_PATH=$UP "$MC" ls --timeout 20)
-	good=$(grep -cE '^up[0-9]+ .* Running +tcp://127\.0\.0\.1:[0-9]+ .* v20\.10\.24 *$' <<<"$out")
-	[ "$good" = "$n" ] || echo "bench-ls: WARNING: ls up $n: only $good of $n rows show the daemon's version" >&2
+	good=$(rows_up "$n")
 	extra=(--rss)
 	[ "$n" -le 20 ] && extra+=(--instr)
 	BENCH_EXTRA=$(jq -c -n --argjson n "$n" --argjson g "$good" '{n: $n, kind: "up", correct_rows: $g}') \
 		MACHINECTL_STORAGE_PATH=$UP bench_hyperfine "ls.up.$n" "machinectl ls, $n answering" "$runs" "${extra[@]}" -- \
 		"$MC" ls --timeout 20
+	rows_up "$n" " (after the timed runs)" >/dev/null
 
-	out=$(MACHINECTL_STORAGE_PATH=$HANG "$MC" ls --timeout 2)
-	good=$(grep -cE '^hang[0-9]+ +none +Timeout *$' <<<"$out")
-	[ "$good" = "$n" ] || echo "bench-ls: WARNING: ls hang $n: only $good of $n Timeout rows" >&2
+	good=$(rows_hang "$n")
 	BENCH_EXTRA=$(jq -c -n --argjson n "$n" --argjson g "$good" '{n: $n, kind: "hang", timeout_s: 2, correct_rows: $g}') \
 		MACHINECTL_STORAGE_PATH=$HANG bench_hyperfine "ls.hang.$n" "machinectl ls --timeout 2, $n never answering" 3 --rss -- \
 		"$MC" ls --timeout 2
+	rows_hang "$n" " (after the timed runs)" >/dev/null
 
 	if [ -f "$B/drivers/libvirt/.libs/machinectl-driver-libvirt.so" ] && command -v virsh >/dev/null; then
 		rm -rf "$LV"

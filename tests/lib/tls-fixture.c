@@ -77,7 +77,10 @@
  *                   filtered (503 "Timeout was reached before node joined.
  *                   ..."); the node stays pending
  * and --hang accepts TCP connections and never answers (no TLS handshake):
- * a daemon that never answers.
+ * a daemon that never answers.  It reads and drops what the client sends and
+ * closes a connection when the client closes it, so clients run one after
+ * another do not pile up connections here.  At most 4096 connections are
+ * open at once; more wait in the listen backlog (128 per port).
  *
  * --count N opens N listeners (each on a free port unless --port P, then
  * P..P+N-1); their ports are written one per line to --port-file (atomically,
@@ -861,8 +864,6 @@ static bool step(struct conn *c)
 
 	for (;;) {
 		switch (c->st) {
-		case C_HANG:
-			return true;
 		case C_HANDSHAKE:
 			r = SSL_accept(c->ssl);
 			if (r == 1) {
@@ -897,6 +898,7 @@ static bool step(struct conn *c)
 		case C_SHUTDOWN:
 			SSL_shutdown(c->ssl);
 			return false;
+		case C_HANG:     /* never answers, but sees the client go */
 		case C_DRAIN: {
 			char junk[4096];
 			ssize_t n = read(c->fd, junk, sizeof(junk));
@@ -1071,12 +1073,16 @@ int main(int argc, char **argv)
 	t_end = time(NULL) + lifetime;
 	while (!stop && time(NULL) < t_end) {
 		int n = 0, map[MAX_CONNS];
-		int r;
+		int r, nconns = 0;
 
-		for (int i = 0; i < count; i++)
-			pfd[n++] = (struct pollfd){ .fd = lfd[i], .events = POLLIN };
 		for (int i = 0; i < MAX_CONNS; i++)
-			if (conns[i].fd >= 0 && conns[i].st != C_HANG) {
+			nconns += conns[i].fd >= 0;
+		/* A full table leaves new connections in the listen backlog, as a
+		 * busy daemon does, rather than closing them. */
+		for (int i = 0; i < count; i++)
+			pfd[n++] = (struct pollfd){ .fd = lfd[i], .events = nconns < MAX_CONNS ? POLLIN : 0 };
+		for (int i = 0; i < MAX_CONNS; i++)
+			if (conns[i].fd >= 0) {
 				map[n - count] = i;
 				pfd[n++] = (struct pollfd){ .fd = conns[i].fd, .events = conns[i].want };
 			}
@@ -1096,18 +1102,17 @@ int main(int argc, char **argv)
 			if (!(pfd[i].revents & POLLIN))
 				continue;
 			for (;;) {
-				int fd = accept4(lfd[i], NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 				struct conn *c = NULL;
+				int fd;
 
-				if (fd < 0)
-					break;
 				for (int s = 0; s < MAX_CONNS && !c; s++)
 					if (conns[s].fd < 0)
 						c = &conns[s];
-				if (!c) {
-					close(fd);
-					continue;
-				}
+				if (!c)
+					break;   /* full: the rest wait in the backlog */
+				fd = accept4(lfd[i], NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+				if (fd < 0)
+					break;
 				c->fd = fd;
 				c->port = ports[i];
 				c->want = POLLIN;

@@ -264,6 +264,43 @@ static void batch(void **state)
 	mc_engine_call_clear(&c2);
 }
 
+/* A call that ends in mc_engine_batch_run's first step, before any wait (its
+ * reply already received, its timeout passed), makes it return at once rather
+ * than wait for a wakeup: ls, whose rows were all done, used to wait a whole
+ * second for one that nothing would send. */
+static void batch_ends_in_first_step(void **state)
+{
+	struct mc_engine_batch *b = mc_engine_batch_new();
+	struct mc_engine_target t1 = target(up_ports[3], 3), t2 = target(hang_ports[2], NUP + 2);
+	struct mc_engine_call c1 = { .target = &t1, .path = "/_ping" };
+	struct mc_engine_call c2 = { .target = &t2, .path = "/_ping", .timeout_ms = 50 };
+	long long t0 = mc_now_ms(), t;
+
+	/* Timed out in the first step (deterministic). */
+	mc_engine_batch_add(b, &c2);
+	mc_engine_batch_run(b, 0);
+	nanosleep(&(struct timespec){ 0, 200 * 1000 * 1000 }, NULL);
+	t = mc_now_ms();
+	assert_int_equal(mc_engine_batch_run(b, 3000), 0);
+	assert_true(mc_now_ms() - t < 1500);
+	assert_true(c2.done);
+	assert_int_equal(c2.err.code, MC_E_TIMEOUT);
+
+	/* Answered: the reply often arrives while the caller is away. */
+	mc_engine_batch_add(b, &c1);
+	while (!c1.done && mc_now_ms() - t0 < 5000) {
+		nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
+		t = mc_now_ms();
+		mc_engine_batch_run(b, 3000);
+		assert_true(mc_now_ms() - t < 1500);
+	}
+	assert_true(c1.done);
+	assert_int_equal(c1.status, 200);
+	mc_engine_batch_free(b);
+	mc_engine_call_clear(&c1);
+	mc_engine_call_clear(&c2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -274,6 +311,7 @@ int main(void)
 		cmocka_unit_test(timeout_single),
 		cmocka_unit_test(many),
 		cmocka_unit_test(batch),
+		cmocka_unit_test(batch_ends_in_first_step),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
