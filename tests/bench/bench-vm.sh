@@ -56,9 +56,9 @@ echo "== real VMs (ISO $ISO; load $(cut -d' ' -f1-3 /proc/loadavg))"
 # 1. plain QEMU, the guest's own boot-to-dockerd
 MACHINECTL_ISO=$ISO "$SRC/tests/e2e/iso-bench.sh" "$BOOTS" >"$BENCH_TMP/iso-bench.tap" 2>&1
 sed 's/^/   iso-bench: /' "$BENCH_TMP/iso-bench.tap" | grep -E 'ok|median|accel|load' | head -n 20
-dock=() upt=()
-while read -r d u; do dock+=("$d") upt+=("$u"); done < <(
-	sed -nE 's/^ok [0-9]+ - boot [0-9]+: sshd [0-9.]+ s, dockerd ([0-9.]+) s after QEMU start \(guest uptime [0-9.]+ \/ ([0-9.]+) s\).*/\1 \2/p' \
+dock=() upt=() cpu=()
+while read -r d u c; do dock+=("$d") upt+=("$u") cpu+=("$c"); done < <(
+	sed -nE 's/^ok [0-9]+ - boot [0-9]+: sshd [0-9.]+ s, dockerd ([0-9.]+) s after QEMU start \(guest uptime [0-9.]+ \/ ([0-9.]+) s\), QEMU CPU ([0-9.]+) s.*/\1 \2 \3/p' \
 		"$BENCH_TMP/iso-bench.tap")
 accel=$(grep -oE 'accel [a-z]+' "$BENCH_TMP/iso-bench.tap" | head -n 1 | cut -d' ' -f2)
 if [ ${#dock[@]} -gt 0 ]; then
@@ -66,6 +66,10 @@ if [ ${#dock[@]} -gt 0 ]; then
 		bench_samples vm.qemu.dockerd "plain QEMU: QEMU start to 'docker up' marker" s "${dock[@]}"
 	BENCH_EXTRA="{\"accel\": \"${accel:-?}\"}" \
 		bench_samples vm.qemu.dockerd_uptime "plain QEMU: guest uptime at 'docker up'" s "${upt[@]}"
+	# what one boot costs the host's cores: K machines at once on P cores
+	# cannot be up before K * this / P (swarm-up of 3 on 2 cores)
+	BENCH_EXTRA="{\"accel\": \"${accel:-?}\", \"cpus\": $(nproc)}" \
+		bench_samples vm.qemu.dockerd_cpu "plain QEMU: QEMU's CPU time to 'docker up'" s "${cpu[@]}"
 else
 	echo "bench-vm: iso-bench gave no boot time" >&2
 fi
