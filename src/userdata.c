@@ -1,9 +1,9 @@
 #include "buildconf.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -35,7 +35,7 @@ void mc_tar_add(struct mc_tar *t, const char *name, char type, unsigned mode, co
 	char *h = tar_block(t);
 	unsigned sum = 0;
 
-	/* Names here are short and fixed: no prefix/long-name handling needed. */
+	/* Names here are short and fixed: no prefix/long-name handling. */
 	if (strlen(name) >= 100)
 		abort();
 	memcpy(h, name, strlen(name));               /* name[100] */

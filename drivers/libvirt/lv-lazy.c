@@ -74,6 +74,7 @@ LAZY(virDomainPtr, virDomainLookupByName, (virConnectPtr conn, const char *name)
 LAZY(virDomainPtr, virDomainLookupByUUIDString, (virConnectPtr conn, const char *uuid), (conn, uuid))
 LAZY(int, virDomainFree, (virDomainPtr domain), (domain))
 LAZY(const char *, virDomainGetName, (virDomainPtr domain), (domain))
+LAZY(int, virDomainGetUUID, (virDomainPtr domain, unsigned char *uuid), (domain, uuid))
 LAZY(int, virDomainGetUUIDString, (virDomainPtr domain, char *buf), (domain, buf))
 LAZY(int, virDomainGetState, (virDomainPtr domain, int *state, int *reason, unsigned int flags),
      (domain, state, reason, flags))

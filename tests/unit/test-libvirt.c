@@ -9,6 +9,7 @@
  */
 #include "unit.h"
 
+#include <ctype.h>
 #include <sys/stat.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -519,6 +520,19 @@ static void batch_states(void **state)
 	assert_int_equal(out[2], MC_STATE_ERROR);
 	assert_int_equal(errs[2].code, MC_E_NOT_FOUND);
 	assert_non_null(strstr(errs[2].msg, "machinectl-c of machine \"c\" no longer exists"));
+	/* The UUID in config.json is matched whatever its case. */
+	{
+		char *up = mc_strdup(mc_json_str(b->config, "UUID"));
+
+		for (char *p = up; *p; p++)
+			*p = (char)toupper((unsigned char)*p);
+		json_object_set_new(b->config, "UUID", json_string(up));
+		free(up);
+	}
+	memset(errs, 0, sizeof(errs));
+	OK(mc_driver_entry->states(ctxs, 3, out, errs, &err));
+	assert_int_equal(out[1], MC_STATE_STOPPED);
+	assert_int_equal(errs[1].code, MC_E_OK);
 	/* A machine on an unreachable URI fails alone. */
 	json_object_set_new(c->config, "URI", json_string("bogus:///x"));
 	memset(errs, 0, sizeof(errs));
