@@ -104,12 +104,14 @@ t0=$(now_ms)
 for v in kvm qemu; do lv_exec virsh -q -c "$LV_URI" domcapabilities --virttype $v >/dev/null 2>&1; done
 lv_exec virsh -q -c "$LV_URI" capabilities >/dev/null 2>&1
 bench_samples vm.libvirtd.warmup "libvirtd's first capability probes (once per libvirtd start, not in create)" ms $(($(now_ms) - t0))
-totals=()
+totals=() rss=()
 declare -A phase_ms=()
 phases=()
 for ((c = 1; c <= CREATES; c++)); do
 	load0=$(cut -d' ' -f1 /proc/loadavg)
-	run_timed "$BENCH_TMP/create$c.out" lv_mc create "${CREATE[@]}" "bc$c"
+	# peak RSS of the whole create (GNU time: the process's own maximum)
+	run_timed "$BENCH_TMP/create$c.out" lv_exec /usr/bin/time -f %M -o "$BENCH_TMP/create$c.rss" \
+		machinectl create "${CREATE[@]}" "bc$c"
 	rc=$?
 	t=$(sed -n 's/^END\t//p' "$BENCH_TMP/create$c.out")
 	cut -f2- "$BENCH_TMP/create$c.out" | grep -v '^END' | sed 's/^/   create: /'
@@ -118,8 +120,8 @@ for ((c = 1; c <= CREATES; c++)); do
 		lv_mc rm -f -y "bc$c" >/dev/null 2>&1
 		continue
 	fi
-	echo "   create bc$c: $t ms (load before: $load0)"
-	totals+=("$t")
+	echo "   create bc$c: $t ms (load before: $load0; peak RSS $(cat "$BENCH_TMP/create$c.rss") KiB)"
+	totals+=("$t") rss+=("$(cat "$BENCH_TMP/create$c.rss")")
 	# a line's phase lasts until the next line; the last one until exit
 	prev_name='' prev_ms=0
 	while IFS=$'\t' read -r ms line; do
@@ -137,7 +139,8 @@ for ((c = 1; c <= CREATES; c++)); do
 	lv_mc rm -y "bc$c" >/dev/null 2>&1 || lv_mc rm -f -y "bc$c" >/dev/null 2>&1
 done
 if [ ${#totals[@]} -gt 0 ]; then
-	BENCH_EXTRA='{"memory_mib": 768}' bench_samples vm.create.total "create --driver libvirt to 'Docker is up'" ms "${totals[@]}"
+	BENCH_EXTRA="{\"memory_mib\": 768, \"rss_kib\": $(printf '%s\n' "${rss[@]}" | sort -n | tail -n 1)}" \
+		bench_samples vm.create.total "create --driver libvirt to 'Docker is up'" ms "${totals[@]}"
 	i=0
 	for p in "${phases[@]}"; do
 		i=$((i + 1))
