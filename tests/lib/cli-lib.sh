@@ -62,6 +62,26 @@ mkdir -p "$TEST_TMP/bin"
 ln -s "$MC_BIN" "$TEST_TMP/bin/machinectl"
 PATH="$TEST_TMP/bin:$PATH"
 mc() { machinectl "$@"; }
+
+# Interrupted-operation tests (t8001, t8005) keep a machine "bystander"
+# beside the machine "victim" they interrupt.
+# bystander_snapshot: the bystander's files, modes, sizes and checksums.
+bystander_snapshot() {
+	(cd "$STORE/machines/bystander" && find . -printf '%p %m %s\n' | LC_ALL=C sort &&
+		find . -type f ! -name .tls-check -exec md5sum {} + | LC_ALL=C sort)
+}
+# victim_gone LABEL BEFORE: once any mutating verb has run (it finishes an
+# interrupted removal), nothing of the victim is left, the bystander is as its
+# snapshot BEFORE, and the name "victim" can be used again.
+victim_gone() {
+	mc rm -f nosuch >/dev/null 2>&1
+	check "$1: nothing of the victim is left" \
+		test -z "$(find "$STORE/machines" -mindepth 1 -maxdepth 1 ! -name bystander)"
+	check "$1: the bystander is untouched" test "$(bystander_snapshot)" = "$2"
+	run mc create -d test victim
+	expect_rc 0 "$1: the name can be used again"
+	mc rm -f victim >/dev/null 2>&1
+}
 run() {
 	local o e
 	o="$TEST_TMP/.out" e="$TEST_TMP/.err"

@@ -17,6 +17,22 @@ static unsigned long octal_field(const char *f, size_t n)
 	return strtoul(buf, NULL, 8);
 }
 
+/* GNU tar with up to four arguments (the unused ones NULL): it must
+ * succeed; returns its stdout, malloc'd. */
+static char *gnu_tar(const char *a, const char *b, const char *c, const char *d)
+{
+	const char *argv[] = { "tar", a, b, c, d, NULL };
+	struct mc_error err = { 0 };
+	struct mc_proc_result r = { 0 };
+	char *out;
+
+	assert_int_equal(mc_proc_run(argv, NULL, &r, &err), 0);
+	assert_int_equal(r.status, 0);
+	out = mc_strdup(r.out);
+	mc_proc_result_free(&r);
+	return out;
+}
+
 static void first_member_is_the_magic(void **state)
 {
 	_cleanup_free_ char *tar = NULL;
@@ -47,38 +63,25 @@ static void tar_lists_members_with_modes(void **state)
 {
 	_cleanup_free_ char *dir = unit_tmpdir(), *path = mc_path_join(dir, "u.tar");
 	_cleanup_free_ char *tar = NULL, *x = mc_path_join(dir, "x");
-	_cleanup_free_ char *ak = NULL, *ak2 = NULL, *akp = NULL, *ak2p = NULL;
+	_cleanup_free_ char *ak = NULL, *ak2 = NULL, *akp = NULL, *ak2p = NULL, *list = NULL;
 	struct mc_error err = { 0 };
-	struct mc_proc_result r = { 0 };
 	size_t len;
 
 	assert_int_equal(mc_userdata_tar(KEY "\n", false, &tar, &len, &err), 0);
 	assert_int_equal(mc_write_file_atomic(path, tar, len, 0600, &err), 0);
-	{
-		const char *argv[] = { "tar", "-tvf", path, NULL };
-
-		assert_int_equal(mc_proc_run(argv, NULL, &r, &err), 0);
-		assert_int_equal(r.status, 0);
-		/* GNU tar: "-rw-r--r-- root/root 29 DATE boot2docker, please format-me" */
-		assert_non_null(strstr(r.out, "-rw-r--r-- root/root        29 "));
-		assert_true(mc_startswith(r.out, "-rw-r--r--"));
-		assert_non_null(strstr(r.out, " boot2docker, please format-me\n"));
-		assert_non_null(strstr(r.out, "drwx------ root/root         0 "));
-		assert_non_null(strstr(r.out, " .ssh/\n"));
-		assert_non_null(strstr(r.out, " .ssh/authorized_keys\n"));
-		assert_non_null(strstr(r.out, " .ssh/authorized_keys2\n"));
-		/* Order: the magic first. */
-		assert_true(strstr(r.out, "format-me") < strstr(r.out, ".ssh/"));
-		mc_proc_result_free(&r);
-	}
+	list = gnu_tar("-tvf", path, NULL, NULL);
+	/* GNU tar: "-rw-r--r-- root/root 29 DATE boot2docker, please format-me" */
+	assert_non_null(strstr(list, "-rw-r--r-- root/root        29 "));
+	assert_true(mc_startswith(list, "-rw-r--r--"));
+	assert_non_null(strstr(list, " boot2docker, please format-me\n"));
+	assert_non_null(strstr(list, "drwx------ root/root         0 "));
+	assert_non_null(strstr(list, " .ssh/\n"));
+	assert_non_null(strstr(list, " .ssh/authorized_keys\n"));
+	assert_non_null(strstr(list, " .ssh/authorized_keys2\n"));
+	/* Order: the magic first. */
+	assert_true(strstr(list, "format-me") < strstr(list, ".ssh/"));
 	assert_int_equal(mc_mkdir_p(x, 0700, &err), 0);
-	{
-		const char *argv[] = { "tar", "-xf", path, "-C", x, NULL };
-
-		assert_int_equal(mc_proc_run(argv, NULL, &r, &err), 0);
-		assert_int_equal(r.status, 0);
-		mc_proc_result_free(&r);
-	}
+	free(gnu_tar("-xf", path, "-C", x));
 	akp = mc_path_join(x, ".ssh/authorized_keys");
 	ak2p = mc_path_join(x, ".ssh/authorized_keys2");
 	assert_int_equal(mc_read_file(akp, &ak, NULL, &err), 0);
@@ -92,9 +95,8 @@ static void tar_lists_members_with_modes(void **state)
 static void disk_is_sparse_and_exact(void **state)
 {
 	_cleanup_free_ char *dir = unit_tmpdir(), *path = mc_path_join(dir, "disk.raw");
-	_cleanup_free_ char *tar = NULL;
+	_cleanup_free_ char *tar = NULL, *list = NULL;
 	struct mc_error err = { 0 };
-	struct mc_proc_result r = { 0 };
 	struct stat st;
 	char head[64];
 	size_t len;
@@ -122,15 +124,9 @@ static void disk_is_sparse_and_exact(void **state)
 		assert_memory_equal(buf, tar, 100);
 		assert_memory_equal(buf + 512, tar + 512, 512);
 	}
-	{
-		const char *argv[] = { "tar", "-tf", path, NULL };
-
-		assert_int_equal(mc_proc_run(argv, NULL, &r, &err), 0);
-		assert_int_equal(r.status, 0);
-		assert_string_equal(r.out, "boot2docker, please format-me\n.ssh/\n.ssh/authorized_keys\n"
-					   ".ssh/authorized_keys2\n");
-		mc_proc_result_free(&r);
-	}
+	list = gnu_tar("-tf", path, NULL, NULL);
+	assert_string_equal(list, "boot2docker, please format-me\n.ssh/\n.ssh/authorized_keys\n"
+				  ".ssh/authorized_keys2\n");
 	/* Never overwrites an existing disk. */
 	assert_int_equal(mc_userdata_write_disk(path, KEY, false, 10, &err), -1);
 	assert_int_equal(err.code, MC_E_IO);
@@ -145,30 +141,17 @@ static void disk_is_sparse_and_exact(void **state)
 static void await_member(void **state)
 {
 	_cleanup_free_ char *dir = unit_tmpdir(), *path = mc_path_join(dir, "disk.raw");
-	_cleanup_free_ char *x = mc_path_join(dir, "x"), *await = NULL, *got = NULL;
+	_cleanup_free_ char *x = mc_path_join(dir, "x"), *await = NULL, *got = NULL, *list = NULL;
 	struct mc_error err = { 0 };
-	struct mc_proc_result r = { 0 };
 
 	assert_int_equal(mc_userdata_write_disk(path, KEY, true, 10, &err), 0);
-	{
-		const char *argv[] = { "tar", "-tvf", path, NULL };
-
-		assert_int_equal(mc_proc_run(argv, NULL, &r, &err), 0);
-		assert_int_equal(r.status, 0);
-		assert_true(mc_startswith(r.out, "-rw-r--r-- root/root        29 "));
-		assert_non_null(strstr(r.out, " .ssh/authorized_keys2\ndrwx------ root/root         0 "));
-		assert_non_null(strstr(r.out, " .machinectl/\n-rw-r--r-- root/root         4 "));
-		assert_string_equal(r.out + strlen(r.out) - 32, " .machinectl/await-provisioning\n");
-		mc_proc_result_free(&r);
-	}
+	list = gnu_tar("-tvf", path, NULL, NULL);
+	assert_true(mc_startswith(list, "-rw-r--r-- root/root        29 "));
+	assert_non_null(strstr(list, " .ssh/authorized_keys2\ndrwx------ root/root         0 "));
+	assert_non_null(strstr(list, " .machinectl/\n-rw-r--r-- root/root         4 "));
+	assert_string_equal(list + strlen(list) - 32, " .machinectl/await-provisioning\n");
 	assert_int_equal(mc_mkdir_p(x, 0700, &err), 0);
-	{
-		const char *argv[] = { "tar", "-xf", path, "-C", x, NULL };
-
-		assert_int_equal(mc_proc_run(argv, NULL, &r, &err), 0);
-		assert_int_equal(r.status, 0);
-		mc_proc_result_free(&r);
-	}
+	free(gnu_tar("-xf", path, "-C", x));
 	await = mc_path_join(x, MC_USERDATA_AWAIT);
 	assert_int_equal(mc_read_file(await, &got, NULL, &err), 0);
 	assert_string_equal(got, "300\n");
