@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <jansson.h>
 
-#define MC_DRIVER_ABI 1
+#define MC_DRIVER_ABI 2
 
 enum mc_error_code {
 	MC_E_OK = 0,
@@ -38,8 +38,11 @@ enum mc_error_code {
 	MC_E_NETWORK,
 };
 
+/* An error: its code, the machine it is about (set by the core; "" when it
+ * is about no one machine) and the message, which does not repeat the name. */
 struct mc_error {
 	int code;         /* enum mc_error_code; MC_E_OK while unset */
+	char machine[64];
 	char msg[1024];
 };
 
@@ -85,7 +88,7 @@ struct mc_host {
 		__attribute__((format(printf, 2, 3)));
 	/* Report a phase of a long operation ("Waiting for an IP..."); the core
 	 * prints it with the machine name and elapsed time. */
-	void (*phase)(const char *machine, const char *fmt, ...)
+	void (*phase)(struct mc_driver_ctx *ctx, const char *fmt, ...)
 		__attribute__((format(printf, 2, 3)));
 	/* Write the machine's config.json now, with ctx->config as it is.  create
 	 * calls it once it has recorded what remove needs (names, IDs, paths) and
@@ -101,7 +104,7 @@ struct mc_driver_ctx {
 	const char *store_path;
 	json_t *config;            /* driver's private state (object, owned by the core) */
 	json_t *flags;             /* resolved create flags, name -> value (precreate/create only) */
-	void *core;                /* the core's own (checkpoint); drivers leave it alone */
+	void *core;                /* the core's own (its machine handle); drivers leave it alone */
 	/* create only: the core provisions the machine over SSH right after
 	 * create (a provisioning driver without --no-provision).  VM drivers pass
 	 * it to mc_userdata_tar(): the machine OS then starts dockerd once, with

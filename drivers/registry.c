@@ -22,45 +22,6 @@ static const struct mc_driver *const builtin[] = {
 	&mc_driver_virtualbox,
 };
 
-static void (*phase_handler)(const char *machine, const char *msg);
-
-void mc_host_set_phase_handler(void (*fn)(const char *machine, const char *msg))
-{
-	phase_handler = fn;
-}
-
-static void host_phase(const char *machine, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (phase_handler)
-		phase_handler(machine, msg);
-	else
-		mc_debug("(%s) %s", machine, msg);
-}
-
-static int host_checkpoint(struct mc_driver_ctx *ctx, struct mc_error *err)
-{
-	return ctx->core ? mc_machine_save(ctx->core, err) : 0;
-}
-
-static const struct mc_host host = {
-	.abi = MC_DRIVER_ABI,
-	.error_set = mc_error_set,
-	.log = mc_log,
-	.phase = host_phase,
-	.checkpoint = host_checkpoint,
-};
-
-const struct mc_host *mc_host_api(void)
-{
-	return &host;
-}
-
 struct plugin {
 	char *name;
 	const struct mc_driver *drv;
@@ -204,18 +165,4 @@ char **mc_driver_names(void)
 	}
 	qsort(names, mc_strv_len(names), sizeof(char *), cmp_str);
 	return names;
-}
-
-void mc_driver_ctx_init(struct mc_driver_ctx *ctx, const struct mc_store *s,
-			struct mc_machine *m, json_t *flags)
-{
-	*ctx = (struct mc_driver_ctx){
-		.host = &host,
-		.machine_name = m->name,
-		.machine_dir = m->dir,
-		.store_path = s->root,
-		.config = m->driver,
-		.flags = flags,
-		.core = m,
-	};
 }

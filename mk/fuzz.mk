@@ -17,12 +17,12 @@ FUZZ_SECONDS = 10
 FUZZ_CHECK_SECONDS = 5
 FUZZ_TARGETS = machine-json config-ini template filter scp-spec vbox hyperv engine-reply pem provision
 FUZZ_ENV = FUZZ_CC='$(FUZZ_CC)' FUZZ_SRCDIR='$(abs_top_srcdir)' FUZZ_TARGETS='$(FUZZ_TARGETS)' \
-	FUZZ_CPPFLAGS='$(DEFS) -I$(abs_top_builddir) -I$(abs_top_srcdir)/src -I$(abs_top_srcdir)/drivers \
+	FUZZ_CPPFLAGS='$(DEFS) -I$(abs_top_builddir) -I$(abs_top_srcdir)/src -I$(abs_top_srcdir)/src/ops -I$(abs_top_srcdir)/drivers \
 	-I$(abs_top_srcdir)/certs -I$(abs_top_srcdir)/drivers/virtualbox -I$(abs_top_srcdir)/drivers/hyperv \
 	-DMC_DRIVERDIR="\"$(pkgdriverdir)\"" -DMC_PKGDATADIR="\"$(pkgdatadir)\"" -std=gnu11 -pthread \
 	$(WARN_CFLAGS) -Wno-format-nonliteral -Wno-unused-function $(JANSSON_CFLAGS) $(INIH_CFLAGS) $(OPENSSL_CFLAGS) $(LIBCURL_CFLAGS) $(LIBSSH_CFLAGS)' \
 	FUZZ_LIBS='$(JANSSON_LIBS) $(INIH_LIBS) $(OPENSSL_LIBS) $(LIBCURL_LIBS) $(LIBSSH_LIBS) -pthread' \
-	FUZZ_CORE='$(libmccore_la_SOURCES) src/cmd/common.c'
+	FUZZ_CORE='$(libmccore_la_SOURCES)'
 FUZZ_SH = $(FUZZ_ENV) $(SHELL) $(abs_top_srcdir)/tests/fuzz/fuzz.sh
 
 .PHONY: fuzz fuzz-build check-fuzz

@@ -378,9 +378,9 @@ static void prepare(struct mc_engine_call *c)
 	x->t0 = mc_now_ms();
 	x->endpoint = mc_asprintf("%s %s", method, c->path ? c->path : "/");
 	if (!t || !t->url || !(base = https_base(t->url))) {
-		mc_error_set(&c->err, MC_E_INVALID,
-			     "machine \"%s\": %s: the Docker URL \"%s\" is not tcp://IP:PORT", name,
-			     x->endpoint, t && t->url ? t->url : "");
+		mc_error_setm(&c->err, name, MC_E_INVALID,
+			      "%s: the Docker URL \"%s\" is not tcp://IP:PORT",
+			      x->endpoint, t && t->url ? t->url : "");
 		finish(c);
 		return;
 	}
@@ -394,9 +394,9 @@ static void prepare(struct mc_engine_call *c)
 
 		for (int i = 0; i < 3; i++)
 			if (!mc_file_exists(files[i])) {
-				mc_error_set(&c->err, MC_E_TLS,
-					     "machine \"%s\": %s: the %s %s is missing: run 'machinectl regenerate-certs %s'",
-					     name, x->endpoint, what[i], files[i], name);
+				mc_error_setm(&c->err, name, MC_E_TLS,
+					      "%s: the %s %s is missing: run 'machinectl regenerate-certs %s'",
+					      x->endpoint, what[i], files[i], name);
 				finish(c);
 				return;
 			}
@@ -405,8 +405,8 @@ static void prepare(struct mc_engine_call *c)
 		ctimeout = timeout;
 	x->h = curl_easy_init();
 	if (!x->h) {
-		mc_error_set(&c->err, MC_E_FAILED, "machine \"%s\": %s: cannot initialise libcurl", name,
-			     x->endpoint);
+		mc_error_setm(&c->err, name, MC_E_FAILED, "%s: cannot initialise libcurl",
+			      x->endpoint);
 		finish(c);
 		return;
 	}
@@ -492,39 +492,39 @@ static void tls_error(struct mc_engine_call *c, CURLcode rc)
 			hint = "run 'machinectl regenerate-certs ";
 			break;
 		}
-		mc_error_set(&c->err, MC_E_TLS,
-			     "machine \"%s\": %s at %.*s: TLS: the daemon's certificate (%s, issued by %s, valid until %s) is not trusted: %s (trusted CA: %s): %s%s%s",
-			     name, x->endpoint, hostlen, host, x->peer_subject[0] ? x->peer_subject : "?",
-			     x->peer_issuer[0] ? x->peer_issuer : "?",
-			     x->peer_not_after[0] ? x->peer_not_after : "?", why, x->ca, hint, name, end);
+		mc_error_setm(&c->err, name, MC_E_TLS,
+			      "%s at %.*s: TLS: the daemon's certificate (%s, issued by %s, valid until %s) is not trusted: %s (trusted CA: %s): %s%s%s",
+			      x->endpoint, hostlen, host, x->peer_subject[0] ? x->peer_subject : "?",
+			      x->peer_issuer[0] ? x->peer_issuer : "?",
+			      x->peer_not_after[0] ? x->peer_not_after : "?", why, x->ca, hint, name, end);
 		return;
 	}
 	if (has(x->errbuf, "no alternative certificate subject name") || has(x->errbuf, "does not match target host")) {
-		mc_error_set(&c->err, MC_E_TLS,
-			     "machine \"%s\": %s at %.*s: TLS: the daemon's certificate is valid for %s, not %.*s (the IP address changed?): run 'machinectl regenerate-certs %s'",
-			     name, x->endpoint, hostlen, host, x->peer_sans[0] ? x->peer_sans : "other names",
-			     (int)strcspn(host, ":"), host, name);
+		mc_error_setm(&c->err, name, MC_E_TLS,
+			      "%s at %.*s: TLS: the daemon's certificate is valid for %s, not %.*s (the IP address changed?): run 'machinectl regenerate-certs %s'",
+			      x->endpoint, hostlen, host, x->peer_sans[0] ? x->peer_sans : "other names",
+			      (int)strcspn(host, ":"), host, name);
 		return;
 	}
 	if (rc == CURLE_SSL_CERTPROBLEM) {
-		mc_error_set(&c->err, MC_E_TLS,
-			     "machine \"%s\": %s: TLS: cannot use the client certificate %s with key %s: %s",
-			     name, x->endpoint, x->cert, x->key, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+		mc_error_setm(&c->err, name, MC_E_TLS,
+			      "%s: TLS: cannot use the client certificate %s with key %s: %s",
+			      x->endpoint, x->cert, x->key, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
 		return;
 	}
 	if (rc == CURLE_SSL_CACERT_BADFILE) {
-		mc_error_set(&c->err, MC_E_TLS, "machine \"%s\": %s: TLS: cannot read the CA certificate %s: %s",
-			     name, x->endpoint, x->ca, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+		mc_error_setm(&c->err, name, MC_E_TLS, "%s: TLS: cannot read the CA certificate %s: %s",
+			      x->endpoint, x->ca, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
 		return;
 	}
 	if (x->alert) {
-		mc_error_set(&c->err, MC_E_TLS,
-			     "machine \"%s\": %s at %.*s: TLS: the daemon refused the client certificate %s (its alert: %s): the daemon trusts another CA; run 'machinectl regenerate-certs %s'",
-			     name, x->endpoint, hostlen, host, x->cert, x->alert, name);
+		mc_error_setm(&c->err, name, MC_E_TLS,
+			      "%s at %.*s: TLS: the daemon refused the client certificate %s (its alert: %s): the daemon trusts another CA; run 'machinectl regenerate-certs %s'",
+			      x->endpoint, hostlen, host, x->cert, x->alert, name);
 		return;
 	}
-	mc_error_set(&c->err, MC_E_TLS, "machine \"%s\": %s at %.*s: TLS handshake failed: %s", name,
-		     x->endpoint, hostlen, host, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+	mc_error_setm(&c->err, name, MC_E_TLS, "%s at %.*s: TLS handshake failed: %s",
+		      x->endpoint, hostlen, host, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
 }
 
 json_t *mc_engine_decode_reply(const char *buf, size_t len)
@@ -564,9 +564,9 @@ static void complete(struct mc_engine_call *c, CURLcode rc)
 		if (c->status >= 400) {
 			const char *msg = mc_engine_reply_message(c->reply);
 
-			mc_error_set(&c->err, c->status == 404 ? MC_E_NOT_FOUND : MC_E_FAILED,
-				     "machine \"%s\": %s: the Docker daemon answered HTTP %ld: %s", name,
-				     x->endpoint, c->status, msg && *msg ? msg : "(no message)");
+			mc_error_setm(&c->err, name, c->status == 404 ? MC_E_NOT_FOUND : MC_E_FAILED,
+				      "%s: the Docker daemon answered HTTP %ld: %s",
+				      x->endpoint, c->status, msg && *msg ? msg : "(no message)");
 		}
 		return;
 	}
@@ -575,10 +575,10 @@ static void complete(struct mc_engine_call *c, CURLcode rc)
 		long oserr = 0;
 
 		curl_easy_getinfo(x->h, CURLINFO_OS_ERRNO, &oserr);
-		mc_error_set(&c->err, MC_E_NETWORK,
-			     "machine \"%s\": %s: cannot connect to the Docker daemon at %.*s: %s (is dockerd running and listening there?)",
-			     name, x->endpoint, hostlen, host,
-			     oserr ? strerror((int)oserr) : x->errbuf);
+		mc_error_setm(&c->err, name, MC_E_NETWORK,
+			      "%s: cannot connect to the Docker daemon at %.*s: %s (is dockerd running and listening there?)",
+			      x->endpoint, hostlen, host,
+			      oserr ? strerror((int)oserr) : x->errbuf);
 		break;
 	}
 	case CURLE_OPERATION_TIMEDOUT: {
@@ -586,17 +586,17 @@ static void complete(struct mc_engine_call *c, CURLcode rc)
 				    : !x->tls_done   ? "the TLS handshake did not finish"
 						     : "no reply";
 
-		mc_error_set(&c->err, MC_E_TIMEOUT,
-			     "machine \"%s\": %s: the Docker daemon at %.*s did not answer in time (%s after %.1fs)",
-			     name, x->endpoint, hostlen, host, phase, secs);
+		mc_error_setm(&c->err, name, MC_E_TIMEOUT,
+			      "%s: the Docker daemon at %.*s did not answer in time (%s after %.1fs)",
+			      x->endpoint, hostlen, host, phase, secs);
 		break;
 	}
 	case CURLE_WRITE_ERROR:
-		mc_error_set(&c->err, MC_E_FAILED, "machine \"%s\": %s: the reply is larger than %u MiB",
-			     name, x->endpoint, MAX_REPLY >> 20);
+		mc_error_setm(&c->err, name, MC_E_FAILED, "%s: the reply is larger than %u MiB",
+			      x->endpoint, MAX_REPLY >> 20);
 		break;
 	case CURLE_COULDNT_RESOLVE_HOST:
-		mc_error_set(&c->err, MC_E_NETWORK, "machine \"%s\": %s: %s", name, x->endpoint, x->errbuf);
+		mc_error_setm(&c->err, name, MC_E_NETWORK, "%s: %s", x->endpoint, x->errbuf);
 		break;
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CONNECT_ERROR:
@@ -612,13 +612,13 @@ static void complete(struct mc_engine_call *c, CURLcode rc)
 			tls_error(c, rc);
 			break;
 		}
-		mc_error_set(&c->err, MC_E_NETWORK,
-			     "machine \"%s\": %s: the Docker daemon at %.*s closed the connection: %s", name,
-			     x->endpoint, hostlen, host, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+		mc_error_setm(&c->err, name, MC_E_NETWORK,
+			      "%s: the Docker daemon at %.*s closed the connection: %s",
+			      x->endpoint, hostlen, host, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
 		break;
 	default:
-		mc_error_set(&c->err, MC_E_NETWORK, "machine \"%s\": %s at %.*s: %s", name, x->endpoint,
-			     hostlen, host, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+		mc_error_setm(&c->err, name, MC_E_NETWORK, "%s at %.*s: %s", x->endpoint,
+			      hostlen, host, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
 		break;
 	}
 }
@@ -652,8 +652,8 @@ void mc_engine_batch_add(struct mc_engine_batch *b, struct mc_engine_call *c)
 		return;
 	x = c->priv;
 	if (curl_multi_add_handle(b->multi, x->h) != CURLM_OK) {
-		mc_error_set(&c->err, MC_E_FAILED, "machine \"%s\": %s: cannot start the request",
-			     c->target->name, x->endpoint);
+		mc_error_setm(&c->err, c->target->name, MC_E_FAILED, "%s: cannot start the request",
+			      x->endpoint);
 		finish(c);
 		return;
 	}
@@ -739,10 +739,10 @@ void mc_engine_batch_free(struct mc_engine_batch *b)
 		struct mc_engine_call *c = b->calls[0];
 		struct xfer *x = c->priv;
 
-		mc_error_set(&c->err, MC_E_TIMEOUT,
-			     "machine \"%s\": %s: the Docker daemon did not answer in time (gave up after %.1fs)",
-			     c->target->name ? c->target->name : "?", x->endpoint,
-			     (double)(mc_now_ms() - x->t0) / 1000.0);
+		mc_error_setm(&c->err, c->target->name ? c->target->name : "?", MC_E_TIMEOUT,
+			      "%s: the Docker daemon did not answer in time (gave up after %.1fs)",
+			      x->endpoint,
+			      (double)(mc_now_ms() - x->t0) / 1000.0);
 		finish(c);
 		forget(b, c);
 	}
@@ -792,8 +792,7 @@ int mc_engine_request(const struct mc_engine_target *t, const char *method, cons
 
 	mc_engine_run(&c, 1, 0);
 	if (c.err.code != MC_E_OK) {
-		mc_error_set(err, c.err.code, "%s", c.err.msg);
-		r = -1;
+		r = mc_error_copy(err, &c.err);
 	} else if (reply) {
 		*reply = MC_TAKE(c.reply);
 	}
@@ -820,9 +819,8 @@ int mc_engine_ping(const struct mc_engine_target *t, long timeout_ms, struct mc_
 	if (mc_engine_get(t, "/_ping", timeout_ms, &reply, err) < 0)
 		return -1;
 	if (!json_is_string(reply) || strcmp(json_string_value(reply), "OK"))
-		return mc_error_set(err, MC_E_FAILED,
-				    "machine \"%s\": GET /_ping: unexpected answer (is this a Docker daemon?)",
-				    t->name);
+		return mc_error_setm(err, t->name, MC_E_FAILED,
+				     "GET /_ping: unexpected answer (is this a Docker daemon?)");
 	return 0;
 }
 
@@ -836,9 +834,8 @@ int mc_engine_version(const struct mc_engine_target *t, long timeout_ms, char **
 		return -1;
 	v = mc_json_str(reply, "Version");
 	if (!v || !*v)
-		return mc_error_set(err, MC_E_FAILED,
-				    "machine \"%s\": GET /version: the reply has no \"Version\" (is this a Docker daemon?)",
-				    t->name);
+		return mc_error_setm(err, t->name, MC_E_FAILED,
+				     "GET /version: the reply has no \"Version\" (is this a Docker daemon?)");
 	*version = mc_strdup(v);
 	return 0;
 }

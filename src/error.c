@@ -25,6 +25,26 @@ int mc_error_set(struct mc_error *err, int code, const char *fmt, ...)
 	return -1;
 }
 
+int mc_error_setm(struct mc_error *err, const char *machine, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || err->code != MC_E_OK)
+		return -1;
+	va_start(ap, fmt);
+	error_setv(err, code, fmt, ap);
+	va_end(ap);
+	mc_error_machine(err, machine);
+	return -1;
+}
+
+int mc_error_copy(struct mc_error *err, const struct mc_error *src)
+{
+	if (err && err->code == MC_E_OK)
+		*err = *src;
+	return -1;
+}
+
 int mc_error_errno(struct mc_error *err, int errnum, const char *fmt, ...)
 {
 	char what[768];
@@ -64,8 +84,29 @@ void mc_error_clear(struct mc_error *err)
 {
 	if (err) {
 		err->code = MC_E_OK;
+		err->machine[0] = '\0';
 		err->msg[0] = '\0';
 	}
+}
+
+void mc_error_machine(struct mc_error *err, const char *name)
+{
+	if (!err || err->code == MC_E_OK || !name || !strcmp(err->machine, name))
+		return;
+	if (err->machine[0])
+		mc_error_prefix(err, "machine \"%s\": ", err->machine);
+	snprintf(err->machine, sizeof(err->machine), "%s", name);
+}
+
+const char *mc_error_text(const struct mc_error *err, char *buf, size_t size)
+{
+	const char *msg = err->msg[0] ? err->msg : "unknown error";
+
+	if (err->machine[0])
+		snprintf(buf, size, "machine \"%s\": %s", err->machine, msg);
+	else
+		snprintf(buf, size, "%s", msg);
+	return buf;
 }
 
 int mc_error_exit_code(const struct mc_error *err)

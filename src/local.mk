@@ -10,9 +10,12 @@ libmccore_la_SOURCES = \
 	src/provision.c src/provision.h \
 	src/store.c src/store.h \
 	src/swarm.c src/swarm.h \
+	src/tabwriter.c src/tabwriter.h \
 	src/template.c src/template.h \
-	src/term.c src/term.h \
 	src/util.c src/util.h \
+	src/ops/ops.h src/ops/ops-internal.h src/ops/listing.h \
+	src/ops/boot.c src/ops/certs.c src/ops/create.c src/ops/handle.c src/ops/host.c \
+	src/ops/import.c src/ops/lifecycle.c src/ops/listing.c src/ops/swarm.c \
 	drivers/driver.h drivers/registry.c drivers/registry.h \
 	drivers/none/none.c
 # libcurl and libssh are not linked: src/curl-lazy.c and src/ssh-lazy.c load
@@ -28,8 +31,7 @@ machinectl_SOURCES = \
 	src/cmd/env.c \
 	src/cmd/inspect.c \
 	src/cmd/lifecycle.c \
-	src/cmd/provision.c \
 	src/cmd/swarm.c \
-	src/cmd/upgrade.c \
+	src/cmd/term.c src/cmd/term.h \
 	src/cmd/ls.c
 machinectl_LDADD = libmccore.la

@@ -13,27 +13,30 @@
 #include "log.h"
 #include "registry.h"
 #include "util.h"
+#include <unistd.h>
 
-static const struct mc_option global_opts[] = {
-	{ "storage-path", 's', MC_OPT_STRING, "MACHINECTL_STORAGE_PATH", NULL, "PATH",
-	  "where machines, certificates and the ISO cache live (default: ~/.machinectl)" },
-	{ "debug", 'D', MC_OPT_BOOL, "MACHINECTL_DEBUG", NULL, NULL,
+const struct mc_option mc_opts_global[] = {
+	[O_GLOBAL_STORAGE_PATH] = { "storage-path", 's', MC_OPT_STRING, "MACHINECTL_STORAGE_PATH", NULL, "PATH",
+	  "where machines, certificates and the ISO cache live (default: ~/.machinectl)",
+	  .value = MC_VALUE_DIR },
+	[O_GLOBAL_DEBUG] = { "debug", 'D', MC_OPT_BOOL, "MACHINECTL_DEBUG", NULL, NULL,
 	  "log every external command, its exit status and duration" },
-	{ "native-ssh", 0, MC_OPT_BOOL, "MACHINECTL_NATIVE_SSH", NULL, NULL,
+	[O_GLOBAL_NATIVE_SSH] = { "native-ssh", 0, MC_OPT_BOOL, "MACHINECTL_NATIVE_SSH", NULL, NULL,
 	  "use the built-in SSH client (libssh) instead of the system's ssh" },
-	{ "tls-ca-cert", 0, MC_OPT_STRING, "MACHINECTL_TLS_CA_CERT", NULL, "FILE",
-	  "CA certificate to sign machine certificates (default: STORE/certs/ca.pem)" },
-	{ "tls-ca-key", 0, MC_OPT_STRING, "MACHINECTL_TLS_CA_KEY", NULL, "FILE",
-	  "private key of the CA (default: STORE/certs/ca-key.pem)" },
-	{ "tls-client-cert", 0, MC_OPT_STRING, "MACHINECTL_TLS_CLIENT_CERT", NULL, "FILE",
-	  "client certificate (default: STORE/certs/cert.pem)" },
-	{ "tls-client-key", 0, MC_OPT_STRING, "MACHINECTL_TLS_CLIENT_KEY", NULL, "FILE",
-	  "client private key (default: STORE/certs/key.pem)" },
-	{ "version", 'v', MC_OPT_BOOL, NULL, NULL, NULL, "print the version and exit" },
-	{ "help", 'h', MC_OPT_BOOL, NULL, NULL, NULL, "print this help and exit" },
-	{ NULL },
+	[O_GLOBAL_TLS_CA_CERT] = { "tls-ca-cert", 0, MC_OPT_STRING, "MACHINECTL_TLS_CA_CERT", NULL, "FILE",
+	  "CA certificate to sign machine certificates (default: STORE/certs/ca.pem)", .value = MC_VALUE_FILE },
+	[O_GLOBAL_TLS_CA_KEY] = { "tls-ca-key", 0, MC_OPT_STRING, "MACHINECTL_TLS_CA_KEY", NULL, "FILE",
+	  "private key of the CA (default: STORE/certs/ca-key.pem)", .value = MC_VALUE_FILE },
+	[O_GLOBAL_TLS_CLIENT_CERT] = { "tls-client-cert", 0, MC_OPT_STRING, "MACHINECTL_TLS_CLIENT_CERT", NULL,
+	  "FILE", "client certificate (default: STORE/certs/cert.pem)", .value = MC_VALUE_FILE },
+	[O_GLOBAL_TLS_CLIENT_KEY] = { "tls-client-key", 0, MC_OPT_STRING, "MACHINECTL_TLS_CLIENT_KEY", NULL,
+	  "FILE", "client private key (default: STORE/certs/key.pem)", .value = MC_VALUE_FILE },
+	[O_GLOBAL_VERSION] = { "version", 'v', MC_OPT_BOOL, NULL, NULL, NULL, "print the version and exit" },
+	[O_GLOBAL_HELP] = { "help", 'h', MC_OPT_BOOL, NULL, NULL, NULL, "print this help and exit" },
+	[O_GLOBAL_N] = { NULL },
 };
-const struct mc_option *const mc_global_options = global_opts;
+MC_OPTS_CHECK(mc_opts_global, O_GLOBAL_N);
+#define GOPT(x) (&mc_opts_global[O_GLOBAL_##x])
 
 /* Sorted by name; `help` prints them in this order. */
 const struct mc_verb mc_verbs[] = {
@@ -100,17 +103,11 @@ const struct mc_verb *mc_verb_find(const char *name)
 	return NULL;
 }
 
-int mc_cli_fail(const struct mc_error *err)
-{
-	fprintf(stderr, "Error: %s\n", err->msg[0] ? err->msg : "unknown error");
-	return mc_error_exit_code(err);
-}
-
 static void print_usage(FILE *f, const char *prog)
 {
 	fprintf(f, "Usage: %s [OPTIONS] VERB [ARGS...]\n\n", prog);
 	fputs("Create and manage Docker hosts in virtual machines.\n\nOptions:\n", f);
-	mc_opts_print_help(f, (const struct mc_option *const[]){ global_opts, NULL });
+	mc_opts_print_help(f, (const struct mc_option *const[]){ mc_opts_global, NULL });
 	fputs("\nVerbs:\n", f);
 	for (const struct mc_verb *v = mc_verbs; v->name; v++)
 		if (!(v->flags & MC_VERB_HIDDEN))
@@ -214,7 +211,7 @@ int main(int argc, char **argv)
 			i++;
 			break;
 		}
-		for (const struct mc_option *g = global_opts; g->name; g++) {
+		for (const struct mc_option *g = mc_opts_global; g->name; g++) {
 			size_t n = strlen(g->name);
 
 			if ((s[1] == '-' && !strncmp(s + 2, g->name, n) && (!s[2 + n] || s[2 + n] == '=')) ||
@@ -228,24 +225,32 @@ int main(int argc, char **argv)
 		if (o->type != MC_OPT_BOOL && !strchr(s, '=') && !(s[1] != '-' && s[2]))
 			i++;
 	}
-	if (mc_args_parse((const struct mc_option *const[]){ global_opts, NULL }, i - 1, argv + 1, 0,
+	if (mc_args_parse((const struct mc_option *const[]){ mc_opts_global, NULL }, i - 1, argv + 1, 0,
 			  &cli.global, &err) < 0) {
 		fprintf(stderr, "%s: %s. See '%s --help'.\n", cli.prog, err.msg, cli.prog);
 		return 2;
 	}
-	if (mc_args_given(&cli.global, "help") || (i >= argc && !mc_args_given(&cli.global, "version"))) {
+	if (mc_args_given(&cli.global, GOPT(HELP)) || (i >= argc && !mc_args_given(&cli.global, GOPT(VERSION)))) {
 		print_usage(stdout, cli.prog);
-		rc = mc_args_given(&cli.global, "help") ? 0 : 2;
+		rc = mc_args_given(&cli.global, GOPT(HELP)) ? 0 : 2;
 		goto out;
 	}
-	if (mc_args_given(&cli.global, "version")) {
+	if (mc_args_given(&cli.global, GOPT(VERSION))) {
 		printf("%s version %s\n", cli.prog, PACKAGE_VERSION);
 		rc = 0;
 		goto out;
 	}
-	if (mc_args_bool(&cli.global, "debug"))
+	if (mc_args_bool(&cli.global, GOPT(DEBUG)))
 		mc_log_set_level(MC_LOG_DEBUG);
-	mc_host_set_phase_handler(mc_cli_phase);
+	cli.s = (struct mc_session){
+		.prog = cli.prog,
+		.tls_ca_cert = mc_args_str(&cli.global, GOPT(TLS_CA_CERT)),
+		.tls_ca_key = mc_args_str(&cli.global, GOPT(TLS_CA_KEY)),
+		.tls_client_cert = mc_args_str(&cli.global, GOPT(TLS_CLIENT_CERT)),
+		.tls_client_key = mc_args_str(&cli.global, GOPT(TLS_CLIENT_KEY)),
+		.native_ssh = mc_args_bool(&cli.global, GOPT(NATIVE_SSH)),
+		.ui = &mc_cli_ui,
+	};
 
 	v = mc_verb_find(argv[i]);
 	if (!v) {
@@ -266,12 +271,12 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (mc_store_open(&cli.store, mc_args_str(&cli.global, "storage-path"), &err) < 0) {
+	if (mc_store_open(&cli.s.store, mc_args_str(&cli.global, GOPT(STORAGE_PATH)), &err) < 0) {
 		rc = mc_cli_fail(&err);
 		goto out;
 	}
-	ini = mc_store_path(&cli.store, "config.ini");
-	if (mc_config_load(ini, &cli.config, &err) < 0) {
+	ini = mc_store_path(&cli.s.store, "config.ini");
+	if (mc_config_load(ini, &cli.s.config, &err) < 0) {
 		rc = mc_cli_fail(&err);
 		goto out;
 	}
@@ -288,15 +293,20 @@ int main(int argc, char **argv)
 	}
 	rc = v->fn(&cli, v, &a);
 out:
-	mc_args_free(&a);
-	mc_args_free(&cli.global);
-	mc_config_free(cli.config);
-	mc_store_close(&cli.store);
 	fflush(stdout);
 	if (ferror(stdout) && rc == 0) {
 		fprintf(stderr, "%s: error writing output\n", cli.prog);
 		rc = 1;
 	}
+	if (cli.detached) {
+		/* Threads still use the session (ls past its deadline): end here. */
+		fflush(stderr);
+		_exit(rc);
+	}
+	mc_args_free(&a);
+	mc_args_free(&cli.global);
+	mc_config_free(cli.s.config);
+	mc_store_close(&cli.s.store);
 	return rc;
 }
 
@@ -339,8 +349,8 @@ static const char *scan_driver(struct mc_cli *cli, int argc, char **argv)
 	if (!d)
 		d = getenv("MACHINECTL_DRIVER");
 	if (!d || !*d)
-		d = mc_config_get(cli->config, "defaults", "driver");
-	return d && *d ? d : "libvirt";
+		d = mc_config_get(cli->s.config, "defaults", "driver");
+	return d && *d ? d : MC_DEFAULT_DRIVER;
 }
 
 static struct mc_option *create_driver_opts;

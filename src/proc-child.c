@@ -36,73 +36,28 @@ static void close_fd(int *fd)
 
 int mc_proc_child_spawn(const char *const *argv, struct mc_proc_child **out, struct mc_error *err)
 {
-	int in[2] = { -1, -1 }, o[2] = { -1, -1 }, e[2] = { -1, -1 }, ex[2] = { -1, -1 };
-	_cleanup_free_ char *exe = mc_proc_which(argv[0]);
-	_cleanup_free_ char *argstr = mc_proc_argv_str(argv);
+	static const struct mc_proc_spawn sp = { .in = MC_PROC_PIPE, .out = MC_PROC_PIPE, .err = MC_PROC_PIPE };
+	struct mc_proc p;
 	struct mc_proc_child *c;
-	int execerr = 0;
-	pid_t pid;
 
-	if (!exe)
-		return mc_error_set(err, MC_E_NOT_FOUND, "cannot run %s: program not found in PATH",
-				    argv[0]);
-	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(o, O_CLOEXEC) < 0 || pipe2(e, O_CLOEXEC) < 0 ||
-	    pipe2(ex, O_CLOEXEC) < 0) {
-		mc_error_errno(err, errno, "cannot run %s", argv[0]);
-		goto fail;
-	}
-	pid = fork();
-	if (pid < 0) {
-		mc_error_errno(err, errno, "cannot run %s", argv[0]);
-		goto fail;
-	}
-	if (pid == 0) {
-		int en;
-
-		setpgid(0, 0);
-		dup2(in[0], 0);
-		dup2(o[1], 1);
-		dup2(e[1], 2);
-		signal(SIGPIPE, SIG_DFL);
-		execv(exe, (char *const *)argv);
-		en = errno;
-		if (write(ex[1], &en, sizeof(en)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close_fd(&in[0]);
-	close_fd(&o[1]);
-	close_fd(&e[1]);
-	close_fd(&ex[1]);
-	/* The exec-error pipe closes on a successful exec (O_CLOEXEC). */
-	if (read(ex[0], &execerr, sizeof(execerr)) == (ssize_t)sizeof(execerr)) {
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		mc_error_errno(err, execerr, "cannot run %s", argv[0]);
-		goto fail;
-	}
-	close_fd(&ex[0]);
-	fcntl(in[1], F_SETFL, O_NONBLOCK);
-	fcntl(o[0], F_SETFL, O_NONBLOCK);
-	fcntl(e[0], F_SETFL, O_NONBLOCK);
+	if (mc_proc_spawn(argv, &sp, &p, err) < 0)
+		return -1;
+	fcntl(p.in, F_SETFL, O_NONBLOCK);
+	fcntl(p.out, F_SETFL, O_NONBLOCK);
+	fcntl(p.err, F_SETFL, O_NONBLOCK);
 	c = mc_calloc(1, sizeof(*c));
-	c->pid = pid;
-	c->in = in[1];
-	c->out = o[0];
-	c->err = e[0];
+	c->pid = (pid_t)p.pid;
+	c->in = p.in;
+	c->out = p.out;
+	c->err = p.err;
 	c->name = mc_strdup(argv[0]);
-	mc_debug("start: %s (pid %ld)", argstr, (long)pid);
+	if (mc_log_enabled(MC_LOG_DEBUG)) {
+		_cleanup_free_ char *argstr = mc_proc_argv_str(argv);
+
+		mc_debug("start: %s (pid %ld)", argstr, p.pid);
+	}
 	*out = c;
 	return 0;
-
-fail:
-	for (int i = 0; i < 2; i++) {
-		close_fd(&in[i]);
-		close_fd(&o[i]);
-		close_fd(&e[i]);
-		close_fd(&ex[i]);
-	}
-	return -1;
 }
 
 static int remaining(long long deadline)

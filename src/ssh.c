@@ -58,6 +58,32 @@ static void endpoint_copy(struct mc_ssh_endpoint *dst, const struct mc_ssh_endpo
 	};
 }
 
+int mc_ssh_endpoint_init(struct mc_ssh_endpoint *ep, const char *machine, const char *dir,
+			 char *host, int port, char *user, struct mc_error *err)
+{
+	*ep = (struct mc_ssh_endpoint){
+		.machine = mc_strdup(machine),
+		.host = host,
+		.port = port > 0 ? port : 22,
+		.user = user ? user : mc_strdup("docker"),
+		.known_hosts = mc_path_join(dir, "known_hosts"),
+		.console_log = mc_path_join(dir, "console.log"),
+		.key = mc_ssh_key_find(dir),
+	};
+	if (!ep->host || !*ep->host) {
+		mc_ssh_endpoint_clear(ep);
+		return mc_error_set(err, MC_E_STATE, "no IP address yet: is it running?");
+	}
+	if (!ep->key) {
+		mc_error_set(err, MC_E_NOT_FOUND,
+			     "no SSH key (id_ed25519 or id_rsa in %s): it was not created completely; remove it and create it again",
+			     dir);
+		mc_ssh_endpoint_clear(ep);
+		return -1;
+	}
+	return 0;
+}
+
 int mc_ssh_endpoint_from_driver(const struct mc_driver *drv, struct mc_driver_ctx *ctx,
 				struct mc_ssh_endpoint *ep, struct mc_error *err)
 {
@@ -65,46 +91,13 @@ int mc_ssh_endpoint_from_driver(const struct mc_driver *drv, struct mc_driver_ct
 	int port = 22;
 
 	memset(ep, 0, sizeof(*ep));
-	if (!drv->has_ssh)
-		return mc_error_set(err, MC_E_UNSUPPORTED,
-				    "machine \"%s\" uses the %s driver, which has no SSH access: there is no shell to log in to",
-				    ctx->machine_name, drv->name);
 	if (drv->ssh_endpoint) {
-		if (drv->ssh_endpoint(ctx, &host, &port, &user, err) < 0) {
-			mc_error_prefix(err, "machine \"%s\": ", ctx->machine_name);
+		if (drv->ssh_endpoint(ctx, &host, &port, &user, err) < 0)
 			return -1;
-		}
-	} else {
-		if (!drv->ip)
-			return mc_error_set(err, MC_E_UNSUPPORTED,
-					    "machine \"%s\": the %s driver cannot report an IP address to connect to",
-					    ctx->machine_name, drv->name);
-		if (drv->ip(ctx, &host, err) < 0) {
-			mc_error_prefix(err, "machine \"%s\": ", ctx->machine_name);
-			return -1;
-		}
-		user = mc_strdup("docker");
+	} else if (!drv->ip || drv->ip(ctx, &host, err) < 0) {
+		return mc_error_set(err, MC_E_UNSUPPORTED, "the %s driver cannot report an IP address", drv->name);
 	}
-	ep->machine = mc_strdup(ctx->machine_name);
-	ep->host = host;
-	ep->port = port > 0 ? port : 22;
-	ep->user = user ? user : mc_strdup("docker");
-	ep->known_hosts = mc_path_join(ctx->machine_dir, "known_hosts");
-	ep->console_log = mc_path_join(ctx->machine_dir, "console.log");
-	ep->key = mc_ssh_key_find(ctx->machine_dir);
-	if (!ep->host || !*ep->host) {
-		mc_ssh_endpoint_clear(ep);
-		return mc_error_set(err, MC_E_STATE, "machine \"%s\" has no IP address yet: is it running?",
-				    ctx->machine_name);
-	}
-	if (!ep->key) {
-		mc_error_set(err, MC_E_NOT_FOUND,
-			     "machine \"%s\" has no SSH key (id_ed25519 or id_rsa in %s): it was not created completely; remove it and create it again",
-			     ctx->machine_name, ctx->machine_dir);
-		mc_ssh_endpoint_clear(ep);
-		return -1;
-	}
-	return 0;
+	return mc_ssh_endpoint_init(ep, ctx->machine_name, ctx->machine_dir, host, port, user, err);
 }
 
 /* ------------------------------------------------------------------ */
@@ -391,7 +384,8 @@ static int pin_write(const struct mc_ssh_endpoint *ep, const struct pins *old, s
 				    ep->machine);
 	text = mc_asprintf("%s%s %s\n", old->other ? old->other : "", ep->machine, line);
 	if (mc_write_file_atomic(ep->known_hosts, text, strlen(text), 0600, err) < 0) {
-		mc_error_prefix(err, "machine \"%s\": cannot pin the SSH host key: ", ep->machine);
+		mc_error_prefix(err, "cannot pin the SSH host key: ");
+		mc_error_machine(err, ep->machine);
 		return -1;
 	}
 	mc_debug("pinned the SSH host key of %s in %s", ep->machine, ep->known_hosts);
@@ -498,15 +492,15 @@ static int session_open(const struct mc_ssh_endpoint *ep, const struct pins *pin
 	    ssh_options_set(ss, SSH_OPTIONS_KNOWNHOSTS, "/dev/null") < 0 ||
 	    ssh_options_set(ss, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null") < 0 ||
 	    ssh_options_set(ss, SSH_OPTIONS_HOSTKEYS, algs) < 0) {
-		mc_error_set(err, MC_E_FAILED, "machine \"%s\": cannot set SSH options for %s: %s",
-			     ep->machine, at, ssh_get_error(ss));
+		mc_error_setm(err, ep->machine, MC_E_FAILED, "cannot set SSH options for %s: %s",
+			      at, ssh_get_error(ss));
 		ssh_free(ss);
 		return -1;
 	}
 	if (ssh_connect(ss) != SSH_OK) {
 		*why = FAIL_NETWORK;
-		mc_error_set(err, MC_E_NETWORK, "machine \"%s\": cannot connect to %s over SSH: %s",
-			     ep->machine, at, ssh_get_error(ss));
+		mc_error_setm(err, ep->machine, MC_E_NETWORK, "cannot connect to %s over SSH: %s",
+			      at, ssh_get_error(ss));
 		ssh_free(ss);
 		return -1;
 	}
@@ -523,7 +517,7 @@ static int check_host_key(ssh_session ss, const struct mc_ssh_endpoint *ep, stru
 	_cleanup_free_ char *fp = NULL, *at = where(ep);
 
 	if (ssh_get_server_publickey(ss, &srv) != SSH_OK)
-		return mc_error_set(err, MC_E_NETWORK, "machine \"%s\": %s sent no host key", ep->machine, at);
+		return mc_error_setm(err, ep->machine, MC_E_NETWORK, "%s sent no host key", at);
 	fp = fingerprint(srv);
 	if (pins->n && !(flags & CONNECT_REPIN)) {
 		for (size_t i = 0; i < pins->n; i++)
@@ -536,11 +530,11 @@ static int check_host_key(ssh_session ss, const struct mc_ssh_endpoint *ep, stru
 		{
 			_cleanup_free_ char *pinned = fingerprint(pins->keys[0]);
 
-			return mc_error_set(err, MC_E_STATE,
-					    "machine \"%s\": the SSH host key of %s has changed: %s now, but %s was pinned in %s when machinectl first connected. "
-					    "Someone may be intercepting the connection (man-in-the-middle), or the machine was reinstalled or its host keys were regenerated. "
-					    "Nothing was sent. If you know why the key changed, pin the new one with: machinectl ssh --repin %s",
-					    ep->machine, at, fp, pinned, ep->known_hosts, ep->machine);
+			return mc_error_setm(err, ep->machine, MC_E_STATE,
+					     "the SSH host key of %s has changed: %s now, but %s was pinned in %s when machinectl first connected. "
+					     "Someone may be intercepting the connection (man-in-the-middle), or the machine was reinstalled or its host keys were regenerated. "
+					     "Nothing was sent. If you know why the key changed, pin the new one with: machinectl ssh --repin %s",
+					     at, fp, pinned, ep->known_hosts, ep->machine);
 		}
 	}
 	if (old_fp && pins->n)
@@ -562,21 +556,21 @@ static int login(ssh_session ss, const struct mc_ssh_endpoint *ep, enum fail_kin
 	if (!ep->key)
 		return mc_error_set(err, MC_E_NOT_FOUND, "machine \"%s\" has no SSH key", ep->machine);
 	if (ssh_pki_import_privkey_file(ep->key, NULL, NULL, NULL, &key) != SSH_OK)
-		return mc_error_set(err, MC_E_INVALID,
-				    "machine \"%s\": cannot read its SSH key %s (unencrypted OpenSSH or PEM private key expected)",
-				    ep->machine, ep->key);
+		return mc_error_setm(err, ep->machine, MC_E_INVALID,
+				     "cannot read its SSH key %s (unencrypted OpenSSH or PEM private key expected)",
+				     ep->key);
 	rc = ssh_userauth_publickey(ss, NULL, key);
 	if (rc == SSH_AUTH_SUCCESS)
 		return 0;
 	if (rc == SSH_AUTH_ERROR) {
 		*why = FAIL_NETWORK;
-		return mc_error_set(err, MC_E_NETWORK, "machine \"%s\": SSH login to %s failed: %s",
-				    ep->machine, at, ssh_get_error(ss));
+		return mc_error_setm(err, ep->machine, MC_E_NETWORK, "SSH login to %s failed: %s",
+				     at, ssh_get_error(ss));
 	}
 	*why = FAIL_AUTH;
-	return mc_error_set(err, MC_E_STATE,
-			    "machine \"%s\": %s refused the login with the key %s: the machine must have its public key (%s.pub) in ~%s/.ssh/authorized_keys",
-			    ep->machine, at, ep->key, ep->key, ep->user);
+	return mc_error_setm(err, ep->machine, MC_E_STATE,
+			     "%s refused the login with the key %s: the machine must have its public key (%s.pub) in ~%s/.ssh/authorized_keys",
+			     at, ep->key, ep->key, ep->user);
 }
 
 static int connect_ep(const struct mc_ssh_endpoint *ep, unsigned flags, struct mc_ssh **out,
@@ -840,9 +834,9 @@ static long long drain(struct mc_ssh *s, ssh_channel ch, struct sink *out, struc
 			int n = ssh_channel_read_nonblocking(ch, buf, (uint32_t)size, stream);
 
 			if (n == SSH_ERROR)
-				return mc_error_set(err, MC_E_NETWORK,
-						    "machine \"%s\": the SSH connection was lost: %s",
-						    s->ep.machine, ssh_get_error(s->session));
+				return mc_error_setm(err, s->ep.machine, MC_E_NETWORK,
+						     "the SSH connection was lost: %s",
+						     ssh_get_error(s->session));
 			if (n <= 0)
 				break;
 			if (sink_put(stream ? errs : out, buf, (size_t)n) < 0) {
@@ -900,8 +894,8 @@ static int pump(struct mc_ssh *s, ssh_channel ch, struct source *in, struct sink
 			if (n > sizeof(buf))
 				n = sizeof(buf);
 			if (n && ssh_channel_write(ch, in->buf + in->off, (uint32_t)n) == SSH_ERROR)
-				return mc_error_set(err, MC_E_NETWORK, "machine \"%s\": cannot send input: %s",
-						    s->ep.machine, ssh_get_error(s->session));
+				return mc_error_setm(err, s->ep.machine, MC_E_NETWORK, "cannot send input: %s",
+						     ssh_get_error(s->session));
 			in->off += n;
 			last_send = mc_now_ms();
 			if (in->off >= in->len) {
@@ -925,9 +919,9 @@ static int pump(struct mc_ssh *s, ssh_channel ch, struct source *in, struct sink
 			long long left = t0 + timeout_ms - mc_now_ms();
 
 			if (left <= 0)
-				return mc_error_set(err, MC_E_TIMEOUT,
-						    "machine \"%s\": the remote command did not finish within %d s",
-						    s->ep.machine, timeout_ms / 1000);
+				return mc_error_setm(err, s->ep.machine, MC_E_TIMEOUT,
+						     "the remote command did not finish within %d s",
+						     timeout_ms / 1000);
 			if (left < wait_ms)
 				wait_ms = (int)left;
 		}
@@ -961,8 +955,8 @@ static int pump(struct mc_ssh *s, ssh_channel ch, struct source *in, struct sink
 				continue;
 			}
 			if (ssh_channel_write(ch, buf, (uint32_t)n) == SSH_ERROR)
-				return mc_error_set(err, MC_E_NETWORK, "machine \"%s\": cannot send input: %s",
-						    s->ep.machine, ssh_get_error(s->session));
+				return mc_error_setm(err, s->ep.machine, MC_E_NETWORK, "cannot send input: %s",
+						     ssh_get_error(s->session));
 			last_send = mc_now_ms();
 		}
 	}
@@ -979,15 +973,15 @@ static int run_channel(struct mc_ssh *s, const char *cmd, struct source *in, str
 	bool raw = false, handlers = false;
 
 	if (!ch)
-		return mc_error_set(err, MC_E_NETWORK, "machine \"%s\": cannot open an SSH channel: %s",
-				    s->ep.machine, ssh_get_error(s->session));
+		return mc_error_setm(err, s->ep.machine, MC_E_NETWORK, "cannot open an SSH channel: %s",
+				     ssh_get_error(s->session));
 	ssh_callbacks_init(&cb);
 	cb.userdata = &exit_sig;
 	cb.channel_exit_signal_function = on_exit_signal;
 	ssh_add_channel_callbacks(ch, &cb);
 	if (ssh_channel_open_session(ch) != SSH_OK) {
-		mc_error_set(err, MC_E_NETWORK, "machine \"%s\": cannot open an SSH session channel: %s",
-			     s->ep.machine, ssh_get_error(s->session));
+		mc_error_setm(err, s->ep.machine, MC_E_NETWORK, "cannot open an SSH session channel: %s",
+			      ssh_get_error(s->session));
 		goto out;
 	}
 	if (pty) {
@@ -999,8 +993,8 @@ static int run_channel(struct mc_ssh *s, const char *cmd, struct source *in, str
 			ioctl(in->fd, TIOCGWINSZ, &ws);
 		if (ssh_channel_request_pty_size(ch, term && *term ? term : "xterm",
 						 ws.ws_col ? ws.ws_col : 80, ws.ws_row ? ws.ws_row : 24) != SSH_OK) {
-			mc_error_set(err, MC_E_FAILED, "machine \"%s\": the server refused a terminal: %s",
-				     s->ep.machine, ssh_get_error(s->session));
+			mc_error_setm(err, s->ep.machine, MC_E_FAILED, "the server refused a terminal: %s",
+				      ssh_get_error(s->session));
 			goto out;
 		}
 		if (in->fd >= 0 && tcgetattr(in->fd, &saved_tio) == 0) {
@@ -1027,8 +1021,8 @@ static int run_channel(struct mc_ssh *s, const char *cmd, struct source *in, str
 		}
 	}
 	if ((cmd ? ssh_channel_request_exec(ch, cmd) : ssh_channel_request_shell(ch)) != SSH_OK) {
-		mc_error_set(err, MC_E_FAILED, "machine \"%s\": the server refused to run %s: %s",
-			     s->ep.machine, cmd ? "the command" : "a shell", ssh_get_error(s->session));
+		mc_error_setm(err, s->ep.machine, MC_E_FAILED, "the server refused to run %s: %s",
+			      cmd ? "the command" : "a shell", ssh_get_error(s->session));
 		goto out;
 	}
 	rc = pump(s, ch, in, out, errs, winch_fd, timeout_ms, &exit_sig, err);
@@ -1123,12 +1117,12 @@ int mc_ssh_sftp(struct mc_ssh *s, sftp_session *out, struct mc_error *err)
 		sftp_session sf = sftp_new(s->session);
 
 		if (!sf)
-			return mc_error_set(err, MC_E_NETWORK, "machine \"%s\": cannot open an SFTP channel: %s",
-					    s->ep.machine, ssh_get_error(s->session));
+			return mc_error_setm(err, s->ep.machine, MC_E_NETWORK, "cannot open an SFTP channel: %s",
+					     ssh_get_error(s->session));
 		if (sftp_init(sf) != SSH_OK) {
-			mc_error_set(err, MC_E_NETWORK,
-				     "machine \"%s\": the SFTP subsystem did not start (is sftp-server installed on the machine?): %s",
-				     s->ep.machine, ssh_get_error(s->session));
+			mc_error_setm(err, s->ep.machine, MC_E_NETWORK,
+				      "the SFTP subsystem did not start (is sftp-server installed on the machine?): %s",
+				      ssh_get_error(s->session));
 			sftp_free(sf);
 			return -1;
 		}
@@ -1170,15 +1164,15 @@ int mc_ssh_upload(struct mc_ssh *s, const void *data, size_t len, const char *pa
 		return -1;
 	f = sftp_open(sf, path, O_WRONLY | O_CREAT | O_TRUNC, (mode_t)mode);
 	if (!f)
-		return mc_error_set(err, MC_E_IO, "machine \"%s\": cannot create %s: %s", s->ep.machine,
-				    path, mc_ssh_sftp_strerror(s));
+		return mc_error_setm(err, s->ep.machine, MC_E_IO, "cannot create %s: %s",
+				     path, mc_ssh_sftp_strerror(s));
 	while (len) {
 		size_t n = len > 65536 ? 65536 : len;
 		ssize_t w = sftp_write(f, p, n);
 
 		if (w <= 0) {
-			mc_error_set(err, MC_E_IO, "machine \"%s\": cannot write %s: %s", s->ep.machine,
-				     path, mc_ssh_sftp_strerror(s));
+			mc_error_setm(err, s->ep.machine, MC_E_IO, "cannot write %s: %s",
+				      path, mc_ssh_sftp_strerror(s));
 			sftp_close(f);
 			return -1;
 		}
@@ -1186,11 +1180,11 @@ int mc_ssh_upload(struct mc_ssh *s, const void *data, size_t len, const char *pa
 		len -= (size_t)w;
 	}
 	if (sftp_close(f) != SSH_OK)
-		return mc_error_set(err, MC_E_IO, "machine \"%s\": cannot write %s: %s", s->ep.machine,
-				    path, mc_ssh_sftp_strerror(s));
+		return mc_error_setm(err, s->ep.machine, MC_E_IO, "cannot write %s: %s",
+				     path, mc_ssh_sftp_strerror(s));
 	if (sftp_chmod(sf, path, (mode_t)mode) < 0)
-		return mc_error_set(err, MC_E_IO, "machine \"%s\": cannot set the mode of %s: %s",
-				    s->ep.machine, path, mc_ssh_sftp_strerror(s));
+		return mc_error_setm(err, s->ep.machine, MC_E_IO, "cannot set the mode of %s: %s",
+				     path, mc_ssh_sftp_strerror(s));
 	return 0;
 }
 
@@ -1206,14 +1200,14 @@ int mc_ssh_download(struct mc_ssh *s, const char *path, char **data, size_t *len
 		return -1;
 	f = sftp_open(sf, path, O_RDONLY, 0);
 	if (!f)
-		return mc_error_set(err, MC_E_IO, "machine \"%s\": cannot open %s: %s", s->ep.machine,
-				    path, mc_ssh_sftp_strerror(s));
+		return mc_error_setm(err, s->ep.machine, MC_E_IO, "cannot open %s: %s",
+				     path, mc_ssh_sftp_strerror(s));
 	for (;;) {
 		ssize_t n = sftp_read(f, buf, sizeof(buf));
 
 		if (n < 0) {
-			mc_error_set(err, MC_E_IO, "machine \"%s\": cannot read %s: %s", s->ep.machine,
-				     path, mc_ssh_sftp_strerror(s));
+			mc_error_setm(err, s->ep.machine, MC_E_IO, "cannot read %s: %s",
+				      path, mc_ssh_sftp_strerror(s));
 			sftp_close(f);
 			free(k.buf);
 			return -1;
@@ -1295,7 +1289,7 @@ int mc_ssh_wait(const struct mc_ssh_endpoint *ep, int timeout_ms, mc_ssh_phase_f
 				snprintf(e.msg, sizeof(e.msg), "`exit 0` returned %d", res.status);
 			mc_ssh_result_free(&res);
 		} else if (why == FAIL_HOSTKEY) {
-			return mc_error_set(err, e.code, "%s", e.msg);
+			return mc_error_copy(err, &e);
 		}
 		snprintf(last, sizeof(last), "%s", e.msg);
 		if (mc_now_ms() >= deadline)
@@ -1309,12 +1303,12 @@ int mc_ssh_wait(const struct mc_ssh_endpoint *ep, int timeout_ms, mc_ssh_phase_f
 timeout:
 	mc_format_duration(mc_now_ms() - t0, el, sizeof(el));
 	if (ep->console_log && mc_file_exists(ep->console_log))
-		return mc_error_set(err, MC_E_TIMEOUT,
-				    "machine \"%s\": timed out after %s: %s (last error: %s). The machine is kept; its console log %s shows how far it booted",
-				    ep->machine, el, phase, last, ep->console_log);
-	return mc_error_set(err, MC_E_TIMEOUT,
-			    "machine \"%s\": timed out after %s: %s (last error: %s). Check that the machine is up and that sshd runs on it",
-			    ep->machine, el, phase, last);
+		return mc_error_setm(err, ep->machine, MC_E_TIMEOUT,
+				     "timed out after %s: %s (last error: %s). The machine is kept; its console log %s shows how far it booted",
+				     el, phase, last, ep->console_log);
+	return mc_error_setm(err, ep->machine, MC_E_TIMEOUT,
+			     "timed out after %s: %s (last error: %s). Check that the machine is up and that sshd runs on it",
+			     el, phase, last);
 }
 
 /* ------------------------------------------------------------------ */

@@ -34,9 +34,13 @@ struct mc_ssh_endpoint {
 	int connect_timeout_ms; /* 0: 10 s */
 };
 
-/* Fill ep for a machine from its driver (the driver's ssh_endpoint op, or
- * IP:22 and user "docker" when it has none) and its directory.  Fails with
- * MC_E_UNSUPPORTED when the driver has no SSH (has_ssh = 0). */
+/* Fill ep for machine `machine` whose files are in dir: host and user
+ * (malloc'd, or NULL for "docker") are taken; port <= 0 is 22.  Fails
+ * (MC_E_STATE) without a host and (MC_E_NOT_FOUND) without a key in dir. */
+int mc_ssh_endpoint_init(struct mc_ssh_endpoint *ep, const char *machine, const char *dir,
+			 char *host, int port, char *user, struct mc_error *err);
+/* The same from a driver's own ssh_endpoint (or ip) operation, for drivers
+ * that reach their machine over SSH themselves (generic, virtualbox). */
 int mc_ssh_endpoint_from_driver(const struct mc_driver *drv, struct mc_driver_ctx *ctx,
 				struct mc_ssh_endpoint *ep, struct mc_error *err);
 void mc_ssh_endpoint_clear(struct mc_ssh_endpoint *ep);

@@ -282,3 +282,31 @@ int mc_store_remove(const struct mc_store *s, const char *name, struct mc_error 
 	mc_test_point("rm-after-rename");
 	return mc_rm_rf(trash, err);
 }
+
+int mc_store_parse_remote(const struct mc_store *s, const char *arg, char **user, char **name,
+			  const char **path, struct mc_error *err)
+{
+	const char *colon = strchr(arg, ':'), *slash = strchr(arg, '/'), *at;
+	_cleanup_free_ char *prefix = NULL, *u = NULL, *n = NULL;
+
+	*user = *name = NULL;
+	*path = arg;
+	if (!colon || (slash && slash < colon))
+		return 0;
+	prefix = mc_strndup(arg, (size_t)(colon - arg));
+	at = strrchr(prefix, '@');
+	u = at ? mc_strndup(prefix, (size_t)(at - prefix)) : NULL;
+	n = mc_strdup(at ? at + 1 : prefix);
+	if (mc_store_check_name(n, NULL) < 0 || (u && !*u))
+		return mc_error_set(err, MC_E_USAGE,
+				    "\"%s\" is neither a local path nor [USER@]MACHINE:PATH (write a local file whose name has a ':' as ./%s)",
+				    arg, arg);
+	if (!mc_store_exists(s, n))
+		return mc_error_set(err, MC_E_NOT_FOUND,
+				    "machine \"%s\" does not exist (in \"%s\"; to copy a local file whose name has a ':', write it as ./%s)",
+				    n, arg, arg);
+	*path = colon + 1;
+	*user = MC_TAKE(u);
+	*name = MC_TAKE(n);
+	return 0;
+}

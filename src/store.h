@@ -41,6 +41,12 @@ void mc_store_unlock(int lock_fd);
 /* Finish removals whose process died mid-way: delete machines/.rm-NAME-PID
  * directories whose PID is gone.  Best effort. */
 void mc_store_sweep(const struct mc_store *s);
+/* An scp/mount argument: [USER@]NAME:PATH names a machine of this store
+ * (*user and *name malloc'd, *user NULL without USER@, *path the part after
+ * the ':'); anything with a '/' before its first ':', or no ':', is a local
+ * path (*name NULL, *path = arg). */
+int mc_store_parse_remote(const struct mc_store *s, const char *arg, char **user, char **name,
+			  const char **path, struct mc_error *err);
 /* Remove machines/NAME entirely. */
 int mc_store_remove(const struct mc_store *s, const char *name, struct mc_error *err);
 

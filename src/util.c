@@ -106,6 +106,11 @@ void mc_strv_push(char ***v, char *s)
 	(*v)[n + 1] = NULL;
 }
 
+bool mc_parse_bool(const char *s)
+{
+	return s && (!strcmp(s, "true") || !strcmp(s, "1") || !strcmp(s, "yes"));
+}
+
 bool mc_streq(const char *a, const char *b)
 {
 	if (!a || !b)

@@ -43,6 +43,8 @@ void mc_strv_free(char **v);
 void mc_strv_push(char ***v, char *s);   /* takes ownership of s */
 
 bool mc_streq(const char *a, const char *b);   /* NULL-safe */
+/* "true", "1" or "yes" (flags, environment variables, config.ini); NULL is false. */
+bool mc_parse_bool(const char *s);
 /* The host of tcp://HOST:PORT (brackets of [v6] removed); malloc'd, NULL for NULL. */
 char *mc_url_host(const char *url);
 /* s as one POSIX shell word: 'it'\''s' (malloc'd). */

@@ -132,7 +132,7 @@ static int generic_restart(struct mc_driver_ctx *ctx, struct mc_error *err)
 		return -1;
 	if (mc_ssh_connect(&ep, &s, err) < 0)
 		goto out;
-	ctx->host->phase(ctx->machine_name, "Rebooting the host (sudo shutdown -r now)...");
+	ctx->host->phase(ctx, "Rebooting the host (sudo shutdown -r now)...");
 	if (mc_ssh_run(s, "sudo shutdown -r now", NULL, &res, &run_err) < 0) {
 		/* The host going down may cut the connection before the status comes back. */
 		if (run_err.code == MC_E_NETWORK) {

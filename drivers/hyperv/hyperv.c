@@ -466,7 +466,7 @@ static int wait_ip(struct mc_driver_ctx *ctx, struct mc_error *err)
 	long long timeout_s = mc_json_int(ctx->config, "IPTimeout", 300);
 	long long t0 = mc_now_ms();
 
-	ctx->host->phase(ctx->machine_name,
+	ctx->host->phase(ctx,
 			 "Waiting for an IP address (Hyper-V reports it once the guest's integration services run; up to %llds)...",
 			 timeout_s);
 	for (;;) {
@@ -546,7 +546,7 @@ static int hv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 	if (mc_ssh_pubkey_line(ctx->machine_dir, &key, &e) < 0 ||
 	    mc_userdata_tar(key, ctx->provision_follows, &tar, &len, &e) < 0)
 		return ctx->host->error_set(err, e.code, "%s", e.msg);
-	ctx->host->phase(ctx->machine_name, "Creating the data disk (%lld MB, dynamic VHD)...", disk_mb);
+	ctx->host->phase(ctx, "Creating the data disk (%lld MB, dynamic VHD)...", disk_mb);
 	/* Resize-VHD needs an Administrator; a Hyper-V Administrator gets the
 	 * fixed disk at full size instead (sparse here, converted by Hyper-V). */
 	if (mc_vhd_write_fixed(fixed, tar, len,
@@ -562,7 +562,7 @@ static int hv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 		  NULL, "is there room on the drive of the store?", err) < 0)
 		return -1;
 
-	ctx->host->phase(ctx->machine_name, "Creating the Hyper-V VM (switch \"%s\", %lld MB, %lld CPU)...",
+	ctx->host->phase(ctx, "Creating the Hyper-V VM (switch \"%s\", %lld MB, %lld CPU)...",
 			 mc_json_str(c, "Switch"), mc_json_int(c, "Memory", 1024), mc_json_int(c, "CPU", 1));
 	args = json_pack("{s:s,s:s,s:s,s:I,s:I,s:b,s:s,s:s}", "name", ctx->machine_name, "path", wdir,
 			 "switch", mc_json_str(c, "Switch"), "memory_mb",
@@ -577,7 +577,7 @@ static int hv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 	set_str(c, "VMId", mc_json_str(res, "id"));
 	if (ctx->host->checkpoint(ctx, err) < 0)
 		return -1;
-	ctx->host->phase(ctx->machine_name, "Starting the VM...");
+	ctx->host->phase(ctx, "Starting the VM...");
 	if (hv_do(ctx, "start", name_args(ctx), NULL,
 		  "look at the VM in Hyper-V Manager (is there enough free memory?)", err) < 0)
 		return -1;
@@ -587,7 +587,7 @@ static int hv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 static int hv_start(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	snapshot_drop();
-	ctx->host->phase(ctx->machine_name, "Starting the VM...");
+	ctx->host->phase(ctx, "Starting the VM...");
 	if (hv_do(ctx, "start", name_args(ctx), NULL,
 		  "look at the VM in Hyper-V Manager (is there enough free memory?)", err) < 0)
 		return -1;
@@ -597,7 +597,7 @@ static int hv_start(struct mc_driver_ctx *ctx, struct mc_error *err)
 static int hv_stop(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	snapshot_drop();
-	ctx->host->phase(ctx->machine_name, "Shutting the VM down (Stop-VM)...");
+	ctx->host->phase(ctx, "Shutting the VM down (Stop-VM)...");
 	return hv_do(ctx, "stop", name_args(ctx), NULL,
 		     "'machinectl kill' turns it off without a shutdown", err);
 }

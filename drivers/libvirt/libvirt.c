@@ -333,7 +333,7 @@ static int wait_ip(struct mc_driver_ctx *ctx, virDomainPtr dom, char **ip, struc
 							 mc_json_str(ctx->config, "DomainName"));
 	long long t0 = mc_now_ms(), next_note = t0 + 30000;
 
-	ctx->host->phase(ctx->machine_name, "Waiting for an IP...");
+	ctx->host->phase(ctx, "Waiting for an IP...");
 	for (;;) {
 		int st;
 
@@ -355,7 +355,7 @@ static int wait_ip(struct mc_driver_ctx *ctx, virDomainPtr dom, char **ip, struc
 						    ctx->machine_name, timeout_s, mac,
 						    mc_json_str(ctx->config, "Network"), con);
 		if (mc_now_ms() >= next_note) {
-			ctx->host->phase(ctx->machine_name,
+			ctx->host->phase(ctx,
 					 "Still waiting for an IP (no DHCP lease for %s yet; console: %s)...",
 					 mac, con);
 			next_note += 30000;
@@ -383,7 +383,7 @@ static int ensure_network(struct mc_driver_ctx *ctx, virConnectPtr conn, const c
 	}
 	active = virNetworkIsActive(n);
 	if (active == 0) {
-		ctx->host->phase(ctx->machine_name, "Starting the libvirt network %s...", net);
+		ctx->host->phase(ctx, "Starting the libvirt network %s...", net);
 		if (virNetworkCreate(n) < 0 && !lverr_is(VIR_ERR_OPERATION_INVALID))
 			r = ctx->host->error_set(err, code,
 						 "cannot start the libvirt network \"%s\": %s: try 'virsh -c %s net-start %s'",
@@ -420,7 +420,7 @@ static int choose_type(struct mc_driver_ctx *ctx, virConnectPtr conn, const char
 					    uri, hv);
 	if (mc_streq(want, "qemu")) {
 		*type = "qemu";
-		ctx->host->phase(ctx->machine_name, "Using domain type qemu (TCG, as asked)");
+		ctx->host->phase(ctx, "Using domain type qemu (TCG, as asked)");
 		return 0;
 	}
 	caps = virConnectGetDomainCapabilities(conn, NULL, "x86_64", NULL, "kvm", 0);
@@ -432,25 +432,25 @@ static int choose_type(struct mc_driver_ctx *ctx, virConnectPtr conn, const char
 						    "--libvirt-domain-type kvm, but %s does not offer KVM: %s: use --libvirt-domain-type qemu (TCG, slower) or auto",
 						    uri, lverr());
 		*type = "kvm";
-		ctx->host->phase(ctx->machine_name, "Using domain type kvm (as asked)");
+		ctx->host->phase(ctx, "Using domain type kvm (as asked)");
 		return 0;
 	}
 	if (!offered) {
 		*type = "qemu";
-		ctx->host->phase(ctx->machine_name,
+		ctx->host->phase(ctx,
 				 "Using domain type qemu (TCG): %s does not offer KVM", uri);
 		return 0;
 	}
 	if (lv_uri_is_remote(uri)) {
 		/* The probe runs here, not on the remote host: trust its capabilities. */
 		*type = "kvm";
-		ctx->host->phase(ctx->machine_name,
+		ctx->host->phase(ctx,
 				 "Using domain type kvm (offered by the remote host %s; not probed)", uri);
 		return 0;
 	}
 	probe = lv_kvm_probe(why, sizeof(why));
 	*type = probe == 1 ? "kvm" : "qemu";
-	ctx->host->phase(ctx->machine_name, "Using domain type %s (%s): %s", *type,
+	ctx->host->phase(ctx, "Using domain type %s (%s): %s", *type,
 			 probe == 1 ? "KVM" : "TCG, slower", why);
 	return 0;
 }
@@ -571,7 +571,7 @@ static int choose_pool(struct mc_driver_ctx *ctx, virConnectPtr conn, const char
 	    uid != (long)geteuid() && !reachable_by(ctx->machine_dir, uid, gid)) {
 		pool = "default";
 		json_object_set_new(ctx->config, "AutoPool", json_true());
-		ctx->host->phase(ctx->machine_name,
+		ctx->host->phase(ctx,
 				 "QEMU runs as uid %ld here and cannot reach %s: the data disk and the ISO go into the storage pool \"%s\"",
 				 uid, ctx->store_path, pool);
 	}
@@ -795,7 +795,7 @@ static int lv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 	if (ctx->host->checkpoint(ctx, err) < 0)
 		return -1;
 
-	ctx->host->phase(ctx->machine_name, "Creating the data disk (%lld MB, sparse)...",
+	ctx->host->phase(ctx, "Creating the data disk (%lld MB, sparse)...",
 			 mc_json_int(c, "DiskSize", 20000));
 	if (pool) {
 		if (put_files(ctx, lv.conn, key, err) < 0)
@@ -814,7 +814,7 @@ static int lv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 					    dname, uri, lverr());
 	if (virDomainGetUUIDString(lv.dom, uuid) == 0)
 		set_str(c, "UUID", uuid);
-	ctx->host->phase(ctx->machine_name, "Starting the libvirt domain %s (type %s)...", dname, type);
+	ctx->host->phase(ctx, "Starting the libvirt domain %s (type %s)...", dname, type);
 	return boot(ctx, lv.conn, lv.dom, err);
 }
 
@@ -851,7 +851,7 @@ static int shutdown_dom(struct mc_driver_ctx *ctx, virDomainPtr dom, struct mc_e
 	    (!lverr_unsupported() || virDomainShutdown(dom) < 0))
 		ctx->host->log(MC_LOG_DEBUG, "machine \"%s\": ACPI shutdown refused (%s)",
 			       ctx->machine_name, lverr());
-	ctx->host->phase(ctx->machine_name, "Waiting for the machine to power off (ACPI shutdown)...");
+	ctx->host->phase(ctx, "Waiting for the machine to power off (ACPI shutdown)...");
 	for (long long next = t0 + 5000;;) {
 		if (dom_state(ctx, dom, &st, err) < 0)
 			return -1;
@@ -866,7 +866,7 @@ static int shutdown_dom(struct mc_driver_ctx *ctx, virDomainPtr dom, struct mc_e
 		}
 		sleep_ms(POLL_MS);
 	}
-	ctx->host->phase(ctx->machine_name,
+	ctx->host->phase(ctx,
 			 "The machine did not power off within %llds of the ACPI shutdown: forcing it off (destroy)",
 			 timeout_s);
 	if (virDomainDestroy(dom) < 0 && !lverr_is(VIR_ERR_OPERATION_INVALID))

@@ -45,7 +45,7 @@ int lv_pool_make(struct mc_driver_ctx *ctx, virConnectPtr conn, const char *name
 		return 0;
 	}
 	xml = mc_asprintf("<pool type='dir'><name>%s</name><target><path>" LV_POOL_DIR "</path></target></pool>", esc);
-	ctx->host->phase(ctx->machine_name, "Making the storage pool \"%s\" (" LV_POOL_DIR ", started at boot)...",
+	ctx->host->phase(ctx, "Making the storage pool \"%s\" (" LV_POOL_DIR ", started at boot)...",
 			 name);
 	p = virStoragePoolDefineXML(conn, xml, 0);
 	if (!p)
@@ -175,7 +175,7 @@ int lv_vol_put_iso(struct mc_driver_ctx *ctx, virStoragePoolPtr pool, const char
 	if (!vol) {
 		struct source src = { .fd = fd };
 
-		ctx->host->phase(ctx->machine_name, "Uploading the boot ISO to the storage pool %s (%lld MB)...",
+		ctx->host->phase(ctx, "Uploading the boot ISO to the storage pool %s (%lld MB)...",
 				 virStoragePoolGetName(pool), (long long)(st.st_size >> 20));
 		vol = new_volume(ctx, pool, name, (unsigned long long)st.st_size, (unsigned long long)st.st_size, err);
 		if (!vol)

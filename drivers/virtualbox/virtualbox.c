@@ -607,7 +607,7 @@ static int setup_hostonly(struct mc_driver_ctx *ctx, struct mc_error *err)
 					    cidr ? cidr : "", why);
 	mc_vbox_ip_str(ip, sip);
 	mc_vbox_ip_str(mc_vbox_mask(prefix), smask);
-	ctx->host->phase(ctx->machine_name, "Checking the host-only network %s...", cidr);
+	ctx->host->phase(ctx, "Checking the host-only network %s...", cidr);
 	if (list_hostonlyifs(ctx, &ifs, &n, MC_E_FAILED, err) < 0)
 		return -1;
 	hit = find_adapter(ifs, n, ip, prefix);
@@ -623,7 +623,7 @@ static int setup_hostonly(struct mc_driver_ctx *ctx, struct mc_error *err)
 			free(what);
 			goto out;
 		}
-		ctx->host->phase(ctx->machine_name, "Creating a VirtualBox host-only interface for %s...", cidr);
+		ctx->host->phase(ctx, "Creating a VirtualBox host-only interface for %s...", cidr);
 		if (VBM_OUT(ctx, err, &out, "hostonlyif", "create") < 0)
 			goto out;
 		ifname = mc_vbox_parse_created_if(out);
@@ -767,7 +767,7 @@ static void ssh_phase(void *arg, const char *phase, long long elapsed_ms)
 {
 	struct mc_driver_ctx *ctx = arg;
 
-	ctx->host->phase(ctx->machine_name, "%s", phase);
+	ctx->host->phase(ctx, "%s", phase);
 }
 
 static int endpoint(struct mc_driver_ctx *ctx, struct mc_ssh_endpoint *ep, struct mc_error *err)
@@ -825,7 +825,7 @@ static int wait_guest(struct mc_driver_ctx *ctx, struct mc_error *err)
 	if (hostonly_mac(info, mac) < 0)
 		return ctx->host->error_set(err, MC_E_FAILED, "the VM \"%s\" has no host-only NIC (nic2): remove and create the machine again",
 					    vm_name(ctx));
-	ctx->host->phase(ctx->machine_name, "Waiting for an IP on the host-only NIC %s...", mac);
+	ctx->host->phase(ctx, "Waiting for an IP on the host-only NIC %s...", mac);
 	/* docker-machine's budget: 5 tries 4 s apart, within the start timeout. */
 	deadline = mc_now_ms() + IP_WAIT_MS;
 	if (deadline > t0 + timeout_ms + IP_WAIT_MS)
@@ -866,12 +866,12 @@ static int vbox_start(struct mc_driver_ctx *ctx, struct mc_error *err)
 		     free_port((int)mc_json_int(ctx->config, "SSHPort", 0)) != mc_json_int(ctx->config, "SSHPort", 0)) &&
 		    set_port_forward(ctx, err) < 0)
 			return -1;
-		ctx->host->phase(ctx->machine_name, "Starting the VM (%s)...", ui ? ui : "headless");
+		ctx->host->phase(ctx, "Starting the VM (%s)...", ui ? ui : "headless");
 		if (VBM(ctx, err, "startvm", vm_name(ctx), "--type", ui ? ui : "headless") < 0)
 			return -1;
 		break;
 	case MC_STATE_PAUSED:
-		ctx->host->phase(ctx->machine_name, "Resuming the paused VM...");
+		ctx->host->phase(ctx, "Resuming the paused VM...");
 		if (VBM(ctx, err, "controlvm", vm_name(ctx), "resume") < 0)
 			return -1;
 		break;
@@ -1016,16 +1016,16 @@ static int vbox_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 		return -1;
 
 	step = "copy the boot ISO";
-	ctx->host->phase(name, "Copying the boot ISO to %s...", iso);
+	ctx->host->phase(ctx, "Copying the boot ISO to %s...", iso);
 	if (place_iso(ctx, mc_json_str(f, "iso"), iso, err) < 0)
 		goto fail;
 	step = "make the data disk";
-	ctx->host->phase(name, "Creating the data disk (%lld MB)...", mc_json_int(c, "DiskSize", 20000));
+	ctx->host->phase(ctx, "Creating the data disk (%lld MB)...", mc_json_int(c, "DiskSize", 20000));
 	if (make_disk(ctx, dir, vmdk, err) < 0)
 		goto fail;
 	disk_made = true;
 	step = "register the VM";
-	ctx->host->phase(name, "Creating the VirtualBox VM...");
+	ctx->host->phase(ctx, "Creating the VirtualBox VM...");
 	if (VBM(ctx, err, "createvm", "--basefolder", dir, "--name", name, "--register") < 0)
 		goto fail;
 	registered = true;
@@ -1118,10 +1118,10 @@ static int vbox_stop(struct mc_driver_ctx *ctx, struct mc_error *err)
 	if (st == MC_STATE_SAVED)  /* the saved memory is dropped: like a power off */
 		return VBM(ctx, err, "discardstate", vm_name(ctx));
 	if (st == MC_STATE_PAUSED) {
-		ctx->host->phase(ctx->machine_name, "The VM is paused and cannot see the ACPI power button: powering it off...");
+		ctx->host->phase(ctx, "The VM is paused and cannot see the ACPI power button: powering it off...");
 		return VBM(ctx, err, "controlvm", vm_name(ctx), "poweroff");
 	}
-	ctx->host->phase(ctx->machine_name, "Pressing the ACPI power button...");
+	ctx->host->phase(ctx, "Pressing the ACPI power button...");
 	if (VBM(ctx, err, "controlvm", vm_name(ctx), "acpipowerbutton") < 0)
 		return -1;
 	t0 = mc_now_ms();
@@ -1134,7 +1134,7 @@ static int vbox_stop(struct mc_driver_ctx *ctx, struct mc_error *err)
 			break;
 		nanosleep(&(struct timespec){ 0, POLL_MS * 1000000L }, NULL);
 	}
-	ctx->host->phase(ctx->machine_name,
+	ctx->host->phase(ctx,
 			 "The guest did not shut down within %lld s of the ACPI power button: forcing it off (controlvm poweroff)...",
 			 limit / 1000);
 	return VBM(ctx, err, "controlvm", vm_name(ctx), "poweroff");

@@ -12,13 +12,17 @@
 #include "util.h"
 
 const struct mc_option mc_opts_env[] = {
-	{ "shell", 0, MC_OPT_STRING, NULL, NULL, "SHELL",
-	  "output syntax: bash, sh, zsh, fish, powershell, cmd, tcsh, emacs (default: from $SHELL; on Windows without $SHELL, from the parent process: PowerShell or cmd)" },
-	{ "unset", 'u', MC_OPT_BOOL, NULL, NULL, NULL, "print the commands that unset the variables" },
-	{ "no-proxy", 0, MC_OPT_BOOL, NULL, NULL, NULL, "add the machine's IP to NO_PROXY" },
-	{ "swarm", 0, MC_OPT_BOOL, NULL, NULL, NULL, "(docker-machine legacy swarm; not supported)" },
-	{ NULL },
+	[O_ENV_SHELL] = { "shell", 0, MC_OPT_STRING, NULL, NULL, "SHELL",
+	  "output syntax: bash, sh, zsh, fish, powershell, cmd, tcsh, emacs (default: from $SHELL; on Windows without $SHELL, from the parent process: PowerShell or cmd)",
+	  .value = MC_VALUE_CHOICE, .choices = "bash sh zsh fish powershell cmd tcsh emacs" },
+	[O_ENV_UNSET] = { "unset", 'u', MC_OPT_BOOL, NULL, NULL, NULL,
+	  "print the commands that unset the variables" },
+	[O_ENV_NO_PROXY] = { "no-proxy", 0, MC_OPT_BOOL, NULL, NULL, NULL, "add the machine's IP to NO_PROXY" },
+	[O_ENV_SWARM] = { "swarm", 0, MC_OPT_BOOL, NULL, NULL, NULL,
+	  "(docker-machine legacy swarm; not supported)" },
+	[O_ENV_N] = { NULL },
 };
+MC_OPTS_CHECK(mc_opts_env, O_ENV_N);
 
 struct shell_fmt {
 	const char *name;
@@ -256,14 +260,14 @@ static const char *windows_shell(bool *guessed)
 int mc_cmd_env(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 {
 	struct mc_error err = { 0 };
-	bool unset = mc_args_bool(a, "unset");
-	const char *shell = mc_args_str(a, "shell");
+	bool unset = mc_args_bool(a, &mc_opts_env[O_ENV_UNSET]);
+	const char *shell = mc_args_str(a, &mc_opts_env[O_ENV_SHELL]);
 	const struct shell_fmt *sh = NULL;
 	const char *np_var = NULL;
 	_cleanup_free_ char *np_val = NULL, *url = NULL, *ip = NULL;
-	struct mc_target t = { .lock_fd = -1 };
+	struct mc_handle h = { .lock_fd = -1 };
 
-	if (mc_args_bool(a, "swarm")) {
+	if (mc_args_bool(a, &mc_opts_env[O_ENV_SWARM])) {
 		mc_error_set(&err, MC_E_USAGE, "--swarm is docker-machine's legacy swarm, which machinectl does not run: use swarm mode (swarm-up)");
 		return mc_cli_fail(&err);
 	}
@@ -304,16 +308,16 @@ int mc_cmd_env(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a
 	}
 
 	if (unset) {
-		if (mc_args_bool(a, "no-proxy"))
+		if (mc_args_bool(a, &mc_opts_env[O_ENV_NO_PROXY]))
 			no_proxy(&np_var, &np_val, "");
 	} else {
 		if (mc_cli_default_name(cli, a, &err) < 0 ||
-		    mc_target_open(cli, a->pos[0], false, &t, &err) < 0)
+		    mc_handle_open(&cli->s, a->pos[0], 0, &h, &err) < 0)
 			return mc_cli_fail(&err);
-		if (mc_target_require_created(cli, &t, &err) < 0 ||
-		    mc_target_url(&t, &url, &err) < 0 || mc_cli_certs_check(cli, &t, url, &err) < 0 ||
-		    (mc_args_bool(a, "no-proxy") && mc_target_ip(&t, &ip, &err) < 0)) {
-			mc_target_close(&t);
+		if (mc_handle_require_created(&h, &err) < 0 ||
+		    mc_op_url(&h, &url, &err) < 0 || mc_ops_certs_check(&h, url, &err) < 0 ||
+		    (mc_args_bool(a, &mc_opts_env[O_ENV_NO_PROXY]) && mc_op_ip(&h, &ip, &err) < 0)) {
+			mc_handle_close(&h);
 			return mc_cli_fail(&err);
 		}
 		if (ip)
@@ -322,14 +326,14 @@ int mc_cmd_env(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a
 
 	put(sh, unset, "DOCKER_TLS_VERIFY", "1");
 	put(sh, unset, "DOCKER_HOST", url);
-	put(sh, unset, "DOCKER_CERT_PATH", t.m ? t.m->dir : NULL);
-	put(sh, unset, "DOCKER_MACHINE_NAME", t.m ? t.m->name : NULL);
+	put(sh, unset, "DOCKER_CERT_PATH", h.m ? h.m->dir : NULL);
+	put(sh, unset, "DOCKER_MACHINE_NAME", h.m ? h.m->name : NULL);
 	/* docker-compose on Windows turns C:\\ paths in volumes into /c/ ones. */
 	if (mc_os_is_windows())
 		put(sh, unset, "COMPOSE_CONVERT_WINDOWS_PATHS", "true");
 	if (np_var)
 		put(sh, unset, np_var, np_val);
 	hint(cli, sh);
-	mc_target_close(&t);
+	mc_handle_close(&h);
 	return 0;
 }

@@ -20,10 +20,11 @@
 #include "util.h"
 
 const struct mc_option mc_opts_generate[] = {
-	{ "prog", 0, MC_OPT_STRING, NULL, NULL, "NAME",
+	[O_GENERATE_PROG] = { "prog", 0, MC_OPT_STRING, NULL, NULL, "NAME",
 	  "program name the output uses (default: the name machinectl was called by)" },
-	{ NULL },
+	[O_GENERATE_N] = { NULL },
 };
+MC_OPTS_CHECK(mc_opts_generate, O_GENERATE_N);
 
 struct gen {
 	const char *prog;        /* the installed program name */
@@ -337,7 +338,7 @@ static void gen_man(const struct gen *g)
 
 	puts(".Sh OPTIONS");
 	man_text("Global options come before the verb.");
-	man_options(mc_global_options);
+	man_options(mc_opts_global);
 
 	puts(".Sh VERBS");
 	puts(".Bl -tag -width Ds");
@@ -362,7 +363,7 @@ static void gen_man(const struct gen *g)
 
 	puts(".Sh ENVIRONMENT");
 	man_text("Every variable stands for the option named; a command-line option wins over its variable, which wins over config.ini and the built-in default.");
-	for (const struct mc_option *o = mc_global_options; o->name; o++)
+	for (const struct mc_option *o = mc_opts_global; o->name; o++)
 		if (o->env)
 			env_add(&env, &nenv, o->env, mc_asprintf("--%s", o->name));
 	for (const struct mc_verb *v = mc_verbs; v->name; v++)
@@ -637,10 +638,10 @@ static void gen_bash(const struct gen *g)
 	printf("'\n%s_default_driver='%s'\n", f, g->default_driver);
 	sep = "";
 	printf("%s_global='", f);
-	sh_opts(mc_global_options, false, &sep);
+	sh_opts(mc_opts_global, false, &sep);
 	sep = "";
 	printf("'\n%s_global_args='", f);
-	sh_opts(mc_global_options, true, &sep);
+	sh_opts(mc_opts_global, true, &sep);
 	puts("'\n");
 
 	/* verb -> options; -> options that take a value; -> positional kind */
@@ -678,7 +679,7 @@ static void gen_bash(const struct gen *g)
 
 	/* option -> what its value is */
 	printf("%s_value() {\n\tcase $2 in\n", f);
-	bash_value_arms(g, mc_global_options);
+	bash_value_arms(g, mc_opts_global);
 	printf("\tesac\n\tcase $1 in\n");
 	for (const struct mc_verb *v = mc_verbs; v->name; v++) {
 		const struct mc_option *t[3];
@@ -885,7 +886,7 @@ static void gen_zsh(const struct gen *g)
 	       "\tlocal curcontext=$curcontext state state_descr line ret=1\n"
 	       "\ttypeset -A opt_args\n"
 	       "\t_arguments -C \\\n", f);
-	for (const struct mc_option *o = mc_global_options; o->name; o++)
+	for (const struct mc_option *o = mc_opts_global; o->name; o++)
 		zsh_spec(g, o, "\t\t", " \\\n");
 	printf("\t\t'1: :->verb' \\\n\t\t'*:: :->args' && ret=0\n");
 	printf("\tcase $state in\n\tverb)\n\t\tlocal -a verbs\n\t\tverbs=(\n");
@@ -1012,7 +1013,7 @@ static void gen_fish(const struct gen *g)
 	       "\twhile set -q toks[1]\n"
 	       "\t\tswitch $toks[1]\n"
 	       "\t\t\tcase", f);
-	for (const struct mc_option *o = mc_global_options; o->name; o++)
+	for (const struct mc_option *o = mc_opts_global; o->name; o++)
 		if (o->type != MC_OPT_BOOL) {
 			printf(" -- --%s", o->name);
 			if (o->short_name)
@@ -1066,7 +1067,7 @@ static void gen_fish(const struct gen *g)
 	printf("complete -c %s -f\n", p);
 	_cleanup_free_ char *nv = mc_asprintf("%s_no_verb", f);
 
-	for (const struct mc_option *o = mc_global_options; o->name; o++)
+	for (const struct mc_option *o = mc_opts_global; o->name; o++)
 		fish_opt(g, o, nv);
 	for (const struct mc_verb *v = mc_verbs; v->name; v++)
 		if (verb_visible(v)) {
@@ -1171,7 +1172,7 @@ static void gen_powershell(const struct gen *g)
 		}
 	printf("\t}\n\t$global = @(");
 	sep = "";
-	ps_opts(mc_global_options, &sep);
+	ps_opts(mc_opts_global, &sep);
 	printf(")\n\t$verbOpts = @{\n");
 	for (const struct mc_verb *v = mc_verbs; v->name; v++) {
 		const struct mc_option *t[3];
@@ -1207,7 +1208,7 @@ static void gen_powershell(const struct gen *g)
 		printf(")\n");
 	}
 	printf("\t}\n\t# option -> its values: words, '@drivers', '@files', '' (free text)\n\t$values = @{\n");
-	ps_values(g, mc_global_options);
+	ps_values(g, mc_opts_global);
 	for (const struct mc_verb *v = mc_verbs; v->name; v++) {
 		const struct mc_option *t[3];
 
@@ -1295,7 +1296,7 @@ int mc_cmd_generate(struct mc_cli *cli, const struct mc_verb *verb, struct mc_ar
 	struct gen g = { 0 };
 	int rc = 2;
 
-	g.prog = mc_args_str(a, "prog");
+	g.prog = mc_args_str(a, &mc_opts_generate[O_GENERATE_PROG]);
 	if (!g.prog || !*g.prog)
 		g.prog = cli->prog;
 	g.fn = mc_asprintf("_%s", g.prog);

@@ -137,7 +137,7 @@ create gone1
 expect_rc 0 "create gone1"
 echo '{}' >"$S/vms.json"
 run mc ls --format '{{.Name}} {{.State}} {{.Error}}'
-expect_out 'gone1 Error machine "gone1": Hyper-V has no VM named "gone1"' "ls shows the vanished VM as an Error"
+expect_out 'gone1 Error Hyper-V has no VM named "gone1"' "ls shows the vanished VM as an Error"
 expect_out "'machinectl rm -f gone1'" "with what to do"
 run mc start gone1
 expect_rc 1 "start of a vanished VM fails"

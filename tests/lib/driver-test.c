@@ -99,7 +99,7 @@ static int t_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 		json_object_set(ctx->config, "Labels", json_object_get(f, "test-label"));
 	if (ctx->host->checkpoint(ctx, err) < 0)
 		return -1;
-	ctx->host->phase(ctx->machine_name, "Creating test VM...");
+	ctx->host->phase(ctx, "Creating test VM...");
 	delay(ctx);
 	FAIL_IF("create");
 	/* Runtime failures come only from MC_TESTDRV_FAIL once the machine exists,

@@ -15,6 +15,7 @@
 #include <libvirt/virterror.h>
 
 #include "lv.h"
+#include "ops.h"
 #include "proc.h"
 #include "registry.h"
 
@@ -24,12 +25,21 @@ extern const struct mc_driver *const mc_driver_entry;
 
 static char phases[8192];
 
-static void record_phase(const char *machine, const char *msg)
+static void record_phase(struct mc_driver_ctx *ctx, const char *fmt, ...)
 {
 	size_t n = strlen(phases);
+	va_list ap;
 
-	snprintf(phases + n, sizeof(phases) - n, "(%s) %s\n", machine, msg);
+	n += (size_t)snprintf(phases + n, sizeof(phases) - n, "(%s) ", ctx->machine_name);
+	va_start(ap, fmt);
+	vsnprintf(phases + n, sizeof(phases) - n, fmt, ap);
+	va_end(ap);
+	n = strlen(phases);
+	snprintf(phases + n, sizeof(phases) - n, "\n");
 }
+
+/* The core's services, with phases recorded here. */
+static struct mc_host test_host;
 
 static void quiet(void *data, virErrorPtr e) {}
 
@@ -80,7 +90,8 @@ static int setup(void **state)
 	f->hold = virConnectOpen("test:///default");
 	assert_non_null(f->hold);
 	phases[0] = '\0';
-	mc_host_set_phase_handler(record_phase);
+	test_host = *mc_host_api();
+	test_host.phase = record_phase;
 	*state = f;
 	return 0;
 }
@@ -118,7 +129,7 @@ static struct m *machine(struct fx *f, const char *name, bool key)
 			     "libvirt-ip-timeout", (json_int_t)5, "libvirt-stop-timeout", (json_int_t)2,
 			     "iso", f->iso, "iso-version", "TEST-ISO-1.0");
 	m->ctx = (struct mc_driver_ctx){
-		.host = mc_host_api(),
+		.host = &test_host,
 		.machine_name = strrchr(m->dir, '/') + 1,
 		.machine_dir = m->dir,
 		.store_path = f->dir,

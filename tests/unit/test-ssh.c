@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "registry.h"
+#include "ops.h"
 #include "ssh.h"
 #include "util.h"
 
@@ -259,7 +260,7 @@ static void test_wait_timeout(void **state)
 	/* It waited the whole time, not much longer. */
 	assert_true(mc_now_ms() - t0 >= 650 && mc_now_ms() - t0 < 3000);
 	assert_int_equal(err.code, MC_E_TIMEOUT);
-	assert_non_null(strstr(err.msg, "machine \"m1\""));
+	assert_string_equal(err.machine, "m1");
 	assert_non_null(strstr(err.msg, "Waiting for SSH on docker@127.0.0.1:"));
 	assert_non_null(strstr(err.msg, "refused"));
 	assert_non_null(strstr(err.msg, console));
@@ -268,21 +269,31 @@ static void test_wait_timeout(void **state)
 	rmdir_all(d);
 }
 
+/* The operations layer's endpoint: the driver's ssh_endpoint (generic:
+ * its IPAddress, SSHUser, SSHPort), the machine's key and pin files. */
 static void test_endpoint_from_driver(void **state)
 {
 	char *d = tmpdir();
 	struct mc_error err = { 0 };
 	json_t *cfg = json_pack("{s:s, s:s, s:i}", "IPAddress", "10.1.2.3", "SSHUser", "admin", "SSHPort", 2200);
-	struct mc_driver_ctx ctx = { .host = mc_host_api(), .machine_name = "g1", .machine_dir = d,
-				     .store_path = "/x", .config = cfg };
+	struct mc_session s = { 0 };
+	struct mc_handle h;
 	struct mc_ssh_endpoint ep;
+	struct mc_machine *m;
 
+	assert_int_equal(mc_store_open(&s.store, d, &err), 0);
+	assert_int_equal(mc_store_ensure(&s.store, &err), 0);
+	m = mc_machine_new(&s.store, "g1", "generic");
+	assert_int_equal(mc_mkdir_p(m->dir, 0700, &err), 0);
+	json_object_update(m->driver, cfg);
+	mc_handle_new(&s, m, &mc_driver_generic, NULL, -1, &h);
 	/* No key yet: an error that says what to do. */
-	assert_int_equal(mc_ssh_endpoint_from_driver(&mc_driver_generic, &ctx, &ep, &err), -1);
+	assert_int_equal(mc_op_ssh_endpoint(&h, &ep, &err), -1);
 	assert_int_equal(err.code, MC_E_NOT_FOUND);
+	assert_string_equal(err.machine, "g1");
 	mc_error_clear(&err);
-	assert_int_equal(mc_ssh_keygen(d, "ed25519", NULL, &err), 0);
-	assert_int_equal(mc_ssh_endpoint_from_driver(&mc_driver_generic, &ctx, &ep, &err), 0);
+	assert_int_equal(mc_ssh_keygen(m->dir, "ed25519", NULL, &err), 0);
+	assert_int_equal(mc_op_ssh_endpoint(&h, &ep, &err), 0);
 	assert_string_equal(ep.host, "10.1.2.3");
 	assert_int_equal(ep.port, 2200);
 	assert_string_equal(ep.user, "admin");
@@ -291,9 +302,12 @@ static void test_endpoint_from_driver(void **state)
 	assert_non_null(strstr(ep.console_log, "/console.log"));
 	mc_ssh_endpoint_clear(&ep);
 
-	assert_int_equal(mc_ssh_endpoint_from_driver(&mc_driver_none, &ctx, &ep, &err), -1);
+	h.drv = &mc_driver_none;
+	assert_int_equal(mc_op_ssh_endpoint(&h, &ep, &err), -1);
 	assert_int_equal(err.code, MC_E_UNSUPPORTED);
 	assert_non_null(strstr(err.msg, "none driver"));
+	mc_handle_close(&h);
+	mc_store_close(&s.store);
 	json_decref(cfg);
 	rmdir_all(d);
 }
