@@ -11,7 +11,7 @@ libmccore_la_SOURCES = \
 	src/store.c src/store.h \
 	src/swarm.c src/swarm.h \
 	src/tabwriter.c src/tabwriter.h \
-	src/template.c src/template.h \
+	src/template.c src/template.h src/template-fmt.c src/template-fmt.h \
 	src/util.c src/util.h \
 	src/ops/ops.h src/ops/ops-internal.h src/ops/listing.h \
 	src/ops/boot.c src/ops/certs.c src/ops/create.c src/ops/handle.c src/ops/host.c \
