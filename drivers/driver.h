@@ -65,6 +65,18 @@ enum mc_flag_type {
 	MC_FLAG_STRINGS,  /* repeatable */
 };
 
+/* What a flag's value is, for the shell completions and the man pages. */
+enum mc_value {
+	MC_VALUE_ANY = 0,
+	MC_VALUE_MACHINE,        /* a machine's name */
+	MC_VALUE_DRIVER,         /* a driver's name */
+	MC_VALUE_CHOICE,         /* one of the flag's choices */
+	MC_VALUE_FILE,
+	MC_VALUE_DIR,
+	MC_VALUE_REMOTE,         /* [USER@]NAME:PATH or a local path (scp, mount) */
+	MC_VALUE_VERB,           /* a verb of the program (help) */
+};
+
 /* One create flag: --NAME, environment variable ENV, default DEF (NULL = none). */
 struct mc_driver_flag {
 	const char *name;
@@ -72,6 +84,8 @@ struct mc_driver_flag {
 	const char *def;
 	const char *help;
 	enum mc_flag_type type;
+	enum mc_value value;     /* what the value is */
+	const char *choices;     /* MC_VALUE_CHOICE: the values, space-separated */
 };
 
 enum mc_log_level { MC_LOG_ERROR, MC_LOG_WARN, MC_LOG_INFO, MC_LOG_DEBUG };

@@ -39,7 +39,7 @@ struct mc_verb {
 	const char *args;                /* usage after the verb: "[OPTIONS] NAME..." */
 	const char *summary;
 	const struct mc_option *options; /* NULL-name-terminated, or NULL */
-	enum mc_opt_value pos;           /* what the positional arguments are */
+	enum mc_value pos;               /* what the positional arguments are */
 };
 
 extern const struct mc_verb mc_verbs[];

@@ -18,12 +18,6 @@
 
 #define BUILD_HINT "build it with 'sudo scripts/build-iso' (or 'make iso') in the machinectl source tree, or pass --iso PATH|URL"
 
-bool mc_iso_is_url(const char *spec)
-{
-	return mc_startswith(spec, "http://") || mc_startswith(spec, "https://") ||
-	       mc_startswith(spec, "file://");
-}
-
 static void hexify(const unsigned char *md, size_t n, char *hex)
 {
 	static const char digits[] = "0123456789abcdef";

@@ -51,9 +51,6 @@ int mc_iso_volume_id(const char *path, char **vid, struct mc_error *err);
 /* SHA-256 of a file as 64 lowercase hex digits. */
 int mc_iso_sha256_file(const char *path, char hex[65], struct mc_error *err);
 
-/* True for http://, https:// and file:// specs. */
-bool mc_iso_is_url(const char *spec);
-
 /*
  * create: resolve the boot ISO named by a driver's create flags, in place.
  * A driver that boots an ISO declares the flags "iso" (and optionally an

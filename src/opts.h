@@ -14,18 +14,6 @@ enum mc_opt_type {
 	MC_OPT_LIST,     /* repeatable string */
 };
 
-/* What an option's value (or a verb's positional argument) is, for the
- * shell completions and the man pages. */
-enum mc_opt_value {
-	MC_VALUE_ANY = 0,
-	MC_VALUE_MACHINE,        /* a machine's name */
-	MC_VALUE_DRIVER,         /* a driver's name */
-	MC_VALUE_CHOICE,         /* one of the option's choices */
-	MC_VALUE_FILE,
-	MC_VALUE_DIR,
-	MC_VALUE_REMOTE,         /* [USER@]NAME:PATH or a local path (scp, mount) */
-};
-
 struct mc_option {
 	const char *name;        /* long name, without "--"; NULL ends a table */
 	char short_name;         /* 0: none */
@@ -34,7 +22,7 @@ struct mc_option {
 	const char *def;         /* built-in default, or NULL */
 	const char *metavar;     /* shown in help: --name METAVAR */
 	const char *help;
-	enum mc_opt_value value; /* what the value is (completions) */
+	enum mc_value value;     /* what the value is (completions) */
 	const char *choices;     /* MC_VALUE_CHOICE: the values, space-separated */
 };
 

@@ -13,13 +13,11 @@
 
 static inline void mc_freep(void *p) { free(*(void **)p); }
 static inline void mc_closep(int *fd) { if (*fd >= 0) close(*fd); }
-static inline void mc_fclosep(FILE **f) { if (*f) fclose(*f); }
 static inline void mc_json_decrefp(json_t **j) { json_decref(*j); }
 void mc_strv_freep(char ***v);
 
 #define _cleanup_free_ __attribute__((cleanup(mc_freep)))
 #define _cleanup_close_ __attribute__((cleanup(mc_closep)))
-#define _cleanup_fclose_ __attribute__((cleanup(mc_fclosep)))
 #define _cleanup_json_ __attribute__((cleanup(mc_json_decrefp)))
 #define _cleanup_strv_ __attribute__((cleanup(mc_strv_freep)))
 

@@ -43,6 +43,8 @@ tests_unit_test_opts_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_opts_LDADD = $(UNIT_LDADD)
 tests_unit_test_proc_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_proc_LDADD = $(UNIT_LDADD)
+# Failures injected at poll, read and pipe2 (the descriptor-leak test).
+tests_unit_test_proc_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=poll,--wrap=read,--wrap=pipe2
 tests_unit_test_provision_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_provision_LDADD = $(UNIT_LDADD)
 tests_unit_test_store_CFLAGS = $(UNIT_CFLAGS)

@@ -18,7 +18,8 @@
 static const struct mc_driver_flag generic_flags[] = {
 	{ "generic-engine-port", "GENERIC_ENGINE_PORT", "2376", "Docker engine port on the host", MC_FLAG_INT },
 	{ "generic-ip-address", "GENERIC_IP_ADDRESS", NULL, "IP address or host name of the host (required)", MC_FLAG_STRING },
-	{ "generic-ssh-key", "GENERIC_SSH_KEY", NULL, "private key that logs in to the host (copied into the machine; default: a new key pair, whose public key you install on the host)", MC_FLAG_STRING },
+	{ "generic-ssh-key", "GENERIC_SSH_KEY", NULL, "private key that logs in to the host (copied into the machine; default: a new key pair, whose public key you install on the host)", MC_FLAG_STRING,
+	  MC_VALUE_FILE },
 	{ "generic-ssh-port", "GENERIC_SSH_PORT", "22", "SSH port of the host", MC_FLAG_INT },
 	{ "generic-ssh-user", "GENERIC_SSH_USER", "root", "SSH user on the host", MC_FLAG_STRING },
 	{ NULL },

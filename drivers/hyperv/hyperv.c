@@ -64,7 +64,7 @@ static const struct mc_driver_flag hv_flags[] = {
 	  "seconds create/start wait for Hyper-V to report the VM's IP address", MC_FLAG_INT },
 	{ "iso", "MACHINECTL_ISO", NULL,
 	  "boot ISO: a path, file:// or http(s):// URL (default: config.ini [defaults] iso, else the machine OS ISO from scripts/build-iso)",
-	  MC_FLAG_STRING },
+	  MC_FLAG_STRING, MC_VALUE_FILE },
 	{ "hyperv-boot2docker-url", "HYPERV_BOOT2DOCKER_URL", NULL, "alias of --iso", MC_FLAG_STRING },
 	{ "iso-sha256", "MACHINECTL_ISO_SHA256", NULL, "expected SHA-256 of the boot ISO",
 	  MC_FLAG_STRING },

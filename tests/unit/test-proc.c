@@ -1,6 +1,59 @@
 #include "unit.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+
+#include "proc-child.h"
 #include "proc.h"
+
+/*
+ * Failures injected at the system calls (the test is linked with
+ * -Wl,--wrap=poll,--wrap=read,--wrap=pipe2): fail_<call> > 0 makes that call
+ * fail with EIO once its countdown reaches 1.
+ */
+static int fail_poll, fail_read, fail_pipe2;
+
+int __real_poll(struct pollfd *fds, nfds_t n, int timeout);
+ssize_t __real_read(int fd, void *buf, size_t count);
+int __real_pipe2(int fds[2], int flags);
+
+static bool injected(int *countdown)
+{
+	if (*countdown > 0 && --*countdown == 0) {
+		errno = EIO;
+		return true;
+	}
+	return false;
+}
+
+int __wrap_poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	return injected(&fail_poll) ? -1 : __real_poll(fds, n, timeout);
+}
+
+ssize_t __wrap_read(int fd, void *buf, size_t count)
+{
+	return injected(&fail_read) ? -1 : __real_read(fd, buf, count);
+}
+
+int __wrap_pipe2(int fds[2], int flags)
+{
+	return injected(&fail_pipe2) ? -1 : __real_pipe2(fds, flags);
+}
+
+/* Open descriptors of this process. */
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
 
 static void capture(void **state)
 {
@@ -111,6 +164,59 @@ static void argv_rendering(void **state)
 	assert_non_null(w);
 }
 
+/* Every error path of the runners closes what it opened. */
+static void no_descriptor_leaks(void **state)
+{
+	const char *cat[] = { "sh", "-c", "echo out; echo err >&2; cat >/dev/null", NULL };
+	struct mc_proc_opts o = { .in = "input", .in_len = 5 };
+	int before = open_fds();
+
+	for (int k = 1; k <= 3; k++) {
+		struct mc_proc_result r;
+		struct mc_error err = { 0 };
+
+		fail_poll = k;   /* the k-th poll fails */
+		assert_int_equal(mc_proc_run(cat, &o, &r, &err), -1);
+		assert_int_equal(err.code, MC_E_IO);
+		assert_non_null(strstr(err.msg, "cannot follow sh"));
+		fail_poll = 0;
+		assert_int_equal(open_fds(), before);
+	}
+	for (int k = 1; k <= 4; k++) {
+		struct mc_proc_result r;
+		struct mc_error err = { 0 };
+
+		fail_pipe2 = k;   /* each of the pipes in turn cannot be made */
+		assert_int_equal(mc_proc_run(cat, &o, &r, &err), -1);
+		assert_non_null(strstr(err.msg, "cannot run sh"));
+		fail_pipe2 = 0;
+		assert_int_equal(open_fds(), before);
+	}
+	{
+		struct mc_proc_result r;
+		struct mc_error err = { 0 };
+
+		fail_read = 2;   /* a read of the output fails: that pipe is done */
+		assert_int_equal(mc_proc_run(cat, &o, &r, &err), 0);
+		fail_read = 0;
+		mc_proc_result_free(&r);
+		assert_int_equal(open_fds(), before);
+	}
+	{
+		struct mc_proc_child *c = NULL;
+		struct mc_error err = { 0 };
+		const char *argv[] = { "cat", NULL };
+
+		fail_pipe2 = 3;
+		assert_int_equal(mc_proc_child_spawn(argv, &c, &err), -1);
+		fail_pipe2 = 0;
+		assert_int_equal(open_fds(), before);
+		assert_int_equal(mc_proc_child_spawn(argv, &c, &err), 0);
+		mc_proc_child_close(c, 1000);
+		assert_int_equal(open_fds(), before);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -119,6 +225,7 @@ int main(void)
 		cmocka_unit_test(no_shell),      cmocka_unit_test(timeout_kills),
 		cmocka_unit_test(missing_program), cmocka_unit_test(signals_and_env),
 		cmocka_unit_test(argv_rendering),
+		cmocka_unit_test(no_descriptor_leaks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
