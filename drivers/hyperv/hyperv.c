@@ -542,7 +542,7 @@ static int wait_ip(struct mc_driver_ctx *ctx, struct mc_error *err)
 						    st, vm_name(ctx));
 		if (mc_now_ms() - t0 >= timeout_s * 1000)
 			return ctx->host->error_set(err, MC_E_TIMEOUT,
-						    "no IP address after %llds: Hyper-V reports none for the VM's network adapter on switch \"%s\". Look at the VM's console (vmconnect localhost %s); an External switch needs a DHCP server on its network; --hyperv-ip-timeout waits longer",
+						    "no IP address after %llds: Hyper-V reports none for the VM's network adapter on switch \"%s\". Hyper-V learns a guest's address only from the guest: the boot ISO must have Hyper-V's guest support, the synthetic NIC driver (hv_netvsc) and the KVP daemon (hv_kvp_daemon, from hyperv-daemons), as the machine OS ISO of scripts/build-iso does. Look at the VM's console (vmconnect localhost %s); an External switch needs a DHCP server on its network; --hyperv-ip-timeout waits longer",
 						    timeout_s,
 						    mc_json_str(ctx->config, "Switch") ? mc_json_str(ctx->config, "Switch") : "?",
 						    vm_name(ctx));
