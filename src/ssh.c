@@ -18,6 +18,7 @@
 #include <libssh/callbacks.h>
 
 #include "log.h"
+#include "os.h"
 #include "ssh-internal.h"
 #include "util.h"
 
@@ -1330,11 +1331,53 @@ static char *cfg_path(const char *path)
 	return out;
 }
 
+/*
+ * The key file to give OpenSSH (malloc'd).  A store on a Windows drive under
+ * WSL mounted without the "metadata" option (DrvFs) shows every file as 0777
+ * and ignores chmod, and OpenSSH refuses a private key others may read; the
+ * key is then copied to a private Linux path ($XDG_RUNTIME_DIR, else
+ * ~/.cache/machinectl/keys), mode 0600, and that copy is used.  On any
+ * failure the original path is returned (ssh says what it refuses).
+ */
+static char *external_key(const char *key)
+{
+	const char *run = getenv("XDG_RUNTIME_DIR");
+	_cleanup_free_ char *home = NULL, *dir = NULL, *copy = NULL, *data = NULL;
+	struct mc_error e = { 0 };
+	unsigned long long h = 1469598103934665603ULL;
+	size_t len;
+
+	if (!mc_os_drvfs_without_metadata(key))
+		return mc_strdup(key);
+	if (run && *run && run[0] == '/') {
+		dir = mc_path_join(run, "machinectl-keys");
+	} else {
+		if (!(home = mc_os_home_dir(&e)))
+			goto fail;
+		dir = mc_asprintf("%s/.cache/machinectl/keys", home);
+	}
+	for (const char *p = key; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	copy = mc_asprintf("%s/%016llx", dir, h);
+	if (mc_mkdir_p(dir, 0700, &e) < 0 || chmod(dir, 0700) < 0 ||
+	    mc_read_file(key, &data, &len, &e) < 0 || mc_write_file_atomic(copy, data, len, 0600, &e) < 0 ||
+	    chmod(copy, 0600) < 0)
+		goto fail;
+	mc_log(MC_LOG_DEBUG, "%s is on a Windows drive without the metadata mount option: OpenSSH gets a private copy, %s",
+	       key, copy);
+	return MC_TAKE(copy);
+fail:
+	mc_log(MC_LOG_WARN, "%s is on a Windows drive mounted without the metadata option (its mode cannot be 0600) and cannot be copied to a private place (%s): OpenSSH may refuse it; use --native-ssh, or remount with metadata (doc/windows.md)",
+	       key, e.msg[0] ? e.msg : strerror(errno));
+	return mc_strdup(key);
+}
+
 /* Key-value pairs shared by the command-line and config-file forms. */
 static char **external_settings(const struct mc_ssh_endpoint *ep, bool batch)
 {
 	char **kv = NULL;
-	_cleanup_free_ char *key = ep->key ? cfg_path(ep->key) : mc_strdup("none");
+	_cleanup_free_ char *ekey = ep->key ? external_key(ep->key) : NULL;
+	_cleanup_free_ char *key = ekey ? cfg_path(ekey) : mc_strdup("none");
 	_cleanup_free_ char *kh = cfg_path(ep->known_hosts);
 	int timeout = (ep->connect_timeout_ms > 0 ? ep->connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS) / 1000;
 

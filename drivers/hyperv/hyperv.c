@@ -62,6 +62,9 @@ static const struct mc_driver_flag hv_flags[] = {
 	  "turn Hyper-V dynamic memory off", MC_FLAG_BOOL },
 	{ "hyperv-ip-timeout", "HYPERV_IP_TIMEOUT", "300",
 	  "seconds create/start wait for Hyper-V to report the VM's IP address", MC_FLAG_INT },
+	{ "hyperv-stop-timeout", "HYPERV_STOP_TIMEOUT", "90",
+	  "seconds stop waits for the guest to shut down (Stop-VM) before turning the VM off (Stop-VM -TurnOff)",
+	  MC_FLAG_INT },
 	{ "iso", "MACHINECTL_ISO", NULL,
 	  "boot ISO: a path, file:// or http(s):// URL (default: config.ini [defaults] iso, else the machine OS ISO from scripts/build-iso)",
 	  MC_FLAG_STRING, MC_VALUE_FILE },
@@ -129,8 +132,12 @@ static int session_start(struct mc_driver_ctx *ctx, struct mc_error *err)
 	if (mc_os_host_path(shim, &wshim, &e) < 0)
 		return ctx->host->error_set(err, e.code, "%s", e.msg);
 	{
+		/* The shim runs as the text of a script block, not with -File: an
+		 * execution policy set by Group Policy (which -ExecutionPolicy Bypass
+		 * does not override) governs script files, not script blocks. */
+		_cleanup_free_ char *cmd = hv_shim_command(wshim);
 		const char *argv[] = { ps, "-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass",
-				       "-File", wshim, NULL };
+				       "-Command", cmd, NULL };
 
 		if (mc_proc_child_spawn(argv, &hv.child, &e) < 0)
 			return ctx->host->error_set(err, e.code, "cannot start PowerShell for Hyper-V: %s",
@@ -151,7 +158,7 @@ static int verb_timeout_ms(const char *verb)
 	if (e && *e && mc_parse_int(e, 1, 86400, &s, NULL, "MACHINECTL_HYPERV_TIMEOUT") == 0)
 		return (int)(s * 1000);
 	if (!strcmp(verb, "stop"))
-		return 300000;  /* a guest shutdown */
+		return 600000;  /* a guest shutdown (the shim's own timeout), then Stop-VM -TurnOff */
 	if (!strcmp(verb, "disk"))
 		return 600000;  /* Convert-VHD copies the data */
 	if (!strcmp(verb, "check"))
@@ -216,10 +223,16 @@ static int hv_call(struct mc_driver_ctx *ctx, const char *verb, json_t *args, js
 		else {
 			const char *tail = mc_proc_child_stderr(hv.child);
 
-			ctx->host->error_set(err, MC_E_FAILED,
-					     "PowerShell exited before answering \"%s\"%s%.600s: run the shim by hand to see why (powershell.exe -NoProfile -File %s)",
-					     verb, *tail ? ": " : "", tail,
-					     SHIM_NAME);
+			if (strstr(tail, "execution policy") || strstr(tail, "running scripts is disabled") ||
+			    strstr(tail, "language mode"))
+				ctx->host->error_set(err, MC_E_FAILED,
+						     "PowerShell refused to run the Hyper-V shim (%.400s): a policy of this computer forbids it; see the policies with 'Get-ExecutionPolicy -List' (MachinePolicy and UserPolicy come from Group Policy and win over -ExecutionPolicy Bypass) and, for a constrained language mode, $ExecutionContext.SessionState.LanguageMode; ask the administrator to allow %s",
+						     tail, SHIM_NAME);
+			else
+				ctx->host->error_set(err, MC_E_FAILED,
+						     "PowerShell exited before answering \"%s\"%s%.600s: run the shim by hand to see why (powershell.exe -NoProfile -File %s)",
+						     verb, *tail ? ": " : "", tail,
+						     SHIM_NAME);
 		}
 		session_kill();
 		goto out;
@@ -387,6 +400,7 @@ static int check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 		{ "hyperv-memory", 32, 12 << 20 },
 		{ "hyperv-disk-size", 64, 2040 << 10 },   /* a VHD holds 2040 GB */
 		{ "hyperv-ip-timeout", 1, 86400 },
+		{ "hyperv-stop-timeout", 1, 3600 },
 	};
 
 	for (size_t i = 0; i < MC_ARRAY_SIZE(ranges); i++) {
@@ -409,6 +423,36 @@ static int check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 }
 
 /* --- operations --- */
+
+/*
+ * Hyper-V must reach the machine's directory as a Windows path.  Under WSL the
+ * default store (~/.machinectl) is inside the distribution's file system,
+ * which Windows sees as \\wsl.localhost\DISTRO\... (or \\wsl$\...): Hyper-V
+ * cannot keep a VHD there.  profile: the Windows user's %USERPROFILE%.
+ */
+static int check_store(struct mc_driver_ctx *ctx, const char *profile, struct mc_error *err)
+{
+	_cleanup_free_ char *w = NULL, *lprofile = NULL, *store = NULL;
+	struct mc_error e = { 0 };
+	const char *slash;
+
+	if (!mc_os_is_wsl())
+		return 0;
+	if (mc_os_host_path(ctx->machine_dir, &w, &e) < 0)
+		return ctx->host->error_set(err, MC_E_PRECREATE, "%s", e.msg);
+	if (strncmp(w, "\\\\", 2))
+		return 0;
+	/* The store is the machine directory's grandparent (STORE/machines/NAME). */
+	store = mc_strdup(ctx->machine_dir);
+	for (int i = 0; i < 2 && (slash = strrchr(store, '/')); i++)
+		store[slash - store] = '\0';
+	if (profile && *profile && mc_os_wsl_path(profile, &lprofile, &e) < 0)
+		mc_error_clear(&e);
+	return ctx->host->error_set(err, MC_E_PRECREATE,
+				    "the store %s is inside WSL's own file system, which Windows sees as %.200s: Hyper-V cannot keep a VM's disk there. Put the store on a Windows drive: export MACHINECTL_STORAGE_PATH=%s%s (or pass -s PATH), then create the machine again",
+				    store, w, lprofile ? lprofile : "/mnt/c/Users/YOU",
+				    "/.machinectl");
+}
 
 static int hv_precreate(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
@@ -439,12 +483,21 @@ static int hv_precreate(struct mc_driver_ctx *ctx, struct mc_error *err)
 					    mc_json_str(chk, "user") ? mc_json_str(chk, "user") : "",
 					    mc_json_str(chk, "user") ? " " : "this user ");
 
+	if (check_store(ctx, mc_json_str(chk, "profile"), err) < 0)
+		return -1;
 	if (hv_do(ctx, "switches", NULL, &sws, NULL, err) < 0)
 		return -1;
 	sw = hv_choose_switch(json_object_get(sws, "switches"),
 			      mc_json_str(ctx->flags, "hyperv-virtual-switch"), err);
 	if (!sw)
 		return -1;
+	/* WSL 2 runs behind a NAT of its own: a VM on the Default Switch (another
+	 * NAT) is unreachable from it unless forwarding joins the two adapters. */
+	if (mc_os_wsl_version() == 2 && hv_is_default_switch(json_object_get(sws, "switches"), sw) &&
+	    !mc_json_bool(sws, "default_switch_forwarding"))
+		return ctx->host->error_set(err, MC_E_PRECREATE,
+					    "machinectl runs under WSL 2, which cannot reach a VM on Hyper-V's \"%s\" (the Default Switch): either create an External switch (as Administrator in PowerShell: New-VMSwitch -Name machinectl -NetAdapterName (Get-NetAdapter -Physical | Where-Object Status -eq Up | Select-Object -First 1).Name) and pass --hyperv-virtual-switch machinectl, or let WSL reach the Default Switch (as Administrator: Get-NetIPInterface | Where-Object {$_.InterfaceAlias -like 'vEthernet (WSL*' -or $_.InterfaceAlias -eq 'vEthernet (%s)'} | Set-NetIPInterface -Forwarding Enabled; it lasts until Windows restarts); see doc/hyperv.md",
+					    sw, sw);
 	set_str(ctx->config, "Switch", sw);
 	json_object_set_new(ctx->config, "Admin", json_boolean(mc_json_bool(chk, "admin")));
 
@@ -489,7 +542,7 @@ static int wait_ip(struct mc_driver_ctx *ctx, struct mc_error *err)
 						    st, vm_name(ctx));
 		if (mc_now_ms() - t0 >= timeout_s * 1000)
 			return ctx->host->error_set(err, MC_E_TIMEOUT,
-						    "no IP address after %llds: Hyper-V reports none for the VM's network adapter on switch \"%s\". Look at the VM's console (vmconnect localhost %s); an External switch needs a DHCP server on its network; --hyperv-ip-timeout waits longer",
+						    "no IP address after %llds: Hyper-V reports none for the VM's network adapter on switch \"%s\". Hyper-V learns a guest's address only from the guest: the boot ISO must have Hyper-V's guest support, the synthetic NIC driver (hv_netvsc) and the KVP daemon (hv_kvp_daemon, from hyperv-daemons), as the machine OS ISO of scripts/build-iso does. Look at the VM's console (vmconnect localhost %s); an External switch needs a DHCP server on its network; --hyperv-ip-timeout waits longer",
 						    timeout_s,
 						    mc_json_str(ctx->config, "Switch") ? mc_json_str(ctx->config, "Switch") : "?",
 						    vm_name(ctx));
@@ -534,6 +587,7 @@ static int hv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 	set_str(c, "MACAddress", mac && *mac && hv_mac_normalize(mac, norm) ? norm : NULL);
 	json_object_set_new(c, "VLanID", json_is_integer(vlan) ? json_incref(vlan) : json_null());
 	json_object_set_new(c, "IPTimeout", json_integer(mc_json_int(f, "hyperv-ip-timeout", 300)));
+	json_object_set_new(c, "StopTimeout", json_integer(mc_json_int(f, "hyperv-stop-timeout", 90)));
 	set_str(c, "ISO", mc_json_str(f, "iso"));
 	set_str(c, "ISOSource", mc_json_str(f, "iso-source"));
 	set_str(c, "ISOVersion", mc_json_str(f, "iso-version"));
@@ -596,10 +650,21 @@ static int hv_start(struct mc_driver_ctx *ctx, struct mc_error *err)
 
 static int hv_stop(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
+	long long t = mc_json_int(ctx->config, "StopTimeout", 90);
+	_cleanup_json_ json_t *res = NULL;
+	json_t *args = name_args(ctx);
+
 	snapshot_drop();
-	ctx->host->phase(ctx, "Shutting the VM down (Stop-VM)...");
-	return hv_do(ctx, "stop", name_args(ctx), NULL,
-		     "'machinectl kill' turns it off without a shutdown", err);
+	ctx->host->phase(ctx, "Shutting the VM down (Stop-VM, up to %lld s)...", t);
+	json_object_set_new(args, "timeout_s", json_integer(t));
+	if (hv_do(ctx, "stop", args, &res, "'machinectl kill' turns it off without a shutdown", err) < 0)
+		return -1;
+	if (mc_json_bool(res, "turned_off"))
+		ctx->host->log(MC_LOG_WARN,
+			       "machine \"%s\": the guest did not shut down (%s), so the VM was turned off (Stop-VM -TurnOff): does the boot ISO have Hyper-V's guest services (hv_utils)?",
+			       ctx->machine_name,
+			       mc_json_str(res, "reason") ? mc_json_str(res, "reason") : "no reason given");
+	return 0;
 }
 
 static int hv_kill(struct mc_driver_ctx *ctx, struct mc_error *err)

@@ -25,5 +25,7 @@ CLI_TESTS += \
 	tests/cli/t5001-hyperv-lifecycle.sh \
 	tests/cli/t5002-hyperv-failures.sh \
 	tests/cli/t5003-hyperv-vhd.sh \
-	tests/cli/t5004-windows-env.sh
-EXTRA_DIST += tests/fakes/powershell.exe tests/lib/hyperv-lib.sh doc/hyperv.md doc/windows.md
+	tests/cli/t5004-windows-env.sh \
+	tests/cli/t5005-hyperv-real-tool.sh
+EXTRA_DIST += tests/fakes/powershell.exe tests/fakes/wslpath tests/lib/hyperv-lib.sh tests/lib/ps-check.py \
+	tests/data/hyperv-cmdlets.txt doc/hyperv.md doc/windows.md

@@ -14,5 +14,6 @@ tests_unit_test_virtualbox_LDADD = $(UNIT_LDADD)
 # CLI tests against tests/fakes/VBoxManage (python3).
 CLI_TESTS += \
 	tests/cli/t4001-virtualbox-lifecycle.sh \
-	tests/cli/t4002-virtualbox-failures.sh
+	tests/cli/t4002-virtualbox-failures.sh \
+	tests/cli/t4003-virtualbox-real-tool.sh
 EXTRA_DIST += tests/fakes/VBoxManage tests/fakes/vbox-lib.sh doc/virtualbox.md

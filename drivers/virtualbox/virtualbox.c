@@ -172,8 +172,13 @@ static int vbm_run(struct mc_driver_ctx *ctx, struct vbm_call *c, struct mc_erro
 	_cleanup_free_ char *exe = vbm_find(ctx, &given);
 	_cleanup_strv_ char **argv = NULL;
 	_cleanup_free_ char *cmd = NULL;
+	/* English output whatever the user's locale: VBoxManage (VirtualBox 7
+	 * translates it) takes its language from LC_ALL, then LC_MESSAGES, then
+	 * LANG (VirtualBoxTranslator.cpp); there is no VBOX_ variable for it. */
+	static const char *const c_locale[] = { "LC_ALL=C", "LC_MESSAGES=C", "LANG=C", NULL };
 	struct mc_proc_opts o = { .in_fd = c->in_fd,
-				  .timeout_ms = c->timeout_ms ? c->timeout_ms : VBM_TIMEOUT_MS };
+				  .timeout_ms = c->timeout_ms ? c->timeout_ms : VBM_TIMEOUT_MS,
+				  .env = c_locale };
 
 	if (!exe)
 		return ctx->host->error_set(err, MC_E_NOT_FOUND,
@@ -267,7 +272,7 @@ static int vm_info(struct mc_driver_ctx *ctx, json_t **info, bool *missing, stru
 	return 0;
 }
 
-static int vm_state(struct mc_driver_ctx *ctx, enum mc_state *st, json_t **info_out,
+static int vm_state(struct mc_driver_ctx *ctx, const struct mc_vbox_state **st, json_t **info_out,
 		    struct mc_error *err)
 {
 	json_t *info = NULL;
@@ -275,7 +280,7 @@ static int vm_state(struct mc_driver_ctx *ctx, enum mc_state *st, json_t **info_
 
 	if (vm_info(ctx, &info, &missing, err) < 0)
 		return -1;
-	*st = mc_vbox_vmstate(mc_json_str(info, "VMState"));
+	*st = mc_vbox_state_by_name(mc_json_str(info, "VMState"));
 	if (info_out)
 		*info_out = info;
 	else
@@ -414,6 +419,17 @@ static int host_collision(uint32_t ip, int prefix, char **what)
 	return r;
 }
 
+/* VBoxManage answered in another language although it ran with LC_ALL=C:
+ * VirtualBox 7 then follows the language chosen in its GUI (the API's
+ * LanguageId), which only `setproperty language` changes. */
+static int translated(struct mc_driver_ctx *ctx, const char *what, const char *out, int code,
+		      struct mc_error *err)
+{
+	return ctx->host->error_set(err, code,
+				    "`VBoxManage %s` answered in another language (\"%.60s...\"), which machinectl cannot read: VirtualBox uses the language chosen in its GUI (File > Preferences > Language) even under LC_ALL=C; run 'VBoxManage setproperty language C' (or choose English there) and try again",
+				    what, out);
+}
+
 static int list_hostonlyifs(struct mc_driver_ctx *ctx, struct mc_vbox_hostonlyif **ifs, size_t *n,
 			    int code, struct mc_error *err)
 {
@@ -421,6 +437,8 @@ static int list_hostonlyifs(struct mc_driver_ctx *ctx, struct mc_vbox_hostonlyif
 
 	if (VBM_OUT(ctx, err, &out, "list", "hostonlyifs") < 0)
 		return -1;
+	if (mc_vbox_output_translated(out))
+		return translated(ctx, "list hostonlyifs", out, code, err);
 	if (mc_vbox_parse_hostonlyifs(out, ifs, n, &dup) < 0)
 		return ctx->host->error_set(err, code,
 					    "VirtualBox's host-only interfaces are inconsistent (%s): remove the extra one with 'VBoxManage hostonlyif remove NAME'",
@@ -596,6 +614,23 @@ static const char *access_denied_hint(const char *errtext, char *buf, size_t siz
 	return buf;
 }
 
+/* Does a `list hostonlyifs` output have a record named ifname? */
+static bool hostonly_listed(const char *list, const char *ifname)
+{
+	size_t n = strlen(ifname);
+
+	for (const char *l = list; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		const char *v = l + strlen("Name:");
+
+		if (!mc_startswith(l, "Name:"))
+			continue;
+		v += strspn(v, " \t");
+		if (!strncmp(v, ifname, n) && (v[n] == '\n' || v[n] == '\r' || !v[n]))
+			return true;
+	}
+	return false;
+}
+
 static int setup_hostonly(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	const char *cidr = mc_json_str(ctx->config, "HostOnlyCIDR"), *why;
@@ -637,18 +672,15 @@ static int setup_hostonly(struct mc_driver_ctx *ctx, struct mc_error *err)
 					     out);
 			goto out;
 		}
-		/* The new interface can take a moment to show up in the list. */
+		/* The new interface can take a moment to show up in the list.  It is
+		 * looked for by name only: VirtualBox gives a new vboxnetN the address
+		 * 192.168.(56+N).1, which another adapter may have already. */
 		for (int i = 0; i < 10; i++) {
-			bool found = false;
+			_cleanup_free_ char *list = NULL;
 
-			mc_vbox_hostonlyifs_free(ifs, n);
-			ifs = NULL;
-			n = 0;
-			if (list_hostonlyifs(ctx, &ifs, &n, MC_E_FAILED, err) < 0)
+			if (VBM_OUT(ctx, err, &list, "list", "hostonlyifs") < 0)
 				goto out;
-			for (size_t k = 0; k < n; k++)
-				found |= mc_streq(ifs[k].name, ifname);
-			if (found)
+			if (hostonly_listed(list, ifname))
 				break;
 			sleep(1);
 		}
@@ -665,6 +697,12 @@ static int setup_hostonly(struct mc_driver_ctx *ctx, struct mc_error *err)
 				goto out;
 			}
 		}
+		/* The DHCP set-up needs the list as it is now. */
+		mc_vbox_hostonlyifs_free(ifs, n);
+		ifs = NULL;
+		n = 0;
+		if (list_hostonlyifs(ctx, &ifs, &n, MC_E_FAILED, err) < 0)
+			goto out;
 	}
 	if (!mc_json_bool(ctx->config, "HostOnlyNoDHCP") &&
 	    setup_dhcp(ctx, ifname, ip, prefix, ifs, n, err) < 0)
@@ -853,37 +891,78 @@ static int wait_guest(struct mc_driver_ctx *ctx, struct mc_error *err)
 	}
 }
 
+/* Drop a saved state (saved, or aborted-saved: VirtualBox 7's state of a VM
+ * whose process died holding one); the VM is powered off after. */
+static int discard_state(struct mc_driver_ctx *ctx, const struct mc_vbox_state *st, struct mc_error *err)
+{
+	if (st->kind == MC_VBOX_ABORTED_SAVED)
+		ctx->host->phase(ctx,
+				 "The VM's process ended while it had a saved state (aborted-saved): discarding that state...");
+	return VBM(ctx, err, "discardstate", vm_name(ctx));
+}
+
+static int busy(struct mc_driver_ctx *ctx, const struct mc_vbox_state *st, struct mc_error *err)
+{
+	return ctx->host->error_set(err, MC_E_STATE,
+				    "the VM \"%s\" is busy (VirtualBox state \"%s\"): try again in a moment",
+				    vm_name(ctx), st->name);
+}
+
+static int unknown_state(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	return ctx->host->error_set(err, MC_E_STATE,
+				    "the VM \"%s\" is in a state machinectl does not know: look at it with 'VBoxManage showvminfo %s'",
+				    vm_name(ctx), vm_name(ctx));
+}
+
 static int vbox_start(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
-	enum mc_state st;
+	const struct mc_vbox_state *st;
 	const char *ui = mc_json_str(ctx->config, "UIType");
 
 	if (vm_state(ctx, &st, NULL, err) < 0)
 		return -1;
-	if (st == MC_STATE_STOPPED && setup_hostonly(ctx, err) < 0)
-		return -1;
-	switch (st) {
-	case MC_STATE_STOPPED:
-	case MC_STATE_SAVED:
-		/* A saved VM keeps its settings; its forward is renewed only when the port was taken. */
-		if ((st == MC_STATE_STOPPED ||
-		     free_port((int)mc_json_int(ctx->config, "SSHPort", 0)) != mc_json_int(ctx->config, "SSHPort", 0)) &&
-		    set_port_forward(ctx, err) < 0)
+	switch (st->kind) {
+	case MC_VBOX_STUCK:
+		/* Guru meditation: the VM process is there but the guest is dead;
+		 * only a power off gets it out.  Then a fresh boot. */
+		ctx->host->phase(ctx,
+				 "The VM stopped in a guru meditation (see %s/%s/Logs/VBox.log): powering it off to boot it again...",
+				 ctx->machine_dir, vm_name(ctx));
+		if (VBM(ctx, err, "controlvm", vm_name(ctx), "poweroff") < 0)
+			return -1;
+		/* fall through */
+	case MC_VBOX_ABORTED_SAVED:
+		if (st->kind == MC_VBOX_ABORTED_SAVED && discard_state(ctx, st, err) < 0)
+			return -1;
+		/* fall through */
+	case MC_VBOX_OFF:
+		if (setup_hostonly(ctx, err) < 0 || set_port_forward(ctx, err) < 0)
 			return -1;
 		ctx->host->phase(ctx, "Starting the VM (%s)...", ui ? ui : "headless");
 		if (VBM(ctx, err, "startvm", vm_name(ctx), "--type", ui ? ui : "headless") < 0)
 			return -1;
 		break;
-	case MC_STATE_PAUSED:
+	case MC_VBOX_SAVED:
+		/* A saved VM keeps its settings; its forward is renewed only when the port was taken. */
+		if (free_port((int)mc_json_int(ctx->config, "SSHPort", 0)) != mc_json_int(ctx->config, "SSHPort", 0) &&
+		    set_port_forward(ctx, err) < 0)
+			return -1;
+		ctx->host->phase(ctx, "Restoring the saved VM (%s)...", ui ? ui : "headless");
+		if (VBM(ctx, err, "startvm", vm_name(ctx), "--type", ui ? ui : "headless") < 0)
+			return -1;
+		break;
+	case MC_VBOX_PAUSED:
 		ctx->host->phase(ctx, "Resuming the paused VM...");
 		if (VBM(ctx, err, "controlvm", vm_name(ctx), "resume") < 0)
 			return -1;
 		break;
-	case MC_STATE_RUNNING:
+	case MC_VBOX_RUNNING:
 		break;
+	case MC_VBOX_BUSY:
+		return busy(ctx, st, err);
 	default:
-		return ctx->host->error_set(err, MC_E_STATE,
-					    "the VM \"%s\" is busy (starting, stopping or saving): try again in a moment", vm_name(ctx));
+		return unknown_state(ctx, err);
 	}
 	if (check_vbox_log(ctx, err) < 0)
 		return -1;
@@ -1113,17 +1192,28 @@ fail:
 static int vbox_stop(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	long long limit = mc_json_int(ctx->config, "StopTimeout", 90) * 1000, t0;
-	enum mc_state st;
+	const struct mc_vbox_state *st;
 
 	if (vm_state(ctx, &st, NULL, err) < 0)
 		return -1;
-	if (st == MC_STATE_STOPPED)
+	switch (st->kind) {
+	case MC_VBOX_OFF:
 		return 0;
-	if (st == MC_STATE_SAVED)  /* the saved memory is dropped: like a power off */
-		return VBM(ctx, err, "discardstate", vm_name(ctx));
-	if (st == MC_STATE_PAUSED) {
+	case MC_VBOX_SAVED:  /* the saved memory is dropped: like a power off */
+	case MC_VBOX_ABORTED_SAVED:
+		return discard_state(ctx, st, err);
+	case MC_VBOX_PAUSED:
 		ctx->host->phase(ctx, "The VM is paused and cannot see the ACPI power button: powering it off...");
 		return VBM(ctx, err, "controlvm", vm_name(ctx), "poweroff");
+	case MC_VBOX_STUCK:
+		ctx->host->phase(ctx, "The VM stopped in a guru meditation and cannot shut down: powering it off...");
+		return VBM(ctx, err, "controlvm", vm_name(ctx), "poweroff");
+	case MC_VBOX_RUNNING:
+		break;
+	case MC_VBOX_BUSY:
+		return busy(ctx, st, err);
+	default:
+		return unknown_state(ctx, err);
 	}
 	ctx->host->phase(ctx, "Pressing the ACPI power button...");
 	if (VBM(ctx, err, "controlvm", vm_name(ctx), "acpipowerbutton") < 0)
@@ -1132,7 +1222,7 @@ static int vbox_stop(struct mc_driver_ctx *ctx, struct mc_error *err)
 	for (;;) {
 		if (vm_state(ctx, &st, NULL, err) < 0)
 			return -1;
-		if (st == MC_STATE_STOPPED)
+		if (st->kind == MC_VBOX_OFF)
 			return 0;
 		if (mc_now_ms() - t0 >= limit)
 			break;
@@ -1144,24 +1234,42 @@ static int vbox_stop(struct mc_driver_ctx *ctx, struct mc_error *err)
 	return VBM(ctx, err, "controlvm", vm_name(ctx), "poweroff");
 }
 
+/* Power off as VirtualBox allows it in st: controlvm only for a VM with a
+ * running VM process (running, paused, guru meditation); a saved state is
+ * discarded; anything else is off already. */
+static int power_off(struct mc_driver_ctx *ctx, const struct mc_vbox_state *st, struct mc_error *err)
+{
+	switch (st->kind) {
+	case MC_VBOX_OFF:
+		return 0;
+	case MC_VBOX_SAVED:
+	case MC_VBOX_ABORTED_SAVED:
+		return discard_state(ctx, st, err);
+	case MC_VBOX_RUNNING:
+	case MC_VBOX_PAUSED:
+	case MC_VBOX_STUCK:
+		return VBM(ctx, err, "controlvm", vm_name(ctx), "poweroff");
+	case MC_VBOX_BUSY:
+		return busy(ctx, st, err);
+	default:
+		return unknown_state(ctx, err);
+	}
+}
+
 static int vbox_kill(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
-	enum mc_state st;
+	const struct mc_vbox_state *st;
 
 	if (vm_state(ctx, &st, NULL, err) < 0)
 		return -1;
-	if (st == MC_STATE_STOPPED)
-		return 0;
-	if (st == MC_STATE_SAVED)
-		return VBM(ctx, err, "discardstate", vm_name(ctx));
-	return VBM(ctx, err, "controlvm", vm_name(ctx), "poweroff");
+	return power_off(ctx, st, err);
 }
 
 static int vbox_remove(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	_cleanup_free_ char *eo = NULL;
 	struct mc_error e = { 0 };
-	enum mc_state st;
+	const struct mc_vbox_state *st;
 	bool missing = false;
 	json_t *info = NULL;
 
@@ -1173,9 +1281,10 @@ static int vbox_remove(struct mc_driver_ctx *ctx, struct mc_error *err)
 			return 0;
 		return ctx->host->error_set(err, e.code, "%s", e.msg);
 	}
-	st = mc_vbox_vmstate(mc_json_str(info, "VMState"));
+	st = mc_vbox_state_by_name(mc_json_str(info, "VMState"));
 	json_decref(info);
-	if (st != MC_STATE_STOPPED && st != MC_STATE_SAVED && vbox_kill(ctx, err) < 0)
+	/* unregistervm refuses a VM with a VM process, and one holding a saved state. */
+	if (power_off(ctx, st, err) < 0)
 		return -1;
 	{
 		struct vbm_call c = { .args = (const char *const[]){ "unregistervm", "--delete", vm_name(ctx), NULL },
@@ -1192,7 +1301,12 @@ static int vbox_remove(struct mc_driver_ctx *ctx, struct mc_error *err)
 
 static int vbox_state(struct mc_driver_ctx *ctx, enum mc_state *out, struct mc_error *err)
 {
-	return vm_state(ctx, out, NULL, err);
+	const struct mc_vbox_state *st;
+
+	if (vm_state(ctx, &st, NULL, err) < 0)
+		return -1;
+	*out = st->state;
+	return 0;
 }
 
 /* ls: one `list vms --long` for every machine. */
@@ -1206,11 +1320,13 @@ static int vbox_states(struct mc_driver_ctx *const *ctxs, size_t n, enum mc_stat
 		return 0;
 	if (VBM_OUT(ctxs[0], err, &text, "list", "vms", "--long") < 0)
 		return -1;
+	if (mc_vbox_output_translated(text))
+		return translated(ctxs[0], "list vms --long", text, MC_E_FAILED, err);
 	states = mc_vbox_parse_list_vms_long(text);
 	for (size_t i = 0; i < n; i++) {
 		const char *s = mc_json_str(states, vm_name(ctxs[i]));
 
-		out[i] = s ? mc_vbox_vmstate(s) : MC_STATE_ERROR;
+		out[i] = s ? mc_vbox_state_by_name(s)->state : MC_STATE_ERROR;
 		if (!s)
 			ctxs[i]->host->error_set(&errs[i], MC_E_NOT_FOUND,
 						 "the VirtualBox VM \"%s\" is not registered (removed outside machinectl?)",
@@ -1222,12 +1338,12 @@ static int vbox_states(struct mc_driver_ctx *const *ctxs, size_t n, enum mc_stat
 static int vbox_ip(struct mc_driver_ctx *ctx, char **ip, struct mc_error *err)
 {
 	_cleanup_json_ json_t *info = NULL;
-	enum mc_state st;
+	const struct mc_vbox_state *st;
 	char mac[18];
 
 	if (vm_state(ctx, &st, &info, err) < 0)
 		return -1;
-	if (st != MC_STATE_RUNNING)
+	if (st->kind != MC_VBOX_RUNNING)
 		return ctx->host->error_set(err, MC_E_STATE, "the VM \"%s\" is not running", vm_name(ctx));
 	if (hostonly_mac(info, mac) < 0)
 		return ctx->host->error_set(err, MC_E_FAILED, "the VM \"%s\" has no host-only NIC", vm_name(ctx));

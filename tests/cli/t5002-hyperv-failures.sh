@@ -40,7 +40,7 @@ expect_rc 3 "no External switch and no Default Switch"
 expect_err 'machine "m1": Error with pre-create check: no Hyper-V virtual switch to connect the VM to: there is no External switch and no "Default Switch" (found: "priv", "int")' "says which switches exist"
 expect_err "New-VMSwitch -Name NAME -NetAdapterName ADAPTER" "says how to make one"
 expect_err "--hyperv-virtual-switch NAME" "and how to pass it"
-echo '[{"name":"Default Switch","type":"Internal"}]' >"$S/switches.json"
+echo '[{"name":"Default Switch","type":"Internal","id":"c08cb7b8-9b3c-408e-8e30-5e16a3aeb444"}]' >"$S/switches.json"
 create dflt
 expect_rc 0 "Default Switch when there is no External one"
 check "Default Switch was used" grep -q '"switch":"Default Switch"' "$REQ"

@@ -111,7 +111,7 @@ HSWITCH=$'LAN \'q" $x;|&\\ `y`'
 python3 -c 'import json,sys; json.dump([{"name": sys.argv[1], "type": "External"}], open(sys.argv[2], "w"))' \
 	"$HSWITCH" "$MC_FAKE_HYPERV_STATE/switches.json"
 ISO="$HDIR/boot.iso"
-fake_iso "$ISO"
+fake_iso_guest "$ISO"
 PATH="$MC_SRCDIR/tests/fakes:$PATH" run mc -s "$S1" create -d hyperv --iso "$ISO" --hyperv-virtual-switch "$HSWITCH" --no-provision hv1
 expect_rc 0 "hyperv: create with a hostile store path, ISO path, shim path and switch name"
 # jreq VERB KEY: the value of args.KEY in the last VERB request, NUL-terminated
@@ -121,8 +121,13 @@ v=[json.loads(l) for l in open(sys.argv[1]) if json.loads(l)["verb"] == sys.argv
 sys.stdout.write(v["args"][sys.argv[3]] + "\0")' "$MC_FAKE_HYPERV_STATE/requests.log" "$1" "$2"
 }
 D1="$S1/machines/hv1"
-same "hyperv: powershell.exe's -File is the shim's hostile path, one argument" <(printf '%s\0' "$MACHINECTL_HYPERV_SHIM") \
-	<(python3 -c 'import json,sys; sys.stdout.write(json.loads(open(sys.argv[1]).readlines()[-1])[-1] + "\0")' "$MC_FAKE_HYPERV_STATE/argv.jsonl")
+# The -Command text names the shim in a single-quoted PowerShell string: quotes doubled.
+same "hyperv: powershell.exe's -Command names the shim's hostile path, quoted for PowerShell, one argument" \
+	<(printf '%s\0' "$MACHINECTL_HYPERV_SHIM") \
+	<(python3 -c 'import json,re,sys
+a = json.loads(open(sys.argv[1]).readlines()[-1])
+m = re.fullmatch(r"& \(\[ScriptBlock\]::Create\(\[IO\.File\]::ReadAllText\(\x27((?:[^\x27]|\x27\x27)*)\x27\)\)\)", a[-1])
+sys.stdout.write((m.group(1).replace("\x27\x27", "\x27") if m and a[-2] == "-Command" else "no match") + "\0")' "$MC_FAKE_HYPERV_STATE/argv.jsonl")
 same "hyperv: New-VM's path is the machine's directory, exactly" <(printf '%s\0' "$D1") <(jreq create path)
 same "hyperv: the DVD is the --iso path, exactly" <(printf '%s\0' "$ISO") <(jreq create iso)
 same "hyperv: the disk is the machine's disk.vhd, exactly" <(printf '%s\0' "$D1/disk.vhd") <(jreq create disk)
