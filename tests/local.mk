@@ -84,4 +84,4 @@ check-e2e: all
 CLI_TESTS += \
 	tests/cli/t8004-hostile-strings.sh \
 	tests/cli/t8005-interrupt-pty.sh
-EXTRA_DIST += tests/lib/guest-fixture.sh
+EXTRA_DIST += tests/lib/guest-fixture.sh tests/lib/shell-rules.py
