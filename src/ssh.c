@@ -1,6 +1,8 @@
 /* SSH: keys, host key pins, native sessions (libssh), external client options. */
 #include "buildconf.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -58,11 +60,98 @@ static void endpoint_copy(struct mc_ssh_endpoint *dst, const struct mc_ssh_endpo
 	};
 }
 
+/* The string for a message: control characters and backslashes as C escapes. */
+static char *printable(const char *s)
+{
+	char *out = mc_malloc(strlen(s) * 4 + 1), *o = out;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\\')
+			o += sprintf(o, "\\\\");
+		else if (c == '\n')
+			o += sprintf(o, "\\n");
+		else if (c < 0x20 || c == 0x7f)
+			o += sprintf(o, "\\x%02x", c);
+		else
+			*o++ = (char)c;
+	}
+	*o = '\0';
+	return out;
+}
+
+int mc_ssh_check_user(const char *user, struct mc_error *err)
+{
+	size_t n = user ? strlen(user) : 0;
+	bool ok = n > 0 && n <= 64 && user[0] != '-';
+
+	for (size_t i = 0; ok && i < n; i++)
+		ok = isalnum((unsigned char)user[i]) || strchr("._-", user[i]);
+	if (!ok) {
+		_cleanup_free_ char *p = printable(user ? user : "");
+
+		return mc_error_set(err, MC_E_INVALID,
+				    "SSH user \"%s\" is not a user name: use up to 64 letters, digits, '.', '_' and '-', not starting with '-'",
+				    p);
+	}
+	return 0;
+}
+
+int mc_ssh_check_host(const char *host, struct mc_error *err)
+{
+	unsigned char addr[16];
+	size_t n = host ? strlen(host) : 0, label = 0;
+	bool ok = n > 0 && n <= 253 && host[0] != '-' && host[0] != '.';
+
+	if (n && (inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1))
+		return 0;
+	/* A DNS name: labels of letters, digits, '-' (and '_', common in
+	 * internal names) of at most 63, not starting or ending with '-'. */
+	for (size_t i = 0; ok && i <= n; i++) {
+		char c = host[i];
+
+		if (c == '.' || c == '\0') {
+			ok = (label > 0 || (c == '\0' && i == n && host[i - 1] == '.')) && label <= 63 &&
+			     (label == 0 || host[i - 1] != '-');
+			label = 0;
+		} else {
+			ok = isalnum((unsigned char)c) || c == '-' || c == '_';
+			ok = ok && !(label == 0 && c == '-');
+			label++;
+		}
+	}
+	if (!ok) {
+		_cleanup_free_ char *p = printable(host ? host : "");
+
+		return mc_error_set(err, MC_E_INVALID, "SSH host \"%s\" is neither an IP address nor a DNS name", p);
+	}
+	return 0;
+}
+
+int mc_ssh_check_port(long long port, struct mc_error *err)
+{
+	if (port < 1 || port > 65535)
+		return mc_error_set(err, MC_E_INVALID, "SSH port %lld is out of range: use 1-65535", port);
+	return 0;
+}
+
+int mc_ssh_endpoint_check(const struct mc_ssh_endpoint *ep, struct mc_error *err)
+{
+	if (mc_ssh_check_host(ep->host, err) < 0 || mc_ssh_check_port(ep->port, err) < 0 ||
+	    mc_ssh_check_user(ep->user, err) < 0) {
+		mc_error_prefix(err, "machine \"%s\": ", ep->machine);
+		return -1;
+	}
+	return 0;
+}
+
 int mc_ssh_endpoint_from_driver(const struct mc_driver *drv, struct mc_driver_ctx *ctx,
 				struct mc_ssh_endpoint *ep, struct mc_error *err)
 {
 	char *host = NULL, *user = NULL;
 	int port = 22;
+	struct mc_error bad = { 0 };
 
 	memset(ep, 0, sizeof(*ep));
 	if (!drv->has_ssh)
@@ -103,6 +192,13 @@ int mc_ssh_endpoint_from_driver(const struct mc_driver *drv, struct mc_driver_ct
 			     ctx->machine_name, ctx->machine_dir);
 		mc_ssh_endpoint_clear(ep);
 		return -1;
+	}
+	/* A store written before these checks, or edited: nothing that is not
+	 * a host, a port and a user goes to ssh, libssh or an ssh_config. */
+	if (mc_ssh_endpoint_check(ep, &bad) < 0) {
+		mc_ssh_endpoint_clear(ep);
+		return mc_error_set(err, bad.code, "%s (from %s/config.json: fix it there, or remove the machine and create it again)",
+				    bad.msg, ctx->machine_dir);
 	}
 	return 0;
 }
@@ -1320,20 +1416,37 @@ timeout:
 /* ------------------------------------------------------------------ */
 /* the external client                                                 */
 
-/* A path as an ssh_config argument: quoted, with '%' escaped (ssh expands %-tokens). */
-static char *cfg_path(const char *path)
+/* A value as an ssh_config argument (OpenSSH's argv_split): in double quotes,
+ * '"' and '\\' escaped with a backslash; '%' doubled where ssh expands
+ * %-tokens (paths).  NULL when the value holds a control character, which
+ * no config line can carry (a line break would start a new option). */
+static char *cfg_arg(const char *v, bool tokens)
 {
-	char *out = mc_malloc(strlen(path) * 2 + 3), *o = out;
+	char *out = mc_malloc(strlen(v) * 2 + 3), *o = out;
 
 	*o++ = '"';
-	for (const char *p = path; *p; p++) {
-		if (*p == '%')
-			*o++ = '%';
+	for (const char *p = v; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			free(out);
+			return NULL;
+		}
+		if (*p == '"' || *p == '\\' || (tokens && *p == '%'))
+			*o++ = *p == '%' ? '%' : '\\';
 		*o++ = *p;
 	}
 	*o++ = '"';
 	*o = '\0';
 	return out;
+}
+
+static char *cfg_path(const char *path)
+{
+	char *q = cfg_arg(path, true);
+
+	/* Only the config file form needs the refusal (mc_ssh_config_block
+	 * checks first); on the command line, -o takes the value as one
+	 * argument. */
+	return q ? q : mc_strdup(path);
 }
 
 /* Key-value pairs shared by the command-line and config-file forms. */
@@ -1385,18 +1498,35 @@ void mc_ssh_external_opts(const struct mc_ssh_endpoint *ep, bool batch, char ***
 	mc_strv_free(kv);
 }
 
-char *mc_ssh_config_block(const struct mc_ssh_endpoint *ep, const char *alias)
+int mc_ssh_config_block(const struct mc_ssh_endpoint *ep, const char *alias, char **out,
+			struct mc_error *err)
 {
-	char **kv = external_settings(ep, true);
-	char *out = mc_asprintf("Host %s\n\tHostName %s\n\tPort %d\n\tUser %s\n", alias, ep->host,
-				ep->port > 0 ? ep->port : 22, ep->user);
+	char **kv = NULL;
+	const char *paths[] = { ep->key, ep->known_hosts };
+	_cleanup_free_ char *host = NULL, *user = NULL;
 
+	*out = NULL;
+	if (mc_ssh_endpoint_check(ep, err) < 0)
+		return -1;
+	for (size_t i = 0; i < MC_ARRAY_SIZE(paths); i++) {
+		_cleanup_free_ char *q = paths[i] ? cfg_arg(paths[i], true) : NULL;
+
+		if (paths[i] && !q)
+			return mc_error_set(err, MC_E_INVALID,
+					    "machine \"%s\": the path %s holds a control character, which an ssh_config file cannot carry: use a store (-s) whose path has none, or --native-ssh",
+					    ep->machine, paths[i]);
+	}
+	host = cfg_arg(ep->host, true);
+	user = cfg_arg(ep->user, false);
+	kv = external_settings(ep, true);
+	*out = mc_asprintf("Host %s\n\tHostName %s\n\tPort %d\n\tUser %s\n", alias, host,
+			   ep->port > 0 ? ep->port : 22, user);
 	for (size_t i = 0; kv[i]; i += 2) {
-		char *n = mc_asprintf("%s\t%s %s\n", out, kv[i], kv[i + 1]);
+		char *n = mc_asprintf("%s\t%s %s\n", *out, kv[i], kv[i + 1]);
 
-		free(out);
-		out = n;
+		free(*out);
+		*out = n;
 	}
 	mc_strv_free(kv);
-	return out;
+	return 0;
 }
