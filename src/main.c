@@ -266,7 +266,8 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (mc_store_open(&cli.store, mc_args_str(&cli.global, "storage-path"), &err) < 0) {
+	if (mc_store_open(&cli.store, mc_args_str(&cli.global, "storage-path"), &err) < 0 ||
+	    mc_store_check_perms(&cli.store, &err) < 0) {
 		rc = mc_cli_fail(&err);
 		goto out;
 	}

@@ -113,3 +113,75 @@ int mc_os_host_path(const char *path, char **out, struct mc_error *err)
 	mc_proc_result_free(&res);
 	return 0;
 }
+
+/* A mountinfo field with its octal escapes (\040 for a space) decoded, in place. */
+static void mountinfo_unescape(char *s)
+{
+	char *w = s;
+
+	for (char *r = s; *r; r++) {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
+		    r[3] >= '0' && r[3] <= '7') {
+			*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+			r += 3;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = '\0';
+}
+
+static bool has_option(const char *opts, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = opts; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (!strncmp(p, name, n) && (p[n] == ',' || p[n] == '=' || !p[n] || p[n] == '\n'))
+			return true;
+	return false;
+}
+
+bool mc_os_drvfs_without_metadata(const char *path)
+{
+	const char *mi = getenv("MACHINECTL_TEST_MOUNTINFO");
+	_cleanup_free_ char *text = NULL;
+	size_t best = 0;
+	bool drvfs = false, metadata = false;
+
+	if (!path || mc_read_file(mi && *mi ? mi : "/proc/self/mountinfo", &text, NULL, NULL) < 0)
+		return false;
+	/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT MOUNTOPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS" */
+	for (char *line = text, *next; line && *line; line = next) {
+		char *f[6] = { 0 }, *dash, *fstype, *super, *save = NULL;
+		size_t mlen;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		dash = strstr(line, " - ");
+		if (!dash)
+			continue;
+		*dash = '\0';
+		f[0] = strtok_r(line, " ", &save);
+		for (int i = 1; i < 6 && f[i - 1]; i++)
+			f[i] = strtok_r(NULL, " ", &save);
+		save = NULL;
+		fstype = strtok_r(dash + 3, " ", &save);
+		strtok_r(NULL, " ", &save);  /* the source */
+		super = strtok_r(NULL, " ", &save);
+		if (!f[4] || !fstype)
+			continue;
+		mountinfo_unescape(f[4]);
+		mlen = strlen(f[4]);
+		/* The mount point must hold path ("/" holds everything). */
+		if (strncmp(path, f[4], mlen) || (mlen > 1 && path[mlen] && path[mlen] != '/'))
+			continue;
+		if (mlen < best)
+			continue;
+		best = mlen;
+		drvfs = !strcmp(fstype, "drvfs") ||
+			(!strcmp(fstype, "9p") && super && strstr(super, "aname=drvfs"));
+		metadata = has_option(f[5], "metadata") || has_option(super, "metadata");
+	}
+	return drvfs && !metadata;
+}

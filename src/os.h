@@ -41,4 +41,14 @@ char *mc_os_process_name(long pid);
  */
 int mc_os_host_path(const char *path, char **out, struct mc_error *err);
 
+/*
+ * True when path is on a Windows drive mounted into WSL (DrvFs: fstype
+ * "drvfs" under WSL 1, "9p" with aname=drvfs under WSL 2) without the
+ * "metadata" option: Linux owners and modes cannot be set there (every file
+ * looks 0777, owned by the mounting user).  Read from /proc/self/mountinfo
+ * (tests: MACHINECTL_TEST_MOUNTINFO names another file); the longest mount
+ * point holding path decides.
+ */
+bool mc_os_drvfs_without_metadata(const char *path);
+
 #endif
