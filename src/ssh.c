@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -365,6 +366,8 @@ int mc_ssh_pubkey_line(const char *dir, char **line, struct mc_error *err)
 struct pins {
 	ssh_key keys[MAX_PINS];
 	size_t n;
+	ssh_key revoked[MAX_PINS];   /* @revoked lines that apply to the machine */
+	size_t nrevoked;
 	char *other;         /* the file's lines for other hosts (kept on rewrite) */
 };
 
@@ -372,8 +375,29 @@ static void pins_free(struct pins *p)
 {
 	for (size_t i = 0; i < p->n; i++)
 		ssh_key_free(p->keys[i]);
+	for (size_t i = 0; i < p->nrevoked; i++)
+		ssh_key_free(p->revoked[i]);
 	free(p->other);
 	memset(p, 0, sizeof(*p));
+}
+
+/* OpenSSH's host patterns (a comma-separated list, * and ?, !negation) against alias. */
+static bool host_patterns_match(const char *field, size_t len, const char *alias)
+{
+	_cleanup_free_ char *list = mc_strndup(field, len);
+	bool match = false;
+	char *save = NULL;
+
+	for (char *pat = strtok_r(list, ",", &save); pat; pat = strtok_r(NULL, ",", &save)) {
+		bool neg = *pat == '!';
+
+		if (fnmatch(pat + neg, alias, 0) == 0) {
+			if (neg)
+				return false;
+			match = true;
+		}
+	}
+	return match;
 }
 
 static bool host_field_matches(const char *field, size_t len, const char *alias)
@@ -397,12 +421,19 @@ static bool host_field_matches(const char *field, size_t len, const char *alias)
 	return false;
 }
 
-/* Read the pins for alias from file (a missing file has none). */
-static int pins_load(const char *file, const char *alias, struct pins *p, struct mc_error *err)
+/*
+ * Read the pins for alias from file (a missing file has none), and the
+ * @revoked keys that apply to it.  A line for alias that is not a host key
+ * OpenSSH could read is refused (damaged, or tampered with): dropping it
+ * would pin whatever key the machine presents next.  When repinning (the
+ * user's deliberate choice), such lines are dropped instead.
+ */
+static int pins_load(const char *file, const char *alias, bool repin, struct pins *p, struct mc_error *err)
 {
 	_cleanup_free_ char *text = NULL;
 	size_t len, other_len = 0;
-	char *line, *save = NULL;
+	char *line, *next;
+	int lineno = 0;
 
 	memset(p, 0, sizeof(*p));
 	p->other = mc_strdup("");
@@ -410,17 +441,33 @@ static int pins_load(const char *file, const char *alias, struct pins *p, struct
 		return 0;
 	if (mc_read_file(file, &text, &len, err) < 0)
 		return -1;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *s = line + strspn(line, " \t"), *host, *type, *b64;
+	for (line = text; line && *line; line = next) {
+		_cleanup_free_ char *work = NULL;
+		char *s, *host, *type, *b64;
 		size_t hl;
 		ssh_key key = NULL;
+		bool revoked = false;
 
-		s[strcspn(s, "\r")] = '\0';
-		if (!*s || *s == '#' || *s == '@')
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		line[strcspn(line, "\r")] = '\0';
+		work = mc_strdup(line);   /* parsed in place; line is kept whole */
+		s = work + strspn(work, " \t");
+		if (!*s || *s == '#')
 			goto keep;
+		if (*s == '@') {
+			/* @cert-authority lines are OpenSSH's business (kept);
+			 * @revoked keys are refused, as OpenSSH refuses them. */
+			if (strncmp(s, "@revoked", 8) || (s[8] != ' ' && s[8] != '\t'))
+				goto keep;
+			revoked = true;
+			s += 8 + strspn(s + 8, " \t");
+		}
 		host = s;
 		hl = strcspn(host, " \t");
-		if (!host_field_matches(host, hl, alias))
+		if (revoked ? !host_patterns_match(host, hl, alias) : !host_field_matches(host, hl, alias))
 			goto keep;
 		type = host + hl + strspn(host + hl, " \t");
 		b64 = type + strcspn(type, " \t");
@@ -428,15 +475,28 @@ static int pins_load(const char *file, const char *alias, struct pins *p, struct
 			*b64++ = '\0';
 		b64 += strspn(b64, " \t");
 		b64[strcspn(b64, " \t")] = '\0';
-		if (ssh_pki_import_pubkey_base64(b64, ssh_key_type_from_name(type), &key) != SSH_OK) {
-			mc_warn("ignoring an unreadable line for %s in %s", alias, file);
+		if (ssh_key_type_from_name(type) == SSH_KEYTYPE_UNKNOWN ||
+		    ssh_pki_import_pubkey_base64(b64, ssh_key_type_from_name(type), &key) != SSH_OK) {
+			if (repin && !revoked) {
+				mc_warn("dropping line %d of %s (not a host key) while re-pinning %s", lineno, file, alias);
+				continue;
+			}
+			pins_free(p);
+			return mc_error_set(err, MC_E_INVALID,
+					    "machine \"%s\": line %d of %s is not a host key line OpenSSH can read: it was damaged or changed by hand. Nothing was sent. Check the file; to pin the key the machine presents now instead: machinectl ssh --repin %s",
+					    alias, lineno, file, alias);
+		}
+		if (!revoked) {
+			if (p->n < MAX_PINS)
+				p->keys[p->n++] = key;
+			else
+				ssh_key_free(key);
 			continue;
 		}
-		if (p->n < MAX_PINS)
-			p->keys[p->n++] = key;
+		if (p->nrevoked < MAX_PINS)
+			p->revoked[p->nrevoked++] = key;
 		else
 			ssh_key_free(key);
-		continue;
 keep:
 		{
 			size_t ll = strlen(line);
@@ -499,7 +559,7 @@ bool mc_ssh_is_pinned(const struct mc_ssh_endpoint *ep)
 	struct pins p;
 	bool pinned;
 
-	if (pins_load(ep->known_hosts, ep->machine, &p, NULL) < 0)
+	if (pins_load(ep->known_hosts, ep->machine, false, &p, NULL) < 0)
 		return false;
 	pinned = p.n > 0;
 	pins_free(&p);
@@ -621,6 +681,14 @@ static int check_host_key(ssh_session ss, const struct mc_ssh_endpoint *ep, stru
 	if (ssh_get_server_publickey(ss, &srv) != SSH_OK)
 		return mc_error_set(err, MC_E_NETWORK, "machine \"%s\": %s sent no host key", ep->machine, at);
 	fp = fingerprint(srv);
+	for (size_t i = 0; i < pins->nrevoked; i++)
+		if (ssh_key_cmp(srv, pins->revoked[i], SSH_KEY_CMP_PUBLIC) == 0) {
+			*why = FAIL_HOSTKEY;
+			return mc_error_set(err, MC_E_STATE,
+					    "machine \"%s\": the SSH host key of %s (%s) is marked @revoked in %s: it must not be trusted, and re-pinning will not change that. Nothing was sent. "
+					    "Give the machine a new host key, or remove the @revoked line if it is wrong",
+					    ep->machine, at, fp, ep->known_hosts);
+		}
 	if (pins->n && !(flags & CONNECT_REPIN)) {
 		for (size_t i = 0; i < pins->n; i++)
 			if (ssh_key_cmp(srv, pins->keys[i], SSH_KEY_CMP_PUBLIC) == 0) {
@@ -685,7 +753,7 @@ static int connect_ep(const struct mc_ssh_endpoint *ep, unsigned flags, struct m
 	*why = FAIL_OTHER;
 	if (!ep->host || !ep->known_hosts || !ep->machine)
 		return mc_error_set(err, MC_E_INVALID, "incomplete SSH endpoint (no host, machine or known_hosts)");
-	if (pins_load(ep->known_hosts, ep->machine, &pins, err) < 0)
+	if (pins_load(ep->known_hosts, ep->machine, flags & CONNECT_REPIN, &pins, err) < 0)
 		return -1;
 	s = mc_calloc(1, sizeof(*s));
 	endpoint_copy(&s->ep, ep);
