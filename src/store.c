@@ -243,6 +243,8 @@ int mc_store_list(const struct mc_store *s, char ***names, struct mc_error *err)
 	return 0;
 }
 
+static void sweep_tmp(const char *dir);
+
 static int open_lock(const struct mc_store *s, const char *name, int *fd, struct mc_error *err)
 {
 	_cleanup_free_ char *path = mc_store_machine_file(s, name, ".lock");
@@ -294,6 +296,12 @@ retry:
 		goto retry; /* open_lock says "does not exist" if it is gone */
 	}
 	*lock_fd = fd;
+	{
+		/* A mutating verb: the machine's leftovers of killed writes go. */
+		_cleanup_free_ char *dir = mc_store_machine_dir(s, name);
+
+		sweep_tmp(dir);
+	}
 	return 0;
 }
 
@@ -344,9 +352,69 @@ fail:
 	return -1;
 }
 
+static void sweep_dirs(const struct mc_store *s);
+
+/* How long an atomic write (mc_write_file_atomic: FILE.tmp.PID, then a
+ * rename) can take: its data is already in memory. */
+#define TMP_STALE_SECONDS 600
+
+/* Remove the FILE.tmp.PID files in dir that a killed writer left behind: its
+ * process is gone, or the file is older than any write takes (the PID may
+ * have been reused).  One held a CA key. */
+static void sweep_tmp(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	time_t now = time(NULL);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		const char *t = strstr(de->d_name, ".tmp.");
+		struct stat st;
+		char *end;
+		long pid;
+
+		while (t && strstr(t + 1, ".tmp."))
+			t = strstr(t + 1, ".tmp.");
+		if (!t || t == de->d_name || !t[5])
+			continue;
+		pid = strtol(t + 5, &end, 10);
+		if (*end || pid <= 0 || pid == (long)getpid() ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if ((kill((pid_t)pid, 0) < 0 && errno == ESRCH) || now - st.st_mtime > TMP_STALE_SECONDS) {
+			mc_debug("removing %s/%s, left by a write that did not finish", dir, de->d_name);
+			unlinkat(dirfd(d), de->d_name, 0);
+		}
+	}
+	closedir(d);
+}
+
 /* Finish the work of a remover or creator that died mid-way: it left a hidden
- * .rm-NAME-PID or .new-NAME-PID directory behind. */
+ * .rm-NAME-PID or .new-NAME-PID directory behind; and remove the temporary
+ * files of killed writes. */
 void mc_store_sweep(const struct mc_store *s)
+{
+	static const char *const dirs[] = { "", "certs", "cache" };
+	char **names = NULL;
+
+	for (size_t i = 0; i < MC_ARRAY_SIZE(dirs); i++) {
+		_cleanup_free_ char *d = *dirs[i] ? mc_path_join(s->root, dirs[i]) : mc_strdup(s->root);
+
+		sweep_tmp(d);
+	}
+	if (mc_store_list(s, &names, NULL) == 0)
+		for (char **n = names; *n; n++) {
+			_cleanup_free_ char *d = mc_store_machine_dir(s, *n);
+
+			sweep_tmp(d);
+		}
+	mc_strv_free(names);
+	sweep_dirs(s);
+}
+
+static void sweep_dirs(const struct mc_store *s)
 {
 	_cleanup_free_ char *dir = mc_path_join(s->root, "machines");
 	DIR *d = opendir(dir);
