@@ -60,8 +60,9 @@ bool mc_iso_is_url(const char *spec);
  * alias ending in "-boot2docker-url", and "iso-sha256"); the core calls this
  * once before any machine is created, so a URL is downloaded once.  Sets
  * flags["iso"] to the local absolute path, flags["iso-source"] to what was
- * asked ("default" when nothing was) and flags["iso-version"] to the volume
- * ID.  Without an "iso" flag key, does nothing.
+ * asked ("default" when nothing was), flags["iso-version"] to the volume
+ * ID and flags["iso-sha256"] to the file's SHA-256 (lower-case hex; the
+ * remote libvirt pool names the uploaded volume by it).  Without an "iso" flag key, does nothing.
  */
 int mc_iso_prepare_flags(const char *store_root, json_t *flags, const struct mc_iso_opts *opts,
 			 struct mc_error *err);
