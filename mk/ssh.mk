@@ -19,5 +19,6 @@ CLI_TESTS += \
 	tests/cli/t2004-ssh-hostkey-pin.sh \
 	tests/cli/t2005-ssh-pty.sh \
 	tests/cli/t2006-mount.sh \
-	tests/cli/t2007-ssh-api.sh
+	tests/cli/t2007-ssh-api.sh \
+	tests/cli/t2008-ssh-endpoint-checks.sh
 EXTRA_DIST += tests/lib/sshd-fixture.sh tests/bench/bench-ssh.sh doc/ssh.md

@@ -53,7 +53,8 @@ struct xfer {
 	int verify_depth;
 	char peer_subject[256];
 	char peer_issuer[256];
-	char peer_sans[256];
+	char peer_ips[256];    /* its IP SANs, ", "-separated, or "none" */
+	char peer_names[256];  /* its DNS SANs, likewise */
 	char peer_not_after[64];
 	const char *alert;  /* TLS alert the daemon sent (static string), or NULL */
 	bool tls_started;   /* TCP connected, ClientHello sent */
@@ -110,13 +111,14 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-static void describe_sans(X509 *cert, char *out, size_t size)
+/* The certificate's IP SANs and DNS SANs, each ", "-separated ("none"). */
+static void describe_sans(X509 *cert, char *ips, char *names, size_t size)
 {
 	GENERAL_NAMES *gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
-	size_t used = 0;
+	size_t nip = 0, nname = 0;
 
-	out[0] = 0;
-	for (int i = 0; i < sk_GENERAL_NAME_num(gens) && used + 1 < size; i++) {
+	ips[0] = names[0] = 0;
+	for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
 		GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
 		char item[INET6_ADDRSTRLEN + 8] = "";
 		const unsigned char *d;
@@ -125,20 +127,25 @@ static void describe_sans(X509 *cert, char *out, size_t size)
 		if (g->type == GEN_IPADD) {
 			d = ASN1_STRING_get0_data(g->d.iPAddress);
 			len = ASN1_STRING_length(g->d.iPAddress);
-			if (len == 4)
-				snprintf(item, sizeof(item), "%u.%u.%u.%u", d[0], d[1], d[2], d[3]);
-			else
-				snprintf(item, sizeof(item), "(IPv6)");
+			if (!inet_ntop(len == 4 ? AF_INET : AF_INET6, d, item, sizeof(item)) || (len != 4 && len != 16))
+				snprintf(item, sizeof(item), "(%d bytes)", len);
+			if (nip + 1 < size)
+				nip += (size_t)snprintf(ips + nip, size - nip, "%s%s", nip ? ", " : "", item);
 		} else if (g->type == GEN_DNS) {
-			snprintf(item, sizeof(item), "%.40s", (const char *)ASN1_STRING_get0_data(g->d.dNSName));
-		} else {
-			continue;
+			/* printable ASCII only: it may end up on a terminal */
+			d = ASN1_STRING_get0_data(g->d.dNSName);
+			len = ASN1_STRING_length(g->d.dNSName);
+			for (int k = 0; k < len && k < 40; k++)
+				item[k] = d[k] > 0x20 && d[k] < 0x7f ? (char)d[k] : '?';
+			if (nname + 1 < size)
+				nname += (size_t)snprintf(names + nname, size - nname, "%s%s", nname ? ", " : "", item);
 		}
-		used += (size_t)snprintf(out + used, size - used, "%s%s", used ? ", " : "", item);
 	}
 	GENERAL_NAMES_free(gens);
-	if (!out[0])
-		snprintf(out, size, "none");
+	if (!ips[0])
+		snprintf(ips, size, "none");
+	if (!names[0])
+		snprintf(names, size, "none");
 }
 
 /* OpenSSL verify callback: remember what failed, change nothing. */
@@ -157,7 +164,7 @@ static int on_verify(int ok, X509_STORE_CTX *sctx)
 
 		X509_NAME_oneline(X509_get_subject_name(leaf), x->peer_subject, sizeof(x->peer_subject));
 		X509_NAME_oneline(X509_get_issuer_name(leaf), x->peer_issuer, sizeof(x->peer_issuer));
-		describe_sans(leaf, x->peer_sans, sizeof(x->peer_sans));
+		describe_sans(leaf, x->peer_ips, x->peer_names, sizeof(x->peer_ips));
 		if (ASN1_TIME_to_tm(X509_get0_notAfter(leaf), &tm))
 			strftime(x->peer_not_after, sizeof(x->peer_not_after), "%Y-%m-%d %H:%M UTC", &tm);
 	}
@@ -314,11 +321,45 @@ static bool creds_install(SSL_CTX *ctx, const struct creds *c)
 	return SSL_CTX_use_PrivateKey(ctx, c->key) == 1 && SSL_CTX_check_private_key(ctx) == 1;
 }
 
+/* The host of https://HOST:PORT/... (IPv6 without its brackets). */
+static void url_host(const char *url, char *out, size_t size)
+{
+	const char *h = url + strlen("https://");
+	size_t n = *h == '[' ? strcspn(++h, "]") : strcspn(h, ":/");
+
+	snprintf(out, size, "%.*s", (int)n, h);
+}
+
+static bool is_ip(const char *host)
+{
+	unsigned char a[16];
+
+	return inet_pton(AF_INET, host, a) == 1 || inet_pton(AF_INET6, host, a) == 1;
+}
+
 static CURLcode on_ssl_ctx(CURL *h, void *sslctx, void *arg)
 {
 	SSL_CTX *ctx = sslctx;
 	struct xfer *x = arg;
+	X509_VERIFY_PARAM *param = SSL_CTX_get0_param(ctx);
+	char host[256];
 
+	/*
+	 * The daemon's certificate must be for the host we connect to, checked
+	 * as Go's crypto/tls (the docker client) does: an IP address against
+	 * the IP SANs only, a name against the DNS SANs only, never the
+	 * subject's CN.  libcurl's own check (CURLOPT_SSL_VERIFYHOST) falls back
+	 * to the CN when there is no SAN of the host's type, so it is off and
+	 * OpenSSL checks here, during verification (on_verify sees the error).
+	 */
+	url_host(x->url, host, sizeof(host));
+	X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT |
+					X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	if (is_ip(host) ? X509_VERIFY_PARAM_set1_ip_asc(param, host) != 1
+			: X509_VERIFY_PARAM_set1_host(param, host, 0) != 1) {
+		ERR_clear_error();
+		return CURLE_SSL_CERTPROBLEM;
+	}
 	SSL_CTX_set_ex_data(ctx, ssl_ctx_index, arg);
 	SSL_CTX_set_verify(ctx, SSL_CTX_get_verify_mode(ctx), on_verify);
 	SSL_CTX_set_info_callback(ctx, on_info);
@@ -435,7 +476,7 @@ static void prepare(struct mc_engine_call *c)
 		curl_easy_setopt(x->h, CURLOPT_SSLKEY, x->key);
 	}
 	curl_easy_setopt(x->h, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(x->h, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(x->h, CURLOPT_SSL_VERIFYHOST, 0L);  /* checked in on_ssl_ctx, strictly */
 	curl_easy_setopt(x->h, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
 	curl_easy_setopt(x->h, CURLOPT_SSL_CTX_DATA, x);
 	x->headers = curl_slist_append(NULL, "Accept: application/json");
@@ -456,11 +497,6 @@ static void prepare(struct mc_engine_call *c)
 	curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, x->headers);
 }
 
-static bool has(const char *s, const char *needle)
-{
-	return strstr(s, needle) != NULL;
-}
-
 /* Explain a TLS failure: which certificate, what failed, what to do. */
 static void tls_error(struct mc_engine_call *c, CURLcode rc)
 {
@@ -469,6 +505,21 @@ static void tls_error(struct mc_engine_call *c, CURLcode rc)
 	const char *host = x->url + 8;
 	int hostlen = (int)strcspn(host, "/");
 
+	if (x->verify_err == X509_V_ERR_IP_ADDRESS_MISMATCH || x->verify_err == X509_V_ERR_HOSTNAME_MISMATCH) {
+		char h[256];
+		bool ip;
+
+		url_host(x->url, h, sizeof(h));
+		ip = x->verify_err == X509_V_ERR_IP_ADDRESS_MISMATCH;
+		mc_error_setm(&c->err, name, MC_E_TLS,
+			      "%s at %.*s: TLS: the daemon's certificate is valid for IP %s and DNS %s%s, not %s %s (%s, as the docker client checks it%s): run 'machinectl regenerate-certs %s'",
+			      x->endpoint, hostlen, host, x->peer_ips, x->peer_names,
+			      !strcmp(x->peer_ips, "none") && !strcmp(x->peer_names, "none") ? " (its subject CN does not count)" : "",
+			      ip ? "IP" : "DNS", h,
+			      ip ? "an IP address must be one of its IP SANs" : "a name must match one of its DNS SANs",
+			      ip ? "; the IP address changed?" : "", name);
+		return;
+	}
 	if (x->verify_err) {
 		const char *why = X509_verify_cert_error_string(x->verify_err);
 		const char *hint, *end = "'";
@@ -497,13 +548,6 @@ static void tls_error(struct mc_engine_call *c, CURLcode rc)
 			      x->endpoint, hostlen, host, x->peer_subject[0] ? x->peer_subject : "?",
 			      x->peer_issuer[0] ? x->peer_issuer : "?",
 			      x->peer_not_after[0] ? x->peer_not_after : "?", why, x->ca, hint, name, end);
-		return;
-	}
-	if (has(x->errbuf, "no alternative certificate subject name") || has(x->errbuf, "does not match target host")) {
-		mc_error_setm(&c->err, name, MC_E_TLS,
-			      "%s at %.*s: TLS: the daemon's certificate is valid for %s, not %.*s (the IP address changed?): run 'machinectl regenerate-certs %s'",
-			      x->endpoint, hostlen, host, x->peer_sans[0] ? x->peer_sans : "other names",
-			      (int)strcspn(host, ":"), host, name);
 		return;
 	}
 	if (rc == CURLE_SSL_CERTPROBLEM) {

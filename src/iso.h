@@ -57,8 +57,9 @@ int mc_iso_sha256_file(const char *path, char hex[65], struct mc_error *err);
  * alias ending in "-boot2docker-url", and "iso-sha256"); the core calls this
  * once before any machine is created, so a URL is downloaded once.  Sets
  * flags["iso"] to the local absolute path, flags["iso-source"] to what was
- * asked ("default" when nothing was) and flags["iso-version"] to the volume
- * ID.  Without an "iso" flag key, does nothing.
+ * asked ("default" when nothing was), flags["iso-version"] to the volume
+ * ID and flags["iso-sha256"] to the file's SHA-256 (lower-case hex; the
+ * remote libvirt pool names the uploaded volume by it).  Without an "iso" flag key, does nothing.
  */
 int mc_iso_prepare_flags(const char *store_root, json_t *flags, const struct mc_iso_opts *opts,
 			 struct mc_error *err);

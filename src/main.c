@@ -271,7 +271,8 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (mc_store_open(&cli.s.store, mc_args_str(&cli.global, GOPT(STORAGE_PATH)), &err) < 0) {
+	if (mc_store_open(&cli.s.store, mc_args_str(&cli.global, GOPT(STORAGE_PATH)), &err) < 0 ||
+	    mc_store_check_perms(&cli.s.store, &err) < 0) {
 		rc = mc_cli_fail(&err);
 		goto out;
 	}

@@ -1,8 +1,11 @@
 /* SSH: keys, host key pins, native sessions (libssh), external client options. */
 #include "buildconf.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -62,6 +65,8 @@ static void endpoint_copy(struct mc_ssh_endpoint *dst, const struct mc_ssh_endpo
 int mc_ssh_endpoint_init(struct mc_ssh_endpoint *ep, const char *machine, const char *dir,
 			 char *host, int port, char *user, struct mc_error *err)
 {
+	struct mc_error bad = { 0 };
+
 	*ep = (struct mc_ssh_endpoint){
 		.machine = mc_strdup(machine),
 		.host = host,
@@ -80,6 +85,100 @@ int mc_ssh_endpoint_init(struct mc_ssh_endpoint *ep, const char *machine, const 
 			     "no SSH key (id_ed25519 or id_rsa in %s): it was not created completely; remove it and create it again",
 			     dir);
 		mc_ssh_endpoint_clear(ep);
+		return -1;
+	}
+	/* A store written before these checks, or edited: nothing that is not
+	 * a host, a port and a user goes to ssh, libssh or an ssh_config. */
+	if (mc_ssh_endpoint_check(ep, &bad) < 0) {
+		mc_ssh_endpoint_clear(ep);
+		return mc_error_set(err, bad.code,
+				    "%s (from %s/config.json: fix it there, or remove the machine and create it again)",
+				    bad.msg, dir);
+	}
+	return 0;
+}
+
+/* The string for a message: control characters and backslashes as C escapes. */
+static char *printable(const char *s)
+{
+	char *out = mc_malloc(strlen(s) * 4 + 1), *o = out;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\\')
+			o += sprintf(o, "\\\\");
+		else if (c == '\n')
+			o += sprintf(o, "\\n");
+		else if (c < 0x20 || c == 0x7f)
+			o += sprintf(o, "\\x%02x", c);
+		else
+			*o++ = (char)c;
+	}
+	*o = '\0';
+	return out;
+}
+
+int mc_ssh_check_user(const char *user, struct mc_error *err)
+{
+	size_t n = user ? strlen(user) : 0;
+	bool ok = n > 0 && n <= 64 && user[0] != '-';
+
+	for (size_t i = 0; ok && i < n; i++)
+		ok = isalnum((unsigned char)user[i]) || strchr("._-", user[i]);
+	if (!ok) {
+		_cleanup_free_ char *p = printable(user ? user : "");
+
+		return mc_error_set(err, MC_E_INVALID,
+				    "SSH user \"%s\" is not a user name: use up to 64 letters, digits, '.', '_' and '-', not starting with '-'",
+				    p);
+	}
+	return 0;
+}
+
+int mc_ssh_check_host(const char *host, struct mc_error *err)
+{
+	unsigned char addr[16];
+	size_t n = host ? strlen(host) : 0, label = 0;
+	bool ok = n > 0 && n <= 253 && host[0] != '-' && host[0] != '.';
+
+	if (n && (inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1))
+		return 0;
+	/* A DNS name: labels of letters, digits, '-' (and '_', common in
+	 * internal names) of at most 63, not starting or ending with '-'. */
+	for (size_t i = 0; ok && i <= n; i++) {
+		char c = host[i];
+
+		if (c == '.' || c == '\0') {
+			ok = (label > 0 || (c == '\0' && i == n && host[i - 1] == '.')) && label <= 63 &&
+			     (label == 0 || host[i - 1] != '-');
+			label = 0;
+		} else {
+			ok = isalnum((unsigned char)c) || c == '-' || c == '_';
+			ok = ok && !(label == 0 && c == '-');
+			label++;
+		}
+	}
+	if (!ok) {
+		_cleanup_free_ char *p = printable(host ? host : "");
+
+		return mc_error_set(err, MC_E_INVALID, "SSH host \"%s\" is neither an IP address nor a DNS name", p);
+	}
+	return 0;
+}
+
+int mc_ssh_check_port(long long port, struct mc_error *err)
+{
+	if (port < 1 || port > 65535)
+		return mc_error_set(err, MC_E_INVALID, "SSH port %lld is out of range: use 1-65535", port);
+	return 0;
+}
+
+int mc_ssh_endpoint_check(const struct mc_ssh_endpoint *ep, struct mc_error *err)
+{
+	if (mc_ssh_check_host(ep->host, err) < 0 || mc_ssh_check_port(ep->port, err) < 0 ||
+	    mc_ssh_check_user(ep->user, err) < 0) {
+		mc_error_machine(err, ep->machine);
 		return -1;
 	}
 	return 0;
@@ -263,6 +362,8 @@ int mc_ssh_pubkey_line(const char *dir, char **line, struct mc_error *err)
 struct pins {
 	ssh_key keys[MAX_PINS];
 	size_t n;
+	ssh_key revoked[MAX_PINS];   /* @revoked lines that apply to the machine */
+	size_t nrevoked;
 	char *other;         /* the file's lines for other hosts (kept on rewrite) */
 };
 
@@ -270,8 +371,29 @@ static void pins_free(struct pins *p)
 {
 	for (size_t i = 0; i < p->n; i++)
 		ssh_key_free(p->keys[i]);
+	for (size_t i = 0; i < p->nrevoked; i++)
+		ssh_key_free(p->revoked[i]);
 	free(p->other);
 	memset(p, 0, sizeof(*p));
+}
+
+/* OpenSSH's host patterns (a comma-separated list, * and ?, !negation) against alias. */
+static bool host_patterns_match(const char *field, size_t len, const char *alias)
+{
+	_cleanup_free_ char *list = mc_strndup(field, len);
+	bool match = false;
+	char *save = NULL;
+
+	for (char *pat = strtok_r(list, ",", &save); pat; pat = strtok_r(NULL, ",", &save)) {
+		bool neg = *pat == '!';
+
+		if (fnmatch(pat + neg, alias, 0) == 0) {
+			if (neg)
+				return false;
+			match = true;
+		}
+	}
+	return match;
 }
 
 static bool host_field_matches(const char *field, size_t len, const char *alias)
@@ -295,12 +417,19 @@ static bool host_field_matches(const char *field, size_t len, const char *alias)
 	return false;
 }
 
-/* Read the pins for alias from file (a missing file has none). */
-static int pins_load(const char *file, const char *alias, struct pins *p, struct mc_error *err)
+/*
+ * Read the pins for alias from file (a missing file has none), and the
+ * @revoked keys that apply to it.  A line for alias that is not a host key
+ * OpenSSH could read is refused (damaged, or tampered with): dropping it
+ * would pin whatever key the machine presents next.  When repinning (the
+ * user's deliberate choice), such lines are dropped instead.
+ */
+static int pins_load(const char *file, const char *alias, bool repin, struct pins *p, struct mc_error *err)
 {
 	_cleanup_free_ char *text = NULL;
 	size_t len, other_len = 0;
-	char *line, *save = NULL;
+	char *line, *next;
+	int lineno = 0;
 
 	memset(p, 0, sizeof(*p));
 	p->other = mc_strdup("");
@@ -308,17 +437,33 @@ static int pins_load(const char *file, const char *alias, struct pins *p, struct
 		return 0;
 	if (mc_read_file(file, &text, &len, err) < 0)
 		return -1;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *s = line + strspn(line, " \t"), *host, *type, *b64;
+	for (line = text; line && *line; line = next) {
+		_cleanup_free_ char *work = NULL;
+		char *s, *host, *type, *b64;
 		size_t hl;
 		ssh_key key = NULL;
+		bool revoked = false;
 
-		s[strcspn(s, "\r")] = '\0';
-		if (!*s || *s == '#' || *s == '@')
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		line[strcspn(line, "\r")] = '\0';
+		work = mc_strdup(line);   /* parsed in place; line is kept whole */
+		s = work + strspn(work, " \t");
+		if (!*s || *s == '#')
 			goto keep;
+		if (*s == '@') {
+			/* @cert-authority lines are OpenSSH's business (kept);
+			 * @revoked keys are refused, as OpenSSH refuses them. */
+			if (strncmp(s, "@revoked", 8) || (s[8] != ' ' && s[8] != '\t'))
+				goto keep;
+			revoked = true;
+			s += 8 + strspn(s + 8, " \t");
+		}
 		host = s;
 		hl = strcspn(host, " \t");
-		if (!host_field_matches(host, hl, alias))
+		if (revoked ? !host_patterns_match(host, hl, alias) : !host_field_matches(host, hl, alias))
 			goto keep;
 		type = host + hl + strspn(host + hl, " \t");
 		b64 = type + strcspn(type, " \t");
@@ -326,15 +471,28 @@ static int pins_load(const char *file, const char *alias, struct pins *p, struct
 			*b64++ = '\0';
 		b64 += strspn(b64, " \t");
 		b64[strcspn(b64, " \t")] = '\0';
-		if (ssh_pki_import_pubkey_base64(b64, ssh_key_type_from_name(type), &key) != SSH_OK) {
-			mc_warn("ignoring an unreadable line for %s in %s", alias, file);
+		if (ssh_key_type_from_name(type) == SSH_KEYTYPE_UNKNOWN ||
+		    ssh_pki_import_pubkey_base64(b64, ssh_key_type_from_name(type), &key) != SSH_OK) {
+			if (repin && !revoked) {
+				mc_warn("dropping line %d of %s (not a host key) while re-pinning %s", lineno, file, alias);
+				continue;
+			}
+			pins_free(p);
+			return mc_error_setm(err, alias, MC_E_INVALID,
+					     "line %d of %s is not a host key line OpenSSH can read: it was damaged or changed by hand. Nothing was sent. Check the file; to pin the key the machine presents now instead: machinectl ssh --repin %s",
+					     lineno, file, alias);
+		}
+		if (!revoked) {
+			if (p->n < MAX_PINS)
+				p->keys[p->n++] = key;
+			else
+				ssh_key_free(key);
 			continue;
 		}
-		if (p->n < MAX_PINS)
-			p->keys[p->n++] = key;
+		if (p->nrevoked < MAX_PINS)
+			p->revoked[p->nrevoked++] = key;
 		else
 			ssh_key_free(key);
-		continue;
 keep:
 		{
 			size_t ll = strlen(line);
@@ -398,7 +556,7 @@ bool mc_ssh_is_pinned(const struct mc_ssh_endpoint *ep)
 	struct pins p;
 	bool pinned;
 
-	if (pins_load(ep->known_hosts, ep->machine, &p, NULL) < 0)
+	if (pins_load(ep->known_hosts, ep->machine, false, &p, NULL) < 0)
 		return false;
 	pinned = p.n > 0;
 	pins_free(&p);
@@ -520,6 +678,14 @@ static int check_host_key(ssh_session ss, const struct mc_ssh_endpoint *ep, stru
 	if (ssh_get_server_publickey(ss, &srv) != SSH_OK)
 		return mc_error_setm(err, ep->machine, MC_E_NETWORK, "%s sent no host key", at);
 	fp = fingerprint(srv);
+	for (size_t i = 0; i < pins->nrevoked; i++)
+		if (ssh_key_cmp(srv, pins->revoked[i], SSH_KEY_CMP_PUBLIC) == 0) {
+			*why = FAIL_HOSTKEY;
+			return mc_error_setm(err, ep->machine, MC_E_STATE,
+					     "the SSH host key of %s (%s) is marked @revoked in %s: it must not be trusted, and re-pinning will not change that. Nothing was sent. "
+					     "Give the machine a new host key, or remove the @revoked line if it is wrong",
+					     at, fp, ep->known_hosts);
+		}
 	if (pins->n && !(flags & CONNECT_REPIN)) {
 		for (size_t i = 0; i < pins->n; i++)
 			if (ssh_key_cmp(srv, pins->keys[i], SSH_KEY_CMP_PUBLIC) == 0) {
@@ -584,7 +750,7 @@ static int connect_ep(const struct mc_ssh_endpoint *ep, unsigned flags, struct m
 	*why = FAIL_OTHER;
 	if (!ep->host || !ep->known_hosts || !ep->machine)
 		return mc_error_set(err, MC_E_INVALID, "incomplete SSH endpoint (no host, machine or known_hosts)");
-	if (pins_load(ep->known_hosts, ep->machine, &pins, err) < 0)
+	if (pins_load(ep->known_hosts, ep->machine, flags & CONNECT_REPIN, &pins, err) < 0)
 		return -1;
 	s = mc_calloc(1, sizeof(*s));
 	endpoint_copy(&s->ep, ep);
@@ -1315,15 +1481,22 @@ timeout:
 /* ------------------------------------------------------------------ */
 /* the external client                                                 */
 
-/* A path as an ssh_config argument: quoted, with '%' escaped (ssh expands %-tokens). */
-static char *cfg_path(const char *path)
+/* A value as an ssh_config argument (OpenSSH's argv_split): in double quotes,
+ * '"' and '\\' escaped with a backslash; '%' doubled where ssh expands
+ * %-tokens (paths).  NULL when the value holds a control character, which
+ * no config line can carry (a line break would start a new option). */
+static char *cfg_arg(const char *v, bool tokens)
 {
-	char *out = mc_malloc(strlen(path) * 2 + 3), *o = out;
+	char *out = mc_malloc(strlen(v) * 2 + 3), *o = out;
 
 	*o++ = '"';
-	for (const char *p = path; *p; p++) {
-		if (*p == '%')
-			*o++ = '%';
+	for (const char *p = v; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			free(out);
+			return NULL;
+		}
+		if (*p == '"' || *p == '\\' || (tokens && *p == '%'))
+			*o++ = *p == '%' ? '%' : '\\';
 		*o++ = *p;
 	}
 	*o++ = '"';
@@ -1370,6 +1543,16 @@ fail:
 	mc_log(MC_LOG_WARN, "%s is on a Windows drive mounted without the metadata option (its mode cannot be 0600) and cannot be copied to a private place (%s): OpenSSH may refuse it; use --native-ssh, or remount with metadata (doc/windows.md)",
 	       key, e.msg[0] ? e.msg : strerror(errno));
 	return mc_strdup(key);
+}
+
+static char *cfg_path(const char *path)
+{
+	char *q = cfg_arg(path, true);
+
+	/* Only the config file form needs the refusal (mc_ssh_config_block
+	 * checks first); on the command line, -o takes the value as one
+	 * argument. */
+	return q ? q : mc_strdup(path);
 }
 
 /* Key-value pairs shared by the command-line and config-file forms. */
@@ -1422,18 +1605,35 @@ void mc_ssh_external_opts(const struct mc_ssh_endpoint *ep, bool batch, char ***
 	mc_strv_free(kv);
 }
 
-char *mc_ssh_config_block(const struct mc_ssh_endpoint *ep, const char *alias)
+int mc_ssh_config_block(const struct mc_ssh_endpoint *ep, const char *alias, char **out,
+			struct mc_error *err)
 {
-	char **kv = external_settings(ep, true);
-	char *out = mc_asprintf("Host %s\n\tHostName %s\n\tPort %d\n\tUser %s\n", alias, ep->host,
-				ep->port > 0 ? ep->port : 22, ep->user);
+	char **kv = NULL;
+	const char *paths[] = { ep->key, ep->known_hosts };
+	_cleanup_free_ char *host = NULL, *user = NULL;
 
+	*out = NULL;
+	if (mc_ssh_endpoint_check(ep, err) < 0)
+		return -1;
+	for (size_t i = 0; i < MC_ARRAY_SIZE(paths); i++) {
+		_cleanup_free_ char *q = paths[i] ? cfg_arg(paths[i], true) : NULL;
+
+		if (paths[i] && !q)
+			return mc_error_setm(err, ep->machine, MC_E_INVALID,
+					     "the path %s holds a control character, which an ssh_config file cannot carry: use a store (-s) whose path has none, or --native-ssh",
+					     paths[i]);
+	}
+	host = cfg_arg(ep->host, true);
+	user = cfg_arg(ep->user, false);
+	kv = external_settings(ep, true);
+	*out = mc_asprintf("Host %s\n\tHostName %s\n\tPort %d\n\tUser %s\n", alias, host,
+			   ep->port > 0 ? ep->port : 22, user);
 	for (size_t i = 0; kv[i]; i += 2) {
-		char *n = mc_asprintf("%s\t%s %s\n", out, kv[i], kv[i + 1]);
+		char *n = mc_asprintf("%s\t%s %s\n", *out, kv[i], kv[i + 1]);
 
-		free(out);
-		out = n;
+		free(*out);
+		*out = n;
 	}
 	mc_strv_free(kv);
-	return out;
+	return 0;
 }

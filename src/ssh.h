@@ -45,6 +45,18 @@ int mc_ssh_endpoint_from_driver(const struct mc_driver *drv, struct mc_driver_ct
 				struct mc_ssh_endpoint *ep, struct mc_error *err);
 void mc_ssh_endpoint_clear(struct mc_ssh_endpoint *ep);
 
+/* What an SSH endpoint may be (doc/ssh.md): a user name of up to 64
+ * letters, digits, '.', '_' and '-', not starting with '-'; a host that is
+ * an IPv4 or IPv6 address or a DNS name; a port in 1-65535.  Nothing else
+ * reaches ssh's command line, libssh or an ssh_config file.  Each fails with
+ * MC_E_INVALID and a message naming the value (control characters escaped);
+ * callers add which flag or field it came from. */
+int mc_ssh_check_user(const char *user, struct mc_error *err);
+int mc_ssh_check_host(const char *host, struct mc_error *err);
+int mc_ssh_check_port(long long port, struct mc_error *err);
+/* All three for ep, the message prefixed with the machine's name. */
+int mc_ssh_endpoint_check(const struct mc_ssh_endpoint *ep, struct mc_error *err);
+
 /* --- keys (machines/NAME/id_TYPE, 0600, and id_TYPE.pub in OpenSSH format) --- */
 
 /* Generate a key pair in dir: type "ed25519" (id_ed25519) or "rsa" (3072
@@ -149,8 +161,11 @@ int mc_ssh_tcp_probe(const char *host, int port, int timeout_ms, struct mc_error
  * appended to *argv (a strv).  batch: no prompts at all (BatchMode=yes). */
 void mc_ssh_external_opts(const struct mc_ssh_endpoint *ep, bool batch, char ***argv);
 /* The same options as an ssh_config "Host ALIAS" block (for scp, rsync and
- * sshfs, which take one -F file for several machines); malloc'd. */
-char *mc_ssh_config_block(const struct mc_ssh_endpoint *ep, const char *alias);
+ * sshfs, which take one -F file for several machines), every value quoted by
+ * ssh_config's rules; *out malloc'd.  Fails (MC_E_INVALID) for an endpoint
+ * mc_ssh_endpoint_check() refuses or a path with a control character. */
+int mc_ssh_config_block(const struct mc_ssh_endpoint *ep, const char *alias, char **out,
+			struct mc_error *err);
 
 /* --- copies (scp): local paths and remote paths over SFTP --- */
 

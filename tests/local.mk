@@ -6,7 +6,7 @@ AM_TESTS_ENVIRONMENT = \
 	MC_SRCDIR='$(abs_top_srcdir)'; export MC_SRCDIR; \
 	MC_BUILDDIR='$(abs_top_builddir)'; export MC_BUILDDIR; \
 	MACHINECTL_DRIVER_PATH='$(abs_top_builddir)/tests/.libs:$(abs_top_builddir)/drivers/libvirt/.libs'; export MACHINECTL_DRIVER_PATH; \
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0; export ASAN_OPTIONS; \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:intercept_tls_get_addr=0; export ASAN_OPTIONS; \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1; export UBSAN_OPTIONS;
 
 # The test driver plugin, and a copy built with a wrong ABI number.
@@ -63,6 +63,8 @@ CLI_TESTS = \
 	tests/cli/t0006-concurrency.sh \
 	tests/cli/t0007-config-ini.sh \
 	tests/cli/t0008-migration.sh \
+	tests/cli/t0009-store-permissions.sh \
+	tests/cli/t0010-store-leftovers.sh \
 	tests/cli/t3003-upgrade.sh
 TESTS += $(CLI_TESTS)
 EXTRA_DIST += $(CLI_TESTS) tests/golden tests/lib/cli-lib.sh tests/lib/netns.sh tests/unit/unit.h tests/unit/fixture.h
@@ -86,4 +88,4 @@ check-e2e: all
 CLI_TESTS += \
 	tests/cli/t8004-hostile-strings.sh \
 	tests/cli/t8005-interrupt-pty.sh
-EXTRA_DIST += tests/lib/guest-fixture.sh
+EXTRA_DIST += tests/lib/guest-fixture.sh tests/lib/shell-rules.py

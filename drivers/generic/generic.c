@@ -25,6 +25,16 @@ static const struct mc_driver_flag generic_flags[] = {
 	{ NULL },
 };
 
+/* A check's failure as a pre-create failure naming the flag. */
+static bool invalid(int rc, const char *flag, struct mc_error *err)
+{
+	if (rc == 0)
+		return false;
+	err->code = MC_E_PRECREATE;
+	mc_error_prefix(err, "invalid %s: ", flag);
+	return true;
+}
+
 static int generic_precreate(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	const char *ip = mc_json_str(ctx->flags, "generic-ip-address");
@@ -36,14 +46,13 @@ static int generic_precreate(struct mc_driver_ctx *ctx, struct mc_error *err)
 	if (!ip || !*ip)
 		return ctx->host->error_set(err, MC_E_PRECREATE,
 					    "the generic driver needs --generic-ip-address (the address of the host to use)");
-	if (strpbrk(ip, " \t/@"))
-		return ctx->host->error_set(err, MC_E_PRECREATE, "invalid --generic-ip-address \"%s\"", ip);
-	if (port < 1 || port > 65535)
-		return ctx->host->error_set(err, MC_E_PRECREATE, "invalid --generic-ssh-port %lld: use 1-65535", port);
+	/* What reaches ssh and its config files: doc/ssh.md, "Endpoints". */
+	if (invalid(mc_ssh_check_host(ip, err), "--generic-ip-address", err) ||
+	    invalid(mc_ssh_check_port(port, err), "--generic-ssh-port", err) ||
+	    invalid(mc_ssh_check_user(user, err), "--generic-ssh-user", err))
+		return -1;
 	if (eport < 1 || eport > 65535)
 		return ctx->host->error_set(err, MC_E_PRECREATE, "invalid --generic-engine-port %lld: use 1-65535", eport);
-	if (!user || !*user || strpbrk(user, " \t@:/"))
-		return ctx->host->error_set(err, MC_E_PRECREATE, "invalid --generic-ssh-user \"%s\"", user ? user : "");
 	if (key && *key && access(key, R_OK) != 0)
 		return ctx->host->error_set(err, MC_E_PRECREATE,
 					    "cannot read the SSH key given with --generic-ssh-key: %s", key);

@@ -725,7 +725,7 @@ static int put_files(struct mc_driver_ctx *ctx, virConnectPtr conn, const char *
 		return -1;
 	if (lv_vol_put_disk(ctx, pool, mc_json_str(c, "DiskVolume"),
 			    (unsigned long long)mc_json_int(c, "DiskSize", 20000) << 20, tar, len, &disk, err) == 0 &&
-	    lv_vol_put_iso(ctx, pool, mc_json_str(c, "ISO"), &iso, err) == 0) {
+	    lv_vol_put_iso(ctx, pool, mc_json_str(c, "ISO"), mc_json_str(ctx->flags, "iso-sha256"), &iso, err) == 0) {
 		set_str(c, "DiskVolumePath", disk);
 		set_str(c, "ISOVolumePath", iso);
 		r = 0;
@@ -1161,7 +1161,7 @@ static int lv_set_iso(struct mc_driver_ctx *ctx, struct mc_error *err)
 
 		if (lv_pool(ctx, lv.conn, mc_json_str(ctx->config, "StoragePool"), MC_E_FAILED, &pool, err) < 0)
 			return -1;
-		r = lv_vol_put_iso(ctx, pool, iso, &vpath, err);
+		r = lv_vol_put_iso(ctx, pool, iso, mc_json_str(ctx->flags, "iso-sha256"), &vpath, err);
 		virStoragePoolFree(pool);
 		if (r < 0)
 			return -1;

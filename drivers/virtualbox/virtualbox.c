@@ -352,8 +352,11 @@ static int check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 			return ctx->host->error_set(err, MC_E_PRECREATE,
 						    "invalid --virtualbox-share-folder \"%s\": use DIR:NAME, e.g. /srv/data:data", share);
 	}
-	if (!user || !*user || strpbrk(user, " \t@:/"))
-		return ctx->host->error_set(err, MC_E_PRECREATE, "invalid --virtualbox-ssh-user \"%s\"", user ? user : "");
+	if (mc_ssh_check_user(user, err) < 0) {
+		err->code = MC_E_PRECREATE;
+		mc_error_prefix(err, "invalid --virtualbox-ssh-user: ");
+		return -1;
+	}
 	if (mc_json_int(f, "virtualbox-start-timeout", 300) < 1 || mc_json_int(f, "virtualbox-stop-timeout", 90) < 0)
 		return ctx->host->error_set(err, MC_E_PRECREATE, "invalid --virtualbox-start-timeout or --virtualbox-stop-timeout");
 	return 0;

@@ -85,6 +85,8 @@ static int remote_open(struct mc_cli *cli, struct remote *r, struct mc_error *er
 	if (r->user) {
 		free(r->ep.user);
 		r->ep.user = mc_strdup(r->user);
+		if (mc_ssh_endpoint_check(&r->ep, err) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -268,8 +270,12 @@ static int write_ssh_config(struct remote *machines, size_t nm, char **path, str
 		tmpdir = "/tmp";
 	tmpl = mc_asprintf("%s/machinectl-ssh-XXXXXX", tmpdir);
 	for (size_t i = 0; i < nm; i++) {
-		_cleanup_free_ char *block = mc_ssh_config_block(&machines[i].ep, machines[i].alias);
-		char *n = mc_asprintf("%s%s", text, block);
+		_cleanup_free_ char *block = NULL;
+		char *n;
+
+		if (mc_ssh_config_block(&machines[i].ep, machines[i].alias, &block, err) < 0)
+			return -1;
+		n = mc_asprintf("%s%s", text, block);
 
 		free(text);
 		text = n;

@@ -179,6 +179,19 @@ static int map_driver(struct dm_machine *dm, json_t *out, struct mc_error *err)
 			    d);
 }
 
+/* The SSH endpoint as create checks it (doc/ssh.md, "Endpoints"): a foreign
+ * store's user, host or port never reaches ssh unchecked. */
+static int check_ssh(json_t *drv, struct mc_error *err)
+{
+	const char *ip = mc_json_str(drv, "IPAddress"), *user = mc_json_str(drv, "SSHUser");
+	json_t *port = json_object_get(drv, "SSHPort");
+
+	if ((ip && mc_ssh_check_host(ip, err) < 0) || (user && mc_ssh_check_user(user, err) < 0) ||
+	    (port && mc_ssh_check_port(json_integer_value(port), err) < 0))
+		return -1;
+	return 0;
+}
+
 /* Docker and TLS options that carry over. */
 static void map_host_options(struct dm_machine *dm, struct mc_machine *m)
 {
@@ -288,7 +301,7 @@ static int import_one(struct mc_session *s, const char *from, struct dm_machine 
 	int lock_fd = -1;
 
 	if (mc_store_check_name(dm->name, err) < 0 || dm_load(from, dm->name, dm, err) < 0 ||
-	    map_driver(dm, drv, err) < 0)
+	    map_driver(dm, drv, err) < 0 || (dm->has_ssh && check_ssh(drv, err) < 0))
 		return -1;
 	if (mc_store_reserve(&s->store, dm->name, &lock_fd, err) < 0)
 		return -1;

@@ -177,7 +177,9 @@ static void test_external_opts(void **state)
 				      .known_hosts = "/st ore/100%/known_hosts",
 				      .connect_timeout_ms = 7000 };
 	_cleanup_strv_ char **argv = NULL;
-	_cleanup_free_ char *block = NULL;
+	char *block = NULL;
+	struct mc_error err = { 0 };
+	char text[MC_ERROR_TEXT_MAX];
 
 	mc_ssh_external_opts(&ep, true, &argv);
 	assert_true(has(argv, "-F") && has(argv, "/dev/null"));
@@ -197,10 +199,63 @@ static void test_external_opts(void **state)
 	mc_ssh_external_opts(&ep, false, &argv);
 	assert_false(has(argv, "BatchMode=yes"));
 
-	block = mc_ssh_config_block(&ep, "mc-0-m1");
-	assert_true(mc_startswith(block, "Host mc-0-m1\n\tHostName 10.0.0.5\n\tPort 2222\n\tUser docker\n"));
+	assert_int_equal(mc_ssh_config_block(&ep, "mc-0-m1", &block, &err), 0);
+	assert_true(mc_startswith(block, "Host mc-0-m1\n\tHostName \"10.0.0.5\"\n\tPort 2222\n\tUser \"docker\"\n"));
 	assert_non_null(strstr(block, "\tHostKeyAlias m1\n"));
 	assert_non_null(strstr(block, "\tIdentityFile \"/st ore/100%%/id_ed25519\"\n"));
+	free(block);
+	/* ssh_config's quoting: " and \ escaped with a backslash */
+	ep.key = "/a\"b\\c/id_ed25519";
+	assert_int_equal(mc_ssh_config_block(&ep, "mc-0-m1", &block, &err), 0);
+	assert_non_null(strstr(block, "\tIdentityFile \"/a\\\"b\\\\c/id_ed25519\"\n"));
+	free(block);
+	/* a line break would start a new option: refused */
+	ep.key = "/a\nProxyCommand touch x/id_ed25519";
+	assert_int_equal(mc_ssh_config_block(&ep, "mc-0-m1", &block, &err), -1);
+	assert_null(block);
+	assert_non_null(strstr(err.msg, "control character"));
+	ep.key = "/k";
+	ep.user = "root\nProxyCommand=touch${IFS}X";
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(mc_ssh_config_block(&ep, "mc-0-m1", &block, &err), -1);
+	assert_null(block);
+	assert_string_equal(mc_error_text(&err, text, sizeof(text)),
+			    "machine \"m1\": SSH user \"root\\nProxyCommand=touch${IFS}X\" is not a user name: "
+			    "use up to 64 letters, digits, '.', '_' and '-', not starting with '-'");
+}
+
+static void test_endpoint_checks(void **state)
+{
+	static const char *const good_users[] = { "docker", "root", "a.b-c_d", "_svc", "u1", NULL };
+	static const char *const bad_users[] = { "", "-oProxyCommand=x", "a b", "a\"b", "a'b", "a\nb", "a@b", "a:b",
+						 "a/b", "a$b", "a%b", "a\\b", "a#b",
+						 "0123456789012345678901234567890123456789012345678901234567890123456789", NULL };
+	static const char *const good_hosts[] = { "127.0.0.1", "::1", "fe80::1", "host", "a.example.org", "a.example.org.",
+						  "x-1.y_2", "10.0.0.5", NULL };
+	static const char *const bad_hosts[] = { "", "-oProxyCommand=x", "a b", "a\nb", "a;b", "a..b", ".a", "a-.b",
+						 "-a.b", "[::1]", "a%b", "a/b", "a@b", "`x`", "$(x)", "1.2.3.4\n", NULL };
+	struct mc_error err = { 0 };
+
+	for (size_t i = 0; good_users[i]; i++)
+		assert_int_equal(mc_ssh_check_user(good_users[i], &err), 0);
+	for (size_t i = 0; bad_users[i]; i++) {
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(mc_ssh_check_user(bad_users[i], &err), -1);
+		assert_int_equal(err.code, MC_E_INVALID);
+		assert_null(strchr(err.msg, '\n'));
+	}
+	for (size_t i = 0; good_hosts[i]; i++)
+		assert_int_equal(mc_ssh_check_host(good_hosts[i], &err), 0);
+	for (size_t i = 0; bad_hosts[i]; i++) {
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(mc_ssh_check_host(bad_hosts[i], &err), -1);
+		assert_null(strchr(err.msg, '\n'));
+	}
+	assert_int_equal(mc_ssh_check_port(1, &err), 0);
+	assert_int_equal(mc_ssh_check_port(65535, &err), 0);
+	assert_int_equal(mc_ssh_check_port(0, &err), -1);
+	assert_int_equal(mc_ssh_check_port(65536, &err), -1);
+	assert_int_equal(mc_ssh_check_port(-22, &err), -1);
 }
 
 /* A listening socket on 127.0.0.1; returns its port. */
@@ -423,6 +478,7 @@ int main(void)
 		cmocka_unit_test(test_key_import),
 		cmocka_unit_test(test_pins),
 		cmocka_unit_test(test_external_opts),
+		cmocka_unit_test(test_endpoint_checks),
 		cmocka_unit_test(test_tcp_probe),
 		cmocka_unit_test(test_wait_timeout),
 		cmocka_unit_test(test_endpoint_from_driver),
