@@ -45,6 +45,12 @@ TESTS += tests/unit/test-gen
 endif
 tests_unit_test_gen_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_gen_LDADD = $(UNIT_LDADD)
+# The test driver again, as "facts": one flag declares its values (t6008).
+check_LTLIBRARIES += tests/machinectl-driver-facts.la
+tests_machinectl_driver_facts_la_SOURCES = tests/lib/driver-test.c
+tests_machinectl_driver_facts_la_CPPFLAGS = $(AM_CPPFLAGS) -DTESTDRV_NAME='"facts"' -DTESTDRV_FACTS
+tests_machinectl_driver_facts_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+tests_machinectl_driver_facts_la_LIBADD = $(JANSSON_LIBS)
 
 ECO_GEN = \
 	gen/machinectl.1 \
@@ -143,7 +149,8 @@ CLI_TESTS += \
 	tests/cli/t6003-bash-completion.sh \
 	tests/cli/t6004-import-docker-machine.sh \
 	tests/cli/t6005-install.sh \
-	tests/cli/t6006-zsh-completion.sh
+	tests/cli/t6006-zsh-completion.sh \
+	tests/cli/t6008-generate-facts.sh
 EXTRA_DIST += doc/import.md tests/lib/zsh-complete.zsh
 # Not eco's, but `make distcheck` needs it: the unit tests' shared header
 # (belongs in tests/local.mk; harmless twice).
