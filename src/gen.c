@@ -33,7 +33,7 @@ struct gen_opt {
 	const char *choices;     /* space-separated */
 };
 
-static void set_str(json_t *o, const char *key, const char *s)
+static void set_string(json_t *o, const char *key, const char *s)
 {
 	if (s)
 		json_object_set_new(o, key, json_string(s));
@@ -63,16 +63,16 @@ static json_t *opt_json(const struct gen_opt *g, json_t *drivers)
 	char s[2] = { g->short_name, '\0' };
 	bool arg = strcmp(g->type, "bool") != 0;
 
-	set_str(o, "name", g->name);
-	set_str(o, "short", s);
-	set_str(o, "type", g->type);
+	set_string(o, "name", g->name);
+	set_string(o, "short", s);
+	set_string(o, "type", g->type);
 	json_object_set_new(o, "arg", json_boolean(arg));
 	json_object_set_new(o, "repeat", json_boolean(!strcmp(g->type, "list")));
-	set_str(o, "metavar", g->metavar);
-	set_str(o, "help", g->help);
-	set_str(o, "default", g->def);
-	set_str(o, "env", g->env);
-	set_str(o, "value", mc_gen_value_name(g->value));
+	set_string(o, "metavar", g->metavar);
+	set_string(o, "help", g->help);
+	set_string(o, "default", g->def);
+	set_string(o, "env", g->env);
+	set_string(o, "value", mc_gen_value_name(g->value));
 	if (g->value == MC_VALUE_DRIVER && drivers)
 		json_object_set(o, "choices", drivers);
 	else
@@ -123,8 +123,8 @@ json_t *mc_gen_drivers(void)
 	for (size_t i = 0; i < n; i++) {
 		json_t *d = json_object(), *flags = json_array();
 
-		set_str(d, "name", drv[i]->name);
-		set_str(d, "summary", drv[i]->summary);
+		set_string(d, "name", drv[i]->name);
+		set_string(d, "summary", drv[i]->summary);
 		for (const struct mc_driver_flag *f = drv[i]->flags; f && f->name; f++)
 			json_array_append_new(flags, mc_gen_flag(f, loaded));
 		json_object_set_new(d, "flags", flags);
@@ -174,7 +174,7 @@ static void put(struct buf *b, const char *s, size_t n)
 	b->p[b->len] = '\0';
 }
 
-static void puts_(struct buf *b, const char *s)
+static void put_str(struct buf *b, const char *s)
 {
 	put(b, s, strlen(s));
 }
@@ -197,14 +197,14 @@ static json_t *man_line(const char *s, bool sentence)
 	size_t n = strlen(s);
 
 	if (*s == '.' || *s == '\'')
-		puts_(&b, "\\&");
+		put_str(&b, "\\&");
 	for (const char *p = s; *p; p++)
 		if (*p == '\\')
-			puts_(&b, "\\e");
+			put_str(&b, "\\e");
 		else
 			put(&b, p, 1);
 	if (sentence && n && !strchr(".!?", s[n - 1]))
-		puts_(&b, ".");
+		put_str(&b, ".");
 	return take(&b);
 }
 
@@ -238,12 +238,12 @@ static json_t *fn_man_words(json_t *const *a, size_t n, struct mc_error *err)
 			put(&b, " ", 1);
 			if ((w >= 2 && w <= 3 && isupper((unsigned char)s[0]) && islower((unsigned char)s[1])) ||
 			    strchr(".,;:?!()[]|", s[0]))
-				puts_(&b, "\\&");
+				put_str(&b, "\\&");
 			for (size_t i = 0; i < w; i++)
 				if (s[i] == '\\')
-					puts_(&b, "\\e");
+					put_str(&b, "\\e");
 				else if (s[i] == '"')
-					puts_(&b, "\\(dq");
+					put_str(&b, "\\(dq");
 				else
 					put(&b, s + i, 1);
 		}
@@ -264,7 +264,7 @@ static json_t *fn_zsh_q(json_t *const *a, size_t n, struct mc_error *err)
 		return NULL;
 	for (; *s; s++) {
 		if (*s == '\'')
-			puts_(&b, "'\\''");
+			put_str(&b, "'\\''");
 		else if (strchr("[]:\\", *s))
 			put(&b, "\\", 1);
 		if (*s != '\'')
