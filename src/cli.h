@@ -95,7 +95,7 @@ enum { O_MOUNT_UNMOUNT, O_MOUNT_N };
 enum { O_SWARM_UP_ADVERTISE_ADDR, O_SWARM_UP_CREATE, O_SWARM_UP_FORCE, O_SWARM_UP_MANAGER,
        O_SWARM_UP_WORKER, O_SWARM_UP_N };
 enum { O_IMPORT_FROM, O_IMPORT_N };
-enum { O_GENERATE_PROG, O_GENERATE_N };
+enum { O_GENERATE_PROG, O_GENERATE_TEMPLATES, O_GENERATE_N };
 
 extern const struct mc_option mc_opts_create[], mc_opts_env[], mc_opts_inspect[],
 	mc_opts_active[], mc_opts_ls[], mc_opts_rm[], mc_opts_regenerate_certs[],

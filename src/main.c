@@ -89,7 +89,7 @@ const struct mc_verb mc_verbs[] = {
 	{ "version", mc_cmd_version, 0, 1, 0, "[NAME]",
 	  "Print machinectl's version, or the Docker version of a machine", NULL, MC_VALUE_MACHINE },
 	{ "__generate", mc_cmd_generate, 1, 1, MC_VERB_HIDDEN,
-	  "[--prog NAME] man|man-drivers|man-config|bash|zsh|fish|powershell",
+	  "[--prog NAME] [--templates DIR] man|man-drivers|man-config|bash|zsh|fish|powershell",
 	  "Print a man page or a completion script from these tables (the build runs it)",
 	  mc_opts_generate },
 	{ NULL },
