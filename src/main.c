@@ -184,6 +184,58 @@ static int unknown_verb(const char *prog, const char *name)
 	return 2;
 }
 
+/* The index of the verb: the first argument after the global options, which
+ * are checked here; -1 (the message printed) for an unknown one. */
+static int global_end(int argc, char **argv, const char *prog)
+{
+	int i;
+
+	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+		const struct mc_option *o = NULL;
+		const char *s = argv[i];
+
+		if (!strcmp(s, "--"))
+			return i + 1;
+		for (const struct mc_option *g = mc_opts_global; g->name; g++) {
+			size_t n = strlen(g->name);
+
+			if ((s[1] == '-' && !strncmp(s + 2, g->name, n) && (!s[2 + n] || s[2 + n] == '=')) ||
+			    (s[1] != '-' && s[1] == g->short_name))
+				o = g;
+		}
+		if (!o) {
+			fprintf(stderr, "%s: unknown global flag %s. See '%s --help'.\n", prog, s, prog);
+			return -1;
+		}
+		if (o->type != MC_OPT_BOOL && !strchr(s, '=') && !(s[1] != '-' && s[2]))
+			i++;
+	}
+	return i;
+}
+
+/* VERB --help (for ssh, only directly after the verb; create lists its
+ * driver's flags, so it parses first). */
+static bool verb_help_asked(const struct mc_verb *v, int argc, char **argv)
+{
+	for (int j = 0; j < argc && strcmp(argv[j], "--"); j++)
+		if (!strcmp(argv[j], "--help") || !strcmp(argv[j], "-h"))
+			return !(v->flags & MC_VERB_DRIVER_FLAGS) && (!(v->flags & MC_VERB_STOP_AT_POS) || j == 0);
+	return false;
+}
+
+static void session_init(struct mc_cli *cli)
+{
+	cli->s = (struct mc_session){
+		.prog = cli->prog,
+		.tls_ca_cert = mc_args_str(&cli->global, GOPT(TLS_CA_CERT)),
+		.tls_ca_key = mc_args_str(&cli->global, GOPT(TLS_CA_KEY)),
+		.tls_client_cert = mc_args_str(&cli->global, GOPT(TLS_CLIENT_CERT)),
+		.tls_client_key = mc_args_str(&cli->global, GOPT(TLS_CLIENT_KEY)),
+		.native_ssh = mc_args_bool(&cli->global, GOPT(NATIVE_SSH)),
+		.ui = &mc_cli_ui,
+	};
+}
+
 /* Parse the verb's arguments (with the driver's flags for create). */
 static int parse_verb_args(struct mc_cli *cli, const struct mc_verb *v, int argc, char **argv,
 			   struct mc_args *a, struct mc_error *err);
@@ -203,28 +255,8 @@ int main(int argc, char **argv)
 	cli.argv = argv;
 
 	/* Global options end at the verb. */
-	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-		const struct mc_option *o = NULL;
-		const char *s = argv[i];
-
-		if (!strcmp(s, "--")) {
-			i++;
-			break;
-		}
-		for (const struct mc_option *g = mc_opts_global; g->name; g++) {
-			size_t n = strlen(g->name);
-
-			if ((s[1] == '-' && !strncmp(s + 2, g->name, n) && (!s[2 + n] || s[2 + n] == '=')) ||
-			    (s[1] != '-' && s[1] == g->short_name))
-				o = g;
-		}
-		if (!o) {
-			fprintf(stderr, "%s: unknown global flag %s. See '%s --help'.\n", cli.prog, s, cli.prog);
-			return 2;
-		}
-		if (o->type != MC_OPT_BOOL && !strchr(s, '=') && !(s[1] != '-' && s[2]))
-			i++;
-	}
+	if ((i = global_end(argc, argv, cli.prog)) < 0)
+		return 2;
 	if (mc_args_parse((const struct mc_option *const[]){ mc_opts_global, NULL }, i - 1, argv + 1, 0,
 			  &cli.global, &err) < 0) {
 		fprintf(stderr, "%s: %s. See '%s --help'.\n", cli.prog, err.msg, cli.prog);
@@ -242,34 +274,17 @@ int main(int argc, char **argv)
 	}
 	if (mc_args_bool(&cli.global, GOPT(DEBUG)))
 		mc_log_set_level(MC_LOG_DEBUG);
-	cli.s = (struct mc_session){
-		.prog = cli.prog,
-		.tls_ca_cert = mc_args_str(&cli.global, GOPT(TLS_CA_CERT)),
-		.tls_ca_key = mc_args_str(&cli.global, GOPT(TLS_CA_KEY)),
-		.tls_client_cert = mc_args_str(&cli.global, GOPT(TLS_CLIENT_CERT)),
-		.tls_client_key = mc_args_str(&cli.global, GOPT(TLS_CLIENT_KEY)),
-		.native_ssh = mc_args_bool(&cli.global, GOPT(NATIVE_SSH)),
-		.ui = &mc_cli_ui,
-	};
+	session_init(&cli);
 
 	v = mc_verb_find(argv[i]);
 	if (!v) {
 		rc = unknown_verb(cli.prog, argv[i]);
 		goto out;
 	}
-	/* VERB --help (for ssh, only directly after the verb). */
-	for (int j = i + 1; j < argc; j++) {
-		if (!strcmp(argv[j], "--"))
-			break;
-		if (!strcmp(argv[j], "--help") || !strcmp(argv[j], "-h")) {
-			if ((v->flags & MC_VERB_STOP_AT_POS) && j != i + 1)
-				break;
-			if (v->flags & MC_VERB_DRIVER_FLAGS)
-				break;  /* create lists the driver's flags: it parses first */
-			mc_cli_verb_help(stdout, &cli, v);
-			rc = 0;
-			goto out;
-		}
+	if (verb_help_asked(v, argc - i - 1, argv + i + 1)) {
+		mc_cli_verb_help(stdout, &cli, v);
+		rc = 0;
+		goto out;
 	}
 	if (mc_store_open(&cli.s.store, mc_args_str(&cli.global, GOPT(STORAGE_PATH)), &err) < 0 ||
 	    mc_store_check_perms(&cli.s.store, &err) < 0) {

@@ -52,7 +52,7 @@ is "bash: --storage-path completes directories only (MC_VALUE_DIR)" "$TEST_TMP/s
 is "bash: import-docker-machine --from completes directories only" "$TEST_TMP/store.d" \
 	import-docker-machine --from "$TEST_TMP/store."
 is "bash: swarm-up --manager completes machines (MC_VALUE_MACHINE)" "n1 n2" swarm-up --manager ''
-is "bash: env --shell completes its .choices" "bash cmd emacs fish powershell sh tcsh zsh" env --shell ''
+is "bash: env --shell completes its .choices" "bash cmd csh emacs fish powershell sh tcsh zsh" env --shell ''
 
 # --- zsh and fish, driven by the shells ---
 if command -v zsh >/dev/null; then
