@@ -3,7 +3,7 @@
 libmccore_la_SOURCES += \
 	src/os.h src/os-posix.c \
 	src/proc-child.c src/proc-child.h \
-	src/vhd.c src/vhd.h \
+	drivers/hyperv/hv-vhd.c drivers/hyperv/hv-vhd.h \
 	drivers/hyperv/hyperv.c drivers/hyperv/hv.h drivers/hyperv/hv-proto.c
 
 # The shim is installed with the program: $(pkgdatadir)/machinectl-hyperv.ps1.
@@ -12,6 +12,7 @@ dist_pkgdata_DATA = drivers/hyperv/machinectl-hyperv.ps1
 if HAVE_CMOCKA
 UNIT_TESTS += tests/unit/test-vhd tests/unit/test-hyperv tests/unit/test-proc-child
 endif
+tests_unit_test_vhd_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/drivers/hyperv
 tests_unit_test_vhd_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_proc_child_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_proc_child_LDADD = $(UNIT_LDADD)

@@ -27,8 +27,6 @@
 
 #include "driver.h"
 #include "lv.h"
-#include "userdata.h"
-#include "util.h"
 
 #define POLL_MS 250
 
@@ -635,26 +633,6 @@ static int lv_precreate(struct mc_driver_ctx *ctx, struct mc_error *err)
 	return 0;
 }
 
-/* The machine's public key: id_ed25519.pub or id_rsa.pub (made by the core). */
-static int read_pubkey(struct mc_driver_ctx *ctx, char **key, struct mc_error *err)
-{
-	static const char *const names[] = { "id_ed25519.pub", "id_rsa.pub" };
-	struct mc_error e = { 0 };
-
-	for (size_t i = 0; i < MC_ARRAY_SIZE(names); i++) {
-		_cleanup_free_ char *p = mc_path_join(ctx->machine_dir, names[i]);
-
-		if (!mc_file_exists(p))
-			continue;
-		if (mc_read_file(p, key, NULL, &e) < 0)
-			return ctx->host->error_set(err, e.code, "%s", e.msg);
-		return 0;
-	}
-	return ctx->host->error_set(err, MC_E_NOT_FOUND,
-				    "machine \"%s\" has no SSH public key (id_ed25519.pub or id_rsa.pub) in %s: the data disk needs one; create the machine again",
-				    ctx->machine_name, ctx->machine_dir);
-}
-
 /* Start the domain: network up, virDomainCreate, wait for the IP. */
 static int boot(struct mc_driver_ctx *ctx, virConnectPtr conn, virDomainPtr dom,
 		struct mc_error *err)
@@ -708,17 +686,16 @@ static void spec_from_config(struct mc_driver_ctx *ctx, struct lv_domain_spec *s
 
 /* Pool mode: the ISO and the data disk (the userdata tar, then zeros)
  * uploaded as volumes; their paths on the hypervisor's host recorded. */
-static int put_files(struct mc_driver_ctx *ctx, virConnectPtr conn, const char *key, struct mc_error *err)
+static int put_files(struct mc_driver_ctx *ctx, virConnectPtr conn, struct mc_error *err)
 {
 	json_t *c = ctx->config;
 	_cleanup_free_ char *iso = NULL, *disk = NULL, *tar = NULL;
 	virStoragePoolPtr pool;
-	struct mc_error e = { 0 };
 	size_t len;
 	int r = -1;
 
-	if (mc_userdata_tar(key, ctx->provision_follows, &tar, &len, &e) < 0)
-		return ctx->host->error_set(err, e.code, "%s", e.msg);
+	if (ctx->host->userdata_tar(ctx, &tar, &len, err) < 0)
+		return -1;
 	if (mc_json_bool(c, "AutoPool") && lv_pool_make(ctx, conn, mc_json_str(c, "StoragePool"), err) < 0)
 		return -1;
 	if (lv_pool(ctx, conn, mc_json_str(c, "StoragePool"), MC_E_FAILED, &pool, err) < 0)
@@ -743,7 +720,6 @@ static int lv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 	_cleanup_free_ char *key = NULL, *dname = domain_name(ctx->machine_name);
 	_cleanup_free_ char *disk = NULL, *con = NULL, *xml = NULL;
 	char dir[PATH_MAX], mac[18], uuid[VIR_UUID_STRING_BUFLEN];
-	struct mc_error e = { 0 };
 	const char *type;
 	struct lv_domain_spec spec;
 
@@ -752,7 +728,8 @@ static int lv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 	if (!realpath(ctx->machine_dir, dir))
 		return ctx->host->error_set(err, MC_E_IO, "cannot resolve %s: %s", ctx->machine_dir,
 					    strerror(errno));
-	if (read_pubkey(ctx, &key, err) < 0)
+	/* The data disk needs the machine's public key: checked before anything is made. */
+	if (ctx->host->ssh_pubkey(ctx, &key, err) < 0)
 		return -1;
 	if (lv_random_mac(mac) < 0)
 		return ctx->host->error_set(err, MC_E_FAILED, "cannot make a MAC address: %s", strerror(errno));
@@ -798,11 +775,10 @@ static int lv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 	ctx->host->phase(ctx, "Creating the data disk (%lld MB, sparse)...",
 			 mc_json_int(c, "DiskSize", 20000));
 	if (pool) {
-		if (put_files(ctx, lv.conn, key, err) < 0)
+		if (put_files(ctx, lv.conn, err) < 0)
 			return -1;
-	} else if (mc_userdata_write_disk(disk, key, ctx->provision_follows,
-					  mc_json_int(c, "DiskSize", 20000), &e) < 0) {
-		return ctx->host->error_set(err, e.code, "%s", e.msg);
+	} else if (ctx->host->userdata_disk(ctx, disk, mc_json_int(c, "DiskSize", 20000), err) < 0) {
+		return -1;
 	}
 
 	spec_from_config(ctx, &spec);

@@ -3,9 +3,8 @@
 # and src/iso.c (--iso: paths, file:// and http(s):// URLs, the cache).
 libmccore_la_SOURCES += src/userdata.c src/userdata.h src/iso.c src/iso.h
 
-# The module links its own copies of the few core files it needs (the userdata
-# tar and the util/error helpers); it exports only mc_driver_entry, so those
-# copies never clash with the program's symbols.
+# The module links nothing of the core: it asks ctx->host for what it needs
+# (drivers/driver.h), and exports only mc_driver_entry.
 LV_MODULE_SOURCES = \
 	drivers/libvirt/libvirt.c \
 	drivers/libvirt/lv.h \
@@ -15,10 +14,9 @@ LV_MODULE_SOURCES = \
 if HAVE_LIBVIRT
 pkgdriver_LTLIBRARIES += drivers/libvirt/machinectl-driver-libvirt.la
 endif
-# libvirt is not linked: drivers/libvirt/lv-lazy.c loads it on first use (with
-# src/lazy.c), so `env` and `url` do not pay for it (doc/performance.md).
-drivers_libvirt_machinectl_driver_libvirt_la_SOURCES = $(LV_MODULE_SOURCES) drivers/libvirt/lv-lazy.c \
-	src/userdata.c src/userdata.h src/util.c src/util.h src/error.c src/error.h src/lazy.c src/lazy.h
+# libvirt is not linked: drivers/libvirt/lv-lazy.c loads it on first use, so
+# `env` and `url` do not pay for it (doc/performance.md).
+drivers_libvirt_machinectl_driver_libvirt_la_SOURCES = $(LV_MODULE_SOURCES) drivers/libvirt/lv-lazy.c
 drivers_libvirt_machinectl_driver_libvirt_la_CFLAGS = $(AM_CFLAGS) $(LIBVIRT_CFLAGS)
 drivers_libvirt_machinectl_driver_libvirt_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-export-symbols-regex '^mc_driver_entry$$'

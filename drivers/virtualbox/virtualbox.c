@@ -3,7 +3,7 @@
  * docker-machine's virtualbox driver did it (../shared/reference/docker-machine.md
  * section 5; doc/virtualbox.md).  Built in: it only runs a program.
  *
- * Every VBoxManage call goes through mc_proc_run with an argv (logged under
+ * Every VBoxManage call goes through host->run with an argv (logged under
  * --debug); "error: The object is not ready" is retried, anything else that
  * fails is reported with the command line and VBoxManage's stderr.
  *
@@ -25,11 +25,6 @@
 #include <time.h>
 
 #include "driver.h"
-#include "proc.h"
-#include "registry.h"
-#include "ssh.h"
-#include "userdata.h"
-#include "util.h"
 #include "vbox.h"
 
 #define VBM_TIMEOUT_MS 120000
@@ -123,7 +118,7 @@ static char *vbm_find(struct mc_driver_ctx *ctx, const char **given)
 				e++;
 		}
 	}
-	return mc_proc_which("VBoxManage");
+	return ctx->host->which("VBoxManage");
 }
 
 /* Lines of VBoxManage's stderr that say what went wrong, on one line. */
@@ -176,7 +171,7 @@ static int vbm_run(struct mc_driver_ctx *ctx, struct vbm_call *c, struct mc_erro
 	 * translates it) takes its language from LC_ALL, then LC_MESSAGES, then
 	 * LANG (VirtualBoxTranslator.cpp); there is no VBOX_ variable for it. */
 	static const char *const c_locale[] = { "LC_ALL=C", "LC_MESSAGES=C", "LANG=C", NULL };
-	struct mc_proc_opts o = { .in_fd = c->in_fd,
+	struct mc_run_opts o = { .in_fd = c->in_fd,
 				  .timeout_ms = c->timeout_ms ? c->timeout_ms : VBM_TIMEOUT_MS,
 				  .env = c_locale };
 
@@ -193,20 +188,20 @@ static int vbm_run(struct mc_driver_ctx *ctx, struct vbm_call *c, struct mc_erro
 		const char *a0 = argv[0];
 
 		argv[0] = mc_strdup("VBoxManage");
-		cmd = mc_proc_argv_str((const char *const *)argv);
+		cmd = ctx->host->argv_str((const char *const *)argv);
 		free(argv[0]);
 		argv[0] = (char *)a0;
 	}
 	for (int attempt = 1;; attempt++) {
-		struct mc_proc_result r = { 0 };
+		struct mc_run_result r = { 0 };
 		struct mc_error e = { 0 };
 		bool failed;
 
 		if (c->in_fd > 0 && lseek(c->in_fd, 0, SEEK_SET) < 0)
 			return ctx->host->error_set(err, MC_E_IO, "cannot rewind the data disk image: %s",
 						    strerror(errno));
-		if (mc_proc_run((const char *const *)argv, &o, &r, &e) < 0) {
-			mc_proc_result_free(&r);
+		if (ctx->host->run((const char *const *)argv, &o, &r, &e) < 0) {
+			mc_run_result_free(&r);
 			if (c->quiet)
 				return -1;
 			return ctx->host->error_set(err, e.code, "`%s` failed: %s", cmd, e.msg);
@@ -215,7 +210,7 @@ static int vbm_run(struct mc_driver_ctx *ctx, struct vbm_call *c, struct mc_erro
 		if (failed && strstr(r.err, "error: The object is not ready") && attempt <= VBM_RETRIES) {
 			ctx->host->log(MC_LOG_DEBUG, "`%s`: the object is not ready; retry %d of %d", cmd,
 				       attempt, VBM_RETRIES);
-			mc_proc_result_free(&r);
+			mc_run_result_free(&r);
 			nanosleep(&(struct timespec){ 0, 100000000L * attempt }, NULL);
 			continue;
 		}
@@ -224,7 +219,7 @@ static int vbm_run(struct mc_driver_ctx *ctx, struct vbm_call *c, struct mc_erro
 
 			if (c->errout)
 				*c->errout = mc_strdup(r.err);
-			mc_proc_result_free(&r);
+			mc_run_result_free(&r);
 			if (c->quiet)
 				return -1;
 			return ctx->host->error_set(err, MC_E_FAILED, "`%s` failed (exit %d): %s", cmd,
@@ -232,7 +227,7 @@ static int vbm_run(struct mc_driver_ctx *ctx, struct vbm_call *c, struct mc_erro
 		}
 		if (c->out)
 			*c->out = MC_TAKE(r.out);
-		mc_proc_result_free(&r);
+		mc_run_result_free(&r);
 		return 0;
 	}
 }
@@ -352,9 +347,9 @@ static int check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 			return ctx->host->error_set(err, MC_E_PRECREATE,
 						    "invalid --virtualbox-share-folder \"%s\": use DIR:NAME, e.g. /srv/data:data", share);
 	}
-	if (mc_ssh_check_user(user, err) < 0) {
+	if (ctx->host->check_ssh_user(user, err) < 0) {
 		err->code = MC_E_PRECREATE;
-		mc_error_prefix(err, "invalid --virtualbox-ssh-user: ");
+		ctx->host->error_prefix(err, "invalid --virtualbox-ssh-user: ");
 		return -1;
 	}
 	if (mc_json_int(f, "virtualbox-start-timeout", 300) < 1 || mc_json_int(f, "virtualbox-stop-timeout", 90) < 0)
@@ -371,7 +366,7 @@ static int check_vtx(struct mc_driver_ctx *ctx, struct mc_error *err)
 
 	if (!path || !*path)
 		path = "/proc/cpuinfo";
-	if (mc_read_file(path, &text, NULL, &e) < 0) {
+	if (ctx->host->read_file(path, &text, NULL, &e) < 0) {
 		ctx->host->log(MC_LOG_DEBUG, "cannot read %s (%s): skipping the VT-x check", path, e.msg);
 		return 0;
 	}
@@ -383,42 +378,42 @@ static int check_vtx(struct mc_driver_ctx *ctx, struct mc_error *err)
 }
 
 /* The text of networks.conf, or NULL.  MACHINECTL_TEST_VBOX_NETWORKS_CONF (tests only) replaces the path. */
-static char *networks_conf(const char **path)
+static char *networks_conf(struct mc_driver_ctx *ctx, const char **path)
 {
 	const char *p = getenv("MACHINECTL_TEST_VBOX_NETWORKS_CONF");
 	char *text = NULL;
 	struct mc_error e = { 0 };
 
 	*path = p && *p ? p : "/etc/vbox/networks.conf";
-	if (mc_read_file(*path, &text, NULL, &e) < 0)
+	if (ctx->host->read_file(*path, &text, NULL, &e) < 0)
 		return NULL;
 	return text;
 }
 
 /* Does ip/prefix collide with a host interface or route (VirtualBox's own excluded)?
  * 1 with *what set, 0 when not. */
-static int host_collision(uint32_t ip, int prefix, char **what)
+static int host_collision(struct mc_driver_ctx *ctx, uint32_t ip, int prefix, char **what)
 {
-	struct mc_proc_result ra = { 0 }, rr = { 0 };
+	struct mc_run_result ra = { 0 }, rr = { 0 };
 	struct mc_error e = { 0 };
 	int r;
 
 	*what = NULL;
-	if (mc_proc_run((const char *const[]){ "ip", "-j", "addr", "show", NULL },
-			&(struct mc_proc_opts){ .timeout_ms = 10000 }, &ra, &e) == 0 && ra.status == 0 &&
-	    mc_proc_run((const char *const[]){ "ip", "-j", "route", "show", NULL },
-			&(struct mc_proc_opts){ .timeout_ms = 10000 }, &rr, &e) == 0 && rr.status == 0) {
+	if (ctx->host->run((const char *const[]){ "ip", "-j", "addr", "show", NULL },
+			   &(struct mc_run_opts){ .timeout_ms = 10000 }, &ra, &e) == 0 && ra.status == 0 &&
+	    ctx->host->run((const char *const[]){ "ip", "-j", "route", "show", NULL },
+			   &(struct mc_run_opts){ .timeout_ms = 10000 }, &rr, &e) == 0 && rr.status == 0) {
 		r = mc_vbox_host_collision(ra.out, rr.out, ip, prefix, what);
 	} else {
 		_cleanup_free_ char *text = NULL;
 
 		/* No iproute2 (or not Linux): the kernel's route table, when there is one. */
-		r = mc_read_file("/proc/net/route", &text, NULL, &e) == 0
+		r = ctx->host->read_file("/proc/net/route", &text, NULL, &e) == 0
 			    ? mc_vbox_proc_route_collision(text, ip, prefix, what)
 			    : 0;
 	}
-	mc_proc_result_free(&ra);
-	mc_proc_result_free(&rr);
+	mc_run_result_free(&ra);
+	mc_run_result_free(&rr);
 	return r;
 }
 
@@ -484,7 +479,7 @@ static int check_network(struct mc_driver_ctx *ctx, const struct mc_vbox_version
 					    cidr ? cidr : "", why);
 	mc_vbox_ip_str(ip & mc_vbox_mask(prefix), net);
 	if (mc_vbox_version_ge(v, 6, 1, 28)) {
-		conf = networks_conf(&conf_path);
+		conf = networks_conf(ctx, &conf_path);
 		if (!mc_vbox_range_allowed(conf, ip, prefix))
 			return ctx->host->error_set(err, code,
 						    "host-only network %s is outside the ranges VirtualBox %d.%d.%d allows for host-only adapters (%s): choose one inside with --virtualbox-hostonly-cidr (e.g. 192.168.56.1/24), or allow it with a line '* %s/%d' in %s",
@@ -507,7 +502,7 @@ static int check_network(struct mc_driver_ctx *ctx, const struct mc_vbox_version
 				goto out;
 			}
 		}
-		if (host_collision(ip, prefix, &what))
+		if (host_collision(ctx, ip, prefix, &what))
 			r = ctx->host->error_set(err, code,
 						 "host-only network %s (%s/%d) collides with the host's %s: choose another --virtualbox-hostonly-cidr",
 						 cidr, net, prefix, what);
@@ -658,7 +653,7 @@ static int setup_hostonly(struct mc_driver_ctx *ctx, struct mc_error *err)
 	} else {
 		char *what = NULL;
 
-		if (host_collision(ip, prefix, &what)) {
+		if (host_collision(ctx, ip, prefix, &what)) {
 			ctx->host->error_set(err, MC_E_NETWORK,
 					     "host-only network %s collides with the host's %s: a VPN or another network took it; choose another --virtualbox-hostonly-cidr (create the machine again)",
 					     cidr, what);
@@ -693,7 +688,7 @@ static int setup_hostonly(struct mc_driver_ctx *ctx, struct mc_error *err)
 					      .errout = &eo };
 
 			if (vbm_run(ctx, &c, err) < 0) {
-				mc_error_prefix(err, "cannot give the host-only interface %s the address %s: ", ifname, cidr);
+				ctx->host->error_prefix(err, "cannot give the host-only interface %s the address %s: ", ifname, cidr);
 				if (strlen(err->msg) + 1 < sizeof(err->msg))
 					snprintf(err->msg + strlen(err->msg), sizeof(err->msg) - strlen(err->msg), "%s",
 						 access_denied_hint(eo, hint, sizeof(hint), ip, prefix));
@@ -778,7 +773,7 @@ static int check_vbox_log(struct mc_driver_ctx *ctx, struct mc_error *err)
 	_cleanup_free_ char *text = NULL;
 	struct mc_error e = { 0 };
 
-	if (mc_read_file(path, &text, NULL, &e) < 0)
+	if (ctx->host->read_file(path, &text, NULL, &e) < 0)
 		return 0;
 	for (size_t i = 0; i < MC_ARRAY_SIZE(bad); i++)
 		if (strstr(text, bad[i]))
@@ -808,43 +803,20 @@ static int hostonly_mac(json_t *info, char *buf)
 	return -1;
 }
 
-static void ssh_phase(void *arg, const char *phase, long long elapsed_ms)
-{
-	struct mc_driver_ctx *ctx = arg;
-
-	ctx->host->phase(ctx, "%s", phase);
-}
-
-static int endpoint(struct mc_driver_ctx *ctx, struct mc_ssh_endpoint *ep, struct mc_error *err)
-{
-	if (mc_ssh_endpoint_from_driver(&mc_driver_virtualbox, ctx, ep, err) < 0)
-		return -1;
-	/* What a user should read when the guest does not come up. */
-	free(ep->console_log);
-	ep->console_log = mc_asprintf("%s/%s/Logs/VBox.log", ctx->machine_dir, vm_name(ctx));
-	return 0;
-}
-
 /* `ip addr show` in the guest, the address of the NIC with this MAC (malloc'd) or NULL. */
 static char *guest_ip(struct mc_driver_ctx *ctx, const char *mac, struct mc_error *err)
 {
-	struct mc_ssh_endpoint ep = { 0 };
-	struct mc_ssh *s = NULL;
-	struct mc_ssh_result res = { 0 };
+	struct mc_run_result res = { 0 };
 	char *ip = NULL;
 
-	if (endpoint(ctx, &ep, err) < 0)
-		return NULL;
-	ep.connect_timeout_ms = 5000;
-	if (mc_ssh_connect(&ep, &s, err) == 0 && mc_ssh_run(s, "ip addr show", &(struct mc_ssh_run_opts){ .timeout_ms = 10000 },
-						       &res, err) == 0) {
+	if (ctx->host->ssh_run(ctx, "ip addr show",
+			       &(struct mc_ssh_opts){ .timeout_ms = 10000, .connect_timeout_ms = 5000 }, &res,
+			       err) == 0) {
 		ip = mc_vbox_ip_for_mac(res.out, mac);
 		if (!ip)
 			ctx->host->error_set(err, MC_E_NOT_FOUND, "no IPv4 address on the guest's NIC %s yet", mac);
 	}
-	mc_ssh_result_free(&res);
-	mc_ssh_close(s);
-	mc_ssh_endpoint_clear(&ep);
+	mc_run_result_free(&res);
 	return ip;
 }
 
@@ -852,18 +824,14 @@ static int wait_guest(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	long long timeout_ms = mc_json_int(ctx->config, "StartTimeout", 300) * 1000;
 	long long t0 = mc_now_ms(), deadline;
-	struct mc_ssh_endpoint ep = { 0 };
+	_cleanup_free_ char *log = mc_asprintf("%s/%s/Logs/VBox.log", ctx->machine_dir, vm_name(ctx));
 	_cleanup_json_ json_t *info = NULL;
 	bool missing;
 	char mac[18];
 	struct mc_error e = { 0 };
-	int r;
 
-	if (endpoint(ctx, &ep, err) < 0)
-		return -1;
-	r = mc_ssh_wait(&ep, (int)timeout_ms, ssh_phase, ctx, err);
-	mc_ssh_endpoint_clear(&ep);
-	if (r < 0)
+	/* What a user should read when the guest does not come up: VBox.log. */
+	if (ctx->host->ssh_wait(ctx, (int)timeout_ms, log, err) < 0)
 		return -1;
 	if (vm_info(ctx, &info, &missing, err) < 0)
 		return -1;
@@ -1005,15 +973,12 @@ static int place_iso(struct mc_driver_ctx *ctx, const char *src, const char *dst
 static int make_disk(struct mc_driver_ctx *ctx, const char *dir, const char *vmdk, struct mc_error *err)
 {
 	long long mb = mc_json_int(ctx->config, "DiskSize", 20000);
-	_cleanup_free_ char *key = NULL, *raw = mc_path_join(dir, "disk.raw.tmp"), *bytes = NULL;
+	_cleanup_free_ char *raw = mc_path_join(dir, "disk.raw.tmp"), *bytes = NULL;
 	_cleanup_close_ int fd = -1;
-	struct mc_error e = { 0 };
 
-	if (mc_ssh_pubkey_line(ctx->machine_dir, &key, &e) < 0)
-		return ctx->host->error_set(err, e.code, "the data disk needs the machine's SSH public key: %s", e.msg);
 	unlink(raw);
-	if (mc_userdata_write_disk(raw, key, ctx->provision_follows, mb, &e) < 0)
-		return ctx->host->error_set(err, e.code, "%s", e.msg);
+	if (ctx->host->userdata_disk(ctx, raw, mb, err) < 0)
+		return -1;
 	fd = open(raw, O_RDONLY | O_CLOEXEC);
 	unlink(raw);
 	if (fd < 0)
@@ -1180,7 +1145,7 @@ fail:
 			if (kept)
 				*kept = '\0';
 		}
-		mc_error_prefix(err, "step \"%s\" failed (%s): ", step,
+		ctx->host->error_prefix(err, "step \"%s\" failed (%s): ", step,
 				undo < 0 ? "and the rollback failed too; remove the VM with 'VBoxManage unregistervm --delete NAME'"
 				: registered ? "the VM was unregistered and its files deleted"
 				: disk_made ? "the data disk was closed and deleted" : "nothing was registered");
