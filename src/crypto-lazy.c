@@ -175,6 +175,15 @@ C(const char *, X509_verify_cert_error_string, (long n), (n))
 
 /* libssl: the Engine API client's TLS set-up (CURLOPT_SSL_CTX_FUNCTION), by
  * then libcurl has loaded libssl.so.3 itself */
+S(void, SSL_CTX_sess_set_new_cb, (SSL_CTX *ctx, int (*new_session_cb)(SSL *s, SSL_SESSION *sess)),
+  (ctx, new_session_cb))
+S(SSL_SESSION *, d2i_SSL_SESSION, (SSL_SESSION **a, const unsigned char **pp, long length), (a, pp, length))
+S(int, i2d_SSL_SESSION, (const SSL_SESSION *in, unsigned char **pp), (in, pp))
+S(int, SSL_set_session, (SSL *s, SSL_SESSION *session), (s, session))
+S(void, SSL_SESSION_free, (SSL_SESSION *ses), (ses))
+S(int, SSL_SESSION_is_resumable, (const SSL_SESSION *s), (s))
+S(long, SSL_SESSION_get_time, (const SSL_SESSION *s), (s))
+S(int, SSL_session_reused, (const SSL *s), (s))
 S(int, SSL_CTX_check_private_key, (const SSL_CTX *ctx), (ctx))
 S(long, SSL_CTX_ctrl, (SSL_CTX *ctx, int cmd, long larg, void *parg), (ctx, cmd, larg, parg))
 S(X509_STORE *, SSL_CTX_get_cert_store, (const SSL_CTX *ctx), (ctx))
