@@ -34,11 +34,12 @@
 
 #include "lazy.h"
 
-static struct mc_lazy_lib crypto = MC_LAZY_LIB("libcrypto.so.3", "libssl3");
-static struct mc_lazy_lib ssl = MC_LAZY_LIB("libssl.so.3", "libssl3");
+struct mc_lazy_lib mc_lazy_libcrypto = MC_LAZY_LIB("libcrypto.so.3", "libssl3");
+static struct mc_lazy_lib *const ssl_before[] = { &mc_lazy_libcrypto, NULL };
+struct mc_lazy_lib mc_lazy_libssl = MC_LAZY_LIB_AFTER("libssl.so.3", "libssl3", ssl_before);
 
-#define C(ret, name, params, args) MC_LAZY(crypto, ret, name, params, args)
-#define S(ret, name, params, args) MC_LAZY(ssl, ret, name, params, args)
+#define C(ret, name, params, args) MC_LAZY(mc_lazy_libcrypto, ret, name, params, args)
+#define S(ret, name, params, args) MC_LAZY(mc_lazy_libssl, ret, name, params, args)
 
 /* ASN.1 strings, times, integers */
 C(ASN1_IA5STRING *, ASN1_IA5STRING_new, (void), ())
@@ -100,7 +101,7 @@ EVP_PKEY *EVP_PKEY_Q_keygen(OSSL_LIB_CTX *libctx, const char *propq, const char 
 
 	if (!f) {
 		f = (EVP_PKEY * (*)(OSSL_LIB_CTX *, const char *, const char *, ...))
-			mc_lazy_sym(&crypto, "EVP_PKEY_Q_keygen");
+			mc_lazy_sym(&mc_lazy_libcrypto, "EVP_PKEY_Q_keygen");
 		__atomic_store_n(&fp_, f, __ATOMIC_RELAXED);
 	}
 	va_start(ap, type);
