@@ -171,8 +171,10 @@ def main():
     ref = times[0]
     by = {s["name"]: times[j] for j, s in enumerate(sides)}
     rec = {"id": opts["id"], "label": opts["label"], "paired": True, "order": "rotating",
-           "sides": [dict(name=s["name"], command=" ".join(os.path.basename(c) if i == 0 else c
-                                                               for i, c in enumerate(s["cmd"])),
+           "sides": [dict(name=s["name"],
+                          command=" ".join(["%s=%s" % kv for kv in sorted(s["env"].items())
+                                            if kv[0].startswith("MACHINECTL_")] +
+                                           [os.path.basename(c) if i == 0 else c for i, c in enumerate(s["cmd"])]),
                           **stats(times[j])) for j, s in enumerate(sides)],
            "ratios": {}}
     for r in opts["ratio"]:

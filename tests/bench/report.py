@@ -283,24 +283,26 @@ def peer_md(L, meta, recs):
         L.append("Peer: %s." % meta["peer"])
         L.append("")
     L.append("Each comparison runs its commands in rounds, the order rotating; the ratio is the median of the "
-             "per-round ratios (IQR beside it), the times the median of each side.")
+             "per-round ratios (IQR beside it), the times the median of each side; its CPU: the command's "
+             "user + system time (median), fixture CPU: what the answering tls-fixture spent per run.")
     L.append("")
-    L.append("| comparison | side | median | IQR | fixture CPU per run | runs |")
-    L.append("|---|---|---:|---|---:|---:|")
+    L.append("| comparison | side: command | median | IQR | its CPU | fixture CPU per run | runs |")
+    L.append("|---|---|---:|---|---:|---:|---:|")
     for rid in ("startup.floor", "peer.env", "peer.ls.20"):
         r = recs.get(rid)
         if not r:
             continue
         if "error" in r:
-            L.append("| %s | error: %s | | | | |" % (r.get("label", rid), r["error"][:80]))
+            L.append("| %s | error: %s | | | | | |" % (r.get("label", rid), r["error"][:80]))
             continue
         for sd in r["sides"]:
             cpu = sd.get("peer_cpu_ms_per_run")
-            L.append("| %s | %s | %s | %s – %s | %s | %d |" % (
-                r["label"], "`%s`" % sd["command"], fmt_ms(sd["median_ms"]), fmt_ms(sd["p25_ms"]),
-                fmt_ms(sd["p75_ms"]), "–" if cpu is None else fmt_ms(cpu), sd["runs"]))
+            L.append("| %s | %s: `%s` | %s | %s – %s | %s | %s | %d |" % (
+                r["label"], sd["name"], sd["command"], fmt_ms(sd["median_ms"]), fmt_ms(sd["p25_ms"]),
+                fmt_ms(sd["p75_ms"]), fmt_ms(sd.get("cpu_ms_median")), "–" if cpu is None else fmt_ms(cpu),
+                sd["runs"]))
         for name, rs in r["ratios"].items():
-            L.append("| %s | **ratio %s** | **%.2f×** | %.2f× – %.2f× | | %d |" % (
+            L.append("| %s | **ratio %s** | **%.2f×** | %.2f× – %.2f× | | | %d |" % (
                 r["label"], name, rs["median"], rs["p25"], rs["p75"], rs["pairs"]))
     fx = recs.get("peer.fixture")
     if fx and fx.get("cpu_ms_per_request"):
