@@ -26,5 +26,6 @@ CLI_TESTS += \
 	tests/cli/t1002-engine-fixture.sh \
 	tests/cli/t1003-tls-refusals.sh \
 	tests/cli/t1004-ls-many.sh \
-	tests/cli/t1005-regenerate-certs.sh
+	tests/cli/t1005-regenerate-certs.sh \
+	tests/cli/t1006-tls-resume.sh
 EXTRA_DIST += tests/lib/tls-lib.sh tests/bench/bench-certs.sh doc/tls.md

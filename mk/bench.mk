@@ -9,4 +9,5 @@ bench: all
 EXTRA_DIST += scripts/bench doc/performance.md \
 	tests/bench/lib-bench.sh tests/bench/bench-startup.sh tests/bench/bench-ls.sh \
 	tests/bench/bench-vm.sh tests/bench/report.py \
+	tests/bench/bench-peer.sh tests/bench/paired.py \
 	tests/bench/results/latest.json tests/bench/results/latest.md tests/bench/results/ls.png

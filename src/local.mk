@@ -18,10 +18,11 @@ libmccore_la_SOURCES = \
 	src/ops/import.c src/ops/lifecycle.c src/ops/listing.c src/ops/swarm.c \
 	drivers/driver.h drivers/registry.c drivers/registry.h \
 	drivers/none/none.c
-# libcurl and libssh are not linked: src/curl-lazy.c and src/ssh-lazy.c load
-# them on first use (start-up cost, doc/performance.md).
-libmccore_la_SOURCES += src/lazy.c src/lazy.h src/curl-lazy.c src/ssh-lazy.c
-libmccore_la_LIBADD = $(JANSSON_LIBS) $(INIH_LIBS) $(OPENSSL_LIBS)
+# libcurl, libssh and OpenSSL are not linked: src/curl-lazy.c, src/ssh-lazy.c
+# and src/crypto-lazy.c load them on first use (start-up cost,
+# doc/performance.md).
+libmccore_la_SOURCES += src/lazy.c src/lazy.h src/curl-lazy.c src/ssh-lazy.c src/crypto-lazy.c
+libmccore_la_LIBADD = $(JANSSON_LIBS) $(INIH_LIBS)
 
 bin_PROGRAMS += machinectl
 machinectl_SOURCES = \
