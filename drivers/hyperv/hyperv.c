@@ -292,11 +292,6 @@ static json_t *name_args(struct mc_driver_ctx *ctx)
 	return a;
 }
 
-static void set_str(json_t *o, const char *k, const char *v)
-{
-	json_object_set_new(o, k, v ? json_string(v) : json_null());
-}
-
 /* --- the states snapshot --- */
 
 /* What this process knows of the VMs is stale once it changes one. */
@@ -496,7 +491,7 @@ static int hv_precreate(struct mc_driver_ctx *ctx, struct mc_error *err)
 		return ctx->host->error_set(err, MC_E_PRECREATE,
 					    "machinectl runs under WSL 2, which cannot reach a VM on Hyper-V's \"%s\" (the Default Switch): either create an External switch (as Administrator in PowerShell: New-VMSwitch -Name machinectl -NetAdapterName (Get-NetAdapter -Physical | Where-Object Status -eq Up | Select-Object -First 1).Name) and pass --hyperv-virtual-switch machinectl, or let WSL reach the Default Switch (as Administrator: Get-NetIPInterface | Where-Object {$_.InterfaceAlias -like 'vEthernet (WSL*' -or $_.InterfaceAlias -eq 'vEthernet (%s)'} | Set-NetIPInterface -Forwarding Enabled; it lasts until Windows restarts); see doc/hyperv.md",
 					    sw, sw);
-	set_str(ctx->config, "Switch", sw);
+	mc_json_set_str(ctx->config, "Switch", sw);
 	json_object_set_new(ctx->config, "Admin", json_boolean(mc_json_bool(chk, "admin")));
 
 	r = hv_call(ctx, "state", json_pack("{s:s}", "name", ctx->machine_name), NULL, &f, err);
@@ -529,7 +524,7 @@ static int wait_ip(struct mc_driver_ctx *ctx, struct mc_error *err)
 		ip = mc_json_str(res, "ip");
 		st = mc_json_str(res, "state");
 		if (ip && *ip) {
-			set_str(ctx->config, "IPAddress", ip);
+			mc_json_set_str(ctx->config, "IPAddress", ip);
 			seen_set(ctx, ip);
 			return 0;
 		}
@@ -577,21 +572,21 @@ static int hv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 	if (!mc_json_str(c, "Switch"))
 		return ctx->host->error_set(err, MC_E_INVALID, "no virtual switch chosen (precreate did not run)");
 	/* Recorded first: a failure from here on is undone by remove. */
-	set_str(c, "VMName", ctx->machine_name);
+	mc_json_set_str(c, "VMName", ctx->machine_name);
 	json_object_set_new(c, "Memory", json_integer(mc_json_int(f, "hyperv-memory", 1024)));
 	json_object_set_new(c, "CPU", json_integer(mc_json_int(f, "hyperv-cpu-count", 1)));
 	json_object_set_new(c, "DiskSize", json_integer(disk_mb));
 	json_object_set_new(c, "DisableDynamicMemory", json_boolean(mc_json_bool(f, "hyperv-disable-dynamic-memory")));
-	set_str(c, "MACAddress", mac && *mac && hv_mac_normalize(mac, norm) ? norm : NULL);
+	mc_json_set_str(c, "MACAddress", mac && *mac && hv_mac_normalize(mac, norm) ? norm : NULL);
 	json_object_set_new(c, "VLanID", json_is_integer(vlan) ? json_incref(vlan) : json_null());
 	json_object_set_new(c, "IPTimeout", json_integer(mc_json_int(f, "hyperv-ip-timeout", 300)));
 	json_object_set_new(c, "StopTimeout", json_integer(mc_json_int(f, "hyperv-stop-timeout", 90)));
-	set_str(c, "ISO", mc_json_str(f, "iso"));
-	set_str(c, "ISOSource", mc_json_str(f, "iso-source"));
-	set_str(c, "ISOVersion", mc_json_str(f, "iso-version"));
+	mc_json_set_str(c, "ISO", mc_json_str(f, "iso"));
+	mc_json_set_str(c, "ISOSource", mc_json_str(f, "iso-source"));
+	mc_json_set_str(c, "ISOVersion", mc_json_str(f, "iso-version"));
 	fixed = mc_path_join(ctx->machine_dir, "fixed.vhd");
 	disk = mc_path_join(ctx->machine_dir, "disk.vhd");
-	set_str(c, "DiskPath", disk);
+	mc_json_set_str(c, "DiskPath", disk);
 	if (ctx->host->checkpoint(ctx, err) < 0)
 		return -1;
 
@@ -625,7 +620,7 @@ static int hv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 	snapshot_drop();
 	if (hv_do(ctx, "create", args, &res, NULL, err) < 0)
 		return -1;
-	set_str(c, "VMId", mc_json_str(res, "id"));
+	mc_json_set_str(c, "VMId", mc_json_str(res, "id"));
 	if (ctx->host->checkpoint(ctx, err) < 0)
 		return -1;
 	ctx->host->phase(ctx, "Starting the VM...");
@@ -740,7 +735,7 @@ static int hv_ip(struct mc_driver_ctx *ctx, char **ip, struct mc_error *err)
 					    hv_state_from_name(st) == MC_STATE_RUNNING
 						    ? "it may still be booting; if it stays so, check that its switch gives DHCP addresses"
 						    : "start it with 'machinectl start'");
-	set_str(ctx->config, "IPAddress", a);
+	mc_json_set_str(ctx->config, "IPAddress", a);
 	*ip = mc_strdup(a);
 	return 0;
 }
@@ -761,9 +756,9 @@ static int hv_set_iso(struct mc_driver_ctx *ctx, struct mc_error *err)
 	json_object_set_new(args, "iso", json_string(wiso));
 	if (hv_do(ctx, "iso", args, NULL, NULL, err) < 0)
 		return -1;
-	set_str(ctx->config, "ISO", iso);
-	set_str(ctx->config, "ISOSource", mc_json_str(ctx->flags, "iso-source"));
-	set_str(ctx->config, "ISOVersion", mc_json_str(ctx->flags, "iso-version"));
+	mc_json_set_str(ctx->config, "ISO", iso);
+	mc_json_set_str(ctx->config, "ISOSource", mc_json_str(ctx->flags, "iso-source"));
+	mc_json_set_str(ctx->config, "ISOVersion", mc_json_str(ctx->flags, "iso-version"));
 	return 0;
 }
 

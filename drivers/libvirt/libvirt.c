@@ -249,11 +249,6 @@ static void sleep_ms(long long ms)
 	nanosleep(&(struct timespec){ .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 }, NULL);
 }
 
-static void set_str(json_t *o, const char *k, const char *v)
-{
-	json_object_set_new(o, k, v ? json_string(v) : json_null());
-}
-
 /* --- IP discovery --- */
 
 /* The IPv4 (else IPv6) address of the NIC with mac, from one source.
@@ -338,7 +333,7 @@ static int wait_ip(struct mc_driver_ctx *ctx, virDomainPtr dom, char **ip, struc
 		if (query_ip(ctx, dom, ip, err) < 0)
 			return -1;
 		if (*ip) {
-			set_str(ctx->config, "IPAddress", *ip);
+			mc_json_set_str(ctx->config, "IPAddress", *ip);
 			return 0;
 		}
 		if (dom_state(ctx, dom, &st, err) < 0)
@@ -575,7 +570,7 @@ static int choose_pool(struct mc_driver_ctx *ctx, virConnectPtr conn, const char
 	}
 	if (!pool)
 		return 0;
-	set_str(ctx->config, "StoragePool", pool);
+	mc_json_set_str(ctx->config, "StoragePool", pool);
 	if (lv_pool(ctx, conn, pool, MC_E_PRECREATE, &p, err) < 0) {
 		if (!mc_json_bool(ctx->config, "AutoPool"))
 			return -1;
@@ -609,7 +604,7 @@ static int lv_precreate(struct mc_driver_ctx *ctx, struct mc_error *err)
 	if (choose_type(ctx, lv.conn, uri, mc_json_str(ctx->flags, "libvirt-domain-type"), &type,
 			err) < 0)
 		return -1;
-	set_str(ctx->config, "DomainType", type);
+	mc_json_set_str(ctx->config, "DomainType", type);
 	if (choose_pool(ctx, lv.conn, type, err) < 0)
 		return -1;
 	{
@@ -703,8 +698,8 @@ static int put_files(struct mc_driver_ctx *ctx, virConnectPtr conn, struct mc_er
 	if (lv_vol_put_disk(ctx, pool, mc_json_str(c, "DiskVolume"),
 			    (unsigned long long)mc_json_int(c, "DiskSize", 20000) << 20, tar, len, &disk, err) == 0 &&
 	    lv_vol_put_iso(ctx, pool, mc_json_str(c, "ISO"), mc_json_str(ctx->flags, "iso-sha256"), &iso, err) == 0) {
-		set_str(c, "DiskVolumePath", disk);
-		set_str(c, "ISOVolumePath", iso);
+		mc_json_set_str(c, "DiskVolumePath", disk);
+		mc_json_set_str(c, "ISOVolumePath", iso);
 		r = 0;
 	}
 	virStoragePoolFree(pool);
@@ -747,27 +742,27 @@ static int lv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 		return -1;
 
 	/* Recorded first: a failure from here on is undone by remove. */
-	set_str(c, "URI", uri);
-	set_str(c, "DomainName", dname);
-	set_str(c, "DomainType", type);
-	set_str(c, "MACAddress", mac);
-	set_str(c, "Network", net ? net : "default");
-	set_str(c, "DiskPath", disk);
-	set_str(c, "ConsoleLog", con);
-	set_str(c, "ISO", mc_json_str(f, "iso"));
-	set_str(c, "ISOSource", mc_json_str(f, "iso-source"));
-	set_str(c, "ISOVersion", mc_json_str(f, "iso-version"));
+	mc_json_set_str(c, "URI", uri);
+	mc_json_set_str(c, "DomainName", dname);
+	mc_json_set_str(c, "DomainType", type);
+	mc_json_set_str(c, "MACAddress", mac);
+	mc_json_set_str(c, "Network", net ? net : "default");
+	mc_json_set_str(c, "DiskPath", disk);
+	mc_json_set_str(c, "ConsoleLog", con);
+	mc_json_set_str(c, "ISO", mc_json_str(f, "iso"));
+	mc_json_set_str(c, "ISOSource", mc_json_str(f, "iso-source"));
+	mc_json_set_str(c, "ISOVersion", mc_json_str(f, "iso-version"));
 	json_object_set_new(c, "CPU", json_integer(mc_json_int(f, "libvirt-cpu-count", 1)));
 	json_object_set_new(c, "Memory", json_integer(mc_json_int(f, "libvirt-memory", 1024)));
 	json_object_set_new(c, "DiskSize", json_integer(mc_json_int(f, "libvirt-disk-size", 20000)));
-	set_str(c, "CacheMode", mc_json_str(f, "libvirt-cache-mode"));
+	mc_json_set_str(c, "CacheMode", mc_json_str(f, "libvirt-cache-mode"));
 	json_object_set_new(c, "TBCache", json_integer(mc_json_int(f, "libvirt-tb-cache", 128)));
 	json_object_set_new(c, "IPTimeout", json_integer(mc_json_int(f, "libvirt-ip-timeout", 300)));
 	json_object_set_new(c, "StopTimeout", json_integer(mc_json_int(f, "libvirt-stop-timeout", 90)));
 	if (pool) {
 		_cleanup_free_ char *vol = mc_asprintf("%s.raw", dname);
 
-		set_str(c, "DiskVolume", vol);
+		mc_json_set_str(c, "DiskVolume", vol);
 	}
 	if (ctx->host->checkpoint(ctx, err) < 0)
 		return -1;
@@ -789,7 +784,7 @@ static int lv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 		return ctx->host->error_set(err, MC_E_FAILED, "cannot define the libvirt domain %s at %s: %s",
 					    dname, uri, lverr());
 	if (virDomainGetUUIDString(lv.dom, uuid) == 0)
-		set_str(c, "UUID", uuid);
+		mc_json_set_str(c, "UUID", uuid);
 	ctx->host->phase(ctx, "Starting the libvirt domain %s (type %s)...", dname, type);
 	return boot(ctx, lv.conn, lv.dom, err);
 }
@@ -1095,7 +1090,7 @@ static int lv_ip(struct mc_driver_ctx *ctx, char **ip, struct mc_error *err)
 		return ctx->host->error_set(err, MC_E_STATE, "machine \"%s\" is not running (%s)",
 					    ctx->machine_name, state_name(dom_mc_state(lv.dom, st)));
 	if (query_ip(ctx, lv.dom, ip, &e) == 0 && *ip) {
-		set_str(ctx->config, "IPAddress", *ip);
+		mc_json_set_str(ctx->config, "IPAddress", *ip);
 		return 0;
 	}
 	if (e.code == MC_E_UNSUPPORTED) {
@@ -1162,11 +1157,11 @@ static int lv_set_iso(struct mc_driver_ctx *ctx, struct mc_error *err)
 						    ctx->machine_name, lverr());
 		virDomainFree(dom);
 	}
-	set_str(ctx->config, "ISO", iso);
-	set_str(ctx->config, "ISOSource", mc_json_str(ctx->flags, "iso-source"));
-	set_str(ctx->config, "ISOVersion", mc_json_str(ctx->flags, "iso-version"));
+	mc_json_set_str(ctx->config, "ISO", iso);
+	mc_json_set_str(ctx->config, "ISOSource", mc_json_str(ctx->flags, "iso-source"));
+	mc_json_set_str(ctx->config, "ISOVersion", mc_json_str(ctx->flags, "iso-version"));
 	if (vpath)
-		set_str(ctx->config, "ISOVolumePath", vpath);
+		mc_json_set_str(ctx->config, "ISOVolumePath", vpath);
 	return 0;
 }
 

@@ -1016,71 +1016,61 @@ static int host_cpus(void)
 	return n < 1 ? 1 : n > 32 ? 32 : (int)n;
 }
 
-static void set_str(json_t *o, const char *k, const char *v)
-{
-	json_object_set_new(o, k, v ? json_string(v) : json_null());
-}
-
-static int vbox_create(struct mc_driver_ctx *ctx, struct mc_error *err)
+/* What create records, from the flags: everything remove and the other
+ * operations need, before anything is made. */
+static void record_config(struct mc_driver_ctx *ctx, const char *iso, const char *vmdk)
 {
 	json_t *f = ctx->flags, *c = ctx->config;
-	const char *name = ctx->machine_name, *step = "check the flags";
-	_cleanup_free_ char *iso = NULL, *vmdk = NULL, *sdir = NULL, *sname = NULL;
-	_cleanup_free_ char *cpus = NULL, *mem = NULL;
-	char dir[PATH_MAX];
-	bool disk_made = false, registered = false, disk_attached = false;
 	long long ncpu = mc_json_int(f, "virtualbox-cpu-count", 1);
+	static const struct {
+		const char *key, *flag;
+	} strs[] = {
+		{ "ISOSource", "iso-source" },
+		{ "ISOVersion", "iso-version" },
+		{ "NatNicType", "virtualbox-nat-nictype" },
+		{ "HostOnlyCIDR", "virtualbox-hostonly-cidr" },
+		{ "HostOnlyNicType", "virtualbox-hostonly-nictype" },
+		{ "HostOnlyPromiscMode", "virtualbox-hostonly-nicpromisc" },
+		{ "UIType", "virtualbox-ui-type" },
+		{ "ShareFolder", "virtualbox-share-folder" },
+		{ "SSHUser", "virtualbox-ssh-user" },
+	};
 
-	if (check_flags(ctx, err) < 0)
-		return -1;
-	if (!realpath(ctx->machine_dir, dir))
-		return ctx->host->error_set(err, MC_E_IO, "cannot resolve %s: %s", ctx->machine_dir, strerror(errno));
-	iso = mc_path_join(dir, "boot2docker.iso");
-	vmdk = mc_path_join(dir, "disk.vmdk");
-	set_str(c, "VMName", name);
+	mc_json_set_str(c, "VMName", ctx->machine_name);
 	if (mc_json_str(f, "virtualbox-vboxmanage") && *mc_json_str(f, "virtualbox-vboxmanage"))
-		set_str(c, "VBoxManage", mc_json_str(f, "virtualbox-vboxmanage"));
+		mc_json_set_str(c, "VBoxManage", mc_json_str(f, "virtualbox-vboxmanage"));
 	json_object_set_new(c, "CPU", json_integer(ncpu == -1 ? host_cpus() : ncpu));
 	json_object_set_new(c, "Memory", json_integer(mc_json_int(f, "virtualbox-memory", 1024)));
 	json_object_set_new(c, "DiskSize", json_integer(mc_json_int(f, "virtualbox-disk-size", 20000)));
-	set_str(c, "DiskPath", vmdk);
-	set_str(c, "ISO", iso);
-	set_str(c, "ISOSource", mc_json_str(f, "iso-source"));
-	set_str(c, "ISOVersion", mc_json_str(f, "iso-version"));
-	set_str(c, "NatNicType", mc_json_str(f, "virtualbox-nat-nictype"));
-	set_str(c, "HostOnlyCIDR", mc_json_str(f, "virtualbox-hostonly-cidr"));
-	set_str(c, "HostOnlyNicType", mc_json_str(f, "virtualbox-hostonly-nictype"));
-	set_str(c, "HostOnlyPromiscMode", mc_json_str(f, "virtualbox-hostonly-nicpromisc"));
+	mc_json_set_str(c, "DiskPath", vmdk);
+	mc_json_set_str(c, "ISO", iso);
+	for (size_t i = 0; i < MC_ARRAY_SIZE(strs); i++)
+		mc_json_set_str(c, strs[i].key, mc_json_str(f, strs[i].flag));
 	json_object_set_new(c, "HostOnlyNoDHCP", json_boolean(mc_json_bool(f, "virtualbox-hostonly-no-dhcp")));
-	set_str(c, "UIType", mc_json_str(f, "virtualbox-ui-type"));
 	json_object_set_new(c, "DNSProxy", json_boolean(!mc_json_bool(f, "virtualbox-no-dns-proxy")));
 	json_object_set_new(c, "HostDNSResolver", json_boolean(mc_json_bool(f, "virtualbox-host-dns-resolver")));
 	json_object_set_new(c, "NoShare", json_boolean(mc_json_bool(f, "virtualbox-no-share")));
-	set_str(c, "ShareFolder", mc_json_str(f, "virtualbox-share-folder"));
-	set_str(c, "SSHUser", mc_json_str(f, "virtualbox-ssh-user"));
 	json_object_set_new(c, "StartTimeout", json_integer(mc_json_int(f, "virtualbox-start-timeout", 300)));
 	json_object_set_new(c, "StopTimeout", json_integer(mc_json_int(f, "virtualbox-stop-timeout", 90)));
-	cpus = mc_asprintf("%lld", mc_json_int(c, "CPU", 1));
-	mem = mc_asprintf("%lld", mc_json_int(c, "Memory", 1024));
-	/* Recorded first: from here on a crash leaves what remove needs. */
-	if (ctx->host->checkpoint(ctx, err) < 0)
-		return -1;
+}
 
-	step = "copy the boot ISO";
-	ctx->host->phase(ctx, "Copying the boot ISO to %s...", iso);
-	if (place_iso(ctx, mc_json_str(f, "iso"), iso, err) < 0)
-		goto fail;
-	step = "make the data disk";
-	ctx->host->phase(ctx, "Creating the data disk (%lld MB)...", mc_json_int(c, "DiskSize", 20000));
-	if (make_disk(ctx, dir, vmdk, err) < 0)
-		goto fail;
-	disk_made = true;
-	step = "register the VM";
-	ctx->host->phase(ctx, "Creating the VirtualBox VM...");
-	if (VBM(ctx, err, "createvm", "--basefolder", dir, "--name", name, "--register") < 0)
-		goto fail;
-	registered = true;
-	step = "configure the VM";
+/* What create has made so far, for the rollback. */
+struct made {
+	const char *step;
+	bool disk, registered, disk_attached;
+};
+
+/* The registered VM's hardware, media and shared folder. */
+static int configure_vm(struct mc_driver_ctx *ctx, const char *iso, const char *vmdk, struct made *mk,
+			struct mc_error *err)
+{
+	json_t *c = ctx->config;
+	const char *name = ctx->machine_name;
+	_cleanup_free_ char *cpus = mc_asprintf("%lld", mc_json_int(c, "CPU", 1));
+	_cleanup_free_ char *mem = mc_asprintf("%lld", mc_json_int(c, "Memory", 1024));
+	_cleanup_free_ char *sdir = NULL, *sname = NULL;
+
+	mk->step = "configure the VM";
 	if (VBM(ctx, err, "modifyvm", name, "--firmware", "bios", "--bioslogofadein", "off", "--bioslogofadeout", "off",
 		"--bioslogodisplaytime", "0", "--biosbootmenu", "disabled", "--ostype", "Linux26_64", "--cpus", cpus,
 		"--memory", mem, "--acpi", "on", "--ioapic", "on", "--rtcuseutc", "on", "--natdnshostresolver1",
@@ -1088,70 +1078,106 @@ static int vbox_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 		mc_json_bool(c, "DNSProxy") ? "on" : "off", "--cpuhotplug", "off", "--pae", "on", "--hpet", "on",
 		"--hwvirtex", "on", "--nestedpaging", "on", "--largepages", "on", "--vtxvpid", "on", "--accelerate3d",
 		"off", "--boot1", "dvd") < 0)
-		goto fail;
-	step = "add the NAT NIC";
+		return -1;
+	mk->step = "add the NAT NIC";
 	if (VBM(ctx, err, "modifyvm", name, "--nic1", "nat", "--nictype1", mc_json_str(c, "NatNicType") ?: "82540EM",
 		"--cableconnected1", "on") < 0)
-		goto fail;
-	step = "attach the ISO and the disk";
+		return -1;
+	mk->step = "attach the ISO and the disk";
 	if (VBM(ctx, err, "storagectl", name, "--name", "SATA", "--add", "sata", "--hostiocache", "on") < 0 ||
 	    VBM(ctx, err, "storageattach", name, "--storagectl", "SATA", "--port", "0", "--device", "0", "--type",
 		"dvddrive", "--medium", iso) < 0 ||
 	    VBM(ctx, err, "storageattach", name, "--storagectl", "SATA", "--port", "1", "--device", "0", "--type", "hdd",
 		"--medium", vmdk) < 0)
-		goto fail;
-	disk_attached = true;
-	step = "set the shared folder properties";
+		return -1;
+	mk->disk_attached = true;
+	mk->step = "set the shared folder properties";
 	if (VBM(ctx, err, "guestproperty", "set", name, "/VirtualBox/GuestAdd/SharedFolders/MountPrefix", "/") < 0 ||
 	    VBM(ctx, err, "guestproperty", "set", name, "/VirtualBox/GuestAdd/SharedFolders/MountDir", "/") < 0)
-		goto fail;
+		return -1;
 	share_folder(c, &sdir, &sname);
 	if (sdir && mc_file_exists(sdir)) {
 		_cleanup_free_ char *key = mc_asprintf("VBoxInternal2/SharedFoldersEnableSymlinksCreate/%s", sname);
 
-		step = "share a folder";
+		mk->step = "share a folder";
 		if (VBM(ctx, err, "sharedfolder", "add", name, "--name", sname, "--hostpath", sdir, "--automount") < 0 ||
 		    VBM(ctx, err, "setextradata", name, key, "1") < 0)
-			goto fail;
+			return -1;
 	}
-	step = "start the VM";
+	return 0;
+}
+
+/* Leave nothing registered: the VM (with its media) or the disk alone; err
+ * says which step failed and what was undone. */
+static void rollback(struct mc_driver_ctx *ctx, const char *vmdk, const struct made *mk,
+		     struct mc_error *err)
+{
+	const char *name = ctx->machine_name;
+	struct mc_error e = { 0 };
+	char *kept;
+	int undo = 0;
+
+	if (mk->registered) {
+		struct vbm_call k = { .args = (const char *const[]){ "controlvm", name, "poweroff", NULL }, .quiet = true };
+
+		vbm_run(ctx, &k, &e);
+		mc_error_clear(&e);
+		undo = VBM(ctx, &e, "unregistervm", "--delete", name);
+	}
+	/* unregistervm --delete deletes only the disks attached to the VM. */
+	if (undo == 0 && mk->disk && !mk->disk_attached)
+		undo = VBM(ctx, &e, "closemedium", "disk", vmdk, "--delete");
+	if (undo == 0)
+		json_object_del(ctx->config, "VMName");  /* nothing left for remove to do */
+	/* A wait that timed out says the machine is kept: not during create. */
+	if ((kept = strstr(err->msg, ". The machine is kept")))
+		*kept = '\0';
+	ctx->host->error_prefix(err, "step \"%s\" failed (%s): ", mk->step,
+				undo < 0 ? "and the rollback failed too; remove the VM with 'VBoxManage unregistervm --delete NAME'"
+				: mk->registered ? "the VM was unregistered and its files deleted"
+				: mk->disk ? "the data disk was closed and deleted" : "nothing was registered");
+	if (undo < 0)
+		ctx->host->log(MC_LOG_WARN, "machine \"%s\": rollback failed: %s", name, e.msg);
+}
+
+static int vbox_create(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	_cleanup_free_ char *iso = NULL, *vmdk = NULL;
+	struct made mk = { "copy the boot ISO" };
+	char dir[PATH_MAX];
+
+	if (check_flags(ctx, err) < 0)
+		return -1;
+	if (!realpath(ctx->machine_dir, dir))
+		return ctx->host->error_set(err, MC_E_IO, "cannot resolve %s: %s", ctx->machine_dir, strerror(errno));
+	iso = mc_path_join(dir, "boot2docker.iso");
+	vmdk = mc_path_join(dir, "disk.vmdk");
+	record_config(ctx, iso, vmdk);
+	/* Recorded first: from here on a crash leaves what remove needs. */
+	if (ctx->host->checkpoint(ctx, err) < 0)
+		return -1;
+
+	ctx->host->phase(ctx, "Copying the boot ISO to %s...", iso);
+	if (place_iso(ctx, mc_json_str(ctx->flags, "iso"), iso, err) < 0)
+		goto fail;
+	mk.step = "make the data disk";
+	ctx->host->phase(ctx, "Creating the data disk (%lld MB)...", mc_json_int(ctx->config, "DiskSize", 20000));
+	if (make_disk(ctx, dir, vmdk, err) < 0)
+		goto fail;
+	mk.disk = true;
+	mk.step = "register the VM";
+	ctx->host->phase(ctx, "Creating the VirtualBox VM...");
+	if (VBM(ctx, err, "createvm", "--basefolder", dir, "--name", ctx->machine_name, "--register") < 0)
+		goto fail;
+	mk.registered = true;
+	if (configure_vm(ctx, iso, vmdk, &mk, err) < 0)
+		goto fail;
+	mk.step = "start the VM";
 	if (vbox_start(ctx, err) < 0)
 		goto fail;
 	return 0;
-
 fail:
-	{
-		struct mc_error e = { 0 };
-		int undo = 0;
-
-		/* Leave nothing registered: the VM (with its media) or the disk alone. */
-		if (registered) {
-			struct vbm_call k = { .args = (const char *const[]){ "controlvm", name, "poweroff", NULL }, .quiet = true };
-
-			vbm_run(ctx, &k, &e);
-			mc_error_clear(&e);
-			undo = VBM(ctx, &e, "unregistervm", "--delete", name);
-		}
-		/* unregistervm --delete deletes only the disks attached to the VM. */
-		if (undo == 0 && disk_made && !disk_attached) {
-			undo = VBM(ctx, &e, "closemedium", "disk", vmdk, "--delete");
-		}
-		if (undo == 0)
-			json_object_del(c, "VMName");  /* nothing left for remove to do */
-		/* A wait that timed out says the machine is kept: not during create. */
-		{
-			char *kept = strstr(err->msg, ". The machine is kept");
-
-			if (kept)
-				*kept = '\0';
-		}
-		ctx->host->error_prefix(err, "step \"%s\" failed (%s): ", step,
-				undo < 0 ? "and the rollback failed too; remove the VM with 'VBoxManage unregistervm --delete NAME'"
-				: registered ? "the VM was unregistered and its files deleted"
-				: disk_made ? "the data disk was closed and deleted" : "nothing was registered");
-		if (undo < 0)
-			ctx->host->log(MC_LOG_WARN, "machine \"%s\": rollback failed: %s", name, e.msg);
-	}
+	rollback(ctx, vmdk, &mk, err);
 	return -1;
 }
 
@@ -1355,8 +1381,8 @@ static int vbox_set_iso(struct mc_driver_ctx *ctx, struct mc_error *err)
 		unlink(tmp);
 		return -1;
 	}
-	set_str(ctx->config, "ISOSource", mc_json_str(ctx->flags, "iso-source"));
-	set_str(ctx->config, "ISOVersion", mc_json_str(ctx->flags, "iso-version"));
+	mc_json_set_str(ctx->config, "ISOSource", mc_json_str(ctx->flags, "iso-source"));
+	mc_json_set_str(ctx->config, "ISOVersion", mc_json_str(ctx->flags, "iso-version"));
 	return 0;
 }
 
