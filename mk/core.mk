@@ -15,6 +15,7 @@ libmccore_la_SOURCES = \
 	src/proc.c src/proc.h \
 	src/proc-child.c src/proc-child.h \
 	src/provision.c src/provision.h \
+	src/registry.c src/registry.h \
 	src/ssh.c src/ssh.h src/ssh-internal.h src/ssh-copy.c \
 	src/store.c src/store.h \
 	src/swarm.c src/swarm.h \
@@ -22,7 +23,7 @@ libmccore_la_SOURCES = \
 	src/template.c src/template.h src/template-fmt.c src/template-fmt.h \
 	src/userdata.c src/userdata.h \
 	src/util.c src/util.h \
-	drivers/driver.h drivers/registry.c drivers/registry.h
+	drivers/driver.h
 # The operations layer: the workflows and the only calls to drivers' operations.
 libmccore_la_SOURCES += \
 	src/ops/ops.h src/ops/ops-internal.h src/ops/listing.h \
