@@ -128,6 +128,7 @@ LAZY(int, virDomainShutdownFlags, (virDomainPtr domain, unsigned int flags), (do
 LAZY(int, virDomainDestroy, (virDomainPtr domain), (domain))
 LAZY(int, virDomainUndefine, (virDomainPtr domain), (domain))
 LAZY(int, virDomainUndefineFlags, (virDomainPtr domain, unsigned int flags), (domain, flags))
+LAZY(char *, virDomainGetXMLDesc, (virDomainPtr domain, unsigned int flags), (domain, flags))
 LAZY(int, virDomainUpdateDeviceFlags, (virDomainPtr domain, const char *xml, unsigned int flags),
      (domain, xml, flags))
 LAZY(int, virDomainInterfaceAddresses,
