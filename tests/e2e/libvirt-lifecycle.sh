@@ -27,6 +27,14 @@ printf '%s\n' "$OUT" | sed 's/^/# create: /'
 run vm ssh $M 'sudo grep -c "^--- .* dockerd " /var/log/docker.log; sudo grep -c "docker waits for provisioning" /var/log/boot.log'
 check "create started dockerd once, after provisioning (one-step, machine OS)" test "$OUT" = "1
 1"
+# Direct kernel boot: the domain starts the ISO's kernel (no BIOS, no
+# ISOLINUX, which would add BOOT_IMAGE= to the command line).
+check "the domain boots the ISO's kernel directly" \
+	grep -q "<kernel>.*/boot-[0-9a-f]*\(/vmlinuz\)\?</kernel>\|<kernel>.*machinectl-kernel-[0-9a-f]*</kernel>" \
+	<<<"$(lv_exec virsh -c "$LV_URI" dumpxml --inactive "machinectl-$M")"
+run vm ssh $M cat /proc/cmdline
+check "the guest runs with the ISO's kernel command line" grep -q "console=ttyS0" <<<"$OUT"
+check "... given by libvirt, not by ISOLINUX (no BOOT_IMAGE=)" test -z "$(grep BOOT_IMAGE= <<<"$OUT")"
 
 run vm ls
 expect_rc 0 "ls"
