@@ -14,6 +14,7 @@
  */
 #include "buildconf.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -60,6 +61,9 @@ static const struct mc_driver_flag lv_flags[] = {
 	  MC_FLAG_STRING, MC_VALUE_FILE },
 	{ "libvirt-boot2docker-url", "LIBVIRT_BOOT2DOCKER_URL", NULL, "alias of --iso", MC_FLAG_STRING },
 	{ "iso-sha256", "MACHINECTL_ISO_SHA256", NULL, "expected SHA-256 of the boot ISO",
+	  MC_FLAG_STRING },
+	{ "libvirt-ip", "LIBVIRT_IP", NULL,
+	  "the machine's IPv4 address, reserved for it in the libvirt network's DHCP (default: the first free address of the range)",
 	  MC_FLAG_STRING },
 	{ "libvirt-iso-boot", "LIBVIRT_ISO_BOOT", NULL,
 	  "boot the ISO through its boot loader (BIOS, ISOLINUX) instead of starting its kernel directly (slower)",
@@ -462,7 +466,7 @@ static int check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	json_t *f = ctx->flags;
 	const char *dt = mc_json_str(f, "libvirt-domain-type");
-	const char *cm = mc_json_str(f, "libvirt-cache-mode");
+	const char *cm = mc_json_str(f, "libvirt-cache-mode"), *ip = mc_json_str(f, "libvirt-ip");
 	static const struct { const char *flag; long long min, max; } ranges[] = {
 		{ "libvirt-cpu-count", 1, 256 },
 		{ "libvirt-memory", 64, 16 << 20 },
@@ -487,6 +491,8 @@ static int check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 		return ctx->host->error_set(err, MC_E_PRECREATE,
 					    "invalid --libvirt-cache-mode \"%s\": use default, none, writethrough, writeback, directsync or unsafe",
 					    cm);
+	if (ip && *ip && inet_pton(AF_INET, ip, &(struct in_addr){ 0 }) != 1)
+		return ctx->host->error_set(err, MC_E_PRECREATE, "invalid --libvirt-ip \"%s\": not an IPv4 address", ip);
 	return 0;
 }
 
@@ -761,6 +767,46 @@ static int put_files(struct mc_driver_ctx *ctx, virConnectPtr conn, struct mc_er
 	return r;
 }
 
+/* The machine's address fixed in the network's DHCP before it boots
+ * (recorded as ReservedIP, and as IPAddress: known at create, and the same
+ * after every start). */
+static int reserve_ip(struct mc_driver_ctx *ctx, virConnectPtr conn, struct mc_error *err)
+{
+	const char *want = mc_json_str(ctx->flags, "libvirt-ip");
+	virNetworkPtr n = virNetworkLookupByName(conn, mc_json_str(ctx->config, "Network"));
+	_cleanup_free_ char *ip = NULL;
+	int r;
+
+	if (!n)  /* explained by the boot, or now when an address was asked for */
+		return want && *want ? ensure_network(ctx, conn, mc_json_str(ctx->config, "Network"), MC_E_FAILED, err)
+				     : 0;
+	r = lv_net_reserve(ctx, n, mc_json_str(ctx->config, "MACAddress"), want && *want ? want : NULL, &ip, err);
+	virNetworkFree(n);
+	if (r == 0 && ip) {
+		mc_json_set_str(ctx->config, "ReservedIP", ip);
+		mc_json_set_str(ctx->config, "IPAddress", ip);
+		ctx->host->phase(ctx, "Reserved %s for the machine in the libvirt network %s...", ip,
+				 mc_json_str(ctx->config, "Network"));
+	}
+	return r;
+}
+
+static int release_ip(struct mc_driver_ctx *ctx, virConnectPtr conn, struct mc_error *err)
+{
+	const char *ip = mc_json_str(ctx->config, "ReservedIP");
+	virNetworkPtr n;
+	int r;
+
+	if (!ip)
+		return 0;
+	n = virNetworkLookupByName(conn, mc_json_str(ctx->config, "Network"));
+	if (!n)
+		return 0;  /* the network is gone, and its reservations with it */
+	r = lv_net_release(ctx, n, mc_json_str(ctx->config, "MACAddress"), ip, err);
+	virNetworkFree(n);
+	return r;
+}
+
 static int lv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	json_t *f = ctx->flags, *c = ctx->config;
@@ -822,7 +868,7 @@ static int lv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 
 		mc_json_set_str(c, "DiskVolume", vol);
 	}
-	if (ctx->host->checkpoint(ctx, err) < 0)
+	if (ctx->host->checkpoint(ctx, err) < 0 || reserve_ip(ctx, lv.conn, err) < 0)
 		return -1;
 
 	ctx->host->phase(ctx, "Creating the data disk (%lld MB, sparse)...",
@@ -1037,6 +1083,8 @@ static int lv_remove(struct mc_driver_ctx *ctx, struct mc_error *err)
 						    "cannot undefine the libvirt domain of machine \"%s\": %s",
 						    ctx->machine_name, lverr());
 	}
+	if (lv.conn && release_ip(ctx, lv.conn, err) < 0)
+		return -1;
 	if (disk && unlink(disk) < 0 && errno != ENOENT)
 		return ctx->host->error_set(err, MC_E_IO, "cannot delete the data disk %s: %s", disk,
 					    strerror(errno));

@@ -76,6 +76,17 @@ int lv_pool(struct mc_driver_ctx *ctx, virConnectPtr conn, const char *name, int
  * unless it exists (what virt-install does for "default"). */
 #define LV_POOL_DIR "/var/lib/libvirt/images"
 int lv_pool_make(struct mc_driver_ctx *ctx, virConnectPtr conn, const char *name, struct mc_error *err);
+/* Reserve an IPv4 address for mac in the network's DHCP (a <host mac ip>
+ * entry, in its persistent and live definitions): want, or (want NULL) the
+ * first free address of its range.  *ip NULL, and 0, when there is nothing
+ * to reserve in (no IPv4 DHCP range, a full range, a network this
+ * connection may not change) and want is NULL: the machine takes a lease. */
+int lv_net_reserve(struct mc_driver_ctx *ctx, virNetworkPtr net, const char *mac, const char *want, char **ip,
+		   struct mc_error *err);
+/* Remove that entry; one that is gone already is fine. */
+int lv_net_release(struct mc_driver_ctx *ctx, virNetworkPtr net, const char *mac, const char *ip,
+		   struct mc_error *err);
+
 /* A file of the boot ISO (the ISO itself, or the kernel and initrd it
  * boots; what names it in messages) uploaded into pool once per ISO: the
  * volume is named prefix + SHA-256 + suffix (the ISO's SHA-256 in lower-case

@@ -801,6 +801,87 @@ static void xml_set_boot(void **state)
 	virDomainFree(dom);
 }
 
+/* --- DHCP reservations --- */
+
+static char *net_xml(struct fx *f)
+{
+	virNetworkPtr n = virNetworkLookupByName(f->hold, "default");
+	char *x;
+
+	assert_non_null(n);
+	x = virNetworkGetXMLDesc(n, 0);
+	virNetworkFree(n);
+	return x;
+}
+
+static bool reserved(struct fx *f, const char *mac, const char *ip)
+{
+	_cleanup_free_ char *x = net_xml(f), *h = mc_asprintf("<host mac='%s' ip='%s'/>", mac, ip);
+
+	return strstr(x, h) != NULL;
+}
+
+static void dhcp_reservation(void **state)
+{
+	struct fx *f = *state;
+	const struct mc_driver *d = mc_driver_entry;
+	struct mc_error err = { 0 };
+	struct m *a = machine(f, "r1", true), *b = machine(f, "r2", true), *c = machine(f, "r3", true);
+	_cleanup_free_ char *amac = NULL, *cmac = NULL;
+	static const struct { const char *ip, *msg; } bad[] = {
+		{ "192.168.122.2", "gives that address to another machine" },
+		{ "192.168.122.1", "gives that address to another machine" },  /* the gateway */
+		{ "10.0.0.5", "not a host address of the libvirt network \"default\" (192.168.122.0/24)" },
+		{ "192.168.122.255", "not a host address" },
+	};
+
+	/* The first free address of the range, reserved before the VM boots. */
+	OK(d->precreate(&a->ctx, &err));
+	OK(d->create(&a->ctx, &err));
+	amac = mc_strdup(mc_json_str(a->config, "MACAddress"));
+	assert_string_equal(mc_json_str(a->config, "ReservedIP"), "192.168.122.2");
+	assert_true(reserved(f, amac, "192.168.122.2"));
+	assert_non_null(strstr(phases, "(r1) Reserved 192.168.122.2 for the machine in the libvirt network default..."));
+
+	/* Addresses that cannot be given: refused, and nothing is left. */
+	for (size_t i = 0; i < MC_ARRAY_SIZE(bad); i++) {
+		_cleanup_free_ char *before = net_xml(f), *after = NULL;
+
+		json_object_set_new(b->flags, "libvirt-ip", json_string(bad[i].ip));
+		OK(d->precreate(&b->ctx, &err));
+		assert_int_equal(d->create(&b->ctx, &err), -1);
+		if (!strstr(err.msg, bad[i].msg))
+			fail_msg("%s: %s", bad[i].ip, err.msg);
+		mc_error_clear(&err);
+		OK(d->remove(&b->ctx, &err));  /* what the core does after a failed create */
+		after = net_xml(f);
+		assert_string_equal(before, after);
+		json_object_clear(b->config);
+	}
+	json_object_set_new(b->flags, "libvirt-ip", json_string("192.168.122.300"));
+	assert_int_equal(d->precreate(&b->ctx, &err), -1);
+	assert_string_equal(err.msg, "invalid --libvirt-ip \"192.168.122.300\": not an IPv4 address");
+	mc_error_clear(&err);
+
+	/* The address asked for. */
+	json_object_set_new(c->flags, "libvirt-ip", json_string("192.168.122.77"));
+	OK(d->precreate(&c->ctx, &err));
+	OK(d->create(&c->ctx, &err));
+	cmac = mc_strdup(mc_json_str(c->config, "MACAddress"));
+	assert_string_equal(mc_json_str(c->config, "ReservedIP"), "192.168.122.77");
+	assert_true(reserved(f, cmac, "192.168.122.77"));
+
+	/* rm gives the addresses back (twice is fine). */
+	OK(d->remove(&a->ctx, &err));
+	assert_false(reserved(f, amac, "192.168.122.2"));
+	OK(d->remove(&a->ctx, &err));
+	OK(d->remove(&c->ctx, &err));
+	assert_false(reserved(f, cmac, "192.168.122.77"));
+	machine_free(a);
+	machine_free(b);
+	machine_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -817,6 +898,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(direct_boot, setup, teardown),
 		cmocka_unit_test_setup_teardown(iso_boot_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(xml_set_boot, setup, teardown),
+		cmocka_unit_test_setup_teardown(dhcp_reservation, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
