@@ -20,7 +20,14 @@ EXTRA_DIST += \
 	tests/e2e/iso-boot.sh \
 	tests/e2e/iso-cidata.sh \
 	tests/e2e/iso-bench.sh \
+	tests/e2e/iso-contents.trixie.expected \
 	doc/machine-os.md
+
+# The guest's detection and shared-folder scripts, without a VM.
+CLI_TESTS += tests/cli/t3004-guest-scripts.sh
+# What the ISO holds for each hypervisor (no VM), and the hypervisor
+# detection under QEMU (2 boots): in check-e2e.
+E2E_TESTS += tests/e2e/iso-contents.sh tests/e2e/iso-guests.sh
 
 .PHONY: iso check-iso
 iso:
@@ -29,3 +36,4 @@ iso:
 check-iso:
 	$(top_srcdir)/tests/e2e/iso-boot.sh
 	$(top_srcdir)/tests/e2e/iso-cidata.sh
+	$(top_srcdir)/tests/e2e/iso-guests.sh
