@@ -50,7 +50,7 @@ boot_or_bail hyperv
 check "Hyper-V: detected by DMI" \
     serial_has hyperv 'hypervisor: hyperv (DMI: Microsoft Corporation, Virtual Machine)'
 check "Hyper-V: its set was tried first: hv_vmbus refuses (no such device)" \
-    vm_ssh 'grep -q "hv_vmbus.*No such device" /var/log/modprobe.log && grep -q "set hyperv:" /var/log/modprobe.log'
+    vm_ssh 'grep -q "hv_vmbus.*No such device" /var/log/modprobe.log && grep -q "(sets hyperv all:" /var/log/modprobe.log'
 check "Hyper-V: no VMBus, so every driver set was loaded" \
     serial_has hyperv 'modules loaded (every set: hyperv, no VMBus)'
 check "Hyper-V: the fallback loaded the virtio NIC and disk (SSH works, data disk mounted)" \
@@ -84,7 +84,7 @@ check "VirtualBox: vboxguest (its set) is loaded" vm_ssh 'grep -q "^vboxguest " 
 check "VirtualBox: no VMMDev (PCI 80ee:cafe), so every driver set was loaded" \
     serial_has vbox 'modules loaded (every set: virtualbox, no VMMDev, PCI 80ee:cafe)'
 check "VirtualBox: Hyper-V's set was tried in the fallback, not by detection" \
-    vm_ssh 'grep -q "set hyperv:" /var/log/modprobe.log && ! grep -q "^hv_" /proc/modules'
+    vm_ssh '! grep -q "(sets virtualbox all:" /var/log/modprobe.log && grep -q "(sets qemu hyperv virtualbox:" /var/log/modprobe.log && ! grep -q "^hv_" /proc/modules'
 check "VirtualBox: the malformed mounts line was skipped (console)" \
     serial_has vbox 'mounts file line 2: want FSTYPE SOURCE GUESTPATH separated by single spaces: skipped'
 check "VirtualBox: the vboxsf mount failed without a VMMDev (console marker), boot went on" \
