@@ -683,14 +683,15 @@ int mc_certs_machine_server(const struct mc_certs_paths *p, const struct mc_mach
 	size_t i, k = 0;
 
 	if (mc_certs_key_type_parse(mc_json_str(auth, "KeyType"), &o.key_type, err) < 0) {
-		mc_error_prefix(err, "machine \"%s\": ", m->name);
+		mc_error_machine(err, m->name);
 		return -1;
 	}
 	json_array_foreach(sans_json, i, v)
 		if (json_is_string(v))
 			sans[k++] = json_string_value(v);
 	if (mc_certs_make_server(p, &o, cert, key, err) < 0) {
-		mc_error_prefix(err, "machine \"%s\": cannot make its server certificate: ", m->name);
+		mc_error_prefix(err, "cannot make its server certificate: ");
+		mc_error_machine(err, m->name);
 		return -1;
 	}
 	mc_certs_prime_check(m);
@@ -723,7 +724,7 @@ int mc_certs_upload_files(const struct mc_machine *m, struct mc_certs_upload *ou
 	    mc_read_file(cert, &out->server_pem, NULL, err) < 0 ||
 	    mc_read_file(key, &out->server_key_pem, NULL, err) < 0) {
 		mc_certs_upload_free(out);
-		mc_error_prefix(err, "machine \"%s\": ", m->name);
+		mc_error_machine(err, m->name);
 		return -1;
 	}
 	return 0;
@@ -816,9 +817,9 @@ static int check_signed(const struct mc_machine *m, X509 *ca, X509 *x, const cha
 {
 	if (X509_check_issued(ca, x) != X509_V_OK || X509_verify(x, X509_get0_pubkey(ca)) != 1) {
 		ERR_clear_error();
-		return mc_error_set(err, MC_E_TLS,
-				    "machine \"%s\": the %s certificate %s was not signed by the CA in %s/ca.pem (the CA was replaced?): run 'machinectl regenerate-certs %s'",
-				    m->name, role, path, m->dir, m->name);
+		return mc_error_setm(err, m->name, MC_E_TLS,
+				     "the %s certificate %s was not signed by the CA in %s/ca.pem (the CA was replaced?): run 'machinectl regenerate-certs %s'",
+				     role, path, m->dir, m->name);
 	}
 	return 0;
 }
@@ -832,7 +833,7 @@ static int verify_full(const struct mc_machine *m, const char *ca_path, const ch
 
 	if (load_cert(ca_path, &ca, &e) < 0 || load_cert(client_path, &client, &e) < 0 ||
 	    (v->has_server && load_cert(server_path, &server, &e) < 0))
-		return mc_error_set(err, MC_E_TLS, "machine \"%s\": %s", m->name, e.msg);
+		return mc_error_setm(err, m->name, MC_E_TLS, "%s", e.msg);
 	if (check_signed(m, ca, client, "client", client_path, err) < 0 ||
 	    (server && check_signed(m, ca, server, "server", server_path, err) < 0))
 		return -1;
@@ -890,16 +891,16 @@ static int check_dates(const struct mc_machine *m, const char *role, const char 
 
 	if (now < nb) {
 		format_epoch(nb, when, sizeof(when));
-		return mc_error_set(err, MC_E_TLS,
-				    "machine \"%s\": the %s certificate %s is not valid before %s: check this computer's clock",
-				    m->name, role, path, when);
+		return mc_error_setm(err, m->name, MC_E_TLS,
+				     "the %s certificate %s is not valid before %s: check this computer's clock",
+				     role, path, when);
 	}
 	if (now >= na) {
 		format_epoch(na, when, sizeof(when));
-		return mc_error_set(err, MC_E_TLS,
-				    "machine \"%s\": the %s certificate %s expired on %s: run 'machinectl regenerate-certs %s%s'",
-				    m->name, role, path, when,
-				    strcmp(role, "server") ? "--client-certs " : "", m->name);
+		return mc_error_setm(err, m->name, MC_E_TLS,
+				     "the %s certificate %s expired on %s: run 'machinectl regenerate-certs %s%s'",
+				     role, path, when,
+				     strcmp(role, "server") ? "--client-certs " : "", m->name);
 	}
 	if ((na - now) / 86400 < *days_left)
 		*days_left = (long)((na - now) / 86400);
@@ -959,9 +960,9 @@ int mc_certs_check_machine(const struct mc_machine *m, const char *ip, struct mc
 		if (i == 2 ? !mc_file_exists(paths[i]) : mc_read_file(paths[i], &data[i], &lens[i], NULL) < 0) {
 			if (i == 3)
 				continue;   /* no server certificate: the none driver */
-			mc_error_set(err, MC_E_TLS,
-				     "machine \"%s\": %s is missing from its certificate directory %s: run 'machinectl regenerate-certs %s' to make it again",
-				     m->name, names[i], m->dir, m->name);
+			mc_error_setm(err, m->name, MC_E_TLS,
+				      "%s is missing from its certificate directory %s: run 'machinectl regenerate-certs %s' to make it again",
+				      names[i], m->dir, m->name);
 			goto out;
 		}
 	}
@@ -1005,9 +1006,9 @@ int mc_certs_check_machine(const struct mc_machine *m, const char *ip, struct mc
 			if (*c == ',')
 				*t++ = ' ';
 		}
-		mc_error_set(err, MC_E_TLS,
-			     "machine \"%s\": its server certificate is valid for %s, not %s (the machine's IP address changed): run 'machinectl regenerate-certs %s' to make a new one",
-			     m->name, out->cert_ips, ip, m->name);
+		mc_error_setm(err, m->name, MC_E_TLS,
+			      "its server certificate is valid for %s, not %s (the machine's IP address changed): run 'machinectl regenerate-certs %s' to make a new one",
+			      out->cert_ips, ip, m->name);
 		goto out;
 	}
 	out->expires_soon = out->days_left < MC_CERTS_WARN_DAYS;

@@ -1,23 +1,24 @@
 /* The verb layer: what src/main.c dispatches to and src/cmd/ implements.
- * Only this layer prints to stdout. */
+ * Verbs parse their options, call the operations layer (src/ops/) and print;
+ * only this layer writes to stdout. */
 #ifndef MC_CLI_H
 #define MC_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
-#include "config.h"
-#include "driver.h"
-#include "machine.h"
+#include "ops.h"
 #include "opts.h"
-#include "store.h"
 
 struct mc_cli {
 	const char *prog;        /* how we were invoked (basename of argv[0]) */
 	int argc;                /* the whole command line, for the env hint */
 	char **argv;
-	struct mc_store store;
+	struct mc_session s;     /* store, config.ini, TLS/SSH choices, the ui */
 	struct mc_args global;   /* global options */
-	struct mc_config *config;/* config.ini, loaded before the verb runs */
+	/* Work is still running in threads that use the session (ls past its
+	 * deadline): main ends the process with _exit once output is flushed. */
+	bool detached;
 };
 
 struct mc_verb;
@@ -38,48 +39,31 @@ struct mc_verb {
 	const char *args;                /* usage after the verb: "[OPTIONS] NAME..." */
 	const char *summary;
 	const struct mc_option *options; /* NULL-name-terminated, or NULL */
+	enum mc_value pos;               /* what the positional arguments are */
 };
 
 extern const struct mc_verb mc_verbs[];
 /* The global options (src/main.c), for the man page and completions. */
-extern const struct mc_option *const mc_global_options;
+enum {
+	O_GLOBAL_STORAGE_PATH, O_GLOBAL_DEBUG, O_GLOBAL_NATIVE_SSH, O_GLOBAL_TLS_CA_CERT,
+	O_GLOBAL_TLS_CA_KEY, O_GLOBAL_TLS_CLIENT_CERT, O_GLOBAL_TLS_CLIENT_KEY, O_GLOBAL_VERSION,
+	O_GLOBAL_HELP, O_GLOBAL_N
+};
+extern const struct mc_option mc_opts_global[];
 const struct mc_verb *mc_verb_find(const char *name);
 
-/* Print "Error: MSG" on stderr; returns the exit code for err. */
+/* Print "Error: TEXT" on stderr (mc_error_text); returns the exit code for err. */
 int mc_cli_fail(const struct mc_error *err);
 /* Print a verb's usage and options (help VERB / VERB --help). */
 void mc_cli_verb_help(FILE *f, const struct mc_cli *cli, const struct mc_verb *v);
 
 /* --- shared helpers for verbs (src/cmd/common.c) --- */
 
-/* A loaded machine with its driver. */
-struct mc_target {
-	struct mc_machine *m;
-	const struct mc_driver *drv;
-	struct mc_driver_ctx ctx;
-	int lock_fd;
-};
+/* How operations report progress: lines on stdout, warnings on stderr. */
+extern const struct mc_ui mc_cli_ui;
 
-/* Load machine NAME and its driver; lock it when `lock` (mutating verbs). */
-int mc_target_open(struct mc_cli *cli, const char *name, bool lock, struct mc_target *t,
-		   struct mc_error *err);
-void mc_target_close(struct mc_target *t);
-/* Save the machine's config.json. */
-int mc_target_save(struct mc_target *t, struct mc_error *err);
-int mc_target_state(struct mc_target *t, enum mc_state *st, struct mc_error *err);
-/* The driver's URL for a machine (its url op, else tcp://IP:2376). */
-int mc_driver_url(const struct mc_driver *drv, struct mc_driver_ctx *ctx, char **url,
-		  struct mc_error *err);
-/* tcp://IP:2376 (or the driver's url); *url malloc'd. */
-int mc_target_url(struct mc_target *t, char **url, struct mc_error *err);
-int mc_target_ip(struct mc_target *t, char **ip, struct mc_error *err);
-/* Error unless create finished (Status created), naming provision and rm -f. */
-int mc_target_require_created(struct mc_cli *cli, struct mc_target *t, struct mc_error *err);
-/* Error unless the machine is Running: 'Host "N" is not running'. */
-int mc_target_require_running(struct mc_target *t, struct mc_error *err);
-
-
-/* "Error: machine ..." lines are printed for each failed name; returns 0 or 1. */
+/* Run fn for every positional name in parallel; each failure is printed
+ * ("Error: ...") in argument order.  Returns the exit code. */
 typedef int (*mc_each_fn)(struct mc_cli *cli, struct mc_args *a, const char *name,
 			  struct mc_error *err);
 int mc_cli_each_parallel(struct mc_cli *cli, struct mc_args *a, mc_each_fn fn);
@@ -88,33 +72,39 @@ int mc_cli_each_parallel(struct mc_cli *cli, struct mc_args *a, mc_each_fn fn);
  * docker-machine's message. */
 int mc_cli_default_name(struct mc_cli *cli, struct mc_args *a, struct mc_error *err);
 
-/* Print a phase of a long operation as one line: "[(NAME) ]MSG [ELAPSED]",
- * ELAPSED counted from t0 (mc_now_ms()); safe from several threads. */
-void mc_cli_say(const char *name, bool prefix, long long t0, const char *msg);
-/* Print a driver phase line: "(NAME) MSG". */
-void mc_cli_phase(const char *machine, const char *msg);
-
-/* Wait for SSH and provision machine m (src/cmd/provision.c); phases are
- * printed (prefixed with the name when prefix), with the time since t0. */
-int mc_cli_provision(struct mc_cli *cli, const struct mc_driver *drv, struct mc_driver_ctx *ctx,
-		     struct mc_machine *m, bool prefix, long long t0, struct mc_error *err);
-
-/* After start/restart: for drivers that provision, wait for SSH (following
- * the IP if it changes) and Docker, regenerating and uploading the server
- * certificate when the IP changed; for the others, the file side only. */
-int mc_cli_after_boot(struct mc_cli *cli, struct mc_target *t, struct mc_error *err);
-
-/* Create the machines `names` with the create options in a (create,
+/* Create the machines `names` with create's options in a (create,
  * swarm-up --create); returns the exit code. */
 int mc_cli_create(struct mc_cli *cli, struct mc_args *a, char **names);
 
-/* Feedback for boot ISO downloads (create, upgrade): a line, a progress bar. */
-struct mc_iso_opts;
-extern const struct mc_iso_opts mc_cli_iso_opts;
+/* Each verb's options, indexed by its enum (typed lookups: mc_args_str(a,
+ * &mc_opts_ls[O_LS_FORMAT])). */
+enum { O_CREATE_DRIVER, O_CREATE_ENGINE_ENV, O_CREATE_ENGINE_INSECURE_REGISTRY,
+       O_CREATE_ENGINE_LABEL, O_CREATE_ENGINE_OPT, O_CREATE_ENGINE_REGISTRY_MIRROR,
+       O_CREATE_ENGINE_STORAGE_DRIVER, O_CREATE_NO_PROVISION, O_CREATE_SSH_KEY_TYPE,
+       O_CREATE_TLS_KEY_TYPE, O_CREATE_TLS_SAN, O_CREATE_N };
+enum { O_ENV_SHELL, O_ENV_UNSET, O_ENV_NO_PROXY, O_ENV_SWARM, O_ENV_N };
+enum { O_INSPECT_FORMAT, O_INSPECT_N };
+enum { O_ACTIVE_TIMEOUT, O_ACTIVE_N };
+enum { O_LS_FILTER, O_LS_FORMAT, O_LS_QUIET, O_LS_TIMEOUT, O_LS_N };
+enum { O_RM_FORCE, O_RM_YES, O_RM_N };
+enum { O_REGEN_CLIENT_CERTS, O_REGEN_FORCE, O_REGEN_N };
+enum { O_UPGRADE_ISO, O_UPGRADE_ISO_SHA256, O_UPGRADE_N };
+enum { O_SSH_REPIN, O_SSH_N };
+enum { O_SCP_DELTA, O_SCP_QUIET, O_SCP_RECURSIVE, O_SCP_N };
+enum { O_MOUNT_UNMOUNT, O_MOUNT_N };
+enum { O_SWARM_UP_ADVERTISE_ADDR, O_SWARM_UP_CREATE, O_SWARM_UP_FORCE, O_SWARM_UP_MANAGER,
+       O_SWARM_UP_WORKER, O_SWARM_UP_N };
+enum { O_IMPORT_FROM, O_IMPORT_N };
+enum { O_GENERATE_PROG, O_GENERATE_TEMPLATES, O_GENERATE_N };
 
-/* regenerate-certs: upload the machine's new certificates and restart Docker
- * (drivers that provision; a no-op for the others and for --no-provision). */
-int mc_cli_push_certs(struct mc_cli *cli, struct mc_target *t, struct mc_error *err);
+extern const struct mc_option mc_opts_create[], mc_opts_env[], mc_opts_inspect[],
+	mc_opts_active[], mc_opts_ls[], mc_opts_rm[], mc_opts_regenerate_certs[],
+	mc_opts_upgrade[], mc_opts_ssh[], mc_opts_scp[], mc_opts_mount[], mc_opts_swarm_up[],
+	mc_opts_swarm_down[], mc_opts_import[], mc_opts_generate[];
+
+/* A table indexed by an enum has exactly N entries and its terminator. */
+#define MC_OPTS_CHECK(table, n) \
+	_Static_assert(sizeof(table) / sizeof((table)[0]) == (n) + 1, #table " does not match its enum")
 
 /* The verbs. */
 int mc_cmd_active(struct mc_cli *, const struct mc_verb *, struct mc_args *);
@@ -143,36 +133,5 @@ int mc_cmd_url(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_version(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_import(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_generate(struct mc_cli *, const struct mc_verb *, struct mc_args *);
-
-extern const struct mc_option mc_opts_swarm_up[], mc_opts_swarm_down[];
-extern const struct mc_option mc_opts_create[], mc_opts_env[], mc_opts_inspect[],
-	mc_opts_ls[], mc_opts_rm[], mc_opts_active[];
-extern const struct mc_option mc_opts_regenerate_certs[], mc_opts_upgrade[];
-extern const struct mc_option mc_opts_ssh[], mc_opts_scp[], mc_opts_mount[];
-extern const struct mc_option mc_opts_import[], mc_opts_generate[];
-
-/* --- TLS certificates in the verb layer (src/cmd/certs.c) --- */
-struct mc_certs_paths;
-/* The CA/client paths for machine m (NULL: for a new machine): --tls-* flags,
- * else the paths recorded in its config.json, else STORE/certs/. */
-void mc_cli_certs_paths(struct mc_cli *cli, const struct mc_machine *m, struct mc_certs_paths *p);
-/* Make the CA and client certificate on first use, printing docker-machine's
- * "Creating CA: PATH" / "Creating client certificate: PATH". */
-int mc_cli_certs_prepare(struct mc_cli *cli, const char *key_type, struct mc_error *err);
-/* Copy ca.pem, cert.pem, key.pem into the machine's directory (and record a
- * user-supplied CA in its AuthOptions). */
-int mc_cli_certs_install(struct mc_cli *cli, struct mc_machine *m, struct mc_error *err);
-/* create, after the driver made the machine: its server certificate, when the
- * driver has SSH (the daemon is ours to configure) and reports an IP. */
-int mc_cli_certs_new_machine(struct mc_cli *cli, const struct mc_driver *drv,
-			     struct mc_driver_ctx *ctx, struct mc_machine *m, struct mc_error *err);
-/* (Re)make the machine's server certificate for ip. */
-int mc_cli_certs_server(struct mc_cli *cli, const struct mc_machine *m, const char *ip,
-			struct mc_error *err);
-/* env/config: the offline certificate check for the machine at url (warnings on stderr). */
-int mc_cli_certs_check(struct mc_cli *cli, struct mc_target *t, const char *url,
-		       struct mc_error *err);
-/* start/restart: new server certificate when the machine's IP changed. */
-int mc_cli_certs_after_start(struct mc_cli *cli, struct mc_target *t, struct mc_error *err);
 
 #endif

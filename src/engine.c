@@ -2,9 +2,11 @@
 #include "buildconf.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <openssl/err.h>
@@ -32,6 +34,7 @@ struct creds {
 	X509 *cert;              /* the first certificate of cert.pem */
 	STACK_OF(X509) *chain;   /* the others */
 	EVP_PKEY *key;
+	unsigned long long hash;   /* of the three texts: part of a saved session's key */
 	struct creds *next;
 };
 
@@ -43,6 +46,9 @@ struct xfer {
 	char *endpoint;     /* "GET /version" for messages */
 	char *ca, *cert, *key;
 	const struct creds *creds;   /* installed by on_ssl_ctx; NULL: libcurl reads the files */
+	char *session_path;          /* CERT_DIR/.tls-session, or NULL: no resumption */
+	char session_key[40];        /* what a saved session must be for: credentials + URL */
+	long offered_time;           /* when the session offered was made (0: none offered) */
 	char *buf;
 	size_t len, cap;
 	bool too_big;
@@ -53,7 +59,8 @@ struct xfer {
 	int verify_depth;
 	char peer_subject[256];
 	char peer_issuer[256];
-	char peer_sans[256];
+	char peer_ips[256];    /* its IP SANs, ", "-separated, or "none" */
+	char peer_names[256];  /* its DNS SANs, likewise */
 	char peer_not_after[64];
 	const char *alert;  /* TLS alert the daemon sent (static string), or NULL */
 	bool tls_started;   /* TCP connected, ClientHello sent */
@@ -85,6 +92,7 @@ void mc_engine_call_clear(struct mc_engine_call *c)
 		free(x->ca);
 		free(x->cert);
 		free(x->key);
+		free(x->session_path);
 		free(x->buf);
 		free(x);
 	}
@@ -110,13 +118,14 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-static void describe_sans(X509 *cert, char *out, size_t size)
+/* The certificate's IP SANs and DNS SANs, each ", "-separated ("none"). */
+static void describe_sans(X509 *cert, char *ips, char *names, size_t size)
 {
 	GENERAL_NAMES *gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
-	size_t used = 0;
+	size_t nip = 0, nname = 0;
 
-	out[0] = 0;
-	for (int i = 0; i < sk_GENERAL_NAME_num(gens) && used + 1 < size; i++) {
+	ips[0] = names[0] = 0;
+	for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
 		GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
 		char item[INET6_ADDRSTRLEN + 8] = "";
 		const unsigned char *d;
@@ -125,20 +134,76 @@ static void describe_sans(X509 *cert, char *out, size_t size)
 		if (g->type == GEN_IPADD) {
 			d = ASN1_STRING_get0_data(g->d.iPAddress);
 			len = ASN1_STRING_length(g->d.iPAddress);
-			if (len == 4)
-				snprintf(item, sizeof(item), "%u.%u.%u.%u", d[0], d[1], d[2], d[3]);
-			else
-				snprintf(item, sizeof(item), "(IPv6)");
+			if (!inet_ntop(len == 4 ? AF_INET : AF_INET6, d, item, sizeof(item)) || (len != 4 && len != 16))
+				snprintf(item, sizeof(item), "(%d bytes)", len);
+			if (nip + 1 < size)
+				nip += (size_t)snprintf(ips + nip, size - nip, "%s%s", nip ? ", " : "", item);
 		} else if (g->type == GEN_DNS) {
-			snprintf(item, sizeof(item), "%.40s", (const char *)ASN1_STRING_get0_data(g->d.dNSName));
-		} else {
-			continue;
+			/* printable ASCII only: it may end up on a terminal */
+			d = ASN1_STRING_get0_data(g->d.dNSName);
+			len = ASN1_STRING_length(g->d.dNSName);
+			for (int k = 0; k < len && k < 40; k++)
+				item[k] = d[k] > 0x20 && d[k] < 0x7f ? (char)d[k] : '?';
+			if (nname + 1 < size)
+				nname += (size_t)snprintf(names + nname, size - nname, "%s%s", nname ? ", " : "", item);
 		}
-		used += (size_t)snprintf(out + used, size - used, "%s%s", used ? ", " : "", item);
 	}
 	GENERAL_NAMES_free(gens);
-	if (!out[0])
-		snprintf(out, size, "none");
+	if (!ips[0])
+		snprintf(ips, size, "none");
+	if (!names[0])
+		snprintf(names, size, "none");
+}
+
+/*
+ * TLS session resumption across processes.  A full handshake with a
+ * daemon costs the client ~8.6 M instructions (OpenSSL 3.0 decoding and
+ * verifying the daemon's certificate, our signature) and the daemon its own
+ * signature and the check of ours; resuming with the session ticket the
+ * daemon sent last time costs ~4 M, including the decoding of the saved
+ * session (doc/performance.md).  So the daemon's last ticket is kept in
+ * CERT_DIR/.tls-session (0600): a line "mc-tls-session v1 KEY" then the
+ * session in DER.  KEY is a hash of ca.pem, cert.pem, key.pem and the URL:
+ * new certificates or another address never use an old session.  The
+ * session holds what the full handshake verified (the daemon's certificate,
+ * the verification result), so whoever can write it could make us trust
+ * another server — as whoever can write ca.pem next to it can.  A daemon
+ * that no longer accepts the ticket (restarted, keys rotated) gets a full
+ * handshake, as without the file.  Best effort: a missing, stale or corrupt
+ * file only costs the full handshake.
+ */
+#define SESSION_MAGIC "mc-tls-session v1 "
+/* A resumed session's new ticket replaces the file only when the one used is older. */
+#define SESSION_REFRESH_S 3600
+
+/* MACHINECTL_TLS_RESUME=0 turns resumption off (doc/tls.md). */
+static bool resume_wanted(void)
+{
+	const char *v = getenv("MACHINECTL_TLS_RESUME");
+
+	return !v || strcmp(v, "0") != 0;
+}
+
+static SSL_SESSION *session_load(const struct xfer *x)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0, hlen = strlen(SESSION_MAGIC) + strlen(x->session_key) + 1;
+	const unsigned char *der;
+	SSL_SESSION *sess;
+
+	if (mc_read_file(x->session_path, &data, &len, NULL) < 0 || len <= hlen ||
+	    memcmp(data, SESSION_MAGIC, strlen(SESSION_MAGIC)) ||
+	    memcmp(data + strlen(SESSION_MAGIC), x->session_key, strlen(x->session_key)) ||
+	    data[hlen - 1] != '\n' || len - hlen > INT_MAX)
+		return NULL;
+	der = (const unsigned char *)data + hlen;
+	sess = d2i_SSL_SESSION(NULL, &der, (long)(len - hlen));
+	if (sess && !SSL_SESSION_is_resumable(sess)) {
+		SSL_SESSION_free(sess);
+		sess = NULL;
+	}
+	ERR_clear_error();
+	return sess;
 }
 
 /* OpenSSL verify callback: remember what failed, change nothing. */
@@ -157,7 +222,7 @@ static int on_verify(int ok, X509_STORE_CTX *sctx)
 
 		X509_NAME_oneline(X509_get_subject_name(leaf), x->peer_subject, sizeof(x->peer_subject));
 		X509_NAME_oneline(X509_get_issuer_name(leaf), x->peer_issuer, sizeof(x->peer_issuer));
-		describe_sans(leaf, x->peer_sans, sizeof(x->peer_sans));
+		describe_sans(leaf, x->peer_ips, x->peer_names, sizeof(x->peer_ips));
 		if (ASN1_TIME_to_tm(X509_get0_notAfter(leaf), &tm))
 			strftime(x->peer_not_after, sizeof(x->peer_not_after), "%Y-%m-%d %H:%M UTC", &tm);
 	}
@@ -175,6 +240,17 @@ static void on_info(const SSL *ssl, int where, int ret)
 
 	if (!x)
 		return;
+	if ((where & SSL_CB_HANDSHAKE_START) && !x->tls_started && x->session_path) {
+		/* The first moment libcurl lets us at the SSL object before the
+		 * ClientHello is written: offer the saved session. */
+		SSL_SESSION *sess = session_load(x);
+
+		if (sess) {
+			SSL_set_session((SSL *)ssl, sess);
+			x->offered_time = SSL_SESSION_get_time(sess);
+			SSL_SESSION_free(sess);
+		}
+	}
 	if (where & SSL_CB_HANDSHAKE_START)
 		x->tls_started = true;
 	if (where & SSL_CB_HANDSHAKE_DONE)
@@ -190,6 +266,13 @@ static struct creds *creds_list;
 static int no_passphrase(char *buf, int size, int rwflag, void *u)
 {
 	return 0;
+}
+
+static unsigned long long fnv1a(unsigned long long h, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 0x100000001b3ULL;
+	return (h ^ n) * 0x100000001b3ULL;
 }
 
 static bool same(const char *a, size_t alen, const char *b, size_t blen)
@@ -287,6 +370,8 @@ static const struct creds *creds_get(const char *ca, const char *cert, const cha
 		    same(e->key_pem, e->key_len, c->key_pem, c->key_len))
 			found = e;
 	if (!found && creds_decode(c)) {
+		c->hash = fnv1a(fnv1a(fnv1a(0xcbf29ce484222325ULL, c->ca_pem, c->ca_len), c->cert_pem, c->cert_len),
+				c->key_pem, c->key_len);
 		c->next = creds_list;
 		creds_list = found = c;
 		c = NULL;
@@ -314,17 +399,101 @@ static bool creds_install(SSL_CTX *ctx, const struct creds *c)
 	return SSL_CTX_use_PrivateKey(ctx, c->key) == 1 && SSL_CTX_check_private_key(ctx) == 1;
 }
 
+/* The host of https://HOST:PORT/... (IPv6 without its brackets). */
+static void url_host(const char *url, char *out, size_t size)
+{
+	const char *h = url + strlen("https://");
+	size_t n = *h == '[' ? strcspn(++h, "]") : strcspn(h, ":/");
+
+	snprintf(out, size, "%.*s", (int)n, h);
+}
+
+static bool is_ip(const char *host)
+{
+	unsigned char a[16];
+
+	return inet_pton(AF_INET, host, a) == 1 || inet_pton(AF_INET6, host, a) == 1;
+}
+
+/* OpenSSL's new-session callback: a ticket arrived; keep it (not synced:
+ * a cache), unless the session just resumed is younger than
+ * SESSION_REFRESH_S: on ext4, replacing the file (new inode, rename over
+ * the old one) costs ~0.4 ms of CPU and makes the kernel write it back at
+ * once, which made a resumed `ls` of 20 machines slower than a full one
+ * (doc/performance.md).  A daemon that accepts a ticket once only (not
+ * dockerd) then gets a full handshake every other time.  Returns 0: OpenSSL
+ * keeps no reference for us. */
+static int on_new_session(SSL *ssl, SSL_SESSION *sess)
+{
+	static unsigned long seq;
+	struct xfer *x = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ssl_ctx_index);
+	int dlen = i2d_SSL_SESSION(sess, NULL);
+	_cleanup_free_ char *buf = NULL, *tmp = NULL;
+	unsigned char *p;
+	size_t hlen, total;
+	bool ok;
+	int fd;
+
+	if (!x || !x->session_path || dlen <= 0 || dlen > (1 << 20))
+		return 0;
+	if (SSL_session_reused(ssl) && x->offered_time > 0 && time(NULL) - x->offered_time >= 0 &&
+	    time(NULL) - x->offered_time < SESSION_REFRESH_S)
+		return 0;
+	hlen = strlen(SESSION_MAGIC) + strlen(x->session_key) + 1;
+	total = hlen + (size_t)dlen;
+	buf = mc_malloc(total);
+	snprintf(buf, hlen + 1, "%s%s\n", SESSION_MAGIC, x->session_key);
+	p = (unsigned char *)buf + hlen;
+	if (i2d_SSL_SESSION(sess, &p) != dlen)
+		return 0;
+	/* Calls on other threads may write the same machine's file: each its own temporary. */
+	tmp = mc_asprintf("%s.tmp.%ld.%lu", x->session_path, (long)getpid(),
+			  __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED));
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return 0;
+	ok = write(fd, buf, total) == (ssize_t)total;
+	ok = close(fd) == 0 && ok;
+	if (!ok || rename(tmp, x->session_path) < 0)
+		unlink(tmp);
+	return 0;
+}
+
 static CURLcode on_ssl_ctx(CURL *h, void *sslctx, void *arg)
 {
 	SSL_CTX *ctx = sslctx;
 	struct xfer *x = arg;
+	X509_VERIFY_PARAM *param = SSL_CTX_get0_param(ctx);
+	char host[256];
 
+	/*
+	 * The daemon's certificate must be for the host we connect to, checked
+	 * as Go's crypto/tls (the docker client) does: an IP address against
+	 * the IP SANs only, a name against the DNS SANs only, never the
+	 * subject's CN.  libcurl's own check (CURLOPT_SSL_VERIFYHOST) falls back
+	 * to the CN when there is no SAN of the host's type, so it is off and
+	 * OpenSSL checks here, during verification (on_verify sees the error).
+	 */
+	url_host(x->url, host, sizeof(host));
+	X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT |
+					X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	if (is_ip(host) ? X509_VERIFY_PARAM_set1_ip_asc(param, host) != 1
+			: X509_VERIFY_PARAM_set1_host(param, host, 0) != 1) {
+		ERR_clear_error();
+		return CURLE_SSL_CERTPROBLEM;
+	}
 	SSL_CTX_set_ex_data(ctx, ssl_ctx_index, arg);
 	SSL_CTX_set_verify(ctx, SSL_CTX_get_verify_mode(ctx), on_verify);
 	SSL_CTX_set_info_callback(ctx, on_info);
 	if (x->creds && !creds_install(ctx, x->creds)) {
 		ERR_clear_error();
 		return CURLE_SSL_CERTPROBLEM;
+	}
+	if (x->session_path) {
+		/* Ours replaces libcurl's in-process session cache: every call of
+		 * ls is to another daemon. */
+		SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+		SSL_CTX_sess_set_new_cb(ctx, on_new_session);
 	}
 	return CURLE_OK;
 }
@@ -378,9 +547,9 @@ static void prepare(struct mc_engine_call *c)
 	x->t0 = mc_now_ms();
 	x->endpoint = mc_asprintf("%s %s", method, c->path ? c->path : "/");
 	if (!t || !t->url || !(base = https_base(t->url))) {
-		mc_error_set(&c->err, MC_E_INVALID,
-			     "machine \"%s\": %s: the Docker URL \"%s\" is not tcp://IP:PORT", name,
-			     x->endpoint, t && t->url ? t->url : "");
+		mc_error_setm(&c->err, name, MC_E_INVALID,
+			      "%s: the Docker URL \"%s\" is not tcp://IP:PORT",
+			      x->endpoint, t && t->url ? t->url : "");
 		finish(c);
 		return;
 	}
@@ -394,9 +563,9 @@ static void prepare(struct mc_engine_call *c)
 
 		for (int i = 0; i < 3; i++)
 			if (!mc_file_exists(files[i])) {
-				mc_error_set(&c->err, MC_E_TLS,
-					     "machine \"%s\": %s: the %s %s is missing: run 'machinectl regenerate-certs %s'",
-					     name, x->endpoint, what[i], files[i], name);
+				mc_error_setm(&c->err, name, MC_E_TLS,
+					      "%s: the %s %s is missing: run 'machinectl regenerate-certs %s'",
+					      x->endpoint, what[i], files[i], name);
 				finish(c);
 				return;
 			}
@@ -405,8 +574,8 @@ static void prepare(struct mc_engine_call *c)
 		ctimeout = timeout;
 	x->h = curl_easy_init();
 	if (!x->h) {
-		mc_error_set(&c->err, MC_E_FAILED, "machine \"%s\": %s: cannot initialise libcurl", name,
-			     x->endpoint);
+		mc_error_setm(&c->err, name, MC_E_FAILED, "%s: cannot initialise libcurl",
+			      x->endpoint);
 		finish(c);
 		return;
 	}
@@ -428,6 +597,18 @@ static void prepare(struct mc_engine_call *c)
 	/* Already decoded credentials are installed by on_ssl_ctx: CAINFO NULL
 	 * keeps libcurl from loading its default CA bundle. */
 	x->creds = creds_get(x->ca, x->cert, x->key);
+	if (x->creds && resume_wanted()) {
+		_cleanup_free_ char *server = mc_path_join(t->cert_dir ? t->cert_dir : ".", "server.pem");
+		_cleanup_free_ char *spem = NULL;
+		size_t slen = 0;
+
+		/* The machine's server certificate, when it has one, is part of the key. */
+		if (mc_read_file(server, &spem, &slen, NULL) < 0)
+			slen = 0;
+		x->session_path = mc_path_join(t->cert_dir ? t->cert_dir : ".", ".tls-session");
+		snprintf(x->session_key, sizeof(x->session_key), "%016llx%016llx", x->creds->hash,
+			 fnv1a(fnv1a(0xcbf29ce484222325ULL, x->url, strlen(base)), spem ? spem : "", slen));
+	}
 	curl_easy_setopt(x->h, CURLOPT_CAINFO, x->creds ? NULL : x->ca);
 	curl_easy_setopt(x->h, CURLOPT_CAPATH, NULL);
 	if (!x->creds) {
@@ -435,7 +616,7 @@ static void prepare(struct mc_engine_call *c)
 		curl_easy_setopt(x->h, CURLOPT_SSLKEY, x->key);
 	}
 	curl_easy_setopt(x->h, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(x->h, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(x->h, CURLOPT_SSL_VERIFYHOST, 0L);  /* checked in on_ssl_ctx, strictly */
 	curl_easy_setopt(x->h, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
 	curl_easy_setopt(x->h, CURLOPT_SSL_CTX_DATA, x);
 	x->headers = curl_slist_append(NULL, "Accept: application/json");
@@ -456,11 +637,6 @@ static void prepare(struct mc_engine_call *c)
 	curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, x->headers);
 }
 
-static bool has(const char *s, const char *needle)
-{
-	return strstr(s, needle) != NULL;
-}
-
 /* Explain a TLS failure: which certificate, what failed, what to do. */
 static void tls_error(struct mc_engine_call *c, CURLcode rc)
 {
@@ -469,6 +645,21 @@ static void tls_error(struct mc_engine_call *c, CURLcode rc)
 	const char *host = x->url + 8;
 	int hostlen = (int)strcspn(host, "/");
 
+	if (x->verify_err == X509_V_ERR_IP_ADDRESS_MISMATCH || x->verify_err == X509_V_ERR_HOSTNAME_MISMATCH) {
+		char h[256];
+		bool ip;
+
+		url_host(x->url, h, sizeof(h));
+		ip = x->verify_err == X509_V_ERR_IP_ADDRESS_MISMATCH;
+		mc_error_setm(&c->err, name, MC_E_TLS,
+			      "%s at %.*s: TLS: the daemon's certificate is valid for IP %s and DNS %s%s, not %s %s (%s, as the docker client checks it%s): run 'machinectl regenerate-certs %s'",
+			      x->endpoint, hostlen, host, x->peer_ips, x->peer_names,
+			      !strcmp(x->peer_ips, "none") && !strcmp(x->peer_names, "none") ? " (its subject CN does not count)" : "",
+			      ip ? "IP" : "DNS", h,
+			      ip ? "an IP address must be one of its IP SANs" : "a name must match one of its DNS SANs",
+			      ip ? "; the IP address changed?" : "", name);
+		return;
+	}
 	if (x->verify_err) {
 		const char *why = X509_verify_cert_error_string(x->verify_err);
 		const char *hint, *end = "'";
@@ -492,39 +683,32 @@ static void tls_error(struct mc_engine_call *c, CURLcode rc)
 			hint = "run 'machinectl regenerate-certs ";
 			break;
 		}
-		mc_error_set(&c->err, MC_E_TLS,
-			     "machine \"%s\": %s at %.*s: TLS: the daemon's certificate (%s, issued by %s, valid until %s) is not trusted: %s (trusted CA: %s): %s%s%s",
-			     name, x->endpoint, hostlen, host, x->peer_subject[0] ? x->peer_subject : "?",
-			     x->peer_issuer[0] ? x->peer_issuer : "?",
-			     x->peer_not_after[0] ? x->peer_not_after : "?", why, x->ca, hint, name, end);
-		return;
-	}
-	if (has(x->errbuf, "no alternative certificate subject name") || has(x->errbuf, "does not match target host")) {
-		mc_error_set(&c->err, MC_E_TLS,
-			     "machine \"%s\": %s at %.*s: TLS: the daemon's certificate is valid for %s, not %.*s (the IP address changed?): run 'machinectl regenerate-certs %s'",
-			     name, x->endpoint, hostlen, host, x->peer_sans[0] ? x->peer_sans : "other names",
-			     (int)strcspn(host, ":"), host, name);
+		mc_error_setm(&c->err, name, MC_E_TLS,
+			      "%s at %.*s: TLS: the daemon's certificate (%s, issued by %s, valid until %s) is not trusted: %s (trusted CA: %s): %s%s%s",
+			      x->endpoint, hostlen, host, x->peer_subject[0] ? x->peer_subject : "?",
+			      x->peer_issuer[0] ? x->peer_issuer : "?",
+			      x->peer_not_after[0] ? x->peer_not_after : "?", why, x->ca, hint, name, end);
 		return;
 	}
 	if (rc == CURLE_SSL_CERTPROBLEM) {
-		mc_error_set(&c->err, MC_E_TLS,
-			     "machine \"%s\": %s: TLS: cannot use the client certificate %s with key %s: %s",
-			     name, x->endpoint, x->cert, x->key, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+		mc_error_setm(&c->err, name, MC_E_TLS,
+			      "%s: TLS: cannot use the client certificate %s with key %s: %s",
+			      x->endpoint, x->cert, x->key, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
 		return;
 	}
 	if (rc == CURLE_SSL_CACERT_BADFILE) {
-		mc_error_set(&c->err, MC_E_TLS, "machine \"%s\": %s: TLS: cannot read the CA certificate %s: %s",
-			     name, x->endpoint, x->ca, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+		mc_error_setm(&c->err, name, MC_E_TLS, "%s: TLS: cannot read the CA certificate %s: %s",
+			      x->endpoint, x->ca, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
 		return;
 	}
 	if (x->alert) {
-		mc_error_set(&c->err, MC_E_TLS,
-			     "machine \"%s\": %s at %.*s: TLS: the daemon refused the client certificate %s (its alert: %s): the daemon trusts another CA; run 'machinectl regenerate-certs %s'",
-			     name, x->endpoint, hostlen, host, x->cert, x->alert, name);
+		mc_error_setm(&c->err, name, MC_E_TLS,
+			      "%s at %.*s: TLS: the daemon refused the client certificate %s (its alert: %s): the daemon trusts another CA; run 'machinectl regenerate-certs %s'",
+			      x->endpoint, hostlen, host, x->cert, x->alert, name);
 		return;
 	}
-	mc_error_set(&c->err, MC_E_TLS, "machine \"%s\": %s at %.*s: TLS handshake failed: %s", name,
-		     x->endpoint, hostlen, host, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+	mc_error_setm(&c->err, name, MC_E_TLS, "%s at %.*s: TLS handshake failed: %s",
+		      x->endpoint, hostlen, host, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
 }
 
 json_t *mc_engine_decode_reply(const char *buf, size_t len)
@@ -564,9 +748,9 @@ static void complete(struct mc_engine_call *c, CURLcode rc)
 		if (c->status >= 400) {
 			const char *msg = mc_engine_reply_message(c->reply);
 
-			mc_error_set(&c->err, c->status == 404 ? MC_E_NOT_FOUND : MC_E_FAILED,
-				     "machine \"%s\": %s: the Docker daemon answered HTTP %ld: %s", name,
-				     x->endpoint, c->status, msg && *msg ? msg : "(no message)");
+			mc_error_setm(&c->err, name, c->status == 404 ? MC_E_NOT_FOUND : MC_E_FAILED,
+				      "%s: the Docker daemon answered HTTP %ld: %s",
+				      x->endpoint, c->status, msg && *msg ? msg : "(no message)");
 		}
 		return;
 	}
@@ -575,10 +759,10 @@ static void complete(struct mc_engine_call *c, CURLcode rc)
 		long oserr = 0;
 
 		curl_easy_getinfo(x->h, CURLINFO_OS_ERRNO, &oserr);
-		mc_error_set(&c->err, MC_E_NETWORK,
-			     "machine \"%s\": %s: cannot connect to the Docker daemon at %.*s: %s (is dockerd running and listening there?)",
-			     name, x->endpoint, hostlen, host,
-			     oserr ? strerror((int)oserr) : x->errbuf);
+		mc_error_setm(&c->err, name, MC_E_NETWORK,
+			      "%s: cannot connect to the Docker daemon at %.*s: %s (is dockerd running and listening there?)",
+			      x->endpoint, hostlen, host,
+			      oserr ? strerror((int)oserr) : x->errbuf);
 		break;
 	}
 	case CURLE_OPERATION_TIMEDOUT: {
@@ -586,17 +770,17 @@ static void complete(struct mc_engine_call *c, CURLcode rc)
 				    : !x->tls_done   ? "the TLS handshake did not finish"
 						     : "no reply";
 
-		mc_error_set(&c->err, MC_E_TIMEOUT,
-			     "machine \"%s\": %s: the Docker daemon at %.*s did not answer in time (%s after %.1fs)",
-			     name, x->endpoint, hostlen, host, phase, secs);
+		mc_error_setm(&c->err, name, MC_E_TIMEOUT,
+			      "%s: the Docker daemon at %.*s did not answer in time (%s after %.1fs)",
+			      x->endpoint, hostlen, host, phase, secs);
 		break;
 	}
 	case CURLE_WRITE_ERROR:
-		mc_error_set(&c->err, MC_E_FAILED, "machine \"%s\": %s: the reply is larger than %u MiB",
-			     name, x->endpoint, MAX_REPLY >> 20);
+		mc_error_setm(&c->err, name, MC_E_FAILED, "%s: the reply is larger than %u MiB",
+			      x->endpoint, MAX_REPLY >> 20);
 		break;
 	case CURLE_COULDNT_RESOLVE_HOST:
-		mc_error_set(&c->err, MC_E_NETWORK, "machine \"%s\": %s: %s", name, x->endpoint, x->errbuf);
+		mc_error_setm(&c->err, name, MC_E_NETWORK, "%s: %s", x->endpoint, x->errbuf);
 		break;
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CONNECT_ERROR:
@@ -612,13 +796,13 @@ static void complete(struct mc_engine_call *c, CURLcode rc)
 			tls_error(c, rc);
 			break;
 		}
-		mc_error_set(&c->err, MC_E_NETWORK,
-			     "machine \"%s\": %s: the Docker daemon at %.*s closed the connection: %s", name,
-			     x->endpoint, hostlen, host, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+		mc_error_setm(&c->err, name, MC_E_NETWORK,
+			      "%s: the Docker daemon at %.*s closed the connection: %s",
+			      x->endpoint, hostlen, host, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
 		break;
 	default:
-		mc_error_set(&c->err, MC_E_NETWORK, "machine \"%s\": %s at %.*s: %s", name, x->endpoint,
-			     hostlen, host, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+		mc_error_setm(&c->err, name, MC_E_NETWORK, "%s at %.*s: %s", x->endpoint,
+			      hostlen, host, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
 		break;
 	}
 }
@@ -652,8 +836,8 @@ void mc_engine_batch_add(struct mc_engine_batch *b, struct mc_engine_call *c)
 		return;
 	x = c->priv;
 	if (curl_multi_add_handle(b->multi, x->h) != CURLM_OK) {
-		mc_error_set(&c->err, MC_E_FAILED, "machine \"%s\": %s: cannot start the request",
-			     c->target->name, x->endpoint);
+		mc_error_setm(&c->err, c->target->name, MC_E_FAILED, "%s: cannot start the request",
+			      x->endpoint);
 		finish(c);
 		return;
 	}
@@ -739,10 +923,10 @@ void mc_engine_batch_free(struct mc_engine_batch *b)
 		struct mc_engine_call *c = b->calls[0];
 		struct xfer *x = c->priv;
 
-		mc_error_set(&c->err, MC_E_TIMEOUT,
-			     "machine \"%s\": %s: the Docker daemon did not answer in time (gave up after %.1fs)",
-			     c->target->name ? c->target->name : "?", x->endpoint,
-			     (double)(mc_now_ms() - x->t0) / 1000.0);
+		mc_error_setm(&c->err, c->target->name ? c->target->name : "?", MC_E_TIMEOUT,
+			      "%s: the Docker daemon did not answer in time (gave up after %.1fs)",
+			      x->endpoint,
+			      (double)(mc_now_ms() - x->t0) / 1000.0);
 		finish(c);
 		forget(b, c);
 	}
@@ -792,8 +976,7 @@ int mc_engine_request(const struct mc_engine_target *t, const char *method, cons
 
 	mc_engine_run(&c, 1, 0);
 	if (c.err.code != MC_E_OK) {
-		mc_error_set(err, c.err.code, "%s", c.err.msg);
-		r = -1;
+		r = mc_error_copy(err, &c.err);
 	} else if (reply) {
 		*reply = MC_TAKE(c.reply);
 	}
@@ -820,9 +1003,8 @@ int mc_engine_ping(const struct mc_engine_target *t, long timeout_ms, struct mc_
 	if (mc_engine_get(t, "/_ping", timeout_ms, &reply, err) < 0)
 		return -1;
 	if (!json_is_string(reply) || strcmp(json_string_value(reply), "OK"))
-		return mc_error_set(err, MC_E_FAILED,
-				    "machine \"%s\": GET /_ping: unexpected answer (is this a Docker daemon?)",
-				    t->name);
+		return mc_error_setm(err, t->name, MC_E_FAILED,
+				     "GET /_ping: unexpected answer (is this a Docker daemon?)");
 	return 0;
 }
 
@@ -836,9 +1018,8 @@ int mc_engine_version(const struct mc_engine_target *t, long timeout_ms, char **
 		return -1;
 	v = mc_json_str(reply, "Version");
 	if (!v || !*v)
-		return mc_error_set(err, MC_E_FAILED,
-				    "machine \"%s\": GET /version: the reply has no \"Version\" (is this a Docker daemon?)",
-				    t->name);
+		return mc_error_setm(err, t->name, MC_E_FAILED,
+				     "GET /version: the reply has no \"Version\" (is this a Docker daemon?)");
 	*version = mc_strdup(v);
 	return 0;
 }

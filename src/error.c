@@ -6,35 +6,25 @@
 
 #include "error.h"
 
-static int error_setv(struct mc_error *err, int code, const char *fmt, va_list ap)
+int mc_error_setm(struct mc_error *err, const char *machine, int code, const char *fmt, ...)
 {
+	va_list ap;
+
 	if (!err || err->code != MC_E_OK)
 		return -1;
 	err->code = code == MC_E_OK ? MC_E_FAILED : code;
+	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	mc_error_machine(err, machine);
 	return -1;
 }
 
-int mc_error_set(struct mc_error *err, int code, const char *fmt, ...)
+int mc_error_copy(struct mc_error *err, const struct mc_error *src)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	error_setv(err, code, fmt, ap);
-	va_end(ap);
+	if (err && err->code == MC_E_OK)
+		*err = *src;
 	return -1;
-}
-
-int mc_error_errno(struct mc_error *err, int errnum, const char *fmt, ...)
-{
-	char what[768];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	return mc_error_set(err, errnum == ENOENT ? MC_E_NOT_FOUND : MC_E_IO, "%s: %s", what,
-			    strerror(errnum));
 }
 
 void mc_error_prefix(struct mc_error *err, const char *fmt, ...)
@@ -60,12 +50,24 @@ void mc_error_prefix(struct mc_error *err, const char *fmt, ...)
 	err->msg[n + ol] = '\0';
 }
 
-void mc_error_clear(struct mc_error *err)
+void mc_error_machine(struct mc_error *err, const char *name)
 {
-	if (err) {
-		err->code = MC_E_OK;
-		err->msg[0] = '\0';
-	}
+	if (!err || err->code == MC_E_OK || !name || !strcmp(err->machine, name))
+		return;
+	if (err->machine[0])
+		mc_error_prefix(err, "machine \"%s\": ", err->machine);
+	snprintf(err->machine, sizeof(err->machine), "%s", name);
+}
+
+const char *mc_error_text(const struct mc_error *err, char *buf, size_t size)
+{
+	const char *msg = err->msg[0] ? err->msg : "unknown error";
+
+	if (err->machine[0])
+		snprintf(buf, size, "machine \"%s\": %s", err->machine, msg);
+	else
+		snprintf(buf, size, "%s", msg);
+	return buf;
 }
 
 int mc_error_exit_code(const struct mc_error *err)

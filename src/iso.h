@@ -51,17 +51,15 @@ int mc_iso_volume_id(const char *path, char **vid, struct mc_error *err);
 /* SHA-256 of a file as 64 lowercase hex digits. */
 int mc_iso_sha256_file(const char *path, char hex[65], struct mc_error *err);
 
-/* True for http://, https:// and file:// specs. */
-bool mc_iso_is_url(const char *spec);
-
 /*
  * create: resolve the boot ISO named by a driver's create flags, in place.
  * A driver that boots an ISO declares the flags "iso" (and optionally an
  * alias ending in "-boot2docker-url", and "iso-sha256"); the core calls this
  * once before any machine is created, so a URL is downloaded once.  Sets
  * flags["iso"] to the local absolute path, flags["iso-source"] to what was
- * asked ("default" when nothing was) and flags["iso-version"] to the volume
- * ID.  Without an "iso" flag key, does nothing.
+ * asked ("default" when nothing was), flags["iso-version"] to the volume
+ * ID and flags["iso-sha256"] to the file's SHA-256 (lower-case hex; the
+ * remote libvirt pool names the uploaded volume by it).  Without an "iso" flag key, does nothing.
  */
 int mc_iso_prepare_flags(const char *store_root, json_t *flags, const struct mc_iso_opts *opts,
 			 struct mc_error *err);

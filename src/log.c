@@ -13,9 +13,9 @@ void mc_log_set_level(enum mc_log_level level)
 	current = level;
 }
 
-enum mc_log_level mc_log_get_level(void)
+bool mc_log_enabled(enum mc_log_level level)
 {
-	return current;
+	return level <= current;
 }
 
 void mc_logv(enum mc_log_level level, const char *fmt, va_list ap)

@@ -153,6 +153,8 @@ int mc_machine_load(const struct mc_store *s, const char *name, struct mc_machin
 		return -1;
 	if (!mc_store_exists(s, name))
 		return mc_error_set(err, MC_E_NOT_FOUND, "machine \"%s\" does not exist", name);
+	if (mc_store_check_machine_perms(s, name, err) < 0)
+		return -1;
 	path = mc_store_machine_file(s, name, "config.json");
 	if (mc_read_file(path, &text, &len, err) < 0) {
 		if (err && err->code == MC_E_NOT_FOUND) {
@@ -164,7 +166,7 @@ int mc_machine_load(const struct mc_store *s, const char *name, struct mc_machin
 		return -1;
 	}
 	if (mc_machine_parse(text, len, &doc, &from, err) < 0) {
-		mc_error_prefix(err, "machine \"%s\": ", name);
+		mc_error_machine(err, name);
 		return -1;
 	}
 	m = mc_calloc(1, sizeof(*m));

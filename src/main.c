@@ -13,80 +13,83 @@
 #include "log.h"
 #include "registry.h"
 #include "util.h"
+#include <unistd.h>
 
-static const struct mc_option global_opts[] = {
-	{ "storage-path", 's', MC_OPT_STRING, "MACHINECTL_STORAGE_PATH", NULL, "PATH",
-	  "where machines, certificates and the ISO cache live (default: ~/.machinectl)" },
-	{ "debug", 'D', MC_OPT_BOOL, "MACHINECTL_DEBUG", NULL, NULL,
+const struct mc_option mc_opts_global[] = {
+	[O_GLOBAL_STORAGE_PATH] = { "storage-path", 's', MC_OPT_STRING, "MACHINECTL_STORAGE_PATH", NULL, "PATH",
+	  "where machines, certificates and the ISO cache live (default: ~/.machinectl)",
+	  .value = MC_VALUE_DIR },
+	[O_GLOBAL_DEBUG] = { "debug", 'D', MC_OPT_BOOL, "MACHINECTL_DEBUG", NULL, NULL,
 	  "log every external command, its exit status and duration" },
-	{ "native-ssh", 0, MC_OPT_BOOL, "MACHINECTL_NATIVE_SSH", NULL, NULL,
+	[O_GLOBAL_NATIVE_SSH] = { "native-ssh", 0, MC_OPT_BOOL, "MACHINECTL_NATIVE_SSH", NULL, NULL,
 	  "use the built-in SSH client (libssh) instead of the system's ssh" },
-	{ "tls-ca-cert", 0, MC_OPT_STRING, "MACHINECTL_TLS_CA_CERT", NULL, "FILE",
-	  "CA certificate to sign machine certificates (default: STORE/certs/ca.pem)" },
-	{ "tls-ca-key", 0, MC_OPT_STRING, "MACHINECTL_TLS_CA_KEY", NULL, "FILE",
-	  "private key of the CA (default: STORE/certs/ca-key.pem)" },
-	{ "tls-client-cert", 0, MC_OPT_STRING, "MACHINECTL_TLS_CLIENT_CERT", NULL, "FILE",
-	  "client certificate (default: STORE/certs/cert.pem)" },
-	{ "tls-client-key", 0, MC_OPT_STRING, "MACHINECTL_TLS_CLIENT_KEY", NULL, "FILE",
-	  "client private key (default: STORE/certs/key.pem)" },
-	{ "version", 'v', MC_OPT_BOOL, NULL, NULL, NULL, "print the version and exit" },
-	{ "help", 'h', MC_OPT_BOOL, NULL, NULL, NULL, "print this help and exit" },
-	{ NULL },
+	[O_GLOBAL_TLS_CA_CERT] = { "tls-ca-cert", 0, MC_OPT_STRING, "MACHINECTL_TLS_CA_CERT", NULL, "FILE",
+	  "CA certificate to sign machine certificates (default: STORE/certs/ca.pem)", .value = MC_VALUE_FILE },
+	[O_GLOBAL_TLS_CA_KEY] = { "tls-ca-key", 0, MC_OPT_STRING, "MACHINECTL_TLS_CA_KEY", NULL, "FILE",
+	  "private key of the CA (default: STORE/certs/ca-key.pem)", .value = MC_VALUE_FILE },
+	[O_GLOBAL_TLS_CLIENT_CERT] = { "tls-client-cert", 0, MC_OPT_STRING, "MACHINECTL_TLS_CLIENT_CERT", NULL,
+	  "FILE", "client certificate (default: STORE/certs/cert.pem)", .value = MC_VALUE_FILE },
+	[O_GLOBAL_TLS_CLIENT_KEY] = { "tls-client-key", 0, MC_OPT_STRING, "MACHINECTL_TLS_CLIENT_KEY", NULL,
+	  "FILE", "client private key (default: STORE/certs/key.pem)", .value = MC_VALUE_FILE },
+	[O_GLOBAL_VERSION] = { "version", 'v', MC_OPT_BOOL, NULL, NULL, NULL, "print the version and exit" },
+	[O_GLOBAL_HELP] = { "help", 'h', MC_OPT_BOOL, NULL, NULL, NULL, "print this help and exit" },
+	[O_GLOBAL_N] = { NULL },
 };
-const struct mc_option *const mc_global_options = global_opts;
+MC_OPTS_CHECK(mc_opts_global, O_GLOBAL_N);
+#define GOPT(x) (&mc_opts_global[O_GLOBAL_##x])
 
 /* Sorted by name; `help` prints them in this order. */
 const struct mc_verb mc_verbs[] = {
 	{ "active", mc_cmd_active, 0, 0, 0, "[OPTIONS]",
 	  "Print which machine is active (the one $DOCKER_HOST points at)", mc_opts_active },
 	{ "config", mc_cmd_config, 0, 1, MC_VERB_DEFAULT_NAME, "[NAME]",
-	  "Print the docker client flags that connect to a machine", NULL },
+	  "Print the docker client flags that connect to a machine", NULL, MC_VALUE_MACHINE },
 	{ "create", mc_cmd_create, 1, -1, MC_VERB_DRIVER_FLAGS, "[OPTIONS] NAME...",
 	  "Create machines (several names are created in parallel)", mc_opts_create },
 	{ "env", mc_cmd_env, 0, 1, 0, "[OPTIONS] [NAME]",
-	  "Print the commands that point the docker client at a machine", mc_opts_env },
-	{ "help", mc_cmd_help, 0, 1, 0, "[VERB]", "Show help for machinectl or one verb", NULL },
+	  "Print the commands that point the docker client at a machine", mc_opts_env, MC_VALUE_MACHINE },
+	{ "help", mc_cmd_help, 0, 1, 0, "[VERB]", "Show help for machinectl or one verb", NULL, MC_VALUE_VERB },
 	{ "import-docker-machine", mc_cmd_import, 0, -1, 0, "[OPTIONS] [NAME...]",
 	  "Import machines from a docker-machine store (that store is only read)", mc_opts_import },
 	{ "inspect", mc_cmd_inspect, 0, 1, MC_VERB_DEFAULT_NAME, "[OPTIONS] [NAME]",
-	  "Print a machine's configuration as JSON", mc_opts_inspect },
+	  "Print a machine's configuration as JSON", mc_opts_inspect, MC_VALUE_MACHINE },
 	{ "ip", mc_cmd_ip, 0, -1, MC_VERB_DEFAULT_NAME, "[NAME...]",
-	  "Print the IP address of machines", NULL },
+	  "Print the IP address of machines", NULL, MC_VALUE_MACHINE },
 	{ "kill", mc_cmd_kill, 0, -1, MC_VERB_DEFAULT_NAME, "[NAME...]",
-	  "Power machines off at once", NULL },
+	  "Power machines off at once", NULL, MC_VALUE_MACHINE },
 	{ "ls", mc_cmd_ls, 0, 0, 0, "[OPTIONS]", "List machines", mc_opts_ls },
 	{ "mount", mc_cmd_mount, 1, 2, 0, "[OPTIONS] [USER@]NAME:PATH [MOUNTPOINT]",
-	  "Mount a directory of a machine with sshfs (-u unmounts)", mc_opts_mount },
+	  "Mount a directory of a machine with sshfs (-u unmounts)", mc_opts_mount, MC_VALUE_REMOTE },
 	{ "regenerate-certs", mc_cmd_regenerate_certs, 0, -1, MC_VERB_DEFAULT_NAME,
-	  "[OPTIONS] [NAME...]", "Make new TLS certificates for machines", mc_opts_regenerate_certs },
+	  "[OPTIONS] [NAME...]", "Make new TLS certificates for machines", mc_opts_regenerate_certs, MC_VALUE_MACHINE },
 	{ "provision", mc_cmd_provision, 0, -1, MC_VERB_DEFAULT_NAME, "[NAME...]",
-	  "Provision machines again: certificates, Docker options, restart Docker", NULL },
+	  "Provision machines again: certificates, Docker options, restart Docker", NULL, MC_VALUE_MACHINE },
 	{ "restart", mc_cmd_restart, 0, -1, MC_VERB_DEFAULT_NAME, "[NAME...]",
-	  "Restart machines", NULL },
+	  "Restart machines", NULL, MC_VALUE_MACHINE },
 	{ "rm", mc_cmd_rm, 0, -1, MC_VERB_DEFAULT_NAME, "[OPTIONS] [NAME...]",
-	  "Remove machines", mc_opts_rm },
+	  "Remove machines", mc_opts_rm, MC_VALUE_MACHINE },
 	{ "scp", mc_cmd_scp, 2, -1, 0, "[OPTIONS] SRC... DST",
-	  "Copy files between machines and this host ([USER@]NAME:PATH, ~ is the home directory)", mc_opts_scp },
+	  "Copy files between machines and this host ([USER@]NAME:PATH, ~ is the home directory)", mc_opts_scp, MC_VALUE_REMOTE },
 	{ "ssh", mc_cmd_ssh, 0, -1, MC_VERB_DEFAULT_NAME | MC_VERB_STOP_AT_POS,
 	  "[--repin] [NAME] [--] [COMMAND...]",
-	  "Log in to a machine or run a command on it (--repin: accept a changed host key)", mc_opts_ssh },
-	{ "start", mc_cmd_start, 0, -1, MC_VERB_DEFAULT_NAME, "[NAME...]", "Start machines", NULL },
+	  "Log in to a machine or run a command on it (--repin: accept a changed host key)", mc_opts_ssh, MC_VALUE_MACHINE },
+	{ "start", mc_cmd_start, 0, -1, MC_VERB_DEFAULT_NAME, "[NAME...]", "Start machines", NULL, MC_VALUE_MACHINE },
 	{ "status", mc_cmd_status, 0, 1, MC_VERB_DEFAULT_NAME, "[NAME]",
-	  "Print the state of a machine", NULL },
+	  "Print the state of a machine", NULL, MC_VALUE_MACHINE },
 	{ "stop", mc_cmd_stop, 0, -1, MC_VERB_DEFAULT_NAME, "[NAME...]",
-	  "Stop machines gracefully", NULL },
+	  "Stop machines gracefully", NULL, MC_VALUE_MACHINE },
 	{ "swarm-down", mc_cmd_swarm_down, 1, -1, 0, "NAME...",
-	  "Take machines out of their swarm: workers leave, then managers", mc_opts_swarm_down },
+	  "Take machines out of their swarm: workers leave, then managers", mc_opts_swarm_down, MC_VALUE_MACHINE },
 	{ "swarm-up", mc_cmd_swarm_up, 1, -1, MC_VERB_DRIVER_FLAGS, "[OPTIONS] NAME...",
-	  "Make machines one Docker swarm: the first is the manager (idempotent)", mc_opts_swarm_up },
+	  "Make machines one Docker swarm: the first is the manager (idempotent)", mc_opts_swarm_up, MC_VALUE_MACHINE },
 	{ "upgrade", mc_cmd_upgrade, 0, -1, MC_VERB_DEFAULT_NAME, "[OPTIONS] [NAME...]",
-	  "Boot machines from the current default ISO (or --iso), keeping their data", mc_opts_upgrade },
+	  "Boot machines from the current default ISO (or --iso), keeping their data", mc_opts_upgrade, MC_VALUE_MACHINE },
 	{ "url", mc_cmd_url, 0, 1, MC_VERB_DEFAULT_NAME, "[NAME]",
-	  "Print the Docker URL of a machine", NULL },
+	  "Print the Docker URL of a machine", NULL, MC_VALUE_MACHINE },
 	{ "version", mc_cmd_version, 0, 1, 0, "[NAME]",
-	  "Print machinectl's version, or the Docker version of a machine", NULL },
+	  "Print machinectl's version, or the Docker version of a machine", NULL, MC_VALUE_MACHINE },
 	{ "__generate", mc_cmd_generate, 1, 1, MC_VERB_HIDDEN,
-	  "[--prog NAME] man|man-drivers|man-config|bash|zsh|fish|powershell",
+	  "[--prog NAME] [--templates DIR] man|man-drivers|man-config|bash|zsh|fish|powershell",
 	  "Print a man page or a completion script from these tables (the build runs it)",
 	  mc_opts_generate },
 	{ NULL },
@@ -100,17 +103,34 @@ const struct mc_verb *mc_verb_find(const char *name)
 	return NULL;
 }
 
-int mc_cli_fail(const struct mc_error *err)
+/* The options of the tables, one per line, for --help. */
+static void print_options(FILE *f, const struct mc_option *const *tables)
 {
-	fprintf(stderr, "Error: %s\n", err->msg[0] ? err->msg : "unknown error");
-	return mc_error_exit_code(err);
+	for (size_t t = 0; tables && tables[t]; t++)
+		for (const struct mc_option *o = tables[t]; o->name; o++) {
+			char left[96];
+			int n;
+
+			if (o->short_name)
+				n = snprintf(left, sizeof(left), "  -%c, --%s", o->short_name, o->name);
+			else
+				n = snprintf(left, sizeof(left), "      --%s", o->name);
+			if (o->metavar && n > 0 && (size_t)n < sizeof(left))
+				snprintf(left + n, sizeof(left) - (size_t)n, " %s", o->metavar);
+			fprintf(f, "%-34s %s", left, o->help);
+			if (o->def && *o->def && o->type != MC_OPT_BOOL)
+				fprintf(f, " (default: %s)", o->def);
+			if (o->env)
+				fprintf(f, " [$%s]", o->env);
+			fputc('\n', f);
+		}
 }
 
 static void print_usage(FILE *f, const char *prog)
 {
 	fprintf(f, "Usage: %s [OPTIONS] VERB [ARGS...]\n\n", prog);
 	fputs("Create and manage Docker hosts in virtual machines.\n\nOptions:\n", f);
-	mc_opts_print_help(f, (const struct mc_option *const[]){ global_opts, NULL });
+	print_options(f, (const struct mc_option *const[]){ mc_opts_global, NULL });
 	fputs("\nVerbs:\n", f);
 	for (const struct mc_verb *v = mc_verbs; v->name; v++)
 		if (!(v->flags & MC_VERB_HIDDEN))
@@ -123,7 +143,7 @@ void mc_cli_verb_help(FILE *f, const struct mc_cli *cli, const struct mc_verb *v
 	fprintf(f, "Usage: %s %s %s\n\n%s\n", cli->prog, v->name, v->args, v->summary);
 	if (v->options) {
 		fputs("\nOptions:\n", f);
-		mc_opts_print_help(f, (const struct mc_option *const[]){ v->options, NULL });
+		print_options(f, (const struct mc_option *const[]){ v->options, NULL });
 	}
 }
 
@@ -187,6 +207,58 @@ static int unknown_verb(const char *prog, const char *name)
 	return 2;
 }
 
+/* The index of the verb: the first argument after the global options, which
+ * are checked here; -1 (the message printed) for an unknown one. */
+static int global_end(int argc, char **argv, const char *prog)
+{
+	int i;
+
+	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+		const struct mc_option *o = NULL;
+		const char *s = argv[i];
+
+		if (!strcmp(s, "--"))
+			return i + 1;
+		for (const struct mc_option *g = mc_opts_global; g->name; g++) {
+			size_t n = strlen(g->name);
+
+			if ((s[1] == '-' && !strncmp(s + 2, g->name, n) && (!s[2 + n] || s[2 + n] == '=')) ||
+			    (s[1] != '-' && s[1] == g->short_name))
+				o = g;
+		}
+		if (!o) {
+			fprintf(stderr, "%s: unknown global flag %s. See '%s --help'.\n", prog, s, prog);
+			return -1;
+		}
+		if (o->type != MC_OPT_BOOL && !strchr(s, '=') && !(s[1] != '-' && s[2]))
+			i++;
+	}
+	return i;
+}
+
+/* VERB --help (for ssh, only directly after the verb; create lists its
+ * driver's flags, so it parses first). */
+static bool verb_help_asked(const struct mc_verb *v, int argc, char **argv)
+{
+	for (int j = 0; j < argc && strcmp(argv[j], "--"); j++)
+		if (!strcmp(argv[j], "--help") || !strcmp(argv[j], "-h"))
+			return !(v->flags & MC_VERB_DRIVER_FLAGS) && (!(v->flags & MC_VERB_STOP_AT_POS) || j == 0);
+	return false;
+}
+
+static void session_init(struct mc_cli *cli)
+{
+	cli->s = (struct mc_session){
+		.prog = cli->prog,
+		.tls_ca_cert = mc_args_str(&cli->global, GOPT(TLS_CA_CERT)),
+		.tls_ca_key = mc_args_str(&cli->global, GOPT(TLS_CA_KEY)),
+		.tls_client_cert = mc_args_str(&cli->global, GOPT(TLS_CLIENT_CERT)),
+		.tls_client_key = mc_args_str(&cli->global, GOPT(TLS_CLIENT_KEY)),
+		.native_ssh = mc_args_bool(&cli->global, GOPT(NATIVE_SSH)),
+		.ui = &mc_cli_ui,
+	};
+}
+
 /* Parse the verb's arguments (with the driver's flags for create). */
 static int parse_verb_args(struct mc_cli *cli, const struct mc_verb *v, int argc, char **argv,
 			   struct mc_args *a, struct mc_error *err);
@@ -206,72 +278,44 @@ int main(int argc, char **argv)
 	cli.argv = argv;
 
 	/* Global options end at the verb. */
-	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-		const struct mc_option *o = NULL;
-		const char *s = argv[i];
-
-		if (!strcmp(s, "--")) {
-			i++;
-			break;
-		}
-		for (const struct mc_option *g = global_opts; g->name; g++) {
-			size_t n = strlen(g->name);
-
-			if ((s[1] == '-' && !strncmp(s + 2, g->name, n) && (!s[2 + n] || s[2 + n] == '=')) ||
-			    (s[1] != '-' && s[1] == g->short_name))
-				o = g;
-		}
-		if (!o) {
-			fprintf(stderr, "%s: unknown global flag %s. See '%s --help'.\n", cli.prog, s, cli.prog);
-			return 2;
-		}
-		if (o->type != MC_OPT_BOOL && !strchr(s, '=') && !(s[1] != '-' && s[2]))
-			i++;
-	}
-	if (mc_args_parse((const struct mc_option *const[]){ global_opts, NULL }, i - 1, argv + 1, 0,
+	if ((i = global_end(argc, argv, cli.prog)) < 0)
+		return 2;
+	if (mc_args_parse((const struct mc_option *const[]){ mc_opts_global, NULL }, i - 1, argv + 1, 0,
 			  &cli.global, &err) < 0) {
 		fprintf(stderr, "%s: %s. See '%s --help'.\n", cli.prog, err.msg, cli.prog);
 		return 2;
 	}
-	if (mc_args_given(&cli.global, "help") || (i >= argc && !mc_args_given(&cli.global, "version"))) {
+	if (mc_args_given(&cli.global, GOPT(HELP)) || (i >= argc && !mc_args_given(&cli.global, GOPT(VERSION)))) {
 		print_usage(stdout, cli.prog);
-		rc = mc_args_given(&cli.global, "help") ? 0 : 2;
+		rc = mc_args_given(&cli.global, GOPT(HELP)) ? 0 : 2;
 		goto out;
 	}
-	if (mc_args_given(&cli.global, "version")) {
+	if (mc_args_given(&cli.global, GOPT(VERSION))) {
 		printf("%s version %s\n", cli.prog, PACKAGE_VERSION);
 		rc = 0;
 		goto out;
 	}
-	if (mc_args_bool(&cli.global, "debug"))
+	if (mc_args_bool(&cli.global, GOPT(DEBUG)))
 		mc_log_set_level(MC_LOG_DEBUG);
-	mc_host_set_phase_handler(mc_cli_phase);
+	session_init(&cli);
 
 	v = mc_verb_find(argv[i]);
 	if (!v) {
 		rc = unknown_verb(cli.prog, argv[i]);
 		goto out;
 	}
-	/* VERB --help (for ssh, only directly after the verb). */
-	for (int j = i + 1; j < argc; j++) {
-		if (!strcmp(argv[j], "--"))
-			break;
-		if (!strcmp(argv[j], "--help") || !strcmp(argv[j], "-h")) {
-			if ((v->flags & MC_VERB_STOP_AT_POS) && j != i + 1)
-				break;
-			if (v->flags & MC_VERB_DRIVER_FLAGS)
-				break;  /* create lists the driver's flags: it parses first */
-			mc_cli_verb_help(stdout, &cli, v);
-			rc = 0;
-			goto out;
-		}
+	if (verb_help_asked(v, argc - i - 1, argv + i + 1)) {
+		mc_cli_verb_help(stdout, &cli, v);
+		rc = 0;
+		goto out;
 	}
-	if (mc_store_open(&cli.store, mc_args_str(&cli.global, "storage-path"), &err) < 0) {
+	if (mc_store_open(&cli.s.store, mc_args_str(&cli.global, GOPT(STORAGE_PATH)), &err) < 0 ||
+	    mc_store_check_perms(&cli.s.store, &err) < 0) {
 		rc = mc_cli_fail(&err);
 		goto out;
 	}
-	ini = mc_store_path(&cli.store, "config.ini");
-	if (mc_config_load(ini, &cli.config, &err) < 0) {
+	ini = mc_store_path(&cli.s.store, "config.ini");
+	if (mc_config_load(ini, &cli.s.config, &err) < 0) {
 		rc = mc_cli_fail(&err);
 		goto out;
 	}
@@ -288,15 +332,20 @@ int main(int argc, char **argv)
 	}
 	rc = v->fn(&cli, v, &a);
 out:
-	mc_args_free(&a);
-	mc_args_free(&cli.global);
-	mc_config_free(cli.config);
-	mc_store_close(&cli.store);
 	fflush(stdout);
 	if (ferror(stdout) && rc == 0) {
 		fprintf(stderr, "%s: error writing output\n", cli.prog);
 		rc = 1;
 	}
+	if (cli.detached) {
+		/* Threads still use the session (ls past its deadline): end here. */
+		fflush(stderr);
+		_exit(rc);
+	}
+	mc_args_free(&a);
+	mc_args_free(&cli.global);
+	mc_config_free(cli.s.config);
+	mc_store_close(&cli.s.store);
 	return rc;
 }
 
@@ -339,8 +388,8 @@ static const char *scan_driver(struct mc_cli *cli, int argc, char **argv)
 	if (!d)
 		d = getenv("MACHINECTL_DRIVER");
 	if (!d || !*d)
-		d = mc_config_get(cli->config, "defaults", "driver");
-	return d && *d ? d : "libvirt";
+		d = mc_config_get(cli->s.config, "defaults", "driver");
+	return d && *d ? d : MC_DEFAULT_DRIVER;
 }
 
 static struct mc_option *create_driver_opts;
@@ -394,7 +443,7 @@ static int parse_verb_args(struct mc_cli *cli, const struct mc_verb *v, int argc
 		if (help && drv) {
 			mc_cli_verb_help(stdout, cli, v);
 			printf("\nOptions of the %s driver:\n", drv->name);
-			mc_opts_print_help(stdout, (const struct mc_option *const[]){ create_driver_opts, NULL });
+			print_options(stdout, (const struct mc_option *const[]){ create_driver_opts, NULL });
 			return -1;  /* err stays unset: help printed */
 		}
 	}

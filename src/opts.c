@@ -26,9 +26,9 @@ static int set_value(struct mc_optval *v, const char *value, struct mc_error *er
 	const struct mc_option *o = v->opt;
 
 	if (o->type == MC_OPT_BOOL) {
-		if (!value || !strcmp(value, "true") || !strcmp(value, "1"))
+		if (!value || mc_parse_bool(value))
 			value = "true";
-		else if (!strcmp(value, "false") || !strcmp(value, "0"))
+		else if (!strcmp(value, "false") || !strcmp(value, "0") || !strcmp(value, "no"))
 			value = "false";
 		else
 			return mc_error_set(err, MC_E_USAGE,
@@ -133,18 +133,26 @@ void mc_args_free(struct mc_args *a)
 	memset(a, 0, sizeof(*a));
 }
 
-static const struct mc_optval *lookup(const struct mc_args *a, const char *name)
+static const struct mc_optval *lookup(const struct mc_args *a, const struct mc_option *o)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (a->vals[i].opt == o)
+			return &a->vals[i];
+	fprintf(stderr, "BUG: option --%s is not in the parsed option tables\n", o ? o->name : "?");
+	abort();
+}
+
+static const struct mc_optval *lookup_name(const struct mc_args *a, const char *name)
 {
 	for (size_t i = 0; i < a->n; i++)
 		if (!strcmp(a->vals[i].opt->name, name))
 			return &a->vals[i];
-	fprintf(stderr, "BUG: option --%s is not in the option table\n", name);
+	fprintf(stderr, "BUG: option --%s is not in the parsed option tables\n", name);
 	abort();
 }
 
-const char *mc_args_str(const struct mc_args *a, const char *name)
+static const char *value_of(const struct mc_optval *v)
 {
-	const struct mc_optval *v = lookup(a, name);
 	const char *e;
 
 	if (v->set)
@@ -154,54 +162,49 @@ const char *mc_args_str(const struct mc_args *a, const char *name)
 	return v->opt->def;
 }
 
-bool mc_args_bool(const struct mc_args *a, const char *name)
+const char *mc_args_str(const struct mc_args *a, const struct mc_option *o)
 {
-	const char *s = mc_args_str(a, name);
-
-	return s && (!strcmp(s, "true") || !strcmp(s, "1") || !strcmp(s, "yes"));
+	return value_of(lookup(a, o));
 }
 
-char **mc_args_list(const struct mc_args *a, const char *name)
+bool mc_args_bool(const struct mc_args *a, const struct mc_option *o)
 {
-	return lookup(a, name)->list;
+	return mc_parse_bool(mc_args_str(a, o));
 }
 
-bool mc_args_given(const struct mc_args *a, const char *name)
+long long mc_args_int(const struct mc_args *a, const struct mc_option *o)
 {
-	return lookup(a, name)->set;
+	const char *s = mc_args_str(a, o);
+
+	return s ? strtoll(s, NULL, 10) : 0;
 }
 
-bool mc_args_has(const struct mc_args *a, const char *name)
+char **mc_args_list(const struct mc_args *a, const struct mc_option *o)
 {
-	for (size_t i = 0; i < a->n; i++)
-		if (!strcmp(a->vals[i].opt->name, name))
-			return true;
-	return false;
+	return lookup(a, o)->list;
+}
+
+bool mc_args_given(const struct mc_args *a, const struct mc_option *o)
+{
+	return lookup(a, o)->set;
+}
+
+const char *mc_args_named_str(const struct mc_args *a, const char *name)
+{
+	return value_of(lookup_name(a, name));
+}
+
+char **mc_args_named_list(const struct mc_args *a, const char *name)
+{
+	return lookup_name(a, name)->list;
+}
+
+bool mc_args_named_given(const struct mc_args *a, const char *name)
+{
+	return lookup_name(a, name)->set;
 }
 
 size_t mc_args_npos(const struct mc_args *a)
 {
 	return mc_strv_len(a->pos);
-}
-
-void mc_opts_print_help(FILE *f, const struct mc_option *const *tables)
-{
-	for (size_t t = 0; tables && tables[t]; t++)
-		for (const struct mc_option *o = tables[t]; o->name; o++) {
-			char left[96];
-			int n;
-
-			if (o->short_name)
-				n = snprintf(left, sizeof(left), "  -%c, --%s", o->short_name, o->name);
-			else
-				n = snprintf(left, sizeof(left), "      --%s", o->name);
-			if (o->metavar && n > 0 && (size_t)n < sizeof(left))
-				snprintf(left + n, sizeof(left) - (size_t)n, " %s", o->metavar);
-			fprintf(f, "%-34s %s", left, o->help);
-			if (o->def && *o->def && o->type != MC_OPT_BOOL)
-				fprintf(f, " (default: %s)", o->def);
-			if (o->env)
-				fprintf(f, " [$%s]", o->env);
-			fputc('\n', f);
-		}
 }

@@ -22,6 +22,8 @@ struct mc_option {
 	const char *def;         /* built-in default, or NULL */
 	const char *metavar;     /* shown in help: --name METAVAR */
 	const char *help;
+	enum mc_value value;     /* what the value is (completions) */
+	const char *choices;     /* MC_VALUE_CHOICE: the values, space-separated */
 };
 
 struct mc_optval {
@@ -45,16 +47,19 @@ int mc_args_parse(const struct mc_option *const *tables, int argc, char **argv, 
 		  struct mc_args *a, struct mc_error *err);
 void mc_args_free(struct mc_args *a);
 
-/* Value lookup: command line, else environment variable, else default.
- * Asking for a name not in the tables is a programming error (abort). */
-const char *mc_args_str(const struct mc_args *a, const char *name);
-bool mc_args_bool(const struct mc_args *a, const char *name);
-char **mc_args_list(const struct mc_args *a, const char *name);   /* borrowed; may be NULL */
-bool mc_args_given(const struct mc_args *a, const char *name);    /* on the command line */
-bool mc_args_has(const struct mc_args *a, const char *name);      /* in the tables */
+/* Value lookup by the option's table entry (&mc_opts_VERB[O_VERB_X]):
+ * command line, else environment variable, else default.  An entry not in
+ * the parsed tables is a programming error (abort). */
+const char *mc_args_str(const struct mc_args *a, const struct mc_option *o);
+bool mc_args_bool(const struct mc_args *a, const struct mc_option *o);
+char **mc_args_list(const struct mc_args *a, const struct mc_option *o);   /* borrowed; may be NULL */
+bool mc_args_given(const struct mc_args *a, const struct mc_option *o);    /* on the command line */
+long long mc_args_int(const struct mc_args *a, const struct mc_option *o); /* parsed already */
+/* The same by name, for the flags a driver declares at run time. */
+const char *mc_args_named_str(const struct mc_args *a, const char *name);
+char **mc_args_named_list(const struct mc_args *a, const char *name);
+bool mc_args_named_given(const struct mc_args *a, const char *name);
 size_t mc_args_npos(const struct mc_args *a);
 
-/* Print the options of the tables, one per line, for --help. */
-void mc_opts_print_help(FILE *f, const struct mc_option *const *tables);
 
 #endif

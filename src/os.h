@@ -41,4 +41,27 @@ char *mc_os_process_name(long pid);
  */
 int mc_os_host_path(const char *path, char **out, struct mc_error *err);
 
+/* The reverse under WSL: `wslpath -u` ("C:\Users\me" -> "/mnt/c/Users/me"),
+ * malloc'd; elsewhere the path itself. */
+int mc_os_wsl_path(const char *winpath, char **out, struct mc_error *err);
+
+/* 2 under WSL 2 (a real Linux kernel in a VM, its own network behind NAT),
+ * 1 under WSL 1 (Windows' own network stack), 0 elsewhere.  The kernel
+ * release says which: WSL 2's ends in "-microsoft-standard-WSL2" (older
+ * ones "-microsoft-standard"), WSL 1's in "-Microsoft".
+ * MACHINECTL_TEST_OSRELEASE=FILE (tests only) replaces
+ * /proc/sys/kernel/osrelease. */
+int mc_os_wsl_version(void);
+
+/*
+ * True when path is on a Windows drive mounted into WSL (DrvFs: fstype
+ * "drvfs" under WSL 1, "9p" with aname=drvfs under WSL 2) without the
+ * "metadata" mount option: chmod does nothing there and every file shows
+ * mode 0777, so a private key is never private and OpenSSH refuses it.
+ * From /proc/self/mountinfo (the longest mount point that holds path);
+ * MACHINECTL_TEST_MOUNTINFO=FILE (tests only) replaces it.  The store and
+ * the SSH code ask this one function.
+ */
+bool mc_os_drvfs_without_metadata(const char *path);
+
 #endif

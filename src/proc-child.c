@@ -17,7 +17,7 @@
 
 #define ERR_KEEP 4096
 
-struct mc_proc_child {
+struct mc_child {
 	pid_t pid;
 	int in, out, err;          /* our ends; -1 once closed */
 	char *name;                /* argv[0], for messages */
@@ -34,75 +34,30 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-int mc_proc_child_spawn(const char *const *argv, struct mc_proc_child **out, struct mc_error *err)
+int mc_proc_child_spawn(const char *const *argv, struct mc_child **out, struct mc_error *err)
 {
-	int in[2] = { -1, -1 }, o[2] = { -1, -1 }, e[2] = { -1, -1 }, ex[2] = { -1, -1 };
-	_cleanup_free_ char *exe = mc_proc_which(argv[0]);
-	_cleanup_free_ char *argstr = mc_proc_argv_str(argv);
-	struct mc_proc_child *c;
-	int execerr = 0;
-	pid_t pid;
+	static const struct mc_proc_spawn sp = { .in = MC_PROC_PIPE, .out = MC_PROC_PIPE, .err = MC_PROC_PIPE };
+	struct mc_proc p;
+	struct mc_child *c;
 
-	if (!exe)
-		return mc_error_set(err, MC_E_NOT_FOUND, "cannot run %s: program not found in PATH",
-				    argv[0]);
-	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(o, O_CLOEXEC) < 0 || pipe2(e, O_CLOEXEC) < 0 ||
-	    pipe2(ex, O_CLOEXEC) < 0) {
-		mc_error_errno(err, errno, "cannot run %s", argv[0]);
-		goto fail;
-	}
-	pid = fork();
-	if (pid < 0) {
-		mc_error_errno(err, errno, "cannot run %s", argv[0]);
-		goto fail;
-	}
-	if (pid == 0) {
-		int en;
-
-		setpgid(0, 0);
-		dup2(in[0], 0);
-		dup2(o[1], 1);
-		dup2(e[1], 2);
-		signal(SIGPIPE, SIG_DFL);
-		execv(exe, (char *const *)argv);
-		en = errno;
-		if (write(ex[1], &en, sizeof(en)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close_fd(&in[0]);
-	close_fd(&o[1]);
-	close_fd(&e[1]);
-	close_fd(&ex[1]);
-	/* The exec-error pipe closes on a successful exec (O_CLOEXEC). */
-	if (read(ex[0], &execerr, sizeof(execerr)) == (ssize_t)sizeof(execerr)) {
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		mc_error_errno(err, execerr, "cannot run %s", argv[0]);
-		goto fail;
-	}
-	close_fd(&ex[0]);
-	fcntl(in[1], F_SETFL, O_NONBLOCK);
-	fcntl(o[0], F_SETFL, O_NONBLOCK);
-	fcntl(e[0], F_SETFL, O_NONBLOCK);
+	if (mc_proc_spawn(argv, &sp, &p, err) < 0)
+		return -1;
+	fcntl(p.in, F_SETFL, O_NONBLOCK);
+	fcntl(p.out, F_SETFL, O_NONBLOCK);
+	fcntl(p.err, F_SETFL, O_NONBLOCK);
 	c = mc_calloc(1, sizeof(*c));
-	c->pid = pid;
-	c->in = in[1];
-	c->out = o[0];
-	c->err = e[0];
+	c->pid = (pid_t)p.pid;
+	c->in = p.in;
+	c->out = p.out;
+	c->err = p.err;
 	c->name = mc_strdup(argv[0]);
-	mc_debug("start: %s (pid %ld)", argstr, (long)pid);
+	if (mc_log_enabled(MC_LOG_DEBUG)) {
+		_cleanup_free_ char *argstr = mc_proc_argv_str(argv);
+
+		mc_debug("start: %s (pid %ld)", argstr, p.pid);
+	}
 	*out = c;
 	return 0;
-
-fail:
-	for (int i = 0; i < 2; i++) {
-		close_fd(&in[i]);
-		close_fd(&o[i]);
-		close_fd(&e[i]);
-		close_fd(&ex[i]);
-	}
-	return -1;
 }
 
 static int remaining(long long deadline)
@@ -116,7 +71,7 @@ static int remaining(long long deadline)
 }
 
 /* Keep the tail of stderr. */
-static void drain_err(struct mc_proc_child *c)
+static void drain_err(struct mc_child *c)
 {
 	char tmp[1024];
 
@@ -145,7 +100,7 @@ static void drain_err(struct mc_proc_child *c)
 	}
 }
 
-int mc_proc_child_write(struct mc_proc_child *c, const char *buf, size_t len, int timeout_ms,
+int mc_proc_child_write(struct mc_child *c, const char *buf, size_t len, int timeout_ms,
 			struct mc_error *err)
 {
 	long long deadline = timeout_ms > 0 ? mc_now_ms() + timeout_ms : 0;
@@ -200,7 +155,7 @@ int mc_proc_child_write(struct mc_proc_child *c, const char *buf, size_t len, in
 }
 
 /* A whole line in the buffer: move it to *line. */
-static bool take_line(struct mc_proc_child *c, char **line)
+static bool take_line(struct mc_child *c, char **line)
 {
 	char *nl = c->len ? memchr(c->buf, '\n', c->len) : NULL;
 	size_t n, used;
@@ -217,7 +172,7 @@ static bool take_line(struct mc_proc_child *c, char **line)
 	return true;
 }
 
-int mc_proc_child_read_line(struct mc_proc_child *c, int timeout_ms, char **line,
+int mc_proc_child_read_line(struct mc_child *c, int timeout_ms, char **line,
 			    struct mc_error *err)
 {
 	long long deadline = timeout_ms > 0 ? mc_now_ms() + timeout_ms : 0;
@@ -266,18 +221,18 @@ int mc_proc_child_read_line(struct mc_proc_child *c, int timeout_ms, char **line
 	}
 }
 
-const char *mc_proc_child_stderr(struct mc_proc_child *c)
+const char *mc_proc_child_stderr(struct mc_child *c)
 {
 	drain_err(c);
 	return c->errbuf;
 }
 
-long mc_proc_child_pid(const struct mc_proc_child *c)
+long mc_proc_child_pid(const struct mc_child *c)
 {
 	return (long)c->pid;
 }
 
-int mc_proc_child_close(struct mc_proc_child *c, int grace_ms)
+int mc_proc_child_close(struct mc_child *c, int grace_ms)
 {
 	long long deadline = mc_now_ms() + (grace_ms > 0 ? grace_ms : 0);
 	int status = 0, rc;

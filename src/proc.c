@@ -1,3 +1,5 @@
+/* Running programs: one spawn primitive (fork/exec from an argv, pipes, own
+ * process group) behind every way machinectl starts a program. */
 #include "buildconf.h"
 
 #include <errno.h>
@@ -35,65 +37,165 @@ char *mc_proc_which(const char *name)
 	return NULL;
 }
 
-static bool needs_quote(const char *s)
-{
-	if (!*s)
-		return true;
-	for (; *s; s++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%_-+=:,./",
-			    *s))
-			return true;
-	return false;
-}
-
 char *mc_proc_argv_str(const char *const *argv)
 {
-	size_t cap = 64, n = 0;
-	char *s = mc_malloc(cap);
+	char *s = mc_strdup("");
 
-	s[0] = '\0';
 	for (size_t i = 0; argv[i]; i++) {
-		const char *a = argv[i];
-		size_t need = strlen(a) * 4 + 4;
+		bool plain = *argv[i] != '\0';
+		_cleanup_free_ char *q = NULL;
+		char *t;
 
-		if (n + need >= cap)
-			s = mc_realloc(s, cap = (n + need) * 2);
-		if (i)
-			s[n++] = ' ';
-		if (!needs_quote(a)) {
-			n += (size_t)sprintf(s + n, "%s", a);
-			continue;
-		}
-		s[n++] = '\'';
-		for (; *a; a++) {
-			if (*a == '\'') {
-				memcpy(s + n, "'\\''", 4);
-				n += 4;
-			} else {
-				s[n++] = *a;
-			}
-		}
-		s[n++] = '\'';
-		s[n] = '\0';
+		for (const char *c = argv[i]; *c; c++)
+			plain &= strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%_-+=:,./",
+					*c) != NULL;
+		q = plain ? mc_strdup(argv[i]) : mc_shell_quote(argv[i]);
+		t = mc_asprintf("%s%s%s", s, i ? " " : "", q);
+		free(s);
+		s = t;
 	}
 	return s;
 }
 
-void mc_proc_result_free(struct mc_proc_result *res)
+static void close_fd(int *fd)
 {
-	if (!res)
-		return;
-	free(res->out);
-	free(res->err);
-	res->out = res->err = NULL;
-	res->out_len = res->err_len = 0;
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
 }
+
+static char **build_env(const char *const *extra)
+{
+	char **env = NULL;
+
+	for (size_t i = 0; environ[i]; i++) {
+		bool replaced = false;
+
+		for (size_t j = 0; extra && extra[j]; j++) {
+			size_t k = strcspn(extra[j], "=");
+
+			replaced |= !strncmp(environ[i], extra[j], k + 1);
+		}
+		if (!replaced)
+			mc_strv_push(&env, mc_strdup(environ[i]));
+	}
+	for (size_t j = 0; extra && extra[j]; j++)
+		mc_strv_push(&env, mc_strdup(extra[j]));
+	return env;
+}
+
+/* The child's side of one standard descriptor: where spec says. */
+static void child_fd(int spec, int pipe_end, int target)
+{
+	if (spec == MC_PROC_INHERIT)
+		return;
+	if (spec == MC_PROC_NULL) {
+		int nul = open("/dev/null", target == 0 ? O_RDONLY : O_WRONLY);
+
+		if (nul >= 0)
+			dup2(nul, target);
+		return;
+	}
+	dup2(spec == MC_PROC_PIPE ? pipe_end : spec, target);
+}
+
+/* Runs in the child: never returns.  The exec error goes up the ex pipe. */
+static void child(const char *exe, const char *const *argv, const struct mc_proc_spawn *o,
+		  char **env, int p[3][2], int ex)
+{
+	int e;
+
+	if (!o->attached)
+		setpgid(0, 0);
+	child_fd(o->in, p[0][0], 0);
+	child_fd(o->out, p[1][1], 1);
+	child_fd(o->err, p[2][1], 2);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+	if (o->cwd && chdir(o->cwd) < 0)
+		goto fail;
+	execve(exe, (char *const *)argv, env ? env : environ);
+fail:
+	e = errno;
+	if (write(ex, &e, sizeof(e)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+int mc_proc_spawn(const char *const *argv, const struct mc_proc_spawn *o, struct mc_proc *p,
+		  struct mc_error *err)
+{
+	int pipes[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } }, ex[2] = { -1, -1 };
+	const int spec[3] = { o->in, o->out, o->err };
+	_cleanup_free_ char *exe = mc_proc_which(argv[0]);
+	_cleanup_strv_ char **env = o->env ? build_env(o->env) : NULL;
+	int execerr = 0;
+	pid_t pid;
+
+	*p = (struct mc_proc){ .pid = -1, .in = -1, .out = -1, .err = -1 };
+	if (!exe)
+		return mc_error_set(err, MC_E_NOT_FOUND, "cannot run %s: program not found in PATH", argv[0]);
+	for (int i = 0; i < 3; i++)
+		if (spec[i] == MC_PROC_PIPE && pipe2(pipes[i], O_CLOEXEC) < 0)
+			goto fail;
+	if (pipe2(ex, O_CLOEXEC) < 0 || (pid = fork()) < 0)
+		goto fail;
+	if (pid == 0)
+		child(exe, argv, o, env, pipes, ex[1]);
+	close_fd(&pipes[0][0]);
+	close_fd(&pipes[1][1]);
+	close_fd(&pipes[2][1]);
+	close_fd(&ex[1]);
+	/* The exec-error pipe closes on a successful exec (O_CLOEXEC). */
+	if (read(ex[0], &execerr, sizeof(execerr)) == (ssize_t)sizeof(execerr)) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		errno = execerr;
+		goto fail;
+	}
+	close_fd(&ex[0]);
+	*p = (struct mc_proc){ .pid = pid, .in = pipes[0][1], .out = pipes[1][0], .err = pipes[2][0] };
+	return 0;
+fail:
+	execerr = errno;
+	for (int i = 0; i < 3; i++) {
+		close_fd(&pipes[i][0]);
+		close_fd(&pipes[i][1]);
+	}
+	close_fd(&ex[0]);
+	close_fd(&ex[1]);
+	return mc_error_errno(err, execerr, "cannot run %s", argv[0]);
+}
+
+int mc_proc_wait(struct mc_proc *p)
+{
+	int status = 0;
+
+	while (waitpid(p->pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return -1;
+	}
+	p->pid = -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255;
+}
+
+void mc_proc_close_pipes(struct mc_proc *p)
+{
+	close_fd(&p->in);
+	close_fd(&p->out);
+	close_fd(&p->err);
+}
+
+/* ------------------------------------------------------------------ */
+/* run and capture                                                     */
 
 struct buf {
 	char *p;
 	size_t len, cap;
 };
 
+/* Read what fd has; 1 at EOF or error (done with it), 0 when it would block. */
 static int drain(int fd, struct buf *b)
 {
 	for (;;) {
@@ -108,201 +210,134 @@ static int drain(int fd, struct buf *b)
 		}
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0 && errno == EAGAIN)
-			return 0;
-		return 1;  /* EOF or error: done with this fd */
+		return r < 0 && errno == EAGAIN ? 0 : 1;
 	}
 }
 
-static char **build_env(const char *const *extra)
+static char *take(struct buf *b, size_t *len)
 {
-	char **env = NULL;
+	char *s = b->p ? b->p : mc_strdup("");
 
-	for (size_t i = 0; environ[i]; i++) {
-		bool replaced = false;
-
-		for (size_t j = 0; extra && extra[j]; j++) {
-			size_t k = strcspn(extra[j], "=");
-			if (!strncmp(environ[i], extra[j], k + 1))
-				replaced = true;
-		}
-		if (!replaced)
-			mc_strv_push(&env, mc_strdup(environ[i]));
-	}
-	for (size_t j = 0; extra && extra[j]; j++)
-		mc_strv_push(&env, mc_strdup(extra[j]));
-	return env;
+	s[b->len] = '\0';
+	*len = b->len;
+	b->p = NULL;
+	return s;
 }
 
-int mc_proc_run(const char *const *argv, const struct mc_proc_opts *opts,
-		struct mc_proc_result *res, struct mc_error *err)
+/* Feed the input and collect the output until both pipes close or the
+ * deadline passes (then the process group is killed).  Returns 1 on timeout,
+ * -1 when poll failed (errno), else 0. */
+static int pump(struct mc_proc *p, const struct mc_run_opts *o, long long t0, struct buf *bo,
+		struct buf *be)
 {
-	static const struct mc_proc_opts none;
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 }, ex[2] = { -1, -1 };
-	struct buf bo = { 0 }, be = { 0 };
-	_cleanup_free_ char *exe = NULL, *argstr = NULL;
-	_cleanup_strv_ char **env = NULL;
-	long long t0 = mc_now_ms();
 	size_t in_off = 0;
-	bool timed_out = false;
-	int status = 0, execerr = 0;
-	pid_t pid;
 
-	if (!opts)
-		opts = &none;
-	memset(res, 0, sizeof(*res));
-	argstr = mc_proc_argv_str(argv);
-	exe = mc_proc_which(argv[0]);
-	if (!exe)
-		return mc_error_set(err, MC_E_NOT_FOUND, "cannot run %s: program not found in PATH",
-				    argv[0]);
-	if (opts->env)
-		env = build_env(opts->env);
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 || pipe2(ex, O_CLOEXEC) < 0 ||
-	    (opts->in && opts->in_fd <= 0 && pipe2(in, O_CLOEXEC) < 0)) {
-		mc_error_errno(err, errno, "cannot run %s", argv[0]);
-		goto close_all;
-	}
-	pid = fork();
-	if (pid < 0) {
-		mc_error_errno(err, errno, "cannot run %s", argv[0]);
-		goto close_all;
-	}
-	if (pid == 0) {
-		int e;
-
-		setpgid(0, 0);
-		if (opts->in_fd > 0)
-			dup2(opts->in_fd, 0);
-		else if (opts->in)
-			dup2(in[0], 0);
-		else {
-			int nul = open("/dev/null", O_RDONLY);
-			if (nul >= 0)
-				dup2(nul, 0);
-		}
-		dup2(out[1], 1);
-		dup2(errp[1], 2);
-		signal(SIGPIPE, SIG_DFL);
-		if (opts->cwd && chdir(opts->cwd) < 0)
-			goto child_fail;
-		execve(exe, (char *const *)argv, env ? env : environ);
-child_fail:
-		e = errno;
-		if (write(ex[1], &e, sizeof(e)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(out[1]);
-	close(errp[1]);
-	close(ex[1]);
-	out[1] = errp[1] = ex[1] = -1;
-	if (opts->in && opts->in_fd <= 0) {
-		close(in[0]);
-		in[0] = -1;
-		fcntl(in[1], F_SETFL, O_NONBLOCK);
-		if (opts->in_len == 0) {
-			close(in[1]);
-			in[1] = -1;
-		}
-	}
-	fcntl(out[0], F_SETFL, O_NONBLOCK);
-	fcntl(errp[0], F_SETFL, O_NONBLOCK);
-
-	while (out[0] >= 0 || errp[0] >= 0) {
+	while (p->out >= 0 || p->err >= 0) {
 		struct pollfd pfd[3];
 		int n = 0, wait_ms = -1;
 
-		if (out[0] >= 0)
-			pfd[n++] = (struct pollfd){ .fd = out[0], .events = POLLIN };
-		if (errp[0] >= 0)
-			pfd[n++] = (struct pollfd){ .fd = errp[0], .events = POLLIN };
-		if (in[1] >= 0)
-			pfd[n++] = (struct pollfd){ .fd = in[1], .events = POLLOUT };
-		if (opts->timeout_ms > 0) {
-			wait_ms = (int)(t0 + opts->timeout_ms - mc_now_ms());
-			if (wait_ms <= 0) {
-				timed_out = true;
-				kill(-pid, SIGKILL);
-				break;
-			}
+		if (p->out >= 0)
+			pfd[n++] = (struct pollfd){ .fd = p->out, .events = POLLIN };
+		if (p->err >= 0)
+			pfd[n++] = (struct pollfd){ .fd = p->err, .events = POLLIN };
+		if (p->in >= 0)
+			pfd[n++] = (struct pollfd){ .fd = p->in, .events = POLLOUT };
+		if (o->timeout_ms > 0 && (wait_ms = (int)(t0 + o->timeout_ms - mc_now_ms())) <= 0)
+			return 1;
+		if (poll(pfd, (nfds_t)n, wait_ms) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
 		}
-		if (poll(pfd, (nfds_t)n, wait_ms) < 0 && errno != EINTR)
-			break;
 		for (int i = 0; i < n; i++) {
 			if (!pfd[i].revents)
 				continue;
-			if (pfd[i].fd == out[0] && drain(out[0], &bo)) {
-				close(out[0]);
-				out[0] = -1;
-			} else if (pfd[i].fd == errp[0] && drain(errp[0], &be)) {
-				close(errp[0]);
-				errp[0] = -1;
-			} else if (pfd[i].fd == in[1]) {
-				ssize_t w = write(in[1], opts->in + in_off, opts->in_len - in_off);
+			if (pfd[i].fd == p->out && drain(p->out, bo)) {
+				close_fd(&p->out);
+			} else if (pfd[i].fd == p->err && drain(p->err, be)) {
+				close_fd(&p->err);
+			} else if (pfd[i].fd == p->in) {
+				ssize_t w = write(p->in, o->in + in_off, o->in_len - in_off);
 
 				if (w > 0)
 					in_off += (size_t)w;
-				if ((w < 0 && errno != EAGAIN && errno != EINTR) ||
-				    in_off == opts->in_len) {
-					close(in[1]);
-					in[1] = -1;
-				}
+				if ((w < 0 && errno != EAGAIN && errno != EINTR) || in_off == o->in_len)
+					close_fd(&p->in);
 			}
 		}
 	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (read(ex[0], &execerr, sizeof(execerr)) != (ssize_t)sizeof(execerr))
-		execerr = 0;
-
-	res->ms = mc_now_ms() - t0;
-	res->out = bo.p ? bo.p : mc_strdup("");
-	res->out_len = bo.len;
-	if (bo.p)
-		bo.p[bo.len] = '\0';
-	res->err = be.p ? be.p : mc_strdup("");
-	res->err_len = be.len;
-	if (be.p)
-		be.p[be.len] = '\0';
-	bo.p = be.p = NULL;
-	if (timed_out)
-		res->status = -1;
-	else if (WIFEXITED(status))
-		res->status = WEXITSTATUS(status);
-	else
-		res->status = 128 + WTERMSIG(status);
-	mc_debug("run: %s -> %s%d (%lld ms)", argstr, timed_out ? "timeout " : "exit ",
-		 res->status, res->ms);
-	if (execerr) {
-		mc_error_errno(err, execerr, "cannot run %s", argv[0]);
-		mc_proc_result_free(res);
-		goto close_all;
-	}
-	if (timed_out) {
-		mc_error_set(err, MC_E_TIMEOUT, "%s did not finish within %d ms", argv[0],
-			     opts->timeout_ms);
-		goto close_all;
-	}
-	for (int i = 0; i < 2; i++) {
-		if (in[i] >= 0)
-			close(in[i]);
-	}
-	close(ex[0]);
 	return 0;
+}
 
-close_all:
-	for (int i = 0; i < 2; i++) {
-		if (in[i] >= 0)
-			close(in[i]);
-		if (out[i] >= 0)
-			close(out[i]);
-		if (errp[i] >= 0)
-			close(errp[i]);
-		if (ex[i] >= 0)
-			close(ex[i]);
+int mc_proc_run(const char *const *argv, const struct mc_run_opts *opts,
+		struct mc_run_result *res, struct mc_error *err)
+{
+	static const struct mc_run_opts none;
+	const struct mc_run_opts *o = opts ? opts : &none;
+	struct mc_proc_spawn sp = {
+		.in = o->in_fd > 0 ? o->in_fd : o->in ? MC_PROC_PIPE : MC_PROC_NULL,
+		.out = MC_PROC_PIPE, .err = MC_PROC_PIPE, .env = o->env, .cwd = o->cwd,
+	};
+	_cleanup_free_ char *argstr = mc_proc_argv_str(argv);
+	struct buf bo = { 0 }, be = { 0 };
+	long long t0 = mc_now_ms();
+	struct mc_proc p;
+	int r, e;
+
+	memset(res, 0, sizeof(*res));
+	if (mc_proc_spawn(argv, &sp, &p, err) < 0)
+		return -1;
+	fcntl(p.out, F_SETFL, O_NONBLOCK);
+	fcntl(p.err, F_SETFL, O_NONBLOCK);
+	if (p.in >= 0)
+		fcntl(p.in, F_SETFL, O_NONBLOCK);
+	if (p.in >= 0 && o->in_len == 0)
+		close_fd(&p.in);
+	r = pump(&p, o, t0, &bo, &be);
+	e = errno;
+	if (r != 0)
+		kill(-p.pid, SIGKILL);
+	mc_proc_close_pipes(&p);
+	res->status = mc_proc_wait(&p);
+	res->ms = mc_now_ms() - t0;
+	res->out = take(&bo, &res->out_len);
+	res->err = take(&be, &res->err_len);
+	mc_debug("run: %s -> %s%d (%lld ms)", argstr, r == 1 ? "timeout " : "exit ", res->status, res->ms);
+	if (r == 0)
+		return 0;
+	mc_run_result_free(res);
+	if (r == 1) {
+		res->status = -1;
+		return mc_error_set(err, MC_E_TIMEOUT, "%s did not finish within %d ms", argv[0],
+				    o->timeout_ms);
 	}
-	free(bo.p);
-	free(be.p);
-	return -1;
+	return mc_error_errno(err, e, "cannot follow %s", argv[0]);
+}
+
+int mc_proc_run_attached(const char *const *argv, int *status, struct mc_error *err)
+{
+	static const struct mc_proc_spawn sp = {
+		.in = MC_PROC_INHERIT, .out = MC_PROC_INHERIT, .err = MC_PROC_INHERIT, .attached = true,
+	};
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
+	_cleanup_free_ char *argstr = mc_proc_argv_str(argv);
+	long long t0 = mc_now_ms();
+	struct mc_proc p;
+
+	mc_debug("run: %s", argstr);
+	fflush(stdout);
+	fflush(stderr);
+	/* Like system(): ^C goes to the child, which decides. */
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	if (mc_proc_spawn(argv, &sp, &p, err) < 0) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGQUIT, &old_quit, NULL);
+		return -1;
+	}
+	*status = mc_proc_wait(&p);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	mc_debug("%s: exit status %d after %lld ms", argv[0], *status, mc_now_ms() - t0);
+	return 0;
 }

@@ -323,11 +323,12 @@ static int must_run_in(struct mc_ssh *s, const struct mc_provision *p, const cha
 		       const char *cmd, const void *in, size_t in_len, int timeout_ms,
 		       struct mc_error *err)
 {
-	struct mc_ssh_result r;
-	struct mc_ssh_run_opts o = { .in = in, .in_len = in_len, .timeout_ms = timeout_ms };
+	struct mc_run_result r;
+	struct mc_ssh_opts o = { .in = in, .in_len = in_len, .timeout_ms = timeout_ms };
 
 	if (mc_ssh_run(s, cmd, &o, &r, err) < 0) {
-		mc_error_prefix(err, "machine \"%s\": %s: ", p->m->name, what);
+		mc_error_prefix(err, "%s: ", what);
+		mc_error_machine(err, p->m->name);
 		return -1;
 	}
 	if (r.status != 0) {
@@ -335,12 +336,12 @@ static int must_run_in(struct mc_ssh *s, const struct mc_provision *p, const cha
 
 		while (n && (r.err[n - 1] == '\n' || r.err[n - 1] == '\r'))
 			r.err[--n] = '\0';
-		mc_error_set(err, MC_E_FAILED, "machine \"%s\": %s failed (exit %d)%s%s", p->m->name, what,
-			     r.status, n ? ": " : "", n ? r.err : "");
-		mc_ssh_result_free(&r);
+		mc_error_setm(err, p->m->name, MC_E_FAILED, "%s failed (exit %d)%s%s", what,
+			      r.status, n ? ": " : "", n ? r.err : "");
+		mc_run_result_free(&r);
 		return -1;
 	}
-	mc_ssh_result_free(&r);
+	mc_run_result_free(&r);
 	return 0;
 }
 
@@ -364,7 +365,8 @@ static int upload_root(struct mc_ssh *s, const struct mc_provision *p, const cha
 	_cleanup_free_ char *what = mc_asprintf("installing %s/%s", dir, name);
 
 	if (mc_ssh_upload(s, data, strlen(data), staged, 0600, err) < 0) {
-		mc_error_prefix(err, "machine \"%s\": uploading %s: ", p->m->name, name);
+		mc_error_prefix(err, "uploading %s: ", name);
+		mc_error_machine(err, p->m->name);
 		return -1;
 	}
 	return must_run(s, p, what, cmd, 30000, err);
@@ -374,19 +376,20 @@ static int upload_root(struct mc_ssh *s, const struct mc_provision *p, const cha
 static int detect(struct mc_ssh *s, const struct mc_provision *p, enum mc_guest_os *os,
 		  char **name, bool *one_step, struct mc_error *err)
 {
-	struct mc_ssh_result r;
+	struct mc_run_result r;
 	int rc;
 
 	if (mc_ssh_run(s, "cat /etc/machinectl-os-release 2>/dev/null; test -x " ONE_STEP " && echo PROVISION=1; "
 		       "echo; echo ---; cat /etc/os-release", NULL, &r, err) < 0) {
-		mc_error_prefix(err, "machine \"%s\": detecting the OS: ", p->m->name);
+		mc_error_prefix(err, "detecting the OS: ");
+		mc_error_machine(err, p->m->name);
 		return -1;
 	}
 	rc = mc_provision_detect(r.out, os, name, err);
 	*one_step = rc == 0 && *os == MC_GUEST_MACHINECTL_OS && mc_provision_one_step(r.out);
-	mc_ssh_result_free(&r);
+	mc_run_result_free(&r);
 	if (rc < 0)
-		mc_error_prefix(err, "machine \"%s\": ", p->m->name);
+		mc_error_machine(err, p->m->name);
 	return rc;
 }
 
@@ -486,9 +489,9 @@ int mc_provision_wait_docker(const struct mc_provision *p, struct mc_error *err)
 			break;
 		nanosleep(&(struct timespec){ .tv_nsec = 250 * 1000 * 1000 }, NULL);
 	}
-	return mc_error_set(err, last.code == MC_E_TLS ? MC_E_TLS : MC_E_TIMEOUT,
-			    "machine \"%s\": Docker did not answer over TLS at %s within %d s: %s (the daemon's log is /var/log/docker.log in the machine)",
-			    p->m->name, p->url, timeout / 1000, last.msg);
+	return mc_error_setm(err, p->m->name, last.code == MC_E_TLS ? MC_E_TLS : MC_E_TIMEOUT,
+			     "Docker did not answer over TLS at %s within %d s: %s (the daemon's log is /var/log/docker.log in the machine)",
+			     p->url, timeout / 1000, last.msg);
 }
 
 int mc_provision_run(const struct mc_provision *p, struct mc_error *err)

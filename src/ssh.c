@@ -1,8 +1,11 @@
 /* SSH: keys, host key pins, native sessions (libssh), external client options. */
 #include "buildconf.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -18,6 +21,7 @@
 #include <libssh/callbacks.h>
 
 #include "log.h"
+#include "os.h"
 #include "ssh-internal.h"
 #include "util.h"
 
@@ -58,50 +62,123 @@ static void endpoint_copy(struct mc_ssh_endpoint *dst, const struct mc_ssh_endpo
 	};
 }
 
-int mc_ssh_endpoint_from_driver(const struct mc_driver *drv, struct mc_driver_ctx *ctx,
-				struct mc_ssh_endpoint *ep, struct mc_error *err)
+int mc_ssh_endpoint_init(struct mc_ssh_endpoint *ep, const char *machine, const char *dir,
+			 char *host, int port, char *user, struct mc_error *err)
 {
-	char *host = NULL, *user = NULL;
-	int port = 22;
+	struct mc_error bad = { 0 };
 
-	memset(ep, 0, sizeof(*ep));
-	if (!drv->has_ssh)
-		return mc_error_set(err, MC_E_UNSUPPORTED,
-				    "machine \"%s\" uses the %s driver, which has no SSH access: there is no shell to log in to",
-				    ctx->machine_name, drv->name);
-	if (drv->ssh_endpoint) {
-		if (drv->ssh_endpoint(ctx, &host, &port, &user, err) < 0) {
-			mc_error_prefix(err, "machine \"%s\": ", ctx->machine_name);
-			return -1;
-		}
-	} else {
-		if (!drv->ip)
-			return mc_error_set(err, MC_E_UNSUPPORTED,
-					    "machine \"%s\": the %s driver cannot report an IP address to connect to",
-					    ctx->machine_name, drv->name);
-		if (drv->ip(ctx, &host, err) < 0) {
-			mc_error_prefix(err, "machine \"%s\": ", ctx->machine_name);
-			return -1;
-		}
-		user = mc_strdup("docker");
-	}
-	ep->machine = mc_strdup(ctx->machine_name);
-	ep->host = host;
-	ep->port = port > 0 ? port : 22;
-	ep->user = user ? user : mc_strdup("docker");
-	ep->known_hosts = mc_path_join(ctx->machine_dir, "known_hosts");
-	ep->console_log = mc_path_join(ctx->machine_dir, "console.log");
-	ep->key = mc_ssh_key_find(ctx->machine_dir);
+	*ep = (struct mc_ssh_endpoint){
+		.machine = mc_strdup(machine),
+		.host = host,
+		.port = port > 0 ? port : 22,
+		.user = user ? user : mc_strdup("docker"),
+		.known_hosts = mc_path_join(dir, "known_hosts"),
+		.console_log = mc_path_join(dir, "console.log"),
+		.key = mc_ssh_key_find(dir),
+	};
 	if (!ep->host || !*ep->host) {
 		mc_ssh_endpoint_clear(ep);
-		return mc_error_set(err, MC_E_STATE, "machine \"%s\" has no IP address yet: is it running?",
-				    ctx->machine_name);
+		return mc_error_set(err, MC_E_STATE, "no IP address yet: is it running?");
 	}
 	if (!ep->key) {
 		mc_error_set(err, MC_E_NOT_FOUND,
-			     "machine \"%s\" has no SSH key (id_ed25519 or id_rsa in %s): it was not created completely; remove it and create it again",
-			     ctx->machine_name, ctx->machine_dir);
+			     "no SSH key (id_ed25519 or id_rsa in %s): it was not created completely; remove it and create it again",
+			     dir);
 		mc_ssh_endpoint_clear(ep);
+		return -1;
+	}
+	/* A store written before these checks, or edited: nothing that is not
+	 * a host, a port and a user goes to ssh, libssh or an ssh_config. */
+	if (mc_ssh_endpoint_check(ep, &bad) < 0) {
+		mc_ssh_endpoint_clear(ep);
+		return mc_error_set(err, bad.code,
+				    "%s (from %s/config.json: fix it there, or remove the machine and create it again)",
+				    bad.msg, dir);
+	}
+	return 0;
+}
+
+/* The string for a message: control characters and backslashes as C escapes. */
+static char *printable(const char *s)
+{
+	char *out = mc_malloc(strlen(s) * 4 + 1), *o = out;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\\')
+			o += sprintf(o, "\\\\");
+		else if (c == '\n')
+			o += sprintf(o, "\\n");
+		else if (c < 0x20 || c == 0x7f)
+			o += sprintf(o, "\\x%02x", c);
+		else
+			*o++ = (char)c;
+	}
+	*o = '\0';
+	return out;
+}
+
+int mc_ssh_check_user(const char *user, struct mc_error *err)
+{
+	size_t n = user ? strlen(user) : 0;
+	bool ok = n > 0 && n <= 64 && user[0] != '-';
+
+	for (size_t i = 0; ok && i < n; i++)
+		ok = isalnum((unsigned char)user[i]) || strchr("._-", user[i]);
+	if (!ok) {
+		_cleanup_free_ char *p = printable(user ? user : "");
+
+		return mc_error_set(err, MC_E_INVALID,
+				    "SSH user \"%s\" is not a user name: use up to 64 letters, digits, '.', '_' and '-', not starting with '-'",
+				    p);
+	}
+	return 0;
+}
+
+int mc_ssh_check_host(const char *host, struct mc_error *err)
+{
+	unsigned char addr[16];
+	size_t n = host ? strlen(host) : 0, label = 0;
+	bool ok = n > 0 && n <= 253 && host[0] != '-' && host[0] != '.';
+
+	if (n && (inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1))
+		return 0;
+	/* A DNS name: labels of letters, digits, '-' (and '_', common in
+	 * internal names) of at most 63, not starting or ending with '-'. */
+	for (size_t i = 0; ok && i <= n; i++) {
+		char c = host[i];
+
+		if (c == '.' || c == '\0') {
+			ok = (label > 0 || (c == '\0' && i == n && host[i - 1] == '.')) && label <= 63 &&
+			     (label == 0 || host[i - 1] != '-');
+			label = 0;
+		} else {
+			ok = isalnum((unsigned char)c) || c == '-' || c == '_';
+			ok = ok && !(label == 0 && c == '-');
+			label++;
+		}
+	}
+	if (!ok) {
+		_cleanup_free_ char *p = printable(host ? host : "");
+
+		return mc_error_set(err, MC_E_INVALID, "SSH host \"%s\" is neither an IP address nor a DNS name", p);
+	}
+	return 0;
+}
+
+int mc_ssh_check_port(long long port, struct mc_error *err)
+{
+	if (port < 1 || port > 65535)
+		return mc_error_set(err, MC_E_INVALID, "SSH port %lld is out of range: use 1-65535", port);
+	return 0;
+}
+
+int mc_ssh_endpoint_check(const struct mc_ssh_endpoint *ep, struct mc_error *err)
+{
+	if (mc_ssh_check_host(ep->host, err) < 0 || mc_ssh_check_port(ep->port, err) < 0 ||
+	    mc_ssh_check_user(ep->user, err) < 0) {
+		mc_error_machine(err, ep->machine);
 		return -1;
 	}
 	return 0;
@@ -269,6 +346,8 @@ int mc_ssh_pubkey_line(const char *dir, char **line, struct mc_error *err)
 struct pins {
 	ssh_key keys[MAX_PINS];
 	size_t n;
+	ssh_key revoked[MAX_PINS];   /* @revoked lines that apply to the machine */
+	size_t nrevoked;
 	char *other;         /* the file's lines for other hosts (kept on rewrite) */
 };
 
@@ -276,8 +355,29 @@ static void pins_free(struct pins *p)
 {
 	for (size_t i = 0; i < p->n; i++)
 		ssh_key_free(p->keys[i]);
+	for (size_t i = 0; i < p->nrevoked; i++)
+		ssh_key_free(p->revoked[i]);
 	free(p->other);
 	memset(p, 0, sizeof(*p));
+}
+
+/* OpenSSH's host patterns (a comma-separated list, * and ?, !negation) against alias. */
+static bool host_patterns_match(const char *field, size_t len, const char *alias)
+{
+	_cleanup_free_ char *list = mc_strndup(field, len);
+	bool match = false;
+	char *save = NULL;
+
+	for (char *pat = strtok_r(list, ",", &save); pat; pat = strtok_r(NULL, ",", &save)) {
+		bool neg = *pat == '!';
+
+		if (fnmatch(pat + neg, alias, 0) == 0) {
+			if (neg)
+				return false;
+			match = true;
+		}
+	}
+	return match;
 }
 
 static bool host_field_matches(const char *field, size_t len, const char *alias)
@@ -301,12 +401,19 @@ static bool host_field_matches(const char *field, size_t len, const char *alias)
 	return false;
 }
 
-/* Read the pins for alias from file (a missing file has none). */
-static int pins_load(const char *file, const char *alias, struct pins *p, struct mc_error *err)
+/*
+ * Read the pins for alias from file (a missing file has none), and the
+ * @revoked keys that apply to it.  A line for alias that is not a host key
+ * OpenSSH could read is refused (damaged, or tampered with): dropping it
+ * would pin whatever key the machine presents next.  When repinning (the
+ * user's deliberate choice), such lines are dropped instead.
+ */
+static int pins_load(const char *file, const char *alias, bool repin, struct pins *p, struct mc_error *err)
 {
 	_cleanup_free_ char *text = NULL;
 	size_t len, other_len = 0;
-	char *line, *save = NULL;
+	char *line, *next;
+	int lineno = 0;
 
 	memset(p, 0, sizeof(*p));
 	p->other = mc_strdup("");
@@ -314,17 +421,33 @@ static int pins_load(const char *file, const char *alias, struct pins *p, struct
 		return 0;
 	if (mc_read_file(file, &text, &len, err) < 0)
 		return -1;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *s = line + strspn(line, " \t"), *host, *type, *b64;
+	for (line = text; line && *line; line = next) {
+		_cleanup_free_ char *work = NULL;
+		char *s, *host, *type, *b64;
 		size_t hl;
 		ssh_key key = NULL;
+		bool revoked = false;
 
-		s[strcspn(s, "\r")] = '\0';
-		if (!*s || *s == '#' || *s == '@')
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		line[strcspn(line, "\r")] = '\0';
+		work = mc_strdup(line);   /* parsed in place; line is kept whole */
+		s = work + strspn(work, " \t");
+		if (!*s || *s == '#')
 			goto keep;
+		if (*s == '@') {
+			/* @cert-authority lines are OpenSSH's business (kept);
+			 * @revoked keys are refused, as OpenSSH refuses them. */
+			if (strncmp(s, "@revoked", 8) || (s[8] != ' ' && s[8] != '\t'))
+				goto keep;
+			revoked = true;
+			s += 8 + strspn(s + 8, " \t");
+		}
 		host = s;
 		hl = strcspn(host, " \t");
-		if (!host_field_matches(host, hl, alias))
+		if (revoked ? !host_patterns_match(host, hl, alias) : !host_field_matches(host, hl, alias))
 			goto keep;
 		type = host + hl + strspn(host + hl, " \t");
 		b64 = type + strcspn(type, " \t");
@@ -332,15 +455,28 @@ static int pins_load(const char *file, const char *alias, struct pins *p, struct
 			*b64++ = '\0';
 		b64 += strspn(b64, " \t");
 		b64[strcspn(b64, " \t")] = '\0';
-		if (ssh_pki_import_pubkey_base64(b64, ssh_key_type_from_name(type), &key) != SSH_OK) {
-			mc_warn("ignoring an unreadable line for %s in %s", alias, file);
+		if (ssh_key_type_from_name(type) == SSH_KEYTYPE_UNKNOWN ||
+		    ssh_pki_import_pubkey_base64(b64, ssh_key_type_from_name(type), &key) != SSH_OK) {
+			if (repin && !revoked) {
+				mc_warn("dropping line %d of %s (not a host key) while re-pinning %s", lineno, file, alias);
+				continue;
+			}
+			pins_free(p);
+			return mc_error_setm(err, alias, MC_E_INVALID,
+					     "line %d of %s is not a host key line OpenSSH can read: it was damaged or changed by hand. Nothing was sent. Check the file; to pin the key the machine presents now instead: machinectl ssh --repin %s",
+					     lineno, file, alias);
+		}
+		if (!revoked) {
+			if (p->n < MAX_PINS)
+				p->keys[p->n++] = key;
+			else
+				ssh_key_free(key);
 			continue;
 		}
-		if (p->n < MAX_PINS)
-			p->keys[p->n++] = key;
+		if (p->nrevoked < MAX_PINS)
+			p->revoked[p->nrevoked++] = key;
 		else
 			ssh_key_free(key);
-		continue;
 keep:
 		{
 			size_t ll = strlen(line);
@@ -391,7 +527,8 @@ static int pin_write(const struct mc_ssh_endpoint *ep, const struct pins *old, s
 				    ep->machine);
 	text = mc_asprintf("%s%s %s\n", old->other ? old->other : "", ep->machine, line);
 	if (mc_write_file_atomic(ep->known_hosts, text, strlen(text), 0600, err) < 0) {
-		mc_error_prefix(err, "machine \"%s\": cannot pin the SSH host key: ", ep->machine);
+		mc_error_prefix(err, "cannot pin the SSH host key: ");
+		mc_error_machine(err, ep->machine);
 		return -1;
 	}
 	mc_debug("pinned the SSH host key of %s in %s", ep->machine, ep->known_hosts);
@@ -403,7 +540,7 @@ bool mc_ssh_is_pinned(const struct mc_ssh_endpoint *ep)
 	struct pins p;
 	bool pinned;
 
-	if (pins_load(ep->known_hosts, ep->machine, &p, NULL) < 0)
+	if (pins_load(ep->known_hosts, ep->machine, false, &p, NULL) < 0)
 		return false;
 	pinned = p.n > 0;
 	pins_free(&p);
@@ -498,15 +635,15 @@ static int session_open(const struct mc_ssh_endpoint *ep, const struct pins *pin
 	    ssh_options_set(ss, SSH_OPTIONS_KNOWNHOSTS, "/dev/null") < 0 ||
 	    ssh_options_set(ss, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null") < 0 ||
 	    ssh_options_set(ss, SSH_OPTIONS_HOSTKEYS, algs) < 0) {
-		mc_error_set(err, MC_E_FAILED, "machine \"%s\": cannot set SSH options for %s: %s",
-			     ep->machine, at, ssh_get_error(ss));
+		mc_error_setm(err, ep->machine, MC_E_FAILED, "cannot set SSH options for %s: %s",
+			      at, ssh_get_error(ss));
 		ssh_free(ss);
 		return -1;
 	}
 	if (ssh_connect(ss) != SSH_OK) {
 		*why = FAIL_NETWORK;
-		mc_error_set(err, MC_E_NETWORK, "machine \"%s\": cannot connect to %s over SSH: %s",
-			     ep->machine, at, ssh_get_error(ss));
+		mc_error_setm(err, ep->machine, MC_E_NETWORK, "cannot connect to %s over SSH: %s",
+			      at, ssh_get_error(ss));
 		ssh_free(ss);
 		return -1;
 	}
@@ -523,8 +660,16 @@ static int check_host_key(ssh_session ss, const struct mc_ssh_endpoint *ep, stru
 	_cleanup_free_ char *fp = NULL, *at = where(ep);
 
 	if (ssh_get_server_publickey(ss, &srv) != SSH_OK)
-		return mc_error_set(err, MC_E_NETWORK, "machine \"%s\": %s sent no host key", ep->machine, at);
+		return mc_error_setm(err, ep->machine, MC_E_NETWORK, "%s sent no host key", at);
 	fp = fingerprint(srv);
+	for (size_t i = 0; i < pins->nrevoked; i++)
+		if (ssh_key_cmp(srv, pins->revoked[i], SSH_KEY_CMP_PUBLIC) == 0) {
+			*why = FAIL_HOSTKEY;
+			return mc_error_setm(err, ep->machine, MC_E_STATE,
+					     "the SSH host key of %s (%s) is marked @revoked in %s: it must not be trusted, and re-pinning will not change that. Nothing was sent. "
+					     "Give the machine a new host key, or remove the @revoked line if it is wrong",
+					     at, fp, ep->known_hosts);
+		}
 	if (pins->n && !(flags & CONNECT_REPIN)) {
 		for (size_t i = 0; i < pins->n; i++)
 			if (ssh_key_cmp(srv, pins->keys[i], SSH_KEY_CMP_PUBLIC) == 0) {
@@ -536,11 +681,11 @@ static int check_host_key(ssh_session ss, const struct mc_ssh_endpoint *ep, stru
 		{
 			_cleanup_free_ char *pinned = fingerprint(pins->keys[0]);
 
-			return mc_error_set(err, MC_E_STATE,
-					    "machine \"%s\": the SSH host key of %s has changed: %s now, but %s was pinned in %s when machinectl first connected. "
-					    "Someone may be intercepting the connection (man-in-the-middle), or the machine was reinstalled or its host keys were regenerated. "
-					    "Nothing was sent. If you know why the key changed, pin the new one with: machinectl ssh --repin %s",
-					    ep->machine, at, fp, pinned, ep->known_hosts, ep->machine);
+			return mc_error_setm(err, ep->machine, MC_E_STATE,
+					     "the SSH host key of %s has changed: %s now, but %s was pinned in %s when machinectl first connected. "
+					     "Someone may be intercepting the connection (man-in-the-middle), or the machine was reinstalled or its host keys were regenerated. "
+					     "Nothing was sent. If you know why the key changed, pin the new one with: machinectl ssh --repin %s",
+					     at, fp, pinned, ep->known_hosts, ep->machine);
 		}
 	}
 	if (old_fp && pins->n)
@@ -562,21 +707,21 @@ static int login(ssh_session ss, const struct mc_ssh_endpoint *ep, enum fail_kin
 	if (!ep->key)
 		return mc_error_set(err, MC_E_NOT_FOUND, "machine \"%s\" has no SSH key", ep->machine);
 	if (ssh_pki_import_privkey_file(ep->key, NULL, NULL, NULL, &key) != SSH_OK)
-		return mc_error_set(err, MC_E_INVALID,
-				    "machine \"%s\": cannot read its SSH key %s (unencrypted OpenSSH or PEM private key expected)",
-				    ep->machine, ep->key);
+		return mc_error_setm(err, ep->machine, MC_E_INVALID,
+				     "cannot read its SSH key %s (unencrypted OpenSSH or PEM private key expected)",
+				     ep->key);
 	rc = ssh_userauth_publickey(ss, NULL, key);
 	if (rc == SSH_AUTH_SUCCESS)
 		return 0;
 	if (rc == SSH_AUTH_ERROR) {
 		*why = FAIL_NETWORK;
-		return mc_error_set(err, MC_E_NETWORK, "machine \"%s\": SSH login to %s failed: %s",
-				    ep->machine, at, ssh_get_error(ss));
+		return mc_error_setm(err, ep->machine, MC_E_NETWORK, "SSH login to %s failed: %s",
+				     at, ssh_get_error(ss));
 	}
 	*why = FAIL_AUTH;
-	return mc_error_set(err, MC_E_STATE,
-			    "machine \"%s\": %s refused the login with the key %s: the machine must have its public key (%s.pub) in ~%s/.ssh/authorized_keys",
-			    ep->machine, at, ep->key, ep->key, ep->user);
+	return mc_error_setm(err, ep->machine, MC_E_STATE,
+			     "%s refused the login with the key %s: the machine must have its public key (%s.pub) in ~%s/.ssh/authorized_keys",
+			     at, ep->key, ep->key, ep->user);
 }
 
 static int connect_ep(const struct mc_ssh_endpoint *ep, unsigned flags, struct mc_ssh **out,
@@ -589,7 +734,7 @@ static int connect_ep(const struct mc_ssh_endpoint *ep, unsigned flags, struct m
 	*why = FAIL_OTHER;
 	if (!ep->host || !ep->known_hosts || !ep->machine)
 		return mc_error_set(err, MC_E_INVALID, "incomplete SSH endpoint (no host, machine or known_hosts)");
-	if (pins_load(ep->known_hosts, ep->machine, &pins, err) < 0)
+	if (pins_load(ep->known_hosts, ep->machine, flags & CONNECT_REPIN, &pins, err) < 0)
 		return -1;
 	s = mc_calloc(1, sizeof(*s));
 	endpoint_copy(&s->ep, ep);
@@ -840,9 +985,9 @@ static long long drain(struct mc_ssh *s, ssh_channel ch, struct sink *out, struc
 			int n = ssh_channel_read_nonblocking(ch, buf, (uint32_t)size, stream);
 
 			if (n == SSH_ERROR)
-				return mc_error_set(err, MC_E_NETWORK,
-						    "machine \"%s\": the SSH connection was lost: %s",
-						    s->ep.machine, ssh_get_error(s->session));
+				return mc_error_setm(err, s->ep.machine, MC_E_NETWORK,
+						     "the SSH connection was lost: %s",
+						     ssh_get_error(s->session));
 			if (n <= 0)
 				break;
 			if (sink_put(stream ? errs : out, buf, (size_t)n) < 0) {
@@ -900,8 +1045,8 @@ static int pump(struct mc_ssh *s, ssh_channel ch, struct source *in, struct sink
 			if (n > sizeof(buf))
 				n = sizeof(buf);
 			if (n && ssh_channel_write(ch, in->buf + in->off, (uint32_t)n) == SSH_ERROR)
-				return mc_error_set(err, MC_E_NETWORK, "machine \"%s\": cannot send input: %s",
-						    s->ep.machine, ssh_get_error(s->session));
+				return mc_error_setm(err, s->ep.machine, MC_E_NETWORK, "cannot send input: %s",
+						     ssh_get_error(s->session));
 			in->off += n;
 			last_send = mc_now_ms();
 			if (in->off >= in->len) {
@@ -925,9 +1070,9 @@ static int pump(struct mc_ssh *s, ssh_channel ch, struct source *in, struct sink
 			long long left = t0 + timeout_ms - mc_now_ms();
 
 			if (left <= 0)
-				return mc_error_set(err, MC_E_TIMEOUT,
-						    "machine \"%s\": the remote command did not finish within %d s",
-						    s->ep.machine, timeout_ms / 1000);
+				return mc_error_setm(err, s->ep.machine, MC_E_TIMEOUT,
+						     "the remote command did not finish within %d s",
+						     timeout_ms / 1000);
 			if (left < wait_ms)
 				wait_ms = (int)left;
 		}
@@ -961,8 +1106,8 @@ static int pump(struct mc_ssh *s, ssh_channel ch, struct source *in, struct sink
 				continue;
 			}
 			if (ssh_channel_write(ch, buf, (uint32_t)n) == SSH_ERROR)
-				return mc_error_set(err, MC_E_NETWORK, "machine \"%s\": cannot send input: %s",
-						    s->ep.machine, ssh_get_error(s->session));
+				return mc_error_setm(err, s->ep.machine, MC_E_NETWORK, "cannot send input: %s",
+						     ssh_get_error(s->session));
 			last_send = mc_now_ms();
 		}
 	}
@@ -979,15 +1124,15 @@ static int run_channel(struct mc_ssh *s, const char *cmd, struct source *in, str
 	bool raw = false, handlers = false;
 
 	if (!ch)
-		return mc_error_set(err, MC_E_NETWORK, "machine \"%s\": cannot open an SSH channel: %s",
-				    s->ep.machine, ssh_get_error(s->session));
+		return mc_error_setm(err, s->ep.machine, MC_E_NETWORK, "cannot open an SSH channel: %s",
+				     ssh_get_error(s->session));
 	ssh_callbacks_init(&cb);
 	cb.userdata = &exit_sig;
 	cb.channel_exit_signal_function = on_exit_signal;
 	ssh_add_channel_callbacks(ch, &cb);
 	if (ssh_channel_open_session(ch) != SSH_OK) {
-		mc_error_set(err, MC_E_NETWORK, "machine \"%s\": cannot open an SSH session channel: %s",
-			     s->ep.machine, ssh_get_error(s->session));
+		mc_error_setm(err, s->ep.machine, MC_E_NETWORK, "cannot open an SSH session channel: %s",
+			      ssh_get_error(s->session));
 		goto out;
 	}
 	if (pty) {
@@ -999,8 +1144,8 @@ static int run_channel(struct mc_ssh *s, const char *cmd, struct source *in, str
 			ioctl(in->fd, TIOCGWINSZ, &ws);
 		if (ssh_channel_request_pty_size(ch, term && *term ? term : "xterm",
 						 ws.ws_col ? ws.ws_col : 80, ws.ws_row ? ws.ws_row : 24) != SSH_OK) {
-			mc_error_set(err, MC_E_FAILED, "machine \"%s\": the server refused a terminal: %s",
-				     s->ep.machine, ssh_get_error(s->session));
+			mc_error_setm(err, s->ep.machine, MC_E_FAILED, "the server refused a terminal: %s",
+				      ssh_get_error(s->session));
 			goto out;
 		}
 		if (in->fd >= 0 && tcgetattr(in->fd, &saved_tio) == 0) {
@@ -1027,8 +1172,8 @@ static int run_channel(struct mc_ssh *s, const char *cmd, struct source *in, str
 		}
 	}
 	if ((cmd ? ssh_channel_request_exec(ch, cmd) : ssh_channel_request_shell(ch)) != SSH_OK) {
-		mc_error_set(err, MC_E_FAILED, "machine \"%s\": the server refused to run %s: %s",
-			     s->ep.machine, cmd ? "the command" : "a shell", ssh_get_error(s->session));
+		mc_error_setm(err, s->ep.machine, MC_E_FAILED, "the server refused to run %s: %s",
+			      cmd ? "the command" : "a shell", ssh_get_error(s->session));
 		goto out;
 	}
 	rc = pump(s, ch, in, out, errs, winch_fd, timeout_ms, &exit_sig, err);
@@ -1069,8 +1214,8 @@ out:
 	return rc;
 }
 
-int mc_ssh_run(struct mc_ssh *s, const char *cmd, const struct mc_ssh_run_opts *opts,
-	       struct mc_ssh_result *res, struct mc_error *err)
+int mc_ssh_run(struct mc_ssh *s, const char *cmd, const struct mc_ssh_opts *opts,
+	       struct mc_run_result *res, struct mc_error *err)
 {
 	struct source in = { .fd = -1 };
 	struct sink out = { .fd = -1 }, errs = { .fd = -1 };
@@ -1089,20 +1234,11 @@ int mc_ssh_run(struct mc_ssh *s, const char *cmd, const struct mc_ssh_run_opts *
 	res->err = errs.buf ? errs.buf : mc_strdup("");
 	res->err_len = errs.len;
 	if (rc < 0) {
-		mc_ssh_result_free(res);
+		mc_run_result_free(res);
 		return -1;
 	}
 	mc_debug("ssh %s: exit status %d", s->ep.machine, res->status);
 	return 0;
-}
-
-void mc_ssh_result_free(struct mc_ssh_result *res)
-{
-	if (!res)
-		return;
-	free(res->out);
-	free(res->err);
-	memset(res, 0, sizeof(*res));
 }
 
 int mc_ssh_stream(struct mc_ssh *s, const char *cmd, int in_fd, int out_fd, int err_fd, bool pty,
@@ -1123,12 +1259,12 @@ int mc_ssh_sftp(struct mc_ssh *s, sftp_session *out, struct mc_error *err)
 		sftp_session sf = sftp_new(s->session);
 
 		if (!sf)
-			return mc_error_set(err, MC_E_NETWORK, "machine \"%s\": cannot open an SFTP channel: %s",
-					    s->ep.machine, ssh_get_error(s->session));
+			return mc_error_setm(err, s->ep.machine, MC_E_NETWORK, "cannot open an SFTP channel: %s",
+					     ssh_get_error(s->session));
 		if (sftp_init(sf) != SSH_OK) {
-			mc_error_set(err, MC_E_NETWORK,
-				     "machine \"%s\": the SFTP subsystem did not start (is sftp-server installed on the machine?): %s",
-				     s->ep.machine, ssh_get_error(s->session));
+			mc_error_setm(err, s->ep.machine, MC_E_NETWORK,
+				      "the SFTP subsystem did not start (is sftp-server installed on the machine?): %s",
+				      ssh_get_error(s->session));
 			sftp_free(sf);
 			return -1;
 		}
@@ -1170,15 +1306,15 @@ int mc_ssh_upload(struct mc_ssh *s, const void *data, size_t len, const char *pa
 		return -1;
 	f = sftp_open(sf, path, O_WRONLY | O_CREAT | O_TRUNC, (mode_t)mode);
 	if (!f)
-		return mc_error_set(err, MC_E_IO, "machine \"%s\": cannot create %s: %s", s->ep.machine,
-				    path, mc_ssh_sftp_strerror(s));
+		return mc_error_setm(err, s->ep.machine, MC_E_IO, "cannot create %s: %s",
+				     path, mc_ssh_sftp_strerror(s));
 	while (len) {
 		size_t n = len > 65536 ? 65536 : len;
 		ssize_t w = sftp_write(f, p, n);
 
 		if (w <= 0) {
-			mc_error_set(err, MC_E_IO, "machine \"%s\": cannot write %s: %s", s->ep.machine,
-				     path, mc_ssh_sftp_strerror(s));
+			mc_error_setm(err, s->ep.machine, MC_E_IO, "cannot write %s: %s",
+				      path, mc_ssh_sftp_strerror(s));
 			sftp_close(f);
 			return -1;
 		}
@@ -1186,11 +1322,11 @@ int mc_ssh_upload(struct mc_ssh *s, const void *data, size_t len, const char *pa
 		len -= (size_t)w;
 	}
 	if (sftp_close(f) != SSH_OK)
-		return mc_error_set(err, MC_E_IO, "machine \"%s\": cannot write %s: %s", s->ep.machine,
-				    path, mc_ssh_sftp_strerror(s));
+		return mc_error_setm(err, s->ep.machine, MC_E_IO, "cannot write %s: %s",
+				     path, mc_ssh_sftp_strerror(s));
 	if (sftp_chmod(sf, path, (mode_t)mode) < 0)
-		return mc_error_set(err, MC_E_IO, "machine \"%s\": cannot set the mode of %s: %s",
-				    s->ep.machine, path, mc_ssh_sftp_strerror(s));
+		return mc_error_setm(err, s->ep.machine, MC_E_IO, "cannot set the mode of %s: %s",
+				     path, mc_ssh_sftp_strerror(s));
 	return 0;
 }
 
@@ -1206,14 +1342,14 @@ int mc_ssh_download(struct mc_ssh *s, const char *path, char **data, size_t *len
 		return -1;
 	f = sftp_open(sf, path, O_RDONLY, 0);
 	if (!f)
-		return mc_error_set(err, MC_E_IO, "machine \"%s\": cannot open %s: %s", s->ep.machine,
-				    path, mc_ssh_sftp_strerror(s));
+		return mc_error_setm(err, s->ep.machine, MC_E_IO, "cannot open %s: %s",
+				     path, mc_ssh_sftp_strerror(s));
 	for (;;) {
 		ssize_t n = sftp_read(f, buf, sizeof(buf));
 
 		if (n < 0) {
-			mc_error_set(err, MC_E_IO, "machine \"%s\": cannot read %s: %s", s->ep.machine,
-				     path, mc_ssh_sftp_strerror(s));
+			mc_error_setm(err, s->ep.machine, MC_E_IO, "cannot read %s: %s",
+				      path, mc_ssh_sftp_strerror(s));
 			sftp_close(f);
 			free(k.buf);
 			return -1;
@@ -1276,26 +1412,26 @@ int mc_ssh_wait(const struct mc_ssh_endpoint *ep, int timeout_ms, mc_ssh_phase_f
 		struct mc_error e = { 0 };
 		long long attempt = mc_now_ms();
 		struct mc_ssh *s = NULL;
-		struct mc_ssh_result res;
+		struct mc_run_result res;
 		enum fail_kind why;
 		struct mc_ssh_endpoint short_ep = *ep;
 		long long left = deadline - attempt;
 
 		short_ep.connect_timeout_ms = (int)(left < 5000 ? (left > 1000 ? left : 1000) : 5000);
 		if (connect_ep(&short_ep, 0, &s, NULL, NULL, &why, &e) == 0) {
-			int r = mc_ssh_run(s, "exit 0", &(struct mc_ssh_run_opts){ .timeout_ms = 30000 },
+			int r = mc_ssh_run(s, "exit 0", &(struct mc_ssh_opts){ .timeout_ms = 30000 },
 					   &res, &e);
 
 			mc_ssh_close(s);
 			if (r == 0 && res.status == 0) {
-				mc_ssh_result_free(&res);
+				mc_run_result_free(&res);
 				return 0;
 			}
 			if (r == 0)
 				snprintf(e.msg, sizeof(e.msg), "`exit 0` returned %d", res.status);
-			mc_ssh_result_free(&res);
+			mc_run_result_free(&res);
 		} else if (why == FAIL_HOSTKEY) {
-			return mc_error_set(err, e.code, "%s", e.msg);
+			return mc_error_copy(err, &e);
 		}
 		snprintf(last, sizeof(last), "%s", e.msg);
 		if (mc_now_ms() >= deadline)
@@ -1309,26 +1445,33 @@ int mc_ssh_wait(const struct mc_ssh_endpoint *ep, int timeout_ms, mc_ssh_phase_f
 timeout:
 	mc_format_duration(mc_now_ms() - t0, el, sizeof(el));
 	if (ep->console_log && mc_file_exists(ep->console_log))
-		return mc_error_set(err, MC_E_TIMEOUT,
-				    "machine \"%s\": timed out after %s: %s (last error: %s). The machine is kept; its console log %s shows how far it booted",
-				    ep->machine, el, phase, last, ep->console_log);
-	return mc_error_set(err, MC_E_TIMEOUT,
-			    "machine \"%s\": timed out after %s: %s (last error: %s). Check that the machine is up and that sshd runs on it",
-			    ep->machine, el, phase, last);
+		return mc_error_setm(err, ep->machine, MC_E_TIMEOUT,
+				     "timed out after %s: %s (last error: %s). The machine is kept; its console log %s shows how far it booted",
+				     el, phase, last, ep->console_log);
+	return mc_error_setm(err, ep->machine, MC_E_TIMEOUT,
+			     "timed out after %s: %s (last error: %s). Check that the machine is up and that sshd runs on it",
+			     el, phase, last);
 }
 
 /* ------------------------------------------------------------------ */
 /* the external client                                                 */
 
-/* A path as an ssh_config argument: quoted, with '%' escaped (ssh expands %-tokens). */
-static char *cfg_path(const char *path)
+/* A value as an ssh_config argument (OpenSSH's argv_split): in double quotes,
+ * '"' and '\\' escaped with a backslash; '%' doubled where ssh expands
+ * %-tokens (paths).  NULL when the value holds a control character, which
+ * no config line can carry (a line break would start a new option). */
+static char *cfg_arg(const char *v, bool tokens)
 {
-	char *out = mc_malloc(strlen(path) * 2 + 3), *o = out;
+	char *out = mc_malloc(strlen(v) * 2 + 3), *o = out;
 
 	*o++ = '"';
-	for (const char *p = path; *p; p++) {
-		if (*p == '%')
-			*o++ = '%';
+	for (const char *p = v; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			free(out);
+			return NULL;
+		}
+		if (*p == '"' || *p == '\\' || (tokens && *p == '%'))
+			*o++ = *p == '%' ? '%' : '\\';
 		*o++ = *p;
 	}
 	*o++ = '"';
@@ -1336,11 +1479,63 @@ static char *cfg_path(const char *path)
 	return out;
 }
 
+/*
+ * The key file to give OpenSSH (malloc'd).  A store on a Windows drive under
+ * WSL mounted without the "metadata" option (DrvFs) shows every file as 0777
+ * and ignores chmod, and OpenSSH refuses a private key others may read; the
+ * key is then copied to a private Linux path ($XDG_RUNTIME_DIR, else
+ * ~/.cache/machinectl/keys), mode 0600, and that copy is used.  On any
+ * failure the original path is returned (ssh says what it refuses).
+ */
+static char *external_key(const char *key)
+{
+	const char *run = getenv("XDG_RUNTIME_DIR");
+	_cleanup_free_ char *home = NULL, *dir = NULL, *copy = NULL, *data = NULL;
+	struct mc_error e = { 0 };
+	unsigned long long h = 1469598103934665603ULL;
+	size_t len;
+
+	if (!mc_os_drvfs_without_metadata(key))
+		return mc_strdup(key);
+	if (run && *run && run[0] == '/') {
+		dir = mc_path_join(run, "machinectl-keys");
+	} else {
+		if (!(home = mc_os_home_dir(&e)))
+			goto fail;
+		dir = mc_asprintf("%s/.cache/machinectl/keys", home);
+	}
+	for (const char *p = key; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	copy = mc_asprintf("%s/%016llx", dir, h);
+	if (mc_mkdir_p(dir, 0700, &e) < 0 || chmod(dir, 0700) < 0 ||
+	    mc_read_file(key, &data, &len, &e) < 0 || mc_write_file_atomic(copy, data, len, 0600, &e) < 0 ||
+	    chmod(copy, 0600) < 0)
+		goto fail;
+	mc_log(MC_LOG_DEBUG, "%s is on a Windows drive without the metadata mount option: OpenSSH gets a private copy, %s",
+	       key, copy);
+	return MC_TAKE(copy);
+fail:
+	mc_log(MC_LOG_WARN, "%s is on a Windows drive mounted without the metadata option (its mode cannot be 0600) and cannot be copied to a private place (%s): OpenSSH may refuse it; use --native-ssh, or remount with metadata (doc/windows.md)",
+	       key, e.msg[0] ? e.msg : strerror(errno));
+	return mc_strdup(key);
+}
+
+static char *cfg_path(const char *path)
+{
+	char *q = cfg_arg(path, true);
+
+	/* Only the config file form needs the refusal (mc_ssh_config_block
+	 * checks first); on the command line, -o takes the value as one
+	 * argument. */
+	return q ? q : mc_strdup(path);
+}
+
 /* Key-value pairs shared by the command-line and config-file forms. */
 static char **external_settings(const struct mc_ssh_endpoint *ep, bool batch)
 {
 	char **kv = NULL;
-	_cleanup_free_ char *key = ep->key ? cfg_path(ep->key) : mc_strdup("none");
+	_cleanup_free_ char *ekey = ep->key ? external_key(ep->key) : NULL;
+	_cleanup_free_ char *key = ekey ? cfg_path(ekey) : mc_strdup("none");
 	_cleanup_free_ char *kh = cfg_path(ep->known_hosts);
 	int timeout = (ep->connect_timeout_ms > 0 ? ep->connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS) / 1000;
 
@@ -1385,18 +1580,35 @@ void mc_ssh_external_opts(const struct mc_ssh_endpoint *ep, bool batch, char ***
 	mc_strv_free(kv);
 }
 
-char *mc_ssh_config_block(const struct mc_ssh_endpoint *ep, const char *alias)
+int mc_ssh_config_block(const struct mc_ssh_endpoint *ep, const char *alias, char **out,
+			struct mc_error *err)
 {
-	char **kv = external_settings(ep, true);
-	char *out = mc_asprintf("Host %s\n\tHostName %s\n\tPort %d\n\tUser %s\n", alias, ep->host,
-				ep->port > 0 ? ep->port : 22, ep->user);
+	char **kv = NULL;
+	const char *paths[] = { ep->key, ep->known_hosts };
+	_cleanup_free_ char *host = NULL, *user = NULL;
 
+	*out = NULL;
+	if (mc_ssh_endpoint_check(ep, err) < 0)
+		return -1;
+	for (size_t i = 0; i < MC_ARRAY_SIZE(paths); i++) {
+		_cleanup_free_ char *q = paths[i] ? cfg_arg(paths[i], true) : NULL;
+
+		if (paths[i] && !q)
+			return mc_error_setm(err, ep->machine, MC_E_INVALID,
+					     "the path %s holds a control character, which an ssh_config file cannot carry: use a store (-s) whose path has none, or --native-ssh",
+					     paths[i]);
+	}
+	host = cfg_arg(ep->host, true);
+	user = cfg_arg(ep->user, false);
+	kv = external_settings(ep, true);
+	*out = mc_asprintf("Host %s\n\tHostName %s\n\tPort %d\n\tUser %s\n", alias, host,
+			   ep->port > 0 ? ep->port : 22, user);
 	for (size_t i = 0; kv[i]; i += 2) {
-		char *n = mc_asprintf("%s\t%s %s\n", out, kv[i], kv[i + 1]);
+		char *n = mc_asprintf("%s\t%s %s\n", *out, kv[i], kv[i + 1]);
 
-		free(out);
-		out = n;
+		free(*out);
+		*out = n;
 	}
 	mc_strv_free(kv);
-	return out;
+	return 0;
 }

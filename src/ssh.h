@@ -34,12 +34,24 @@ struct mc_ssh_endpoint {
 	int connect_timeout_ms; /* 0: 10 s */
 };
 
-/* Fill ep for a machine from its driver (the driver's ssh_endpoint op, or
- * IP:22 and user "docker" when it has none) and its directory.  Fails with
- * MC_E_UNSUPPORTED when the driver has no SSH (has_ssh = 0). */
-int mc_ssh_endpoint_from_driver(const struct mc_driver *drv, struct mc_driver_ctx *ctx,
-				struct mc_ssh_endpoint *ep, struct mc_error *err);
+/* Fill ep for machine `machine` whose files are in dir: host and user
+ * (malloc'd, or NULL for "docker") are taken; port <= 0 is 22.  Fails
+ * (MC_E_STATE) without a host and (MC_E_NOT_FOUND) without a key in dir. */
+int mc_ssh_endpoint_init(struct mc_ssh_endpoint *ep, const char *machine, const char *dir,
+			 char *host, int port, char *user, struct mc_error *err);
 void mc_ssh_endpoint_clear(struct mc_ssh_endpoint *ep);
+
+/* What an SSH endpoint may be (doc/ssh.md): a user name of up to 64
+ * letters, digits, '.', '_' and '-', not starting with '-'; a host that is
+ * an IPv4 or IPv6 address or a DNS name; a port in 1-65535.  Nothing else
+ * reaches ssh's command line, libssh or an ssh_config file.  Each fails with
+ * MC_E_INVALID and a message naming the value (control characters escaped);
+ * callers add which flag or field it came from. */
+int mc_ssh_check_user(const char *user, struct mc_error *err);
+int mc_ssh_check_host(const char *host, struct mc_error *err);
+int mc_ssh_check_port(long long port, struct mc_error *err);
+/* All three for ep, the message prefixed with the machine's name. */
+int mc_ssh_endpoint_check(const struct mc_ssh_endpoint *ep, struct mc_error *err);
 
 /* --- keys (machines/NAME/id_TYPE, 0600, and id_TYPE.pub in OpenSSH format) --- */
 
@@ -81,26 +93,13 @@ int mc_ssh_connect(const struct mc_ssh_endpoint *ep, struct mc_ssh **out, struct
 void mc_ssh_close(struct mc_ssh *s);
 const struct mc_ssh_endpoint *mc_ssh_endpoint_of(const struct mc_ssh *s);
 
-struct mc_ssh_run_opts {
-	const void *in;          /* bytes fed to the command's stdin (NULL: none, EOF at once) */
-	size_t in_len;
-	int timeout_ms;          /* 0: none; on expiry the channel is closed, MC_E_TIMEOUT */
-};
-
-struct mc_ssh_result {
-	int status;              /* exit status; 128+N when killed by signal N; 255 when unknown */
-	char *out;               /* stdout, NUL-terminated (malloc'd) */
-	size_t out_len;
-	char *err;               /* stderr, NUL-terminated (malloc'd) */
-	size_t err_len;
-};
-
-/* Run cmd through the remote user's shell and capture its output.  Returns 0
- * when it ran (whatever its exit status), -1 when it could not (err set).
- * opts may be NULL.  Free res with mc_ssh_result_free(). */
-int mc_ssh_run(struct mc_ssh *s, const char *cmd, const struct mc_ssh_run_opts *opts,
-	       struct mc_ssh_result *res, struct mc_error *err);
-void mc_ssh_result_free(struct mc_ssh_result *res);
+/* Run cmd through the remote user's shell and capture its output (opts and
+ * res are the driver ABI's struct mc_ssh_opts and struct mc_run_result; the
+ * endpoint's own connect timeout applies, res->status is 255 when unknown).
+ * Returns 0 when it ran (whatever its exit status), -1 when it could not (err
+ * set).  opts may be NULL.  Free res with mc_run_result_free(). */
+int mc_ssh_run(struct mc_ssh *s, const char *cmd, const struct mc_ssh_opts *opts,
+	       struct mc_run_result *res, struct mc_error *err);
 
 /* Write data to the remote file path (created or truncated, then set to mode)
  * over SFTP. */
@@ -145,8 +144,11 @@ int mc_ssh_tcp_probe(const char *host, int port, int timeout_ms, struct mc_error
  * appended to *argv (a strv).  batch: no prompts at all (BatchMode=yes). */
 void mc_ssh_external_opts(const struct mc_ssh_endpoint *ep, bool batch, char ***argv);
 /* The same options as an ssh_config "Host ALIAS" block (for scp, rsync and
- * sshfs, which take one -F file for several machines); malloc'd. */
-char *mc_ssh_config_block(const struct mc_ssh_endpoint *ep, const char *alias);
+ * sshfs, which take one -F file for several machines), every value quoted by
+ * ssh_config's rules; *out malloc'd.  Fails (MC_E_INVALID) for an endpoint
+ * mc_ssh_endpoint_check() refuses or a path with a control character. */
+int mc_ssh_config_block(const struct mc_ssh_endpoint *ep, const char *alias, char **out,
+			struct mc_error *err);
 
 /* --- copies (scp): local paths and remote paths over SFTP --- */
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "log.h"
 #include "os.h"
 #include "store.h"
 #include "util.h"
@@ -18,6 +19,7 @@
 int mc_store_open(struct mc_store *s, const char *root, struct mc_error *err)
 {
 	s->root = NULL;
+	s->no_modes = false;
 	if (root && *root) {
 		s->root = mc_strdup(root);
 	} else {
@@ -51,6 +53,110 @@ int mc_store_ensure(const struct mc_store *s, struct mc_error *err)
 
 		if (mkdir(p, 0700) < 0 && errno != EEXIST)
 			return mc_error_errno(err, errno, "cannot create %s", p);
+	}
+	return 0;
+}
+
+/*
+ * Permissions, as OpenSSH checks ~/.ssh: every directory and file of the
+ * store that decides what machinectl trusts or runs must be owned by the
+ * user and writable by nobody else, and private keys readable by nobody
+ * else.  A missing path is fine (created later, 0700/0600).
+ */
+enum perm_kind { PERM_DIR, PERM_PUBLIC, PERM_SECRET };
+
+static int check_perm(const char *path, enum perm_kind kind, struct mc_error *err)
+{
+	struct stat st;
+	const char *what = kind == PERM_DIR ? "directory" : kind == PERM_SECRET ? "private key" : "file";
+
+	if (stat(path, &st) < 0)
+		return errno == ENOENT ? 0 : mc_error_errno(err, errno, "cannot check %s", path);
+	if (st.st_uid != geteuid())
+		return mc_error_set(err, MC_E_INVALID,
+				    "the store's %s %s is owned by uid %u, not by you (uid %u): another user could have replaced the store's keys or certificates. Check it, then take it over (chown) or use another store (-s)",
+				    what, path, (unsigned)st.st_uid, (unsigned)geteuid());
+	if (st.st_mode & 022)
+		return mc_error_set(err, MC_E_INVALID,
+				    "the store's %s %s is writable by %s (mode %04o): another user could have replaced the store's keys or certificates. Check it, then: chmod go-w '%s'",
+				    what, path, st.st_mode & 002 ? "everyone" : "its group", (unsigned)(st.st_mode & 07777),
+				    path);
+	if (kind == PERM_SECRET && (st.st_mode & 077))
+		return mc_error_set(err, MC_E_INVALID,
+				    "the private key %s is readable by others (mode %04o): chmod 600 '%s', and if others may have read it, make new keys (regenerate-certs)",
+				    path, (unsigned)(st.st_mode & 07777), path);
+	return 0;
+}
+
+struct perm_file {
+	const char *name;
+	enum perm_kind kind;
+};
+
+/* dir, then its files (up to one with name == NULL) */
+static int check_perms(const char *dir, const struct perm_file *files, struct mc_error *err)
+{
+	if (check_perm(dir, PERM_DIR, err) < 0)
+		return -1;
+	for (; files && files->name; files++) {
+		_cleanup_free_ char *p = mc_path_join(dir, files->name);
+
+		if (check_perm(p, files->kind, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* No Linux modes on a Windows drive under WSL without "metadata": said once,
+ * when the store is opened (mc_store_check_perms). */
+static bool store_has_modes(struct mc_store *s)
+{
+	if (!mc_os_drvfs_without_metadata(s->root))
+		return true;
+	s->no_modes = true;
+	mc_warn("the store %s is on a Windows drive mounted without the metadata option: its permissions cannot be set or checked, so any Windows program can replace its keys. Mount the drive with metadata (/etc/wsl.conf: [automount] options = \"metadata\") or keep the store in the Linux file system",
+		s->root);
+	return false;
+}
+
+int mc_store_check_perms(struct mc_store *s, struct mc_error *err)
+{
+	static const struct perm_file root_files[] = { { "config.ini", PERM_PUBLIC }, { NULL } };
+	static const struct perm_file certs[] = {
+		{ "ca.pem", PERM_PUBLIC }, { "cert.pem", PERM_PUBLIC },
+		{ "ca-key.pem", PERM_SECRET }, { "key.pem", PERM_SECRET }, { NULL },
+	};
+	static const char *const sub[] = { "machines", "cache" };
+	_cleanup_free_ char *cdir = mc_path_join(s->root, "certs");
+
+	if (!store_has_modes(s))
+		return 0;
+	if (check_perms(s->root, root_files, err) < 0 || check_perms(cdir, certs, err) < 0)
+		return -1;
+	for (size_t i = 0; i < MC_ARRAY_SIZE(sub); i++) {
+		_cleanup_free_ char *d = mc_path_join(s->root, sub[i]);
+
+		if (check_perms(d, NULL, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int mc_store_check_machine_perms(const struct mc_store *s, const char *name, struct mc_error *err)
+{
+	static const struct perm_file files[] = {
+		{ "config.json", PERM_PUBLIC }, { "known_hosts", PERM_PUBLIC }, { "ca.pem", PERM_PUBLIC },
+		{ "cert.pem", PERM_PUBLIC }, { "server.pem", PERM_PUBLIC }, { "id_ed25519", PERM_SECRET },
+		{ "id_rsa", PERM_SECRET }, { "id_ecdsa", PERM_SECRET }, { "key.pem", PERM_SECRET },
+		{ "server-key.pem", PERM_SECRET }, { NULL },
+	};
+	_cleanup_free_ char *dir = mc_store_machine_dir(s, name);
+
+	if (s->no_modes)
+		return 0;
+	if (check_perms(dir, files, err) < 0) {
+		mc_error_machine(err, name);
+		return -1;
 	}
 	return 0;
 }
@@ -137,6 +243,8 @@ int mc_store_list(const struct mc_store *s, char ***names, struct mc_error *err)
 	return 0;
 }
 
+static void sweep_tmp(const char *dir);
+
 static int open_lock(const struct mc_store *s, const char *name, int *fd, struct mc_error *err)
 {
 	_cleanup_free_ char *path = mc_store_machine_file(s, name, ".lock");
@@ -188,6 +296,12 @@ retry:
 		goto retry; /* open_lock says "does not exist" if it is gone */
 	}
 	*lock_fd = fd;
+	{
+		/* A mutating verb: the machine's leftovers of killed writes go. */
+		_cleanup_free_ char *dir = mc_store_machine_dir(s, name);
+
+		sweep_tmp(dir);
+	}
 	return 0;
 }
 
@@ -238,9 +352,69 @@ fail:
 	return -1;
 }
 
+static void sweep_dirs(const struct mc_store *s);
+
+/* How long an atomic write (mc_write_file_atomic: FILE.tmp.PID, then a
+ * rename) can take: its data is already in memory. */
+#define TMP_STALE_SECONDS 600
+
+/* Remove the FILE.tmp.PID files in dir that a killed writer left behind: its
+ * process is gone, or the file is older than any write takes (the PID may
+ * have been reused).  One held a CA key. */
+static void sweep_tmp(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	time_t now = time(NULL);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		const char *t = strstr(de->d_name, ".tmp.");
+		struct stat st;
+		char *end;
+		long pid;
+
+		while (t && strstr(t + 1, ".tmp."))
+			t = strstr(t + 1, ".tmp.");
+		if (!t || t == de->d_name || !t[5])
+			continue;
+		pid = strtol(t + 5, &end, 10);
+		if (*end || pid <= 0 || pid == (long)getpid() ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if ((kill((pid_t)pid, 0) < 0 && errno == ESRCH) || now - st.st_mtime > TMP_STALE_SECONDS) {
+			mc_debug("removing %s/%s, left by a write that did not finish", dir, de->d_name);
+			unlinkat(dirfd(d), de->d_name, 0);
+		}
+	}
+	closedir(d);
+}
+
 /* Finish the work of a remover or creator that died mid-way: it left a hidden
- * .rm-NAME-PID or .new-NAME-PID directory behind. */
+ * .rm-NAME-PID or .new-NAME-PID directory behind; and remove the temporary
+ * files of killed writes. */
 void mc_store_sweep(const struct mc_store *s)
+{
+	static const char *const dirs[] = { "", "certs", "cache" };
+	char **names = NULL;
+
+	for (size_t i = 0; i < MC_ARRAY_SIZE(dirs); i++) {
+		_cleanup_free_ char *d = *dirs[i] ? mc_path_join(s->root, dirs[i]) : mc_strdup(s->root);
+
+		sweep_tmp(d);
+	}
+	if (mc_store_list(s, &names, NULL) == 0)
+		for (char **n = names; *n; n++) {
+			_cleanup_free_ char *d = mc_store_machine_dir(s, *n);
+
+			sweep_tmp(d);
+		}
+	mc_strv_free(names);
+	sweep_dirs(s);
+}
+
+static void sweep_dirs(const struct mc_store *s)
 {
 	_cleanup_free_ char *dir = mc_path_join(s->root, "machines");
 	DIR *d = opendir(dir);
@@ -281,4 +455,32 @@ int mc_store_remove(const struct mc_store *s, const char *name, struct mc_error 
 	}
 	mc_test_point("rm-after-rename");
 	return mc_rm_rf(trash, err);
+}
+
+int mc_store_parse_remote(const struct mc_store *s, const char *arg, char **user, char **name,
+			  const char **path, struct mc_error *err)
+{
+	const char *colon = strchr(arg, ':'), *slash = strchr(arg, '/'), *at;
+	_cleanup_free_ char *prefix = NULL, *u = NULL, *n = NULL;
+
+	*user = *name = NULL;
+	*path = arg;
+	if (!colon || (slash && slash < colon))
+		return 0;
+	prefix = mc_strndup(arg, (size_t)(colon - arg));
+	at = strrchr(prefix, '@');
+	u = at ? mc_strndup(prefix, (size_t)(at - prefix)) : NULL;
+	n = mc_strdup(at ? at + 1 : prefix);
+	if (mc_store_check_name(n, NULL) < 0 || (u && !*u))
+		return mc_error_set(err, MC_E_USAGE,
+				    "\"%s\" is neither a local path nor [USER@]MACHINE:PATH (write a local file whose name has a ':' as ./%s)",
+				    arg, arg);
+	if (!mc_store_exists(s, n))
+		return mc_error_set(err, MC_E_NOT_FOUND,
+				    "machine \"%s\" does not exist (in \"%s\"; to copy a local file whose name has a ':', write it as ./%s)",
+				    n, arg, arg);
+	*path = colon + 1;
+	*user = MC_TAKE(u);
+	*name = MC_TAKE(n);
+	return 0;
 }

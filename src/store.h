@@ -8,6 +8,7 @@
 
 struct mc_store {
 	char *root;
+	bool no_modes;   /* on a file system without Linux modes (mc_store_check_perms) */
 };
 
 /* Resolve the store root (NULL: default ~/.machinectl).  Creates nothing. */
@@ -15,6 +16,17 @@ int mc_store_open(struct mc_store *s, const char *root, struct mc_error *err);
 void mc_store_close(struct mc_store *s);
 /* Create root, certs/, cache/, machines/ (0700) when missing. */
 int mc_store_ensure(const struct mc_store *s, struct mc_error *err);
+
+/* Permissions (doc/store.md, "Permissions"), as OpenSSH checks ~/.ssh: the
+ * root, certs/, machines/, cache/, config.ini and the CA and client files
+ * must be owned by the user and not group- or world-writable, private keys
+ * not readable by others.  MC_E_INVALID names the path and the fix.  On a
+ * Windows drive under WSL without the metadata option (no Linux modes
+ * there), nothing is checked, s->no_modes is set (the machine checks are
+ * skipped too) and one warning is logged. */
+int mc_store_check_perms(struct mc_store *s, struct mc_error *err);
+/* The same for machines/NAME, its config.json, known_hosts, keys and certificates. */
+int mc_store_check_machine_perms(const struct mc_store *s, const char *name, struct mc_error *err);
 
 /* Names: ^[a-zA-Z0-9][a-zA-Z0-9.-]*$, at most 63 characters. */
 int mc_store_check_name(const char *name, struct mc_error *err);
@@ -41,6 +53,12 @@ void mc_store_unlock(int lock_fd);
 /* Finish removals whose process died mid-way: delete machines/.rm-NAME-PID
  * directories whose PID is gone.  Best effort. */
 void mc_store_sweep(const struct mc_store *s);
+/* An scp/mount argument: [USER@]NAME:PATH names a machine of this store
+ * (*user and *name malloc'd, *user NULL without USER@, *path the part after
+ * the ':'); anything with a '/' before its first ':', or no ':', is a local
+ * path (*name NULL, *path = arg). */
+int mc_store_parse_remote(const struct mc_store *s, const char *arg, char **user, char **name,
+			  const char **path, struct mc_error *err);
 /* Remove machines/NAME entirely. */
 int mc_store_remove(const struct mc_store *s, const char *name, struct mc_error *err);
 

@@ -1,34 +1,153 @@
+/* Go text/template over JSON data: see template.h for what is supported. */
 #include "buildconf.h"
 
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "template.h"
+#include "template-fmt.h"
 #include "util.h"
 
-enum piece_kind { P_TEXT, P_FIELD, P_JSON, P_PRETTYJSON };
+/* ------------------------------------------------------------------ */
+/* the tree                                                            */
 
-struct piece {
-	enum piece_kind kind;
-	char *text;      /* literal text, or the field path without the leading dot */
+enum arg_kind { A_DOT, A_FIELD, A_VAR, A_LIT, A_FUNC, A_PIPE };
+
+struct pipe;
+
+struct arg {
+	enum arg_kind kind;
+	char *name;            /* A_VAR: "$x" ("$" for the root); A_FUNC: the function */
+	char **fields;         /* A_FIELD, A_VAR, A_PIPE: the chain that follows (may be NULL) */
+	json_t *lit;           /* A_LIT (null for nil) */
+	struct pipe *pipe;     /* A_PIPE */
 };
 
-struct mc_template {
-	struct piece *p;
+struct cmd {
+	struct arg *args;
 	size_t n;
 };
 
-static void add(struct mc_template *t, enum piece_kind k, char *text)
+struct pipe {
+	char *decl[2];         /* $x := / $i, $e := (range) */
+	size_t ndecl;
+	struct cmd *cmds;
+	size_t n;
+};
+
+enum node_kind { N_TEXT, N_ACTION, N_IF, N_RANGE, N_WITH };
+
+struct node;
+struct list {
+	struct node **v;
+	size_t n;
+};
+
+struct node {
+	enum node_kind kind;
+	char *text;            /* N_TEXT */
+	struct pipe *pipe;
+	struct list body, other;   /* other: the {{else}} part */
+};
+
+struct mc_template {
+	struct list root;
+	const struct mc_template_func *funcs;
+};
+
+static void pipe_free(struct pipe *p);
+
+static void arg_free(struct arg *a)
 {
-	t->p = mc_realloc(t->p, (t->n + 1) * sizeof(*t->p));
-	t->p[t->n++] = (struct piece){ k, text };
+	free(a->name);
+	mc_strv_free(a->fields);
+	json_decref(a->lit);
+	pipe_free(a->pipe);
 }
 
-static char *unescape(const char *s, size_t n)
+static void pipe_free(struct pipe *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n; i++) {
+		for (size_t k = 0; k < p->cmds[i].n; k++)
+			arg_free(&p->cmds[i].args[k]);
+		free(p->cmds[i].args);
+	}
+	free(p->cmds);
+	free(p->decl[0]);
+	free(p->decl[1]);
+	free(p);
+}
+
+static void list_free(struct list *l);
+
+static void node_free(struct node *n)
+{
+	free(n->text);
+	pipe_free(n->pipe);
+	list_free(&n->body);
+	list_free(&n->other);
+	free(n);
+}
+
+static void list_free(struct list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		node_free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static void list_add(struct list *l, struct node *n)
+{
+	l->v = mc_realloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v[l->n++] = n;
+}
+
+void mc_template_free(struct mc_template *t)
+{
+	if (!t)
+		return;
+	list_free(&t->root);
+	free(t);
+}
+
+/* ------------------------------------------------------------------ */
+/* scanning the text into pieces: text and actions                     */
+
+struct piece {
+	bool action;
+	char *text;            /* the literal text, or the action's inside */
+};
+
+struct pieces {
+	struct piece *v;
+	size_t n, next;
+};
+
+static void piece_add(struct pieces *p, bool action, char *text)
+{
+	p->v = mc_realloc(p->v, (p->n + 1) * sizeof(*p->v));
+	p->v[p->n++] = (struct piece){ action, text };
+}
+
+static void pieces_free(struct pieces *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->v[i].text);
+	free(p->v);
+}
+
+static char *unescape(const char *s, size_t n, bool escapes)
 {
 	char *o = mc_malloc(n + 1), *w = o;
 
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\\' && i + 1 < n && (s[i + 1] == 't' || s[i + 1] == 'n')) {
+		if (escapes && s[i] == '\\' && i + 1 < n && (s[i + 1] == 't' || s[i + 1] == 'n')) {
 			*w++ = s[i + 1] == 't' ? '\t' : '\n';
 			i++;
 		} else {
@@ -39,146 +158,870 @@ static char *unescape(const char *s, size_t n)
 	return o;
 }
 
-static int parse_path(const char *s, size_t n, char **out, struct mc_error *err)
+/* The end of the action that starts at a ("}}" outside quotes), or NULL. */
+static const char *action_end(const char *a)
 {
-	if (n == 0 || s[0] != '.')
-		return mc_error_set(err, MC_E_USAGE,
-				    "template: expected a field such as .Name, got \"%.*s\"", (int)n, s);
-	for (size_t i = 1; i < n; i++) {
-		char c = s[i];
+	for (const char *p = a; *p; p++) {
+		if (*p == '"' || *p == '`') {
+			char q = *p;
 
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '_' || c == '.'))
-			return mc_error_set(err, MC_E_USAGE, "template: bad character '%c' in \"%.*s\"",
-					    c, (int)n, s);
+			for (p++; *p && *p != q; p++)
+				if (q == '"' && *p == '\\' && p[1])
+					p++;
+			if (!*p)
+				return NULL;
+		} else if (p[0] == '}' && p[1] == '}') {
+			return p;
+		}
 	}
-	*out = mc_strndup(s + 1, n - 1);
+	return NULL;
+}
+
+static int scan(const char *s, bool escapes, struct pieces *out, struct mc_error *err)
+{
+	bool trim_next = false;
+
+	while (*s) {
+		const char *open = strstr(s, "{{"), *a, *b, *close;
+		size_t n = open ? (size_t)(open - s) : strlen(s);
+		bool trim_prev;
+
+		if (trim_next)
+			while (n && isspace((unsigned char)*s)) {
+				s++;
+				n--;
+			}
+		trim_prev = open && open[2] == '-' && isspace((unsigned char)open[3]);
+		if (trim_prev)
+			while (n && isspace((unsigned char)s[n - 1]))
+				n--;
+		if (n)
+			piece_add(out, false, unescape(s, n, escapes));
+		if (!open)
+			break;
+		a = open + 2 + (trim_prev ? 1 : 0);
+		if (!(close = action_end(a)))
+			return mc_error_set(err, MC_E_USAGE, "template: unclosed action (missing \"}}\")");
+		b = close;
+		trim_next = b - a >= 2 && b[-1] == '-' && isspace((unsigned char)b[-2]);
+		if (trim_next)
+			b--;
+		while (a < b && isspace((unsigned char)*a))
+			a++;
+		while (b > a && isspace((unsigned char)b[-1]))
+			b--;
+		if (!(b - a >= 4 && !strncmp(a, "/*", 2) && !strncmp(b - 2, "*/", 2)))
+			piece_add(out, true, mc_strndup(a, (size_t)(b - a)));
+		s = close + 2;
+	}
 	return 0;
 }
 
-int mc_template_parse(const char *text, struct mc_template **out, struct mc_error *err)
+/* ------------------------------------------------------------------ */
+/* the lexer of one action                                             */
+
+enum tok {
+	T_EOF, T_DOT, T_FIELD, T_VAR, T_IDENT, T_STRING, T_NUMBER, T_LPAREN, T_RPAREN, T_PIPE,
+	T_DECLARE, T_ASSIGN, T_COMMA, T_BAD,
+};
+
+struct lex {
+	const char *s;         /* the action */
+	const char *p;
+	enum tok tok;
+	char *text;            /* T_FIELD ".A.B", T_VAR "$x.A", T_IDENT, T_STRING (decoded), T_NUMBER */
+	const struct mc_template_func *funcs;
+};
+
+static bool ident_char(char c)
 {
-	struct mc_template *t = mc_calloc(1, sizeof(*t));
-	const char *s = text;
+	return isalnum((unsigned char)c) || c == '_';
+}
 
-	while (*s) {
-		const char *open = strstr(s, "{{"), *close, *a, *b;
-		size_t n;
-		char *path = NULL;
+static int lex_string(struct lex *l, struct mc_error *err)
+{
+	char q = *l->p++, *w;
+	const char *start = l->p;
 
-		if (!open) {
-			add(t, P_TEXT, unescape(s, strlen(s)));
-			break;
+	w = l->text = mc_malloc(strlen(start) + 1);
+	for (; *l->p && *l->p != q; l->p++) {
+		char c = *l->p;
+
+		if (q == '"' && c == '\\') {
+			static const char from[] = "ntr\\\"'0", to[] = "\n\t\r\\\"'\0";
+			const char *k = strchr(from, l->p[1]);
+
+			if (!l->p[1] || !k)
+				return mc_error_set(err, MC_E_USAGE, "template: unknown escape \\%c in a string",
+						    l->p[1] ? l->p[1] : ' ');
+			c = to[k - from];
+			l->p++;
 		}
-		if (open > s)
-			add(t, P_TEXT, unescape(s, (size_t)(open - s)));
-		close = strstr(open + 2, "}}");
-		if (!close) {
-			mc_template_free(t);
-			return mc_error_set(err, MC_E_USAGE, "template: unclosed action (missing \"}}\")");
+		*w++ = c;
+	}
+	*w = '\0';
+	if (*l->p != q)
+		return mc_error_set(err, MC_E_USAGE, "template: unterminated string in \"%s\"", l->s);
+	l->p++;
+	l->tok = T_STRING;
+	return 0;
+}
+
+/* A chain of .Field parts starting at l->p (a '.'); returns its end. */
+static const char *chain_end(const char *p)
+{
+	while (*p == '.' && ident_char(p[1])) {
+		p++;
+		while (ident_char(*p))
+			p++;
+	}
+	return p;
+}
+
+static int next(struct lex *l, struct mc_error *err)
+{
+	const char *p;
+
+	free(l->text);
+	l->text = NULL;
+	while (isspace((unsigned char)*l->p))
+		l->p++;
+	p = l->p;
+	if (!*p)
+		return l->tok = T_EOF, 0;
+	if (*p == '"' || *p == '`')
+		return lex_string(l, err);
+	if (*p == '.' && !ident_char(p[1]) && p[1] != '.') {
+		l->p++;
+		return l->tok = T_DOT, 0;
+	}
+	if (*p == '.' || *p == '$') {
+		const char *e = p + 1;
+
+		if (*p == '$')
+			while (ident_char(*e))
+				e++;
+		else
+			e = p;
+		e = chain_end(e);
+		if (*p == '.' && e == p)
+			return mc_error_set(err, MC_E_USAGE, "template: bad field syntax in \"%s\"", l->s);
+		l->text = mc_strndup(p, (size_t)(e - p));
+		l->p = e;
+		l->tok = *p == '$' ? T_VAR : T_FIELD;
+		if (ident_char(*e) || (*e && !isspace((unsigned char)*e) && !strchr("()|,:=", *e)))
+			return mc_error_set(err, MC_E_USAGE, "template: bad character '%c' in \"%s\"", *e, l->s);
+		return 0;
+	}
+	if (isdigit((unsigned char)*p) || ((*p == '-' || *p == '+') && isdigit((unsigned char)p[1]))) {
+		const char *e = p + 1;
+
+		while (isalnum((unsigned char)*e) || *e == '.')
+			e++;
+		l->text = mc_strndup(p, (size_t)(e - p));
+		l->p = e;
+		return l->tok = T_NUMBER, 0;
+	}
+	if (isalpha((unsigned char)*p) || *p == '_') {
+		const char *e = p;
+
+		while (ident_char(*e))
+			e++;
+		l->text = mc_strndup(p, (size_t)(e - p));
+		l->p = e;
+		return l->tok = T_IDENT, 0;
+	}
+	l->p++;
+	switch (*p) {
+	case '(': return l->tok = T_LPAREN, 0;
+	case ')': return l->tok = T_RPAREN, 0;
+	case '|': return l->tok = T_PIPE, 0;
+	case ',': return l->tok = T_COMMA, 0;
+	case '=': return l->tok = T_ASSIGN, 0;
+	case ':':
+		if (*l->p == '=') {
+			l->p++;
+			return l->tok = T_DECLARE, 0;
 		}
-		a = open + 2;
-		b = close;
-		while (a < b && (*a == ' ' || *a == '\t'))
-			a++;
-		while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
-			b--;
-		n = (size_t)(b - a);
-		enum piece_kind k = P_FIELD;
-		if (n > 5 && !strncmp(a, "json ", 5)) {
-			k = P_JSON;
-			a += 5;
-		} else if (n > 11 && !strncmp(a, "prettyjson ", 11)) {
-			k = P_PRETTYJSON;
-			a += 11;
+		break;
+	}
+	return mc_error_set(err, MC_E_USAGE, "template: unexpected '%c' in \"%s\"", *p, l->s);
+}
+
+/* ------------------------------------------------------------------ */
+/* parsing an action's pipeline                                        */
+
+static const char *const builtin_names[] = {
+	"and", "or", "not", "eq", "ne", "lt", "le", "gt", "ge", "len", "index", "printf", "print",
+	"println", "json", "prettyjson", "upper", "lower", "title", "join", "split",
+};
+
+static bool is_func(const struct lex *l, const char *name)
+{
+	for (size_t i = 0; i < MC_ARRAY_SIZE(builtin_names); i++)
+		if (!strcmp(builtin_names[i], name))
+			return true;
+	for (const struct mc_template_func *f = l->funcs; f && f->name; f++)
+		if (!strcmp(f->name, name))
+			return true;
+	return false;
+}
+
+static char **split_chain(const char *s)
+{
+	char **v = NULL;
+
+	while (*s == '.') {
+		size_t n = strcspn(s + 1, ".");
+
+		mc_strv_push(&v, mc_strndup(s + 1, n));
+		s += 1 + n;
+	}
+	return v;
+}
+
+static int parse_pipe(struct lex *l, bool in_parens, struct pipe **out, struct mc_error *err);
+
+static int parse_operand(struct lex *l, struct arg *a, struct mc_error *err)
+{
+	*a = (struct arg){ 0 };
+	switch (l->tok) {
+	case T_DOT:
+		a->kind = A_DOT;
+		break;
+	case T_FIELD:
+		a->kind = A_FIELD;
+		a->fields = split_chain(l->text);
+		break;
+	case T_VAR: {
+		size_t n = strcspn(l->text, ".");
+
+		a->kind = A_VAR;
+		a->name = mc_strndup(l->text, n);
+		a->fields = split_chain(l->text + n);
+		break;
+	}
+	case T_STRING:
+		a->kind = A_LIT;
+		a->lit = json_string(l->text);
+		if (!a->lit)
+			return mc_error_set(err, MC_E_USAGE, "template: a string that is not valid UTF-8");
+		break;
+	case T_NUMBER: {
+		char *end;
+		long long n = strtoll(l->text, &end, 0);
+
+		a->kind = A_LIT;
+		if (!*end) {
+			a->lit = json_integer(n);
+		} else {
+			double d = strtod(l->text, &end);
+
+			if (*end)
+				return mc_error_set(err, MC_E_USAGE, "template: bad number \"%s\"", l->text);
+			a->lit = json_real(d);
 		}
-		while (a < b && *a == ' ')
-			a++;
-		if (parse_path(a, (size_t)(b - a), &path, err) < 0) {
-			mc_template_free(t);
+		break;
+	}
+	case T_IDENT:
+		if (!strcmp(l->text, "true") || !strcmp(l->text, "false")) {
+			a->kind = A_LIT;
+			a->lit = json_boolean(!strcmp(l->text, "true"));
+		} else if (!strcmp(l->text, "nil")) {
+			a->kind = A_LIT;
+			a->lit = json_null();
+		} else if (is_func(l, l->text)) {
+			a->kind = A_FUNC;
+			a->name = mc_strdup(l->text);
+		} else {
+			return mc_error_set(err, MC_E_USAGE,
+					    "template: function \"%s\" is not supported (see 'ls --help' for what templates can use)",
+					    l->text);
+		}
+		break;
+	case T_LPAREN:
+		a->kind = A_PIPE;
+		if (next(l, err) < 0 || parse_pipe(l, true, &a->pipe, err) < 0)
+			return -1;
+		if (*l->p == '.' && ident_char(l->p[1])) {
+			const char *e = chain_end(l->p);
+			_cleanup_free_ char *c = mc_strndup(l->p, (size_t)(e - l->p));
+
+			a->fields = split_chain(c);
+			l->p = e;
+		}
+		break;
+	default:
+		return mc_error_set(err, MC_E_USAGE, "template: unexpected %s in \"%s\"",
+				    l->tok == T_EOF ? "end of action" : "symbol", l->s);
+	}
+	return next(l, err);
+}
+
+static int parse_cmd(struct lex *l, struct cmd *c, struct mc_error *err)
+{
+	*c = (struct cmd){ 0 };
+	while (l->tok != T_EOF && l->tok != T_PIPE && l->tok != T_RPAREN) {
+		c->args = mc_realloc(c->args, (c->n + 1) * sizeof(*c->args));
+		if (parse_operand(l, &c->args[c->n], err) < 0) {
+			arg_free(&c->args[c->n]);
 			return -1;
 		}
-		add(t, k, path);
-		s = close + 2;
+		c->n++;
+	}
+	if (!c->n)
+		return mc_error_set(err, MC_E_USAGE, "template: missing value in \"%s\"", l->s);
+	if (c->args[0].kind != A_FUNC && c->n > 1)
+		return mc_error_set(err, MC_E_USAGE,
+				    "template: \"%s\": only a function can be given arguments", l->s);
+	return 0;
+}
+
+/* $x := / $i, $e := at the start of a pipeline. */
+static int parse_decl(struct lex *l, struct pipe *p, struct mc_error *err)
+{
+	const char *save = l->p;
+	_cleanup_free_ char *first = NULL;
+
+	if (l->tok != T_VAR || strchr(l->text, '.'))
+		return 0;
+	first = mc_strdup(l->text);
+	if (next(l, err) < 0)
+		return -1;
+	if (l->tok == T_COMMA) {
+		if (next(l, err) < 0)
+			return -1;
+		if (l->tok != T_VAR || strchr(l->text, '.'))
+			return mc_error_set(err, MC_E_USAGE, "template: expected a variable after ',' in \"%s\"", l->s);
+		p->decl[1] = mc_strdup(l->text);
+		if (next(l, err) < 0)
+			return -1;
+	}
+	if (l->tok == T_ASSIGN)
+		return mc_error_set(err, MC_E_USAGE,
+				    "template: assigning to a variable (=) is not supported; declare with := in \"%s\"", l->s);
+	if (l->tok != T_DECLARE) {
+		free(p->decl[1]);
+		p->decl[1] = NULL;
+		l->p = save;   /* not a declaration: $x is the first operand */
+		l->tok = T_VAR;
+		free(l->text);
+		l->text = MC_TAKE(first);
+		return 0;
+	}
+	p->decl[0] = MC_TAKE(first);
+	p->ndecl = p->decl[1] ? 2 : 1;
+	return next(l, err);
+}
+
+static int parse_pipe(struct lex *l, bool in_parens, struct pipe **out, struct mc_error *err)
+{
+	struct pipe *p = mc_calloc(1, sizeof(*p));
+
+	*out = p;
+	if (!in_parens && parse_decl(l, p, err) < 0)
+		return -1;
+	for (;;) {
+		p->cmds = mc_realloc(p->cmds, (p->n + 1) * sizeof(*p->cmds));
+		if (parse_cmd(l, &p->cmds[p->n], err) < 0) {
+			p->n++;
+			return -1;
+		}
+		p->n++;
+		if (l->tok != T_PIPE)
+			break;
+		if (next(l, err) < 0)
+			return -1;
+	}
+	if (in_parens) {
+		if (l->tok != T_RPAREN)
+			return mc_error_set(err, MC_E_USAGE, "template: unclosed '(' in \"%s\"", l->s);
+		return 0;   /* the caller's next() passes the ')' */
+	}
+	if (l->tok != T_EOF)
+		return mc_error_set(err, MC_E_USAGE, "template: unexpected ')' in \"%s\"", l->s);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* parsing the structure                                               */
+
+enum stop { S_EOF, S_END, S_ELSE, S_ELSE_IF };
+
+struct parser {
+	struct pieces pcs;
+	const struct mc_template_func *funcs;
+	int depth;
+};
+
+static int parse_list(struct parser *ps, struct list *l, enum stop *stop, struct lex *else_lex,
+		      struct mc_error *err);
+
+/* The pipeline that follows a keyword in lex l. */
+static int keyword_pipe(struct parser *ps, struct lex *l, const char *kw, struct pipe **p,
+			struct mc_error *err)
+{
+	if (next(l, err) < 0)
+		return -1;
+	if (l->tok == T_EOF)
+		return mc_error_set(err, MC_E_USAGE, "template: missing value for %s", kw);
+	return parse_pipe(l, false, p, err);
+}
+
+/* {{if}}, {{range}}, {{with}}: its pipeline is parsed; now the body, an
+ * optional else part, and {{end}}. */
+static int parse_control(struct parser *ps, struct node *n, const char *kw, struct mc_error *err)
+{
+	struct lex el = { .funcs = ps->funcs };
+	enum stop stop;
+	int r;
+
+	if (++ps->depth > 100)
+		return mc_error_set(err, MC_E_USAGE, "template: nested too deep");
+	if (parse_list(ps, &n->body, &stop, &el, err) < 0)
+		goto fail;
+	if (stop == S_EOF) {
+		mc_error_set(err, MC_E_USAGE, "template: {{%s}} without {{end}}", kw);
+		goto fail;
+	}
+	if (stop == S_ELSE_IF) {
+		/* {{else if P}} is {{else}}{{if P}} ... {{end}}{{end}}, sharing the end. */
+		struct node *inner = mc_calloc(1, sizeof(*inner));
+
+		inner->kind = N_IF;
+		list_add(&n->other, inner);
+		if (parse_pipe(&el, false, &inner->pipe, err) < 0)
+			goto fail;
+		free(el.text);
+		el.text = NULL;
+		r = parse_control(ps, inner, "if", err);
+		ps->depth--;
+		return r;
+	}
+	if (stop == S_ELSE && (parse_list(ps, &n->other, &stop, NULL, err) < 0 || stop != S_END)) {
+		if (err->code == MC_E_OK)
+			mc_error_set(err, MC_E_USAGE, "template: {{%s}} ... {{else}} without {{end}}", kw);
+		goto fail;
+	}
+	ps->depth--;
+	return 0;
+fail:
+	free(el.text);
+	return -1;
+}
+
+/* One action: a keyword or a pipeline to print.  *stop when it ends a list. */
+static int parse_action(struct parser *ps, const char *text, struct list *l, enum stop *stop,
+			struct lex *else_lex, struct mc_error *err)
+{
+	struct lex lx = { .s = text, .p = text, .funcs = ps->funcs };
+	static const char *const keywords[] = { "if", "range", "with", "end", "else" };
+	static const char *const unsupported[] = { "define", "template", "block", "break", "continue" };
+	struct node *n = NULL;
+	const char *kw = "";   /* a keyword (static: lx.text changes as the lexer goes on) */
+	int r = -1;
+
+	if (next(&lx, err) < 0)
+		goto out;
+	for (size_t i = 0; lx.tok == T_IDENT && i < MC_ARRAY_SIZE(unsupported); i++)
+		if (!strcmp(lx.text, unsupported[i])) {
+			mc_error_set(err, MC_E_USAGE, "template: {{%s}} is not supported", unsupported[i]);
+			goto out;
+		}
+	for (size_t i = 0; lx.tok == T_IDENT && i < MC_ARRAY_SIZE(keywords); i++)
+		if (!strcmp(lx.text, keywords[i]))
+			kw = keywords[i];
+	if (!strcmp(kw, "end") || !strcmp(kw, "else")) {
+		bool is_end = !strcmp(kw, "end");
+
+		if (next(&lx, err) < 0)
+			goto out;
+		if (!is_end && lx.tok == T_IDENT && !strcmp(lx.text, "if") && else_lex) {
+			*stop = S_ELSE_IF;
+			*else_lex = lx;   /* the if's pipeline follows */
+			lx.text = NULL;
+			if (next(else_lex, err) < 0)
+				return -1;
+			return 0;
+		}
+		if (lx.tok != T_EOF) {
+			mc_error_set(err, MC_E_USAGE, "template: unexpected words after {{%s}}",
+				     is_end ? "end" : "else");
+			goto out;
+		}
+		*stop = is_end ? S_END : S_ELSE;
+		r = 0;
+		goto out;
+	}
+	n = mc_calloc(1, sizeof(*n));
+	if (!strcmp(kw, "if") || !strcmp(kw, "range") || !strcmp(kw, "with")) {
+		n->kind = kw[0] == 'i' ? N_IF : kw[0] == 'r' ? N_RANGE : N_WITH;
+		if (keyword_pipe(ps, &lx, kw, &n->pipe, err) < 0)
+			goto out;
+		if (n->kind != N_RANGE && n->pipe->ndecl > 1) {
+			mc_error_set(err, MC_E_USAGE, "template: two variables are for {{range}} only");
+			goto out;
+		}
+		free(lx.text);
+		lx.text = NULL;
+		r = parse_control(ps, n, n->kind == N_IF ? "if" : n->kind == N_RANGE ? "range" : "with", err);
+	} else {
+		n->kind = N_ACTION;
+		r = parse_pipe(&lx, false, &n->pipe, err);
+		if (r == 0 && n->pipe->ndecl > 1)
+			r = mc_error_set(err, MC_E_USAGE, "template: two variables are for {{range}} only");
+	}
+	list_add(l, n);
+	n = NULL;
+out:
+	free(lx.text);
+	if (n)
+		node_free(n);
+	return r;
+}
+
+static int parse_list(struct parser *ps, struct list *l, enum stop *stop, struct lex *else_lex,
+		      struct mc_error *err)
+{
+	*stop = S_EOF;
+	while (ps->pcs.next < ps->pcs.n) {
+		struct piece *p = &ps->pcs.v[ps->pcs.next++];
+
+		if (!p->action) {
+			struct node *n = mc_calloc(1, sizeof(*n));
+
+			n->kind = N_TEXT;
+			n->text = MC_TAKE(p->text);
+			list_add(l, n);
+			continue;
+		}
+		if (parse_action(ps, p->text, l, stop, else_lex, err) < 0)
+			return -1;
+		if (*stop != S_EOF)
+			return 0;
+	}
+	return 0;
+}
+
+int mc_template_parse_with(const char *text, unsigned flags, const struct mc_template_func *funcs,
+			   struct mc_template **out, struct mc_error *err)
+{
+	struct parser ps = { .funcs = funcs };
+	struct mc_template *t = mc_calloc(1, sizeof(*t));
+	enum stop stop;
+	int r;
+
+	t->funcs = funcs;
+	*out = NULL;
+	r = scan(text, flags & MC_TEMPLATE_ESCAPES, &ps.pcs, err);
+	if (r == 0)
+		r = parse_list(&ps, &t->root, &stop, NULL, err);
+	if (r == 0 && stop != S_EOF)
+		r = mc_error_set(err, MC_E_USAGE, "template: unexpected {{%s}}", stop == S_END ? "end" : "else");
+	pieces_free(&ps.pcs);
+	if (r < 0) {
+		mc_template_free(t);
+		return -1;
 	}
 	*out = t;
 	return 0;
 }
 
-void mc_template_free(struct mc_template *t)
+int mc_template_parse(const char *text, struct mc_template **out, struct mc_error *err)
 {
-	if (!t)
-		return;
-	for (size_t i = 0; i < t->n; i++)
-		free(t->p[i].text);
-	free(t->p);
-	free(t);
+	return mc_template_parse_with(text, MC_TEMPLATE_ESCAPES, NULL, out, err);
 }
 
-static json_t *walk(json_t *data, const char *path)
+/* ------------------------------------------------------------------ */
+/* evaluation                                                          */
+
+struct var {
+	char *name;
+	json_t *v;             /* may be NULL: no value */
+};
+
+struct exec {
+	const struct mc_template *t;
+	json_t *root;
+	struct var *vars;
+	size_t nvars;
+	char *buf;
+	size_t len, cap;
+	const char *(*header)(const char *field);
+	struct mc_error *err;
+};
+
+static void put(struct exec *x, const char *s, size_t n)
 {
-	json_t *cur = data;
+	if (x->len + n + 1 > x->cap)
+		x->buf = mc_realloc(x->buf, x->cap = (x->len + n + 1) * 2);
+	memcpy(x->buf + x->len, s, n);
+	x->len += n;
+	x->buf[x->len] = '\0';
+}
 
-	while (*path && cur) {
-		size_t n = strcspn(path, ".");
-		_cleanup_free_ char *key = mc_strndup(path, n);
+static void var_push(struct exec *x, const char *name, json_t *v)
+{
+	x->vars = mc_realloc(x->vars, (x->nvars + 1) * sizeof(*x->vars));
+	x->vars[x->nvars++] = (struct var){ mc_strdup(name), json_incref(v) };
+}
 
-		cur = json_is_object(cur) ? json_object_get(cur, key) : NULL;
-		path += n;
-		if (*path == '.')
-			path++;
+static void var_pop_to(struct exec *x, size_t mark)
+{
+	while (x->nvars > mark) {
+		x->nvars--;
+		free(x->vars[x->nvars].name);
+		json_decref(x->vars[x->nvars].v);
 	}
-	return cur;
 }
 
-static void append(char **buf, size_t *len, const char *s)
+/* Follow a chain of fields; a new reference, or NULL when there is no value. */
+static json_t *follow(json_t *v, char **fields)
 {
-	size_t n = strlen(s);
+	for (size_t i = 0; fields && fields[i] && v; i++)
+		v = json_is_object(v) ? json_object_get(v, fields[i]) : NULL;
+	return json_incref(v);
+}
 
-	*buf = mc_realloc(*buf, *len + n + 1);
-	memcpy(*buf + *len, s, n + 1);
-	*len += n;
+static json_t *eval_pipe(struct exec *x, const struct pipe *p, json_t *dot, bool *failed);
+
+static json_t *call(struct exec *x, const char *name, json_t *const *args, size_t n, bool *failed)
+{
+	json_t *r;
+
+	for (const struct mc_template_func *f = x->t->funcs; f && f->name; f++)
+		if (!strcmp(f->name, name)) {
+			r = f->fn(args, n, x->err);
+			*failed = !r;
+			return r;
+		}
+	r = mc_template_builtin(name, args, n, x->err);
+	*failed = !r;
+	return r;
+}
+
+static json_t *eval_arg(struct exec *x, const struct arg *a, json_t *dot, bool *failed)
+{
+	json_t *v, *r;
+
+	switch (a->kind) {
+	case A_DOT:
+		return json_incref(dot);
+	case A_FIELD:
+		if (x->header) {
+			_cleanup_free_ char *path = mc_strdup(a->fields[0]);
+
+			for (size_t i = 1; a->fields[i]; i++) {
+				char *p = mc_asprintf("%s.%s", path, a->fields[i]);
+
+				free(path);
+				path = p;
+			}
+			return json_string(x->header(path));
+		}
+		return follow(dot, a->fields);
+	case A_VAR:
+		if (!strcmp(a->name, "$"))
+			return follow(x->root, a->fields);
+		for (size_t i = x->nvars; i-- > 0;)
+			if (!strcmp(x->vars[i].name, a->name))
+				return follow(x->vars[i].v, a->fields);
+		*failed = true;
+		mc_error_set(x->err, MC_E_USAGE, "template: undefined variable %s", a->name);
+		return NULL;
+	case A_LIT:
+		return json_incref(a->lit);
+	case A_PIPE:
+		v = eval_pipe(x, a->pipe, dot, failed);
+		r = *failed ? NULL : follow(v, a->fields);
+		json_decref(v);
+		return r;
+	case A_FUNC:   /* a function as an argument: called without arguments */
+		return call(x, a->name, NULL, 0, failed);
+	}
+	return NULL;
+}
+
+static json_t *eval_cmd(struct exec *x, const struct cmd *c, json_t *dot, json_t *piped,
+			bool has_piped, bool *failed)
+{
+	json_t **args;
+	size_t n = 0;
+	json_t *r;
+
+	if (c->args[0].kind != A_FUNC) {
+		if (has_piped) {
+			*failed = true;
+			mc_error_set(x->err, MC_E_USAGE, "template: only a function can take a piped value");
+			return NULL;
+		}
+		return eval_arg(x, &c->args[0], dot, failed);
+	}
+	args = mc_calloc(c->n + 1, sizeof(*args));
+	for (size_t i = 1; i < c->n && !*failed; i++)
+		args[n++] = eval_arg(x, &c->args[i], dot, failed);
+	if (has_piped)
+		args[n++] = json_incref(piped);
+	r = *failed ? NULL : call(x, c->args[0].name, args, n, failed);
+	for (size_t i = 0; i < n; i++)
+		json_decref(args[i]);
+	free(args);
+	return r;
+}
+
+static json_t *eval_pipe(struct exec *x, const struct pipe *p, json_t *dot, bool *failed)
+{
+	json_t *v = NULL;
+
+	*failed = false;
+	for (size_t i = 0; i < p->n && !*failed; i++) {
+		json_t *next_v = eval_cmd(x, &p->cmds[i], dot, v, i > 0, failed);
+
+		json_decref(v);
+		v = next_v;
+	}
+	if (*failed) {
+		json_decref(v);
+		return NULL;
+	}
+	if (p->ndecl == 1)
+		var_push(x, p->decl[0], v);
+	return v;
+}
+
+static int exec_list(struct exec *x, const struct list *l, json_t *dot);
+
+static int exec_range(struct exec *x, const struct node *n, json_t *v, json_t *dot)
+{
+	const struct pipe *p = n->pipe;
+	size_t mark = x->nvars, count = 0;
+	int r = 0;
+
+	if (v && !json_is_array(v) && !json_is_object(v) && !json_is_null(v))
+		return mc_error_set(x->err, MC_E_USAGE, "template: {{range}} cannot go over a %s",
+				    json_is_string(v) ? "string" : "number or boolean");
+	if (json_is_array(v)) {
+		size_t i;
+		json_t *e;
+
+		json_array_foreach(v, i, e) {
+			_cleanup_json_ json_t *idx = json_integer((json_int_t)i);
+
+			if (p->ndecl == 2)
+				var_push(x, p->decl[0], idx);
+			if (p->ndecl)
+				var_push(x, p->decl[p->ndecl - 1], e);
+			r = exec_list(x, &n->body, e);
+			var_pop_to(x, mark);
+			count++;
+			if (r < 0)
+				return -1;
+		}
+	} else if (json_is_object(v)) {
+		_cleanup_strv_ char **keys = mc_json_sorted_keys(v);
+
+		for (size_t i = 0; keys && keys[i]; i++) {
+			_cleanup_json_ json_t *k = json_string(keys[i]);
+			json_t *e = json_object_get(v, keys[i]);
+
+			if (p->ndecl == 2)
+				var_push(x, p->decl[0], k);
+			if (p->ndecl)
+				var_push(x, p->decl[p->ndecl - 1], e);
+			r = exec_list(x, &n->body, e);
+			var_pop_to(x, mark);
+			count++;
+			if (r < 0)
+				return -1;
+		}
+	}
+	return count ? 0 : exec_list(x, &n->other, dot);
+}
+
+static int exec_node(struct exec *x, const struct node *n, json_t *dot)
+{
+	size_t mark = x->nvars;
+	bool failed = false;
+	json_t *v;
+	int r = 0;
+
+	if (n->kind == N_TEXT) {
+		put(x, n->text, strlen(n->text));
+		return 0;
+	}
+	/* range's own variables are set per element, not to the whole value. */
+	v = eval_pipe(x, n->pipe, dot, &failed);
+	if (failed)
+		return -1;
+	if (n->kind == N_RANGE && n->pipe->ndecl)
+		var_pop_to(x, mark);
+	switch (n->kind) {
+	case N_ACTION:
+		if (!n->pipe->ndecl) {
+			_cleanup_free_ char *s = mc_template_string(v);
+
+			put(x, s, strlen(s));
+		}
+		json_decref(v);
+		return 0;   /* a declared variable lives to the end of the enclosing list */
+	case N_IF:
+		r = exec_list(x, mc_template_truth(v) ? &n->body : &n->other, dot);
+		break;
+	case N_WITH:
+		r = mc_template_truth(v) ? exec_list(x, &n->body, v) : exec_list(x, &n->other, dot);
+		break;
+	case N_RANGE:
+		r = exec_range(x, n, v, dot);
+		break;
+	default:
+		break;
+	}
+	json_decref(v);
+	var_pop_to(x, mark);
+	return r;
+}
+
+static int exec_list(struct exec *x, const struct list *l, json_t *dot)
+{
+	size_t mark = x->nvars;
+	int r = 0;
+
+	for (size_t i = 0; i < l->n && r == 0; i++)
+		r = exec_node(x, l->v[i], dot);
+	var_pop_to(x, mark);
+	return r;
+}
+
+static int execute(const struct mc_template *t, json_t *data,
+		   const char *(*header)(const char *field), char **out, struct mc_error *err)
+{
+	struct exec x = { .t = t, .root = data, .header = header, .err = err };
+	int r;
+
+	put(&x, "", 0);
+	r = exec_list(&x, &t->root, data);
+	var_pop_to(&x, 0);
+	free(x.vars);
+	if (r < 0) {
+		free(x.buf);
+		*out = NULL;
+		return -1;
+	}
+	*out = x.buf;
+	return 0;
 }
 
 int mc_template_render(const struct mc_template *t, json_t *data, char **out, struct mc_error *err)
 {
-	char *buf = mc_strdup("");
-	size_t len = 0;
-
-	for (size_t i = 0; i < t->n; i++) {
-		const struct piece *p = &t->p[i];
-		json_t *v;
-		char *s;
-
-		if (p->kind == P_TEXT) {
-			append(&buf, &len, p->text);
-			continue;
-		}
-		v = walk(data, p->text);
-		if (!v) {
-			append(&buf, &len, p->kind == P_FIELD ? "<no value>" : "null");
-			continue;
-		}
-		if (p->kind == P_FIELD && json_is_string(v)) {
-			append(&buf, &len, json_string_value(v));
-			continue;
-		}
-		s = json_dumps(v, JSON_ENCODE_ANY | JSON_PRESERVE_ORDER |
-				      (p->kind == P_PRETTYJSON ? JSON_INDENT(4) : JSON_COMPACT));
-		append(&buf, &len, s ? s : "");
-		free(s);
-	}
-	(void)err;
-	*out = buf;
-	return 0;
+	return execute(t, data, NULL, out, err);
 }
 
 char *mc_template_render_header(const struct mc_template *t, const char *(*header)(const char *field))
 {
-	char *buf = mc_strdup("");
-	size_t len = 0;
+	struct mc_error err = { 0 };
+	char *out = NULL;
 
-	for (size_t i = 0; i < t->n; i++)
-		append(&buf, &len, t->p[i].kind == P_TEXT ? t->p[i].text : header(t->p[i].text));
-	return buf;
+	if (execute(t, NULL, header, &out, &err) < 0)
+		out = mc_strdup("");
+	return out;
 }

@@ -1,6 +1,21 @@
-/* A small subset of Go templates, for ls --format and inspect -f:
- *   literal text, {{.Field}}, {{.A.B}}, {{.}}, {{json .X}}, {{prettyjson .X}},
- *   and the escapes \t and \n in the literal text (as typed on a shell line). */
+/*
+ * Go text/template, the part that docker-machine's and Docker's users write
+ * in --format (ls, inspect, status) and that the man pages and completions
+ * are generated from (doc/gen/):
+ *
+ *   text   {{/-* a comment *-/}} (without the dashes)   {{- and -}} trim spaces
+ *   {{.}} {{.A.B}} {{$}} {{$x.A}} "str" `raw` 12 1.5 true false nil
+ *   {{if P}} {{else if P}} {{else}} {{end}}     {{with P}} {{else}} {{end}}
+ *   {{range P}} {{else}} {{end}}   {{range $i, $e := P}}   {{$x := P}}
+ *   pipelines (P | f) and calls (f a b, (f a) b)
+ *   functions: and or not eq ne lt le gt ge len index printf print println
+ *              json prettyjson upper lower title join split, and the
+ *              caller's own (struct mc_template_func)
+ *
+ * Data is JSON (jansson); a missing field prints "<no value>", a JSON object
+ * or array prints as compact JSON.  Anything else ({{define}}, {{template}},
+ * {{block}}, {{break}}, an unknown function) is a usage error that names it.
+ */
 #ifndef MC_TEMPLATE_H
 #define MC_TEMPLATE_H
 
@@ -10,11 +25,28 @@
 
 struct mc_template;
 
+/* A function the caller adds: returns a new reference, or NULL with err set. */
+struct mc_template_func {
+	const char *name;
+	json_t *(*fn)(json_t *const *args, size_t n, struct mc_error *err);
+};
+
+enum {
+	/* \t and \n in the literal text are a tab and a newline (as typed on a
+	 * shell command line, where the format is one argument). */
+	MC_TEMPLATE_ESCAPES = 1u << 0,
+};
+
 int mc_template_parse(const char *text, struct mc_template **out, struct mc_error *err);
+/* With flags and extra functions (funcs: NULL-name-terminated, may be NULL). */
+int mc_template_parse_with(const char *text, unsigned flags, const struct mc_template_func *funcs,
+			   struct mc_template **out, struct mc_error *err);
 void mc_template_free(struct mc_template *t);
-/* Render against data; *out malloc'd.  Unknown fields render as "<no value>". */
+/* Render against data; *out malloc'd.  Errors (a function refusing its
+ * arguments, index out of range) are MC_E_USAGE. */
 int mc_template_render(const struct mc_template *t, json_t *data, char **out, struct mc_error *err);
-/* Render with each {{.Field}} replaced by header(Field) (for ls's table heading). */
+/* Render with each field {{.Field}} replaced by header(Field) (the heading
+ * of an ls table). */
 char *mc_template_render_header(const struct mc_template *t, const char *(*header)(const char *field));
 
 #endif

@@ -3,10 +3,9 @@
 
 #include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
-#include "error.h"
 #include "hv.h"
-#include "util.h"
 
 char *hv_request_line(unsigned long id, const char *verb, json_t *args)
 {
@@ -93,6 +92,24 @@ enum mc_state hv_state_from_name(const char *name)
 	return MC_STATE_NONE;
 }
 
+static bool is_default(json_t *sw)
+{
+	const char *id = mc_json_str(sw, "id");
+
+	return id && !strcasecmp(id, HV_DEFAULT_SWITCH_ID);
+}
+
+bool hv_is_default_switch(json_t *switches, const char *name)
+{
+	size_t i;
+	json_t *sw;
+
+	json_array_foreach(switches, i, sw)
+		if (mc_streq(mc_json_str(sw, "name"), name) && is_default(sw))
+			return true;
+	return false;
+}
+
 const char *hv_choose_switch(json_t *switches, const char *wanted, struct mc_error *err)
 {
 	_cleanup_free_ char *names = NULL;
@@ -126,7 +143,7 @@ const char *hv_choose_switch(json_t *switches, const char *wanted, struct mc_err
 		if (mc_streq(mc_json_str(sw, "type"), "External") && mc_json_str(sw, "name"))
 			return mc_json_str(sw, "name");
 	json_array_foreach(switches, i, sw)
-		if (mc_streq(mc_json_str(sw, "name"), "Default Switch"))
+		if (is_default(sw) && mc_json_str(sw, "name"))
 			return mc_json_str(sw, "name");
 	mc_error_set(err, MC_E_PRECREATE,
 		     "no Hyper-V virtual switch to connect the VM to: there is no External switch and no \"Default Switch\"%s%s%s. Create an External switch bound to your network adapter (Hyper-V Manager > Virtual Switch Manager, or New-VMSwitch -Name NAME -NetAdapterName ADAPTER as Administrator), then pass --hyperv-virtual-switch NAME",
@@ -152,4 +169,25 @@ bool hv_mac_normalize(const char *in, char out[13])
 		return false;
 	/* The low bit of the first octet marks a multicast address: never a NIC's. */
 	return ((isdigit((unsigned char)out[1]) ? out[1] - '0' : out[1] - 'A' + 10) & 1) == 0;
+}
+
+char *hv_shim_command(const char *wpath)
+{
+	char *q = mc_malloc(strlen(wpath) * 2 + 1), *w = q, *out;
+
+	for (const unsigned char *p = (const unsigned char *)wpath; *p; p++) {
+		/* A quote is doubled; PowerShell also ends a single-quoted string at
+		 * the typographic single quotes U+2018..U+201B (UTF-8 E2 80 98..9B). */
+		if (*p == '\'') {
+			*w++ = '\'';
+		} else if (p[0] == 0xE2 && p[1] == 0x80 && p[2] >= 0x98 && p[2] <= 0x9B) {
+			memcpy(w, p, 3);
+			w += 3;
+		}
+		*w++ = (char)*p;
+	}
+	*w = '\0';
+	out = mc_asprintf("& ([ScriptBlock]::Create([IO.File]::ReadAllText('%s')))", q);
+	free(q);
+	return out;
 }

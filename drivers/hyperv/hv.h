@@ -43,14 +43,26 @@ int hv_parse_answer(const char *line, unsigned long id, json_t **result, struct 
  * "*Critical", ...) to ours; MC_STATE_NONE when unknown. */
 enum mc_state hv_state_from_name(const char *name);
 
+/* The Id of Hyper-V's "Default Switch" (Windows 10 1709 and later): the same
+ * on every machine, while its name is translated ("Standardswitch"...). */
+#define HV_DEFAULT_SWITCH_ID "c08cb7b8-9b3c-408e-8e30-5e16a3aeb444"
+
 /*
  * The virtual switch to use, from the `switches` answer (an array of
- * {"name": S, "type": "External"|"Internal"|"Private"}): the one named
- * `wanted` when given, else the first External switch, else "Default Switch".
- * Returns a pointer into switches, or NULL with err (MC_E_PRECREATE) saying
- * what to do.
+ * {"name": S, "id": GUID, "type": "External"|"Internal"|"Private"}): the one
+ * named `wanted` when given, else the first External switch, else the
+ * Default Switch (found by its Id, whatever its name).  Returns a pointer
+ * into switches, or NULL with err (MC_E_PRECREATE) saying what to do.
  */
 const char *hv_choose_switch(json_t *switches, const char *wanted, struct mc_error *err);
+
+/* Is the switch named name the Default Switch (by its Id)? */
+bool hv_is_default_switch(json_t *switches, const char *name);
+
+/* The -Command text that runs the shim at Windows path wpath as a script
+ * block: & ([ScriptBlock]::Create([IO.File]::ReadAllText('WPATH'))), the
+ * path in single quotes (a quote doubled).  malloc'd. */
+char *hv_shim_command(const char *wpath);
 
 /* Normalize a MAC address ("00:15:5d:0a:0b:0c", "00-15-5D-0A-0B-0C" or
  * "00155D0A0B0C") to the 12 upper-case hex digits Hyper-V takes.  False when

@@ -27,15 +27,8 @@
 #include <time.h>
 
 #include "driver.h"
+#include "hv-vhd.h"
 #include "hv.h"
-#include "os.h"
-#include "proc-child.h"
-#include "proc.h"
-#include "registry.h"
-#include "ssh.h"
-#include "userdata.h"
-#include "util.h"
-#include "vhd.h"
 
 #ifndef MC_PKGDATADIR
 #define MC_PKGDATADIR "/usr/local/share/machinectl"
@@ -62,9 +55,12 @@ static const struct mc_driver_flag hv_flags[] = {
 	  "turn Hyper-V dynamic memory off", MC_FLAG_BOOL },
 	{ "hyperv-ip-timeout", "HYPERV_IP_TIMEOUT", "300",
 	  "seconds create/start wait for Hyper-V to report the VM's IP address", MC_FLAG_INT },
+	{ "hyperv-stop-timeout", "HYPERV_STOP_TIMEOUT", "90",
+	  "seconds stop waits for the guest to shut down (Stop-VM) before turning the VM off (Stop-VM -TurnOff)",
+	  MC_FLAG_INT },
 	{ "iso", "MACHINECTL_ISO", NULL,
 	  "boot ISO: a path, file:// or http(s):// URL (default: config.ini [defaults] iso, else the machine OS ISO from scripts/build-iso)",
-	  MC_FLAG_STRING },
+	  MC_FLAG_STRING, MC_VALUE_FILE },
 	{ "hyperv-boot2docker-url", "HYPERV_BOOT2DOCKER_URL", NULL, "alias of --iso", MC_FLAG_STRING },
 	{ "iso-sha256", "MACHINECTL_ISO_SHA256", NULL, "expected SHA-256 of the boot ISO",
 	  MC_FLAG_STRING },
@@ -75,19 +71,21 @@ static const struct mc_driver_flag hv_flags[] = {
 
 static struct {
 	pthread_mutex_t lock;          /* one request at a time */
-	struct mc_proc_child *child;
+	struct mc_child *child;
+	const struct mc_host *host;    /* the services the child came from */
 	unsigned long next_id;
 	bool atexit_done;
 	pthread_mutex_t snap_lock;     /* held across the `states` call it guards */
 	json_t *snap;                  /* the `states` answer's "vms": [{name, id, state, ip}] */
 	long long snap_ms;
 	json_t *seen;                  /* VM name -> [IP, ms]: found by a wait in this process */
-} hv = { PTHREAD_MUTEX_INITIALIZER, NULL, 1, false, PTHREAD_MUTEX_INITIALIZER, NULL, 0, NULL };
+} hv = { PTHREAD_MUTEX_INITIALIZER, NULL, NULL, 1, false, PTHREAD_MUTEX_INITIALIZER, NULL, 0, NULL };
 
 static void hv_end(void)
 {
 	/* The shim exits at the end of its stdin. */
-	mc_proc_child_close(hv.child, 3000);
+	if (hv.child)
+		hv.host->child_close(hv.child, 3000);
 	hv.child = NULL;
 	json_decref(hv.snap);
 	hv.snap = NULL;
@@ -95,15 +93,15 @@ static void hv_end(void)
 	hv.seen = NULL;
 }
 
-static char *find_powershell(void)
+static char *find_powershell(struct mc_driver_ctx *ctx)
 {
 	static const char *const names[] = { "powershell.exe", "pwsh.exe", "pwsh" };
 	const char *e = getenv("MACHINECTL_POWERSHELL");
 
 	if (e && *e)
-		return mc_proc_which(e);
+		return ctx->host->which(e);
 	for (size_t i = 0; i < MC_ARRAY_SIZE(names); i++) {
-		char *p = mc_proc_which(names[i]);
+		char *p = ctx->host->which(names[i]);
 
 		if (p)
 			return p;
@@ -116,7 +114,7 @@ static int session_start(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	const char *env = getenv("MACHINECTL_HYPERV_SHIM");
 	const char *shim = env && *env ? env : MC_PKGDATADIR "/" SHIM_NAME;
-	_cleanup_free_ char *ps = find_powershell(), *wshim = NULL;
+	_cleanup_free_ char *ps = find_powershell(ctx), *wshim = NULL;
 	struct mc_error e = { 0 };
 
 	if (!ps)
@@ -126,15 +124,20 @@ static int session_start(struct mc_driver_ctx *ctx, struct mc_error *err)
 		return ctx->host->error_set(err, MC_E_NOT_FOUND,
 					    "the Hyper-V shim %s is missing: reinstall machinectl ('make install' puts it in %s), or set MACHINECTL_HYPERV_SHIM to drivers/hyperv/" SHIM_NAME,
 					    shim, MC_PKGDATADIR);
-	if (mc_os_host_path(shim, &wshim, &e) < 0)
+	if (ctx->host->windows_path(shim, &wshim, &e) < 0)
 		return ctx->host->error_set(err, e.code, "%s", e.msg);
 	{
+		/* The shim runs as the text of a script block, not with -File: an
+		 * execution policy set by Group Policy (which -ExecutionPolicy Bypass
+		 * does not override) governs script files, not script blocks. */
+		_cleanup_free_ char *cmd = hv_shim_command(wshim);
 		const char *argv[] = { ps, "-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass",
-				       "-File", wshim, NULL };
+				       "-Command", cmd, NULL };
 
-		if (mc_proc_child_spawn(argv, &hv.child, &e) < 0)
+		if (ctx->host->child_spawn(argv, &hv.child, &e) < 0)
 			return ctx->host->error_set(err, e.code, "cannot start PowerShell for Hyper-V: %s",
 						    e.msg);
+		hv.host = ctx->host;
 	}
 	if (!hv.atexit_done) {
 		atexit(hv_end);
@@ -146,12 +149,13 @@ static int session_start(struct mc_driver_ctx *ctx, struct mc_error *err)
 static int verb_timeout_ms(const char *verb)
 {
 	const char *e = getenv("MACHINECTL_HYPERV_TIMEOUT");
-	long long s;
+	char *end;
+	long s = e && *e ? strtol(e, &end, 10) : 0;
 
-	if (e && *e && mc_parse_int(e, 1, 86400, &s, NULL, "MACHINECTL_HYPERV_TIMEOUT") == 0)
+	if (e && *e && !*end && s >= 1 && s <= 86400)
 		return (int)(s * 1000);
 	if (!strcmp(verb, "stop"))
-		return 300000;  /* a guest shutdown */
+		return 600000;  /* a guest shutdown (the shim's own timeout), then Stop-VM -TurnOff */
 	if (!strcmp(verb, "disk"))
 		return 600000;  /* Convert-VHD copies the data */
 	if (!strcmp(verb, "check"))
@@ -162,7 +166,8 @@ static int verb_timeout_ms(const char *verb)
 /* Drop a child whose conversation is out of step (timeout, garbage, exit). */
 static void session_kill(void)
 {
-	mc_proc_child_close(hv.child, 0);
+	if (hv.child)
+		hv.host->child_close(hv.child, 0);
 	hv.child = NULL;
 }
 
@@ -175,7 +180,7 @@ static int read_answer(struct mc_driver_ctx *ctx, int timeout_ms, char **line, s
 	for (;;) {
 		long long left = deadline - mc_now_ms();
 
-		if (mc_proc_child_read_line(hv.child, left > 0 ? (int)left : 1, line, err) < 0)
+		if (hv.host->child_read_line(hv.child, left > 0 ? (int)left : 1, line, err) < 0)
 			return -1;
 		if ((*line)[0] == '{')
 			return 0;
@@ -207,19 +212,25 @@ static int hv_call(struct mc_driver_ctx *ctx, const char *verb, json_t *args, js
 	id = hv.next_id++;
 	req = hv_request_line(id, verb, a);
 	ctx->host->log(MC_LOG_DEBUG, "hyperv shim <- %.*s", (int)strlen(req) - 1, req);
-	if (mc_proc_child_write(hv.child, req, strlen(req), timeout, &e) < 0 ||
+	if (hv.host->child_write(hv.child, req, strlen(req), timeout, &e) < 0 ||
 	    read_answer(ctx, timeout, &line, &e) < 0) {
 		if (e.code == MC_E_TIMEOUT)
 			ctx->host->error_set(err, MC_E_TIMEOUT,
 					     "the Hyper-V shim did not answer \"%s\" within %d s, so PowerShell was stopped: is the Hyper-V service (vmms) responding? Try Get-VM in an elevated PowerShell; MACHINECTL_HYPERV_TIMEOUT=SECONDS waits longer",
 					     verb, timeout / 1000);
 		else {
-			const char *tail = mc_proc_child_stderr(hv.child);
+			const char *tail = hv.host->child_stderr(hv.child);
 
-			ctx->host->error_set(err, MC_E_FAILED,
-					     "PowerShell exited before answering \"%s\"%s%.600s: run the shim by hand to see why (powershell.exe -NoProfile -File %s)",
-					     verb, *tail ? ": " : "", tail,
-					     SHIM_NAME);
+			if (strstr(tail, "execution policy") || strstr(tail, "running scripts is disabled") ||
+			    strstr(tail, "language mode"))
+				ctx->host->error_set(err, MC_E_FAILED,
+						     "PowerShell refused to run the Hyper-V shim (%.400s): a policy of this computer forbids it; see the policies with 'Get-ExecutionPolicy -List' (MachinePolicy and UserPolicy come from Group Policy and win over -ExecutionPolicy Bypass) and, for a constrained language mode, $ExecutionContext.SessionState.LanguageMode; ask the administrator to allow %s",
+						     tail, SHIM_NAME);
+			else
+				ctx->host->error_set(err, MC_E_FAILED,
+						     "PowerShell exited before answering \"%s\"%s%.600s: run the shim by hand to see why (powershell.exe -NoProfile -File %s)",
+						     verb, *tail ? ": " : "", tail,
+						     SHIM_NAME);
 		}
 		session_kill();
 		goto out;
@@ -279,11 +290,6 @@ static json_t *name_args(struct mc_driver_ctx *ctx)
 	if (id)
 		json_object_set_new(a, "id", json_string(id));
 	return a;
-}
-
-static void set_str(json_t *o, const char *k, const char *v)
-{
-	json_object_set_new(o, k, v ? json_string(v) : json_null());
 }
 
 /* --- the states snapshot --- */
@@ -387,6 +393,7 @@ static int check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 		{ "hyperv-memory", 32, 12 << 20 },
 		{ "hyperv-disk-size", 64, 2040 << 10 },   /* a VHD holds 2040 GB */
 		{ "hyperv-ip-timeout", 1, 86400 },
+		{ "hyperv-stop-timeout", 1, 3600 },
 	};
 
 	for (size_t i = 0; i < MC_ARRAY_SIZE(ranges); i++) {
@@ -409,6 +416,36 @@ static int check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 }
 
 /* --- operations --- */
+
+/*
+ * Hyper-V must reach the machine's directory as a Windows path.  Under WSL the
+ * default store (~/.machinectl) is inside the distribution's file system,
+ * which Windows sees as \\wsl.localhost\DISTRO\... (or \\wsl$\...): Hyper-V
+ * cannot keep a VHD there.  profile: the Windows user's %USERPROFILE%.
+ */
+static int check_store(struct mc_driver_ctx *ctx, const char *profile, struct mc_error *err)
+{
+	_cleanup_free_ char *w = NULL, *lprofile = NULL, *store = NULL;
+	struct mc_error e = { 0 };
+	const char *slash;
+
+	if (!ctx->host->wsl_version())
+		return 0;
+	if (ctx->host->windows_path(ctx->machine_dir, &w, &e) < 0)
+		return ctx->host->error_set(err, MC_E_PRECREATE, "%s", e.msg);
+	if (strncmp(w, "\\\\", 2))
+		return 0;
+	/* The store is the machine directory's grandparent (STORE/machines/NAME). */
+	store = mc_strdup(ctx->machine_dir);
+	for (int i = 0; i < 2 && (slash = strrchr(store, '/')); i++)
+		store[slash - store] = '\0';
+	if (profile && *profile && ctx->host->linux_path(profile, &lprofile, &e) < 0)
+		mc_error_clear(&e);
+	return ctx->host->error_set(err, MC_E_PRECREATE,
+				    "the store %s is inside WSL's own file system, which Windows sees as %.200s: Hyper-V cannot keep a VM's disk there. Put the store on a Windows drive: export MACHINECTL_STORAGE_PATH=%s%s (or pass -s PATH), then create the machine again",
+				    store, w, lprofile ? lprofile : "/mnt/c/Users/YOU",
+				    "/.machinectl");
+}
 
 static int hv_precreate(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
@@ -439,13 +476,22 @@ static int hv_precreate(struct mc_driver_ctx *ctx, struct mc_error *err)
 					    mc_json_str(chk, "user") ? mc_json_str(chk, "user") : "",
 					    mc_json_str(chk, "user") ? " " : "this user ");
 
+	if (check_store(ctx, mc_json_str(chk, "profile"), err) < 0)
+		return -1;
 	if (hv_do(ctx, "switches", NULL, &sws, NULL, err) < 0)
 		return -1;
 	sw = hv_choose_switch(json_object_get(sws, "switches"),
 			      mc_json_str(ctx->flags, "hyperv-virtual-switch"), err);
 	if (!sw)
 		return -1;
-	set_str(ctx->config, "Switch", sw);
+	/* WSL 2 runs behind a NAT of its own: a VM on the Default Switch (another
+	 * NAT) is unreachable from it unless forwarding joins the two adapters. */
+	if (ctx->host->wsl_version() == 2 && hv_is_default_switch(json_object_get(sws, "switches"), sw) &&
+	    !mc_json_bool(sws, "default_switch_forwarding"))
+		return ctx->host->error_set(err, MC_E_PRECREATE,
+					    "machinectl runs under WSL 2, which cannot reach a VM on Hyper-V's \"%s\" (the Default Switch): either create an External switch (as Administrator in PowerShell: New-VMSwitch -Name machinectl -NetAdapterName (Get-NetAdapter -Physical | Where-Object Status -eq Up | Select-Object -First 1).Name) and pass --hyperv-virtual-switch machinectl, or let WSL reach the Default Switch (as Administrator: Get-NetIPInterface | Where-Object {$_.InterfaceAlias -like 'vEthernet (WSL*' -or $_.InterfaceAlias -eq 'vEthernet (%s)'} | Set-NetIPInterface -Forwarding Enabled; it lasts until Windows restarts); see doc/hyperv.md",
+					    sw, sw);
+	mc_json_set_str(ctx->config, "Switch", sw);
 	json_object_set_new(ctx->config, "Admin", json_boolean(mc_json_bool(chk, "admin")));
 
 	r = hv_call(ctx, "state", json_pack("{s:s}", "name", ctx->machine_name), NULL, &f, err);
@@ -466,7 +512,7 @@ static int wait_ip(struct mc_driver_ctx *ctx, struct mc_error *err)
 	long long timeout_s = mc_json_int(ctx->config, "IPTimeout", 300);
 	long long t0 = mc_now_ms();
 
-	ctx->host->phase(ctx->machine_name,
+	ctx->host->phase(ctx,
 			 "Waiting for an IP address (Hyper-V reports it once the guest's integration services run; up to %llds)...",
 			 timeout_s);
 	for (;;) {
@@ -478,7 +524,7 @@ static int wait_ip(struct mc_driver_ctx *ctx, struct mc_error *err)
 		ip = mc_json_str(res, "ip");
 		st = mc_json_str(res, "state");
 		if (ip && *ip) {
-			set_str(ctx->config, "IPAddress", ip);
+			mc_json_set_str(ctx->config, "IPAddress", ip);
 			seen_set(ctx, ip);
 			return 0;
 		}
@@ -489,7 +535,7 @@ static int wait_ip(struct mc_driver_ctx *ctx, struct mc_error *err)
 						    st, vm_name(ctx));
 		if (mc_now_ms() - t0 >= timeout_s * 1000)
 			return ctx->host->error_set(err, MC_E_TIMEOUT,
-						    "no IP address after %llds: Hyper-V reports none for the VM's network adapter on switch \"%s\". Look at the VM's console (vmconnect localhost %s); an External switch needs a DHCP server on its network; --hyperv-ip-timeout waits longer",
+						    "no IP address after %llds: Hyper-V reports none for the VM's network adapter on switch \"%s\". Hyper-V learns a guest's address only from the guest: the boot ISO must have Hyper-V's guest support, the synthetic NIC driver (hv_netvsc) and the KVP daemon (hv_kvp_daemon, from hyperv-daemons), as the machine OS ISO of scripts/build-iso does. Look at the VM's console (vmconnect localhost %s); an External switch needs a DHCP server on its network; --hyperv-ip-timeout waits longer",
 						    timeout_s,
 						    mc_json_str(ctx->config, "Switch") ? mc_json_str(ctx->config, "Switch") : "?",
 						    vm_name(ctx));
@@ -502,7 +548,7 @@ static int win_path(struct mc_driver_ctx *ctx, const char *path, char **out, str
 {
 	struct mc_error e = { 0 };
 
-	if (mc_os_host_path(path, out, &e) < 0)
+	if (ctx->host->windows_path(path, out, &e) < 0)
 		return ctx->host->error_set(err, e.code, "%s", e.msg);
 	return 0;
 }
@@ -510,7 +556,7 @@ static int win_path(struct mc_driver_ctx *ctx, const char *path, char **out, str
 static int hv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	json_t *f = ctx->flags, *c = ctx->config;
-	_cleanup_free_ char *key = NULL, *tar = NULL, *fixed = NULL, *disk = NULL;
+	_cleanup_free_ char *tar = NULL, *fixed = NULL, *disk = NULL;
 	_cleanup_free_ char *wdir = NULL, *wfixed = NULL, *wdisk = NULL, *wiso = NULL;
 	_cleanup_json_ json_t *res = NULL;
 	const char *mac = mc_json_str(f, "hyperv-static-macaddress");
@@ -526,27 +572,27 @@ static int hv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 	if (!mc_json_str(c, "Switch"))
 		return ctx->host->error_set(err, MC_E_INVALID, "no virtual switch chosen (precreate did not run)");
 	/* Recorded first: a failure from here on is undone by remove. */
-	set_str(c, "VMName", ctx->machine_name);
+	mc_json_set_str(c, "VMName", ctx->machine_name);
 	json_object_set_new(c, "Memory", json_integer(mc_json_int(f, "hyperv-memory", 1024)));
 	json_object_set_new(c, "CPU", json_integer(mc_json_int(f, "hyperv-cpu-count", 1)));
 	json_object_set_new(c, "DiskSize", json_integer(disk_mb));
 	json_object_set_new(c, "DisableDynamicMemory", json_boolean(mc_json_bool(f, "hyperv-disable-dynamic-memory")));
-	set_str(c, "MACAddress", mac && *mac && hv_mac_normalize(mac, norm) ? norm : NULL);
+	mc_json_set_str(c, "MACAddress", mac && *mac && hv_mac_normalize(mac, norm) ? norm : NULL);
 	json_object_set_new(c, "VLanID", json_is_integer(vlan) ? json_incref(vlan) : json_null());
 	json_object_set_new(c, "IPTimeout", json_integer(mc_json_int(f, "hyperv-ip-timeout", 300)));
-	set_str(c, "ISO", mc_json_str(f, "iso"));
-	set_str(c, "ISOSource", mc_json_str(f, "iso-source"));
-	set_str(c, "ISOVersion", mc_json_str(f, "iso-version"));
+	json_object_set_new(c, "StopTimeout", json_integer(mc_json_int(f, "hyperv-stop-timeout", 90)));
+	mc_json_set_str(c, "ISO", mc_json_str(f, "iso"));
+	mc_json_set_str(c, "ISOSource", mc_json_str(f, "iso-source"));
+	mc_json_set_str(c, "ISOVersion", mc_json_str(f, "iso-version"));
 	fixed = mc_path_join(ctx->machine_dir, "fixed.vhd");
 	disk = mc_path_join(ctx->machine_dir, "disk.vhd");
-	set_str(c, "DiskPath", disk);
+	mc_json_set_str(c, "DiskPath", disk);
 	if (ctx->host->checkpoint(ctx, err) < 0)
 		return -1;
 
-	if (mc_ssh_pubkey_line(ctx->machine_dir, &key, &e) < 0 ||
-	    mc_userdata_tar(key, ctx->provision_follows, &tar, &len, &e) < 0)
-		return ctx->host->error_set(err, e.code, "%s", e.msg);
-	ctx->host->phase(ctx->machine_name, "Creating the data disk (%lld MB, dynamic VHD)...", disk_mb);
+	if (ctx->host->userdata_tar(ctx, &tar, &len, err) < 0)
+		return -1;
+	ctx->host->phase(ctx, "Creating the data disk (%lld MB, dynamic VHD)...", disk_mb);
 	/* Resize-VHD needs an Administrator; a Hyper-V Administrator gets the
 	 * fixed disk at full size instead (sparse here, converted by Hyper-V). */
 	if (mc_vhd_write_fixed(fixed, tar, len,
@@ -562,7 +608,7 @@ static int hv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 		  NULL, "is there room on the drive of the store?", err) < 0)
 		return -1;
 
-	ctx->host->phase(ctx->machine_name, "Creating the Hyper-V VM (switch \"%s\", %lld MB, %lld CPU)...",
+	ctx->host->phase(ctx, "Creating the Hyper-V VM (switch \"%s\", %lld MB, %lld CPU)...",
 			 mc_json_str(c, "Switch"), mc_json_int(c, "Memory", 1024), mc_json_int(c, "CPU", 1));
 	args = json_pack("{s:s,s:s,s:s,s:I,s:I,s:b,s:s,s:s}", "name", ctx->machine_name, "path", wdir,
 			 "switch", mc_json_str(c, "Switch"), "memory_mb",
@@ -574,10 +620,10 @@ static int hv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 	snapshot_drop();
 	if (hv_do(ctx, "create", args, &res, NULL, err) < 0)
 		return -1;
-	set_str(c, "VMId", mc_json_str(res, "id"));
+	mc_json_set_str(c, "VMId", mc_json_str(res, "id"));
 	if (ctx->host->checkpoint(ctx, err) < 0)
 		return -1;
-	ctx->host->phase(ctx->machine_name, "Starting the VM...");
+	ctx->host->phase(ctx, "Starting the VM...");
 	if (hv_do(ctx, "start", name_args(ctx), NULL,
 		  "look at the VM in Hyper-V Manager (is there enough free memory?)", err) < 0)
 		return -1;
@@ -587,7 +633,7 @@ static int hv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 static int hv_start(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	snapshot_drop();
-	ctx->host->phase(ctx->machine_name, "Starting the VM...");
+	ctx->host->phase(ctx, "Starting the VM...");
 	if (hv_do(ctx, "start", name_args(ctx), NULL,
 		  "look at the VM in Hyper-V Manager (is there enough free memory?)", err) < 0)
 		return -1;
@@ -596,10 +642,21 @@ static int hv_start(struct mc_driver_ctx *ctx, struct mc_error *err)
 
 static int hv_stop(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
+	long long t = mc_json_int(ctx->config, "StopTimeout", 90);
+	_cleanup_json_ json_t *res = NULL;
+	json_t *args = name_args(ctx);
+
 	snapshot_drop();
-	ctx->host->phase(ctx->machine_name, "Shutting the VM down (Stop-VM)...");
-	return hv_do(ctx, "stop", name_args(ctx), NULL,
-		     "'machinectl kill' turns it off without a shutdown", err);
+	ctx->host->phase(ctx, "Shutting the VM down (Stop-VM, up to %lld s)...", t);
+	json_object_set_new(args, "timeout_s", json_integer(t));
+	if (hv_do(ctx, "stop", args, &res, "'machinectl kill' turns it off without a shutdown", err) < 0)
+		return -1;
+	if (mc_json_bool(res, "turned_off"))
+		ctx->host->log(MC_LOG_WARN,
+			       "machine \"%s\": the guest did not shut down (%s), so the VM was turned off (Stop-VM -TurnOff): does the boot ISO have Hyper-V's guest services (hv_utils)?",
+			       ctx->machine_name,
+			       mc_json_str(res, "reason") ? mc_json_str(res, "reason") : "no reason given");
+	return 0;
 }
 
 static int hv_kill(struct mc_driver_ctx *ctx, struct mc_error *err)
@@ -678,7 +735,7 @@ static int hv_ip(struct mc_driver_ctx *ctx, char **ip, struct mc_error *err)
 					    hv_state_from_name(st) == MC_STATE_RUNNING
 						    ? "it may still be booting; if it stays so, check that its switch gives DHCP addresses"
 						    : "start it with 'machinectl start'");
-	set_str(ctx->config, "IPAddress", a);
+	mc_json_set_str(ctx->config, "IPAddress", a);
 	*ip = mc_strdup(a);
 	return 0;
 }
@@ -699,9 +756,9 @@ static int hv_set_iso(struct mc_driver_ctx *ctx, struct mc_error *err)
 	json_object_set_new(args, "iso", json_string(wiso));
 	if (hv_do(ctx, "iso", args, NULL, NULL, err) < 0)
 		return -1;
-	set_str(ctx->config, "ISO", iso);
-	set_str(ctx->config, "ISOSource", mc_json_str(ctx->flags, "iso-source"));
-	set_str(ctx->config, "ISOVersion", mc_json_str(ctx->flags, "iso-version"));
+	mc_json_set_str(ctx->config, "ISO", iso);
+	mc_json_set_str(ctx->config, "ISOSource", mc_json_str(ctx->flags, "iso-source"));
+	mc_json_set_str(ctx->config, "ISOVersion", mc_json_str(ctx->flags, "iso-version"));
 	return 0;
 }
 

@@ -1,7 +1,10 @@
 # machinectl-hyperv.ps1 - the Hyper-V shim of machinectl's hyperv driver.
 #
-# machinectl starts it once per invocation:
-#   powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -File machinectl-hyperv.ps1
+# machinectl starts it once per invocation, as the text of a script block
+# (execution policy applies to script files, so a Group Policy that forbids
+# scripts cannot refuse it the way it refuses -File):
+#   powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command
+#     "& ([ScriptBlock]::Create([IO.File]::ReadAllText('C:\...\machinectl-hyperv.ps1')))"
 # and writes one JSON request a line on its stdin:
 #   {"id":N,"verb":"create","args":{...}}
 # Each request gets one JSON line on stdout:
@@ -13,6 +16,8 @@
 #
 # Every Hyper-V cmdlet is module-qualified (Hyper-V\Get-VM: VMware PowerCLI
 # has a Get-VM too) and runs with -ErrorAction Stop inside the request's try.
+# Windows PowerShell 5.1 syntax only; every cmdlet and parameter used here is
+# in tests/data/hyperv-cmdlets.txt, checked by tests/lib/ps-check.py.
 
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
@@ -66,14 +71,30 @@ function Invoke-Check($a) {
     $admin = $principal.IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)
     $hvAdmins = New-Object Security.Principal.SecurityIdentifier('S-1-5-32-578')
     $hvAdmin = $principal.IsInRole($hvAdmins)
-    return [ordered]@{ module = $module; admin = $admin; hyperv_admin = $hvAdmin; user = $id.Name }
+    return [ordered]@{ module = $module; admin = $admin; hyperv_admin = $hvAdmin; user = $id.Name;
+        profile = $env:USERPROFILE }
+}
+
+# The Default Switch has a fixed Id; its name is translated.
+$DefaultSwitchId = 'c08cb7b8-9b3c-408e-8e30-5e16a3aeb444'
+
+# Is IPv4 forwarding on between WSL's adapter and the Default Switch's (the
+# documented way for a WSL 2 distribution to reach a VM on it)?
+function Test-WslForwarding($sw) {
+    if (-not $sw) { return $false }
+    $ifs = @(NetTCPIP\Get-NetIPInterface -AddressFamily IPv4 -ErrorAction SilentlyContinue)
+    $dflt = @($ifs | Where-Object { $_.InterfaceAlias -eq "vEthernet ($($sw.Name))" -and [string]$_.Forwarding -eq 'Enabled' })
+    $wsl = @($ifs | Where-Object { $_.InterfaceAlias -like 'vEthernet (WSL*' -and [string]$_.Forwarding -eq 'Enabled' })
+    return ($dflt.Count -gt 0) -and ($wsl.Count -gt 0)
 }
 
 function Invoke-Switches($a) {
-    $list = @(Hyper-V\Get-VMSwitch -ErrorAction Stop | ForEach-Object {
-        [ordered]@{ name = $_.Name; type = [string]$_.SwitchType }
+    $all = @(Hyper-V\Get-VMSwitch -ErrorAction Stop)
+    $list = @($all | ForEach-Object {
+        [ordered]@{ name = $_.Name; id = $_.Id.ToString(); type = [string]$_.SwitchType }
     })
-    return @{ switches = $list }
+    $dflt = $all | Where-Object { $_.Id.ToString() -eq $DefaultSwitchId } | Select-Object -First 1
+    return [ordered]@{ switches = $list; default_switch_forwarding = (Test-WslForwarding $dflt) }
 }
 
 function Invoke-State($a) {
@@ -136,14 +157,30 @@ function Invoke-Start($a) {
     return @{ state = [string](Get-MachineVM $a).State }
 }
 
-# Shut down through the guest (its shutdown integration service); -Force: a
-# locked guest is not a reason to prompt (there is no one to answer).
+# Shut down through the guest (its shutdown integration service, hv_utils in
+# the guest), waiting timeout_s seconds; -Force: a locked guest is not a
+# reason to prompt (there is no one to answer).  When the guest cannot or
+# does not shut down, the VM is turned off and the answer says why.
 function Invoke-Stop($a) {
     $vm = Get-MachineVM $a
+    $why = $null
+    $turnedOff = $false
     if ($vm.State -ne 'Off') {
-        Hyper-V\Stop-VM -VM $vm -Force -ErrorAction Stop
+        $job = Hyper-V\Stop-VM -VM $vm -Force -AsJob -ErrorAction Stop
+        $done = Wait-Job -Job $job -Timeout ([int]$a.timeout_s)
+        if (-not $done) {
+            Stop-Job -Job $job
+            $why = "the guest did not shut down within $([int]$a.timeout_s) s"
+        } else {
+            try { $null = Receive-Job -Job $job -ErrorAction Stop } catch { $why = $_.Exception.Message }
+        }
+        Remove-Job -Job $job -Force
+        if ($why -and [string](Get-MachineVM $a).State -ne 'Off') {
+            Hyper-V\Stop-VM -VM $vm -TurnOff -Force -ErrorAction Stop
+            $turnedOff = $true
+        }
     }
-    return @{ state = [string](Get-MachineVM $a).State }
+    return [ordered]@{ state = [string](Get-MachineVM $a).State; turned_off = $turnedOff; reason = $why }
 }
 
 # Power off, as pulling the plug.

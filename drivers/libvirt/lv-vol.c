@@ -15,7 +15,6 @@
 #include <libvirt/virterror.h>
 
 #include "lv.h"
-#include "util.h"
 
 int lv_pool(struct mc_driver_ctx *ctx, virConnectPtr conn, const char *name, int code,
 	    virStoragePoolPtr *out, struct mc_error *err)
@@ -45,7 +44,7 @@ int lv_pool_make(struct mc_driver_ctx *ctx, virConnectPtr conn, const char *name
 		return 0;
 	}
 	xml = mc_asprintf("<pool type='dir'><name>%s</name><target><path>" LV_POOL_DIR "</path></target></pool>", esc);
-	ctx->host->phase(ctx->machine_name, "Making the storage pool \"%s\" (" LV_POOL_DIR ", started at boot)...",
+	ctx->host->phase(ctx, "Making the storage pool \"%s\" (" LV_POOL_DIR ", started at boot)...",
 			 name);
 	p = virStoragePoolDefineXML(conn, xml, 0);
 	if (!p)
@@ -132,28 +131,11 @@ static char *vol_path(struct mc_driver_ctx *ctx, virStorageVolPtr vol, struct mc
 	return p;
 }
 
-/* FNV-1a over the file: a cheap content name for the ISO volume. */
-static int file_hash(const char *path, int fd, unsigned long long *h, struct mc_driver_ctx *ctx,
-		     struct mc_error *err)
-{
-	unsigned char buf[1 << 16];
-	ssize_t n;
-
-	*h = 14695981039346656037ULL;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		for (ssize_t i = 0; i < n; i++)
-			*h = (*h ^ buf[i]) * 1099511628211ULL;
-	if (n < 0 || lseek(fd, 0, SEEK_SET) < 0)
-		return ctx->host->error_set(err, MC_E_IO, "cannot read %s: %s", path, strerror(errno));
-	return 0;
-}
-
-int lv_vol_put_iso(struct mc_driver_ctx *ctx, virStoragePoolPtr pool, const char *path, char **vpath,
-		   struct mc_error *err)
+int lv_vol_put_iso(struct mc_driver_ctx *ctx, virStoragePoolPtr pool, const char *path, const char *sha256,
+		   char **vpath, struct mc_error *err)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	_cleanup_free_ char *name = NULL;
-	unsigned long long h;
 	virStorageVolInfo info;
 	virStorageVolPtr vol;
 	struct stat st;
@@ -161,10 +143,12 @@ int lv_vol_put_iso(struct mc_driver_ctx *ctx, virStoragePoolPtr pool, const char
 
 	if (fd < 0 || fstat(fd, &st) < 0)
 		return ctx->host->error_set(err, MC_E_IO, "cannot read the boot ISO %s: %s", path, strerror(errno));
-	if (file_hash(path, fd, &h, ctx, err) < 0)
-		return -1;
-	/* Named by content: machines booting the same ISO share one upload. */
-	name = mc_asprintf("machinectl-iso-%016llx.iso", h);
+	if (!sha256 || strlen(sha256) != 64 || strspn(sha256, "0123456789abcdef") != 64)
+		return ctx->host->error_set(err, MC_E_INVALID, "no SHA-256 for the boot ISO %s (the core computes it)",
+					    path);
+	/* Named by content (the core's SHA-256 of the file): machines booting
+	 * the same ISO share one upload. */
+	name = mc_asprintf("machinectl-iso-%s.iso", sha256);
 	vol = virStorageVolLookupByName(pool, name);
 	if (vol && (virStorageVolGetInfo(vol, &info) < 0 || info.capacity != (unsigned long long)st.st_size)) {
 		/* A half-done upload (its size is set first): start again. */
@@ -175,7 +159,7 @@ int lv_vol_put_iso(struct mc_driver_ctx *ctx, virStoragePoolPtr pool, const char
 	if (!vol) {
 		struct source src = { .fd = fd };
 
-		ctx->host->phase(ctx->machine_name, "Uploading the boot ISO to the storage pool %s (%lld MB)...",
+		ctx->host->phase(ctx, "Uploading the boot ISO to the storage pool %s (%lld MB)...",
 				 virStoragePoolGetName(pool), (long long)(st.st_size >> 20));
 		vol = new_volume(ctx, pool, name, (unsigned long long)st.st_size, (unsigned long long)st.st_size, err);
 		if (!vol)

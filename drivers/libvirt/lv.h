@@ -66,9 +66,11 @@ int lv_pool(struct mc_driver_ctx *ctx, virConnectPtr conn, const char *name, int
  * unless it exists (what virt-install does for "default"). */
 #define LV_POOL_DIR "/var/lib/libvirt/images"
 int lv_pool_make(struct mc_driver_ctx *ctx, virConnectPtr conn, const char *name, struct mc_error *err);
-/* The ISO file uploaded into pool, once per content; *vpath: its path there. */
-int lv_vol_put_iso(struct mc_driver_ctx *ctx, virStoragePoolPtr pool, const char *path, char **vpath,
-		   struct mc_error *err);
+/* The ISO file uploaded into pool, once per content: the volume is named by
+ * sha256 (the file's SHA-256 in lower-case hex, ctx->flags["iso-sha256"] as
+ * the core prepared it); *vpath: its path there. */
+int lv_vol_put_iso(struct mc_driver_ctx *ctx, virStoragePoolPtr pool, const char *path, const char *sha256,
+		   char **vpath, struct mc_error *err);
 /* A new raw volume NAME of size bytes (sparse where the pool allows) whose
  * first len bytes are head; *vpath: its path there. */
 int lv_vol_put_disk(struct mc_driver_ctx *ctx, virStoragePoolPtr pool, const char *name,

@@ -1,10 +1,7 @@
 /* The none driver: an existing Docker endpoint given by --url; always Running, no SSH. */
 #include "buildconf.h"
 
-#include <string.h>
-
 #include "driver.h"
-#include "registry.h"
 
 static const struct mc_driver_flag none_flags[] = {
 	{ "url", "NONE_URL", NULL, "URL of the Docker host (tcp://HOST:PORT)", MC_FLAG_STRING },

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "util.h"
 #include "vbox.h"
 
 int mc_vbox_parse_version(const char *out, struct mc_vbox_version *v)
@@ -98,23 +97,61 @@ json_t *mc_vbox_parse_machinereadable(const char *out)
 	return o;
 }
 
+/* VBoxManage's machine state names (VBoxManageInfo.cpp machineStateToName:
+ * the short name for --machinereadable, the long one for people). */
+static const struct mc_vbox_state vbox_states[] = {
+	{ "poweroff", "powered off", MC_STATE_STOPPED, MC_VBOX_OFF },
+	{ "aborted", "aborted", MC_STATE_STOPPED, MC_VBOX_OFF },
+	{ "teleported", "teleported", MC_STATE_STOPPED, MC_VBOX_OFF },
+	{ "saved", "saved", MC_STATE_SAVED, MC_VBOX_SAVED },
+	/* Off, but holding a saved state (VirtualBox 7): Saved, so that stop/kill drop it. */
+	{ "aborted-saved", "aborted-saved", MC_STATE_SAVED, MC_VBOX_ABORTED_SAVED },
+	{ "running", "running", MC_STATE_RUNNING, MC_VBOX_RUNNING },
+	{ "paused", "paused", MC_STATE_PAUSED, MC_VBOX_PAUSED },
+	{ "gurumeditation", "guru meditation", MC_STATE_ERROR, MC_VBOX_STUCK },
+	{ "starting", "starting", MC_STATE_STARTING, MC_VBOX_BUSY },
+	{ "restoring", "restoring", MC_STATE_STARTING, MC_VBOX_BUSY },
+	{ "teleportingin", "teleporting (incoming)", MC_STATE_STARTING, MC_VBOX_BUSY },
+	{ "stopping", "stopping", MC_STATE_STOPPING, MC_VBOX_BUSY },
+	{ "saving", "saving", MC_STATE_STOPPING, MC_VBOX_BUSY },
+	{ "teleporting", "teleporting", MC_STATE_STOPPING, MC_VBOX_BUSY },
+	{ "teleportingpausedvm", "teleporting paused vm", MC_STATE_STOPPING, MC_VBOX_BUSY },
+	{ "livesnapshotting", "live snapshotting", MC_STATE_RUNNING, MC_VBOX_BUSY },
+	{ "onlinesnapshotting", "online snapshotting", MC_STATE_RUNNING, MC_VBOX_BUSY },
+	{ "deletingsnapshotlive", "deleting snapshot live", MC_STATE_RUNNING, MC_VBOX_BUSY },
+	{ "deletingsnapshotlivepaused", "deleting snapshot live paused", MC_STATE_PAUSED, MC_VBOX_BUSY },
+	{ "faulttolerantsyncing", "fault tolerant syncing", MC_STATE_RUNNING, MC_VBOX_BUSY },
+	{ "snapshotting", "snapshotting", MC_STATE_STOPPED, MC_VBOX_BUSY },
+	{ "restoringsnapshot", "restoring snapshot", MC_STATE_STOPPED, MC_VBOX_BUSY },
+	{ "deletingsnapshot", "deleting snapshot", MC_STATE_STOPPED, MC_VBOX_BUSY },
+	{ "settingup", "setting up", MC_STATE_STOPPED, MC_VBOX_BUSY },
+};
+static const struct mc_vbox_state vbox_state_unknown = { "unknown", "unknown", MC_STATE_ERROR,
+							 MC_VBOX_UNKNOWN };
+
+const struct mc_vbox_state *mc_vbox_state_by_name(const char *s)
+{
+	for (size_t i = 0; s && i < MC_ARRAY_SIZE(vbox_states); i++)
+		if (!strcmp(s, vbox_states[i].name))
+			return &vbox_states[i];
+	return &vbox_state_unknown;
+}
+
+const struct mc_vbox_state *mc_vbox_state_by_text(const char *text)
+{
+	const char *since = text ? strstr(text, " (since ") : NULL;
+	size_t n = since ? (size_t)(since - text) : text ? strlen(text) : 0;
+
+	/* Exact match of the whole text: "aborted" must not match "aborted-saved". */
+	for (size_t i = 0; text && i < MC_ARRAY_SIZE(vbox_states); i++)
+		if (strlen(vbox_states[i].text) == n && !strncmp(text, vbox_states[i].text, n))
+			return &vbox_states[i];
+	return &vbox_state_unknown;
+}
+
 enum mc_state mc_vbox_vmstate(const char *s)
 {
-	static const struct {
-		const char *name;
-		enum mc_state st;
-	} map[] = {
-		{ "running", MC_STATE_RUNNING },   { "paused", MC_STATE_PAUSED },
-		{ "saved", MC_STATE_SAVED },       { "poweroff", MC_STATE_STOPPED },
-		{ "aborted", MC_STATE_STOPPED },   { "starting", MC_STATE_STARTING },
-		{ "restoring", MC_STATE_STARTING }, { "stopping", MC_STATE_STOPPING },
-		{ "saving", MC_STATE_STOPPING },
-	};
-
-	for (size_t i = 0; s && i < MC_ARRAY_SIZE(map); i++)
-		if (!strcmp(s, map[i].name))
-			return map[i].st;
-	return MC_STATE_ERROR;
+	return mc_vbox_state_by_name(s)->state;
 }
 
 int mc_vbox_ssh_forward_port(json_t *info)
@@ -373,19 +410,29 @@ int mc_vbox_mask_prefix(const char *mask)
 	return mc_vbox_mask(p) == m ? p : -1;
 }
 
+/* A prefix length "N" in [lo, hi]. */
+static bool parse_prefix(const char *s, int lo, int hi, long long *out)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return false;
+	*out = strtoll(s, &end, 10);
+	return !*end && *out >= lo && *out <= hi;
+}
+
 int mc_vbox_parse_cidr(const char *s, uint32_t *ip, int *prefix, const char **why)
 {
 	const char *slash = s ? strchr(s, '/') : NULL;
 	_cleanup_free_ char *addr = NULL;
 	long long p;
-	struct mc_error e = { 0 };
 	uint32_t m;
 
 	*why = "expected A.B.C.D/N, e.g. 192.168.56.1/24";
 	if (!slash)
 		return -1;
 	addr = mc_strndup(s, (size_t)(slash - s));
-	if (mc_vbox_parse_ip(addr, ip) < 0 || mc_parse_int(slash + 1, 0, 32, &p, &e, "prefix") < 0)
+	if (mc_vbox_parse_ip(addr, ip) < 0 || !parse_prefix(slash + 1, 0, 32, &p))
 		return -1;
 	if (p < 8 || p > 29) {
 		*why = "the prefix length must be between 8 and 29";
@@ -430,14 +477,13 @@ bool mc_vbox_range_allowed(const char *conf, uint32_t ip, int prefix)
 			char *sl = strchr(tok, '/');
 			uint32_t r;
 			long long rp;
-			struct mc_error e = { 0 };
 
 			if (*tok == '#')
 				break;
 			if (!sl)
 				continue;
 			*sl = '\0';
-			if (mc_vbox_parse_ip(tok, &r) < 0 || mc_parse_int(sl + 1, 0, 32, &rp, &e, "prefix") < 0)
+			if (mc_vbox_parse_ip(tok, &r) < 0 || !parse_prefix(sl + 1, 0, 32, &rp))
 				continue;
 			if (inside(ip, prefix, r, (int)rp))
 				return true;
@@ -483,7 +529,6 @@ int mc_vbox_host_collision(const char *addr_json, const char *route_json, uint32
 		_cleanup_free_ char *net = NULL;
 		const char *sl;
 		long long p = 32;
-		struct mc_error e = { 0 };
 		uint32_t a;
 
 		if (!dst || !strcmp(dst, "default") || is_vbox_if(dev))
@@ -491,7 +536,7 @@ int mc_vbox_host_collision(const char *addr_json, const char *route_json, uint32
 		sl = strchr(dst, '/');
 		net = sl ? mc_strndup(dst, (size_t)(sl - dst)) : mc_strdup(dst);
 		if (mc_vbox_parse_ip(net, &a) < 0 ||
-		    (sl && mc_parse_int(sl + 1, 1, 32, &p, &e, "prefix") < 0))
+		    (sl && !parse_prefix(sl + 1, 1, 32, &p)))
 			continue;
 		if (mc_vbox_nets_overlap(ip, prefix, a, (int)p)) {
 			*what = mc_asprintf("route %s%s%s", dst, dev ? " dev " : "", dev ? dev : "");
@@ -564,24 +609,25 @@ json_t *mc_vbox_parse_list_vms_long(const char *out)
 			free(name);
 			name = mc_strdup(v);
 		} else if (!strcmp(k, "State") && name) {
-			static const struct {
-				const char *text, *vmstate;
-			} map[] = {
-				{ "powered off", "poweroff" }, { "saved", "saved" },       { "aborted", "aborted" },
-				{ "running", "running" },      { "paused", "paused" },     { "starting", "starting" },
-				{ "stopping", "stopping" },    { "saving", "saving" },     { "restoring", "restoring" },
-			};
-			const char *st = "unknown";
-
-			for (size_t j = 0; j < MC_ARRAY_SIZE(map); j++)
-				if (mc_startswith(v, map[j].text))
-					st = map[j].vmstate;
-			json_object_set_new(o, name, json_string(st));
+			json_object_set_new(o, name, json_string(mc_vbox_state_by_text(v)->name));
 			free(name);
 			name = NULL;
 		}
 	}
 	return o;
+}
+
+bool mc_vbox_output_translated(const char *out)
+{
+	bool text = false;
+
+	for (const char *l = out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		if (mc_startswith(l, "Name:"))
+			return false;
+		if (!isspace((unsigned char)*l))
+			text = true;
+	}
+	return text;
 }
 
 void mc_vbox_mac_colons(const char *mac12, char *buf)

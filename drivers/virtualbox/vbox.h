@@ -27,9 +27,36 @@ bool mc_vbox_version_ge(const struct mc_vbox_version *v, int major, int minor, i
 /* `showvminfo NAME --machinereadable`: KEY="VALUE" lines as a JSON object of
  * strings (keys unquoted, \" and \\ unescaped).  New reference. */
 json_t *mc_vbox_parse_machinereadable(const char *out);
-/* VMState: running, paused, saved map to themselves; poweroff and aborted to
- * Stopped; starting/restoring to Starting; stopping/saving to Stopping;
- * anything else to Error. */
+/* What VirtualBox lets machinectl do with a VM in a machine state. */
+enum mc_vbox_kind {
+	MC_VBOX_OFF,           /* poweroff, aborted, teleported: startvm boots it */
+	MC_VBOX_SAVED,         /* saved: startvm restores it; discardstate powers it off */
+	MC_VBOX_ABORTED_SAVED, /* aborted-saved (VirtualBox 7): the VM process died holding a
+				  saved state: discardstate, then a fresh boot */
+	MC_VBOX_RUNNING,       /* running: controlvm acpipowerbutton|poweroff|pause */
+	MC_VBOX_PAUSED,        /* paused: controlvm resume|poweroff */
+	MC_VBOX_STUCK,         /* gurumeditation: only controlvm poweroff gets it out */
+	MC_VBOX_BUSY,          /* a transition (starting, saving, snapshotting...): wait */
+	MC_VBOX_UNKNOWN,       /* a name this table does not know */
+};
+
+/* One VirtualBox machine state: its VMState name (showvminfo
+ * --machinereadable), its text in `list vms --long` / showvminfo ("powered
+ * off", "guru meditation"), what machinectl shows and what it may do. */
+struct mc_vbox_state {
+	const char *name;
+	const char *text;
+	enum mc_state state;
+	enum mc_vbox_kind kind;
+};
+
+/* The one state table both parsers use: the entry for a VMState name, or
+ * for a `list vms --long` State: text (with or without its " (since ...)"
+ * tail).  Never NULL: an unknown name gets an entry of kind MC_VBOX_UNKNOWN
+ * and state Error. */
+const struct mc_vbox_state *mc_vbox_state_by_name(const char *vmstate);
+const struct mc_vbox_state *mc_vbox_state_by_text(const char *text);
+/* mc_vbox_state_by_name(vmstate)->state */
 enum mc_state mc_vbox_vmstate(const char *vmstate);
 /* The host port of the NAT rule named "ssh" (Forwarding(N)="ssh,tcp,IP,PORT,,22"), or -1. */
 int mc_vbox_ssh_forward_port(json_t *info);
@@ -60,6 +87,11 @@ char **mc_vbox_parse_list_vms(const char *out);
 /* `list vms --long`: {"NAME": VMState spelling ("poweroff", "running"...)}
  * from its Name: and State: lines.  New reference. */
 json_t *mc_vbox_parse_list_vms_long(const char *out);
+
+/* True when a `list` output has text but not one "Name:" label at the start
+ * of a line: VBoxManage answered in another language (VirtualBox 7 translates
+ * its labels) and nothing in it can be parsed. */
+bool mc_vbox_output_translated(const char *out);
 
 /* "080027AABBCC" -> "08:00:27:aa:bb:cc" (buf >= 18). */
 void mc_vbox_mac_colons(const char *mac12, char *buf);

@@ -12,14 +12,17 @@
 #include "util.h"
 
 const struct mc_option mc_opts_env[] = {
-	{ "shell", 0, MC_OPT_STRING, NULL, NULL, "SHELL",
-	  "output syntax: bash, sh, zsh, fish, powershell, cmd, tcsh, emacs (default: from $SHELL; on Windows without $SHELL, from the parent process: PowerShell or cmd)" },
-	{ "unset", 'u', MC_OPT_BOOL, NULL, NULL, NULL, "print the commands that unset the variables" },
-	{ "no-proxy", 0, MC_OPT_BOOL, NULL, NULL, NULL, "add the machine's IP to NO_PROXY" },
-	{ "swarm", 0, MC_OPT_BOOL, NULL, NULL, NULL, "(docker-machine legacy swarm; not supported)" },
-	{ NULL },
+	[O_ENV_SHELL] = { "shell", 0, MC_OPT_STRING, NULL, NULL, "SHELL",
+	  "output syntax: bash, sh, zsh, fish, powershell, cmd, tcsh, csh, emacs (default: from $SHELL; on Windows without $SHELL, from the parent process: PowerShell or cmd)",
+	  .value = MC_VALUE_CHOICE, .choices = "bash sh zsh fish powershell cmd tcsh csh emacs" },
+	[O_ENV_UNSET] = { "unset", 'u', MC_OPT_BOOL, NULL, NULL, NULL,
+	  "print the commands that unset the variables" },
+	[O_ENV_NO_PROXY] = { "no-proxy", 0, MC_OPT_BOOL, NULL, NULL, NULL, "add the machine's IP to NO_PROXY" },
+	[O_ENV_SWARM] = { "swarm", 0, MC_OPT_BOOL, NULL, NULL, NULL,
+	  "(docker-machine legacy swarm; not supported)" },
+	[O_ENV_N] = { NULL },
 };
-
+MC_OPTS_CHECK(mc_opts_env, O_ENV_N);
 struct shell_fmt {
 	const char *name;
 	const char *set_prefix, *set_delim, *set_suffix;
@@ -27,14 +30,24 @@ struct shell_fmt {
 	const char *comment;
 };
 
+/* The value (with its quotes) goes between set_delim and set_suffix; cmd's
+ * SET is written by put() itself. */
 static const struct shell_fmt shells[] = {
-	{ "sh", "export ", "=\"", "\"\n", "unset ", "", "\n", "#" },
-	{ "fish", "set -gx ", " \"", "\";\n", "set -e ", "", ";\n", "#" },
-	{ "powershell", "$Env:", " = \"", "\"\n", "Remove-Item Env:\\\\", "", "\n", "#" },
+	{ "sh", "export ", "=", "\n", "unset ", "", "\n", "#" },
+	{ "fish", "set -gx ", " ", ";\n", "set -e ", "", ";\n", "#" },
+	{ "powershell", "$Env:", " = ", "\n", "Remove-Item Env:\\\\", "", "\n", "#" },
 	{ "cmd", "SET ", "=", "\n", "SET ", "=", "\n", "REM" },
-	{ "tcsh", "setenv ", " \"", "\";\n", "unsetenv ", "", ";\n", ":" },
-	{ "emacs", "(setenv \"", "\" \"", "\")\n", "(setenv \"", "\" nil", ")\n", ";;" },
+	{ "tcsh", "setenv ", " ", ";\n", "unsetenv ", "", ";\n", ":" },
+	/* csh (BSD csh, Debian's /bin/csh): tcsh's lines, but its ':' takes no
+	 * arguments, so the hint is a command that never runs. */
+	{ "csh", "setenv ", " ", ";\n", "unsetenv ", "", ";\n", "if (0) :" },
+	{ "emacs", "(setenv \"", "\" ", ")\n", "(setenv \"", "\" nil", ")\n", ";;" },
 };
+
+static bool is_csh(const struct shell_fmt *sh)
+{
+	return !strcmp(sh->name, "tcsh") || !strcmp(sh->name, "csh");
+}
 
 static const struct shell_fmt *find_shell(const char *arg)
 {
@@ -48,8 +61,8 @@ static const struct shell_fmt *find_shell(const char *arg)
 		copy[n - 4] = '\0';
 	if (!strcmp(name, "pwsh"))
 		name = "powershell";
-	if (!strcmp(name, "csh"))
-		name = "tcsh";
+	if (!strcmp(name, "bsd-csh"))
+		name = "csh";
 	for (size_t i = 0; i < MC_ARRAY_SIZE(sh_like); i++)
 		if (!strcmp(name, sh_like[i]))
 			return &shells[0];
@@ -59,81 +72,202 @@ static const struct shell_fmt *find_shell(const char *arg)
 	return NULL;
 }
 
-/* Characters that keep their meaning inside the shell's double quotes, and
- * the escape that takes it away.  cmd's SET takes the rest of the line as it
- * is; tcsh has no escape inside double quotes (and needs none for the paths
- * we print: spaces and backslashes are literal there). */
-static void escapes(const struct shell_fmt *sh, const char **special, char *esc)
+/* PowerShell's double-quote characters besides '"': U+201C, U+201D, U+201E
+ * (left, right and low-9 double quotation marks); its single-quote
+ * characters besides '\'': U+2018, U+2019, U+201A, U+201B.  Returns the
+ * length of the UTF-8 sequence at c when it is one of them, else 0. */
+static size_t ps_quote_char(const char *c, bool dbl)
 {
-	*special = "";
-	*esc = '\\';
-	if (!strcmp(sh->name, "sh"))
-		*special = "\\\"$`";
-	else if (!strcmp(sh->name, "fish"))
-		*special = "\\\"$";
-	else if (!strcmp(sh->name, "emacs"))
-		*special = "\\\"";
-	else if (!strcmp(sh->name, "powershell")) {
-		*special = "`\"$";
-		*esc = '`';
-	}
+	const unsigned char *u = (const unsigned char *)c;
+
+	if (*c == (dbl ? '"' : '\''))
+		return 1;
+	if (u[0] == 0xe2 && u[1] == 0x80 &&
+	    (dbl ? (u[2] >= 0x9c && u[2] <= 0x9e) : (u[2] >= 0x98 && u[2] <= 0x9b)))
+		return 3;
+	return 0;
 }
 
-static void put_value(const struct shell_fmt *sh, const char *val)
+static bool is_ctl(char c)
 {
-	const char *special;
-	char esc;
-
-	escapes(sh, &special, &esc);
-	for (; *val; val++) {
-		if (strchr(special, *val))
-			putchar(esc);
-		putchar(*val);
-	}
+	return (unsigned char)c < 0x20 || c == 0x7f;
 }
 
-static void put(const struct shell_fmt *sh, bool unset, const char *var, const char *val)
+/* Why VAL cannot be carried in the shell's syntax, or NULL.  csh and tcsh
+ * cannot carry a line break through `eval "`...`"` (command substitution
+ * splits there); cmd runs each line of the output as a command (the hint's
+ * FOR /f), expands %...% and, with delayed expansion, !...! in a batch file
+ * or at the prompt, and has no escape for '"' inside SET "X=v". */
+static const char *unsafe_for(const struct shell_fmt *sh, const char *val)
+{
+	if (is_csh(sh) && strpbrk(val, "\n"))
+		return "a line break";
+	if (!strcmp(sh->name, "cmd")) {
+		for (const char *c = val; *c; c++)
+			if (is_ctl(*c) && *c != '\t')
+				return *c == '\n' || *c == '\r' ? "a line break" : "a control character";
+		if (strchr(val, '"'))
+			return "a double quote";
+		if (strchr(val, '%'))
+			return "'%'";
+		if (strchr(val, '!'))
+			return "'!'";
+	}
+	return NULL;
+}
+
+/* csh's single quotes: everything is literal but '!' (history substitution,
+ * escaped as \!, even inside quotes) and the quote itself ('\''); a line
+ * break is \ + newline.  Values never hold one here; in the hint (in_hint)
+ * a CR, which hint() turns into a line break, gets the backslash too, so the
+ * quotes stay balanced. */
+static void put_csh_single(FILE *f, const char *val, bool in_hint)
+{
+	fputc('\'', f);
+	for (const char *c = val; *c; c++) {
+		if (*c == '\'')
+			fputs("'\\''", f);
+		else if (*c == '!')
+			fputs("\\!", f);
+		else if (*c == '\n' || (in_hint && *c == '\r'))
+			fprintf(f, "\\%c", *c);
+		else
+			fputc(*c, f);
+	}
+	fputc('\'', f);
+}
+
+/* The value, quoted for the shell. */
+static void put_value(FILE *f, const struct shell_fmt *sh, const char *val)
+{
+	const char *special = "";
+
+	if (is_csh(sh)) {
+		/* docker-machine's "v" while nothing in v is special to csh
+		 * (inside double quotes $ ` ! stay live and " cannot be
+		 * escaped); else single quotes. */
+		bool plain = true;
+
+		for (const char *c = val; *c; c++)
+			if (!isalnum((unsigned char)*c) && !strchr(" _.,:/@%+=~^-", *c))
+				plain = false;
+		if (!plain) {
+			put_csh_single(f, val, false);
+			return;
+		}
+	} else if (!strcmp(sh->name, "powershell")) {
+		/* An expandable string: ` $ and every double-quote character
+		 * escaped with a backquote; CR and LF as `r `n, because
+		 * Invoke-Expression gets the output line by line. */
+		fputc('"', f);
+		for (const char *c = val; *c; c++) {
+			size_t q = ps_quote_char(c, true);
+
+			if (*c == '\n') {
+				fputs("`n", f);
+			} else if (*c == '\r') {
+				fputs("`r", f);
+			} else if (*c == '`' || *c == '$' || q) {
+				fputc('`', f);
+				fwrite(c, 1, q ? q : 1, f);
+				c += q ? q - 1 : 0;
+			} else {
+				fputc(*c, f);
+			}
+		}
+		fputc('"', f);
+		return;
+	} else if (!strcmp(sh->name, "sh")) {
+		special = "\\\"$`";
+	} else if (!strcmp(sh->name, "fish")) {
+		special = "\\\"$";
+	} else if (!strcmp(sh->name, "emacs")) {
+		special = "\\\"";
+	}
+	fputc('"', f);
+	for (const char *c = val; *c; c++) {
+		if (strchr(special, *c))
+			fputc('\\', f);
+		fputc(*c, f);
+	}
+	fputc('"', f);
+}
+
+static void put(FILE *f, const struct shell_fmt *sh, bool unset, const char *var, const char *val)
 {
 	if (unset) {
-		printf("%s%s%s%s", sh->unset_prefix, var, sh->unset_delim, sh->unset_suffix);
+		fprintf(f, "%s%s%s%s", sh->unset_prefix, var, sh->unset_delim, sh->unset_suffix);
 		return;
 	}
-	printf("%s%s%s", sh->set_prefix, var, sh->set_delim);
-	put_value(sh, val);
-	fputs(sh->set_suffix, stdout);
+	if (!strcmp(sh->name, "cmd")) {
+		/* SET X=v as docker-machine, or SET "X=v" when v holds a
+		 * character that cmd parses (& | < > ^ and parentheses): the
+		 * quotes keep them literal at the prompt and in a batch file,
+		 * and SET drops them, so the hint's FOR /f gets v as well. */
+		bool quote = strpbrk(val, "&|<>^()") != NULL;
+
+		fprintf(f, "SET %s%s=%s%s\n", quote ? "\"" : "", var, val, quote ? "\"" : "");
+		return;
+	}
+	fprintf(f, "%s%s%s", sh->set_prefix, var, sh->set_delim);
+	put_value(f, sh, val);
+	fputs(sh->set_suffix, f);
 }
 
 /* One argument of the hint's command line, quoted for the shell when needed. */
 static char *quote_arg(const struct shell_fmt *sh, const char *a)
 {
 	bool plain = *a != '\0';
+	bool ps = !strcmp(sh->name, "powershell");
+	char *out = NULL;
+	size_t n = 0;
+	FILE *f;
 
 	for (const char *c = a; *c; c++)
-		if (!isalnum((unsigned char)*c) && !strchr("@%_+=:,./-", *c))
+		if (!isalnum((unsigned char)*c) && !strchr(ps ? "%_+=:./-" : "@%_+=:,./-", *c))
 			plain = false;
 	if (plain)
 		return mc_strdup(a);
 	if (!strcmp(sh->name, "cmd"))
 		return mc_asprintf("\"%s\"", a);
-	if (!strcmp(sh->name, "powershell")) {
-		/* single quotes: no expansion; a quote is doubled */
-		size_t n = 3;
-		char *out, *w;
-
-		for (const char *c = a; *c; c++)
-			n += *c == '\'' ? 2 : 1;
-		w = out = mc_malloc(n);
-		*w++ = '\'';
+	if (!ps && !is_csh(sh))
+		return mc_shell_quote(a);  /* sh, fish, and the shell emacs runs */
+	f = open_memstream(&out, &n);
+	if (!f)
+		abort();
+	if (ps) {
+		/* single quotes: no expansion; each single-quote character doubled */
+		fputc('\'', f);
 		for (const char *c = a; *c; c++) {
-			if (*c == '\'')
-				*w++ = '\'';
-			*w++ = *c;
+			size_t q = ps_quote_char(c, false);
+
+			fwrite(c, 1, q ? q : 1, f);
+			if (q)
+				fwrite(c, 1, q, f);
+			c += q ? q - 1 : 0;
 		}
-		*w++ = '\'';
-		*w = '\0';
-		return out;
+		fputc('\'', f);
+	} else {
+		put_csh_single(f, a, true);
 	}
-	return mc_shell_quote(a);  /* sh, fish, tcsh, and the shell emacs runs */
+	fclose(f);
+	return out;
+}
+
+/* The program as the hint names it: as docker-machine, in double quotes when
+ * it holds a space or a backslash (always for PowerShell); quoted as any
+ * other argument when it holds something the double quotes leave live. */
+static char *quote_argv0(const struct shell_fmt *sh, const char *p)
+{
+	bool ps = !strcmp(sh->name, "powershell");
+	const char *live = ps ? "`$\"'" : is_csh(sh) ? "$`!\"'" : "$`\"\\'";
+
+	for (const char *c = p; *c; c++)
+		if (strchr(live, *c) || is_ctl(*c) || (ps && (ps_quote_char(c, true) || ps_quote_char(c, false))))
+			return quote_arg(sh, p);
+	if (ps || strchr(p, ' ') || strchr(p, '\\'))
+		return mc_asprintf("\"%s\"", p);
+	return mc_strdup(p);
 }
 
 /* The command line as invoked, for the hint ("eval $(machinectl env myvm1)"):
@@ -141,9 +275,7 @@ static char *quote_arg(const struct shell_fmt *sh, const char *a)
  * PowerShell), as docker-machine; other arguments quoted for the shell. */
 static char *command_line(const struct mc_cli *cli, const struct shell_fmt *sh)
 {
-	const char *p = cli->argv[0];
-	bool ps = !strcmp(sh->name, "powershell");
-	char *s = (ps || strchr(p, ' ') || strchr(p, '\\')) ? mc_asprintf("\"%s\"", p) : mc_strdup(p);
+	char *s = quote_argv0(sh, cli->argv[0]);
 
 	for (int i = 1; i < cli->argc; i++) {
 		_cleanup_free_ char *q = quote_arg(sh, cli->argv[i]);
@@ -180,11 +312,15 @@ static void hint(const struct mc_cli *cli, const struct shell_fmt *sh)
 		line = mc_asprintf("\t@FOR /f \"tokens=*\" %%i IN ('%s') DO @%%i", args);
 	else if (!strcmp(sh->name, "emacs"))
 		line = mc_asprintf("(with-temp-buffer (shell-command \"%s\" (current-buffer)) (eval-buffer))", args);
-	else if (!strcmp(sh->name, "tcsh"))
+	else if (is_csh(sh))
 		line = mc_asprintf("eval `%s`", args);
 	else
 		line = mc_asprintf("eval $(%s)", args);
-	printf("%s Run this command to configure your shell: \n%s ", sh->comment, sh->comment);
+	/* csh's "comment" is a command that never runs, ended by ';'. */
+	const char *end = strcmp(sh->name, "csh") ? "" : ";";
+
+	printf("%s Run this command to configure your shell:%s\n%s ", sh->comment, *end ? end : " ",
+	       sh->comment);
 	/* An argument may hold a line break (a store path): each line stays a
 	 * comment, or evaluating the output would run the rest of it. */
 	for (const char *c = line; *c; c++) {
@@ -193,7 +329,7 @@ static void hint(const struct mc_cli *cli, const struct shell_fmt *sh)
 		else
 			putchar(*c);
 	}
-	putchar('\n');
+	printf("%s\n", end);
 }
 
 /* NO_PROXY (or no_proxy when only that is set) plus the IP, unless already there. */
@@ -256,14 +392,18 @@ static const char *windows_shell(bool *guessed)
 int mc_cmd_env(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 {
 	struct mc_error err = { 0 };
-	bool unset = mc_args_bool(a, "unset");
-	const char *shell = mc_args_str(a, "shell");
+	bool unset = mc_args_bool(a, &mc_opts_env[O_ENV_UNSET]);
+	const char *shell = mc_args_str(a, &mc_opts_env[O_ENV_SHELL]);
 	const struct shell_fmt *sh = NULL;
 	const char *np_var = NULL;
 	_cleanup_free_ char *np_val = NULL, *url = NULL, *ip = NULL;
-	struct mc_target t = { .lock_fd = -1 };
+	struct mc_handle h = { .lock_fd = -1 };
+	struct var {
+		const char *name, *val;
+	} vars[6];
+	size_t nv = 0;
 
-	if (mc_args_bool(a, "swarm")) {
+	if (mc_args_bool(a, &mc_opts_env[O_ENV_SWARM])) {
 		mc_error_set(&err, MC_E_USAGE, "--swarm is docker-machine's legacy swarm, which machinectl does not run: use swarm mode (swarm-up)");
 		return mc_cli_fail(&err);
 	}
@@ -275,7 +415,7 @@ int mc_cmd_env(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a
 		sh = find_shell(shell);
 		if (!sh) {
 			mc_error_set(&err, MC_E_USAGE,
-				     "unknown shell \"%s\": use bash, sh, zsh, fish, powershell, cmd, tcsh or emacs",
+				     "unknown shell \"%s\": use bash, sh, zsh, fish, powershell, cmd, tcsh, csh or emacs",
 				     shell);
 			return mc_cli_fail(&err);
 		}
@@ -304,32 +444,48 @@ int mc_cmd_env(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a
 	}
 
 	if (unset) {
-		if (mc_args_bool(a, "no-proxy"))
+		if (mc_args_bool(a, &mc_opts_env[O_ENV_NO_PROXY]))
 			no_proxy(&np_var, &np_val, "");
 	} else {
 		if (mc_cli_default_name(cli, a, &err) < 0 ||
-		    mc_target_open(cli, a->pos[0], false, &t, &err) < 0)
+		    mc_handle_open(&cli->s, a->pos[0], 0, &h, &err) < 0)
 			return mc_cli_fail(&err);
-		if (mc_target_require_created(cli, &t, &err) < 0 ||
-		    mc_target_url(&t, &url, &err) < 0 || mc_cli_certs_check(cli, &t, url, &err) < 0 ||
-		    (mc_args_bool(a, "no-proxy") && mc_target_ip(&t, &ip, &err) < 0)) {
-			mc_target_close(&t);
+		if (mc_handle_require_created(&h, &err) < 0 ||
+		    mc_op_url(&h, &url, &err) < 0 || mc_ops_certs_check(&h, url, &err) < 0 ||
+		    (mc_args_bool(a, &mc_opts_env[O_ENV_NO_PROXY]) && mc_op_ip(&h, &ip, &err) < 0)) {
+			mc_handle_close(&h);
 			return mc_cli_fail(&err);
 		}
 		if (ip)
 			no_proxy(&np_var, &np_val, ip);
 	}
 
-	put(sh, unset, "DOCKER_TLS_VERIFY", "1");
-	put(sh, unset, "DOCKER_HOST", url);
-	put(sh, unset, "DOCKER_CERT_PATH", t.m ? t.m->dir : NULL);
-	put(sh, unset, "DOCKER_MACHINE_NAME", t.m ? t.m->name : NULL);
+	vars[nv++] = (struct var){ "DOCKER_TLS_VERIFY", "1" };
+	vars[nv++] = (struct var){ "DOCKER_HOST", url };
+	vars[nv++] = (struct var){ "DOCKER_CERT_PATH", h.m ? h.m->dir : NULL };
+	vars[nv++] = (struct var){ "DOCKER_MACHINE_NAME", h.m ? h.m->name : NULL };
 	/* docker-compose on Windows turns C:\\ paths in volumes into /c/ ones. */
 	if (mc_os_is_windows())
-		put(sh, unset, "COMPOSE_CONVERT_WINDOWS_PATHS", "true");
+		vars[nv++] = (struct var){ "COMPOSE_CONVERT_WINDOWS_PATHS", "true" };
 	if (np_var)
-		put(sh, unset, np_var, np_val);
+		vars[nv++] = (struct var){ np_var, np_val };
+	/* Nothing is printed unless every value can be. */
+	for (size_t i = 0; i < nv && !unset; i++) {
+		const char *why = unsafe_for(sh, vars[i].val);
+
+		if (why) {
+			mc_error_setm(&err, h.m->name, MC_E_INVALID,
+				      "the value of %s holds %s, which %s cannot carry safely: use another shell (--shell), %s",
+				      vars[i].name, why, sh->name,
+				      !strcmp(vars[i].name, "DOCKER_CERT_PATH") ? "or a store (-s) whose path has none"
+				      : "or change the value");
+			mc_handle_close(&h);
+			return mc_cli_fail(&err);
+		}
+	}
+	for (size_t i = 0; i < nv; i++)
+		put(stdout, sh, unset, vars[i].name, vars[i].val);
 	hint(cli, sh);
-	mc_target_close(&t);
+	mc_handle_close(&h);
 	return 0;
 }

@@ -1,369 +1,28 @@
-/*
- * import-docker-machine: adopt machines from a docker-machine store
- * (config.json ConfigVersion 0-3, see doc/import.md).  The docker-machine
- * store is only read: every file is copied, nothing there is written, moved
- * or locked.  Each machine is imported or fails on its own.
- */
+/* import-docker-machine: adopt machines from a docker-machine store, which is
+ * only read (src/ops/import.c, doc/import.md). */
 #include "buildconf.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <string.h>
-#include <sys/stat.h>
+#include <stdlib.h>
 
 #include "cli.h"
-#include "ssh.h"
 #include "util.h"
 
 const struct mc_option mc_opts_import[] = {
-	{ "from", 0, MC_OPT_STRING, "MACHINE_STORAGE_PATH", NULL, "DIR",
-	  "the docker-machine store to read (default: ~/.docker/machine)" },
-	{ NULL },
+	[O_IMPORT_FROM] = { "from", 0, MC_OPT_STRING, "MACHINE_STORAGE_PATH", NULL, "DIR",
+	  "the docker-machine store to read (default: ~/.docker/machine)", .value = MC_VALUE_DIR },
+	[O_IMPORT_N] = { NULL },
 };
-
-/* A docker-machine machine being imported. */
-struct dm_machine {
-	const char *name;
-	char *src;               /* <from>/machines/NAME */
-	json_t *doc;             /* its config.json */
-	json_t *driver;          /* its "Driver" object (borrowed) */
-	const char *dm_driver;   /* its DriverName */
-	const char *our_driver;  /* what it becomes here */
-	bool has_ssh;
-	char **notes;            /* what did not map, for the user */
-};
-
-static void note(struct dm_machine *dm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(struct dm_machine *dm, const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	if (s)
-		mc_strv_push(&dm->notes, s);
-}
-
-static const char *drv_str(const struct dm_machine *dm, const char *key)
-{
-	const char *s = mc_json_str(dm->driver, key);
-
-	return s && *s ? s : NULL;
-}
-
-/* An AuthOptions path: HostOptions.AuthOptions (v1-3) or top level (v0). */
-static const char *auth_path(const struct dm_machine *dm, const char *key)
-{
-	json_t *auth = json_object_get(json_object_get(dm->doc, "HostOptions"), "AuthOptions");
-	const char *s = mc_json_str(auth, key);
-
-	if (!s && !strcmp(key, "CaPrivateKeyPath"))
-		s = mc_json_str(auth, "PrivateKeyPath");   /* v1 */
-	if (!s)
-		s = mc_json_str(dm->doc, key);               /* v0: flat */
-	return s && *s ? s : NULL;
-}
-
-/* Read the docker-machine config.json, migrating what we read from older versions. */
-static int dm_load(const char *from, const char *name, struct dm_machine *dm, struct mc_error *err)
-{
-	_cleanup_free_ char *path = NULL, *text = NULL;
-	json_error_t jerr;
-	json_t *ver;
-	long long v;
-	size_t len;
-
-	dm->src = mc_path_join(from, "machines");
-	path = dm->src;
-	dm->src = mc_path_join(path, name);
-	free(path);
-	path = mc_path_join(dm->src, "config.json");
-	if (mc_read_file(path, &text, &len, err) < 0) {
-		if (err->code == MC_E_NOT_FOUND) {
-			mc_error_clear(err);
-			return mc_error_set(err, MC_E_NOT_FOUND, "no docker-machine machine \"%s\" in %s (%s is missing)",
-					    name, from, path);
-		}
-		return -1;
-	}
-	dm->doc = json_loadb(text, len, 0, &jerr);
-	if (!json_is_object(dm->doc))
-		return mc_error_set(err, MC_E_INVALID, "%s is not a JSON object (line %d: %s)", path,
-				    jerr.line, dm->doc ? "not an object" : jerr.text);
-	ver = json_object_get(dm->doc, "ConfigVersion");
-	v = json_is_integer(ver) ? json_integer_value(ver) : 0;
-	if (v > 3)
-		return mc_error_set(err, MC_E_INVALID,
-				    "%s: config version %lld is from the future (this import reads versions 0 to 3)",
-				    path, v);
-	dm->driver = json_object_get(dm->doc, "Driver");
-	dm->dm_driver = mc_json_str(dm->doc, "DriverName");
-	if (!json_is_object(dm->driver) || !dm->dm_driver)
-		return mc_error_set(err, MC_E_INVALID, "%s lacks DriverName or Driver", path);
-	return 0;
-}
-
-/* Driver settings that map to ours, into the new machine's "Driver" object. */
-static int map_driver(struct dm_machine *dm, json_t *out, struct mc_error *err)
-{
-	const char *d = dm->dm_driver, *ip = drv_str(dm, "IPAddress");
-	const char *vm = drv_str(dm, "MachineName") ? drv_str(dm, "MachineName") : dm->name;
-
-	if (!strcmp(d, "none")) {
-		const char *url = drv_str(dm, "URL");
-
-		if (!url)
-			return mc_error_set(err, MC_E_INVALID, "its none driver has no URL");
-		dm->our_driver = "none";
-		json_object_set_new(out, "URL", json_string(url));
-		return 0;
-	}
-	dm->has_ssh = true;
-	if (!strcmp(d, "generic")) {
-		if (!ip)
-			return mc_error_set(err, MC_E_INVALID, "its generic driver has no IPAddress");
-		dm->our_driver = "generic";
-		json_object_set_new(out, "IPAddress", json_string(ip));
-		json_object_set_new(out, "SSHUser", json_string(drv_str(dm, "SSHUser") ?: "root"));
-		json_object_set_new(out, "SSHPort", json_integer(mc_json_int(dm->driver, "SSHPort", 22)));
-		json_object_set_new(out, "EnginePort", json_integer(mc_json_int(dm->driver, "EnginePort", 2376)));
-		return 0;
-	}
-	if (!strcmp(d, "virtualbox")) {
-		dm->our_driver = "virtualbox";
-		json_object_set_new(out, "VMName", json_string(vm));
-		json_object_set_new(out, "SSHUser", json_string(drv_str(dm, "SSHUser") ?: "docker"));
-		if (mc_json_int(dm->driver, "SSHPort", 0) > 0)
-			json_object_set_new(out, "SSHPort", json_integer(mc_json_int(dm->driver, "SSHPort", 0)));
-		json_object_set_new(out, "CPU", json_integer(mc_json_int(dm->driver, "CPU", 1)));
-		json_object_set_new(out, "Memory", json_integer(mc_json_int(dm->driver, "Memory", 1024)));
-		json_object_set_new(out, "DiskSize", json_integer(mc_json_int(dm->driver, "DiskSize", 20000)));
-		if (drv_str(dm, "HostOnlyCIDR"))
-			json_object_set_new(out, "HostOnlyCIDR", json_string(drv_str(dm, "HostOnlyCIDR")));
-		if (ip)
-			json_object_set_new(out, "IPAddress", json_string(ip));
-		note(dm, "the VM \"%s\" and its disk stay where docker-machine made them (%s); 'rm' deletes them",
-		     vm, dm->src);
-		return 0;
-	}
-	if (!strcmp(d, "hyperv")) {
-		dm->our_driver = "hyperv";
-		json_object_set_new(out, "VMName", json_string(vm));
-		if (drv_str(dm, "VSwitch"))
-			json_object_set_new(out, "Switch", json_string(drv_str(dm, "VSwitch")));
-		json_object_set_new(out, "Memory", json_integer(mc_json_int(dm->driver, "MemSize", 1024)));
-		json_object_set_new(out, "CPU", json_integer(mc_json_int(dm->driver, "CPU", 1)));
-		if (ip)
-			json_object_set_new(out, "IPAddress", json_string(ip));
-		note(dm, "the VM \"%s\" and its disk stay where docker-machine made them (%s); 'rm' deletes them",
-		     vm, dm->src);
-		return 0;
-	}
-	if (!strcmp(d, "kvm")) {
-		const char *uri = drv_str(dm, "ConnectionURI") ?: drv_str(dm, "URI");
-
-		dm->our_driver = "libvirt";
-		json_object_set_new(out, "DomainName", json_string(vm));
-		json_object_set_new(out, "URI", json_string(uri ?: "qemu:///system"));
-		json_object_set_new(out, "Network", json_string(drv_str(dm, "Network") ?: "default"));
-		if (ip)
-			json_object_set_new(out, "IPAddress", json_string(ip));
-		json_object_set_new(out, "CPU", json_integer(mc_json_int(dm->driver, "CPU", 1)));
-		json_object_set_new(out, "Memory", json_integer(mc_json_int(dm->driver, "Memory", 1024)));
-		note(dm, "best effort from the kvm driver: domain \"%s\" on %s, network %s%s%s; its second NIC (docker-machines) and MAC address are not known, so the IP address is the one docker-machine last saw",
-		     vm, uri ?: "qemu:///system", drv_str(dm, "Network") ?: "default", ip ? ", IP " : "",
-		     ip ? ip : "");
-		note(dm, "the domain's disk stays where docker-machine made it (%s); 'rm' destroys and undefines the domain",
-		     dm->src);
-		return 0;
-	}
-	return mc_error_set(err, MC_E_UNSUPPORTED,
-			    "docker-machine driver \"%s\" is not supported (machinectl has none, generic, virtualbox, hyperv and libvirt for kvm): not imported",
-			    d);
-}
-
-/* Docker and TLS options that carry over. */
-static void map_host_options(struct dm_machine *dm, struct mc_machine *m)
-{
-	json_t *ho = json_object_get(dm->doc, "HostOptions");
-	json_t *eng = json_object_get(ho, "EngineOptions");
-	json_t *auth = json_object_get(ho, "AuthOptions");
-	json_t *our_eng = json_object_get(m->host_options, "EngineOptions");
-	json_t *our_auth = json_object_get(m->host_options, "AuthOptions");
-	static const char *const lists[] = { "ArbitraryFlags", "Env", "InsecureRegistry", "Labels",
-					     "RegistryMirror" };
-	json_t *sans = json_object_get(auth, "ServerCertSANs");
-
-	for (size_t i = 0; i < MC_ARRAY_SIZE(lists); i++) {
-		json_t *l = json_object_get(eng, lists[i]);
-
-		if (json_is_array(l))
-			json_object_set(our_eng, lists[i], l);
-	}
-	if (mc_json_str(eng, "StorageDriver"))
-		json_object_set_new(our_eng, "StorageDriver", json_string(mc_json_str(eng, "StorageDriver")));
-	if (json_is_array(sans))
-		json_object_set(our_auth, "ServerCertSANs", sans);
-	/* docker-machine's certificates are RSA 2048, its SSH keys RSA */
-	json_object_set_new(our_auth, "KeyType", json_string("rsa-2048"));
-	json_object_set_new(json_object_get(m->host_options, "SSH"), "KeyType", json_string("rsa"));
-	/* Docker on the machine was set up by docker-machine: start and restart
-	 * leave it alone ('provision' or 'regenerate-certs' take it over). */
-	json_object_set_new(m->host_options, "Provision", json_false());
-	if (json_is_object(json_object_get(ho, "SwarmOptions")) &&
-	    json_is_true(json_object_get(json_object_get(ho, "SwarmOptions"), "IsSwarm")))
-		note(dm, "its legacy swarm settings are not imported (machinectl swarm-up makes a swarm-mode cluster)");
-}
-
-/* Copy one file into the machine directory; the source is only read. */
-static int copy_in(const char *src, const char *dir, const char *name, int mode, struct mc_error *err)
-{
-	_cleanup_free_ char *data = NULL, *dst = mc_path_join(dir, name);
-	size_t len;
-
-	if (mc_read_file(src, &data, &len, err) < 0)
-		return -1;
-	return mc_write_file_atomic(dst, data, len, mode, err);
-}
-
-/* The certificates: the machine's copies, else the AuthOptions paths, else <from>/certs. */
-static int copy_certs(const char *from, struct dm_machine *dm, struct mc_machine *m,
-		      struct mc_error *err)
-{
-	static const struct {
-		const char *file, *auth_key;
-		int mode;
-		bool client;
-	} certs[] = {
-		{ "ca.pem", "CaCertPath", 0644, true },
-		{ "cert.pem", "ClientCertPath", 0644, true },
-		{ "key.pem", "ClientKeyPath", 0600, true },
-		{ "server.pem", "ServerCertPath", 0644, false },
-		{ "server-key.pem", "ServerKeyPath", 0600, false },
-	};
-	bool missing_client = false;
-
-	for (size_t i = 0; i < MC_ARRAY_SIZE(certs); i++) {
-		_cleanup_free_ char *own = mc_path_join(dm->src, certs[i].file);
-		_cleanup_free_ char *store = mc_asprintf("%s/certs/%s", from, certs[i].file);
-		const char *cand[3] = { own, auth_path(dm, certs[i].auth_key), certs[i].client ? store : NULL };
-		const char *src = NULL;
-
-		for (int c = 0; c < 3 && !src; c++)
-			if (cand[c] && mc_file_exists(cand[c]))
-				src = cand[c];
-		if (!src) {
-			missing_client |= certs[i].client;
-			continue;
-		}
-		if (copy_in(src, m->dir, certs[i].file, certs[i].mode, err) < 0)
-			return -1;
-	}
-	if (missing_client && !strcmp(dm->our_driver, "none"))
-		note(dm, "no TLS client certificate was found: env will fail until 'regenerate-certs'");
-	else if (missing_client)
-		note(dm, "no TLS client certificate was found: run 'regenerate-certs %s'", dm->name);
-	return 0;
-}
-
-static int copy_ssh_key(struct dm_machine *dm, struct mc_machine *m, struct mc_error *err)
-{
-	_cleanup_free_ char *own = mc_path_join(dm->src, "id_rsa");
-	_cleanup_free_ char *comment = mc_asprintf("machinectl:%s", dm->name);
-	const char *src = mc_file_exists(own) ? own : drv_str(dm, "SSHKeyPath");
-
-	if (!src || !mc_file_exists(src)) {
-		note(dm, "no SSH key was found (id_rsa or Driver.SSHKeyPath): ssh and scp will not log in");
-		return 0;
-	}
-	if (mc_ssh_key_import(src, m->dir, comment, err) < 0) {
-		mc_error_prefix(err, "SSH key %s: ", src);
-		return -1;
-	}
-	return 0;
-}
-
-static int import_one(struct mc_cli *cli, const char *from, struct dm_machine *dm,
-		      struct mc_error *err)
-{
-	_cleanup_machine_ struct mc_machine *m = NULL;
-	_cleanup_json_ json_t *drv = json_object();
-	int lock_fd = -1;
-
-	if (mc_store_check_name(dm->name, err) < 0 || dm_load(from, dm->name, dm, err) < 0 ||
-	    map_driver(dm, drv, err) < 0)
-		return -1;
-	if (mc_store_reserve(&cli->store, dm->name, &lock_fd, err) < 0)
-		return -1;
-	m = mc_machine_new(&cli->store, dm->name, dm->our_driver);
-	json_object_update(m->driver, drv);
-	map_host_options(dm, m);
-	json_object_set_new(m->doc, "ImportedFrom",
-			    json_pack("{s:s,s:s,s:I}", "Path", dm->src, "DriverName", dm->dm_driver,
-				      "ConfigVersion",
-				      (json_int_t)mc_json_int(dm->doc, "ConfigVersion", 0)));
-	mc_machine_set_status(m, MC_MACHINE_CREATED, NULL);
-	if (copy_certs(from, dm, m, err) < 0 || (dm->has_ssh && copy_ssh_key(dm, m, err) < 0) ||
-	    mc_machine_save(m, err) < 0) {
-		struct mc_error ignored = { 0 };
-
-		mc_store_remove(&cli->store, dm->name, &ignored);
-		mc_store_unlock(lock_fd);
-		return -1;
-	}
-	mc_store_unlock(lock_fd);
-	return 0;
-}
-
-/* The machine names of a docker-machine store, natural order, dot-directories skipped. */
-static int dm_list(const char *from, char ***names, struct mc_error *err)
-{
-	_cleanup_free_ char *dir = mc_path_join(from, "machines");
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	size_t n;
-
-	*names = NULL;
-	if (!d)
-		return mc_error_set(err, errno == ENOENT ? MC_E_NOT_FOUND : MC_E_IO,
-				    "cannot read the docker-machine store %s: %s (use --from DIR)", dir,
-				    strerror(errno));
-	while ((de = readdir(d))) {
-		_cleanup_free_ char *p = NULL;
-		struct stat st;
-
-		if (de->d_name[0] == '.')
-			continue;
-		p = mc_path_join(dir, de->d_name);
-		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
-			mc_strv_push(names, mc_strdup(de->d_name));
-	}
-	closedir(d);
-	n = mc_strv_len(*names);
-	for (size_t i = 1; i < n; i++)  /* insertion sort: stores are small */
-		for (size_t j = i; j > 0 && mc_natural_cmp((*names)[j - 1], (*names)[j]) > 0; j--) {
-			char *t = (*names)[j];
-
-			(*names)[j] = (*names)[j - 1];
-			(*names)[j - 1] = t;
-		}
-	if (!*names)
-		*names = mc_calloc(1, sizeof(char *));
-	return 0;
-}
+MC_OPTS_CHECK(mc_opts_import, O_IMPORT_N);
 
 int mc_cmd_import(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 {
 	struct mc_error err = { 0 };
-	const char *from = mc_args_str(a, "from");
+	const char *from = mc_args_str(a, &mc_opts_import[O_IMPORT_FROM]);
 	_cleanup_free_ char *def = NULL;
 	_cleanup_strv_ char **all = NULL;
 	char **names = a->pos;
-	int rc = 0;
 	size_t ok = 0;
+	int rc = 0;
 
 	if (!from || !*from) {
 		const char *home = getenv("HOME");
@@ -371,8 +30,8 @@ int mc_cmd_import(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args
 		def = mc_path_join(home && *home ? home : ".", ".docker/machine");
 		from = def;
 	}
-	if (!names || !names[0]) {
-		if (dm_list(from, &all, &err) < 0)
+	if (!names[0]) {
+		if (mc_ops_import_list(from, &all, &err) < 0)
 			return mc_cli_fail(&err);
 		names = all;
 		if (!names[0]) {
@@ -380,26 +39,23 @@ int mc_cmd_import(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args
 			return 0;
 		}
 	}
-	if (mc_store_ensure(&cli->store, &err) < 0)
+	if (mc_store_ensure(&cli->s.store, &err) < 0)
 		return mc_cli_fail(&err);
 	for (size_t i = 0; names[i]; i++) {
-		struct dm_machine dm = { .name = names[i] };
+		struct mc_import_result res;
 
 		mc_error_clear(&err);
-		if (import_one(cli, from, &dm, &err) < 0) {
-			mc_error_prefix(&err, "machine \"%s\": ", names[i]);
+		if (mc_ops_import(&cli->s, from, names[i], &res, &err) < 0) {
 			rc = mc_cli_fail(&err);
 		} else {
-			printf("Imported \"%s\" (docker-machine driver %s, here %s)\n", names[i], dm.dm_driver,
-			       dm.our_driver);
-			for (char **nt = dm.notes; nt && *nt; nt++)
+			printf("Imported \"%s\" (docker-machine driver %s, here %s)\n", names[i], res.dm_driver,
+			       res.our_driver);
+			for (char **nt = res.notes; nt && *nt; nt++)
 				printf("  note: %s\n", *nt);
 			ok++;
 		}
 		fflush(stdout);
-		free(dm.src);
-		json_decref(dm.doc);
-		mc_strv_free(dm.notes);
+		mc_import_result_free(&res);
 	}
 	if (ok)
 		printf("%zu machine%s imported from %s; the docker-machine store was not changed. Try: %s ls\n",

@@ -4,30 +4,32 @@
 #include <string.h>
 
 #include "cli.h"
-#include "engine.h"
 #include "template.h"
 #include "util.h"
 
 const struct mc_option mc_opts_inspect[] = {
-	{ "format", 'f', MC_OPT_STRING, NULL, NULL, "TEMPLATE",
+	[O_INSPECT_FORMAT] = { "format", 'f', MC_OPT_STRING, NULL, NULL, "TEMPLATE",
 	  "format with a Go-style template, e.g. '{{.Driver.IPAddress}}' or '{{json .HostOptions}}'" },
-	{ NULL },
+	[O_INSPECT_N] = { NULL },
 };
+MC_OPTS_CHECK(mc_opts_inspect, O_INSPECT_N);
 
 const struct mc_option mc_opts_active[] = {
-	{ "timeout", 't', MC_OPT_INT, NULL, "10", "SECONDS", "how long to wait for each machine's state" },
-	{ NULL },
+	[O_ACTIVE_TIMEOUT] = { "timeout", 't', MC_OPT_INT, NULL, "10", "SECONDS",
+	  "how long to wait for each machine's state" },
+	[O_ACTIVE_N] = { NULL },
 };
+MC_OPTS_CHECK(mc_opts_active, O_ACTIVE_N);
 
 int mc_cmd_inspect(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 {
 	struct mc_error err = { 0 };
-	struct mc_target t;
-	const char *fmt = mc_args_str(a, "format");
+	struct mc_handle h;
+	const char *fmt = mc_args_str(a, &mc_opts_inspect[O_INSPECT_FORMAT]);
 	_cleanup_free_ char *out = NULL;
 	int rc = 0;
 
-	if (mc_target_open(cli, a->pos[0], false, &t, &err) < 0)
+	if (mc_handle_open(&cli->s, a->pos[0], 0, &h, &err) < 0)
 		return mc_cli_fail(&err);
 	if (fmt) {
 		struct mc_template *tpl;
@@ -36,32 +38,32 @@ int mc_cmd_inspect(struct mc_cli *cli, const struct mc_verb *verb, struct mc_arg
 			rc = mc_cli_fail(&err);
 			goto out;
 		}
-		mc_template_render(tpl, t.m->doc, &out, &err);
+		mc_template_render(tpl, h.m->doc, &out, &err);
 		mc_template_free(tpl);
 		printf("%s\n", out);
 	} else {
-		out = json_dumps(t.m->doc, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+		out = json_dumps(h.m->doc, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
 		printf("%s\n", out);
 	}
 out:
-	mc_target_close(&t);
+	mc_handle_close(&h);
 	return rc;
 }
 
 int mc_cmd_status(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 {
 	struct mc_error err = { 0 };
-	struct mc_target t;
+	struct mc_handle h;
 	enum mc_state st;
 
-	if (mc_target_open(cli, a->pos[0], false, &t, &err) < 0)
+	if (mc_handle_open(&cli->s, a->pos[0], 0, &h, &err) < 0)
 		return mc_cli_fail(&err);
-	if (mc_target_state(&t, &st, &err) < 0) {
-		mc_target_close(&t);
+	if (mc_op_state(&h, &st, &err) < 0) {
+		mc_handle_close(&h);
 		return mc_cli_fail(&err);
 	}
 	printf("%s\n", mc_state_name(st));
-	mc_target_close(&t);
+	mc_handle_close(&h);
 	return 0;
 }
 
@@ -71,23 +73,23 @@ struct line_job {
 	char **names;
 	char **lines;
 	struct mc_error *errs;
-	int (*get)(struct mc_target *t, char **out, struct mc_error *err);
+	int (*get)(struct mc_handle *h, char **out, struct mc_error *err);
 };
 
 static void line_worker(size_t i, void *arg)
 {
 	struct line_job *j = arg;
-	struct mc_target t;
+	struct mc_handle h;
 
-	if (mc_target_open(j->cli, j->names[i], false, &t, &j->errs[i]) < 0)
+	if (mc_handle_open(&j->cli->s, j->names[i], 0, &h, &j->errs[i]) < 0)
 		return;
-	if (mc_target_require_running(&t, &j->errs[i]) == 0)
-		j->get(&t, &j->lines[i], &j->errs[i]);
-	mc_target_close(&t);
+	if (mc_handle_require_running(&h, &j->errs[i]) == 0)
+		j->get(&h, &j->lines[i], &j->errs[i]);
+	mc_handle_close(&h);
 }
 
 static int print_lines(struct mc_cli *cli, struct mc_args *a,
-		       int (*get)(struct mc_target *, char **, struct mc_error *))
+		       int (*get)(struct mc_handle *, char **, struct mc_error *))
 {
 	size_t n = mc_args_npos(a);
 	struct line_job j = { cli, a->pos, mc_calloc(n, sizeof(char *)),
@@ -111,30 +113,30 @@ static int print_lines(struct mc_cli *cli, struct mc_args *a,
 
 int mc_cmd_ip(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 {
-	return print_lines(cli, a, mc_target_ip);
+	return print_lines(cli, a, mc_op_ip);
 }
 
 int mc_cmd_url(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 {
-	return print_lines(cli, a, mc_target_url);
+	return print_lines(cli, a, mc_op_url);
 }
 
 int mc_cmd_config(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 {
 	struct mc_error err = { 0 };
-	struct mc_target t;
+	struct mc_handle h;
 	_cleanup_free_ char *url = NULL;
 
-	if (mc_target_open(cli, a->pos[0], false, &t, &err) < 0)
+	if (mc_handle_open(&cli->s, a->pos[0], 0, &h, &err) < 0)
 		return mc_cli_fail(&err);
-	if (mc_target_require_created(cli, &t, &err) < 0 || mc_target_url(&t, &url, &err) < 0 ||
-	    mc_cli_certs_check(cli, &t, url, &err) < 0) {
-		mc_target_close(&t);
+	if (mc_handle_require_created(&h, &err) < 0 || mc_op_url(&h, &url, &err) < 0 ||
+	    mc_ops_certs_check(&h, url, &err) < 0) {
+		mc_handle_close(&h);
 		return mc_cli_fail(&err);
 	}
 	printf("--tlsverify\n--tlscacert=\"%s/ca.pem\"\n--tlscert=\"%s/cert.pem\"\n--tlskey=\"%s/key.pem\"\n-H=%s\n",
-	       t.m->dir, t.m->dir, t.m->dir, url);
-	mc_target_close(&t);
+	       h.m->dir, h.m->dir, h.m->dir, url);
+	mc_handle_close(&h);
 	return 0;
 }
 
@@ -148,20 +150,20 @@ int mc_cmd_active(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args
 		fputs("No active host found\n", stderr);
 		return 1;
 	}
-	if (mc_store_list(&cli->store, &names, &err) < 0)
+	if (mc_store_list(&cli->s.store, &names, &err) < 0)
 		return mc_cli_fail(&err);
 	for (char **n = names; *n; n++) {
-		struct mc_target t;
+		struct mc_handle h;
 		_cleanup_free_ char *url = NULL;
 		enum mc_state st;
 		struct mc_error ignored = { 0 };
 		bool hit;
 
-		if (mc_target_open(cli, *n, false, &t, &ignored) < 0)
+		if (mc_handle_open(&cli->s, *n, 0, &h, &ignored) < 0)
 			continue;
-		hit = mc_target_url(&t, &url, &ignored) == 0 && !strcmp(url, host) &&
-		      mc_target_state(&t, &st, &ignored) == 0 && st == MC_STATE_RUNNING;
-		mc_target_close(&t);
+		hit = mc_op_url(&h, &url, &ignored) == 0 && !strcmp(url, host) &&
+		      mc_op_state(&h, &st, &ignored) == 0 && st == MC_STATE_RUNNING;
+		mc_handle_close(&h);
 		if (hit) {
 			printf("%s\n", *n);
 			return 0;
@@ -174,21 +176,17 @@ int mc_cmd_active(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args
 int mc_cmd_version(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 {
 	struct mc_error err = { 0 };
-	struct mc_target t;
-	_cleanup_free_ char *url = NULL, *version = NULL;
+	struct mc_handle h;
+	_cleanup_free_ char *version = NULL;
 
 	if (!a->pos[0]) {
 		printf("%s version %s\n", cli->prog, PACKAGE_VERSION);
 		return 0;
 	}
-	if (mc_target_open(cli, a->pos[0], false, &t, &err) < 0)
+	if (mc_handle_open(&cli->s, a->pos[0], 0, &h, &err) < 0)
 		return mc_cli_fail(&err);
-	if (mc_target_require_running(&t, &err) == 0 && mc_target_url(&t, &url, &err) == 0) {
-		struct mc_engine_target et = { t.m->name, url, t.m->dir };
-
-		if (mc_engine_version(&et, 0, &version, &err) == 0)
-			printf("%s\n", version);
-	}
-	mc_target_close(&t);
+	if (mc_ops_engine_version(&h, &version, &err) == 0)
+		printf("%s\n", version);
+	mc_handle_close(&h);
 	return err.code != MC_E_OK ? mc_cli_fail(&err) : 0;
 }

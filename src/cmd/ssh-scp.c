@@ -15,30 +15,35 @@
 #include "util.h"
 
 const struct mc_option mc_opts_ssh[] = {
-	{ "repin", 0, MC_OPT_BOOL, NULL, NULL, NULL,
+	[O_SSH_REPIN] = { "repin", 0, MC_OPT_BOOL, NULL, NULL, NULL,
 	  "forget the machine's pinned SSH host key and pin the one it presents now, then connect "
 	  "(only after a change you know of: reinstall, new host keys)" },
-	{ NULL },
+	[O_SSH_N] = { NULL },
 };
+MC_OPTS_CHECK(mc_opts_ssh, O_SSH_N);
 
 const struct mc_option mc_opts_scp[] = {
-	{ "delta", 'd', MC_OPT_BOOL, NULL, NULL, NULL,
+	[O_SCP_DELTA] = { "delta", 'd', MC_OPT_BOOL, NULL, NULL, NULL,
 	  "copy only the differences, with rsync (needs rsync on both sides and the system's ssh)" },
-	{ "quiet", 'q', MC_OPT_BOOL, NULL, NULL, NULL, "no progress output" },
-	{ "recursive", 'r', MC_OPT_BOOL, NULL, NULL, NULL, "copy directories and their contents" },
-	{ NULL },
+	[O_SCP_QUIET] = { "quiet", 'q', MC_OPT_BOOL, NULL, NULL, NULL, "no progress output" },
+	[O_SCP_RECURSIVE] = { "recursive", 'r', MC_OPT_BOOL, NULL, NULL, NULL,
+	  "copy directories and their contents" },
+	[O_SCP_N] = { NULL },
 };
+MC_OPTS_CHECK(mc_opts_scp, O_SCP_N);
 
 const struct mc_option mc_opts_mount[] = {
-	{ "unmount", 'u', MC_OPT_BOOL, NULL, NULL, NULL, "unmount MOUNTPOINT instead of mounting" },
-	{ NULL },
+	[O_MOUNT_UNMOUNT] = { "unmount", 'u', MC_OPT_BOOL, NULL, NULL, NULL,
+	  "unmount MOUNTPOINT instead of mounting" },
+	[O_MOUNT_N] = { NULL },
 };
+MC_OPTS_CHECK(mc_opts_mount, O_MOUNT_N);
 
 static bool use_native(struct mc_cli *cli, const char *tool)
 {
 	_cleanup_free_ char *p = NULL;
 
-	if (mc_args_bool(&cli->global, "native-ssh"))
+	if (cli->s.native_ssh)
 		return true;
 	p = mc_proc_which(tool);
 	if (!p)
@@ -46,54 +51,10 @@ static bool use_native(struct mc_cli *cli, const char *tool)
 	return !p;
 }
 
-/* Run argv with our stdio (the terminal stays the user's); *status is its
- * exit status, 128+N when killed by signal N.  We wait rather than exec so
- * that a failure can be explained and temporary files removed. */
-static int run_attached(char **argv, int *status, struct mc_error *err)
-{
-	_cleanup_free_ char *exe = mc_proc_which(argv[0]);
-	_cleanup_free_ char *argstr = mc_proc_argv_str((const char *const *)argv);
-	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
-	long long t0 = mc_now_ms();
-	pid_t pid;
-	int ws;
-
-	if (!exe)
-		return mc_error_set(err, MC_E_NOT_FOUND, "cannot run %s: program not found in PATH", argv[0]);
-	mc_debug("run: %s", argstr);
-	fflush(stdout);
-	fflush(stderr);
-	/* Like system(): ^C goes to the child, which decides. */
-	sigaction(SIGINT, &ign, &old_int);
-	sigaction(SIGQUIT, &ign, &old_quit);
-	pid = fork();
-	if (pid == 0) {
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGQUIT, &old_quit, NULL);
-		signal(SIGPIPE, SIG_DFL);
-		execv(exe, argv);
-		_exit(127);
-	}
-	if (pid < 0) {
-		int e = errno;
-
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGQUIT, &old_quit, NULL);
-		return mc_error_errno(err, e, "cannot run %s", argv[0]);
-	}
-	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-		;
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGQUIT, &old_quit, NULL);
-	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : 255;
-	mc_debug("%s: exit status %d after %lld ms", argv[0], *status, mc_now_ms() - t0);
-	return 0;
-}
-
 /* A machine reached over SSH: loaded, running, its endpoint resolved. */
 struct remote {
 	char *name, *user;       /* user: NULL for the machine's own */
-	struct mc_target t;
+	struct mc_handle h;
 	bool open;
 	struct mc_ssh_endpoint ep;
 	struct mc_ssh *s;        /* native session, once connected */
@@ -105,7 +66,7 @@ static void remote_free(struct remote *r)
 	mc_ssh_close(r->s);
 	mc_ssh_endpoint_clear(&r->ep);
 	if (r->open)
-		mc_target_close(&r->t);
+		mc_handle_close(&r->h);
 	free(r->name);
 	free(r->user);
 	free(r->alias);
@@ -114,20 +75,18 @@ static void remote_free(struct remote *r)
 
 static int remote_open(struct mc_cli *cli, struct remote *r, struct mc_error *err)
 {
-	if (mc_target_open(cli, r->name, false, &r->t, err) < 0)
+	if (mc_handle_open(&cli->s, r->name, 0, &r->h, err) < 0)
 		return -1;
 	r->open = true;
-	if (!r->t.drv->has_ssh)
-		return mc_error_set(err, MC_E_UNSUPPORTED,
-				    "machine \"%s\" uses the %s driver, which has no SSH access: there is no shell or file system to reach",
-				    r->name, r->t.drv->name);
-	if (mc_target_require_running(&r->t, err) < 0)
-		return -1;
-	if (mc_ssh_endpoint_from_driver(r->t.drv, &r->t.ctx, &r->ep, err) < 0)
+	if (!r->h.drv->has_ssh)  /* says so before the state is asked */
+		return mc_op_ssh_endpoint(&r->h, &r->ep, err);
+	if (mc_handle_require_running(&r->h, err) < 0 || mc_op_ssh_endpoint(&r->h, &r->ep, err) < 0)
 		return -1;
 	if (r->user) {
 		free(r->ep.user);
 		r->ep.user = mc_strdup(r->user);
+		if (mc_ssh_endpoint_check(&r->ep, err) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -178,7 +137,7 @@ int mc_cmd_ssh(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a
 	}
 	if (remote_open(cli, &r, &err) < 0)
 		goto fail;
-	if (mc_args_bool(a, "repin")) {
+	if (mc_args_bool(a, &mc_opts_ssh[O_SSH_REPIN])) {
 		_cleanup_free_ char *fp = NULL, *old = NULL;
 
 		if (mc_ssh_pin(&r.ep, true, &fp, &old, &err) < 0)
@@ -217,7 +176,7 @@ int mc_cmd_ssh(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a
 	mc_strv_push(&argv, mc_strdup(r.ep.host));
 	if (cmd)
 		mc_strv_push(&argv, mc_strdup(cmd));
-	if (run_attached(argv, &status, &err) < 0)
+	if (mc_proc_run_attached((const char *const *)argv, &status, &err) < 0)
 		goto fail;
 	if (status == 255)
 		explain_failure(&r);
@@ -239,35 +198,18 @@ struct spec {
 	const char *path;
 };
 
-/* [user@]NAME:PATH is remote; anything with a '/' before the first ':' is local. */
+/* One argument of scp or mount: a local path, or a path on a machine (the
+ * same machine and user twice share one connection). */
 static int parse_spec(struct mc_cli *cli, const char *arg, struct remote *machines, size_t *nm,
 		      struct spec *sp, struct mc_error *err)
 {
-	const char *colon = strchr(arg, ':'), *slash = strchr(arg, '/'), *at;
-	_cleanup_free_ char *prefix = NULL, *user = NULL, *name = NULL;
+	_cleanup_free_ char *user = NULL, *name = NULL;
 
-	sp->arg = arg;
-	sp->m = NULL;
-	sp->path = arg;
-	if (!colon || (slash && slash < colon))
+	*sp = (struct spec){ .arg = arg, .path = arg };
+	if (mc_store_parse_remote(&cli->s.store, arg, &user, &name, &sp->path, err) < 0)
+		return -1;
+	if (!name)
 		return 0;
-	prefix = mc_strndup(arg, (size_t)(colon - arg));
-	at = strrchr(prefix, '@');
-	if (at) {
-		user = mc_strndup(prefix, (size_t)(at - prefix));
-		name = mc_strdup(at + 1);
-	} else {
-		name = mc_strdup(prefix);
-	}
-	if (mc_store_check_name(name, NULL) < 0 || (user && !*user))
-		return mc_error_set(err, MC_E_USAGE,
-				    "\"%s\" is neither a local path nor [USER@]MACHINE:PATH (write a local file whose name has a ':' as ./%s)",
-				    arg, arg);
-	if (!mc_store_exists(&cli->store, name))
-		return mc_error_set(err, MC_E_NOT_FOUND,
-				    "machine \"%s\" does not exist (in \"%s\"; to copy a local file whose name has a ':', write it as ./%s)",
-				    name, arg, arg);
-	sp->path = colon + 1;
 	for (size_t i = 0; i < *nm; i++)
 		if (!strcmp(machines[i].name, name) && mc_streq(machines[i].user, user)) {
 			sp->m = &machines[i];
@@ -328,8 +270,12 @@ static int write_ssh_config(struct remote *machines, size_t nm, char **path, str
 		tmpdir = "/tmp";
 	tmpl = mc_asprintf("%s/machinectl-ssh-XXXXXX", tmpdir);
 	for (size_t i = 0; i < nm; i++) {
-		_cleanup_free_ char *block = mc_ssh_config_block(&machines[i].ep, machines[i].alias);
-		char *n = mc_asprintf("%s%s", text, block);
+		_cleanup_free_ char *block = NULL;
+		char *n;
+
+		if (mc_ssh_config_block(&machines[i].ep, machines[i].alias, &block, err) < 0)
+			return -1;
+		n = mc_asprintf("%s%s", text, block);
 
 		free(text);
 		text = n;
@@ -356,8 +302,8 @@ int mc_cmd_scp(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a
 	struct remote *machines = mc_calloc(n, sizeof(*machines));
 	struct spec *specs = mc_calloc(n, sizeof(*specs));
 	struct mc_ssh_loc *locs = NULL;
-	bool quiet = mc_args_bool(a, "quiet"), recursive = mc_args_bool(a, "recursive");
-	bool delta = mc_args_bool(a, "delta");
+	bool quiet = mc_args_bool(a, &mc_opts_scp[O_SCP_QUIET]), recursive = mc_args_bool(a, &mc_opts_scp[O_SCP_RECURSIVE]);
+	bool delta = mc_args_bool(a, &mc_opts_scp[O_SCP_DELTA]);
 	_cleanup_free_ char *cfg = NULL;
 	_cleanup_strv_ char **argv = NULL;
 	struct progress prog = { 0 };
@@ -373,7 +319,7 @@ int mc_cmd_scp(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a
 			goto fail;
 
 	if (delta) {
-		if (mc_args_bool(&cli->global, "native-ssh")) {
+		if (cli->s.native_ssh) {
 			mc_error_set(&err, MC_E_USAGE, "scp --delta runs rsync over the system's ssh: it cannot be used with --native-ssh");
 			goto fail;
 		}
@@ -438,7 +384,7 @@ int mc_cmd_scp(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a
 			mc_strv_push(&argv, specs[i].m ? mc_asprintf("%s:%s", specs[i].m->alias, specs[i].path)
 						       : mc_strdup(specs[i].path));
 	}
-	if (run_attached(argv, &status, &err) < 0)
+	if (mc_proc_run_attached((const char *const *)argv, &status, &err) < 0)
 		goto fail;
 	if (status != 0)
 		for (size_t i = 0; i < nm; i++)
@@ -503,13 +449,13 @@ int mc_cmd_mount(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args 
 		b = b ? b + 1 : rpath;
 		mountpoint = mc_strdup(*b ? b : sp.m->name);
 	}
-	if (mc_args_bool(a, "unmount")) {
+	if (mc_args_bool(a, &mc_opts_mount[O_MOUNT_UNMOUNT])) {
 		_cleanup_free_ char *fm = mc_proc_which("fusermount");
 
 		mc_strv_push(&argv, mc_strdup(fm ? "fusermount" : "fusermount3"));
 		mc_strv_push(&argv, mc_strdup("-u"));
 		mc_strv_push(&argv, mc_strdup(mountpoint));
-		if (run_attached(argv, &status, &err) < 0)
+		if (mc_proc_run_attached((const char *const *)argv, &status, &err) < 0)
 			goto fail;
 		rc = status;
 		goto out;
@@ -546,7 +492,7 @@ int mc_cmd_mount(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args 
 			    ? mc_asprintf("%s@[%s]:%s", sp.m->ep.user, sp.m->ep.host, rpath)
 			    : mc_asprintf("%s@%s:%s", sp.m->ep.user, sp.m->ep.host, rpath));
 	mc_strv_push(&argv, mc_strdup(mountpoint));
-	if (run_attached(argv, &status, &err) < 0)
+	if (mc_proc_run_attached((const char *const *)argv, &status, &err) < 0)
 		goto fail;
 	if (status != 0)
 		explain_failure(sp.m);

@@ -31,6 +31,23 @@ printf '[driver.test]\ntest-engine-port = many\n' >"$STORE/config.ini"
 run mc create -d test c7
 expect_rc 2 "a bad config.ini value is reported"
 expect_err "invalid test-engine-port 'many'" "the bad value is named"
+# inih splits a line over 199 bytes and parses the rest as a line of its own:
+# here the cut would turn the tail of an "iso =" path into "driver = test".
+long="iso = /$(printf 'a%.0s' $(seq 1 192))driver = test"
+check "setup: the cut (199 bytes) falls right before 'driver = test'" test "${long:199}" = "driver = test"
+printf '[defaults]\n%s\n' "$long" >"$STORE/config.ini"
+run mc create long1
+expect_rc 1 "a config.ini line of ${#long} bytes is refused"
+expect_err "config.ini:2: the line is ${#long} bytes long; lines are limited to 199 bytes" "the error gives the line number and the limit"
+check "nothing was created with the test driver" test ! -e "$STORE/machines/long1"
+printf '[defaults]\n%s\n' "${long:0:199}" >"$STORE/config.ini"
+run mc create -d none --url tcp://127.0.0.1:9 long2
+expect_rc 0 "a line of exactly 199 bytes is read"
+printf '[defaults]\r\n%s\r\n' "${long:0:199}" >"$STORE/config.ini"
+run mc ls
+expect_rc 1 "a 199-byte line plus CR (200 bytes before the newline) is refused too"
+expect_err "config.ini:2: " "... with its line number"
+rm -f "$STORE/config.ini"
 run mc create -d test --help
 expect_out "--test-ip VALUE" "create --driver X --help lists the driver's flags"
 expect_out "[\$TEST_IP]" "driver flag help shows the environment variable"

@@ -4,7 +4,6 @@
 # without (the right) certificate.
 . "$MC_SRCDIR/tests/lib/cli-lib.sh"
 . "$MC_SRCDIR/tests/lib/tls-lib.sh"
-plan 19
 
 mc create --driver none --url tcp://127.0.0.1:1 bootstrap >/dev/null
 DOCKER=$(docker_client)
@@ -40,7 +39,45 @@ fixture_start P3 --cert "$TEST_TMP/w.pem" --key "$TEST_TMP/w-key.pem" --ca "$STO
 mc create --driver none --url "tcp://127.0.0.1:$P3" wrongip >/dev/null
 run mc version wrongip
 expect_rc 1 "IP not in SANs: version fails"
-expect_err "the daemon's certificate is valid for 10.0.0.1, elsewhere, not 127.0.0.1" "IP not in SANs: names both"
+expect_err "the daemon's certificate is valid for IP 10.0.0.1 and DNS elsewhere, not IP 127.0.0.1" "IP not in SANs: names both, with their types"
+
+# 3b. Host name checks as the docker client (Go's crypto/tls) makes them: an
+# IP address against the IP SANs only, never the subject's CN or a DNS SAN
+# that spells the address.  A CA-signed certificate with CN=127.0.0.1 and no
+# SAN was once accepted (libcurl falls back to the CN).
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/O=test/CN=127.0.0.1" \
+	-keyout "$TEST_TMP/cn-key.pem" -out "$TEST_TMP/cn.csr" 2>/dev/null
+printf 'extendedKeyUsage=serverAuth\nbasicConstraints=critical,CA:FALSE\n' >"$TEST_TMP/cn.ext"
+openssl x509 -req -in "$TEST_TMP/cn.csr" -CA "$STORE/certs/ca.pem" -CAkey "$STORE/certs/ca-key.pem" -CAcreateserial \
+	-days 30 -extfile "$TEST_TMP/cn.ext" -out "$TEST_TMP/cn.pem" 2>/dev/null
+check "openssl: the CN-only certificate is signed by the store's CA" verify "$STORE/certs/ca.pem" "$TEST_TMP/cn.pem"
+fixture_start P6 --cert "$TEST_TMP/cn.pem" --key "$TEST_TMP/cn-key.pem" --ca "$STORE/certs/ca.pem"
+mc create --driver none --url "tcp://127.0.0.1:$P6" cnonly >/dev/null
+run mc version cnonly
+expect_rc 1 "CN=127.0.0.1 without SANs: version fails"
+expect_err "valid for IP none and DNS none (its subject CN does not count), not IP 127.0.0.1" "CN only: says the CN does not count"
+server_cert_openssl "$STORE/certs" "$TEST_TMP/d" "DNS:127.0.0.1"
+fixture_start P7 --cert "$TEST_TMP/d.pem" --key "$TEST_TMP/d-key.pem" --ca "$STORE/certs/ca.pem"
+mc create --driver none --url "tcp://127.0.0.1:$P7" dnsip >/dev/null
+run mc version dnsip
+expect_rc 1 "127.0.0.1 only as a DNS SAN: version fails"
+expect_err "valid for IP none and DNS 127.0.0.1, not IP 127.0.0.1 (an IP address must be one of its IP SANs" \
+	"a DNS SAN spelling the IP: the message tells the two apart"
+# A name is checked against the DNS SANs (a driver's URL may hold one).
+server_cert_openssl "$STORE/certs" "$TEST_TMP/n" "DNS:localhost"
+fixture_start P8 --cert "$TEST_TMP/n.pem" --key "$TEST_TMP/n-key.pem" --ca "$STORE/certs/ca.pem"
+mc create --driver none --url "tcp://localhost:$P8" byname >/dev/null
+run mc version byname
+expect_rc 0 "a name in the DNS SANs: version works"
+mc create --driver none --url "tcp://127.0.0.1:$P8" byname-ip >/dev/null
+run mc version byname-ip
+expect_rc 1 "the same certificate reached by IP: refused (no IP SAN)"
+server_cert_openssl "$STORE/certs" "$TEST_TMP/i" "IP:127.0.0.1"
+fixture_start P9 --cert "$TEST_TMP/i.pem" --key "$TEST_TMP/i-key.pem" --ca "$STORE/certs/ca.pem"
+mc create --driver none --url "tcp://localhost:$P9" ip-byname >/dev/null
+run mc version ip-byname
+expect_rc 1 "a certificate with only an IP SAN reached by name: refused"
+expect_err "valid for IP 127.0.0.1 and DNS none, not DNS localhost (a name must match one of its DNS SANs" "by name: says so"
 
 # 4. The daemon does not trust our client certificate (it trusts another CA).
 server_cert_openssl "$STORE/certs" "$TEST_TMP/g" "IP:127.0.0.1"
@@ -70,8 +107,12 @@ if [ -n "$DOCKER" ]; then
 	check "docker refuses an expired certificate" test "$RC" != 0
 	docker_to wrongip
 	check "docker refuses a certificate without the IP" test "$RC" != 0
+	docker_to cnonly
+	check "docker refuses CN=127.0.0.1 without SANs, as machinectl does" test "$RC" != 0
+	docker_to dnsip
+	check "docker refuses 127.0.0.1 as a DNS SAN, as machinectl does" test "$RC" != 0
 else
-	for i in 1 2 3; do ok "# SKIP no docker client (install docker.io)"; done
+	for i in 1 2 3 4 5; do ok "# SKIP no docker client (install docker.io)"; done
 fi
 
 run mc ls --format '{{.Name}}|{{.DockerVersion}}|{{.Error}}' --filter name=expired

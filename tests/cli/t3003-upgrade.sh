@@ -53,7 +53,7 @@ expect_rc 1 "upgrade of four names, two of them impossible"
 expect_out 'Machine "m1" was upgraded to MC-OS-2.0.' "m1 was upgraded"
 expect_out "(m1) Upgrading the boot ISO from MC-OS-1.0 to MC-OS-2.0" "from the version it had"
 expect_out 'Machine "m2" already boots MC-OS-2.0' "m2 was already there"
-expect_err 'machine "plain": the none driver does not boot an ISO, so there is nothing to upgrade' "a driver without ISO is named"
+expect_err 'machine "plain": the none driver cannot boot machines from another ISO' "a driver without ISO is named"
 expect_err 'machine "nosuch" does not exist' "an unknown name is named"
 
 # The default ISO: config.ini [defaults] iso, else the machine OS build, else the way to build it.

@@ -51,6 +51,7 @@ list hostonlyifs
 hostonlyif create
 list hostonlyifs
 hostonlyif ipconfig vboxnet0 --ip 192.168.56.1 --netmask 255.255.255.0
+list hostonlyifs
 list dhcpservers
 dhcpserver add --netname HostInterfaceNetworking-vboxnet0 --ip 192.168.56.2 --netmask 255.255.255.0 --lowerip 192.168.56.100 --upperip 192.168.56.254 --enable
 modifyvm v1 --nic2 hostonly --nictype2 82540EM --nicpromisc2 deny --hostonlyadapter2 vboxnet0 --cableconnected2 on

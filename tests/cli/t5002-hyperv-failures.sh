@@ -40,7 +40,7 @@ expect_rc 3 "no External switch and no Default Switch"
 expect_err 'machine "m1": Error with pre-create check: no Hyper-V virtual switch to connect the VM to: there is no External switch and no "Default Switch" (found: "priv", "int")' "says which switches exist"
 expect_err "New-VMSwitch -Name NAME -NetAdapterName ADAPTER" "says how to make one"
 expect_err "--hyperv-virtual-switch NAME" "and how to pass it"
-echo '[{"name":"Default Switch","type":"Internal"}]' >"$S/switches.json"
+echo '[{"name":"Default Switch","type":"Internal","id":"c08cb7b8-9b3c-408e-8e30-5e16a3aeb444"}]' >"$S/switches.json"
 create dflt
 expect_rc 0 "Default Switch when there is no External one"
 check "Default Switch was used" grep -q '"switch":"Default Switch"' "$REQ"
@@ -98,9 +98,10 @@ rm "$S/ip-after"
 # --- the shim process: hangs, exits, garbage, not found ---
 fresh
 touch "$S/hang-switches"
-MACHINECTL_HYPERV_TIMEOUT=1 create m1
+# 3 s: the fake's own start (python) and its "check" must fit even on a busy machine.
+MACHINECTL_HYPERV_TIMEOUT=3 create m1
 expect_rc 3 "a shim that does not answer"
-expect_err 'the Hyper-V shim did not answer "switches" within 1 s, so PowerShell was stopped' "the deadline names the verb"
+expect_err 'the Hyper-V shim did not answer "switches" within 3 s, so PowerShell was stopped' "the deadline names the verb"
 expect_err "MACHINECTL_HYPERV_TIMEOUT" "and how to wait longer"
 check "the hung PowerShell was killed" bash -c '! kill -0 "$(tail -n 1 "$1")" 2>/dev/null' _ "$S/pids"
 rm "$S/hang-switches"
@@ -137,7 +138,7 @@ create gone1
 expect_rc 0 "create gone1"
 echo '{}' >"$S/vms.json"
 run mc ls --format '{{.Name}} {{.State}} {{.Error}}'
-expect_out 'gone1 Error machine "gone1": Hyper-V has no VM named "gone1"' "ls shows the vanished VM as an Error"
+expect_out 'gone1 Error Hyper-V has no VM named "gone1"' "ls shows the vanished VM as an Error"
 expect_out "'machinectl rm -f gone1'" "with what to do"
 run mc start gone1
 expect_rc 1 "start of a vanished VM fails"

@@ -88,8 +88,14 @@ expect_out "set -gx DOCKER_CERT_PATH \"$TEST_TMP/odd \\\$HOME \`x\` \\\"q\\\" ba
 run mc -s "$ODD" env --shell emacs n1
 expect_out "(setenv \"DOCKER_CERT_PATH\" \"$TEST_TMP/odd \$HOME \`x\` \\\"q\\\" back\\\\slash/machines/n1\")" "emacs: quotes and backslash escaped (an Elisp string)"
 run mc -s "$ODD" env --shell cmd n1
-expect_out "SET DOCKER_CERT_PATH=$ODD/machines/n1" "cmd: SET takes the rest of the line as it is"
-expect_out "IN ('machinectl -s \"$ODD\" env --shell cmd n1')" "cmd: the hint's argument in double quotes"
+expect_rc 1 "cmd: a path with a double quote is refused (SET cannot carry it)"
+expect_err "the value of DOCKER_CERT_PATH holds a double quote, which cmd cannot carry safely" "cmd: the refusal says why"
+CMDP="$TEST_TMP/Jo & Co (x86) back\\slash"
+run mc -s "$CMDP" create -d none --url tcp://10.0.0.9:2376 n1
+run mc -s "$CMDP" env --shell cmd n1
+expect_out "SET \"DOCKER_CERT_PATH=$CMDP/machines/n1\"" "cmd: a value with & and parentheses is SET \"X=v\" (the quotes keep them literal)"
+expect_out "SET DOCKER_MACHINE_NAME=n1" "cmd: plain values stay SET X=v"
+expect_out "IN ('machinectl -s \"$CMDP\" env --shell cmd n1')" "cmd: the hint's argument in double quotes"
 
 # --- the store under %USERPROFILE% on Windows, $HOME elsewhere ---
 PROFILE="$TEST_TMP/Users/Jane Doe"

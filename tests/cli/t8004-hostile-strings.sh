@@ -3,7 +3,9 @@
 # newline reach the programs machinectl runs, and the guest, byte for byte.
 #   - env: its output for a store with such a path, evaluated by real shells
 #     (bash, dash as sh, zsh, fish), sets DOCKER_* to the exact bytes; env -u
-#     unsets them.  (PowerShell and cmd syntax cannot be evaluated here.)
+#     unsets them.  tcsh and csh (bsd-csh) likewise, with ! and a line break;
+#     PowerShell and cmd output read by those shells' quoting rules
+#     (tests/lib/shell-rules.py: neither shell runs here).
 #     With -s holding a newline, the "# eval $(...)" hint that repeats the
 #     command line stays a comment on every line (it once broke there, and
 #     eval ran what followed the newline).
@@ -101,6 +103,98 @@ S="$S1" fish -c 'machinectl -s "$S" env --shell fish n1 | source; and '"$PRINT" 
 same "fish: -s with a newline in the path (the hint stays a comment)" <(want "$S1") "$TEST_TMP/got"
 for s in "$S1" "$S2"; do mc -s "$s" rm -f n1 >/dev/null 2>&1; done
 
+# csh and tcsh (Debian's bsd-csh is csh): in their double quotes $ ` and !
+# stay live, and ! (history substitution) is live even in single quotes.
+# The documented form eval "`machinectl env`" is exact for every byte but a
+# line break, which command substitution cannot carry: a value holding one is
+# refused, and nothing runs.  The unquoted eval `...` keeps what survives
+# word splitting and globbing (no blanks in a row, no * ? [ { ).
+CQ=$'c \'q" $HOME !x !! \\! ;|&\\ `x`  *?[a]{b,c}~%^()<>\t“ü” \r y'
+CW=$'w \'q" $HOME !x !!;|&\\! `x` %n'
+S3="$TEST_TMP/$CQ/store" S4="$TEST_TMP/$CW/store"
+mkdir -p "$TEST_TMP/$CQ" "$TEST_TMP/$CW"
+for s in "$S1" "$S3" "$S4"; do
+	run mc -s "$s" create -d none --url tcp://127.0.0.1:2376 n1
+	expect_rc 0 "create in a store whose path csh finds hostile ($(printf %q "$s" | tail -c 30))"
+done
+# The shells run in $TEST_TMP/cwd, where "PWNED" would appear if anything ran.
+mkdir -p "$TEST_TMP/cwd"
+pwned() { test -z "$(ls -A "$TEST_TMP/cwd")"; }
+for sh in tcsh:tcsh bsd-csh:csh tcsh:csh; do
+	prog=${sh%%:*} syntax=${sh#*:}
+	check "$prog is installed (scripts/setup)" command -v "$prog"
+	(cd "$TEST_TMP/cwd" && MACHINECTL_STORAGE_PATH="$S3" $prog -c 'eval "`machinectl env --shell '"$syntax"' n1`" && exec sh -c '"'$PRINT'") \
+		>"$TEST_TMP/got" 2>"$TEST_TMP/err"
+	same "$prog: eval \"\`env --shell $syntax\`\" sets DOCKER_* to the exact bytes of a path holding ' \" \$ ! \` \\ globs, braces, a tab, a CR and UTF-8" \
+		<(want "$S3") "$TEST_TMP/got"
+	(cd "$TEST_TMP/cwd" && S="$S4" $prog -c 'eval `machinectl -s $S:q env --shell '"$syntax"' n1` && exec sh -c '"'$PRINT'") \
+		>"$TEST_TMP/got" 2>"$TEST_TMP/err"
+	same "$prog: eval \`env --shell $syntax\` (unquoted, the hint's form) keeps ' \" \$ ! ; | & \\ \`" <(want "$S4") "$TEST_TMP/got"
+	(cd "$TEST_TMP/cwd" && MACHINECTL_STORAGE_PATH="$S3" $prog -c 'eval "`machinectl env --shell '"$syntax"' n1`"; eval "`machinectl env -u --shell '"$syntax"'`" && exec sh -c '"'$UNSET'") \
+		>"$TEST_TMP/got" 2>"$TEST_TMP/err"
+	same "$prog: eval \"\`env -u --shell $syntax\`\" unsets the four variables" "$TEST_TMP/unset-want" "$TEST_TMP/got"
+	# A line break: refused, nothing printed, nothing run.
+	(cd "$TEST_TMP/cwd" && MACHINECTL_STORAGE_PATH="$S1" $prog -c 'eval "`machinectl env --shell '"$syntax"' n1`"; exec sh -c '"'$UNSET'") \
+		>"$TEST_TMP/got" 2>"$TEST_TMP/err"
+	same "$prog: a store path with a line break sets nothing" "$TEST_TMP/unset-want" "$TEST_TMP/got"
+	check "$prog: ... and runs nothing" pwned
+	run mc -s "$S1" env --shell "$syntax" n1
+	expect_rc 1 "$syntax: a value with a line break is refused"
+	expect_err "the value of DOCKER_CERT_PATH holds a line break, which $syntax cannot carry safely" "$syntax: the refusal says which value and why"
+	check "$syntax: nothing is printed on stdout" test -z "$OUT"
+	# The hint repeats the command line: it must stay inert (tcsh's ':' and
+	# csh's 'if (0) :' still substitute variables and history).
+	(cd "$TEST_TMP/cwd" && S="$S3" $prog -c 'machinectl -s $S:q env --shell '"$syntax"' n1 | grep -v "^setenv" > hint && eval "`cat hint`" && echo inert') \
+		>"$TEST_TMP/got" 2>"$TEST_TMP/err"
+	check "$prog: the hint lines alone evaluate to nothing ($(head -c 200 "$TEST_TMP/err"))" test "$(cat "$TEST_TMP/got")" = inert
+	rm -f "$TEST_TMP/cwd/hint"
+	check "$prog: ... and run nothing" pwned
+done
+# The issue's proof of concept: a URL with a command substitution.
+run mc -s "$TEST_TMP/poc" create -d none --url 'tcp://`touch PWNED`:2376' x
+(cd "$TEST_TMP/cwd" && MACHINECTL_STORAGE_PATH="$TEST_TMP/poc" tcsh -c 'eval `machinectl env --shell tcsh x`' >/dev/null 2>&1)
+check "tcsh: eval \`env\` of a machine whose URL holds \`touch PWNED\` runs nothing" pwned
+run env SHELL=/bin/csh machinectl -s "$S4" env n1
+expect_out "if (0) : eval \`machinectl -s " "SHELL=/bin/csh picks csh's syntax"
+
+# PowerShell and cmd do not run here: their output is read by their quoting
+# rules (tests/lib/shell-rules.py).  PowerShell's double-quote characters
+# include U+201C-U+201E and its single-quote characters U+2018-U+201B.
+PSQ=$'p \'q" $HOME $(x) ${y} `z` “a” „b” ‘c’ ‚d‛ $ \r\n x'
+CMD=$'d &|<>^() x  y'
+S5="$TEST_TMP/$PSQ/store" S6="$TEST_TMP/$CMD/store"
+mkdir -p "$TEST_TMP/$PSQ" "$TEST_TMP/$CMD"
+VARS="DOCKER_CERT_PATH DOCKER_HOST DOCKER_MACHINE_NAME DOCKER_TLS_VERIFY"
+for s in "$S1" "$S5" "$S6"; do
+	[ "$s" = "$S1" ] || mc -s "$s" create -d none --url tcp://127.0.0.1:2376 n1 >/dev/null 2>&1
+	run mc -s "$s" env --shell powershell n1
+	printf '%s\n' "$OUT" >"$TEST_TMP/ps.out"
+	python3 "$MC_SRCDIR/tests/lib/shell-rules.py" powershell "$TEST_TMP/ps.out" $VARS >"$TEST_TMP/got" 2>"$TEST_TMP/err"
+	same "powershell: read by PowerShell's rules, the output sets the exact bytes ($(printf %q "$s" | tail -c 40))" \
+		<(want "$s") "$TEST_TMP/got"
+	run mc -s "$s" env --shell powershell -u
+	printf '%s\n' "$OUT" >>"$TEST_TMP/ps.out"
+	python3 "$MC_SRCDIR/tests/lib/shell-rules.py" powershell "$TEST_TMP/ps.out" $VARS >"$TEST_TMP/got" 2>"$TEST_TMP/err"
+	same "powershell: env -u removes them again" "$TEST_TMP/unset-want" "$TEST_TMP/got"
+done
+run mc -s "$S6" env --shell cmd n1
+expect_rc 0 "cmd: a store path with & | < > ^ ( ) and blanks is printed"
+printf '%s\n' "$OUT" >"$TEST_TMP/cmd.out"
+for ctx in cmd-for cmd-batch; do
+	python3 "$MC_SRCDIR/tests/lib/shell-rules.py" $ctx "$TEST_TMP/cmd.out" $VARS >"$TEST_TMP/got" 2>"$TEST_TMP/err"
+	same "$ctx: read by cmd's rules, the output sets the exact bytes" <(want "$S6") "$TEST_TMP/got"
+done
+S7="$TEST_TMP/pct 100%PATH%/store" S8="$TEST_TMP/bang !x!/store"
+mkdir -p "$TEST_TMP/pct 100%PATH%" "$TEST_TMP/bang !x!"
+for s in "$S1" "$S2" "$S7" "$S8"; do
+	[ "$s" = "$S1" ] || mc -s "$s" create -d none --url tcp://127.0.0.1:2376 n1 >/dev/null 2>&1
+	run mc -s "$s" env --shell cmd n1
+	expect_rc 1 "cmd: a value cmd cannot carry is refused ($(printf %q "$s" | tail -c 30))"
+	expect_err "which cmd cannot carry safely" "cmd: the refusal says why"
+	check "cmd: nothing is printed on stdout" test -z "$OUT"
+done
+for s in "$S1" "$S2" "$S3" "$S4" "$S5" "$S6" "$S7" "$S8"; do mc -s "$s" rm -f n1 x >/dev/null 2>&1; done
+
 # ---------------------------------------------------------------- Hyper-V
 export MC_FAKE_HYPERV_STATE="$TEST_TMP/hyperv"
 mkdir -p "$MC_FAKE_HYPERV_STATE"
@@ -111,7 +205,7 @@ HSWITCH=$'LAN \'q" $x;|&\\ `y`'
 python3 -c 'import json,sys; json.dump([{"name": sys.argv[1], "type": "External"}], open(sys.argv[2], "w"))' \
 	"$HSWITCH" "$MC_FAKE_HYPERV_STATE/switches.json"
 ISO="$HDIR/boot.iso"
-fake_iso "$ISO"
+fake_iso_guest "$ISO"
 PATH="$MC_SRCDIR/tests/fakes:$PATH" run mc -s "$S1" create -d hyperv --iso "$ISO" --hyperv-virtual-switch "$HSWITCH" --no-provision hv1
 expect_rc 0 "hyperv: create with a hostile store path, ISO path, shim path and switch name"
 # jreq VERB KEY: the value of args.KEY in the last VERB request, NUL-terminated
@@ -121,8 +215,13 @@ v=[json.loads(l) for l in open(sys.argv[1]) if json.loads(l)["verb"] == sys.argv
 sys.stdout.write(v["args"][sys.argv[3]] + "\0")' "$MC_FAKE_HYPERV_STATE/requests.log" "$1" "$2"
 }
 D1="$S1/machines/hv1"
-same "hyperv: powershell.exe's -File is the shim's hostile path, one argument" <(printf '%s\0' "$MACHINECTL_HYPERV_SHIM") \
-	<(python3 -c 'import json,sys; sys.stdout.write(json.loads(open(sys.argv[1]).readlines()[-1])[-1] + "\0")' "$MC_FAKE_HYPERV_STATE/argv.jsonl")
+# The -Command text names the shim in a single-quoted PowerShell string: quotes doubled.
+same "hyperv: powershell.exe's -Command names the shim's hostile path, quoted for PowerShell, one argument" \
+	<(printf '%s\0' "$MACHINECTL_HYPERV_SHIM") \
+	<(python3 -c 'import json,re,sys
+a = json.loads(open(sys.argv[1]).readlines()[-1])
+m = re.fullmatch(r"& \(\[ScriptBlock\]::Create\(\[IO\.File\]::ReadAllText\(\x27((?:[^\x27]|\x27\x27)*)\x27\)\)\)", a[-1])
+sys.stdout.write((m.group(1).replace("\x27\x27", "\x27") if m and a[-2] == "-Command" else "no match") + "\0")' "$MC_FAKE_HYPERV_STATE/argv.jsonl")
 same "hyperv: New-VM's path is the machine's directory, exactly" <(printf '%s\0' "$D1") <(jreq create path)
 same "hyperv: the DVD is the --iso path, exactly" <(printf '%s\0' "$ISO") <(jreq create iso)
 same "hyperv: the disk is the machine's disk.vhd, exactly" <(printf '%s\0' "$D1/disk.vhd") <(jreq create disk)

@@ -92,8 +92,9 @@ check "config.json records the pool and the disk volume" \
 	test "$(drv $M StoragePool)" = default -a "$(drv $M DiskVolume)" = "machinectl-$M.raw"
 check "no disk file in the store" test -z "$(drv $M DiskPath)" -a ! -e "$STORE/machines/$M/disk.raw"
 check "the disk volume is in the pool" test -e "$POOL/machinectl-$M.raw"
-check "the ISO volume is in the pool" test -n "$(ls "$POOL"/machinectl-iso-*.iso 2>/dev/null)"
-check "the uploaded ISO is the ISO" cmp -s "$ISO" "$(ls "$POOL"/machinectl-iso-*.iso | head -n 1)"
+ISO_SHA=$(sha256sum "$ISO" | cut -d' ' -f1)
+check "the ISO volume is in the pool, named by the ISO's SHA-256" test -e "$POOL/machinectl-iso-$ISO_SHA.iso"
+check "the uploaded ISO is the ISO" cmp -s "$ISO" "$POOL/machinectl-iso-$ISO_SHA.iso"
 XML=$(lv_exec virsh -c "$LV_URI" dumpxml "machinectl-$M")
 check "the domain boots the ISO volume" grep -qF "/var/lib/libvirt/images/machinectl-iso-" <<<"$XML"
 check "the domain's disk is the disk volume" grep -qF "/var/lib/libvirt/images/machinectl-$M.raw" <<<"$XML"

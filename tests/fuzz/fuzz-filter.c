@@ -1,27 +1,23 @@
 /*
- * ls --filter expressions (parse_filters and the matchers in src/cmd/ls.c).
- * The parser is static to the verb, so the verb's file is compiled into this
- * target; the input is one filter a line, matched against a few rows.
+ * ls --filter expressions (mc_filters_parse and mc_filters_match in
+ * src/ops/listing.c): the input is one filter a line, matched against a few
+ * rows.
  */
-#include "../../src/cmd/ls.c"
+#include "buildconf.h"
 
 #include "fuzz.h"
-
-/* src/main.c is not linked (it has main()); ls.c and common.c need this. */
-int mc_cli_fail(const struct mc_error *err)
-{
-	return err->code == MC_E_USAGE ? 2 : 1;
-}
+#include "listing.h"
+#include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text, *v[32];
 	char **list = NULL;
 	size_t n;
-	struct filters f = { 0 };
+	struct mc_filters *f = NULL;
 	struct mc_error err = { 0 };
 	json_t *labels;
-	struct row rows[3] = {
+	struct mc_listing_row rows[3] = {
 		{ .name = "m1", .driver = "test", .state = "Running" },
 		{ .name = "web-2.example", .driver = "virtualbox", .state = "Stopped" },
 		{ .name = "x", .driver = NULL, .state = "Error" },
@@ -36,13 +32,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		list[i] = v[i];
 	labels = json_pack("[s,s]", "env=prod", "a=b=c");
 	rows[0].labels = labels;
-	if (parse_filters(list, &f, &err) == 0) {
+	if (mc_filters_parse(list, &f, &err) == 0) {
 		for (size_t i = 0; i < 3; i++)
-			(void)(match_static(&f, &rows[i]) && match_state(&f, &rows[i]));
+			(void)mc_filters_match(f, &rows[i]);
 	} else {
 		FUZZ_ASSERT(err.code == MC_E_USAGE && err.msg[0]);
 	}
-	free_filters(&f);
+	mc_filters_free(f);
 	json_decref(labels);
 	free(list);
 	free(text);

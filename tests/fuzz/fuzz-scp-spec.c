@@ -1,25 +1,22 @@
 /*
- * scp arguments: [USER@]MACHINE:PATH versus local paths (parse_spec in
- * src/cmd/ssh-scp.c, static: the verb's file is compiled into this target).
- * The store holds machines "m1" and "box.2"; the input is one argument a
- * line, parsed as one scp command line would be.
+ * scp arguments: [USER@]MACHINE:PATH versus local paths
+ * (mc_store_parse_remote in src/store.c).  The store holds machines "m1" and
+ * "box.2"; the input is one argument a line.
  */
-#include "../../src/cmd/ssh-scp.c"
+#include "buildconf.h"
 
+#include <string.h>
 #include <sys/stat.h>
 
 #include "fuzz.h"
+#include "store.h"
+#include "util.h"
 
-int mc_cli_fail(const struct mc_error *err)
-{
-	return err->code == MC_E_USAGE ? 2 : 1;
-}
-
-static struct mc_cli cli;
+static struct mc_store store;
 
 static void cleanup(void)
 {
-	mc_rm_rf(cli.store.root, NULL);
+	mc_rm_rf(store.root, NULL);
 }
 
 static void setup(void)
@@ -28,8 +25,7 @@ static void setup(void)
 	char *root = mkdtemp(tmpl), *p;
 
 	FUZZ_ASSERT(root);
-	cli.store.root = mc_strdup(root);
-	cli.prog = "machinectl";
+	store.root = mc_strdup(root);
 	p = mc_asprintf("%s/machines", root);
 	mkdir(p, 0700);
 	free(p);
@@ -45,37 +41,36 @@ static void setup(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text, *v[16];
-	size_t n, nm = 0;
-	struct remote machines[16];
-	struct spec specs[16];
+	size_t n;
 
 	if (size > 4096)
 		return 0;
-	if (!cli.store.root)
+	if (!store.root)
 		setup();
 	text = fuzz_cstr(data, size);
 	n = fuzz_split(text, '\n', v, 16);
-	memset(machines, 0, sizeof(machines));
 	for (size_t i = 0; i < n; i++) {
 		struct mc_error err = { 0 };
+		char *user = NULL, *name = NULL;
+		const char *path = NULL;
 
-		if (parse_spec(&cli, v[i], machines, &nm, &specs[i], &err) < 0) {
-			FUZZ_ASSERT(err.msg[0]);
+		if (mc_store_parse_remote(&store, v[i], &user, &name, &path, &err) < 0) {
+			FUZZ_ASSERT(err.msg[0] && !name && !user);
 			continue;
 		}
-		FUZZ_ASSERT(specs[i].path && specs[i].arg == v[i]);
-		if (specs[i].m) {
+		FUZZ_ASSERT(path);
+		if (name) {
 			/* A remote spec names an existing, valid machine and its path
 			 * is what follows the first ':'. */
-			FUZZ_ASSERT(mc_store_check_name(specs[i].m->name, NULL) == 0);
-			FUZZ_ASSERT(specs[i].path == strchr(v[i], ':') + 1);
+			FUZZ_ASSERT(mc_store_check_name(name, NULL) == 0 && mc_store_exists(&store, name));
+			FUZZ_ASSERT(path == strchr(v[i], ':') + 1);
+			FUZZ_ASSERT(!user || *user);
 		} else {
-			FUZZ_ASSERT(specs[i].path == v[i]);
+			FUZZ_ASSERT(path == v[i] && !user);
 		}
+		free(user);
+		free(name);
 	}
-	FUZZ_ASSERT(nm <= n);
-	for (size_t i = 0; i < nm; i++)
-		remote_free(&machines[i]);
 	free(text);
 	return 0;
 }

@@ -120,10 +120,49 @@ expect_golden() {
 }
 # fake_iso PATH [VOLUME-ID] [SIZE]: an ISO 9660 lookalike, nothing bootable:
 # the signature the core checks (CD001 at 0x8001) and a volume ID (0x8028).
+# A TCP port on 127.0.0.1 that nothing listens on now.
+free_port() {
+	local p i
+	for i in $(seq 1 50); do
+		p=$((20000 + RANDOM % 40000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
 fake_iso() {
 	truncate -s "${3:-64K}" "$1"
 	printf 'CD001' | dd of="$1" bs=1 seek=$((0x8001)) conv=notrunc status=none
 	[ -z "${2:-}" ] || printf '%s' "$2" | dd of="$1" bs=1 seek=$((0x8028)) conv=notrunc status=none
+}
+# fake_iso_guest PATH [VOLUME-ID] [PARTS]: a real ISO 9660 image (xorriso)
+# laid out as the machine OS's (scripts/build-iso): /boot/vmlinuz and
+# /boot/initrd.img, a zstd-compressed newc cpio.  The initramfs holds the
+# Hyper-V guest PARTS named (default "hv_netvsc hv_utils hv_kvp_daemon"):
+# the kernel modules as usr/lib/modules/KVER/kernel/.../NAME.ko.xz, the KVP
+# daemon as usr/sbin/hv_kvp_daemon.  Nothing in it boots: the fake
+# powershell.exe reads it to decide what the guest can do.
+fake_iso_guest() {
+	local iso=$1 volid=${2:-MACHINECTL-OS-TEST} parts=${3-hv_netvsc hv_utils hv_kvp_daemon} d p
+	d=$(mktemp -d "$TEST_TMP/iso.XXXXXX")
+	mkdir -p "$d/iso/boot" "$d/root/usr/sbin" "$d/root/usr/lib/modules/6.1.0-test/kernel/drivers/net" \
+		"$d/root/usr/lib/modules/6.1.0-test/kernel/drivers/hv" "$d/root/etc"
+	echo "NAME=machinectl-os" >"$d/root/etc/machinectl-os-release"
+	printf 'virtio_net\n' >"$d/root/usr/lib/modules/6.1.0-test/kernel/drivers/net/virtio_net.ko.xz"
+	for p in $parts; do
+		case $p in
+		hv_netvsc) printf 'x' >"$d/root/usr/lib/modules/6.1.0-test/kernel/drivers/net/hv_netvsc.ko.xz" ;;
+		hv_*d*emon) printf '#!/bin/sh\n' >"$d/root/usr/sbin/$p" ;;
+		*) printf 'x' >"$d/root/usr/lib/modules/6.1.0-test/kernel/drivers/hv/$p.ko.xz" ;;
+		esac
+	done
+	(cd "$d/root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | zstd -q >"$d/iso/boot/initrd.img"
+	printf 'not a kernel' >"$d/iso/boot/vmlinuz"
+	xorriso -as mkisofs -quiet -R -J -V "$volid" -o "$iso" "$d/iso" 2>/dev/null
+	rm -rf "$d"
 }
 # A snapshot of the store (paths, modes, contents) to prove nothing changed.
 store_snapshot() {

@@ -10,6 +10,8 @@
  * concurrency and crash tests; MC_TESTDRV_STATE_DELAY_MS makes state slow
  * (ls --timeout tests).  MC_TESTDRV_ABI overrides the ABI number
  * reported (see the ABI-mismatch test, which builds a second copy).
+ * TESTDRV_FACTS builds the "facts" copy (t6008), whose --test-fail declares
+ * the values it takes: the one difference a completion can see.
  */
 #include "buildconf.h"
 
@@ -27,7 +29,12 @@
 static const struct mc_driver_flag test_flags[] = {
 	{ "test-ip", "TEST_IP", "127.0.0.1", "IP address the machine reports", MC_FLAG_STRING },
 	{ "test-engine-port", "TEST_ENGINE_PORT", "2376", "Docker port", MC_FLAG_INT },
+#ifdef TESTDRV_FACTS
+	{ "test-fail", NULL, NULL, "operations that fail (comma-separated)", MC_FLAG_STRING, MC_VALUE_CHOICE,
+	  "precreate create start" },
+#else
 	{ "test-fail", NULL, NULL, "operations that fail (comma-separated)", MC_FLAG_STRING },
+#endif
 	{ "test-delay-ms", NULL, "0", "delay of slow operations", MC_FLAG_INT },
 	{ "test-label", NULL, NULL, "a repeatable flag (stored as Labels)", MC_FLAG_STRINGS },
 	{ "test-paused", NULL, NULL, "create the machine Paused", MC_FLAG_BOOL },
@@ -99,7 +106,7 @@ static int t_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 		json_object_set(ctx->config, "Labels", json_object_get(f, "test-label"));
 	if (ctx->host->checkpoint(ctx, err) < 0)
 		return -1;
-	ctx->host->phase(ctx->machine_name, "Creating test VM...");
+	ctx->host->phase(ctx, "Creating test VM...");
 	delay(ctx);
 	FAIL_IF("create");
 	/* Runtime failures come only from MC_TESTDRV_FAIL once the machine exists,

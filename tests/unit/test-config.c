@@ -57,6 +57,31 @@ static void errors(void **state)
 	assert_int_equal(err.code, MC_E_INVALID);
 }
 
+/* inih cuts lines at 199 bytes: longer ones are refused with their number. */
+static void long_lines(void **state)
+{
+	char text[512];
+	struct mc_error err = { 0 };
+	struct mc_config *c;
+	int rc;
+
+	/* "[defaults]\niso = /aaa...": a line of exactly 199 bytes is read whole */
+	memset(text, 'a', sizeof(text));
+	memcpy(text, "[defaults]\niso = /", 18);
+	strcpy(text + 11 + 199, "\n");
+	c = load_text(text, &err, &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(strlen(mc_config_get(c, "defaults", "iso")), 199 - 6);
+	mc_config_free(c);
+	memset(text + 11, 'a', 200);
+	memcpy(text + 11, "iso = /", 7);
+	strcpy(text + 11 + 200, "\ncpus = 2\n");
+	assert_null(load_text(text, &err, &rc));
+	assert_int_equal(rc, -1);
+	assert_int_equal(err.code, MC_E_INVALID);
+	assert_non_null(strstr(err.msg, "config.ini:2: the line is 200 bytes long; lines are limited to 199 bytes"));
+}
+
 static void missing_file(void **state)
 {
 	struct mc_error err = { 0 };
@@ -74,6 +99,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(values_and_mapping),
 		cmocka_unit_test(errors),
+		cmocka_unit_test(long_lines),
 		cmocka_unit_test(missing_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -95,7 +95,15 @@ static void chooses_the_switch(void **state)
 		"[{\"name\":\"Default Switch\",\"type\":\"Internal\"},{\"name\":\"priv\",\"type\":\"Private\"},"
 		"{\"name\":\"LAN\",\"type\":\"External\"},{\"name\":\"LAN2\",\"type\":\"External\"}]", 0, NULL);
 	_cleanup_json_ json_t *dflt = json_loads(
-		"[{\"name\":\"priv\",\"type\":\"Private\"},{\"name\":\"Default Switch\",\"type\":\"Internal\"}]", 0, NULL);
+		"[{\"name\":\"priv\",\"type\":\"Private\"},{\"name\":\"Default Switch\",\"type\":\"Internal\","
+		"\"id\":\"c08cb7b8-9b3c-408e-8e30-5e16a3aeb444\"}]", 0, NULL);
+	/* A German Windows: the Default Switch has another name; its Id is the same. */
+	_cleanup_json_ json_t *german = json_loads(
+		"[{\"name\":\"intern\",\"type\":\"Internal\",\"id\":\"5a3f2a8e-0d6e-4c36-9b1e-2f7f0c1d2e3f\"},"
+		"{\"name\":\"Standardswitch\",\"type\":\"Internal\",\"id\":\"C08CB7B8-9B3C-408E-8E30-5E16A3AEB444\"}]", 0, NULL);
+	/* A switch someone named "Default Switch" is not the Default Switch. */
+	_cleanup_json_ json_t *impostor = json_loads(
+		"[{\"name\":\"Default Switch\",\"type\":\"Private\",\"id\":\"11111111-2222-3333-4444-555555555555\"}]", 0, NULL);
 	_cleanup_json_ json_t *none = json_loads("[{\"name\":\"priv\",\"type\":\"Private\"}]", 0, NULL);
 	_cleanup_json_ json_t *empty = json_array();
 	struct mc_error err = { 0 };
@@ -105,6 +113,12 @@ static void chooses_the_switch(void **state)
 	assert_string_equal(hv_choose_switch(all, "", &err), "LAN");
 	assert_string_equal(hv_choose_switch(dflt, NULL, &err), "Default Switch");
 	assert_int_equal(err.code, MC_E_OK);
+	assert_non_null(hv_choose_switch(german, NULL, &err));
+	assert_string_equal(hv_choose_switch(german, NULL, &err), "Standardswitch");
+	assert_true(hv_is_default_switch(german, "Standardswitch"));
+	assert_false(hv_is_default_switch(german, "intern"));
+	assert_null(hv_choose_switch(impostor, NULL, &err));
+	mc_error_clear(&err);
 
 	assert_null(hv_choose_switch(all, "nosuch", &err));
 	assert_int_equal(err.code, MC_E_PRECREATE);

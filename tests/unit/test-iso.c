@@ -5,6 +5,8 @@
  */
 #include "unit.h"
 
+#include <ctype.h>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -245,6 +247,21 @@ static void prepare_flags(void **state)
 	assert_string_equal(json_string_value(json_object_get(flags, "iso")), f->iso);
 	assert_string_equal(json_string_value(json_object_get(flags, "iso-source")), f->iso);
 	assert_string_equal(json_string_value(json_object_get(flags, "iso-version")), "TEST-ISO-1.0");
+	{
+		/* The file's SHA-256 for the driver (the remote libvirt pool's
+		 * volume name): the same as computed on its own, lower case; and
+		 * taken as verified when --iso-sha256 (any case) was given. */
+		char hex[65], upper[65];
+
+		assert_int_equal(mc_iso_sha256_file(f->iso, hex, &err), 0);
+		assert_string_equal(json_string_value(json_object_get(flags, "iso-sha256")), hex);
+		for (int i = 0; i < 65; i++)
+			upper[i] = (char)toupper((unsigned char)hex[i]);
+		json_object_set_new(flags, "iso", json_string(f->iso));
+		json_object_set_new(flags, "iso-sha256", json_string(upper));
+		assert_int_equal(mc_iso_prepare_flags(f->store, flags, NULL, &err), 0);
+		assert_string_equal(json_string_value(json_object_get(flags, "iso-sha256")), hex);
+	}
 	/* --iso-sha256 comes from the flags too. */
 	json_object_set_new(flags, "iso-sha256", json_string("1111111111111111111111111111111111111111111111111111111111111111"));
 	assert_int_equal(mc_iso_prepare_flags(f->store, flags, NULL, &err), -1);

@@ -32,19 +32,19 @@ static void basic(void **state)
 	assert_int_equal(parse(&a, 0, &err, 8, "x", "-qr", "--format=json", "-t", "5", "--filter", "a=b",
 			       "y"),
 			 0);
-	assert_true(mc_args_bool(&a, "quiet"));
-	assert_true(mc_args_bool(&a, "recursive"));
-	assert_string_equal(mc_args_str(&a, "format"), "json");
-	assert_string_equal(mc_args_str(&a, "timeout"), "5");
-	assert_string_equal(mc_args_list(&a, "filter")[0], "a=b");
+	assert_true(mc_args_bool(&a, &table[0]));
+	assert_true(mc_args_bool(&a, &table[1]));
+	assert_string_equal(mc_args_str(&a, &table[2]), "json");
+	assert_string_equal(mc_args_str(&a, &table[3]), "5");
+	assert_string_equal(mc_args_list(&a, &table[4])[0], "a=b");
 	assert_int_equal(mc_args_npos(&a), 2);
 	assert_string_equal(a.pos[0], "x");
 	assert_string_equal(a.pos[1], "y");
 	mc_args_free(&a);
 
 	assert_int_equal(parse(&a, 0, &err, 3, "-fT", "--", "-q"), 0);
-	assert_string_equal(mc_args_str(&a, "format"), "T");
-	assert_false(mc_args_bool(&a, "quiet"));
+	assert_string_equal(mc_args_str(&a, &table[2]), "T");
+	assert_false(mc_args_bool(&a, &table[0]));
 	assert_string_equal(a.pos[0], "-q");
 	mc_args_free(&a);
 }
@@ -56,13 +56,13 @@ static void defaults_and_env(void **state)
 
 	unsetenv("UNIT_FORMAT");
 	assert_int_equal(parse(&a, 0, &err, 0), 0);
-	assert_string_equal(mc_args_str(&a, "format"), "dflt");
-	assert_false(mc_args_given(&a, "format"));
+	assert_string_equal(mc_args_str(&a, &table[2]), "dflt");
+	assert_false(mc_args_given(&a, &table[2]));
 	setenv("UNIT_FORMAT", "fromenv", 1);
-	assert_string_equal(mc_args_str(&a, "format"), "fromenv");
+	assert_string_equal(mc_args_str(&a, &table[2]), "fromenv");
 	mc_args_free(&a);
 	assert_int_equal(parse(&a, 0, &err, 2, "-f", "flag"), 0);
-	assert_string_equal(mc_args_str(&a, "format"), "flag");
+	assert_string_equal(mc_args_str(&a, &table[2]), "flag");
 	mc_args_free(&a);
 	unsetenv("UNIT_FORMAT");
 }
@@ -73,7 +73,7 @@ static void stop_at_positional(void **state)
 	struct mc_error err = { 0 };
 
 	assert_int_equal(parse(&a, MC_ARGS_STOP_AT_POSITIONAL, &err, 4, "-q", "m1", "ls", "-la"), 0);
-	assert_true(mc_args_bool(&a, "quiet"));
+	assert_true(mc_args_bool(&a, &table[0]));
 	assert_int_equal(mc_args_npos(&a), 3);
 	assert_string_equal(a.pos[2], "-la");
 	mc_args_free(&a);
@@ -104,7 +104,7 @@ static void errors(void **state)
 	mc_args_free(&a);
 	mc_error_clear(&err);
 	assert_int_equal(parse(&a, 0, &err, 1, "--quiet=false"), 0);
-	assert_false(mc_args_bool(&a, "quiet"));
+	assert_false(mc_args_bool(&a, &table[0]));
 	mc_args_free(&a);
 }
 

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "registry.h"
+#include "ops.h"
 #include "ssh.h"
 #include "util.h"
 
@@ -176,7 +177,9 @@ static void test_external_opts(void **state)
 				      .known_hosts = "/st ore/100%/known_hosts",
 				      .connect_timeout_ms = 7000 };
 	_cleanup_strv_ char **argv = NULL;
-	_cleanup_free_ char *block = NULL;
+	char *block = NULL;
+	struct mc_error err = { 0 };
+	char text[MC_ERROR_TEXT_MAX];
 
 	mc_ssh_external_opts(&ep, true, &argv);
 	assert_true(has(argv, "-F") && has(argv, "/dev/null"));
@@ -196,10 +199,63 @@ static void test_external_opts(void **state)
 	mc_ssh_external_opts(&ep, false, &argv);
 	assert_false(has(argv, "BatchMode=yes"));
 
-	block = mc_ssh_config_block(&ep, "mc-0-m1");
-	assert_true(mc_startswith(block, "Host mc-0-m1\n\tHostName 10.0.0.5\n\tPort 2222\n\tUser docker\n"));
+	assert_int_equal(mc_ssh_config_block(&ep, "mc-0-m1", &block, &err), 0);
+	assert_true(mc_startswith(block, "Host mc-0-m1\n\tHostName \"10.0.0.5\"\n\tPort 2222\n\tUser \"docker\"\n"));
 	assert_non_null(strstr(block, "\tHostKeyAlias m1\n"));
 	assert_non_null(strstr(block, "\tIdentityFile \"/st ore/100%%/id_ed25519\"\n"));
+	free(block);
+	/* ssh_config's quoting: " and \ escaped with a backslash */
+	ep.key = "/a\"b\\c/id_ed25519";
+	assert_int_equal(mc_ssh_config_block(&ep, "mc-0-m1", &block, &err), 0);
+	assert_non_null(strstr(block, "\tIdentityFile \"/a\\\"b\\\\c/id_ed25519\"\n"));
+	free(block);
+	/* a line break would start a new option: refused */
+	ep.key = "/a\nProxyCommand touch x/id_ed25519";
+	assert_int_equal(mc_ssh_config_block(&ep, "mc-0-m1", &block, &err), -1);
+	assert_null(block);
+	assert_non_null(strstr(err.msg, "control character"));
+	ep.key = "/k";
+	ep.user = "root\nProxyCommand=touch${IFS}X";
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(mc_ssh_config_block(&ep, "mc-0-m1", &block, &err), -1);
+	assert_null(block);
+	assert_string_equal(mc_error_text(&err, text, sizeof(text)),
+			    "machine \"m1\": SSH user \"root\\nProxyCommand=touch${IFS}X\" is not a user name: "
+			    "use up to 64 letters, digits, '.', '_' and '-', not starting with '-'");
+}
+
+static void test_endpoint_checks(void **state)
+{
+	static const char *const good_users[] = { "docker", "root", "a.b-c_d", "_svc", "u1", NULL };
+	static const char *const bad_users[] = { "", "-oProxyCommand=x", "a b", "a\"b", "a'b", "a\nb", "a@b", "a:b",
+						 "a/b", "a$b", "a%b", "a\\b", "a#b",
+						 "0123456789012345678901234567890123456789012345678901234567890123456789", NULL };
+	static const char *const good_hosts[] = { "127.0.0.1", "::1", "fe80::1", "host", "a.example.org", "a.example.org.",
+						  "x-1.y_2", "10.0.0.5", NULL };
+	static const char *const bad_hosts[] = { "", "-oProxyCommand=x", "a b", "a\nb", "a;b", "a..b", ".a", "a-.b",
+						 "-a.b", "[::1]", "a%b", "a/b", "a@b", "`x`", "$(x)", "1.2.3.4\n", NULL };
+	struct mc_error err = { 0 };
+
+	for (size_t i = 0; good_users[i]; i++)
+		assert_int_equal(mc_ssh_check_user(good_users[i], &err), 0);
+	for (size_t i = 0; bad_users[i]; i++) {
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(mc_ssh_check_user(bad_users[i], &err), -1);
+		assert_int_equal(err.code, MC_E_INVALID);
+		assert_null(strchr(err.msg, '\n'));
+	}
+	for (size_t i = 0; good_hosts[i]; i++)
+		assert_int_equal(mc_ssh_check_host(good_hosts[i], &err), 0);
+	for (size_t i = 0; bad_hosts[i]; i++) {
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(mc_ssh_check_host(bad_hosts[i], &err), -1);
+		assert_null(strchr(err.msg, '\n'));
+	}
+	assert_int_equal(mc_ssh_check_port(1, &err), 0);
+	assert_int_equal(mc_ssh_check_port(65535, &err), 0);
+	assert_int_equal(mc_ssh_check_port(0, &err), -1);
+	assert_int_equal(mc_ssh_check_port(65536, &err), -1);
+	assert_int_equal(mc_ssh_check_port(-22, &err), -1);
 }
 
 /* A listening socket on 127.0.0.1; returns its port. */
@@ -259,7 +315,7 @@ static void test_wait_timeout(void **state)
 	/* It waited the whole time, not much longer. */
 	assert_true(mc_now_ms() - t0 >= 650 && mc_now_ms() - t0 < 3000);
 	assert_int_equal(err.code, MC_E_TIMEOUT);
-	assert_non_null(strstr(err.msg, "machine \"m1\""));
+	assert_string_equal(err.machine, "m1");
 	assert_non_null(strstr(err.msg, "Waiting for SSH on docker@127.0.0.1:"));
 	assert_non_null(strstr(err.msg, "refused"));
 	assert_non_null(strstr(err.msg, console));
@@ -268,21 +324,31 @@ static void test_wait_timeout(void **state)
 	rmdir_all(d);
 }
 
+/* The operations layer's endpoint: the driver's ssh_endpoint (generic:
+ * its IPAddress, SSHUser, SSHPort), the machine's key and pin files. */
 static void test_endpoint_from_driver(void **state)
 {
 	char *d = tmpdir();
 	struct mc_error err = { 0 };
 	json_t *cfg = json_pack("{s:s, s:s, s:i}", "IPAddress", "10.1.2.3", "SSHUser", "admin", "SSHPort", 2200);
-	struct mc_driver_ctx ctx = { .host = mc_host_api(), .machine_name = "g1", .machine_dir = d,
-				     .store_path = "/x", .config = cfg };
+	struct mc_session s = { 0 };
+	struct mc_handle h;
 	struct mc_ssh_endpoint ep;
+	struct mc_machine *m;
 
+	assert_int_equal(mc_store_open(&s.store, d, &err), 0);
+	assert_int_equal(mc_store_ensure(&s.store, &err), 0);
+	m = mc_machine_new(&s.store, "g1", "generic");
+	assert_int_equal(mc_mkdir_p(m->dir, 0700, &err), 0);
+	json_object_update(m->driver, cfg);
+	mc_handle_new(&s, m, &mc_driver_generic, NULL, -1, &h);
 	/* No key yet: an error that says what to do. */
-	assert_int_equal(mc_ssh_endpoint_from_driver(&mc_driver_generic, &ctx, &ep, &err), -1);
+	assert_int_equal(mc_op_ssh_endpoint(&h, &ep, &err), -1);
 	assert_int_equal(err.code, MC_E_NOT_FOUND);
+	assert_string_equal(err.machine, "g1");
 	mc_error_clear(&err);
-	assert_int_equal(mc_ssh_keygen(d, "ed25519", NULL, &err), 0);
-	assert_int_equal(mc_ssh_endpoint_from_driver(&mc_driver_generic, &ctx, &ep, &err), 0);
+	assert_int_equal(mc_ssh_keygen(m->dir, "ed25519", NULL, &err), 0);
+	assert_int_equal(mc_op_ssh_endpoint(&h, &ep, &err), 0);
 	assert_string_equal(ep.host, "10.1.2.3");
 	assert_int_equal(ep.port, 2200);
 	assert_string_equal(ep.user, "admin");
@@ -291,9 +357,12 @@ static void test_endpoint_from_driver(void **state)
 	assert_non_null(strstr(ep.console_log, "/console.log"));
 	mc_ssh_endpoint_clear(&ep);
 
-	assert_int_equal(mc_ssh_endpoint_from_driver(&mc_driver_none, &ctx, &ep, &err), -1);
+	h.drv = &mc_driver_none;
+	assert_int_equal(mc_op_ssh_endpoint(&h, &ep, &err), -1);
 	assert_int_equal(err.code, MC_E_UNSUPPORTED);
 	assert_non_null(strstr(err.msg, "none driver"));
+	mc_handle_close(&h);
+	mc_store_close(&s.store);
 	json_decref(cfg);
 	rmdir_all(d);
 }
@@ -350,7 +419,7 @@ static void test_live_api(void **state)
 	struct live *l = *state;
 	struct mc_error err = { 0 };
 	struct mc_ssh *s = NULL;
-	struct mc_ssh_result res;
+	struct mc_run_result res;
 	struct phases ph = { 0 };
 	_cleanup_free_ char *remote = NULL, *got = NULL, *big = NULL;
 	size_t len, n = 3000000;
@@ -367,19 +436,19 @@ static void test_live_api(void **state)
 	assert_int_equal(res.status, 42);
 	assert_string_equal(res.out, "out\n");
 	assert_string_equal(res.err, "err\n");
-	mc_ssh_result_free(&res);
+	mc_run_result_free(&res);
 
 	/* stdin larger than any window: it must flow while output comes back. */
 	big = mc_malloc(n);
 	for (size_t i = 0; i < n; i++)
 		big[i] = (char)('a' + i % 26);
-	assert_int_equal(mc_ssh_run(s, "cat", &(struct mc_ssh_run_opts){ .in = big, .in_len = n }, &res, &err), 0);
+	assert_int_equal(mc_ssh_run(s, "cat", &(struct mc_ssh_opts){ .in = big, .in_len = n }, &res, &err), 0);
 	assert_int_equal(res.status, 0);
 	assert_int_equal(res.out_len, n);
 	assert_memory_equal(res.out, big, n);
-	mc_ssh_result_free(&res);
+	mc_run_result_free(&res);
 
-	assert_int_equal(mc_ssh_run(s, "sleep 5", &(struct mc_ssh_run_opts){ .timeout_ms = 300 }, &res, &err), -1);
+	assert_int_equal(mc_ssh_run(s, "sleep 5", &(struct mc_ssh_opts){ .timeout_ms = 300 }, &res, &err), -1);
 	assert_int_equal(err.code, MC_E_TIMEOUT);
 	mc_error_clear(&err);
 
@@ -409,6 +478,7 @@ int main(void)
 		cmocka_unit_test(test_key_import),
 		cmocka_unit_test(test_pins),
 		cmocka_unit_test(test_external_opts),
+		cmocka_unit_test(test_endpoint_checks),
 		cmocka_unit_test(test_tcp_probe),
 		cmocka_unit_test(test_wait_timeout),
 		cmocka_unit_test(test_endpoint_from_driver),

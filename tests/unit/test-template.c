@@ -1,6 +1,7 @@
 #include "unit.h"
 
 #include "template.h"
+#include "util.h"
 
 static char *render(const char *tpl, const char *json)
 {
@@ -74,12 +75,152 @@ static void errors(void **state)
 	assert_int_equal(mc_template_parse("{{}}", &t, &err), -1);
 }
 
+/* What docker-machine's and Docker's users write in --format. */
+static void control(void **state)
+{
+	const char *d = "{\"Name\":\"m1\",\"State\":\"Running\",\"N\":3,\"Off\":false,\"E\":\"\","
+			"\"L\":[\"a\",\"b\"],\"M\":{\"z\":1,\"a\":2},\"D\":{\"IP\":\"1.2.3.4\"}}";
+	static const struct {
+		const char *tpl, *want;
+	} cases[] = {
+		{ "{{if .Off}}on{{else}}off{{end}}", "off" },
+		{ "{{if eq .State \"Running\"}}up{{else if eq .State \"Stopped\"}}down{{else}}?{{end}}", "up" },
+		{ "{{if ne .State \"Stopped\" \"Error\"}}ok{{end}}", "ok" },
+		{ "{{if eq .N 1 2 3}}one of{{end}}", "one of" },
+		{ "{{if and .Name (not .Off)}}yes{{end}}", "yes" },
+		{ "{{or .E .Missing \"dflt\"}}", "dflt" },
+		{ "{{and .Name .N}}", "3" },
+		{ "{{range .L}}[{{.}}]{{end}}", "[a][b]" },
+		{ "{{range $i, $e := .L}}{{$i}}={{$e}} {{end}}", "0=a 1=b " },
+		{ "{{range $k, $v := .M}}{{$k}}:{{$v}},{{end}}", "a:2,z:1," },
+		{ "{{range .Missing}}x{{else}}empty{{end}}", "empty" },
+		{ "{{with .D}}{{.IP}}{{end}}{{with .Missing}}x{{else}}-{{end}}", "1.2.3.4-" },
+		{ "{{len .L}} {{len .Name}} {{len .M}}", "2 2 2" },
+		{ "{{index .L 1}} {{index .M \"z\"}}", "b 1" },
+		{ "{{json .L}} {{json .Name}}", "[\"a\",\"b\"] \"m1\"" },
+		{ "{{upper .Name}} {{.State | lower}} {{title \"hello world\"}}", "M1 running Hello World" },
+		{ "{{printf \"%s-%03d|%-5s|%5s|%q|%t|%.2f\" .Name .N \"ab\" \"cd\" \"x\\ny\" true 1.5}}",
+		  "m1-003|ab   |   cd|\"x\\ny\"|true|1.50" },
+		{ "{{printf \"%d\" .Name}}", "%!d(string=m1)" },
+		{ "{{printf \"%s %s\" .Name}}", "m1 %!s(MISSING)" },
+		{ "{{join .L \", \"}} {{index (split \"a/b/c\" \"/\") 2}}", "a, b c" },
+		{ "{{$x := .Name}}{{$x}}{{$x}}", "m1m1" },
+		{ "{{range .L}}{{$.Name}}{{end}}", "m1m1" },
+		{ "{{lt .N 5}} {{ge .N 5}} {{gt \"b\" \"a\"}}", "true false true" },
+		{ "a  {{- .Name -}}  b", "am1b" },
+		{ "{{/* a comment */}}x", "x" },
+		{ "{{(index .L 0)}}{{(.D).IP}}", "a1.2.3.4" },
+		{ "{{print .N .N \"s\"}}|{{println .Name}}", "3 3s|m1\n" },
+		{ "{{`raw \\t`}}", "raw \\t" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *s = render(cases[i].tpl, d);
+
+		if (strcmp(s, cases[i].want))
+			fail_msg("%s: got \"%s\", want \"%s\"", cases[i].tpl, s, cases[i].want);
+		free(s);
+	}
+}
+
+/* What is not supported is a usage error that names it; so is a misuse at run time. */
+static void unsupported(void **state)
+{
+	static const struct {
+		const char *tpl, *says;
+	} cases[] = {
+		{ "{{define \"x\"}}{{end}}", "{{define}} is not supported" },
+		{ "{{template \"x\"}}", "{{template}} is not supported" },
+		{ "{{block \"x\" .}}{{end}}", "{{block}} is not supported" },
+		{ "{{range .L}}{{break}}{{end}}", "{{break}} is not supported" },
+		{ "{{truncate .Name 3}}", "function \"truncate\" is not supported" },
+		{ "{{if .A}}x", "{{if}} without {{end}}" },
+		{ "{{end}}", "unexpected {{end}}" },
+		{ "{{else}}", "unexpected {{else}}" },
+		{ "{{$x = 1}}", "not supported; declare with :=" },
+		{ "{{$nope}}", "" },
+		{ "{{(.A}}", "unclosed '('" },
+		{ "{{\"abc}}", "unclosed action" },
+		{ "{{.A .B}}", "only a function can be given arguments" },
+		{ "{{.Name | .State}}", "" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mc_template *t = NULL;
+		struct mc_error err = { 0 };
+		char *out = NULL;
+		int r = mc_template_parse(cases[i].tpl, &t, &err);
+
+		if (r == 0) {
+			json_t *d = json_pack("{s:s}", "Name", "x");
+
+			r = mc_template_render(t, d, &out, &err);
+			json_decref(d);
+			mc_template_free(t);
+		}
+		if (r != -1 || err.code != MC_E_USAGE || !strstr(err.msg, cases[i].says))
+			fail_msg("%s: r=%d msg \"%s\", want \"%s\"", cases[i].tpl, r, err.msg, cases[i].says);
+		free(out);
+	}
+	/* At run time: index out of range, a function given the wrong kind. */
+	{
+		struct mc_template *t;
+		struct mc_error err = { 0 };
+		json_t *d = json_pack("{s:[s]}", "L", "a");
+		char *out = NULL;
+
+		assert_int_equal(mc_template_parse("{{index .L 5}}", &t, &err), 0);
+		assert_int_equal(mc_template_render(t, d, &out, &err), -1);
+		assert_non_null(strstr(err.msg, "index out of range: 5"));
+		assert_null(out);
+		mc_template_free(t);
+		json_decref(d);
+	}
+}
+
+static json_t *twice(json_t *const *a, size_t n, struct mc_error *err)
+{
+	const char *s = n == 1 ? json_string_value(a[0]) : NULL;
+	json_t *r;
+	char *t;
+
+	if (!s) {
+		mc_error_set(err, MC_E_USAGE, "twice takes a string");
+		return NULL;
+	}
+	t = mc_asprintf("%s%s", s, s);
+	r = json_string(t);
+	free(t);
+	return r;
+}
+
+/* Functions the caller adds; without MC_TEMPLATE_ESCAPES \t stays as typed. */
+static void caller_functions(void **state)
+{
+	static const struct mc_template_func funcs[] = { { "twice", twice }, { NULL } };
+	struct mc_template *t;
+	struct mc_error err = { 0 };
+	json_t *d = json_pack("{s:s}", "Name", "ab");
+	char *out = NULL;
+
+	assert_int_equal(mc_template_parse_with("{{twice .Name}}\\t{{.Name | twice}}", 0, funcs, &t, &err), 0);
+	assert_int_equal(mc_template_render(t, d, &out, &err), 0);
+	assert_string_equal(out, "abab\\tabab");
+	free(out);
+	mc_template_free(t);
+	assert_int_equal(mc_template_parse("{{twice .Name}}", &t, &err), -1);
+	json_decref(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(fields),
 		cmocka_unit_test(header_names),
 		cmocka_unit_test(errors),
+		cmocka_unit_test(control),
+		cmocka_unit_test(unsupported),
+		cmocka_unit_test(caller_functions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

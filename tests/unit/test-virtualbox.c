@@ -185,6 +185,52 @@ static void list_vms(void **state)
 	assert_null(mc_json_str(l, "hosthome"));
 }
 
+/* Both parsers read VirtualBox 7's states the same way (one table): the
+ * VMState of showvminfo and the State: text of list vms --long. */
+static void states_agree(void **state)
+{
+	static const struct {
+		const char *vmstate, *text;
+	} pairs[] = {
+		{ "poweroff", "powered off" },       { "saved", "saved" },
+		{ "aborted", "aborted" },            { "aborted-saved", "aborted-saved" },
+		{ "running", "running" },            { "paused", "paused" },
+		{ "gurumeditation", "guru meditation" }, { "teleported", "teleported" },
+		{ "starting", "starting" },          { "stopping", "stopping" },
+		{ "saving", "saving" },              { "restoring", "restoring" },
+		{ "livesnapshotting", "live snapshotting" },
+		{ "teleportingin", "teleporting (incoming)" },
+	};
+
+	for (size_t i = 0; i < MC_ARRAY_SIZE(pairs); i++) {
+		_cleanup_free_ char *out = mc_asprintf("Name:                        m\n"
+						       "State:                       %s (since 2024-05-02T10:11:12.000000000)\n\n",
+						       pairs[i].text);
+		_cleanup_json_ json_t *l = mc_vbox_parse_list_vms_long(out);
+
+		assert_non_null(mc_json_str(l, "m"));
+		assert_int_equal(mc_vbox_vmstate(mc_json_str(l, "m")), mc_vbox_vmstate(pairs[i].vmstate));
+	}
+	/* Neither a running VM nor an error: aborted-saved is off, holding a stale saved state. */
+	assert_int_equal(mc_vbox_vmstate("aborted-saved"), MC_STATE_SAVED);
+	assert_int_equal(mc_vbox_state_by_name("aborted-saved")->kind, MC_VBOX_ABORTED_SAVED);
+	assert_int_equal(mc_vbox_state_by_text("aborted-saved")->kind, MC_VBOX_ABORTED_SAVED);
+	assert_int_equal(mc_vbox_state_by_text("aborted (since x)")->kind, MC_VBOX_OFF);
+	assert_int_equal(mc_vbox_state_by_name("gurumeditation")->kind, MC_VBOX_STUCK);
+	assert_int_equal(mc_vbox_state_by_text("guru meditation (since x)")->kind, MC_VBOX_STUCK);
+	assert_int_equal(mc_vbox_state_by_name("whatever")->kind, MC_VBOX_UNKNOWN);
+	assert_int_equal(mc_vbox_state_by_text(NULL)->state, MC_STATE_ERROR);
+}
+
+/* VirtualBox 7 translates the labels of `list`: detected, not misread as "no interfaces". */
+static void translated_output(void **state)
+{
+	assert_false(mc_vbox_output_translated(""));
+	assert_false(mc_vbox_output_translated("\n\n"));
+	assert_false(mc_vbox_output_translated(hostonlyifs));
+	assert_true(mc_vbox_output_translated("Nom :            vboxnet0\nAdresse IP :     192.168.56.1\n"));
+}
+
 static void created_if(void **state)
 {
 	_cleanup_free_ char *a = mc_vbox_parse_created_if(
@@ -297,7 +343,8 @@ int main(void)
 		cmocka_unit_test(list_hostonlyifs), cmocka_unit_test(list_dhcpservers),
 		cmocka_unit_test(list_vms),         cmocka_unit_test(created_if),
 		cmocka_unit_test(cidr),             cmocka_unit_test(collisions),
-		cmocka_unit_test(guest_ip_and_cpuinfo),
+		cmocka_unit_test(guest_ip_and_cpuinfo), cmocka_unit_test(states_agree),
+		cmocka_unit_test(translated_output),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,196 @@
+/* After a machine boots: wait for SSH, provision Docker over TLS, follow a
+ * changed IP address (create, provision, start, restart, regenerate-certs). */
+#include "buildconf.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "certs.h"
+#include "ops-internal.h"
+#include "provision.h"
+#include "ssh.h"
+#include "util.h"
+
+/* Where phase lines go: the machine, named or not, timed from t0. */
+struct say_ctx {
+	struct mc_session *s;
+	const char *name;
+	bool named;
+	long long t0;
+};
+
+static void say(void *arg, const char *msg)
+{
+	const struct say_ctx *c = arg;
+
+	mc_ui_phase(c->s, c->name, c->named, c->t0, "%s", msg);
+}
+
+static void ssh_phase(void *arg, const char *phase, long long elapsed_ms)
+{
+	char el[32];
+
+	if (elapsed_ms < 1000) {
+		say(arg, phase);
+		return;
+	}
+	mc_format_duration(elapsed_ms, el, sizeof(el));
+	{
+		const struct say_ctx *c = arg;
+
+		mc_ui_phase(c->s, c->name, c->named, c->t0, "%s (still waiting after %s)", phase, el);
+	}
+}
+
+/* What provisioning works with: endpoint, IP, URL and certificates. */
+struct prov {
+	struct say_ctx sc;
+	struct mc_ssh_endpoint ep;
+	struct mc_certs_paths paths;
+	char *ip, *url;
+	struct mc_provision p;
+};
+
+static void prov_clear(struct prov *v)
+{
+	mc_certs_paths_free(&v->paths);
+	mc_ssh_endpoint_clear(&v->ep);
+	free(v->ip);
+	free(v->url);
+}
+
+/* Docker's address is the driver's IP, which is not always where SSH goes
+ * (VirtualBox: SSH through a port-forward on 127.0.0.1).  The endpoint must
+ * be filled in already. */
+static int prov_setup(struct mc_handle *h, struct prov *v, struct mc_error *err)
+{
+	if (mc_op_ip(h, &v->ip, err) < 0 || mc_op_url(h, &v->url, err) < 0)
+		return -1;
+	mc_ops_certs_paths(h->s, h->m, &v->paths);
+	v->p = (struct mc_provision){
+		.m = h->m, .certs = &v->paths, .ep = &v->ep, .ip = v->ip, .url = v->url,
+		.driver_name = h->drv->name, .phase = say, .arg = &v->sc,
+	};
+	return 0;
+}
+
+static bool provisions(const struct mc_handle *h)
+{
+	return h->drv->provision && !json_is_false(json_object_get(h->m->host_options, "Provision"));
+}
+
+int mc_ops_provision(struct mc_handle *h, bool named, long long t0, struct mc_error *err)
+{
+	struct prov v = { .sc = { h->s, h->m->name, named, t0 } };
+	int r = -1;
+
+	if (mc_op_ssh_endpoint(h, &v.ep, err) < 0 || prov_setup(h, &v, err) < 0)
+		goto out;
+	say(&v.sc, "Waiting for SSH to be available...");
+	if (mc_ssh_wait(&v.ep, 300000, ssh_phase, &v.sc, err) < 0)
+		goto out;
+	r = mc_provision_run(&v.p, err);
+	if (r == 0)
+		say(&v.sc, "Docker is up and running!");
+out:
+	prov_clear(&v);
+	return r;
+}
+
+int mc_ops_reprovision(struct mc_session *s, const char *name, bool named, struct mc_error *err)
+{
+	struct mc_handle h;
+	enum mc_state st;
+	int r = -1;
+
+	if (mc_handle_open(s, name, MC_OPEN_LOCK, &h, err) < 0)
+		return -1;
+	if (!h.drv->provision) {
+		mc_error_set(err, MC_E_UNSUPPORTED, "the %s driver does not provision machines", h.drv->name);
+		mc_error_machine(err, name);
+		goto out;
+	}
+	/* Not mc_handle_require_running: a machine whose first provisioning
+	 * failed (Status error) is exactly what this verb is for. */
+	if (mc_op_vm_state(&h, &st, err) < 0)
+		goto out;
+	if (st != MC_STATE_RUNNING) {
+		mc_error_set(err, MC_E_STATE, "Host \"%s\" is not running", name);
+		goto out;
+	}
+	r = mc_ops_provision(&h, named, mc_now_ms(), err);
+	if (r == 0) {
+		mc_machine_set_status(h.m, MC_MACHINE_CREATED, NULL);
+		json_object_set_new(h.m->host_options, "Provision", json_true());
+		r = mc_handle_save(&h, err);
+	}
+out:
+	mc_handle_close(&h);
+	return r;
+}
+
+/* Right after a start the lease may still be the old one: wait in slices and
+ * ask the driver again, so a changed IP is followed. */
+static int wait_ssh_following(struct mc_handle *h, struct prov *v, struct mc_error *err)
+{
+	long long deadline = mc_now_ms() + 300000;
+
+	for (;;) {
+		struct mc_error e = { 0 };
+
+		mc_ssh_endpoint_clear(&v->ep);
+		if (mc_op_ssh_endpoint(h, &v->ep, err) < 0)
+			return -1;
+		if (mc_ssh_wait(&v->ep, 20000, ssh_phase, &v->sc, &e) == 0)
+			return 0;
+		if (e.code != MC_E_TIMEOUT || mc_now_ms() >= deadline) {
+			*err = e;
+			return -1;
+		}
+	}
+}
+
+int mc_ops_after_boot(struct mc_handle *h, struct mc_error *err)
+{
+	struct prov v = { .sc = { h->s, h->m->name, true, mc_now_ms() } };
+	_cleanup_free_ char *cert = mc_path_join(h->m->dir, "server.pem");
+	int has, r = -1;
+
+	if (!provisions(h))
+		return mc_ops_certs_after_start(h, err);
+	if (wait_ssh_following(h, &v, err) < 0 || prov_setup(h, &v, err) < 0)
+		goto out;
+	has = mc_file_exists(cert) ? mc_certs_file_has_ip(cert, v.ip, err) : 0;
+	if (has < 0)
+		goto out;
+	if (!has) {
+		mc_ui_phase(h->s, h->m->name, true, v.sc.t0,
+			    "New IP address %s: making and uploading a new TLS server certificate...", v.ip);
+		r = mc_provision_certs(&v.p, err);
+	} else {
+		say(&v.sc, "Waiting for Docker...");
+		r = mc_provision_wait_docker(&v.p, err);
+	}
+out:
+	prov_clear(&v);
+	return r;
+}
+
+int mc_ops_push_certs(struct mc_handle *h, struct mc_error *err)
+{
+	struct prov v = { .sc = { h->s, h->m->name, true, mc_now_ms() } };
+	int r = -1;
+
+	if (!provisions(h))
+		return 0;  /* Docker there is not ours to configure */
+	if (mc_handle_require_running(h, err) < 0 || mc_op_ssh_endpoint(h, &v.ep, err) < 0 ||
+	    prov_setup(h, &v, err) < 0) {
+		mc_error_prefix(err, "the new certificates are in %s but not on the machine: ", h->m->dir);
+		goto out;
+	}
+	say(&v.sc, "Copying certs to the remote machine and restarting Docker...");
+	r = mc_provision_push_certs(&v.p, err);
+out:
+	prov_clear(&v);
+	return r;
+}

@@ -1,0 +1,268 @@
+/* create: reserve the names, run the driver, record the machines (in parallel). */
+#include "buildconf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "iso.h"
+#include "ops-internal.h"
+#include "opts.h"
+#include "ssh.h"
+#include "util.h"
+
+int mc_ops_driver_flags(struct mc_session *s, const struct mc_driver *drv,
+			const struct mc_args *a, json_t *out, struct mc_error *err)
+{
+	for (const struct mc_driver_flag *f = drv->flags; f && f->name; f++) {
+		const char *v = NULL, *e;
+		json_t *val = NULL;
+		long long n;
+
+		if (mc_args_named_given(a, f->name))
+			v = mc_args_named_str(a, f->name);
+		else if (f->env && (e = getenv(f->env)) && *e)
+			v = e;
+		else if (!(v = mc_config_driver_flag(s->config, drv->name, f->name)))
+			v = f->def;
+		switch (f->type) {
+		case MC_FLAG_STRING:
+			val = v ? json_string(v) : json_null();
+			break;
+		case MC_FLAG_INT:
+			if (v && mc_parse_int(v, -(1LL << 53), 1LL << 53, &n, err, f->name) < 0)
+				return -1;
+			val = v ? json_integer(n) : json_null();
+			break;
+		case MC_FLAG_BOOL:
+			val = json_boolean(mc_parse_bool(v));
+			break;
+		case MC_FLAG_STRINGS:
+			val = json_array();
+			if (mc_args_named_given(a, f->name)) {
+				for (char **l = mc_args_named_list(a, f->name); l && *l; l++)
+					json_array_append_new(val, json_string(*l));
+			} else if (v) {
+				json_array_append_new(val, json_string(v));
+			}
+			break;
+		}
+		if (!val)  /* json_string() refuses invalid UTF-8 */
+			return mc_error_set(err, MC_E_USAGE, "invalid value for --%s: not valid UTF-8", f->name);
+		json_object_set_new(out, f->name, val);
+	}
+	return 0;
+}
+
+static json_t *strings_json(char **l)
+{
+	json_t *arr = json_array();
+
+	for (; l && *l; l++)
+		json_array_append_new(arr, json_string(*l));
+	return arr;
+}
+
+static void record_options(struct mc_machine *m, const struct mc_create_opts *o)
+{
+	json_t *eng = json_object_get(m->host_options, "EngineOptions");
+	json_t *auth = json_object_get(m->host_options, "AuthOptions");
+	json_t *ssh = json_object_get(m->host_options, "SSH");
+	const char *sd = o->engine_storage_driver;
+
+	json_object_set_new(eng, "ArbitraryFlags", strings_json(o->engine_opt));
+	json_object_set_new(eng, "Env", strings_json(o->engine_env));
+	json_object_set_new(eng, "InsecureRegistry", strings_json(o->engine_insecure_registry));
+	json_object_set_new(eng, "Labels", strings_json(o->engine_label));
+	json_object_set_new(eng, "RegistryMirror", strings_json(o->engine_registry_mirror));
+	json_object_set_new(eng, "StorageDriver", json_string(sd ? sd : ""));
+	json_object_set_new(auth, "ServerCertSANs", strings_json(o->tls_san));
+	json_object_set_new(auth, "KeyType", json_string(o->tls_key_type));
+	json_object_set_new(ssh, "KeyType", json_string(o->ssh_key_type));
+	/* --no-provision is remembered: start and restart leave Docker alone too. */
+	json_object_set_new(m->host_options, "Provision", json_boolean(!o->no_provision));
+}
+
+struct create_job {
+	struct mc_session *s;
+	const struct mc_create_opts *o;
+	char **names;
+	struct mc_error *errs;
+	bool named;                 /* several machines: lines name theirs */
+	long long t0;
+};
+
+/* The steps before the driver: the record, the client certificates, the SSH key. */
+static int create_prepare(struct create_job *j, struct mc_handle *h, const char **phase,
+			  struct mc_error *err)
+{
+	*phase = "pre-create check";
+	mc_ui_phase(j->s, h->m->name, j->named, j->t0, "Running pre-create checks...");
+	if (mc_op_run(h, MC_OP_PRECREATE, err) < 0) {
+		err->code = MC_E_PRECREATE;
+		return -1;
+	}
+	/* Recorded before the driver runs: a crash from here on leaves an entry
+	 * that ls shows as Error and rm -f removes. */
+	*phase = "record";
+	if (mc_handle_save(h, err) < 0)
+		return -1;
+	mc_test_point("create-after-record");
+	*phase = "TLS certificates";
+	if (mc_ops_certs_install(j->s, h->m, err) < 0)
+		return -1;
+	mc_test_point("create-after-certs");
+	/* The driver's create installs the public key in the guest. */
+	if (h->drv->has_ssh) {
+		_cleanup_free_ char *comment = mc_asprintf("machinectl:%s", h->m->name);
+
+		*phase = "SSH key";
+		if (mc_ssh_keygen(h->m->dir, j->o->ssh_key_type, comment, err) < 0)
+			return -1;
+		mc_test_point("create-after-sshkey");
+	}
+	return 0;
+}
+
+/* The machine's server certificate, when the driver has SSH (the daemon is
+ * ours to configure) and already knows the IP; else provisioning makes it. */
+static int new_server_cert(struct mc_handle *h, struct mc_error *err)
+{
+	_cleanup_free_ char *ip = NULL;
+	struct mc_error e = { 0 };
+
+	if (!h->drv->has_ssh || !mc_op_supported(h, MC_OP_IP))
+		return 0;
+	if (mc_op_ip(h, &ip, &e) < 0 || !ip) {
+		mc_debug("machine \"%s\": no IP address yet (%s): the server certificate is made at provisioning",
+			 h->m->name, e.msg);
+		return 0;
+	}
+	return mc_ops_certs_server(h->s, h->m, ip, err);
+}
+
+/* Create one machine.  On failure before provisioning the store entry is
+ * rolled back; a provisioning failure keeps the VM. */
+static int create_one(struct create_job *j, const char *name, struct mc_error *err)
+{
+	const struct mc_create_opts *o = j->o;
+	struct mc_handle h;
+	const char *phase = "reserve";
+	int lock_fd = -1;
+
+	if (mc_store_reserve(&j->s->store, name, &lock_fd, err) < 0)
+		return -1;
+	mc_test_point("create-after-reserve");
+	mc_handle_new(j->s, mc_machine_new(&j->s->store, name, o->drv->name), o->drv, o->flags,
+		      lock_fd, &h);
+	record_options(h.m, o);
+	h.ctx.provision_follows = o->drv->provision && !o->no_provision;
+	if (create_prepare(j, &h, &phase, err) < 0)
+		goto rollback;
+	phase = "create";
+	mc_ui_phase(j->s, name, j->named, j->t0, "Creating machine...");
+	if (mc_op_run(&h, MC_OP_CREATE, err) < 0)
+		goto remove;
+	mc_test_point("create-after-driver");
+	phase = "TLS server certificate";
+	if (new_server_cert(&h, err) < 0)
+		goto remove;
+	mc_test_point("create-after-server-cert");
+	mc_machine_set_status(h.m, MC_MACHINE_CREATED, NULL);
+	phase = "record";
+	if (mc_handle_save(&h, err) < 0)
+		goto rollback;
+	mc_test_point("create-after-created");
+	/* A provisioning failure keeps the VM for a look (console log, ssh):
+	 * the machine is an Error row until `provision` succeeds or `rm` removes it. */
+	if (h.ctx.provision_follows && mc_ops_provision(&h, j->named, j->t0, err) < 0) {
+		struct mc_error ignored = { 0 };
+		const char *prog = j->s->prog;
+
+		mc_machine_set_status(h.m, MC_MACHINE_ERROR, err->msg);
+		mc_handle_save(&h, &ignored);
+		mc_handle_close(&h);
+		mc_error_prefix(err, "provisioning failed (the VM is kept: '%s provision %s' retries, '%s rm -f %s' removes it): ",
+				prog, name, prog, name);
+		mc_error_machine(err, name);
+		return -1;
+	}
+	mc_handle_close(&h);
+	return 0;
+
+remove:
+	{
+		struct mc_error ignored = { 0 };
+
+		mc_op_run(&h, MC_OP_REMOVE, &ignored);
+	}
+rollback:
+	{
+		struct mc_error ignored = { 0 };
+
+		mc_store_remove(&j->s->store, name, &ignored);
+		mc_handle_close(&h);
+	}
+	/* The machine's name leads: 'machine "x": create failed, nothing was kept: ...' */
+	err->machine[0] = '\0';
+	if (err->code == MC_E_PRECREATE)
+		mc_error_prefix(err, "Error with pre-create check: ");
+	else
+		mc_error_prefix(err, "%s failed, nothing was kept: ", phase);
+	mc_error_machine(err, name);
+	return -1;
+}
+
+static void create_worker(size_t i, void *arg)
+{
+	struct create_job *j = arg;
+
+	create_one(j, j->names[i], &j->errs[i]);
+}
+
+int mc_ops_create_check(const struct mc_create_opts *o, char **names, struct mc_error *err)
+{
+	const char *kt = o->tls_key_type;
+
+	for (size_t i = 0; names[i]; i++) {
+		if (mc_store_check_name(names[i], err) < 0)
+			return -1;
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(names[i], names[k]))
+				return mc_error_set(err, MC_E_USAGE, "machine \"%s\" is named twice", names[i]);
+	}
+	if (!mc_streq(kt, "ecdsa-p256") && !mc_streq(kt, "rsa-2048") && !mc_streq(kt, "rsa-4096"))
+		return mc_error_set(err, MC_E_USAGE,
+				    "invalid --tls-key-type \"%s\": use ecdsa-p256, rsa-2048 or rsa-4096", kt);
+	kt = o->ssh_key_type;
+	if (!mc_streq(kt, "ed25519") && !mc_streq(kt, "rsa"))
+		return mc_error_set(err, MC_E_USAGE, "invalid --ssh-key-type \"%s\": use ed25519 or rsa", kt);
+	return 0;
+}
+
+int mc_ops_create(struct mc_session *s, const struct mc_create_opts *o, char **names,
+		  struct mc_error *errs, struct mc_error *err)
+{
+	size_t n = mc_strv_len(names);
+	struct create_job j = { s, o, names, errs, n > 1, mc_now_ms() };
+	struct mc_iso_opts iso = { 0 };
+
+	if (mc_ops_create_check(o, names, err) < 0)
+		return -1;
+	if (!mc_driver_supports(o->drv, MC_OP_CREATE))
+		return mc_error_set(err, MC_E_UNSUPPORTED, "the %s driver cannot create machines", o->drv->name);
+	/* The boot ISO of drivers that have an "iso" flag, once for all the
+	 * machines (a URL is downloaded here); the driver gets a local path. */
+	mc_ops_iso_opts(s, &iso);
+	if (mc_iso_prepare_flags(s->store.root, o->flags, &iso, err) < 0) {
+		if (err->code != MC_E_USAGE) {
+			err->code = MC_E_PRECREATE;
+			mc_error_prefix(err, "Error with pre-create check: ");
+		}
+		return -1;
+	}
+	/* The CA and client certificate, once for all the machines. */
+	if (mc_ops_certs_prepare(s, o->tls_key_type, err) < 0)
+		return -1;
+	mc_parallel(n, 4, create_worker, &j);
+	return 0;
+}

@@ -1,0 +1,370 @@
+/* Machine handles, the user-interface callbacks, and the driver operations:
+ * the only code that calls a driver's function pointers. */
+#include "buildconf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "iso.h"
+#include "ops-internal.h"
+#include "registry.h"
+#include "ssh.h"
+#include "util.h"
+
+/* ------------------------------------------------------------------ */
+/* the user interface                                                  */
+
+static char *vformat(const char *fmt, va_list ap)
+{
+	char *s = NULL;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	return s;
+}
+
+void mc_ui_phase(const struct mc_session *s, const char *machine, bool named, long long t0,
+		 const char *fmt, ...)
+{
+	_cleanup_free_ char *msg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	msg = vformat(fmt, ap);
+	va_end(ap);
+	if (s && s->ui && s->ui->phase)
+		s->ui->phase(s->ui->arg, machine, named, mc_now_ms() - t0, msg);
+	else
+		mc_debug("(%s) %s", machine ? machine : "-", msg);
+}
+
+void mc_ui_info(const struct mc_session *s, const char *fmt, ...)
+{
+	_cleanup_free_ char *msg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	msg = vformat(fmt, ap);
+	va_end(ap);
+	if (s && s->ui && s->ui->info)
+		s->ui->info(s->ui->arg, msg);
+	else
+		mc_debug("%s", msg);
+}
+
+void mc_ui_warn(const struct mc_session *s, const char *fmt, ...)
+{
+	_cleanup_free_ char *msg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	msg = vformat(fmt, ap);
+	va_end(ap);
+	if (s && s->ui && s->ui->warn)
+		s->ui->warn(s->ui->arg, msg);
+	else
+		mc_log(MC_LOG_WARN, "%s", msg);
+}
+
+static void iso_notice(void *arg, const char *msg)
+{
+	mc_ui_info(arg, "%s", msg);
+}
+
+static void iso_progress(void *arg, long long done, long long total)
+{
+	const struct mc_session *s = arg;
+
+	if (s->ui && s->ui->progress)
+		s->ui->progress(s->ui->arg, "Downloading the ISO", done, total);
+}
+
+void mc_ops_iso_opts(struct mc_session *s, struct mc_iso_opts *o)
+{
+	o->notice = iso_notice;
+	o->progress = iso_progress;
+	o->arg = s;
+}
+
+/* ------------------------------------------------------------------ */
+/* handles                                                             */
+
+static void handle_init(struct mc_session *s, struct mc_machine *m, const struct mc_driver *drv,
+			json_t *flags, int lock_fd, struct mc_handle *h)
+{
+	*h = (struct mc_handle){ .s = s, .m = m, .drv = drv, .lock_fd = lock_fd };
+	h->ctx = (struct mc_driver_ctx){
+		.host = mc_host_api(),
+		.machine_name = m->name,
+		.machine_dir = m->dir,
+		.store_path = s->store.root,
+		.config = m->driver,
+		.flags = flags,
+		.core = h,
+	};
+}
+
+int mc_handle_open(struct mc_session *s, const char *name, unsigned flags, struct mc_handle *h,
+		   struct mc_error *err)
+{
+	struct mc_machine *m = NULL;
+	const struct mc_driver *drv = NULL;
+	int lock_fd = -1;
+
+	memset(h, 0, sizeof(*h));
+	h->lock_fd = -1;
+	if (mc_store_check_name(name, err) < 0)
+		return -1;
+	if ((flags & MC_OPEN_LOCK) && mc_store_lock(&s->store, name, 30000, &lock_fd, err) < 0)
+		return -1;
+	if (mc_machine_load(&s->store, name, &m, err) < 0 ||
+	    mc_driver_lookup(m->driver_name, &drv, err) < 0) {
+		mc_machine_free(m);
+		mc_store_unlock(lock_fd);
+		return -1;
+	}
+	handle_init(s, m, drv, NULL, lock_fd, h);
+	return 0;
+}
+
+void mc_handle_new(struct mc_session *s, struct mc_machine *m, const struct mc_driver *drv,
+		   json_t *flags, int lock_fd, struct mc_handle *h)
+{
+	handle_init(s, m, drv, flags, lock_fd, h);
+}
+
+void mc_handle_close(struct mc_handle *h)
+{
+	if (!h)
+		return;
+	mc_machine_free(h->m);
+	h->m = NULL;
+	mc_store_unlock(h->lock_fd);
+	h->lock_fd = -1;
+}
+
+int mc_handle_save(struct mc_handle *h, struct mc_error *err)
+{
+	return mc_machine_save(h->m, err);
+}
+
+int mc_handle_require_created(struct mc_handle *h, struct mc_error *err)
+{
+	const char *why = mc_machine_error(h->m), *prog = h->s->prog, *name = h->m->name;
+
+	if (mc_machine_status(h->m) == MC_MACHINE_CREATED)
+		return 0;
+	return mc_error_set(err, MC_E_STATE,
+			    "machine \"%s\" was not created completely (%s): '%s provision %s' retries, '%s rm -f %s' removes it",
+			    name, why ? why : "creation was interrupted", prog, name, prog, name);
+}
+
+int mc_handle_require_running(struct mc_handle *h, struct mc_error *err)
+{
+	enum mc_state st;
+
+	if (mc_op_state(h, &st, err) < 0)
+		return -1;
+	if (st != MC_STATE_RUNNING)
+		return mc_error_set(err, MC_E_STATE, "Host \"%s\" is not running", h->m->name);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* driver operations                                                   */
+
+typedef int (*void_op)(struct mc_driver_ctx *, struct mc_error *);
+
+static const struct {
+	const char *cannot;     /* "the D driver cannot ..." */
+	bool optional;          /* a missing operation has nothing to do */
+} ops[] = {
+	[MC_OP_PRECREATE] = { "run pre-create checks", true },
+	[MC_OP_CREATE] = { "create machines", false },
+	[MC_OP_START] = { "start machines", false },
+	[MC_OP_STOP] = { "stop machines", false },
+	[MC_OP_KILL] = { "kill machines", false },
+	[MC_OP_RESTART] = { "restart machines", false },
+	[MC_OP_REMOVE] = { "remove machines", true },
+	[MC_OP_STATE] = { "report a state", false },
+	[MC_OP_IP] = { "report an IP address", false },
+	[MC_OP_SET_ISO] = { "boot machines from another ISO", false },
+	[MC_OP_STATES] = { "report the states of several machines at once", false },
+};
+
+static void_op void_op_of(const struct mc_driver *d, enum mc_op op)
+{
+	switch (op) {
+	case MC_OP_PRECREATE: return d->precreate;
+	case MC_OP_CREATE: return d->create;
+	case MC_OP_START: return d->start;
+	case MC_OP_STOP: return d->stop;
+	case MC_OP_KILL: return d->kill;
+	case MC_OP_RESTART: return d->restart;
+	case MC_OP_REMOVE: return d->remove;
+	case MC_OP_SET_ISO: return d->set_iso;
+	default: return NULL;
+	}
+}
+
+bool mc_op_supported(const struct mc_handle *h, enum mc_op op)
+{
+	return mc_driver_supports(h->drv, op);
+}
+
+bool mc_driver_supports(const struct mc_driver *d, enum mc_op op)
+{
+	switch (op) {
+	case MC_OP_STATE: return d->state != NULL;
+	case MC_OP_IP: return d->ip != NULL;
+	case MC_OP_STATES: return d->states != NULL;
+	case MC_OP_RESTART: return d->restart || (d->start && d->stop);
+	default: return void_op_of(d, op) != NULL;
+	}
+}
+
+static int unsupported(const struct mc_handle *h, enum mc_op op, struct mc_error *err)
+{
+	mc_error_set(err, MC_E_UNSUPPORTED, "the %s driver cannot %s", h->drv->name, ops[op].cannot);
+	mc_error_machine(err, h->m->name);
+	return -1;
+}
+
+/* After a driver call: the machine's name on its error, and config.json
+ * saved when the call changed the driver's state (locked handles only). */
+static int after_call(struct mc_handle *h, json_t *before, int r, struct mc_error *err)
+{
+	if (r < 0)
+		mc_error_machine(err, h->m->name);
+	if (before && !json_equal(before, h->ctx.config)) {
+		struct mc_error e = { 0 };
+
+		if (mc_machine_save(h->m, &e) < 0 && r == 0) {
+			*err = e;
+			mc_error_machine(err, h->m->name);
+			r = -1;
+		}
+	}
+	json_decref(before);
+	return r;
+}
+
+static json_t *before_call(const struct mc_handle *h)
+{
+	return h->lock_fd >= 0 ? json_deep_copy(h->ctx.config) : NULL;
+}
+
+int mc_op_run(struct mc_handle *h, enum mc_op op, struct mc_error *err)
+{
+	void_op fn = void_op_of(h->drv, op);
+	json_t *before;
+	int r;
+
+	if (!fn) {
+		if (op == MC_OP_RESTART && h->drv->start && h->drv->stop) {
+			enum mc_state st;
+
+			if (mc_op_state(h, &st, err) < 0)
+				return -1;
+			if (st == MC_STATE_RUNNING && mc_op_run(h, MC_OP_STOP, err) < 0)
+				return -1;
+			return mc_op_run(h, MC_OP_START, err);
+		}
+		return ops[op].optional ? 0 : unsupported(h, op, err);
+	}
+	before = before_call(h);
+	r = fn(&h->ctx, err);
+	return after_call(h, before, r, err);
+}
+
+int mc_op_state(struct mc_handle *h, enum mc_state *st, struct mc_error *err)
+{
+	if (mc_machine_status(h->m) != MC_MACHINE_CREATED) {
+		*st = MC_STATE_ERROR;
+		return 0;
+	}
+	return mc_op_vm_state(h, st, err);
+}
+
+int mc_op_vm_state(struct mc_handle *h, enum mc_state *st, struct mc_error *err)
+{
+	json_t *before;
+
+	if (!h->drv->state)
+		return unsupported(h, MC_OP_STATE, err);
+	before = before_call(h);
+	return after_call(h, before, h->drv->state(&h->ctx, st, err), err);
+}
+
+int mc_op_ip(struct mc_handle *h, char **ip, struct mc_error *err)
+{
+	json_t *before;
+
+	*ip = NULL;
+	if (!h->drv->ip)
+		return unsupported(h, MC_OP_IP, err);
+	before = before_call(h);
+	return after_call(h, before, h->drv->ip(&h->ctx, ip, err), err);
+}
+
+int mc_op_url(struct mc_handle *h, char **url, struct mc_error *err)
+{
+	_cleanup_free_ char *ip = NULL;
+
+	*url = NULL;
+	if (h->drv->url) {
+		json_t *before = before_call(h);
+
+		return after_call(h, before, h->drv->url(&h->ctx, url, err), err);
+	}
+	if (mc_op_ip(h, &ip, err) < 0)
+		return -1;
+	*url = strchr(ip, ':') ? mc_asprintf("tcp://[%s]:2376", ip) : mc_asprintf("tcp://%s:2376", ip);
+	return 0;
+}
+
+int mc_op_ssh_endpoint(struct mc_handle *h, struct mc_ssh_endpoint *ep, struct mc_error *err)
+{
+	char *host = NULL, *user = NULL;
+	int port = 22;
+
+	memset(ep, 0, sizeof(*ep));
+	if (!h->drv->has_ssh)
+		return mc_error_set(err, MC_E_UNSUPPORTED,
+				    "machine \"%s\" uses the %s driver, which has no SSH access: there is no shell or file system to reach",
+				    h->m->name, h->drv->name);
+	if (h->drv->ssh_endpoint) {
+		json_t *before = before_call(h);
+
+		if (after_call(h, before, h->drv->ssh_endpoint(&h->ctx, &host, &port, &user, err), err) < 0)
+			return -1;
+	} else {
+		if (mc_op_ip(h, &host, err) < 0)
+			return -1;
+	}
+	if (mc_ssh_endpoint_init(ep, h->m->name, h->m->dir, host, port, user, err) < 0) {
+		mc_error_machine(err, h->m->name);
+		return -1;
+	}
+	return 0;
+}
+
+int mc_op_states(struct mc_handle *const *hs, size_t n, enum mc_state *out, struct mc_error *errs)
+{
+	_cleanup_free_ struct mc_driver_ctx **ctxs = NULL;
+	struct mc_error err = { 0 };
+
+	if (!n || !hs[0]->drv->states)
+		return -1;
+	ctxs = mc_calloc(n, sizeof(*ctxs));
+	for (size_t i = 0; i < n; i++)
+		ctxs[i] = &hs[i]->ctx;
+	if (hs[0]->drv->states(ctxs, n, out, errs, &err) < 0) {
+		mc_debug("the %s driver's batched state call failed: %s", hs[0]->drv->name, err.msg);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		mc_error_machine(&errs[i], hs[i]->m->name);
+	return 0;
+}

@@ -1,0 +1,240 @@
+/* start, stop, restart, kill, rm and upgrade of one machine (the CLI runs
+ * several in parallel). */
+#include "buildconf.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include "iso.h"
+#include "ops-internal.h"
+#include "util.h"
+
+static const struct {
+	enum mc_op op;
+	const char *verb, *ing, *done;
+	enum mc_state target;  /* already in this state: nothing to do */
+} actions[] = {
+	[MC_ACTION_START] = { MC_OP_START, "start", "Starting", "started", MC_STATE_RUNNING },
+	[MC_ACTION_STOP] = { MC_OP_STOP, "stop", "Stopping", "stopped", MC_STATE_STOPPED },
+	[MC_ACTION_RESTART] = { MC_OP_RESTART, "restart", "Restarting", "restarted", MC_STATE_NONE },
+	[MC_ACTION_KILL] = { MC_OP_KILL, "kill", "Killing", "killed", MC_STATE_STOPPED },
+};
+
+int mc_ops_action(struct mc_session *s, const char *name, enum mc_action act,
+		  struct mc_error *err)
+{
+	bool boots = act == MC_ACTION_START || act == MC_ACTION_RESTART;
+	struct mc_handle h;
+	enum mc_state st;
+	int r = -1;
+
+	if (mc_handle_open(s, name, MC_OPEN_LOCK, &h, err) < 0)
+		return -1;
+	if (mc_handle_require_created(&h, err) < 0)
+		goto out;
+	if (!mc_op_supported(&h, actions[act].op)) {
+		mc_op_run(&h, actions[act].op, err);  /* says what is missing */
+		goto out;
+	}
+	if (mc_op_state(&h, &st, err) < 0)
+		goto out;
+	if (actions[act].target != MC_STATE_NONE && st == actions[act].target) {
+		mc_error_set(err, MC_E_STATE, "Machine \"%s\" is already %s.", name,
+			     act == MC_ACTION_START ? "running" : "stopped");
+		goto out;
+	}
+	mc_ui_info(s, "%s \"%s\"...", actions[act].ing, name);
+	mc_test_point("action-before-driver");
+	r = mc_op_run(&h, actions[act].op, err);
+	mc_test_point("action-after-driver");
+	if (r < 0) {
+		err->machine[0] = '\0';
+		mc_error_prefix(err, "%s failed: ", actions[act].verb);
+		mc_error_machine(err, name);
+		goto out;
+	}
+	/* Wait until the guest has booted and Docker answers; a new IP address
+	 * gets a new server certificate. */
+	if (boots && mc_ops_after_boot(&h, err) < 0) {
+		mc_handle_save(&h, NULL);
+		r = -1;
+		goto out;
+	}
+	if (boots)
+		mc_handle_save(&h, NULL);
+	mc_ui_info(s, "Machine \"%s\" was %s.", name, actions[act].done);
+out:
+	mc_handle_close(&h);
+	return r;
+}
+
+/* rm -f of a machine that cannot be loaded (unreadable config, unknown
+ * driver): its local files only. */
+static int rm_files_only(struct mc_session *s, const char *name, struct mc_error *err)
+{
+	int lock_fd = -1;
+
+	if (mc_store_lock(&s->store, name, 30000, &lock_fd, NULL) < 0 && mc_store_exists(&s->store, name))
+		return -1;
+	mc_ui_warn(s, "%s; removing the local files of \"%s\" only (any VM it had is left alone)",
+		   err->msg, name);
+	mc_error_clear(err);
+	if (mc_store_remove(&s->store, name, err) < 0) {
+		mc_store_unlock(lock_fd);
+		return -1;
+	}
+	mc_store_unlock(lock_fd);
+	mc_ui_info(s, "Successfully removed %s", name);
+	return 0;
+}
+
+int mc_ops_rm(struct mc_session *s, const char *name, bool force, struct mc_error *err)
+{
+	struct mc_handle h;
+
+	if (mc_store_check_name(name, err) < 0)
+		return -1;
+	if (mc_handle_open(s, name, MC_OPEN_LOCK, &h, err) < 0) {
+		/* Unreadable config or unknown driver: only -f may remove the files. */
+		if (!force || err->code == MC_E_NOT_FOUND || err->code == MC_E_STATE)
+			return -1;
+		return rm_files_only(s, name, err);
+	}
+	if (mc_op_run(&h, MC_OP_REMOVE, err) < 0) {
+		if (!force) {
+			err->machine[0] = '\0';
+			mc_error_prefix(err, "cannot remove the VM (use -f to remove the local files anyway): ");
+			mc_error_machine(err, name);
+			mc_handle_close(&h);
+			return -1;
+		}
+		mc_ui_warn(s, "machine \"%s\": %s; removing the local files anyway (-f)", name, err->msg);
+		mc_error_clear(err);
+	}
+	mc_test_point("rm-after-driver");
+	if (mc_store_remove(&s->store, name, err) < 0) {
+		mc_handle_close(&h);
+		return -1;
+	}
+	mc_handle_close(&h);
+	mc_ui_info(s, "Successfully removed %s", name);
+	return 0;
+}
+
+/* One ISO resolution at a time: a download shows one progress bar, and the
+ * next machine that asks for the same URL finds it in the cache. */
+static pthread_mutex_t iso_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The ISO for h: flags {"iso", "iso-source", "iso-version"} as for create. */
+static json_t *resolve_iso(struct mc_handle *h, const char *spec, const char *sha,
+			   struct mc_error *err)
+{
+	struct mc_iso_opts o = { 0 };
+	json_t *flags;
+	int r;
+
+	if (!spec || !*spec)
+		spec = mc_config_driver_flag(h->s->config, h->drv->name, "iso");
+	flags = json_pack("{s:s, s:s}", "iso", spec ? spec : "", "iso-sha256", sha ? sha : "");
+	mc_ops_iso_opts(h->s, &o);
+	pthread_mutex_lock(&iso_lock);
+	r = mc_iso_prepare_flags(h->s->store.root, flags, &o, err);
+	pthread_mutex_unlock(&iso_lock);
+	if (r < 0) {
+		json_decref(flags);
+		return NULL;
+	}
+	return flags;
+}
+
+static const char *or(const char *s, const char *def)
+{
+	return s && *s ? s : def;
+}
+
+/* Boot h from the ISO in flags: stop it, set the ISO, start it again. */
+static int switch_iso(struct mc_handle *h, json_t *flags, long long t0, struct mc_error *err)
+{
+	const char *name = h->m->name, *new_ver = mc_json_str(flags, "iso-version");
+	const char *new_iso = mc_json_str(flags, "iso");
+	enum mc_state st;
+	bool running;
+	int r;
+
+	if (mc_op_state(h, &st, err) < 0)
+		return -1;
+	running = st != MC_STATE_STOPPED;
+	mc_ui_phase(h->s, name, true, t0, "Upgrading the boot ISO from %s to %s (%s)...",
+		    or(mc_json_str(h->ctx.config, "ISOVersion"), "an unknown version"),
+		    or(new_ver, "an ISO without a volume ID"), new_iso);
+	if (running) {
+		mc_ui_phase(h->s, name, true, t0, "Stopping the machine to change its ISO...");
+		if (mc_op_run(h, MC_OP_STOP, err) < 0)
+			return -1;
+	}
+	h->ctx.flags = flags;
+	r = mc_op_run(h, MC_OP_SET_ISO, err);
+	h->ctx.flags = NULL;
+	if (r < 0 && running) {
+		err->machine[0] = '\0';
+		mc_error_prefix(err, "upgrade failed (the machine is stopped; '%s start %s' boots its old ISO): ",
+				h->s->prog, name);
+		mc_error_machine(err, name);
+		return 1;
+	}
+	if (r < 0 || mc_handle_save(h, err) < 0)
+		return -1;
+	if (!running) {
+		mc_ui_info(h->s, "Machine \"%s\" was upgraded to %s; it is stopped: '%s start %s' boots it.",
+			   name, or(new_ver, new_iso), h->s->prog, name);
+		return 0;
+	}
+	mc_ui_phase(h->s, name, true, t0, "Starting the machine back up...");
+	if (mc_op_run(h, MC_OP_START, err) < 0 || mc_ops_after_boot(h, err) < 0)
+		return -1;
+	mc_handle_save(h, NULL);
+	mc_ui_info(h->s, "Machine \"%s\" was upgraded to %s.", name, or(new_ver, new_iso));
+	return 0;
+}
+
+int mc_ops_upgrade(struct mc_session *s, const char *name, const char *iso, const char *sha256,
+		   struct mc_error *err)
+{
+	_cleanup_json_ json_t *flags = NULL;
+	long long t0 = mc_now_ms();
+	struct mc_handle h;
+	int r = -1;
+
+	if (mc_handle_open(s, name, MC_OPEN_LOCK, &h, err) < 0)
+		return -1;
+	if (mc_handle_require_created(&h, err) < 0)
+		goto out;
+	if (!mc_op_supported(&h, MC_OP_SET_ISO)) {
+		mc_op_run(&h, MC_OP_SET_ISO, err);
+		goto out;
+	}
+	flags = resolve_iso(&h, iso, sha256, err);
+	if (!flags) {
+		mc_error_machine(err, name);
+		goto out;
+	}
+	if (mc_streq(mc_json_str(flags, "iso"), or(mc_json_str(h.ctx.config, "ISO"), "")) &&
+	    mc_streq(mc_json_str(flags, "iso-version"), or(mc_json_str(h.ctx.config, "ISOVersion"), ""))) {
+		mc_ui_info(s, "Machine \"%s\" already boots %s (%s): nothing to upgrade.", name,
+			   or(mc_json_str(flags, "iso-version"), "an ISO without a volume ID"),
+			   mc_json_str(flags, "iso"));
+		r = 0;
+		goto out;
+	}
+	r = switch_iso(&h, flags, t0, err);
+	if (r < 0) {
+		mc_handle_save(&h, NULL);  /* what the driver changed before it failed */
+		err->machine[0] = '\0';
+		mc_error_prefix(err, "upgrade failed: ");
+		mc_error_machine(err, name);
+	}
+	r = r ? -1 : 0;
+out:
+	mc_handle_close(&h);
+	return r;
+}

@@ -1,0 +1,16 @@
+/* What the files of the operations layer share among themselves. */
+#ifndef MC_OPS_INTERNAL_H
+#define MC_OPS_INTERNAL_H
+
+#include "log.h"
+#include "ops.h"
+
+struct mc_iso_opts;
+
+/* ISO download feedback through the session's ui (a line and a progress bar). */
+void mc_ops_iso_opts(struct mc_session *s, struct mc_iso_opts *o);
+/* start/restart of a machine that is not provisioned: a new server
+ * certificate when the IP changed. */
+int mc_ops_certs_after_start(struct mc_handle *h, struct mc_error *err);
+
+#endif

@@ -1,0 +1,227 @@
+/*
+ * The machine-operations layer: every workflow on machines (create, boot and
+ * provisioning, certificates, start/stop/rm, upgrade, the listing, swarm) and
+ * the only code that calls a driver's operations (src/ops/handle.c).
+ *
+ * The verb layer (src/cmd/) parses arguments, calls these functions and
+ * prints.  Nothing here prints: progress goes through the session's
+ * struct mc_ui, results come back in structs, errors in struct mc_error with
+ * the machine's name in err->machine (mc_error_text renders both).
+ */
+#ifndef MC_OPS_H
+#define MC_OPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "driver.h"
+#include "machine.h"
+#include "store.h"
+#include "swarm.h"
+
+struct mc_ssh_endpoint;
+
+/* The driver a create uses when nothing names one. */
+#define MC_DEFAULT_DRIVER "libvirt"
+
+/* How operations talk to the user (the CLI fills this in; every member may be NULL). */
+struct mc_ui {
+	/* A phase of a long operation, with the time since it began; named:
+	 * the line names the machine ("(NAME) MSG"). */
+	void (*phase)(void *arg, const char *machine, bool named, long long elapsed_ms,
+		      const char *msg);
+	/* A driver's own phase line ("(NAME) MSG", no time). */
+	void (*driver_phase)(void *arg, const char *machine, const char *msg);
+	/* A line of output (stdout in the CLI): "Machine "x" was started." */
+	void (*info)(void *arg, const char *msg);
+	/* A warning (stderr in the CLI), without the "Warning: " prefix. */
+	void (*warn)(void *arg, const char *msg);
+	/* Download progress: bytes done of total (total <= 0: unknown); done ==
+	 * total ends it. */
+	void (*progress)(void *arg, const char *label, long long done, long long total);
+	void *arg;
+};
+
+/* What every operation needs: the store, config.ini, the global TLS and SSH
+ * choices, and where progress goes.  One per process (the CLI's). */
+struct mc_session {
+	struct mc_store store;
+	struct mc_config *config;
+	const char *prog;            /* program name, for the hints in messages */
+	/* --tls-ca-cert, --tls-ca-key, --tls-client-cert, --tls-client-key (NULL: not given) */
+	const char *tls_ca_cert, *tls_ca_key, *tls_client_cert, *tls_client_key;
+	bool native_ssh;             /* --native-ssh */
+	const struct mc_ui *ui;
+};
+
+void mc_ui_phase(const struct mc_session *s, const char *machine, bool named, long long t0,
+		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void mc_ui_info(const struct mc_session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void mc_ui_warn(const struct mc_session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ------------------------------------------------------------------ */
+/* Machine handles and driver operations (src/ops/handle.c)            */
+
+/* An open machine: its record (config.json), its driver and the driver's
+ * context, and its lock when it was opened to change it. */
+struct mc_handle {
+	struct mc_session *s;
+	struct mc_machine *m;
+	const struct mc_driver *drv;
+	struct mc_driver_ctx ctx;
+	int lock_fd;                 /* -1: not locked (read-only use) */
+};
+
+enum {
+	MC_OPEN_LOCK = 1u << 0,      /* take the machine's lock (verbs that change it) */
+};
+
+/* Load machine NAME and its driver.  MC_E_NOT_FOUND: 'Docker machine "NAME"
+ * does not exist'. */
+int mc_handle_open(struct mc_session *s, const char *name, unsigned flags, struct mc_handle *h,
+		   struct mc_error *err);
+/* A handle for a machine being created (m is taken; lock_fd is its lock). */
+void mc_handle_new(struct mc_session *s, struct mc_machine *m, const struct mc_driver *drv,
+		   json_t *flags, int lock_fd, struct mc_handle *h);
+void mc_handle_close(struct mc_handle *h);    /* NULL-safe, idempotent */
+int mc_handle_save(struct mc_handle *h, struct mc_error *err);
+/* Error unless create finished (Status created), naming provision and rm -f. */
+int mc_handle_require_created(struct mc_handle *h, struct mc_error *err);
+/* Error unless the machine is Running: 'Host "NAME" is not running'. */
+int mc_handle_require_running(struct mc_handle *h, struct mc_error *err);
+
+/* The driver operations.  A missing one fails with MC_E_UNSUPPORTED, "the D
+ * driver cannot ...", except where a default exists: precreate and remove
+ * (nothing to do), restart (stop + start), url (tcp://IP:2376), ssh_endpoint
+ * (IP:22, user docker).  A locked handle's config.json is saved after each
+ * call that changed the driver's state.  Errors carry the machine's name. */
+enum mc_op {
+	MC_OP_PRECREATE, MC_OP_CREATE, MC_OP_START, MC_OP_STOP, MC_OP_KILL, MC_OP_RESTART,
+	MC_OP_REMOVE, MC_OP_STATE, MC_OP_IP, MC_OP_SET_ISO, MC_OP_STATES,
+};
+bool mc_op_supported(const struct mc_handle *h, enum mc_op op);
+bool mc_driver_supports(const struct mc_driver *drv, enum mc_op op);
+int mc_op_run(struct mc_handle *h, enum mc_op op, struct mc_error *err);  /* the void ops */
+/* The machine's state; a machine whose create did not finish is Error. */
+int mc_op_state(struct mc_handle *h, enum mc_state *st, struct mc_error *err);
+/* The driver's answer, even for a machine whose create did not finish. */
+int mc_op_vm_state(struct mc_handle *h, enum mc_state *st, struct mc_error *err);
+int mc_op_ip(struct mc_handle *h, char **ip, struct mc_error *err);
+int mc_op_url(struct mc_handle *h, char **url, struct mc_error *err);
+/* Where SSH reaches the machine; MC_E_UNSUPPORTED for drivers without SSH. */
+int mc_op_ssh_endpoint(struct mc_handle *h, struct mc_ssh_endpoint *ep, struct mc_error *err);
+/* One batched state call for handles of the same driver: out[i], errs[i].
+ * -1 when the driver has none or the whole call failed. */
+int mc_op_states(struct mc_handle *const *hs, size_t n, enum mc_state *out, struct mc_error *errs);
+
+/* The Docker daemon's version on the running machine (`version NAME`). */
+int mc_ops_engine_version(struct mc_handle *h, char **version, struct mc_error *err);
+
+/* The services table handed to drivers, and the driver context for m. */
+const struct mc_host *mc_host_api(void);
+
+/* ------------------------------------------------------------------ */
+/* Workflows                                                           */
+
+/* create (src/ops/create.c).  The CLI fills this from create's options. */
+struct mc_create_opts {
+	const struct mc_driver *drv;
+	json_t *flags;               /* the driver's flags, resolved (mc_ops_driver_flags) */
+	char **engine_env, **engine_insecure_registry, **engine_label, **engine_opt,
+		**engine_registry_mirror, **tls_san;
+	const char *engine_storage_driver;
+	const char *ssh_key_type;    /* ed25519 | rsa */
+	const char *tls_key_type;    /* ecdsa-p256 | rsa-2048 | rsa-4096 */
+	bool no_provision;
+};
+struct mc_args;
+/* The driver's create flags: flag > environment variable > config.ini >
+ * default, as a JSON object (name -> value). */
+int mc_ops_driver_flags(struct mc_session *s, const struct mc_driver *drv,
+			const struct mc_args *a, json_t *out, struct mc_error *err);
+/* Everything about names[] and o (but o->drv) that can be checked before
+ * anything touches the file system. */
+int mc_ops_create_check(const struct mc_create_opts *o, char **names, struct mc_error *err);
+/* Check the create options and prepare what all the machines share (the boot
+ * ISO, the CA); then create names[] in parallel.  errs[i] for names[i];
+ * returns -1 when the shared part failed (err), else 0. */
+int mc_ops_create(struct mc_session *s, const struct mc_create_opts *o, char **names,
+		  struct mc_error *errs, struct mc_error *err);
+
+/* Boot and provisioning (src/ops/boot.c). */
+/* Wait for SSH and provision the machine (create, provision): phases named
+ * when named, timed from t0. */
+int mc_ops_provision(struct mc_handle *h, bool named, long long t0, struct mc_error *err);
+/* The provision verb: provision again a running machine, then mark it created. */
+int mc_ops_reprovision(struct mc_session *s, const char *name, bool named, struct mc_error *err);
+/* After start/restart: wait until the guest and Docker are up, following a
+ * changed IP (new server certificate). */
+int mc_ops_after_boot(struct mc_handle *h, struct mc_error *err);
+/* Upload the machine's certificates and restart Docker (regenerate-certs). */
+int mc_ops_push_certs(struct mc_handle *h, struct mc_error *err);
+
+/* start, stop, restart, kill, rm, upgrade (src/ops/lifecycle.c). */
+enum mc_action { MC_ACTION_START, MC_ACTION_STOP, MC_ACTION_RESTART, MC_ACTION_KILL };
+int mc_ops_action(struct mc_session *s, const char *name, enum mc_action act,
+		  struct mc_error *err);
+/* rm: force removes the local files even when the driver cannot remove the
+ * VM or the machine cannot be loaded. */
+int mc_ops_rm(struct mc_session *s, const char *name, bool force, struct mc_error *err);
+/* upgrade: boot the machine from iso (a path or URL; NULL: the default). */
+int mc_ops_upgrade(struct mc_session *s, const char *name, const char *iso, const char *sha256,
+		   struct mc_error *err);
+
+/* Certificates (src/ops/certs.c). */
+struct mc_certs_paths;
+/* The CA and client certificate machine m uses (NULL: a new machine). */
+void mc_ops_certs_paths(const struct mc_session *s, const struct mc_machine *m,
+			struct mc_certs_paths *p);
+/* The store's CA and client certificate, made on first use. */
+int mc_ops_certs_prepare(struct mc_session *s, const char *key_type, struct mc_error *err);
+/* Copy ca.pem, cert.pem, key.pem into the machine's directory. */
+int mc_ops_certs_install(struct mc_session *s, struct mc_machine *m, struct mc_error *err);
+/* (Re)make the machine's server certificate for ip. */
+int mc_ops_certs_server(struct mc_session *s, const struct mc_machine *m, const char *ip,
+			struct mc_error *err);
+/* env/config: the offline check of the machine's certificates against url. */
+int mc_ops_certs_check(struct mc_handle *h, const char *url, struct mc_error *err);
+/* regenerate-certs NAME: new client copies and server certificate, pushed. */
+int mc_ops_regenerate(struct mc_session *s, const char *name, struct mc_error *err);
+/* regenerate-certs --client-certs: a new CA and client certificate. */
+int mc_ops_renew_ca(struct mc_session *s, struct mc_error *err);
+
+/* import-docker-machine (src/ops/import.c): the docker-machine store `from`
+ * is only read.  The machine names there (natural order). */
+int mc_ops_import_list(const char *from, char ***names, struct mc_error *err);
+struct mc_import_result {
+	char *dm_driver;             /* its docker-machine driver */
+	const char *our_driver;      /* what it became here (static) */
+	char **notes;                /* what did not map, for the user */
+};
+/* Import one machine; res is filled (free it) whatever the result. */
+int mc_ops_import(struct mc_session *s, const char *from, const char *name,
+		  struct mc_import_result *res, struct mc_error *err);
+void mc_import_result_free(struct mc_import_result *res);
+
+/* swarm-up and swarm-down (src/ops/swarm.c): load and check each machine,
+ * then bring them into one swarm (plan given) or out of it (plan NULL).
+ * run->nodes[i] holds what happened to names[i]; free with mc_ops_swarm_free
+ * whatever the result. */
+struct mc_swarm_plan {
+	char **managers, **workers;  /* --manager, --worker names (NULL: none) */
+	char **advertise;            /* NAME=IP */
+	bool force;
+};
+struct mc_swarm_run {
+	struct mc_swarm_node *nodes;
+	size_t n;
+	void *priv;
+};
+int mc_ops_swarm(struct mc_session *s, char **names, const struct mc_swarm_plan *plan,
+		 struct mc_swarm_run *run, struct mc_error *err);
+void mc_ops_swarm_free(struct mc_swarm_run *run);
+
+#endif

@@ -1,0 +1,89 @@
+/* swarm-up and swarm-down on machines: load each node, then src/swarm.c
+ * speaks the Engine API. */
+#include "buildconf.h"
+
+#include <string.h>
+
+#include "ops-internal.h"
+#include "util.h"
+
+struct node_src {
+	struct mc_handle h;
+	char *url, *ip;
+};
+
+static bool listed(char **list, const char *name)
+{
+	for (; list && *list; list++)
+		if (!strcmp(*list, name))
+			return true;
+	return false;
+}
+
+/* Managers: --manager names; without any, the first name. */
+static int node_role(const struct mc_swarm_plan *p, const char *name, size_t idx, bool *manager,
+		     struct mc_error *err)
+{
+	*manager = p->managers ? listed(p->managers, name) : idx == 0;
+	if (listed(p->workers, name)) {
+		if (*manager)
+			return mc_error_set(err, MC_E_USAGE, "%s is named both --manager and --worker", name);
+		*manager = false;
+	}
+	return 0;
+}
+
+static int load_node(struct mc_session *s, const struct mc_swarm_plan *p, const char *name,
+		     size_t idx, struct mc_swarm_node *nd, struct node_src *src, struct mc_error *err)
+{
+	size_t n = strlen(name);
+
+	if (mc_handle_open(s, name, 0, &src->h, err) < 0)
+		return -1;
+	if (mc_handle_require_created(&src->h, err) < 0 || mc_handle_require_running(&src->h, err) < 0 ||
+	    mc_op_url(&src->h, &src->url, err) < 0 || mc_op_ip(&src->h, &src->ip, err) < 0)
+		return -1;
+	for (char **a = p ? p->advertise : NULL; a && *a; a++)
+		if (!strncmp(*a, name, n) && (*a)[n] == '=') {
+			free(src->ip);
+			src->ip = mc_strdup(*a + n + 1);
+		}
+	if (p && node_role(p, name, idx, &nd->manager, err) < 0)
+		return -1;
+	nd->name = src->h.m->name;
+	nd->target = (struct mc_engine_target){ src->h.m->name, src->url, src->h.m->dir };
+	nd->addr = src->ip;
+	return 0;
+}
+
+int mc_ops_swarm(struct mc_session *s, char **names, const struct mc_swarm_plan *plan,
+		 struct mc_swarm_run *run, struct mc_error *err)
+{
+	size_t n = mc_strv_len(names);
+	struct node_src *src = mc_calloc(n ? n : 1, sizeof(*src));
+
+	*run = (struct mc_swarm_run){ mc_calloc(n ? n : 1, sizeof(struct mc_swarm_node)), n, src };
+	for (size_t i = 0; i < n; i++)
+		src[i].h.lock_fd = -1;
+	for (size_t i = 0; i < n; i++)
+		if (load_node(s, plan, names[i], i, &run->nodes[i], &src[i], err) < 0)
+			return -1;
+	if (plan)
+		return mc_swarm_up(run->nodes, n, plan->force, err);
+	return mc_swarm_down(run->nodes, n, err);
+}
+
+void mc_ops_swarm_free(struct mc_swarm_run *run)
+{
+	struct node_src *src = run->priv;
+
+	for (size_t i = 0; i < run->n; i++) {
+		mc_swarm_node_clear(&run->nodes[i]);
+		mc_handle_close(&src[i].h);
+		free(src[i].url);
+		free(src[i].ip);
+	}
+	free(run->nodes);
+	free(src);
+	memset(run, 0, sizeof(*run));
+}

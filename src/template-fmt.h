@@ -1,0 +1,24 @@
+/* The template engine's values and built-in functions (src/template-fmt.c),
+ * shared by src/template.c and the functions callers add. */
+#ifndef MC_TEMPLATE_FMT_H
+#define MC_TEMPLATE_FMT_H
+
+#include <stdbool.h>
+#include <jansson.h>
+
+#include "error.h"
+
+/* How a value prints: a string as it is, no value as "<no value>", anything
+ * else as compact JSON.  malloc'd. */
+char *mc_template_string(json_t *v);
+/* Go's truth: false, 0, "", nil, empty arrays and objects are false. */
+bool mc_template_truth(json_t *v);
+/* A built-in function: a new reference, or NULL with err set (MC_E_USAGE). */
+json_t *mc_template_builtin(const char *name, json_t *const *args, size_t n, struct mc_error *err);
+/* Go's fmt.Sprintf over JSON values (%s %v %q %d %t %f %e %g %x %X %c %%,
+ * flags, width and precision); malloc'd. */
+char *mc_template_sprintf(const char *fmt, json_t *const *args, size_t n);
+/* An object's keys in byte order (Go ranges over maps that way). */
+char **mc_json_sorted_keys(json_t *obj);
+
+#endif
