@@ -84,6 +84,18 @@ done
 check "every module of every set is in modules.dep${missing:+ (missing:$missing)}" test -z "$missing"
 check "no module is left compressed (busybox modprobe loads plain .ko)" \
 	test -z "$(find "$R/usr/lib/modules" -name '*.ko.*' | head -1)"
+# The Hyper-V fake of the CLI tests answers with an IP (and shuts down) only
+# for an ISO with Hyper-V's guest side: it must find it in the real ISO.
+mkdir -p "$X/fakestate"
+fake_sees=$(MC_FAKE_HYPERV_STATE=$X/fakestate python3 -c '
+import importlib.machinery, importlib.util, sys
+loader = importlib.machinery.SourceFileLoader("fake", sys.argv[1])
+spec = importlib.util.spec_from_loader("fake", loader)
+fake = importlib.util.module_from_spec(spec)
+loader.exec_module(fake)
+print(" ".join(sorted(fake.guest_of(sys.argv[2]))))' "$MC_SRCDIR/tests/fakes/powershell.exe" "$ISO")
+check "the Hyper-V fake finds hv_kvp_daemon, hv_netvsc and hv_utils in this ISO (got: $fake_sees)" \
+	test "$fake_sees" = "hv_kvp_daemon hv_netvsc hv_utils"
 size=$(stat -c %s "$ISO")
 check "the ISO is at most 150 MB ($((size / 1000000)) MB)" test "$size" -le 150000000
 echo "# initramfs: $(($(stat -c %s "$X/initrd.img") / 1000000)) MB compressed, $(du -sm "$R" | cut -f1) MiB in RAM once unpacked"
