@@ -119,6 +119,16 @@ expect_out "Docker Compose version" "docker compose version answers"
 run vm ssh $M docker buildx version
 expect_rc 0 "docker buildx runs on the guest (machinectl ssh)"
 expect_out "github.com/docker/buildx" "docker buildx version answers"
+# ... and do their work: a compose project runs a service, buildx builds an
+# image (BuildKit in docker 26's dockerd, a RUN step) that then runs
+run vm ssh $M "mkdir -p mc-compose && printf 'services:\n  hello:\n    image: mc-hello:1\n    command: [\"echo\", \"compose-ran-$$\"]\n' >mc-compose/compose.yaml && cd mc-compose && docker compose up --no-color 2>&1 && docker compose down 2>&1"
+expect_rc 0 "docker compose up runs a project on the guest"
+expect_out "compose-ran-$$" "the compose service ran and its output came back"
+printf '%s\n' "$OUT" | tail -n 4 | sed 's/^/# compose: /'
+run vm ssh $M "mkdir -p mc-build && printf 'FROM mc-hello:1\nRUN echo built-$$ >/built\n' >mc-build/Dockerfile && docker buildx build --progress plain -t mc-built:1 mc-build 2>&1 && docker run --rm mc-built:1 cat /built"
+expect_rc 0 "docker buildx build builds an image on the guest"
+expect_out "built-$$" "the built image runs with its RUN step's file"
+printf '%s\n' "$OUT" | tail -n 4 | sed 's/^/# buildx: /'
 run vm upgrade --iso "$ISO2" $M
 expect_out "already boots" "upgrade to the same ISO does nothing"
 
