@@ -3,7 +3,8 @@
 #   make iso                 build (or reuse from the cache) machinectl-os.iso
 #                            and copy it to $(builddir)/iso/
 #   make iso ISO_FLAGS=--force   rebuild even when cached
-#   make check-iso           the e2e VM tests (root, QEMU, several minutes)
+#   make check-iso           the ISO VM tests: boot, cidata, the simulated
+#                            hypervisors (root, QEMU, several minutes)
 #
 # scripts/build-iso needs root (debootstrap); it caches under
 # /var/cache/machinectl/iso (MACHINECTL_ISO_CACHE).  See doc/machine-os.md.
@@ -19,3 +20,4 @@ iso:
 check-iso:
 	$(top_srcdir)/tests/e2e/iso-boot.sh
 	$(top_srcdir)/tests/e2e/iso-cidata.sh
+	$(top_srcdir)/tests/e2e/iso-guests.sh

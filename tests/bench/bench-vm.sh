@@ -7,7 +7,9 @@
 #     create and the machine OS's boot are reported as multiples of it;
 #  1. the physical limit: the machine OS ISO booted under plain QEMU, host time
 #     from QEMU start to the guest's "docker up" console marker
-#     (tests/e2e/iso-bench.sh, one VM at a time, fresh format-me data disk);
+#     (tests/e2e/iso-bench.sh, one VM at a time, fresh format-me data disk),
+#     beside the old ISO (the Debian 12 build, or MACHINECTL_ISO_OLD) booted
+#     alternately with it, and the ratio of the medians;
 #  2. `machinectl create --driver libvirt` to "Docker is up and running!",
 #     split by phase: each line create prints starts a phase, timed here as
 #     it arrives (the driver's own phases carry no elapsed time);
@@ -93,7 +95,7 @@ fi
 
 # 1. plain QEMU, the guest's own boot-to-dockerd
 MACHINECTL_ISO=$ISO "$SRC/tests/e2e/iso-bench.sh" "$BOOTS" >"$BENCH_TMP/iso-bench.tap" 2>&1
-sed 's/^/   iso-bench: /' "$BENCH_TMP/iso-bench.tap" | grep -E 'ok|median|accel|load' | head -n 20
+sed 's/^/   iso-bench: /' "$BENCH_TMP/iso-bench.tap" | grep -E 'ok|median|accel|load|ratio|ISO' | head -n 30
 dock=() upt=() cpu=()
 while read -r d u c; do dock+=("$d") upt+=("$u") cpu+=("$c"); done < <(
 	sed -nE 's/^ok [0-9]+ - boot [0-9]+: sshd [0-9.]+ s, dockerd ([0-9.]+) s after QEMU start \(guest uptime [0-9.]+ \/ ([0-9.]+) s\), QEMU CPU ([0-9.]+) s.*/\1 \2 \3/p' \
@@ -111,6 +113,12 @@ if [ ${#dock[@]} -gt 0 ]; then
 else
 	echo "bench-vm: iso-bench gave no boot time" >&2
 fi
+old=()
+while read -r d; do old+=("$d"); done < <(
+	sed -nE 's/^ok [0-9]+ - old ISO boot [0-9]+: sshd [0-9.]+ s, dockerd ([0-9.]+) s after QEMU start .*/\1/p' \
+		"$BENCH_TMP/iso-bench.tap")
+[ ${#old[@]} -gt 0 ] && BENCH_EXTRA="{\"accel\": \"${accel:-?}\", \"memory_mib\": 512}" \
+	bench_samples vm.qemu.dockerd_old "plain QEMU, the old ISO (booted alternately): QEMU start to 'docker up'" s "${old[@]}"
 
 # 2. create, by phase
 lv_start >/dev/null 2>"$BENCH_TMP/lv_start.log" || { cat "$BENCH_TMP/lv_start.log" >&2; exit 1; }

@@ -6,36 +6,76 @@
 # plus the guest uptime printed in the marker and the CPU time QEMU used until
 # then (user + system, /proc/PID/stat: what a boot costs the host's cores),
 # and the medians (TAP output).
+#
+# Beside it, the old ISO is booted N times too, alternately with the new one
+# (old, new, old, new, ...), so that both see the same machine load, and the
+# ratio new / old of the medians is printed.  The old ISO: MACHINECTL_ISO_OLD
+# (a path), default the Debian 12 build of the same inputs
+# (MACHINECTL_ISO_SUITE=bookworm scripts/build-iso, cached like the other);
+# MACHINECTL_ISO_OLD=none boots only the new one.
 # QEMU: TCG (tb-size=128), 1 vCPU, 512 MiB, ISO on a SATA CD-ROM, virtio disk
 # and NIC - see vm_start in lib-vm.sh.
 . "$(dirname "$0")/lib-vm.sh"
 n=${1:-3}
-tap_plan "$n"
+old_iso=${MACHINECTL_ISO_OLD:-}
+if [ "$old_iso" = none ]; then tap_plan "$n"; else tap_plan $((2 * n)); fi
 e2e_setup
 iso=$(e2e_iso)
-diag "ISO: $iso ($(du -m "$iso" | cut -f1) MB), $(nproc) host CPUs, load: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ -z "$old_iso" ]; then
+    old_iso=$(MACHINECTL_ISO_SUITE=bookworm "$E2E_SRCDIR/scripts/build-iso" 2>"$E2E_WORK/build-iso-old.log" | tail -1) ||
+        { sed 's/^/# /' "$E2E_WORK/build-iso-old.log" | tail -n 30; bail "scripts/build-iso (bookworm) failed"; }
+fi
+[ "$old_iso" = none ] || [ -s "$old_iso" ] || bail "old ISO $old_iso does not exist"
+osrel() { # the ISO's suite, kernel and docker, from its /machinectl-os-release
+    rm -f "$E2E_WORK/osrel"
+    xorriso -osirrox on -indev "$1" -extract /machinectl-os-release "$E2E_WORK/osrel" >/dev/null 2>&1
+    sed -n 's/^\(SUITE\|KERNEL\|DOCKER\)=\(.*\)/\1 \2/p' "$E2E_WORK/osrel" 2>/dev/null | paste -sd' '
+}
+diag "ISO: $iso ($(du -m "$iso" | cut -f1) MB; $(osrel "$iso"))"
+[ "$old_iso" = none ] || diag "old ISO: $old_iso ($(du -m "$old_iso" | cut -f1) MB; $(osrel "$old_iso"))"
+diag "$(nproc) host CPUs, load: $(cut -d' ' -f1-3 /proc/loadavg)"
 E2E_KEY=$E2E_WORK/id_ed25519
 make_key "$E2E_KEY"
-ssh_h=(); dock_h=(); ssh_g=(); dock_g=(); cpu=()
+declare -A ssh_h=() dock_h=() ssh_g=() dock_g=() cpu=()
 # qemu_cpu: seconds of CPU the running QEMU has used (utime + stime)
 qemu_cpu() {
     sed 's/^.*) //' "/proc/$VM_PID/stat" | awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f\n", ($12 + $13) / hz }'
 }
-for i in $(seq 1 "$n"); do
+# boot WHICH I ISO: one boot; WHICH is new or old (the figures' key)
+boot() {
+    local which=$1 i=$2 img=$3 name label s d c
+    name=bench-$which$i
+    label="boot $i"
+    [ "$which" = old ] && label="old ISO boot $i"
     make_userdata_disk "$E2E_WORK/data.img" "$E2E_KEY.pub" 2G
-    vm_start "bench$i" "$iso" -drive "file=$E2E_WORK/data.img,if=virtio,format=raw"
-    if s=$(wait_marker "bench$i" 'sshd up' 240) && d=$(wait_marker "bench$i" 'docker up' 240) &&
+    vm_start "$name" "$img" -drive "file=$E2E_WORK/data.img,if=virtio,format=raw"
+    if s=$(wait_marker "$name" 'sshd up' 240) && d=$(wait_marker "$name" 'docker up' 240) &&
        c=$(qemu_cpu) && vm_wait_ssh 60 && vm_ssh 'sudo docker info >/dev/null 2>&1'; then
-        ssh_h+=("$s"); dock_h+=("$d"); cpu+=("$c")
-        ssh_g+=("$(marker_uptime "bench$i" 'sshd up')"); dock_g+=("$(marker_uptime "bench$i" 'docker up')")
-        tap_ok "boot $i: sshd $s s, dockerd $d s after QEMU start (guest uptime ${ssh_g[-1]} / ${dock_g[-1]} s), QEMU CPU $c s"
+        ssh_h[$which]+="$s " dock_h[$which]+="$d " cpu[$which]+="$c "
+        ssh_g[$which]+="$(marker_uptime "$name" 'sshd up') " dock_g[$which]+="$(marker_uptime "$name" 'docker up') "
+        tap_ok "$label: sshd $s s, dockerd $d s after QEMU start (guest uptime $(marker_uptime "$name" 'sshd up') / $(marker_uptime "$name" 'docker up') s), QEMU CPU $c s"
     else
-        tap_not_ok "boot $i did not reach sshd + dockerd"
+        tap_not_ok "$label did not reach sshd + dockerd"
+        sed 's/^/# /' "$E2E_WORK/$name.serial" | tail -n 20
     fi
     vm_kill
+}
+for i in $(seq 1 "$n"); do
+    [ "$old_iso" = none ] || boot old "$i" "$old_iso"
+    boot new "$i" "$iso"
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print "?"; else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-diag "median boot-to-sshd:   $(median "${ssh_h[@]}") s after QEMU start (guest uptime $(median "${ssh_g[@]}") s)"
-diag "median boot-to-dockerd: $(median "${dock_h[@]}") s after QEMU start (guest uptime $(median "${dock_g[@]}") s), QEMU CPU $(median "${cpu[@]}") s"
+# shellcheck disable=SC2086
+for which in new old; do
+    [ "$which" = old ] && [ "$old_iso" = none ] && continue
+    p=; [ "$which" = old ] && p="old ISO "
+    diag "${p}median boot-to-sshd:   $(median ${ssh_h[$which]:-}) s after QEMU start (guest uptime $(median ${ssh_g[$which]:-}) s)"
+    diag "${p}median boot-to-dockerd: $(median ${dock_h[$which]:-}) s after QEMU start (guest uptime $(median ${dock_g[$which]:-}) s), QEMU CPU $(median ${cpu[$which]:-}) s"
+done
+if [ "$old_iso" != none ]; then
+    # shellcheck disable=SC2086
+    ratio() { awk -v a="$(median $1)" -v b="$(median $2)" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "?" }'; }
+    diag "ratio new/old, median boot-to-dockerd: $(ratio "${dock_h[new]:-}" "${dock_h[old]:-}") (host time), $(ratio "${dock_g[new]:-}" "${dock_g[old]:-}") (guest uptime), $(ratio "${cpu[new]:-}" "${cpu[old]:-}") (QEMU CPU); boot-to-sshd: $(ratio "${ssh_h[new]:-}" "${ssh_h[old]:-}")"
+fi
 diag "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 tap_finish

@@ -11,16 +11,22 @@
 #           dockerd restarted, containerd kept), then curl /_ping over TLS
 #           from the host side (in the netns); a file written under
 #           /var/lib/docker; ACPI power button -> the guest powers itself off.
+#           Shared folders: the userdata tar's .machinectl/mounts names a
+#           9p share (QEMU -virtfs, a path with a space): mounted at boot,
+#           a file written on the host is read in the guest, one written in
+#           the guest (as docker) is read on the host, a container sees it.
 #   boot 2: same key works, same host key, the file, hostname, TLS profile and
-#           image survived; the machine OS's one-step provisioning (a tar on
-#           the stdin of /usr/lib/machinectl-os/provision); a second disk
-#           without the magic was never touched.
+#           image survived; the share is mounted again (the mounts file is on
+#           the data disk); the machine OS's one-step provisioning (a tar on
+#           the stdin of /usr/lib/machinectl-os/provision); the QEMU guest
+#           agent answers on its virtio-serial port and shuts the guest down;
+#           a second disk without the magic was never touched.
 #
 # Runs as root; everything happens in a private network namespace (see
 # lib-vm.sh).  Usage: tests/e2e/iso-boot.sh
 . "$(dirname "$0")/lib-vm.sh"
 
-tap_plan 36
+tap_plan 46
 e2e_setup
 
 iso=$(e2e_iso)
@@ -29,11 +35,18 @@ diag "ISO: $iso ($(du -m "$iso" | cut -f1) MB)"
 W=$E2E_WORK
 E2E_KEY=$W/id_ed25519
 make_key "$E2E_KEY"
-make_userdata_disk "$W/data.img" "$E2E_KEY.pub" 2G 8
+# a 9p shared folder (the host side of a libvirt <filesystem>), mounted in
+# the guest at a path with a space (fstab's \040 in the mounts file)
+mkdir -p "$W/share"; chmod 777 "$W/share"
+echo "from-the-host-$$" >"$W/share/host.txt"
+printf '# shared folders\n9p hostshare /Users/me/My\\040Project\n' >"$W/mounts"
+GP="/Users/me/My Project"
+make_userdata_disk "$W/data.img" "$E2E_KEY.pub" 2G 8 "$W/mounts"
 make_blank_disk "$W/other.img" 256M
 other_sum=$(disk_head_sum "$W/other.img")
 disks=(-drive "file=$W/data.img,if=virtio,format=raw"
-       -drive "file=$W/other.img,if=virtio,format=raw")
+       -drive "file=$W/other.img,if=virtio,format=raw"
+       -virtfs "local,path=$W/share,mount_tag=hostshare,security_model=none,id=share0")
 
 # ------------------------------------------------------------ boot 1 ---
 vm_start boot1 "$iso" "${disks[@]}"
@@ -73,6 +86,17 @@ check "docker run works (image imported from the guest's busybox; runc pivot_roo
     vm_ssh 'set -e; d=$(mktemp -d); mkdir $d/bin; cp /usr/bin/busybox $d/bin/;
             sudo tar -C $d -c . | sudo docker import -c "ENV PATH=/bin" - e2e/busybox >/dev/null;
             test "$(sudo docker run --rm e2e/busybox busybox echo hello-from-container)" = hello-from-container'
+check "9p: the share from the mounts file was mounted at boot (console marker)" \
+    grep -q "machinectl-os: mounted hostshare at $GP (" "$W/boot1.serial"
+check "9p: a file written on the host is read in the guest" \
+    vm_ssh "test \"\$(cat '$GP/host.txt')\" = from-the-host-$$"
+guest_writes() {
+    echo "from-the-guest-$$" | vm_ssh "cat >'$GP/guest.txt'" &&
+        test "$(cat "$W/share/guest.txt")" = "from-the-guest-$$"
+}
+check "9p: a file written in the guest (as docker) is read on the host" guest_writes
+check "9p: a container sees the share through a bind mount" \
+    vm_ssh "test \"\$(sudo docker run --rm -v '$GP:/src' e2e/busybox busybox cat /src/host.txt)\" = from-the-host-$$"
 echo "sftp-test-$$" >"$W/sftp.txt"
 check "SFTP subsystem (put and get)" bash -c "
     printf 'put %s /tmp/sftp.txt\nget /tmp/sftp.txt %s\n' '$W/sftp.txt' '$W/sftp.back' |
@@ -153,7 +177,14 @@ check "clean shutdown: docker stopped and data disk unmounted" \
     grep -q 'machinectl-os: shutdown complete' "$W/boot1.serial"
 
 # ------------------------------------------------------------ boot 2 ---
-vm_start boot2 "$iso" "${disks[@]}"
+# with the QEMU guest agent's virtio-serial port (as libvirt's channel)
+vm_start boot2 "$iso" "${disks[@]}" \
+    -chardev "socket,id=qga0,path=$W/qga.sock,server=on,wait=off" \
+    -device virtio-serial -device virtserialport,chardev=qga0,name=org.qemu.guest_agent.0
+# the host end of the channel stays open, as libvirtd keeps it (qemu-ga spins
+# on a virtio-serial port whose host end is closed: doc/machine-os.md)
+for _ in $(seq 1 50); do [ -S "$W/qga.sock" ] && break; sleep 0.1; done
+coproc QGA { exec socat - "UNIX-CONNECT:$W/qga.sock"; }
 if t_ssh2=$(wait_marker boot2 'sshd up' 240) && t_dock2=$(wait_marker boot2 'docker up' 240); then
     tap_ok "boot 2: sshd up after $t_ssh2 s, docker up after $t_dock2 s (uptime $(marker_uptime boot2 'sshd up') / $(marker_uptime boot2 'docker up') s)"
 else
@@ -168,6 +199,21 @@ check "boot 2: the host key is the same" test "$hostkey1" = "$hostkey2"
 check "boot 2: the file under /var/lib/docker survived" \
     vm_ssh "test \"\$(sudo cat /var/lib/docker/e2e-persist)\" = $secret"
 check "boot 2: hostname set by sethostname survived" vm_ssh 'test "$(hostname)" = e2e-boot'
+check "boot 2: the share is mounted again from the mounts file on the data disk" \
+    vm_ssh "grep -q 'machinectl-os: mounted hostshare at $GP' /var/log/boot.log && test -f '$GP/guest.txt' && test -s /var/lib/boot2docker/mounts"
+qga() { # qga JSON: one command to the guest agent over the open channel, its answer
+    local line
+    printf '%s\n' "$1" >&"${QGA[1]}" || return 1
+    IFS= read -r -t 20 line <&"${QGA[0]}" || return 1
+    printf '%s\n' "$line"
+}
+check "boot 2: qemu-ga started on the guest agent's port (console marker)" \
+    grep -q 'machinectl-os: qemu-ga started on /dev/vport' "$W/boot2.serial"
+qga_ping() { test "$(qga '{"execute":"guest-ping"}')" = '{"return": {}}'; }
+# (no pipelines: bash closes the coprocess's descriptors in their subshells)
+qga_addr() { local a; a=$(qga '{"execute":"guest-network-get-interfaces"}') && grep -q '"ip-address": "10.0.2.15"' <<<"$a"; }
+check "boot 2: qemu-ga answers guest-ping" qga_ping
+check "boot 2: qemu-ga reports the guest's address (guest-network-get-interfaces)" qga_addr
 check "boot 2: docker image survived, sudo docker info works" \
     vm_ssh 'sudo docker info >/dev/null && sudo docker image inspect e2e/busybox >/dev/null'
 check "boot 2: dockerd starts with the stored TLS profile" tls_ping 90
@@ -190,8 +236,12 @@ check "boot 2: one-step: a new dockerd ($dockerd0 -> $dockerd1), the same contai
     test -n "$dockerd1" -a "$dockerd0" != "$dockerd1" -a "$containerd0" = "$containerd1"
 check "boot 2: one-step refuses what is not a tar (exit 2, nothing restarted)" vm_ssh \
     'p=$(pidof dockerd); echo garbage | sudo /usr/lib/machinectl-os/provision; test $? = 2 && test "$(pidof dockerd)" = "$p"'
-vm_monitor boot2 system_powerdown
-vm_wait_exit 90 || vm_kill
+# libvirt's `virsh shutdown --mode agent`: guest-shutdown runs /sbin/shutdown
+# (guest-shutdown sends no answer)
+printf '%s\n' '{"execute":"guest-shutdown"}' >&"${QGA[1]}" || true
+if vm_wait_exit 90; then tap_ok "boot 2: qemu-ga's guest-shutdown powered the guest off"
+else tap_not_ok "boot 2: still running 90 s after guest-shutdown"; vm_kill; fi
+check "boot 2: the guest agent's shutdown was clean" grep -q 'machinectl-os: shutdown complete' "$W/boot2.serial"
 check "the disk without the magic was never written (first MiB unchanged)" \
     test "$(disk_head_sum "$W/other.img")" = "$other_sum"
 

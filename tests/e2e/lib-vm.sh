@@ -137,24 +137,33 @@ e2e_iso() {
 }
 
 # ---------------------------------------------------------- disks ---
-# make_userdata_disk IMAGE PUBKEY [SIZE [AWAIT]]
+# make_userdata_disk IMAGE PUBKEY [SIZE [AWAIT [MOUNTS]]]
 #   A boot2docker data disk: a ustar archive whose FIRST member is a file
 #   named "boot2docker, please format-me" (content: the same string), then
 #   .ssh/ and .ssh/authorized_keys, written at offset 0 of a sparse raw file
 #   (default 2G); with AWAIT (seconds), also .machinectl/await-provisioning,
-#   as src/userdata.c writes it for a machine it is about to provision.  The
-#   same layout as src/userdata.c (tests/unit/test-userdata.c).
+#   as src/userdata.c writes it for a machine it is about to provision; with
+#   MOUNTS (a file), also .machinectl/mounts, the shared folders to mount
+#   (doc/machine-os.md).  The same layout as src/userdata.c
+#   (tests/unit/test-userdata.c).
 make_userdata_disk() {
-    local img=$1 pub=$2 size=${3:-2G} await=${4:-} d
+    local img=$1 pub=$2 size=${3:-2G} await=${4:-} mounts=${5:-} d
     local members=("boot2docker, please format-me" .ssh .ssh/authorized_keys)
     d=$(mktemp -d "$E2E_WORK/userdata.XXXXXX")
     printf '%s' "boot2docker, please format-me" >"$d/boot2docker, please format-me"
     mkdir -m 700 "$d/.ssh"
     install -m 600 "$pub" "$d/.ssh/authorized_keys"
-    if [ -n "$await" ]; then
+    if [ -n "$await$mounts" ]; then
         mkdir -m 700 "$d/.machinectl"
+        members+=(.machinectl)
+    fi
+    if [ -n "$await" ]; then
         echo "$await" >"$d/.machinectl/await-provisioning"
-        members+=(.machinectl .machinectl/await-provisioning)
+        members+=(.machinectl/await-provisioning)
+    fi
+    if [ -n "$mounts" ]; then
+        cp "$mounts" "$d/.machinectl/mounts"
+        members+=(.machinectl/mounts)
     fi
     tar --format=ustar --owner=0 --group=0 --no-recursion -C "$d" -cf "$d.tar" "${members[@]}"
     rm -f "$img"

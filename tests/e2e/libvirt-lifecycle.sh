@@ -6,6 +6,10 @@
 # killed while provisioning, repaired by provision and removed by rm -f.  libvirtd runs inside a
 # network namespace this test creates (tests/e2e/lib-libvirtd.sh); all traffic
 # to the VM stays inside it.
+# The first machine is made with the old machine OS (Debian 12, docker 20.10:
+# MACHINECTL_ISO_SUITE=bookworm scripts/build-iso, or MACHINECTL_ISO_OLD=path)
+# and upgraded to the current one (Debian 13, docker 26): its image and volume
+# survive, and the docker CLI plugins (compose, buildx) run on it after.
 . "${MC_SRCDIR:-$(dirname "$0")/../..}/tests/lib/cli-lib.sh"
 . "$MC_SRCDIR/tests/e2e/lib-libvirtd.sh"
 . "$MC_SRCDIR/tests/e2e/lib-image.sh"
@@ -14,10 +18,20 @@ lv_start
 at_exit lv_stop
 ISO=$("$MC_SRCDIR/scripts/build-iso" | tail -n 1) || { echo "Bail out! scripts/build-iso failed"; exit 1; }
 check "the machine OS ISO is built or reused" test -s "$ISO"
+OLD_ISO=${MACHINECTL_ISO_OLD:-$(MACHINECTL_ISO_SUITE=bookworm "$MC_SRCDIR/scripts/build-iso" | tail -n 1)} ||
+	{ echo "Bail out! scripts/build-iso (bookworm) failed"; exit 1; }
+check "the old machine OS ISO (Debian 12) is built or reused" test -s "$OLD_ISO"
+# the docker version series an ISO holds (machinectl-os-release: DOCKER=)
+docker_series() {
+	xorriso -osirrox on -indev "$1" -extract /machinectl-os-release "$TEST_TMP/release" >/dev/null 2>&1 &&
+		sed -n 's/^DOCKER=\([0-9]*\.[0-9]*\).*/\1/p' "$TEST_TMP/release"
+}
+OLD_V=$(docker_series "$OLD_ISO") NEW_V=$(docker_series "$ISO")
+check "the ISOs hold docker $OLD_V (old) and 26.x (new)" test -n "$OLD_V" -a "${NEW_V%%.*}" = 26
 
 vm() { lv_mc "$@"; }
 M=e2e1
-run vm create -d libvirt --libvirt-uri "$LV_URI" --libvirt-memory 768 --iso "$ISO" $M
+run vm create -d libvirt --libvirt-uri "$LV_URI" --libvirt-memory 768 --iso "$OLD_ISO" $M
 expect_rc 0 "create --driver libvirt succeeds"
 expect_out "Waiting for SSH to be available..." "create shows the SSH phase"
 expect_out "Copying certs to the remote machine..." "create shows the certs phase"
@@ -47,18 +61,20 @@ check "... given by libvirt, not by ISOLINUX (no BOOT_IMAGE=)" test -z "$(grep B
 run vm ls
 expect_rc 0 "ls"
 check "ls shows the machine Running with its URL and Docker version" \
-	grep -qE "^$M +- +libvirt +Running +tcp://192\.168\.122\.[0-9]+:2376 +v20\." <<<"$OUT"
+	grep -qE "^$M +- +libvirt +Running +tcp://192\.168\.122\.[0-9]+:2376 +v${OLD_V//./\\.}\." <<<"$OUT"
 
 eval "$(vm env --shell bash $M)"
 check "env points DOCKER_HOST at the VM" grep -qE '^tcp://192\.168\.122\.[0-9]+:2376$' <<<"$DOCKER_HOST"
 run lv_exec docker version --format '{{.Server.Version}}'
 expect_rc 0 "Debian's docker client talks to the VM over TLS"
-expect_out "20.10" "the daemon's version"
+expect_out "$OLD_V." "the daemon's version (the old ISO's)"
 e2e_image_tar "$TEST_TMP/image.tar"
 run lv_exec env DOCKER_HOST="$DOCKER_HOST" bash -c ". '$MC_SRCDIR/tests/e2e/lib-image.sh'; e2e_image_import '$TEST_TMP/image.tar' mc-hello:1"
 expect_rc 0 "docker import of a locally built image"
 run lv_exec docker run --rm mc-hello:1 echo hello-from-container
 expect_out "hello-from-container" "docker run works"
+run lv_exec docker run --rm -v mc-vol:/data mc-hello:1 sh -c "echo kept-$$ >/data/f"
+expect_rc 0 "a file written into a named volume"
 
 run vm ssh $M 'echo $((6 * 7)); exit 3'
 expect_rc 3 "ssh returns the remote exit status"
@@ -87,8 +103,9 @@ expect_rc 0 "restart"
 eval "$(vm env --shell bash $M)"
 run lv_exec docker version --format '{{.Server.Version}}'
 expect_rc 0 "Docker answers after restart"
-# upgrade: another ISO file (a copy: same volume ID) while running; the data
-# disk, and so the imported image, survives.
+# upgrade from the old machine OS to the current one (a copy, under a name
+# with a space) while running; the data disk, and so the imported image and
+# the volume, survive the new kernel, docker and containerd.
 ISO2="$TEST_TMP/machinectl-os copy.iso"
 cp "$ISO" "$ISO2"
 run vm upgrade --iso "$ISO2" $M
@@ -103,6 +120,31 @@ eval "$(vm env --shell bash $M)"
 run lv_exec docker info --format '{{.Images}}'
 expect_rc 0 "Docker answers after the upgrade"
 check "the imported image survived the upgrade" test "${OUT:-0}" -ge 1
+run lv_exec docker version --format '{{.Server.Version}}'
+check "docker version through env shows server 26.x after the upgrade" grep -q '^26\.' <<<"$OUT"
+run lv_exec docker run --rm -v mc-vol:/data mc-hello:1 cat /data/f
+expect_out "kept-$$" "the volume's file survived the upgrade (docker 26 runs the old image)"
+run vm ls --filter name=$M --format '{{.DockerVersion}}'
+check "ls shows the upgraded Docker version" grep -q '^v26\.' <<<"$OUT"
+run vm version $M
+check "version NAME shows the guest's Docker 26.x" grep -q '26\.' <<<"$OUT"
+printf '%s\n' "$OUT" | sed 's/^/# version: /'
+run vm ssh $M docker compose version
+expect_rc 0 "docker compose runs on the guest (machinectl ssh)"
+expect_out "Docker Compose version" "docker compose version answers"
+run vm ssh $M docker buildx version
+expect_rc 0 "docker buildx runs on the guest (machinectl ssh)"
+expect_out "github.com/docker/buildx" "docker buildx version answers"
+# ... and do their work: a compose project runs a service, buildx builds an
+# image (BuildKit in docker 26's dockerd, a RUN step) that then runs
+run vm ssh $M "mkdir -p mc-compose && printf 'services:\n  hello:\n    image: mc-hello:1\n    command: [\"echo\", \"compose-ran-$$\"]\n' >mc-compose/compose.yaml && cd mc-compose && docker compose up --no-color 2>&1 && docker compose down 2>&1"
+expect_rc 0 "docker compose up runs a project on the guest"
+expect_out "compose-ran-$$" "the compose service ran and its output came back"
+printf '%s\n' "$OUT" | tail -n 4 | sed 's/^/# compose: /'
+run vm ssh $M "mkdir -p mc-build && printf 'FROM mc-hello:1\nRUN echo built-$$ >/built\n' >mc-build/Dockerfile && docker buildx build --progress plain -t mc-built:1 mc-build 2>&1 && docker run --rm mc-built:1 cat /built"
+expect_rc 0 "docker buildx build builds an image on the guest"
+expect_out "built-$$" "the built image runs with its RUN step's file"
+printf '%s\n' "$OUT" | tail -n 4 | sed 's/^/# buildx: /'
 run vm upgrade --iso "$ISO2" $M
 expect_out "already boots" "upgrade to the same ISO does nothing"
 
