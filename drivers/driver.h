@@ -246,6 +246,14 @@ struct mc_driver_ctx {
 	int provision_follows;
 };
 
+/* Shared folders (create --share): the core resolves them into ctx->flags
+ * "shares", an array of {"Host": DIR, "Guest": PATH, "Tag": NAME}, at
+ * create; the driver exposes each Host directory to the guest under Tag (the
+ * 9p or virtiofs mount tag, the VirtualBox shared folder's name), and the
+ * userdata tar (host->userdata_*) tells the machine OS to mount Tag at
+ * Guest with the driver's file system. */
+enum mc_share { MC_SHARE_NONE, MC_SHARE_9P, MC_SHARE_VIRTIOFS, MC_SHARE_VBOXSF };
+
 struct mc_driver {
 	unsigned abi;              /* MC_DRIVER_ABI */
 	const char *name;
@@ -254,6 +262,8 @@ struct mc_driver {
 	unsigned has_ssh : 1;                 /* 0: no SSH (the none driver) */
 	unsigned provision : 1;               /* create ends with provisioning over SSH:
 						 Docker on 2376 with TLS */
+	unsigned share : 2;                   /* shared folders (enum mc_share): how the
+						 guest mounts them; MC_SHARE_NONE refuses --share */
 
 	int (*precreate)(struct mc_driver_ctx *ctx, struct mc_error *err);
 	int (*create)(struct mc_driver_ctx *ctx, struct mc_error *err);

@@ -21,6 +21,7 @@ libmccore_la_SOURCES = \
 	src/swarm.c src/swarm.h \
 	src/tabwriter.c src/tabwriter.h \
 	src/template.c src/template.h src/template-fmt.c src/template-fmt.h \
+	src/shares.c src/shares.h \
 	src/userdata.c src/userdata.h \
 	src/util.c src/util.h \
 	drivers/driver.h

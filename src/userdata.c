@@ -68,8 +68,8 @@ void mc_tar_end(struct mc_tar *t)
 	tar_block(t);
 }
 
-int mc_userdata_tar(const char *pubkey, bool await_provisioning, char **out, size_t *len,
-		    struct mc_error *err)
+int mc_userdata_tar(const char *pubkey, bool await_provisioning, const char *mounts, char **out,
+		    size_t *len, struct mc_error *err)
 {
 	struct mc_tar t = { NULL, 0 };
 	_cleanup_free_ char *key = NULL;
@@ -86,13 +86,16 @@ int mc_userdata_tar(const char *pubkey, bool await_provisioning, char **out, siz
 	mc_tar_add(&t, ".ssh/", '5', 0700, NULL, 0, now);
 	mc_tar_add(&t, ".ssh/authorized_keys", '0', 0644, key, klen, now);
 	mc_tar_add(&t, ".ssh/authorized_keys2", '0', 0644, key, klen, now);
+	if (await_provisioning || mounts)
+		mc_tar_add(&t, ".machinectl/", '5', 0700, NULL, 0, now);
 	if (await_provisioning) {
 		char secs[16];
 		int n = snprintf(secs, sizeof(secs), "%d\n", MC_USERDATA_AWAIT_S);
 
-		mc_tar_add(&t, ".machinectl/", '5', 0700, NULL, 0, now);
 		mc_tar_add(&t, MC_USERDATA_AWAIT, '0', 0644, secs, (size_t)n, now);
 	}
+	if (mounts)
+		mc_tar_add(&t, MC_USERDATA_MOUNTS, '0', 0644, mounts, strlen(mounts), now);
 	mc_tar_end(&t);
 	*out = t.data;
 	*len = t.len;
@@ -100,7 +103,7 @@ int mc_userdata_tar(const char *pubkey, bool await_provisioning, char **out, siz
 }
 
 int mc_userdata_write_disk(const char *path, const char *pubkey, bool await_provisioning,
-			   long long size_mb, struct mc_error *err)
+			   const char *mounts, long long size_mb, struct mc_error *err)
 {
 	_cleanup_free_ char *tar = NULL;
 	_cleanup_close_ int fd = -1;
@@ -112,7 +115,7 @@ int mc_userdata_write_disk(const char *path, const char *pubkey, bool await_prov
 				    "invalid disk size %lld MB for %s: it must be between 1 and %lld",
 				    size_mb, path, 1LL << 30);
 	size = (off_t)size_mb << 20;
-	if (mc_userdata_tar(pubkey, await_provisioning, &tar, &len, err) < 0)
+	if (mc_userdata_tar(pubkey, await_provisioning, mounts, &tar, &len, err) < 0)
 		return -1;
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)

@@ -13,6 +13,9 @@
  * starts only containerd at its first boot and dockerd once provisioning has
  * installed the TLS files and options, or after 300 s without it.  Other
  * guests (boot2docker) copy the member into ~docker and ignore it.
+ *
+ * With mounts (not NULL), the tar holds .machinectl/mounts: the shared
+ * folders the machine OS mounts at every boot (src/shares.h).
  */
 #ifndef MC_USERDATA_H
 #define MC_USERDATA_H
@@ -26,6 +29,7 @@
 #define MC_USERDATA_MAGIC "boot2docker, please format-me"
 #define MC_USERDATA_AWAIT ".machinectl/await-provisioning"
 #define MC_USERDATA_AWAIT_S 300
+#define MC_USERDATA_MOUNTS ".machinectl/mounts"
 
 /* A ustar archive in memory; members are added in order, names < 100 bytes. */
 struct mc_tar {
@@ -41,13 +45,13 @@ void mc_tar_end(struct mc_tar *t);
 /* Build the tar in memory.  pubkey is the authorized_keys line (a trailing
  * newline is added when missing).  *out is malloc'd, *len a multiple of 512
  * (end-of-archive blocks included). */
-int mc_userdata_tar(const char *pubkey, bool await_provisioning, char **out, size_t *len,
-		    struct mc_error *err);
+int mc_userdata_tar(const char *pubkey, bool await_provisioning, const char *mounts, char **out,
+		    size_t *len, struct mc_error *err);
 
 /* Create PATH (which must not exist) as a sparse raw disk image of exactly
  * size_mb MiB starting with the tar for pubkey.  On failure nothing is left
  * behind. */
 int mc_userdata_write_disk(const char *path, const char *pubkey, bool await_provisioning,
-			   long long size_mb, struct mc_error *err);
+			   const char *mounts, long long size_mb, struct mc_error *err);
 
 #endif

@@ -462,6 +462,8 @@ static char *domain_name(const char *machine)
 
 /* --- operations --- */
 
+static const char *flag_uri(struct mc_driver_ctx *ctx);
+
 static int check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	json_t *f = ctx->flags;
@@ -483,6 +485,17 @@ static int check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 			return ctx->host->error_set(err, MC_E_PRECREATE,
 						    "invalid --%s %lld: it must be between %lld and %lld",
 						    ranges[i].flag, v, ranges[i].min, ranges[i].max);
+	}
+	if (lv_uri_is_remote(flag_uri(ctx))) {
+		json_t *sh = json_object_get(f, "shares"), *v;
+		size_t i;
+
+		json_array_foreach(sh, i, v) {
+			if (!mc_json_bool(v, "Default"))
+				return ctx->host->error_set(err, MC_E_PRECREATE,
+							    "--share %s: the libvirt host %s is another machine, which cannot see this one's folders; remove --share",
+							    mc_json_str(v, "Host"), flag_uri(ctx));
+		}
 	}
 	if (dt && !mc_streq(dt, "auto") && !mc_streq(dt, "kvm") && !mc_streq(dt, "qemu"))
 		return ctx->host->error_set(err, MC_E_PRECREATE,
@@ -690,6 +703,7 @@ static void spec_from_config(struct mc_driver_ctx *ctx, struct lv_domain_spec *s
 		.mac = mc_json_str(c, "MACAddress"),
 		.console_log = mc_json_str(c, "ConsoleLog"),
 		.tb_cache_mb = mc_json_int(c, "TBCache", 128),
+		.shares = json_object_get(c, "Shares"),
 	};
 }
 
@@ -854,6 +868,10 @@ static int lv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 	mc_json_set_str(c, "ISOSource", mc_json_str(f, "iso-source"));
 	mc_json_set_str(c, "ISOVersion", mc_json_str(f, "iso-version"));
 	json_object_set_new(c, "ISOBoot", json_boolean(mc_json_bool(f, "libvirt-iso-boot")));
+	/* A remote host cannot see our home directory: no default share there. */
+	json_object_set_new(c, "Shares", json_object_get(f, "shares") && !lv_uri_is_remote(uri)
+						 ? json_deep_copy(json_object_get(f, "shares"))
+						 : json_array());
 	if (record_boot(ctx, err) < 0)
 		return -1;
 	json_object_set_new(c, "CPU", json_integer(mc_json_int(f, "libvirt-cpu-count", 1)));
@@ -1337,6 +1355,7 @@ static const struct mc_driver lv_driver = {
 	.flags = lv_flags,
 	.has_ssh = 1,
 	.provision = 1,
+	.share = MC_SHARE_9P,
 	.precreate = lv_precreate,
 	.create = lv_create,
 	.start = lv_start,

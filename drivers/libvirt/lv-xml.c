@@ -207,6 +207,18 @@ char *lv_domain_xml(const struct lv_domain_spec *s)
 		    con);
 	else
 		cat(&x, "    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n");
+	/* Shared folders: virtio-9p, the guest mounts each tag (doc/libvirt.md,
+	 * "Shared folders"); squash: the files as QEMU's user may touch them. */
+	for (size_t i = 0; s->shares && i < json_array_size(s->shares); i++) {
+		json_t *sh = json_array_get(s->shares, i);
+		_cleanup_free_ char *src = lv_xml_escape(mc_json_str(sh, "Host") ?: "");
+		_cleanup_free_ char *tag = lv_xml_escape(mc_json_str(sh, "Tag") ?: "");
+
+		cat(&x, "    <filesystem type='mount' accessmode='squash'>\n");
+		if (hv)
+			cat(&x, "      <driver type='path'/>\n");
+		cat(&x, "      <source dir='%s'/>\n      <target dir='%s'/>\n    </filesystem>\n", src, tag);
+	}
 	if (hv) {
 		cat(&x, "    <rng model='virtio'>\n      <backend model='random'>/dev/urandom</backend>\n    </rng>\n");
 		cat(&x, "    <memballoon model='none'/>\n");

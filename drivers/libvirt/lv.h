@@ -27,6 +27,7 @@ struct lv_domain_spec {
 	const char *console_log;   /* absolute path: the serial console goes there; NULL: a pty */
 	long long tb_cache_mb;     /* TCG translation cache (type qemu only); 0: QEMU's default */
 	const char *uuid;          /* NULL: libvirt picks one (a new domain) */
+	json_t *shares;            /* [{"Host", "Tag"}]: 9p shared folders (NULL: none) */
 };
 
 /* The domain XML (malloc'd). */

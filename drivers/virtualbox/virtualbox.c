@@ -61,12 +61,12 @@ static const struct mc_driver_flag vbox_flags[] = {
 	  MC_VALUE_CHOICE, "82540EM 82543GC 82545EM Am79C970A Am79C973 virtio" },
 	{ "virtualbox-no-dns-proxy", "VIRTUALBOX_NO_DNS_PROXY", NULL,
 	  "do not proxy DNS requests through the host (--natdnsproxy1 off)", MC_FLAG_BOOL },
-	{ "virtualbox-no-share", "VIRTUALBOX_NO_SHARE", NULL, "do not share the home directory (/home) with the machine",
+	{ "virtualbox-no-share", "VIRTUALBOX_NO_SHARE", NULL, "do not share the home directory with the machine (the same as --no-share)",
 	  MC_FLAG_BOOL },
 	{ "virtualbox-no-vtx-check", "VIRTUALBOX_NO_VTX_CHECK", NULL,
 	  "skip the check for hardware virtualization (VT-x/AMD-V) before creating", MC_FLAG_BOOL },
 	{ "virtualbox-share-folder", "VIRTUALBOX_SHARE_FOLDER", NULL,
-	  "share DIR with the machine as NAME (DIR:NAME) instead of /home as hosthome", MC_FLAG_STRING },
+	  "share DIR with the machine as NAME, mounted at /NAME (DIR:NAME; --share DIR:/NAME but for the name)", MC_FLAG_STRING },
 	{ "virtualbox-ssh-user", "VIRTUALBOX_SSH_USER", "docker",
 	  "user the boot ISO installs the machine's key for", MC_FLAG_STRING },
 	{ "virtualbox-start-timeout", "VIRTUALBOX_START_TIMEOUT", "300",
@@ -998,23 +998,6 @@ static int make_disk(struct mc_driver_ctx *ctx, const char *dir, const char *vmd
 		       err);
 }
 
-/* The folder shared with the guest: --virtualbox-share-folder DIR:NAME, else /home as hosthome. */
-static void share_folder(json_t *config, char **dir, char **name)
-{
-	const char *s = mc_json_str(config, "ShareFolder"), *c;
-
-	*dir = *name = NULL;
-	if (mc_json_bool(config, "NoShare"))
-		return;
-	if (s && *s && (c = strrchr(s, ':'))) {
-		*dir = mc_strndup(s, (size_t)(c - s));
-		*name = mc_strdup(c + 1);
-		return;
-	}
-	*dir = mc_strdup("/home");
-	*name = mc_strdup("hosthome");
-}
-
 static int host_cpus(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -1056,6 +1039,9 @@ static void record_config(struct mc_driver_ctx *ctx, const char *iso, const char
 	json_object_set_new(c, "DNSProxy", json_boolean(!mc_json_bool(f, "virtualbox-no-dns-proxy")));
 	json_object_set_new(c, "HostDNSResolver", json_boolean(mc_json_bool(f, "virtualbox-host-dns-resolver")));
 	json_object_set_new(c, "NoShare", json_boolean(mc_json_bool(f, "virtualbox-no-share")));
+	/* The shared folders (resolved by the core from --share, or these two). */
+	json_object_set_new(c, "Shares", json_object_get(f, "shares") ? json_deep_copy(json_object_get(f, "shares"))
+								     : json_array());
 	json_object_set_new(c, "StartTimeout", json_integer(mc_json_int(f, "virtualbox-start-timeout", 300)));
 	json_object_set_new(c, "StopTimeout", json_integer(mc_json_int(f, "virtualbox-stop-timeout", 90)));
 }
@@ -1074,7 +1060,8 @@ static int configure_vm(struct mc_driver_ctx *ctx, const char *iso, const char *
 	const char *name = ctx->machine_name;
 	_cleanup_free_ char *cpus = mc_asprintf("%lld", mc_json_int(c, "CPU", 1));
 	_cleanup_free_ char *mem = mc_asprintf("%lld", mc_json_int(c, "Memory", 1024));
-	_cleanup_free_ char *sdir = NULL, *sname = NULL;
+	json_t *sh;
+	size_t i;
 
 	mk->step = "configure the VM";
 	if (VBM(ctx, err, "modifyvm", name, "--firmware", "bios", "--bioslogofadein", "off", "--bioslogofadeout", "off",
@@ -1101,10 +1088,15 @@ static int configure_vm(struct mc_driver_ctx *ctx, const char *iso, const char *
 	if (VBM(ctx, err, "guestproperty", "set", name, "/VirtualBox/GuestAdd/SharedFolders/MountPrefix", "/") < 0 ||
 	    VBM(ctx, err, "guestproperty", "set", name, "/VirtualBox/GuestAdd/SharedFolders/MountDir", "/") < 0)
 		return -1;
-	share_folder(c, &sdir, &sname);
-	if (sdir && mc_file_exists(sdir)) {
-		_cleanup_free_ char *key = mc_asprintf("VBoxInternal2/SharedFoldersEnableSymlinksCreate/%s", sname);
+	/* Each shared folder under its tag; the machine OS mounts it (vboxsf)
+	 * where the userdata's .machinectl/mounts says. */
+	json_array_foreach(json_object_get(c, "Shares"), i, sh) {
+		const char *sname = mc_json_str(sh, "Tag"), *sdir = mc_json_str(sh, "Host");
+		_cleanup_free_ char *key = NULL;
 
+		if (!sname || !sdir || !mc_file_exists(sdir))
+			continue;
+		key = mc_asprintf("VBoxInternal2/SharedFoldersEnableSymlinksCreate/%s", sname);
 		mk->step = "share a folder";
 		if (VBM(ctx, err, "sharedfolder", "add", name, "--name", sname, "--hostpath", sdir, "--automount") < 0 ||
 		    VBM(ctx, err, "setextradata", name, key, "1") < 0)
@@ -1399,6 +1391,7 @@ const struct mc_driver mc_driver_virtualbox = {
 	.flags = vbox_flags,
 	.has_ssh = 1,
 	.provision = 1,
+	.share = MC_SHARE_VBOXSF,
 	.precreate = vbox_precreate,
 	.create = vbox_create,
 	.start = vbox_start,

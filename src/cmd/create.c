@@ -25,6 +25,10 @@ const struct mc_option mc_opts_create[] = {
 	  "NAME", "storage driver for the Docker daemon" },
 	[O_CREATE_NO_PROVISION] = { "no-provision", 0, MC_OPT_BOOL, NULL, NULL, NULL,
 	  "leave Docker on the machine as it is: no certificates, no daemon options (drivers that provision)" },
+	[O_CREATE_NO_SHARE] = { "no-share", 0, MC_OPT_BOOL, NULL, NULL, NULL,
+	  "share no folder with the machine (not even the home directory)" },
+	[O_CREATE_SHARE] = { "share", 0, MC_OPT_LIST, NULL, NULL, "HOST[:GUEST]",
+	  "share the host directory HOST with the machine at GUEST (default: the same path); repeatable; default: the home directory" },
 	[O_CREATE_SSH_KEY_TYPE] = { "ssh-key-type", 0, MC_OPT_STRING, "MACHINECTL_SSH_KEY_TYPE", "ed25519",
 	  "TYPE", "SSH key type: ed25519 or rsa", .value = MC_VALUE_CHOICE, .choices = "ed25519 rsa" },
 	[O_CREATE_TLS_KEY_TYPE] = { "tls-key-type", 0, MC_OPT_STRING, "MACHINECTL_TLS_KEY_TYPE",
@@ -65,6 +69,8 @@ int mc_cli_create(struct mc_cli *cli, struct mc_args *a, char **names)
 		.ssh_key_type = mc_args_str(a, OPT(SSH_KEY_TYPE)),
 		.tls_key_type = mc_args_str(a, OPT(TLS_KEY_TYPE)),
 		.no_provision = mc_args_bool(a, OPT(NO_PROVISION)),
+		.share = mc_args_list(a, OPT(SHARE)),
+		.no_share = mc_args_bool(a, OPT(NO_SHARE)),
 	};
 	int rc = 0;
 

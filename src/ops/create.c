@@ -7,6 +7,7 @@
 #include "iso.h"
 #include "ops-internal.h"
 #include "opts.h"
+#include "shares.h"
 #include "ssh.h"
 #include "util.h"
 
@@ -78,6 +79,8 @@ static void record_options(struct mc_machine *m, const struct mc_create_opts *o)
 	json_object_set_new(auth, "ServerCertSANs", strings_json(o->tls_san));
 	json_object_set_new(auth, "KeyType", json_string(o->tls_key_type));
 	json_object_set_new(ssh, "KeyType", json_string(o->ssh_key_type));
+	/* The shared folders (resolved by mc_ops_create into the flags). */
+	json_object_set_new(m->host_options, "Shares", json_deep_copy(json_object_get(o->flags, "shares")));
 	/* --no-provision is remembered: start and restart leave Docker alone too. */
 	json_object_set_new(m->host_options, "Provision", json_boolean(!o->no_provision));
 }
@@ -239,6 +242,43 @@ int mc_ops_create_check(const struct mc_create_opts *o, char **names, struct mc_
 	return 0;
 }
 
+/* --share/--no-share (and a driver's own DRIVER-no-share and
+ * DRIVER-share-folder DIR:NAME, docker-machine's VirtualBox flags, which
+ * mean --no-share and --share DIR:/NAME) into o->flags "shares". */
+static int resolve_shares(const struct mc_create_opts *o, struct mc_error *err)
+{
+	const struct mc_driver *drv = o->drv;
+	_cleanup_free_ char *noflag = mc_asprintf("%s-no-share", drv->name);
+	_cleanup_free_ char *folderflag = mc_asprintf("%s-share-folder", drv->name);
+	_cleanup_free_ char *legacy = NULL;
+	const char *folder = mc_json_str(o->flags, folderflag), *c = NULL;
+	char *specs[2] = { NULL, NULL };
+	bool no_share = o->no_share || mc_json_bool(o->flags, noflag);
+	json_t *shares = NULL;
+
+	if (o->share && o->share[0] && !drv->share)
+		return mc_error_set(err, MC_E_USAGE,
+				    "the %s driver cannot share folders with its machines (doc/drivers.md): remove --share",
+				    drv->name);
+	if (!drv->share)
+		no_share = true;
+	if (!(o->share && o->share[0]) && !no_share && folder && *folder && (c = strrchr(folder, ':')) &&
+	    c != folder && c[1]) {
+		legacy = mc_asprintf("%.*s:/%s", (int)(c - folder), folder, c + 1);
+		specs[0] = legacy;
+	}
+	if (o->no_share && o->share && o->share[0])
+		return mc_error_set(err, MC_E_USAGE, "--share and --no-share cannot be used together");
+	if (o->share && o->share[0])
+		no_share = false;  /* --share wins over DRIVER-no-share */
+	if (mc_shares_resolve(legacy ? specs : o->share, no_share, getenv("HOME"), &shares, err) < 0)
+		return -1;
+	if (legacy)  /* the shared folder keeps its name */
+		mc_json_set_str(json_array_get(shares, 0), "Tag", c + 1);
+	json_object_set_new(o->flags, "shares", shares);
+	return 0;
+}
+
 int mc_ops_create(struct mc_session *s, const struct mc_create_opts *o, char **names,
 		  struct mc_error *errs, struct mc_error *err)
 {
@@ -250,6 +290,8 @@ int mc_ops_create(struct mc_session *s, const struct mc_create_opts *o, char **n
 		return -1;
 	if (!mc_driver_supports(o->drv, MC_OP_CREATE))
 		return mc_error_set(err, MC_E_UNSUPPORTED, "the %s driver cannot create machines", o->drv->name);
+	if (resolve_shares(o, err) < 0)
+		return -1;
 	/* The boot ISO of drivers that have an "iso" flag, once for all the
 	 * machines (a URL is downloaded here); the driver gets a local path. */
 	mc_ops_iso_opts(s, &iso);

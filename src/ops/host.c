@@ -10,6 +10,7 @@
 #include "os.h"
 #include "proc-child.h"
 #include "proc.h"
+#include "shares.h"
 #include "ssh.h"
 #include "userdata.h"
 #include "util.h"
@@ -42,24 +43,37 @@ static int host_ssh_pubkey(struct mc_driver_ctx *ctx, char **line, struct mc_err
 	return mc_ssh_pubkey_line(ctx->machine_dir, line, err);
 }
 
+/* The machine's .machinectl/mounts (NULL: no shares): its recorded shares
+ * with its driver's file system. */
+static char *mounts_of(struct mc_driver_ctx *ctx)
+{
+	const struct mc_handle *h = ctx->core;
+	static const char *const fs[] = { [MC_SHARE_9P] = "9p", [MC_SHARE_VIRTIOFS] = "virtiofs",
+					  [MC_SHARE_VBOXSF] = "vboxsf" };
+
+	if (!h || !h->drv->share || !h->m)
+		return NULL;
+	return mc_shares_mounts(json_object_get(h->m->host_options, "Shares"), fs[h->drv->share]);
+}
+
 static int host_userdata_tar(struct mc_driver_ctx *ctx, char **data, size_t *len,
 			     struct mc_error *err)
 {
-	_cleanup_free_ char *key = NULL;
+	_cleanup_free_ char *key = NULL, *mounts = mounts_of(ctx);
 
 	if (mc_ssh_pubkey_line(ctx->machine_dir, &key, err) < 0)
 		return -1;
-	return mc_userdata_tar(key, ctx->provision_follows, data, len, err);
+	return mc_userdata_tar(key, ctx->provision_follows, mounts, data, len, err);
 }
 
 static int host_userdata_disk(struct mc_driver_ctx *ctx, const char *path, long long size_mb,
 			      struct mc_error *err)
 {
-	_cleanup_free_ char *key = NULL;
+	_cleanup_free_ char *key = NULL, *mounts = mounts_of(ctx);
 
 	if (mc_ssh_pubkey_line(ctx->machine_dir, &key, err) < 0)
 		return -1;
-	return mc_userdata_write_disk(path, key, ctx->provision_follows, size_mb, err);
+	return mc_userdata_write_disk(path, key, ctx->provision_follows, mounts, size_mb, err);
 }
 
 static int host_ssh_key_import(struct mc_driver_ctx *ctx, const char *path, struct mc_error *err)

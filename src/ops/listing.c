@@ -9,6 +9,7 @@
 
 #include "engine.h"
 #include "listing.h"
+#include "shares.h"
 #include "ops-internal.h"
 #include "swarm.h"
 #include "util.h"
@@ -339,6 +340,7 @@ static bool open_row(struct job *j, struct row *r)
 		if (mc_machine_load(&j->s->store, p->name, &m, NULL) == 0) {
 			p->driver = mc_strdup(m->driver_name);
 			p->labels = json_incref(mc_machine_labels(m));
+			p->shares = mc_shares_summary(json_object_get(m->host_options, "Shares"));
 			mc_machine_free(m);
 		} else {
 			p->driver = mc_strdup("not found");
@@ -349,6 +351,7 @@ static bool open_row(struct job *j, struct row *r)
 	}
 	p->driver = mc_strdup(r->h.m->driver_name);
 	p->labels = json_incref(mc_machine_labels(r->h.m));
+	p->shares = mc_shares_summary(json_object_get(r->h.m->host_options, "Shares"));
 	if (mc_machine_status(r->h.m) != MC_MACHINE_CREATED) {
 		unfinished_row(j, r);
 		mc_handle_close(&r->h);
@@ -653,6 +656,7 @@ static void row_free(struct mc_listing_row *r)
 	free(r->swarm);
 	free(r->error);
 	json_decref(r->labels);
+	free(r->shares);
 }
 
 static void job_free(struct job *j)
@@ -700,7 +704,7 @@ static void shown_row(struct mc_session *s, const struct row *r, unsigned char l
 		*out = (struct mc_listing_row){
 			mc_strdup(p->name), mc_strdup(p->driver), p->state, mc_strdup(p->url),
 			mc_strdup(p->docker), mc_strdup(p->swarm), mc_strdup(p->error),
-			json_incref(p->labels), p->active, p->ms,
+			json_incref(p->labels), p->active, p->ms, mc_strdup(p->shares),
 		};
 		return;
 	}

@@ -136,6 +136,8 @@ struct mc_create_opts {
 	const char *ssh_key_type;    /* ed25519 | rsa */
 	const char *tls_key_type;    /* ecdsa-p256 | rsa-2048 | rsa-4096 */
 	bool no_provision;
+	char **share;                /* --share HOST[:GUEST] (src/shares.h) */
+	bool no_share;
 };
 struct mc_args;
 /* The driver's create flags: flag > environment variable > config.ini >

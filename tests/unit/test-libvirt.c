@@ -226,6 +226,33 @@ static void xml_kvm_and_cache(void **state)
 }
 
 /* The XML passes libvirt's own schema (virt-xml-validate, from libvirt-clients). */
+/* Shared folders: one 9p <filesystem> per share, its host path escaped. */
+static void xml_shares(void **state)
+{
+	struct lv_domain_spec s = spec("qemu");
+	_cleanup_json_ json_t *sh = json_pack("[{s:s,s:s,s:s},{s:s,s:s,s:s}]", "Host", "/h/a b&'<x>", "Guest",
+					      "/g", "Tag", "mc0", "Host", "/srv/two", "Guest", "/srv/two", "Tag", "mc1");
+	_cleanup_free_ char *none = lv_domain_xml(&s), *x = NULL;
+	const char *f;
+
+	assert_null(strstr(none, "<filesystem"));
+	s.shares = sh;
+	x = lv_domain_xml(&s);
+	f = strstr(x, "    <filesystem type='mount' accessmode='squash'>\n"
+		      "      <driver type='path'/>\n"
+		      "      <source dir='/h/a b&amp;&apos;&lt;x&gt;'/>\n"
+		      "      <target dir='mc0'/>\n"
+		      "    </filesystem>\n"
+		      "    <filesystem type='mount' accessmode='squash'>\n"
+		      "      <driver type='path'/>\n"
+		      "      <source dir='/srv/two'/>\n"
+		      "      <target dir='mc1'/>\n"
+		      "    </filesystem>\n");
+	assert_non_null(f);
+	/* Inside <devices>. */
+	assert_true(f > strstr(x, "<devices>") && f < strstr(x, "</devices>"));
+}
+
 static void xml_validates(void **state)
 {
 	_cleanup_free_ char *dir = unit_tmpdir(), *validator = mc_proc_which("virt-xml-validate");
@@ -236,8 +263,9 @@ static void xml_validates(void **state)
 		skip();
 	}
 	for (size_t i = 0; i < MC_ARRAY_SIZE(types); i++) {
+		_cleanup_json_ json_t *sh = json_pack("[{s:s,s:s,s:s}]", "Host", "/h/a b", "Guest", "/g", "Tag", "mc0");
 		struct lv_domain_spec s = spec(types[i]);
-		_cleanup_free_ char *x = lv_domain_xml(&s), *p = mc_path_join(dir, "d.xml");
+		_cleanup_free_ char *x = (s.shares = sh, lv_domain_xml(&s)), *p = mc_path_join(dir, "d.xml");
 		struct mc_error err = { 0 };
 		struct mc_run_result r = { 0 };
 		const char *argv[] = { "virt-xml-validate", p, "domain", NULL };
@@ -887,6 +915,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(xml_qemu_tcg),
 		cmocka_unit_test(xml_kvm_and_cache),
+		cmocka_unit_test(xml_shares),
 		cmocka_unit_test(xml_validates),
 		cmocka_unit_test(helpers),
 		cmocka_unit_test_setup_teardown(precreate_failures, setup, teardown),

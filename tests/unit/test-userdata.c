@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "proc.h"
+#include "shares.h"
 #include "userdata.h"
 
 #define KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleKeyOnlyForTests machinectl:t"
@@ -40,7 +41,7 @@ static void first_member_is_the_magic(void **state)
 	unsigned sum = 0;
 	size_t len;
 
-	assert_int_equal(mc_userdata_tar(KEY, false, &tar, &len, &err), 0);
+	assert_int_equal(mc_userdata_tar(KEY, false, NULL, &tar, &len, &err), 0);
 	assert_int_equal(len % 512, 0);
 	/* The first 512-byte header names the magic file; its data is the magic. */
 	assert_string_equal(tar, MC_USERDATA_MAGIC);
@@ -67,7 +68,7 @@ static void tar_lists_members_with_modes(void **state)
 	struct mc_error err = { 0 };
 	size_t len;
 
-	assert_int_equal(mc_userdata_tar(KEY "\n", false, &tar, &len, &err), 0);
+	assert_int_equal(mc_userdata_tar(KEY "\n", false, NULL, &tar, &len, &err), 0);
 	assert_int_equal(mc_write_file_atomic(path, tar, len, 0600, &err), 0);
 	list = gnu_tar("-tvf", path, NULL, NULL);
 	/* GNU tar: "-rw-r--r-- root/root 29 DATE boot2docker, please format-me" */
@@ -102,7 +103,7 @@ static void disk_is_sparse_and_exact(void **state)
 	size_t len;
 	int fd;
 
-	assert_int_equal(mc_userdata_write_disk(path, KEY, false, 2000, &err), 0);
+	assert_int_equal(mc_userdata_write_disk(path, KEY, false, NULL, 2000, &err), 0);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_size, 2000LL << 20);
 	assert_true(st.st_blocks * 512 <= 64 * 1024);   /* only the tar's blocks */
@@ -113,7 +114,7 @@ static void disk_is_sparse_and_exact(void **state)
 	close(fd);
 	assert_memory_equal(head, MC_USERDATA_MAGIC, 29);
 	/* The disk starts with exactly the tar. */
-	assert_int_equal(mc_userdata_tar(KEY, false, &tar, &len, &err), 0);
+	assert_int_equal(mc_userdata_tar(KEY, false, NULL, &tar, &len, &err), 0);
 	{
 		_cleanup_free_ char *buf = mc_malloc(len);
 
@@ -128,7 +129,7 @@ static void disk_is_sparse_and_exact(void **state)
 	assert_string_equal(list, "boot2docker, please format-me\n.ssh/\n.ssh/authorized_keys\n"
 				  ".ssh/authorized_keys2\n");
 	/* Never overwrites an existing disk. */
-	assert_int_equal(mc_userdata_write_disk(path, KEY, false, 10, &err), -1);
+	assert_int_equal(mc_userdata_write_disk(path, KEY, false, NULL, 10, &err), -1);
 	assert_int_equal(err.code, MC_E_IO);
 	assert_non_null(strstr(err.msg, path));
 	assert_int_equal(stat(path, &st), 0);
@@ -144,7 +145,7 @@ static void await_member(void **state)
 	_cleanup_free_ char *x = mc_path_join(dir, "x"), *await = NULL, *got = NULL, *list = NULL;
 	struct mc_error err = { 0 };
 
-	assert_int_equal(mc_userdata_write_disk(path, KEY, true, 10, &err), 0);
+	assert_int_equal(mc_userdata_write_disk(path, KEY, true, NULL, 10, &err), 0);
 	list = gnu_tar("-tvf", path, NULL, NULL);
 	assert_true(mc_startswith(list, "-rw-r--r-- root/root        29 "));
 	assert_non_null(strstr(list, " .ssh/authorized_keys2\ndrwx------ root/root         0 "));
@@ -164,16 +165,151 @@ static void bad_input(void **state)
 	_cleanup_free_ char *nodir = mc_path_join(dir, "no/such/disk.raw");
 	struct mc_error err = { 0 };
 
-	assert_int_equal(mc_userdata_write_disk(path, KEY, false, 0, &err), -1);
+	assert_int_equal(mc_userdata_write_disk(path, KEY, false, NULL, 0, &err), -1);
 	assert_int_equal(err.code, MC_E_INVALID);
 	assert_false(mc_file_exists(path));
 	mc_error_clear(&err);
-	assert_int_equal(mc_userdata_write_disk(path, "", false, 10, &err), -1);
+	assert_int_equal(mc_userdata_write_disk(path, "", false, NULL, 10, &err), -1);
 	assert_non_null(strstr(err.msg, "no SSH public key"));
 	assert_false(mc_file_exists(path));
 	mc_error_clear(&err);
-	assert_int_equal(mc_userdata_write_disk(nodir, KEY, false, 10, &err), -1);
+	assert_int_equal(mc_userdata_write_disk(nodir, KEY, false, NULL, 10, &err), -1);
 	assert_int_equal(err.code, MC_E_NOT_FOUND);
+	unit_rmdir(MC_TAKE(dir));
+}
+
+/* The mounts member: read back by GNU tar, with fstab escapes. */
+static void mounts_member(void **state)
+{
+	_cleanup_free_ char *dir = unit_tmpdir(), *path = mc_path_join(dir, "u.tar");
+	_cleanup_free_ char *tar = NULL, *list = NULL, *m = NULL, *text = NULL;
+	_cleanup_json_ json_t *sh = json_pack("[{s:s,s:s,s:s},{s:s,s:s,s:s}]", "Host", "/h/a b", "Guest",
+					      "/h/a b", "Tag", "mc0", "Host", "/x", "Guest", "/back\\slash", "Tag",
+					      "c/Users");
+	struct mc_error err = { 0 };
+	size_t len;
+
+	assert_null(mc_shares_mounts(NULL, "9p"));
+	{
+		_cleanup_json_ json_t *empty = json_array();
+
+		assert_null(mc_shares_mounts(empty, "9p"));
+	}
+	text = mc_shares_mounts(sh, "9p");
+	assert_string_equal(text, "# machinectl shared folders: FSTYPE SOURCE GUESTPATH\n"
+				  "9p mc0 /h/a\\040b\n"
+				  "9p c/Users /back\\134slash\n");
+	assert_int_equal(mc_userdata_tar(KEY, true, text, &tar, &len, &err), 0);
+	assert_int_equal(mc_write_file_atomic(path, tar, len, 0600, &err), 0);
+	list = gnu_tar("-tf", path, NULL, NULL);
+	/* One .machinectl/ directory for both members. */
+	assert_non_null(strstr(list, ".machinectl/\n.machinectl/await-provisioning\n.machinectl/mounts\n"));
+	m = gnu_tar("-xOf", path, ".machinectl/mounts", NULL);
+	assert_string_equal(m, text);
+	free(tar);
+	free(list);
+	tar = NULL;
+	assert_int_equal(mc_userdata_tar(KEY, false, text, &tar, &len, &err), 0);
+	assert_int_equal(mc_write_file_atomic(path, tar, len, 0600, &err), 0);
+	list = gnu_tar("-tf", path, NULL, NULL);
+	assert_non_null(strstr(list, ".machinectl/\n.machinectl/mounts\n"));
+	assert_null(strstr(list, "await"));
+	unit_rmdir(MC_TAKE(dir));
+}
+
+/* --share specs: what is accepted, what is refused, the default. */
+static void shares_resolve(void **state)
+{
+	_cleanup_free_ char *dir = unit_tmpdir(), *a = mc_path_join(dir, "a b"), *b = mc_path_join(dir, "b");
+	_cleanup_free_ char *file = mc_path_join(dir, "f"), *sum = NULL, *ab = NULL;
+	struct mc_error err = { 0 };
+	json_t *out = NULL;
+	struct {
+		const char *spec, *msg;
+	} bad[] = {
+		{ "rel/dir", "is not an absolute path" },
+		{ "", "use HOST[:GUEST]" },
+		{ "/nonexistent-mc-dir", "is not an existing directory" },
+		{ "@F", "is not an existing directory" },
+		{ "@A:/", "would cover the machine's own /" },
+		{ "@A:/home", "would cover the machine's own /home/docker" },
+		{ "@A:/etc/x", "would cover the machine's own /etc" },
+		{ "@A:/var/lib/docker", "would cover the machine's own /var/lib/docker" },
+		{ "@A:/srv//x", "is not normalised" },
+		{ "@A:/srv/x/", "is not normalised" },
+		{ "@A:/srv/../x", "is not normalised" },
+		{ "@A:", "GUEST is empty" },
+		{ "@A:/srv/a\nb", "control character" },
+	};
+
+	assert_int_equal(mc_mkdir_p(a, 0700, &err), 0);
+	assert_int_equal(mc_mkdir_p(b, 0700, &err), 0);
+	assert_int_equal(mc_write_file_atomic(file, "x", 1, 0600, &err), 0);
+	for (size_t i = 0; i < MC_ARRAY_SIZE(bad); i++) {
+		const char *sp = bad[i].spec;
+		_cleanup_free_ char *s = sp[0] == '@' ? mc_asprintf("%s%s", sp[1] == 'A' ? a : file, sp + 2) : mc_strdup(sp);
+		char *specs[] = { s, NULL };
+
+		mc_error_clear(&err);
+		assert_int_equal(mc_shares_resolve(specs, false, a, &out, &err), -1);
+		assert_int_equal(err.code, MC_E_USAGE);
+		if (!strstr(err.msg, bad[i].msg))
+			fail_msg("%s: %s", s, err.msg);
+		assert_null(out);
+	}
+	/* Same guest path twice. */
+	{
+		_cleanup_free_ char *s2 = mc_asprintf("%s:%s", b, a);
+		char *specs[] = { a, s2, NULL };
+
+		mc_error_clear(&err);
+		assert_int_equal(mc_shares_resolve(specs, false, NULL, &out, &err), -1);
+		assert_non_null(strstr(err.msg, "is already shared from"));
+	}
+	/* --share with --no-share. */
+	{
+		char *specs[] = { a, NULL };
+
+		mc_error_clear(&err);
+		assert_int_equal(mc_shares_resolve(specs, true, NULL, &out, &err), -1);
+		assert_non_null(strstr(err.msg, "--share and --no-share"));
+	}
+	/* Good: HOST alone (a space in it), HOST:GUEST; tags in order. */
+	{
+		char *specs[] = { a, NULL, NULL };
+
+		specs[1] = ab = mc_asprintf("%s:/srv/b", b);
+		assert_int_equal(mc_shares_resolve(specs, false, "/home/ignored", &out, &err), 0);
+		assert_int_equal(json_array_size(out), 2);
+		assert_string_equal(mc_json_str(json_array_get(out, 0), "Host"), a);
+		assert_string_equal(mc_json_str(json_array_get(out, 0), "Guest"), a);
+		assert_string_equal(mc_json_str(json_array_get(out, 0), "Tag"), "mc0");
+		assert_string_equal(mc_json_str(json_array_get(out, 1), "Host"), b);
+		assert_string_equal(mc_json_str(json_array_get(out, 1), "Guest"), "/srv/b");
+		assert_string_equal(mc_json_str(json_array_get(out, 1), "Tag"), "mc1");
+		assert_false(mc_json_bool(json_array_get(out, 0), "Default"));
+		sum = mc_shares_summary(out);
+		free(ab);
+		ab = mc_asprintf("%s,%s:/srv/b", a, b);
+		assert_string_equal(sum, ab);
+		json_decref(out);
+	}
+	/* The default: home at the same path; none with --no-share, nor when
+	 * home is the guest's own (/root) or missing. */
+	assert_int_equal(mc_shares_resolve(NULL, false, b, &out, &err), 0);
+	assert_int_equal(json_array_size(out), 1);
+	assert_string_equal(mc_json_str(json_array_get(out, 0), "Guest"), b);
+	assert_true(mc_json_bool(json_array_get(out, 0), "Default"));
+	json_decref(out);
+	assert_int_equal(mc_shares_resolve(NULL, true, b, &out, &err), 0);
+	assert_int_equal(json_array_size(out), 0);
+	json_decref(out);
+	assert_int_equal(mc_shares_resolve(NULL, false, "/root", &out, &err), 0);
+	assert_int_equal(json_array_size(out), 0);
+	json_decref(out);
+	assert_int_equal(mc_shares_resolve(NULL, false, "/nonexistent-mc-home", &out, &err), 0);
+	assert_int_equal(json_array_size(out), 0);
+	json_decref(out);
 	unit_rmdir(MC_TAKE(dir));
 }
 
@@ -185,6 +321,8 @@ int main(void)
 		cmocka_unit_test(disk_is_sparse_and_exact),
 		cmocka_unit_test(await_member),
 		cmocka_unit_test(bad_input),
+		cmocka_unit_test(mounts_member),
+		cmocka_unit_test(shares_resolve),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

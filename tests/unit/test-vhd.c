@@ -137,7 +137,7 @@ static void qemu_img_reads_it(void **state)
 		unit_rmdir(dir);
 		skip();
 	}
-	assert_int_equal(mc_userdata_tar("ssh-ed25519 AAAAtest t", false, &tar, &len, &err), 0);
+	assert_int_equal(mc_userdata_tar("ssh-ed25519 AAAAtest t", false, NULL, &tar, &len, &err), 0);
 	assert_int_equal(mc_vhd_write_fixed(path, tar, len, 100ULL << 20, &actual, &err), 0);
 	{
 		const char *argv[] = { "qemu-img", "info", "-f", "vpc", "--output=json", path, NULL };
