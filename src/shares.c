@@ -72,6 +72,8 @@ static char *guest_problem(const char *g)
 {
 	const char *c;
 
+	if (has_control(g))
+		return mc_strdup("GUEST holds a control character (newline, tab, ...), which the machine's mounts file cannot hold");
 	if (g[0] != '/')
 		return mc_asprintf("GUEST %s is not an absolute path", g);
 	if (!normalised(g))
@@ -127,9 +129,6 @@ int mc_shares_resolve(char *const *specs, bool no_share, const char *home, json_
 		if (!*s)
 			return mc_error_set(err, MC_E_USAGE, "invalid --share \"\": use HOST[:GUEST], e.g. --share %s",
 					    home && *home ? home : "/srv/src");
-		if (has_control(s))
-			return mc_error_set(err, MC_E_USAGE,
-					    "invalid --share: \"%s\" holds a control character (newline, tab, ...)", s);
 		/* HOST:GUEST splits at the last ':' followed by a '/'; a HOST
 		 * alone (which may hold ':') is shared at the same path. */
 		c = strrchr(s, ':');

@@ -486,6 +486,19 @@ static int check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 						    "invalid --%s %lld: it must be between %lld and %lld",
 						    ranges[i].flag, v, ranges[i].min, ranges[i].max);
 	}
+	{
+		json_t *sh = json_object_get(f, "shares"), *v;
+		size_t i;
+
+		/* XML 1.0 cannot hold other control characters, not even escaped. */
+		json_array_foreach(sh, i, v) {
+			for (const char *p = mc_json_str(v, "Host") ?: ""; *p; p++)
+				if (((unsigned char)*p < 32 && *p != '\t' && *p != '\n' && *p != '\r') || *p == 127)
+					return ctx->host->error_set(err, MC_E_PRECREATE,
+								    "--share: the host path \"%s\" holds a control character libvirt's XML cannot carry: rename the folder",
+								    mc_json_str(v, "Host"));
+		}
+	}
 	if (lv_uri_is_remote(flag_uri(ctx))) {
 		json_t *sh = json_object_get(f, "shares"), *v;
 		size_t i;

@@ -12,12 +12,16 @@ char *lv_xml_escape(const char *s)
 	size_t n = 0;
 	char *out, *o;
 
+	/* Tab, newline and CR as character references: an XML parser turns them
+	 * into spaces in an attribute otherwise (a host path may hold them). */
 	for (const char *p = s; *p; p++)
-		n += *p == '&' ? 5 : (*p == '<' || *p == '>') ? 4 : (*p == '\'' || *p == '"') ? 6 : 1;
+		n += *p == '&' ? 5 : (*p == '<' || *p == '>') ? 4 : (*p == '\'' || *p == '"') ? 6
+			: (*p == '\t' || *p == '\n' || *p == '\r') ? 5 : 1;
 	o = out = mc_malloc(n + 1);
 	for (const char *p = s; *p; p++) {
 		const char *rep = *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : *p == '>' ? "&gt;"
-				: *p == '\'' ? "&apos;" : *p == '"' ? "&quot;" : NULL;
+				: *p == '\'' ? "&apos;" : *p == '"' ? "&quot;" : *p == '\t' ? "&#09;"
+				: *p == '\n' ? "&#10;" : *p == '\r' ? "&#13;" : NULL;
 
 		if (rep) {
 			memcpy(o, rep, strlen(rep));

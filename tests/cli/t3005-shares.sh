@@ -79,6 +79,15 @@ expect_out "SHARES" "ls names the column SHARES"
 run mc inspect -f '{{json .HostOptions.Shares}}' s1
 expect_out '"Guest":"/srv/b"' "inspect shows the shares"
 
+# A host path with a newline and a tab (only the hypervisor sees it; the
+# guest path goes in the mounts file).
+N="$TEST_TMP/new
+line	tab"
+mkdir -p "$N"
+run mc create -d libvirt $T --share "$N:/srv/n" s5
+expect_rc 0 "a HOST with a newline and a tab, at another GUEST"
+check "... recorded exactly" test "$(shares s5 Driver)" = "$N>/srv/n>mc0"
+
 # --- the default: the home directory at the same path ---
 run mc create -d libvirt $T s2
 expect_rc 0 "create without --share"

@@ -251,6 +251,12 @@ static void xml_shares(void **state)
 	assert_non_null(f);
 	/* Inside <devices>. */
 	assert_true(f > strstr(x, "<devices>") && f < strstr(x, "</devices>"));
+	/* Tab and newline as character references (a parser would make spaces). */
+	{
+		_cleanup_free_ char *e = lv_xml_escape("/a\tb\nc\r");
+
+		assert_string_equal(e, "/a&#09;b&#10;c&#13;");
+	}
 }
 
 static void xml_validates(void **state)
