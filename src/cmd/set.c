@@ -37,6 +37,10 @@ static int set_one(struct mc_cli *cli, struct mc_args *a, const char *name, stru
 	};
 	_cleanup_free_ char *what = NULL;
 
+	for (const struct mc_option *i = OPT(CPUS); i != OPT(N); i++)
+		if (i->type == MC_OPT_INT && mc_args_given(a, i) && mc_args_int(a, i) < 0)
+			return mc_error_set(err, MC_E_USAGE, "invalid --%s %lld: a positive number", i->name,
+					    mc_args_int(a, i));
 	if (mc_args_given(a, OPT(AUTOSTART))) {
 		if (mc_streq(as, "on"))
 			o.autostart = 1;
