@@ -23,6 +23,10 @@ expect_out 'Machine "m1" was changed: autostart on.' "it says what changed"
 check "recorded" test "$(drv m1 Autostart)" = True
 run mc inspect --format '{{.Driver.Autostart}}' m1
 expect_out true "inspect shows it"
+run mc ls --format '{{.Name}} {{.Autostart}}'
+check "ls shows it ({{.Autostart}})" test "$OUT" = "m1 on
+m2 on
+plain off"
 
 before=$(store_snapshot)
 run mc set --cpus 2 m1
