@@ -161,6 +161,12 @@ int mc_ops_reprovision(struct mc_session *s, const char *name, bool named,
 		json_object_set_new(h.m->host_options, "Provision", json_true());
 		r = mc_handle_save(&h, err);
 	} else if (old) {
+		struct mc_error ignored = { 0 };
+
+		/* A driver call may have saved the record meanwhile (a new IP):
+		 * the options go back to what they were. */
+		json_object_set(h.m->host_options, "EngineOptions", old);
+		mc_handle_save(&h, &ignored);
 		mc_error_prefix(err, "the new Docker daemon options were not recorded: ");
 	}
 out:
