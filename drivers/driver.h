@@ -289,7 +289,10 @@ struct mc_driver {
 	 * machine's present state is refused naming what to do (e.g. stop it
 	 * first), before anything changed.  On success the driver records the new
 	 * values in its config ("CPU", "Memory", "DiskSize", "Autostart"); on
-	 * failure the core restores the config as it was. */
+	 * failure the core restores the config as it was.  create --autostart:
+	 * create finds ctx->flags["autostart"] true; a driver that can only set
+	 * it while creating does so there and records "Autostart"; otherwise the
+	 * core calls set once create succeeded. */
 	int (*set)(struct mc_driver_ctx *ctx, struct mc_error *err);
 };
 

@@ -1178,6 +1178,13 @@ static int vbox_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 	mk.registered = true;
 	if (configure_vm(ctx, iso, vmdk, &mk, err) < 0)
 		goto fail;
+	/* create --autostart: modifyvm needs the VM powered off, so now. */
+	if (mc_json_bool(ctx->flags, "autostart")) {
+		mk.step = "autostart";
+		if (VBM(ctx, err, "modifyvm", ctx->machine_name, "--autostart-enabled", "on") < 0)
+			goto fail;
+		json_object_set_new(ctx->config, "Autostart", json_true());
+	}
 	mk.step = "start the VM";
 	if (vbox_start(ctx, err) < 0)
 		goto fail;

@@ -173,7 +173,7 @@ static int create_one(struct create_job *j, const char *name, struct mc_error *e
 	if (new_server_cert(&h, err) < 0)
 		goto remove;
 	mc_test_point("create-after-server-cert");
-	if (o->autostart) {
+	if (o->autostart && !mc_json_bool(h.ctx.config, "Autostart")) {
 		_cleanup_json_ json_t *on = json_pack("{s:b}", "autostart", 1);
 
 		phase = "autostart";
@@ -277,6 +277,8 @@ int mc_ops_create(struct mc_session *s, const struct mc_create_opts *o, char **n
 		}
 		return -1;
 	}
+	if (o->autostart)  /* for drivers that set it while creating (VirtualBox) */
+		json_object_set_new(o->flags, "autostart", json_true());
 	/* The CA and client certificate, once for all the machines. */
 	if (mc_ops_certs_prepare(s, o->tls_key_type, err) < 0)
 		return -1;

@@ -187,8 +187,11 @@ run VBoxManage modifymedium disk "$STORE/machines/v1/disk.vmdk" --grow 40
 expect_rc 2 "the fake refuses an unknown modifymedium option"
 
 # --- stop that the guest ignores: poweroff after the deadline, said out loud ---
-run mc create -d virtualbox $VBOX_FLAGS --virtualbox-stop-timeout 1 v2
-expect_rc 0 "create v2 (stop timeout 1 s)"
+run mc create -d virtualbox $VBOX_FLAGS --virtualbox-stop-timeout 1 --autostart v2
+expect_rc 0 "create v2 (stop timeout 1 s, --autostart)"
+check "create --autostart: modifyvm --autostart-enabled on before the VM starts" \
+	test "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["vms"]["v2"]["settings"].get("autostart-enabled"))' "$MC_FAKE_VBOX_STATE/state.json")" = on
+check "and it is recorded" test "$(mc inspect --format '{{.Driver.Autostart}}' v2)" = true
 MC_FAKE_VBOX_ACPI_DELAY=never run mc stop v2
 expect_rc 0 "stop of a guest that ignores ACPI succeeds"
 expect_out "forcing it off (controlvm poweroff)" "stop says it forced the VM off"

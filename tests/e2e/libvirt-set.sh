@@ -42,7 +42,7 @@ expect_rc 1 "an --engine-env that is not KEY=VALUE"
 expect_err "nothing was changed: --engine-env \"BAD NAME\" is not KEY=VALUE" "refused, naming it"
 run vm provision --engine-opt "$(printf 'debug\nx')" $M
 expect_rc 1 "an --engine-opt with a control character"
-check "neither changed the store" test "$before" = "$(store_snapshot)"
+check "neither changed the store" diff <(printf '%s\n' "$before") <(store_snapshot)
 check "nor restarted dockerd" test "$(starts)" = "$s0"
 run vm provision --engine-env HTTP_PROXY=http://127.0.0.1:3128 --engine-env NO_PROXY=localhost \
 	--engine-label tier=e2e --engine-insecure-registry 127.0.0.1:5999 $M
