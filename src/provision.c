@@ -317,6 +317,17 @@ int mc_provision_dropin(const struct mc_machine *m, const char *driver_name, cha
 	return 0;
 }
 
+int mc_provision_check_options(const struct mc_machine *m, const char *driver_name,
+			       struct mc_error *err)
+{
+	_cleanup_free_ char *dropin = NULL;
+
+	/* What every guest refuses (the drop-in is the lenient one); the
+	 * boot2docker profile's stricter rules (no blanks) are checked when it
+	 * is written, as the guest's OS is known only then. */
+	return mc_provision_dropin(m, driver_name, &dropin, err);
+}
+
 /* Run a command (stdin: in_len bytes of in) that must succeed; its stderr
  * goes into the error. */
 static int must_run_in(struct mc_ssh *s, const struct mc_provision *p, const char *what,

@@ -69,6 +69,12 @@ int mc_provision_profile(const struct mc_machine *m, const char *driver_name, ch
 int mc_provision_dropin(const struct mc_machine *m, const char *driver_name, char **out,
 			struct mc_error *err);
 
+/* Check the recorded daemon options as provisioning would write them for
+ * any guest (the systemd drop-in: no control characters, KEY=VALUE), before
+ * anything is changed: what create and `provision --engine-*` run first. */
+int mc_provision_check_options(const struct mc_machine *m, const char *driver_name,
+			       struct mc_error *err);
+
 /* Provision the machine (it must be running with SSH up). */
 int mc_provision_run(const struct mc_provision *p, struct mc_error *err);
 

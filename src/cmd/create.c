@@ -8,6 +8,8 @@
 #include "util.h"
 
 const struct mc_option mc_opts_create[] = {
+	[O_CREATE_AUTOSTART] = { "autostart", 0, MC_OPT_BOOL, NULL, NULL, NULL,
+	  "start the machine when the host (or its hypervisor) starts ('set --autostart off' undoes it)" },
 	[O_CREATE_DRIVER] = { "driver", 'd', MC_OPT_STRING, "MACHINECTL_DRIVER", MC_DEFAULT_DRIVER, "DRIVER",
 	  "driver that creates the machine (config.ini [defaults] driver overrides the default)",
 	  .value = MC_VALUE_DRIVER },
@@ -65,6 +67,7 @@ int mc_cli_create(struct mc_cli *cli, struct mc_args *a, char **names)
 		.ssh_key_type = mc_args_str(a, OPT(SSH_KEY_TYPE)),
 		.tls_key_type = mc_args_str(a, OPT(TLS_KEY_TYPE)),
 		.no_provision = mc_args_bool(a, OPT(NO_PROVISION)),
+		.autostart = mc_args_bool(a, OPT(AUTOSTART)),
 	};
 	int rc = 0;
 

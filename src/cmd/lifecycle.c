@@ -94,10 +94,36 @@ int mc_cmd_rm(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 	return mc_cli_each_parallel(cli, a, rm_one);
 }
 
+const struct mc_option mc_opts_provision[] = {
+	[O_PROVISION_ENGINE_ENV] = { "engine-env", 0, MC_OPT_LIST, NULL, NULL, "K=V",
+	  "environment variable for the Docker daemon (replaces the recorded ones; '' empties them)" },
+	[O_PROVISION_ENGINE_INSECURE_REGISTRY] = { "engine-insecure-registry", 0, MC_OPT_LIST, NULL, NULL,
+	  "REGISTRY", "insecure registry for the Docker daemon (replaces the recorded ones; '' empties them)" },
+	[O_PROVISION_ENGINE_LABEL] = { "engine-label", 0, MC_OPT_LIST, NULL, NULL, "K=V",
+	  "label for the Docker daemon (replaces the recorded ones; '' empties them)" },
+	[O_PROVISION_ENGINE_OPT] = { "engine-opt", 0, MC_OPT_LIST, NULL, NULL, "K=V",
+	  "daemon option, passed as --K=V (replaces the recorded ones; '' empties them)" },
+	[O_PROVISION_ENGINE_REGISTRY_MIRROR] = { "engine-registry-mirror", 0, MC_OPT_LIST, NULL, NULL,
+	  "URL", "registry mirror for the Docker daemon (replaces the recorded ones; '' empties them)" },
+	[O_PROVISION_N] = { NULL },
+};
+MC_OPTS_CHECK(mc_opts_provision, O_PROVISION_N);
+
 static int provision_one(struct mc_cli *cli, struct mc_args *a, const char *name,
 			 struct mc_error *err)
 {
-	return mc_ops_reprovision(&cli->s, name, mc_args_npos(a) > 1, err);
+#define POPT(x) (&mc_opts_provision[O_PROVISION_##x])
+	struct mc_engine_change c = {
+		.env = mc_args_list(a, POPT(ENGINE_ENV)),
+		.insecure_registry = mc_args_list(a, POPT(ENGINE_INSECURE_REGISTRY)),
+		.label = mc_args_list(a, POPT(ENGINE_LABEL)),
+		.opt = mc_args_list(a, POPT(ENGINE_OPT)),
+		.registry_mirror = mc_args_list(a, POPT(ENGINE_REGISTRY_MIRROR)),
+	};
+	bool any = c.env || c.insecure_registry || c.label || c.opt || c.registry_mirror;
+#undef POPT
+
+	return mc_ops_reprovision(&cli->s, name, mc_args_npos(a) > 1, any ? &c : NULL, err);
 }
 
 int mc_cmd_provision(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)

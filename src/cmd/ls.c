@@ -14,7 +14,7 @@ const struct mc_option mc_opts_ls[] = {
 	[O_LS_FILTER] = { "filter", 0, MC_OPT_LIST, NULL, NULL, "KEY=VALUE",
 	  "show only matching machines: name=REGEX, driver=, state=, label=K=V, swarm=manager|leader|worker or swarm= for none (same key repeated: OR; different keys: AND)" },
 	[O_LS_FORMAT] = { "format", 'f', MC_OPT_STRING, NULL, NULL, "TEMPLATE",
-	  "Go-style template with {{.Name}} {{.Active}} {{.DriverName}} {{.State}} {{.URL}} {{.Swarm}} {{.DockerVersion}} {{.Error}} {{.ResponseTime}}; prefix 'table' for headers; or 'json'" },
+	  "Go-style template with {{.Name}} {{.Active}} {{.DriverName}} {{.State}} {{.URL}} {{.Swarm}} {{.DockerVersion}} {{.Error}} {{.ResponseTime}} {{.Autostart}}; prefix 'table' for headers; or 'json'" },
 	[O_LS_QUIET] = { "quiet", 'q', MC_OPT_BOOL, NULL, NULL, NULL, "print only the names" },
 	[O_LS_TIMEOUT] = { "timeout", 't', MC_OPT_INT, NULL, "10", "SECONDS",
 	  "give up on machines that have not answered after this long" },
@@ -64,6 +64,7 @@ static json_t *row_json(const struct mc_listing_row *r)
 		      "DriverName", or_empty(r->driver), "State", or_empty(r->state),
 		      "URL", or_empty(r->url), "Swarm", or_empty(r->swarm), "DockerVersion", or_empty(r->docker),
 		      "Error", or_empty(r->error), "ResponseTime", ms);
+	json_object_set_new(j, "Autostart", json_string(r->autostart ? "on" : "off"));
 	if (!strcmp(r->state, "Timeout")) {
 		/* A machine that did not answer: name, driver and Timeout only. */
 		json_object_set_new(j, "Active", json_string(""));

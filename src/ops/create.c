@@ -7,6 +7,7 @@
 #include "iso.h"
 #include "ops-internal.h"
 #include "opts.h"
+#include "provision.h"
 #include "ssh.h"
 #include "util.h"
 
@@ -156,6 +157,11 @@ static int create_one(struct create_job *j, const char *name, struct mc_error *e
 		      lock_fd, &h);
 	record_options(h.m, o);
 	h.ctx.provision_follows = o->drv->provision && !o->no_provision;
+	/* The daemon options as provisioning will check them: before anything is made. */
+	if (h.ctx.provision_follows && mc_provision_check_options(h.m, o->drv->name, err) < 0) {
+		phase = "Docker daemon options check";
+		goto rollback;
+	}
 	if (create_prepare(j, &h, &phase, err) < 0)
 		goto rollback;
 	phase = "create";
@@ -167,6 +173,13 @@ static int create_one(struct create_job *j, const char *name, struct mc_error *e
 	if (new_server_cert(&h, err) < 0)
 		goto remove;
 	mc_test_point("create-after-server-cert");
+	if (o->autostart && !mc_json_bool(h.ctx.config, "Autostart")) {
+		_cleanup_json_ json_t *on = json_pack("{s:b}", "autostart", 1);
+
+		phase = "autostart";
+		if (mc_op_set(&h, on, err) < 0)
+			goto remove;
+	}
 	mc_machine_set_status(h.m, MC_MACHINE_CREATED, NULL);
 	phase = "record";
 	if (mc_handle_save(&h, err) < 0)
@@ -250,6 +263,10 @@ int mc_ops_create(struct mc_session *s, const struct mc_create_opts *o, char **n
 		return -1;
 	if (!mc_driver_supports(o->drv, MC_OP_CREATE))
 		return mc_error_set(err, MC_E_UNSUPPORTED, "the %s driver cannot create machines", o->drv->name);
+	if (o->autostart && !mc_driver_supports(o->drv, MC_OP_SET))
+		return mc_error_set(err, MC_E_USAGE,
+				    "--autostart: the %s driver cannot start machines with the host (libvirt, virtualbox and hyperv can)",
+				    o->drv->name);
 	/* The boot ISO of drivers that have an "iso" flag, once for all the
 	 * machines (a URL is downloaded here); the driver gets a local path. */
 	mc_ops_iso_opts(s, &iso);
@@ -260,6 +277,8 @@ int mc_ops_create(struct mc_session *s, const struct mc_create_opts *o, char **n
 		}
 		return -1;
 	}
+	if (o->autostart)  /* for drivers that set it while creating (VirtualBox) */
+		json_object_set_new(o->flags, "autostart", json_true());
 	/* The CA and client certificate, once for all the machines. */
 	if (mc_ops_certs_prepare(s, o->tls_key_type, err) < 0)
 		return -1;

@@ -193,6 +193,7 @@ static const struct {
 	[MC_OP_IP] = { "report an IP address", false },
 	[MC_OP_SET_ISO] = { "boot machines from another ISO", false },
 	[MC_OP_STATES] = { "report the states of several machines at once", false },
+	[MC_OP_SET] = { "change CPUs, memory, disk size or autostart", false },
 };
 
 static void_op void_op_of(const struct mc_driver *d, enum mc_op op)
@@ -206,6 +207,7 @@ static void_op void_op_of(const struct mc_driver *d, enum mc_op op)
 	case MC_OP_RESTART: return d->restart;
 	case MC_OP_REMOVE: return d->remove;
 	case MC_OP_SET_ISO: return d->set_iso;
+	case MC_OP_SET: return d->set;
 	default: return NULL;
 	}
 }
@@ -277,6 +279,28 @@ int mc_op_run(struct mc_handle *h, enum mc_op op, struct mc_error *err)
 	}
 	before = before_call(h);
 	r = fn(&h->ctx, err);
+	return after_call(h, before, r, err);
+}
+
+int mc_op_set(struct mc_handle *h, json_t *changes, struct mc_error *err)
+{
+	json_t *flags = h->ctx.flags, *before;
+	int r;
+
+	if (!h->drv->set)
+		return unsupported(h, MC_OP_SET, err);
+	before = json_deep_copy(h->ctx.config);
+	h->ctx.flags = changes;
+	r = h->drv->set(&h->ctx, err);
+	h->ctx.flags = flags;
+	if (r < 0) {
+		/* The record changes only with the driver's success. */
+		json_object_clear(h->ctx.config);
+		json_object_update(h->ctx.config, before);
+		json_decref(before);
+		mc_error_machine(err, h->m->name);
+		return -1;
+	}
 	return after_call(h, before, r, err);
 }
 

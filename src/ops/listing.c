@@ -339,6 +339,7 @@ static bool open_row(struct job *j, struct row *r)
 		if (mc_machine_load(&j->s->store, p->name, &m, NULL) == 0) {
 			p->driver = mc_strdup(m->driver_name);
 			p->labels = json_incref(mc_machine_labels(m));
+			p->autostart = mc_json_bool(m->driver, "Autostart");
 			mc_machine_free(m);
 		} else {
 			p->driver = mc_strdup("not found");
@@ -349,6 +350,7 @@ static bool open_row(struct job *j, struct row *r)
 	}
 	p->driver = mc_strdup(r->h.m->driver_name);
 	p->labels = json_incref(mc_machine_labels(r->h.m));
+	p->autostart = mc_json_bool(r->h.m->driver, "Autostart");
 	if (mc_machine_status(r->h.m) != MC_MACHINE_CREATED) {
 		unfinished_row(j, r);
 		mc_handle_close(&r->h);
@@ -700,7 +702,7 @@ static void shown_row(struct mc_session *s, const struct row *r, unsigned char l
 		*out = (struct mc_listing_row){
 			mc_strdup(p->name), mc_strdup(p->driver), p->state, mc_strdup(p->url),
 			mc_strdup(p->docker), mc_strdup(p->swarm), mc_strdup(p->error),
-			json_incref(p->labels), p->active, p->ms,
+			json_incref(p->labels), p->active, p->ms, p->autostart,
 		};
 		return;
 	}

@@ -100,13 +100,17 @@ int mc_handle_require_running(struct mc_handle *h, struct mc_error *err);
  * call that changed the driver's state.  Errors carry the machine's name. */
 enum mc_op {
 	MC_OP_PRECREATE, MC_OP_CREATE, MC_OP_START, MC_OP_STOP, MC_OP_KILL, MC_OP_RESTART,
-	MC_OP_REMOVE, MC_OP_STATE, MC_OP_IP, MC_OP_SET_ISO, MC_OP_STATES,
+	MC_OP_REMOVE, MC_OP_STATE, MC_OP_IP, MC_OP_SET_ISO, MC_OP_STATES, MC_OP_SET,
 };
 bool mc_op_supported(const struct mc_handle *h, enum mc_op op);
 bool mc_driver_supports(const struct mc_driver *drv, enum mc_op op);
 int mc_op_run(struct mc_handle *h, enum mc_op op, struct mc_error *err);  /* the void ops */
 /* The machine's state; a machine whose create did not finish is Error. */
 int mc_op_state(struct mc_handle *h, enum mc_state *st, struct mc_error *err);
+/* The driver's set with changes (an object: cpus, memory, disk-size,
+ * autostart); on failure the driver's config is restored as it was, so
+ * config.json changes only after the driver succeeded. */
+int mc_op_set(struct mc_handle *h, json_t *changes, struct mc_error *err);
 /* The driver's answer, even for a machine whose create did not finish. */
 int mc_op_vm_state(struct mc_handle *h, enum mc_state *st, struct mc_error *err);
 int mc_op_ip(struct mc_handle *h, char **ip, struct mc_error *err);
@@ -136,6 +140,7 @@ struct mc_create_opts {
 	const char *ssh_key_type;    /* ed25519 | rsa */
 	const char *tls_key_type;    /* ecdsa-p256 | rsa-2048 | rsa-4096 */
 	bool no_provision;
+	bool autostart;              /* --autostart: the driver's set, right after its create */
 };
 struct mc_args;
 /* The driver's create flags: flag > environment variable > config.ini >
@@ -155,8 +160,16 @@ int mc_ops_create(struct mc_session *s, const struct mc_create_opts *o, char **n
 /* Wait for SSH and provision the machine (create, provision): phases named
  * when named, timed from t0. */
 int mc_ops_provision(struct mc_handle *h, bool named, long long t0, struct mc_error *err);
-/* The provision verb: provision again a running machine, then mark it created. */
-int mc_ops_reprovision(struct mc_session *s, const char *name, bool named, struct mc_error *err);
+/* The provision verb: provision again a running machine, then mark it created.
+ * engine (NULL: keep the recorded options): the Docker daemon options that
+ * replace the recorded ones, checked as provisioning checks them before
+ * anything changes, and recorded once provisioning applied them. */
+struct mc_engine_change {
+	/* NULL: keep that list; a list whose only item is "" empties it */
+	char **env, **insecure_registry, **label, **opt, **registry_mirror;
+};
+int mc_ops_reprovision(struct mc_session *s, const char *name, bool named,
+		       const struct mc_engine_change *engine, struct mc_error *err);
 /* After start/restart: wait until the guest and Docker are up, following a
  * changed IP (new server certificate). */
 int mc_ops_after_boot(struct mc_handle *h, struct mc_error *err);
@@ -173,6 +186,15 @@ int mc_ops_rm(struct mc_session *s, const char *name, bool force, struct mc_erro
 /* upgrade: boot the machine from iso (a path or URL; NULL: the default). */
 int mc_ops_upgrade(struct mc_session *s, const char *name, const char *iso, const char *sha256,
 		   struct mc_error *err);
+/* set: CPUs, memory, data disk size and autostart (-1 / NULL: unchanged;
+ * autostart: -1 unchanged, 0 off, 1 on).  Checked before the driver runs;
+ * *what: a sentence of what changed and what takes effect when (malloc'd). */
+struct mc_set_opts {
+	long long cpus, memory_mb, disk_mb;
+	int autostart;
+};
+int mc_ops_set(struct mc_session *s, const char *name, const struct mc_set_opts *o, char **what,
+	       struct mc_error *err);
 
 /* Certificates (src/ops/certs.c). */
 struct mc_certs_paths;

@@ -361,8 +361,8 @@ check "provisioning: no file in the guest holds the CA key or the client key" te
 run mc -s "$S1" create "${GEN[@]}" --engine-opt $'log-opt=tag=a\nb' p2
 check "provisioning: an --engine-opt with a newline is refused (exit $RC)" test "$RC" -ne 0
 expect_err "contains a control character" "provisioning: the refusal names the problem"
-run mc -s "$S1" rm -f p2
-expect_rc 0 "provisioning: the refused machine is removed by rm -f"
+expect_err "Docker daemon options check failed, nothing was kept" "provisioning: refused before anything was made"
+check "provisioning: the refused machine left no store entry" test ! -e "$S1/machines/p2"
 run mc -s "$S1" rm -f p1
 expect_rc 0 "provisioning: rm -f p1"
 check "nothing is left in the hostile store's machines/" test -z "$(ls -A "$S1/machines")"
