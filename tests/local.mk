@@ -79,7 +79,7 @@ E2E_TESTS = \
 	tests/e2e/libvirt-remote.sh \
 	tests/e2e/tutorial.sh \
 	tests/e2e/demo.sh
-EXTRA_DIST += $(E2E_TESTS) tests/e2e/lib-libvirtd.sh tests/e2e/lib-image.sh scripts/setup scripts/test scripts/demo
+EXTRA_DIST += $(E2E_TESTS) tests/e2e/lib-libvirtd.sh tests/e2e/lib-image.sh tests/e2e/swarm-loop.sh scripts/setup scripts/test scripts/demo
 .PHONY: check-e2e
 check-e2e: all
 	$(MAKE) $(AM_MAKEFLAGS) -j1 check TESTS='$(E2E_TESTS)'
