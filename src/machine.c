@@ -152,7 +152,7 @@ int mc_machine_load(const struct mc_store *s, const char *name, struct mc_machin
 	if (mc_store_check_name(name, err) < 0)
 		return -1;
 	if (!mc_store_exists(s, name))
-		return mc_error_set(err, MC_E_NOT_FOUND, "machine \"%s\" does not exist", name);
+		return mc_error_set(err, MC_E_NOT_FOUND, "Docker machine \"%s\" does not exist", name);
 	if (mc_store_check_machine_perms(s, name, err) < 0)
 		return -1;
 	path = mc_store_machine_file(s, name, "config.json");

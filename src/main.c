@@ -66,7 +66,8 @@ const struct mc_verb mc_verbs[] = {
 	  "Provision machines again: certificates, Docker options, restart Docker", NULL, MC_VALUE_MACHINE },
 	{ "restart", mc_cmd_restart, 0, -1, MC_VERB_DEFAULT_NAME, "[NAME...]",
 	  "Restart machines", NULL, MC_VALUE_MACHINE },
-	{ "rm", mc_cmd_rm, 0, -1, MC_VERB_DEFAULT_NAME, "[OPTIONS] [NAME...]",
+	/* A verb that destroys never defaults its target (no "default"). */
+	{ "rm", mc_cmd_rm, 1, -1, 0, "[OPTIONS] NAME...",
 	  "Remove machines", mc_opts_rm, MC_VALUE_MACHINE },
 	{ "scp", mc_cmd_scp, 2, -1, 0, "[OPTIONS] SRC... DST",
 	  "Copy files between machines and this host ([USER@]NAME:PATH, ~ is the home directory)", mc_opts_scp, MC_VALUE_REMOTE },

@@ -29,7 +29,7 @@ int mc_cmd_regenerate_certs(struct mc_cli *cli, const struct mc_verb *verb, stru
 		if (mc_store_check_name(*p, &err) < 0)
 			return mc_cli_fail(&err);
 		if (!mc_store_exists(&cli->s.store, *p)) {
-			mc_error_set(&err, MC_E_NOT_FOUND, "machine \"%s\" does not exist", *p);
+			mc_error_set(&err, MC_E_NOT_FOUND, "Docker machine \"%s\" does not exist", *p);
 			return mc_cli_fail(&err);
 		}
 	}

@@ -105,4 +105,42 @@ run mc status
 expect_out "Running" "status without a name uses default"
 run mc ip
 expect_out "127.0.0.1" "ip without a name uses default"
+
+# ... but never by rm: a verb that destroys does not default its target, so
+# rm -y $(ls -q --filter ...) matching nothing removes nothing (issue 23, 14).
+run mc rm -y
+expect_rc 2 "rm -y without a name is a usage error"
+expect_err '"rm" requires at least 1 argument' "it says a name is needed"
+run mc rm -y $(mc ls -q --filter name=nomatch)
+expect_rc 2 "rm -y \$(ls -q --filter ...) that matched nothing is a usage error"
+run mc rm -f
+expect_rc 2 "rm -f without a name too"
+check "default is still there" test -d "$STORE/machines/default"
+
+# rm -f of a machine that does not exist succeeds, as docker-machine's does
+# (teardown scripts under set -e); without -f it is an error (issue 23, 16).
+run mc rm -f nosuch
+expect_rc 0 "rm -f of a missing machine exits 0"
+expect_err 'Docker machine "nosuch" does not exist: nothing to remove' "and says there was nothing to remove"
+run mc rm -y nosuch
+expect_rc 1 "rm -y of a missing machine fails"
+run mc rm -f nosuch default
+expect_rc 0 "rm -f of a missing and an existing machine exits 0"
+check "the existing one is removed" test ! -e "$STORE/machines/default"
+
+# rm -f of a machine whose driver plugin is not installed removes its local
+# files, as its help says (issue 23, 12).
+run mc create -d test orphan
+python3 - "$STORE/machines/orphan/config.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); d["DriverName"] = "uninstalled"
+json.dump(d, open(sys.argv[1], "w"))
+PY
+run mc rm -y orphan
+expect_rc 1 "rm without -f of a machine whose driver is missing fails"
+expect_err 'uninstalled' "and names the driver"
+run mc rm -f orphan
+expect_rc 0 "rm -f of a machine whose driver is missing succeeds"
+expect_err "removing the local files of \"orphan\" only" "and says only the local files go"
+check "its directory is gone" test ! -e "$STORE/machines/orphan"
 done_testing

@@ -50,6 +50,13 @@ expect_rc 2 "ls --timeout 0 is refused"
 run mc rm -y nosuch
 expect_rc 1 "rm of an unknown machine"
 expect_err 'machine "nosuch" does not exist' "rm names the unknown machine"
+# docker-machine's phrases, which scripts grep for (issue 23, 20).
+run mc status nosuch
+check "an unknown machine: Error: Docker machine \"nosuch\" does not exist" \
+	test "$ERR" = 'Error: Docker machine "nosuch" does not exist'
+run mc create -d none --url tcp://127.0.0.1:2376 good
+check "an existing name: Error: Docker machine \"good\" already exists" \
+	test "$ERR" = 'Error: Docker machine "good" already exists'
 run mc env -u good
 expect_rc 2 "env -u with a name"
 expect_err "Expected no machine name when the -u flag is present" "docker-machine's -u message"

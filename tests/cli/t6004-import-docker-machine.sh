@@ -134,7 +134,7 @@ for n in dnone dgen dvbox dhv dkvm dold; do
 done
 expect_err 'machine "daws": docker-machine driver "amazonec2" is not supported' "an unsupported driver is reported per machine"
 expect_err 'machine "dfuture":' "a config version from the future is reported"
-expect_err 'machine "dclash": machine "dclash" already exists' "a name clash is an error for that machine"
+expect_err 'machine "dclash": Docker machine "dclash" already exists' "a name clash is an error for that machine"
 check "the clash left our machine alone" grep -q '"URL": "tcp://127.0.0.1:9"' "$STORE/machines/dclash/config.json"
 check "the unsupported machine left nothing behind" test ! -e "$STORE/machines/daws"
 check "dot-directories are skipped" test ! -e "$STORE/machines/.hidden"
