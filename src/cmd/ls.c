@@ -14,7 +14,7 @@ const struct mc_option mc_opts_ls[] = {
 	[O_LS_FILTER] = { "filter", 0, MC_OPT_LIST, NULL, NULL, "KEY=VALUE",
 	  "show only matching machines: name=REGEX, driver=, state=, label=K=V, swarm=manager|leader|worker or swarm= for none (same key repeated: OR; different keys: AND)" },
 	[O_LS_FORMAT] = { "format", 'f', MC_OPT_STRING, NULL, NULL, "TEMPLATE",
-	  "Go-style template with {{.Name}} {{.Active}} {{.DriverName}} {{.State}} {{.URL}} {{.Swarm}} {{.DockerVersion}} {{.Error}} {{.ResponseTime}}; prefix 'table' for headers; or 'json'" },
+	  "Go-style template with {{.Name}} {{.Active}} {{.ActiveHost}} {{.DriverName}} {{.State}} {{.URL}} {{.Swarm}} {{.DockerVersion}} {{.Error}} {{.ResponseTime}}; prefix 'table' for headers and aligned columns (otherwise printed as rendered); or 'json'" },
 	[O_LS_QUIET] = { "quiet", 'q', MC_OPT_BOOL, NULL, NULL, NULL, "print only the names" },
 	[O_LS_TIMEOUT] = { "timeout", 't', MC_OPT_INT, NULL, "10", "SECONDS",
 	  "give up on machines that have not answered after this long" },
@@ -58,17 +58,16 @@ static json_t *row_json(const struct mc_listing_row *r)
 	json_t *j;
 
 	snprintf(ms, sizeof(ms), "%lldms", r->ms);
-	j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
+	/* Active is docker-machine's "*"/"-"; ActiveHost and ActiveSwarm are its booleans. */
+	j = json_pack("{s:s,s:s,s:b,s:b,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
 		      "Name", r->name, "Active", r->active ? "*" : "-",
-		      "ActiveHost", r->active ? "*" : "-", "ActiveSwarm", "-",
+		      "ActiveHost", r->active, "ActiveSwarm", 0,
 		      "DriverName", or_empty(r->driver), "State", or_empty(r->state),
 		      "URL", or_empty(r->url), "Swarm", or_empty(r->swarm), "DockerVersion", or_empty(r->docker),
 		      "Error", or_empty(r->error), "ResponseTime", ms);
 	if (!strcmp(r->state, "Timeout")) {
 		/* A machine that did not answer: name, driver and Timeout only. */
 		json_object_set_new(j, "Active", json_string(""));
-		json_object_set_new(j, "ActiveHost", json_string(""));
-		json_object_set_new(j, "ActiveSwarm", json_string(""));
 		json_object_set_new(j, "ResponseTime", json_string(""));
 	}
 	return j;
@@ -108,8 +107,15 @@ static int print_rows(struct mc_listing_row **rows, size_t n, const char *fmt, s
 		mc_strv_push(&text, line);
 	}
 	mc_template_free(tpl);
-	out = mc_tabwriter(text);
-	fputs(out, stdout);
+	/* Only a table is aligned; any other format is printed as it renders
+	 * (a \t stays a tab, for cut -f and IFS=$'\t'). */
+	if (table) {
+		out = mc_tabwriter(text);
+		fputs(out, stdout);
+	} else {
+		for (char **l = text; *l; l++)
+			printf("%s\n", *l);
+	}
 	return 0;
 }
 
