@@ -52,6 +52,8 @@ enum {
 extern const struct mc_option mc_opts_global[];
 const struct mc_verb *mc_verb_find(const char *name);
 
+/* "PROG version V, build B" (B: git describe of the build, else V). */
+void mc_cli_print_version(const struct mc_cli *cli);
 /* Print "Error: TEXT" on stderr (mc_error_text); returns the exit code for err. */
 int mc_cli_fail(const struct mc_error *err);
 /* Print a verb's usage and options (help VERB / VERB --help). */

@@ -5,6 +5,7 @@
  * table, and the dispatch.  Each verb lives in src/cmd/.
  */
 #include "buildconf.h"
+#include "buildid.h"
 
 #include <libgen.h>
 #include <string.h>
@@ -95,6 +96,12 @@ const struct mc_verb mc_verbs[] = {
 	  mc_opts_generate },
 	{ NULL },
 };
+
+void mc_cli_print_version(const struct mc_cli *cli)
+{
+	/* docker-machine's "version V, build B"; B is git describe of the build. */
+	printf("%s version %s, build %s\n", cli->prog, PACKAGE_VERSION, MC_BUILD_ID);
+}
 
 const struct mc_verb *mc_verb_find(const char *name)
 {
@@ -269,7 +276,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (mc_args_given(&cli.global, GOPT(VERSION))) {
-		printf("%s version %s\n", cli.prog, PACKAGE_VERSION);
+		mc_cli_print_version(&cli);
 		rc = 0;
 		goto out;
 	}

@@ -181,7 +181,7 @@ int mc_cmd_version(struct mc_cli *cli, const struct mc_verb *verb, struct mc_arg
 	_cleanup_free_ char *url = NULL, *version = NULL;
 
 	if (!a->pos[0]) {
-		printf("%s version %s\n", cli->prog, PACKAGE_VERSION);
+		mc_cli_print_version(cli);
 		return 0;
 	}
 	if (mc_handle_open(&cli->s, a->pos[0], 0, &h, &err) < 0)

@@ -36,6 +36,17 @@ unset DOCKER_TLS_VERIFY DOCKER_HOST DOCKER_CERT_PATH DOCKER_MACHINE_NAME
 
 run env NO_PROXY=example.com machinectl env --shell bash --no-proxy n1
 expect_out 'export NO_PROXY="example.com,127.0.0.1"' "--no-proxy appends the IP"
+# Both set: each is extended as it was found (Go reads NO_PROXY, curl no_proxy) (issue 23, 21).
+run env NO_PROXY=a.example no_proxy=b.example,127.0.0.1 machinectl env --shell bash --no-proxy n1
+expect_out 'export NO_PROXY="a.example,127.0.0.1"' "--no-proxy with both: NO_PROXY extended"
+expect_out 'export no_proxy="b.example,127.0.0.1"' "--no-proxy with both: no_proxy kept as it was (the IP is in it)"
+run env no_proxy=b.example machinectl env --shell bash --no-proxy n1
+expect_out 'export no_proxy="b.example,127.0.0.1"' "--no-proxy with only no_proxy extends it"
+check "and prints no NO_PROXY" test -z "$(grep NO_PROXY <<<"$OUT")"
+run env -u no_proxy -u NO_PROXY machinectl env --shell bash --no-proxy n1
+expect_out 'export NO_PROXY="127.0.0.1"' "--no-proxy with neither sets NO_PROXY"
+run env NO_PROXY=a no_proxy=b machinectl env --shell bash -u --no-proxy
+check "-u --no-proxy with both unsets both" test "$(grep -c '^unset \(NO_PROXY\|no_proxy\)$' <<<"$OUT")" = 2
 
 run mc config n1
 expect_golden config-none.txt "config prints the docker flags"
