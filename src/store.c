@@ -227,9 +227,11 @@ int mc_store_list(const struct mc_store *s, char ***names, struct mc_error *err)
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+		/* A symlink to a directory is a machine too, as for every other
+		 * verb (mc_store_exists follows it). */
+		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN && de->d_type != DT_LNK)
 			continue;
-		if (de->d_type == DT_UNKNOWN) {
+		if (de->d_type != DT_DIR) {
 			struct stat st;
 
 			if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 || !S_ISDIR(st.st_mode))

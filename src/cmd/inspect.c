@@ -63,7 +63,8 @@ int mc_cmd_status(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args
 		mc_handle_close(&h);
 		return mc_cli_fail(&err);
 	}
-	printf("%s\n", mc_state_name(st));
+	/* As ls: a create still running is Creating, not Error. */
+	printf("%s\n", mc_handle_being_created(&h) ? "Creating" : mc_state_name(st));
 	mc_handle_close(&h);
 	return 0;
 }

@@ -88,7 +88,11 @@ void mc_handle_new(struct mc_session *s, struct mc_machine *m, const struct mc_d
 		   json_t *flags, int lock_fd, struct mc_handle *h);
 void mc_handle_close(struct mc_handle *h);    /* NULL-safe, idempotent */
 int mc_handle_save(struct mc_handle *h, struct mc_error *err);
-/* Error unless create finished (Status created), naming provision and rm -f. */
+/* Its create is still running in another process (Status creating, the
+ * lock held): ls and status say Creating. */
+bool mc_handle_being_created(const struct mc_handle *h);
+/* Error unless create finished (Status created), naming provision and rm -f;
+ * a create still running is MC_E_STATE "is being created". */
 int mc_handle_require_created(struct mc_handle *h, struct mc_error *err);
 /* Error unless the machine is Running: 'Host "NAME" is not running'. */
 int mc_handle_require_running(struct mc_handle *h, struct mc_error *err);

@@ -99,6 +99,40 @@ run mc rm -f cut1
 expect_rc 0 "rm -f removes it"
 check "nothing of it is left" test ! -e "$STORE/machines/cut1"
 
+# A create still running (stopped at a fault point) is Creating for status,
+# as for ls, and env/config say it is being created, not "interrupted"
+# (issue 23, 12).
+MC_TEST_PAUSE_AT=create-after-driver machinectl create -d test busy >/dev/null 2>&1 &
+pid=$!
+at_exit "kill -9 $pid 2>/dev/null"
+for _ in $(seq 1 200); do
+	[ "$(awk '{print $3}' /proc/$pid/stat 2>/dev/null)" = T ] && break
+	sleep 0.05
+done
+run mc ls --format '{{.Name}} {{.State}}' --filter name=busy
+check "ls says Creating" test "$OUT" = "busy Creating"
+run mc status busy
+check "status says Creating too" test "$OUT" = "Creating"
+run mc env busy
+expect_rc 1 "env of a machine being created fails"
+expect_err 'machine "busy" is being created (by another machinectl command): try again when it has finished' \
+	"and says it is being created"
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+run mc status busy
+check "once its create is gone, status says Error" test "$OUT" = "Error"
+run mc env busy
+expect_err "creation was interrupted" "and env says the creation was interrupted"
+mc rm -f busy >/dev/null 2>&1
+
+# The new-IP hint follows a start that booted a machine, never a failed one.
+mc create -d test hint >/dev/null && mc stop hint >/dev/null
+MC_TESTDRV_FAIL=start run mc start hint
+expect_rc 1 "a failing start fails"
+check "and prints no new-IP hint" test -z "$(grep 'may have new IP addresses' <<<"$OUT")"
+run mc start hint
+expect_out "Started machines may have new IP addresses" "a start that worked prints it"
+
 # The machine "default" is used when no name is given.
 run mc create -d test default
 run mc status

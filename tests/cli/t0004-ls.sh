@@ -64,6 +64,19 @@ check "cut -f2 reads its second field" test "$(cut -f2 <<<"$OUT" | head -n 1)" =
 run mc ls --format '{{.Name}}\t{{.DriverName}}' --filter name=web
 check "a real tab in the format stays a tab too" test "$OUT" = $'web-1\tnone'
 
+# A machine directory that is a symlink is listed, as the other verbs use it (issue 23, 12).
+mc create -d test linked >/dev/null
+mkdir -m 700 "$TEST_TMP/elsewhere"
+mv "$STORE/machines/linked" "$TEST_TMP/elsewhere/linked"
+ln -s "$TEST_TMP/elsewhere/linked" "$STORE/machines/linked"
+run mc status linked
+expect_out "Running" "status follows the symlink"
+run mc ls -q
+check "ls lists the symlinked machine" grep -qx linked <<<"$OUT"
+run mc ls --format '{{.Name}} {{.State}}' --filter name=linked
+check "with its state" test "$OUT" = "linked Running"
+mc rm -f linked >/dev/null
+
 # A machine whose config.json is garbage is an Error row and never stops the listing.
 mkdir "$STORE/machines/broken"
 echo '{"SchemaVersion": 1, "Name": ' > "$STORE/machines/broken/config.json"

@@ -3,7 +3,7 @@
 # (a new CA and client certificate, then every machine's files).
 . "$MC_SRCDIR/tests/lib/cli-lib.sh"
 . "$MC_SRCDIR/tests/lib/tls-lib.sh"
-plan 22
+plan 26
 
 C="$STORE/certs"
 mc create --driver test m1 >/dev/null
@@ -55,6 +55,15 @@ check "every machine (not only the named one) has the new CA and client copies" 
 check "every server certificate is signed by the new CA" \
 	bash -c "openssl verify -CAfile '$C/ca.pem' '$STORE/machines/m1/server.pem' '$STORE/machines/m2/server.pem' >/dev/null"
 check "the CA key was never copied into a machine" test -z "$(find "$STORE/machines" -name 'ca-key*')"
+
+# --client-certs acts on every machine: it needs no name (issue 23, 12).
+ca1=$(sum "$C/ca.pem")
+run mc regenerate-certs -f --client-certs
+expect_rc 0 "--client-certs without a name succeeds"
+check "the CA is new again" test "$(sum "$C/ca.pem")" != "$ca1"
+check "and every machine has it" cmp -s "$C/ca.pem" "$STORE/machines/m2/ca.pem"
+run mc regenerate-certs -f
+expect_rc 1 "without --client-certs a name (or default) is needed"
 
 "$MKCERT" ca "$TEST_TMP/own" >/dev/null
 run mc --tls-ca-cert "$TEST_TMP/own/ca.pem" --tls-ca-key "$TEST_TMP/own/ca-key.pem" regenerate-certs -f --client-certs m1
