@@ -56,7 +56,9 @@ int mc_ops_certs_install(struct mc_session *s, struct mc_machine *m, struct mc_e
 	struct mc_certs_paths p;
 	int r;
 
-	mc_ops_certs_paths(s, NULL, &p);
+	/* The CA the machine records (its own, when it was created with one),
+	 * not only the store's: its server certificate is signed by that one. */
+	mc_ops_certs_paths(s, m, &p);
 	if (p.custom) {
 		/* Record the user's own CA so later verbs sign with the same one. */
 		json_t *auth = json_object_get(m->host_options, "AuthOptions");

@@ -182,7 +182,8 @@ void mc_ops_certs_paths(const struct mc_session *s, const struct mc_machine *m,
 			struct mc_certs_paths *p);
 /* The store's CA and client certificate, made on first use. */
 int mc_ops_certs_prepare(struct mc_session *s, const char *key_type, struct mc_error *err);
-/* Copy ca.pem, cert.pem, key.pem into the machine's directory. */
+/* Copy ca.pem, cert.pem, key.pem into the machine's directory: from the
+ * CA and client certificate m records (--tls-* at create), else the store's. */
 int mc_ops_certs_install(struct mc_session *s, struct mc_machine *m, struct mc_error *err);
 /* (Re)make the machine's server certificate for ip. */
 int mc_ops_certs_server(struct mc_session *s, const struct mc_machine *m, const char *ip,

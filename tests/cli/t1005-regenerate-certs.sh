@@ -3,7 +3,7 @@
 # (a new CA and client certificate, then every machine's files).
 . "$MC_SRCDIR/tests/lib/cli-lib.sh"
 . "$MC_SRCDIR/tests/lib/tls-lib.sh"
-plan 26
+plan 31
 
 C="$STORE/certs"
 mc create --driver test m1 >/dev/null
@@ -68,4 +68,17 @@ expect_rc 1 "without --client-certs a name (or default) is needed"
 "$MKCERT" ca "$TEST_TMP/own" >/dev/null
 run mc --tls-ca-cert "$TEST_TMP/own/ca.pem" --tls-ca-key "$TEST_TMP/own/ca-key.pem" regenerate-certs -f --client-certs m1
 expect_rc 2 "--client-certs refuses to replace a CA the user brought"
+
+# A machine created with its own CA keeps it through regenerate-certs: the
+# copies come from that CA, as its server certificate does (issue 23, 4).
+O=$TEST_TMP/own
+mc --tls-ca-cert "$O/ca.pem" --tls-ca-key "$O/ca-key.pem" --tls-client-cert "$O/cert.pem" \
+	--tls-client-key "$O/key.pem" create -d test own1 >/dev/null
+run mc regenerate-certs -f own1
+expect_rc 0 "regenerate-certs of a machine with its own CA, without the flags"
+check "its ca.pem is still its own CA" cmp -s "$O/ca.pem" "$STORE/machines/own1/ca.pem"
+check "its client copy is its own client certificate" cmp -s "$O/cert.pem" "$STORE/machines/own1/cert.pem"
+check "its new server certificate is signed by its own CA" verify "$O/ca.pem" "$STORE/machines/own1/server.pem"
+run mc env own1
+expect_rc 0 "env accepts the set (no regenerate-certs loop)"
 done_testing
