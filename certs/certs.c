@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <libgen.h>
 #include <pwd.h>
 #include <string.h>
@@ -211,26 +212,59 @@ static int add_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value, struct 
 	return 0;
 }
 
-static bool is_ascii_name(const char *s)
+/* A DNS name as a certificate holds it (RFC 1123 labels of letters, digits
+ * and inner hyphens, at most 63 each and 253 in all; a leading "*." for a
+ * wildcard; no trailing dot). */
+static bool is_dns_name(const char *s)
 {
-	if (!*s)
+	size_t n = strlen(s);
+
+	if (!strncmp(s, "*.", 2))
+		s += 2, n -= 2;
+	if (!n || n > 253)
 		return false;
-	for (; *s; s++)
-		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f || *s == ',')
+	for (const char *label = s; *label;) {
+		size_t len = strcspn(label, ".");
+
+		if (!len || len > 63 || label[0] == '-' || label[len - 1] == '-')
 			return false;
+		for (size_t i = 0; i < len; i++)
+			if (!isalnum((unsigned char)label[i]) && label[i] != '-')
+				return false;
+		label += len;
+		if (*label == '.' && !*++label)
+			return false;  /* a trailing dot, or ".." */
+	}
 	return true;
+}
+
+static bool is_ip_text(const char *s)
+{
+	unsigned char buf[16];
+
+	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+int mc_certs_check_san(const char *s, struct mc_error *err)
+{
+	if (is_ip_text(s) || is_dns_name(s))
+		return 0;
+	return mc_error_set(err, MC_E_INVALID,
+			    "invalid subject alternative name \"%s\": expected an IP address (1.2.3.4, ::1) or a DNS name (host.example.com, *.example.com)",
+			    s);
 }
 
 /* Append one SAN (IP when it parses as one, DNS otherwise), skipping duplicates. */
 static int add_san(GENERAL_NAMES *gens, const char *s, struct mc_error *err)
 {
-	ASN1_OCTET_STRING *ip = a2i_IPADDRESS(s);
+	ASN1_OCTET_STRING *ip = NULL;
 	GENERAL_NAME *g;
 
+	if (mc_certs_check_san(s, err) < 0)
+		return -1;
+	if (is_ip_text(s))
+		ip = a2i_IPADDRESS(s);
 	ERR_clear_error();
-	if (!ip && !is_ascii_name(s))
-		return mc_error_set(err, MC_E_INVALID,
-				    "invalid subject alternative name \"%s\": expected an IP address or a DNS name", s);
 	for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
 		GENERAL_NAME *o = sk_GENERAL_NAME_value(gens, i);
 
@@ -262,7 +296,9 @@ static int add_sans(X509 *x, const struct mc_certs_server_opts *o, struct mc_err
 	for (const char *const *s = o->ips; s && *s; s++)
 		if (add_san(gens, *s, err) < 0)
 			goto out;
-	if (o->name && add_san(gens, o->name, err) < 0)
+	/* The machine's name, when it is a valid DNS name ("a..b" is a valid
+	 * machine name but not a host name). */
+	if (o->name && is_dns_name(o->name) && add_san(gens, o->name, err) < 0)
 		goto out;
 	if (add_san(gens, "localhost", err) < 0 || add_san(gens, "127.0.0.1", err) < 0)
 		goto out;

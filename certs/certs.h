@@ -75,6 +75,10 @@ int mc_certs_ensure(const struct mc_certs_paths *p, enum mc_certs_key_type kt, u
 int mc_certs_renew_ca(const struct mc_certs_paths *p, enum mc_certs_key_type kt,
 		      struct mc_error *err);
 
+/* A --tls-san value: an IP address or a DNS name (a wildcard "*." first is
+ * allowed); anything else is MC_E_INVALID naming it. */
+int mc_certs_check_san(const char *s, struct mc_error *err);
+
 /* Options for one server certificate. */
 struct mc_certs_server_opts {
 	const char *name;              /* machine name: a DNS SAN and the subject CN */

@@ -4,9 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "certs.h"
 #include "iso.h"
 #include "ops-internal.h"
 #include "opts.h"
+#include "provision.h"
 #include "ssh.h"
 #include "util.h"
 
@@ -236,7 +238,20 @@ int mc_ops_create_check(const struct mc_create_opts *o, char **names, struct mc_
 	kt = o->ssh_key_type;
 	if (!mc_streq(kt, "ed25519") && !mc_streq(kt, "rsa"))
 		return mc_error_set(err, MC_E_USAGE, "invalid --ssh-key-type \"%s\": use ed25519 or rsa", kt);
-	return 0;
+	/* Everything provisioning and the certificates will use, before any
+	 * driver runs (and with --no-provision or none too: it is recorded). */
+	for (char **san = o->tls_san; san && *san; san++)
+		if (mc_certs_check_san(*san, err) < 0) {
+			mc_error_clear(err);
+			return mc_error_set(err, MC_E_USAGE,
+					    "invalid --tls-san \"%s\": expected an IP address or a DNS name", *san);
+		}
+	return mc_provision_check_engine(&(struct mc_engine_opts){
+			.env = o->engine_env, .labels = o->engine_label, .opts = o->engine_opt,
+			.insecure = o->engine_insecure_registry, .mirrors = o->engine_registry_mirror,
+			.storage_driver = o->engine_storage_driver,
+			/* drivers that boot an ISO run the machine OS or boot2docker */
+			.no_blanks = o->flags && json_object_get(o->flags, "iso") }, err);
 }
 
 int mc_ops_create(struct mc_session *s, const struct mc_create_opts *o, char **names,
