@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "engine.h"
 #include "template.h"
+#include "term.h"
 #include "util.h"
 
 const struct mc_option mc_opts_inspect[] = {
@@ -27,7 +28,7 @@ int mc_cmd_inspect(struct mc_cli *cli, const struct mc_verb *verb, struct mc_arg
 	struct mc_error err = { 0 };
 	struct mc_handle h;
 	const char *fmt = mc_args_str(a, &mc_opts_inspect[O_INSPECT_FORMAT]);
-	_cleanup_free_ char *out = NULL;
+	_cleanup_free_ char *out = NULL, *safe = NULL;
 	int rc = 0;
 
 	if (mc_handle_open(&cli->s, a->pos[0], 0, &h, &err) < 0)
@@ -41,11 +42,13 @@ int mc_cmd_inspect(struct mc_cli *cli, const struct mc_verb *verb, struct mc_arg
 		}
 		mc_template_render(tpl, h.m->doc, &out, &err);
 		mc_template_free(tpl);
-		printf("%s\n", out);
 	} else {
 		out = json_dumps(h.m->doc, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-		printf("%s\n", out);
 	}
+	/* config.json may hold anything (edited, imported): nothing in it acts
+	 * on the terminal (in JSON, DEL and C1 become \u escapes: still JSON). */
+	safe = mc_term_safe(out, true);
+	printf("%s\n", safe);
 out:
 	mc_handle_close(&h);
 	return rc;
@@ -104,7 +107,9 @@ static int print_lines(struct mc_cli *cli, struct mc_args *a,
 			int code = mc_cli_fail(&j.errs[i]);
 			rc = rc ? rc : code;
 		} else {
-			printf("%s\n", j.lines[i]);
+			_cleanup_free_ char *safe = mc_term_safe(j.lines[i], false);
+
+			printf("%s\n", safe);
 		}
 		free(j.lines[i]);
 	}
@@ -190,8 +195,11 @@ int mc_cmd_version(struct mc_cli *cli, const struct mc_verb *verb, struct mc_arg
 	if (mc_handle_require_running(&h, &err) == 0 && mc_op_url(&h, &url, &err) == 0) {
 		struct mc_engine_target et = { h.m->name, url, h.m->dir };
 
-		if (mc_engine_version(&et, 0, &version, &err) == 0)
-			printf("%s\n", version);
+		if (mc_engine_version(&et, 0, &version, &err) == 0) {
+			_cleanup_free_ char *safe = mc_term_safe(version, false);
+
+			printf("%s\n", safe);
+		}
 	}
 	mc_handle_close(&h);
 	return err.code != MC_E_OK ? mc_cli_fail(&err) : 0;

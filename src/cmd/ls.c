@@ -8,6 +8,7 @@
 #include "listing.h"
 #include "tabwriter.h"
 #include "template.h"
+#include "term.h"
 #include "util.h"
 
 const struct mc_option mc_opts_ls[] = {
@@ -47,9 +48,13 @@ static const char *header_of(const char *field)
 	return field;
 }
 
-static const char *or_empty(const char *s)
+/* A row's text as the terminal may see it (URL, errors and versions come
+ * from daemons, drivers and config files). */
+static json_t *safe_string(const char *s)
 {
-	return s ? s : "";
+	_cleanup_free_ char *safe = mc_term_safe(s ? s : "", false);
+
+	return json_string(safe);
 }
 
 static json_t *row_json(const struct mc_listing_row *r)
@@ -59,12 +64,13 @@ static json_t *row_json(const struct mc_listing_row *r)
 
 	snprintf(ms, sizeof(ms), "%lldms", r->ms);
 	/* Active is docker-machine's "*"/"-"; ActiveHost and ActiveSwarm are its booleans. */
-	j = json_pack("{s:s,s:s,s:b,s:b,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
-		      "Name", r->name, "Active", r->active ? "*" : "-",
+	j = json_pack("{s:o,s:s,s:b,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:s}",
+		      "Name", safe_string(r->name), "Active", r->active ? "*" : "-",
 		      "ActiveHost", r->active, "ActiveSwarm", 0,
-		      "DriverName", or_empty(r->driver), "State", or_empty(r->state),
-		      "URL", or_empty(r->url), "Swarm", or_empty(r->swarm), "DockerVersion", or_empty(r->docker),
-		      "Error", or_empty(r->error), "ResponseTime", ms);
+		      "DriverName", safe_string(r->driver), "State", safe_string(r->state),
+		      "URL", safe_string(r->url), "Swarm", safe_string(r->swarm),
+		      "DockerVersion", safe_string(r->docker), "Error", safe_string(r->error),
+		      "ResponseTime", ms);
 	if (!strcmp(r->state, "Timeout")) {
 		/* A machine that did not answer: name, driver and Timeout only. */
 		json_object_set_new(j, "Active", json_string(""));

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine.h"
 #include "iso.h"
 #include "ops-internal.h"
 #include "registry.h"
@@ -341,7 +342,18 @@ int mc_op_url(struct mc_handle *h, char **url, struct mc_error *err)
 	if (h->drv->url) {
 		json_t *before = before_call(h);
 
-		return after_call(h, before, h->drv->url(&h->ctx, url, err), err);
+		if (after_call(h, before, h->drv->url(&h->ctx, url, err), err) < 0)
+			return -1;
+		/* What a driver reports from its config (none: the URL given at
+		 * create, or one edited or imported since) is checked before
+		 * anyone prints or connects to it. */
+		if (mc_engine_url_check(*url, err) < 0) {
+			free(*url);
+			*url = NULL;
+			mc_error_machine(err, h->m->name);
+			return -1;
+		}
+		return 0;
 	}
 	if (mc_op_ip(h, &ip, err) < 0)
 		return -1;
