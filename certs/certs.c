@@ -748,6 +748,76 @@ int mc_certs_install_client(const struct mc_certs_paths *p, const char *machine_
 	return 0;
 }
 
+/* A passphrase callback that has none: an encrypted key does not load. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	return -1;
+}
+
+int mc_certs_import_pem(const char *src, const char *dst, bool key, struct mc_error *err)
+{
+	_cleanup_free_ char *text = NULL;
+	_cleanup_bio_ BIO *b = NULL;
+	char *name = NULL, *header = NULL, *first = NULL;
+	unsigned char *data = NULL;
+	const char *what = key ? "a PEM private key" : "a PEM certificate";
+	long len;
+	size_t tlen;
+	int blocks = 0, ok = 0;
+
+	if (mc_read_file(src, &text, &tlen, err) < 0)
+		return -1;
+	if (tlen > 1 << 20)
+		return mc_error_set(err, MC_E_INVALID, "%s is not %s (it is %zu bytes long)", src, what, tlen);
+	/* Exactly one PEM block, of the expected kind: a file that is something
+	 * else (a secret, a bundle with a key in it) is never copied. */
+	b = BIO_new_mem_buf(text, (int)tlen);
+	while (b && PEM_read_bio(b, &name, &header, &data, &len) == 1) {
+		if (!blocks++) {
+			first = MC_TAKE(name);
+			ok = key ? (!strcmp(first, "PRIVATE KEY") || !strcmp(first, "RSA PRIVATE KEY") ||
+				    !strcmp(first, "EC PRIVATE KEY")) && !strstr(header, "ENCRYPTED")
+				 : !strcmp(first, "CERTIFICATE");
+		}
+		OPENSSL_free(name);
+		OPENSSL_free(header);
+		OPENSSL_free(data);
+		name = header = NULL;
+		data = NULL;
+	}
+	ERR_clear_error();
+	BIO_free(b);
+	b = BIO_new_mem_buf(text, (int)tlen);
+	if (blocks == 1 && ok) {
+		if (key) {
+			EVP_PKEY *k = PEM_read_bio_PrivateKey(b, NULL, no_passphrase, NULL);
+
+			ok = k != NULL;
+			EVP_PKEY_free(k);
+		} else {
+			X509 *x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+
+			ok = x != NULL;
+			X509_free(x);
+		}
+		ERR_clear_error();
+	}
+	if (blocks != 1 || !ok) {
+		mc_error_set(err, MC_E_INVALID, "%s is not %s (%s%s%s): not copied", src, what,
+			     blocks == 0 ? "no PEM block"
+			     : blocks > 1 ? "more than one PEM block"
+					  : "a PEM block of another kind or that does not parse",
+			     blocks == 1 && first ? ": " : "", blocks == 1 && first ? first : "");
+		OPENSSL_free(first);
+		explicit_bzero(text, tlen);
+		return -1;
+	}
+	OPENSSL_free(first);
+	ok = mc_write_file_atomic(dst, text, tlen, key ? 0600 : 0644, err);
+	explicit_bzero(text, tlen);
+	return ok;
+}
+
 static json_t *auth_options(const struct mc_machine *m)
 {
 	return json_object_get(m->host_options, "AuthOptions");

@@ -95,6 +95,12 @@ struct mc_certs_server_opts {
 int mc_certs_make_server(const struct mc_certs_paths *p, const struct mc_certs_server_opts *o,
 			 const char *cert_path, const char *key_path, struct mc_error *err);
 
+/* Copy src to dst (0644; a key 0600) when it holds exactly one PEM block:
+ * a certificate that parses, or (key) an unencrypted private key that
+ * parses; anything else (a secret file, a bundle holding a key) is
+ * MC_E_INVALID and nothing is written.  The bytes are copied as they are. */
+int mc_certs_import_pem(const char *src, const char *dst, bool key, struct mc_error *err);
+
 /* Copy the CA certificate and the client certificate and key into the machine
  * directory (ca.pem, cert.pem, key.pem) — never the CA key. */
 int mc_certs_install_client(const struct mc_certs_paths *p, const char *machine_dir,
