@@ -15,7 +15,7 @@ libmccore_la_SOURCES = \
 	src/util.c src/util.h \
 	src/ops/ops.h src/ops/ops-internal.h src/ops/listing.h \
 	src/ops/boot.c src/ops/certs.c src/ops/create.c src/ops/handle.c src/ops/host.c \
-	src/ops/import.c src/ops/lifecycle.c src/ops/listing.c src/ops/swarm.c \
+	src/ops/import.c src/ops/inspect.c src/ops/lifecycle.c src/ops/listing.c src/ops/swarm.c \
 	drivers/driver.h drivers/registry.c drivers/registry.h \
 	drivers/none/none.c
 # libcurl and libssh are not linked: src/curl-lazy.c and src/ssh-lazy.c load

@@ -398,6 +398,29 @@ int mc_provision_dropin(const struct mc_machine *m, const char *driver_name, cha
 	return 0;
 }
 
+/* How a systemd guest without dockerd gets Docker: Debian's docker.io
+ * package, or (create --engine-install-url URL) the install script at URL
+ * run with sh, as docker-machine's generic provisioner does, or ("") not at
+ * all.  The URL was checked at create (http(s), no shell characters). */
+static char *install_cmd(const struct mc_machine *m)
+{
+	json_t *u = engine_opt(m, "InstallURL");
+	_cleanup_free_ char *q = NULL;
+
+	if (!json_is_string(u))
+		return mc_strdup("command -v dockerd >/dev/null || { sudo apt-get update -qq && "
+				 "sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null; }");
+	if (!*json_string_value(u))
+		return mc_strdup("command -v dockerd >/dev/null || { echo 'Docker is not installed on the machine, and --engine-install-url \"\" says not to install it' >&2; exit 1; }");
+	q = mc_shell_quote(json_string_value(u));
+	/* Downloaded first: `curl | sh` would run half a script, or none, and succeed. */
+	return mc_asprintf("command -v dockerd >/dev/null && exit 0; "
+			   "{ command -v curl >/dev/null || { sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null; }; } && "
+			   "f=$(mktemp) && curl -fsSL %s -o \"$f\" && sh \"$f\"; r=$?; rm -f \"$f\"; [ $r = 0 ] || exit $r; "
+			   "command -v dockerd >/dev/null || { echo 'the install script from %s ran, but dockerd is still not installed' >&2; exit 1; }",
+			   q, json_string_value(u));
+}
+
 /* Run a command (stdin: in_len bytes of in) that must succeed; its stderr
  * goes into the error. */
 static int must_run_in(struct mc_ssh *s, const struct mc_provision *p, const char *what,
@@ -603,12 +626,16 @@ int mc_provision_run(const struct mc_provision *p, struct mc_error *err)
 				  p->m->name, p->m->name);
 	else
 		cmd = mc_asprintf("sudo hostname %s && echo %s | sudo tee /etc/hostname >/dev/null && "
-				  "(grep -q '127.0.1.1 %s$' /etc/hosts || echo '127.0.1.1 %s' | sudo tee -a /etc/hosts >/dev/null) && "
-				  "if ! command -v dockerd >/dev/null; then sudo apt-get update -qq && "
-				  "sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null; fi",
+				  "(grep -q '127.0.1.1 %s$' /etc/hosts || echo '127.0.1.1 %s' | sudo tee -a /etc/hosts >/dev/null)",
 				  p->m->name, p->m->name, p->m->name, p->m->name);
 	if (must_run(s, p, "setting the hostname", cmd, 600000, err) < 0)
 		goto out;
+	if (!is_b2d(os)) {
+		_cleanup_free_ char *inst = install_cmd(p->m);
+
+		if (must_run(s, p, "installing Docker", inst, 600000, err) < 0)
+			goto out;
+	}
 	phase(p, "Copying certs to the remote machine...");
 	if (upload_certs(s, p, os, true, err) < 0)
 		goto out;

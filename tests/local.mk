@@ -66,6 +66,7 @@ CLI_TESTS = \
 	tests/cli/t0009-store-permissions.sh \
 	tests/cli/t0010-store-leftovers.sh \
 	tests/cli/t0011-terminal-safety.sh \
+	tests/cli/t0012-engine-install-url.sh \
 	tests/cli/t3003-upgrade.sh
 TESTS += $(CLI_TESTS)
 EXTRA_DIST += $(CLI_TESTS) tests/golden tests/lib/cli-lib.sh tests/lib/netns.sh tests/unit/unit.h tests/unit/fixture.h

@@ -15,6 +15,8 @@ const struct mc_option mc_opts_create[] = {
 	  "environment variable for the Docker daemon (KEY a variable name)" },
 	[O_CREATE_ENGINE_INSECURE_REGISTRY] = { "engine-insecure-registry", 0, MC_OPT_LIST, NULL, NULL,
 	  "REGISTRY", "insecure registry for the Docker daemon" },
+	[O_CREATE_ENGINE_INSTALL_URL] = { "engine-install-url", 0, MC_OPT_STRING, "MACHINECTL_ENGINE_INSTALL_URL",
+	  NULL, "URL", "where the Debian/Ubuntu provisioner gets Docker when the machine has none: an http(s) URL of an install script run with sh (as docker-machine's https://get.docker.com); \"\": never install (default: Debian's docker.io package)" },
 	[O_CREATE_ENGINE_LABEL] = { "engine-label", 0, MC_OPT_LIST, NULL, NULL, "K=V",
 	  "label for the Docker daemon" },
 	[O_CREATE_ENGINE_OPT] = { "engine-opt", 0, MC_OPT_LIST, NULL, NULL, "NAME[=V]",
@@ -62,6 +64,9 @@ int mc_cli_create(struct mc_cli *cli, struct mc_args *a, char **names)
 		.engine_registry_mirror = mc_args_list(a, OPT(ENGINE_REGISTRY_MIRROR)),
 		.tls_san = mc_args_list(a, OPT(TLS_SAN)),
 		.engine_storage_driver = mc_args_str(a, OPT(ENGINE_STORAGE_DRIVER)),
+		/* "" (never install) differs from not given (docker.io) */
+		.engine_install_url = mc_args_given(a, OPT(ENGINE_INSTALL_URL)) || getenv("MACHINECTL_ENGINE_INSTALL_URL")
+					      ? mc_args_str(a, OPT(ENGINE_INSTALL_URL)) : NULL,
 		.ssh_key_type = mc_args_str(a, OPT(SSH_KEY_TYPE)),
 		.tls_key_type = mc_args_str(a, OPT(TLS_KEY_TYPE)),
 		.no_provision = mc_args_bool(a, OPT(NO_PROVISION)),

@@ -29,10 +29,12 @@ int mc_cmd_inspect(struct mc_cli *cli, const struct mc_verb *verb, struct mc_arg
 	struct mc_handle h;
 	const char *fmt = mc_args_str(a, &mc_opts_inspect[O_INSPECT_FORMAT]);
 	_cleanup_free_ char *out = NULL, *safe = NULL;
+	_cleanup_json_ json_t *view = NULL;
 	int rc = 0;
 
 	if (mc_handle_open(&cli->s, a->pos[0], 0, &h, &err) < 0)
 		return mc_cli_fail(&err);
+	view = mc_ops_inspect(&h);
 	if (fmt) {
 		struct mc_template *tpl;
 
@@ -40,10 +42,10 @@ int mc_cmd_inspect(struct mc_cli *cli, const struct mc_verb *verb, struct mc_arg
 			rc = mc_cli_fail(&err);
 			goto out;
 		}
-		mc_template_render(tpl, h.m->doc, &out, &err);
+		mc_template_render(tpl, view, &out, &err);
 		mc_template_free(tpl);
 	} else {
-		out = json_dumps(h.m->doc, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+		out = json_dumps(view, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
 	}
 	/* config.json may hold anything (edited, imported): nothing in it acts
 	 * on the terminal (in JSON, DEL and C1 become \u escapes: still JSON). */

@@ -134,6 +134,7 @@ struct mc_create_opts {
 	char **engine_env, **engine_insecure_registry, **engine_label, **engine_opt,
 		**engine_registry_mirror, **tls_san;
 	const char *engine_storage_driver;
+	const char *engine_install_url;  /* NULL: Debian's docker.io; "": never install */
 	const char *ssh_key_type;    /* ed25519 | rsa */
 	const char *tls_key_type;    /* ecdsa-p256 | rsa-2048 | rsa-4096 */
 	bool no_provision;
@@ -194,6 +195,13 @@ int mc_ops_certs_check(struct mc_handle *h, const char *url, struct mc_error *er
 int mc_ops_regenerate(struct mc_session *s, const char *name, struct mc_error *err);
 /* regenerate-certs --client-certs: a new CA and client certificate. */
 int mc_ops_renew_ca(struct mc_session *s, struct mc_error *err);
+
+/* inspect (src/ops/inspect.c): the machine as docker-machine's inspect shows
+ * a host (ConfigVersion 3: Driver with IPAddress, MachineName, SSHUser,
+ * SSHPort, SSHKeyPath, StorePath...; HostOptions with EngineOptions,
+ * SwarmOptions, AuthOptions paths), computed from our record, whose own
+ * fields follow.  New reference; config.json is not changed. */
+json_t *mc_ops_inspect(struct mc_handle *h);
 
 /* import-docker-machine (src/ops/import.c): the docker-machine store `from`
  * is only read.  The machine names there (natural order). */

@@ -58,6 +58,34 @@ run mc status n1
 expect_out "Running" "status of a none machine is Running"
 run mc inspect -f '{{.DriverName}} {{.Driver.URL}} {{json .HostOptions.EngineOptions.Labels}}' n1
 expect_out "none tcp://127.0.0.1:2376 []" "inspect -f renders fields and json"
+# docker-machine's inspect fields, computed from our record: none of those
+# scripts read is <no value>, and config.json is not changed (issue 23, 15).
+cfg_before=$(md5sum <"$STORE/machines/n1/config.json")
+run mc inspect -f '{{.ConfigVersion}}|{{.Driver.IPAddress}}|{{.Driver.MachineName}}|{{.Driver.SSHUser}}|{{.Driver.SSHPort}}|{{.Driver.SSHKeyPath}}|{{.Driver.StorePath}}|{{.Driver.URL}}' n1
+check "inspect: ConfigVersion and the none driver's BaseDriver fields ($OUT)" \
+	test "$OUT" = "3|127.0.0.1:2376|n1||0||$STORE|tcp://127.0.0.1:2376"
+run mc inspect -f '{{.HostOptions.AuthOptions.CertDir}}|{{.HostOptions.AuthOptions.CaCertPath}}|{{.HostOptions.AuthOptions.CaPrivateKeyPath}}|{{.HostOptions.AuthOptions.ClientCertPath}}|{{.HostOptions.AuthOptions.ClientKeyPath}}|{{.HostOptions.AuthOptions.ServerCertPath}}|{{.HostOptions.AuthOptions.ServerKeyPath}}|{{.HostOptions.AuthOptions.StorePath}}' n1
+check "inspect: the AuthOptions paths" \
+	test "$OUT" = "$STORE/certs|$STORE/certs/ca.pem|$STORE/certs/ca-key.pem|$STORE/certs/cert.pem|$STORE/certs/key.pem|$STORE/machines/n1/server.pem|$STORE/machines/n1/server-key.pem|$STORE"
+run mc inspect -f '{{.HostOptions.EngineOptions.TlsVerify}}|{{.HostOptions.EngineOptions.InstallURL}}|{{.HostOptions.SwarmOptions.IsSwarm}}|{{.HostOptions.SwarmOptions.Host}}|{{.HostOptions.SwarmOptions.Image}}|{{.HostOptions.SwarmOptions.Strategy}}|{{json .HostOptions.EngineOptions.Labels}}' n1
+check "inspect: EngineOptions.TlsVerify, InstallURL and SwarmOptions" \
+	test "$OUT" = "true||false|tcp://0.0.0.0:3376|swarm:latest|spread|[]"
+run mc inspect n1
+check "inspect: every field of docker-machine's schema is there" python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+want = {"": ["ConfigVersion", "Driver", "DriverName", "HostOptions", "Name"],
+        "Driver": ["IPAddress", "MachineName", "SSHUser", "SSHPort", "SSHKeyPath", "StorePath", "SwarmMaster", "SwarmHost", "SwarmDiscovery"],
+        "HostOptions": ["Driver", "Memory", "Disk", "EngineOptions", "SwarmOptions", "AuthOptions"],
+        "EngineOptions": ["ArbitraryFlags", "Dns", "GraphDir", "Env", "Ipv6", "InsecureRegistry", "Labels", "LogLevel", "StorageDriver", "SelinuxEnabled", "TlsVerify", "RegistryMirror", "InstallURL"],
+        "SwarmOptions": ["IsSwarm", "Address", "Discovery", "Agent", "Master", "Host", "Image", "Strategy", "Heartbeat", "Overcommit", "ArbitraryFlags", "ArbitraryJoinFlags", "Env", "IsExperimental"],
+        "AuthOptions": ["CertDir", "CaCertPath", "CaPrivateKeyPath", "CaCertRemotePath", "ServerCertPath", "ServerKeyPath", "ClientKeyPath", "ServerCertRemotePath", "ServerKeyRemotePath", "ClientCertPath", "ServerCertSANs", "StorePath"]}
+obj = {"": d, "Driver": d["Driver"], "HostOptions": d["HostOptions"], "EngineOptions": d["HostOptions"]["EngineOptions"],
+       "SwarmOptions": d["HostOptions"]["SwarmOptions"], "AuthOptions": d["HostOptions"]["AuthOptions"]}
+missing = [k + "." + f for k, fs in want.items() for f in fs if f not in obj[k]]
+print(missing); sys.exit(bool(missing))' <<<"$OUT"
+check "config.json is not changed by inspect" test "$(md5sum <"$STORE/machines/n1/config.json")" = "$cfg_before"
+check "and holds no ConfigVersion" test -z "$(grep ConfigVersion "$STORE/machines/n1/config.json")"
 run mc inspect n1
 check "inspect prints JSON with SchemaVersion 1" grep -q '"SchemaVersion": 1' <<<"$OUT"
 done_testing

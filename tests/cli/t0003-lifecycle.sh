@@ -133,6 +133,11 @@ check "and prints no new-IP hint" test -z "$(grep 'may have new IP addresses' <<
 run mc start hint
 expect_out "Started machines may have new IP addresses" "a start that worked prints it"
 
+# inspect's docker-machine fields for a machine with SSH (issue 23, 15).
+run mc inspect -f '{{.Driver.IPAddress}}|{{.Driver.MachineName}}|{{.Driver.SSHUser}}|{{.Driver.SSHPort}}|{{.Driver.SSHKeyPath}}' hint
+check "inspect: IPAddress, MachineName, SSHUser, SSHPort, SSHKeyPath ($OUT)" \
+	test "$OUT" = "127.0.0.1|hint|docker|22|$STORE/machines/hint/id_ed25519"
+
 # The machine "default" is used when no name is given.
 run mc create -d test default
 run mc status
