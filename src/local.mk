@@ -40,6 +40,7 @@ machinectl_LDADD = libmccore.la
 # taken at every make (the file changes, and main.o is rebuilt, only when the
 # identifier does); the package version outside git (a release tarball).
 BUILT_SOURCES += buildid.h
+EXTRA_DIST += doc/compat.md
 CLEANFILES += buildid.h
 buildid.h: FORCE
 	$(AM_V_GEN)id=$$(git -C '$(top_srcdir)' describe --tags --always --dirty 2>/dev/null) || id=; \
