@@ -1,23 +1,35 @@
 /*
- * machinectl driver ABI — the one header a driver needs.
+ * machinectl driver ABI — the one header a driver needs, installed as
+ * <machinectl/driver.h>.  doc/drivers.md shows a complete VM driver.
  *
- * A driver is one `const struct mc_driver` filled with designated initializers.
- * Built-in drivers are linked into the program; plugin drivers are shared
- * objects named machinectl-driver-NAME.so that export the symbol
- * `mc_driver_entry` (a `const struct mc_driver *`).
+ * A driver is one `const struct mc_driver` filled with designated
+ * initializers.  Built-in drivers are linked into the program; plugin drivers
+ * are shared objects named machinectl-driver-NAME.so that export the symbol
+ * `mc_driver_entry` (a `const struct mc_driver *`) and link nothing of
+ * machinectl: what they need from it, they ask of ctx->host (struct mc_host:
+ * errors, logs, phases, running programs, the boot2docker data disk, SSH to
+ * the machine), and the small helpers below are header-only.
  *
  * Every operation returns 0 on success or -1 with *err filled in through
  * ctx->host->error_set().  A NULL operation means "not supported"; the core
- * says so, drivers never have to.  The driver's private state is the JSON
- * object ctx->config, which the core stores under "Driver" in config.json.
- * Operations on different machines may run concurrently in threads; one
- * machine's operations never run concurrently.
+ * says so, drivers never have to, and the core adds the machine's name to
+ * every error.  The driver's private state is the JSON object ctx->config,
+ * which the core stores under "Driver" in config.json (and saves after each
+ * operation that changed it).  Operations on different machines may run
+ * concurrently in threads; one machine's operations never run concurrently.
  */
 #ifndef MACHINECTL_DRIVER_H
 #define MACHINECTL_DRIVER_H
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <jansson.h>
 
 #define MC_DRIVER_ABI 2
@@ -90,18 +102,50 @@ struct mc_driver_flag {
 
 enum mc_log_level { MC_LOG_ERROR, MC_LOG_WARN, MC_LOG_INFO, MC_LOG_DEBUG };
 
-/* Services the core offers to drivers (plugins cannot link against the core). */
-struct mc_driver_ctx;
+/* A program the core runs for a driver (host->run): argv, never a shell. */
+struct mc_run_opts {
+	const char *in;          /* bytes fed to stdin (NULL: /dev/null) */
+	size_t in_len;
+	int in_fd;               /* > 0: the child's stdin is this descriptor instead (a file
+				    read in place, e.g. a sparse disk image); in is ignored */
+	int timeout_ms;          /* 0: none; on expiry the process group is killed */
+	const char *const *env;  /* extra "K=V" entries added to the environment, or NULL */
+	const char *cwd;
+};
 
+struct mc_run_result {
+	int status;      /* exit code; 128+N when killed by signal N; -1 timed out */
+	char *out;       /* captured stdout, NUL-terminated (malloc'd) */
+	size_t out_len;
+	char *err;       /* captured stderr, NUL-terminated (malloc'd) */
+	size_t err_len;
+	long long ms;    /* wall time */
+};
+
+/* A command the core runs on the machine over SSH (host->ssh_run). */
+struct mc_ssh_opts {
+	const void *in;          /* bytes fed to the command's stdin (NULL: none) */
+	size_t in_len;
+	int timeout_ms;          /* 0: none */
+	int connect_timeout_ms;  /* 0: 10 s */
+};
+
+struct mc_driver_ctx;
+struct mc_child;
+
+/* Services the core offers to drivers (plugins cannot link against the core). */
 struct mc_host {
 	unsigned abi;
 	/* Set *err once (a second call keeps the first message); returns -1. */
 	int (*error_set)(struct mc_error *err, int code, const char *fmt, ...)
 		__attribute__((format(printf, 3, 4)));
+	/* Put context in front of an error already set ("step x failed: " + msg). */
+	void (*error_prefix)(struct mc_error *err, const char *fmt, ...)
+		__attribute__((format(printf, 2, 3)));
 	void (*log)(enum mc_log_level level, const char *fmt, ...)
 		__attribute__((format(printf, 2, 3)));
 	/* Report a phase of a long operation ("Waiting for an IP..."); the core
-	 * prints it with the machine name and elapsed time. */
+	 * prints it with the machine's name. */
 	void (*phase)(struct mc_driver_ctx *ctx, const char *fmt, ...)
 		__attribute__((format(printf, 2, 3)));
 	/* Write the machine's config.json now, with ctx->config as it is.  create
@@ -109,6 +153,73 @@ struct mc_host {
 	 * before it makes anything, so that a crash or Ctrl-C from then on leaves
 	 * a machine that `rm -f` removes completely. */
 	int (*checkpoint)(struct mc_driver_ctx *ctx, struct mc_error *err);
+
+	/* --- programs --- */
+	/* Run argv[0] (searched in PATH) and capture its output.  0 when it ran,
+	 * whatever its exit status (res->status); -1 when it could not be started
+	 * or timed out.  --debug logs the argv, status and duration.  Free res
+	 * with mc_run_result_free(). */
+	int (*run)(const char *const *argv, const struct mc_run_opts *opts,
+		   struct mc_run_result *res, struct mc_error *err);
+	/* Search PATH for a program: its path (malloc'd) or NULL. */
+	char *(*which)(const char *name);
+	/* An argv as a user would type it, shell-quoted where needed (malloc'd). */
+	char *(*argv_str)(const char *const *argv);
+	/* A long-lived child spoken to in lines over its stdin and stdout, with a
+	 * deadline on each exchange (the Hyper-V shim).  Not thread-safe. */
+	int (*child_spawn)(const char *const *argv, struct mc_child **out, struct mc_error *err);
+	int (*child_write)(struct mc_child *c, const char *buf, size_t len, int timeout_ms,
+			   struct mc_error *err);
+	/* The next line of its stdout (*line malloc'd); MC_E_TIMEOUT, or MC_E_IO
+	 * when it exited. */
+	int (*child_read_line)(struct mc_child *c, int timeout_ms, char **line,
+			       struct mc_error *err);
+	/* The last few KB of its stderr ("" when none). */
+	const char *(*child_stderr)(struct mc_child *c);
+	/* Close its stdin, wait grace_ms, kill it; its exit status.  NULL is fine. */
+	int (*child_close)(struct mc_child *c, int grace_ms);
+
+	/* --- the machine --- */
+	/* The boot2docker data disk's tar for this machine (its SSH public key;
+	 * with ctx->provision_follows, the marker that makes the machine OS wait
+	 * for provisioning): *data malloc'd, *len a multiple of 512. */
+	int (*userdata_tar)(struct mc_driver_ctx *ctx, char **data, size_t *len, struct mc_error *err);
+	/* The same tar at the start of a new sparse raw disk image of size_mb
+	 * MiB at path (which must not exist; nothing is left on failure). */
+	int (*userdata_disk)(struct mc_driver_ctx *ctx, const char *path, long long size_mb,
+			     struct mc_error *err);
+	/* The machine's SSH public key, one authorized_keys line (malloc'd). */
+	int (*ssh_pubkey)(struct mc_driver_ctx *ctx, char **line, struct mc_error *err);
+	/* Replace the machine's SSH key pair by a copy of the private key at path. */
+	int (*ssh_key_import)(struct mc_driver_ctx *ctx, const char *path, struct mc_error *err);
+	/* Run cmd through the login shell of the machine (where the driver's
+	 * ssh_endpoint says; the host key is pinned).  0 when it ran, whatever its
+	 * exit status; a connection lost while it ran is status 255, as OpenSSH's
+	 * ssh says, with the reason in res->err.  opts may be NULL.  Free res with
+	 * mc_run_result_free(). */
+	int (*ssh_run)(struct mc_driver_ctx *ctx, const char *cmd, const struct mc_ssh_opts *opts,
+		       struct mc_run_result *res, struct mc_error *err);
+	/* Wait until the machine accepts an SSH login, reporting phases; log names
+	 * where a user sees how far it booted (NULL: machines/NAME/console.log). */
+	int (*ssh_wait)(struct mc_driver_ctx *ctx, int timeout_ms, const char *log,
+			struct mc_error *err);
+	/* Whether host:port accepts a TCP connection within timeout_ms. */
+	bool (*tcp_probe)(const char *host, int port, int timeout_ms);
+	/* What may reach ssh and its config files (doc/ssh.md, "Endpoints"): a
+	 * host name or IP address, a port 1-65535, a user name.  -1 and *err
+	 * saying what is wrong otherwise. */
+	int (*check_ssh_host)(const char *host, struct mc_error *err);
+	int (*check_ssh_port)(long long port, struct mc_error *err);
+	int (*check_ssh_user)(const char *user, struct mc_error *err);
+
+	/* --- files and the OS --- */
+	/* A whole file, NUL-terminated (*out malloc'd; len may be NULL). */
+	int (*read_file)(const char *path, char **out, size_t *len, struct mc_error *err);
+	/* Windows Subsystem for Linux: 1 or 2 (0: not WSL); the path a Windows
+	 * program must be given for ours (elsewhere the path itself), and back. */
+	int (*wsl_version)(void);
+	int (*windows_path)(const char *path, char **out, struct mc_error *err);
+	int (*linux_path)(const char *winpath, char **out, struct mc_error *err);
 };
 
 struct mc_driver_ctx {
@@ -120,9 +231,9 @@ struct mc_driver_ctx {
 	json_t *flags;             /* resolved create flags, name -> value (precreate/create only) */
 	void *core;                /* the core's own (its machine handle); drivers leave it alone */
 	/* create only: the core provisions the machine over SSH right after
-	 * create (a provisioning driver without --no-provision).  VM drivers pass
-	 * it to mc_userdata_tar(): the machine OS then starts dockerd once, with
-	 * the configuration provisioning brings, instead of twice. */
+	 * create (a provisioning driver without --no-provision): host->userdata_*
+	 * then make the machine OS start dockerd once, with what provisioning
+	 * brings, instead of twice. */
 	int provision_follows;
 };
 
@@ -133,7 +244,7 @@ struct mc_driver {
 	const struct mc_driver_flag *flags;   /* terminated by an entry with name == NULL */
 	unsigned has_ssh : 1;                 /* 0: no SSH (the none driver) */
 	unsigned provision : 1;               /* create ends with provisioning over SSH:
-						 Docker on 2376 with TLS (src/provision.c) */
+						 Docker on 2376 with TLS */
 
 	int (*precreate)(struct mc_driver_ctx *ctx, struct mc_error *err);
 	int (*create)(struct mc_driver_ctx *ctx, struct mc_error *err);
@@ -166,7 +277,197 @@ struct mc_driver {
 /* Plugins export this symbol. */
 extern const struct mc_driver *const mc_driver_entry;
 
-/* Helpers for drivers reading their flags and config (static: no linking needed). */
+/* ------------------------------------------------------------------ */
+/* Helpers, header-only (libc and jansson): allocation that aborts on
+ * out-of-memory, strings, vectors, cleanup attributes, JSON fields. */
+
+static inline void *mc_malloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		abort();
+	return p;
+}
+
+static inline void *mc_calloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		abort();
+	return p;
+}
+
+static inline void *mc_realloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		abort();
+	return p;
+}
+
+static inline char *mc_strndup(const char *s, size_t n)
+{
+	char *p = (char *)mc_malloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+/* NULL stays NULL. */
+static inline char *mc_strdup(const char *s)
+{
+	return s ? mc_strndup(s, strlen(s)) : NULL;
+}
+
+static inline char *mc_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline char *mc_asprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		abort();
+	s = mc_malloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+static inline char *mc_path_join(const char *a, const char *b)
+{
+	size_t la = strlen(a);
+
+	return la && a[la - 1] == '/' ? mc_asprintf("%s%s", a, b) : mc_asprintf("%s/%s", a, b);
+}
+
+/* NULL-safe. */
+static inline bool mc_streq(const char *a, const char *b)
+{
+	return !a || !b ? a == b : strcmp(a, b) == 0;
+}
+
+static inline bool mc_startswith(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* NULL-terminated string vectors. */
+static inline size_t mc_strv_len(char *const *v)
+{
+	size_t n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+static inline void mc_strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Takes ownership of s. */
+static inline void mc_strv_push(char ***v, char *s)
+{
+	size_t n = mc_strv_len(*v);
+
+	*v = (char **)mc_realloc(*v, (n + 2) * sizeof(char *));
+	(*v)[n] = s;
+	(*v)[n + 1] = NULL;
+}
+
+static inline bool mc_file_exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* Monotonic milliseconds. */
+static inline long long mc_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Fill *err unless it already holds an error (the first message is kept);
+ * returns -1, so that `return mc_error_set(err, MC_E_IO, "...", ...);`.
+ * err may be NULL.  (host->error_set is this, for drivers that prefer it.) */
+static inline int mc_error_set(struct mc_error *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static inline int mc_error_set(struct mc_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || err->code != MC_E_OK)
+		return -1;
+	err->code = code == MC_E_OK ? MC_E_FAILED : code;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* An error from errno: "WHAT: strerror" (MC_E_NOT_FOUND for ENOENT, else MC_E_IO). */
+static inline int mc_error_errno(struct mc_error *err, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static inline int mc_error_errno(struct mc_error *err, int errnum, const char *fmt, ...)
+{
+	char what[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return mc_error_set(err, errnum == ENOENT ? MC_E_NOT_FOUND : MC_E_IO, "%s: %s", what,
+			    strerror(errnum));
+}
+
+static inline void mc_error_clear(struct mc_error *err)
+{
+	if (err) {
+		err->code = MC_E_OK;
+		err->machine[0] = '\0';
+		err->msg[0] = '\0';
+	}
+}
+
+static inline void mc_run_result_free(struct mc_run_result *res)
+{
+	if (!res)
+		return;
+	free(res->out);
+	free(res->err);
+	res->out = res->err = NULL;
+	res->out_len = res->err_len = 0;
+}
+
+static inline void mc_freep(void *p) { free(*(void **)p); }
+static inline void mc_closep(int *fd) { if (*fd >= 0) close(*fd); }
+static inline void mc_json_decrefp(json_t **j) { json_decref(*j); }
+static inline void mc_strv_freep(char ***v) { mc_strv_free(*v); }
+
+#define _cleanup_free_ __attribute__((cleanup(mc_freep)))
+#define _cleanup_close_ __attribute__((cleanup(mc_closep)))
+#define _cleanup_json_ __attribute__((cleanup(mc_json_decrefp)))
+#define _cleanup_strv_ __attribute__((cleanup(mc_strv_freep)))
+
+#define MC_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Transfer ownership out of a _cleanup_ variable. */
+#define MC_TAKE(p) ({ __typeof__(p) _t = (p); (p) = NULL; _t; })
+
+/* Fields of ctx->config and ctx->flags. */
 static inline const char *mc_json_str(json_t *obj, const char *key)
 {
 	json_t *v = json_object_get(obj, key);
@@ -183,6 +484,12 @@ static inline int mc_json_bool(json_t *obj, const char *key)
 {
 	json_t *v = json_object_get(obj, key);
 	return json_is_true(v);
+}
+
+/* obj[key] = v, or null when v is NULL. */
+static inline void mc_json_set_str(json_t *obj, const char *key, const char *v)
+{
+	json_object_set_new(obj, key, v ? json_string(v) : json_null());
 }
 
 #endif

@@ -6,7 +6,4 @@ BENCH_ARGS =
 bench: all
 	$(top_srcdir)/scripts/bench --builddir '$(abs_top_builddir)' $(BENCH_ARGS)
 
-EXTRA_DIST += scripts/bench doc/performance.md \
-	tests/bench/lib-bench.sh tests/bench/bench-startup.sh tests/bench/bench-ls.sh \
-	tests/bench/bench-vm.sh tests/bench/report.py \
-	tests/bench/results/latest.json tests/bench/results/latest.md tests/bench/results/ls.png
+EXTRA_DIST += scripts/bench tests/bench

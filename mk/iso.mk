@@ -5,22 +5,12 @@
 #   make iso ISO_FLAGS=--force   rebuild even when cached
 #   make check-iso           the e2e VM tests (root, QEMU, several minutes)
 #
-# Makefile.am must define EXTRA_DIST (EXTRA_DIST = ...) before
-# "include $(top_srcdir)/mk/iso.mk", since this fragment appends with +=.
-#
 # scripts/build-iso needs root (debootstrap); it caches under
 # /var/cache/machinectl/iso (MACHINECTL_ISO_CACHE).  See doc/machine-os.md.
 
 ISO_OUTDIR = $(abs_builddir)/iso
 
-EXTRA_DIST += \
-	scripts/build-iso \
-	scripts/iso \
-	tests/e2e/lib-vm.sh \
-	tests/e2e/iso-boot.sh \
-	tests/e2e/iso-cidata.sh \
-	tests/e2e/iso-bench.sh \
-	doc/machine-os.md
+EXTRA_DIST += scripts/build-iso scripts/iso
 
 .PHONY: iso check-iso
 iso:

@@ -20,7 +20,9 @@
 
 #include "lazy.h"
 
-static struct mc_lazy_lib curl = MC_LAZY_LIB("libcurl.so.4", "libcurl4");
+/* libcurl4 links libssl and libcrypto: those first (src/lazy.h). */
+static struct mc_lazy_lib *const curl_before[] = { &mc_lazy_libssl, NULL };
+static struct mc_lazy_lib curl = MC_LAZY_LIB_AFTER("libcurl.so.4", "libcurl4", curl_before);
 
 #define LAZY(ret, name, params, args) MC_LAZY(curl, ret, name, params, args)
 

@@ -4,9 +4,11 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <openssl/err.h>
@@ -34,6 +36,7 @@ struct creds {
 	X509 *cert;              /* the first certificate of cert.pem */
 	STACK_OF(X509) *chain;   /* the others */
 	EVP_PKEY *key;
+	unsigned long long hash;   /* of the three texts: part of a saved session's key */
 	struct creds *next;
 };
 
@@ -45,6 +48,9 @@ struct xfer {
 	char *endpoint;     /* "GET /version" for messages */
 	char *ca, *cert, *key;
 	const struct creds *creds;   /* installed by on_ssl_ctx; NULL: libcurl reads the files */
+	char *session_path;          /* CERT_DIR/.tls-session, or NULL: no resumption */
+	char session_key[40];        /* what a saved session must be for: credentials + URL */
+	long offered_time;           /* when the session offered was made (0: none offered) */
 	char *buf;
 	size_t len, cap;
 	bool too_big;
@@ -88,6 +94,7 @@ void mc_engine_call_clear(struct mc_engine_call *c)
 		free(x->ca);
 		free(x->cert);
 		free(x->key);
+		free(x->session_path);
 		free(x->buf);
 		free(x);
 	}
@@ -150,6 +157,57 @@ static void describe_sans(X509 *cert, char *ips, char *names, size_t size)
 		snprintf(names, size, "none");
 }
 
+/*
+ * TLS session resumption across processes.  A full handshake with a
+ * daemon costs the client ~8.6 M instructions (OpenSSL 3.0 decoding and
+ * verifying the daemon's certificate, our signature) and the daemon its own
+ * signature and the check of ours; resuming with the session ticket the
+ * daemon sent last time costs ~4 M, including the decoding of the saved
+ * session (doc/performance.md).  So the daemon's last ticket is kept in
+ * CERT_DIR/.tls-session (0600): a line "mc-tls-session v1 KEY" then the
+ * session in DER.  KEY is a hash of ca.pem, cert.pem, key.pem and the URL:
+ * new certificates or another address never use an old session.  The
+ * session holds what the full handshake verified (the daemon's certificate,
+ * the verification result), so whoever can write it could make us trust
+ * another server — as whoever can write ca.pem next to it can.  A daemon
+ * that no longer accepts the ticket (restarted, keys rotated) gets a full
+ * handshake, as without the file.  Best effort: a missing, stale or corrupt
+ * file only costs the full handshake.
+ */
+#define SESSION_MAGIC "mc-tls-session v1 "
+/* A resumed session's new ticket replaces the file only when the one used is older. */
+#define SESSION_REFRESH_S 3600
+
+/* MACHINECTL_TLS_RESUME=0 turns resumption off (doc/tls.md). */
+static bool resume_wanted(void)
+{
+	const char *v = getenv("MACHINECTL_TLS_RESUME");
+
+	return !v || strcmp(v, "0") != 0;
+}
+
+static SSL_SESSION *session_load(const struct xfer *x)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0, hlen = strlen(SESSION_MAGIC) + strlen(x->session_key) + 1;
+	const unsigned char *der;
+	SSL_SESSION *sess;
+
+	if (mc_read_file(x->session_path, &data, &len, NULL) < 0 || len <= hlen ||
+	    memcmp(data, SESSION_MAGIC, strlen(SESSION_MAGIC)) ||
+	    memcmp(data + strlen(SESSION_MAGIC), x->session_key, strlen(x->session_key)) ||
+	    data[hlen - 1] != '\n' || len - hlen > INT_MAX)
+		return NULL;
+	der = (const unsigned char *)data + hlen;
+	sess = d2i_SSL_SESSION(NULL, &der, (long)(len - hlen));
+	if (sess && !SSL_SESSION_is_resumable(sess)) {
+		SSL_SESSION_free(sess);
+		sess = NULL;
+	}
+	ERR_clear_error();
+	return sess;
+}
+
 /* OpenSSL verify callback: remember what failed, change nothing. */
 static int on_verify(int ok, X509_STORE_CTX *sctx)
 {
@@ -184,6 +242,17 @@ static void on_info(const SSL *ssl, int where, int ret)
 
 	if (!x)
 		return;
+	if ((where & SSL_CB_HANDSHAKE_START) && !x->tls_started && x->session_path) {
+		/* The first moment libcurl lets us at the SSL object before the
+		 * ClientHello is written: offer the saved session. */
+		SSL_SESSION *sess = session_load(x);
+
+		if (sess) {
+			SSL_set_session((SSL *)ssl, sess);
+			x->offered_time = SSL_SESSION_get_time(sess);
+			SSL_SESSION_free(sess);
+		}
+	}
 	if (where & SSL_CB_HANDSHAKE_START)
 		x->tls_started = true;
 	if (where & SSL_CB_HANDSHAKE_DONE)
@@ -199,6 +268,13 @@ static struct creds *creds_list;
 static int no_passphrase(char *buf, int size, int rwflag, void *u)
 {
 	return 0;
+}
+
+static unsigned long long fnv1a(unsigned long long h, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 0x100000001b3ULL;
+	return (h ^ n) * 0x100000001b3ULL;
 }
 
 static bool same(const char *a, size_t alen, const char *b, size_t blen)
@@ -296,6 +372,8 @@ static const struct creds *creds_get(const char *ca, const char *cert, const cha
 		    same(e->key_pem, e->key_len, c->key_pem, c->key_len))
 			found = e;
 	if (!found && creds_decode(c)) {
+		c->hash = fnv1a(fnv1a(fnv1a(0xcbf29ce484222325ULL, c->ca_pem, c->ca_len), c->cert_pem, c->cert_len),
+				c->key_pem, c->key_len);
 		c->next = creds_list;
 		creds_list = found = c;
 		c = NULL;
@@ -339,6 +417,50 @@ static bool is_ip(const char *host)
 	return inet_pton(AF_INET, host, a) == 1 || inet_pton(AF_INET6, host, a) == 1;
 }
 
+/* OpenSSL's new-session callback: a ticket arrived; keep it (not synced:
+ * a cache), unless the session just resumed is younger than
+ * SESSION_REFRESH_S: on ext4, replacing the file (new inode, rename over
+ * the old one) costs ~0.4 ms of CPU and makes the kernel write it back at
+ * once, which made a resumed `ls` of 20 machines slower than a full one
+ * (doc/performance.md).  A daemon that accepts a ticket once only (not
+ * dockerd) then gets a full handshake every other time.  Returns 0: OpenSSL
+ * keeps no reference for us. */
+static int on_new_session(SSL *ssl, SSL_SESSION *sess)
+{
+	static unsigned long seq;
+	struct xfer *x = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ssl_ctx_index);
+	int dlen = i2d_SSL_SESSION(sess, NULL);
+	_cleanup_free_ char *buf = NULL, *tmp = NULL;
+	unsigned char *p;
+	size_t hlen, total;
+	bool ok;
+	int fd;
+
+	if (!x || !x->session_path || dlen <= 0 || dlen > (1 << 20))
+		return 0;
+	if (SSL_session_reused(ssl) && x->offered_time > 0 && time(NULL) - x->offered_time >= 0 &&
+	    time(NULL) - x->offered_time < SESSION_REFRESH_S)
+		return 0;
+	hlen = strlen(SESSION_MAGIC) + strlen(x->session_key) + 1;
+	total = hlen + (size_t)dlen;
+	buf = mc_malloc(total);
+	snprintf(buf, hlen + 1, "%s%s\n", SESSION_MAGIC, x->session_key);
+	p = (unsigned char *)buf + hlen;
+	if (i2d_SSL_SESSION(sess, &p) != dlen)
+		return 0;
+	/* Calls on other threads may write the same machine's file: each its own temporary. */
+	tmp = mc_asprintf("%s.tmp.%ld.%lu", x->session_path, (long)getpid(),
+			  __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED));
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return 0;
+	ok = write(fd, buf, total) == (ssize_t)total;
+	ok = close(fd) == 0 && ok;
+	if (!ok || rename(tmp, x->session_path) < 0)
+		unlink(tmp);
+	return 0;
+}
+
 static CURLcode on_ssl_ctx(CURL *h, void *sslctx, void *arg)
 {
 	SSL_CTX *ctx = sslctx;
@@ -368,6 +490,12 @@ static CURLcode on_ssl_ctx(CURL *h, void *sslctx, void *arg)
 	if (x->creds && !creds_install(ctx, x->creds)) {
 		ERR_clear_error();
 		return CURLE_SSL_CERTPROBLEM;
+	}
+	if (x->session_path) {
+		/* Ours replaces libcurl's in-process session cache: every call of
+		 * ls is to another daemon. */
+		SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+		SSL_CTX_sess_set_new_cb(ctx, on_new_session);
 	}
 	return CURLE_OK;
 }
@@ -533,6 +661,18 @@ static void prepare(struct mc_engine_call *c)
 	/* Already decoded credentials are installed by on_ssl_ctx: CAINFO NULL
 	 * keeps libcurl from loading its default CA bundle. */
 	x->creds = creds_get(x->ca, x->cert, x->key);
+	if (x->creds && resume_wanted()) {
+		_cleanup_free_ char *server = mc_path_join(t->cert_dir ? t->cert_dir : ".", "server.pem");
+		_cleanup_free_ char *spem = NULL;
+		size_t slen = 0;
+
+		/* The machine's server certificate, when it has one, is part of the key. */
+		if (mc_read_file(server, &spem, &slen, NULL) < 0)
+			slen = 0;
+		x->session_path = mc_path_join(t->cert_dir ? t->cert_dir : ".", ".tls-session");
+		snprintf(x->session_key, sizeof(x->session_key), "%016llx%016llx", x->creds->hash,
+			 fnv1a(fnv1a(0xcbf29ce484222325ULL, x->url, strlen(base)), spem ? spem : "", slen));
+	}
 	curl_easy_setopt(x->h, CURLOPT_CAINFO, x->creds ? NULL : x->ca);
 	curl_easy_setopt(x->h, CURLOPT_CAPATH, NULL);
 	if (!x->creds) {

@@ -6,33 +6,15 @@
 
 #include "error.h"
 
-static int error_setv(struct mc_error *err, int code, const char *fmt, va_list ap)
-{
-	if (!err || err->code != MC_E_OK)
-		return -1;
-	err->code = code == MC_E_OK ? MC_E_FAILED : code;
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	return -1;
-}
-
-int mc_error_set(struct mc_error *err, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	error_setv(err, code, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 int mc_error_setm(struct mc_error *err, const char *machine, int code, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (!err || err->code != MC_E_OK)
 		return -1;
+	err->code = code == MC_E_OK ? MC_E_FAILED : code;
 	va_start(ap, fmt);
-	error_setv(err, code, fmt, ap);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
 	mc_error_machine(err, machine);
 	return -1;
@@ -43,18 +25,6 @@ int mc_error_copy(struct mc_error *err, const struct mc_error *src)
 	if (err && err->code == MC_E_OK)
 		*err = *src;
 	return -1;
-}
-
-int mc_error_errno(struct mc_error *err, int errnum, const char *fmt, ...)
-{
-	char what[768];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	return mc_error_set(err, errnum == ENOENT ? MC_E_NOT_FOUND : MC_E_IO, "%s: %s", what,
-			    strerror(errnum));
 }
 
 void mc_error_prefix(struct mc_error *err, const char *fmt, ...)
@@ -78,15 +48,6 @@ void mc_error_prefix(struct mc_error *err, const char *fmt, ...)
 		ol = rest;
 	memcpy(err->msg + n, old, ol);
 	err->msg[n + ol] = '\0';
-}
-
-void mc_error_clear(struct mc_error *err)
-{
-	if (err) {
-		err->code = MC_E_OK;
-		err->machine[0] = '\0';
-		err->msg[0] = '\0';
-	}
 }
 
 void mc_error_machine(struct mc_error *err, const char *name)

@@ -4,23 +4,16 @@
 
 #include "driver.h"
 
-/* Fill *err unless it already holds an error; returns -1 so callers can
- * `return mc_error_set(err, MC_E_NOT_FOUND, "machine '%s' not found", n);`.
- * err may be NULL. */
-int mc_error_set(struct mc_error *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* mc_error_set, mc_error_errno and mc_error_clear are header-only in the
+ * driver ABI (drivers/driver.h). */
 /* mc_error_set, about machine `machine` (mc_error_machine). */
 int mc_error_setm(struct mc_error *err, const char *machine, int code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* Copy src into *err unless it already holds an error; returns -1. */
 int mc_error_copy(struct mc_error *err, const struct mc_error *src);
-/* Set an error from errno: "<what>: <strerror>". */
-int mc_error_errno(struct mc_error *err, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 /* Prepend context to an error already set ("machine 'x': " + msg). */
 void mc_error_prefix(struct mc_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-void mc_error_clear(struct mc_error *err);
 /* Say which machine an error is about (no-op when err holds no error).  An
  * error already about another machine keeps that name in its message. */
 void mc_error_machine(struct mc_error *err, const char *name);

@@ -18,9 +18,22 @@ struct mc_lazy_lib {
 	const char *soname;     /* "libcurl.so.4" */
 	const char *package;    /* the Debian package that installs it, for the message */
 	void *handle;           /* dlopen()'s, once loaded */
+	/* Lazily loaded libraries this one depends on, loaded before it
+	 * (NULL-terminated, or NULL).  glibc replaces the dependency list of an
+	 * object first loaded as another library's dependency when it is later
+	 * dlopen()ed itself, and in a process with threads it never frees the
+	 * old list (valgrind: "definitely lost" in _dl_map_object_deps); loading
+	 * the dependency itself first (libcrypto before libssl, libcurl and
+	 * libssh) avoids that. */
+	struct mc_lazy_lib *const *before;
 };
 
-#define MC_LAZY_LIB(soname, package) { soname, package, NULL }
+#define MC_LAZY_LIB(soname, package) { soname, package, NULL, NULL }
+#define MC_LAZY_LIB_AFTER(soname, package, before) { soname, package, NULL, before }
+
+/* libcrypto.so.3 and libssl.so.3 (src/crypto-lazy.c), for the `before`
+ * lists of the libraries that link them. */
+extern struct mc_lazy_lib mc_lazy_libcrypto, mc_lazy_libssl;
 
 /* The address of function `name` in lib, loading lib on the first call
  * (thread-safe); never returns NULL (aborts with a message).  src/lazy.c */

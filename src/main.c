@@ -112,11 +112,34 @@ const struct mc_verb *mc_verb_find(const char *name)
 	return NULL;
 }
 
+/* The options of the tables, one per line, for --help. */
+static void print_options(FILE *f, const struct mc_option *const *tables)
+{
+	for (size_t t = 0; tables && tables[t]; t++)
+		for (const struct mc_option *o = tables[t]; o->name; o++) {
+			char left[96];
+			int n;
+
+			if (o->short_name)
+				n = snprintf(left, sizeof(left), "  -%c, --%s", o->short_name, o->name);
+			else
+				n = snprintf(left, sizeof(left), "      --%s", o->name);
+			if (o->metavar && n > 0 && (size_t)n < sizeof(left))
+				snprintf(left + n, sizeof(left) - (size_t)n, " %s", o->metavar);
+			fprintf(f, "%-34s %s", left, o->help);
+			if (o->def && *o->def && o->type != MC_OPT_BOOL)
+				fprintf(f, " (default: %s)", o->def);
+			if (o->env)
+				fprintf(f, " [$%s]", o->env);
+			fputc('\n', f);
+		}
+}
+
 static void print_usage(FILE *f, const char *prog)
 {
 	fprintf(f, "Usage: %s [OPTIONS] VERB [ARGS...]\n\n", prog);
 	fputs("Create and manage Docker hosts in virtual machines.\n\nOptions:\n", f);
-	mc_opts_print_help(f, (const struct mc_option *const[]){ mc_opts_global, NULL });
+	print_options(f, (const struct mc_option *const[]){ mc_opts_global, NULL });
 	fputs("\nVerbs:\n", f);
 	for (const struct mc_verb *v = mc_verbs; v->name; v++)
 		if (!(v->flags & MC_VERB_HIDDEN))
@@ -129,7 +152,7 @@ void mc_cli_verb_help(FILE *f, const struct mc_cli *cli, const struct mc_verb *v
 	fprintf(f, "Usage: %s %s %s\n\n%s\n", cli->prog, v->name, v->args, v->summary);
 	if (v->options) {
 		fputs("\nOptions:\n", f);
-		mc_opts_print_help(f, (const struct mc_option *const[]){ v->options, NULL });
+		print_options(f, (const struct mc_option *const[]){ v->options, NULL });
 	}
 }
 
@@ -429,7 +452,7 @@ static int parse_verb_args(struct mc_cli *cli, const struct mc_verb *v, int argc
 		if (help && drv) {
 			mc_cli_verb_help(stdout, cli, v);
 			printf("\nOptions of the %s driver:\n", drv->name);
-			mc_opts_print_help(stdout, (const struct mc_option *const[]){ create_driver_opts, NULL });
+			print_options(stdout, (const struct mc_option *const[]){ create_driver_opts, NULL });
 			return -1;  /* err stays unset: help printed */
 		}
 	}

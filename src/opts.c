@@ -208,25 +208,3 @@ size_t mc_args_npos(const struct mc_args *a)
 {
 	return mc_strv_len(a->pos);
 }
-
-void mc_opts_print_help(FILE *f, const struct mc_option *const *tables)
-{
-	for (size_t t = 0; tables && tables[t]; t++)
-		for (const struct mc_option *o = tables[t]; o->name; o++) {
-			char left[96];
-			int n;
-
-			if (o->short_name)
-				n = snprintf(left, sizeof(left), "  -%c, --%s", o->short_name, o->name);
-			else
-				n = snprintf(left, sizeof(left), "      --%s", o->name);
-			if (o->metavar && n > 0 && (size_t)n < sizeof(left))
-				snprintf(left + n, sizeof(left) - (size_t)n, " %s", o->metavar);
-			fprintf(f, "%-34s %s", left, o->help);
-			if (o->def && *o->def && o->type != MC_OPT_BOOL)
-				fprintf(f, " (default: %s)", o->def);
-			if (o->env)
-				fprintf(f, " [$%s]", o->env);
-			fputc('\n', f);
-		}
-}

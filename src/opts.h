@@ -61,7 +61,5 @@ char **mc_args_named_list(const struct mc_args *a, const char *name);
 bool mc_args_named_given(const struct mc_args *a, const char *name);
 size_t mc_args_npos(const struct mc_args *a);
 
-/* Print the options of the tables, one per line, for --help. */
-void mc_opts_print_help(FILE *f, const struct mc_option *const *tables);
 
 #endif

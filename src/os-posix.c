@@ -183,15 +183,15 @@ char *mc_os_process_name(long pid)
 static int wslpath(const char *flag, const char *path, char **out, struct mc_error *err)
 {
 	const char *argv[] = { "wslpath", flag, path, NULL };
-	struct mc_proc_result res;
+	struct mc_run_result res;
 	size_t n;
 
-	if (mc_proc_run(argv, &(struct mc_proc_opts){ .timeout_ms = 10000 }, &res, err) < 0)
+	if (mc_proc_run(argv, &(struct mc_run_opts){ .timeout_ms = 10000 }, &res, err) < 0)
 		return -1;
 	if (res.status != 0 || !res.out_len) {
 		mc_error_set(err, MC_E_FAILED, "cannot translate %s (wslpath %s: %s)", path, flag,
 			     res.err_len ? res.err : "no output");
-		mc_proc_result_free(&res);
+		mc_run_result_free(&res);
 		return -1;
 	}
 	n = res.out_len;
@@ -199,7 +199,7 @@ static int wslpath(const char *flag, const char *path, char **out, struct mc_err
 		res.out[--n] = '\0';
 	*out = res.out;
 	res.out = NULL;
-	mc_proc_result_free(&res);
+	mc_run_result_free(&res);
 	return 0;
 }
 
@@ -215,20 +215,20 @@ int mc_os_wsl_path(const char *winpath, char **out, struct mc_error *err)
 int mc_os_host_path(const char *path, char **out, struct mc_error *err)
 {
 	const char *argv[] = { "wslpath", "-w", path, NULL };
-	struct mc_proc_result res;
+	struct mc_run_result res;
 	size_t n;
 
 	if (!mc_os_is_wsl()) {
 		*out = mc_strdup(path);
 		return 0;
 	}
-	if (mc_proc_run(argv, &(struct mc_proc_opts){ .timeout_ms = 10000 }, &res, err) < 0)
+	if (mc_proc_run(argv, &(struct mc_run_opts){ .timeout_ms = 10000 }, &res, err) < 0)
 		return -1;
 	if (res.status != 0 || !res.out_len) {
 		mc_error_set(err, MC_E_FAILED,
 			     "cannot translate %s to a Windows path (wslpath -w: %s): keep the store on a Windows drive (/mnt/c/...)",
 			     path, res.err_len ? res.err : "no output");
-		mc_proc_result_free(&res);
+		mc_run_result_free(&res);
 		return -1;
 	}
 	n = res.out_len;
@@ -236,6 +236,6 @@ int mc_os_host_path(const char *path, char **out, struct mc_error *err)
 		res.out[--n] = '\0';
 	*out = res.out;
 	res.out = NULL;
-	mc_proc_result_free(&res);
+	mc_run_result_free(&res);
 	return 0;
 }

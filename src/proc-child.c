@@ -17,7 +17,7 @@
 
 #define ERR_KEEP 4096
 
-struct mc_proc_child {
+struct mc_child {
 	pid_t pid;
 	int in, out, err;          /* our ends; -1 once closed */
 	char *name;                /* argv[0], for messages */
@@ -34,11 +34,11 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-int mc_proc_child_spawn(const char *const *argv, struct mc_proc_child **out, struct mc_error *err)
+int mc_proc_child_spawn(const char *const *argv, struct mc_child **out, struct mc_error *err)
 {
 	static const struct mc_proc_spawn sp = { .in = MC_PROC_PIPE, .out = MC_PROC_PIPE, .err = MC_PROC_PIPE };
 	struct mc_proc p;
-	struct mc_proc_child *c;
+	struct mc_child *c;
 
 	if (mc_proc_spawn(argv, &sp, &p, err) < 0)
 		return -1;
@@ -71,7 +71,7 @@ static int remaining(long long deadline)
 }
 
 /* Keep the tail of stderr. */
-static void drain_err(struct mc_proc_child *c)
+static void drain_err(struct mc_child *c)
 {
 	char tmp[1024];
 
@@ -100,7 +100,7 @@ static void drain_err(struct mc_proc_child *c)
 	}
 }
 
-int mc_proc_child_write(struct mc_proc_child *c, const char *buf, size_t len, int timeout_ms,
+int mc_proc_child_write(struct mc_child *c, const char *buf, size_t len, int timeout_ms,
 			struct mc_error *err)
 {
 	long long deadline = timeout_ms > 0 ? mc_now_ms() + timeout_ms : 0;
@@ -155,7 +155,7 @@ int mc_proc_child_write(struct mc_proc_child *c, const char *buf, size_t len, in
 }
 
 /* A whole line in the buffer: move it to *line. */
-static bool take_line(struct mc_proc_child *c, char **line)
+static bool take_line(struct mc_child *c, char **line)
 {
 	char *nl = c->len ? memchr(c->buf, '\n', c->len) : NULL;
 	size_t n, used;
@@ -172,7 +172,7 @@ static bool take_line(struct mc_proc_child *c, char **line)
 	return true;
 }
 
-int mc_proc_child_read_line(struct mc_proc_child *c, int timeout_ms, char **line,
+int mc_proc_child_read_line(struct mc_child *c, int timeout_ms, char **line,
 			    struct mc_error *err)
 {
 	long long deadline = timeout_ms > 0 ? mc_now_ms() + timeout_ms : 0;
@@ -221,18 +221,18 @@ int mc_proc_child_read_line(struct mc_proc_child *c, int timeout_ms, char **line
 	}
 }
 
-const char *mc_proc_child_stderr(struct mc_proc_child *c)
+const char *mc_proc_child_stderr(struct mc_child *c)
 {
 	drain_err(c);
 	return c->errbuf;
 }
 
-long mc_proc_child_pid(const struct mc_proc_child *c)
+long mc_proc_child_pid(const struct mc_child *c)
 {
 	return (long)c->pid;
 }
 
-int mc_proc_child_close(struct mc_proc_child *c, int grace_ms)
+int mc_proc_child_close(struct mc_child *c, int grace_ms)
 {
 	long long deadline = mc_now_ms() + (grace_ms > 0 ? grace_ms : 0);
 	int status = 0, rc;

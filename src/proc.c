@@ -57,16 +57,6 @@ char *mc_proc_argv_str(const char *const *argv)
 	return s;
 }
 
-void mc_proc_result_free(struct mc_proc_result *res)
-{
-	if (!res)
-		return;
-	free(res->out);
-	free(res->err);
-	res->out = res->err = NULL;
-	res->out_len = res->err_len = 0;
-}
-
 static void close_fd(int *fd)
 {
 	if (*fd >= 0)
@@ -237,7 +227,7 @@ static char *take(struct buf *b, size_t *len)
 /* Feed the input and collect the output until both pipes close or the
  * deadline passes (then the process group is killed).  Returns 1 on timeout,
  * -1 when poll failed (errno), else 0. */
-static int pump(struct mc_proc *p, const struct mc_proc_opts *o, long long t0, struct buf *bo,
+static int pump(struct mc_proc *p, const struct mc_run_opts *o, long long t0, struct buf *bo,
 		struct buf *be)
 {
 	size_t in_off = 0;
@@ -279,11 +269,11 @@ static int pump(struct mc_proc *p, const struct mc_proc_opts *o, long long t0, s
 	return 0;
 }
 
-int mc_proc_run(const char *const *argv, const struct mc_proc_opts *opts,
-		struct mc_proc_result *res, struct mc_error *err)
+int mc_proc_run(const char *const *argv, const struct mc_run_opts *opts,
+		struct mc_run_result *res, struct mc_error *err)
 {
-	static const struct mc_proc_opts none;
-	const struct mc_proc_opts *o = opts ? opts : &none;
+	static const struct mc_run_opts none;
+	const struct mc_run_opts *o = opts ? opts : &none;
 	struct mc_proc_spawn sp = {
 		.in = o->in_fd > 0 ? o->in_fd : o->in ? MC_PROC_PIPE : MC_PROC_NULL,
 		.out = MC_PROC_PIPE, .err = MC_PROC_PIPE, .env = o->env, .cwd = o->cwd,
@@ -315,7 +305,7 @@ int mc_proc_run(const char *const *argv, const struct mc_proc_opts *opts,
 	mc_debug("run: %s -> %s%d (%lld ms)", argstr, r == 1 ? "timeout " : "exit ", res->status, res->ms);
 	if (r == 0)
 		return 0;
-	mc_proc_result_free(res);
+	mc_run_result_free(res);
 	if (r == 1) {
 		res->status = -1;
 		return mc_error_set(err, MC_E_TIMEOUT, "%s did not finish within %d ms", argv[0],

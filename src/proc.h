@@ -1,4 +1,5 @@
-/* Run external programs from an argv (never a shell). */
+/* Run external programs from an argv (never a shell).  struct mc_run_opts
+ * and struct mc_run_result are the driver ABI's (drivers/driver.h). */
 #ifndef MC_PROC_H
 #define MC_PROC_H
 
@@ -7,33 +8,13 @@
 
 #include "error.h"
 
-struct mc_proc_result {
-	int status;      /* exit code; 128+N when killed by signal N; -1 timed out */
-	char *out;       /* captured stdout, NUL-terminated (malloc'd) */
-	size_t out_len;
-	char *err;       /* captured stderr, NUL-terminated (malloc'd) */
-	size_t err_len;
-	long long ms;    /* wall time */
-};
-
-struct mc_proc_opts {
-	const char *in;          /* bytes fed to stdin (NULL: /dev/null) */
-	size_t in_len;
-	int in_fd;               /* > 0: the child's stdin is this descriptor instead (a file
-				    read in place, e.g. a sparse disk image); in is ignored */
-	int timeout_ms;          /* 0: none; on expiry the process group is killed */
-	const char *const *env;  /* extra "K=V" entries added to the environment, or NULL */
-	const char *cwd;
-};
-
 /* Run argv[0] (searched in PATH) with argv, capture stdout and stderr.
  * Returns 0 when the program ran (whatever its exit status: see res->status),
  * -1 when it could not be started or timed out (err set).  --debug logs the
  * argv, exit status and duration of every call.  Free res with
- * mc_proc_result_free(). */
-int mc_proc_run(const char *const *argv, const struct mc_proc_opts *opts,
-		struct mc_proc_result *res, struct mc_error *err);
-void mc_proc_result_free(struct mc_proc_result *res);
+ * mc_run_result_free(). */
+int mc_proc_run(const char *const *argv, const struct mc_run_opts *opts,
+		struct mc_run_result *res, struct mc_error *err);
 
 /* Run argv with this process's stdin, stdout and stderr (ssh, scp, rsync,
  * sshfs for the user); *status is its exit status, 128+N when killed by

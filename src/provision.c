@@ -427,8 +427,8 @@ static int must_run_in(struct mc_ssh *s, const struct mc_provision *p, const cha
 		       const char *cmd, const void *in, size_t in_len, int timeout_ms,
 		       struct mc_error *err)
 {
-	struct mc_ssh_result r;
-	struct mc_ssh_run_opts o = { .in = in, .in_len = in_len, .timeout_ms = timeout_ms };
+	struct mc_run_result r;
+	struct mc_ssh_opts o = { .in = in, .in_len = in_len, .timeout_ms = timeout_ms };
 
 	if (mc_ssh_run(s, cmd, &o, &r, err) < 0) {
 		mc_error_prefix(err, "%s: ", what);
@@ -442,10 +442,10 @@ static int must_run_in(struct mc_ssh *s, const struct mc_provision *p, const cha
 			r.err[--n] = '\0';
 		mc_error_setm(err, p->m->name, MC_E_FAILED, "%s failed (exit %d)%s%s", what,
 			      r.status, n ? ": " : "", n ? r.err : "");
-		mc_ssh_result_free(&r);
+		mc_run_result_free(&r);
 		return -1;
 	}
-	mc_ssh_result_free(&r);
+	mc_run_result_free(&r);
 	return 0;
 }
 
@@ -480,7 +480,7 @@ static int upload_root(struct mc_ssh *s, const struct mc_provision *p, const cha
 static int detect(struct mc_ssh *s, const struct mc_provision *p, enum mc_guest_os *os,
 		  char **name, bool *one_step, struct mc_error *err)
 {
-	struct mc_ssh_result r;
+	struct mc_run_result r;
 	int rc;
 
 	if (mc_ssh_run(s, "cat /etc/machinectl-os-release 2>/dev/null; test -x " ONE_STEP " && echo PROVISION=1; "
@@ -491,7 +491,7 @@ static int detect(struct mc_ssh *s, const struct mc_provision *p, enum mc_guest_
 	}
 	rc = mc_provision_detect(r.out, os, name, err);
 	*one_step = rc == 0 && *os == MC_GUEST_MACHINECTL_OS && mc_provision_one_step(r.out);
-	mc_ssh_result_free(&r);
+	mc_run_result_free(&r);
 	if (rc < 0)
 		mc_error_machine(err, p->m->name);
 	return rc;

@@ -19,7 +19,9 @@
 
 #include "lazy.h"
 
-static struct mc_lazy_lib ssh = MC_LAZY_LIB("libssh.so.4", "libssh-4");
+/* libssh-4 links libcrypto: that first (src/lazy.h). */
+static struct mc_lazy_lib *const ssh_before[] = { &mc_lazy_libcrypto, NULL };
+static struct mc_lazy_lib ssh = MC_LAZY_LIB_AFTER("libssh.so.4", "libssh-4", ssh_before);
 
 #define LAZY(ret, name, params, args) MC_LAZY(ssh, ret, name, params, args)
 

@@ -184,22 +184,6 @@ int mc_ssh_endpoint_check(const struct mc_ssh_endpoint *ep, struct mc_error *err
 	return 0;
 }
 
-int mc_ssh_endpoint_from_driver(const struct mc_driver *drv, struct mc_driver_ctx *ctx,
-				struct mc_ssh_endpoint *ep, struct mc_error *err)
-{
-	char *host = NULL, *user = NULL;
-	int port = 22;
-
-	memset(ep, 0, sizeof(*ep));
-	if (drv->ssh_endpoint) {
-		if (drv->ssh_endpoint(ctx, &host, &port, &user, err) < 0)
-			return -1;
-	} else if (!drv->ip || drv->ip(ctx, &host, err) < 0) {
-		return mc_error_set(err, MC_E_UNSUPPORTED, "the %s driver cannot report an IP address", drv->name);
-	}
-	return mc_ssh_endpoint_init(ep, ctx->machine_name, ctx->machine_dir, host, port, user, err);
-}
-
 /* ------------------------------------------------------------------ */
 /* keys                                                                */
 
@@ -1230,8 +1214,8 @@ out:
 	return rc;
 }
 
-int mc_ssh_run(struct mc_ssh *s, const char *cmd, const struct mc_ssh_run_opts *opts,
-	       struct mc_ssh_result *res, struct mc_error *err)
+int mc_ssh_run(struct mc_ssh *s, const char *cmd, const struct mc_ssh_opts *opts,
+	       struct mc_run_result *res, struct mc_error *err)
 {
 	struct source in = { .fd = -1 };
 	struct sink out = { .fd = -1 }, errs = { .fd = -1 };
@@ -1250,20 +1234,11 @@ int mc_ssh_run(struct mc_ssh *s, const char *cmd, const struct mc_ssh_run_opts *
 	res->err = errs.buf ? errs.buf : mc_strdup("");
 	res->err_len = errs.len;
 	if (rc < 0) {
-		mc_ssh_result_free(res);
+		mc_run_result_free(res);
 		return -1;
 	}
 	mc_debug("ssh %s: exit status %d", s->ep.machine, res->status);
 	return 0;
-}
-
-void mc_ssh_result_free(struct mc_ssh_result *res)
-{
-	if (!res)
-		return;
-	free(res->out);
-	free(res->err);
-	memset(res, 0, sizeof(*res));
 }
 
 int mc_ssh_stream(struct mc_ssh *s, const char *cmd, int in_fd, int out_fd, int err_fd, bool pty,
@@ -1437,24 +1412,24 @@ int mc_ssh_wait(const struct mc_ssh_endpoint *ep, int timeout_ms, mc_ssh_phase_f
 		struct mc_error e = { 0 };
 		long long attempt = mc_now_ms();
 		struct mc_ssh *s = NULL;
-		struct mc_ssh_result res;
+		struct mc_run_result res;
 		enum fail_kind why;
 		struct mc_ssh_endpoint short_ep = *ep;
 		long long left = deadline - attempt;
 
 		short_ep.connect_timeout_ms = (int)(left < 5000 ? (left > 1000 ? left : 1000) : 5000);
 		if (connect_ep(&short_ep, 0, &s, NULL, NULL, &why, &e) == 0) {
-			int r = mc_ssh_run(s, "exit 0", &(struct mc_ssh_run_opts){ .timeout_ms = 30000 },
+			int r = mc_ssh_run(s, "exit 0", &(struct mc_ssh_opts){ .timeout_ms = 30000 },
 					   &res, &e);
 
 			mc_ssh_close(s);
 			if (r == 0 && res.status == 0) {
-				mc_ssh_result_free(&res);
+				mc_run_result_free(&res);
 				return 0;
 			}
 			if (r == 0)
 				snprintf(e.msg, sizeof(e.msg), "`exit 0` returned %d", res.status);
-			mc_ssh_result_free(&res);
+			mc_run_result_free(&res);
 		} else if (why == FAIL_HOSTKEY) {
 			return mc_error_copy(err, &e);
 		}

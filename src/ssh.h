@@ -39,10 +39,6 @@ struct mc_ssh_endpoint {
  * (MC_E_STATE) without a host and (MC_E_NOT_FOUND) without a key in dir. */
 int mc_ssh_endpoint_init(struct mc_ssh_endpoint *ep, const char *machine, const char *dir,
 			 char *host, int port, char *user, struct mc_error *err);
-/* The same from a driver's own ssh_endpoint (or ip) operation, for drivers
- * that reach their machine over SSH themselves (generic, virtualbox). */
-int mc_ssh_endpoint_from_driver(const struct mc_driver *drv, struct mc_driver_ctx *ctx,
-				struct mc_ssh_endpoint *ep, struct mc_error *err);
 void mc_ssh_endpoint_clear(struct mc_ssh_endpoint *ep);
 
 /* What an SSH endpoint may be (doc/ssh.md): a user name of up to 64
@@ -97,26 +93,13 @@ int mc_ssh_connect(const struct mc_ssh_endpoint *ep, struct mc_ssh **out, struct
 void mc_ssh_close(struct mc_ssh *s);
 const struct mc_ssh_endpoint *mc_ssh_endpoint_of(const struct mc_ssh *s);
 
-struct mc_ssh_run_opts {
-	const void *in;          /* bytes fed to the command's stdin (NULL: none, EOF at once) */
-	size_t in_len;
-	int timeout_ms;          /* 0: none; on expiry the channel is closed, MC_E_TIMEOUT */
-};
-
-struct mc_ssh_result {
-	int status;              /* exit status; 128+N when killed by signal N; 255 when unknown */
-	char *out;               /* stdout, NUL-terminated (malloc'd) */
-	size_t out_len;
-	char *err;               /* stderr, NUL-terminated (malloc'd) */
-	size_t err_len;
-};
-
-/* Run cmd through the remote user's shell and capture its output.  Returns 0
- * when it ran (whatever its exit status), -1 when it could not (err set).
- * opts may be NULL.  Free res with mc_ssh_result_free(). */
-int mc_ssh_run(struct mc_ssh *s, const char *cmd, const struct mc_ssh_run_opts *opts,
-	       struct mc_ssh_result *res, struct mc_error *err);
-void mc_ssh_result_free(struct mc_ssh_result *res);
+/* Run cmd through the remote user's shell and capture its output (opts and
+ * res are the driver ABI's struct mc_ssh_opts and struct mc_run_result; the
+ * endpoint's own connect timeout applies, res->status is 255 when unknown).
+ * Returns 0 when it ran (whatever its exit status), -1 when it could not (err
+ * set).  opts may be NULL.  Free res with mc_run_result_free(). */
+int mc_ssh_run(struct mc_ssh *s, const char *cmd, const struct mc_ssh_opts *opts,
+	       struct mc_run_result *res, struct mc_error *err);
 
 /* Write data to the remote file path (created or truncated, then set to mode)
  * over SFTP. */

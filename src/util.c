@@ -15,107 +15,9 @@
 
 #include "util.h"
 
-void *mc_malloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-
-	if (!p)
-		abort();
-	return p;
-}
-
-void *mc_calloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size ? size : 1);
-
-	if (!p)
-		abort();
-	return p;
-}
-
-void *mc_realloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
-
-char *mc_strdup(const char *s)
-{
-	return s ? mc_strndup(s, strlen(s)) : NULL;
-}
-
-char *mc_strndup(const char *s, size_t n)
-{
-	char *p = mc_malloc(n + 1);
-
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
-
-char *mc_asprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	return s;
-}
-
-char *mc_path_join(const char *a, const char *b)
-{
-	size_t la = strlen(a);
-
-	if (la && a[la - 1] == '/')
-		return mc_asprintf("%s%s", a, b);
-	return mc_asprintf("%s/%s", a, b);
-}
-
-size_t mc_strv_len(char *const *v)
-{
-	size_t n = 0;
-
-	while (v && v[n])
-		n++;
-	return n;
-}
-
-void mc_strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
-void mc_strv_freep(char ***v)
-{
-	mc_strv_free(*v);
-}
-
-void mc_strv_push(char ***v, char *s)
-{
-	size_t n = mc_strv_len(*v);
-
-	*v = mc_realloc(*v, (n + 2) * sizeof(char *));
-	(*v)[n] = s;
-	(*v)[n + 1] = NULL;
-}
-
 bool mc_parse_bool(const char *s)
 {
 	return s && (!strcmp(s, "true") || !strcmp(s, "1") || !strcmp(s, "yes"));
-}
-
-bool mc_streq(const char *a, const char *b)
-{
-	if (!a || !b)
-		return a == b;
-	return strcmp(a, b) == 0;
 }
 
 char *mc_shell_quote(const char *s)
@@ -154,11 +56,6 @@ char *mc_url_host(const char *url)
 	}
 	end = strrchr(h, ':');
 	return mc_strndup(h, end ? (size_t)(end - h) : strlen(h));
-}
-
-bool mc_startswith(const char *s, const char *prefix)
-{
-	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
 int mc_natural_cmp(const char *a, const char *b)
@@ -354,19 +251,6 @@ static int rm_rf_at(int at, const char *name, struct mc_error *err, const char *
 int mc_rm_rf(const char *path, struct mc_error *err)
 {
 	return rm_rf_at(AT_FDCWD, path, err, path);
-}
-
-bool mc_file_exists(const char *path)
-{
-	return access(path, F_OK) == 0;
-}
-
-long long mc_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void mc_format_duration(long long ms, char *buf, size_t size)

@@ -1,4 +1,4 @@
-/* Small helpers: cleanup attributes, strings, files, time. */
+/* Small helpers of the core: strings, files, time, threads. */
 #ifndef MC_UTIL_H
 #define MC_UTIL_H
 
@@ -11,43 +11,16 @@
 
 #include "error.h"
 
-static inline void mc_freep(void *p) { free(*(void **)p); }
-static inline void mc_closep(int *fd) { if (*fd >= 0) close(*fd); }
-static inline void mc_json_decrefp(json_t **j) { json_decref(*j); }
-void mc_strv_freep(char ***v);
+/* The allocation, string, vector and cleanup helpers (mc_strdup,
+ * mc_asprintf, _cleanup_free_, MC_TAKE...) are header-only in the driver
+ * ABI (drivers/driver.h, included through error.h); these are the core's. */
 
-#define _cleanup_free_ __attribute__((cleanup(mc_freep)))
-#define _cleanup_close_ __attribute__((cleanup(mc_closep)))
-#define _cleanup_json_ __attribute__((cleanup(mc_json_decrefp)))
-#define _cleanup_strv_ __attribute__((cleanup(mc_strv_freep)))
-
-#define MC_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Transfer ownership out of a _cleanup_ variable. */
-#define MC_TAKE(p) ({ __typeof__(p) _t = (p); (p) = NULL; _t; })
-
-/* Allocation that aborts on out-of-memory: there is no sane recovery in a CLI. */
-void *mc_malloc(size_t n);
-void *mc_calloc(size_t n, size_t size);
-void *mc_realloc(void *p, size_t n);
-char *mc_strdup(const char *s);          /* NULL stays NULL */
-char *mc_strndup(const char *s, size_t n);
-char *mc_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-char *mc_path_join(const char *a, const char *b);
-
-/* NULL-terminated string vectors. */
-size_t mc_strv_len(char *const *v);
-void mc_strv_free(char **v);
-void mc_strv_push(char ***v, char *s);   /* takes ownership of s */
-
-bool mc_streq(const char *a, const char *b);   /* NULL-safe */
 /* "true", "1" or "yes" (flags, environment variables, config.ini); NULL is false. */
 bool mc_parse_bool(const char *s);
 /* The host of tcp://HOST:PORT (brackets of [v6] removed); malloc'd, NULL for NULL. */
 char *mc_url_host(const char *url);
 /* s as one POSIX shell word: 'it'\''s' (malloc'd). */
 char *mc_shell_quote(const char *s);
-bool mc_startswith(const char *s, const char *prefix);
 /* Natural ("version") order: "m2" < "m10". */
 int mc_natural_cmp(const char *a, const char *b);
 
@@ -73,13 +46,10 @@ int mc_rm_rf(const char *path, struct mc_error *err);
  * variable set, nothing happens.  tests/cli/t8001-crash.sh lists
  * every point and fails when one is not covered. */
 void mc_test_point(const char *name);
-bool mc_file_exists(const char *path);
 
 /* Run fn(i, arg) for i in [0, n) on up to `threads` threads; returns when all are done. */
 void mc_parallel(size_t n, unsigned threads, void (*fn)(size_t i, void *arg), void *arg);
 
-/* Monotonic milliseconds. */
-long long mc_now_ms(void);
 /* Format an elapsed time for humans: "850ms", "12.3s", "2m05s". */
 void mc_format_duration(long long ms, char *buf, size_t size);
 

@@ -2,16 +2,10 @@
  * The generic driver: an existing host reached over SSH (--generic-ip-address).
  * There is no VM: the state is a TCP probe of the SSH port, restart runs
  * `sudo shutdown -r now` on the host, start/stop/kill are unsupported (NULL).
- * Built in, so it uses the core's SSH module directly.
  */
 #include "buildconf.h"
 
-#include <string.h>
-
 #include "driver.h"
-#include "registry.h"
-#include "ssh.h"
-#include "util.h"
 
 #define PROBE_TIMEOUT_MS 3000
 
@@ -26,12 +20,12 @@ static const struct mc_driver_flag generic_flags[] = {
 };
 
 /* A check's failure as a pre-create failure naming the flag. */
-static bool invalid(int rc, const char *flag, struct mc_error *err)
+static bool invalid(struct mc_driver_ctx *ctx, int rc, const char *flag, struct mc_error *err)
 {
 	if (rc == 0)
 		return false;
 	err->code = MC_E_PRECREATE;
-	mc_error_prefix(err, "invalid %s: ", flag);
+	ctx->host->error_prefix(err, "invalid %s: ", flag);
 	return true;
 }
 
@@ -47,9 +41,9 @@ static int generic_precreate(struct mc_driver_ctx *ctx, struct mc_error *err)
 		return ctx->host->error_set(err, MC_E_PRECREATE,
 					    "the generic driver needs --generic-ip-address (the address of the host to use)");
 	/* What reaches ssh and its config files: doc/ssh.md, "Endpoints". */
-	if (invalid(mc_ssh_check_host(ip, err), "--generic-ip-address", err) ||
-	    invalid(mc_ssh_check_port(port, err), "--generic-ssh-port", err) ||
-	    invalid(mc_ssh_check_user(user, err), "--generic-ssh-user", err))
+	if (invalid(ctx, ctx->host->check_ssh_host(ip, err), "--generic-ip-address", err) ||
+	    invalid(ctx, ctx->host->check_ssh_port(port, err), "--generic-ssh-port", err) ||
+	    invalid(ctx, ctx->host->check_ssh_user(user, err), "--generic-ssh-user", err))
 		return -1;
 	if (eport < 1 || eport > 65535)
 		return ctx->host->error_set(err, MC_E_PRECREATE, "invalid --generic-engine-port %lld: use 1-65535", eport);
@@ -62,7 +56,6 @@ static int generic_precreate(struct mc_driver_ctx *ctx, struct mc_error *err)
 static int generic_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	const char *key = mc_json_str(ctx->flags, "generic-ssh-key");
-	_cleanup_free_ char *comment = mc_asprintf("machinectl:%s", ctx->machine_name);
 
 	json_object_set_new(ctx->config, "IPAddress", json_string(mc_json_str(ctx->flags, "generic-ip-address")));
 	json_object_set_new(ctx->config, "SSHUser", json_string(mc_json_str(ctx->flags, "generic-ssh-user")));
@@ -71,7 +64,7 @@ static int generic_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 			    json_integer(mc_json_int(ctx->flags, "generic-engine-port", 2376)));
 	if (key && *key) {
 		/* Replaces the key pair the core generated. */
-		if (mc_ssh_key_import(key, ctx->machine_dir, comment, err) < 0)
+		if (ctx->host->ssh_key_import(ctx, key, err) < 0)
 			return -1;
 		json_object_set_new(ctx->config, "SSHKeySource", json_string(key));
 	}
@@ -86,12 +79,11 @@ static int generic_remove(struct mc_driver_ctx *ctx, struct mc_error *err)
 static int generic_state(struct mc_driver_ctx *ctx, enum mc_state *out, struct mc_error *err)
 {
 	const char *ip = mc_json_str(ctx->config, "IPAddress");
-	struct mc_error probe = { 0 };
 
 	if (!ip)
 		return ctx->host->error_set(err, MC_E_INVALID, "no IPAddress in the machine's config");
-	*out = mc_ssh_tcp_probe(ip, (int)mc_json_int(ctx->config, "SSHPort", 22), PROBE_TIMEOUT_MS,
-				&probe) == 0 ? MC_STATE_RUNNING : MC_STATE_STOPPED;
+	*out = ctx->host->tcp_probe(ip, (int)mc_json_int(ctx->config, "SSHPort", 22), PROBE_TIMEOUT_MS)
+		       ? MC_STATE_RUNNING : MC_STATE_STOPPED;
 	return 0;
 }
 
@@ -132,36 +124,19 @@ static int generic_ssh_endpoint(struct mc_driver_ctx *ctx, char **host, int *por
 
 static int generic_restart(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
-	struct mc_ssh_endpoint ep;
-	struct mc_ssh *s = NULL;
-	struct mc_ssh_result res = { 0 };
-	struct mc_error run_err = { 0 };
-	int rc = -1;
+	struct mc_run_result res = { 0 };
+	int rc = 0;
 
-	if (mc_ssh_endpoint_from_driver(&mc_driver_generic, ctx, &ep, err) < 0)
-		return -1;
-	if (mc_ssh_connect(&ep, &s, err) < 0)
-		goto out;
 	ctx->host->phase(ctx, "Rebooting the host (sudo shutdown -r now)...");
-	if (mc_ssh_run(s, "sudo shutdown -r now", NULL, &res, &run_err) < 0) {
-		/* The host going down may cut the connection before the status comes back. */
-		if (run_err.code == MC_E_NETWORK) {
-			rc = 0;
-			goto out;
-		}
-		mc_error_set(err, run_err.code, "%s", run_err.msg);
-		goto out;
+	/* The host going down may cut the connection before the status comes
+	 * back: 255. */
+	if (ctx->host->ssh_run(ctx, "sudo shutdown -r now", NULL, &res, err) < 0) {
+		rc = -1;
+	} else if (res.status != 0 && res.status != 255) {
+		rc = ctx->host->error_set(err, MC_E_FAILED, "`sudo shutdown -r now` failed with status %d: %s",
+					  res.status, res.err_len ? res.err : "(no output)");
 	}
-	if (res.status != 0 && res.status != 255) {
-		ctx->host->error_set(err, MC_E_FAILED, "`sudo shutdown -r now` failed with status %d: %s",
-				     res.status, res.err_len ? res.err : "(no output)");
-		goto out;
-	}
-	rc = 0;
-out:
-	mc_ssh_result_free(&res);
-	mc_ssh_close(s);
-	mc_ssh_endpoint_clear(&ep);
+	mc_run_result_free(&res);
 	return rc;
 }
 

@@ -5,9 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "error.h"
 #include "hv.h"
-#include "util.h"
 
 char *hv_request_line(unsigned long id, const char *verb, json_t *args)
 {

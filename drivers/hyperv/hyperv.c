@@ -27,15 +27,8 @@
 #include <time.h>
 
 #include "driver.h"
+#include "hv-vhd.h"
 #include "hv.h"
-#include "os.h"
-#include "proc-child.h"
-#include "proc.h"
-#include "registry.h"
-#include "ssh.h"
-#include "userdata.h"
-#include "util.h"
-#include "vhd.h"
 
 #ifndef MC_PKGDATADIR
 #define MC_PKGDATADIR "/usr/local/share/machinectl"
@@ -78,19 +71,21 @@ static const struct mc_driver_flag hv_flags[] = {
 
 static struct {
 	pthread_mutex_t lock;          /* one request at a time */
-	struct mc_proc_child *child;
+	struct mc_child *child;
+	const struct mc_host *host;    /* the services the child came from */
 	unsigned long next_id;
 	bool atexit_done;
 	pthread_mutex_t snap_lock;     /* held across the `states` call it guards */
 	json_t *snap;                  /* the `states` answer's "vms": [{name, id, state, ip}] */
 	long long snap_ms;
 	json_t *seen;                  /* VM name -> [IP, ms]: found by a wait in this process */
-} hv = { PTHREAD_MUTEX_INITIALIZER, NULL, 1, false, PTHREAD_MUTEX_INITIALIZER, NULL, 0, NULL };
+} hv = { PTHREAD_MUTEX_INITIALIZER, NULL, NULL, 1, false, PTHREAD_MUTEX_INITIALIZER, NULL, 0, NULL };
 
 static void hv_end(void)
 {
 	/* The shim exits at the end of its stdin. */
-	mc_proc_child_close(hv.child, 3000);
+	if (hv.child)
+		hv.host->child_close(hv.child, 3000);
 	hv.child = NULL;
 	json_decref(hv.snap);
 	hv.snap = NULL;
@@ -98,15 +93,15 @@ static void hv_end(void)
 	hv.seen = NULL;
 }
 
-static char *find_powershell(void)
+static char *find_powershell(struct mc_driver_ctx *ctx)
 {
 	static const char *const names[] = { "powershell.exe", "pwsh.exe", "pwsh" };
 	const char *e = getenv("MACHINECTL_POWERSHELL");
 
 	if (e && *e)
-		return mc_proc_which(e);
+		return ctx->host->which(e);
 	for (size_t i = 0; i < MC_ARRAY_SIZE(names); i++) {
-		char *p = mc_proc_which(names[i]);
+		char *p = ctx->host->which(names[i]);
 
 		if (p)
 			return p;
@@ -119,7 +114,7 @@ static int session_start(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	const char *env = getenv("MACHINECTL_HYPERV_SHIM");
 	const char *shim = env && *env ? env : MC_PKGDATADIR "/" SHIM_NAME;
-	_cleanup_free_ char *ps = find_powershell(), *wshim = NULL;
+	_cleanup_free_ char *ps = find_powershell(ctx), *wshim = NULL;
 	struct mc_error e = { 0 };
 
 	if (!ps)
@@ -129,7 +124,7 @@ static int session_start(struct mc_driver_ctx *ctx, struct mc_error *err)
 		return ctx->host->error_set(err, MC_E_NOT_FOUND,
 					    "the Hyper-V shim %s is missing: reinstall machinectl ('make install' puts it in %s), or set MACHINECTL_HYPERV_SHIM to drivers/hyperv/" SHIM_NAME,
 					    shim, MC_PKGDATADIR);
-	if (mc_os_host_path(shim, &wshim, &e) < 0)
+	if (ctx->host->windows_path(shim, &wshim, &e) < 0)
 		return ctx->host->error_set(err, e.code, "%s", e.msg);
 	{
 		/* The shim runs as the text of a script block, not with -File: an
@@ -139,9 +134,10 @@ static int session_start(struct mc_driver_ctx *ctx, struct mc_error *err)
 		const char *argv[] = { ps, "-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass",
 				       "-Command", cmd, NULL };
 
-		if (mc_proc_child_spawn(argv, &hv.child, &e) < 0)
+		if (ctx->host->child_spawn(argv, &hv.child, &e) < 0)
 			return ctx->host->error_set(err, e.code, "cannot start PowerShell for Hyper-V: %s",
 						    e.msg);
+		hv.host = ctx->host;
 	}
 	if (!hv.atexit_done) {
 		atexit(hv_end);
@@ -153,9 +149,10 @@ static int session_start(struct mc_driver_ctx *ctx, struct mc_error *err)
 static int verb_timeout_ms(const char *verb)
 {
 	const char *e = getenv("MACHINECTL_HYPERV_TIMEOUT");
-	long long s;
+	char *end;
+	long s = e && *e ? strtol(e, &end, 10) : 0;
 
-	if (e && *e && mc_parse_int(e, 1, 86400, &s, NULL, "MACHINECTL_HYPERV_TIMEOUT") == 0)
+	if (e && *e && !*end && s >= 1 && s <= 86400)
 		return (int)(s * 1000);
 	if (!strcmp(verb, "stop"))
 		return 600000;  /* a guest shutdown (the shim's own timeout), then Stop-VM -TurnOff */
@@ -169,7 +166,8 @@ static int verb_timeout_ms(const char *verb)
 /* Drop a child whose conversation is out of step (timeout, garbage, exit). */
 static void session_kill(void)
 {
-	mc_proc_child_close(hv.child, 0);
+	if (hv.child)
+		hv.host->child_close(hv.child, 0);
 	hv.child = NULL;
 }
 
@@ -182,7 +180,7 @@ static int read_answer(struct mc_driver_ctx *ctx, int timeout_ms, char **line, s
 	for (;;) {
 		long long left = deadline - mc_now_ms();
 
-		if (mc_proc_child_read_line(hv.child, left > 0 ? (int)left : 1, line, err) < 0)
+		if (hv.host->child_read_line(hv.child, left > 0 ? (int)left : 1, line, err) < 0)
 			return -1;
 		if ((*line)[0] == '{')
 			return 0;
@@ -214,14 +212,14 @@ static int hv_call(struct mc_driver_ctx *ctx, const char *verb, json_t *args, js
 	id = hv.next_id++;
 	req = hv_request_line(id, verb, a);
 	ctx->host->log(MC_LOG_DEBUG, "hyperv shim <- %.*s", (int)strlen(req) - 1, req);
-	if (mc_proc_child_write(hv.child, req, strlen(req), timeout, &e) < 0 ||
+	if (hv.host->child_write(hv.child, req, strlen(req), timeout, &e) < 0 ||
 	    read_answer(ctx, timeout, &line, &e) < 0) {
 		if (e.code == MC_E_TIMEOUT)
 			ctx->host->error_set(err, MC_E_TIMEOUT,
 					     "the Hyper-V shim did not answer \"%s\" within %d s, so PowerShell was stopped: is the Hyper-V service (vmms) responding? Try Get-VM in an elevated PowerShell; MACHINECTL_HYPERV_TIMEOUT=SECONDS waits longer",
 					     verb, timeout / 1000);
 		else {
-			const char *tail = mc_proc_child_stderr(hv.child);
+			const char *tail = hv.host->child_stderr(hv.child);
 
 			if (strstr(tail, "execution policy") || strstr(tail, "running scripts is disabled") ||
 			    strstr(tail, "language mode"))
@@ -292,11 +290,6 @@ static json_t *name_args(struct mc_driver_ctx *ctx)
 	if (id)
 		json_object_set_new(a, "id", json_string(id));
 	return a;
-}
-
-static void set_str(json_t *o, const char *k, const char *v)
-{
-	json_object_set_new(o, k, v ? json_string(v) : json_null());
 }
 
 /* --- the states snapshot --- */
@@ -436,9 +429,9 @@ static int check_store(struct mc_driver_ctx *ctx, const char *profile, struct mc
 	struct mc_error e = { 0 };
 	const char *slash;
 
-	if (!mc_os_is_wsl())
+	if (!ctx->host->wsl_version())
 		return 0;
-	if (mc_os_host_path(ctx->machine_dir, &w, &e) < 0)
+	if (ctx->host->windows_path(ctx->machine_dir, &w, &e) < 0)
 		return ctx->host->error_set(err, MC_E_PRECREATE, "%s", e.msg);
 	if (strncmp(w, "\\\\", 2))
 		return 0;
@@ -446,7 +439,7 @@ static int check_store(struct mc_driver_ctx *ctx, const char *profile, struct mc
 	store = mc_strdup(ctx->machine_dir);
 	for (int i = 0; i < 2 && (slash = strrchr(store, '/')); i++)
 		store[slash - store] = '\0';
-	if (profile && *profile && mc_os_wsl_path(profile, &lprofile, &e) < 0)
+	if (profile && *profile && ctx->host->linux_path(profile, &lprofile, &e) < 0)
 		mc_error_clear(&e);
 	return ctx->host->error_set(err, MC_E_PRECREATE,
 				    "the store %s is inside WSL's own file system, which Windows sees as %.200s: Hyper-V cannot keep a VM's disk there. Put the store on a Windows drive: export MACHINECTL_STORAGE_PATH=%s%s (or pass -s PATH), then create the machine again",
@@ -493,12 +486,12 @@ static int hv_precreate(struct mc_driver_ctx *ctx, struct mc_error *err)
 		return -1;
 	/* WSL 2 runs behind a NAT of its own: a VM on the Default Switch (another
 	 * NAT) is unreachable from it unless forwarding joins the two adapters. */
-	if (mc_os_wsl_version() == 2 && hv_is_default_switch(json_object_get(sws, "switches"), sw) &&
+	if (ctx->host->wsl_version() == 2 && hv_is_default_switch(json_object_get(sws, "switches"), sw) &&
 	    !mc_json_bool(sws, "default_switch_forwarding"))
 		return ctx->host->error_set(err, MC_E_PRECREATE,
 					    "machinectl runs under WSL 2, which cannot reach a VM on Hyper-V's \"%s\" (the Default Switch): either create an External switch (as Administrator in PowerShell: New-VMSwitch -Name machinectl -NetAdapterName (Get-NetAdapter -Physical | Where-Object Status -eq Up | Select-Object -First 1).Name) and pass --hyperv-virtual-switch machinectl, or let WSL reach the Default Switch (as Administrator: Get-NetIPInterface | Where-Object {$_.InterfaceAlias -like 'vEthernet (WSL*' -or $_.InterfaceAlias -eq 'vEthernet (%s)'} | Set-NetIPInterface -Forwarding Enabled; it lasts until Windows restarts); see doc/hyperv.md",
 					    sw, sw);
-	set_str(ctx->config, "Switch", sw);
+	mc_json_set_str(ctx->config, "Switch", sw);
 	json_object_set_new(ctx->config, "Admin", json_boolean(mc_json_bool(chk, "admin")));
 
 	r = hv_call(ctx, "state", json_pack("{s:s}", "name", ctx->machine_name), NULL, &f, err);
@@ -531,7 +524,7 @@ static int wait_ip(struct mc_driver_ctx *ctx, struct mc_error *err)
 		ip = mc_json_str(res, "ip");
 		st = mc_json_str(res, "state");
 		if (ip && *ip) {
-			set_str(ctx->config, "IPAddress", ip);
+			mc_json_set_str(ctx->config, "IPAddress", ip);
 			seen_set(ctx, ip);
 			return 0;
 		}
@@ -555,7 +548,7 @@ static int win_path(struct mc_driver_ctx *ctx, const char *path, char **out, str
 {
 	struct mc_error e = { 0 };
 
-	if (mc_os_host_path(path, out, &e) < 0)
+	if (ctx->host->windows_path(path, out, &e) < 0)
 		return ctx->host->error_set(err, e.code, "%s", e.msg);
 	return 0;
 }
@@ -563,7 +556,7 @@ static int win_path(struct mc_driver_ctx *ctx, const char *path, char **out, str
 static int hv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	json_t *f = ctx->flags, *c = ctx->config;
-	_cleanup_free_ char *key = NULL, *tar = NULL, *fixed = NULL, *disk = NULL;
+	_cleanup_free_ char *tar = NULL, *fixed = NULL, *disk = NULL;
 	_cleanup_free_ char *wdir = NULL, *wfixed = NULL, *wdisk = NULL, *wiso = NULL;
 	_cleanup_json_ json_t *res = NULL;
 	const char *mac = mc_json_str(f, "hyperv-static-macaddress");
@@ -579,27 +572,26 @@ static int hv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 	if (!mc_json_str(c, "Switch"))
 		return ctx->host->error_set(err, MC_E_INVALID, "no virtual switch chosen (precreate did not run)");
 	/* Recorded first: a failure from here on is undone by remove. */
-	set_str(c, "VMName", ctx->machine_name);
+	mc_json_set_str(c, "VMName", ctx->machine_name);
 	json_object_set_new(c, "Memory", json_integer(mc_json_int(f, "hyperv-memory", 1024)));
 	json_object_set_new(c, "CPU", json_integer(mc_json_int(f, "hyperv-cpu-count", 1)));
 	json_object_set_new(c, "DiskSize", json_integer(disk_mb));
 	json_object_set_new(c, "DisableDynamicMemory", json_boolean(mc_json_bool(f, "hyperv-disable-dynamic-memory")));
-	set_str(c, "MACAddress", mac && *mac && hv_mac_normalize(mac, norm) ? norm : NULL);
+	mc_json_set_str(c, "MACAddress", mac && *mac && hv_mac_normalize(mac, norm) ? norm : NULL);
 	json_object_set_new(c, "VLanID", json_is_integer(vlan) ? json_incref(vlan) : json_null());
 	json_object_set_new(c, "IPTimeout", json_integer(mc_json_int(f, "hyperv-ip-timeout", 300)));
 	json_object_set_new(c, "StopTimeout", json_integer(mc_json_int(f, "hyperv-stop-timeout", 90)));
-	set_str(c, "ISO", mc_json_str(f, "iso"));
-	set_str(c, "ISOSource", mc_json_str(f, "iso-source"));
-	set_str(c, "ISOVersion", mc_json_str(f, "iso-version"));
+	mc_json_set_str(c, "ISO", mc_json_str(f, "iso"));
+	mc_json_set_str(c, "ISOSource", mc_json_str(f, "iso-source"));
+	mc_json_set_str(c, "ISOVersion", mc_json_str(f, "iso-version"));
 	fixed = mc_path_join(ctx->machine_dir, "fixed.vhd");
 	disk = mc_path_join(ctx->machine_dir, "disk.vhd");
-	set_str(c, "DiskPath", disk);
+	mc_json_set_str(c, "DiskPath", disk);
 	if (ctx->host->checkpoint(ctx, err) < 0)
 		return -1;
 
-	if (mc_ssh_pubkey_line(ctx->machine_dir, &key, &e) < 0 ||
-	    mc_userdata_tar(key, ctx->provision_follows, &tar, &len, &e) < 0)
-		return ctx->host->error_set(err, e.code, "%s", e.msg);
+	if (ctx->host->userdata_tar(ctx, &tar, &len, err) < 0)
+		return -1;
 	ctx->host->phase(ctx, "Creating the data disk (%lld MB, dynamic VHD)...", disk_mb);
 	/* Resize-VHD needs an Administrator; a Hyper-V Administrator gets the
 	 * fixed disk at full size instead (sparse here, converted by Hyper-V). */
@@ -628,7 +620,7 @@ static int hv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 	snapshot_drop();
 	if (hv_do(ctx, "create", args, &res, NULL, err) < 0)
 		return -1;
-	set_str(c, "VMId", mc_json_str(res, "id"));
+	mc_json_set_str(c, "VMId", mc_json_str(res, "id"));
 	if (ctx->host->checkpoint(ctx, err) < 0)
 		return -1;
 	ctx->host->phase(ctx, "Starting the VM...");
@@ -743,7 +735,7 @@ static int hv_ip(struct mc_driver_ctx *ctx, char **ip, struct mc_error *err)
 					    hv_state_from_name(st) == MC_STATE_RUNNING
 						    ? "it may still be booting; if it stays so, check that its switch gives DHCP addresses"
 						    : "start it with 'machinectl start'");
-	set_str(ctx->config, "IPAddress", a);
+	mc_json_set_str(ctx->config, "IPAddress", a);
 	*ip = mc_strdup(a);
 	return 0;
 }
@@ -764,9 +756,9 @@ static int hv_set_iso(struct mc_driver_ctx *ctx, struct mc_error *err)
 	json_object_set_new(args, "iso", json_string(wiso));
 	if (hv_do(ctx, "iso", args, NULL, NULL, err) < 0)
 		return -1;
-	set_str(ctx->config, "ISO", iso);
-	set_str(ctx->config, "ISOSource", mc_json_str(ctx->flags, "iso-source"));
-	set_str(ctx->config, "ISOVersion", mc_json_str(ctx->flags, "iso-version"));
+	mc_json_set_str(ctx->config, "ISO", iso);
+	mc_json_set_str(ctx->config, "ISOSource", mc_json_str(ctx->flags, "iso-source"));
+	mc_json_set_str(ctx->config, "ISOVersion", mc_json_str(ctx->flags, "iso-version"));
 	return 0;
 }
 

@@ -27,8 +27,6 @@
 
 #include "driver.h"
 #include "lv.h"
-#include "userdata.h"
-#include "util.h"
 
 #define POLL_MS 250
 
@@ -251,11 +249,6 @@ static void sleep_ms(long long ms)
 	nanosleep(&(struct timespec){ .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 }, NULL);
 }
 
-static void set_str(json_t *o, const char *k, const char *v)
-{
-	json_object_set_new(o, k, v ? json_string(v) : json_null());
-}
-
 /* --- IP discovery --- */
 
 /* The IPv4 (else IPv6) address of the NIC with mac, from one source.
@@ -340,7 +333,7 @@ static int wait_ip(struct mc_driver_ctx *ctx, virDomainPtr dom, char **ip, struc
 		if (query_ip(ctx, dom, ip, err) < 0)
 			return -1;
 		if (*ip) {
-			set_str(ctx->config, "IPAddress", *ip);
+			mc_json_set_str(ctx->config, "IPAddress", *ip);
 			return 0;
 		}
 		if (dom_state(ctx, dom, &st, err) < 0)
@@ -577,7 +570,7 @@ static int choose_pool(struct mc_driver_ctx *ctx, virConnectPtr conn, const char
 	}
 	if (!pool)
 		return 0;
-	set_str(ctx->config, "StoragePool", pool);
+	mc_json_set_str(ctx->config, "StoragePool", pool);
 	if (lv_pool(ctx, conn, pool, MC_E_PRECREATE, &p, err) < 0) {
 		if (!mc_json_bool(ctx->config, "AutoPool"))
 			return -1;
@@ -611,7 +604,7 @@ static int lv_precreate(struct mc_driver_ctx *ctx, struct mc_error *err)
 	if (choose_type(ctx, lv.conn, uri, mc_json_str(ctx->flags, "libvirt-domain-type"), &type,
 			err) < 0)
 		return -1;
-	set_str(ctx->config, "DomainType", type);
+	mc_json_set_str(ctx->config, "DomainType", type);
 	if (choose_pool(ctx, lv.conn, type, err) < 0)
 		return -1;
 	{
@@ -633,26 +626,6 @@ static int lv_precreate(struct mc_driver_ctx *ctx, struct mc_error *err)
 					    dname, uri, uri, dname);
 	}
 	return 0;
-}
-
-/* The machine's public key: id_ed25519.pub or id_rsa.pub (made by the core). */
-static int read_pubkey(struct mc_driver_ctx *ctx, char **key, struct mc_error *err)
-{
-	static const char *const names[] = { "id_ed25519.pub", "id_rsa.pub" };
-	struct mc_error e = { 0 };
-
-	for (size_t i = 0; i < MC_ARRAY_SIZE(names); i++) {
-		_cleanup_free_ char *p = mc_path_join(ctx->machine_dir, names[i]);
-
-		if (!mc_file_exists(p))
-			continue;
-		if (mc_read_file(p, key, NULL, &e) < 0)
-			return ctx->host->error_set(err, e.code, "%s", e.msg);
-		return 0;
-	}
-	return ctx->host->error_set(err, MC_E_NOT_FOUND,
-				    "machine \"%s\" has no SSH public key (id_ed25519.pub or id_rsa.pub) in %s: the data disk needs one; create the machine again",
-				    ctx->machine_name, ctx->machine_dir);
 }
 
 /* Start the domain: network up, virDomainCreate, wait for the IP. */
@@ -708,17 +681,16 @@ static void spec_from_config(struct mc_driver_ctx *ctx, struct lv_domain_spec *s
 
 /* Pool mode: the ISO and the data disk (the userdata tar, then zeros)
  * uploaded as volumes; their paths on the hypervisor's host recorded. */
-static int put_files(struct mc_driver_ctx *ctx, virConnectPtr conn, const char *key, struct mc_error *err)
+static int put_files(struct mc_driver_ctx *ctx, virConnectPtr conn, struct mc_error *err)
 {
 	json_t *c = ctx->config;
 	_cleanup_free_ char *iso = NULL, *disk = NULL, *tar = NULL;
 	virStoragePoolPtr pool;
-	struct mc_error e = { 0 };
 	size_t len;
 	int r = -1;
 
-	if (mc_userdata_tar(key, ctx->provision_follows, &tar, &len, &e) < 0)
-		return ctx->host->error_set(err, e.code, "%s", e.msg);
+	if (ctx->host->userdata_tar(ctx, &tar, &len, err) < 0)
+		return -1;
 	if (mc_json_bool(c, "AutoPool") && lv_pool_make(ctx, conn, mc_json_str(c, "StoragePool"), err) < 0)
 		return -1;
 	if (lv_pool(ctx, conn, mc_json_str(c, "StoragePool"), MC_E_FAILED, &pool, err) < 0)
@@ -726,8 +698,8 @@ static int put_files(struct mc_driver_ctx *ctx, virConnectPtr conn, const char *
 	if (lv_vol_put_disk(ctx, pool, mc_json_str(c, "DiskVolume"),
 			    (unsigned long long)mc_json_int(c, "DiskSize", 20000) << 20, tar, len, &disk, err) == 0 &&
 	    lv_vol_put_iso(ctx, pool, mc_json_str(c, "ISO"), mc_json_str(ctx->flags, "iso-sha256"), &iso, err) == 0) {
-		set_str(c, "DiskVolumePath", disk);
-		set_str(c, "ISOVolumePath", iso);
+		mc_json_set_str(c, "DiskVolumePath", disk);
+		mc_json_set_str(c, "ISOVolumePath", iso);
 		r = 0;
 	}
 	virStoragePoolFree(pool);
@@ -743,7 +715,6 @@ static int lv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 	_cleanup_free_ char *key = NULL, *dname = domain_name(ctx->machine_name);
 	_cleanup_free_ char *disk = NULL, *con = NULL, *xml = NULL;
 	char dir[PATH_MAX], mac[18], uuid[VIR_UUID_STRING_BUFLEN];
-	struct mc_error e = { 0 };
 	const char *type;
 	struct lv_domain_spec spec;
 
@@ -752,7 +723,8 @@ static int lv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 	if (!realpath(ctx->machine_dir, dir))
 		return ctx->host->error_set(err, MC_E_IO, "cannot resolve %s: %s", ctx->machine_dir,
 					    strerror(errno));
-	if (read_pubkey(ctx, &key, err) < 0)
+	/* The data disk needs the machine's public key: checked before anything is made. */
+	if (ctx->host->ssh_pubkey(ctx, &key, err) < 0)
 		return -1;
 	if (lv_random_mac(mac) < 0)
 		return ctx->host->error_set(err, MC_E_FAILED, "cannot make a MAC address: %s", strerror(errno));
@@ -770,27 +742,27 @@ static int lv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 		return -1;
 
 	/* Recorded first: a failure from here on is undone by remove. */
-	set_str(c, "URI", uri);
-	set_str(c, "DomainName", dname);
-	set_str(c, "DomainType", type);
-	set_str(c, "MACAddress", mac);
-	set_str(c, "Network", net ? net : "default");
-	set_str(c, "DiskPath", disk);
-	set_str(c, "ConsoleLog", con);
-	set_str(c, "ISO", mc_json_str(f, "iso"));
-	set_str(c, "ISOSource", mc_json_str(f, "iso-source"));
-	set_str(c, "ISOVersion", mc_json_str(f, "iso-version"));
+	mc_json_set_str(c, "URI", uri);
+	mc_json_set_str(c, "DomainName", dname);
+	mc_json_set_str(c, "DomainType", type);
+	mc_json_set_str(c, "MACAddress", mac);
+	mc_json_set_str(c, "Network", net ? net : "default");
+	mc_json_set_str(c, "DiskPath", disk);
+	mc_json_set_str(c, "ConsoleLog", con);
+	mc_json_set_str(c, "ISO", mc_json_str(f, "iso"));
+	mc_json_set_str(c, "ISOSource", mc_json_str(f, "iso-source"));
+	mc_json_set_str(c, "ISOVersion", mc_json_str(f, "iso-version"));
 	json_object_set_new(c, "CPU", json_integer(mc_json_int(f, "libvirt-cpu-count", 1)));
 	json_object_set_new(c, "Memory", json_integer(mc_json_int(f, "libvirt-memory", 1024)));
 	json_object_set_new(c, "DiskSize", json_integer(mc_json_int(f, "libvirt-disk-size", 20000)));
-	set_str(c, "CacheMode", mc_json_str(f, "libvirt-cache-mode"));
+	mc_json_set_str(c, "CacheMode", mc_json_str(f, "libvirt-cache-mode"));
 	json_object_set_new(c, "TBCache", json_integer(mc_json_int(f, "libvirt-tb-cache", 128)));
 	json_object_set_new(c, "IPTimeout", json_integer(mc_json_int(f, "libvirt-ip-timeout", 300)));
 	json_object_set_new(c, "StopTimeout", json_integer(mc_json_int(f, "libvirt-stop-timeout", 90)));
 	if (pool) {
 		_cleanup_free_ char *vol = mc_asprintf("%s.raw", dname);
 
-		set_str(c, "DiskVolume", vol);
+		mc_json_set_str(c, "DiskVolume", vol);
 	}
 	if (ctx->host->checkpoint(ctx, err) < 0)
 		return -1;
@@ -798,11 +770,10 @@ static int lv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 	ctx->host->phase(ctx, "Creating the data disk (%lld MB, sparse)...",
 			 mc_json_int(c, "DiskSize", 20000));
 	if (pool) {
-		if (put_files(ctx, lv.conn, key, err) < 0)
+		if (put_files(ctx, lv.conn, err) < 0)
 			return -1;
-	} else if (mc_userdata_write_disk(disk, key, ctx->provision_follows,
-					  mc_json_int(c, "DiskSize", 20000), &e) < 0) {
-		return ctx->host->error_set(err, e.code, "%s", e.msg);
+	} else if (ctx->host->userdata_disk(ctx, disk, mc_json_int(c, "DiskSize", 20000), err) < 0) {
+		return -1;
 	}
 
 	spec_from_config(ctx, &spec);
@@ -813,7 +784,7 @@ static int lv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 		return ctx->host->error_set(err, MC_E_FAILED, "cannot define the libvirt domain %s at %s: %s",
 					    dname, uri, lverr());
 	if (virDomainGetUUIDString(lv.dom, uuid) == 0)
-		set_str(c, "UUID", uuid);
+		mc_json_set_str(c, "UUID", uuid);
 	ctx->host->phase(ctx, "Starting the libvirt domain %s (type %s)...", dname, type);
 	return boot(ctx, lv.conn, lv.dom, err);
 }
@@ -1119,7 +1090,7 @@ static int lv_ip(struct mc_driver_ctx *ctx, char **ip, struct mc_error *err)
 		return ctx->host->error_set(err, MC_E_STATE, "machine \"%s\" is not running (%s)",
 					    ctx->machine_name, state_name(dom_mc_state(lv.dom, st)));
 	if (query_ip(ctx, lv.dom, ip, &e) == 0 && *ip) {
-		set_str(ctx->config, "IPAddress", *ip);
+		mc_json_set_str(ctx->config, "IPAddress", *ip);
 		return 0;
 	}
 	if (e.code == MC_E_UNSUPPORTED) {
@@ -1186,11 +1157,11 @@ static int lv_set_iso(struct mc_driver_ctx *ctx, struct mc_error *err)
 						    ctx->machine_name, lverr());
 		virDomainFree(dom);
 	}
-	set_str(ctx->config, "ISO", iso);
-	set_str(ctx->config, "ISOSource", mc_json_str(ctx->flags, "iso-source"));
-	set_str(ctx->config, "ISOVersion", mc_json_str(ctx->flags, "iso-version"));
+	mc_json_set_str(ctx->config, "ISO", iso);
+	mc_json_set_str(ctx->config, "ISOSource", mc_json_str(ctx->flags, "iso-source"));
+	mc_json_set_str(ctx->config, "ISOVersion", mc_json_str(ctx->flags, "iso-version"));
 	if (vpath)
-		set_str(ctx->config, "ISOVolumePath", vpath);
+		mc_json_set_str(ctx->config, "ISOVolumePath", vpath);
 	return 0;
 }
 

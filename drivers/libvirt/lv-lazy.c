@@ -1,6 +1,7 @@
 /*
- * libvirt, loaded by the libvirt driver module on first use (the way
- * src/curl-lazy.c and src/ssh-lazy.c load libcurl and libssh).
+ * libvirt, loaded by the libvirt driver module on first use (the way the
+ * core loads libcurl and libssh; the module links nothing of the core, so it
+ * has its own small loader below).
  *
  * Linked, libvirt.so.0 and its dependencies (libxml2, GnuTLS, GLib, ...)
  * cost every process that loads this module ~37 M instructions and ~11 MiB
@@ -22,15 +23,56 @@
  */
 #include "buildconf.h"
 
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
-#include <stddef.h>
 
-#include "lazy.h"
+static void *lv_handle;
+static pthread_mutex_t lv_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static struct mc_lazy_lib lv = MC_LAZY_LIB("libvirt.so.0", "libvirt0");
+/* The address of libvirt's `name`, loading libvirt.so.0 on the first call
+ * (thread-safe).  libvirt0 is a dependency of this module's package: one that
+ * cannot be loaded is a broken installation, and the process ends saying so. */
+static void *lv_sym(const char *name)
+{
+	void *h = __atomic_load_n(&lv_handle, __ATOMIC_ACQUIRE), *f;
 
-#define LAZY(ret, name, params, args) MC_LAZY(lv, ret, name, params, args)
+	if (!h) {
+		pthread_mutex_lock(&lv_lock);
+		if (!lv_handle)
+			__atomic_store_n(&lv_handle, dlopen("libvirt.so.0", RTLD_NOW | RTLD_LOCAL),
+					 __ATOMIC_RELEASE);
+		h = lv_handle;
+		pthread_mutex_unlock(&lv_lock);
+		if (!h) {
+			fprintf(stderr, "machinectl: cannot load libvirt.so.0 (package libvirt0): %s\n", dlerror());
+			abort();
+		}
+	}
+	if (!(f = dlsym(h, name))) {
+		fprintf(stderr, "machinectl: libvirt.so.0 has no %s: %s\n", name, dlerror());
+		abort();
+	}
+	return f;
+}
+
+/* `ret name params` as a trampoline into libvirt (args: the parameter names,
+ * in parentheses), caching its target. */
+#define LAZY(ret, name, params, args)                                                   \
+	ret name params                                                                 \
+	{                                                                               \
+		static ret(*fp_) params;                                                \
+		ret(*f_) params = __atomic_load_n(&fp_, __ATOMIC_RELAXED);              \
+		if (!f_) {                                                              \
+			f_ = (ret(*) params)lv_sym(#name);                              \
+			__atomic_store_n(&fp_, f_, __ATOMIC_RELAXED);                   \
+		}                                                                       \
+		return f_ args;                                                         \
+	}
 
 /* The placeholder behind virConnectAuthPtrDefault (see above). */
 static virConnectAuth default_auth_placeholder;
@@ -49,11 +91,11 @@ LAZY(const char *, virGetLastErrorMessage, (void), ())
 virConnectPtr virConnectOpenAuth(const char *name, virConnectAuthPtr auth, unsigned int flags)
 {
 	virConnectPtr (*f)(const char *, virConnectAuthPtr, unsigned int) =
-		(virConnectPtr(*)(const char *, virConnectAuthPtr, unsigned int))mc_lazy_sym(&lv,
+		(virConnectPtr(*)(const char *, virConnectAuthPtr, unsigned int))lv_sym(
 											      "virConnectOpenAuth");
 
 	if (auth == &default_auth_placeholder)
-		auth = *(virConnectAuthPtr *)mc_lazy_sym(&lv, "virConnectAuthPtrDefault");
+		auth = *(virConnectAuthPtr *)lv_sym("virConnectAuthPtrDefault");
 	return f(name, auth, flags);
 }
 LAZY(int, virConnectClose, (virConnectPtr conn), (conn))

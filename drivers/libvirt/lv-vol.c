@@ -15,7 +15,6 @@
 #include <libvirt/virterror.h>
 
 #include "lv.h"
-#include "util.h"
 
 int lv_pool(struct mc_driver_ctx *ctx, virConnectPtr conn, const char *name, int code,
 	    virStoragePoolPtr *out, struct mc_error *err)

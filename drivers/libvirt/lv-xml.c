@@ -6,7 +6,6 @@
 #include <sys/random.h>
 
 #include "lv.h"
-#include "util.h"
 
 char *lv_xml_escape(const char *s)
 {

@@ -2,11 +2,8 @@
 #include "buildconf.h"
 
 #include <ctype.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "driver.h"
-#include "registry.h"
 
 static const struct mc_driver_flag none_flags[] = {
 	{ "url", "NONE_URL", NULL, "URL of the Docker host (tcp://HOST:PORT)", MC_FLAG_STRING },

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "util.h"
 #include "vbox.h"
 
 int mc_vbox_parse_version(const char *out, struct mc_vbox_version *v)
@@ -411,19 +410,29 @@ int mc_vbox_mask_prefix(const char *mask)
 	return mc_vbox_mask(p) == m ? p : -1;
 }
 
+/* A prefix length "N" in [lo, hi]. */
+static bool parse_prefix(const char *s, int lo, int hi, long long *out)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return false;
+	*out = strtoll(s, &end, 10);
+	return !*end && *out >= lo && *out <= hi;
+}
+
 int mc_vbox_parse_cidr(const char *s, uint32_t *ip, int *prefix, const char **why)
 {
 	const char *slash = s ? strchr(s, '/') : NULL;
 	_cleanup_free_ char *addr = NULL;
 	long long p;
-	struct mc_error e = { 0 };
 	uint32_t m;
 
 	*why = "expected A.B.C.D/N, e.g. 192.168.56.1/24";
 	if (!slash)
 		return -1;
 	addr = mc_strndup(s, (size_t)(slash - s));
-	if (mc_vbox_parse_ip(addr, ip) < 0 || mc_parse_int(slash + 1, 0, 32, &p, &e, "prefix") < 0)
+	if (mc_vbox_parse_ip(addr, ip) < 0 || !parse_prefix(slash + 1, 0, 32, &p))
 		return -1;
 	if (p < 8 || p > 29) {
 		*why = "the prefix length must be between 8 and 29";
@@ -468,14 +477,13 @@ bool mc_vbox_range_allowed(const char *conf, uint32_t ip, int prefix)
 			char *sl = strchr(tok, '/');
 			uint32_t r;
 			long long rp;
-			struct mc_error e = { 0 };
 
 			if (*tok == '#')
 				break;
 			if (!sl)
 				continue;
 			*sl = '\0';
-			if (mc_vbox_parse_ip(tok, &r) < 0 || mc_parse_int(sl + 1, 0, 32, &rp, &e, "prefix") < 0)
+			if (mc_vbox_parse_ip(tok, &r) < 0 || !parse_prefix(sl + 1, 0, 32, &rp))
 				continue;
 			if (inside(ip, prefix, r, (int)rp))
 				return true;
@@ -521,7 +529,6 @@ int mc_vbox_host_collision(const char *addr_json, const char *route_json, uint32
 		_cleanup_free_ char *net = NULL;
 		const char *sl;
 		long long p = 32;
-		struct mc_error e = { 0 };
 		uint32_t a;
 
 		if (!dst || !strcmp(dst, "default") || is_vbox_if(dev))
@@ -529,7 +536,7 @@ int mc_vbox_host_collision(const char *addr_json, const char *route_json, uint32
 		sl = strchr(dst, '/');
 		net = sl ? mc_strndup(dst, (size_t)(sl - dst)) : mc_strdup(dst);
 		if (mc_vbox_parse_ip(net, &a) < 0 ||
-		    (sl && mc_parse_int(sl + 1, 1, 32, &p, &e, "prefix") < 0))
+		    (sl && !parse_prefix(sl + 1, 1, 32, &p)))
 			continue;
 		if (mc_vbox_nets_overlap(ip, prefix, a, (int)p)) {
 			*what = mc_asprintf("route %s%s%s", dst, dev ? " dev " : "", dev ? dev : "");

@@ -3,7 +3,7 @@
  * docker-machine's virtualbox driver did it (../shared/reference/docker-machine.md
  * section 5; doc/virtualbox.md).  Built in: it only runs a program.
  *
- * Every VBoxManage call goes through mc_proc_run with an argv (logged under
+ * Every VBoxManage call goes through host->run with an argv (logged under
  * --debug); "error: The object is not ready" is retried, anything else that
  * fails is reported with the command line and VBoxManage's stderr.
  *
@@ -25,11 +25,6 @@
 #include <time.h>
 
 #include "driver.h"
-#include "proc.h"
-#include "registry.h"
-#include "ssh.h"
-#include "userdata.h"
-#include "util.h"
 #include "vbox.h"
 
 #define VBM_TIMEOUT_MS 120000
@@ -123,7 +118,7 @@ static char *vbm_find(struct mc_driver_ctx *ctx, const char **given)
 				e++;
 		}
 	}
-	return mc_proc_which("VBoxManage");
+	return ctx->host->which("VBoxManage");
 }
 
 /* Lines of VBoxManage's stderr that say what went wrong, on one line. */
@@ -176,7 +171,7 @@ static int vbm_run(struct mc_driver_ctx *ctx, struct vbm_call *c, struct mc_erro
 	 * translates it) takes its language from LC_ALL, then LC_MESSAGES, then
 	 * LANG (VirtualBoxTranslator.cpp); there is no VBOX_ variable for it. */
 	static const char *const c_locale[] = { "LC_ALL=C", "LC_MESSAGES=C", "LANG=C", NULL };
-	struct mc_proc_opts o = { .in_fd = c->in_fd,
+	struct mc_run_opts o = { .in_fd = c->in_fd,
 				  .timeout_ms = c->timeout_ms ? c->timeout_ms : VBM_TIMEOUT_MS,
 				  .env = c_locale };
 
@@ -193,20 +188,20 @@ static int vbm_run(struct mc_driver_ctx *ctx, struct vbm_call *c, struct mc_erro
 		const char *a0 = argv[0];
 
 		argv[0] = mc_strdup("VBoxManage");
-		cmd = mc_proc_argv_str((const char *const *)argv);
+		cmd = ctx->host->argv_str((const char *const *)argv);
 		free(argv[0]);
 		argv[0] = (char *)a0;
 	}
 	for (int attempt = 1;; attempt++) {
-		struct mc_proc_result r = { 0 };
+		struct mc_run_result r = { 0 };
 		struct mc_error e = { 0 };
 		bool failed;
 
 		if (c->in_fd > 0 && lseek(c->in_fd, 0, SEEK_SET) < 0)
 			return ctx->host->error_set(err, MC_E_IO, "cannot rewind the data disk image: %s",
 						    strerror(errno));
-		if (mc_proc_run((const char *const *)argv, &o, &r, &e) < 0) {
-			mc_proc_result_free(&r);
+		if (ctx->host->run((const char *const *)argv, &o, &r, &e) < 0) {
+			mc_run_result_free(&r);
 			if (c->quiet)
 				return -1;
 			return ctx->host->error_set(err, e.code, "`%s` failed: %s", cmd, e.msg);
@@ -215,7 +210,7 @@ static int vbm_run(struct mc_driver_ctx *ctx, struct vbm_call *c, struct mc_erro
 		if (failed && strstr(r.err, "error: The object is not ready") && attempt <= VBM_RETRIES) {
 			ctx->host->log(MC_LOG_DEBUG, "`%s`: the object is not ready; retry %d of %d", cmd,
 				       attempt, VBM_RETRIES);
-			mc_proc_result_free(&r);
+			mc_run_result_free(&r);
 			nanosleep(&(struct timespec){ 0, 100000000L * attempt }, NULL);
 			continue;
 		}
@@ -224,7 +219,7 @@ static int vbm_run(struct mc_driver_ctx *ctx, struct vbm_call *c, struct mc_erro
 
 			if (c->errout)
 				*c->errout = mc_strdup(r.err);
-			mc_proc_result_free(&r);
+			mc_run_result_free(&r);
 			if (c->quiet)
 				return -1;
 			return ctx->host->error_set(err, MC_E_FAILED, "`%s` failed (exit %d): %s", cmd,
@@ -232,7 +227,7 @@ static int vbm_run(struct mc_driver_ctx *ctx, struct vbm_call *c, struct mc_erro
 		}
 		if (c->out)
 			*c->out = MC_TAKE(r.out);
-		mc_proc_result_free(&r);
+		mc_run_result_free(&r);
 		return 0;
 	}
 }
@@ -352,9 +347,9 @@ static int check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 			return ctx->host->error_set(err, MC_E_PRECREATE,
 						    "invalid --virtualbox-share-folder \"%s\": use DIR:NAME, e.g. /srv/data:data", share);
 	}
-	if (mc_ssh_check_user(user, err) < 0) {
+	if (ctx->host->check_ssh_user(user, err) < 0) {
 		err->code = MC_E_PRECREATE;
-		mc_error_prefix(err, "invalid --virtualbox-ssh-user: ");
+		ctx->host->error_prefix(err, "invalid --virtualbox-ssh-user: ");
 		return -1;
 	}
 	if (mc_json_int(f, "virtualbox-start-timeout", 300) < 1 || mc_json_int(f, "virtualbox-stop-timeout", 90) < 0)
@@ -371,7 +366,7 @@ static int check_vtx(struct mc_driver_ctx *ctx, struct mc_error *err)
 
 	if (!path || !*path)
 		path = "/proc/cpuinfo";
-	if (mc_read_file(path, &text, NULL, &e) < 0) {
+	if (ctx->host->read_file(path, &text, NULL, &e) < 0) {
 		ctx->host->log(MC_LOG_DEBUG, "cannot read %s (%s): skipping the VT-x check", path, e.msg);
 		return 0;
 	}
@@ -383,42 +378,42 @@ static int check_vtx(struct mc_driver_ctx *ctx, struct mc_error *err)
 }
 
 /* The text of networks.conf, or NULL.  MACHINECTL_TEST_VBOX_NETWORKS_CONF (tests only) replaces the path. */
-static char *networks_conf(const char **path)
+static char *networks_conf(struct mc_driver_ctx *ctx, const char **path)
 {
 	const char *p = getenv("MACHINECTL_TEST_VBOX_NETWORKS_CONF");
 	char *text = NULL;
 	struct mc_error e = { 0 };
 
 	*path = p && *p ? p : "/etc/vbox/networks.conf";
-	if (mc_read_file(*path, &text, NULL, &e) < 0)
+	if (ctx->host->read_file(*path, &text, NULL, &e) < 0)
 		return NULL;
 	return text;
 }
 
 /* Does ip/prefix collide with a host interface or route (VirtualBox's own excluded)?
  * 1 with *what set, 0 when not. */
-static int host_collision(uint32_t ip, int prefix, char **what)
+static int host_collision(struct mc_driver_ctx *ctx, uint32_t ip, int prefix, char **what)
 {
-	struct mc_proc_result ra = { 0 }, rr = { 0 };
+	struct mc_run_result ra = { 0 }, rr = { 0 };
 	struct mc_error e = { 0 };
 	int r;
 
 	*what = NULL;
-	if (mc_proc_run((const char *const[]){ "ip", "-j", "addr", "show", NULL },
-			&(struct mc_proc_opts){ .timeout_ms = 10000 }, &ra, &e) == 0 && ra.status == 0 &&
-	    mc_proc_run((const char *const[]){ "ip", "-j", "route", "show", NULL },
-			&(struct mc_proc_opts){ .timeout_ms = 10000 }, &rr, &e) == 0 && rr.status == 0) {
+	if (ctx->host->run((const char *const[]){ "ip", "-j", "addr", "show", NULL },
+			   &(struct mc_run_opts){ .timeout_ms = 10000 }, &ra, &e) == 0 && ra.status == 0 &&
+	    ctx->host->run((const char *const[]){ "ip", "-j", "route", "show", NULL },
+			   &(struct mc_run_opts){ .timeout_ms = 10000 }, &rr, &e) == 0 && rr.status == 0) {
 		r = mc_vbox_host_collision(ra.out, rr.out, ip, prefix, what);
 	} else {
 		_cleanup_free_ char *text = NULL;
 
 		/* No iproute2 (or not Linux): the kernel's route table, when there is one. */
-		r = mc_read_file("/proc/net/route", &text, NULL, &e) == 0
+		r = ctx->host->read_file("/proc/net/route", &text, NULL, &e) == 0
 			    ? mc_vbox_proc_route_collision(text, ip, prefix, what)
 			    : 0;
 	}
-	mc_proc_result_free(&ra);
-	mc_proc_result_free(&rr);
+	mc_run_result_free(&ra);
+	mc_run_result_free(&rr);
 	return r;
 }
 
@@ -484,7 +479,7 @@ static int check_network(struct mc_driver_ctx *ctx, const struct mc_vbox_version
 					    cidr ? cidr : "", why);
 	mc_vbox_ip_str(ip & mc_vbox_mask(prefix), net);
 	if (mc_vbox_version_ge(v, 6, 1, 28)) {
-		conf = networks_conf(&conf_path);
+		conf = networks_conf(ctx, &conf_path);
 		if (!mc_vbox_range_allowed(conf, ip, prefix))
 			return ctx->host->error_set(err, code,
 						    "host-only network %s is outside the ranges VirtualBox %d.%d.%d allows for host-only adapters (%s): choose one inside with --virtualbox-hostonly-cidr (e.g. 192.168.56.1/24), or allow it with a line '* %s/%d' in %s",
@@ -507,7 +502,7 @@ static int check_network(struct mc_driver_ctx *ctx, const struct mc_vbox_version
 				goto out;
 			}
 		}
-		if (host_collision(ip, prefix, &what))
+		if (host_collision(ctx, ip, prefix, &what))
 			r = ctx->host->error_set(err, code,
 						 "host-only network %s (%s/%d) collides with the host's %s: choose another --virtualbox-hostonly-cidr",
 						 cidr, net, prefix, what);
@@ -658,7 +653,7 @@ static int setup_hostonly(struct mc_driver_ctx *ctx, struct mc_error *err)
 	} else {
 		char *what = NULL;
 
-		if (host_collision(ip, prefix, &what)) {
+		if (host_collision(ctx, ip, prefix, &what)) {
 			ctx->host->error_set(err, MC_E_NETWORK,
 					     "host-only network %s collides with the host's %s: a VPN or another network took it; choose another --virtualbox-hostonly-cidr (create the machine again)",
 					     cidr, what);
@@ -693,7 +688,7 @@ static int setup_hostonly(struct mc_driver_ctx *ctx, struct mc_error *err)
 					      .errout = &eo };
 
 			if (vbm_run(ctx, &c, err) < 0) {
-				mc_error_prefix(err, "cannot give the host-only interface %s the address %s: ", ifname, cidr);
+				ctx->host->error_prefix(err, "cannot give the host-only interface %s the address %s: ", ifname, cidr);
 				if (strlen(err->msg) + 1 < sizeof(err->msg))
 					snprintf(err->msg + strlen(err->msg), sizeof(err->msg) - strlen(err->msg), "%s",
 						 access_denied_hint(eo, hint, sizeof(hint), ip, prefix));
@@ -778,7 +773,7 @@ static int check_vbox_log(struct mc_driver_ctx *ctx, struct mc_error *err)
 	_cleanup_free_ char *text = NULL;
 	struct mc_error e = { 0 };
 
-	if (mc_read_file(path, &text, NULL, &e) < 0)
+	if (ctx->host->read_file(path, &text, NULL, &e) < 0)
 		return 0;
 	for (size_t i = 0; i < MC_ARRAY_SIZE(bad); i++)
 		if (strstr(text, bad[i]))
@@ -808,43 +803,20 @@ static int hostonly_mac(json_t *info, char *buf)
 	return -1;
 }
 
-static void ssh_phase(void *arg, const char *phase, long long elapsed_ms)
-{
-	struct mc_driver_ctx *ctx = arg;
-
-	ctx->host->phase(ctx, "%s", phase);
-}
-
-static int endpoint(struct mc_driver_ctx *ctx, struct mc_ssh_endpoint *ep, struct mc_error *err)
-{
-	if (mc_ssh_endpoint_from_driver(&mc_driver_virtualbox, ctx, ep, err) < 0)
-		return -1;
-	/* What a user should read when the guest does not come up. */
-	free(ep->console_log);
-	ep->console_log = mc_asprintf("%s/%s/Logs/VBox.log", ctx->machine_dir, vm_name(ctx));
-	return 0;
-}
-
 /* `ip addr show` in the guest, the address of the NIC with this MAC (malloc'd) or NULL. */
 static char *guest_ip(struct mc_driver_ctx *ctx, const char *mac, struct mc_error *err)
 {
-	struct mc_ssh_endpoint ep = { 0 };
-	struct mc_ssh *s = NULL;
-	struct mc_ssh_result res = { 0 };
+	struct mc_run_result res = { 0 };
 	char *ip = NULL;
 
-	if (endpoint(ctx, &ep, err) < 0)
-		return NULL;
-	ep.connect_timeout_ms = 5000;
-	if (mc_ssh_connect(&ep, &s, err) == 0 && mc_ssh_run(s, "ip addr show", &(struct mc_ssh_run_opts){ .timeout_ms = 10000 },
-						       &res, err) == 0) {
+	if (ctx->host->ssh_run(ctx, "ip addr show",
+			       &(struct mc_ssh_opts){ .timeout_ms = 10000, .connect_timeout_ms = 5000 }, &res,
+			       err) == 0) {
 		ip = mc_vbox_ip_for_mac(res.out, mac);
 		if (!ip)
 			ctx->host->error_set(err, MC_E_NOT_FOUND, "no IPv4 address on the guest's NIC %s yet", mac);
 	}
-	mc_ssh_result_free(&res);
-	mc_ssh_close(s);
-	mc_ssh_endpoint_clear(&ep);
+	mc_run_result_free(&res);
 	return ip;
 }
 
@@ -852,18 +824,14 @@ static int wait_guest(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	long long timeout_ms = mc_json_int(ctx->config, "StartTimeout", 300) * 1000;
 	long long t0 = mc_now_ms(), deadline;
-	struct mc_ssh_endpoint ep = { 0 };
+	_cleanup_free_ char *log = mc_asprintf("%s/%s/Logs/VBox.log", ctx->machine_dir, vm_name(ctx));
 	_cleanup_json_ json_t *info = NULL;
 	bool missing;
 	char mac[18];
 	struct mc_error e = { 0 };
-	int r;
 
-	if (endpoint(ctx, &ep, err) < 0)
-		return -1;
-	r = mc_ssh_wait(&ep, (int)timeout_ms, ssh_phase, ctx, err);
-	mc_ssh_endpoint_clear(&ep);
-	if (r < 0)
+	/* What a user should read when the guest does not come up: VBox.log. */
+	if (ctx->host->ssh_wait(ctx, (int)timeout_ms, log, err) < 0)
 		return -1;
 	if (vm_info(ctx, &info, &missing, err) < 0)
 		return -1;
@@ -1005,15 +973,12 @@ static int place_iso(struct mc_driver_ctx *ctx, const char *src, const char *dst
 static int make_disk(struct mc_driver_ctx *ctx, const char *dir, const char *vmdk, struct mc_error *err)
 {
 	long long mb = mc_json_int(ctx->config, "DiskSize", 20000);
-	_cleanup_free_ char *key = NULL, *raw = mc_path_join(dir, "disk.raw.tmp"), *bytes = NULL;
+	_cleanup_free_ char *raw = mc_path_join(dir, "disk.raw.tmp"), *bytes = NULL;
 	_cleanup_close_ int fd = -1;
-	struct mc_error e = { 0 };
 
-	if (mc_ssh_pubkey_line(ctx->machine_dir, &key, &e) < 0)
-		return ctx->host->error_set(err, e.code, "the data disk needs the machine's SSH public key: %s", e.msg);
 	unlink(raw);
-	if (mc_userdata_write_disk(raw, key, ctx->provision_follows, mb, &e) < 0)
-		return ctx->host->error_set(err, e.code, "%s", e.msg);
+	if (ctx->host->userdata_disk(ctx, raw, mb, err) < 0)
+		return -1;
 	fd = open(raw, O_RDONLY | O_CLOEXEC);
 	unlink(raw);
 	if (fd < 0)
@@ -1051,71 +1016,61 @@ static int host_cpus(void)
 	return n < 1 ? 1 : n > 32 ? 32 : (int)n;
 }
 
-static void set_str(json_t *o, const char *k, const char *v)
-{
-	json_object_set_new(o, k, v ? json_string(v) : json_null());
-}
-
-static int vbox_create(struct mc_driver_ctx *ctx, struct mc_error *err)
+/* What create records, from the flags: everything remove and the other
+ * operations need, before anything is made. */
+static void record_config(struct mc_driver_ctx *ctx, const char *iso, const char *vmdk)
 {
 	json_t *f = ctx->flags, *c = ctx->config;
-	const char *name = ctx->machine_name, *step = "check the flags";
-	_cleanup_free_ char *iso = NULL, *vmdk = NULL, *sdir = NULL, *sname = NULL;
-	_cleanup_free_ char *cpus = NULL, *mem = NULL;
-	char dir[PATH_MAX];
-	bool disk_made = false, registered = false, disk_attached = false;
 	long long ncpu = mc_json_int(f, "virtualbox-cpu-count", 1);
+	static const struct {
+		const char *key, *flag;
+	} strs[] = {
+		{ "ISOSource", "iso-source" },
+		{ "ISOVersion", "iso-version" },
+		{ "NatNicType", "virtualbox-nat-nictype" },
+		{ "HostOnlyCIDR", "virtualbox-hostonly-cidr" },
+		{ "HostOnlyNicType", "virtualbox-hostonly-nictype" },
+		{ "HostOnlyPromiscMode", "virtualbox-hostonly-nicpromisc" },
+		{ "UIType", "virtualbox-ui-type" },
+		{ "ShareFolder", "virtualbox-share-folder" },
+		{ "SSHUser", "virtualbox-ssh-user" },
+	};
 
-	if (check_flags(ctx, err) < 0)
-		return -1;
-	if (!realpath(ctx->machine_dir, dir))
-		return ctx->host->error_set(err, MC_E_IO, "cannot resolve %s: %s", ctx->machine_dir, strerror(errno));
-	iso = mc_path_join(dir, "boot2docker.iso");
-	vmdk = mc_path_join(dir, "disk.vmdk");
-	set_str(c, "VMName", name);
+	mc_json_set_str(c, "VMName", ctx->machine_name);
 	if (mc_json_str(f, "virtualbox-vboxmanage") && *mc_json_str(f, "virtualbox-vboxmanage"))
-		set_str(c, "VBoxManage", mc_json_str(f, "virtualbox-vboxmanage"));
+		mc_json_set_str(c, "VBoxManage", mc_json_str(f, "virtualbox-vboxmanage"));
 	json_object_set_new(c, "CPU", json_integer(ncpu == -1 ? host_cpus() : ncpu));
 	json_object_set_new(c, "Memory", json_integer(mc_json_int(f, "virtualbox-memory", 1024)));
 	json_object_set_new(c, "DiskSize", json_integer(mc_json_int(f, "virtualbox-disk-size", 20000)));
-	set_str(c, "DiskPath", vmdk);
-	set_str(c, "ISO", iso);
-	set_str(c, "ISOSource", mc_json_str(f, "iso-source"));
-	set_str(c, "ISOVersion", mc_json_str(f, "iso-version"));
-	set_str(c, "NatNicType", mc_json_str(f, "virtualbox-nat-nictype"));
-	set_str(c, "HostOnlyCIDR", mc_json_str(f, "virtualbox-hostonly-cidr"));
-	set_str(c, "HostOnlyNicType", mc_json_str(f, "virtualbox-hostonly-nictype"));
-	set_str(c, "HostOnlyPromiscMode", mc_json_str(f, "virtualbox-hostonly-nicpromisc"));
+	mc_json_set_str(c, "DiskPath", vmdk);
+	mc_json_set_str(c, "ISO", iso);
+	for (size_t i = 0; i < MC_ARRAY_SIZE(strs); i++)
+		mc_json_set_str(c, strs[i].key, mc_json_str(f, strs[i].flag));
 	json_object_set_new(c, "HostOnlyNoDHCP", json_boolean(mc_json_bool(f, "virtualbox-hostonly-no-dhcp")));
-	set_str(c, "UIType", mc_json_str(f, "virtualbox-ui-type"));
 	json_object_set_new(c, "DNSProxy", json_boolean(!mc_json_bool(f, "virtualbox-no-dns-proxy")));
 	json_object_set_new(c, "HostDNSResolver", json_boolean(mc_json_bool(f, "virtualbox-host-dns-resolver")));
 	json_object_set_new(c, "NoShare", json_boolean(mc_json_bool(f, "virtualbox-no-share")));
-	set_str(c, "ShareFolder", mc_json_str(f, "virtualbox-share-folder"));
-	set_str(c, "SSHUser", mc_json_str(f, "virtualbox-ssh-user"));
 	json_object_set_new(c, "StartTimeout", json_integer(mc_json_int(f, "virtualbox-start-timeout", 300)));
 	json_object_set_new(c, "StopTimeout", json_integer(mc_json_int(f, "virtualbox-stop-timeout", 90)));
-	cpus = mc_asprintf("%lld", mc_json_int(c, "CPU", 1));
-	mem = mc_asprintf("%lld", mc_json_int(c, "Memory", 1024));
-	/* Recorded first: from here on a crash leaves what remove needs. */
-	if (ctx->host->checkpoint(ctx, err) < 0)
-		return -1;
+}
 
-	step = "copy the boot ISO";
-	ctx->host->phase(ctx, "Copying the boot ISO to %s...", iso);
-	if (place_iso(ctx, mc_json_str(f, "iso"), iso, err) < 0)
-		goto fail;
-	step = "make the data disk";
-	ctx->host->phase(ctx, "Creating the data disk (%lld MB)...", mc_json_int(c, "DiskSize", 20000));
-	if (make_disk(ctx, dir, vmdk, err) < 0)
-		goto fail;
-	disk_made = true;
-	step = "register the VM";
-	ctx->host->phase(ctx, "Creating the VirtualBox VM...");
-	if (VBM(ctx, err, "createvm", "--basefolder", dir, "--name", name, "--register") < 0)
-		goto fail;
-	registered = true;
-	step = "configure the VM";
+/* What create has made so far, for the rollback. */
+struct made {
+	const char *step;
+	bool disk, registered, disk_attached;
+};
+
+/* The registered VM's hardware, media and shared folder. */
+static int configure_vm(struct mc_driver_ctx *ctx, const char *iso, const char *vmdk, struct made *mk,
+			struct mc_error *err)
+{
+	json_t *c = ctx->config;
+	const char *name = ctx->machine_name;
+	_cleanup_free_ char *cpus = mc_asprintf("%lld", mc_json_int(c, "CPU", 1));
+	_cleanup_free_ char *mem = mc_asprintf("%lld", mc_json_int(c, "Memory", 1024));
+	_cleanup_free_ char *sdir = NULL, *sname = NULL;
+
+	mk->step = "configure the VM";
 	if (VBM(ctx, err, "modifyvm", name, "--firmware", "bios", "--bioslogofadein", "off", "--bioslogofadeout", "off",
 		"--bioslogodisplaytime", "0", "--biosbootmenu", "disabled", "--ostype", "Linux26_64", "--cpus", cpus,
 		"--memory", mem, "--acpi", "on", "--ioapic", "on", "--rtcuseutc", "on", "--natdnshostresolver1",
@@ -1123,70 +1078,106 @@ static int vbox_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 		mc_json_bool(c, "DNSProxy") ? "on" : "off", "--cpuhotplug", "off", "--pae", "on", "--hpet", "on",
 		"--hwvirtex", "on", "--nestedpaging", "on", "--largepages", "on", "--vtxvpid", "on", "--accelerate3d",
 		"off", "--boot1", "dvd") < 0)
-		goto fail;
-	step = "add the NAT NIC";
+		return -1;
+	mk->step = "add the NAT NIC";
 	if (VBM(ctx, err, "modifyvm", name, "--nic1", "nat", "--nictype1", mc_json_str(c, "NatNicType") ?: "82540EM",
 		"--cableconnected1", "on") < 0)
-		goto fail;
-	step = "attach the ISO and the disk";
+		return -1;
+	mk->step = "attach the ISO and the disk";
 	if (VBM(ctx, err, "storagectl", name, "--name", "SATA", "--add", "sata", "--hostiocache", "on") < 0 ||
 	    VBM(ctx, err, "storageattach", name, "--storagectl", "SATA", "--port", "0", "--device", "0", "--type",
 		"dvddrive", "--medium", iso) < 0 ||
 	    VBM(ctx, err, "storageattach", name, "--storagectl", "SATA", "--port", "1", "--device", "0", "--type", "hdd",
 		"--medium", vmdk) < 0)
-		goto fail;
-	disk_attached = true;
-	step = "set the shared folder properties";
+		return -1;
+	mk->disk_attached = true;
+	mk->step = "set the shared folder properties";
 	if (VBM(ctx, err, "guestproperty", "set", name, "/VirtualBox/GuestAdd/SharedFolders/MountPrefix", "/") < 0 ||
 	    VBM(ctx, err, "guestproperty", "set", name, "/VirtualBox/GuestAdd/SharedFolders/MountDir", "/") < 0)
-		goto fail;
+		return -1;
 	share_folder(c, &sdir, &sname);
 	if (sdir && mc_file_exists(sdir)) {
 		_cleanup_free_ char *key = mc_asprintf("VBoxInternal2/SharedFoldersEnableSymlinksCreate/%s", sname);
 
-		step = "share a folder";
+		mk->step = "share a folder";
 		if (VBM(ctx, err, "sharedfolder", "add", name, "--name", sname, "--hostpath", sdir, "--automount") < 0 ||
 		    VBM(ctx, err, "setextradata", name, key, "1") < 0)
-			goto fail;
+			return -1;
 	}
-	step = "start the VM";
+	return 0;
+}
+
+/* Leave nothing registered: the VM (with its media) or the disk alone; err
+ * says which step failed and what was undone. */
+static void rollback(struct mc_driver_ctx *ctx, const char *vmdk, const struct made *mk,
+		     struct mc_error *err)
+{
+	const char *name = ctx->machine_name;
+	struct mc_error e = { 0 };
+	char *kept;
+	int undo = 0;
+
+	if (mk->registered) {
+		struct vbm_call k = { .args = (const char *const[]){ "controlvm", name, "poweroff", NULL }, .quiet = true };
+
+		vbm_run(ctx, &k, &e);
+		mc_error_clear(&e);
+		undo = VBM(ctx, &e, "unregistervm", "--delete", name);
+	}
+	/* unregistervm --delete deletes only the disks attached to the VM. */
+	if (undo == 0 && mk->disk && !mk->disk_attached)
+		undo = VBM(ctx, &e, "closemedium", "disk", vmdk, "--delete");
+	if (undo == 0)
+		json_object_del(ctx->config, "VMName");  /* nothing left for remove to do */
+	/* A wait that timed out says the machine is kept: not during create. */
+	if ((kept = strstr(err->msg, ". The machine is kept")))
+		*kept = '\0';
+	ctx->host->error_prefix(err, "step \"%s\" failed (%s): ", mk->step,
+				undo < 0 ? "and the rollback failed too; remove the VM with 'VBoxManage unregistervm --delete NAME'"
+				: mk->registered ? "the VM was unregistered and its files deleted"
+				: mk->disk ? "the data disk was closed and deleted" : "nothing was registered");
+	if (undo < 0)
+		ctx->host->log(MC_LOG_WARN, "machine \"%s\": rollback failed: %s", name, e.msg);
+}
+
+static int vbox_create(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	_cleanup_free_ char *iso = NULL, *vmdk = NULL;
+	struct made mk = { "copy the boot ISO" };
+	char dir[PATH_MAX];
+
+	if (check_flags(ctx, err) < 0)
+		return -1;
+	if (!realpath(ctx->machine_dir, dir))
+		return ctx->host->error_set(err, MC_E_IO, "cannot resolve %s: %s", ctx->machine_dir, strerror(errno));
+	iso = mc_path_join(dir, "boot2docker.iso");
+	vmdk = mc_path_join(dir, "disk.vmdk");
+	record_config(ctx, iso, vmdk);
+	/* Recorded first: from here on a crash leaves what remove needs. */
+	if (ctx->host->checkpoint(ctx, err) < 0)
+		return -1;
+
+	ctx->host->phase(ctx, "Copying the boot ISO to %s...", iso);
+	if (place_iso(ctx, mc_json_str(ctx->flags, "iso"), iso, err) < 0)
+		goto fail;
+	mk.step = "make the data disk";
+	ctx->host->phase(ctx, "Creating the data disk (%lld MB)...", mc_json_int(ctx->config, "DiskSize", 20000));
+	if (make_disk(ctx, dir, vmdk, err) < 0)
+		goto fail;
+	mk.disk = true;
+	mk.step = "register the VM";
+	ctx->host->phase(ctx, "Creating the VirtualBox VM...");
+	if (VBM(ctx, err, "createvm", "--basefolder", dir, "--name", ctx->machine_name, "--register") < 0)
+		goto fail;
+	mk.registered = true;
+	if (configure_vm(ctx, iso, vmdk, &mk, err) < 0)
+		goto fail;
+	mk.step = "start the VM";
 	if (vbox_start(ctx, err) < 0)
 		goto fail;
 	return 0;
-
 fail:
-	{
-		struct mc_error e = { 0 };
-		int undo = 0;
-
-		/* Leave nothing registered: the VM (with its media) or the disk alone. */
-		if (registered) {
-			struct vbm_call k = { .args = (const char *const[]){ "controlvm", name, "poweroff", NULL }, .quiet = true };
-
-			vbm_run(ctx, &k, &e);
-			mc_error_clear(&e);
-			undo = VBM(ctx, &e, "unregistervm", "--delete", name);
-		}
-		/* unregistervm --delete deletes only the disks attached to the VM. */
-		if (undo == 0 && disk_made && !disk_attached) {
-			undo = VBM(ctx, &e, "closemedium", "disk", vmdk, "--delete");
-		}
-		if (undo == 0)
-			json_object_del(c, "VMName");  /* nothing left for remove to do */
-		/* A wait that timed out says the machine is kept: not during create. */
-		{
-			char *kept = strstr(err->msg, ". The machine is kept");
-
-			if (kept)
-				*kept = '\0';
-		}
-		mc_error_prefix(err, "step \"%s\" failed (%s): ", step,
-				undo < 0 ? "and the rollback failed too; remove the VM with 'VBoxManage unregistervm --delete NAME'"
-				: registered ? "the VM was unregistered and its files deleted"
-				: disk_made ? "the data disk was closed and deleted" : "nothing was registered");
-		if (undo < 0)
-			ctx->host->log(MC_LOG_WARN, "machine \"%s\": rollback failed: %s", name, e.msg);
-	}
+	rollback(ctx, vmdk, &mk, err);
 	return -1;
 }
 
@@ -1390,8 +1381,8 @@ static int vbox_set_iso(struct mc_driver_ctx *ctx, struct mc_error *err)
 		unlink(tmp);
 		return -1;
 	}
-	set_str(ctx->config, "ISOSource", mc_json_str(ctx->flags, "iso-source"));
-	set_str(ctx->config, "ISOVersion", mc_json_str(ctx->flags, "iso-version"));
+	mc_json_set_str(ctx->config, "ISOSource", mc_json_str(ctx->flags, "iso-source"));
+	mc_json_set_str(ctx->config, "ISOVersion", mc_json_str(ctx->flags, "iso-version"));
 	return 0;
 }
 

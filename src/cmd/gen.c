@@ -2,7 +2,7 @@
  * __generate (hidden): a man page or a shell completion script, rendered from
  * a template of doc/gen against one JSON model of the tables --help prints
  * (the verb table, each verb's options, the global options, every driver's
- * flags).  The build runs it (mk/eco.mk); tests/cli/t6001 checks that --help,
+ * flags).  The build runs it (mk/docs.mk); tests/cli/t6001 checks that --help,
  * the man pages and the completions agree.  doc/hacking.md says how to add a
  * fact.
  *

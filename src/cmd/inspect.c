@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "engine.h"
 #include "template.h"
 #include "term.h"
 #include "util.h"
@@ -186,7 +185,7 @@ int mc_cmd_version(struct mc_cli *cli, const struct mc_verb *verb, struct mc_arg
 {
 	struct mc_error err = { 0 };
 	struct mc_handle h;
-	_cleanup_free_ char *url = NULL, *version = NULL;
+	_cleanup_free_ char *version = NULL;
 
 	if (!a->pos[0]) {
 		mc_cli_print_version(cli);
@@ -194,14 +193,10 @@ int mc_cmd_version(struct mc_cli *cli, const struct mc_verb *verb, struct mc_arg
 	}
 	if (mc_handle_open(&cli->s, a->pos[0], 0, &h, &err) < 0)
 		return mc_cli_fail(&err);
-	if (mc_handle_require_running(&h, &err) == 0 && mc_op_url(&h, &url, &err) == 0) {
-		struct mc_engine_target et = { h.m->name, url, h.m->dir };
+	if (mc_ops_engine_version(&h, &version, &err) == 0) {
+		_cleanup_free_ char *safe = mc_term_safe(version, false);
 
-		if (mc_engine_version(&et, 0, &version, &err) == 0) {
-			_cleanup_free_ char *safe = mc_term_safe(version, false);
-
-			printf("%s\n", safe);
-		}
+		printf("%s\n", safe);
 	}
 	mc_handle_close(&h);
 	return err.code != MC_E_OK ? mc_cli_fail(&err) : 0;

@@ -756,3 +756,13 @@ void mc_listing_free(struct mc_listing *l)
 	free(l->rows);
 	memset(l, 0, sizeof(*l));
 }
+
+int mc_ops_engine_version(struct mc_handle *h, char **version, struct mc_error *err)
+{
+	_cleanup_free_ char *url = NULL;
+
+	if (mc_handle_require_running(h, err) < 0 || mc_op_url(h, &url, err) < 0)
+		return -1;
+	return mc_engine_version(&(struct mc_engine_target){ h->m->name, url, h->m->dir }, 0,
+				 version, err);
+}

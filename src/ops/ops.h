@@ -121,6 +121,9 @@ int mc_op_ssh_endpoint(struct mc_handle *h, struct mc_ssh_endpoint *ep, struct m
  * -1 when the driver has none or the whole call failed. */
 int mc_op_states(struct mc_handle *const *hs, size_t n, enum mc_state *out, struct mc_error *errs);
 
+/* The Docker daemon's version on the running machine (`version NAME`). */
+int mc_ops_engine_version(struct mc_handle *h, char **version, struct mc_error *err);
+
 /* The services table handed to drivers, and the driver context for m. */
 const struct mc_host *mc_host_api(void);
 

@@ -2,7 +2,11 @@
 # Start-up cost: `machinectl --version`, `env NAME`, `config NAME` beside
 # /bin/true (the floor: fork + exec + exit) and `docker --version` (Debian's
 # docker client, a familiar tool); peak RSS and instruction counts (callgrind)
-# beside the wall times.  Also `create --driver none` (time and peak RSS).
+# beside the wall times.  Then the same commands and /bin/true once more,
+# taking turns (tests/bench/paired.py): the median of the paired ratios to
+# /bin/true is the figure the target "env <= 1.5 x /bin/true" reads, so a
+# change of load between the hyperfine runs cannot tilt it.  Also
+# `create --driver none` (time and peak RSS).
 #
 #   tests/bench/bench-startup.sh [BUILDDIR]        (default: _build-bench)
 #
@@ -62,6 +66,21 @@ if [ $have_t1 = 1 ]; then
 fi
 bench_hyperfine startup.env_none "machinectl env NAME (none driver)" "$RUNS" --rss --instr -- "$MC" env --shell bash n1
 [ $have_lv = 1 ] && bench_hyperfine startup.env_libvirt "machinectl env NAME (libvirt machine)" "$RUNS" --rss --instr -- "$MC" env --shell bash lv1
+
+# The floor comparison: every command and /bin/true in rotating order.
+sides=(--a true -- /bin/true --b version -- "$MC" --version --c env_none -- "$MC" env --shell bash n1)
+ratios=(--ratio version/true --ratio env_none/true)
+if [ $have_t1 = 1 ]; then
+	sides+=(--d env -- "$MC" env --shell bash t1 --e config -- "$MC" config t1)
+	ratios+=(--ratio env/true --ratio config/true)
+fi
+if [ $have_lv = 1 ]; then
+	sides+=(--f env_libvirt -- "$MC" env --shell bash lv1)
+	ratios+=(--ratio env_libvirt/true)
+fi
+echo "== start-up beside the floor, taking turns (median of paired ratios to /bin/true)"
+"$SRC/tests/bench/paired.py" --id startup.floor --label "start-up, taking turns with /bin/true" \
+	--runs "$RUNS" --warmup 10 "${ratios[@]}" "${sides[@]}"
 
 # create --driver none: a new name each run (the store's CA exists already).
 runs=$((RUNS / 10 < 10 ? 10 : RUNS / 10))

@@ -4,7 +4,7 @@
 # and a new server certificate when start/restart finds a new IP.
 . "$MC_SRCDIR/tests/lib/cli-lib.sh"
 . "$MC_SRCDIR/tests/lib/tls-lib.sh"
-plan 50
+plan 55
 
 C="$STORE/certs"
 mode() { stat -c %a "$1"; }
@@ -88,6 +88,19 @@ check "the new server certificate holds the new IP" \
 	bash -c "openssl x509 -in '$d/server.pem' -noout -ext subjectAltName | grep -q 'IP Address:10.9.8.7'"
 run mc env --shell bash m-ecdsa-p256
 expect_rc 0 "env works again after the restart"
+
+# With the check's result cached (machines/NAME/.tls-check), env needs no
+# OpenSSL: libcrypto is loaded on first use (src/crypto-lazy.c), and the
+# loader's own report (LD_DEBUG=libs) shows whether it was.
+run env LD_DEBUG=libs machinectl env --shell bash m-ecdsa-p256
+expect_rc 0 "env works with the loader's report on"
+check "env with a cached check loads no libcrypto or libssl" bash -c "! grep -E 'init: .*lib(crypto|ssl)\.so' <<<\"\$0\"" "$ERR"
+rm "$d/.tls-check"
+run env LD_DEBUG=libs machinectl env --shell bash m-ecdsa-p256
+expect_rc 0 "env works without the cache"
+check "without the cache env loads libcrypto to verify the certificates" \
+	bash -c "grep -qE 'init: .*libcrypto\.so' <<<\"\$0\"" "$ERR"
+check "and caches the result again" test -s "$d/.tls-check"
 
 # A CA key without its certificate.
 mv "$C/ca.pem" "$TEST_TMP/ca.pem.saved"

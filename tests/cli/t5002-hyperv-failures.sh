@@ -98,9 +98,10 @@ rm "$S/ip-after"
 # --- the shim process: hangs, exits, garbage, not found ---
 fresh
 touch "$S/hang-switches"
-MACHINECTL_HYPERV_TIMEOUT=1 create m1
+# 3 s: the fake's own start (python) and its "check" must fit even on a busy machine.
+MACHINECTL_HYPERV_TIMEOUT=3 create m1
 expect_rc 3 "a shim that does not answer"
-expect_err 'the Hyper-V shim did not answer "switches" within 1 s, so PowerShell was stopped' "the deadline names the verb"
+expect_err 'the Hyper-V shim did not answer "switches" within 3 s, so PowerShell was stopped' "the deadline names the verb"
 expect_err "MACHINECTL_HYPERV_TIMEOUT" "and how to wait longer"
 check "the hung PowerShell was killed" bash -c '! kill -0 "$(tail -n 1 "$1")" 2>/dev/null' _ "$S/pids"
 rm "$S/hang-switches"

@@ -1,6 +1,6 @@
 /*
  * Shared helpers for the libFuzzer targets (tests/fuzz/fuzz-*.c, built by
- * `make fuzz`, see mk/fuzz.mk).  Each target feeds one parser of untrusted
+ * `make fuzz`, see mk/tests.mk).  Each target feeds one parser of untrusted
  * input; a crash, a sanitizer report, a leak or a failed FUZZ_ASSERT is a bug.
  */
 #ifndef MC_FUZZ_H

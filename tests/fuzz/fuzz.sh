@@ -1,5 +1,5 @@
 #!/bin/bash
-# Build and run the libFuzzer targets (called by mk/fuzz.mk; see doc/testing.md).
+# Build and run the libFuzzer targets (called by mk/tests.mk; see doc/testing.md).
 #
 #   fuzz.sh build                 compile the core and every target into ./fuzz/
 #   fuzz.sh run SECONDS [NAME...] fuzz each target for SECONDS (all when no NAME)

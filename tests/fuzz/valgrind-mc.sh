@@ -1,5 +1,5 @@
 #!/bin/sh
-# machinectl under valgrind memcheck, for `make check-valgrind` (mk/fuzz.mk):
+# machinectl under valgrind memcheck, for `make check-valgrind` (mk/tests.mk):
 # the CLI tests call this in place of the binary (MC_BIN).  Any memory error
 # or definite leak makes the command exit 99, which fails the test.
 # MC_VALGRIND_BIN is the real binary; MC_VALGRIND_LOG a directory for reports.

@@ -120,6 +120,19 @@ expect_golden() {
 }
 # fake_iso PATH [VOLUME-ID] [SIZE]: an ISO 9660 lookalike, nothing bootable:
 # the signature the core checks (CD001 at 0x8001) and a volume ID (0x8028).
+# A TCP port on 127.0.0.1 that nothing listens on now.
+free_port() {
+	local p i
+	for i in $(seq 1 50); do
+		p=$((20000 + RANDOM % 40000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
 fake_iso() {
 	truncate -s "${3:-64K}" "$1"
 	printf 'CD001' | dd of="$1" bs=1 seek=$((0x8001)) conv=notrunc status=none

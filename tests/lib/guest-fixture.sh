@@ -24,7 +24,7 @@
 guest_setup() {
 	GUEST="$TEST_TMP/guest"
 	mkdir -p "$GUEST/etc.up" "$GUEST/etc.work" "$GUEST/home" "$GUEST/bin"
-	GUEST_ENGINE_PORT=$(_sshd_free_port)
+	GUEST_ENGINE_PORT=$(free_port)
 	export GUEST GUEST_ENGINE_PORT
 	cat >"$GUEST/exec" <<EOS
 #!/bin/bash

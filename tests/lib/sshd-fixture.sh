@@ -30,18 +30,6 @@ sshd_require() {
 	fi
 }
 
-_sshd_free_port() {
-	local p i
-	for i in $(seq 1 50); do
-		p=$((20000 + RANDOM % 40000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
-
 _sshd_write_config() {
 	cat >"$SSHD_DIR/sshd_config" <<EOF
 Port $SSHD_PORT
@@ -82,7 +70,7 @@ sshd_start() {
 	[ -f "$SSHD_DIR/host_ed25519" ] || sshd_new_hostkey_file
 	for tries in 1 2 3 4 5; do
 		if [ -z "$SSHD_PORT" ] || [ "$tries" -gt 1 -a -z "${_sshd_keep_port:-}" ]; then
-			SSHD_PORT=$(_sshd_free_port) || { echo "Bail out! no free port"; exit 1; }
+			SSHD_PORT=$(free_port) || { echo "Bail out! no free port"; exit 1; }
 		fi
 		_sshd_write_config
 		"$SSHD_BIN" -D -e -f "$SSHD_DIR/sshd_config" 2>>"$SSHD_DIR/sshd.log" &

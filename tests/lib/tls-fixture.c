@@ -1,12 +1,21 @@
 /*
  * tls-fixture: a loopback HTTPS peer that answers like dockerd on port 2376,
  * for tests and benchmarks, with a small stateful fake of swarm mode.
- * OpenSSL and jansson; one thread; 127.0.0.1 only.
+ * OpenSSL and jansson; 127.0.0.1 only.
  *
  *   tls-fixture --cert server.pem --key server-key.pem --ca ca.pem
  *               [--count N] [--port P] [--port-file FILE] [--hang]
  *               [--version 20.10.24] [--lifetime SECONDS]
  *               [--state-dir DIR] [--swarm-mode MODE] [--leave-deadline N]
+ *               [--threads N] [--no-tickets]
+ *
+ * Like dockerd (Go's net/http and crypto/tls), it serves connections on
+ * several threads — --threads N, default one per online CPU; --hang uses one —
+ * and offers TLS session resumption: TLS 1.3 session tickets (one per full
+ * handshake, as Go sends) and, for TLS 1.2, tickets and the session cache;
+ * --no-tickets turns both off.  Every thread polls every listener and accepts
+ * what it can; the requests themselves are answered one at a time (one lock
+ * around the handlers and the swarm state), the TLS handshakes in parallel.
  *
  * It requires a client certificate that chains to --ca (as dockerd
  * --tlsverify does) and serves, with or without an API version prefix
@@ -16,6 +25,9 @@
  *   GET /info         dockerd-like JSON, with the node's "Swarm" state
  *   POST /echo        the JSON body it was sent
  *   GET /fail         HTTP 500 {"message": "fixture: injected failure"}
+ *   GET /_fixture/stats  this process's counters (not dockerd's): {"Threads",
+ *                     "Connections", "Handshakes", "Resumed", "Requests"}
+ *                     (benchmarks read them to know what a client cost it)
  *   the swarm endpoints below
  *   anything else     HTTP 404 {"message": "page not found"}
  *
@@ -105,6 +117,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -140,6 +153,11 @@ enum swarm_mode { M_NORMAL, M_FOREIGN_WORKER, M_FOREIGN_MANAGER, M_JOIN_REFUSED,
 		  M_SLOW_STOP };
 
 static volatile sig_atomic_t stop;
+static int stop_pipe[2] = { -1, -1 };   /* readable once a signal asked to stop */
+static pthread_mutex_t handle_lock = PTHREAD_MUTEX_INITIALIZER;
+static int nthreads = 1;
+/* Counters for GET /_fixture/stats (atomics: every thread adds). */
+static unsigned long n_conns, n_handshakes, n_resumed, n_requests;
 static const char *version = "20.10.24";
 static const char *state_dir;     /* NULL: state in memory */
 static json_t *mem_state;
@@ -164,8 +182,15 @@ static int leave_deadlines;       /* --leave-deadline N: the first N leaves time
 
 static void on_signal(int sig)
 {
+	int e = errno;
+	ssize_t w;
+
 	(void)sig;
 	stop = 1;
+	/* Wake every thread's poll(): the pipe stays readable (nobody reads it). */
+	w = write(stop_pipe[1], "x", 1);
+	(void)w;
+	errno = e;
 }
 
 static void die(const char *msg)
@@ -911,6 +936,13 @@ static void handle(struct conn *c, const char *method, const char *path, const c
 		bool force = query && (strstr(query, "force=true") || strstr(query, "force=1"));
 
 		state_end(st, swarm_leave(c, st, force));
+	} else if (!strcmp(p, "/_fixture/stats") && get) {
+		snprintf(json, sizeof(json),
+			 "{\"Threads\":%d,\"Connections\":%lu,\"Handshakes\":%lu,\"Resumed\":%lu,\"Requests\":%lu}\n",
+			 nthreads, __atomic_load_n(&n_conns, __ATOMIC_RELAXED),
+			 __atomic_load_n(&n_handshakes, __ATOMIC_RELAXED),
+			 __atomic_load_n(&n_resumed, __ATOMIC_RELAXED), __atomic_load_n(&n_requests, __ATOMIC_RELAXED));
+		respond(c, 200, "application/json", "", json, false);
 	} else if (!strcmp(p, "/fail")) {
 		respond_error(c, 500, "fixture: injected failure");
 	} else {
@@ -945,7 +977,9 @@ static void try_request(struct conn *c)
 	if (c->in_len < hlen + clen)
 		return;
 	if (sscanf(c->in, "%15s %511s", method, path) != 2) {
+		pthread_mutex_lock(&handle_lock);   /* respond() sets last_status */
 		respond(c, 400, "text/plain", "", "bad request\n", false);
+		pthread_mutex_unlock(&handle_lock);
 		return;
 	}
 	q = strchr(path, '?');
@@ -956,7 +990,11 @@ static void try_request(struct conn *c)
 	body = strndup(c->in + hlen, clen);
 	if (!body)
 		abort();
+	__atomic_add_fetch(&n_requests, 1, __ATOMIC_RELAXED);
+	/* One request at a time: the swarm state, the event log, last_status. */
+	pthread_mutex_lock(&handle_lock);
 	handle(c, method, path, query, body);
+	pthread_mutex_unlock(&handle_lock);
 	free(body);
 }
 
@@ -970,6 +1008,9 @@ static bool step(struct conn *c)
 		case C_HANDSHAKE:
 			r = SSL_accept(c->ssl);
 			if (r == 1) {
+				__atomic_add_fetch(&n_handshakes, 1, __ATOMIC_RELAXED);
+				if (SSL_session_reused(c->ssl))
+					__atomic_add_fetch(&n_resumed, 1, __ATOMIC_RELAXED);
 				c->st = C_READ;
 				continue;
 			}
@@ -1041,30 +1082,120 @@ static bool step(struct conn *c)
 
 static void usage(void)
 {
-	fputs("usage: tls-fixture --cert FILE --key FILE --ca FILE [--count N] [--port P] [--port-file FILE] [--hang] [--version V] [--lifetime SECONDS] [--state-dir DIR] [--swarm-mode normal|foreign-worker|foreign-manager|join-refused|blocked|slow-stop] [--leave-deadline N]\n",
+	fputs("usage: tls-fixture --cert FILE --key FILE --ca FILE [--count N] [--port P] [--port-file FILE] [--hang] [--version V] [--lifetime SECONDS] [--state-dir DIR] [--swarm-mode normal|foreign-worker|foreign-manager|join-refused|blocked|slow-stop] [--leave-deadline N] [--threads N] [--no-tickets]\n",
 	      stderr);
 	exit(2);
+}
+
+/* What every serving thread shares. */
+static SSL_CTX *ctx;
+static int count;
+static int *lfd, *ports;
+static bool hang;
+static time_t t_end;
+
+/* One serving thread: its own connections, every listener. */
+static void *serve(void *arg)
+{
+	struct conn *conns = calloc(MAX_CONNS, sizeof(*conns));
+	struct pollfd *pfd = calloc((size_t)count + 1 + MAX_CONNS, sizeof(*pfd));
+	int *map = calloc(MAX_CONNS, sizeof(int));
+
+	(void)arg;
+	if (!conns || !pfd || !map)
+		die("out of memory");
+	for (int i = 0; i < MAX_CONNS; i++)
+		conns[i].fd = -1;
+	while (!stop && time(NULL) < t_end) {
+		int n = 0, r, nconns = 0, base;
+
+		for (int i = 0; i < MAX_CONNS; i++)
+			nconns += conns[i].fd >= 0;
+		/* A full table leaves new connections in the listen backlog, as a
+		 * busy daemon does, rather than closing them. */
+		for (int i = 0; i < count; i++)
+			pfd[n++] = (struct pollfd){ .fd = lfd[i], .events = nconns < MAX_CONNS ? POLLIN : 0 };
+		pfd[n++] = (struct pollfd){ .fd = stop_pipe[0], .events = POLLIN };
+		base = n;
+		for (int i = 0; i < MAX_CONNS; i++)
+			if (conns[i].fd >= 0) {
+				map[n - base] = i;
+				pfd[n++] = (struct pollfd){ .fd = conns[i].fd, .events = conns[i].want };
+			}
+		r = poll(pfd, (nfds_t)n, 1000);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			die("poll");
+		}
+		if (pfd[count].revents)
+			break;   /* asked to stop */
+		for (int k = base; k < n; k++) {
+			struct conn *c = &conns[map[k - base]];
+
+			if (pfd[k].revents && !step(c))
+				conn_free(c);
+		}
+		for (int i = 0; i < count; i++) {
+			if (!(pfd[i].revents & POLLIN))
+				continue;
+			for (;;) {
+				struct conn *c = NULL;
+				int fd;
+
+				for (int s = 0; s < MAX_CONNS && !c; s++)
+					if (conns[s].fd < 0)
+						c = &conns[s];
+				if (!c)
+					break;   /* full: the rest wait in the backlog */
+				/* Another thread may have taken it: EAGAIN. */
+				fd = accept4(lfd[i], NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+				if (fd < 0)
+					break;
+				__atomic_add_fetch(&n_conns, 1, __ATOMIC_RELAXED);
+				c->fd = fd;
+				c->port = ports[i];
+				c->want = POLLIN;
+				if (hang) {
+					c->st = C_HANG;
+					continue;
+				}
+				c->ssl = SSL_new(ctx);
+				SSL_set_fd(c->ssl, fd);
+				c->st = C_HANDSHAKE;
+				if (!step(c))
+					conn_free(c);
+			}
+		}
+	}
+	for (int i = 0; i < MAX_CONNS; i++)
+		if (conns[i].fd >= 0)
+			conn_free(&conns[i]);
+	free(conns);
+	free(pfd);
+	free(map);
+	return NULL;
 }
 
 int main(int argc, char **argv)
 {
 	const char *cert = NULL, *key = NULL, *ca = NULL, *port_file = NULL;
-	int count = 1, port = 0, lifetime = 600;
-	bool hang = false;
-	SSL_CTX *ctx = NULL;
-	int *lfd;
-	int *ports;
-	struct conn *conns;
-	struct pollfd *pfd;
+	int port = 0, lifetime = 600, threads = 0;
+	bool tickets = true;
+	pthread_t *tids;
 	struct sigaction sa;
-	time_t t_end;
 
+	count = 1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (!strcmp(a, "--hang")) {
 			hang = true;
+			continue;
+		}
+		if (!strcmp(a, "--no-tickets")) {
+			tickets = false;
 			continue;
 		}
 		if (!v)
@@ -1090,6 +1221,8 @@ int main(int argc, char **argv)
 			state_dir = v;
 		else if (!strcmp(a, "--leave-deadline"))
 			leave_deadlines = atoi(v);
+		else if (!strcmp(a, "--threads"))
+			threads = atoi(v);
 		else if (!strcmp(a, "--swarm-mode")) {
 			static const char *const names[] = { "normal", "foreign-worker", "foreign-manager",
 							     "join-refused", "blocked", "slow-stop" };
@@ -1104,11 +1237,21 @@ int main(int argc, char **argv)
 		else
 			usage();
 	}
-	if (count < 1 || count > 1000 || port < 0 || port > 65535 || (!hang && (!cert || !key || !ca)))
+	if (count < 1 || count > 1000 || port < 0 || port > 65535 || threads < 0 || threads > 64 ||
+	    (!hang && (!cert || !key || !ca)))
 		usage();
+	if (!threads) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
+		threads = cpus < 1 ? 1 : cpus > 64 ? 64 : (int)cpus;
+	}
+	/* --hang: one thread keeps the documented limit of open connections. */
+	nthreads = hang ? 1 : threads;
+
+	if (pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		die("pipe");
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;   /* no SA_RESTART: poll() returns EINTR */
+	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -1128,16 +1271,29 @@ int main(int argc, char **argv)
 		SSL_CTX_set_client_CA_list(ctx, SSL_load_client_CA_file(ca));
 		/* As dockerd --tlsverify: a client certificate from the CA is required. */
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+		/* As dockerd (Go's crypto/tls): the chain sent is what --cert holds;
+		 * OpenSSL would otherwise add the CA from the verify store. */
+		SSL_CTX_set_mode(ctx, SSL_MODE_NO_AUTO_CHAIN);
+		if (tickets) {
+			/* Resumption with client certificates needs a session id context
+			 * (else OpenSSL refuses a resumed handshake); one ticket per full
+			 * handshake, as Go's crypto/tls sends. */
+			static const unsigned char sid_ctx[] = "tls-fixture";
+
+			SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof(sid_ctx) - 1);
+			SSL_CTX_set_num_tickets(ctx, 1);
+		} else {
+			SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+			SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+			SSL_CTX_set_num_tickets(ctx, 0);
+		}
 	}
 
 	lfd = calloc((size_t)count, sizeof(int));
 	ports = calloc((size_t)count, sizeof(int));
-	conns = calloc(MAX_CONNS, sizeof(*conns));
-	pfd = calloc((size_t)count + MAX_CONNS, sizeof(*pfd));
-	if (!lfd || !ports || !conns || !pfd)
+	tids = calloc((size_t)nthreads, sizeof(*tids));
+	if (!lfd || !ports || !tids)
 		die("out of memory");
-	for (int i = 0; i < MAX_CONNS; i++)
-		conns[i].fd = -1;
 	for (int i = 0; i < count; i++) {
 		struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
 					   .sin_port = htons((uint16_t)(port ? port + i : 0)) };
@@ -1176,66 +1332,11 @@ int main(int argc, char **argv)
 	}
 
 	t_end = time(NULL) + lifetime;
-	while (!stop && time(NULL) < t_end) {
-		int n = 0, map[MAX_CONNS];
-		int r, nconns = 0;
-
-		for (int i = 0; i < MAX_CONNS; i++)
-			nconns += conns[i].fd >= 0;
-		/* A full table leaves new connections in the listen backlog, as a
-		 * busy daemon does, rather than closing them. */
-		for (int i = 0; i < count; i++)
-			pfd[n++] = (struct pollfd){ .fd = lfd[i], .events = nconns < MAX_CONNS ? POLLIN : 0 };
-		for (int i = 0; i < MAX_CONNS; i++)
-			if (conns[i].fd >= 0) {
-				map[n - count] = i;
-				pfd[n++] = (struct pollfd){ .fd = conns[i].fd, .events = conns[i].want };
-			}
-		r = poll(pfd, (nfds_t)n, 1000);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			die("poll");
-		}
-		for (int k = count; k < n; k++) {
-			struct conn *c = &conns[map[k - count]];
-
-			if (pfd[k].revents && !step(c))
-				conn_free(c);
-		}
-		for (int i = 0; i < count; i++) {
-			if (!(pfd[i].revents & POLLIN))
-				continue;
-			for (;;) {
-				struct conn *c = NULL;
-				int fd;
-
-				for (int s = 0; s < MAX_CONNS && !c; s++)
-					if (conns[s].fd < 0)
-						c = &conns[s];
-				if (!c)
-					break;   /* full: the rest wait in the backlog */
-				fd = accept4(lfd[i], NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-				if (fd < 0)
-					break;
-				c->fd = fd;
-				c->port = ports[i];
-				c->want = POLLIN;
-				if (hang) {
-					c->st = C_HANG;
-					continue;
-				}
-				c->ssl = SSL_new(ctx);
-				SSL_set_fd(c->ssl, fd);
-				c->st = C_HANDSHAKE;
-				if (!step(c))
-					conn_free(c);
-			}
-		}
-	}
-	for (int i = 0; i < MAX_CONNS; i++)
-		if (conns[i].fd >= 0)
-			conn_free(&conns[i]);
+	for (int t = 0; t < nthreads; t++)
+		if (pthread_create(&tids[t], NULL, serve, NULL) != 0)
+			die("cannot start a thread");
+	for (int t = 0; t < nthreads; t++)
+		pthread_join(tids[t], NULL);
 	for (int i = 0; i < count; i++)
 		close(lfd[i]);
 	if (port_file)
@@ -1244,9 +1345,10 @@ int main(int argc, char **argv)
 	json_decref(mem_state);
 	if (lock_fd >= 0)
 		close(lock_fd);
+	close(stop_pipe[0]);
+	close(stop_pipe[1]);
 	free(lfd);
 	free(ports);
-	free(conns);
-	free(pfd);
+	free(tids);
 	return 0;
 }

@@ -18,10 +18,10 @@
 #include "ops.h"
 #include "proc.h"
 #include "registry.h"
+#include "ssh.h"
 
 extern const struct mc_driver *const mc_driver_entry;
 
-#define KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleKeyOnlyForTests machinectl:t"
 
 static char phases[8192];
 
@@ -115,11 +115,8 @@ static struct m *machine(struct fx *f, const char *name, bool key)
 
 	m->dir = mc_path_join(f->mdir, name);
 	assert_int_equal(mc_mkdir_p(m->dir, 0700, &err), 0);
-	if (key) {
-		_cleanup_free_ char *p = mc_path_join(m->dir, "id_ed25519.pub");
-
-		assert_int_equal(mc_write_file_atomic(p, KEY "\n", strlen(KEY) + 1, 0644, &err), 0);
-	}
+	if (key)  /* the key pair the core makes before the driver's create */
+		assert_int_equal(mc_ssh_keygen(m->dir, "ed25519", "machinectl:t", &err), 0);
 	m->config = json_object();
 	m->flags = json_pack("{s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s}",
 			     "libvirt-uri", "test:///default", "libvirt-cpu-count", (json_int_t)1,
@@ -237,14 +234,14 @@ static void xml_validates(void **state)
 		struct lv_domain_spec s = spec(types[i]);
 		_cleanup_free_ char *x = lv_domain_xml(&s), *p = mc_path_join(dir, "d.xml");
 		struct mc_error err = { 0 };
-		struct mc_proc_result r = { 0 };
+		struct mc_run_result r = { 0 };
 		const char *argv[] = { "virt-xml-validate", p, "domain", NULL };
 
 		assert_int_equal(mc_write_file_atomic(p, x, strlen(x), 0600, &err), 0);
 		assert_int_equal(mc_proc_run(argv, NULL, &r, &err), 0);
 		if (r.status != 0)
 			fail_msg("%s\n%s", r.out, r.err);
-		mc_proc_result_free(&r);
+		mc_run_result_free(&r);
 	}
 	unit_rmdir(MC_TAKE(dir));
 }
@@ -361,7 +358,7 @@ static void create_needs_a_key(void **state)
 
 	assert_int_equal(mc_driver_entry->create(&m->ctx, &err), -1);
 	assert_int_equal(err.code, MC_E_NOT_FOUND);
-	assert_non_null(strstr(err.msg, "no SSH public key (id_ed25519.pub or id_rsa.pub)"));
+	assert_non_null(strstr(err.msg, "no SSH key (id_ed25519, id_rsa)"));
 	dom = virDomainLookupByName(f->hold, "machinectl-nokey");
 	assert_null(dom);
 	machine_free(m);

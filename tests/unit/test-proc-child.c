@@ -8,7 +8,7 @@
 static void lines_in_and_out(void **state)
 {
 	const char *argv[] = { "sh", "-c", "while read l; do echo \"got $l\"; printf 'x\\r\\n'; done; echo bye >&2", NULL };
-	struct mc_proc_child *c = NULL;
+	struct mc_child *c = NULL;
 	struct mc_error err = { 0 };
 	char *line = NULL;
 
@@ -30,7 +30,7 @@ static void lines_in_and_out(void **state)
 static void read_deadline(void **state)
 {
 	const char *argv[] = { "sleep", "30", NULL };
-	struct mc_proc_child *c = NULL;
+	struct mc_child *c = NULL;
 	struct mc_error err = { 0 };
 	char *line = NULL;
 	long long t0;
@@ -47,7 +47,7 @@ static void read_deadline(void **state)
 static void exit_keeps_stderr(void **state)
 {
 	const char *argv[] = { "sh", "-c", "echo 'it broke' >&2; exit 3", NULL };
-	struct mc_proc_child *c = NULL;
+	struct mc_child *c = NULL;
 	struct mc_error err = { 0 };
 	char *line = NULL;
 
@@ -69,7 +69,7 @@ static void exit_keeps_stderr(void **state)
 static void not_found(void **state)
 {
 	const char *argv[] = { "no-such-program-mc", NULL };
-	struct mc_proc_child *c = NULL;
+	struct mc_child *c = NULL;
 	struct mc_error err = { 0 };
 
 	assert_int_equal(mc_proc_child_spawn(argv, &c, &err), -1);

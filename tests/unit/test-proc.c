@@ -57,7 +57,7 @@ static int open_fds(void)
 
 static void capture(void **state)
 {
-	struct mc_proc_result r;
+	struct mc_run_result r;
 	struct mc_error err = { 0 };
 	const char *argv[] = { "sh", "-c", "echo out; echo err >&2; exit 42", NULL };
 
@@ -65,73 +65,73 @@ static void capture(void **state)
 	assert_int_equal(r.status, 42);
 	assert_string_equal(r.out, "out\n");
 	assert_string_equal(r.err, "err\n");
-	mc_proc_result_free(&r);
+	mc_run_result_free(&r);
 }
 
 static void feeds_stdin(void **state)
 {
-	struct mc_proc_result r;
+	struct mc_run_result r;
 	struct mc_error err = { 0 };
 	const char *argv[] = { "wc", "-c", NULL };
 	size_t n = 1 << 20;  /* bigger than a pipe buffer */
 	char *big = mc_malloc(n);
-	struct mc_proc_opts o = { .in = big, .in_len = n };
+	struct mc_run_opts o = { .in = big, .in_len = n };
 
 	memset(big, 'a', n);
 	assert_int_equal(mc_proc_run(argv, &o, &r, &err), 0);
 	assert_int_equal(atol(r.out), (long)n);
-	mc_proc_result_free(&r);
+	mc_run_result_free(&r);
 	free(big);
 }
 
 static void no_shell(void **state)
 {
-	struct mc_proc_result r;
+	struct mc_run_result r;
 	struct mc_error err = { 0 };
 	/* Metacharacters reach the program as bytes, never a shell. */
 	const char *argv[] = { "printf", "%s", "a;b|c$(x)'\"\n", NULL };
 
 	assert_int_equal(mc_proc_run(argv, NULL, &r, &err), 0);
 	assert_string_equal(r.out, "a;b|c$(x)'\"\n");
-	mc_proc_result_free(&r);
+	mc_run_result_free(&r);
 }
 
 static void timeout_kills(void **state)
 {
-	struct mc_proc_result r;
+	struct mc_run_result r;
 	struct mc_error err = { 0 };
 	const char *argv[] = { "sh", "-c", "sleep 5 & sleep 5", NULL };
-	struct mc_proc_opts o = { .timeout_ms = 200 };
+	struct mc_run_opts o = { .timeout_ms = 200 };
 	long long t0 = mc_now_ms();
 
 	assert_int_equal(mc_proc_run(argv, &o, &r, &err), -1);
 	assert_int_equal(err.code, MC_E_TIMEOUT);
 	assert_true(mc_now_ms() - t0 < 2000);
-	mc_proc_result_free(&r);
+	mc_run_result_free(&r);
 }
 
 static void feeds_stdin_from_fd(void **state)
 {
-	struct mc_proc_result r;
+	struct mc_run_result r;
 	struct mc_error err = { 0 };
 	const char *argv[] = { "wc", "-c", NULL };
 	char path[] = "/tmp/mc-test-proc-XXXXXX";
 	off_t n = 64LL << 20;  /* sparse: nothing this big is ever in memory */
 	int fd = mkstemp(path);
-	struct mc_proc_opts o = { .in = "ignored", .in_len = 7, .in_fd = fd };
+	struct mc_run_opts o = { .in = "ignored", .in_len = 7, .in_fd = fd };
 
 	assert_true(fd > 0);
 	unlink(path);
 	assert_int_equal(ftruncate(fd, n), 0);
 	assert_int_equal(mc_proc_run(argv, &o, &r, &err), 0);
 	assert_int_equal(atoll(r.out), (long long)n);
-	mc_proc_result_free(&r);
+	mc_run_result_free(&r);
 	close(fd);
 }
 
 static void missing_program(void **state)
 {
-	struct mc_proc_result r;
+	struct mc_run_result r;
 	struct mc_error err = { 0 };
 	const char *argv[] = { "no-such-program-xyz", NULL };
 
@@ -142,16 +142,16 @@ static void missing_program(void **state)
 
 static void signals_and_env(void **state)
 {
-	struct mc_proc_result r;
+	struct mc_run_result r;
 	struct mc_error err = { 0 };
 	const char *argv[] = { "sh", "-c", "echo $UNIT_X; kill -9 $$", NULL };
 	const char *env[] = { "UNIT_X=hello", NULL };
-	struct mc_proc_opts o = { .env = env };
+	struct mc_run_opts o = { .env = env };
 
 	assert_int_equal(mc_proc_run(argv, &o, &r, &err), 0);
 	assert_int_equal(r.status, 128 + 9);
 	assert_string_equal(r.out, "hello\n");
-	mc_proc_result_free(&r);
+	mc_run_result_free(&r);
 }
 
 static void argv_rendering(void **state)
@@ -167,12 +167,13 @@ static void argv_rendering(void **state)
 /* Every error path of the runners closes what it opened. */
 static void no_descriptor_leaks(void **state)
 {
-	const char *cat[] = { "sh", "-c", "echo out; echo err >&2; cat >/dev/null", NULL };
-	struct mc_proc_opts o = { .in = "input", .in_len = 5 };
+	/* Output in steps apart in time: every run polls at least four times. */
+	const char *cat[] = { "sh", "-c", "cat; sleep 0.1; echo out; sleep 0.1; echo err >&2; sleep 0.1", NULL };
+	struct mc_run_opts o = { .in = "input", .in_len = 5 };
 	int before = open_fds();
 
 	for (int k = 1; k <= 3; k++) {
-		struct mc_proc_result r;
+		struct mc_run_result r;
 		struct mc_error err = { 0 };
 
 		fail_poll = k;   /* the k-th poll fails */
@@ -183,7 +184,7 @@ static void no_descriptor_leaks(void **state)
 		assert_int_equal(open_fds(), before);
 	}
 	for (int k = 1; k <= 4; k++) {
-		struct mc_proc_result r;
+		struct mc_run_result r;
 		struct mc_error err = { 0 };
 
 		fail_pipe2 = k;   /* each of the pipes in turn cannot be made */
@@ -193,17 +194,17 @@ static void no_descriptor_leaks(void **state)
 		assert_int_equal(open_fds(), before);
 	}
 	{
-		struct mc_proc_result r;
+		struct mc_run_result r;
 		struct mc_error err = { 0 };
 
 		fail_read = 2;   /* a read of the output fails: that pipe is done */
 		assert_int_equal(mc_proc_run(cat, &o, &r, &err), 0);
 		fail_read = 0;
-		mc_proc_result_free(&r);
+		mc_run_result_free(&r);
 		assert_int_equal(open_fds(), before);
 	}
 	{
-		struct mc_proc_child *c = NULL;
+		struct mc_child *c = NULL;
 		struct mc_error err = { 0 };
 		const char *argv[] = { "cat", NULL };
 

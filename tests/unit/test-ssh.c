@@ -419,7 +419,7 @@ static void test_live_api(void **state)
 	struct live *l = *state;
 	struct mc_error err = { 0 };
 	struct mc_ssh *s = NULL;
-	struct mc_ssh_result res;
+	struct mc_run_result res;
 	struct phases ph = { 0 };
 	_cleanup_free_ char *remote = NULL, *got = NULL, *big = NULL;
 	size_t len, n = 3000000;
@@ -436,19 +436,19 @@ static void test_live_api(void **state)
 	assert_int_equal(res.status, 42);
 	assert_string_equal(res.out, "out\n");
 	assert_string_equal(res.err, "err\n");
-	mc_ssh_result_free(&res);
+	mc_run_result_free(&res);
 
 	/* stdin larger than any window: it must flow while output comes back. */
 	big = mc_malloc(n);
 	for (size_t i = 0; i < n; i++)
 		big[i] = (char)('a' + i % 26);
-	assert_int_equal(mc_ssh_run(s, "cat", &(struct mc_ssh_run_opts){ .in = big, .in_len = n }, &res, &err), 0);
+	assert_int_equal(mc_ssh_run(s, "cat", &(struct mc_ssh_opts){ .in = big, .in_len = n }, &res, &err), 0);
 	assert_int_equal(res.status, 0);
 	assert_int_equal(res.out_len, n);
 	assert_memory_equal(res.out, big, n);
-	mc_ssh_result_free(&res);
+	mc_run_result_free(&res);
 
-	assert_int_equal(mc_ssh_run(s, "sleep 5", &(struct mc_ssh_run_opts){ .timeout_ms = 300 }, &res, &err), -1);
+	assert_int_equal(mc_ssh_run(s, "sleep 5", &(struct mc_ssh_opts){ .timeout_ms = 300 }, &res, &err), -1);
 	assert_int_equal(err.code, MC_E_TIMEOUT);
 	mc_error_clear(&err);
 

@@ -23,13 +23,13 @@ static char *gnu_tar(const char *a, const char *b, const char *c, const char *d)
 {
 	const char *argv[] = { "tar", a, b, c, d, NULL };
 	struct mc_error err = { 0 };
-	struct mc_proc_result r = { 0 };
+	struct mc_run_result r = { 0 };
 	char *out;
 
 	assert_int_equal(mc_proc_run(argv, NULL, &r, &err), 0);
 	assert_int_equal(r.status, 0);
 	out = mc_strdup(r.out);
-	mc_proc_result_free(&r);
+	mc_run_result_free(&r);
 	return out;
 }
 

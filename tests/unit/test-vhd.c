@@ -5,7 +5,7 @@
 
 #include "proc.h"
 #include "userdata.h"
-#include "vhd.h"
+#include "hv-vhd.h"
 
 static uint64_t be(const unsigned char *p, int n)
 {
@@ -128,7 +128,7 @@ static void qemu_img_reads_it(void **state)
 	_cleanup_free_ char *path = mc_path_join(dir, "disk.vhd"), *raw = mc_path_join(dir, "disk.raw");
 	_cleanup_free_ char *tar = NULL, *data = NULL, *qemu = mc_proc_which("qemu-img");
 	struct mc_error err = { 0 };
-	struct mc_proc_result r;
+	struct mc_run_result r;
 	_cleanup_json_ json_t *info = NULL;
 	uint64_t actual;
 	size_t len, rlen;
@@ -145,7 +145,7 @@ static void qemu_img_reads_it(void **state)
 		assert_int_equal(mc_proc_run(argv, NULL, &r, &err), 0);
 		assert_int_equal(r.status, 0);
 		info = json_loads(r.out, 0, NULL);
-		mc_proc_result_free(&r);
+		mc_run_result_free(&r);
 	}
 	assert_non_null(info);
 	assert_string_equal(mc_json_str(info, "format"), "vpc");
@@ -155,7 +155,7 @@ static void qemu_img_reads_it(void **state)
 
 		assert_int_equal(mc_proc_run(argv, NULL, &r, &err), 0);
 		assert_int_equal(r.status, 0);
-		mc_proc_result_free(&r);
+		mc_run_result_free(&r);
 	}
 	assert_int_equal(mc_read_file(raw, &data, &rlen, &err), 0);
 	assert_int_equal(rlen, actual);

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "error.h"
+#include "driver.h"
 
 #define MC_VHD_FOOTER_SIZE 512
 #define MC_VHD_COOKIE "conectix"

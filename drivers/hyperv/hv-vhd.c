@@ -7,8 +7,8 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "util.h"
-#include "vhd.h"
+#include "driver.h"
+#include "hv-vhd.h"
 
 static void put_be16(unsigned char *p, uint16_t v)
 {

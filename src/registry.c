@@ -4,6 +4,8 @@
 #include <dlfcn.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "log.h"
@@ -31,6 +33,46 @@ static struct plugin *plugins;
 static size_t nplugins;
 static pthread_mutex_t plugins_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* A machinectl run from its build tree (the directory holding config.status)
+ * finds the plugins built next to it, in drivers/NAME/.libs, so that a fresh
+ * build works before "make install". */
+static void push_build_tree_dirs(char ***dirs)
+{
+	_cleanup_free_ char *marker = NULL, *drivers = NULL;
+	struct dirent *de;
+	char top[4096];
+	ssize_t n = readlink("/proc/self/exe", top, sizeof(top) - 1);
+	char *slash;
+	DIR *d;
+
+	if (n <= 0)
+		return;
+	top[n] = '\0';
+	slash = strrchr(top, '/');
+	if (!slash)
+		return;
+	*slash = '\0';
+	marker = mc_path_join(top, "config.status");
+	if (!mc_file_exists(marker))
+		return;
+	drivers = mc_path_join(top, "drivers");
+	d = opendir(drivers);
+	while (d && (de = readdir(d))) {
+		char *sub;
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		sub = mc_asprintf("%s/%s/.libs", drivers, de->d_name);
+		if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+			mc_strv_push(dirs, sub);
+		else
+			free(sub);
+	}
+	if (d)
+		closedir(d);
+}
+
 static char **search_dirs(void)
 {
 	const char *env = getenv("MACHINECTL_DRIVER_PATH");
@@ -45,6 +87,7 @@ static char **search_dirs(void)
 		if (*env == ':')
 			env++;
 	}
+	push_build_tree_dirs(&dirs);
 	mc_strv_push(&dirs, mc_strdup(MC_DRIVERDIR));
 	return dirs;
 }

@@ -1,12 +1,9 @@
-# mk/eco.mk - man pages, shell completions, import-docker-machine (issue 12).
-# Included at the end of Makefile.am.
-#
-# The man pages and the completion scripts are printed by the just-built
-# program (`machinectl __generate WHAT`, src/cmd/gen.c): the templates in
-# doc/gen rendered against a model of the same tables as --help, into
-# $(builddir)/gen/, with the installed program name
-# (--program-transform-name) and the drivers of this build (the plugins in
-# drivers/*/.libs).  `make install` puts them in the standard places:
+# mk/docs.mk - the documentation: doc/*.md, and the man pages and shell
+# completions, printed by the just-built program (`machinectl __generate
+# WHAT`, src/cmd/gen.c): the templates in doc/gen rendered against a model of
+# the same tables as --help, into $(builddir)/gen/, with the installed program
+# name (--program-transform-name) and the drivers of this build (the plugins
+# in drivers/*/.libs).  `make install` puts them in the standard places:
 #
 #   $(mandir)/man1/PROG.1  man5/PROG-config.5  man7/PROG-drivers.7
 #   $(datadir)/bash-completion/completions/PROG
@@ -17,40 +14,15 @@
 # where PROG is `echo machinectl | sed '$(transform)'`.  A `make install`
 # with another transform than the build's regenerates them for that name.
 
-machinectl_SOURCES += src/cmd/gen.c src/cmd/import.c
-libmccore_la_SOURCES += src/gen.c src/gen.h
+EXTRA_DIST += $(patsubst $(srcdir)/%,%,$(wildcard $(srcdir)/doc/*.md))
+
 # Where __generate finds the templates when neither --templates nor
 # MACHINECTL_GENERATE_TEMPLATES says (the build passes --templates itself).
 AM_CPPFLAGS += -DMC_GENDIR='"$(abs_top_srcdir)/doc/gen"'
 
 # One template per output, and the partials they include (_NAME.tmpl).
-ECO_TEMPLATES = \
-	doc/gen/machinectl.1.tmpl \
-	doc/gen/machinectl-drivers.7.tmpl \
-	doc/gen/machinectl-config.5.tmpl \
-	doc/gen/bash.tmpl \
-	doc/gen/zsh.tmpl \
-	doc/gen/fish.tmpl \
-	doc/gen/powershell.tmpl \
-	doc/gen/_bash-value.tmpl \
-	doc/gen/_fish-option.tmpl \
-	doc/gen/_man-option.tmpl \
-	doc/gen/_zsh-option.tmpl
+ECO_TEMPLATES = $(sort $(patsubst $(srcdir)/%,%,$(wildcard $(srcdir)/doc/gen/*.tmpl)))
 EXTRA_DIST += $(ECO_TEMPLATES)
-
-# src/gen.c: the template functions, the model objects, the partials.
-if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test-gen
-TESTS += tests/unit/test-gen
-endif
-tests_unit_test_gen_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_gen_LDADD = $(UNIT_LDADD)
-# The test driver again, as "facts": one flag declares its values (t6008).
-check_LTLIBRARIES += tests/machinectl-driver-facts.la
-tests_machinectl_driver_facts_la_SOURCES = tests/lib/driver-test.c
-tests_machinectl_driver_facts_la_CPPFLAGS = $(AM_CPPFLAGS) -DTESTDRV_NAME='"facts"' -DTESTDRV_FACTS
-tests_machinectl_driver_facts_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
-tests_machinectl_driver_facts_la_LIBADD = $(JANSSON_LIBS)
 
 ECO_GEN = \
 	gen/machinectl.1 \
@@ -143,14 +115,3 @@ uninstall-local:
 		echo " rm -f '$$f'"; rm -f "$$f"; \
 	done
 
-CLI_TESTS += \
-	tests/cli/t6001-docs-agree.sh \
-	tests/cli/t6002-man-lint.sh \
-	tests/cli/t6003-bash-completion.sh \
-	tests/cli/t6004-import-docker-machine.sh \
-	tests/cli/t6005-install.sh \
-	tests/cli/t6006-zsh-completion.sh \
-	tests/cli/t6008-generate-facts.sh
-EXTRA_DIST += doc/import.md tests/lib/zsh-complete.zsh
-# Not eco's, but `make distcheck` needs it: the unit tests' shared header
-# (belongs in tests/local.mk; harmless twice).

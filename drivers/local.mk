@@ -1,3 +1,0 @@
-# Driver ABI header, installed for third-party drivers.
-machinectlincludedir = $(includedir)/machinectl
-machinectlinclude_HEADERS = drivers/driver.h
