@@ -52,6 +52,8 @@ enum {
 extern const struct mc_option mc_opts_global[];
 const struct mc_verb *mc_verb_find(const char *name);
 
+/* "PROG version V, build B" (B: git describe of the build, else V). */
+void mc_cli_print_version(const struct mc_cli *cli);
 /* Print "Error: TEXT" on stderr (mc_error_text); returns the exit code for err. */
 int mc_cli_fail(const struct mc_error *err);
 /* Print a verb's usage and options (help VERB / VERB --help). */
@@ -79,6 +81,7 @@ int mc_cli_create(struct mc_cli *cli, struct mc_args *a, char **names);
 /* Each verb's options, indexed by its enum (typed lookups: mc_args_str(a,
  * &mc_opts_ls[O_LS_FORMAT])). */
 enum { O_CREATE_AUTOSTART, O_CREATE_DRIVER, O_CREATE_ENGINE_ENV, O_CREATE_ENGINE_INSECURE_REGISTRY,
+       O_CREATE_ENGINE_INSTALL_URL,
        O_CREATE_ENGINE_LABEL, O_CREATE_ENGINE_OPT, O_CREATE_ENGINE_REGISTRY_MIRROR,
        O_CREATE_ENGINE_STORAGE_DRIVER, O_CREATE_NO_PROVISION, O_CREATE_SSH_KEY_TYPE,
        O_CREATE_TLS_KEY_TYPE, O_CREATE_TLS_SAN, O_CREATE_N };

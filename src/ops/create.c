@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "certs.h"
 #include "iso.h"
 #include "ops-internal.h"
 #include "opts.h"
@@ -76,6 +77,8 @@ static void record_options(struct mc_machine *m, const struct mc_create_opts *o)
 	json_object_set_new(eng, "Labels", strings_json(o->engine_label));
 	json_object_set_new(eng, "RegistryMirror", strings_json(o->engine_registry_mirror));
 	json_object_set_new(eng, "StorageDriver", json_string(sd ? sd : ""));
+	if (o->engine_install_url)
+		json_object_set_new(eng, "InstallURL", json_string(o->engine_install_url));
 	json_object_set_new(auth, "ServerCertSANs", strings_json(o->tls_san));
 	json_object_set_new(auth, "KeyType", json_string(o->tls_key_type));
 	json_object_set_new(ssh, "KeyType", json_string(o->ssh_key_type));
@@ -232,6 +235,14 @@ static void create_worker(size_t i, void *arg)
 	create_one(j, j->names[i], &j->errs[i]);
 }
 
+static bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
 int mc_ops_create_check(const struct mc_create_opts *o, char **names, struct mc_error *err)
 {
 	const char *kt = o->tls_key_type;
@@ -249,7 +260,26 @@ int mc_ops_create_check(const struct mc_create_opts *o, char **names, struct mc_
 	kt = o->ssh_key_type;
 	if (!mc_streq(kt, "ed25519") && !mc_streq(kt, "rsa"))
 		return mc_error_set(err, MC_E_USAGE, "invalid --ssh-key-type \"%s\": use ed25519 or rsa", kt);
-	return 0;
+	/* Everything provisioning and the certificates will use, before any
+	 * driver runs (and with --no-provision or none too: it is recorded). */
+	for (char **san = o->tls_san; san && *san; san++)
+		if (mc_certs_check_san(*san, err) < 0) {
+			mc_error_clear(err);
+			return mc_error_set(err, MC_E_USAGE,
+					    "invalid --tls-san \"%s\": expected an IP address or a DNS name", *san);
+		}
+	if (o->engine_install_url && *o->engine_install_url &&
+	    ((!mc_startswith(o->engine_install_url, "https://") && !mc_startswith(o->engine_install_url, "http://")) ||
+	     strpbrk(o->engine_install_url, " \t'\"\\`$;|&<>(){}") || has_control(o->engine_install_url)))
+		return mc_error_set(err, MC_E_USAGE,
+				    "invalid --engine-install-url \"%s\": expected an http:// or https:// URL (or \"\" not to install Docker)",
+				    o->engine_install_url);
+	return mc_provision_check_engine(&(struct mc_engine_opts){
+			.env = o->engine_env, .labels = o->engine_label, .opts = o->engine_opt,
+			.insecure = o->engine_insecure_registry, .mirrors = o->engine_registry_mirror,
+			.storage_driver = o->engine_storage_driver,
+			/* drivers that boot an ISO run the machine OS or boot2docker */
+			.no_blanks = o->flags && json_object_get(o->flags, "iso") }, err);
 }
 
 int mc_ops_create(struct mc_session *s, const struct mc_create_opts *o, char **names,

@@ -95,8 +95,20 @@ int mc_ops_rm(struct mc_session *s, const char *name, bool force, struct mc_erro
 	if (mc_store_check_name(name, err) < 0)
 		return -1;
 	if (mc_handle_open(s, name, MC_OPEN_LOCK, &h, err) < 0) {
-		/* Unreadable config or unknown driver: only -f may remove the files. */
-		if (!force || err->code == MC_E_NOT_FOUND || err->code == MC_E_STATE)
+		if (err->code == MC_E_STATE)  /* busy */
+			return -1;
+		/* docker-machine's rm -f of a missing machine succeeds: teardown
+		 * scripts under set -e rely on it. */
+		if (!mc_store_exists(&s->store, name)) {
+			if (!force)
+				return -1;
+			mc_ui_warn(s, "%s: nothing to remove", err->msg);
+			mc_error_clear(err);
+			return 0;
+		}
+		/* Unreadable config or a driver that is not installed: only -f
+		 * may remove the files. */
+		if (!force)
 			return -1;
 		return rm_files_only(s, name, err);
 	}

@@ -310,15 +310,11 @@ static void unfinished_row(struct job *j, struct row *r)
 {
 	struct mc_machine *m = r->h.m;
 	const char *why = mc_machine_error(m);
-	int fd;
 
-	if (mc_machine_status(m) == MC_MACHINE_CREATING &&
-	    mc_store_lock(&j->s->store, m->name, 0, &fd, NULL) < 0) {
+	if (mc_handle_being_created(&r->h)) {
 		r->pub.state = "Creating";
 		return;
 	}
-	if (mc_machine_status(m) == MC_MACHINE_CREATING)
-		mc_store_unlock(fd);
 	r->pub.state = "Error";
 	r->pub.error = mc_asprintf("%s; remove it with '%s rm -f %s'", why ? why : "creation was interrupted",
 				   j->s->prog, m->name);

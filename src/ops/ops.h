@@ -88,7 +88,11 @@ void mc_handle_new(struct mc_session *s, struct mc_machine *m, const struct mc_d
 		   json_t *flags, int lock_fd, struct mc_handle *h);
 void mc_handle_close(struct mc_handle *h);    /* NULL-safe, idempotent */
 int mc_handle_save(struct mc_handle *h, struct mc_error *err);
-/* Error unless create finished (Status created), naming provision and rm -f. */
+/* Its create is still running in another process (Status creating, the
+ * lock held): ls and status say Creating. */
+bool mc_handle_being_created(const struct mc_handle *h);
+/* Error unless create finished (Status created), naming provision and rm -f;
+ * a create still running is MC_E_STATE "is being created". */
 int mc_handle_require_created(struct mc_handle *h, struct mc_error *err);
 /* Error unless the machine is Running: 'Host "NAME" is not running'. */
 int mc_handle_require_running(struct mc_handle *h, struct mc_error *err);
@@ -137,6 +141,7 @@ struct mc_create_opts {
 	char **engine_env, **engine_insecure_registry, **engine_label, **engine_opt,
 		**engine_registry_mirror, **tls_san;
 	const char *engine_storage_driver;
+	const char *engine_install_url;  /* NULL: Debian's docker.io; "": never install */
 	const char *ssh_key_type;    /* ed25519 | rsa */
 	const char *tls_key_type;    /* ecdsa-p256 | rsa-2048 | rsa-4096 */
 	bool no_provision;
@@ -203,7 +208,8 @@ void mc_ops_certs_paths(const struct mc_session *s, const struct mc_machine *m,
 			struct mc_certs_paths *p);
 /* The store's CA and client certificate, made on first use. */
 int mc_ops_certs_prepare(struct mc_session *s, const char *key_type, struct mc_error *err);
-/* Copy ca.pem, cert.pem, key.pem into the machine's directory. */
+/* Copy ca.pem, cert.pem, key.pem into the machine's directory: from the
+ * CA and client certificate m records (--tls-* at create), else the store's. */
 int mc_ops_certs_install(struct mc_session *s, struct mc_machine *m, struct mc_error *err);
 /* (Re)make the machine's server certificate for ip. */
 int mc_ops_certs_server(struct mc_session *s, const struct mc_machine *m, const char *ip,
@@ -214,6 +220,13 @@ int mc_ops_certs_check(struct mc_handle *h, const char *url, struct mc_error *er
 int mc_ops_regenerate(struct mc_session *s, const char *name, struct mc_error *err);
 /* regenerate-certs --client-certs: a new CA and client certificate. */
 int mc_ops_renew_ca(struct mc_session *s, struct mc_error *err);
+
+/* inspect (src/ops/inspect.c): the machine as docker-machine's inspect shows
+ * a host (ConfigVersion 3: Driver with IPAddress, MachineName, SSHUser,
+ * SSHPort, SSHKeyPath, StorePath...; HostOptions with EngineOptions,
+ * SwarmOptions, AuthOptions paths), computed from our record, whose own
+ * fields follow.  New reference; config.json is not changed. */
+json_t *mc_ops_inspect(struct mc_handle *h);
 
 /* import-docker-machine (src/ops/import.c): the docker-machine store `from`
  * is only read.  The machine names there (natural order). */
