@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <libgen.h>
 #include <pwd.h>
 #include <string.h>
@@ -211,26 +212,59 @@ static int add_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value, struct 
 	return 0;
 }
 
-static bool is_ascii_name(const char *s)
+/* A DNS name as a certificate holds it (RFC 1123 labels of letters, digits
+ * and inner hyphens, at most 63 each and 253 in all; a leading "*." for a
+ * wildcard; no trailing dot). */
+static bool is_dns_name(const char *s)
 {
-	if (!*s)
+	size_t n = strlen(s);
+
+	if (!strncmp(s, "*.", 2))
+		s += 2, n -= 2;
+	if (!n || n > 253)
 		return false;
-	for (; *s; s++)
-		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f || *s == ',')
+	for (const char *label = s; *label;) {
+		size_t len = strcspn(label, ".");
+
+		if (!len || len > 63 || label[0] == '-' || label[len - 1] == '-')
 			return false;
+		for (size_t i = 0; i < len; i++)
+			if (!isalnum((unsigned char)label[i]) && label[i] != '-')
+				return false;
+		label += len;
+		if (*label == '.' && !*++label)
+			return false;  /* a trailing dot, or ".." */
+	}
 	return true;
+}
+
+static bool is_ip_text(const char *s)
+{
+	unsigned char buf[16];
+
+	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+int mc_certs_check_san(const char *s, struct mc_error *err)
+{
+	if (is_ip_text(s) || is_dns_name(s))
+		return 0;
+	return mc_error_set(err, MC_E_INVALID,
+			    "invalid subject alternative name \"%s\": expected an IP address (1.2.3.4, ::1) or a DNS name (host.example.com, *.example.com)",
+			    s);
 }
 
 /* Append one SAN (IP when it parses as one, DNS otherwise), skipping duplicates. */
 static int add_san(GENERAL_NAMES *gens, const char *s, struct mc_error *err)
 {
-	ASN1_OCTET_STRING *ip = a2i_IPADDRESS(s);
+	ASN1_OCTET_STRING *ip = NULL;
 	GENERAL_NAME *g;
 
+	if (mc_certs_check_san(s, err) < 0)
+		return -1;
+	if (is_ip_text(s))
+		ip = a2i_IPADDRESS(s);
 	ERR_clear_error();
-	if (!ip && !is_ascii_name(s))
-		return mc_error_set(err, MC_E_INVALID,
-				    "invalid subject alternative name \"%s\": expected an IP address or a DNS name", s);
 	for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
 		GENERAL_NAME *o = sk_GENERAL_NAME_value(gens, i);
 
@@ -262,7 +296,9 @@ static int add_sans(X509 *x, const struct mc_certs_server_opts *o, struct mc_err
 	for (const char *const *s = o->ips; s && *s; s++)
 		if (add_san(gens, *s, err) < 0)
 			goto out;
-	if (o->name && add_san(gens, o->name, err) < 0)
+	/* The machine's name, when it is a valid DNS name ("a..b" is a valid
+	 * machine name but not a host name). */
+	if (o->name && is_dns_name(o->name) && add_san(gens, o->name, err) < 0)
 		goto out;
 	if (add_san(gens, "localhost", err) < 0 || add_san(gens, "127.0.0.1", err) < 0)
 		goto out;
@@ -368,8 +404,22 @@ out:
 	return ret;
 }
 
-/* Make a key + certificate and write both (key first: a certificate never
- * exists without its key). */
+static void sync_dir_of(const char *path);
+
+/* Where a new key waits until its certificate is in place: KEY.new. */
+static char *pending_of(const char *key_path)
+{
+	return mc_asprintf("%s.new", key_path);
+}
+
+/*
+ * Make a key + certificate and write both so that a crash never leaves a
+ * certificate beside a key that is not its own, undetected: the key is
+ * written as KEY.new, then the certificate, then the key is renamed into
+ * place.  Killed between the last two, KEY.new is left: pair_finish() (the
+ * next run) completes the pair, and the offline check refuses the machine
+ * until then.
+ */
 static int make_pair(enum cert_kind kind, enum mc_certs_key_type kt, X509 *issuer,
 		     EVP_PKEY *issuer_key, const struct mc_certs_server_opts *so,
 		     const char *cert_path, const char *key_path, X509 **cert_out,
@@ -377,19 +427,24 @@ static int make_pair(enum cert_kind kind, enum mc_certs_key_type kt, X509 *issue
 {
 	_cleanup_pkey_ EVP_PKEY *k = keygen(kt, err);
 	_cleanup_x509_ X509 *x = NULL;
+	_cleanup_free_ char *pending = pending_of(key_path);
 
 	if (!k)
 		return -1;
 	x = make_cert(kind, k, issuer, issuer_key, so, err);
 	if (!x)
 		return -1;
-	if (write_key(k, key_path, err) < 0)
+	if (write_key(k, pending, err) < 0)
 		return -1;
 	mc_test_point("certs-after-key");
 	if (write_cert(x, cert_path, err) < 0) {
-		unlink(key_path);
+		unlink(pending);
 		return -1;
 	}
+	mc_test_point("certs-after-cert");
+	if (rename(pending, key_path) < 0)
+		return mc_error_errno(err, errno, "cannot rename %s to %s", pending, key_path);
+	sync_dir_of(key_path);
 	if (cert_out)
 		*cert_out = MC_TAKE(x);
 	if (key_out)
@@ -409,7 +464,7 @@ static int make_pair(enum cert_kind kind, enum mc_certs_key_type kt, X509 *issue
  */
 static char *pending_key_path(const struct mc_certs_paths *p)
 {
-	return mc_asprintf("%s.new", p->ca_key);
+	return pending_of(p->ca_key);
 }
 
 /* Make a rename in the directory of path durable (best effort). */
@@ -450,38 +505,47 @@ static int make_ca(enum mc_certs_key_type kt, const struct mc_certs_paths *p, X5
 	return 0;
 }
 
-/* Repair what an interrupted make_ca() left (the caller holds the CA lock).
- * *made receives MC_CERTS_FINISHED_CA or MC_CERTS_DROPPED_KEY, or 0. */
-static int ca_finish(const struct mc_certs_paths *p, unsigned *made, struct mc_error *err)
+/*
+ * Repair what an interrupted make_ca() or make_pair() left for the pair
+ * cert_path + key_path (the caller holds the lock that serialises its
+ * writers): a KEY.new that is the certificate's key completes the pair
+ * (MC_CERTS_FINISHED_CA); any other KEY.new was never given a certificate and
+ * is removed (MC_CERTS_DROPPED_KEY) — except in a directory of the user's own
+ * (keep: a file of that name may be theirs).  *made is 0 when nothing was left.
+ */
+static int pair_finish(const char *cert_path, const char *key_path, bool keep, unsigned *made,
+		       struct mc_error *err)
 {
-	_cleanup_free_ char *pending = pending_key_path(p);
-	_cleanup_x509_ X509 *ca = NULL;
+	_cleanup_free_ char *pending = pending_of(key_path);
+	_cleanup_x509_ X509 *cert = NULL;
 	_cleanup_pkey_ EVP_PKEY *key = NULL;
 	struct mc_error ignored = { 0 };
 
 	*made = 0;
 	if (!mc_file_exists(pending))
 		return 0;
-	/* The certificate was written (or an older CA is there): the pending key
-	 * completes it when it is the certificate's key. */
-	if (mc_file_exists(p->ca_cert) && load_cert(p->ca_cert, &ca, &ignored) == 0 &&
-	    load_key(pending, &key, &ignored) == 0 && X509_check_private_key(ca, key) == 1) {
-		if (rename(pending, p->ca_key) < 0)
-			return mc_error_errno(err, errno, "cannot rename %s to %s", pending, p->ca_key);
-		sync_dir_of(p->ca_key);
+	if (mc_file_exists(cert_path) && load_cert(cert_path, &cert, &ignored) == 0 &&
+	    load_key(pending, &key, &ignored) == 0 && X509_check_private_key(cert, key) == 1) {
+		if (rename(pending, key_path) < 0)
+			return mc_error_errno(err, errno, "cannot rename %s to %s", pending, key_path);
+		sync_dir_of(key_path);
 		*made = MC_CERTS_FINISHED_CA;
 		return 0;
 	}
 	ERR_clear_error();
 	mc_error_clear(&ignored);
-	/* Its certificate was never written: nothing was signed with it.  (Not
-	 * in the user's own directory, where a file of that name may be theirs.) */
-	if (p->custom)
+	if (keep)
 		return 0;
 	if (unlink(pending) < 0 && errno != ENOENT)
 		return mc_error_errno(err, errno, "cannot remove %s", pending);
 	*made = MC_CERTS_DROPPED_KEY;
 	return 0;
+}
+
+/* The CA's pair (the caller holds the CA lock). */
+static int ca_finish(const struct mc_certs_paths *p, unsigned *made, struct mc_error *err)
+{
+	return pair_finish(p->ca_cert, p->ca_key, p->custom, made, err);
 }
 
 /* flock a file next to the CA key, so two processes never make two CAs. */
@@ -533,7 +597,7 @@ int mc_certs_ensure(const struct mc_certs_paths *p, enum mc_certs_key_type kt, u
 	_cleanup_x509_ X509 *ca = NULL, *client = NULL;
 	_cleanup_pkey_ EVP_PKEY *ca_key = NULL;
 	bool remake_client;
-	unsigned fixed = 0;
+	unsigned fixed = 0, client_fixed = 0;
 	int fd = -1, r = -1;
 
 	if (made)
@@ -568,14 +632,31 @@ int mc_certs_ensure(const struct mc_certs_paths *p, enum mc_certs_key_type kt, u
 			goto out;
 		}
 	}
+	/* The client pair as an interrupted write left it. */
+	if (pair_finish(p->client_cert, p->client_key, p->custom, &client_fixed, err) < 0)
+		goto out;
 	/* A finished CA may be a new one (regenerate-certs --client-certs was
-	 * interrupted): the client certificate must be signed by it. */
+	 * interrupted): the client certificate must be signed by it, and be
+	 * the certificate of the client key. */
 	remake_client = ca_key != NULL || fixed == MC_CERTS_FINISHED_CA ||
 			!mc_file_exists(p->client_cert) || !mc_file_exists(p->client_key);
 	if (!remake_client) {
+		_cleanup_pkey_ EVP_PKEY *ckey = NULL;
+
 		if (load_cert(p->client_cert, &client, err) < 0)
 			goto out;
-		remake_client = expired(client);
+		remake_client = expired(client) || X509_check_issued(ca, client) != X509_V_OK ||
+				X509_verify(client, X509_get0_pubkey(ca)) != 1 ||
+				load_key(p->client_key, &ckey, NULL) < 0 ||
+				X509_check_private_key(client, ckey) != 1;
+		ERR_clear_error();
+		if (remake_client && p->custom) {
+			/* The user's own files are never replaced. */
+			mc_error_set(err, MC_E_TLS,
+				     "the client certificate %s is not signed by the CA %s or does not belong to the key %s: fix or replace your files",
+				     p->client_cert, p->ca_cert, p->client_key);
+			goto out;
+		}
 	}
 	if (remake_client) {
 		if (!ca_key && load_key(p->ca_key, &ca_key, err) < 0)
@@ -665,6 +746,76 @@ int mc_certs_install_client(const struct mc_certs_paths *p, const char *machine_
 	    copy_file(p->client_key, key, 0600, err) < 0)
 		return -1;
 	return 0;
+}
+
+/* A passphrase callback that has none: an encrypted key does not load. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	return -1;
+}
+
+int mc_certs_import_pem(const char *src, const char *dst, bool key, struct mc_error *err)
+{
+	_cleanup_free_ char *text = NULL;
+	_cleanup_bio_ BIO *b = NULL;
+	char *name = NULL, *header = NULL, *first = NULL;
+	unsigned char *data = NULL;
+	const char *what = key ? "a PEM private key" : "a PEM certificate";
+	long len;
+	size_t tlen;
+	int blocks = 0, ok = 0;
+
+	if (mc_read_file(src, &text, &tlen, err) < 0)
+		return -1;
+	if (tlen > 1 << 20)
+		return mc_error_set(err, MC_E_INVALID, "%s is not %s (it is %zu bytes long)", src, what, tlen);
+	/* Exactly one PEM block, of the expected kind: a file that is something
+	 * else (a secret, a bundle with a key in it) is never copied. */
+	b = BIO_new_mem_buf(text, (int)tlen);
+	while (b && PEM_read_bio(b, &name, &header, &data, &len) == 1) {
+		if (!blocks++) {
+			first = MC_TAKE(name);
+			ok = key ? (!strcmp(first, "PRIVATE KEY") || !strcmp(first, "RSA PRIVATE KEY") ||
+				    !strcmp(first, "EC PRIVATE KEY")) && !strstr(header, "ENCRYPTED")
+				 : !strcmp(first, "CERTIFICATE");
+		}
+		OPENSSL_free(name);
+		OPENSSL_free(header);
+		OPENSSL_free(data);
+		name = header = NULL;
+		data = NULL;
+	}
+	ERR_clear_error();
+	BIO_free(b);
+	b = BIO_new_mem_buf(text, (int)tlen);
+	if (blocks == 1 && ok) {
+		if (key) {
+			EVP_PKEY *k = PEM_read_bio_PrivateKey(b, NULL, no_passphrase, NULL);
+
+			ok = k != NULL;
+			EVP_PKEY_free(k);
+		} else {
+			X509 *x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+
+			ok = x != NULL;
+			X509_free(x);
+		}
+		ERR_clear_error();
+	}
+	if (blocks != 1 || !ok) {
+		mc_error_set(err, MC_E_INVALID, "%s is not %s (%s%s%s): not copied", src, what,
+			     blocks == 0 ? "no PEM block"
+			     : blocks > 1 ? "more than one PEM block"
+					  : "a PEM block of another kind or that does not parse",
+			     blocks == 1 && first ? ": " : "", blocks == 1 && first ? first : "");
+		OPENSSL_free(first);
+		explicit_bzero(text, tlen);
+		return -1;
+	}
+	OPENSSL_free(first);
+	ok = mc_write_file_atomic(dst, text, tlen, key ? 0600 : 0644, err);
+	explicit_bzero(text, tlen);
+	return ok;
 }
 
 static json_t *auth_options(const struct mc_machine *m)
@@ -824,18 +975,40 @@ static int check_signed(const struct mc_machine *m, X509 *ca, X509 *x, const cha
 	return 0;
 }
 
-/* Parse and verify the files (the slow path); fill v on success. */
-static int verify_full(const struct mc_machine *m, const char *ca_path, const char *client_path,
-		       const char *server_path, struct verified *v, struct mc_error *err)
+/* Is key_path the key of certificate x? */
+static int check_key(const struct mc_machine *m, X509 *x, const char *role, const char *cert_path,
+		     const char *key_path, struct mc_error *err)
+{
+	_cleanup_pkey_ EVP_PKEY *k = NULL;
+	struct mc_error e = { 0 };
+
+	if (load_key(key_path, &k, &e) < 0)
+		return mc_error_setm(err, m->name, MC_E_TLS, "%s: run 'machinectl regenerate-certs %s'",
+				     e.msg, m->name);
+	if (X509_check_private_key(x, k) != 1) {
+		ERR_clear_error();
+		return mc_error_setm(err, m->name, MC_E_TLS,
+				     "the %s key %s does not belong to the certificate %s (an interrupted change?): run 'machinectl regenerate-certs %s'",
+				     role, key_path, cert_path, m->name);
+	}
+	return 0;
+}
+
+/* Parse and verify the files (the slow path); fill v on success.  paths:
+ * ca, client cert, client key, server cert, server key. */
+static int verify_full(const struct mc_machine *m, char *const *paths, struct verified *v,
+		       struct mc_error *err)
 {
 	_cleanup_x509_ X509 *ca = NULL, *client = NULL, *server = NULL;
 	struct mc_error e = { 0 };
 
-	if (load_cert(ca_path, &ca, &e) < 0 || load_cert(client_path, &client, &e) < 0 ||
-	    (v->has_server && load_cert(server_path, &server, &e) < 0))
+	if (load_cert(paths[0], &ca, &e) < 0 || load_cert(paths[1], &client, &e) < 0 ||
+	    (v->has_server && load_cert(paths[3], &server, &e) < 0))
 		return mc_error_setm(err, m->name, MC_E_TLS, "%s", e.msg);
-	if (check_signed(m, ca, client, "client", client_path, err) < 0 ||
-	    (server && check_signed(m, ca, server, "server", server_path, err) < 0))
+	if (check_signed(m, ca, client, "client", paths[1], err) < 0 ||
+	    check_key(m, client, "client", paths[1], paths[2], err) < 0 ||
+	    (server && (check_signed(m, ca, server, "server", paths[3], err) < 0 ||
+			check_key(m, server, "server", paths[3], paths[4], err) < 0)))
 		return -1;
 	v->c_nb = asn1_epoch(X509_get0_notBefore(client));
 	v->c_na = asn1_epoch(X509_get0_notAfter(client));
@@ -940,9 +1113,10 @@ static bool ip_listed(const char *list, const char *ip)
 int mc_certs_check_machine(const struct mc_machine *m, const char *ip, struct mc_certs_check *out,
 			   struct mc_error *err)
 {
-	static const char *const names[] = { "ca.pem", "cert.pem", "key.pem", "server.pem" };
-	char *paths[4] = { 0 }, *data[4] = { 0 };
-	size_t lens[4] = { 0 };
+	static const char *const names[] = { "ca.pem", "cert.pem", "key.pem", "server.pem",
+					     "server-key.pem" };
+	char *paths[5] = { 0 }, *data[5] = { 0 };
+	size_t lens[5] = { 0 };
 	_cleanup_free_ char *cache = mc_path_join(m->dir, CHECK_CACHE);
 	struct mc_certs_check local = { 0 };
 	struct verified v = { .key = "" };
@@ -954,11 +1128,10 @@ int mc_certs_check_machine(const struct mc_machine *m, const char *ip, struct mc
 		out = &local;
 	memset(out, 0, sizeof(*out));
 	out->days_left = 1L << 30;
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		paths[i] = mc_path_join(m->dir, names[i]);
-		/* The private key only has to be there; it is never read here. */
-		if (i == 2 ? !mc_file_exists(paths[i]) : mc_read_file(paths[i], &data[i], &lens[i], NULL) < 0) {
-			if (i == 3)
+		if (mc_read_file(paths[i], &data[i], &lens[i], NULL) < 0) {
+			if (i == 3 || (i == 4 && !data[3]))
 				continue;   /* no server certificate: the none driver */
 			mc_error_setm(err, m->name, MC_E_TLS,
 				      "%s is missing from its certificate directory %s: run 'machinectl regenerate-certs %s' to make it again",
@@ -967,15 +1140,28 @@ int mc_certs_check_machine(const struct mc_machine *m, const char *ip, struct mc
 		}
 	}
 	v.has_server = data[3] != NULL;
+	/* A key whose certificate was written but which was not renamed into
+	 * place yet (make_pair killed): the pair is not whole. */
+	for (int i = 2; i < 5; i += 2) {
+		_cleanup_free_ char *pending = pending_of(paths[i]);
+
+		if (mc_file_exists(pending)) {
+			mc_error_setm(err, m->name, MC_E_TLS,
+				      "an interrupted certificate change left %s: run 'machinectl regenerate-certs %s' to finish it",
+				      pending, m->name);
+			goto out;
+		}
+	}
 	out->has_server = v.has_server;
 
 	/*
-	 * The cache key: two FNV-1a hashes of the certificates (not of the key).
-	 * Not cryptographic on purpose: this path must not start OpenSSL, which
+	 * The cache key: two FNV-1a hashes of the certificates and keys (a new
+	 * key must be checked against its certificate again).  Not
+	 * cryptographic on purpose: this path must not start OpenSSL, which
 	 * alone costs about a millisecond; whoever can write these files can
-	 * replace the certificates themselves anyway.
+	 * replace the certificates themselves anyway.  The file is 0600.
 	 */
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		for (size_t k = 0; data[i] && k <= lens[i]; k++) {
 			h1 = (h1 ^ (unsigned char)data[i][k]) * 0x100000001b3ULL;
 			h2 = (h2 ^ (unsigned char)data[i][k]) * 0x100000001b3ULL;
@@ -987,7 +1173,7 @@ int mc_certs_check_machine(const struct mc_machine *m, const char *ip, struct mc
 		char key[sizeof(v.key)];
 
 		memcpy(key, v.key, sizeof(key));
-		if (verify_full(m, paths[0], paths[1], paths[3], &v, err) < 0)
+		if (verify_full(m, paths, &v, err) < 0)
 			goto out;
 		memcpy(v.key, key, sizeof(key));
 		write_cache(cache, &v);
@@ -1015,8 +1201,10 @@ int mc_certs_check_machine(const struct mc_machine *m, const char *ip, struct mc
 	r = 0;
 out:
 	mc_certs_check_free(&local);
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		free(paths[i]);
+		if (data[i])
+			explicit_bzero(data[i], lens[i]);
 		free(data[i]);
 	}
 	return r;

@@ -75,6 +75,10 @@ int mc_certs_ensure(const struct mc_certs_paths *p, enum mc_certs_key_type kt, u
 int mc_certs_renew_ca(const struct mc_certs_paths *p, enum mc_certs_key_type kt,
 		      struct mc_error *err);
 
+/* A --tls-san value: an IP address or a DNS name (a wildcard "*." first is
+ * allowed); anything else is MC_E_INVALID naming it. */
+int mc_certs_check_san(const char *s, struct mc_error *err);
+
 /* Options for one server certificate. */
 struct mc_certs_server_opts {
 	const char *name;              /* machine name: a DNS SAN and the subject CN */
@@ -90,6 +94,12 @@ struct mc_certs_server_opts {
  * certificate was written is finished first. */
 int mc_certs_make_server(const struct mc_certs_paths *p, const struct mc_certs_server_opts *o,
 			 const char *cert_path, const char *key_path, struct mc_error *err);
+
+/* Copy src to dst (0644; a key 0600) when it holds exactly one PEM block:
+ * a certificate that parses, or (key) an unencrypted private key that
+ * parses; anything else (a secret file, a bundle holding a key) is
+ * MC_E_INVALID and nothing is written.  The bytes are copied as they are. */
+int mc_certs_import_pem(const char *src, const char *dst, bool key, struct mc_error *err);
 
 /* Copy the CA certificate and the client certificate and key into the machine
  * directory (ca.pem, cert.pem, key.pem) — never the CA key. */

@@ -32,7 +32,7 @@
 #include <unistd.h>
 #include <jansson.h>
 
-#define MC_DRIVER_ABI 2
+#define MC_DRIVER_ABI 3
 
 enum mc_error_code {
 	MC_E_OK = 0,
@@ -291,6 +291,19 @@ struct mc_driver {
 	 * "ISOSource" and "ISOVersion" (the core reads "ISOVersion" and "ISO"
 	 * to print what changed). */
 	int (*set_iso)(struct mc_driver_ctx *ctx, struct mc_error *err);
+	/* set (and create --autostart): change what ctx->flags names, nothing
+	 * else: "cpus" (integer >= 1), "memory" (MB), "disk-size" (MB; a size
+	 * smaller than the data disk is refused: disks only grow; the machine OS
+	 * grows its file system at the next boot), "autostart" (boolean: the VM
+	 * starts with the hypervisor or the host).  What cannot be changed in the
+	 * machine's present state is refused naming what to do (e.g. stop it
+	 * first), before anything changed.  On success the driver records the new
+	 * values in its config ("CPU", "Memory", "DiskSize", "Autostart"); on
+	 * failure the core restores the config as it was.  create --autostart:
+	 * create finds ctx->flags["autostart"] true; a driver that can only set
+	 * it while creating does so there and records "Autostart"; otherwise the
+	 * core calls set once create succeeded. */
+	int (*set)(struct mc_driver_ctx *ctx, struct mc_error *err);
 };
 
 /* Plugins export this symbol. */

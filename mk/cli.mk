@@ -12,7 +12,21 @@ machinectl_SOURCES = \
 	src/cmd/inspect.c \
 	src/cmd/lifecycle.c \
 	src/cmd/ls.c \
+	src/cmd/set.c \
 	src/cmd/ssh-scp.c \
 	src/cmd/swarm.c \
 	src/cmd/term.c src/cmd/term.h
 machinectl_LDADD = libmccore.la
+
+# The build identifier `version` prints: `git describe` of the source tree,
+# taken at every make (the file changes, and main.o is rebuilt, only when the
+# identifier does); the package version outside git (a release tarball).
+BUILT_SOURCES += buildid.h
+CLEANFILES += buildid.h
+buildid.h: FORCE
+	$(AM_V_GEN)id=$$(git -C '$(top_srcdir)' describe --tags --always --dirty 2>/dev/null) || id=; \
+	case $$id in *[!A-Za-z0-9._+-]*|'') id='$(PACKAGE_VERSION)';; esac; \
+	printf '#define MC_BUILD_ID "%s"\n' "$$id" >$@.tmp; \
+	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+.PHONY: FORCE
+FORCE:

@@ -11,7 +11,8 @@ endif
 TESTS += $(CLI_TESTS)
 EXTRA_DIST += $(CLI_TESTS_ALL)
 
-# Real VMs: every tests/e2e/*.sh but its libraries and the boot benchmark.
-E2E_TESTS = $(filter-out tests/e2e/lib-% tests/e2e/iso-bench.sh,$(sort $(patsubst $(srcdir)/%,%,$(wildcard $(srcdir)/tests/e2e/*.sh))))
+# Real VMs: every tests/e2e/*.sh but its libraries, the boot benchmark and the
+# swarm loop (run by hand: tests/e2e/swarm-loop.sh).
+E2E_TESTS = $(filter-out tests/e2e/lib-% tests/e2e/iso-bench.sh tests/e2e/swarm-loop.sh,$(sort $(patsubst $(srcdir)/%,%,$(wildcard $(srcdir)/tests/e2e/*.sh))))
 
 FUZZ_TARGETS = $(sort $(patsubst $(srcdir)/tests/fuzz/fuzz-%.c,%,$(wildcard $(srcdir)/tests/fuzz/fuzz-*.c)))

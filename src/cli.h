@@ -52,6 +52,8 @@ enum {
 extern const struct mc_option mc_opts_global[];
 const struct mc_verb *mc_verb_find(const char *name);
 
+/* "PROG version V, build B" (B: git describe of the build, else V). */
+void mc_cli_print_version(const struct mc_cli *cli);
 /* Print "Error: TEXT" on stderr (mc_error_text); returns the exit code for err. */
 int mc_cli_fail(const struct mc_error *err);
 /* Print a verb's usage and options (help VERB / VERB --help). */
@@ -78,7 +80,8 @@ int mc_cli_create(struct mc_cli *cli, struct mc_args *a, char **names);
 
 /* Each verb's options, indexed by its enum (typed lookups: mc_args_str(a,
  * &mc_opts_ls[O_LS_FORMAT])). */
-enum { O_CREATE_DRIVER, O_CREATE_ENGINE_ENV, O_CREATE_ENGINE_INSECURE_REGISTRY,
+enum { O_CREATE_AUTOSTART, O_CREATE_DRIVER, O_CREATE_ENGINE_ENV, O_CREATE_ENGINE_INSECURE_REGISTRY,
+       O_CREATE_ENGINE_INSTALL_URL,
        O_CREATE_ENGINE_LABEL, O_CREATE_ENGINE_OPT, O_CREATE_ENGINE_REGISTRY_MIRROR,
        O_CREATE_ENGINE_STORAGE_DRIVER, O_CREATE_NO_PROVISION, O_CREATE_NO_SHARE, O_CREATE_SHARE,
        O_CREATE_SSH_KEY_TYPE, O_CREATE_TLS_KEY_TYPE, O_CREATE_TLS_SAN, O_CREATE_N };
@@ -95,12 +98,16 @@ enum { O_MOUNT_UNMOUNT, O_MOUNT_N };
 enum { O_SWARM_UP_ADVERTISE_ADDR, O_SWARM_UP_CREATE, O_SWARM_UP_FORCE, O_SWARM_UP_MANAGER,
        O_SWARM_UP_WORKER, O_SWARM_UP_N };
 enum { O_IMPORT_FROM, O_IMPORT_N };
+enum { O_SET_AUTOSTART, O_SET_CPUS, O_SET_DISK_SIZE, O_SET_MEMORY, O_SET_N };
+enum { O_PROVISION_ENGINE_ENV, O_PROVISION_ENGINE_INSECURE_REGISTRY, O_PROVISION_ENGINE_LABEL,
+       O_PROVISION_ENGINE_OPT, O_PROVISION_ENGINE_REGISTRY_MIRROR, O_PROVISION_N };
 enum { O_GENERATE_PROG, O_GENERATE_TEMPLATES, O_GENERATE_N };
 
 extern const struct mc_option mc_opts_create[], mc_opts_env[], mc_opts_inspect[],
 	mc_opts_active[], mc_opts_ls[], mc_opts_rm[], mc_opts_regenerate_certs[],
 	mc_opts_upgrade[], mc_opts_ssh[], mc_opts_scp[], mc_opts_mount[], mc_opts_swarm_up[],
-	mc_opts_swarm_down[], mc_opts_import[], mc_opts_generate[];
+	mc_opts_swarm_down[], mc_opts_import[], mc_opts_generate[], mc_opts_set[],
+	mc_opts_provision[];
 
 /* A table indexed by an enum has exactly N entries and its terminator. */
 #define MC_OPTS_CHECK(table, n) \
@@ -122,6 +129,7 @@ int mc_cmd_provision(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_restart(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_rm(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_scp(struct mc_cli *, const struct mc_verb *, struct mc_args *);
+int mc_cmd_set(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_ssh(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_start(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_status(struct mc_cli *, const struct mc_verb *, struct mc_args *);

@@ -66,6 +66,7 @@ C(int, CRYPTO_get_ex_new_index,
   (int class_index, long argl, void *argp, CRYPTO_EX_new *new_func, CRYPTO_EX_dup *dup_func,
    CRYPTO_EX_free *free_func),
   (class_index, argl, argp, new_func, dup_func, free_func))
+C(void, CRYPTO_free, (void *ptr, const char *file, int line), (ptr, file, line))
 C(void, ERR_clear_error, (void), ())
 C(void, ERR_error_string_n, (unsigned long e, char *buf, size_t len), (e, buf, len))
 C(unsigned long, ERR_peek_last_error, (void), ())
@@ -116,6 +117,8 @@ EVP_PKEY *EVP_PKEY_Q_keygen(OSSL_LIB_CTX *libctx, const char *propq, const char 
 }
 
 /* PEM */
+C(int, PEM_read_bio, (BIO *bp, char **name, char **header, unsigned char **data, long *len),
+  (bp, name, header, data, len))
 C(EVP_PKEY *, PEM_read_bio_PrivateKey, (BIO *out, EVP_PKEY **x, pem_password_cb *cb, void *u),
   (out, x, cb, u))
 C(X509 *, PEM_read_bio_X509, (BIO *out, X509 **x, pem_password_cb *cb, void *u), (out, x, cb, u))

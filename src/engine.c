@@ -2,6 +2,8 @@
 #include "buildconf.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
@@ -496,6 +498,68 @@ static CURLcode on_ssl_ctx(CURL *h, void *sslctx, void *arg)
 		SSL_CTX_sess_set_new_cb(ctx, on_new_session);
 	}
 	return CURLE_OK;
+}
+
+/* A host name: labels of letters, digits and inner hyphens, dot-separated. */
+static bool host_name(const char *s, size_t n)
+{
+	size_t label = 0;
+
+	if (!n || n > 253)
+		return false;
+	for (size_t i = 0; i <= n; i++) {
+		char c = i < n ? s[i] : '.';
+
+		if (c == '.') {
+			if (!label || s[i - 1] == '-')
+				return false;
+			label = 0;
+		} else if (isalnum((unsigned char)c) || (c == '-' && label)) {
+			if (++label > 63)
+				return false;
+		} else {
+			return false;
+		}
+	}
+	return true;
+}
+
+int mc_engine_url_check(const char *url, struct mc_error *err)
+{
+	const char *h = url && mc_startswith(url, "tcp://") ? url + 6 : NULL;
+	const char *colon = h ? strrchr(h, ':') : NULL;
+	char host[256], *end;
+	unsigned char buf[16];
+	unsigned long port;
+	size_t n;
+
+	if (!colon)
+		goto bad;
+	n = (size_t)(colon - h);
+	if (n >= sizeof(host))
+		goto bad;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	if (host[0] == '[') {
+		if (n < 3 || host[n - 1] != ']')
+			goto bad;
+		host[n - 1] = '\0';
+		if (inet_pton(AF_INET6, host + 1, buf) != 1)
+			goto bad;
+	} else if (inet_pton(AF_INET, host, buf) != 1 && !host_name(host, n)) {
+		goto bad;
+	}
+	if (!isdigit((unsigned char)colon[1]))
+		goto bad;
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (*end || errno || port < 1 || port > 65535)
+		goto bad;
+	return 0;
+bad:
+	return mc_error_set(err, MC_E_INVALID,
+			    "invalid Docker URL \"%s\": expected tcp://HOST:PORT (HOST an IP address, [IPv6] or a host name, PORT 1-65535)",
+			    url ? url : "");
 }
 
 /* tcp://H:P or https://H:P → https://H:P (no trailing slash). */

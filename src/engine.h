@@ -68,6 +68,11 @@ size_t mc_engine_run(struct mc_engine_call *calls, size_t n, long timeout_ms);
 
 /* One request.  *reply (may be NULL) receives the parsed reply (caller
  * json_decref()s it).  timeout_ms 0: the default. */
+/* A Docker URL as machinectl accepts it: tcp://HOST:PORT, HOST an IPv4
+ * address, [IPv6] or a host name, PORT 1-65535; MC_E_INVALID otherwise
+ * (it is printed by ls, url, env: nothing else may reach the terminal). */
+int mc_engine_url_check(const char *url, struct mc_error *err);
+
 int mc_engine_request(const struct mc_engine_target *t, const char *method, const char *path,
 		      const json_t *body, long timeout_ms, json_t **reply, struct mc_error *err);
 int mc_engine_get(const struct mc_engine_target *t, const char *path, long timeout_ms,

@@ -152,7 +152,7 @@ int mc_machine_load(const struct mc_store *s, const char *name, struct mc_machin
 	if (mc_store_check_name(name, err) < 0)
 		return -1;
 	if (!mc_store_exists(s, name))
-		return mc_error_set(err, MC_E_NOT_FOUND, "machine \"%s\" does not exist", name);
+		return mc_error_set(err, MC_E_NOT_FOUND, "Docker machine \"%s\" does not exist", name);
 	if (mc_store_check_machine_perms(s, name, err) < 0)
 		return -1;
 	path = mc_store_machine_file(s, name, "config.json");
@@ -179,13 +179,9 @@ int mc_machine_load(const struct mc_store *s, const char *name, struct mc_machin
 		json_object_set_new(doc, "Name", json_string(name));
 	}
 	if (from >= 0) {
-		_cleanup_free_ char *bak = mc_asprintf("%s.bak", path);
-
-		if (mc_write_file_atomic(bak, text, len, 0600, err) < 0 ||
-		    mc_machine_save(m, err) < 0) {
-			mc_machine_free(m);
-			return -1;
-		}
+		/* Written back by the first save (a verb that holds the lock). */
+		m->orig_text = MC_TAKE(text);
+		m->orig_len = len;
 	}
 	*out = m;
 	return 0;
@@ -199,6 +195,12 @@ int mc_machine_save(const struct mc_machine *m, struct mc_error *err)
 
 	if (!text)
 		return mc_error_set(err, MC_E_FAILED, "cannot serialise config of \"%s\"", m->name);
+	if (m->orig_text) {
+		_cleanup_free_ char *bak = mc_asprintf("%s.bak", path);
+
+		if (mc_write_file_atomic(bak, m->orig_text, m->orig_len, 0600, err) < 0)
+			return -1;
+	}
 	withnl = mc_asprintf("%s\n", text);
 	return mc_write_file_atomic(path, withnl, strlen(withnl), 0600, err);
 }
@@ -209,6 +211,7 @@ void mc_machine_free(struct mc_machine *m)
 		return;
 	free(m->name);
 	free(m->dir);
+	free(m->orig_text);
 	json_decref(m->doc);
 	free(m);
 }

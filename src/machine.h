@@ -23,18 +23,25 @@ struct mc_machine {
 	const char *driver_name;
 	json_t *driver;        /* "Driver" object (driver private) */
 	json_t *host_options;  /* "HostOptions" object */
+	/* Loaded from an older schema: the file as it was (migrated in memory
+	 * only; the next save keeps it as config.json.bak).  NULL otherwise. */
+	char *orig_text;
+	size_t orig_len;
 };
 
 /* New in-memory machine (not saved). */
 struct mc_machine *mc_machine_new(const struct mc_store *s, const char *name,
 				  const char *driver_name);
-/* Load machines/NAME/config.json, migrating older schemas (a .bak copy of the
- * original is kept).  MC_E_NOT_FOUND when the machine does not exist. */
+/* Load machines/NAME/config.json, migrating older schemas in memory (nothing
+ * is written: a read-only store stays readable; m->orig_text is set).
+ * MC_E_NOT_FOUND when the machine does not exist. */
 int mc_machine_load(const struct mc_store *s, const char *name, struct mc_machine **out,
 		    struct mc_error *err);
 /* Parse a config.json text (exposed for tests and fuzzing); *doc owned by caller. */
 int mc_machine_parse(const char *text, size_t len, json_t **doc, int *migrated_from,
 		     struct mc_error *err);
+/* Write config.json atomically; a machine migrated at load first gets its
+ * original kept as config.json.bak. */
 int mc_machine_save(const struct mc_machine *m, struct mc_error *err);
 void mc_machine_free(struct mc_machine *m);
 static inline void mc_machine_freep(struct mc_machine **m) { mc_machine_free(*m); }

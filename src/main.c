@@ -5,6 +5,7 @@
  * table, and the dispatch.  Each verb lives in src/cmd/.
  */
 #include "buildconf.h"
+#include "buildid.h"
 
 #include <libgen.h>
 #include <string.h>
@@ -60,16 +61,21 @@ const struct mc_verb mc_verbs[] = {
 	{ "ls", mc_cmd_ls, 0, 0, 0, "[OPTIONS]", "List machines", mc_opts_ls },
 	{ "mount", mc_cmd_mount, 1, 2, 0, "[OPTIONS] [USER@]NAME:PATH [MOUNTPOINT]",
 	  "Mount a directory of a machine with sshfs (-u unmounts)", mc_opts_mount, MC_VALUE_REMOTE },
-	{ "regenerate-certs", mc_cmd_regenerate_certs, 0, -1, MC_VERB_DEFAULT_NAME,
+	/* "default" is its own business: --client-certs acts on every machine. */
+	{ "regenerate-certs", mc_cmd_regenerate_certs, 0, -1, 0,
 	  "[OPTIONS] [NAME...]", "Make new TLS certificates for machines", mc_opts_regenerate_certs, MC_VALUE_MACHINE },
-	{ "provision", mc_cmd_provision, 0, -1, MC_VERB_DEFAULT_NAME, "[NAME...]",
-	  "Provision machines again: certificates, Docker options, restart Docker", NULL, MC_VALUE_MACHINE },
+	{ "provision", mc_cmd_provision, 0, -1, MC_VERB_DEFAULT_NAME, "[OPTIONS] [NAME...]",
+	  "Provision machines again: certificates, Docker options (--engine-*: new ones), restart Docker",
+	  mc_opts_provision, MC_VALUE_MACHINE },
 	{ "restart", mc_cmd_restart, 0, -1, MC_VERB_DEFAULT_NAME, "[NAME...]",
 	  "Restart machines", NULL, MC_VALUE_MACHINE },
-	{ "rm", mc_cmd_rm, 0, -1, MC_VERB_DEFAULT_NAME, "[OPTIONS] [NAME...]",
+	/* A verb that destroys never defaults its target (no "default"). */
+	{ "rm", mc_cmd_rm, 1, -1, 0, "[OPTIONS] NAME...",
 	  "Remove machines", mc_opts_rm, MC_VALUE_MACHINE },
 	{ "scp", mc_cmd_scp, 2, -1, 0, "[OPTIONS] SRC... DST",
 	  "Copy files between machines and this host ([USER@]NAME:PATH, ~ is the home directory)", mc_opts_scp, MC_VALUE_REMOTE },
+	{ "set", mc_cmd_set, 1, -1, 0, "[OPTIONS] NAME...",
+	  "Change the CPUs, memory, data disk size or autostart of machines", mc_opts_set, MC_VALUE_MACHINE },
 	{ "ssh", mc_cmd_ssh, 0, -1, MC_VERB_DEFAULT_NAME | MC_VERB_STOP_AT_POS,
 	  "[--repin] [NAME] [--] [COMMAND...]",
 	  "Log in to a machine or run a command on it (--repin: accept a changed host key)", mc_opts_ssh, MC_VALUE_MACHINE },
@@ -94,6 +100,12 @@ const struct mc_verb mc_verbs[] = {
 	  mc_opts_generate },
 	{ NULL },
 };
+
+void mc_cli_print_version(const struct mc_cli *cli)
+{
+	/* docker-machine's "version V, build B"; B is git describe of the build. */
+	printf("%s version %s, build %s\n", cli->prog, PACKAGE_VERSION, MC_BUILD_ID);
+}
 
 const struct mc_verb *mc_verb_find(const char *name)
 {
@@ -291,7 +303,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (mc_args_given(&cli.global, GOPT(VERSION))) {
-		printf("%s version %s\n", cli.prog, PACKAGE_VERSION);
+		mc_cli_print_version(&cli);
 		rc = 0;
 		goto out;
 	}

@@ -1,5 +1,6 @@
 #include "buildconf.h"
 
+#include <ctype.h>
 #include <string.h>
 #include <time.h>
 
@@ -128,6 +129,86 @@ static int check_value(const char *what, const char *v, bool no_blanks, struct m
 			return mc_error_set(err, MC_E_INVALID,
 					    "%s \"%s\" contains a space, which the boot2docker-style profile (EXTRA_ARGS) cannot carry",
 					    what, v);
+	}
+	return 0;
+}
+
+static bool var_name(const char *s, size_t n)
+{
+	if (!n || isdigit((unsigned char)s[0]))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!(s[i] == '_' || isalnum((unsigned char)s[i])))
+			return false;
+	return true;
+}
+
+/* A dockerd flag name: lowercase letters, digits and inner hyphens. */
+static bool flag_name(const char *s, size_t n)
+{
+	if (!n || s[0] == '-' || s[n - 1] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '-'))
+			return false;
+	return true;
+}
+
+/* A value refused at create is a usage error (exit 2). */
+static int usage(struct mc_error *err)
+{
+	if (err)
+		err->code = MC_E_USAGE;
+	return -1;
+}
+
+int mc_provision_check_engine(const struct mc_engine_opts *o, struct mc_error *err)
+{
+	for (char **l = o->env; l && *l; l++) {
+		const char *eq = strchr(*l, '=');
+
+		if (!eq || !var_name(*l, (size_t)(eq - *l)))
+			return mc_error_set(err, MC_E_USAGE,
+					    "invalid --engine-env \"%s\": expected KEY=VALUE, KEY a variable name (letters, digits, _)",
+					    *l);
+		if (check_value("--engine-env", *l, false, err) < 0)
+			return usage(err);
+	}
+	for (char **l = o->labels; l && *l; l++) {
+		const char *eq = strchr(*l, '=');
+
+		if (!eq || eq == *l || **l == '-')
+			return mc_error_set(err, MC_E_USAGE, "invalid --engine-label \"%s\": expected KEY=VALUE", *l);
+		if (check_value("--engine-label", *l, o->no_blanks, err) < 0)
+			return usage(err);
+	}
+	for (char **l = o->opts; l && *l; l++) {
+		size_t n = strcspn(*l, "=");
+
+		if (!flag_name(*l, n))
+			return mc_error_set(err, MC_E_USAGE,
+					    "invalid --engine-opt \"%s\": expected NAME=VALUE or NAME, NAME a dockerd flag without its dashes (log-level=debug, experimental)",
+					    *l);
+		if (check_value("--engine-opt", *l, o->no_blanks, err) < 0)
+			return usage(err);
+	}
+	for (int k = 0; k < 2; k++)
+		for (char **l = k ? o->mirrors : o->insecure; l && *l; l++) {
+			const char *what = k ? "--engine-registry-mirror" : "--engine-insecure-registry";
+
+			if (!**l || **l == '-' || strpbrk(*l, " \t"))
+				return mc_error_set(err, MC_E_USAGE,
+						    "invalid %s \"%s\": expected a registry (host:port, a CIDR%s)",
+						    what, *l, k ? ", an http(s):// URL" : "");
+			if (check_value(what, *l, false, err) < 0)
+				return usage(err);
+		}
+	if (o->storage_driver && *o->storage_driver) {
+		for (const char *c = o->storage_driver; *c; c++)
+			if (!(isalnum((unsigned char)*c) || *c == '-' || *c == '_'))
+				return mc_error_set(err, MC_E_USAGE,
+						    "invalid --engine-storage-driver \"%s\": expected a storage driver name (overlay2, btrfs, zfs...)",
+						    o->storage_driver);
 	}
 	return 0;
 }
@@ -315,6 +396,40 @@ int mc_provision_dropin(const struct mc_machine *m, const char *driver_name, cha
 	}
 	*out = text;
 	return 0;
+}
+
+int mc_provision_check_options(const struct mc_machine *m, const char *driver_name,
+			       struct mc_error *err)
+{
+	_cleanup_free_ char *dropin = NULL;
+
+	/* What every guest refuses (the drop-in is the lenient one); the
+	 * boot2docker profile's stricter rules (no blanks) are checked when it
+	 * is written, as the guest's OS is known only then. */
+	return mc_provision_dropin(m, driver_name, &dropin, err);
+}
+
+/* How a systemd guest without dockerd gets Docker: Debian's docker.io
+ * package, or (create --engine-install-url URL) the install script at URL
+ * run with sh, as docker-machine's generic provisioner does, or ("") not at
+ * all.  The URL was checked at create (http(s), no shell characters). */
+static char *install_cmd(const struct mc_machine *m)
+{
+	json_t *u = engine_opt(m, "InstallURL");
+	_cleanup_free_ char *q = NULL;
+
+	if (!json_is_string(u))
+		return mc_strdup("command -v dockerd >/dev/null || { sudo apt-get update -qq && "
+				 "sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null; }");
+	if (!*json_string_value(u))
+		return mc_strdup("command -v dockerd >/dev/null || { echo 'Docker is not installed on the machine, and --engine-install-url \"\" says not to install it' >&2; exit 1; }");
+	q = mc_shell_quote(json_string_value(u));
+	/* Downloaded first: `curl | sh` would run half a script, or none, and succeed. */
+	return mc_asprintf("command -v dockerd >/dev/null && exit 0; "
+			   "{ command -v curl >/dev/null || { sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null; }; } && "
+			   "f=$(mktemp) && curl -fsSL %s -o \"$f\" && sh \"$f\"; r=$?; rm -f \"$f\"; [ $r = 0 ] || exit $r; "
+			   "command -v dockerd >/dev/null || { echo 'the install script from %s ran, but dockerd is still not installed' >&2; exit 1; }",
+			   q, json_string_value(u));
 }
 
 /* Run a command (stdin: in_len bytes of in) that must succeed; its stderr
@@ -522,12 +637,16 @@ int mc_provision_run(const struct mc_provision *p, struct mc_error *err)
 				  p->m->name, p->m->name);
 	else
 		cmd = mc_asprintf("sudo hostname %s && echo %s | sudo tee /etc/hostname >/dev/null && "
-				  "(grep -q '127.0.1.1 %s$' /etc/hosts || echo '127.0.1.1 %s' | sudo tee -a /etc/hosts >/dev/null) && "
-				  "if ! command -v dockerd >/dev/null; then sudo apt-get update -qq && "
-				  "sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null; fi",
+				  "(grep -q '127.0.1.1 %s$' /etc/hosts || echo '127.0.1.1 %s' | sudo tee -a /etc/hosts >/dev/null)",
 				  p->m->name, p->m->name, p->m->name, p->m->name);
 	if (must_run(s, p, "setting the hostname", cmd, 600000, err) < 0)
 		goto out;
+	if (!is_b2d(os)) {
+		_cleanup_free_ char *inst = install_cmd(p->m);
+
+		if (must_run(s, p, "installing Docker", inst, 600000, err) < 0)
+			goto out;
+	}
 	phase(p, "Copying certs to the remote machine...");
 	if (upload_certs(s, p, os, true, err) < 0)
 		goto out;

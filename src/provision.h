@@ -57,6 +57,20 @@ int mc_provision_detect(const char *os_release, enum mc_guest_os *os, char **nam
  * profile on stdin, then dockerd started once). */
 bool mc_provision_one_step(const char *detect_out);
 
+/* The Docker daemon options of create (and import), checked before anything
+ * is made with them. */
+struct mc_engine_opts {
+	char **env, **labels, **opts, **insecure, **mirrors;  /* NULL-terminated or NULL */
+	const char *storage_driver;
+	bool no_blanks;   /* the guest is the machine OS or boot2docker (a boot ISO): its
+			     profile's EXTRA_ARGS cannot carry a space */
+};
+/* --engine-env KEY=VALUE (KEY a variable name), --engine-label KEY=VALUE,
+ * --engine-opt NAME[=VALUE] (NAME a dockerd flag), registries without
+ * blanks, a plain storage driver name; no control characters anywhere.
+ * MC_E_USAGE names the option and the value. */
+int mc_provision_check_engine(const struct mc_engine_opts *o, struct mc_error *err);
+
 /* The daemon options as dockerd argv words (--label provider=..., --tlsverify ...),
  * shared by the profile and the systemd drop-in; NULL-terminated, free with
  * mc_strv_free. */
@@ -68,6 +82,12 @@ int mc_provision_profile(const struct mc_machine *m, const char *driver_name, ch
 			 struct mc_error *err);
 int mc_provision_dropin(const struct mc_machine *m, const char *driver_name, char **out,
 			struct mc_error *err);
+
+/* Check the recorded daemon options as provisioning would write them for
+ * any guest (the systemd drop-in: no control characters, KEY=VALUE), before
+ * anything is changed: what create and `provision --engine-*` run first. */
+int mc_provision_check_options(const struct mc_machine *m, const char *driver_name,
+			       struct mc_error *err);
 
 /* Provision the machine (it must be running with SSH up). */
 int mc_provision_run(const struct mc_provision *p, struct mc_error *err);

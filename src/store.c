@@ -227,9 +227,11 @@ int mc_store_list(const struct mc_store *s, char ***names, struct mc_error *err)
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+		/* A symlink to a directory is a machine too, as for every other
+		 * verb (mc_store_exists follows it). */
+		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN && de->d_type != DT_LNK)
 			continue;
-		if (de->d_type == DT_UNKNOWN) {
+		if (de->d_type != DT_DIR) {
 			struct stat st;
 
 			if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 || !S_ISDIR(st.st_mode))
@@ -252,7 +254,7 @@ static int open_lock(const struct mc_store *s, const char *name, int *fd, struct
 	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (*fd < 0) {
 		if (errno == ENOENT)
-			return mc_error_set(err, MC_E_NOT_FOUND, "machine \"%s\" does not exist", name);
+			return mc_error_set(err, MC_E_NOT_FOUND, "Docker machine \"%s\" does not exist", name);
 		return mc_error_errno(err, errno, "cannot lock machine \"%s\"", name);
 	}
 	return 0;
@@ -322,7 +324,7 @@ int mc_store_reserve(const struct mc_store *s, const char *name, int *lock_fd,
 	mc_store_sweep(s);
 	dir = mc_store_machine_dir(s, name);
 	if (mc_store_exists(s, name))
-		return mc_error_set(err, MC_E_EXISTS, "machine \"%s\" already exists", name);
+		return mc_error_set(err, MC_E_EXISTS, "Docker machine \"%s\" already exists", name);
 	/* Build the directory under a hidden name with its lock file locked, then
 	 * rename it into place: nobody can see NAME before its lock is held. */
 	tmp = mc_asprintf("%s/machines/.new-%s-%ld", s->root, name, (long)getpid());
@@ -338,7 +340,7 @@ int mc_store_reserve(const struct mc_store *s, const char *name, int *lock_fd,
 	 * directory always holds at least its lock file. */
 	if (rename(tmp, dir) < 0) {
 		if (errno == ENOTEMPTY || errno == EEXIST || errno == ENOTDIR)
-			mc_error_set(err, MC_E_EXISTS, "machine \"%s\" already exists", name);
+			mc_error_set(err, MC_E_EXISTS, "Docker machine \"%s\" already exists", name);
 		else
 			mc_error_errno(err, errno, "cannot create %s", dir);
 		goto fail;
@@ -477,7 +479,7 @@ int mc_store_parse_remote(const struct mc_store *s, const char *arg, char **user
 				    arg, arg);
 	if (!mc_store_exists(s, n))
 		return mc_error_set(err, MC_E_NOT_FOUND,
-				    "machine \"%s\" does not exist (in \"%s\"; to copy a local file whose name has a ':', write it as ./%s)",
+				    "Docker machine \"%s\" does not exist (in \"%s\"; to copy a local file whose name has a ':', write it as ./%s)",
 				    n, arg, arg);
 	*path = colon + 1;
 	*user = MC_TAKE(u);

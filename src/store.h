@@ -42,7 +42,7 @@ bool mc_store_exists(const struct mc_store *s, const char *name);
 int mc_store_list(const struct mc_store *s, char ***names, struct mc_error *err);
 
 /* Atomically claim NAME (mkdir machines/NAME, 0700) and lock it.
- * MC_E_EXISTS: 'machine "NAME" already exists'.  *lock_fd receives the lock. */
+ * MC_E_EXISTS: 'Docker machine "NAME" already exists'.  *lock_fd receives the lock. */
 int mc_store_reserve(const struct mc_store *s, const char *name, int *lock_fd,
 		     struct mc_error *err);
 /* Take the machine's exclusive lock (flock on machines/NAME/.lock), waiting

@@ -1,6 +1,8 @@
 #include "buildconf.h"
 
+#include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "swarm.h"
@@ -78,13 +80,43 @@ static char *addr_port(const char *ip)
 	return strchr(ip, ':') ? mc_asprintf("[%s]:%d", ip, SWARM_PORT) : mc_asprintf("%s:%d", ip, SWARM_PORT);
 }
 
+/* dockerd gives its swarm node 15 s to stop when it leaves (moby
+ * daemon/cluster/noderunner.go); a node still starting or stopping task
+ * containers misses that and answers 500 "context deadline exceeded",
+ * having left only in part.  Asked again, it finishes. */
+#define LEAVE_TRIES 3
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static bool deadline_exceeded(const struct mc_error *e)
+{
+	return e->code != MC_E_OK && strstr(e->msg, "context deadline exceeded");
+}
+
 static int leave(struct mc_swarm_node *n, bool force)
 {
-	json_t *reply = NULL;
-	int r = mc_engine_post(&n->target, force ? "/swarm/leave?force=true" : "/swarm/leave", NULL,
-			       60000, &reply, &n->err);
+	int r = -1;
 
-	json_decref(reply);
+	for (int i = 0; i < LEAVE_TRIES && r < 0; i++) {
+		json_t *reply = NULL;
+
+		if (i) {
+			mc_debug("%s: leaving the swarm again (%s)", n->name, n->err.msg);
+			mc_error_clear(&n->err);
+			sleep_ms(2000);
+		}
+		r = mc_engine_post(&n->target, force ? "/swarm/leave?force=true" : "/swarm/leave", NULL,
+				   60000, &reply, &n->err);
+		json_decref(reply);
+		if (r < 0 && !deadline_exceeded(&n->err))
+			break;
+	}
 	if (r < 0)
 		node_context(n, "leaving the swarm");
 	return r;
@@ -406,12 +438,103 @@ static void join_one(size_t i, void *arg)
 	}
 }
 
+/* A task that holds (or is about to hold) a container on its node. */
+static bool task_active(json_t *task)
+{
+	static const char *const active[] = { "assigned", "accepted", "preparing", "ready",
+					      "starting", "running" };
+	const char *st = json_string_value(path_get(task, "Status", "State"));
+
+	for (size_t i = 0; i < MC_ARRAY_SIZE(active); i++)
+		if (mc_streq(st, active[i]))
+			return true;
+	return false;
+}
+
+static bool ours(const char *const *ids, size_t n, const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] && id && !strcmp(ids[i], id))
+			return true;
+	return false;
+}
+
+/* How long swarm-down waits for the drained nodes' containers to stop. */
+#define DRAIN_WAIT_MS 120000
+
+/*
+ * Before the nodes leave: drain them through a manager among them, and wait
+ * until no task is active on them.  Otherwise a worker that leaves has its
+ * tasks rescheduled on the nodes that stay, which are then starting
+ * containers when they leave in turn: under load that takes longer than
+ * dockerd's 15 s and the leave fails (swarm-down on three TCG VMs, issue 23).
+ * Drained, nothing is rescheduled onto them and nothing is starting.  Best
+ * effort: any failure here leaves it to the leave itself.
+ */
+static void drain(struct mc_swarm_node *nodes, size_t n, json_t **infos)
+{
+	_cleanup_free_ const char **ids = mc_calloc(n, sizeof(char *));
+	struct mc_swarm_node *mgr = NULL;
+	struct mc_error e = { 0 };
+	json_t *list = NULL, *v;
+	long long deadline;
+	bool any = false;
+	size_t i;
+
+	for (size_t k = 0; k < n; k++) {
+		if (!infos[k])
+			continue;
+		ids[k] = json_string_value(path_get(infos[k], "Swarm", "NodeID"));
+		if (!mgr && !strcmp(mc_swarm_role_from_info(infos[k]), "manager"))
+			mgr = &nodes[k];
+	}
+	if (!mgr || mc_engine_get(&mgr->target, "/nodes", 20000, &list, &e) < 0 || !json_is_array(list)) {
+		mc_debug("swarm-down: not draining (%s)", mgr ? e.msg : "no manager among the nodes");
+		json_decref(list);
+		return;
+	}
+	json_array_foreach(list, i, v) {
+		const char *id = json_string_value(json_object_get(v, "ID"));
+		json_t *spec = json_deep_copy(json_object_get(v, "Spec")), *reply = NULL;
+		_cleanup_free_ char *path = NULL;
+
+		if (!ours(ids, n, id) || !json_is_object(spec)) {
+			json_decref(spec);
+			continue;
+		}
+		any = true;
+		json_object_set_new(spec, "Availability", json_string("drain"));
+		path = mc_asprintf("/nodes/%s/update?version=%lld", id,
+				   (long long)json_integer_value(path_get(v, "Version", "Index")));
+		mc_error_clear(&e);
+		if (mc_engine_post(&mgr->target, path, spec, 20000, &reply, &e) < 0)
+			mc_debug("swarm-down: draining node %s: %s", id, e.msg);
+		json_decref(reply);
+		json_decref(spec);
+	}
+	json_decref(list);
+	for (deadline = mc_now_ms() + DRAIN_WAIT_MS; any && mc_now_ms() < deadline; sleep_ms(1000)) {
+		json_t *tasks = NULL;
+
+		any = false;
+		mc_error_clear(&e);
+		if (mc_engine_get(&mgr->target, "/tasks", 20000, &tasks, &e) < 0) {
+			mc_debug("swarm-down: listing the tasks: %s", e.msg);
+			break;
+		}
+		json_array_foreach(tasks, i, v)
+			any |= ours(ids, n, json_string_value(json_object_get(v, "NodeID"))) && task_active(v);
+		json_decref(tasks);
+	}
+}
+
 int mc_swarm_down(struct mc_swarm_node *nodes, size_t n, struct mc_error *err)
 {
 	json_t **infos = mc_calloc(n, sizeof(json_t *));
 	size_t failed = 0;
 
 	get_infos(nodes, n, infos);  /* a node that does not answer keeps its error */
+	drain(nodes, n, infos);
 
 	/* Workers first, then managers (with force): a manager that leaves
 	 * first would strand the workers. */

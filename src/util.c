@@ -311,12 +311,26 @@ void mc_parallel(size_t n, unsigned threads, void (*fn)(size_t i, void *arg), vo
 	pthread_mutex_destroy(&par.lock);
 }
 
+/* Does spec ("NAME" or "NAME@N") select this hit of point name?  hits
+ * counts the process's hits of the point spec names. */
+static bool test_point_hit(const char *spec, const char *name, _Atomic unsigned *hits)
+{
+	const char *at = spec ? strchr(spec, '@') : NULL;
+	size_t n = at ? (size_t)(at - spec) : (spec ? strlen(spec) : 0);
+
+	if (!spec || strlen(name) != n || strncmp(spec, name, n))
+		return false;
+	if (!at)
+		return true;
+	return ++*hits == (unsigned)strtoul(at + 1, NULL, 10);
+}
+
 void mc_test_point(const char *name)
 {
-	const char *k = getenv("MC_TEST_KILL_AT"), *p = getenv("MC_TEST_PAUSE_AT");
+	static _Atomic unsigned kill_hits, pause_hits;
 
-	if (k && !strcmp(k, name))
+	if (test_point_hit(getenv("MC_TEST_KILL_AT"), name, &kill_hits))
 		raise(SIGKILL);
-	if (p && !strcmp(p, name))
+	if (test_point_hit(getenv("MC_TEST_PAUSE_AT"), name, &pause_hits))
 		raise(SIGSTOP);
 }

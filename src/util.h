@@ -41,8 +41,9 @@ int mc_rm_rf(const char *path, struct mc_error *err);
 /* A named step for the crash tests (test-only; doc/testing.md, "Reliability
  * and security").  When MC_TEST_KILL_AT equals name the process kills itself
  * with SIGKILL there; when MC_TEST_PAUSE_AT equals name it stops itself with
- * SIGSTOP (the test then sends SIGKILL, SIGTERM, SIGINT or SIGCONT).  With
- * neither variable set, nothing happens.  tests/cli/t8001-crash.sh lists
+ * SIGSTOP (the test then sends SIGKILL, SIGTERM, SIGINT or SIGCONT); NAME@N
+ * acts at the Nth time the process reaches the point only.  With neither
+ * variable set, nothing happens.  tests/cli/t8001-crash.sh lists
  * every point and fails when one is not covered. */
 void mc_test_point(const char *name);
 

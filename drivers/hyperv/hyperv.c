@@ -762,6 +762,61 @@ static int hv_set_iso(struct mc_driver_ctx *ctx, struct mc_error *err)
 	return 0;
 }
 
+/* set: the shim's Set-VMProcessor, Set-VMMemory, Resize-VHD on a VM that is
+ * Off; Set-VM -AutomaticStartAction Start|Nothing at any time. */
+static int hv_set(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	json_t *f = ctx->flags, *c = ctx->config, *autostart = json_object_get(f, "autostart");
+	long long disk = mc_json_int(f, "disk-size", -1), now = mc_json_int(c, "DiskSize", 20000);
+	bool hw = json_object_get(f, "cpus") || json_object_get(f, "memory") || disk >= 0;
+	const char *path = mc_json_str(c, "DiskPath");
+	_cleanup_free_ char *wdisk = NULL;
+	enum mc_state st;
+	json_t *args;
+
+	if (disk >= 0 && disk < now)
+		return ctx->host->error_set(err, MC_E_INVALID,
+					    "the data disk of machine \"%s\" is %lld MB: it cannot shrink to %lld MB (disks only grow)",
+					    ctx->machine_name, now, disk);
+	if (hw) {
+		if (hv_state(ctx, &st, err) < 0)
+			return -1;
+		if (st != MC_STATE_STOPPED)
+			return ctx->host->error_set(err, MC_E_STATE,
+						    "machine \"%s\" is not Off: Hyper-V changes its processors, memory and disk only while it is off: run 'machinectl stop %s' first (--autostart changes at any time)",
+						    ctx->machine_name, ctx->machine_name);
+	}
+	if (disk > now) {
+		if (!path)
+			return ctx->host->error_set(err, MC_E_INVALID, "machine \"%s\" has no data disk in its config.json",
+						    ctx->machine_name);
+		if (win_path(ctx, path, &wdisk, err) < 0)
+			return -1;
+	}
+	args = name_args(ctx);
+	if (json_object_get(f, "cpus"))
+		json_object_set(args, "cpus", json_object_get(f, "cpus"));
+	if (json_object_get(f, "memory"))
+		json_object_set(args, "memory_mb", json_object_get(f, "memory"));
+	if (wdisk) {
+		json_object_set_new(args, "disk_mb", json_integer(disk));
+		json_object_set_new(args, "disk", json_string(wdisk));
+	}
+	if (autostart)
+		json_object_set(args, "autostart", autostart);
+	if (hv_do(ctx, "set", args, NULL, NULL, err) < 0)
+		return -1;
+	if (json_object_get(f, "cpus"))
+		json_object_set(c, "CPU", json_object_get(f, "cpus"));
+	if (json_object_get(f, "memory"))
+		json_object_set(c, "Memory", json_object_get(f, "memory"));
+	if (wdisk)
+		json_object_set_new(c, "DiskSize", json_integer(disk));
+	if (autostart)
+		json_object_set(c, "Autostart", autostart);
+	return 0;
+}
+
 const struct mc_driver mc_driver_hyperv = {
 	.abi = MC_DRIVER_ABI,
 	.name = "hyperv",
@@ -780,4 +835,5 @@ const struct mc_driver mc_driver_hyperv = {
 	.ip = hv_ip,
 	.states = hv_states,
 	.set_iso = hv_set_iso,
+	.set = hv_set,
 };

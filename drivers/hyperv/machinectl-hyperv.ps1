@@ -199,6 +199,35 @@ function Invoke-Iso($a) {
     return @{ iso = $a.iso }
 }
 
+# set: processors, memory and the data disk of a VM that is Off (the driver
+# checks the state first; Hyper-V refuses these on a running VM too); the
+# automatic start action at any time (Start: the VM starts with the host).
+function Invoke-Set($a) {
+    $vm = Get-MachineVM $a
+    if (($a.cpus -or $a.memory_mb -or $a.disk_mb) -and [string]$vm.State -ne 'Off') {
+        throw (New-ShimError 'Set-VM' "the VM is $($vm.State): Hyper-V changes its processors, memory and disk only while it is Off" 'state')
+    }
+    if ($a.cpus) {
+        Hyper-V\Set-VMProcessor -VM $vm -Count ([int64]$a.cpus) -ErrorAction Stop
+    }
+    if ($a.memory_mb) {
+        Hyper-V\Set-VMMemory -VM $vm -StartupBytes ([int64]$a.memory_mb * 1MB) -ErrorAction Stop
+    }
+    if ($a.disk_mb) {
+        $want = [uint64]([int64]$a.disk_mb * 1MB)
+        $size = (Hyper-V\Get-VHD -Path $a.disk -ErrorAction Stop).Size
+        if ($want -gt $size) {
+            $null = Hyper-V\Resize-VHD -Path $a.disk -SizeBytes $want -ErrorAction Stop
+        }
+    }
+    if ($null -ne $a.autostart) {
+        $action = 'Nothing'
+        if ($a.autostart) { $action = 'Start' }
+        Hyper-V\Set-VM -VM $vm -AutomaticStartAction $action -ErrorAction Stop
+    }
+    return @{ state = [string](Get-MachineVM $a).State }
+}
+
 # A VM that is already gone counts as removed.  Remove-VM keeps the disks:
 # machinectl deletes the machine's directory afterwards.
 function Invoke-Remove($a) {
@@ -223,6 +252,7 @@ $verbs = @{
     stop = ${function:Invoke-Stop}
     kill = ${function:Invoke-Kill}
     iso = ${function:Invoke-Iso}
+    set = ${function:Invoke-Set}
     remove = ${function:Invoke-Remove}
 }
 

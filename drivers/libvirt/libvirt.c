@@ -1347,6 +1347,119 @@ static int lv_set_iso(struct mc_driver_ctx *ctx, struct mc_error *err)
 	return r;
 }
 
+/* set: define the stopped domain again from config.json with new CPUs and
+ * memory, under the same UUID (what upgrade does where libvirt cannot update
+ * a device). */
+static int redefine(struct mc_driver_ctx *ctx, struct lv *lv, long long cpus, long long mem,
+		    struct mc_error *err)
+{
+	_cleanup_free_ char *xml = NULL;
+	char uuid[VIR_UUID_STRING_BUFLEN];
+	struct lv_domain_spec spec;
+	virDomainPtr dom;
+
+	if (virDomainGetUUIDString(lv->dom, uuid) < 0)
+		return ctx->host->error_set(err, MC_E_FAILED, "cannot read the UUID of machine \"%s\": %s",
+					    ctx->machine_name, lverr());
+	spec_from_config(ctx, &spec);
+	spec.cpus = cpus;
+	spec.memory_mb = mem;
+	spec.uuid = uuid;
+	xml = lv_domain_xml(&spec);
+	dom = virDomainDefineXML(lv->conn, xml);
+	if (!dom)
+		return ctx->host->error_set(err, MC_E_FAILED,
+					    "cannot define the libvirt domain of machine \"%s\" with %lld CPUs and %lld MB: %s",
+					    ctx->machine_name, cpus, mem, lverr());
+	virDomainFree(dom);
+	return 0;
+}
+
+/* set: the data disk grows to mb MiB (a file in the store, or a pool volume). */
+static int grow_disk(struct mc_driver_ctx *ctx, struct lv *lv, long long mb, struct mc_error *err)
+{
+	const char *pname = mc_json_str(ctx->config, "StoragePool");
+	const char *vname = mc_json_str(ctx->config, "DiskVolume");
+	const char *disk = mc_json_str(ctx->config, "DiskPath");
+	unsigned long long bytes = (unsigned long long)mb << 20;
+	virStoragePoolPtr pool;
+	virStorageVolPtr vol;
+	struct stat st;
+	int r = 0;
+
+	if (!pname || !vname) {
+		if (!disk)
+			return ctx->host->error_set(err, MC_E_INVALID, "machine \"%s\" has no data disk in its config.json",
+						    ctx->machine_name);
+		if (stat(disk, &st) < 0)
+			return ctx->host->error_set(err, MC_E_IO, "cannot read the data disk %s: %s", disk,
+						    strerror(errno));
+		if ((unsigned long long)st.st_size > bytes)
+			return ctx->host->error_set(err, MC_E_INVALID,
+						    "the data disk %s already holds %lld MB: it cannot shrink to %lld MB",
+						    disk, (long long)(st.st_size >> 20), mb);
+		if (truncate(disk, (off_t)bytes) < 0)
+			return ctx->host->error_set(err, MC_E_IO, "cannot grow the data disk %s to %lld MB: %s",
+						    disk, mb, strerror(errno));
+		return 0;
+	}
+	if (lv_pool(ctx, lv->conn, pname, MC_E_FAILED, &pool, err) < 0)
+		return -1;
+	vol = virStorageVolLookupByName(pool, vname);
+	if (!vol)
+		r = ctx->host->error_set(err, MC_E_FAILED, "cannot look up the data disk volume %s in pool %s: %s",
+					 vname, pname, lverr());
+	else if (virStorageVolResize(vol, bytes, 0) < 0)
+		r = ctx->host->error_set(err, MC_E_FAILED, "cannot grow the data disk volume %s to %lld MB: %s",
+					 vname, mb, lverr());
+	if (vol)
+		virStorageVolFree(vol);
+	virStoragePoolFree(pool);
+	return r;
+}
+
+static int lv_set(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	json_t *f = ctx->flags, *c = ctx->config;
+	json_t *autostart = json_object_get(f, "autostart");
+	long long cpus = mc_json_int(f, "cpus", mc_json_int(c, "CPU", 1));
+	long long mem = mc_json_int(f, "memory", mc_json_int(c, "Memory", 1024));
+	long long disk = mc_json_int(f, "disk-size", -1), now = mc_json_int(c, "DiskSize", 20000);
+	bool hw = json_object_get(f, "cpus") || json_object_get(f, "memory") || disk >= 0;
+	_cleanup_lv_ struct lv lv = { 0 };
+	int st;
+
+	if (lv_open(ctx, &lv, NULL, err) < 0 || dom_state(ctx, lv.dom, &st, err) < 0)
+		return -1;
+	if (disk >= 0 && disk < now)
+		return ctx->host->error_set(err, MC_E_INVALID,
+					    "the data disk of machine \"%s\" is %lld MB: it cannot shrink to %lld MB (disks only grow)",
+					    ctx->machine_name, now, disk);
+	if (hw && st != VIR_DOMAIN_SHUTOFF)
+		return ctx->host->error_set(err, MC_E_STATE,
+					    "machine \"%s\" is %s: CPUs, memory and the disk size change only while it is stopped: run 'machinectl stop %s' first (--autostart changes at any time)",
+					    ctx->machine_name, state_name(dom_mc_state(lv.dom, st)), ctx->machine_name);
+	if ((json_object_get(f, "cpus") || json_object_get(f, "memory")) &&
+	    redefine(ctx, &lv, cpus, mem, err) < 0)
+		return -1;
+	if (disk > now && grow_disk(ctx, &lv, disk, err) < 0) {
+		struct mc_error ignored = { 0 };
+
+		redefine(ctx, &lv, mc_json_int(c, "CPU", 1), mc_json_int(c, "Memory", 1024), &ignored);
+		return -1;
+	}
+	if (autostart && virDomainSetAutostart(lv.dom, json_is_true(autostart)) < 0)
+		return ctx->host->error_set(err, MC_E_FAILED, "cannot turn autostart %s for machine \"%s\": %s",
+					    json_is_true(autostart) ? "on" : "off", ctx->machine_name, lverr());
+	json_object_set_new(c, "CPU", json_integer(cpus));
+	json_object_set_new(c, "Memory", json_integer(mem));
+	if (disk > now)
+		json_object_set_new(c, "DiskSize", json_integer(disk));
+	if (autostart)
+		json_object_set(c, "Autostart", autostart);
+	return 0;
+}
+
 /* From the address seen last (create, start, restart, ip): no I/O, so ls and
  * env stay fast. */
 static int lv_url(struct mc_driver_ctx *ctx, char **url, struct mc_error *err)
@@ -1381,6 +1494,7 @@ static const struct mc_driver lv_driver = {
 	.url = lv_url,
 	.states = lv_states,
 	.set_iso = lv_set_iso,
+	.set = lv_set,
 };
 
 const struct mc_driver *const mc_driver_entry = &lv_driver;

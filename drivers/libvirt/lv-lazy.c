@@ -127,6 +127,8 @@ LAZY(int, virDomainShutdown, (virDomainPtr domain), (domain))
 LAZY(int, virDomainShutdownFlags, (virDomainPtr domain, unsigned int flags), (domain, flags))
 LAZY(int, virDomainDestroy, (virDomainPtr domain), (domain))
 LAZY(int, virDomainUndefine, (virDomainPtr domain), (domain))
+LAZY(int, virDomainSetAutostart, (virDomainPtr domain, int autostart), (domain, autostart))
+LAZY(int, virDomainGetAutostart, (virDomainPtr domain, int *autostart), (domain, autostart))
 LAZY(int, virDomainUndefineFlags, (virDomainPtr domain, unsigned int flags), (domain, flags))
 LAZY(char *, virDomainGetXMLDesc, (virDomainPtr domain, unsigned int flags), (domain, flags))
 LAZY(int, virDomainUpdateDeviceFlags, (virDomainPtr domain, const char *xml, unsigned int flags),
@@ -165,6 +167,8 @@ LAZY(int, virStoragePoolSetAutostart, (virStoragePoolPtr pool, int autostart), (
 LAZY(virStorageVolPtr, virStorageVolLookupByName, (virStoragePoolPtr pool, const char *name), (pool, name))
 LAZY(virStorageVolPtr, virStorageVolCreateXML, (virStoragePoolPtr pool, const char *xmldesc, unsigned int flags),
      (pool, xmldesc, flags))
+LAZY(int, virStorageVolResize, (virStorageVolPtr vol, unsigned long long capacity, unsigned int flags),
+     (vol, capacity, flags))
 LAZY(int, virStorageVolDelete, (virStorageVolPtr vol, unsigned int flags), (vol, flags))
 LAZY(int, virStorageVolFree, (virStorageVolPtr vol), (vol))
 LAZY(virConnectPtr, virStorageVolGetConnect, (virStorageVolPtr vol), (vol))

@@ -1,6 +1,8 @@
 /* The none driver: an existing Docker endpoint given by --url; always Running, no SSH. */
 #include "buildconf.h"
 
+#include <ctype.h>
+
 #include "driver.h"
 
 static const struct mc_driver_flag none_flags[] = {
@@ -8,22 +10,41 @@ static const struct mc_driver_flag none_flags[] = {
 	{ NULL },
 };
 
+/* HOST of tcp://HOST:PORT: an IPv4 address or a host name (letters, digits,
+ * inner hyphens, dots), or [IPv6]; nothing a terminal or a shell could act on. */
+static int host_ok(const char *h, size_t n)
+{
+	if (n > 2 && h[0] == '[' && h[n - 1] == ']') {
+		for (size_t i = 1; i < n - 1; i++)
+			if (!isxdigit((unsigned char)h[i]) && h[i] != ':' && h[i] != '.')
+				return 0;
+		return 1;
+	}
+	if (!n || n > 253 || h[0] == '.' || h[0] == '-' || h[n - 1] == '.' || h[n - 1] == '-')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)h[i]) && h[i] != '-' && h[i] != '.')
+			return 0;
+	return !strstr(h, "..");
+}
+
 static int none_precreate(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	const char *url = mc_json_str(ctx->flags, "url");
 	const char *host, *colon;
+	char *end;
+	unsigned long port;
 
 	if (!url || !*url)
 		return ctx->host->error_set(err, MC_E_PRECREATE,
 					    "the none driver needs --url tcp://HOST:PORT");
-	if (strncmp(url, "tcp://", 6) != 0)
+	/* The core checks it again wherever it is used (mc_engine_url_check). */
+	host = strncmp(url, "tcp://", 6) ? NULL : url + 6;
+	colon = host ? strrchr(host, ':') : NULL;
+	if (!colon || !host_ok(host, (size_t)(colon - host)) || !isdigit((unsigned char)colon[1]) ||
+	    (port = strtoul(colon + 1, &end, 10)) < 1 || port > 65535 || *end)
 		return ctx->host->error_set(err, MC_E_PRECREATE,
-					    "invalid --url \"%s\": expected tcp://HOST:PORT", url);
-	host = url + 6;
-	colon = strrchr(host, ':');
-	if (!colon || colon == host || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1))
-		return ctx->host->error_set(err, MC_E_PRECREATE,
-					    "invalid --url \"%s\": expected tcp://HOST:PORT", url);
+					    "invalid --url: expected tcp://HOST:PORT (HOST an IP address, [IPv6] or a host name, PORT 1-65535)");
 	return 0;
 }
 

@@ -1170,6 +1170,13 @@ static int vbox_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 	mk.registered = true;
 	if (configure_vm(ctx, iso, vmdk, &mk, err) < 0)
 		goto fail;
+	/* create --autostart: modifyvm needs the VM powered off, so now. */
+	if (mc_json_bool(ctx->flags, "autostart")) {
+		mk.step = "autostart";
+		if (VBM(ctx, err, "modifyvm", ctx->machine_name, "--autostart-enabled", "on") < 0)
+			goto fail;
+		json_object_set_new(ctx->config, "Autostart", json_true());
+	}
 	mk.step = "start the VM";
 	if (vbox_start(ctx, err) < 0)
 		goto fail;
@@ -1384,6 +1391,67 @@ static int vbox_set_iso(struct mc_driver_ctx *ctx, struct mc_error *err)
 	return 0;
 }
 
+/* set: modifyvm --cpus/--memory/--autostart-enabled and modifymedium
+ * --resize, all on a powered-off VM (modifyvm takes the machine's write
+ * lock, which a running or saved VM holds or forbids). */
+static int vbox_set(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	json_t *f = ctx->flags, *c = ctx->config, *autostart = json_object_get(f, "autostart");
+	long long disk = mc_json_int(f, "disk-size", -1), now = mc_json_int(c, "DiskSize", 20000);
+	const char *vmdk = mc_json_str(c, "DiskPath");
+	_cleanup_free_ char *cpus = NULL, *mem = NULL, *mb = NULL;
+	const char *args[12] = { "modifyvm", vm_name(ctx) };
+	const struct mc_vbox_state *st;
+	size_t n = 2;
+
+	if (disk >= 0 && disk < now)
+		return ctx->host->error_set(err, MC_E_INVALID,
+					    "the data disk of machine \"%s\" is %lld MB: it cannot shrink to %lld MB (disks only grow)",
+					    ctx->machine_name, now, disk);
+	if (vm_state(ctx, &st, NULL, err) < 0)
+		return -1;
+	if (st->kind != MC_VBOX_OFF)
+		return ctx->host->error_set(err, MC_E_STATE,
+					    "machine \"%s\" is %s: VirtualBox changes the CPUs, memory, disk size and autostart of a powered-off VM only: run 'machinectl stop %s' first",
+					    ctx->machine_name, st->text, ctx->machine_name);
+	if (json_object_get(f, "cpus")) {
+		cpus = mc_asprintf("%lld", mc_json_int(f, "cpus", 1));
+		args[n++] = "--cpus";
+		args[n++] = cpus;
+	}
+	if (json_object_get(f, "memory")) {
+		mem = mc_asprintf("%lld", mc_json_int(f, "memory", 1024));
+		args[n++] = "--memory";
+		args[n++] = mem;
+	}
+	if (autostart) {
+		args[n++] = "--autostart-enabled";
+		args[n++] = json_is_true(autostart) ? "on" : "off";
+	}
+	if (n > 2 && vbm_run(ctx, &(struct vbm_call){ .args = args }, err) < 0)
+		return -1;
+	if (disk > now) {
+		mb = mc_asprintf("%lld", disk);
+		if (!vmdk)
+			return ctx->host->error_set(err, MC_E_INVALID, "machine \"%s\" has no data disk in its config.json",
+						    ctx->machine_name);
+		if (vbm_run(ctx, &(struct vbm_call){ .args = (const char *const[]){ "modifymedium", "disk", vmdk,
+										     "--resize", mb, NULL },
+						     .timeout_ms = VBM_DISK_TIMEOUT_MS }, err) < 0) {
+			ctx->host->error_prefix(err, "cannot grow the data disk %s to %lld MB: ", vmdk, disk);
+			return -1;
+		}
+		json_object_set_new(c, "DiskSize", json_integer(disk));
+	}
+	if (cpus)
+		json_object_set_new(c, "CPU", json_integer(mc_json_int(f, "cpus", 1)));
+	if (mem)
+		json_object_set_new(c, "Memory", json_integer(mc_json_int(f, "memory", 1024)));
+	if (autostart)
+		json_object_set(c, "Autostart", autostart);
+	return 0;
+}
+
 const struct mc_driver mc_driver_virtualbox = {
 	.abi = MC_DRIVER_ABI,
 	.name = "virtualbox",
@@ -1402,6 +1470,7 @@ const struct mc_driver mc_driver_virtualbox = {
 	.state = vbox_state,
 	.states = vbox_states,
 	.set_iso = vbox_set_iso,
+	.set = vbox_set,
 	.ip = vbox_ip,
 	.ssh_endpoint = vbox_ssh_endpoint,
 };

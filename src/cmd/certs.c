@@ -22,14 +22,19 @@ int mc_cmd_regenerate_certs(struct mc_cli *cli, const struct mc_verb *verb, stru
 {
 	struct mc_error err = { 0 };
 	_cleanup_strv_ char **all = NULL;
-	char **named = a->pos;
+	char **named;
+	bool client_certs = mc_args_bool(a, &mc_opts_regenerate_certs[O_REGEN_CLIENT_CERTS]);
 	int rc;
 
+	/* --client-certs remakes every machine: it needs no name. */
+	if (!client_certs && mc_cli_default_name(cli, a, &err) < 0)
+		return mc_cli_fail(&err);
+	named = a->pos;
 	for (char **p = a->pos; *p; p++) {
 		if (mc_store_check_name(*p, &err) < 0)
 			return mc_cli_fail(&err);
 		if (!mc_store_exists(&cli->s.store, *p)) {
-			mc_error_set(&err, MC_E_NOT_FOUND, "machine \"%s\" does not exist", *p);
+			mc_error_set(&err, MC_E_NOT_FOUND, "Docker machine \"%s\" does not exist", *p);
 			return mc_cli_fail(&err);
 		}
 	}
@@ -40,7 +45,7 @@ int mc_cmd_regenerate_certs(struct mc_cli *cli, const struct mc_verb *verb, stru
 					       : "not confirmed: no certificate was changed (answer y on standard input, or use -f)");
 		return mc_cli_fail(&err);
 	}
-	if (mc_args_bool(a, &mc_opts_regenerate_certs[O_REGEN_CLIENT_CERTS])) {
+	if (client_certs) {
 		if (mc_ops_renew_ca(&cli->s, &err) < 0)
 			return mc_cli_fail(&err);
 		/* Every machine trusted the old CA: remake all of them, not only the named. */

@@ -12,8 +12,10 @@
 int mc_cli_fail(const struct mc_error *err)
 {
 	char text[MC_ERROR_TEXT_MAX];
+	/* Messages quote what daemons, drivers and files said. */
+	_cleanup_free_ char *safe = mc_term_safe(mc_error_text(err, text, sizeof(text)), true);
 
-	fprintf(stderr, "Error: %s\n", mc_error_text(err, text, sizeof(text)));
+	fprintf(stderr, "Error: %s\n", safe);
 	return mc_error_exit_code(err);
 }
 
@@ -24,36 +26,43 @@ static void ui_phase(void *arg, const char *machine, bool named, long long elaps
 		     const char *msg)
 {
 	char el[32];
+	_cleanup_free_ char *safe = mc_term_safe(msg, true);
 
 	mc_format_duration(elapsed_ms, el, sizeof(el));
 	pthread_mutex_lock(&out_lock);
 	if (named)
-		printf("(%s) %s [%s]\n", machine, msg, el);
+		printf("(%s) %s [%s]\n", machine, safe, el);
 	else
-		printf("%s [%s]\n", msg, el);
+		printf("%s [%s]\n", safe, el);
 	fflush(stdout);
 	pthread_mutex_unlock(&out_lock);
 }
 
 static void ui_driver_phase(void *arg, const char *machine, const char *msg)
 {
+	_cleanup_free_ char *safe = mc_term_safe(msg, true);
+
 	pthread_mutex_lock(&out_lock);
-	printf("(%s) %s\n", machine, msg);
+	printf("(%s) %s\n", machine, safe);
 	fflush(stdout);
 	pthread_mutex_unlock(&out_lock);
 }
 
 static void ui_info(void *arg, const char *msg)
 {
+	_cleanup_free_ char *safe = mc_term_safe(msg, true);
+
 	pthread_mutex_lock(&out_lock);
-	printf("%s\n", msg);
+	printf("%s\n", safe);
 	fflush(stdout);
 	pthread_mutex_unlock(&out_lock);
 }
 
 static void ui_warn(void *arg, const char *msg)
 {
-	fprintf(stderr, "Warning: %s\n", msg);
+	_cleanup_free_ char *safe = mc_term_safe(msg, true);
+
+	fprintf(stderr, "Warning: %s\n", safe);
 }
 
 static void ui_progress(void *arg, const char *label, long long done, long long total)

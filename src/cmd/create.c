@@ -8,17 +8,21 @@
 #include "util.h"
 
 const struct mc_option mc_opts_create[] = {
+	[O_CREATE_AUTOSTART] = { "autostart", 0, MC_OPT_BOOL, NULL, NULL, NULL,
+	  "start the machine when the host (or its hypervisor) starts ('set --autostart off' undoes it)" },
 	[O_CREATE_DRIVER] = { "driver", 'd', MC_OPT_STRING, "MACHINECTL_DRIVER", MC_DEFAULT_DRIVER, "DRIVER",
 	  "driver that creates the machine (config.ini [defaults] driver overrides the default)",
 	  .value = MC_VALUE_DRIVER },
 	[O_CREATE_ENGINE_ENV] = { "engine-env", 0, MC_OPT_LIST, NULL, NULL, "K=V",
-	  "environment variable for the Docker daemon" },
+	  "environment variable for the Docker daemon (KEY a variable name)" },
 	[O_CREATE_ENGINE_INSECURE_REGISTRY] = { "engine-insecure-registry", 0, MC_OPT_LIST, NULL, NULL,
 	  "REGISTRY", "insecure registry for the Docker daemon" },
+	[O_CREATE_ENGINE_INSTALL_URL] = { "engine-install-url", 0, MC_OPT_STRING, "MACHINECTL_ENGINE_INSTALL_URL",
+	  NULL, "URL", "where the Debian/Ubuntu provisioner gets Docker when the machine has none: an http(s) URL of an install script run with sh (as docker-machine's https://get.docker.com); \"\": never install (default: Debian's docker.io package)" },
 	[O_CREATE_ENGINE_LABEL] = { "engine-label", 0, MC_OPT_LIST, NULL, NULL, "K=V",
 	  "label for the Docker daemon" },
-	[O_CREATE_ENGINE_OPT] = { "engine-opt", 0, MC_OPT_LIST, NULL, NULL, "K=V",
-	  "daemon option, passed as --K=V" },
+	[O_CREATE_ENGINE_OPT] = { "engine-opt", 0, MC_OPT_LIST, NULL, NULL, "NAME[=V]",
+	  "daemon option NAME[=VALUE], passed as --NAME[=VALUE] (NAME: a dockerd flag, e.g. log-level=debug)" },
 	[O_CREATE_ENGINE_REGISTRY_MIRROR] = { "engine-registry-mirror", 0, MC_OPT_LIST,
 	  "ENGINE_REGISTRY_MIRROR", NULL, "URL", "registry mirror for the Docker daemon" },
 	[O_CREATE_ENGINE_STORAGE_DRIVER] = { "engine-storage-driver", 0, MC_OPT_STRING, NULL, NULL,
@@ -35,7 +39,7 @@ const struct mc_option mc_opts_create[] = {
 	  "ecdsa-p256", "TYPE", "server key type: ecdsa-p256, rsa-2048 or rsa-4096",
 	  .value = MC_VALUE_CHOICE, .choices = "ecdsa-p256 rsa-2048 rsa-4096" },
 	[O_CREATE_TLS_SAN] = { "tls-san", 0, MC_OPT_LIST, NULL, NULL, "NAME",
-	  "extra subject alternative name for the server certificate" },
+	  "extra subject alternative name for the server certificate: an IP address or a DNS name" },
 	[O_CREATE_N] = { NULL },
 };
 MC_OPTS_CHECK(mc_opts_create, O_CREATE_N);
@@ -66,11 +70,15 @@ int mc_cli_create(struct mc_cli *cli, struct mc_args *a, char **names)
 		.engine_registry_mirror = mc_args_list(a, OPT(ENGINE_REGISTRY_MIRROR)),
 		.tls_san = mc_args_list(a, OPT(TLS_SAN)),
 		.engine_storage_driver = mc_args_str(a, OPT(ENGINE_STORAGE_DRIVER)),
+		/* "" (never install) differs from not given (docker.io) */
+		.engine_install_url = mc_args_given(a, OPT(ENGINE_INSTALL_URL)) || getenv("MACHINECTL_ENGINE_INSTALL_URL")
+					      ? mc_args_str(a, OPT(ENGINE_INSTALL_URL)) : NULL,
 		.ssh_key_type = mc_args_str(a, OPT(SSH_KEY_TYPE)),
 		.tls_key_type = mc_args_str(a, OPT(TLS_KEY_TYPE)),
 		.no_provision = mc_args_bool(a, OPT(NO_PROVISION)),
 		.share = mc_args_list(a, OPT(SHARE)),
 		.no_share = mc_args_bool(a, OPT(NO_SHARE)),
+		.autostart = mc_args_bool(a, OPT(AUTOSTART)),
 	};
 	int rc = 0;
 

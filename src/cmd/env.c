@@ -17,7 +17,7 @@ const struct mc_option mc_opts_env[] = {
 	  .value = MC_VALUE_CHOICE, .choices = "bash sh zsh fish powershell cmd tcsh csh emacs" },
 	[O_ENV_UNSET] = { "unset", 'u', MC_OPT_BOOL, NULL, NULL, NULL,
 	  "print the commands that unset the variables" },
-	[O_ENV_NO_PROXY] = { "no-proxy", 0, MC_OPT_BOOL, NULL, NULL, NULL, "add the machine's IP to NO_PROXY" },
+	[O_ENV_NO_PROXY] = { "no-proxy", 0, MC_OPT_BOOL, NULL, NULL, NULL, "add the machine's IP to NO_PROXY and no_proxy (each one that is set; NO_PROXY when neither is)" },
 	[O_ENV_SWARM] = { "swarm", 0, MC_OPT_BOOL, NULL, NULL, NULL,
 	  "(docker-machine legacy swarm; not supported)" },
 	[O_ENV_N] = { NULL },
@@ -332,32 +332,44 @@ static void hint(const struct mc_cli *cli, const struct shell_fmt *sh)
 	printf("%s\n", end);
 }
 
-/* NO_PROXY (or no_proxy when only that is set) plus the IP, unless already there. */
-static void no_proxy(const char **var, char **val, const char *ip)
+/* A proxy exception list with ip added, unless already there (malloc'd). */
+static char *no_proxy_add(const char *cur, const char *ip)
 {
-	const char *cur = getenv("NO_PROXY");
-
-	*var = "NO_PROXY";
-	if (!cur && getenv("no_proxy")) {
-		*var = "no_proxy";
-		cur = getenv("no_proxy");
-	}
-	if (!cur || !*cur) {
-		*val = mc_strdup(ip);
-		return;
-	}
+	if (!cur || !*cur)
+		return mc_strdup(ip);
 	for (const char *s = cur; *s;) {
 		size_t n = strcspn(s, ",");
 
-		if (n == strlen(ip) && !strncmp(s, ip, n)) {
-			*val = mc_strdup(cur);
-			return;
-		}
+		if (n == strlen(ip) && !strncmp(s, ip, n))
+			return mc_strdup(cur);
 		s += n;
 		if (*s == ',')
 			s++;
 	}
-	*val = mc_asprintf("%s,%s", cur, ip);
+	return mc_asprintf("%s,%s", cur, ip);
+}
+
+/* --no-proxy: each of NO_PROXY and no_proxy that is set, extended with the
+ * IP (programs differ in which one they read: Go reads NO_PROXY first, curl
+ * no_proxy); NO_PROXY when neither is.  names[i]/vals[i], n of them. */
+static size_t no_proxy(const char *names[2], char *vals[2], const char *ip)
+{
+	static const char *const vars[2] = { "NO_PROXY", "no_proxy" };
+	size_t n = 0;
+
+	for (int i = 0; i < 2; i++) {
+		const char *cur = getenv(vars[i]);
+
+		if (cur && *cur) {
+			names[n] = vars[i];
+			vals[n++] = no_proxy_add(cur, ip);
+		}
+	}
+	if (!n) {
+		names[n] = vars[0];
+		vals[n++] = mc_strdup(ip);
+	}
+	return n;
 }
 
 /*
@@ -395,13 +407,16 @@ int mc_cmd_env(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a
 	bool unset = mc_args_bool(a, &mc_opts_env[O_ENV_UNSET]);
 	const char *shell = mc_args_str(a, &mc_opts_env[O_ENV_SHELL]);
 	const struct shell_fmt *sh = NULL;
-	const char *np_var = NULL;
-	_cleanup_free_ char *np_val = NULL, *url = NULL, *ip = NULL;
+	const char *np_var[2] = { NULL, NULL };
+	char *np_val[2] = { NULL, NULL };
+	size_t n_np = 0;
+	_cleanup_free_ char *url = NULL, *ip = NULL;
 	struct mc_handle h = { .lock_fd = -1 };
 	struct var {
 		const char *name, *val;
-	} vars[6];
+	} vars[7];
 	size_t nv = 0;
+	int rc = 0;
 
 	if (mc_args_bool(a, &mc_opts_env[O_ENV_SWARM])) {
 		mc_error_set(&err, MC_E_USAGE, "--swarm is docker-machine's legacy swarm, which machinectl does not run: use swarm mode (swarm-up)");
@@ -445,7 +460,7 @@ int mc_cmd_env(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a
 
 	if (unset) {
 		if (mc_args_bool(a, &mc_opts_env[O_ENV_NO_PROXY]))
-			no_proxy(&np_var, &np_val, "");
+			n_np = no_proxy(np_var, np_val, "");
 	} else {
 		if (mc_cli_default_name(cli, a, &err) < 0 ||
 		    mc_handle_open(&cli->s, a->pos[0], 0, &h, &err) < 0)
@@ -457,7 +472,7 @@ int mc_cmd_env(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a
 			return mc_cli_fail(&err);
 		}
 		if (ip)
-			no_proxy(&np_var, &np_val, ip);
+			n_np = no_proxy(np_var, np_val, ip);
 	}
 
 	vars[nv++] = (struct var){ "DOCKER_TLS_VERIFY", "1" };
@@ -467,8 +482,8 @@ int mc_cmd_env(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a
 	/* docker-compose on Windows turns C:\\ paths in volumes into /c/ ones. */
 	if (mc_os_is_windows())
 		vars[nv++] = (struct var){ "COMPOSE_CONVERT_WINDOWS_PATHS", "true" };
-	if (np_var)
-		vars[nv++] = (struct var){ np_var, np_val };
+	for (size_t i = 0; i < n_np; i++)
+		vars[nv++] = (struct var){ np_var[i], np_val[i] };
 	/* Nothing is printed unless every value can be. */
 	for (size_t i = 0; i < nv && !unset; i++) {
 		const char *why = unsafe_for(sh, vars[i].val);
@@ -479,13 +494,16 @@ int mc_cmd_env(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a
 				      vars[i].name, why, sh->name,
 				      !strcmp(vars[i].name, "DOCKER_CERT_PATH") ? "or a store (-s) whose path has none"
 				      : "or change the value");
-			mc_handle_close(&h);
-			return mc_cli_fail(&err);
+			rc = mc_cli_fail(&err);
+			goto out;
 		}
 	}
 	for (size_t i = 0; i < nv; i++)
 		put(stdout, sh, unset, vars[i].name, vars[i].val);
 	hint(cli, sh);
+out:
 	mc_handle_close(&h);
-	return 0;
+	for (size_t i = 0; i < n_np; i++)
+		free(np_val[i]);
+	return rc;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "term.h"
 #include "util.h"
 
 const struct mc_option mc_opts_import[] = {
@@ -48,10 +49,15 @@ int mc_cmd_import(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args
 		if (mc_ops_import(&cli->s, from, names[i], &res, &err) < 0) {
 			rc = mc_cli_fail(&err);
 		} else {
-			printf("Imported \"%s\" (docker-machine driver %s, here %s)\n", names[i], res.dm_driver,
+			_cleanup_free_ char *dm = mc_term_safe(res.dm_driver, false);
+
+			printf("Imported \"%s\" (docker-machine driver %s, here %s)\n", names[i], dm,
 			       res.our_driver);
-			for (char **nt = res.notes; nt && *nt; nt++)
-				printf("  note: %s\n", *nt);
+			for (char **nt = res.notes; nt && *nt; nt++) {
+				_cleanup_free_ char *safe = mc_term_safe(*nt, false);
+
+				printf("  note: %s\n", safe);
+			}
 			ok++;
 		}
 		fflush(stdout);

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "template.h"
+#include "term.h"
 #include "util.h"
 
 const struct mc_option mc_opts_inspect[] = {
@@ -26,11 +27,13 @@ int mc_cmd_inspect(struct mc_cli *cli, const struct mc_verb *verb, struct mc_arg
 	struct mc_error err = { 0 };
 	struct mc_handle h;
 	const char *fmt = mc_args_str(a, &mc_opts_inspect[O_INSPECT_FORMAT]);
-	_cleanup_free_ char *out = NULL;
+	_cleanup_free_ char *out = NULL, *safe = NULL;
+	_cleanup_json_ json_t *view = NULL;
 	int rc = 0;
 
 	if (mc_handle_open(&cli->s, a->pos[0], 0, &h, &err) < 0)
 		return mc_cli_fail(&err);
+	view = mc_ops_inspect(&h);
 	if (fmt) {
 		struct mc_template *tpl;
 
@@ -38,13 +41,15 @@ int mc_cmd_inspect(struct mc_cli *cli, const struct mc_verb *verb, struct mc_arg
 			rc = mc_cli_fail(&err);
 			goto out;
 		}
-		mc_template_render(tpl, h.m->doc, &out, &err);
+		mc_template_render(tpl, view, &out, &err);
 		mc_template_free(tpl);
-		printf("%s\n", out);
 	} else {
-		out = json_dumps(h.m->doc, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-		printf("%s\n", out);
+		out = json_dumps(view, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
 	}
+	/* config.json may hold anything (edited, imported): nothing in it acts
+	 * on the terminal (in JSON, DEL and C1 become \u escapes: still JSON). */
+	safe = mc_term_safe(out, true);
+	printf("%s\n", safe);
 out:
 	mc_handle_close(&h);
 	return rc;
@@ -62,7 +67,8 @@ int mc_cmd_status(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args
 		mc_handle_close(&h);
 		return mc_cli_fail(&err);
 	}
-	printf("%s\n", mc_state_name(st));
+	/* As ls: a create still running is Creating, not Error. */
+	printf("%s\n", mc_handle_being_created(&h) ? "Creating" : mc_state_name(st));
 	mc_handle_close(&h);
 	return 0;
 }
@@ -102,7 +108,9 @@ static int print_lines(struct mc_cli *cli, struct mc_args *a,
 			int code = mc_cli_fail(&j.errs[i]);
 			rc = rc ? rc : code;
 		} else {
-			printf("%s\n", j.lines[i]);
+			_cleanup_free_ char *safe = mc_term_safe(j.lines[i], false);
+
+			printf("%s\n", safe);
 		}
 		free(j.lines[i]);
 	}
@@ -180,13 +188,16 @@ int mc_cmd_version(struct mc_cli *cli, const struct mc_verb *verb, struct mc_arg
 	_cleanup_free_ char *version = NULL;
 
 	if (!a->pos[0]) {
-		printf("%s version %s\n", cli->prog, PACKAGE_VERSION);
+		mc_cli_print_version(cli);
 		return 0;
 	}
 	if (mc_handle_open(&cli->s, a->pos[0], 0, &h, &err) < 0)
 		return mc_cli_fail(&err);
-	if (mc_ops_engine_version(&h, &version, &err) == 0)
-		printf("%s\n", version);
+	if (mc_ops_engine_version(&h, &version, &err) == 0) {
+		_cleanup_free_ char *safe = mc_term_safe(version, false);
+
+		printf("%s\n", safe);
+	}
 	mc_handle_close(&h);
 	return err.code != MC_E_OK ? mc_cli_fail(&err) : 0;
 }

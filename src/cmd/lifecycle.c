@@ -24,37 +24,41 @@ const struct mc_option mc_opts_upgrade[] = {
 };
 MC_OPTS_CHECK(mc_opts_upgrade, O_UPGRADE_N);
 
+/* How many machines start/restart booted (they run in parallel). */
+static _Atomic unsigned booted;
+
 #define ACTION_FN(fname, act)                                                              \
 	static int fname(struct mc_cli *cli, struct mc_args *a, const char *name,          \
 			 struct mc_error *err)                                             \
 	{                                                                                  \
-		return mc_ops_action(&cli->s, name, act, err);                             \
+		int r = mc_ops_action(&cli->s, name, act, err);                            \
+                                                                                           \
+		if (r == 0)                                                                \
+			booted++;                                                          \
+		return r;                                                                  \
 	}
 ACTION_FN(start_one, MC_ACTION_START)
 ACTION_FN(stop_one, MC_ACTION_STOP)
 ACTION_FN(restart_one, MC_ACTION_RESTART)
 ACTION_FN(kill_one, MC_ACTION_KILL)
 
-static void new_ip_hint(struct mc_cli *cli)
+/* docker-machine's hint, when a machine did boot. */
+static int new_ip_hint(struct mc_cli *cli, int rc)
 {
-	printf("Started machines may have new IP addresses. You may need to re-run the `%s env` command.\n",
-	       cli->prog);
+	if (booted)
+		printf("Started machines may have new IP addresses. You may need to re-run the `%s env` command.\n",
+		       cli->prog);
+	return rc;
 }
 
 int mc_cmd_start(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 {
-	int rc = mc_cli_each_parallel(cli, a, start_one);
-
-	new_ip_hint(cli);
-	return rc;
+	return new_ip_hint(cli, mc_cli_each_parallel(cli, a, start_one));
 }
 
 int mc_cmd_restart(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 {
-	int rc = mc_cli_each_parallel(cli, a, restart_one);
-
-	new_ip_hint(cli);
-	return rc;
+	return new_ip_hint(cli, mc_cli_each_parallel(cli, a, restart_one));
 }
 
 int mc_cmd_stop(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
@@ -94,10 +98,36 @@ int mc_cmd_rm(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 	return mc_cli_each_parallel(cli, a, rm_one);
 }
 
+const struct mc_option mc_opts_provision[] = {
+	[O_PROVISION_ENGINE_ENV] = { "engine-env", 0, MC_OPT_LIST, NULL, NULL, "K=V",
+	  "environment variable for the Docker daemon (replaces the recorded ones; '' empties them)" },
+	[O_PROVISION_ENGINE_INSECURE_REGISTRY] = { "engine-insecure-registry", 0, MC_OPT_LIST, NULL, NULL,
+	  "REGISTRY", "insecure registry for the Docker daemon (replaces the recorded ones; '' empties them)" },
+	[O_PROVISION_ENGINE_LABEL] = { "engine-label", 0, MC_OPT_LIST, NULL, NULL, "K=V",
+	  "label for the Docker daemon (replaces the recorded ones; '' empties them)" },
+	[O_PROVISION_ENGINE_OPT] = { "engine-opt", 0, MC_OPT_LIST, NULL, NULL, "K=V",
+	  "daemon option, passed as --K=V (replaces the recorded ones; '' empties them)" },
+	[O_PROVISION_ENGINE_REGISTRY_MIRROR] = { "engine-registry-mirror", 0, MC_OPT_LIST, NULL, NULL,
+	  "URL", "registry mirror for the Docker daemon (replaces the recorded ones; '' empties them)" },
+	[O_PROVISION_N] = { NULL },
+};
+MC_OPTS_CHECK(mc_opts_provision, O_PROVISION_N);
+
 static int provision_one(struct mc_cli *cli, struct mc_args *a, const char *name,
 			 struct mc_error *err)
 {
-	return mc_ops_reprovision(&cli->s, name, mc_args_npos(a) > 1, err);
+#define POPT(x) (&mc_opts_provision[O_PROVISION_##x])
+	struct mc_engine_change c = {
+		.env = mc_args_list(a, POPT(ENGINE_ENV)),
+		.insecure_registry = mc_args_list(a, POPT(ENGINE_INSECURE_REGISTRY)),
+		.label = mc_args_list(a, POPT(ENGINE_LABEL)),
+		.opt = mc_args_list(a, POPT(ENGINE_OPT)),
+		.registry_mirror = mc_args_list(a, POPT(ENGINE_REGISTRY_MIRROR)),
+	};
+	bool any = c.env || c.insecure_registry || c.label || c.opt || c.registry_mirror;
+#undef POPT
+
+	return mc_ops_reprovision(&cli->s, name, mc_args_npos(a) > 1, any ? &c : NULL, err);
 }
 
 int mc_cmd_provision(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)

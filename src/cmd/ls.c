@@ -8,13 +8,14 @@
 #include "listing.h"
 #include "tabwriter.h"
 #include "template.h"
+#include "term.h"
 #include "util.h"
 
 const struct mc_option mc_opts_ls[] = {
 	[O_LS_FILTER] = { "filter", 0, MC_OPT_LIST, NULL, NULL, "KEY=VALUE",
 	  "show only matching machines: name=REGEX, driver=, state=, label=K=V, swarm=manager|leader|worker or swarm= for none (same key repeated: OR; different keys: AND)" },
 	[O_LS_FORMAT] = { "format", 'f', MC_OPT_STRING, NULL, NULL, "TEMPLATE",
-	  "Go-style template with {{.Name}} {{.Active}} {{.DriverName}} {{.State}} {{.URL}} {{.Swarm}} {{.DockerVersion}} {{.Error}} {{.ResponseTime}} {{.Shares}}; prefix 'table' for headers; or 'json'" },
+	  "Go-style template with {{.Name}} {{.Active}} {{.ActiveHost}} {{.DriverName}} {{.State}} {{.URL}} {{.Swarm}} {{.DockerVersion}} {{.Error}} {{.ResponseTime}} {{.Autostart}} {{.Shares}}; prefix 'table' for headers and aligned columns (otherwise printed as rendered); or 'json'" },
 	[O_LS_QUIET] = { "quiet", 'q', MC_OPT_BOOL, NULL, NULL, NULL, "print only the names" },
 	[O_LS_TIMEOUT] = { "timeout", 't', MC_OPT_INT, NULL, "10", "SECONDS",
 	  "give up on machines that have not answered after this long" },
@@ -47,9 +48,13 @@ static const char *header_of(const char *field)
 	return field;
 }
 
-static const char *or_empty(const char *s)
+/* A row's text as the terminal may see it (URL, errors and versions come
+ * from daemons, drivers and config files). */
+static json_t *safe_string(const char *s)
 {
-	return s ? s : "";
+	_cleanup_free_ char *safe = mc_term_safe(s ? s : "", false);
+
+	return json_string(safe);
 }
 
 static json_t *row_json(const struct mc_listing_row *r)
@@ -58,18 +63,19 @@ static json_t *row_json(const struct mc_listing_row *r)
 	json_t *j;
 
 	snprintf(ms, sizeof(ms), "%lldms", r->ms);
-	j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
-		      "Name", r->name, "Active", r->active ? "*" : "-",
-		      "ActiveHost", r->active ? "*" : "-", "ActiveSwarm", "-",
-		      "DriverName", or_empty(r->driver), "State", or_empty(r->state),
-		      "URL", or_empty(r->url), "Swarm", or_empty(r->swarm), "DockerVersion", or_empty(r->docker),
-		      "Error", or_empty(r->error), "ResponseTime", ms);
-	json_object_set_new(j, "Shares", json_string(or_empty(r->shares)));
+	/* Active is docker-machine's "*"/"-"; ActiveHost and ActiveSwarm are its booleans. */
+	j = json_pack("{s:o,s:s,s:b,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:s}",
+		      "Name", safe_string(r->name), "Active", r->active ? "*" : "-",
+		      "ActiveHost", r->active, "ActiveSwarm", 0,
+		      "DriverName", safe_string(r->driver), "State", safe_string(r->state),
+		      "URL", safe_string(r->url), "Swarm", safe_string(r->swarm),
+		      "DockerVersion", safe_string(r->docker), "Error", safe_string(r->error),
+		      "ResponseTime", ms);
+	json_object_set_new(j, "Autostart", json_string(r->autostart ? "on" : "off"));
+	json_object_set_new(j, "Shares", safe_string(r->shares));  /* a host path may hold anything */
 	if (!strcmp(r->state, "Timeout")) {
 		/* A machine that did not answer: name, driver and Timeout only. */
 		json_object_set_new(j, "Active", json_string(""));
-		json_object_set_new(j, "ActiveHost", json_string(""));
-		json_object_set_new(j, "ActiveSwarm", json_string(""));
 		json_object_set_new(j, "ResponseTime", json_string(""));
 	}
 	return j;
@@ -109,8 +115,15 @@ static int print_rows(struct mc_listing_row **rows, size_t n, const char *fmt, s
 		mc_strv_push(&text, line);
 	}
 	mc_template_free(tpl);
-	out = mc_tabwriter(text);
-	fputs(out, stdout);
+	/* Only a table is aligned; any other format is printed as it renders
+	 * (a \t stays a tab, for cut -f and IFS=$'\t'). */
+	if (table) {
+		out = mc_tabwriter(text);
+		fputs(out, stdout);
+	} else {
+		for (char **l = text; *l; l++)
+			printf("%s\n", *l);
+	}
 	return 0;
 }
 

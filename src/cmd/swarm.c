@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "term.h"
 #include "swarm.h"
 #include "util.h"
 
@@ -70,9 +71,14 @@ static void print_table(struct mc_swarm_node *nodes, size_t n)
 	size_t wn = 4, wr = 4, ws = 5;
 	char **roles = mc_calloc(n, sizeof(char *));
 
+	/* role and state are the daemon's words */
 	for (size_t i = 0; i < n; i++) {
-		roles[i] = mc_asprintf("%s%s", nodes[i].role ? nodes[i].role : "?",
-				       nodes[i].leader ? " (leader)" : "");
+		_cleanup_free_ char *role = mc_term_safe(nodes[i].role ? nodes[i].role : "?", false);
+		_cleanup_free_ char *state = mc_term_safe(nodes[i].state ? nodes[i].state : "?", false);
+
+		free(nodes[i].state);
+		nodes[i].state = MC_TAKE(state);
+		roles[i] = mc_asprintf("%s%s", role, nodes[i].leader ? " (leader)" : "");
 		wn = strlen(nodes[i].name) > wn ? strlen(nodes[i].name) : wn;
 		wr = strlen(roles[i]) > wr ? strlen(roles[i]) : wr;
 		ws = nodes[i].state && strlen(nodes[i].state) > ws ? strlen(nodes[i].state) : ws;

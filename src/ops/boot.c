@@ -97,8 +97,35 @@ out:
 	return r;
 }
 
-int mc_ops_reprovision(struct mc_session *s, const char *name, bool named, struct mc_error *err)
+/* The engine options of the record, with what `provision --engine-*` gives. */
+static void engine_apply(struct mc_machine *m, const struct mc_engine_change *c)
 {
+	static const char *const keys[] = { "Env", "InsecureRegistry", "Labels", "ArbitraryFlags",
+					    "RegistryMirror" };
+	char **const lists[] = { c->env, c->insecure_registry, c->label, c->opt, c->registry_mirror };
+	json_t *eng = json_object_get(m->host_options, "EngineOptions");
+
+	if (!json_is_object(eng)) {
+		eng = json_object();
+		json_object_set_new(m->host_options, "EngineOptions", eng);
+	}
+	for (size_t k = 0; k < MC_ARRAY_SIZE(keys); k++) {
+		json_t *arr;
+
+		if (!lists[k])
+			continue;
+		arr = json_array();
+		for (char **l = lists[k]; *l; l++)
+			if (**l)  /* "" alone empties the list */
+				json_array_append_new(arr, json_string(*l));
+		json_object_set_new(eng, keys[k], arr);
+	}
+}
+
+int mc_ops_reprovision(struct mc_session *s, const char *name, bool named,
+		       const struct mc_engine_change *engine, struct mc_error *err)
+{
+	_cleanup_json_ json_t *old = NULL;
 	struct mc_handle h;
 	enum mc_state st;
 	int r = -1;
@@ -109,6 +136,16 @@ int mc_ops_reprovision(struct mc_session *s, const char *name, bool named, struc
 		mc_error_set(err, MC_E_UNSUPPORTED, "the %s driver does not provision machines", h.drv->name);
 		mc_error_machine(err, name);
 		goto out;
+	}
+	if (engine) {
+		/* Checked as provisioning checks them, before anything changes. */
+		old = json_deep_copy(json_object_get(h.m->host_options, "EngineOptions"));
+		engine_apply(h.m, engine);
+		if (mc_provision_check_options(h.m, h.drv->name, err) < 0) {
+			mc_error_prefix(err, "nothing was changed: ");
+			mc_error_machine(err, name);
+			goto out;
+		}
 	}
 	/* Not mc_handle_require_running: a machine whose first provisioning
 	 * failed (Status error) is exactly what this verb is for. */
@@ -123,6 +160,14 @@ int mc_ops_reprovision(struct mc_session *s, const char *name, bool named, struc
 		mc_machine_set_status(h.m, MC_MACHINE_CREATED, NULL);
 		json_object_set_new(h.m->host_options, "Provision", json_true());
 		r = mc_handle_save(&h, err);
+	} else if (old) {
+		struct mc_error ignored = { 0 };
+
+		/* A driver call may have saved the record meanwhile (a new IP):
+		 * the options go back to what they were. */
+		json_object_set(h.m->host_options, "EngineOptions", old);
+		mc_handle_save(&h, &ignored);
+		mc_error_prefix(err, "the new Docker daemon options were not recorded: ");
 	}
 out:
 	mc_handle_close(&h);

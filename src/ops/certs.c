@@ -25,7 +25,10 @@ void mc_ops_certs_paths(const struct mc_session *s, const struct mc_machine *m,
 	mc_certs_paths_init(p, &s->store, v[0], v[1], v[2], v[3]);
 }
 
-int mc_ops_certs_prepare(struct mc_session *s, const char *key_type, struct mc_error *err)
+/* The CA and client certificate m uses (NULL: a new machine), made when
+ * missing and repaired after an interrupted change. */
+static int certs_ensure(struct mc_session *s, const struct mc_machine *m, const char *key_type,
+			struct mc_error *err)
 {
 	struct mc_certs_paths p;
 	enum mc_certs_key_type kt;
@@ -34,7 +37,7 @@ int mc_ops_certs_prepare(struct mc_session *s, const char *key_type, struct mc_e
 
 	if (mc_certs_key_type_parse(key_type, &kt, err) < 0 || mc_store_ensure(&s->store, err) < 0)
 		return -1;
-	mc_ops_certs_paths(s, NULL, &p);
+	mc_ops_certs_paths(s, m, &p);
 	r = mc_certs_ensure(&p, kt, &made, err);
 	if (made & MC_CERTS_FINISHED_CA)
 		mc_ui_info(s, "Finishing the CA that an interrupted run left without its key in place: %s",
@@ -51,12 +54,19 @@ int mc_ops_certs_prepare(struct mc_session *s, const char *key_type, struct mc_e
 	return r;
 }
 
+int mc_ops_certs_prepare(struct mc_session *s, const char *key_type, struct mc_error *err)
+{
+	return certs_ensure(s, NULL, key_type, err);
+}
+
 int mc_ops_certs_install(struct mc_session *s, struct mc_machine *m, struct mc_error *err)
 {
 	struct mc_certs_paths p;
 	int r;
 
-	mc_ops_certs_paths(s, NULL, &p);
+	/* The CA the machine records (its own, when it was created with one),
+	 * not only the store's: its server certificate is signed by that one. */
+	mc_ops_certs_paths(s, m, &p);
 	if (p.custom) {
 		/* Record the user's own CA so later verbs sign with the same one. */
 		json_t *auth = json_object_get(m->host_options, "AuthOptions");
@@ -151,9 +161,14 @@ int mc_ops_regenerate(struct mc_session *s, const char *name, struct mc_error *e
 	if (mc_handle_open(s, name, MC_OPEN_LOCK, &h, err) < 0)
 		return -1;
 	server = mc_certs_machine_has_server(h.m) || h.drv->has_ssh;
-	/* The copies first: they need no IP, so even a stopped machine gets the new client files. */
-	if (mc_ops_certs_install(s, h.m, err) < 0)
+	/* The CA and client pair whole (an interrupted change repaired), then
+	 * the copies: they need no IP, so even a stopped machine gets the new
+	 * client files. */
+	if (certs_ensure(s, h.m, getenv("MACHINECTL_TLS_KEY_TYPE"), err) < 0 ||
+	    mc_ops_certs_install(s, h.m, err) < 0) {
+		mc_error_machine(err, name);
 		goto out;
+	}
 	if (server && mc_op_ip(&h, &ip, err) < 0) {
 		mc_error_prefix(err, "cannot make a new server certificate without the machine's IP address (start it, then run '%s regenerate-certs %s'): ",
 				s->prog, name);

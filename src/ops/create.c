@@ -4,10 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "certs.h"
 #include "iso.h"
 #include "ops-internal.h"
 #include "opts.h"
 #include "shares.h"
+#include "provision.h"
 #include "ssh.h"
 #include "util.h"
 
@@ -76,6 +78,8 @@ static void record_options(struct mc_machine *m, const struct mc_create_opts *o)
 	json_object_set_new(eng, "Labels", strings_json(o->engine_label));
 	json_object_set_new(eng, "RegistryMirror", strings_json(o->engine_registry_mirror));
 	json_object_set_new(eng, "StorageDriver", json_string(sd ? sd : ""));
+	if (o->engine_install_url)
+		json_object_set_new(eng, "InstallURL", json_string(o->engine_install_url));
 	json_object_set_new(auth, "ServerCertSANs", strings_json(o->tls_san));
 	json_object_set_new(auth, "KeyType", json_string(o->tls_key_type));
 	json_object_set_new(ssh, "KeyType", json_string(o->ssh_key_type));
@@ -159,6 +163,11 @@ static int create_one(struct create_job *j, const char *name, struct mc_error *e
 		      lock_fd, &h);
 	record_options(h.m, o);
 	h.ctx.provision_follows = o->drv->provision && !o->no_provision;
+	/* The daemon options as provisioning will check them: before anything is made. */
+	if (h.ctx.provision_follows && mc_provision_check_options(h.m, o->drv->name, err) < 0) {
+		phase = "Docker daemon options check";
+		goto rollback;
+	}
 	if (create_prepare(j, &h, &phase, err) < 0)
 		goto rollback;
 	phase = "create";
@@ -170,6 +179,13 @@ static int create_one(struct create_job *j, const char *name, struct mc_error *e
 	if (new_server_cert(&h, err) < 0)
 		goto remove;
 	mc_test_point("create-after-server-cert");
+	if (o->autostart && !mc_json_bool(h.ctx.config, "Autostart")) {
+		_cleanup_json_ json_t *on = json_pack("{s:b}", "autostart", 1);
+
+		phase = "autostart";
+		if (mc_op_set(&h, on, err) < 0)
+			goto remove;
+	}
 	mc_machine_set_status(h.m, MC_MACHINE_CREATED, NULL);
 	phase = "record";
 	if (mc_handle_save(&h, err) < 0)
@@ -222,6 +238,14 @@ static void create_worker(size_t i, void *arg)
 	create_one(j, j->names[i], &j->errs[i]);
 }
 
+static bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
 int mc_ops_create_check(const struct mc_create_opts *o, char **names, struct mc_error *err)
 {
 	const char *kt = o->tls_key_type;
@@ -239,7 +263,26 @@ int mc_ops_create_check(const struct mc_create_opts *o, char **names, struct mc_
 	kt = o->ssh_key_type;
 	if (!mc_streq(kt, "ed25519") && !mc_streq(kt, "rsa"))
 		return mc_error_set(err, MC_E_USAGE, "invalid --ssh-key-type \"%s\": use ed25519 or rsa", kt);
-	return 0;
+	/* Everything provisioning and the certificates will use, before any
+	 * driver runs (and with --no-provision or none too: it is recorded). */
+	for (char **san = o->tls_san; san && *san; san++)
+		if (mc_certs_check_san(*san, err) < 0) {
+			mc_error_clear(err);
+			return mc_error_set(err, MC_E_USAGE,
+					    "invalid --tls-san \"%s\": expected an IP address or a DNS name", *san);
+		}
+	if (o->engine_install_url && *o->engine_install_url &&
+	    ((!mc_startswith(o->engine_install_url, "https://") && !mc_startswith(o->engine_install_url, "http://")) ||
+	     strpbrk(o->engine_install_url, " \t'\"\\`$;|&<>(){}") || has_control(o->engine_install_url)))
+		return mc_error_set(err, MC_E_USAGE,
+				    "invalid --engine-install-url \"%s\": expected an http:// or https:// URL (or \"\" not to install Docker)",
+				    o->engine_install_url);
+	return mc_provision_check_engine(&(struct mc_engine_opts){
+			.env = o->engine_env, .labels = o->engine_label, .opts = o->engine_opt,
+			.insecure = o->engine_insecure_registry, .mirrors = o->engine_registry_mirror,
+			.storage_driver = o->engine_storage_driver,
+			/* drivers that boot an ISO run the machine OS or boot2docker */
+			.no_blanks = o->flags && json_object_get(o->flags, "iso") }, err);
 }
 
 /* --share/--no-share (and a driver's own DRIVER-no-share and
@@ -292,6 +335,10 @@ int mc_ops_create(struct mc_session *s, const struct mc_create_opts *o, char **n
 		return mc_error_set(err, MC_E_UNSUPPORTED, "the %s driver cannot create machines", o->drv->name);
 	if (resolve_shares(o, err) < 0)
 		return -1;
+	if (o->autostart && !mc_driver_supports(o->drv, MC_OP_SET))
+		return mc_error_set(err, MC_E_USAGE,
+				    "--autostart: the %s driver cannot start machines with the host (libvirt, virtualbox and hyperv can)",
+				    o->drv->name);
 	/* The boot ISO of drivers that have an "iso" flag, once for all the
 	 * machines (a URL is downloaded here); the driver gets a local path. */
 	mc_ops_iso_opts(s, &iso);
@@ -302,6 +349,8 @@ int mc_ops_create(struct mc_session *s, const struct mc_create_opts *o, char **n
 		}
 		return -1;
 	}
+	if (o->autostart)  /* for drivers that set it while creating (VirtualBox) */
+		json_object_set_new(o->flags, "autostart", json_true());
 	/* The CA and client certificate, once for all the machines. */
 	if (mc_ops_certs_prepare(s, o->tls_key_type, err) < 0)
 		return -1;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine.h"
 #include "iso.h"
 #include "ops-internal.h"
 #include "registry.h"
@@ -127,6 +128,12 @@ int mc_handle_open(struct mc_session *s, const char *name, unsigned flags, struc
 		return -1;
 	}
 	handle_init(s, m, drv, NULL, lock_fd, h);
+	/* A schema migrated in memory is written back under the lock only: a
+	 * reader never races a writer, and a read-only store stays usable. */
+	if (m->orig_text && lock_fd >= 0 && mc_machine_save(m, err) < 0) {
+		mc_handle_close(h);
+		return -1;
+	}
 	return 0;
 }
 
@@ -151,12 +158,31 @@ int mc_handle_save(struct mc_handle *h, struct mc_error *err)
 	return mc_machine_save(h->m, err);
 }
 
+bool mc_handle_being_created(const struct mc_handle *h)
+{
+	struct mc_error e = { 0 };
+	int fd = -1;
+
+	/* Our own lock: nobody else is creating it. */
+	if (mc_machine_status(h->m) != MC_MACHINE_CREATING || h->lock_fd >= 0)
+		return false;
+	if (mc_store_lock(&h->s->store, h->m->name, 0, &fd, &e) == 0) {
+		mc_store_unlock(fd);
+		return false;
+	}
+	return e.code == MC_E_STATE;  /* busy: its create holds the lock */
+}
+
 int mc_handle_require_created(struct mc_handle *h, struct mc_error *err)
 {
 	const char *why = mc_machine_error(h->m), *prog = h->s->prog, *name = h->m->name;
 
 	if (mc_machine_status(h->m) == MC_MACHINE_CREATED)
 		return 0;
+	if (mc_handle_being_created(h))
+		return mc_error_set(err, MC_E_STATE,
+				    "machine \"%s\" is being created (by another %s command): try again when it has finished",
+				    name, prog);
 	return mc_error_set(err, MC_E_STATE,
 			    "machine \"%s\" was not created completely (%s): '%s provision %s' retries, '%s rm -f %s' removes it",
 			    name, why ? why : "creation was interrupted", prog, name, prog, name);
@@ -193,6 +219,7 @@ static const struct {
 	[MC_OP_IP] = { "report an IP address", false },
 	[MC_OP_SET_ISO] = { "boot machines from another ISO", false },
 	[MC_OP_STATES] = { "report the states of several machines at once", false },
+	[MC_OP_SET] = { "change CPUs, memory, disk size or autostart", false },
 };
 
 static void_op void_op_of(const struct mc_driver *d, enum mc_op op)
@@ -206,6 +233,7 @@ static void_op void_op_of(const struct mc_driver *d, enum mc_op op)
 	case MC_OP_RESTART: return d->restart;
 	case MC_OP_REMOVE: return d->remove;
 	case MC_OP_SET_ISO: return d->set_iso;
+	case MC_OP_SET: return d->set;
 	default: return NULL;
 	}
 }
@@ -280,6 +308,28 @@ int mc_op_run(struct mc_handle *h, enum mc_op op, struct mc_error *err)
 	return after_call(h, before, r, err);
 }
 
+int mc_op_set(struct mc_handle *h, json_t *changes, struct mc_error *err)
+{
+	json_t *flags = h->ctx.flags, *before;
+	int r;
+
+	if (!h->drv->set)
+		return unsupported(h, MC_OP_SET, err);
+	before = json_deep_copy(h->ctx.config);
+	h->ctx.flags = changes;
+	r = h->drv->set(&h->ctx, err);
+	h->ctx.flags = flags;
+	if (r < 0) {
+		/* The record changes only with the driver's success. */
+		json_object_clear(h->ctx.config);
+		json_object_update(h->ctx.config, before);
+		json_decref(before);
+		mc_error_machine(err, h->m->name);
+		return -1;
+	}
+	return after_call(h, before, r, err);
+}
+
 int mc_op_state(struct mc_handle *h, enum mc_state *st, struct mc_error *err)
 {
 	if (mc_machine_status(h->m) != MC_MACHINE_CREATED) {
@@ -318,7 +368,18 @@ int mc_op_url(struct mc_handle *h, char **url, struct mc_error *err)
 	if (h->drv->url) {
 		json_t *before = before_call(h);
 
-		return after_call(h, before, h->drv->url(&h->ctx, url, err), err);
+		if (after_call(h, before, h->drv->url(&h->ctx, url, err), err) < 0)
+			return -1;
+		/* What a driver reports from its config (none: the URL given at
+		 * create, or one edited or imported since) is checked before
+		 * anyone prints or connects to it. */
+		if (mc_engine_url_check(*url, err) < 0) {
+			free(*url);
+			*url = NULL;
+			mc_error_machine(err, h->m->name);
+			return -1;
+		}
+		return 0;
 	}
 	if (mc_op_ip(h, &ip, err) < 0)
 		return -1;

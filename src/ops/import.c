@@ -11,7 +11,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "certs.h"
+#include "engine.h"
 #include "ops.h"
+#include "provision.h"
 #include "ssh.h"
 #include "util.h"
 
@@ -192,6 +195,99 @@ static int check_ssh(json_t *drv, struct mc_error *err)
 	return 0;
 }
 
+/* A JSON list of strings as a vector (NULL when l is not a list); -1 when an
+ * element is not a string. */
+static int strings_of(json_t *l, char ***out)
+{
+	size_t i;
+	json_t *v;
+
+	*out = NULL;
+	if (!json_is_array(l))
+		return 0;
+	*out = mc_calloc(json_array_size(l) + 1, sizeof(char *));
+	json_array_foreach(l, i, v) {
+		if (!json_is_string(v))
+			return -1;
+		(*out)[i] = mc_strdup(json_string_value(v));
+	}
+	return 0;
+}
+
+static bool has_controls(const char *s)
+{
+	for (; s && *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+static bool cidr_ok(const char *s)
+{
+	unsigned a, b, c, d, n;
+	char end;
+
+	return sscanf(s, "%3u.%3u.%3u.%3u/%2u%c", &a, &b, &c, &d, &n, &end) == 5 && a < 256 &&
+	       b < 256 && c < 256 && d < 256 && n <= 32;
+}
+
+/* Every field that came from the foreign store, checked as create checks
+ * its options: what reaches a shell, a terminal, a certificate or dockerd. */
+static int check_fields(struct dm_machine *dm, json_t *drv, struct mc_error *err)
+{
+	json_t *ho = json_object_get(dm->doc, "HostOptions");
+	json_t *eng = json_object_get(ho, "EngineOptions");
+	json_t *sans = json_object_get(json_object_get(ho, "AuthOptions"), "ServerCertSANs");
+	_cleanup_strv_ char **env = NULL, **labels = NULL, **opts = NULL, **insecure = NULL,
+		**mirrors = NULL, **san = NULL;
+	const char *url = mc_json_str(drv, "URL"), *sd = mc_json_str(eng, "StorageDriver");
+	const char *key;
+	json_t *v;
+
+	if (url && mc_engine_url_check(url, err) < 0)
+		return -1;
+	for (const char *const *k = (const char *const[]){ "VMName", "DomainName", NULL }; *k; k++)
+		if (mc_json_str(drv, *k) && mc_store_check_name(mc_json_str(drv, *k), NULL) < 0)
+			return mc_error_set(err, MC_E_INVALID,
+					    "its VM name \"%s\" (Driver.MachineName) is not a valid name (0-9a-zA-Z . -): not imported",
+					    mc_json_str(drv, *k));
+	if (mc_json_str(drv, "HostOnlyCIDR") && !cidr_ok(mc_json_str(drv, "HostOnlyCIDR")))
+		return mc_error_set(err, MC_E_INVALID, "its HostOnlyCIDR \"%s\" is not A.B.C.D/N: not imported",
+				    mc_json_str(drv, "HostOnlyCIDR"));
+	if (mc_json_str(drv, "URI") && (strpbrk(mc_json_str(drv, "URI"), " \t'\"`$;|&<>\\") ||
+					!strstr(mc_json_str(drv, "URI"), "://")))
+		return mc_error_set(err, MC_E_INVALID, "its libvirt URI \"%s\" is not a libvirt URI: not imported",
+				    mc_json_str(drv, "URI"));
+	json_object_foreach(drv, key, v)
+		if (json_is_string(v) && has_controls(json_string_value(v)))
+			return mc_error_set(err, MC_E_INVALID,
+					    "its Driver.%s holds a control character: not imported", key);
+	if (strings_of(json_object_get(eng, "Env"), &env) < 0 ||
+	    strings_of(json_object_get(eng, "Labels"), &labels) < 0 ||
+	    strings_of(json_object_get(eng, "ArbitraryFlags"), &opts) < 0 ||
+	    strings_of(json_object_get(eng, "InsecureRegistry"), &insecure) < 0 ||
+	    strings_of(json_object_get(eng, "RegistryMirror"), &mirrors) < 0 ||
+	    strings_of(sans, &san) < 0)
+		return mc_error_set(err, MC_E_INVALID,
+				    "its EngineOptions or ServerCertSANs hold something else than strings: not imported");
+	if (mc_provision_check_engine(&(struct mc_engine_opts){
+			.env = env, .labels = labels, .opts = opts, .insecure = insecure, .mirrors = mirrors,
+			.storage_driver = sd,
+			/* the machines of these drivers boot boot2docker */
+			.no_blanks = strcmp(dm->our_driver, "none") && strcmp(dm->our_driver, "generic") },
+			err) < 0) {
+		err->code = MC_E_INVALID;
+		mc_error_prefix(err, "its Docker options: ");
+		return -1;
+	}
+	for (char **sn = san; sn && *sn; sn++)
+		if (mc_certs_check_san(*sn, err) < 0) {
+			mc_error_prefix(err, "its ServerCertSANs: ");
+			return -1;
+		}
+	return 0;
+}
+
 /* Docker and TLS options that carry over. */
 static void map_host_options(struct dm_machine *dm, struct mc_machine *m)
 {
@@ -225,16 +321,6 @@ static void map_host_options(struct dm_machine *dm, struct mc_machine *m)
 		note(dm, "its legacy swarm settings are not imported (machinectl swarm-up makes a swarm-mode cluster)");
 }
 
-/* Copy one file into the machine directory; the source is only read. */
-static int copy_in(const char *src, const char *dir, const char *name, int mode, struct mc_error *err)
-{
-	_cleanup_free_ char *data = NULL, *dst = mc_path_join(dir, name);
-	size_t len;
-
-	if (mc_read_file(src, &data, &len, err) < 0)
-		return -1;
-	return mc_write_file_atomic(dst, data, len, mode, err);
-}
 
 /* The certificates: the machine's copies, else the AuthOptions paths, else <from>/certs. */
 static int copy_certs(const char *from, struct dm_machine *dm, struct mc_machine *m,
@@ -242,14 +328,14 @@ static int copy_certs(const char *from, struct dm_machine *dm, struct mc_machine
 {
 	static const struct {
 		const char *file, *auth_key;
-		int mode;
+		bool key;
 		bool client;
 	} certs[] = {
-		{ "ca.pem", "CaCertPath", 0644, true },
-		{ "cert.pem", "ClientCertPath", 0644, true },
-		{ "key.pem", "ClientKeyPath", 0600, true },
-		{ "server.pem", "ServerCertPath", 0644, false },
-		{ "server-key.pem", "ServerKeyPath", 0600, false },
+		{ "ca.pem", "CaCertPath", false, true },
+		{ "cert.pem", "ClientCertPath", false, true },
+		{ "key.pem", "ClientKeyPath", true, true },
+		{ "server.pem", "ServerCertPath", false, false },
+		{ "server-key.pem", "ServerKeyPath", true, false },
 	};
 	bool missing_client = false;
 
@@ -266,8 +352,16 @@ static int copy_certs(const char *from, struct dm_machine *dm, struct mc_machine
 			missing_client |= certs[i].client;
 			continue;
 		}
-		if (copy_in(src, m->dir, certs[i].file, certs[i].mode, err) < 0)
-			return -1;
+		/* Only what parses as the certificate or key it stands for: an
+		 * AuthOptions path may name any file (a secret, a bundle). */
+		{
+			_cleanup_free_ char *dst = mc_path_join(m->dir, certs[i].file);
+
+			if (mc_certs_import_pem(src, dst, certs[i].key, err) < 0) {
+				mc_error_prefix(err, "its %s: ", certs[i].file);
+				return -1;
+			}
+		}
 	}
 	if (missing_client && !strcmp(dm->our_driver, "none"))
 		note(dm, "no TLS client certificate was found: env will fail until 'regenerate-certs'");
@@ -301,7 +395,8 @@ static int import_one(struct mc_session *s, const char *from, struct dm_machine 
 	int lock_fd = -1;
 
 	if (mc_store_check_name(dm->name, err) < 0 || dm_load(from, dm->name, dm, err) < 0 ||
-	    map_driver(dm, drv, err) < 0 || (dm->has_ssh && check_ssh(drv, err) < 0))
+	    map_driver(dm, drv, err) < 0 || (dm->has_ssh && check_ssh(drv, err) < 0) ||
+	    check_fields(dm, drv, err) < 0)
 		return -1;
 	if (mc_store_reserve(&s->store, dm->name, &lock_fd, err) < 0)
 		return -1;

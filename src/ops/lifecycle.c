@@ -95,8 +95,20 @@ int mc_ops_rm(struct mc_session *s, const char *name, bool force, struct mc_erro
 	if (mc_store_check_name(name, err) < 0)
 		return -1;
 	if (mc_handle_open(s, name, MC_OPEN_LOCK, &h, err) < 0) {
-		/* Unreadable config or unknown driver: only -f may remove the files. */
-		if (!force || err->code == MC_E_NOT_FOUND || err->code == MC_E_STATE)
+		if (err->code == MC_E_STATE)  /* busy */
+			return -1;
+		/* docker-machine's rm -f of a missing machine succeeds: teardown
+		 * scripts under set -e rely on it. */
+		if (!mc_store_exists(&s->store, name)) {
+			if (!force)
+				return -1;
+			mc_ui_warn(s, "%s: nothing to remove", err->msg);
+			mc_error_clear(err);
+			return 0;
+		}
+		/* Unreadable config or a driver that is not installed: only -f
+		 * may remove the files. */
+		if (!force)
 			return -1;
 		return rm_files_only(s, name, err);
 	}
@@ -234,6 +246,70 @@ int mc_ops_upgrade(struct mc_session *s, const char *name, const char *iso, cons
 		mc_error_machine(err, name);
 	}
 	r = r ? -1 : 0;
+out:
+	mc_handle_close(&h);
+	return r;
+}
+
+/* What set changed, for the user. */
+static char *set_summary(const struct mc_set_opts *o)
+{
+	char *s = mc_strdup("");
+	const char *sep = "";
+
+#define ADD(...) do { char *_p = mc_asprintf(__VA_ARGS__); char *_n = mc_asprintf("%s%s%s", s, sep, _p); \
+		free(_p); free(s); s = _n; sep = ", "; } while (0)
+	if (o->cpus > 0)
+		ADD("%lld CPU%s", o->cpus, o->cpus == 1 ? "" : "s");
+	if (o->memory_mb > 0)
+		ADD("%lld MB of memory", o->memory_mb);
+	if (o->disk_mb > 0)
+		ADD("a %lld MB data disk (its file system grows at the next boot)", o->disk_mb);
+	if (o->autostart >= 0)
+		ADD("autostart %s", o->autostart ? "on" : "off");
+#undef ADD
+	return s;
+}
+
+int mc_ops_set(struct mc_session *s, const char *name, const struct mc_set_opts *o, char **what,
+	       struct mc_error *err)
+{
+	_cleanup_json_ json_t *changes = json_object();
+	struct mc_handle h;
+	int r = -1;
+
+	*what = NULL;
+	if (o->cpus < 0 && o->memory_mb < 0 && o->disk_mb < 0 && o->autostart < 0)
+		return mc_error_set(err, MC_E_USAGE,
+				    "nothing to change: give --cpus, --memory, --disk-size or --autostart");
+	if (o->cpus >= 0 && (o->cpus < 1 || o->cpus > 1024))
+		return mc_error_set(err, MC_E_USAGE, "invalid --cpus %lld: use 1 to 1024", o->cpus);
+	if (o->memory_mb >= 0 && (o->memory_mb < 64 || o->memory_mb > (1LL << 24)))
+		return mc_error_set(err, MC_E_USAGE, "invalid --memory %lld: use 64 to 16777216 (MB)",
+				    o->memory_mb);
+	if (o->disk_mb >= 0 && (o->disk_mb < 1 || o->disk_mb > (1LL << 26)))
+		return mc_error_set(err, MC_E_USAGE, "invalid --disk-size %lld: use 1 to 67108864 (MB)",
+				    o->disk_mb);
+	if (o->cpus > 0)
+		json_object_set_new(changes, "cpus", json_integer(o->cpus));
+	if (o->memory_mb > 0)
+		json_object_set_new(changes, "memory", json_integer(o->memory_mb));
+	if (o->disk_mb > 0)
+		json_object_set_new(changes, "disk-size", json_integer(o->disk_mb));
+	if (o->autostart >= 0)
+		json_object_set_new(changes, "autostart", json_boolean(o->autostart));
+	if (mc_handle_open(s, name, MC_OPEN_LOCK, &h, err) < 0)
+		return -1;
+	if (mc_handle_require_created(&h, err) < 0)
+		goto out;
+	if (mc_op_set(&h, changes, err) < 0) {
+		err->machine[0] = '\0';
+		mc_error_prefix(err, "set failed: ");
+		mc_error_machine(err, name);
+		goto out;
+	}
+	*what = set_summary(o);
+	r = 0;
 out:
 	mc_handle_close(&h);
 	return r;

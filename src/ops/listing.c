@@ -311,15 +311,11 @@ static void unfinished_row(struct job *j, struct row *r)
 {
 	struct mc_machine *m = r->h.m;
 	const char *why = mc_machine_error(m);
-	int fd;
 
-	if (mc_machine_status(m) == MC_MACHINE_CREATING &&
-	    mc_store_lock(&j->s->store, m->name, 0, &fd, NULL) < 0) {
+	if (mc_handle_being_created(&r->h)) {
 		r->pub.state = "Creating";
 		return;
 	}
-	if (mc_machine_status(m) == MC_MACHINE_CREATING)
-		mc_store_unlock(fd);
 	r->pub.state = "Error";
 	r->pub.error = mc_asprintf("%s; remove it with '%s rm -f %s'", why ? why : "creation was interrupted",
 				   j->s->prog, m->name);
@@ -341,6 +337,7 @@ static bool open_row(struct job *j, struct row *r)
 			p->driver = mc_strdup(m->driver_name);
 			p->labels = json_incref(mc_machine_labels(m));
 			p->shares = mc_shares_summary(json_object_get(m->host_options, "Shares"));
+			p->autostart = mc_json_bool(m->driver, "Autostart");
 			mc_machine_free(m);
 		} else {
 			p->driver = mc_strdup("not found");
@@ -352,6 +349,7 @@ static bool open_row(struct job *j, struct row *r)
 	p->driver = mc_strdup(r->h.m->driver_name);
 	p->labels = json_incref(mc_machine_labels(r->h.m));
 	p->shares = mc_shares_summary(json_object_get(r->h.m->host_options, "Shares"));
+	p->autostart = mc_json_bool(r->h.m->driver, "Autostart");
 	if (mc_machine_status(r->h.m) != MC_MACHINE_CREATED) {
 		unfinished_row(j, r);
 		mc_handle_close(&r->h);
@@ -704,7 +702,7 @@ static void shown_row(struct mc_session *s, const struct row *r, unsigned char l
 		*out = (struct mc_listing_row){
 			mc_strdup(p->name), mc_strdup(p->driver), p->state, mc_strdup(p->url),
 			mc_strdup(p->docker), mc_strdup(p->swarm), mc_strdup(p->error),
-			json_incref(p->labels), p->active, p->ms, mc_strdup(p->shares),
+			json_incref(p->labels), p->active, p->ms, p->autostart, mc_strdup(p->shares),
 		};
 		return;
 	}

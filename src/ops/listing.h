@@ -22,6 +22,7 @@ struct mc_listing_row {
 	json_t *labels;        /* engine labels "k=v" (array), or NULL */
 	bool active;           /* its URL is $DOCKER_HOST */
 	long long ms;          /* how long it took to answer */
+	bool autostart;        /* the driver's config says Autostart (set --autostart) */
 	char *shares;          /* its shared folders, "HOST[:GUEST],..." (src/shares.h) */
 };
 

@@ -88,7 +88,11 @@ void mc_handle_new(struct mc_session *s, struct mc_machine *m, const struct mc_d
 		   json_t *flags, int lock_fd, struct mc_handle *h);
 void mc_handle_close(struct mc_handle *h);    /* NULL-safe, idempotent */
 int mc_handle_save(struct mc_handle *h, struct mc_error *err);
-/* Error unless create finished (Status created), naming provision and rm -f. */
+/* Its create is still running in another process (Status creating, the
+ * lock held): ls and status say Creating. */
+bool mc_handle_being_created(const struct mc_handle *h);
+/* Error unless create finished (Status created), naming provision and rm -f;
+ * a create still running is MC_E_STATE "is being created". */
 int mc_handle_require_created(struct mc_handle *h, struct mc_error *err);
 /* Error unless the machine is Running: 'Host "NAME" is not running'. */
 int mc_handle_require_running(struct mc_handle *h, struct mc_error *err);
@@ -100,13 +104,17 @@ int mc_handle_require_running(struct mc_handle *h, struct mc_error *err);
  * call that changed the driver's state.  Errors carry the machine's name. */
 enum mc_op {
 	MC_OP_PRECREATE, MC_OP_CREATE, MC_OP_START, MC_OP_STOP, MC_OP_KILL, MC_OP_RESTART,
-	MC_OP_REMOVE, MC_OP_STATE, MC_OP_IP, MC_OP_SET_ISO, MC_OP_STATES,
+	MC_OP_REMOVE, MC_OP_STATE, MC_OP_IP, MC_OP_SET_ISO, MC_OP_STATES, MC_OP_SET,
 };
 bool mc_op_supported(const struct mc_handle *h, enum mc_op op);
 bool mc_driver_supports(const struct mc_driver *drv, enum mc_op op);
 int mc_op_run(struct mc_handle *h, enum mc_op op, struct mc_error *err);  /* the void ops */
 /* The machine's state; a machine whose create did not finish is Error. */
 int mc_op_state(struct mc_handle *h, enum mc_state *st, struct mc_error *err);
+/* The driver's set with changes (an object: cpus, memory, disk-size,
+ * autostart); on failure the driver's config is restored as it was, so
+ * config.json changes only after the driver succeeded. */
+int mc_op_set(struct mc_handle *h, json_t *changes, struct mc_error *err);
 /* The driver's answer, even for a machine whose create did not finish. */
 int mc_op_vm_state(struct mc_handle *h, enum mc_state *st, struct mc_error *err);
 int mc_op_ip(struct mc_handle *h, char **ip, struct mc_error *err);
@@ -133,11 +141,13 @@ struct mc_create_opts {
 	char **engine_env, **engine_insecure_registry, **engine_label, **engine_opt,
 		**engine_registry_mirror, **tls_san;
 	const char *engine_storage_driver;
+	const char *engine_install_url;  /* NULL: Debian's docker.io; "": never install */
 	const char *ssh_key_type;    /* ed25519 | rsa */
 	const char *tls_key_type;    /* ecdsa-p256 | rsa-2048 | rsa-4096 */
 	bool no_provision;
 	char **share;                /* --share HOST[:GUEST] (src/shares.h) */
 	bool no_share;
+	bool autostart;              /* --autostart: the driver's set, right after its create */
 };
 struct mc_args;
 /* The driver's create flags: flag > environment variable > config.ini >
@@ -157,8 +167,16 @@ int mc_ops_create(struct mc_session *s, const struct mc_create_opts *o, char **n
 /* Wait for SSH and provision the machine (create, provision): phases named
  * when named, timed from t0. */
 int mc_ops_provision(struct mc_handle *h, bool named, long long t0, struct mc_error *err);
-/* The provision verb: provision again a running machine, then mark it created. */
-int mc_ops_reprovision(struct mc_session *s, const char *name, bool named, struct mc_error *err);
+/* The provision verb: provision again a running machine, then mark it created.
+ * engine (NULL: keep the recorded options): the Docker daemon options that
+ * replace the recorded ones, checked as provisioning checks them before
+ * anything changes, and recorded once provisioning applied them. */
+struct mc_engine_change {
+	/* NULL: keep that list; a list whose only item is "" empties it */
+	char **env, **insecure_registry, **label, **opt, **registry_mirror;
+};
+int mc_ops_reprovision(struct mc_session *s, const char *name, bool named,
+		       const struct mc_engine_change *engine, struct mc_error *err);
 /* After start/restart: wait until the guest and Docker are up, following a
  * changed IP (new server certificate). */
 int mc_ops_after_boot(struct mc_handle *h, struct mc_error *err);
@@ -175,6 +193,15 @@ int mc_ops_rm(struct mc_session *s, const char *name, bool force, struct mc_erro
 /* upgrade: boot the machine from iso (a path or URL; NULL: the default). */
 int mc_ops_upgrade(struct mc_session *s, const char *name, const char *iso, const char *sha256,
 		   struct mc_error *err);
+/* set: CPUs, memory, data disk size and autostart (-1 / NULL: unchanged;
+ * autostart: -1 unchanged, 0 off, 1 on).  Checked before the driver runs;
+ * *what: a sentence of what changed and what takes effect when (malloc'd). */
+struct mc_set_opts {
+	long long cpus, memory_mb, disk_mb;
+	int autostart;
+};
+int mc_ops_set(struct mc_session *s, const char *name, const struct mc_set_opts *o, char **what,
+	       struct mc_error *err);
 
 /* Certificates (src/ops/certs.c). */
 struct mc_certs_paths;
@@ -183,7 +210,8 @@ void mc_ops_certs_paths(const struct mc_session *s, const struct mc_machine *m,
 			struct mc_certs_paths *p);
 /* The store's CA and client certificate, made on first use. */
 int mc_ops_certs_prepare(struct mc_session *s, const char *key_type, struct mc_error *err);
-/* Copy ca.pem, cert.pem, key.pem into the machine's directory. */
+/* Copy ca.pem, cert.pem, key.pem into the machine's directory: from the
+ * CA and client certificate m records (--tls-* at create), else the store's. */
 int mc_ops_certs_install(struct mc_session *s, struct mc_machine *m, struct mc_error *err);
 /* (Re)make the machine's server certificate for ip. */
 int mc_ops_certs_server(struct mc_session *s, const struct mc_machine *m, const char *ip,
@@ -194,6 +222,13 @@ int mc_ops_certs_check(struct mc_handle *h, const char *url, struct mc_error *er
 int mc_ops_regenerate(struct mc_session *s, const char *name, struct mc_error *err);
 /* regenerate-certs --client-certs: a new CA and client certificate. */
 int mc_ops_renew_ca(struct mc_session *s, struct mc_error *err);
+
+/* inspect (src/ops/inspect.c): the machine as docker-machine's inspect shows
+ * a host (ConfigVersion 3: Driver with IPAddress, MachineName, SSHUser,
+ * SSHPort, SSHKeyPath, StorePath...; HostOptions with EngineOptions,
+ * SwarmOptions, AuthOptions paths), computed from our record, whose own
+ * fields follow.  New reference; config.json is not changed. */
+json_t *mc_ops_inspect(struct mc_handle *h);
 
 /* import-docker-machine (src/ops/import.c): the docker-machine store `from`
  * is only read.  The machine names there (natural order). */

@@ -11,6 +11,13 @@ expect_out "machinectl version " "-v prints the version"
 
 run mc version
 expect_out "machinectl version " "version with no name prints the version"
+# The build identifier: git describe of the source tree the binary was built
+# from, else the package version (issue 23, 21).
+if id=$(git -C "$MC_SRCDIR" describe --tags --always --dirty 2>/dev/null); then :; else id=; fi
+ver=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' "${MC_BUILDDIR:-.}/buildconf.h")
+check "version names the build: $OUT" test "$OUT" = "machinectl version $ver, build ${id:-$ver}"
+run mc -v
+check "-v prints the same line" test "$OUT" = "machinectl version $ver, build ${id:-$ver}"
 
 run mc --help
 expect_rc 0 "--help exits 0"

@@ -36,6 +36,17 @@ unset DOCKER_TLS_VERIFY DOCKER_HOST DOCKER_CERT_PATH DOCKER_MACHINE_NAME
 
 run env NO_PROXY=example.com machinectl env --shell bash --no-proxy n1
 expect_out 'export NO_PROXY="example.com,127.0.0.1"' "--no-proxy appends the IP"
+# Both set: each is extended as it was found (Go reads NO_PROXY, curl no_proxy) (issue 23, 21).
+run env NO_PROXY=a.example no_proxy=b.example,127.0.0.1 machinectl env --shell bash --no-proxy n1
+expect_out 'export NO_PROXY="a.example,127.0.0.1"' "--no-proxy with both: NO_PROXY extended"
+expect_out 'export no_proxy="b.example,127.0.0.1"' "--no-proxy with both: no_proxy kept as it was (the IP is in it)"
+run env no_proxy=b.example machinectl env --shell bash --no-proxy n1
+expect_out 'export no_proxy="b.example,127.0.0.1"' "--no-proxy with only no_proxy extends it"
+check "and prints no NO_PROXY" test -z "$(grep NO_PROXY <<<"$OUT")"
+run env -u no_proxy -u NO_PROXY machinectl env --shell bash --no-proxy n1
+expect_out 'export NO_PROXY="127.0.0.1"' "--no-proxy with neither sets NO_PROXY"
+run env NO_PROXY=a no_proxy=b machinectl env --shell bash -u --no-proxy
+check "-u --no-proxy with both unsets both" test "$(grep -c '^unset \(NO_PROXY\|no_proxy\)$' <<<"$OUT")" = 2
 
 run mc config n1
 expect_golden config-none.txt "config prints the docker flags"
@@ -47,6 +58,34 @@ run mc status n1
 expect_out "Running" "status of a none machine is Running"
 run mc inspect -f '{{.DriverName}} {{.Driver.URL}} {{json .HostOptions.EngineOptions.Labels}}' n1
 expect_out "none tcp://127.0.0.1:2376 []" "inspect -f renders fields and json"
+# docker-machine's inspect fields, computed from our record: none of those
+# scripts read is <no value>, and config.json is not changed (issue 23, 15).
+cfg_before=$(md5sum <"$STORE/machines/n1/config.json")
+run mc inspect -f '{{.ConfigVersion}}|{{.Driver.IPAddress}}|{{.Driver.MachineName}}|{{.Driver.SSHUser}}|{{.Driver.SSHPort}}|{{.Driver.SSHKeyPath}}|{{.Driver.StorePath}}|{{.Driver.URL}}' n1
+check "inspect: ConfigVersion and the none driver's BaseDriver fields ($OUT)" \
+	test "$OUT" = "3|127.0.0.1:2376|n1||0||$STORE|tcp://127.0.0.1:2376"
+run mc inspect -f '{{.HostOptions.AuthOptions.CertDir}}|{{.HostOptions.AuthOptions.CaCertPath}}|{{.HostOptions.AuthOptions.CaPrivateKeyPath}}|{{.HostOptions.AuthOptions.ClientCertPath}}|{{.HostOptions.AuthOptions.ClientKeyPath}}|{{.HostOptions.AuthOptions.ServerCertPath}}|{{.HostOptions.AuthOptions.ServerKeyPath}}|{{.HostOptions.AuthOptions.StorePath}}' n1
+check "inspect: the AuthOptions paths" \
+	test "$OUT" = "$STORE/certs|$STORE/certs/ca.pem|$STORE/certs/ca-key.pem|$STORE/certs/cert.pem|$STORE/certs/key.pem|$STORE/machines/n1/server.pem|$STORE/machines/n1/server-key.pem|$STORE"
+run mc inspect -f '{{.HostOptions.EngineOptions.TlsVerify}}|{{.HostOptions.EngineOptions.InstallURL}}|{{.HostOptions.SwarmOptions.IsSwarm}}|{{.HostOptions.SwarmOptions.Host}}|{{.HostOptions.SwarmOptions.Image}}|{{.HostOptions.SwarmOptions.Strategy}}|{{json .HostOptions.EngineOptions.Labels}}' n1
+check "inspect: EngineOptions.TlsVerify, InstallURL and SwarmOptions" \
+	test "$OUT" = "true||false|tcp://0.0.0.0:3376|swarm:latest|spread|[]"
+run mc inspect n1
+check "inspect: every field of docker-machine's schema is there" python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+want = {"": ["ConfigVersion", "Driver", "DriverName", "HostOptions", "Name"],
+        "Driver": ["IPAddress", "MachineName", "SSHUser", "SSHPort", "SSHKeyPath", "StorePath", "SwarmMaster", "SwarmHost", "SwarmDiscovery"],
+        "HostOptions": ["Driver", "Memory", "Disk", "EngineOptions", "SwarmOptions", "AuthOptions"],
+        "EngineOptions": ["ArbitraryFlags", "Dns", "GraphDir", "Env", "Ipv6", "InsecureRegistry", "Labels", "LogLevel", "StorageDriver", "SelinuxEnabled", "TlsVerify", "RegistryMirror", "InstallURL"],
+        "SwarmOptions": ["IsSwarm", "Address", "Discovery", "Agent", "Master", "Host", "Image", "Strategy", "Heartbeat", "Overcommit", "ArbitraryFlags", "ArbitraryJoinFlags", "Env", "IsExperimental"],
+        "AuthOptions": ["CertDir", "CaCertPath", "CaPrivateKeyPath", "CaCertRemotePath", "ServerCertPath", "ServerKeyPath", "ClientKeyPath", "ServerCertRemotePath", "ServerKeyRemotePath", "ClientCertPath", "ServerCertSANs", "StorePath"]}
+obj = {"": d, "Driver": d["Driver"], "HostOptions": d["HostOptions"], "EngineOptions": d["HostOptions"]["EngineOptions"],
+       "SwarmOptions": d["HostOptions"]["SwarmOptions"], "AuthOptions": d["HostOptions"]["AuthOptions"]}
+missing = [k + "." + f for k, fs in want.items() for f in fs if f not in obj[k]]
+print(missing); sys.exit(bool(missing))' <<<"$OUT"
+check "config.json is not changed by inspect" test "$(md5sum <"$STORE/machines/n1/config.json")" = "$cfg_before"
+check "and holds no ConfigVersion" test -z "$(grep ConfigVersion "$STORE/machines/n1/config.json")"
 run mc inspect n1
 check "inspect prints JSON with SchemaVersion 1" grep -q '"SchemaVersion": 1' <<<"$OUT"
 done_testing

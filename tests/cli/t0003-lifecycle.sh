@@ -99,10 +99,87 @@ run mc rm -f cut1
 expect_rc 0 "rm -f removes it"
 check "nothing of it is left" test ! -e "$STORE/machines/cut1"
 
+# A create still running (stopped at a fault point) is Creating for status,
+# as for ls, and env/config say it is being created, not "interrupted"
+# (issue 23, 12).
+MC_TEST_PAUSE_AT=create-after-driver machinectl create -d test busy >/dev/null 2>&1 &
+pid=$!
+at_exit "kill -9 $pid 2>/dev/null"
+for _ in $(seq 1 200); do
+	[ "$(awk '{print $3}' /proc/$pid/stat 2>/dev/null)" = T ] && break
+	sleep 0.05
+done
+run mc ls --format '{{.Name}} {{.State}}' --filter name=busy
+check "ls says Creating" test "$OUT" = "busy Creating"
+run mc status busy
+check "status says Creating too" test "$OUT" = "Creating"
+run mc env busy
+expect_rc 1 "env of a machine being created fails"
+expect_err 'machine "busy" is being created (by another machinectl command): try again when it has finished' \
+	"and says it is being created"
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+run mc status busy
+check "once its create is gone, status says Error" test "$OUT" = "Error"
+run mc env busy
+expect_err "creation was interrupted" "and env says the creation was interrupted"
+mc rm -f busy >/dev/null 2>&1
+
+# The new-IP hint follows a start that booted a machine, never a failed one.
+mc create -d test hint >/dev/null && mc stop hint >/dev/null
+MC_TESTDRV_FAIL=start run mc start hint
+expect_rc 1 "a failing start fails"
+check "and prints no new-IP hint" test -z "$(grep 'may have new IP addresses' <<<"$OUT")"
+run mc start hint
+expect_out "Started machines may have new IP addresses" "a start that worked prints it"
+
+# inspect's docker-machine fields for a machine with SSH (issue 23, 15).
+run mc inspect -f '{{.Driver.IPAddress}}|{{.Driver.MachineName}}|{{.Driver.SSHUser}}|{{.Driver.SSHPort}}|{{.Driver.SSHKeyPath}}' hint
+check "inspect: IPAddress, MachineName, SSHUser, SSHPort, SSHKeyPath ($OUT)" \
+	test "$OUT" = "127.0.0.1|hint|docker|22|$STORE/machines/hint/id_ed25519"
+
 # The machine "default" is used when no name is given.
 run mc create -d test default
 run mc status
 expect_out "Running" "status without a name uses default"
 run mc ip
 expect_out "127.0.0.1" "ip without a name uses default"
+
+# ... but never by rm: a verb that destroys does not default its target, so
+# rm -y $(ls -q --filter ...) matching nothing removes nothing (issue 23, 14).
+run mc rm -y
+expect_rc 2 "rm -y without a name is a usage error"
+expect_err '"rm" requires at least 1 argument' "it says a name is needed"
+run mc rm -y $(mc ls -q --filter name=nomatch)
+expect_rc 2 "rm -y \$(ls -q --filter ...) that matched nothing is a usage error"
+run mc rm -f
+expect_rc 2 "rm -f without a name too"
+check "default is still there" test -d "$STORE/machines/default"
+
+# rm -f of a machine that does not exist succeeds, as docker-machine's does
+# (teardown scripts under set -e); without -f it is an error (issue 23, 16).
+run mc rm -f nosuch
+expect_rc 0 "rm -f of a missing machine exits 0"
+expect_err 'Docker machine "nosuch" does not exist: nothing to remove' "and says there was nothing to remove"
+run mc rm -y nosuch
+expect_rc 1 "rm -y of a missing machine fails"
+run mc rm -f nosuch default
+expect_rc 0 "rm -f of a missing and an existing machine exits 0"
+check "the existing one is removed" test ! -e "$STORE/machines/default"
+
+# rm -f of a machine whose driver plugin is not installed removes its local
+# files, as its help says (issue 23, 12).
+run mc create -d test orphan
+python3 - "$STORE/machines/orphan/config.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); d["DriverName"] = "uninstalled"
+json.dump(d, open(sys.argv[1], "w"))
+PY
+run mc rm -y orphan
+expect_rc 1 "rm without -f of a machine whose driver is missing fails"
+expect_err 'uninstalled' "and names the driver"
+run mc rm -f orphan
+expect_rc 0 "rm -f of a machine whose driver is missing succeeds"
+expect_err "removing the local files of \"orphan\" only" "and says only the local files go"
+check "its directory is gone" test ! -e "$STORE/machines/orphan"
 done_testing

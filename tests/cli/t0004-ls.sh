@@ -47,6 +47,35 @@ expect_rc 2 "unclosed template is an error"
 # DOCKER_HOST marks the active machine.
 run env DOCKER_HOST=tcp://127.0.0.1:2376 machinectl ls --format '{{.Name}} {{.Active}}' --filter name=^m1$
 check "the active machine has a star" test "$OUT" = "m1 *"
+# .ActiveHost and .ActiveSwarm are docker-machine's booleans (issue 23, 19).
+run env DOCKER_HOST=tcp://127.0.0.1:2376 machinectl ls --format '{{.Name}} {{.ActiveHost}} {{.ActiveSwarm}}' --filter name=^m1$ --filter name=web
+check "ActiveHost is true/false, ActiveSwarm false" test "$OUT" = $'m1 true false\nweb-1 false false'
+run env DOCKER_HOST=tcp://127.0.0.9:2376 machinectl ls --format '{{if .ActiveHost}}{{.Name}}{{end}}'
+check "ActiveHost works in an if" test "$OUT" = $'\n\n\nweb-1'
+run mc ls --format json
+check "json: ActiveHost is a JSON boolean" python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[0]["ActiveHost"] is False and d[0]["ActiveSwarm"] is False' <<<"$OUT"
+
+# Only a table is aligned: any other format prints what it renders, so a
+# \t is a tab (cut -f, IFS=$'\t') (issue 23, 18).
+run mc ls --format '{{.Name}}\t{{.URL}}' --filter name=^m
+check "a format without table writes a tab, not padding" \
+	test "$OUT" = $'m1\ttcp://127.0.0.1:2376\nm2\t\nm10\ttcp://127.0.0.1:2376'
+check "cut -f2 reads its second field" test "$(cut -f2 <<<"$OUT" | head -n 1)" = tcp://127.0.0.1:2376
+run mc ls --format '{{.Name}}\t{{.DriverName}}' --filter name=web
+check "a real tab in the format stays a tab too" test "$OUT" = $'web-1\tnone'
+
+# A machine directory that is a symlink is listed, as the other verbs use it (issue 23, 12).
+mc create -d test linked >/dev/null
+mkdir -m 700 "$TEST_TMP/elsewhere"
+mv "$STORE/machines/linked" "$TEST_TMP/elsewhere/linked"
+ln -s "$TEST_TMP/elsewhere/linked" "$STORE/machines/linked"
+run mc status linked
+expect_out "Running" "status follows the symlink"
+run mc ls -q
+check "ls lists the symlinked machine" grep -qx linked <<<"$OUT"
+run mc ls --format '{{.Name}} {{.State}}' --filter name=linked
+check "with its state" test "$OUT" = "linked Running"
+mc rm -f linked >/dev/null
 
 # A machine whose config.json is garbage is an Error row and never stops the listing.
 mkdir "$STORE/machines/broken"

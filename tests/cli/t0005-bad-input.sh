@@ -33,7 +33,7 @@ expect_err 'driver "nosuchdriver" not found' "missing plugin is named"
 expect_one_line_err "missing plugin: one line"
 run mc create -d badabi m
 expect_rc 1 "plugin with a wrong ABI"
-expect_err "has ABI version 999, but this machinectl needs 2" "ABI mismatch is explained"
+expect_err "has ABI version 999, but this machinectl needs 3" "ABI mismatch is explained"
 run mc create -d 'x;rm' m
 expect_rc 2 "driver names are validated"
 run mc create -d none --url http://nope m
@@ -50,6 +50,47 @@ expect_rc 2 "ls --timeout 0 is refused"
 run mc rm -y nosuch
 expect_rc 1 "rm of an unknown machine"
 expect_err 'machine "nosuch" does not exist' "rm names the unknown machine"
+# Docker and TLS options are checked before any driver runs, with every
+# driver and --no-provision too (they are recorded): nothing is created, the
+# driver never ran (issue 23, 11).
+bad_option() { # bad_option DESCRIPTION MESSAGE OPTIONS...
+	local desc=$1 msg=$2
+	shift 2
+	for how in "-d none --url tcp://127.0.0.1:2376" "-d test --no-provision" "-d test"; do
+		# shellcheck disable=SC2086
+		run mc create $how "$@" optcheck
+		expect_rc 2 "$desc ($how): a usage error"
+		expect_err "$msg" "$desc ($how): names it"
+		check "$desc ($how): nothing was created" test ! -e "$STORE/machines/optcheck"
+	done
+}
+bad_option "--engine-env without =" 'invalid --engine-env "novalue"' --engine-env novalue
+bad_option "--engine-env with a bad name" 'invalid --engine-env "1X=y"' --engine-env 1X=y
+bad_option "--engine-env with a newline" 'contains a control character' --engine-env $'A=b\nc'
+bad_option "--engine-label without =" 'invalid --engine-label "nolabel"' --engine-label nolabel
+bad_option "--engine-opt with its dashes" 'invalid --engine-opt "--debug"' --engine-opt=--debug
+bad_option "--engine-opt with a bad name" 'invalid --engine-opt "Log Level=x"' --engine-opt 'Log Level=x'
+bad_option "--engine-opt with ESC" 'contains a control character' --engine-opt $'log-level=\e[2J'
+bad_option "--engine-storage-driver with a ;" 'invalid --engine-storage-driver "overlay2;rm"' --engine-storage-driver 'overlay2;rm'
+bad_option "--engine-insecure-registry with a space" 'invalid --engine-insecure-registry "a b"' --engine-insecure-registry 'a b'
+bad_option "--engine-registry-mirror like an option" 'invalid --engine-registry-mirror "-x"' --engine-registry-mirror=-x
+bad_option "--tls-san IP:1.2.3.4" 'invalid --tls-san "IP:1.2.3.4"' --tls-san IP:1.2.3.4
+bad_option "--tls-san \$(id)" 'invalid --tls-san "$(id)"' --tls-san '$(id)'
+bad_option "--tls-san -rf" 'invalid --tls-san "-rf"' --tls-san=-rf
+bad_option "--tls-san a..b" 'invalid --tls-san "a..b"' --tls-san a..b
+run mc create -d test --tls-san '*.example.com' --tls-san 10.9.8.7 --tls-san ::1 --tls-san host-1.example.com \
+	--engine-opt log-level=debug --engine-opt experimental --engine-label 'note=two words' \
+	--engine-env HTTP_PROXY=http://127.0.0.1:3128 optgood
+expect_rc 0 "good values are accepted (a space in a label where no boot ISO is used)"
+mc rm -f optgood >/dev/null
+
+# docker-machine's phrases, which scripts grep for (issue 23, 20).
+run mc status nosuch
+check "an unknown machine: Error: Docker machine \"nosuch\" does not exist" \
+	test "$ERR" = 'Error: Docker machine "nosuch" does not exist'
+run mc create -d none --url tcp://127.0.0.1:2376 good
+check "an existing name: Error: Docker machine \"good\" already exists" \
+	test "$ERR" = 'Error: Docker machine "good" already exists'
 run mc env -u good
 expect_rc 2 "env -u with a name"
 expect_err "Expected no machine name when the -u flag is present" "docker-machine's -u message"

@@ -3,7 +3,7 @@
 # (a new CA and client certificate, then every machine's files).
 . "$MC_SRCDIR/tests/lib/cli-lib.sh"
 . "$MC_SRCDIR/tests/lib/tls-lib.sh"
-plan 22
+plan 31
 
 C="$STORE/certs"
 mc create --driver test m1 >/dev/null
@@ -56,7 +56,29 @@ check "every server certificate is signed by the new CA" \
 	bash -c "openssl verify -CAfile '$C/ca.pem' '$STORE/machines/m1/server.pem' '$STORE/machines/m2/server.pem' >/dev/null"
 check "the CA key was never copied into a machine" test -z "$(find "$STORE/machines" -name 'ca-key*')"
 
+# --client-certs acts on every machine: it needs no name (issue 23, 12).
+ca1=$(sum "$C/ca.pem")
+run mc regenerate-certs -f --client-certs
+expect_rc 0 "--client-certs without a name succeeds"
+check "the CA is new again" test "$(sum "$C/ca.pem")" != "$ca1"
+check "and every machine has it" cmp -s "$C/ca.pem" "$STORE/machines/m2/ca.pem"
+run mc regenerate-certs -f
+expect_rc 1 "without --client-certs a name (or default) is needed"
+
 "$MKCERT" ca "$TEST_TMP/own" >/dev/null
 run mc --tls-ca-cert "$TEST_TMP/own/ca.pem" --tls-ca-key "$TEST_TMP/own/ca-key.pem" regenerate-certs -f --client-certs m1
 expect_rc 2 "--client-certs refuses to replace a CA the user brought"
+
+# A machine created with its own CA keeps it through regenerate-certs: the
+# copies come from that CA, as its server certificate does (issue 23, 4).
+O=$TEST_TMP/own
+mc --tls-ca-cert "$O/ca.pem" --tls-ca-key "$O/ca-key.pem" --tls-client-cert "$O/cert.pem" \
+	--tls-client-key "$O/key.pem" create -d test own1 >/dev/null
+run mc regenerate-certs -f own1
+expect_rc 0 "regenerate-certs of a machine with its own CA, without the flags"
+check "its ca.pem is still its own CA" cmp -s "$O/ca.pem" "$STORE/machines/own1/ca.pem"
+check "its client copy is its own client certificate" cmp -s "$O/cert.pem" "$STORE/machines/own1/cert.pem"
+check "its new server certificate is signed by its own CA" verify "$O/ca.pem" "$STORE/machines/own1/server.pem"
+run mc env own1
+expect_rc 0 "env accepts the set (no regenerate-certs loop)"
 done_testing

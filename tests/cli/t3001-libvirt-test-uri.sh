@@ -43,6 +43,14 @@ for f in "libvirt-uri VALUE.*(default: qemu:///system) \[\$LIBVIRT_URI\]" \
 	check "--help lists: ${f%% *}" grep -q -- "$f" <<<"$OUT$ERR"
 done
 
+# A driver that boots an ISO runs the machine OS or boot2docker, whose profile
+# cannot carry a space in a daemon option: refused before the domain is made
+# (issue 23, 11).
+run mc create -d libvirt $T --iso "$ISO" --engine-label 'note=two words' blanks
+expect_rc 2 "a space in --engine-label with a boot ISO is a usage error"
+expect_err 'contains a space' "that says why"
+check "no machine was made" test ! -e "$STORE/machines/blanks"
+
 run env LIBVIRT_MEMORY=700 machinectl create -d libvirt $T --iso "$ISO" --libvirt-disk-size 300 t1
 expect_rc 0 "create on test:///default succeeds"
 expect_out "Running pre-create checks..." "create prints the pre-create phase"

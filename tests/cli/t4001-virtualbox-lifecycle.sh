@@ -154,9 +154,44 @@ expect_out "Stopped" "killed VM is Stopped"
 check "the NAT forward stopped listening with the VM" \
 	bash -c "! (exec 3<>/dev/tcp/127.0.0.1/$(vbox_ssh_port v1)) 2>/dev/null"
 
+# --- set: modifyvm and modifymedium on the powered-off VM; refused while it runs ---
+vbm_mark
+run mc set --cpus 3 --memory 768 --disk-size 16 --autostart on v1
+expect_rc 0 "set on the powered-off VM"
+vbm_expect "set: one modifyvm, then the disk grows" <<EOF
+showvminfo v1 --machinereadable
+modifyvm v1 --cpus 3 --memory 768 --autostart-enabled on
+modifymedium disk @DIR@/disk.vmdk --resize 16
+EOF
+check "the fake VM has the new CPUs and memory" test "$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["vms"]["v1"]["settings"]; print(s["cpus"], s["memory"], s["autostart-enabled"])' "$MC_FAKE_VBOX_STATE/state.json")" = "3 768 on"
+check "the fake's medium grew to 16 MB" test "$(python3 -c 'import json,sys; print([m["bytes"] for m in json.load(open(sys.argv[1]))["media"] if m["path"].endswith("/v1/disk.vmdk")][0])' "$MC_FAKE_VBOX_STATE/state.json")" = $((16 << 20))
+run mc inspect --format '{{.Driver.CPU}} {{.Driver.Memory}} {{.Driver.DiskSize}} {{.Driver.Autostart}}' v1
+expect_out "3 768 16 true" "config.json records them"
+before=$(store_snapshot)
+vbm_mark
+run mc set --disk-size 8 v1
+expect_rc 1 "a smaller disk is refused"
+expect_err 'it cannot shrink to 8 MB (disks only grow)' "with the sizes"
+check "before any VBoxManage call" test -z "$(vbm_calls)"
+mc start v1 >/dev/null
+run mc set --memory 1024 v1
+expect_rc 1 "set on the running VM is refused"
+expect_err "VirtualBox changes the CPUs, memory, disk size and autostart of a powered-off VM only: run 'machinectl stop v1' first" "naming the stop"
+check "neither changed config.json" test "$before" = "$(store_snapshot)"
+mc kill v1 >/dev/null
+# The fake is as strict as VBoxManage: a smaller size, and an unknown option, are refused.
+run VBoxManage modifymedium disk "$STORE/machines/v1/disk.vmdk" --resize 4
+expect_rc 1 "the fake refuses to shrink a medium"
+expect_err "Resizing to new size 4194304 is not yet supported for medium" "with VirtualBox's words"
+run VBoxManage modifymedium disk "$STORE/machines/v1/disk.vmdk" --grow 40
+expect_rc 2 "the fake refuses an unknown modifymedium option"
+
 # --- stop that the guest ignores: poweroff after the deadline, said out loud ---
-run mc create -d virtualbox $VBOX_FLAGS --virtualbox-stop-timeout 1 v2
-expect_rc 0 "create v2 (stop timeout 1 s)"
+run mc create -d virtualbox $VBOX_FLAGS --virtualbox-stop-timeout 1 --autostart v2
+expect_rc 0 "create v2 (stop timeout 1 s, --autostart)"
+check "create --autostart: modifyvm --autostart-enabled on before the VM starts" \
+	test "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["vms"]["v2"]["settings"].get("autostart-enabled"))' "$MC_FAKE_VBOX_STATE/state.json")" = on
+check "and it is recorded" test "$(mc inspect --format '{{.Driver.Autostart}}' v2)" = true
 MC_FAKE_VBOX_ACPI_DELAY=never run mc stop v2
 expect_rc 0 "stop of a guest that ignores ACPI succeeds"
 expect_out "forcing it off (controlvm poweroff)" "stop says it forced the VM off"

@@ -106,6 +106,42 @@ run timeout 4 machinectl restart myvm1
 check "restart of a stopped machine: states, start, ip" test "$(verbs)" = "states start ip ip"
 check "the VM is Running after restart" test "$(vm myvm1 state)" = Running
 
+# --- set: processors, memory, disk of a VM that is Off; autostart at any time ---
+fresh
+run mc set --autostart on myvm1
+expect_rc 0 "set --autostart on a running VM"
+check "set: the shim's set verb (after no state query)" test "$(verbs)" = "set"
+check "Set-VM -AutomaticStartAction Start" test "$(vm myvm1 automatic_start_action)" = Start
+check "recorded" test "$(drv myvm1 Autostart)" = true
+before=$(store_snapshot)
+fresh
+run mc set --cpus 2 myvm1
+expect_rc 1 "CPUs of a running VM are refused"
+expect_err "Hyper-V changes its processors, memory and disk only while it is off: run 'machinectl stop myvm1' first" "naming the stop"
+check "before the shim's set" test "$(verbs)" = "states"
+run mc set --disk-size 10 myvm1
+expect_rc 1 "a smaller disk is refused"
+expect_err "it cannot shrink to 10 MB (disks only grow)" "with the sizes"
+check "nothing recorded" test "$before" = "$(store_snapshot)"
+mc kill myvm1 >/dev/null
+fresh
+run mc set --cpus 2 --memory 2048 --disk-size 30000 --autostart off myvm1
+expect_rc 0 "set on a VM that is Off"
+check "Set-VMProcessor" test "$(vm myvm1 cpus)" = 2
+check "Set-VMMemory" test "$(vm myvm1 memory_mb)" = 2048
+check "Resize-VHD" test "$(vm myvm1 disk_bytes)" = $((30000 << 20))
+check "Set-VM -AutomaticStartAction Nothing" test "$(vm myvm1 automatic_start_action)" = Nothing
+check "the shim got the disk's path" grep -q '"disk":"' <<<"$(args_of set)"
+check "recorded: CPU, Memory, DiskSize" test "$(drv myvm1 CPU) $(drv myvm1 Memory) $(drv myvm1 DiskSize)" = "2 2048 30000"
+echo hyperv-admin >"$MC_FAKE_HYPERV_STATE/admin"  # in Hyper-V Administrators only: no Resize-VHD
+before=$(store_snapshot)
+run mc set --disk-size 40000 myvm1
+expect_rc 1 "Resize-VHD without the right is refused"
+expect_err "You do not have the required permission" "with Hyper-V's words"
+check "and nothing recorded" test "$before" = "$(store_snapshot)"
+rm -f "$MC_FAKE_HYPERV_STATE/admin"
+mc start myvm1 >/dev/null 2>&1
+
 # --- ip / url / env ask Hyper-V ---
 fresh
 run mc ip myvm1

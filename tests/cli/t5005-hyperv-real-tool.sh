@@ -110,7 +110,7 @@ run mc create -d hyperv --iso "$CDRIVE/iso/bare.iso" --no-provision --hyperv-ip-
 expect_rc 1 "an ISO with no initramfs at all gets no IP either"
 
 # --- 6. the shim passes the static check; a broken one is refused ---
-run python3 "$MC_SRCDIR/tests/lib/ps-check.py" --verbs check,create,disk,ip,iso,kill,remove,start,state,states,stop,switches \
+run python3 "$MC_SRCDIR/tests/lib/ps-check.py" --verbs check,create,disk,ip,iso,kill,remove,set,start,state,states,stop,switches \
 	"$MC_SRCDIR/drivers/hyperv/machinectl-hyperv.ps1"
 expect_rc 0 "the shim: Windows PowerShell 5.1 syntax, every cmdlet and parameter in Microsoft's reference, the fake's verbs"
 BAD="$TEST_TMP/bad/machinectl-hyperv.ps1"

@@ -32,7 +32,7 @@ has() { # has DESC ITEM WORD...
 }
 
 is "verbs by prefix" "swarm-down swarm-up" sw
-is "a verb's flags by prefix" "--engine-env --engine-insecure-registry --engine-label --engine-opt --engine-registry-mirror --engine-storage-driver" create --eng
+is "a verb's flags by prefix" "--engine-env --engine-insecure-registry --engine-install-url --engine-label --engine-opt --engine-registry-mirror --engine-storage-driver" create --eng
 has "global flags before the verb" --storage-path --st
 has "global short flags" -s -
 has "drivers after --driver" test create --driver ''

@@ -134,7 +134,7 @@ for n in dnone dgen dvbox dhv dkvm dold; do
 done
 expect_err 'machine "daws": docker-machine driver "amazonec2" is not supported' "an unsupported driver is reported per machine"
 expect_err 'machine "dfuture":' "a config version from the future is reported"
-expect_err 'machine "dclash": machine "dclash" already exists' "a name clash is an error for that machine"
+expect_err 'machine "dclash": Docker machine "dclash" already exists' "a name clash is an error for that machine"
 check "the clash left our machine alone" grep -q '"URL": "tcp://127.0.0.1:9"' "$STORE/machines/dclash/config.json"
 check "the unsupported machine left nothing behind" test ! -e "$STORE/machines/daws"
 check "dot-directories are skipped" test ! -e "$STORE/machines/.hidden"
@@ -195,4 +195,60 @@ expect_err "$TEST_TMP/nowhere/machines" "and names the directory"
 run mc import-docker-machine --from "$DM" nosuch
 expect_err 'machine "nosuch": no docker-machine machine "nosuch"' "an unknown name is reported"
 check "the docker-machine store is still unchanged" test "$before" = "$(dm_sum)"
+
+# --- a hostile docker-machine store (issue 23, 7): only PEM certificates and
+# keys that parse are copied, and every field is checked as create checks it.
+DM1=$DM
+DM="$TEST_TMP/hostile"
+mkdir -p "$DM/machines"
+# dm_edit NAME PYTHON: change machines/NAME/config.json (d is the document).
+dm_edit() {
+	python3 - "$DM/machines/$1/config.json" "$2" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+exec(sys.argv[2])
+json.dump(d, open(sys.argv[1], "w"))
+PY
+}
+printf 'hunter2-secret-password\n' >"$TEST_TMP/secret.txt" && chmod 600 "$TEST_TMP/secret.txt"
+dm_machine hsecret none '{ "URL": "tcp://127.0.0.1:1" }'
+rm "$DM/machines/hsecret/ca.pem"
+dm_edit hsecret "d['HostOptions']['AuthOptions']['CaCertPath'] = '$TEST_TMP/secret.txt'"
+dm_machine hkeyca none '{ "URL": "tcp://127.0.0.1:1" }'
+rm "$DM/machines/hkeyca/ca.pem"
+dm_edit hkeyca "d['HostOptions']['AuthOptions']['CaCertPath'] = '$C/key.pem'"
+dm_machine hbundle none '{ "URL": "tcp://127.0.0.1:1" }'
+cat "$C/key.pem" >>"$DM/machines/hbundle/cert.pem"
+dm_machine hurl none '{ "URL": "tcp://$(touch PWNED):1" }'
+dm_machine hesc kvm "{ $(base hesc 192.168.42.10), \"Network\": \"de\\u001b[2Jfault\" }"
+dm_machine hsan none '{ "URL": "tcp://127.0.0.1:1" }'
+dm_edit hsan "d['HostOptions']['AuthOptions']['ServerCertSANs'] = ['IP:1.2.3.4']"
+dm_machine hlabel none '{ "URL": "tcp://127.0.0.1:1" }'
+dm_edit hlabel "d['HostOptions']['EngineOptions']['Labels'] = ['\$(id)']"
+dm_machine hopt none '{ "URL": "tcp://127.0.0.1:1" }'
+dm_edit hopt "d['HostOptions']['EngineOptions']['ArbitraryFlags'] = ['log-level=debug\\nx']"
+dm_machine hvm virtualbox "{ $(base hvm 192.168.99.100 docker 40022), \"CPU\": 1, \"Memory\": 1024 }"
+dm_edit hvm "d['Driver']['MachineName'] = 'x;reboot'"
+dm_machine hok none '{ "URL": "tcp://127.0.0.1:1" }'
+run mc -s "$TEST_TMP/s4" import-docker-machine --from "$DM"
+expect_rc 1 "a hostile store: the import fails for the hostile machines"
+expect_out 'Imported "hok"' "the sound machine is imported"
+expect_err 'machine "hsecret": its ca.pem: '"$TEST_TMP/secret.txt"' is not a PEM certificate (no PEM block)' \
+	"a secret named as the CA certificate is refused"
+expect_err 'machine "hkeyca": its ca.pem: '"$C/key.pem"' is not a PEM certificate (a PEM block of another kind or that does not parse: RSA PRIVATE KEY)' \
+	"a private key named as the CA certificate is refused"
+expect_err 'machine "hbundle": its cert.pem: ' "a certificate file that also holds a key is refused"
+expect_err 'more than one PEM block' "because it holds more than one PEM block"
+expect_err 'machine "hurl": invalid Docker URL' "a URL with \$() is refused"
+expect_err 'machine "hesc": its Driver.Network holds a control character' "a control character in a driver field is refused"
+expect_err 'machine "hsan": its ServerCertSANs: invalid subject alternative name "IP:1.2.3.4"' "a SAN that is no name is refused"
+expect_err 'machine "hlabel": its Docker options: invalid --engine-label' "a label that is not K=V is refused"
+expect_err 'machine "hopt": its Docker options: ' "a daemon option with a newline is refused"
+expect_err 'machine "hvm": its VM name "x;reboot"' "a VM name with a ; is refused"
+check "only the sound machine is in the store" test "$(ls "$TEST_TMP/s4/machines")" = hok
+check "the secret was copied nowhere" test -z "$(grep -rl hunter2 "$TEST_TMP/s4")"
+check "no command ran" test ! -e PWNED
+check "the imported keys are 0600" test "$(stat -c %a "$TEST_TMP/s4/machines/hok/key.pem" "$TEST_TMP/s4/machines/hok/server-key.pem" | xargs)" = "600 600"
+check "and the certificates 0644" test "$(stat -c %a "$TEST_TMP/s4/machines/hok/ca.pem")" = 644
+DM=$DM1
 done_testing

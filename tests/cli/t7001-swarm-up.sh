@@ -45,6 +45,10 @@ check "workers leave first, without force; then the manager, with force" \
 	"m1 POST /swarm/leave?force=true 200 w POST /swarm/leave 200"
 check "... in that order" grep -q 'm1 POST /swarm/leave?force=true' <(swarm_events | tail -n 1)
 check "the swarm is gone" test "$(swarm_state '[.swarms[] | select(.ID | startswith("fixture-swarm"))] | length')" = 0
+# Before anyone leaves, every node is drained through the manager, so that
+# nothing is rescheduled onto the nodes that stay (issue 23, 13).
+check "the three nodes were drained, through the manager, before the first leave" \
+	test "$(swarm_events | sed -n '/update/p;/leave/q' | grep -c '^m1 POST /nodes/fixture-node-id[-0-9]*/update?version=10 200$')" = 3
 run mc swarm-down m1 m2 m3
 expect_rc 0 "swarm-down again"
 expect_out "m2: was not in a swarm" "says the machines were not in a swarm"
@@ -73,4 +77,25 @@ expect_rc 0 "swarm-down with two managers"
 check "the worker leaves first" grep -q '^m1 POST /swarm/leave 200' <(swarm_events | tail -n 3 | head -n 1)
 check "then both managers, with force" \
 	test "$(swarm_events | tail -n 2 | sed 's/^m[23] //' | uniq)" = "POST /swarm/leave?force=true 200"
+
+# Machines too loaded to stop their swarm node within dockerd's 15 s while
+# tasks start on them (the three-node tutorial under TCG): drained first,
+# nothing starts on them and they leave (issue 23, 13).
+for n in s1 s2 s3; do
+	check "machine $n: a slow-stop fixture" swarm_node $n slow-stop
+done
+run mc swarm-up s1 s2 s3
+expect_rc 0 "swarm-up s1 s2 s3"
+run mc swarm-down s1 s2 s3
+expect_rc 0 "swarm-down of nodes that cannot stop with tasks running succeeds"
+for n in s1 s2 s3; do expect_out "$n: left the swarm" "$n left"; done
+check "no leave timed out" test -z "$(swarm_events | grep '^s[123] POST /swarm/leave.* 500$')"
+# A leave that runs out of dockerd's time once is asked again.
+check "machine d1: its first leave times out" swarm_node d1 normal --leave-deadline 1
+check "machine d2" swarm_node d2
+run mc swarm-up d1 d2
+run mc swarm-down d1 d2
+expect_rc 0 "swarm-down succeeds when a leave timed out once"
+expect_out "d1: left the swarm" "d1 left, on the second try"
+check "d1 was asked twice" test "$(swarm_events | grep -c '^d1 POST /swarm/leave')" = 2
 done_testing

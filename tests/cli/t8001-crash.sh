@@ -1,14 +1,18 @@
 #!/bin/bash
 # Crash safety: the process is killed (SIGKILL) at every named step of create,
 # start, stop, rm and regenerate-certs (the core's test-only fault points,
-# mc_test_point() / MC_TEST_KILL_AT, see doc/testing.md).  After each kill the
-# store loads, ls shows every machine with a truthful state (a half-created
-# one as Error with its reason), rm -f removes the victim completely and the
-# bystander machine is untouched.  The list of points is checked against the
-# sources: a new step without coverage fails this test.
+# mc_test_point() / MC_TEST_KILL_AT, see doc/testing.md), at every time the
+# command reaches that step (MC_TEST_KILL_AT=POINT@N: an atomic write, for
+# one, happens a dozen times in a create).  After each kill the store loads,
+# ls shows every machine with a truthful state (a half-created one as Error
+# with its reason), a certificate set is never broken silently (env either
+# works with a whole set or says to run regenerate-certs, which repairs it),
+# rm -f removes the victim completely and the bystander machine is untouched.
+# The list of points is checked against the sources: a new step without
+# coverage fails this test.
 . "${MC_SRCDIR:-$(dirname "$0")/../..}/tests/lib/cli-lib.sh"
 
-# Every point, and the verb that reaches it here.
+# Every point, and the verbs that reach it here.
 POINTS=(
 	"create-after-reserve create"
 	"create-after-record create"
@@ -24,11 +28,20 @@ POINTS=(
 	"rm-after-driver rm"
 	"rm-after-rename rm"
 	"write-before-rename create"
+	"write-before-rename create-first"
+	"write-before-rename start"
 	"write-before-rename stop"
+	"write-before-rename regenerate-certs"
+	"write-before-rename regenerate-ca"
+	"certs-after-key create"
 	"certs-after-key regenerate-certs"
 	"certs-after-key create-first"
-	"certs-after-ca-cert create-first"
 	"certs-after-key regenerate-ca"
+	"certs-after-cert create"
+	"certs-after-cert regenerate-certs"
+	"certs-after-cert create-first"
+	"certs-after-cert regenerate-ca"
+	"certs-after-ca-cert create-first"
 	"certs-after-ca-cert regenerate-ca"
 )
 
@@ -43,17 +56,39 @@ else
 	diff <(echo "$listed") <(echo "$in_src") | sed 's/^/#   /'
 fi
 
+pubkey_of_key() { openssl pkey -in "$1" -pubout 2>/dev/null; }
+pubkey_of_cert() { openssl x509 -in "$1" -noout -pubkey 2>/dev/null; }
+same_key() { test -n "$(pubkey_of_key "$1")" -a "$(pubkey_of_key "$1")" = "$(pubkey_of_cert "$2")"; }
+
 # The store's CA and client certificate agree: the key is ca.pem's, the client
-# certificate chains to it, and no temporary key is left.
+# certificate chains to it and is its key's, and no temporary key is left.
 ca_consistent() {
 	local c=$STORE/certs
-	check "$1: ca-key.pem is the key of ca.pem" test \
-		"$(openssl pkey -in "$c/ca-key.pem" -pubout 2>/dev/null)" = "$(openssl x509 -in "$c/ca.pem" -noout -pubkey 2>/dev/null)"
+	check "$1: ca-key.pem is the key of ca.pem" same_key "$c/ca-key.pem" "$c/ca.pem"
 	check "$1: the client certificate chains to ca.pem" openssl verify -CAfile "$c/ca.pem" "$c/cert.pem"
+	check "$1: key.pem is the client certificate's key" same_key "$c/key.pem" "$c/cert.pem"
 	check "$1: certs/ holds exactly the CA and the client pair" \
 		test "$(ls -A "$c" | grep -v '^\.certs\.lock$' | LC_ALL=C sort | xargs)" = "ca-key.pem ca.pem cert.pem key.pem"
 }
 
+# A machine's certificate files are one whole set.
+set_whole() { # set_whole NAME
+	local d=$STORE/machines/$1
+	openssl verify -CAfile "$d/ca.pem" "$d/cert.pem" >/dev/null 2>&1 && same_key "$d/key.pem" "$d/cert.pem" &&
+		{ [ ! -e "$d/server.pem" ] || { openssl verify -CAfile "$d/ca.pem" "$d/server.pem" >/dev/null 2>&1 &&
+			same_key "$d/server-key.pem" "$d/server.pem"; }; } &&
+		test -z "$(find "$d" -maxdepth 1 -name '*.new')"
+}
+# env never hands out a broken set: it works with a whole one, or it fails
+# and says what to run.
+env_truthful() { # env_truthful LABEL NAME
+	run mc env "$2"
+	if [ "$RC" = 0 ]; then
+		check "$1: env of $2 works, with a whole certificate set" set_whole "$2"
+	else
+		check "$1: env of $2 fails and says what to run" grep -qE "regenerate-certs $2|rm -f $2" <<<"$ERR"
+	fi
+}
 
 # A fresh store with one bystander machine, for each case.
 fresh_store() {
@@ -62,11 +97,22 @@ fresh_store() {
 	BEFORE=$(bystander_snapshot)
 }
 
-killed() { # killed POINT COMMAND...: run the command with a kill at POINT; 0 when it died there
+KILLED=
+killed() { # killed POINT@N COMMAND...: run the command with a kill there; 0 when it died there
 	local point=$1
 	shift
 	MC_TEST_KILL_AT=$point "$@" >"$TEST_TMP/k.out" 2>"$TEST_TMP/k.err" </dev/null
 	[ $? = 137 ]
+}
+# kill_case LABEL POINT@N COMMAND...: true when killed; when the command ran
+# to its end, the hits of the point are exhausted (an error at hit 1).
+kill_case() {
+	local label=$1
+	shift
+	if killed "$@"; then KILLED=1; return 0; fi
+	KILLED=
+	case $1 in *@1) not_ok "$label: the command never reached ${1%@1}" ;; esac
+	return 1
 }
 
 after_kill_checks() { # after_kill_checks LABEL EXPECTED_STATES(regex) [gone]
@@ -88,84 +134,100 @@ after_kill_checks() { # after_kill_checks LABEL EXPECTED_STATES(regex) [gone]
 	victim_gone "$label" "$BEFORE"
 }
 
+cases=0
 for entry in "${POINTS[@]}"; do
 	read -r point verb <<<"$entry"
-	label="$point during $verb"
+	for hit in $(seq 1 40); do
+	label="$point@$hit during $verb"
+	at="$point@$hit"
 	fresh_store
 	case $verb in
 	create)
-		check "$label: create is killed there" killed "$point" mc create -d test victim
+		kill_case "$label" "$at" mc create -d test victim || break
 		# Killed before the final record: Error (interrupted); after it: Running.
-		if [ "$point" = create-after-created ]; then states=Running; else states=Error; fi
-		after_kill_checks "$label" "$states"
+		if [ "$point" = create-after-created ] || ! grep -q '"Status": "creating"' "$STORE/machines/victim/config.json" 2>/dev/null; then
+			states="Running|Error"
+		else
+			states=Error
+		fi
+		[ -e "$STORE/machines/victim" ] && env_truthful "$label" victim
+		if [ -e "$STORE/machines/victim" ]; then after_kill_checks "$label" "$states"; else after_kill_checks "$label" "" gone; fi
 		;;
 	create-first)
-		# The very first create makes the CA: killed between its key
-		# (written as ca-key.pem.new) and its certificate, or between the
-		# certificate and the key's rename.  No manual recovery: the next
-		# create finishes or discards what was left, and says so.
+		# The very first create makes the CA and the client certificate:
+		# killed anywhere there, the next create finishes or discards what
+		# was left, and says so; no manual recovery.
 		rm -rf "$STORE"
-		check "$label: create is killed there" killed "$point" mc create -d test victim
+		kill_case "$label" "$at" mc create -d test victim || break
 		check "$label: no ca-key.pem without its certificate is left" \
 			test -e "$STORE/certs/ca.pem" -o ! -e "$STORE/certs/ca-key.pem"
 		ca_before=$(cat "$STORE/certs/ca.pem" 2>/dev/null)
 		run mc create -d test bystander
 		expect_rc 0 "$label: the next create works"
-		if [ "$point" = certs-after-key ]; then
+		if [ "$at" = certs-after-key@1 ]; then
 			expect_out "Removing a CA key that an interrupted run left without its certificate: $STORE/certs/ca-key.pem.new" \
 				"$label: it says it removed the lone key"
 			expect_out "Creating CA: $STORE/certs/ca.pem" "$label: and made a new CA"
-		else
+		elif [ "$at" = certs-after-ca-cert@1 ]; then
 			expect_out "Finishing the CA that an interrupted run left without its key in place: $STORE/certs/ca-key.pem" \
 				"$label: it says it finished the CA"
 			check "$label: the CA certificate written before the kill is kept" \
 				test "$(cat "$STORE/certs/ca.pem")" = "$ca_before"
 		fi
 		ca_consistent "$label"
+		check "$label: the bystander's set is whole" set_whole bystander
 		BEFORE=$(bystander_snapshot)
-		# The CA is made before the name is reserved: no victim to see.
-		after_kill_checks "$label" "" gone
+		if [ -e "$STORE/machines/victim" ]; then after_kill_checks "$label" "Error|Running"; else after_kill_checks "$label" "" gone; fi
 		;;
 	regenerate-ca)
-		# regenerate-certs --client-certs makes a new CA over the old one.
+		# regenerate-certs --client-certs makes a new CA and client
+		# certificate over the old ones, then remakes every machine's set.
 		mc create -d test victim >/dev/null
 		ca_before=$(cat "$STORE/certs/ca.pem")
-		check "$label: regenerate-certs --client-certs is killed there" \
-			killed "$point" mc regenerate-certs -f --client-certs victim
+		kill_case "$label" "$at" mc regenerate-certs -f --client-certs victim || break
 		ca_killed=$(cat "$STORE/certs/ca.pem")
 		run mc create -d test other
 		expect_rc 0 "$label: the next create works"
-		if [ "$point" = certs-after-key ]; then
+		if [ "$at" = certs-after-key@1 ]; then
 			expect_out "Removing a CA key that an interrupted run left without its certificate" \
 				"$label: it says it removed the new key"
 			check "$label: the old CA is kept" test "$(cat "$STORE/certs/ca.pem")" = "$ca_before"
-		else
+		elif [ "$at" = certs-after-ca-cert@1 ]; then
 			expect_out "Finishing the CA that an interrupted run left without its key in place" \
 				"$label: it says it finished the new CA"
 			check "$label: the new CA is kept" test "$(cat "$STORE/certs/ca.pem")" = "$ca_killed" -a "$ca_killed" != "$ca_before"
 		fi
 		ca_consistent "$label"
-		check "$label: the new machine's server certificate chains to the CA" \
-			openssl verify -CAfile "$STORE/certs/ca.pem" "$STORE/machines/other/server.pem"
+		check "$label: the new machine's set is whole and chains to the CA" \
+			bash -c "$(declare -f set_whole same_key pubkey_of_key pubkey_of_cert); STORE='$STORE'; set_whole other && openssl verify -CAfile '$STORE/certs/ca.pem' '$STORE/machines/other/server.pem' >/dev/null"
+		# The machines it had not finished: env never hands out a broken
+		# set, and regenerate-certs NAME makes them whole on the new CA.
+		env_truthful "$label" victim
+		env_truthful "$label" bystander
+		run mc regenerate-certs -f victim bystander
+		expect_rc 0 "$label: regenerate-certs of the machines works"
+		check "$label: the victim's set is whole again" set_whole victim
+		check "$label: the bystander's set is whole again" set_whole bystander
+		check "$label: the victim's CA is the store's" cmp -s "$STORE/certs/ca.pem" "$STORE/machines/victim/ca.pem"
+		BEFORE=$(bystander_snapshot)
 		mc rm -f other >/dev/null 2>&1
 		after_kill_checks "$label" "Running"
 		;;
 	start)
-		mc stop victim >/dev/null 2>&1
 		mc create -d test victim >/dev/null && mc stop victim >/dev/null
-		check "$label: start is killed there" killed "$point" mc start victim
+		kill_case "$label" "$at" mc start victim || break
 		after_kill_checks "$label" "Stopped|Running"
 		;;
 	stop)
 		mc create -d test victim >/dev/null
-		check "$label: stop is killed there" killed "$point" mc stop victim
+		kill_case "$label" "$at" mc stop victim || break
 		check "$label: config.json is whole" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' \
 			"$STORE/machines/victim/config.json"
 		after_kill_checks "$label" "Stopped|Running"
 		;;
 	rm)
 		mc create -d test victim >/dev/null
-		check "$label: rm is killed there" killed "$point" mc rm -f victim
+		kill_case "$label" "$at" mc rm -f victim || break
 		if [ "$point" = rm-after-rename ]; then
 			after_kill_checks "$label" "" gone
 		else
@@ -174,17 +236,20 @@ for entry in "${POINTS[@]}"; do
 		;;
 	regenerate-certs)
 		mc create -d test victim >/dev/null
-		check "$label: regenerate-certs is killed there" killed "$point" mc regenerate-certs -f victim
+		kill_case "$label" "$at" mc regenerate-certs -f victim || break
+		env_truthful "$label" victim
 		run mc regenerate-certs -f victim
 		expect_rc 0 "$label: regenerate-certs again succeeds"
-		d=$STORE/machines/victim
-		check "$label: the server key and certificate match again" test \
-			"$(openssl pkey -in "$d/server-key.pem" -pubout 2>/dev/null)" = \
-			"$(openssl x509 -in "$d/server.pem" -noout -pubkey 2>/dev/null)"
+		check "$label: the victim's set is whole again" set_whole victim
+		run mc env victim
+		expect_rc 0 "$label: env works again"
 		after_kill_checks "$label" "Running"
 		;;
 	esac
+	cases=$((cases + 1))
+	done
 done
+echo "# $cases kills"
 
 # SIGTERM and SIGINT while create works (stopped at a point, then signalled):
 # the machine is rolled back or left for rm -f, never half-visible.

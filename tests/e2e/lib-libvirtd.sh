@@ -9,6 +9,8 @@
 #                       # (LV_QEMU_USER=libvirt-qemu: QEMU runs as that user, with
 #                       # dynamic ownership, as Debian's libvirtd does; default root)
 #   lv_exec CMD...      # run a command inside the network namespace
+#   lv_daemon_restart   # stop libvirtd and start it again as after a host reboot
+#                       # (its "autostarted" marker in /run/libvirt/qemu removed)
 #   lv_stop             # destroys domains and networks, stops libvirtd and dnsmasq,
 #                       # deletes the namespace and the directory (also on EXIT via lv_start's trap)
 #
@@ -72,6 +74,20 @@ lv_start() {
 	done
 	ip netns add "$LV_NS" || { echo "Bail out! cannot create network namespace $LV_NS" >&2; exit 1; }
 	ip netns exec "$LV_NS" ip link set lo up
+	LV_URI="qemu:///system?socket=$LV_DIR/run/libvirt-sock"
+	export LV_URI LV_NS LV_DIR
+	lv_daemon
+	# The first call probes capabilities (~9 s here); do it once, up front.
+	lv_exec virsh -q -c "$LV_URI" net-list --all >/dev/null
+	if ! lv_exec virsh -q -c "$LV_URI" net-info default >/dev/null 2>&1; then
+		lv_exec virsh -q -c "$LV_URI" net-define /usr/share/libvirt/networks/default.xml >/dev/null
+	fi
+	lv_exec virsh -q -c "$LV_URI" net-start default >/dev/null 2>&1 || true
+	lv_log "up in netns $LV_NS, socket $LV_DIR/run/libvirt-sock"
+}
+
+# libvirtd in the namespace, with its directories bind-mounted; waits for its socket.
+lv_daemon() {
 	ip netns exec "$LV_NS" unshare -m --propagation private sh -c "
 		mount --bind '$LV_DIR/run' /run/libvirt &&
 		mount --bind '$LV_DIR/etc' /etc/libvirt &&
@@ -79,10 +95,8 @@ lv_start() {
 		mount --bind '$LV_DIR/cache' /var/cache/libvirt &&
 		mount --bind '$LV_DIR/log' /var/log/libvirt &&
 		exec /usr/sbin/libvirtd --pid-file '$LV_DIR/libvirtd.pid'" \
-		>"$LV_DIR/libvirtd.log" 2>&1 &
+		>>"$LV_DIR/libvirtd.log" 2>&1 &
 	LV_PID=$!
-	LV_URI="qemu:///system?socket=$LV_DIR/run/libvirt-sock"
-	export LV_URI LV_NS LV_DIR
 	local i
 	for i in $(seq 1 100); do
 		[ -S "$LV_DIR/run/libvirt-sock" ] && break
@@ -93,13 +107,20 @@ lv_start() {
 		echo "Bail out! libvirtd did not start (log above)" >&2
 		exit 1
 	fi
-	# The first call probes capabilities (~9 s here); do it once, up front.
-	lv_exec virsh -q -c "$LV_URI" net-list --all >/dev/null
-	if ! lv_exec virsh -q -c "$LV_URI" net-info default >/dev/null 2>&1; then
-		lv_exec virsh -q -c "$LV_URI" net-define /usr/share/libvirt/networks/default.xml >/dev/null
-	fi
-	lv_exec virsh -q -c "$LV_URI" net-start default >/dev/null 2>&1 || true
-	lv_log "up in netns $LV_NS, socket $LV_DIR/run/libvirt-sock"
+}
+
+# A host reboot as libvirtd sees it: the daemon stops, /run loses libvirt's
+# "autostarted" marker, the daemon starts (and autostarts domains) again.
+lv_daemon_restart() {
+	local i
+	kill "$LV_PID" 2>/dev/null
+	for i in $(seq 1 100); do
+		kill -0 "$LV_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	rm -f "$LV_DIR/run/libvirt-sock" "$LV_DIR/run/libvirt-sock-ro" "$LV_DIR/run/libvirt-admin-sock" \
+		"$LV_DIR/run/qemu/autostarted"
+	lv_daemon
 }
 
 lv_exec() { ip netns exec "$LV_NS" "$@"; }

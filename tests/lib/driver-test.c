@@ -5,7 +5,8 @@
  *
  * Failure injection: --test-fail OP[,OP...] at create time, or the
  * MC_TESTDRV_FAIL environment variable at any time; OP is one of precreate,
- * create, start, stop, kill, restart, remove, state, ip, set_iso.  --test-delay-ms
+ * create, start, stop, kill, restart, remove, state, ip, set_iso, set
+ * (set fails after it changed its config: the core must restore it).  --test-delay-ms
  * (or MC_TESTDRV_DELAY_MS) makes create/start/stop/restart/remove slow, for
  * concurrency and crash tests; MC_TESTDRV_STATE_DELAY_MS makes state slow
  * (ls --timeout tests).  MC_TESTDRV_ABI overrides the ABI number
@@ -193,6 +194,31 @@ static int t_set_iso(struct mc_driver_ctx *ctx, struct mc_error *err)
 	return 0;
 }
 
+/* set: like the libvirt driver, hardware only while stopped, disks only grow. */
+static int t_set(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	const char *st = mc_json_str(ctx->config, "State");
+	json_t *f = ctx->flags;
+	long long disk = mc_json_int(f, "disk-size", -1), now = mc_json_int(ctx->config, "DiskSize", 1000);
+
+	if (disk >= 0 && disk < now)
+		return ctx->host->error_set(err, MC_E_INVALID, "test driver: the disk is %lld MB: it cannot shrink to %lld MB",
+					    now, disk);
+	if ((json_object_get(f, "cpus") || json_object_get(f, "memory") || disk >= 0) && st &&
+	    strcmp(st, "Stopped") != 0)
+		return ctx->host->error_set(err, MC_E_STATE, "test driver: machine is %s: stop it first", st);
+	if (json_object_get(f, "cpus"))
+		json_object_set(ctx->config, "CPU", json_object_get(f, "cpus"));
+	if (json_object_get(f, "memory"))
+		json_object_set(ctx->config, "Memory", json_object_get(f, "memory"));
+	if (disk >= 0)
+		json_object_set_new(ctx->config, "DiskSize", json_integer(disk));
+	if (json_object_get(f, "autostart"))
+		json_object_set(ctx->config, "Autostart", json_object_get(f, "autostart"));
+	FAIL_IF("set");
+	return 0;
+}
+
 static int t_url(struct mc_driver_ctx *ctx, char **url, struct mc_error *err)
 {
 	const char *a = mc_json_str(ctx->config, "IPAddress");
@@ -222,6 +248,7 @@ static const struct mc_driver test_driver = {
 	.ip = t_ip,
 	.url = t_url,
 	.set_iso = t_set_iso,
+	.set = t_set,
 };
 
 const struct mc_driver *const mc_driver_entry = &test_driver;

@@ -17,7 +17,9 @@
 # $GUEST/systemctl.log and on `restart docker` starts tests/lib/tls-fixture
 # (outside the namespace, in the test's own) with the certificates the guest
 # received, on $GUEST_ENGINE_PORT: what dockerd with the drop-in's --tlsverify
-# flags does.  Needs root (mount) and overlayfs.
+# flags does.  `touch $GUEST/no-dockerd` makes a guest without Docker (its PATH
+# lacks /usr/sbin; a dockerd put in $GUEST/bin is found).  Needs root (mount)
+# and overlayfs.
 
 guest_setup() {
 	GUEST="$TEST_TMP/guest"
@@ -33,7 +35,8 @@ exec unshare --mount --uts --propagation private -- /bin/bash -c '
 	mount -t overlay guest -o lowerdir=/etc,upperdir="\$1/etc.up",workdir="\$1/etc.work" /etc &&
 	mount --bind "\$1/home" "\$HOME" || exit 97
 	cd "\$HOME" || exit 97
-	export PATH="\$1/bin:\$PATH"
+	# \$GUEST/no-dockerd: a guest without Docker (dockerd is /usr/sbin/dockerd here)
+	if [ -e "\$1/no-dockerd" ]; then export PATH="\$1/bin:/usr/local/bin:/usr/bin:/bin"; else export PATH="\$1/bin:\$PATH"; fi
 	exec /bin/bash -c "\$SSH_ORIGINAL_COMMAND"' guest "$GUEST"
 EOS
 	cat >"$GUEST/bin/sudo" <<'EOS'

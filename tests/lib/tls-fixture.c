@@ -6,7 +6,7 @@
  *   tls-fixture --cert server.pem --key server-key.pem --ca ca.pem
  *               [--count N] [--port P] [--port-file FILE] [--hang]
  *               [--version 20.10.24] [--lifetime SECONDS]
- *               [--state-dir DIR] [--swarm-mode MODE]
+ *               [--state-dir DIR] [--swarm-mode MODE] [--leave-deadline N]
  *               [--threads N] [--no-tickets]
  *
  * Like dockerd (Go's net/http and crypto/tls), it serves connections on
@@ -61,6 +61,11 @@
  *                      keeps trying in the background; already in a swarm
  *                      (active or pending) -> 503 "This node is already part
  *                      of a swarm. ..."
+ *   GET /tasks         managers: two tasks on every fixture node of the
+ *                      swarm, running, or shut down on a drained node
+ *   POST /nodes/ID/update?version=N  managers: a NodeSpec; its Availability
+ *                      (active, pause, drain) is kept, the version goes up
+ *                      (a stale version: 500 "update out of sequence")
  *   POST /swarm/leave  [?force=true]: a worker's node goes "down" in the
  *                      swarm's node list; a manager needs force (503 "You are
  *                      attempting to leave the swarm on a node that is
@@ -88,6 +93,12 @@
  *   blocked         every join times out as when port 2377 of the manager is
  *                   filtered (503 "Timeout was reached before node joined.
  *                   ..."); the node stays pending
+ *   slow-stop       a loaded machine whose swarm node cannot stop within
+ *                   dockerd's 15 s while task containers start or stop on it:
+ *                   a leave answers 500 "context deadline exceeded" (and
+ *                   changes nothing) unless the node is drained
+ * --leave-deadline N: the first N leaves of this process answer 500 "context
+ * deadline exceeded" whatever the node (a transient overload).
  * and --hang accepts TCP connections and never answers (no TLS handshake):
  * a daemon that never answers.  It reads and drops what the client sends and
  * closes a connection when the client closes it, so clients run one after
@@ -138,7 +149,8 @@ struct conn {
 	short want;      /* POLLIN / POLLOUT for the next step */
 };
 
-enum swarm_mode { M_NORMAL, M_FOREIGN_WORKER, M_FOREIGN_MANAGER, M_JOIN_REFUSED, M_BLOCKED };
+enum swarm_mode { M_NORMAL, M_FOREIGN_WORKER, M_FOREIGN_MANAGER, M_JOIN_REFUSED, M_BLOCKED,
+		  M_SLOW_STOP };
 
 static volatile sig_atomic_t stop;
 static int stop_pipe[2] = { -1, -1 };   /* readable once a signal asked to stop */
@@ -151,6 +163,7 @@ static const char *state_dir;     /* NULL: state in memory */
 static json_t *mem_state;
 static int lock_fd = -1;
 static enum swarm_mode mode = M_NORMAL;
+static int leave_deadlines;       /* --leave-deadline N: the first N leaves time out */
 
 /* dockerd's texts (moby daemon/cluster/errors.go, swarm.go). */
 #define ERR_NO_SWARM "This node is not part of a swarm"
@@ -406,8 +419,9 @@ static json_t *add_member(json_t *sw, const char *id, int port, const char *role
 			  bool leader)
 {
 	char *host = host_of(adv);
-	json_t *m = json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:b}", "ID", id, "Port", port, "Role", role,
-			      "Addr", host, "AdvertiseAddr", adv, "State", "ready", "Leader", leader);
+	json_t *m = json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:b,s:s,s:i}", "ID", id, "Port", port, "Role", role,
+			      "Addr", host, "AdvertiseAddr", adv, "State", "ready", "Leader", leader,
+			      "Availability", "active", "Version", 10);
 
 	free(host);
 	json_array_append_new(json_object_get(sw, "Members"), m);
@@ -546,9 +560,11 @@ static json_t *node_json(json_t *m)
 	json_t *n;
 
 	snprintf(host, sizeof(host), "fixture-%lld", (long long)json_integer_value(json_object_get(m, "Port")));
-	n = json_pack("{s:s,s:{s:i},s:s,s:s,s:{s:{},s:s,s:s},s:{s:s,s:{s:s,s:s},s:{s:s}},s:{s:s,s:s}}",
-		      "ID", str_at(m, "ID"), "Version", "Index", 10, "CreatedAt", FIXTURE_TIME, "UpdatedAt",
-		      FIXTURE_TIME, "Spec", "Labels", "Role", str_at(m, "Role"), "Availability", "active",
+	n = json_pack("{s:s,s:{s:I},s:s,s:s,s:{s:{},s:s,s:s},s:{s:s,s:{s:s,s:s},s:{s:s}},s:{s:s,s:s}}",
+		      "ID", str_at(m, "ID"), "Version", "Index",
+		      json_integer_value(json_object_get(m, "Version")) ?: 10, "CreatedAt", FIXTURE_TIME, "UpdatedAt",
+		      FIXTURE_TIME, "Spec", "Labels", "Role", str_at(m, "Role"), "Availability",
+		      *str_at(m, "Availability") ? str_at(m, "Availability") : "active",
 		      "Description", "Hostname", host, "Platform", "Architecture", "x86_64", "OS", "linux",
 		      "Engine", "EngineVersion", version, "Status", "State", str_at(m, "State"), "Addr",
 		      str_at(m, "Addr"));
@@ -613,6 +629,67 @@ static bool swarm_get(struct conn *c, json_t *st, const char *p)
 		}
 	}
 	return false;
+}
+
+/* GET /tasks: two tasks of a service on every node of the swarm that is a
+ * fixture; a drained node's tasks are shut down (nothing is rescheduled). */
+static bool swarm_tasks(struct conn *c, json_t *st)
+{
+	json_t *sw = managed_swarm(c, st), *list, *m;
+	size_t i;
+
+	if (!sw)
+		return false;
+	list = json_array();
+	json_array_foreach(json_object_get(sw, "Members"), i, m) {
+		bool drained = !strcmp(str_at(m, "Availability"), "drain");
+
+		if (!json_integer_value(json_object_get(m, "Port")) || strcmp(str_at(m, "State"), "ready"))
+			continue;
+		for (int k = 1; k <= 2; k++) {
+			char id[128];
+
+			snprintf(id, sizeof(id), "task-%s-%d", str_at(m, "ID"), k);
+			json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:{s:s}}", "ID", id, "NodeID",
+							       str_at(m, "ID"), "DesiredState",
+							       drained ? "shutdown" : "running", "Status",
+							       "State", drained ? "shutdown" : "running"));
+		}
+	}
+	respond_json(c, 200, list);
+	return false;
+}
+
+/* POST /nodes/ID/update?version=N with a NodeSpec: Availability active,
+ * pause or drain (dockerd's texts for a stale version or a bad value). */
+static bool node_update(struct conn *c, json_t *st, const char *id, const char *query, json_t *spec)
+{
+	json_t *sw = managed_swarm(c, st), *m;
+	const char *v = query ? strstr(query, "version=") : NULL;
+	const char *avail = str_at(spec, "Availability");
+
+	if (!sw)
+		return false;
+	m = member_by_id(sw, id);
+	if (!m) {
+		char msg[400];
+
+		snprintf(msg, sizeof(msg), "node %s not found", id);
+		respond_error(c, 404, msg);
+		return false;
+	}
+	if (!v || atoll(v + 8) != json_integer_value(json_object_get(m, "Version"))) {
+		respond_error(c, 500, "rpc error: code = Unknown desc = update out of sequence");
+		return false;
+	}
+	if (strcmp(avail, "active") && strcmp(avail, "pause") && strcmp(avail, "drain")) {
+		respond_error(c, 400, "invalid Availability");
+		return false;
+	}
+	json_object_set_new(m, "Availability", json_string(avail));
+	json_object_set_new(m, "Version", json_integer(json_integer_value(json_object_get(m, "Version")) + 1));
+	respond(c, 200, "text/plain; charset=utf-8", "", "", false);
+	return true;
 }
 
 static bool swarm_init(struct conn *c, json_t *st, json_t *body)
@@ -719,6 +796,15 @@ static bool swarm_leave(struct conn *c, json_t *st, bool force)
 
 	if (strcmp(state, "active") != 0 && strcmp(state, "pending") != 0) {
 		respond_error(c, 503, ERR_NO_SWARM);
+		return false;
+	}
+	/* dockerd gives its swarm node 15 s to stop; a node still starting or
+	 * stopping task containers misses that (slow-stop: unless drained). */
+	if (leave_deadlines > 0 ||
+	    (mode == M_SLOW_STOP && me && strcmp(str_at(me, "Availability"), "drain"))) {
+		if (leave_deadlines > 0)
+			leave_deadlines--;
+		respond_error(c, 500, "context deadline exceeded");
 		return false;
 	}
 	if (me && !strcmp(str_at(me, "Role"), "manager")) {
@@ -828,6 +914,23 @@ static void handle(struct conn *c, const char *method, const char *path, const c
 			state_end(st, !strcmp(p, "/swarm/init") ? swarm_init(c, st, req) : swarm_join(c, st, req));
 		}
 		json_decref(req);
+	} else if (!strcmp(p, "/tasks") && get) {
+		json_t *st = state_begin();
+
+		state_end(st, swarm_tasks(c, st));
+	} else if (!strncmp(p, "/nodes/", 7) && strlen(p) > 14 && !strcmp(p + strlen(p) - 7, "/update") && post) {
+		json_t *spec = json_loads(body, 0, NULL);
+		char id[256];
+
+		snprintf(id, sizeof(id), "%.*s", (int)(strlen(p) - 14), p + 7);
+		if (!json_is_object(spec)) {
+			respond_error(c, 400, "fixture: a node update needs a JSON NodeSpec");
+		} else {
+			json_t *st = state_begin();
+
+			state_end(st, node_update(c, st, id, query, spec));
+		}
+		json_decref(spec);
 	} else if (!strcmp(p, "/swarm/leave") && post) {
 		json_t *st = state_begin();
 		bool force = query && (strstr(query, "force=true") || strstr(query, "force=1"));
@@ -979,7 +1082,7 @@ static bool step(struct conn *c)
 
 static void usage(void)
 {
-	fputs("usage: tls-fixture --cert FILE --key FILE --ca FILE [--count N] [--port P] [--port-file FILE] [--hang] [--version V] [--lifetime SECONDS] [--state-dir DIR] [--swarm-mode normal|foreign-worker|foreign-manager|join-refused|blocked] [--threads N] [--no-tickets]\n",
+	fputs("usage: tls-fixture --cert FILE --key FILE --ca FILE [--count N] [--port P] [--port-file FILE] [--hang] [--version V] [--lifetime SECONDS] [--state-dir DIR] [--swarm-mode normal|foreign-worker|foreign-manager|join-refused|blocked|slow-stop] [--leave-deadline N] [--threads N] [--no-tickets]\n",
 	      stderr);
 	exit(2);
 }
@@ -1116,11 +1219,13 @@ int main(int argc, char **argv)
 			lifetime = atoi(v);
 		else if (!strcmp(a, "--state-dir"))
 			state_dir = v;
+		else if (!strcmp(a, "--leave-deadline"))
+			leave_deadlines = atoi(v);
 		else if (!strcmp(a, "--threads"))
 			threads = atoi(v);
 		else if (!strcmp(a, "--swarm-mode")) {
 			static const char *const names[] = { "normal", "foreign-worker", "foreign-manager",
-							     "join-refused", "blocked" };
+							     "join-refused", "blocked", "slow-stop" };
 			size_t k;
 
 			for (k = 0; k < sizeof(names) / sizeof(names[0]) && strcmp(names[k], v); k++)

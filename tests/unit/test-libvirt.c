@@ -544,6 +544,84 @@ static void pool_mode(void **state)
 	machine_free(m);
 }
 
+/* set: autostart at any time (read back from libvirt); CPUs, memory and the
+ * disk only while stopped; a disk never shrinks; a refusal changes nothing. */
+static void set_hardware_and_autostart(void **state)
+{
+	struct fx *f = *state;
+	struct m *m = machine(f, "s1", true);
+	const struct mc_driver *d = mc_driver_entry;
+	struct mc_error err = { 0 };
+	_cleanup_free_ char *disk = mc_path_join(m->dir, "disk.raw"), *xml = NULL;
+	_cleanup_json_ json_t *before = NULL;
+	virDomainPtr dom;
+	struct stat st;
+	int on = -1;
+
+	OK(d->precreate(&m->ctx, &err));
+	OK(d->create(&m->ctx, &err));
+	dom = virDomainLookupByName(f->hold, "machinectl-s1");
+	assert_non_null(dom);
+
+	m->ctx.flags = json_pack("{s:b}", "autostart", 1);
+	OK(d->set(&m->ctx, &err));
+	assert_int_equal(virDomainGetAutostart(dom, &on), 0);
+	assert_int_equal(on, 1);
+	assert_true(mc_json_bool(m->config, "Autostart"));
+	json_decref(m->ctx.flags);
+
+	/* Running: CPUs, memory and disk are refused, naming the stop. */
+	before = json_deep_copy(m->config);
+	m->ctx.flags = json_pack("{s:I}", "cpus", (json_int_t)2);
+	assert_int_equal(d->set(&m->ctx, &err), -1);
+	assert_int_equal(err.code, MC_E_STATE);
+	assert_non_null(strstr(err.msg, "machine \"s1\" is Running: CPUs, memory and the disk size change only while it is stopped: run 'machinectl stop s1' first"));
+	mc_error_clear(&err);
+	assert_true(json_equal(before, m->config));
+	json_decref(m->ctx.flags);
+
+	OK(d->stop(&m->ctx, &err));
+	m->ctx.flags = json_pack("{s:I, s:I, s:I, s:b}", "cpus", (json_int_t)2, "memory", (json_int_t)768,
+				 "disk-size", (json_int_t)300, "autostart", 0);
+	OK(d->set(&m->ctx, &err));
+	json_decref(m->ctx.flags);
+	assert_int_equal(mc_json_int(m->config, "CPU", 0), 2);
+	assert_int_equal(mc_json_int(m->config, "Memory", 0), 768);
+	assert_int_equal(mc_json_int(m->config, "DiskSize", 0), 300);
+	assert_false(mc_json_bool(m->config, "Autostart"));
+	virDomainFree(dom);
+	dom = virDomainLookupByName(f->hold, "machinectl-s1");
+	assert_non_null(dom);
+	assert_int_equal(virDomainGetAutostart(dom, &on), 0);
+	assert_int_equal(on, 0);
+	xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
+	assert_non_null(strstr(xml, ">2</vcpu>"));
+	assert_non_null(strstr(xml, "<memory unit='KiB'>786432</memory>"));
+	assert_non_null(strstr(xml, mc_json_str(m->config, "UUID")));
+	assert_non_null(strstr(xml, mc_json_str(m->config, "MACAddress")));
+	assert_int_equal(stat(disk, &st), 0);
+	assert_int_equal(st.st_size, 300LL << 20);
+
+	/* Shrinking is refused; nothing changes. */
+	json_decref(before);
+	before = json_deep_copy(m->config);
+	m->ctx.flags = json_pack("{s:I, s:I}", "disk-size", (json_int_t)200, "cpus", (json_int_t)1);
+	assert_int_equal(d->set(&m->ctx, &err), -1);
+	assert_int_equal(err.code, MC_E_INVALID);
+	assert_non_null(strstr(err.msg, "is 300 MB: it cannot shrink to 200 MB"));
+	mc_error_clear(&err);
+	json_decref(m->ctx.flags);
+	m->ctx.flags = NULL;
+	assert_true(json_equal(before, m->config));
+	assert_int_equal(stat(disk, &st), 0);
+	assert_int_equal(st.st_size, 300LL << 20);
+	virDomainFree(dom);
+	OK(d->start(&m->ctx, &err));
+	assert_int_equal(state_of(m), MC_STATE_RUNNING);
+	OK(d->remove(&m->ctx, &err));
+	machine_free(m);
+}
+
 static void batch_states(void **state)
 {
 	struct fx *f = *state;
@@ -928,6 +1006,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(create_needs_a_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(lifecycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(batch_states, setup, teardown),
+		cmocka_unit_test_setup_teardown(set_hardware_and_autostart, setup, teardown),
 		cmocka_unit_test_setup_teardown(pool_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(create_failure_is_undone, setup, teardown),
 		cmocka_unit_test_setup_teardown(direct_boot, setup, teardown),

@@ -54,7 +54,7 @@ static void reserve_list_remove(void **state)
 
 	assert_int_equal(mc_store_reserve(&s, "m10", &fd, &err), -1);
 	assert_int_equal(err.code, MC_E_EXISTS);
-	assert_string_equal(err.msg, "machine \"m10\" already exists");
+	assert_string_equal(err.msg, "Docker machine \"m10\" already exists");
 	mc_error_clear(&err);
 	assert_int_equal(mc_store_reserve(&s, "m2", &fd, &err), 0);
 	mc_store_unlock(fd);
