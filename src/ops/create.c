@@ -301,7 +301,7 @@ static int resolve_shares(const struct mc_create_opts *o, struct mc_error *err)
 
 	if (o->share && o->share[0] && !drv->share)
 		return mc_error_set(err, MC_E_USAGE,
-				    "the %s driver cannot share folders with its machines (doc/drivers.md): remove --share",
+				    "the %s driver cannot share folders with its machines (doc/shares.md): remove --share",
 				    drv->name);
 	if (!drv->share)
 		no_share = true;

@@ -106,6 +106,10 @@ run mc create -d generic --generic-ip-address 127.0.0.1 --share "$A" g1
 expect_rc 2 "generic: --share is a usage error"
 expect_err "the generic driver cannot share folders with its machines" "generic: says so"
 check "generic: nothing is made" test ! -e "$STORE/machines/g1"
+run mc create -d hyperv --share "$A" h1
+expect_rc 2 "hyperv: --share is a usage error"
+expect_err "the hyperv driver cannot share folders with its machines (doc/shares.md): remove --share" "hyperv: says so"
+check "hyperv: nothing is made" test ! -e "$STORE/machines/h1"
 
 # --- VirtualBox: a shared folder per share, mounted with vboxsf ---
 . "$MC_SRCDIR/tests/fakes/vbox-lib.sh"
