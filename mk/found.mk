@@ -6,7 +6,8 @@ ifeq ($(MC_WITH_LIBVIRT),yes)
 CLI_TESTS = $(CLI_TESTS_ALL)
 else
 # without libvirt: no test that needs its module
-CLI_TESTS = $(filter-out tests/cli/t3001-libvirt-test-uri.sh tests/cli/t3002-iso.sh,$(CLI_TESTS_ALL))
+CLI_TESTS = $(filter-out tests/cli/t3001-libvirt-test-uri.sh tests/cli/t3002-iso.sh \
+	tests/cli/t3005-os-release.sh,$(CLI_TESTS_ALL))
 endif
 TESTS += $(CLI_TESTS)
 EXTRA_DIST += $(CLI_TESTS_ALL)

@@ -1,7 +1,6 @@
-# mk/package.mk - shipping machinectl (issue 21): the machine OS builder as
-# an installed thing (`machinectl os build`), the release download's tests,
-# `make dist`/`distcheck`, and the Debian packages (debian/).  Included at the
-# end of Makefile.am.  See doc/packaging.md.
+# mk/package.mk - shipping machinectl (issue 21): the machine OS builder
+# installed (`machinectl os build` runs it), `make distcheck`'s settings, and
+# the Debian packages (debian/).  See doc/packaging.md.
 #
 #   make deb              the .debs from the dist tarball, in $(builddir)/deb/
 #                         (dpkg-buildpackage -us -uc -b; log: deb/build.log)
@@ -10,10 +9,6 @@
 #                         them (root; tests/package/deb-install.sh)
 #   make distcheck        the tarball builds, installs, passes make check and
 #                         uninstalls from a read-only source tree
-
-# os build: src/ops/os.c runs the installed builder.
-libmccore_la_SOURCES += src/ops/os.c
-machinectl_SOURCES += src/cmd/os.c
 
 # The builder: scripts/build-iso and its inputs (scripts/iso/, listed by find:
 # whatever the machine OS gains is installed too), under
@@ -39,18 +34,9 @@ uninstall-hook:
 	rm -rf '$(DESTDIR)$(pkgdatadir)/os'
 .PHONY: install-os-builder
 
-# The default ISO: the caches, then the release download (good, corrupted,
-# interrupted and resumed, 404, wrong checksum); os build's errors.
-if HAVE_LIBVIRT
-CLI_TESTS += tests/cli/t3005-os-release.sh
-endif
-CLI_TESTS += tests/cli/t3006-os-build.sh
-# An installed machinectl (the .debs) with no ISO gets the machine OS from a
-# release server and boots a real VM with it.
-E2E_TESTS += tests/e2e/installed-release.sh
-
-# make dist: the packaging, every document (doc/, which the .debs ship), and
-# what the tests and the builder need beyond the other fragments' lists.
+# make dist: the packaging and its test (the other fragments ship the rest:
+# the tests, scripts/, doc/).  debian/ file by file: a package build in a
+# checkout leaves its products there.
 EXTRA_DIST += \
 	debian/changelog \
 	debian/control \
@@ -64,8 +50,22 @@ EXTRA_DIST += \
 	debian/docker-machinectl-os-builder.lintian-overrides \
 	debian/docker-machinectl-dev.install \
 	debian/not-installed \
-	doc \
 	tests/package/deb-install.sh
+
+# automake's distdir copies an EXTRA_DIST directory (tests/lib, tests/e2e,
+# tests/fuzz...) from the build directory as well when one of that name exists
+# there, and after make check those hold objects, test programs and logs: a
+# tarball with tests/lib/tls-mkcert.o did not build.  So the tarball keeps
+# only what the source tree has.  (In a build inside the source tree the two
+# cannot be told apart: make dist from a build directory, as scripts/test and
+# make deb do.)
+dist-hook:
+	@if test '$(abs_srcdir)' != '$(abs_builddir)'; then \
+		cd '$(distdir)' && find . -mindepth 1 | while read -r f; do \
+			test -e '$(abs_srcdir)'/"$$f" || test -h '$(abs_srcdir)'/"$$f" || test ! -e "$$f" || \
+				{ echo " rm -rf $(distdir)/$${f#./} (built here, not a source)"; rm -rf "$$f"; }; \
+		done; \
+	fi
 
 # distcheck: the release configuration (warnings are errors, the libvirt
 # driver built); its `make check` is the unit and CLI tests only — the real-VM
