@@ -56,12 +56,14 @@ expect_rc 0 "ls with a broken config still succeeds"
 check "broken machine is an Error row" grep -qE '^broken +- +not found +Error ' <<<"$OUT"
 check "other machines are still listed" grep -q '^web-1 ' <<<"$OUT"
 
-# Timeouts: a driver whose state takes 5 s, under --timeout 1.
+# Timeouts: a driver whose state takes 30 s, under --timeout 1.  ls must not
+# wait for it: the bound is far from both (not a speed test; valgrind and a
+# loaded machine are slow).
 start=$(date +%s%N)
-run env MC_TESTDRV_STATE_DELAY_MS=5000 machinectl ls --timeout 1 --filter driver=test
+run env MC_TESTDRV_STATE_DELAY_MS=30000 machinectl ls --timeout 1 --filter driver=test
 elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
 expect_rc 0 "ls with slow machines succeeds"
 check "slow machines show as Timeout" grep -qE '^m10 +test +Timeout' <<<"$OUT"
-check "ls returns within the timeout plus a small constant (${elapsed} ms)" test "$elapsed" -lt 3000
+check "ls does not wait for the slow driver (${elapsed} ms)" test "$elapsed" -lt 15000
 check "the machine that does not ask the driver is not a timeout" grep -qE '^web-1 .* Running ' <<<"$(mc ls)"
 done_testing
