@@ -220,6 +220,15 @@ struct mc_host {
 	int (*wsl_version)(void);
 	int (*windows_path)(const char *path, char **out, struct mc_error *err);
 	int (*linux_path)(const char *winpath, char **out, struct mc_error *err);
+
+	/* --- the boot ISO --- */
+	/* What the boot ISO of ctx->flags ("iso", "iso-sha256"; create and
+	 * upgrade) boots, for a hypervisor that can start a kernel directly:
+	 * the kernel, the initrd (files kept in the store's cache, shared by
+	 * every machine of that ISO) and the kernel command line, malloc'd.
+	 * All NULL, and 0, when the ISO boots only from the CD (boot2docker). */
+	int (*iso_boot_files)(struct mc_driver_ctx *ctx, char **kernel, char **initrd, char **cmdline,
+			      struct mc_error *err);
 };
 
 struct mc_driver_ctx {

@@ -7,7 +7,7 @@ libmccore_la_SOURCES = \
 	src/engine.c src/engine.h \
 	src/error.c src/error.h \
 	src/gen.c src/gen.h \
-	src/iso.c src/iso.h \
+	src/iso.c src/iso.h src/iso-boot.c \
 	src/log.c src/log.h \
 	src/machine.c src/machine.h \
 	src/opts.c src/opts.h \

@@ -21,7 +21,8 @@ LV_MODULE_SOURCES = \
 	drivers/libvirt/lv.h \
 	drivers/libvirt/lv-xml.c \
 	drivers/libvirt/lv-kvm.c \
-	drivers/libvirt/lv-vol.c
+	drivers/libvirt/lv-vol.c \
+	drivers/libvirt/lv-net.c
 if HAVE_LIBVIRT
 pkgdriver_LTLIBRARIES += drivers/libvirt/machinectl-driver-libvirt.la
 endif

@@ -6,6 +6,8 @@
  *   sha256-<HEX>.iso        a downloaded ISO, named by its content hash
  *   url-<H>.sha256          the content hash last downloaded from URL (H = sha256 of the URL)
  *   .url-<H>.part           an interrupted download, resumed with a Range request
+ *   boot-<HEX>/             the kernel (vmlinuz), initrd (initrd.img) and kernel
+ *                           command line (cmdline) the ISO of that hash boots
  */
 #ifndef MC_ISO_H
 #define MC_ISO_H
@@ -77,5 +79,22 @@ int mc_iso_sha256_file(const char *path, char hex[65], struct mc_error *err);
  */
 int mc_iso_prepare_flags(const char *store_root, json_t *flags, const struct mc_iso_opts *opts,
 			 struct mc_error *err);
+
+/* What an ISO boots, for a hypervisor to start directly (malloc'd paths in
+ * the store's cache, and the kernel command line). */
+struct mc_iso_boot {
+	char *kernel, *initrd, *cmdline;
+};
+
+/*
+ * The kernel, initrd and command line of the default label of the ISO's
+ * /isolinux/isolinux.cfg (the machine OS's layout), copied once into
+ * <store>/cache/boot-<sha256>/.  All NULL, and 0, when the ISO boots in
+ * another way (boot2docker's /boot/isolinux): the hypervisor then boots the
+ * CD.  sha256 is the ISO's (mc_iso_prepare_flags's "iso-sha256").
+ */
+int mc_iso_boot_files(const char *store_root, const char *iso, const char *sha256, struct mc_iso_boot *out,
+		      struct mc_error *err);
+void mc_iso_boot_clear(struct mc_iso_boot *b);
 
 #endif

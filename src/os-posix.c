@@ -180,7 +180,9 @@ char *mc_os_process_name(long pid)
 	return name;
 }
 
-static int wslpath(const char *flag, const char *path, char **out, struct mc_error *err)
+/* wslpath FLAG PATH's one line of output; what and hint complete the error. */
+static int wslpath(const char *flag, const char *path, const char *what, const char *hint,
+		   char **out, struct mc_error *err)
 {
 	const char *argv[] = { "wslpath", flag, path, NULL };
 	struct mc_run_result res;
@@ -189,8 +191,8 @@ static int wslpath(const char *flag, const char *path, char **out, struct mc_err
 	if (mc_proc_run(argv, &(struct mc_run_opts){ .timeout_ms = 10000 }, &res, err) < 0)
 		return -1;
 	if (res.status != 0 || !res.out_len) {
-		mc_error_set(err, MC_E_FAILED, "cannot translate %s (wslpath %s: %s)", path, flag,
-			     res.err_len ? res.err : "no output");
+		mc_error_set(err, MC_E_FAILED, "cannot translate %s%s (wslpath %s: %s)%s", path, what,
+			     flag, res.err_len ? res.err : "no output", hint);
 		mc_run_result_free(&res);
 		return -1;
 	}
@@ -209,33 +211,15 @@ int mc_os_wsl_path(const char *winpath, char **out, struct mc_error *err)
 		*out = mc_strdup(winpath);
 		return 0;
 	}
-	return wslpath("-u", winpath, out, err);
+	return wslpath("-u", winpath, "", "", out, err);
 }
 
 int mc_os_host_path(const char *path, char **out, struct mc_error *err)
 {
-	const char *argv[] = { "wslpath", "-w", path, NULL };
-	struct mc_run_result res;
-	size_t n;
-
 	if (!mc_os_is_wsl()) {
 		*out = mc_strdup(path);
 		return 0;
 	}
-	if (mc_proc_run(argv, &(struct mc_run_opts){ .timeout_ms = 10000 }, &res, err) < 0)
-		return -1;
-	if (res.status != 0 || !res.out_len) {
-		mc_error_set(err, MC_E_FAILED,
-			     "cannot translate %s to a Windows path (wslpath -w: %s): keep the store on a Windows drive (/mnt/c/...)",
-			     path, res.err_len ? res.err : "no output");
-		mc_run_result_free(&res);
-		return -1;
-	}
-	n = res.out_len;
-	while (n > 0 && (res.out[n - 1] == '\n' || res.out[n - 1] == '\r'))
-		res.out[--n] = '\0';
-	*out = res.out;
-	res.out = NULL;
-	mc_run_result_free(&res);
-	return 0;
+	return wslpath("-w", path, " to a Windows path",
+		       ": keep the store on a Windows drive (/mnt/c/...)", out, err);
 }

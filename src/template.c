@@ -891,11 +891,26 @@ static json_t *eval_pipe(struct exec *x, const struct pipe *p, json_t *dot, bool
 
 static int exec_list(struct exec *x, const struct list *l, json_t *dot);
 
-static int exec_range(struct exec *x, const struct node *n, json_t *v, json_t *dot)
+/* One element of a range: $key and $elem set as declared, the body run with
+ * dot = elem. */
+static int range_one(struct exec *x, const struct node *n, json_t *key, json_t *elem)
 {
 	const struct pipe *p = n->pipe;
-	size_t mark = x->nvars, count = 0;
-	int r = 0;
+	size_t mark = x->nvars;
+	int r;
+
+	if (p->ndecl == 2)
+		var_push(x, p->decl[0], key);
+	if (p->ndecl)
+		var_push(x, p->decl[p->ndecl - 1], elem);
+	r = exec_list(x, &n->body, elem);
+	var_pop_to(x, mark);
+	return r;
+}
+
+static int exec_range(struct exec *x, const struct node *n, json_t *v, json_t *dot)
+{
+	size_t count = 0;
 
 	if (v && !json_is_array(v) && !json_is_object(v) && !json_is_null(v))
 		return mc_error_set(x->err, MC_E_USAGE, "template: {{range}} cannot go over a %s",
@@ -907,32 +922,19 @@ static int exec_range(struct exec *x, const struct node *n, json_t *v, json_t *d
 		json_array_foreach(v, i, e) {
 			_cleanup_json_ json_t *idx = json_integer((json_int_t)i);
 
-			if (p->ndecl == 2)
-				var_push(x, p->decl[0], idx);
-			if (p->ndecl)
-				var_push(x, p->decl[p->ndecl - 1], e);
-			r = exec_list(x, &n->body, e);
-			var_pop_to(x, mark);
-			count++;
-			if (r < 0)
+			if (range_one(x, n, idx, e) < 0)
 				return -1;
+			count++;
 		}
 	} else if (json_is_object(v)) {
 		_cleanup_strv_ char **keys = mc_json_sorted_keys(v);
 
 		for (size_t i = 0; keys && keys[i]; i++) {
 			_cleanup_json_ json_t *k = json_string(keys[i]);
-			json_t *e = json_object_get(v, keys[i]);
 
-			if (p->ndecl == 2)
-				var_push(x, p->decl[0], k);
-			if (p->ndecl)
-				var_push(x, p->decl[p->ndecl - 1], e);
-			r = exec_list(x, &n->body, e);
-			var_pop_to(x, mark);
-			count++;
-			if (r < 0)
+			if (range_one(x, n, k, json_object_get(v, keys[i])) < 0)
 				return -1;
+			count++;
 		}
 	}
 	return count ? 0 : exec_list(x, &n->other, dot);

@@ -14,6 +14,7 @@
  */
 #include "buildconf.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -61,6 +62,12 @@ static const struct mc_driver_flag lv_flags[] = {
 	{ "libvirt-boot2docker-url", "LIBVIRT_BOOT2DOCKER_URL", NULL, "alias of --iso", MC_FLAG_STRING },
 	{ "iso-sha256", "MACHINECTL_ISO_SHA256", NULL, "expected SHA-256 of the boot ISO",
 	  MC_FLAG_STRING },
+	{ "libvirt-ip", "LIBVIRT_IP", NULL,
+	  "the machine's IPv4 address, reserved for it in the libvirt network's DHCP (default: the first free address of the range)",
+	  MC_FLAG_STRING },
+	{ "libvirt-iso-boot", "LIBVIRT_ISO_BOOT", NULL,
+	  "boot the ISO through its boot loader (BIOS, ISOLINUX) instead of starting its kernel directly (slower)",
+	  MC_FLAG_BOOL },
 	{ NULL },
 };
 
@@ -459,7 +466,7 @@ static int check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	json_t *f = ctx->flags;
 	const char *dt = mc_json_str(f, "libvirt-domain-type");
-	const char *cm = mc_json_str(f, "libvirt-cache-mode");
+	const char *cm = mc_json_str(f, "libvirt-cache-mode"), *ip = mc_json_str(f, "libvirt-ip");
 	static const struct { const char *flag; long long min, max; } ranges[] = {
 		{ "libvirt-cpu-count", 1, 256 },
 		{ "libvirt-memory", 64, 16 << 20 },
@@ -484,6 +491,8 @@ static int check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 		return ctx->host->error_set(err, MC_E_PRECREATE,
 					    "invalid --libvirt-cache-mode \"%s\": use default, none, writethrough, writeback, directsync or unsafe",
 					    cm);
+	if (ip && *ip && inet_pton(AF_INET, ip, &(struct in_addr){ 0 }) != 1)
+		return ctx->host->error_set(err, MC_E_PRECREATE, "invalid --libvirt-ip \"%s\": not an IPv4 address", ip);
 	return 0;
 }
 
@@ -670,6 +679,11 @@ static void spec_from_config(struct mc_driver_ctx *ctx, struct lv_domain_spec *s
 		.memory_mb = mc_json_int(c, "Memory", 1024),
 		.cpus = mc_json_int(c, "CPU", 1),
 		.iso = mc_json_str(c, "ISOVolumePath") ? mc_json_str(c, "ISOVolumePath") : mc_json_str(c, "ISO"),
+		.kernel = mc_json_str(c, "KernelVolumePath") ? mc_json_str(c, "KernelVolumePath")
+							      : mc_json_str(c, "Kernel"),
+		.initrd = mc_json_str(c, "InitrdVolumePath") ? mc_json_str(c, "InitrdVolumePath")
+							      : mc_json_str(c, "Initrd"),
+		.cmdline = mc_json_str(c, "Cmdline"),
 		.disk = mc_json_str(c, "DiskVolumePath") ? mc_json_str(c, "DiskVolumePath") : mc_json_str(c, "DiskPath"),
 		.cache_mode = mc_json_str(c, "CacheMode"),
 		.network = mc_json_str(c, "Network"),
@@ -679,12 +693,60 @@ static void spec_from_config(struct mc_driver_ctx *ctx, struct lv_domain_spec *s
 	};
 }
 
+/* Direct kernel boot (not with --libvirt-iso-boot, recorded as ISOBoot):
+ * the kernel, initrd and command line the ISO of ctx->flags boots, recorded
+ * as Kernel, Initrd and Cmdline; none when it boots only from the CD. */
+static int record_boot(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	static const char *const keys[] = { "Kernel", "Initrd", "Cmdline", "KernelVolumePath",
+					    "InitrdVolumePath" };
+	_cleanup_free_ char *k = NULL, *i = NULL, *cl = NULL;
+	json_t *c = ctx->config;
+
+	for (size_t n = 0; n < MC_ARRAY_SIZE(keys); n++)
+		json_object_del(c, keys[n]);
+	if (mc_json_bool(c, "ISOBoot"))
+		return 0;
+	if (ctx->host->iso_boot_files(ctx, &k, &i, &cl, err) < 0)
+		return -1;
+	if (!k) {
+		ctx->host->log(MC_LOG_DEBUG, "the ISO %s has no /isolinux/isolinux.cfg kernel: booting the CD",
+			       mc_json_str(ctx->flags, "iso"));
+		return 0;
+	}
+	mc_json_set_str(c, "Kernel", k);
+	mc_json_set_str(c, "Initrd", i);
+	mc_json_set_str(c, "Cmdline", cl);
+	return 0;
+}
+
+/* Pool mode: the ISO (and the kernel and initrd it boots) uploaded once
+ * per ISO, their volume paths recorded. */
+static int put_iso(struct mc_driver_ctx *ctx, virStoragePoolPtr pool, struct mc_error *err)
+{
+	json_t *c = ctx->config;
+	_cleanup_free_ char *iso = NULL, *k = NULL, *i = NULL;
+
+	if (lv_vol_put_file(ctx, pool, mc_json_str(c, "ISO"), "boot ISO", "machinectl-iso-", ".iso", &iso, err) < 0)
+		return -1;
+	if (mc_json_str(c, "Kernel") &&
+	    (lv_vol_put_file(ctx, pool, mc_json_str(c, "Kernel"), "kernel of the boot ISO", "machinectl-kernel-", "",
+			     &k, err) < 0 ||
+	     lv_vol_put_file(ctx, pool, mc_json_str(c, "Initrd"), "initrd of the boot ISO", "machinectl-initrd-", "",
+			     &i, err) < 0))
+		return -1;
+	mc_json_set_str(c, "ISOVolumePath", iso);
+	mc_json_set_str(c, "KernelVolumePath", k);
+	mc_json_set_str(c, "InitrdVolumePath", i);
+	return 0;
+}
+
 /* Pool mode: the ISO and the data disk (the userdata tar, then zeros)
  * uploaded as volumes; their paths on the hypervisor's host recorded. */
 static int put_files(struct mc_driver_ctx *ctx, virConnectPtr conn, struct mc_error *err)
 {
 	json_t *c = ctx->config;
-	_cleanup_free_ char *iso = NULL, *disk = NULL, *tar = NULL;
+	_cleanup_free_ char *disk = NULL, *tar = NULL;
 	virStoragePoolPtr pool;
 	size_t len;
 	int r = -1;
@@ -697,12 +759,51 @@ static int put_files(struct mc_driver_ctx *ctx, virConnectPtr conn, struct mc_er
 		return -1;
 	if (lv_vol_put_disk(ctx, pool, mc_json_str(c, "DiskVolume"),
 			    (unsigned long long)mc_json_int(c, "DiskSize", 20000) << 20, tar, len, &disk, err) == 0 &&
-	    lv_vol_put_iso(ctx, pool, mc_json_str(c, "ISO"), mc_json_str(ctx->flags, "iso-sha256"), &iso, err) == 0) {
+	    put_iso(ctx, pool, err) == 0) {
 		mc_json_set_str(c, "DiskVolumePath", disk);
-		mc_json_set_str(c, "ISOVolumePath", iso);
 		r = 0;
 	}
 	virStoragePoolFree(pool);
+	return r;
+}
+
+/* The machine's address fixed in the network's DHCP before it boots
+ * (recorded as ReservedIP, and as IPAddress: known at create, and the same
+ * after every start). */
+static int reserve_ip(struct mc_driver_ctx *ctx, virConnectPtr conn, struct mc_error *err)
+{
+	const char *want = mc_json_str(ctx->flags, "libvirt-ip");
+	virNetworkPtr n = virNetworkLookupByName(conn, mc_json_str(ctx->config, "Network"));
+	_cleanup_free_ char *ip = NULL;
+	int r;
+
+	if (!n)  /* explained by the boot, or now when an address was asked for */
+		return want && *want ? ensure_network(ctx, conn, mc_json_str(ctx->config, "Network"), MC_E_FAILED, err)
+				     : 0;
+	r = lv_net_reserve(ctx, n, mc_json_str(ctx->config, "MACAddress"), want && *want ? want : NULL, &ip, err);
+	virNetworkFree(n);
+	if (r == 0 && ip) {
+		mc_json_set_str(ctx->config, "ReservedIP", ip);
+		mc_json_set_str(ctx->config, "IPAddress", ip);
+		ctx->host->phase(ctx, "Reserved %s for the machine in the libvirt network %s...", ip,
+				 mc_json_str(ctx->config, "Network"));
+	}
+	return r;
+}
+
+static int release_ip(struct mc_driver_ctx *ctx, virConnectPtr conn, struct mc_error *err)
+{
+	const char *ip = mc_json_str(ctx->config, "ReservedIP");
+	virNetworkPtr n;
+	int r;
+
+	if (!ip)
+		return 0;
+	n = virNetworkLookupByName(conn, mc_json_str(ctx->config, "Network"));
+	if (!n)
+		return 0;  /* the network is gone, and its reservations with it */
+	r = lv_net_release(ctx, n, mc_json_str(ctx->config, "MACAddress"), ip, err);
+	virNetworkFree(n);
 	return r;
 }
 
@@ -752,6 +853,9 @@ static int lv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 	mc_json_set_str(c, "ISO", mc_json_str(f, "iso"));
 	mc_json_set_str(c, "ISOSource", mc_json_str(f, "iso-source"));
 	mc_json_set_str(c, "ISOVersion", mc_json_str(f, "iso-version"));
+	json_object_set_new(c, "ISOBoot", json_boolean(mc_json_bool(f, "libvirt-iso-boot")));
+	if (record_boot(ctx, err) < 0)
+		return -1;
 	json_object_set_new(c, "CPU", json_integer(mc_json_int(f, "libvirt-cpu-count", 1)));
 	json_object_set_new(c, "Memory", json_integer(mc_json_int(f, "libvirt-memory", 1024)));
 	json_object_set_new(c, "DiskSize", json_integer(mc_json_int(f, "libvirt-disk-size", 20000)));
@@ -764,7 +868,7 @@ static int lv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 
 		mc_json_set_str(c, "DiskVolume", vol);
 	}
-	if (ctx->host->checkpoint(ctx, err) < 0)
+	if (ctx->host->checkpoint(ctx, err) < 0 || reserve_ip(ctx, lv.conn, err) < 0)
 		return -1;
 
 	ctx->host->phase(ctx, "Creating the data disk (%lld MB, sparse)...",
@@ -789,12 +893,32 @@ static int lv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 	return boot(ctx, lv.conn, lv.dom, err);
 }
 
+static int redefine_boot(struct mc_driver_ctx *ctx, struct lv *lv, struct mc_error *err);
+
+/* A kernel extracted from the ISO into the store's cache, and removed from
+ * there since: the machine boots the CD again. */
+static int kernel_gone(struct mc_driver_ctx *ctx, struct lv *lv, struct mc_error *err)
+{
+	const char *k = mc_json_str(ctx->config, "Kernel");
+
+	if (!k || mc_json_str(ctx->config, "KernelVolumePath") ||
+	    (mc_file_exists(k) && mc_file_exists(mc_json_str(ctx->config, "Initrd"))))
+		return 0;
+	ctx->host->phase(ctx, "The kernel of the boot ISO is gone from %s: booting the ISO's CD instead...", k);
+	json_object_del(ctx->config, "Kernel");
+	json_object_del(ctx->config, "Initrd");
+	json_object_del(ctx->config, "Cmdline");
+	return redefine_boot(ctx, lv, err);
+}
+
 static int lv_start(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	_cleanup_lv_ struct lv lv = { 0 };
 	int st;
 
 	if (lv_open(ctx, &lv, NULL, err) < 0 || dom_state(ctx, lv.dom, &st, err) < 0)
+		return -1;
+	if (st == VIR_DOMAIN_SHUTOFF && kernel_gone(ctx, &lv, err) < 0)
 		return -1;
 	if (st == VIR_DOMAIN_RUNNING || st == VIR_DOMAIN_BLOCKED)
 		return 0;
@@ -959,6 +1083,8 @@ static int lv_remove(struct mc_driver_ctx *ctx, struct mc_error *err)
 						    "cannot undefine the libvirt domain of machine \"%s\": %s",
 						    ctx->machine_name, lverr());
 	}
+	if (lv.conn && release_ip(ctx, lv.conn, err) < 0)
+		return -1;
 	if (disk && unlink(disk) < 0 && errno != ENOENT)
 		return ctx->host->error_set(err, MC_E_IO, "cannot delete the data disk %s: %s", disk,
 					    strerror(errno));
@@ -1105,18 +1231,72 @@ static int lv_ip(struct mc_driver_ctx *ctx, char **ip, struct mc_error *err)
 	return wait_ip(ctx, lv.dom, ip, err);
 }
 
-/* upgrade: the stopped domain's cdrom gets the new ISO in its persistent
- * definition; everything else (including a user's own edits) is kept. */
-static int lv_set_iso(struct mc_driver_ctx *ctx, struct mc_error *err)
+/* The new ISO (and the kernel it boots) in the stopped domain's persistent
+ * definition; the rest of it (a user's own edits too) is kept. */
+static int redefine_boot(struct mc_driver_ctx *ctx, struct lv *lv, struct mc_error *err)
 {
-	const char *iso = mc_json_str(ctx->flags, "iso");
-	const char *type = mc_json_str(ctx->config, "DomainType");
-	_cleanup_lv_ struct lv lv = { 0 };
-	_cleanup_free_ char *cd = NULL, *xml = NULL, *vpath = NULL;
+	_cleanup_free_ char *cd = NULL, *xml = NULL, *boot = NULL, *cur = NULL;
 	char uuid[VIR_UUID_STRING_BUFLEN];
 	struct lv_domain_spec spec;
 	virDomainPtr dom;
-	int st;
+
+	spec_from_config(ctx, &spec);
+	cd = lv_cdrom_xml(spec.iso, spec.type);
+	if (virDomainUpdateDeviceFlags(lv->dom, cd, VIR_DOMAIN_AFFECT_CONFIG) == 0) {
+		boot = lv_os_boot_xml(spec.kernel, spec.initrd, spec.cmdline, !mc_streq(spec.type, "test"));
+		cur = virDomainGetXMLDesc(lv->dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE);
+		xml = cur ? lv_xml_set_boot(cur, boot) : NULL;
+	} else if (lverr_unsupported()) {
+		/* No device update (libvirt's test driver): define the domain
+		 * again from config.json, under the same UUID. */
+		if (virDomainGetUUIDString(lv->dom, uuid) < 0)
+			return ctx->host->error_set(err, MC_E_FAILED, "cannot read the UUID of machine \"%s\": %s",
+						    ctx->machine_name, lverr());
+		spec.uuid = uuid;
+		xml = lv_domain_xml(&spec);
+	}
+	if (!xml)
+		return ctx->host->error_set(err, MC_E_FAILED, "cannot change the ISO of machine \"%s\": %s",
+					    ctx->machine_name, lverr());
+	dom = virDomainDefineXML(lv->conn, xml);
+	if (!dom)
+		return ctx->host->error_set(err, MC_E_FAILED, "cannot change the ISO of machine \"%s\": %s",
+					    ctx->machine_name, lverr());
+	virDomainFree(dom);
+	return 0;
+}
+
+static int set_iso(struct mc_driver_ctx *ctx, struct lv *lv, struct mc_error *err)
+{
+	json_t *c = ctx->config;
+	virStoragePoolPtr pool;
+	int r;
+
+	mc_json_set_str(c, "ISO", mc_json_str(ctx->flags, "iso"));
+	mc_json_set_str(c, "ISOSource", mc_json_str(ctx->flags, "iso-source"));
+	mc_json_set_str(c, "ISOVersion", mc_json_str(ctx->flags, "iso-version"));
+	json_object_del(c, "ISOVolumePath");
+	if (record_boot(ctx, err) < 0)
+		return -1;
+	if (mc_json_str(c, "StoragePool")) {
+		if (lv_pool(ctx, lv->conn, mc_json_str(c, "StoragePool"), MC_E_FAILED, &pool, err) < 0)
+			return -1;
+		r = put_iso(ctx, pool, err);
+		virStoragePoolFree(pool);
+		if (r < 0)
+			return -1;
+	}
+	return redefine_boot(ctx, lv, err);
+}
+
+/* upgrade: the stopped machine boots the ISO of ctx->flags; config.json
+ * changes only when the domain did. */
+static int lv_set_iso(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	const char *iso = mc_json_str(ctx->flags, "iso");
+	_cleanup_lv_ struct lv lv = { 0 };
+	json_t *saved;
+	int st, r;
 
 	if (!iso || iso[0] != '/' || !mc_file_exists(iso))
 		return ctx->host->error_set(err, MC_E_INVALID, "the boot ISO \"%s\" is not an existing local file",
@@ -1126,43 +1306,14 @@ static int lv_set_iso(struct mc_driver_ctx *ctx, struct mc_error *err)
 	if (st != VIR_DOMAIN_SHUTOFF)
 		return ctx->host->error_set(err, MC_E_STATE, "machine \"%s\" must be stopped to change its ISO",
 					    ctx->machine_name);
-	if (mc_json_str(ctx->config, "StoragePool")) {
-		virStoragePoolPtr pool;
-		int r;
-
-		if (lv_pool(ctx, lv.conn, mc_json_str(ctx->config, "StoragePool"), MC_E_FAILED, &pool, err) < 0)
-			return -1;
-		r = lv_vol_put_iso(ctx, pool, iso, mc_json_str(ctx->flags, "iso-sha256"), &vpath, err);
-		virStoragePoolFree(pool);
-		if (r < 0)
-			return -1;
+	saved = json_deep_copy(ctx->config);
+	r = set_iso(ctx, &lv, err);
+	if (r < 0) {
+		json_object_clear(ctx->config);
+		json_object_update(ctx->config, saved);
 	}
-	cd = lv_cdrom_xml(vpath ? vpath : iso, type);
-	if (virDomainUpdateDeviceFlags(lv.dom, cd, VIR_DOMAIN_AFFECT_CONFIG) < 0) {
-		if (!lverr_unsupported())
-			return ctx->host->error_set(err, MC_E_FAILED, "cannot change the ISO of machine \"%s\": %s",
-						    ctx->machine_name, lverr());
-		/* No device update (libvirt's test driver): define the domain
-		 * again from config.json, under the same UUID. */
-		if (virDomainGetUUIDString(lv.dom, uuid) < 0)
-			return ctx->host->error_set(err, MC_E_FAILED, "cannot read the UUID of machine \"%s\": %s",
-						    ctx->machine_name, lverr());
-		spec_from_config(ctx, &spec);
-		spec.iso = vpath ? vpath : iso;
-		spec.uuid = uuid;
-		xml = lv_domain_xml(&spec);
-		dom = virDomainDefineXML(lv.conn, xml);
-		if (!dom)
-			return ctx->host->error_set(err, MC_E_FAILED, "cannot change the ISO of machine \"%s\": %s",
-						    ctx->machine_name, lverr());
-		virDomainFree(dom);
-	}
-	mc_json_set_str(ctx->config, "ISO", iso);
-	mc_json_set_str(ctx->config, "ISOSource", mc_json_str(ctx->flags, "iso-source"));
-	mc_json_set_str(ctx->config, "ISOVersion", mc_json_str(ctx->flags, "iso-version"));
-	if (vpath)
-		mc_json_set_str(ctx->config, "ISOVolumePath", vpath);
-	return 0;
+	json_decref(saved);
+	return r;
 }
 
 /* From the address seen last (create, start, restart, ip): no I/O, so ls and

@@ -128,6 +128,7 @@ LAZY(int, virDomainShutdownFlags, (virDomainPtr domain, unsigned int flags), (do
 LAZY(int, virDomainDestroy, (virDomainPtr domain), (domain))
 LAZY(int, virDomainUndefine, (virDomainPtr domain), (domain))
 LAZY(int, virDomainUndefineFlags, (virDomainPtr domain, unsigned int flags), (domain, flags))
+LAZY(char *, virDomainGetXMLDesc, (virDomainPtr domain, unsigned int flags), (domain, flags))
 LAZY(int, virDomainUpdateDeviceFlags, (virDomainPtr domain, const char *xml, unsigned int flags),
      (domain, xml, flags))
 LAZY(int, virDomainInterfaceAddresses,
@@ -140,6 +141,16 @@ LAZY(virNetworkPtr, virNetworkLookupByName, (virConnectPtr conn, const char *nam
 LAZY(int, virNetworkIsActive, (virNetworkPtr net), (net))
 LAZY(int, virNetworkCreate, (virNetworkPtr network), (network))
 LAZY(int, virNetworkFree, (virNetworkPtr network), (network))
+LAZY(const char *, virNetworkGetName, (virNetworkPtr network), (network))
+LAZY(char *, virNetworkGetXMLDesc, (virNetworkPtr network, unsigned int flags), (network, flags))
+LAZY(int, virNetworkUpdate,
+     (virNetworkPtr network, unsigned int command, unsigned int section, int parentIndex, const char *xml,
+      unsigned int flags),
+     (network, command, section, parentIndex, xml, flags))
+LAZY(int, virNetworkGetDHCPLeases,
+     (virNetworkPtr network, const char *mac, virNetworkDHCPLeasePtr **leases, unsigned int flags),
+     (network, mac, leases, flags))
+LAZY(void, virNetworkDHCPLeaseFree, (virNetworkDHCPLeasePtr lease), (lease))
 
 /* Storage pools and volumes (remote URIs, drivers/libvirt/lv-vol.c). */
 LAZY(virStoragePoolPtr, virStoragePoolLookupByName, (virConnectPtr conn, const char *name), (conn, name))

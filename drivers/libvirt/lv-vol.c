@@ -131,10 +131,11 @@ static char *vol_path(struct mc_driver_ctx *ctx, virStorageVolPtr vol, struct mc
 	return p;
 }
 
-int lv_vol_put_iso(struct mc_driver_ctx *ctx, virStoragePoolPtr pool, const char *path, const char *sha256,
-		   char **vpath, struct mc_error *err)
+int lv_vol_put_file(struct mc_driver_ctx *ctx, virStoragePoolPtr pool, const char *path, const char *what,
+		    const char *prefix, const char *suffix, char **vpath, struct mc_error *err)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	const char *sha256 = mc_json_str(ctx->flags, "iso-sha256");
 	_cleanup_free_ char *name = NULL;
 	virStorageVolInfo info;
 	virStorageVolPtr vol;
@@ -142,13 +143,13 @@ int lv_vol_put_iso(struct mc_driver_ctx *ctx, virStoragePoolPtr pool, const char
 	int r = -1;
 
 	if (fd < 0 || fstat(fd, &st) < 0)
-		return ctx->host->error_set(err, MC_E_IO, "cannot read the boot ISO %s: %s", path, strerror(errno));
+		return ctx->host->error_set(err, MC_E_IO, "cannot read the %s %s: %s", what, path, strerror(errno));
 	if (!sha256 || strlen(sha256) != 64 || strspn(sha256, "0123456789abcdef") != 64)
 		return ctx->host->error_set(err, MC_E_INVALID, "no SHA-256 for the boot ISO %s (the core computes it)",
 					    path);
-	/* Named by content (the core's SHA-256 of the file): machines booting
+	/* Named by the ISO's content (the core's SHA-256): machines booting
 	 * the same ISO share one upload. */
-	name = mc_asprintf("machinectl-iso-%s.iso", sha256);
+	name = mc_asprintf("%s%s%s", prefix, sha256, suffix);
 	vol = virStorageVolLookupByName(pool, name);
 	if (vol && (virStorageVolGetInfo(vol, &info) < 0 || info.capacity != (unsigned long long)st.st_size)) {
 		/* A half-done upload (its size is set first): start again. */
@@ -159,7 +160,7 @@ int lv_vol_put_iso(struct mc_driver_ctx *ctx, virStoragePoolPtr pool, const char
 	if (!vol) {
 		struct source src = { .fd = fd };
 
-		ctx->host->phase(ctx, "Uploading the boot ISO to the storage pool %s (%lld MB)...",
+		ctx->host->phase(ctx, "Uploading the %s to the storage pool %s (%lld MB)...", what,
 				 virStoragePoolGetName(pool), (long long)(st.st_size >> 20));
 		vol = new_volume(ctx, pool, name, (unsigned long long)st.st_size, (unsigned long long)st.st_size, err);
 		if (!vol)

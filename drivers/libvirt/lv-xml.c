@@ -96,6 +96,57 @@ char *lv_cdrom_xml(const char *iso, const char *type)
 	return x;
 }
 
+char *lv_os_boot_xml(const char *kernel, const char *initrd, const char *cmdline, bool bootmenu)
+{
+	_cleanup_free_ char *k = NULL, *i = NULL, *c = NULL;
+
+	if (!kernel)
+		return mc_asprintf("    <boot dev='cdrom'/>\n    <boot dev='hd'/>\n%s",
+				   bootmenu ? "    <bootmenu enable='no'/>\n" : "");
+	k = lv_xml_escape(kernel);
+	i = lv_xml_escape(initrd ? initrd : "");
+	c = lv_xml_escape(cmdline ? cmdline : "");
+	return mc_asprintf("    <kernel>%s</kernel>\n    <initrd>%s</initrd>\n    <cmdline>%s</cmdline>\n", k, i, c);
+}
+
+/* Whether a line of libvirt's XML is one lv_os_boot_xml writes. */
+static bool boot_line(const char *l, size_t n)
+{
+	static const char *const tags[] = { "<kernel>", "<initrd>", "<cmdline>", "<kernel/>", "<initrd/>",
+					    "<cmdline/>", "<boot ", "<bootmenu " };
+
+	while (n > 0 && (*l == ' ' || *l == '\t'))
+		l++, n--;
+	for (size_t i = 0; i < MC_ARRAY_SIZE(tags); i++)
+		if (n >= strlen(tags[i]) && !strncmp(l, tags[i], strlen(tags[i])))
+			return true;
+	return false;
+}
+
+char *lv_xml_set_boot(const char *xml, const char *boot)
+{
+	const char *os = strstr(xml, "<os>"), *end = os ? strstr(os, "</os>") : NULL;
+	char *x = NULL;
+
+	if (!end)
+		return NULL;
+	cat(&x, "%.*s", (int)(os - xml), xml);
+	for (const char *l = os; l < end;) {
+		const char *nl = memchr(l, '\n', (size_t)(end - l));
+		size_t n = nl ? (size_t)(nl + 1 - l) : (size_t)(end - l);
+
+		if (!nl) {  /* the indentation of </os> */
+			cat(&x, "%s", boot);
+			boot = "";
+		}
+		if (!boot_line(l, n))
+			cat(&x, "%.*s", (int)n, l);
+		l += n;
+	}
+	cat(&x, "%s%s", boot, end);
+	return x;
+}
+
 char *lv_domain_xml(const struct lv_domain_spec *s)
 {
 	_cleanup_free_ char *name = lv_xml_escape(s->name), *machine = lv_xml_escape(s->machine);
@@ -103,6 +154,7 @@ char *lv_domain_xml(const struct lv_domain_spec *s)
 	_cleanup_free_ char *cd = NULL, *disk = lv_xml_escape(s->disk);
 	_cleanup_free_ char *net = lv_xml_escape(s->network), *mac = lv_xml_escape(s->mac);
 	_cleanup_free_ char *con = s->console_log ? lv_xml_escape(s->console_log) : NULL;
+	_cleanup_free_ char *os = NULL;
 	bool tcg = mc_streq(s->type, "qemu"), kvm = mc_streq(s->type, "kvm");
 	bool hv = tcg || kvm;
 	char *x = NULL;
@@ -117,10 +169,8 @@ char *lv_domain_xml(const struct lv_domain_spec *s)
 	cat(&x, "  <memory unit='MiB'>%lld</memory>\n", s->memory_mb);
 	cat(&x, "  <vcpu>%lld</vcpu>\n", s->cpus);
 	cat(&x, "  <os>\n    <type arch='x86_64'>hvm</type>\n");
-	cat(&x, "    <boot dev='cdrom'/>\n    <boot dev='hd'/>\n");
-	if (hv)
-		cat(&x, "    <bootmenu enable='no'/>\n");
-	cat(&x, "  </os>\n");
+	os = lv_os_boot_xml(s->kernel, s->initrd, s->cmdline, hv);
+	cat(&x, "%s  </os>\n", os);
 	if (hv) {
 		cat(&x, "  <features>\n    <acpi/>\n    <apic/>\n");
 		/* QEMU's TCG keeps up to 1 GiB of translated code per VM unless told. */

@@ -17,6 +17,9 @@ struct lv_domain_spec {
 	long long memory_mb;
 	long long cpus;
 	const char *iso;           /* absolute path of the boot ISO */
+	const char *kernel;        /* NULL: boot the ISO; else start this kernel directly */
+	const char *initrd;
+	const char *cmdline;
 	const char *disk;          /* absolute path of the raw data disk */
 	const char *cache_mode;    /* NULL or "default": libvirt's default */
 	const char *network;
@@ -28,6 +31,13 @@ struct lv_domain_spec {
 
 /* The domain XML (malloc'd). */
 char *lv_domain_xml(const struct lv_domain_spec *s);
+
+/* The <os> lines that choose what boots: the kernel, initrd and command
+ * line (kernel non-NULL), else the CD then the disk (bootmenu: no menu). */
+char *lv_os_boot_xml(const char *kernel, const char *initrd, const char *cmdline, bool bootmenu);
+/* A domain's XML (as libvirt formats it) with the boot lines of its <os>
+ * replaced by boot (lv_os_boot_xml); NULL when it has no <os>. */
+char *lv_xml_set_boot(const char *xml, const char *boot);
 
 /* The cdrom <disk> element holding the boot ISO (malloc'd); type as above. */
 char *lv_cdrom_xml(const char *iso, const char *type);
@@ -66,11 +76,24 @@ int lv_pool(struct mc_driver_ctx *ctx, virConnectPtr conn, const char *name, int
  * unless it exists (what virt-install does for "default"). */
 #define LV_POOL_DIR "/var/lib/libvirt/images"
 int lv_pool_make(struct mc_driver_ctx *ctx, virConnectPtr conn, const char *name, struct mc_error *err);
-/* The ISO file uploaded into pool, once per content: the volume is named by
- * sha256 (the file's SHA-256 in lower-case hex, ctx->flags["iso-sha256"] as
- * the core prepared it); *vpath: its path there. */
-int lv_vol_put_iso(struct mc_driver_ctx *ctx, virStoragePoolPtr pool, const char *path, const char *sha256,
-		   char **vpath, struct mc_error *err);
+/* Reserve an IPv4 address for mac in the network's DHCP (a <host mac ip>
+ * entry, in its persistent and live definitions): want, or (want NULL) the
+ * first free address of its range.  *ip NULL, and 0, when there is nothing
+ * to reserve in (no IPv4 DHCP range, a full range, a network this
+ * connection may not change) and want is NULL: the machine takes a lease. */
+int lv_net_reserve(struct mc_driver_ctx *ctx, virNetworkPtr net, const char *mac, const char *want, char **ip,
+		   struct mc_error *err);
+/* Remove that entry; one that is gone already is fine. */
+int lv_net_release(struct mc_driver_ctx *ctx, virNetworkPtr net, const char *mac, const char *ip,
+		   struct mc_error *err);
+
+/* A file of the boot ISO (the ISO itself, or the kernel and initrd it
+ * boots; what names it in messages) uploaded into pool once per ISO: the
+ * volume is named prefix + SHA-256 + suffix (the ISO's SHA-256 in lower-case
+ * hex, ctx->flags["iso-sha256"] as the core prepared it); *vpath: its path
+ * there. */
+int lv_vol_put_file(struct mc_driver_ctx *ctx, virStoragePoolPtr pool, const char *path, const char *what,
+		    const char *prefix, const char *suffix, char **vpath, struct mc_error *err);
 /* A new raw volume NAME of size bytes (sparse where the pool allows) whose
  * first len bytes are head; *vpath: its path there. */
 int lv_vol_put_disk(struct mc_driver_ctx *ctx, virStoragePoolPtr pool, const char *name,

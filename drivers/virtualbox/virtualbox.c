@@ -886,10 +886,18 @@ static int unknown_state(struct mc_driver_ctx *ctx, struct mc_error *err)
 				    vm_name(ctx), vm_name(ctx));
 }
 
+/* startvm with the recorded UI type; what: "Starting the VM", ... */
+static int startvm(struct mc_driver_ctx *ctx, const char *what, struct mc_error *err)
+{
+	const char *ui = mc_json_str(ctx->config, "UIType");
+
+	ctx->host->phase(ctx, "%s (%s)...", what, ui ? ui : "headless");
+	return VBM(ctx, err, "startvm", vm_name(ctx), "--type", ui ? ui : "headless");
+}
+
 static int vbox_start(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	const struct mc_vbox_state *st;
-	const char *ui = mc_json_str(ctx->config, "UIType");
 
 	if (vm_state(ctx, &st, NULL, err) < 0)
 		return -1;
@@ -910,8 +918,7 @@ static int vbox_start(struct mc_driver_ctx *ctx, struct mc_error *err)
 	case MC_VBOX_OFF:
 		if (setup_hostonly(ctx, err) < 0 || set_port_forward(ctx, err) < 0)
 			return -1;
-		ctx->host->phase(ctx, "Starting the VM (%s)...", ui ? ui : "headless");
-		if (VBM(ctx, err, "startvm", vm_name(ctx), "--type", ui ? ui : "headless") < 0)
+		if (startvm(ctx, "Starting the VM", err) < 0)
 			return -1;
 		break;
 	case MC_VBOX_SAVED:
@@ -919,8 +926,7 @@ static int vbox_start(struct mc_driver_ctx *ctx, struct mc_error *err)
 		if (free_port((int)mc_json_int(ctx->config, "SSHPort", 0)) != mc_json_int(ctx->config, "SSHPort", 0) &&
 		    set_port_forward(ctx, err) < 0)
 			return -1;
-		ctx->host->phase(ctx, "Restoring the saved VM (%s)...", ui ? ui : "headless");
-		if (VBM(ctx, err, "startvm", vm_name(ctx), "--type", ui ? ui : "headless") < 0)
+		if (startvm(ctx, "Restoring the saved VM", err) < 0)
 			return -1;
 		break;
 	case MC_VBOX_PAUSED:

@@ -39,32 +39,34 @@ void mc_ui_phase(const struct mc_session *s, const char *machine, bool named, lo
 		mc_debug("(%s) %s", machine ? machine : "-", msg);
 }
 
+/* An info or warning line: to the UI, else to the log. */
+static void ui_line(const struct mc_session *s, bool warn, const char *fmt, va_list ap)
+{
+	_cleanup_free_ char *msg = vformat(fmt, ap);
+	void (*line)(void *, const char *) = !s || !s->ui ? NULL : warn ? s->ui->warn : s->ui->info;
+
+	if (line)
+		line(s->ui->arg, msg);
+	else
+		mc_log(warn ? MC_LOG_WARN : MC_LOG_DEBUG, "%s", msg);
+}
+
 void mc_ui_info(const struct mc_session *s, const char *fmt, ...)
 {
-	_cleanup_free_ char *msg = NULL;
 	va_list ap;
 
 	va_start(ap, fmt);
-	msg = vformat(fmt, ap);
+	ui_line(s, false, fmt, ap);
 	va_end(ap);
-	if (s && s->ui && s->ui->info)
-		s->ui->info(s->ui->arg, msg);
-	else
-		mc_debug("%s", msg);
 }
 
 void mc_ui_warn(const struct mc_session *s, const char *fmt, ...)
 {
-	_cleanup_free_ char *msg = NULL;
 	va_list ap;
 
 	va_start(ap, fmt);
-	msg = vformat(fmt, ap);
+	ui_line(s, true, fmt, ap);
 	va_end(ap);
-	if (s && s->ui && s->ui->warn)
-		s->ui->warn(s->ui->arg, msg);
-	else
-		mc_log(MC_LOG_WARN, "%s", msg);
 }
 
 static void iso_notice(void *arg, const char *msg)

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "iso.h"
 #include "ops-internal.h"
 #include "os.h"
 #include "proc-child.h"
@@ -137,6 +138,24 @@ static bool host_tcp_probe(const char *host, int port, int timeout_ms)
 	return mc_ssh_tcp_probe(host, port, timeout_ms, NULL) == 0;
 }
 
+static int host_iso_boot_files(struct mc_driver_ctx *ctx, char **kernel, char **initrd, char **cmdline,
+			       struct mc_error *err)
+{
+	struct mc_iso_boot b;
+
+	const char *iso = mc_json_str(ctx->flags, "iso");
+
+	*kernel = *initrd = *cmdline = NULL;
+	if (!iso || !*iso)
+		return 0;
+	if (mc_iso_boot_files(ctx->store_path, iso, mc_json_str(ctx->flags, "iso-sha256"), &b, err) < 0)
+		return -1;
+	*kernel = b.kernel;
+	*initrd = b.initrd;
+	*cmdline = b.cmdline;
+	return 0;
+}
+
 static const struct mc_host host = {
 	.abi = MC_DRIVER_ABI,
 	.error_set = mc_error_set,
@@ -166,6 +185,7 @@ static const struct mc_host host = {
 	.wsl_version = mc_os_wsl_version,
 	.windows_path = mc_os_host_path,
 	.linux_path = mc_os_wsl_path,
+	.iso_boot_files = host_iso_boot_files,
 };
 
 const struct mc_host *mc_host_api(void)

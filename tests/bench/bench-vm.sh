@@ -1,6 +1,10 @@
 #!/bin/bash
 # Real VMs (scripts/bench --full; root, QEMU + libvirt):
 #
+#  0. the floor: the ISO's own kernel with a busybox initramfs whose init
+#     powers off at once, under plain QEMU with the same flags (TCG, 512 MiB,
+#     1 vCPU): QEMU start to exit, what any boot of that kernel costs here;
+#     create and the machine OS's boot are reported as multiples of it;
 #  1. the physical limit: the machine OS ISO booted under plain QEMU, host time
 #     from QEMU start to the guest's "docker up" console marker
 #     (tests/e2e/iso-bench.sh, one VM at a time, fresh format-me data disk);
@@ -53,6 +57,40 @@ ISO=${MACHINECTL_ISO:-$("$SRC/scripts/build-iso" 2>"$BENCH_TMP/build-iso.log" | 
 [ -s "$ISO" ] || { echo "bench-vm: no ISO (scripts/build-iso failed: $(tail -n 3 "$BENCH_TMP/build-iso.log"))" >&2; exit 1; }
 echo "== real VMs (ISO $ISO; load $(cut -d' ' -f1-3 /proc/loadavg))"
 
+# 0. the floor
+bench_need busybox xorriso cpio
+mkdir -p "$BENCH_TMP/floor/root/bin" "$BENCH_TMP/floor/root/dev" "$BENCH_TMP/floor/root/proc"
+if xorriso -osirrox on -indev "$ISO" -extract /boot/vmlinuz "$BENCH_TMP/floor/vmlinuz" >/dev/null 2>&1; then
+	cp "$(command -v busybox)" "$BENCH_TMP/floor/root/bin/busybox"
+	printf '#!/bin/busybox sh
+/bin/busybox mount -t proc proc /proc
+/bin/busybox echo "floor: up $(/bin/busybox cut -d" " -f1 /proc/uptime)" >/dev/console
+/bin/busybox poweroff -f
+' \
+		>"$BENCH_TMP/floor/root/init"
+	chmod 755 "$BENCH_TMP/floor/root/init"
+	(cd "$BENCH_TMP/floor/root" && find . | cpio -o -H newc --quiet) >"$BENCH_TMP/floor/initrd"
+	[ -e /dev/kvm ] && [ "$(cat /run/machinectl-e2e-kvm-probe 2>/dev/null)" = kvm ] && acc=kvm || acc=tcg,tb-size=128
+	floor=() uptimes=()
+	for ((i = 1; i <= BOOTS; i++)); do
+		t0=$(date +%s%N)
+		timeout 120 qemu-system-x86_64 -accel "$acc" -m 512 -smp 1 -display none -vga none -nodefaults \
+			-no-user-config -no-reboot -serial "file:$BENCH_TMP/floor/serial$i" -kernel "$BENCH_TMP/floor/vmlinuz" \
+			-initrd "$BENCH_TMP/floor/initrd" -append "console=ttyS0 quiet" >"$BENCH_TMP/floor/qemu$i.log" 2>&1
+		t=$((($(date +%s%N) - t0) / 1000000))
+		if grep -q '^floor: up' "$BENCH_TMP/floor/serial$i"; then
+			floor+=("$t") uptimes+=("$(sed -n 's/^floor: up //p' "$BENCH_TMP/floor/serial$i" | tr -d '\r')")
+		else
+			echo "bench-vm: the floor boot $i did not reach its init: $(tail -n 3 "$BENCH_TMP/floor/serial$i")" >&2
+		fi
+	done
+	[ ${#floor[@]} = 0 ] ||
+		BENCH_EXTRA="{\"accel\": \"${acc%%,*}\", \"guest_uptime_s\": \"${uptimes[*]}\"}" \
+			bench_samples vm.floor "the floor: the ISO's kernel + busybox init, QEMU start to power-off" ms "${floor[@]}"
+else
+	echo "bench-vm: the ISO has no /boot/vmlinuz: no floor" >&2
+fi
+
 # 1. plain QEMU, the guest's own boot-to-dockerd
 MACHINECTL_ISO=$ISO "$SRC/tests/e2e/iso-bench.sh" "$BOOTS" >"$BENCH_TMP/iso-bench.tap" 2>&1
 sed 's/^/   iso-bench: /' "$BENCH_TMP/iso-bench.tap" | grep -E 'ok|median|accel|load' | head -n 20
@@ -104,10 +142,22 @@ t0=$(now_ms)
 for v in kvm qemu; do lv_exec virsh -q -c "$LV_URI" domcapabilities --virttype $v >/dev/null 2>&1; done
 lv_exec virsh -q -c "$LV_URI" capabilities >/dev/null 2>&1
 bench_samples vm.libvirtd.warmup "libvirtd's first capability probes (once per libvirtd start, not in create)" ms $(($(now_ms) - t0))
-totals=() rss=()
+totals=() rss=() isoboot=()
 declare -A phase_ms=()
 phases=()
+# Each create is followed by one with --libvirt-iso-boot (the ISO through
+# SeaBIOS and ISOLINUX, as before direct kernel boot), so that the two are
+# measured side by side in this run.
 for ((c = 1; c <= CREATES; c++)); do
+	load0=$(cut -d' ' -f1 /proc/loadavg)
+	run_timed "$BENCH_TMP/iso$c.out" lv_mc create "${CREATE[@]}" --libvirt-iso-boot "bi$c"
+	if [ $? = 0 ] && grep -q 'Docker is up and running!' "$BENCH_TMP/iso$c.out"; then
+		isoboot+=("$(sed -n 's/^END\t//p' "$BENCH_TMP/iso$c.out")")
+		echo "   create bi$c --libvirt-iso-boot: ${isoboot[-1]} ms (load before: $load0)"
+	else
+		echo "bench-vm: create bi$c --libvirt-iso-boot failed" >&2
+	fi
+	lv_mc rm -f -y "bi$c" >/dev/null 2>&1
 	load0=$(cut -d' ' -f1 /proc/loadavg)
 	# peak RSS of the whole create (GNU time: the process's own maximum)
 	run_timed "$BENCH_TMP/create$c.out" lv_exec /usr/bin/time -f %M -o "$BENCH_TMP/create$c.rss" \
@@ -141,6 +191,8 @@ done
 if [ ${#totals[@]} -gt 0 ]; then
 	BENCH_EXTRA="{\"memory_mib\": 768, \"rss_kib\": $(printf '%s\n' "${rss[@]}" | sort -n | tail -n 1)}" \
 		bench_samples vm.create.total "create --driver libvirt to 'Docker is up'" ms "${totals[@]}"
+	[ ${#isoboot[@]} = 0 ] ||
+		bench_samples vm.create.isoboot "create --driver libvirt --libvirt-iso-boot (the ISO's boot loader; taking turns with the above)" ms "${isoboot[@]}"
 	i=0
 	for p in "${phases[@]}"; do
 		i=$((i + 1))

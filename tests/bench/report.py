@@ -165,6 +165,16 @@ def targets(recs):
         None if g is None else 1.10 * g,
         "%s (%.2f×)" % (fmt_ms(c), c / g) if c and g else fmt_ms(c),
         "≤ %s" % fmt_ms(1.10 * g) if g else "1.10 × boot")
+    f = med(recs, "vm.floor")
+    for rid, what in (("vm.create.total", "create --driver libvirt to 'Docker is up'"),
+                      ("vm.create.isoboot", "create --libvirt-iso-boot (the ISO's boot loader)")):
+        v = med(recs, rid)
+        if v is None and rid != "vm.create.total":
+            continue
+        cmp("%s ≤ 2.0 × the floor (same run)" % what, v, None if f is None else 2.0 * f,
+            "%s (%.2f×)" % (fmt_ms(v), v / f) if v and f else fmt_ms(v),
+            "≤ %s" % fmt_ms(2.0 * f) if f else "2.0 × the floor",
+            why=None if f else "not measured (no vm.floor record)")
     for k in (1, 2, 3):
         sk = med(recs, "vm.swarmup.%d" % k)
         skipped = recs.get("vm.swarmup.%d" % k, {}).get("skipped")

@@ -50,6 +50,16 @@ check_none "the libvirt module is built from drivers/libvirt alone" \
 check_none "the libvirt module exports only mc_driver_entry" \
 	bash -c "grep -q \"export-symbols-regex '\\^mc_driver_entry\\\$\\\$'\" mk/drivers.mk || echo 'mk/drivers.mk: no -export-symbols-regex ^mc_driver_entry$'"
 
+lvmod="$MC_BUILDDIR/drivers/libvirt/.libs/machinectl-driver-libvirt.so"
+if [ -f "$lvmod" ]; then
+	check_none "the libvirt module calls libvirt only through its loader (drivers/libvirt/lv-lazy.c)" \
+		bash -c "nm -D --undefined-only '$lvmod' | grep -E ' vir[A-Z]'"
+elif grep -q 'S\["HAVE_LIBVIRT_TRUE"\]="#"' "$MC_BUILDDIR/config.status"; then
+	ok "# SKIP the libvirt module is not configured (--with-libvirt=no)"
+else
+	not_ok "the libvirt module is built ($lvmod)"
+fi
+
 check_none "verbs do not reach past the operations layer into the drivers' registry or provisioning" \
 	bash -c 'grep -nE "^#include \"(provision|userdata|engine)\.h\"" src/cmd/*.c'
 

@@ -27,6 +27,22 @@ printf '%s\n' "$OUT" | sed 's/^/# create: /'
 run vm ssh $M 'sudo grep -c "^--- .* dockerd " /var/log/docker.log; sudo grep -c "docker waits for provisioning" /var/log/boot.log'
 check "create started dockerd once, after provisioning (one-step, machine OS)" test "$OUT" = "1
 1"
+# Direct kernel boot: the domain starts the ISO's kernel (no BIOS, no
+# ISOLINUX, which would add BOOT_IMAGE= to the command line).
+check "the domain boots the ISO's kernel directly" \
+	grep -q "<kernel>.*/boot-[0-9a-f]*\(/vmlinuz\)\?</kernel>\|<kernel>.*machinectl-kernel-[0-9a-f]*</kernel>" \
+	<<<"$(lv_exec virsh -c "$LV_URI" dumpxml --inactive "machinectl-$M")"
+# The address reserved in the network's DHCP before the boot is the one the guest got.
+RESERVED=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Driver"].get("ReservedIP", ""))' \
+	"$STORE/machines/$M/config.json")
+check "create reserved an address in the libvirt network" grep -qE '^192\.168\.122\.[0-9]+$' <<<"$RESERVED"
+check "... as a DHCP host entry for the machine's MAC" \
+	grep -q "<host mac='.*' ip='$RESERVED'/>" <<<"$(lv_exec virsh -c "$LV_URI" net-dumpxml default)"
+run vm ip $M
+check "the guest has the reserved address" test "$OUT" = "$RESERVED"
+run vm ssh $M cat /proc/cmdline
+check "the guest runs with the ISO's kernel command line" grep -q "console=ttyS0" <<<"$OUT"
+check "... given by libvirt, not by ISOLINUX (no BOOT_IMAGE=)" test -z "$(grep BOOT_IMAGE= <<<"$OUT")"
 
 run vm ls
 expect_rc 0 "ls"
@@ -97,6 +113,8 @@ check "ls shows Stopped after kill" grep -qE "^$M .* Stopped" <<<"$(vm ls)"
 run vm rm -y $M
 expect_rc 0 "rm"
 check "no store entry is left" test ! -e "$STORE/machines/$M"
+check "rm removed the DHCP reservation" \
+	test -z "$(lv_exec virsh -c "$LV_URI" net-dumpxml default | grep "ip='$RESERVED'")"
 check "no libvirt domain is left" test -z "$(lv_exec virsh -q -c "$LV_URI" list --all --name | grep -x "machinectl-$M")"
 
 # Interrupted inside the driver (SIGTERM, as Ctrl-C, while waiting for the

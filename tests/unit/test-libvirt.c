@@ -14,6 +14,7 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include "iso.h"
 #include "lv.h"
 #include "ops.h"
 #include "proc.h"
@@ -64,6 +65,9 @@ struct m {
 	json_t *config;
 	json_t *flags;
 };
+
+#define SHA_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define SHA_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 
 static void fake_iso(const char *path)
 {
@@ -125,6 +129,7 @@ static struct m *machine(struct fx *f, const char *name, bool key)
 			     "libvirt-cache-mode", "default", "libvirt-tb-cache", (json_int_t)128,
 			     "libvirt-ip-timeout", (json_int_t)5, "libvirt-stop-timeout", (json_int_t)2,
 			     "iso", f->iso, "iso-version", "TEST-ISO-1.0");
+	json_object_set_new(m->flags, "iso-sha256", json_string(SHA_A));
 	m->ctx = (struct mc_driver_ctx){
 		.host = &test_host,
 		.machine_name = strrchr(m->dir, '/') + 1,
@@ -575,6 +580,308 @@ static void create_failure_is_undone(void **state)
 	machine_free(m);
 }
 
+/* --- direct kernel boot --- */
+
+/* A real ISO 9660 image (xorriso, as scripts/build-iso makes it) holding
+ * FILES: pairs of a path and its contents, NULL-terminated. */
+static void make_iso(const char *iso, const char *const *files)
+{
+	_cleanup_free_ char *dir = unit_tmpdir();
+	struct mc_run_result r = { 0 };
+	struct mc_error err = { 0 };
+	const char *argv[] = { "xorriso", "-as", "mkisofs", "-quiet", "-iso-level", "3", "-full-iso9660-filenames",
+			       "-R", "-J", "-V", "machinectl-os-test", "-o", iso, dir, NULL };
+
+	for (size_t i = 0; files[i]; i += 2) {
+		_cleanup_free_ char *p = mc_path_join(dir, files[i]), *d = mc_strdup(p);
+
+		*strrchr(d, '/') = '\0';
+		OK(mc_mkdir_p(d, 0755, &err));
+		OK(mc_write_file_atomic(p, files[i + 1], strlen(files[i + 1]), 0644, &err));
+	}
+	OK(mc_proc_run(argv, NULL, &r, &err));
+	if (r.status != 0)
+		fail_msg("xorriso (scripts/setup installs it): %s", r.err);
+	mc_run_result_free(&r);
+	unit_rmdir(MC_TAKE(dir));
+}
+
+static const char *const os_iso[] = {
+	"isolinux/isolinux.cfg",
+	"SERIAL 0 115200\nDEFAULT machinectl-os\nPROMPT 0\nLABEL rescue\n  KERNEL /boot/rescue\n"
+	"LABEL machinectl-os\n  KERNEL /boot/vmlinuz\n  INITRD /boot/initrd.img\n"
+	"  APPEND rootfstype=ramfs console=ttyS0,115200n8 quiet\n",
+	"boot/vmlinuz", "the kernel", "boot/initrd.img", "the initramfs", "boot/rescue", "x", NULL,
+};
+
+static char *file_text(const char *path)
+{
+	struct mc_error err = { 0 };
+	char *t = NULL;
+
+	OK(mc_read_file(path, &t, NULL, &err));
+	return t;
+}
+
+static char *inactive_xml(struct fx *f, const char *name)
+{
+	virDomainPtr dom = virDomainLookupByName(f->hold, name);
+	char *x;
+
+	assert_non_null(dom);
+	x = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
+	virDomainFree(dom);
+	return x;
+}
+
+static void direct_boot(void **state)
+{
+	struct fx *f = *state;
+	struct m *m = machine(f, "k1", true);
+	const struct mc_driver *d = mc_driver_entry;
+	struct mc_error err = { 0 };
+	_cleanup_free_ char *iso = mc_path_join(f->dir, "os.iso"), *b2d = mc_path_join(f->dir, "b2d.iso");
+	_cleanup_free_ char *cache = mc_asprintf("%s/cache/boot-" SHA_A, f->dir), *x = NULL, *t = NULL;
+	_cleanup_free_ char *k = mc_path_join(cache, "vmlinuz"), *i = mc_path_join(cache, "initrd.img");
+	static const char *const b2d_iso[] = {
+		"boot/isolinux/isolinux.cfg", "default boot2docker\nlabel boot2docker\n  kernel /boot/vmlinuz64\n"
+		"  initrd /boot/initrd.img\n", "boot/vmlinuz64", "k", "boot/initrd.img", "i", NULL,
+	};
+
+	make_iso(iso, os_iso);
+	make_iso(b2d, b2d_iso);
+	json_object_set_new(m->flags, "iso", json_string(iso));
+	OK(d->precreate(&m->ctx, &err));
+	OK(d->create(&m->ctx, &err));
+	/* The default label's files, copied once into the cache, booted directly. */
+	assert_string_equal(mc_json_str(m->config, "Kernel"), k);
+	assert_string_equal(mc_json_str(m->config, "Initrd"), i);
+	assert_string_equal(mc_json_str(m->config, "Cmdline"), "rootfstype=ramfs console=ttyS0,115200n8 quiet");
+	t = file_text(k);
+	assert_string_equal(t, "the kernel");
+	free(MC_TAKE(t));
+	t = file_text(i);
+	assert_string_equal(t, "the initramfs");
+	free(MC_TAKE(t));
+	x = inactive_xml(f, "machinectl-k1");
+	assert_non_null(strstr(x, "<kernel>"));
+	assert_non_null(strstr(x, k));
+	assert_non_null(strstr(x, "<cmdline>rootfstype=ramfs console=ttyS0,115200n8 quiet</cmdline>"));
+	assert_null(strstr(x, "<boot dev='cdrom'/>"));
+	assert_non_null(strstr(x, iso));  /* the CD stays: the guest protocol, upgrade */
+	free(MC_TAKE(x));
+
+	/* upgrade to an ISO that boots only from its CD (boot2docker's layout). */
+	OK(d->kill(&m->ctx, &err));
+	json_object_set_new(m->flags, "iso", json_string(b2d));
+	json_object_set_new(m->flags, "iso-sha256", json_string(SHA_B));
+	OK(d->set_iso(&m->ctx, &err));
+	assert_null(mc_json_str(m->config, "Kernel"));
+	assert_null(mc_json_str(m->config, "Cmdline"));
+	x = inactive_xml(f, "machinectl-k1");
+	assert_null(strstr(x, "<kernel>"));
+	assert_non_null(strstr(x, "<boot dev='cdrom'/>"));
+	free(MC_TAKE(x));
+
+	/* And back; then the cache is cleaned: start boots the CD, and says so. */
+	json_object_set_new(m->flags, "iso", json_string(iso));
+	json_object_set_new(m->flags, "iso-sha256", json_string(SHA_A));
+	OK(d->set_iso(&m->ctx, &err));
+	assert_string_equal(mc_json_str(m->config, "Kernel"), k);
+	x = inactive_xml(f, "machinectl-k1");
+	assert_non_null(strstr(x, "<kernel>"));
+	free(MC_TAKE(x));
+	OK(mc_rm_rf(cache, &err));
+	phases[0] = '\0';
+	OK(d->start(&m->ctx, &err));
+	assert_non_null(strstr(phases, "The kernel of the boot ISO is gone from"));
+	assert_null(mc_json_str(m->config, "Kernel"));
+	x = inactive_xml(f, "machinectl-k1");
+	assert_null(strstr(x, "<kernel>"));
+	assert_non_null(strstr(x, "<boot dev='cdrom'/>"));
+	free(MC_TAKE(x));
+	OK(d->remove(&m->ctx, &err));
+	machine_free(m);
+
+	/* --libvirt-iso-boot: the CD, as before. */
+	m = machine(f, "k2", true);
+	json_object_set_new(m->flags, "iso", json_string(iso));
+	json_object_set_new(m->flags, "libvirt-iso-boot", json_true());
+	OK(d->precreate(&m->ctx, &err));
+	OK(d->create(&m->ctx, &err));
+	assert_null(mc_json_str(m->config, "Kernel"));
+	assert_true(mc_json_bool(m->config, "ISOBoot"));
+	x = inactive_xml(f, "machinectl-k2");
+	assert_null(strstr(x, "<kernel>"));
+	free(MC_TAKE(x));
+	OK(d->remove(&m->ctx, &err));
+	machine_free(m);
+	unlink(iso);
+	unlink(b2d);
+}
+
+/* ISOLINUX configurations: the default label, or the first; initrd= in
+ * APPEND; a kernel the ISO does not hold; not an ISO at all. */
+static void iso_boot_files(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_free_ char *iso = mc_path_join(f->dir, "x.iso");
+	struct mc_error err = { 0 };
+	struct mc_iso_boot b;
+	static const char *const first[] = {
+		"isolinux/isolinux.cfg", "label one\n kernel /A/K\n append initrd=/A/I.GZ quiet  x=1\nlabel two\n kernel /b\n",
+		"a/k", "K", "a/i.gz", "I", NULL,
+	};
+	static const char *const missing[] = {
+		"isolinux/isolinux.cfg", "DEFAULT x\nLABEL x\nKERNEL /boot/vmlinuz\nINITRD /boot/initrd.img\n",
+		"boot/vmlinuz", "k", NULL,
+	};
+	static const char *const two_initrds[] = {
+		"isolinux/isolinux.cfg", "DEFAULT x\nLABEL x\nKERNEL /k\nINITRD /i,/j\n", "k", "k", "i", "i", "j", "j", NULL,
+	};
+
+	make_iso(iso, first);
+	OK(mc_iso_boot_files(f->dir, iso, "1111111111111111111111111111111111111111111111111111111111111111", &b, &err));
+	assert_non_null(b.kernel);
+	assert_string_equal(b.cmdline, "quiet  x=1");
+	{
+		_cleanup_free_ char *t = file_text(b.initrd);
+
+		assert_string_equal(t, "I");
+	}
+	mc_iso_boot_clear(&b);
+	/* Cached: the same hash is not read again (the file may even be gone). */
+	unlink(iso);
+	OK(mc_iso_boot_files(f->dir, iso, "1111111111111111111111111111111111111111111111111111111111111111", &b, &err));
+	assert_string_equal(b.cmdline, "quiet  x=1");
+	mc_iso_boot_clear(&b);
+
+	make_iso(iso, missing);
+	OK(mc_iso_boot_files(f->dir, iso, "2222222222222222222222222222222222222222222222222222222222222222", &b, &err));
+	assert_null(b.kernel);
+	unlink(iso);
+	make_iso(iso, two_initrds);
+	OK(mc_iso_boot_files(f->dir, iso, "3333333333333333333333333333333333333333333333333333333333333333", &b, &err));
+	assert_null(b.kernel);
+	OK(mc_iso_boot_files(f->dir, f->iso, "4444444444444444444444444444444444444444444444444444444444444444", &b, &err));
+	assert_null(b.kernel);
+	assert_int_equal(mc_iso_boot_files(f->dir, iso, "not-a-hash", &b, &err), -1);
+	assert_int_equal(err.code, MC_E_INVALID);
+	unlink(iso);
+}
+
+/* A domain's XML as libvirt formats it, its boot lines swapped both ways. */
+static void xml_set_boot(void **state)
+{
+	struct fx *f = *state;
+	struct lv_domain_spec s = spec("test");
+	_cleanup_free_ char *x = lv_domain_xml(&s), *cur = NULL, *kboot = lv_os_boot_xml("/k", "/i", "a=<b>", false);
+	_cleanup_free_ char *cdboot = lv_os_boot_xml(NULL, NULL, NULL, true), *y = NULL, *z = NULL;
+	virDomainPtr dom = virDomainDefineXML(f->hold, x);
+
+	assert_non_null(dom);
+	cur = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
+	virDomainFree(dom);
+	y = lv_xml_set_boot(cur, kboot);
+	assert_non_null(y);
+	assert_null(strstr(y, "<boot dev="));
+	assert_non_null(strstr(y, "    <kernel>/k</kernel>\n    <initrd>/i</initrd>\n    <cmdline>a=&lt;b&gt;</cmdline>\n  </os>"));
+	dom = virDomainDefineXML(f->hold, y);
+	assert_non_null(dom);
+	free(MC_TAKE(cur));
+	cur = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
+	assert_non_null(strstr(cur, "<kernel>/k</kernel>"));
+	z = lv_xml_set_boot(cur, cdboot);
+	assert_null(strstr(z, "<kernel>"));
+	assert_null(strstr(z, "<cmdline>"));
+	assert_non_null(strstr(z, "<boot dev='cdrom'/>"));
+	assert_non_null(strstr(z, "<uuid>"));
+	assert_null(lv_xml_set_boot("<domain/>", kboot));
+	virDomainUndefine(dom);
+	virDomainFree(dom);
+}
+
+/* --- DHCP reservations --- */
+
+static char *net_xml(struct fx *f)
+{
+	virNetworkPtr n = virNetworkLookupByName(f->hold, "default");
+	char *x;
+
+	assert_non_null(n);
+	x = virNetworkGetXMLDesc(n, 0);
+	virNetworkFree(n);
+	return x;
+}
+
+static bool reserved(struct fx *f, const char *mac, const char *ip)
+{
+	_cleanup_free_ char *x = net_xml(f), *h = mc_asprintf("<host mac='%s' ip='%s'/>", mac, ip);
+
+	return strstr(x, h) != NULL;
+}
+
+static void dhcp_reservation(void **state)
+{
+	struct fx *f = *state;
+	const struct mc_driver *d = mc_driver_entry;
+	struct mc_error err = { 0 };
+	struct m *a = machine(f, "r1", true), *b = machine(f, "r2", true), *c = machine(f, "r3", true);
+	_cleanup_free_ char *amac = NULL, *cmac = NULL;
+	static const struct { const char *ip, *msg; } bad[] = {
+		{ "192.168.122.2", "gives that address to another machine" },
+		{ "192.168.122.1", "gives that address to another machine" },  /* the gateway */
+		{ "10.0.0.5", "not a host address of the libvirt network \"default\" (192.168.122.0/24)" },
+		{ "192.168.122.255", "not a host address" },
+	};
+
+	/* The first free address of the range, reserved before the VM boots. */
+	OK(d->precreate(&a->ctx, &err));
+	OK(d->create(&a->ctx, &err));
+	amac = mc_strdup(mc_json_str(a->config, "MACAddress"));
+	assert_string_equal(mc_json_str(a->config, "ReservedIP"), "192.168.122.2");
+	assert_true(reserved(f, amac, "192.168.122.2"));
+	assert_non_null(strstr(phases, "(r1) Reserved 192.168.122.2 for the machine in the libvirt network default..."));
+
+	/* Addresses that cannot be given: refused, and nothing is left. */
+	for (size_t i = 0; i < MC_ARRAY_SIZE(bad); i++) {
+		_cleanup_free_ char *before = net_xml(f), *after = NULL;
+
+		json_object_set_new(b->flags, "libvirt-ip", json_string(bad[i].ip));
+		OK(d->precreate(&b->ctx, &err));
+		assert_int_equal(d->create(&b->ctx, &err), -1);
+		if (!strstr(err.msg, bad[i].msg))
+			fail_msg("%s: %s", bad[i].ip, err.msg);
+		mc_error_clear(&err);
+		OK(d->remove(&b->ctx, &err));  /* what the core does after a failed create */
+		after = net_xml(f);
+		assert_string_equal(before, after);
+		json_object_clear(b->config);
+	}
+	json_object_set_new(b->flags, "libvirt-ip", json_string("192.168.122.300"));
+	assert_int_equal(d->precreate(&b->ctx, &err), -1);
+	assert_string_equal(err.msg, "invalid --libvirt-ip \"192.168.122.300\": not an IPv4 address");
+	mc_error_clear(&err);
+
+	/* The address asked for. */
+	json_object_set_new(c->flags, "libvirt-ip", json_string("192.168.122.77"));
+	OK(d->precreate(&c->ctx, &err));
+	OK(d->create(&c->ctx, &err));
+	cmac = mc_strdup(mc_json_str(c->config, "MACAddress"));
+	assert_string_equal(mc_json_str(c->config, "ReservedIP"), "192.168.122.77");
+	assert_true(reserved(f, cmac, "192.168.122.77"));
+
+	/* rm gives the addresses back (twice is fine). */
+	OK(d->remove(&a->ctx, &err));
+	assert_false(reserved(f, amac, "192.168.122.2"));
+	OK(d->remove(&a->ctx, &err));
+	OK(d->remove(&c->ctx, &err));
+	assert_false(reserved(f, cmac, "192.168.122.77"));
+	machine_free(a);
+	machine_free(b);
+	machine_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -588,6 +895,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(batch_states, setup, teardown),
 		cmocka_unit_test_setup_teardown(pool_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(create_failure_is_undone, setup, teardown),
+		cmocka_unit_test_setup_teardown(direct_boot, setup, teardown),
+		cmocka_unit_test_setup_teardown(iso_boot_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(xml_set_boot, setup, teardown),
+		cmocka_unit_test_setup_teardown(dhcp_reservation, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
