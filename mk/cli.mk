@@ -12,6 +12,7 @@ machinectl_SOURCES = \
 	src/cmd/inspect.c \
 	src/cmd/lifecycle.c \
 	src/cmd/ls.c \
+	src/cmd/os.c \
 	src/cmd/set.c \
 	src/cmd/ssh-scp.c \
 	src/cmd/swarm.c \

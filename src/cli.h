@@ -102,12 +102,13 @@ enum { O_SET_AUTOSTART, O_SET_CPUS, O_SET_DISK_SIZE, O_SET_MEMORY, O_SET_N };
 enum { O_PROVISION_ENGINE_ENV, O_PROVISION_ENGINE_INSECURE_REGISTRY, O_PROVISION_ENGINE_LABEL,
        O_PROVISION_ENGINE_OPT, O_PROVISION_ENGINE_REGISTRY_MIRROR, O_PROVISION_N };
 enum { O_GENERATE_PROG, O_GENERATE_TEMPLATES, O_GENERATE_N };
+enum { O_OS_FORCE, O_OS_N };
 
 extern const struct mc_option mc_opts_create[], mc_opts_env[], mc_opts_inspect[],
 	mc_opts_active[], mc_opts_ls[], mc_opts_rm[], mc_opts_regenerate_certs[],
 	mc_opts_upgrade[], mc_opts_ssh[], mc_opts_scp[], mc_opts_mount[], mc_opts_swarm_up[],
 	mc_opts_swarm_down[], mc_opts_import[], mc_opts_generate[], mc_opts_set[],
-	mc_opts_provision[];
+	mc_opts_provision[], mc_opts_os[];
 
 /* A table indexed by an enum has exactly N entries and its terminator. */
 #define MC_OPTS_CHECK(table, n) \
@@ -123,6 +124,7 @@ int mc_cmd_inspect(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_ip(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_kill(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_ls(struct mc_cli *, const struct mc_verb *, struct mc_args *);
+int mc_cmd_os(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_mount(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_regenerate_certs(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_provision(struct mc_cli *, const struct mc_verb *, struct mc_args *);

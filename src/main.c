@@ -61,6 +61,8 @@ const struct mc_verb mc_verbs[] = {
 	{ "ls", mc_cmd_ls, 0, 0, 0, "[OPTIONS]", "List machines", mc_opts_ls },
 	{ "mount", mc_cmd_mount, 1, 2, 0, "[OPTIONS] [USER@]NAME:PATH [MOUNTPOINT]",
 	  "Mount a directory of a machine with sshfs (-u unmounts)", mc_opts_mount, MC_VALUE_REMOTE },
+	{ "os", mc_cmd_os, 1, 1, 0, "[OPTIONS] build",
+	  "Build the machine OS ISO from Debian packages into the ISO cache (create boots it)", mc_opts_os },
 	/* "default" is its own business: --client-certs acts on every machine. */
 	{ "regenerate-certs", mc_cmd_regenerate_certs, 0, -1, 0,
 	  "[OPTIONS] [NAME...]", "Make new TLS certificates for machines", mc_opts_regenerate_certs, MC_VALUE_MACHINE },

@@ -259,4 +259,11 @@ int mc_ops_swarm(struct mc_session *s, char **names, const struct mc_swarm_plan 
 		 struct mc_swarm_run *run, struct mc_error *err);
 void mc_ops_swarm_free(struct mc_swarm_run *run);
 
+/* os build (src/ops/os.c): build the machine OS ISO from Debian packages
+ * with the installed builder ($MACHINECTL_OS_BUILDER, else
+ * PKGDATADIR/os/scripts/build-iso; through sudo when not root; --force:
+ * rebuild a cached build), its messages as phases, and put it into the
+ * store's ISO cache; *path: the cached ISO (malloc'd). */
+int mc_ops_os_build(struct mc_session *s, bool force, char **path, struct mc_error *err);
+
 #endif
