@@ -84,6 +84,7 @@ enum { O_CREATE_DRIVER, O_CREATE_ENGINE_ENV, O_CREATE_ENGINE_INSECURE_REGISTRY,
        O_CREATE_TLS_KEY_TYPE, O_CREATE_TLS_SAN, O_CREATE_N };
 enum { O_ENV_SHELL, O_ENV_UNSET, O_ENV_NO_PROXY, O_ENV_SWARM, O_ENV_N };
 enum { O_INSPECT_FORMAT, O_INSPECT_N };
+enum { O_STATUS_FORMAT, O_STATUS_N };
 enum { O_ACTIVE_TIMEOUT, O_ACTIVE_N };
 enum { O_LS_FILTER, O_LS_FORMAT, O_LS_QUIET, O_LS_TIMEOUT, O_LS_N };
 enum { O_RM_FORCE, O_RM_YES, O_RM_N };
@@ -97,7 +98,7 @@ enum { O_SWARM_UP_ADVERTISE_ADDR, O_SWARM_UP_CREATE, O_SWARM_UP_FORCE, O_SWARM_U
 enum { O_IMPORT_FROM, O_IMPORT_N };
 enum { O_GENERATE_PROG, O_GENERATE_TEMPLATES, O_GENERATE_N };
 
-extern const struct mc_option mc_opts_create[], mc_opts_env[], mc_opts_inspect[],
+extern const struct mc_option mc_opts_create[], mc_opts_env[], mc_opts_inspect[], mc_opts_status[],
 	mc_opts_active[], mc_opts_ls[], mc_opts_rm[], mc_opts_regenerate_certs[],
 	mc_opts_upgrade[], mc_opts_ssh[], mc_opts_scp[], mc_opts_mount[], mc_opts_swarm_up[],
 	mc_opts_swarm_down[], mc_opts_import[], mc_opts_generate[];

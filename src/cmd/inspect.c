@@ -14,12 +14,37 @@ const struct mc_option mc_opts_inspect[] = {
 };
 MC_OPTS_CHECK(mc_opts_inspect, O_INSPECT_N);
 
+const struct mc_option mc_opts_status[] = {
+	[O_STATUS_FORMAT] = { "format", 'f', MC_OPT_STRING, NULL, NULL, "TEMPLATE",
+	  "format with a Go-style template over {{.Name}} {{.DriverName}} {{.State}}, or 'json'" },
+	[O_STATUS_N] = { NULL },
+};
+MC_OPTS_CHECK(mc_opts_status, O_STATUS_N);
+
 const struct mc_option mc_opts_active[] = {
 	[O_ACTIVE_TIMEOUT] = { "timeout", 't', MC_OPT_INT, NULL, "10", "SECONDS",
 	  "how long to wait for each machine's state" },
 	[O_ACTIVE_N] = { NULL },
 };
 MC_OPTS_CHECK(mc_opts_active, O_ACTIVE_N);
+
+/* --format TEMPLATE over data, and a newline; returns the exit code. */
+static int print_template(const char *fmt, json_t *data)
+{
+	struct mc_error err = { 0 };
+	struct mc_template *tpl;
+	_cleanup_free_ char *out = NULL;
+
+	if (mc_template_parse(fmt, &tpl, &err) < 0)
+		return mc_cli_fail(&err);
+	if (mc_template_render(tpl, data, &out, &err) < 0) {
+		mc_template_free(tpl);
+		return mc_cli_fail(&err);
+	}
+	mc_template_free(tpl);
+	printf("%s\n", out);
+	return 0;
+}
 
 int mc_cmd_inspect(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 {
@@ -32,20 +57,11 @@ int mc_cmd_inspect(struct mc_cli *cli, const struct mc_verb *verb, struct mc_arg
 	if (mc_handle_open(&cli->s, a->pos[0], 0, &h, &err) < 0)
 		return mc_cli_fail(&err);
 	if (fmt) {
-		struct mc_template *tpl;
-
-		if (mc_template_parse(fmt, &tpl, &err) < 0) {
-			rc = mc_cli_fail(&err);
-			goto out;
-		}
-		mc_template_render(tpl, h.m->doc, &out, &err);
-		mc_template_free(tpl);
-		printf("%s\n", out);
+		rc = print_template(fmt, h.m->doc);
 	} else {
 		out = json_dumps(h.m->doc, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
 		printf("%s\n", out);
 	}
-out:
 	mc_handle_close(&h);
 	return rc;
 }
@@ -55,6 +71,8 @@ int mc_cmd_status(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args
 	struct mc_error err = { 0 };
 	struct mc_handle h;
 	enum mc_state st;
+	const char *fmt = mc_args_str(a, &mc_opts_status[O_STATUS_FORMAT]);
+	int rc = 0;
 
 	if (mc_handle_open(&cli->s, a->pos[0], 0, &h, &err) < 0)
 		return mc_cli_fail(&err);
@@ -62,9 +80,22 @@ int mc_cmd_status(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args
 		mc_handle_close(&h);
 		return mc_cli_fail(&err);
 	}
-	printf("%s\n", mc_state_name(st));
+	if (fmt) {
+		_cleanup_json_ json_t *data = json_pack("{s:s,s:s,s:s}", "Name", h.m->name, "DriverName",
+							h.drv->name, "State", mc_state_name(st));
+		_cleanup_free_ char *js = NULL;
+
+		if (!strcmp(fmt, "json")) {
+			js = json_dumps(data, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+			printf("%s\n", js);
+		} else {
+			rc = print_template(fmt, data);
+		}
+	} else {
+		printf("%s\n", mc_state_name(st));
+	}
 	mc_handle_close(&h);
-	return 0;
+	return rc;
 }
 
 /* Print one line per machine, in argument order, fetched in parallel. */

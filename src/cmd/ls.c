@@ -104,7 +104,11 @@ static int print_rows(struct mc_listing_row **rows, size_t n, const char *fmt, s
 		_cleanup_json_ json_t *data = row_json(rows[i]);
 		char *line = NULL;
 
-		mc_template_render(tpl, data, &line, err);
+		if (mc_template_render(tpl, data, &line, err) < 0) {
+			/* Nothing printed: a half table would read as the whole. */
+			mc_template_free(tpl);
+			return -1;
+		}
 		mc_strv_push(&text, line);
 	}
 	mc_template_free(tpl);
