@@ -90,7 +90,8 @@ enum { O_LS_FILTER, O_LS_FORMAT, O_LS_QUIET, O_LS_TIMEOUT, O_LS_N };
 enum { O_RM_FORCE, O_RM_YES, O_RM_N };
 enum { O_REGEN_CLIENT_CERTS, O_REGEN_FORCE, O_REGEN_N };
 enum { O_UPGRADE_ISO, O_UPGRADE_ISO_SHA256, O_UPGRADE_N };
-enum { O_SSH_REPIN, O_SSH_N };
+enum { O_SSH_DYNAMIC_FORWARD, O_SSH_LOCAL_FORWARD, O_SSH_NO_COMMAND, O_SSH_NO_TTY, O_SSH_OPTION,
+       O_SSH_REMOTE_FORWARD, O_SSH_REPIN, O_SSH_TTY, O_SSH_N };
 enum { O_SCP_DELTA, O_SCP_QUIET, O_SCP_RECURSIVE, O_SCP_N };
 enum { O_MOUNT_UNMOUNT, O_MOUNT_N };
 enum { O_SWARM_UP_ADVERTISE_ADDR, O_SWARM_UP_CREATE, O_SWARM_UP_FORCE, O_SWARM_UP_MANAGER,
@@ -124,6 +125,7 @@ int mc_cmd_restart(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_rm(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_scp(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_ssh(struct mc_cli *, const struct mc_verb *, struct mc_args *);
+int mc_cmd_ssh_config(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_start(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_status(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_swarm_down(struct mc_cli *, const struct mc_verb *, struct mc_args *);
