@@ -82,6 +82,7 @@ enum { O_CREATE_DRIVER, O_CREATE_ENGINE_ENV, O_CREATE_ENGINE_INSECURE_REGISTRY,
        O_CREATE_ENGINE_LABEL, O_CREATE_ENGINE_OPT, O_CREATE_ENGINE_REGISTRY_MIRROR,
        O_CREATE_ENGINE_STORAGE_DRIVER, O_CREATE_NO_PROVISION, O_CREATE_SSH_KEY_TYPE,
        O_CREATE_TLS_KEY_TYPE, O_CREATE_TLS_SAN, O_CREATE_N };
+enum { O_CONTEXT_USE, O_CONTEXT_N };
 enum { O_ENV_SHELL, O_ENV_UNSET, O_ENV_NO_PROXY, O_ENV_SWARM, O_ENV_N };
 enum { O_INSPECT_FORMAT, O_INSPECT_N };
 enum { O_STATUS_FORMAT, O_STATUS_N };
@@ -99,7 +100,7 @@ enum { O_SWARM_UP_ADVERTISE_ADDR, O_SWARM_UP_CREATE, O_SWARM_UP_FORCE, O_SWARM_U
 enum { O_IMPORT_FROM, O_IMPORT_N };
 enum { O_GENERATE_PROG, O_GENERATE_TEMPLATES, O_GENERATE_N };
 
-extern const struct mc_option mc_opts_create[], mc_opts_env[], mc_opts_inspect[], mc_opts_status[],
+extern const struct mc_option mc_opts_context[], mc_opts_create[], mc_opts_env[], mc_opts_inspect[], mc_opts_status[],
 	mc_opts_active[], mc_opts_ls[], mc_opts_rm[], mc_opts_regenerate_certs[],
 	mc_opts_upgrade[], mc_opts_ssh[], mc_opts_scp[], mc_opts_mount[], mc_opts_swarm_up[],
 	mc_opts_swarm_down[], mc_opts_import[], mc_opts_generate[];
@@ -112,6 +113,7 @@ extern const struct mc_option mc_opts_create[], mc_opts_env[], mc_opts_inspect[]
 int mc_cmd_active(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_config(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_create(struct mc_cli *, const struct mc_verb *, struct mc_args *);
+int mc_cmd_context(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_env(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_help(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_inspect(struct mc_cli *, const struct mc_verb *, struct mc_args *);

@@ -41,9 +41,12 @@ MC_OPTS_CHECK(mc_opts_global, O_GLOBAL_N);
 /* Sorted by name; `help` prints them in this order. */
 const struct mc_verb mc_verbs[] = {
 	{ "active", mc_cmd_active, 0, 0, 0, "[OPTIONS]",
-	  "Print which machine is active (the one $DOCKER_HOST points at)", mc_opts_active },
+	  "Print which machine is active (the one $DOCKER_HOST, or docker's current context, points at)", mc_opts_active },
 	{ "config", mc_cmd_config, 0, 1, MC_VERB_DEFAULT_NAME, "[NAME]",
 	  "Print the docker client flags that connect to a machine", NULL, MC_VALUE_MACHINE },
+	{ "context", mc_cmd_context, 0, 1, MC_VERB_DEFAULT_NAME, "[--use] [NAME]",
+	  "Create or update the machine's docker context (docker context), --use to switch to it", mc_opts_context,
+	  MC_VALUE_MACHINE },
 	{ "create", mc_cmd_create, 1, -1, MC_VERB_DRIVER_FLAGS, "[OPTIONS] NAME...",
 	  "Create machines (several names are created in parallel)", mc_opts_create },
 	{ "env", mc_cmd_env, 0, 1, 0, "[OPTIONS] [NAME]",

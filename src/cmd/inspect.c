@@ -176,8 +176,10 @@ int mc_cmd_active(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args
 	struct mc_error err = { 0 };
 	const char *host = getenv("DOCKER_HOST");
 	_cleanup_strv_ char **names = NULL;
+	/* No $DOCKER_HOST: the machine whose context is docker's current one. */
+	_cleanup_free_ char *ctx = host && *host ? NULL : mc_ops_context_current();
 
-	if (!host || !*host) {
+	if ((!host || !*host) && !ctx) {
 		fputs("No active host found\n", stderr);
 		return 1;
 	}
@@ -185,14 +187,16 @@ int mc_cmd_active(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args
 		return mc_cli_fail(&err);
 	for (char **n = names; *n; n++) {
 		struct mc_handle h;
-		_cleanup_free_ char *url = NULL;
+		_cleanup_free_ char *url = NULL, *mine = NULL;
 		enum mc_state st;
 		struct mc_error ignored = { 0 };
 		bool hit;
 
 		if (mc_handle_open(&cli->s, *n, 0, &h, &ignored) < 0)
 			continue;
-		hit = mc_op_url(&h, &url, &ignored) == 0 && !strcmp(url, host) &&
+		if (ctx)
+			mine = mc_ops_context_of(h.m->dir);
+		hit = mc_op_url(&h, &url, &ignored) == 0 && (ctx ? mine && !strcmp(mine, ctx) : !strcmp(url, host)) &&
 		      mc_op_state(&h, &st, &ignored) == 0 && st == MC_STATE_RUNNING;
 		mc_handle_close(&h);
 		if (hit) {
