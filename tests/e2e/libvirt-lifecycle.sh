@@ -1,7 +1,7 @@
 #!/bin/bash
 # The main path on a real VM: create --driver libvirt boots the machine OS ISO
 # under QEMU (TCG here), provisions it, and Docker answers over TLS; then ls,
-# env + Debian's docker client (version, import, run), ssh, scp both ways, stop,
+# env + Debian's docker client (version, import, run), a docker context, ssh, scp both ways, stop,
 # start, restart, upgrade, kill, rm — with nothing left behind; then a create
 # killed while provisioning, repaired by provision and removed by rm -f.  libvirtd runs inside a
 # network namespace this test creates (tests/e2e/lib-libvirtd.sh); all traffic
@@ -43,6 +43,17 @@ run lv_exec env DOCKER_HOST="$DOCKER_HOST" bash -c ". '$MC_SRCDIR/tests/e2e/lib-
 expect_rc 0 "docker import of a locally built image"
 run lv_exec docker run --rm mc-hello:1 echo hello-from-container
 expect_out "hello-from-container" "docker run works"
+
+# The same through a docker context (the docker CLI's store inside the test):
+# no DOCKER_HOST, the context alone reaches the VM; ls marks it ACTIVE.
+unset DOCKER_HOST DOCKER_TLS_VERIFY DOCKER_CERT_PATH DOCKER_MACHINE_NAME
+export DOCKER_CONFIG="$TEST_TMP/.docker"
+run vm context --use $M
+expect_rc 0 "context --use makes a docker context for the VM"
+run lv_exec docker version --format '{{.Server.Version}}'
+expect_out "20.10" "plain docker reaches the VM through the context alone"
+check "ls marks the machine of docker's current context ACTIVE" grep -qE "^$M +\* +libvirt" <<<"$(vm ls)"
+eval "$(vm env --shell bash $M)"   # DOCKER_HOST again (it wins over the context)
 
 run vm ssh $M 'echo $((6 * 7)); exit 3'
 expect_rc 3 "ssh returns the remote exit status"
@@ -98,6 +109,7 @@ run vm rm -y $M
 expect_rc 0 "rm"
 check "no store entry is left" test ! -e "$STORE/machines/$M"
 check "no libvirt domain is left" test -z "$(lv_exec virsh -q -c "$LV_URI" list --all --name | grep -x "machinectl-$M")"
+check "no docker context is left" bash -c "! docker context inspect $M >/dev/null 2>&1"
 
 # Interrupted inside the driver (SIGTERM, as Ctrl-C, while waiting for the
 # IP): the domain exists, and what the driver recorded before defining it is
