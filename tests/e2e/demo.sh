@@ -13,6 +13,7 @@ export BUILD_DIR="$TEST_TMP/demo-build"
 at_exit '"$MC_SRCDIR/scripts/demo" --stop >/dev/null 2>&1'
 run "$MC_SRCDIR/scripts/demo"
 expect_rc 0 "scripts/demo succeeds"
+demo_err=$ERR
 printf '%s\n' "$ERR" | tail -n 25 | sed 's/^/# demo: /'
 expect_out 'export DOCKER_TLS_VERIFY="1"' "it prints the env of the machine"
 check "DOCKER_HOST points at the VM" grep -qE '^export DOCKER_HOST="tcp://192\.168\.122\.[0-9]+:2376"$' <<<"$OUT"
@@ -25,7 +26,7 @@ run ip netns exec "$ns" docker version --format '{{.Server.Version}}'
 expect_rc 0 "the printed env works with the docker client"
 # The demo's last line, pasted into a fresh shell: none of the test's
 # variables but the store's (which the line carries), no driver path.
-line=$(printf '%s\n' "$ERR" | tail -n 1)
+line=$(printf '%s\n' "$demo_err" | tail -n 1)
 echo "# the demo's last line: $line"
 check "the demo ends with a command for a shell in the VM's namespace" grep -q "^ip netns exec $ns bash -c " <<<"$line"
 run_stdin 'docker version --format "server {{.Server.Version}}"; echo "host=$DOCKER_HOST"' \
