@@ -22,11 +22,16 @@ at_exit "kill $echo_pid 2>/dev/null"
 for i in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$ECHO_PORT") 2>/dev/null && break; sleep 0.05; done
 head -c 300000 /dev/urandom >"$TEST_TMP/payload"
 
-# wait_port PORT: until something listens there (10 s at most).
+# wait_port PORT: until something listens there (60 s at most: a loaded
+# machine, sanitizers); early when the background ssh ended (its stderr shown).
 wait_port() {
 	local i
-	for i in $(seq 1 200); do
+	for i in $(seq 1 1200); do
 		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		if [ -n "${bg_pid:-}" ] && ! kill -0 "$bg_pid" 2>/dev/null; then
+			sed 's/^/#   background ssh: /' "$TEST_TMP/bg.err"
+			return 1
+		fi
 		sleep 0.05
 	done
 	return 1
@@ -45,7 +50,7 @@ bg_ssh() {
 	at_exit "kill $bg_pid 2>/dev/null"
 }
 port_and_through() { wait_port "$1" && through "$1"; }
-stop_bg() { kill "$bg_pid" 2>/dev/null; wait "$bg_pid" 2>/dev/null; }
+stop_bg() { kill "$bg_pid" 2>/dev/null; wait "$bg_pid" 2>/dev/null; bg_pid=; }
 
 for client in external native; do
 	if [ $client = native ]; then G=(--native-ssh); else G=(); fi
@@ -80,7 +85,7 @@ for client in external native; do
 
 	# -L with a command: the forward lives as long as the command.
 	L=$(free_port)
-	bg_ssh "${G[@]}" ssh -L "$L:127.0.0.1:$ECHO_PORT" g1 sleep 20
+	bg_ssh "${G[@]}" ssh -L "$L:127.0.0.1:$ECHO_PORT" g1 sleep 90
 	check "$c ssh -L NAME COMMAND: the forward works while the command runs" port_and_through "$L"
 	stop_bg
 
