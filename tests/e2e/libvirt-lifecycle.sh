@@ -51,7 +51,7 @@ export DOCKER_CONFIG="$TEST_TMP/.docker"
 run vm context --use $M
 expect_rc 0 "context --use makes a docker context for the VM"
 run lv_exec docker version --format '{{.Server.Version}}'
-expect_out "20.10" "plain docker reaches the VM through the context alone"
+check "plain docker reaches the VM through the context alone" grep -qE '^[0-9]+\.[0-9]+' <<<"$OUT"
 check "ls marks the machine of docker's current context ACTIVE" grep -qE "^$M +\* +libvirt" <<<"$(vm ls)"
 eval "$(vm env --shell bash $M)"   # DOCKER_HOST again (it wins over the context)
 
