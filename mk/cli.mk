@@ -5,6 +5,7 @@ machinectl_SOURCES = \
 	src/main.c src/cli.h \
 	src/cmd/certs.c \
 	src/cmd/common.c \
+	src/cmd/context.c \
 	src/cmd/create.c \
 	src/cmd/env.c \
 	src/cmd/gen.c \
