@@ -959,10 +959,26 @@ static int exec_list(struct exec *x, const struct list *l, json_t *dot);
 /* What exec_list returns besides 0 and -1: a {{break}} or {{continue}} ran. */
 enum { R_BREAK = 1, R_CONTINUE = 2 };
 
-static int exec_range(struct exec *x, const struct node *n, json_t *v, json_t *dot)
+/* One element of a range: $key and $elem set as declared, the body run with
+ * dot = elem; what exec_list returns. */
+static int range_one(struct exec *x, const struct node *n, json_t *key, json_t *elem)
 {
 	const struct pipe *p = n->pipe;
-	size_t mark = x->nvars, count = 0;
+	size_t mark = x->nvars;
+	int r;
+
+	if (p->ndecl == 2)
+		var_push(x, p->decl[0], key);
+	if (p->ndecl)
+		var_push(x, p->decl[p->ndecl - 1], elem);
+	r = exec_list(x, &n->body, elem);
+	var_pop_to(x, mark);
+	return r;
+}
+
+static int exec_range(struct exec *x, const struct node *n, json_t *v, json_t *dot)
+{
+	size_t count = 0;
 	int r = 0;
 
 	if (v && !json_is_array(v) && !json_is_object(v) && !json_is_null(v))
@@ -975,12 +991,7 @@ static int exec_range(struct exec *x, const struct node *n, json_t *v, json_t *d
 		json_array_foreach(v, i, e) {
 			_cleanup_json_ json_t *idx = json_integer((json_int_t)i);
 
-			if (p->ndecl == 2)
-				var_push(x, p->decl[0], idx);
-			if (p->ndecl)
-				var_push(x, p->decl[p->ndecl - 1], e);
-			r = exec_list(x, &n->body, e);
-			var_pop_to(x, mark);
+			r = range_one(x, n, idx, e);
 			count++;
 			if (r < 0)
 				return -1;
@@ -992,14 +1003,8 @@ static int exec_range(struct exec *x, const struct node *n, json_t *v, json_t *d
 
 		for (size_t i = 0; keys && keys[i]; i++) {
 			_cleanup_json_ json_t *k = json_string(keys[i]);
-			json_t *e = json_object_get(v, keys[i]);
 
-			if (p->ndecl == 2)
-				var_push(x, p->decl[0], k);
-			if (p->ndecl)
-				var_push(x, p->decl[p->ndecl - 1], e);
-			r = exec_list(x, &n->body, e);
-			var_pop_to(x, mark);
+			r = range_one(x, n, k, json_object_get(v, keys[i]));
 			count++;
 			if (r < 0)
 				return -1;
