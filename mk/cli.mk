@@ -5,6 +5,7 @@ machinectl_SOURCES = \
 	src/main.c src/cli.h \
 	src/cmd/certs.c \
 	src/cmd/common.c \
+	src/cmd/context.c \
 	src/cmd/create.c \
 	src/cmd/env.c \
 	src/cmd/gen.c \
@@ -12,6 +13,7 @@ machinectl_SOURCES = \
 	src/cmd/inspect.c \
 	src/cmd/lifecycle.c \
 	src/cmd/ls.c \
+	src/cmd/os.c \
 	src/cmd/set.c \
 	src/cmd/ssh-scp.c \
 	src/cmd/swarm.c \

@@ -16,7 +16,7 @@ libmccore_la_SOURCES = \
 	src/proc-child.c src/proc-child.h \
 	src/provision.c src/provision.h \
 	src/registry.c src/registry.h \
-	src/ssh.c src/ssh.h src/ssh-internal.h src/ssh-copy.c \
+	src/ssh.c src/ssh.h src/ssh-internal.h src/ssh-copy.c src/ssh-forward.c \
 	src/store.c src/store.h \
 	src/swarm.c src/swarm.h \
 	src/tabwriter.c src/tabwriter.h \
@@ -28,8 +28,8 @@ libmccore_la_SOURCES = \
 # The operations layer: the workflows and the only calls to drivers' operations.
 libmccore_la_SOURCES += \
 	src/ops/ops.h src/ops/ops-internal.h src/ops/listing.h \
-	src/ops/boot.c src/ops/certs.c src/ops/create.c src/ops/handle.c src/ops/host.c \
-	src/ops/import.c src/ops/inspect.c src/ops/lifecycle.c src/ops/listing.c src/ops/swarm.c
+	src/ops/boot.c src/ops/certs.c src/ops/context.c src/ops/create.c src/ops/handle.c src/ops/host.c \
+	src/ops/import.c src/ops/inspect.c src/ops/lifecycle.c src/ops/listing.c src/ops/os.c src/ops/swarm.c
 # libcurl, libssh and OpenSSL are not linked: src/curl-lazy.c, src/ssh-lazy.c
 # and src/crypto-lazy.c load them on first use (start-up cost,
 # doc/performance.md).

@@ -85,14 +85,17 @@ enum { O_CREATE_AUTOSTART, O_CREATE_DRIVER, O_CREATE_ENGINE_ENV, O_CREATE_ENGINE
        O_CREATE_ENGINE_LABEL, O_CREATE_ENGINE_OPT, O_CREATE_ENGINE_REGISTRY_MIRROR,
        O_CREATE_ENGINE_STORAGE_DRIVER, O_CREATE_NO_PROVISION, O_CREATE_NO_SHARE, O_CREATE_SHARE,
        O_CREATE_SSH_KEY_TYPE, O_CREATE_TLS_KEY_TYPE, O_CREATE_TLS_SAN, O_CREATE_N };
+enum { O_CONTEXT_USE, O_CONTEXT_N };
 enum { O_ENV_SHELL, O_ENV_UNSET, O_ENV_NO_PROXY, O_ENV_SWARM, O_ENV_N };
 enum { O_INSPECT_FORMAT, O_INSPECT_N };
+enum { O_STATUS_FORMAT, O_STATUS_N };
 enum { O_ACTIVE_TIMEOUT, O_ACTIVE_N };
 enum { O_LS_FILTER, O_LS_FORMAT, O_LS_QUIET, O_LS_TIMEOUT, O_LS_N };
 enum { O_RM_FORCE, O_RM_YES, O_RM_N };
 enum { O_REGEN_CLIENT_CERTS, O_REGEN_FORCE, O_REGEN_N };
 enum { O_UPGRADE_ISO, O_UPGRADE_ISO_SHA256, O_UPGRADE_N };
-enum { O_SSH_REPIN, O_SSH_N };
+enum { O_SSH_DYNAMIC_FORWARD, O_SSH_LOCAL_FORWARD, O_SSH_NO_COMMAND, O_SSH_NO_TTY, O_SSH_OPTION,
+       O_SSH_REMOTE_FORWARD, O_SSH_REPIN, O_SSH_TTY, O_SSH_N };
 enum { O_SCP_DELTA, O_SCP_QUIET, O_SCP_RECURSIVE, O_SCP_N };
 enum { O_MOUNT_UNMOUNT, O_MOUNT_N };
 enum { O_SWARM_UP_ADVERTISE_ADDR, O_SWARM_UP_CREATE, O_SWARM_UP_FORCE, O_SWARM_UP_MANAGER,
@@ -102,12 +105,13 @@ enum { O_SET_AUTOSTART, O_SET_CPUS, O_SET_DISK_SIZE, O_SET_MEMORY, O_SET_N };
 enum { O_PROVISION_ENGINE_ENV, O_PROVISION_ENGINE_INSECURE_REGISTRY, O_PROVISION_ENGINE_LABEL,
        O_PROVISION_ENGINE_OPT, O_PROVISION_ENGINE_REGISTRY_MIRROR, O_PROVISION_N };
 enum { O_GENERATE_PROG, O_GENERATE_TEMPLATES, O_GENERATE_N };
+enum { O_OS_FORCE, O_OS_N };
 
-extern const struct mc_option mc_opts_create[], mc_opts_env[], mc_opts_inspect[],
+extern const struct mc_option mc_opts_context[], mc_opts_create[], mc_opts_env[], mc_opts_inspect[], mc_opts_status[],
 	mc_opts_active[], mc_opts_ls[], mc_opts_rm[], mc_opts_regenerate_certs[],
 	mc_opts_upgrade[], mc_opts_ssh[], mc_opts_scp[], mc_opts_mount[], mc_opts_swarm_up[],
 	mc_opts_swarm_down[], mc_opts_import[], mc_opts_generate[], mc_opts_set[],
-	mc_opts_provision[];
+	mc_opts_provision[], mc_opts_os[];
 
 /* A table indexed by an enum has exactly N entries and its terminator. */
 #define MC_OPTS_CHECK(table, n) \
@@ -117,12 +121,14 @@ extern const struct mc_option mc_opts_create[], mc_opts_env[], mc_opts_inspect[]
 int mc_cmd_active(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_config(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_create(struct mc_cli *, const struct mc_verb *, struct mc_args *);
+int mc_cmd_context(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_env(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_help(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_inspect(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_ip(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_kill(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_ls(struct mc_cli *, const struct mc_verb *, struct mc_args *);
+int mc_cmd_os(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_mount(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_regenerate_certs(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_provision(struct mc_cli *, const struct mc_verb *, struct mc_args *);
@@ -131,6 +137,7 @@ int mc_cmd_rm(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_scp(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_set(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_ssh(struct mc_cli *, const struct mc_verb *, struct mc_args *);
+int mc_cmd_ssh_config(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_start(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_status(struct mc_cli *, const struct mc_verb *, struct mc_args *);
 int mc_cmd_swarm_down(struct mc_cli *, const struct mc_verb *, struct mc_args *);

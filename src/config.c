@@ -19,7 +19,7 @@ struct mc_config {
 	char bad_msg[160];
 };
 
-static const char *const known_defaults[] = { "driver", "cpus", "memory", "disk-size", "iso" };
+static const char *const known_defaults[] = { "driver", "cpus", "memory", "disk-size", "iso", "iso-url" };
 
 static int on_entry(void *user, const char *section, const char *key, const char *value)
 {
@@ -32,7 +32,7 @@ static int on_entry(void *user, const char *section, const char *key, const char
 			known |= !strcmp(key, known_defaults[i]);
 		if (!known) {
 			snprintf(c->bad_msg, sizeof(c->bad_msg),
-				 "unknown key '%s' in [defaults] (known: driver, cpus, memory, disk-size, iso)",
+				 "unknown key '%s' in [defaults] (known: driver, cpus, memory, disk-size, iso, iso-url)",
 				 key);
 			return 0;
 		}

@@ -17,8 +17,6 @@
 #include "log.h"
 #include "util.h"
 
-#define BUILD_HINT "build it with 'sudo scripts/build-iso' (or 'make iso') in the machinectl source tree, or pass --iso PATH|URL"
-
 static void hexify(const unsigned char *md, size_t n, char *hex)
 {
 	static const char digits[] = "0123456789abcdef";
@@ -221,6 +219,56 @@ static void notice(const struct mc_iso_opts *o, const char *msg)
 
 enum { DL_DONE, DL_RESTART, DL_FAILED };
 
+/* An easy handle for url with the options every transfer here uses. */
+static CURL *new_handle(const char *url, char *ebuf, const struct mc_iso_opts *o,
+			struct mc_error *err)
+{
+	CURL *c;
+
+	pthread_once(&curl_once, curl_init);
+	c = curl_easy_init();
+	if (!c) {
+		mc_error_set(err, MC_E_FAILED, "cannot initialise libcurl to download %s", url);
+		return NULL;
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "machinectl/" PACKAGE_VERSION);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout_s > 0 ? o->connect_timeout_s : 30L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, o->stall_timeout_s > 0 ? o->stall_timeout_s : 60L);
+	return c;
+}
+
+/* rc is a TLS failure: set err and return true. */
+static bool tls_failed(CURLcode rc, const char *url, const char *ebuf, struct mc_error *err)
+{
+	switch (rc) {
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_CRL_BADFILE:
+		mc_error_set(err, MC_E_TLS,
+			     "TLS error downloading %s: %s: check the URL (https to a plain-HTTP server?) and the system CA certificates (package ca-certificates)",
+			     url, ebuf);
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* One transfer into fd, resuming at its current size. */
 static int transfer(const char *url, int fd, const char *part, const struct mc_iso_opts *o,
 		    struct mc_error *err)
@@ -242,23 +290,9 @@ static int transfer(const char *url, int fd, const char *part, const struct mc_i
 		mc_error_errno(err, errno, "cannot write %s", part);
 		return DL_FAILED;
 	}
-	c = curl_easy_init();
-	if (!c) {
-		mc_error_set(err, MC_E_FAILED, "cannot initialise libcurl to download %s", url);
+	c = new_handle(url, ebuf, o, err);
+	if (!c)
 		return DL_FAILED;
-	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
-	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "machinectl/" PACKAGE_VERSION);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout_s > 0 ? o->connect_timeout_s : 30L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, o->stall_timeout_s > 0 ? o->stall_timeout_s : 60L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, dl_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &d);
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
@@ -300,26 +334,14 @@ static int transfer(const char *url, int fd, const char *part, const struct mc_i
 			mc_error_set(err, MC_E_IO, "cannot write %s while downloading %s: %s", part, url,
 				     d.write_errno ? strerror(d.write_errno) : ebuf);
 		return DL_FAILED;
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_CERTPROBLEM:
-	case CURLE_SSL_CIPHER:
-	case CURLE_SSL_ENGINE_NOTFOUND:
-	case CURLE_SSL_ISSUER_ERROR:
-	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-	case CURLE_SSL_INVALIDCERTSTATUS:
-	case CURLE_SSL_CRL_BADFILE:
-		mc_error_set(err, MC_E_TLS,
-			     "TLS error downloading the ISO %s: %s: check the URL (https to a plain-HTTP server?) and the system CA certificates (package ca-certificates)",
-			     url, ebuf);
-		return DL_FAILED;
 	case CURLE_OPERATION_TIMEDOUT:
 		mc_error_set(err, MC_E_TIMEOUT,
 			     "timed out downloading the ISO %s (%s); %lld MB are kept in %s: run the command again to resume",
 			     url, ebuf, (d.offset + d.written) >> 20, part);
 		return DL_FAILED;
 	default:
+		if (tls_failed(rc, url, ebuf, err))
+			return DL_FAILED;
 		break;
 	}
 	mc_error_set(err, MC_E_NETWORK, "cannot download the ISO %s: %s%s", url, ebuf,
@@ -374,7 +396,6 @@ static int download(const char *store_root, const char *url, const struct mc_iso
 		free(MC_TAKE(final));
 	}
 
-	pthread_once(&curl_once, curl_init);
 	{
 		struct stat st;
 		_cleanup_free_ char *msg = NULL;
@@ -406,8 +427,8 @@ static int download(const char *store_root, const char *url, const struct mc_iso
 	if (o->sha256 && strcasecmp(hex, o->sha256) != 0) {
 		unlink(part);
 		return mc_error_set(err, MC_E_INVALID,
-				    "the ISO downloaded from %s has SHA-256 %s, but --iso-sha256 expects %s: the download was damaged or the URL serves another file; nothing was kept",
-				    url, hex, o->sha256);
+				    "the ISO downloaded from %s has SHA-256 %s, but %s expects %s: the download was damaged or the URL serves another file; nothing was kept",
+				    url, hex, o->sha256_from ? o->sha256_from : "--iso-sha256", o->sha256);
 	}
 	{
 		bool is_iso;
@@ -470,6 +491,21 @@ int mc_iso_resolve(const char *store_root, const char *spec, const struct mc_iso
 	return resolve_local(spec, o, path, err);
 }
 
+/* --- the default ISO: the caches, then the release URL --- */
+
+/* Keep the newer of *best and path (mtime). */
+static void keep_newest(char **best, struct timespec *best_t, char *path, const struct stat *st)
+{
+	if (!*best || st->st_mtim.tv_sec > best_t->tv_sec ||
+	    (st->st_mtim.tv_sec == best_t->tv_sec && st->st_mtim.tv_nsec > best_t->tv_nsec)) {
+		free(*best);
+		*best = path;
+		*best_t = st->st_mtim;
+	} else {
+		free(path);
+	}
+}
+
 /* The newest DIR/<hash>/machinectl-os.iso (mtime), or NULL. */
 static char *newest_build(const char *dir)
 {
@@ -479,48 +515,189 @@ static char *newest_build(const char *dir)
 	struct timespec best_t = { 0 };
 
 	while (d && (de = readdir(d))) {
-		_cleanup_free_ char *p = NULL;
+		char *p;
 		struct stat st;
 
 		if (de->d_name[0] == '.')
 			continue;
 		p = mc_asprintf("%s/%s/machinectl-os.iso", dir, de->d_name);
-		if (stat(p, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+		if (stat(p, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+			free(p);
 			continue;
-		if (!best || st.st_mtim.tv_sec > best_t.tv_sec ||
-		    (st.st_mtim.tv_sec == best_t.tv_sec && st.st_mtim.tv_nsec > best_t.tv_nsec)) {
-			free(best);
-			best = MC_TAKE(p);
-			best_t = st.st_mtim;
 		}
+		keep_newest(&best, &best_t, p, &st);
 	}
 	if (d)
 		closedir(d);
 	return best;
 }
 
-int mc_iso_default(const char *store_root, char **path, struct mc_error *err)
+/* The newest machine OS ISO in the store's cache: machinectl-os.iso, or a
+ * download or `os build` (sha256-HEX.iso) with the machine OS volume ID;
+ * NULL when there is none.  Other downloads (--iso URL) are not candidates. */
+static char *newest_cached(const char *cache)
 {
+	DIR *d = opendir(cache);
+	struct dirent *de;
+	char *best = NULL;
+	struct timespec best_t = { 0 };
+
+	while (d && (de = readdir(d))) {
+		char *p;
+		struct stat st;
+		bool is_iso = false;
+		char vid[33];
+		size_t n = strlen(de->d_name);
+
+		if (strcmp(de->d_name, "machinectl-os.iso") &&
+		    !(mc_startswith(de->d_name, "sha256-") && n == 7 + 64 + 4 && !strcmp(de->d_name + n - 4, ".iso")))
+			continue;
+		p = mc_path_join(cache, de->d_name);
+		if (stat(p, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
+		    (strcmp(de->d_name, "machinectl-os.iso") &&
+		     (read_pvd(p, &is_iso, vid, NULL) < 0 || !is_iso ||
+		      strncasecmp(vid, MC_ISO_OS_VOLUME_PREFIX, strlen(MC_ISO_OS_VOLUME_PREFIX))))) {
+			free(p);
+			continue;
+		}
+		keep_newest(&best, &best_t, p, &st);
+	}
+	if (d)
+		closedir(d);
+	return best;
+}
+
+struct text {
+	char buf[4096];
+	size_t len;
+};
+
+static size_t text_write(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct text *t = arg;
+	size_t len = size * nmemb;
+
+	if (len >= sizeof(t->buf) - t->len)
+		return 0;  /* too big for a checksum file: CURLE_WRITE_ERROR */
+	memcpy(t->buf + t->len, ptr, len);
+	t->len += len;
+	t->buf[t->len] = '\0';
+	return len;
+}
+
+/* The SHA-256 published at sum_url ("HEX" or sha256sum's "HEX  NAME" lines:
+ * the first word), as 64 lower-case hex digits. */
+static int fetch_sha256(const char *sum_url, const struct mc_iso_opts *o, char hex[65],
+			struct mc_error *err)
+{
+	char ebuf[CURL_ERROR_SIZE] = "";
+	struct text t = { .len = 0 };
+	CURL *c = new_handle(sum_url, ebuf, o, err);
+	CURLcode rc;
+	long code = 0;
+	size_t n;
+
+	if (!c)
+		return -1;
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, text_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_cleanup(c);
+	if (!ebuf[0])
+		snprintf(ebuf, sizeof(ebuf), "%s", curl_easy_strerror(rc));
+	if (rc == CURLE_HTTP_RETURNED_ERROR && (code == 404 || code == 410))
+		return mc_error_set(err, MC_E_NOT_FOUND,
+				    "the release publishes no checksum at %s (HTTP %ld): the machine OS ISO is downloaded only with its SHA-256 next to it",
+				    sum_url, code);
+	if (rc == CURLE_WRITE_ERROR)
+		return mc_error_set(err, MC_E_INVALID, "%s is not a checksum file (over %zu bytes)",
+				    sum_url, sizeof(t.buf) - 1);
+	if (rc == CURLE_OPERATION_TIMEDOUT)
+		return mc_error_set(err, MC_E_TIMEOUT, "timed out downloading %s (%s)", sum_url, ebuf);
+	if (rc != CURLE_OK) {
+		if (tls_failed(rc, sum_url, ebuf, err))
+			return -1;
+		return mc_error_set(err, MC_E_NETWORK, "cannot download %s: %s", sum_url, ebuf);
+	}
+	n = strspn(t.buf, "0123456789abcdefABCDEF");
+	if (n != 64 || (t.buf[n] && !strchr(" \t\r\n", t.buf[n])))
+		return mc_error_set(err, MC_E_INVALID,
+				    "%s does not start with a SHA-256 (64 hexadecimal digits, as sha256sum prints): the release is damaged",
+				    sum_url);
+	for (int i = 0; i < 64; i++)
+		hex[i] = (char)tolower((unsigned char)t.buf[i]);
+	hex[64] = '\0';
+	return 0;
+}
+
+/* Download the release ISO, verified against its published SHA-256. */
+static int download_release(const char *store_root, const char *url, const struct mc_iso_opts *o,
+			    char **path, struct mc_error *err)
+{
+	_cleanup_free_ char *sum_url = mc_asprintf("%s.sha256", url);
+	struct mc_iso_opts with_sum = *o;
+	char want[65];
+
+	if (fetch_sha256(sum_url, o, want, err) < 0)
+		return -1;
+	with_sum.sha256 = want;
+	with_sum.sha256_from = sum_url;
+	{
+		_cleanup_free_ char *msg = mc_asprintf("The machine OS release %s has SHA-256 %s (%s)",
+						       url, want, sum_url);
+
+		notice(o, msg);
+	}
+	return download(store_root, url, &with_sum, path, err);
+}
+
+/* Add the other way to get a machine OS ISO to err's message. */
+static void hint_build(struct mc_error *err, const struct mc_iso_opts *o)
+{
+	size_t n = strlen(err->msg);
+
+	snprintf(err->msg + n, sizeof(err->msg) - n,
+		 "; or build the machine OS ISO from Debian packages: %s os build (or pass --iso PATH|URL)",
+		 o->prog && *o->prog ? o->prog : "machinectl");
+}
+
+int mc_iso_default(const char *store_root, const struct mc_iso_opts *opts, char **path,
+		   struct mc_error *err)
+{
+	static const struct mc_iso_opts none = { 0 };
+	const struct mc_iso_opts *o = opts ? opts : &none;
 	const char *env = getenv("MACHINECTL_ISO");
 	const char *cache_env = getenv("MACHINECTL_ISO_CACHE");
 	const char *build_cache = cache_env && *cache_env ? cache_env : "/var/cache/machinectl/iso";
-	_cleanup_free_ char *in_store = mc_asprintf("%s/cache/machinectl-os.iso", store_root);
-	char *built;
+	_cleanup_free_ char *cache = mc_path_join(store_root, "cache");
+	char *found;
 
 	if (env && *env)
 		return mc_iso_resolve(store_root, env, NULL, path, err);
-	if (mc_file_exists(in_store)) {
-		*path = MC_TAKE(in_store);
+	if ((found = newest_cached(cache)) || (found = newest_build(build_cache))) {
+		*path = found;
 		return 0;
 	}
-	if ((built = newest_build(build_cache))) {
-		*path = built;
-		return 0;
+	if (!o->release_url || !*o->release_url) {
+		mc_error_set(err, MC_E_NOT_FOUND,
+			     "no boot ISO: --iso is not given, config.ini [defaults] iso is unset, no machine OS ISO is in %s or %s/*/, and no release URL is set to download one from: set iso-url in config.ini [defaults] or MACHINECTL_ISO_URL to the URL of a machinectl-os.iso (with its SHA-256 at URL.sha256)",
+			     cache, build_cache);
+		hint_build(err, o);
+		return -1;
 	}
-	return mc_error_set(err, MC_E_NOT_FOUND,
-			    "no boot ISO: --iso is not given, config.ini [defaults] iso is unset, and the machine OS ISO is not at $MACHINECTL_ISO, %s or %s/*/machinectl-os.iso: "
-			    BUILD_HINT,
-			    in_store, build_cache);
+	if (!mc_startswith(o->release_url, "http://") && !mc_startswith(o->release_url, "https://")) {
+		mc_error_set(err, MC_E_USAGE,
+			     "invalid machine OS release URL \"%s\" (config.ini iso-url or MACHINECTL_ISO_URL): use http:// or https://",
+			     o->release_url);
+		return -1;
+	}
+	if (download_release(store_root, o->release_url, o, path, err) < 0) {
+		mc_error_prefix(err, "no machine OS ISO in the caches, and its release download failed: ");
+		hint_build(err, o);
+		return -1;
+	}
+	return 0;
 }
 
 /* The ISO's SHA-256 (lower-case hex): what was verified (--iso-sha256), the
@@ -576,7 +753,7 @@ int mc_iso_prepare_flags(const char *store_root, json_t *flags, const struct mc_
 		if (mc_iso_resolve(store_root, spec, &o, &path, err) < 0)
 			return -1;
 	} else {
-		if (mc_iso_default(store_root, &path, err) < 0)
+		if (mc_iso_default(store_root, &o, &path, err) < 0)
 			return -1;
 		if (o.sha256 && verify_sha256(path, o.sha256, path, err) < 0)
 			return -1;

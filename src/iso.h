@@ -22,6 +22,7 @@
 
 struct mc_iso_opts {
 	const char *sha256;       /* expected content hash (hex), or NULL */
+	const char *sha256_from;  /* where it comes from, for errors (NULL: "--iso-sha256") */
 	/* Progress of a download: bytes done of total (total <= 0: unknown). */
 	void (*progress)(void *arg, long long done, long long total);
 	/* One line for the user ("Downloading URL to PATH..."); NULL: mc_log info. */
@@ -29,6 +30,11 @@ struct mc_iso_opts {
 	void *arg;
 	long connect_timeout_s;   /* 0: 30 s */
 	long stall_timeout_s;     /* abort when no byte arrives for this long; 0: 60 s */
+	/* The default ISO (mc_iso_default): the machine OS release URL to
+	 * download when no cache holds one (NULL or "": none), and the program
+	 * name for the command that builds it instead ("PROG os build"). */
+	const char *release_url;
+	const char *prog;
 };
 
 /* Resolve spec to a local, readable ISO file.  *path is malloc'd and absolute.
@@ -40,11 +46,19 @@ struct mc_iso_opts {
 int mc_iso_resolve(const char *store_root, const char *spec, const struct mc_iso_opts *opts,
 		   char **path, struct mc_error *err);
 
-/* The default ISO, the machine OS made by scripts/build-iso: $MACHINECTL_ISO,
- * else <store>/cache/machinectl-os.iso, else the newest
- * ${MACHINECTL_ISO_CACHE:-/var/cache/machinectl/iso}/<inputs>/machinectl-os.iso.
- * MC_E_NOT_FOUND, naming the command that builds it, when there is none. */
-int mc_iso_default(const char *store_root, char **path, struct mc_error *err);
+/* The default ISO, the machine OS: $MACHINECTL_ISO, else the newest machine
+ * OS ISO in <store>/cache (machinectl-os.iso, or a sha256-HEX.iso whose volume
+ * ID starts with MACHINECTL-OS), else the newest build of scripts/build-iso in
+ * ${MACHINECTL_ISO_CACHE:-/var/cache/machinectl/iso}/<inputs>/machinectl-os.iso,
+ * else a download of opts->release_url into <store>/cache, verified against
+ * the SHA-256 published at release_url + ".sha256" (resumed like any
+ * download).  Errors name both ways to get one: the release URL (or how to
+ * set one) and `PROG os build`; MC_E_NOT_FOUND when no release URL is set. */
+int mc_iso_default(const char *store_root, const struct mc_iso_opts *opts, char **path,
+		   struct mc_error *err);
+
+/* The volume ID of the machine OS ISOs (scripts/build-iso) starts with this. */
+#define MC_ISO_OS_VOLUME_PREFIX "MACHINECTL-OS"
 
 /* The volume ID (e.g. "machinectl-os-0.1.0", "Boot2Docker-v1.9.1"), trailing
  * blanks removed; *vid malloc'd ("" when the file is not ISO 9660). */

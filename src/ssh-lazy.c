@@ -61,6 +61,13 @@ LAZY(int, ssh_channel_send_eof, (ssh_channel c), (c))
 LAZY(uint32_t, ssh_channel_window_size, (ssh_channel c), (c))
 LAZY(int, ssh_add_channel_callbacks, (ssh_channel c, ssh_channel_callbacks cb), (c, cb))
 LAZY(int, ssh_remove_channel_callbacks, (ssh_channel c, ssh_channel_callbacks cb), (c, cb))
+/* Port forwards (src/ssh-forward.c). */
+LAZY(int, ssh_channel_open_forward, (ssh_channel c, const char *rhost, int rport, const char *shost, int lport),
+     (c, rhost, rport, shost, lport))
+LAZY(int, ssh_channel_listen_forward, (ssh_session s, const char *address, int port, int *bound_port),
+     (s, address, port, bound_port))
+LAZY(ssh_channel, ssh_channel_open_forward_port,
+     (ssh_session s, int timeout_ms, int *dport, char **originator, int *oport), (s, timeout_ms, dport, originator, oport))
 
 /* Keys. */
 LAZY(void, ssh_key_free, (ssh_key key), (key))

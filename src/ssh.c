@@ -99,7 +99,7 @@ int mc_ssh_endpoint_init(struct mc_ssh_endpoint *ep, const char *machine, const 
 }
 
 /* The string for a message: control characters and backslashes as C escapes. */
-static char *printable(const char *s)
+char *mc_ssh_printable(const char *s)
 {
 	char *out = mc_malloc(strlen(s) * 4 + 1), *o = out;
 
@@ -127,7 +127,7 @@ int mc_ssh_check_user(const char *user, struct mc_error *err)
 	for (size_t i = 0; ok && i < n; i++)
 		ok = isalnum((unsigned char)user[i]) || strchr("._-", user[i]);
 	if (!ok) {
-		_cleanup_free_ char *p = printable(user ? user : "");
+		_cleanup_free_ char *p = mc_ssh_printable(user ? user : "");
 
 		return mc_error_set(err, MC_E_INVALID,
 				    "SSH user \"%s\" is not a user name: use up to 64 letters, digits, '.', '_' and '-', not starting with '-'",
@@ -160,7 +160,7 @@ int mc_ssh_check_host(const char *host, struct mc_error *err)
 		}
 	}
 	if (!ok) {
-		_cleanup_free_ char *p = printable(host ? host : "");
+		_cleanup_free_ char *p = mc_ssh_printable(host ? host : "");
 
 		return mc_error_set(err, MC_E_INVALID, "SSH host \"%s\" is neither an IP address nor a DNS name", p);
 	}
@@ -766,6 +766,7 @@ void mc_ssh_close(struct mc_ssh *s)
 {
 	if (!s)
 		return;
+	mc_ssh_fwd_free(s);
 	if (s->sftp)
 		sftp_free(s->sftp);
 	if (s->session) {
@@ -1009,15 +1010,17 @@ static int pump(struct mc_ssh *s, ssh_channel ch, struct source *in, struct sink
 	socket_t sock = ssh_get_fd(s->session);
 	long long t0 = mc_now_ms(), last_send = t0, moved;
 	char buf[65536];
+	_cleanup_free_ struct pollfd *p = NULL;
 
 	if (!in->open)
 		ssh_channel_send_eof(ch);
 	for (;;) {
-		struct pollfd p[3];
-		int np = 0, wait_ms = 30000, rc, in_idx = -1, w_idx = -1;
+		int np = 0, wait_ms = 30000, rc, in_idx = -1, w_idx = -1, fw_idx;
 		uint32_t window;
 
 		moved = drain(s, ch, out, errs, buf, sizeof(buf), err);
+		/* Port forwards (ssh -L/-R): what the reads above brought in. */
+		mc_ssh_fwd_step(s, NULL);
 		if (moved == -2) {
 			/* Our reader went away: end like a shell pipeline would. */
 			*exit_sig = SIGPIPE;
@@ -1056,6 +1059,7 @@ static int pump(struct mc_ssh *s, ssh_channel ch, struct source *in, struct sink
 				wait_ms = 0;
 			}
 		}
+		p = mc_realloc(p, (3 + mc_ssh_fwd_npoll(s)) * sizeof(*p));
 		p[np++] = (struct pollfd){ .fd = sock, .events = POLLIN |
 				((ssh_get_poll_flags(s->session) & SSH_WRITE_PENDING) ? POLLOUT : 0) };
 		if (in->open && in->fd >= 0 && window > 0) {
@@ -1066,6 +1070,8 @@ static int pump(struct mc_ssh *s, ssh_channel ch, struct source *in, struct sink
 			w_idx = np;
 			p[np++] = (struct pollfd){ .fd = winch_fd, .events = POLLIN };
 		}
+		fw_idx = np;
+		np += (int)mc_ssh_fwd_fill(s, p + np, mc_ssh_fwd_npoll(s));
 		if (timeout_ms > 0) {
 			long long left = t0 + timeout_ms - mc_now_ms();
 
@@ -1087,6 +1093,8 @@ static int pump(struct mc_ssh *s, ssh_channel ch, struct source *in, struct sink
 			ssh_send_ignore(s->session, "");
 			last_send = mc_now_ms();
 		}
+		if (rc > 0 && fw_idx < np)
+			mc_ssh_fwd_step(s, p + fw_idx);
 		if (w_idx >= 0 && (p[w_idx].revents & POLLIN)) {
 			char drain[16];
 
@@ -1531,7 +1539,7 @@ static char *cfg_path(const char *path)
 }
 
 /* Key-value pairs shared by the command-line and config-file forms. */
-static char **external_settings(const struct mc_ssh_endpoint *ep, bool batch)
+static char **external_settings(const struct mc_ssh_endpoint *ep, bool batch, bool quiet)
 {
 	char **kv = NULL;
 	_cleanup_free_ char *ekey = ep->key ? external_key(ep->key) : NULL;
@@ -1558,14 +1566,15 @@ static char **external_settings(const struct mc_ssh_endpoint *ep, bool batch)
 	KV("ServerAliveCountMax", "3");
 	KV("ControlMaster", "no");
 	KV("ControlPath", "none");
-	KV("LogLevel", "QUIET");
+	if (quiet)
+		KV("LogLevel", "QUIET");
 #undef KV
 	return kv;
 }
 
 void mc_ssh_external_opts(const struct mc_ssh_endpoint *ep, bool batch, char ***argv)
 {
-	char **kv = external_settings(ep, batch);
+	char **kv = external_settings(ep, batch, true);
 
 	mc_strv_push(argv, mc_strdup("-F"));
 	mc_strv_push(argv, mc_strdup("/dev/null"));
@@ -1580,7 +1589,7 @@ void mc_ssh_external_opts(const struct mc_ssh_endpoint *ep, bool batch, char ***
 	mc_strv_free(kv);
 }
 
-int mc_ssh_config_block(const struct mc_ssh_endpoint *ep, const char *alias, char **out,
+int mc_ssh_config_block(const struct mc_ssh_endpoint *ep, const char *alias, bool batch, char **out,
 			struct mc_error *err)
 {
 	char **kv = NULL;
@@ -1600,7 +1609,7 @@ int mc_ssh_config_block(const struct mc_ssh_endpoint *ep, const char *alias, cha
 	}
 	host = cfg_arg(ep->host, true);
 	user = cfg_arg(ep->user, false);
-	kv = external_settings(ep, true);
+	kv = external_settings(ep, batch, batch);
 	*out = mc_asprintf("Host %s\n\tHostName %s\n\tPort %d\n\tUser %s\n", alias, host,
 			   ep->port > 0 ? ep->port : 22, user);
 	for (size_t i = 0; kv[i]; i += 2) {

@@ -117,6 +117,36 @@ int mc_ssh_download(struct mc_ssh *s, const char *path, char **data, size_t *len
 int mc_ssh_stream(struct mc_ssh *s, const char *cmd, int in_fd, int out_fd, int err_fd, bool pty,
 		  int *status, struct mc_error *err);
 
+/* --- port forwards (ssh -L, -R, -D; src/ssh-forward.c) --- */
+
+struct mc_ssh_forward {
+	char kind;              /* 'L', 'R' or 'D' */
+	char *spec;             /* as given */
+	char *bind;             /* listen address ("*" or "": all); NULL: loopback */
+	int port;               /* listen port; -R may ask for 0 (the server picks) */
+	char *host;             /* connect to (the far side's view); NULL for SOCKS (-D, -R PORT) */
+	int host_port;
+	int bound_port;         /* -R with port 0: the port the server picked */
+};
+
+/* Parse the value of -L, -R or -D (kind): [BIND:]PORT:HOST:HOSTPORT, IPv6
+ * addresses in brackets; -D and -R also [BIND:]PORT (SOCKS).  Hosts as
+ * mc_ssh_check_host; Unix sockets are refused.  MC_E_USAGE with the spec in
+ * the message. */
+int mc_ssh_forward_parse(char kind, const char *spec, struct mc_ssh_forward *f, struct mc_error *err);
+void mc_ssh_forward_clear(struct mc_ssh_forward *f);
+/* Native client: listen for the -L forwards here, ask the machine to listen
+ * for the -R ones (-D and SOCKS -R: MC_E_UNSUPPORTED).  From then on the
+ * session's loops (mc_ssh_stream, mc_ssh_forward_run) carry their
+ * connections, until mc_ssh_close. */
+int mc_ssh_forward_start(struct mc_ssh *s, const struct mc_ssh_forward *f, size_t n,
+			 struct mc_error *err);
+/* The session's forwards as started (bound_port filled in); borrowed. */
+const struct mc_ssh_forward *mc_ssh_forwards(const struct mc_ssh *s, size_t *n);
+/* ssh -N: carry the forwards until the connection ends (always -1: the
+ * error says why; a signal ends the process). */
+int mc_ssh_forward_run(struct mc_ssh *s, struct mc_error *err);
+
 /* --- waiting for a booting machine --- */
 
 /* Called at the start of each phase and about every 10 s during it. */
@@ -144,10 +174,12 @@ int mc_ssh_tcp_probe(const char *host, int port, int timeout_ms, struct mc_error
  * appended to *argv (a strv).  batch: no prompts at all (BatchMode=yes). */
 void mc_ssh_external_opts(const struct mc_ssh_endpoint *ep, bool batch, char ***argv);
 /* The same options as an ssh_config "Host ALIAS" block (for scp, rsync and
- * sshfs, which take one -F file for several machines), every value quoted by
- * ssh_config's rules; *out malloc'd.  Fails (MC_E_INVALID) for an endpoint
- * mc_ssh_endpoint_check() refuses or a path with a control character. */
-int mc_ssh_config_block(const struct mc_ssh_endpoint *ep, const char *alias, char **out,
+ * sshfs, which take one -F file for several machines; and `ssh-config` for
+ * the user's own ssh, batch false: without BatchMode and LogLevel QUIET),
+ * every value quoted by ssh_config's rules; *out malloc'd.  Fails
+ * (MC_E_INVALID) for an endpoint mc_ssh_endpoint_check() refuses or a path
+ * with a control character. */
+int mc_ssh_config_block(const struct mc_ssh_endpoint *ep, const char *alias, bool batch, char **out,
 			struct mc_error *err);
 
 /* --- copies (scp): local paths and remote paths over SFTP --- */

@@ -465,11 +465,23 @@ static json_t *fn_split(json_t *const *a, size_t n, struct mc_error *err)
 	const char *s, *sep;
 	json_t *arr;
 
-	if (n != 2 || !json_is_string(a[0]) || !json_is_string(a[1]) || !json_string_length(a[1]))
+	if (n != 2 || !json_is_string(a[0]) || !json_is_string(a[1]))
 		return USAGE(err, "template: %s takes a string and a separator", "split");
 	s = json_string_value(a[0]);
 	sep = json_string_value(a[1]);
 	arr = json_array();
+	if (!*sep) {
+		/* Go's strings.Split(s, ""): one element per character (UTF-8). */
+		while (*s) {
+			size_t len = 1;
+
+			while (((unsigned char)s[len] & 0xc0) == 0x80)
+				len++;
+			json_array_append_new(arr, json_stringn(s, len));
+			s += len;
+		}
+		return arr;
+	}
 	for (;;) {
 		const char *e = strstr(s, sep);
 		_cleanup_free_ char *part = mc_strndup(s, e ? (size_t)(e - s) : strlen(s));
@@ -512,6 +524,68 @@ static json_t *fn_json(json_t *v, bool pretty)
 
 	free(s);
 	return r;
+}
+
+/* slice X [I [J]]: X[I:J] of a string (bytes, as Go) or an array. */
+static json_t *fn_slice(json_t *const *a, size_t n, struct mc_error *err)
+{
+	size_t len, idx[2];
+	json_t *r;
+
+	if (n < 1 || n > 3 || (!json_is_string(a[0]) && !json_is_array(a[0])))
+		return USAGE(err, "template: %s takes a string or an array and up to two indexes", "slice");
+	len = json_is_string(a[0]) ? json_string_length(a[0]) : json_array_size(a[0]);
+	idx[0] = 0;
+	idx[1] = len;
+	for (size_t i = 1; i < n; i++) {
+		json_int_t k = json_is_integer(a[i]) ? json_integer_value(a[i]) : -1;
+
+		if (!json_is_integer(a[i]))
+			return USAGE(err, "template: %s takes numbers as indexes", "slice");
+		if (k < 0 || (size_t)k > len || (i == 2 && (size_t)k < idx[0]))
+			return USAGE(err, "template: slice index out of range: %lld", (long long)k);
+		idx[i - 1] = (size_t)k;
+	}
+	if (json_is_array(a[0])) {
+		r = json_array();
+		for (size_t i = idx[0]; i < idx[1]; i++)
+			json_array_append(r, json_array_get(a[0], i));
+		return r;
+	}
+	r = json_stringn(json_string_value(a[0]) + idx[0], idx[1] - idx[0]);
+	return r ? r : USAGE(err, "template: slice cuts a character of \"%s\" in two", json_string_value(a[0]));
+}
+
+/* html and urlquery: the printed arguments (as print), escaped as Go does. */
+static json_t *fn_escape(const char *name, json_t *const *a, size_t n)
+{
+	json_t *in = fn_print(false, a, n), *r;
+	const char *s = json_string_value(in);
+	struct sbuf b = { 0 };
+
+	sput(&b, "", 0);
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		char hex[8];
+
+		if (name[0] == 'h') {
+			const char *e = c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" :
+					c == '\'' ? "&#39;" : c == '"' ? "&#34;" : NULL;
+
+			e ? sput(&b, e, strlen(e)) : sput(&b, p, 1);
+		} else if (isalnum(c) || strchr("-_.~", c)) {
+			sput(&b, p, 1);
+		} else if (c == ' ') {
+			sput(&b, "+", 1);
+		} else {
+			snprintf(hex, sizeof(hex), "%%%02X", c);
+			sput(&b, hex, 3);
+		}
+	}
+	r = json_string(b.p);
+	free(b.p);
+	json_decref(in);
+	return r ? r : json_string("");
 }
 
 static json_t *one_arg(const char *name, json_t *const *a, size_t n, struct mc_error *err)
@@ -569,5 +643,9 @@ json_t *mc_template_builtin(const char *name, json_t *const *a, size_t n, struct
 		return fn_join(a, n, err);
 	if (!strcmp(name, "split"))
 		return fn_split(a, n, err);
+	if (!strcmp(name, "slice"))
+		return fn_slice(a, n, err);
+	if (!strcmp(name, "html") || !strcmp(name, "urlquery"))
+		return fn_escape(name, a, n);
 	return one_arg(name, a, n, err);
 }

@@ -31,13 +31,14 @@ struct cmd {
 };
 
 struct pipe {
-	char *decl[2];         /* $x := / $i, $e := (range) */
+	char *decl[2];         /* $x := / $i, $e := (range) / $x = */
 	size_t ndecl;
+	bool assign;           /* $x = P: sets a variable declared before */
 	struct cmd *cmds;
 	size_t n;
 };
 
-enum node_kind { N_TEXT, N_ACTION, N_IF, N_RANGE, N_WITH };
+enum node_kind { N_TEXT, N_ACTION, N_IF, N_RANGE, N_WITH, N_BREAK, N_CONTINUE };
 
 struct node;
 struct list {
@@ -352,9 +353,28 @@ static int next(struct lex *l, struct mc_error *err)
 /* parsing an action's pipeline                                        */
 
 static const char *const builtin_names[] = {
-	"and", "or", "not", "eq", "ne", "lt", "le", "gt", "ge", "len", "index", "printf", "print",
-	"println", "json", "prettyjson", "upper", "lower", "title", "join", "split",
+	"and", "or", "not", "eq", "ne", "lt", "le", "gt", "ge", "len", "index", "slice", "printf",
+	"print", "println", "html", "urlquery", "json", "prettyjson", "upper", "lower", "title",
+	"join", "split",
 };
+
+/* "and, or, ...": what a template can call, for the error naming one it cannot. */
+static char *func_list(const struct mc_template_func *funcs)
+{
+	char *s = mc_strdup(builtin_names[0]), *n;
+
+	for (size_t i = 1; i < MC_ARRAY_SIZE(builtin_names); i++) {
+		n = mc_asprintf("%s, %s", s, builtin_names[i]);
+		free(s);
+		s = n;
+	}
+	for (const struct mc_template_func *f = funcs; f && f->name; f++) {
+		n = mc_asprintf("%s, %s", s, f->name);
+		free(s);
+		s = n;
+	}
+	return s;
+}
 
 static bool is_func(const struct lex *l, const char *name)
 {
@@ -434,9 +454,11 @@ static int parse_operand(struct lex *l, struct arg *a, struct mc_error *err)
 			a->kind = A_FUNC;
 			a->name = mc_strdup(l->text);
 		} else {
+			_cleanup_free_ char *all = func_list(l->funcs);
+
 			return mc_error_set(err, MC_E_USAGE,
-					    "template: function \"%s\" is not supported (see 'ls --help' for what templates can use)",
-					    l->text);
+					    "template: function \"%s\" is not supported (the functions are %s)",
+					    l->text, all);
 		}
 		break;
 	case T_LPAREN:
@@ -497,10 +519,12 @@ static int parse_decl(struct lex *l, struct pipe *p, struct mc_error *err)
 		if (next(l, err) < 0)
 			return -1;
 	}
-	if (l->tok == T_ASSIGN)
+	if (l->tok == T_ASSIGN && p->decl[1])
 		return mc_error_set(err, MC_E_USAGE,
-				    "template: assigning to a variable (=) is not supported; declare with := in \"%s\"", l->s);
-	if (l->tok != T_DECLARE) {
+				    "template: only one variable can be assigned (=) in \"%s\"", l->s);
+	if (l->tok == T_ASSIGN) {
+		p->assign = true;
+	} else if (l->tok != T_DECLARE) {
 		free(p->decl[1]);
 		p->decl[1] = NULL;
 		l->p = save;   /* not a declaration: $x is the first operand */
@@ -552,6 +576,7 @@ struct parser {
 	struct pieces pcs;
 	const struct mc_template_func *funcs;
 	int depth;
+	int range_depth;       /* inside a {{range}}'s body: {{break}}, {{continue}} */
 };
 
 static int parse_list(struct parser *ps, struct list *l, enum stop *stop, struct lex *else_lex,
@@ -578,7 +603,10 @@ static int parse_control(struct parser *ps, struct node *n, const char *kw, stru
 
 	if (++ps->depth > 100)
 		return mc_error_set(err, MC_E_USAGE, "template: nested too deep");
-	if (parse_list(ps, &n->body, &stop, &el, err) < 0)
+	ps->range_depth += n->kind == N_RANGE;
+	r = parse_list(ps, &n->body, &stop, &el, err);
+	ps->range_depth -= n->kind == N_RANGE;
+	if (r < 0)
 		goto fail;
 	if (stop == S_EOF) {
 		mc_error_set(err, MC_E_USAGE, "template: {{%s}} without {{end}}", kw);
@@ -615,8 +643,8 @@ static int parse_action(struct parser *ps, const char *text, struct list *l, enu
 			struct lex *else_lex, struct mc_error *err)
 {
 	struct lex lx = { .s = text, .p = text, .funcs = ps->funcs };
-	static const char *const keywords[] = { "if", "range", "with", "end", "else" };
-	static const char *const unsupported[] = { "define", "template", "block", "break", "continue" };
+	static const char *const keywords[] = { "if", "range", "with", "end", "else", "break", "continue" };
+	static const char *const unsupported[] = { "define", "template", "block" };
 	struct node *n = NULL;
 	const char *kw = "";   /* a keyword (static: lx.text changes as the lexer goes on) */
 	int r = -1;
@@ -653,6 +681,24 @@ static int parse_action(struct parser *ps, const char *text, struct list *l, enu
 		r = 0;
 		goto out;
 	}
+	if (!strcmp(kw, "break") || !strcmp(kw, "continue")) {
+		if (next(&lx, err) < 0)
+			goto out;
+		if (lx.tok != T_EOF) {
+			mc_error_set(err, MC_E_USAGE, "template: unexpected words after {{%s}}", kw);
+			goto out;
+		}
+		if (!ps->range_depth) {
+			mc_error_set(err, MC_E_USAGE, "template: {{%s}} outside a {{range}}", kw);
+			goto out;
+		}
+		n = mc_calloc(1, sizeof(*n));
+		n->kind = kw[0] == 'b' ? N_BREAK : N_CONTINUE;
+		list_add(l, n);
+		n = NULL;
+		r = 0;
+		goto out;
+	}
 	n = mc_calloc(1, sizeof(*n));
 	if (!strcmp(kw, "if") || !strcmp(kw, "range") || !strcmp(kw, "with")) {
 		n->kind = kw[0] == 'i' ? N_IF : kw[0] == 'r' ? N_RANGE : N_WITH;
@@ -660,6 +706,10 @@ static int parse_action(struct parser *ps, const char *text, struct list *l, enu
 			goto out;
 		if (n->kind != N_RANGE && n->pipe->ndecl > 1) {
 			mc_error_set(err, MC_E_USAGE, "template: two variables are for {{range}} only");
+			goto out;
+		}
+		if (n->kind == N_RANGE && n->pipe->assign) {
+			mc_error_set(err, MC_E_USAGE, "template: {{range}} declares its variables with :=, not =");
 			goto out;
 		}
 		free(lx.text);
@@ -884,15 +934,33 @@ static json_t *eval_pipe(struct exec *x, const struct pipe *p, json_t *dot, bool
 		json_decref(v);
 		return NULL;
 	}
-	if (p->ndecl == 1)
+	if (p->ndecl == 1 && p->assign) {
+		size_t i = x->nvars;
+
+		while (i-- > 0 && strcmp(x->vars[i].name, p->decl[0]))
+			;
+		if (i == (size_t)-1) {
+			*failed = true;
+			mc_error_set(x->err, MC_E_USAGE, "template: undefined variable %s (declare it with := first)",
+				     p->decl[0]);
+			json_decref(v);
+			return NULL;
+		}
+		json_decref(x->vars[i].v);
+		x->vars[i].v = json_incref(v);
+	} else if (p->ndecl == 1) {
 		var_push(x, p->decl[0], v);
+	}
 	return v;
 }
 
 static int exec_list(struct exec *x, const struct list *l, json_t *dot);
 
+/* What exec_list returns besides 0 and -1: a {{break}} or {{continue}} ran. */
+enum { R_BREAK = 1, R_CONTINUE = 2 };
+
 /* One element of a range: $key and $elem set as declared, the body run with
- * dot = elem. */
+ * dot = elem; what exec_list returns. */
 static int range_one(struct exec *x, const struct node *n, json_t *key, json_t *elem)
 {
 	const struct pipe *p = n->pipe;
@@ -911,6 +979,7 @@ static int range_one(struct exec *x, const struct node *n, json_t *key, json_t *
 static int exec_range(struct exec *x, const struct node *n, json_t *v, json_t *dot)
 {
 	size_t count = 0;
+	int r = 0;
 
 	if (v && !json_is_array(v) && !json_is_object(v) && !json_is_null(v))
 		return mc_error_set(x->err, MC_E_USAGE, "template: {{range}} cannot go over a %s",
@@ -922,9 +991,12 @@ static int exec_range(struct exec *x, const struct node *n, json_t *v, json_t *d
 		json_array_foreach(v, i, e) {
 			_cleanup_json_ json_t *idx = json_integer((json_int_t)i);
 
-			if (range_one(x, n, idx, e) < 0)
-				return -1;
+			r = range_one(x, n, idx, e);
 			count++;
+			if (r < 0)
+				return -1;
+			if (r == R_BREAK)
+				break;
 		}
 	} else if (json_is_object(v)) {
 		_cleanup_strv_ char **keys = mc_json_sorted_keys(v);
@@ -932,9 +1004,12 @@ static int exec_range(struct exec *x, const struct node *n, json_t *v, json_t *d
 		for (size_t i = 0; keys && keys[i]; i++) {
 			_cleanup_json_ json_t *k = json_string(keys[i]);
 
-			if (range_one(x, n, k, json_object_get(v, keys[i])) < 0)
-				return -1;
+			r = range_one(x, n, k, json_object_get(v, keys[i]));
 			count++;
+			if (r < 0)
+				return -1;
+			if (r == R_BREAK)
+				break;
 		}
 	}
 	return count ? 0 : exec_list(x, &n->other, dot);
@@ -951,6 +1026,8 @@ static int exec_node(struct exec *x, const struct node *n, json_t *dot)
 		put(x, n->text, strlen(n->text));
 		return 0;
 	}
+	if (n->kind == N_BREAK || n->kind == N_CONTINUE)
+		return n->kind == N_BREAK ? R_BREAK : R_CONTINUE;
 	/* range's own variables are set per element, not to the whole value. */
 	v = eval_pipe(x, n->pipe, dot, &failed);
 	if (failed)

@@ -6,15 +6,18 @@
  *   text   {{/-* a comment *-/}} (without the dashes)   {{- and -}} trim spaces
  *   {{.}} {{.A.B}} {{$}} {{$x.A}} "str" `raw` 12 1.5 true false nil
  *   {{if P}} {{else if P}} {{else}} {{end}}     {{with P}} {{else}} {{end}}
- *   {{range P}} {{else}} {{end}}   {{range $i, $e := P}}   {{$x := P}}
+ *   {{range P}} {{else}} {{end}}   {{range $i, $e := P}}   {{break}} {{continue}}
+ *   {{$x := P}}   {{$x = P}} (sets $x, declared before)
  *   pipelines (P | f) and calls (f a b, (f a) b)
- *   functions: and or not eq ne lt le gt ge len index printf print println
- *              json prettyjson upper lower title join split, and the
- *              caller's own (struct mc_template_func)
+ *   functions: and or not eq ne lt le gt ge len index slice printf print
+ *              println html urlquery, Docker's json prettyjson upper lower
+ *              title join split, and the caller's own (struct mc_template_func)
  *
  * Data is JSON (jansson); a missing field prints "<no value>", a JSON object
  * or array prints as compact JSON.  Anything else ({{define}}, {{template}},
- * {{block}}, {{break}}, an unknown function) is a usage error that names it.
+ * {{block}}, an unknown function such as js or call) is a usage error that
+ * names it; so is a misuse found while rendering (range over a string, an
+ * index out of range).
  */
 #ifndef MC_TEMPLATE_H
 #define MC_TEMPLATE_H

@@ -59,7 +59,7 @@ static const struct mc_driver_flag hv_flags[] = {
 	  "seconds stop waits for the guest to shut down (Stop-VM) before turning the VM off (Stop-VM -TurnOff)",
 	  MC_FLAG_INT },
 	{ "iso", "MACHINECTL_ISO", NULL,
-	  "boot ISO: a path, file:// or http(s):// URL (default: config.ini [defaults] iso, else the machine OS ISO from scripts/build-iso)",
+	  "boot ISO: a path, file:// or http(s):// URL (default: config.ini [defaults] iso, else the machine OS ISO: the newest cached, else downloaded from the release URL (iso-url), see 'os build')",
 	  MC_FLAG_STRING, MC_VALUE_FILE },
 	{ "hyperv-boot2docker-url", "HYPERV_BOOT2DOCKER_URL", NULL, "alias of --iso", MC_FLAG_STRING },
 	{ "iso-sha256", "MACHINECTL_ISO_SHA256", NULL, "expected SHA-256 of the boot ISO",

@@ -57,7 +57,7 @@ static const struct mc_driver_flag lv_flags[] = {
 	  "storage pool that receives the boot ISO and the data disk as uploaded volumes (default: files in the store; \"default\" for a remote URI such as qemu+ssh://host/system)",
 	  MC_FLAG_STRING },
 	{ "iso", "MACHINECTL_ISO", NULL,
-	  "boot ISO: a path, file:// or http(s):// URL (default: config.ini [defaults] iso, else the machine OS ISO from scripts/build-iso)",
+	  "boot ISO: a path, file:// or http(s):// URL (default: config.ini [defaults] iso, else the machine OS ISO: the newest cached, else downloaded from the release URL (iso-url), see 'os build')",
 	  MC_FLAG_STRING, MC_VALUE_FILE },
 	{ "libvirt-boot2docker-url", "LIBVIRT_BOOT2DOCKER_URL", NULL, "alias of --iso", MC_FLAG_STRING },
 	{ "iso-sha256", "MACHINECTL_ISO_SHA256", NULL, "expected SHA-256 of the boot ISO",

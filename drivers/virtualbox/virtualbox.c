@@ -35,7 +35,7 @@
 
 static const struct mc_driver_flag vbox_flags[] = {
 	{ "iso", "MACHINECTL_ISO", NULL,
-	  "boot ISO: a path, file:// or http(s):// URL (default: config.ini [defaults] iso, else the machine OS ISO from scripts/build-iso)",
+	  "boot ISO: a path, file:// or http(s):// URL (default: config.ini [defaults] iso, else the machine OS ISO: the newest cached, else downloaded from the release URL (iso-url), see 'os build')",
 	  MC_FLAG_STRING, MC_VALUE_FILE },
 	{ "iso-sha256", "MACHINECTL_ISO_SHA256", NULL, "expected SHA-256 of the boot ISO", MC_FLAG_STRING },
 	{ "virtualbox-boot2docker-url", "VIRTUALBOX_BOOT2DOCKER_URL", NULL, "alias of --iso", MC_FLAG_STRING },

@@ -51,6 +51,12 @@ static const char *const env_extra[][2] = {
 	{ "SHELL", "Read by env when --shell is not given." },
 	{ "NO_PROXY", "Extended by env --no-proxy (no_proxy when that is the one set)." },
 	{ "HOME", "The default store is ~/.machinectl." },
+	{ "MACHINECTL_ISO_URL",
+	  "The release URL of the machine OS ISO, downloaded with its SHA-256 (the URL plus .sha256) when create needs the default ISO and no cache holds one; wins over config.ini's iso-url." },
+	{ "MACHINECTL_ISO_CACHE",
+	  "Where the machine OS builds are (default: /var/cache/machinectl/iso); os build passes it to the builder." },
+	{ "MACHINECTL_OS_BUILDER",
+	  "The machine OS builder os build runs (default: the installed one, PKGDATADIR/os/scripts/build-iso)." },
 };
 
 static json_t *options_json(const struct mc_option *t, json_t *drivers, json_t *into)
@@ -166,6 +172,7 @@ static json_t *model(const char *prog)
 		      "driver_names", names);
 	json_object_set_new(m, "env", env_json(m));
 	json_object_set_new(m, "options", all_options_json(m));
+	json_object_set_new(m, "os_url", json_string(MC_OS_URL));
 	return m;
 }
 

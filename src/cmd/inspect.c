@@ -15,6 +15,13 @@ const struct mc_option mc_opts_inspect[] = {
 };
 MC_OPTS_CHECK(mc_opts_inspect, O_INSPECT_N);
 
+const struct mc_option mc_opts_status[] = {
+	[O_STATUS_FORMAT] = { "format", 'f', MC_OPT_STRING, NULL, NULL, "TEMPLATE",
+	  "format with a Go-style template over {{.Name}} {{.DriverName}} {{.State}}, or 'json'" },
+	[O_STATUS_N] = { NULL },
+};
+MC_OPTS_CHECK(mc_opts_status, O_STATUS_N);
+
 const struct mc_option mc_opts_active[] = {
 	[O_ACTIVE_TIMEOUT] = { "timeout", 't', MC_OPT_INT, NULL, "10", "SECONDS",
 	  "how long to wait for each machine's state" },
@@ -22,12 +29,32 @@ const struct mc_option mc_opts_active[] = {
 };
 MC_OPTS_CHECK(mc_opts_active, O_ACTIVE_N);
 
+/* --format TEMPLATE over data, and a newline, with nothing in it that acts
+ * on the terminal; returns the exit code. */
+static int print_template(const char *fmt, json_t *data)
+{
+	struct mc_error err = { 0 };
+	struct mc_template *tpl;
+	_cleanup_free_ char *out = NULL, *safe = NULL;
+
+	if (mc_template_parse(fmt, &tpl, &err) < 0)
+		return mc_cli_fail(&err);
+	if (mc_template_render(tpl, data, &out, &err) < 0) {
+		mc_template_free(tpl);
+		return mc_cli_fail(&err);
+	}
+	mc_template_free(tpl);
+	safe = mc_term_safe(out, true);
+	printf("%s\n", safe);
+	return 0;
+}
+
 int mc_cmd_inspect(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 {
 	struct mc_error err = { 0 };
 	struct mc_handle h;
 	const char *fmt = mc_args_str(a, &mc_opts_inspect[O_INSPECT_FORMAT]);
-	_cleanup_free_ char *out = NULL, *safe = NULL;
+	_cleanup_free_ char *out = NULL;
 	_cleanup_json_ json_t *view = NULL;
 	int rc = 0;
 
@@ -35,22 +62,16 @@ int mc_cmd_inspect(struct mc_cli *cli, const struct mc_verb *verb, struct mc_arg
 		return mc_cli_fail(&err);
 	view = mc_ops_inspect(&h);
 	if (fmt) {
-		struct mc_template *tpl;
-
-		if (mc_template_parse(fmt, &tpl, &err) < 0) {
-			rc = mc_cli_fail(&err);
-			goto out;
-		}
-		mc_template_render(tpl, view, &out, &err);
-		mc_template_free(tpl);
+		rc = print_template(fmt, view);
 	} else {
+		_cleanup_free_ char *safe = NULL;
+
 		out = json_dumps(view, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+		/* config.json may hold anything (edited, imported): nothing in it
+		 * acts on the terminal (in JSON, DEL and C1 become \u escapes). */
+		safe = mc_term_safe(out, true);
+		printf("%s\n", safe);
 	}
-	/* config.json may hold anything (edited, imported): nothing in it acts
-	 * on the terminal (in JSON, DEL and C1 become \u escapes: still JSON). */
-	safe = mc_term_safe(out, true);
-	printf("%s\n", safe);
-out:
 	mc_handle_close(&h);
 	return rc;
 }
@@ -60,6 +81,8 @@ int mc_cmd_status(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args
 	struct mc_error err = { 0 };
 	struct mc_handle h;
 	enum mc_state st;
+	const char *fmt = mc_args_str(a, &mc_opts_status[O_STATUS_FORMAT]), *state;
+	int rc = 0;
 
 	if (mc_handle_open(&cli->s, a->pos[0], 0, &h, &err) < 0)
 		return mc_cli_fail(&err);
@@ -68,9 +91,23 @@ int mc_cmd_status(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args
 		return mc_cli_fail(&err);
 	}
 	/* As ls: a create still running is Creating, not Error. */
-	printf("%s\n", mc_handle_being_created(&h) ? "Creating" : mc_state_name(st));
+	state = mc_handle_being_created(&h) ? "Creating" : mc_state_name(st);
+	if (fmt) {
+		_cleanup_json_ json_t *data = json_pack("{s:s,s:s,s:s}", "Name", h.m->name, "DriverName",
+							h.drv->name, "State", state);
+		_cleanup_free_ char *js = NULL;
+
+		if (!strcmp(fmt, "json")) {
+			js = json_dumps(data, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+			printf("%s\n", js);
+		} else {
+			rc = print_template(fmt, data);
+		}
+	} else {
+		printf("%s\n", state);
+	}
 	mc_handle_close(&h);
-	return 0;
+	return rc;
 }
 
 /* Print one line per machine, in argument order, fetched in parallel. */
@@ -153,8 +190,10 @@ int mc_cmd_active(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args
 	struct mc_error err = { 0 };
 	const char *host = getenv("DOCKER_HOST");
 	_cleanup_strv_ char **names = NULL;
+	/* No $DOCKER_HOST: the machine whose context is docker's current one. */
+	_cleanup_free_ char *ctx = host && *host ? NULL : mc_ops_context_current();
 
-	if (!host || !*host) {
+	if ((!host || !*host) && !ctx) {
 		fputs("No active host found\n", stderr);
 		return 1;
 	}
@@ -162,14 +201,16 @@ int mc_cmd_active(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args
 		return mc_cli_fail(&err);
 	for (char **n = names; *n; n++) {
 		struct mc_handle h;
-		_cleanup_free_ char *url = NULL;
+		_cleanup_free_ char *url = NULL, *mine = NULL;
 		enum mc_state st;
 		struct mc_error ignored = { 0 };
 		bool hit;
 
 		if (mc_handle_open(&cli->s, *n, 0, &h, &ignored) < 0)
 			continue;
-		hit = mc_op_url(&h, &url, &ignored) == 0 && !strcmp(url, host) &&
+		if (ctx)
+			mine = mc_ops_context_of(h.m->dir);
+		hit = mc_op_url(&h, &url, &ignored) == 0 && (ctx ? mine && !strcmp(mine, ctx) : !strcmp(url, host)) &&
 		      mc_op_state(&h, &st, &ignored) == 0 && st == MC_STATE_RUNNING;
 		mc_handle_close(&h);
 		if (hit) {

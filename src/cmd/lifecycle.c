@@ -16,7 +16,7 @@ MC_OPTS_CHECK(mc_opts_rm, O_RM_N);
 
 const struct mc_option mc_opts_upgrade[] = {
 	[O_UPGRADE_ISO] = { "iso", 0, MC_OPT_STRING, NULL, NULL, "PATH|URL",
-	  "boot ISO: a path, file:// or http(s):// URL (default: config.ini [driver.DRIVER] or [defaults] iso, else the machine OS ISO from scripts/build-iso)",
+	  "boot ISO: a path, file:// or http(s):// URL (default: config.ini [driver.DRIVER] or [defaults] iso, else the machine OS ISO: the newest cached, else downloaded from the release URL (iso-url), see 'os build')",
 	  .value = MC_VALUE_FILE },
 	[O_UPGRADE_ISO_SHA256] = { "iso-sha256", 0, MC_OPT_STRING, "MACHINECTL_ISO_SHA256", NULL, "HEX",
 	  "expected SHA-256 of the boot ISO" },

@@ -111,7 +111,11 @@ static int print_rows(struct mc_listing_row **rows, size_t n, const char *fmt, s
 		_cleanup_json_ json_t *data = row_json(rows[i]);
 		char *line = NULL;
 
-		mc_template_render(tpl, data, &line, err);
+		if (mc_template_render(tpl, data, &line, err) < 0) {
+			/* Nothing printed: a half table would read as the whole. */
+			mc_template_free(tpl);
+			return -1;
+		}
 		mc_strv_push(&text, line);
 	}
 	mc_template_free(tpl);
@@ -146,6 +150,7 @@ int mc_cmd_ls(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 	bool quiet = mc_args_bool(a, OPT(QUIET));
 	size_t kept = 0;
 	long long timeout;
+	_cleanup_free_ char *ctx = mc_ops_context_current();
 	int rc = 0;
 
 	if (mc_parse_int(mc_args_str(a, OPT(TIMEOUT)), 1, 86400, &timeout, &err, "--timeout") < 0 ||
@@ -154,7 +159,8 @@ int mc_cmd_ls(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 					.timeout_ms = timeout * 1000,
 					.need_state = !quiet || mc_filters_need_state(f),
 					.want_docker = wants_docker(fmt, quiet, f),
-					.docker_host = getenv("DOCKER_HOST") }, &l, &err) < 0) {
+					.docker_host = getenv("DOCKER_HOST"),
+					.docker_context = ctx }, &l, &err) < 0) {
 		mc_filters_free(f);
 		return mc_cli_fail(&err);
 	}

@@ -15,9 +15,22 @@
 #include "util.h"
 
 const struct mc_option mc_opts_ssh[] = {
+	[O_SSH_DYNAMIC_FORWARD] = { "dynamic-forward", 'D', MC_OPT_LIST, NULL, NULL, "[BIND:]PORT",
+	  "a SOCKS proxy on PORT here into the machine's network (the system's ssh only)" },
+	[O_SSH_LOCAL_FORWARD] = { "local-forward", 'L', MC_OPT_LIST, NULL, NULL, "[BIND:]PORT:HOST:HOSTPORT",
+	  "forward PORT here (on loopback unless BIND) to HOST:HOSTPORT as the machine reaches it" },
+	[O_SSH_NO_COMMAND] = { "no-command", 'N', MC_OPT_BOOL, NULL, NULL, NULL,
+	  "run nothing on the machine: only forward ports, until interrupted" },
+	[O_SSH_NO_TTY] = { "no-tty", 'T', MC_OPT_BOOL, NULL, NULL, NULL, "never ask for a terminal" },
+	[O_SSH_OPTION] = { "option", 'o', MC_OPT_LIST, NULL, NULL, "KEY=VALUE",
+	  "an option for the system's ssh (ssh_config(5)); it comes before machinectl's own, so it wins" },
+	[O_SSH_REMOTE_FORWARD] = { "remote-forward", 'R', MC_OPT_LIST, NULL, NULL, "[BIND:]PORT:HOST:HOSTPORT",
+	  "forward PORT on the machine (its loopback unless BIND) to HOST:HOSTPORT as this host reaches it" },
 	[O_SSH_REPIN] = { "repin", 0, MC_OPT_BOOL, NULL, NULL, NULL,
 	  "forget the machine's pinned SSH host key and pin the one it presents now, then connect "
 	  "(only after a change you know of: reinstall, new host keys)" },
+	[O_SSH_TTY] = { "tty", 't', MC_OPT_BOOL, NULL, NULL, NULL,
+	  "ask for a terminal even for a COMMAND, or when stdin is not one" },
 	[O_SSH_N] = { NULL },
 };
 MC_OPTS_CHECK(mc_opts_ssh, O_SSH_N);
@@ -116,76 +129,283 @@ static void explain_failure(struct remote *r)
 /* ------------------------------------------------------------------ */
 /* ssh                                                                 */
 
+/* What `ssh` was asked, from the options before NAME and those right after it. */
+struct ssh_req {
+	char *cmd;                     /* NULL: a login shell */
+	struct mc_ssh_forward *fwd;
+	size_t nfwd;
+	char **opts;                   /* -o values */
+	bool no_command, tty, no_tty, repin, native;
+};
+
+static void ssh_req_free(struct ssh_req *q)
+{
+	for (size_t i = 0; i < q->nfwd; i++)
+		mc_ssh_forward_clear(&q->fwd[i]);
+	free(q->fwd);
+	free(q->cmd);
+	mc_strv_free(q->opts);
+}
+
+/* The option of mc_opts_ssh word w names (value: it takes a value), or NULL. */
+static const struct mc_option *ssh_option_word(const char *w, bool *value)
+{
+	for (const struct mc_option *o = mc_opts_ssh; o->name; o++) {
+		size_t n = strlen(o->name);
+
+		if ((w[1] == '-' && !strncmp(w + 2, o->name, n) && (!w[2 + n] || w[2 + n] == '=')) ||
+		    (w[1] != '-' && w[1] == o->short_name)) {
+			*value = o->type != MC_OPT_BOOL && !strchr(w, '=') && !(w[1] != '-' && w[2]);
+			return o;
+		}
+	}
+	return NULL;
+}
+
+/* docker-machine handed the words after NAME to ssh, which reads options
+ * there too (`ssh NAME -L 8080:localhost:80`): leading words after NAME that
+ * are ssh's options here are read as options; the first other word starts
+ * the command (`ssh NAME ls -la` stays a command).  Returns the index of the
+ * first command word. */
+static size_t options_after_name(char **pos, struct mc_args *post, struct mc_error *err)
+{
+	size_t i = 1;
+	char **words = NULL;
+	int rc;
+
+	while (pos[i] && pos[i][0] == '-' && pos[i][1] && strcmp(pos[i], "--")) {
+		bool value;
+
+		if (!ssh_option_word(pos[i], &value))
+			break;
+		mc_strv_push(&words, mc_strdup(pos[i++]));
+		if (value && pos[i])
+			mc_strv_push(&words, mc_strdup(pos[i++]));
+	}
+	if (pos[i] && !strcmp(pos[i], "--"))
+		i++;
+	rc = mc_args_parse((const struct mc_option *const[]){ mc_opts_ssh, NULL }, (int)mc_strv_len(words),
+			   words ? words : (char *[]){ NULL }, 0, post, err);
+	mc_strv_free(words);
+	return rc < 0 ? 0 : i;
+}
+
+#define SSH_OPT(x) (&mc_opts_ssh[O_SSH_##x])
+
+static void push_all(char ***v, char **from)
+{
+	for (size_t i = 0; from && from[i]; i++)
+		mc_strv_push(v, mc_strdup(from[i]));
+}
+
+/* An -o value: KEY=VALUE or "KEY VALUE", KEY in letters, nothing a config line cannot carry. */
+static int check_ssh_option(const char *o, struct mc_error *err)
+{
+	size_t k = strspn(o, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
+
+	for (const char *p = o; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return mc_error_set(err, MC_E_USAGE, "-o: a control character in an ssh option");
+	if (!k || (o[k] != '=' && o[k] != ' ') || !o[k + 1])
+		return mc_error_set(err, MC_E_USAGE, "-o \"%s\": expected KEY=VALUE (an option of ssh_config(5))", o);
+	return 0;
+}
+
+static int ssh_parse(struct mc_cli *cli, struct mc_args *a, struct ssh_req *q, struct mc_error *err)
+{
+	struct mc_args post = { 0 };
+	_cleanup_strv_ char **L = NULL, **R = NULL, **D = NULL;
+	size_t first = options_after_name(a->pos, &post, err);
+	static const char kinds[] = "LRD";
+
+	if (!first)
+		return -1;
+	for (size_t i = first; a->pos[i]; i++) {  /* words joined with spaces, as docker-machine */
+		char *c = mc_asprintf("%s%s%s", q->cmd ? q->cmd : "", q->cmd ? " " : "", a->pos[i]);
+
+		free(q->cmd);
+		q->cmd = c;
+	}
+	struct mc_args *both[] = { a, &post };
+	for (size_t k = 0; k < 2; k++) {
+		push_all(&L, mc_args_list(both[k], SSH_OPT(LOCAL_FORWARD)));
+		push_all(&R, mc_args_list(both[k], SSH_OPT(REMOTE_FORWARD)));
+		push_all(&D, mc_args_list(both[k], SSH_OPT(DYNAMIC_FORWARD)));
+		push_all(&q->opts, mc_args_list(both[k], SSH_OPT(OPTION)));
+		q->no_command |= mc_args_bool(both[k], SSH_OPT(NO_COMMAND));
+		q->tty |= mc_args_bool(both[k], SSH_OPT(TTY));
+		q->no_tty |= mc_args_bool(both[k], SSH_OPT(NO_TTY));
+		q->repin |= mc_args_bool(both[k], SSH_OPT(REPIN));
+	}
+	mc_args_free(&post);
+	q->fwd = mc_calloc(mc_strv_len(L) + mc_strv_len(R) + mc_strv_len(D) + 1, sizeof(*q->fwd));
+	for (size_t k = 0; k < 3; k++) {
+		char **v = k == 0 ? L : k == 1 ? R : D;
+
+		for (size_t i = 0; v && v[i]; i++, q->nfwd++)
+			if (mc_ssh_forward_parse(kinds[k], v[i], &q->fwd[q->nfwd], err) < 0)
+				return -1;
+	}
+	for (size_t i = 0; q->opts && q->opts[i]; i++)
+		if (check_ssh_option(q->opts[i], err) < 0)
+			return -1;
+	if (q->no_command && q->cmd)
+		return mc_error_set(err, MC_E_USAGE, "-N runs no command, but one was given (\"%s\"): drop one of them", q->cmd);
+	if (q->tty && q->no_tty)
+		return mc_error_set(err, MC_E_USAGE, "-t asks for a terminal and -T for none: give one of them");
+	q->native = use_native(cli, "ssh");
+	for (size_t i = 0; q->native && i < q->nfwd; i++)
+		if (q->fwd[i].kind == 'D' || !q->fwd[i].host)
+			return mc_error_set(err, MC_E_USAGE,
+					    "-%c %s is a SOCKS proxy, which needs the system's ssh: the native client (--native-ssh, or no ssh in PATH) forwards -L and -R PORT:HOST:HOSTPORT",
+					    q->fwd[i].kind, q->fwd[i].spec);
+	if (q->native && q->opts)
+		return mc_error_set(err, MC_E_USAGE,
+				    "-o %s is an option of the system's ssh: the native client (--native-ssh, or no ssh in PATH) takes none",
+				    q->opts[0]);
+	return 0;
+}
+
+static int ssh_native(struct remote *r, struct ssh_req *q, struct mc_error *err)
+{
+	bool pty = q->tty || (!q->no_tty && !q->cmd && !q->no_command && mc_term_isatty(0));
+	const struct mc_ssh_forward *f;
+	size_t nf;
+	int status = 1;
+
+	if (mc_ssh_connect(&r->ep, &r->s, err) < 0 ||
+	    (q->nfwd && mc_ssh_forward_start(r->s, q->fwd, q->nfwd, err) < 0)) {
+		/* As OpenSSH does: 255 when the connection (or, with
+		 * ExitOnForwardFailure, a forward) fails. */
+		mc_cli_fail(err);
+		return 255;
+	}
+	f = mc_ssh_forwards(r->s, &nf);
+	for (size_t i = 0; i < nf; i++)
+		if (f[i].kind == 'R' && !f[i].port)
+			fprintf(stderr, "Allocated port %d for remote forward to %s:%d\n", f[i].bound_port,
+				f[i].host, f[i].host_port);
+	fflush(stdout);
+	signal(SIGPIPE, SIG_IGN);
+	if (q->no_command) {
+		mc_ssh_forward_run(r->s, err);
+		mc_cli_fail(err);
+		return 255;
+	}
+	if (mc_ssh_stream(r->s, q->cmd, 0, 1, 2, pty, &status, err) < 0) {
+		if (pty)  /* the cursor may be anywhere on the remote's last line */
+			fputs("\r\n", stderr);
+		mc_cli_fail(err);
+		return err->code == MC_E_NETWORK ? 255 : 1;  /* 255: as OpenSSH */
+	}
+	return status;
+}
+
+static int ssh_external(struct remote *r, struct ssh_req *q, struct mc_error *err)
+{
+	_cleanup_strv_ char **argv = NULL;
+	bool any_port0 = false;
+	int status;
+
+	if (ensure_pinned(r, err) < 0)
+		return mc_cli_fail(err);
+	mc_strv_push(&argv, mc_strdup("ssh"));
+	/* ssh takes the first value of each option: the user's come first. */
+	for (size_t i = 0; q->opts && q->opts[i]; i++) {
+		mc_strv_push(&argv, mc_strdup("-o"));
+		mc_strv_push(&argv, mc_strdup(q->opts[i]));
+	}
+	for (size_t i = 0; i < q->nfwd; i++)
+		any_port0 |= q->fwd[i].kind == 'R' && !q->fwd[i].port;
+	if (q->nfwd) {
+		/* A forward that cannot listen fails, and says why (not QUIET). */
+		mc_strv_push(&argv, mc_strdup("-o"));
+		mc_strv_push(&argv, mc_strdup("ExitOnForwardFailure=yes"));
+		mc_strv_push(&argv, mc_strdup("-o"));
+		mc_strv_push(&argv, mc_strdup(any_port0 ? "LogLevel=INFO" : "LogLevel=ERROR"));
+	}
+	mc_ssh_external_opts(&r->ep, false, &argv);
+	for (size_t i = 0; i < q->nfwd; i++) {
+		mc_strv_push(&argv, mc_asprintf("-%c", q->fwd[i].kind));
+		mc_strv_push(&argv, mc_strdup(q->fwd[i].spec));
+	}
+	if (q->no_command)
+		mc_strv_push(&argv, mc_strdup("-N"));
+	if (q->tty || q->no_tty)
+		mc_strv_push(&argv, mc_strdup(q->tty ? "-tt" : "-T"));
+	mc_strv_push(&argv, mc_strdup("--"));
+	mc_strv_push(&argv, mc_strdup(r->ep.host));
+	if (q->cmd)
+		mc_strv_push(&argv, mc_strdup(q->cmd));
+	if (mc_proc_run_attached((const char *const *)argv, &status, err) < 0)
+		return mc_cli_fail(err);
+	if (status == 255)
+		explain_failure(r);
+	return status;
+}
+
 int mc_cmd_ssh(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 {
 	struct mc_error err = { 0 };
 	struct remote r = { 0 };
-	_cleanup_free_ char *cmd = NULL;
-	_cleanup_strv_ char **argv = NULL;
-	size_t first = 1;
-	int status = 1, rc = 1;
+	struct ssh_req q = { 0 };
+	int rc;
 
-	r.name = mc_strdup(a->pos[0]);
-	/* docker-machine: `ssh NAME [--] COMMAND...`, the words joined with spaces. */
-	if (a->pos[1] && !strcmp(a->pos[1], "--"))
-		first = 2;
-	for (size_t i = first; a->pos[i]; i++) {
-		char *c = mc_asprintf("%s%s%s", cmd ? cmd : "", cmd ? " " : "", a->pos[i]);
-
-		free(cmd);
-		cmd = c;
+	if (ssh_parse(cli, a, &q, &err) < 0) {
+		ssh_req_free(&q);
+		if (err.code == MC_E_USAGE) {
+			fprintf(stderr, "Error: %s. See '%s ssh --help'.\n", err.msg, cli->prog);
+			return 2;
+		}
+		return mc_cli_fail(&err);
 	}
-	if (remote_open(cli, &r, &err) < 0)
-		goto fail;
-	if (mc_args_bool(a, &mc_opts_ssh[O_SSH_REPIN])) {
+	r.name = mc_strdup(a->pos[0]);
+	if (remote_open(cli, &r, &err) < 0) {
+		rc = mc_cli_fail(&err);
+		goto out;
+	}
+	if (q.repin) {
 		_cleanup_free_ char *fp = NULL, *old = NULL;
 
-		if (mc_ssh_pin(&r.ep, true, &fp, &old, &err) < 0)
-			goto fail;
+		if (mc_ssh_pin(&r.ep, true, &fp, &old, &err) < 0) {
+			rc = mc_cli_fail(&err);
+			goto out;
+		}
 		if (old && strcmp(old, fp))
 			fprintf(stderr, "Pinned the new SSH host key of \"%s\": %s (it was %s)\n", r.name, fp, old);
 		else
 			fprintf(stderr, "Pinned the SSH host key of \"%s\": %s\n", r.name, fp);
 	}
-	if (use_native(cli, "ssh")) {
-		bool pty = !cmd && mc_term_isatty(0);
-
-		if (mc_ssh_connect(&r.ep, &r.s, &err) < 0) {
-			/* As OpenSSH does: 255 when the connection fails. */
-			mc_cli_fail(&err);
-			rc = 255;
-			goto out;
-		}
-		fflush(stdout);
-		signal(SIGPIPE, SIG_IGN);
-		if (mc_ssh_stream(r.s, cmd, 0, 1, 2, pty, &status, &err) < 0) {
-			if (pty)  /* the cursor may be anywhere on the remote's last line */
-				fputs("\r\n", stderr);
-			mc_cli_fail(&err);
-			rc = err.code == MC_E_NETWORK ? 255 : 1;  /* 255: as OpenSSH */
-			goto out;
-		}
-		rc = status;
-		goto out;
-	}
-	if (ensure_pinned(&r, &err) < 0)
-		goto fail;
-	mc_strv_push(&argv, mc_strdup("ssh"));
-	mc_ssh_external_opts(&r.ep, false, &argv);
-	mc_strv_push(&argv, mc_strdup("--"));
-	mc_strv_push(&argv, mc_strdup(r.ep.host));
-	if (cmd)
-		mc_strv_push(&argv, mc_strdup(cmd));
-	if (mc_proc_run_attached((const char *const *)argv, &status, &err) < 0)
-		goto fail;
-	if (status == 255)
-		explain_failure(&r);
-	rc = status;
-	goto out;
-fail:
-	rc = mc_cli_fail(&err);
+	rc = q.native ? ssh_native(&r, &q, &err) : ssh_external(&r, &q, &err);
 out:
+	ssh_req_free(&q);
 	remote_free(&r);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* ssh-config                                                          */
+
+int mc_cmd_ssh_config(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
+{
+	int rc = 0;
+
+	for (size_t i = 0; a->pos[i]; i++) {
+		struct mc_error err = { 0 };
+		struct remote r = { .name = mc_strdup(a->pos[i]) };
+		_cleanup_free_ char *block = NULL;
+
+		/* Pinned first: the block checks host keys strictly. */
+		if (remote_open(cli, &r, &err) < 0 || ensure_pinned(&r, &err) < 0 ||
+		    mc_ssh_config_block(&r.ep, r.name, false, &block, &err) < 0) {
+			int code = mc_cli_fail(&err);
+
+			rc = rc ? rc : code;
+		} else {
+			printf("%s%s", i ? "\n" : "", block);
+		}
+		remote_free(&r);
+	}
 	return rc;
 }
 
@@ -273,7 +493,7 @@ static int write_ssh_config(struct remote *machines, size_t nm, char **path, str
 		_cleanup_free_ char *block = NULL;
 		char *n;
 
-		if (mc_ssh_config_block(&machines[i].ep, machines[i].alias, &block, err) < 0)
+		if (mc_ssh_config_block(&machines[i].ep, machines[i].alias, true, &block, err) < 0)
 			return -1;
 		n = mc_asprintf("%s%s", text, block);
 

@@ -122,6 +122,29 @@ static void engine_apply(struct mc_machine *m, const struct mc_engine_change *c)
 	}
 }
 
+/* The lists of a change without the "" that empties one. */
+static char **nonempty(char **l)
+{
+	char **out = NULL;
+
+	for (; l && *l; l++)
+		if (**l)
+			mc_strv_push(&out, mc_strdup(*l));
+	return out;
+}
+
+/* The new options checked as create checks its own (src/ops/create.c). */
+static int check_change(const struct mc_engine_change *c, bool iso, struct mc_error *err)
+{
+	_cleanup_strv_ char **env = nonempty(c->env), **labels = nonempty(c->label), **opts = nonempty(c->opt);
+	_cleanup_strv_ char **insecure = nonempty(c->insecure_registry), **mirrors = nonempty(c->registry_mirror);
+
+	return mc_provision_check_engine(&(struct mc_engine_opts){ .env = env, .labels = labels, .opts = opts,
+								   .insecure = insecure, .mirrors = mirrors,
+								   .no_blanks = iso },
+					 err);
+}
+
 int mc_ops_reprovision(struct mc_session *s, const char *name, bool named,
 		       const struct mc_engine_change *engine, struct mc_error *err)
 {
@@ -134,6 +157,11 @@ int mc_ops_reprovision(struct mc_session *s, const char *name, bool named,
 		return -1;
 	if (!h.drv->provision) {
 		mc_error_set(err, MC_E_UNSUPPORTED, "the %s driver does not provision machines", h.drv->name);
+		mc_error_machine(err, name);
+		goto out;
+	}
+	if (engine && check_change(engine, mc_json_str(h.ctx.config, "ISO") != NULL, err) < 0) {
+		mc_error_prefix(err, "nothing was changed: ");
 		mc_error_machine(err, name);
 		goto out;
 	}

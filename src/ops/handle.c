@@ -85,9 +85,17 @@ static void iso_progress(void *arg, long long done, long long total)
 
 void mc_ops_iso_opts(struct mc_session *s, struct mc_iso_opts *o)
 {
+	const char *url = getenv("MACHINECTL_ISO_URL");
+
 	o->notice = iso_notice;
 	o->progress = iso_progress;
 	o->arg = s;
+	/* The machine OS release: MACHINECTL_ISO_URL, config.ini's iso-url, the
+	 * build's (configure --with-os-url). */
+	if (!url || !*url)
+		url = mc_config_get(s->config, "defaults", "iso-url");
+	o->release_url = url && *url ? url : MC_OS_URL;
+	o->prog = s->prog;
 }
 
 /* ------------------------------------------------------------------ */

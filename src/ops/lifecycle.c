@@ -124,6 +124,7 @@ int mc_ops_rm(struct mc_session *s, const char *name, bool force, struct mc_erro
 		mc_error_clear(err);
 	}
 	mc_test_point("rm-after-driver");
+	mc_ops_context_remove(s, name, h.m->dir);
 	if (mc_store_remove(&s->store, name, err) < 0) {
 		mc_handle_close(&h);
 		return -1;

@@ -295,6 +295,12 @@ static void finish_row(struct job *j, struct row *r, bool have_state, enum mc_st
 				p->error = mc_strdup(err.msg);
 			p->active = st == MC_STATE_RUNNING && p->url && j->o.docker_host &&
 				    !strcmp(p->url, j->o.docker_host);
+			if (st == MC_STATE_RUNNING && p->url && (!j->o.docker_host || !*j->o.docker_host) &&
+			    j->o.docker_context) {
+				_cleanup_free_ char *ctx = mc_ops_context_of(r->h.m->dir);
+
+				p->active = ctx && !strcmp(ctx, j->o.docker_context);
+			}
 			r->engine = j->o.want_docker && st == MC_STATE_RUNNING && p->url;
 			if (r->engine)
 				r->cert_dir = mc_strdup(r->h.m->dir);

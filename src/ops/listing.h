@@ -20,7 +20,7 @@ struct mc_listing_row {
 	char *swarm;           /* "manager", "manager (leader)", "worker", or NULL */
 	char *error;           /* without the machine's name */
 	json_t *labels;        /* engine labels "k=v" (array), or NULL */
-	bool active;           /* its URL is $DOCKER_HOST */
+	bool active;           /* its URL is $DOCKER_HOST, or its context is docker's current one */
 	long long ms;          /* how long it took to answer */
 	bool autostart;        /* the driver's config says Autostart (set --autostart) */
 	char *shares;          /* its shared folders, "HOST[:GUEST],..." (src/shares.h) */
@@ -31,6 +31,7 @@ struct mc_listing_opts {
 	bool need_state;       /* ask the drivers (not for ls -q without state filters) */
 	bool want_docker;      /* ask each running machine's daemon (GET /info) */
 	const char *docker_host;   /* $DOCKER_HOST, for the active mark */
+	const char *docker_context; /* else docker's current context (mc_ops_context_current) */
 };
 
 struct mc_listing {

@@ -190,6 +190,25 @@ int mc_ops_action(struct mc_session *s, const char *name, enum mc_action act,
 /* rm: force removes the local files even when the driver cannot remove the
  * VM or the machine cannot be loaded. */
 int mc_ops_rm(struct mc_session *s, const char *name, bool force, struct mc_error *err);
+/* Docker contexts (src/ops/context.c, doc/docker-context.md).  The context
+ * name machinectl gives a machine: its name, or "machinectl-NAME" where
+ * docker refuses that ("default", one character). */
+char *mc_ops_context_name(const char *machine);
+/* Create (or update, *updated) the machine's docker context through the
+ * docker CLI, with its URL and TLS files; use: make it docker's current
+ * context.  *ctx: its name (malloc'd).  A context of that name that
+ * machinectl did not make is left alone (MC_E_EXISTS). */
+int mc_ops_context(struct mc_session *s, const char *name, bool use, char **ctx, bool *updated,
+		   struct mc_error *err);
+/* The context machinectl made for the machine in machine_dir, or NULL. */
+char *mc_ops_context_of(const char *machine_dir);
+/* rm: remove that context, if it is still machinectl's; a failure is a
+ * warning (-1), never a reason to keep the machine. */
+int mc_ops_context_remove(struct mc_session *s, const char *name, const char *machine_dir);
+/* The docker CLI's current context when it is not docker's default and
+ * $DOCKER_HOST does not override it ($DOCKER_CONTEXT, else config.json's
+ * currentContext), or NULL. */
+char *mc_ops_context_current(void);
 /* upgrade: boot the machine from iso (a path or URL; NULL: the default). */
 int mc_ops_upgrade(struct mc_session *s, const char *name, const char *iso, const char *sha256,
 		   struct mc_error *err);
@@ -260,5 +279,12 @@ struct mc_swarm_run {
 int mc_ops_swarm(struct mc_session *s, char **names, const struct mc_swarm_plan *plan,
 		 struct mc_swarm_run *run, struct mc_error *err);
 void mc_ops_swarm_free(struct mc_swarm_run *run);
+
+/* os build (src/ops/os.c): build the machine OS ISO from Debian packages
+ * with the installed builder ($MACHINECTL_OS_BUILDER, else
+ * PKGDATADIR/os/scripts/build-iso; through sudo when not root; --force:
+ * rebuild a cached build), its messages as phases, and put it into the
+ * store's ISO cache; *path: the cached ISO (malloc'd). */
+int mc_ops_os_build(struct mc_session *s, bool force, char **path, struct mc_error *err);
 
 #endif

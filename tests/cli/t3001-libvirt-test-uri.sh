@@ -105,7 +105,7 @@ expect_rc 3 "a missing ISO fails the pre-create check"
 expect_err "none.iso" "the error names the ISO"
 run mc create -d libvirt $T b5
 expect_rc 3 "no ISO and no machine OS build: pre-create check fails"
-expect_err "scripts/build-iso" "the error prints the command that builds the ISO"
+expect_err "machinectl os build" "the error prints the command that builds the ISO"
 run mc create -d libvirt $T --iso "$ISO" --iso-sha256 0000000000000000000000000000000000000000000000000000000000000000 b6
 expect_rc 3 "a wrong --iso-sha256 fails the pre-create check"
 expect_err "but --iso-sha256 expects 0000" "the error shows both hashes"

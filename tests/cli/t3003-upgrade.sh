@@ -65,7 +65,7 @@ rm "$STORE/config.ini"
 before=$(store_snapshot)
 run mc upgrade m1
 expect_rc 1 "no default ISO at all"
-expect_err "scripts/build-iso" "the error names the command that builds the machine OS"
+expect_err "machinectl os build" "the error names the command that builds the machine OS"
 check "the failed upgrade changed nothing" test "$before" = "$(store_snapshot)"
 mkdir -p "$MACHINECTL_ISO_CACHE/abc123"
 cp "$ISO2" "$MACHINECTL_ISO_CACHE/abc123/machinectl-os.iso"

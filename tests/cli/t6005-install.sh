@@ -37,6 +37,13 @@ else
 	ok "# SKIP the libvirt driver is not built"
 fi
 check "the installed man page is the generated one" cmp -s "$MC_BUILDDIR/gen/machinectl.1" "$D$mandir/man1/machinectl.1"
+# The machine OS builder (mk/package.mk): build-iso and every input.
+check "installed: the machine OS builder" test -x "$D$pkgdatadir/os/scripts/build-iso"
+check "the builder's inputs are the source tree's, file for file" \
+	diff -r "$MC_SRCDIR/scripts/iso" "$D$pkgdatadir/os/scripts/iso"
+# (the same executables: distcheck makes the source tree read-only)
+check "... and the same executables" test "$(cd "$MC_SRCDIR/scripts/iso" && find . -type f -perm -u+x | LC_ALL=C sort)" = \
+	"$(cd "$D$pkgdatadir/os/scripts/iso" && find . -type f -perm -u+x | LC_ALL=C sort)"
 run uninstall_as "$D"
 expect_rc 0 "make uninstall DESTDIR=... succeeds"
 left=$(find "$D" ! -type d | sed "s#^$D##")

@@ -363,6 +363,15 @@ run mc -s "$S1" create "${GEN[@]}" --engine-opt $'log-opt=tag=a\nb' p2
 check "provisioning: an --engine-opt with a newline is a usage error (exit $RC)" test "$RC" = 2
 expect_err "contains a control character" "provisioning: the refusal names the problem"
 check "provisioning: nothing was made for it" test ! -e "$S1/machines/p2"
+# provision --engine-* takes new options under create's rules, before anything changes.
+before=$(cat "$S1/machines/p1/config.json")
+run mc -s "$S1" provision --engine-env 'BAD NAME' p1
+check "provision: an --engine-env that is not KEY=VALUE is a usage error (exit $RC)" test "$RC" = 2
+expect_err 'nothing was changed: invalid --engine-env "BAD NAME": expected KEY=VALUE' "provision: the refusal names it"
+run mc -s "$S1" provision --engine-opt $'log-opt=tag=a\nb' --engine-label 'x=$(id)' p1
+check "provision: an --engine-opt with a newline is a usage error (exit $RC)" test "$RC" = 2
+expect_err "contains a control character" "provision: the refusal names the problem"
+check "provision: the refused options left the record as it was" test "$before" = "$(cat "$S1/machines/p1/config.json")"
 run mc -s "$S1" rm -f p1
 expect_rc 0 "provisioning: rm -f p1"
 check "nothing is left in the hostile store's machines/" test -z "$(ls -A "$S1/machines")"

@@ -13,6 +13,7 @@ export BUILD_DIR="$TEST_TMP/demo-build"
 at_exit '"$MC_SRCDIR/scripts/demo" --stop >/dev/null 2>&1'
 run "$MC_SRCDIR/scripts/demo"
 expect_rc 0 "scripts/demo succeeds"
+demo_err=$ERR
 printf '%s\n' "$ERR" | tail -n 25 | sed 's/^/# demo: /'
 expect_out 'export DOCKER_TLS_VERIFY="1"' "it prints the env of the machine"
 check "DOCKER_HOST points at the VM" grep -qE '^export DOCKER_HOST="tcp://192\.168\.122\.[0-9]+:2376"$' <<<"$OUT"
@@ -23,6 +24,16 @@ check "the VM lives in a network namespace" test -n "$ns"
 eval "$OUT"
 run ip netns exec "$ns" docker version --format '{{.Server.Version}}'
 expect_rc 0 "the printed env works with the docker client"
+# The demo's last line, pasted into a fresh shell: none of the test's
+# variables but the store's (which the line carries), no driver path.
+line=$(printf '%s\n' "$demo_err" | tail -n 1)
+echo "# the demo's last line: $line"
+check "the demo ends with a command for a shell in the VM's namespace" grep -q "^ip netns exec $ns bash -c " <<<"$line"
+run_stdin 'docker version --format "server {{.Server.Version}}"; echo "host=$DOCKER_HOST"' \
+	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$HOME" bash -c "$line"
+expect_rc 0 "pasted, that line works"
+check "... and gives a shell whose docker client reaches the machine" grep -qE '^server [0-9]' <<<"$OUT"
+check "... through the machine's DOCKER_HOST" grep -qE '^host=tcp://192\.168\.122\.[0-9]+:2376$' <<<"$OUT"
 run "$MC_SRCDIR/scripts/demo" --stop
 expect_rc 0 "scripts/demo --stop"
 check "its network namespace is gone" test -z "$(ip netns list | grep -w "$ns")"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # The main path on a real VM: create --driver libvirt boots the machine OS ISO
 # under QEMU (TCG here), provisions it, and Docker answers over TLS; then ls,
-# env + Debian's docker client (version, import, run), ssh, scp both ways, stop,
+# env + Debian's docker client (version, import, run), a docker context, ssh, scp both ways, stop,
 # start, restart, upgrade, kill, rm — with nothing left behind; then a create
 # killed while provisioning, repaired by provision and removed by rm -f.  libvirtd runs inside a
 # network namespace this test creates (tests/e2e/lib-libvirtd.sh); all traffic
@@ -75,6 +75,17 @@ run lv_exec docker run --rm mc-hello:1 echo hello-from-container
 expect_out "hello-from-container" "docker run works"
 run lv_exec docker run --rm -v mc-vol:/data mc-hello:1 sh -c "echo kept-$$ >/data/f"
 expect_rc 0 "a file written into a named volume"
+
+# The same through a docker context (the docker CLI's store inside the test):
+# no DOCKER_HOST, the context alone reaches the VM; ls marks it ACTIVE.
+unset DOCKER_HOST DOCKER_TLS_VERIFY DOCKER_CERT_PATH DOCKER_MACHINE_NAME
+export DOCKER_CONFIG="$TEST_TMP/.docker"
+run vm context --use $M
+expect_rc 0 "context --use makes a docker context for the VM"
+run lv_exec docker version --format '{{.Server.Version}}'
+check "plain docker reaches the VM through the context alone" grep -qE '^[0-9]+\.[0-9]+' <<<"$OUT"
+check "ls marks the machine of docker's current context ACTIVE" grep -qE "^$M +\* +libvirt" <<<"$(vm ls)"
+eval "$(vm env --shell bash $M)"   # DOCKER_HOST again (it wins over the context)
 
 run vm ssh $M 'echo $((6 * 7)); exit 3'
 expect_rc 3 "ssh returns the remote exit status"
@@ -158,6 +169,7 @@ check "no store entry is left" test ! -e "$STORE/machines/$M"
 check "rm removed the DHCP reservation" \
 	test -z "$(lv_exec virsh -c "$LV_URI" net-dumpxml default | grep "ip='$RESERVED'")"
 check "no libvirt domain is left" test -z "$(lv_exec virsh -q -c "$LV_URI" list --all --name | grep -x "machinectl-$M")"
+check "no docker context is left" bash -c "! docker context inspect $M >/dev/null 2>&1"
 
 # Interrupted inside the driver (SIGTERM, as Ctrl-C, while waiting for the
 # IP): the domain exists, and what the driver recorded before defining it is

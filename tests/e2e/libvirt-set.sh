@@ -41,10 +41,10 @@ s0=$(starts)
 record() { cat "$STORE/machines/$M/config.json"; }
 before=$(record)
 run vm provision --engine-env 'BAD NAME' $M
-expect_rc 1 "an --engine-env that is not KEY=VALUE"
-expect_err "nothing was changed: --engine-env \"BAD NAME\" is not KEY=VALUE" "refused, naming it"
+expect_rc 2 "an --engine-env that is not KEY=VALUE (a usage error, as at create)"
+expect_err "nothing was changed: invalid --engine-env \"BAD NAME\": expected KEY=VALUE" "refused, naming it"
 run vm provision --engine-opt "$(printf 'debug\nx')" $M
-expect_rc 1 "an --engine-opt with a control character"
+expect_rc 2 "an --engine-opt with a control character"
 check "neither changed the machine's record (config.json)" test "$before" = "$(record)"
 check "nor restarted dockerd" test "$(starts)" = "$s0"
 run vm provision --engine-env HTTP_PROXY=http://127.0.0.1:3128 --engine-env NO_PROXY=localhost \

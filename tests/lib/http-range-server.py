@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
-"""A loopback HTTP server for the ISO download tests (tests/unit/test-iso.c).
+"""A loopback HTTP server for the ISO download tests (tests/unit/test-iso.c,
+tests/cli/t3002, t3005, tests/e2e/installed-release.sh).
 
 Usage: http-range-server.py DIR PORTFILE LOGFILE
 
-Serves files from DIR on 127.0.0.1 (an ephemeral port, written to PORTFILE)
+Serves files from DIR (and its subdirectories) on 127.0.0.1 (an ephemeral port, written to PORTFILE)
 with single byte-range support (Range: bytes=N-), and logs one line per
 request to LOGFILE: "GET /path range=<Range header or ->".
 Special paths:
   /flaky/NAME   the first request without Range sends the headers for the
                 whole file but only half of it, then closes (an interrupted
-                download); later requests are served normally
+                download); later requests are served normally (a checksum
+                file, NAME.sha256, is always served whole)
   /stall/NAME   sends the headers, then nothing for 30 s
   /norange/NAME ignores Range (always 200 with the whole file)
 """
@@ -37,7 +39,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         parts = self.path.strip("/").split("/")
         mode = parts[0] if len(parts) > 1 and parts[0] in ("flaky", "stall", "norange") else ""
         name = parts[-1]
-        path = os.path.join(root, name)
+        # A mode's files are DIR/NAME; any other path is under DIR (never above it).
+        path = os.path.join(root, name if mode else os.path.normpath("/" + "/".join(parts)).lstrip("/"))
         if not os.path.isfile(path):
             self.send_response(404)
             self.send_header("Content-Length", "0")
@@ -63,7 +66,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if mode == "stall":
             time.sleep(30)
             return
-        if mode == "flaky" and not rng and name not in flaky_done:
+        if mode == "flaky" and not rng and name not in flaky_done and not name.endswith(".sha256"):
             flaky_done.add(name)
             self.wfile.write(data[: len(data) // 2])
             self.wfile.flush()

@@ -205,10 +205,10 @@ static void default_iso(void **state)
 
 	unsetenv("MACHINECTL_ISO");
 	setenv("MACHINECTL_ISO_CACHE", bc, 1);
-	assert_int_equal(mc_iso_default(f->store, &p, &err), -1);
+	assert_int_equal(mc_iso_default(f->store, &(struct mc_iso_opts){ .prog = "mc-x" }, &p, &err), -1);
 	assert_int_equal(err.code, MC_E_NOT_FOUND);
-	assert_non_null(strstr(err.msg, "scripts/build-iso"));
-	assert_non_null(strstr(err.msg, "make iso"));
+	assert_non_null(strstr(err.msg, "mc-x os build"));
+	assert_non_null(strstr(err.msg, "iso-url"));
 	assert_non_null(strstr(err.msg, bc));
 	mc_error_clear(&err);
 
@@ -217,18 +217,18 @@ static void default_iso(void **state)
 	fake_iso(new, "NEW", 0x9000, 3);
 	fake_iso(old, "OLD", 0x9000, 4);
 	assert_int_equal(utime(old, &(struct utimbuf){ 1000, 1000 }), 0);
-	assert_int_equal(mc_iso_default(f->store, &p, &err), 0);
+	assert_int_equal(mc_iso_default(f->store, NULL, &p, &err), 0);
 	assert_string_equal(p, new);   /* the newest build */
 	free(MC_TAKE(p));
 
 	assert_int_equal(mc_mkdir_p(d3, 0700, &err), 0);
 	fake_iso(inst, "INSTALLED", 0x9000, 5);
-	assert_int_equal(mc_iso_default(f->store, &p, &err), 0);
+	assert_int_equal(mc_iso_default(f->store, NULL, &p, &err), 0);
 	assert_string_equal(p, inst);  /* the store's copy wins over builds */
 	free(MC_TAKE(p));
 
 	setenv("MACHINECTL_ISO", f->iso, 1);
-	assert_int_equal(mc_iso_default(f->store, &p, &err), 0);
+	assert_int_equal(mc_iso_default(f->store, NULL, &p, &err), 0);
 	assert_string_equal(p, f->iso);
 	free(MC_TAKE(p));
 	unsetenv("MACHINECTL_ISO");

@@ -199,25 +199,25 @@ static void test_external_opts(void **state)
 	mc_ssh_external_opts(&ep, false, &argv);
 	assert_false(has(argv, "BatchMode=yes"));
 
-	assert_int_equal(mc_ssh_config_block(&ep, "mc-0-m1", &block, &err), 0);
+	assert_int_equal(mc_ssh_config_block(&ep, "mc-0-m1", true, &block, &err), 0);
 	assert_true(mc_startswith(block, "Host mc-0-m1\n\tHostName \"10.0.0.5\"\n\tPort 2222\n\tUser \"docker\"\n"));
 	assert_non_null(strstr(block, "\tHostKeyAlias m1\n"));
 	assert_non_null(strstr(block, "\tIdentityFile \"/st ore/100%%/id_ed25519\"\n"));
 	free(block);
 	/* ssh_config's quoting: " and \ escaped with a backslash */
 	ep.key = "/a\"b\\c/id_ed25519";
-	assert_int_equal(mc_ssh_config_block(&ep, "mc-0-m1", &block, &err), 0);
+	assert_int_equal(mc_ssh_config_block(&ep, "mc-0-m1", true, &block, &err), 0);
 	assert_non_null(strstr(block, "\tIdentityFile \"/a\\\"b\\\\c/id_ed25519\"\n"));
 	free(block);
 	/* a line break would start a new option: refused */
 	ep.key = "/a\nProxyCommand touch x/id_ed25519";
-	assert_int_equal(mc_ssh_config_block(&ep, "mc-0-m1", &block, &err), -1);
+	assert_int_equal(mc_ssh_config_block(&ep, "mc-0-m1", true, &block, &err), -1);
 	assert_null(block);
 	assert_non_null(strstr(err.msg, "control character"));
 	ep.key = "/k";
 	ep.user = "root\nProxyCommand=touch${IFS}X";
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(mc_ssh_config_block(&ep, "mc-0-m1", &block, &err), -1);
+	assert_int_equal(mc_ssh_config_block(&ep, "mc-0-m1", true, &block, &err), -1);
 	assert_null(block);
 	assert_string_equal(mc_error_text(&err, text, sizeof(text)),
 			    "machine \"m1\": SSH user \"root\\nProxyCommand=touch${IFS}X\" is not a user name: "

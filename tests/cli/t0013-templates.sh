@@ -1,0 +1,82 @@
+#!/bin/bash
+# --format as docker-machine's users wrote it, for ls, inspect and status: Go
+# text/template's if/else/range/with, comparisons, len/index/slice, json,
+# upper/lower, printf, variables set with =, break/continue; status --format
+# json; an unsupported construct or a misuse found while rendering is a usage
+# error (exit 2) that names it, and nothing half-rendered is printed.
+. "${MC_SRCDIR:-$(dirname "$0")/../..}/tests/lib/cli-lib.sh"
+
+mc create -d test --engine-label env=prod --engine-label tier=web m1 >/dev/null
+mc create -d test m2 >/dev/null
+mc create -d none --url tcp://127.0.0.1:9 web >/dev/null
+mc stop m2 >/dev/null
+
+# ls: one line per machine.
+run mc ls --format '{{.Name}}:{{if eq .State "Running"}}up{{else if eq .State "Stopped"}}down{{else}}?{{end}}'
+expect_rc 0 "ls --format with if / else if / else"
+check "each row takes its branch" test "$OUT" = $'m1:up\nm2:down\nweb:up'
+run mc ls --format '{{if and (ne .DriverName "none") (not (eq .State "Stopped"))}}{{upper .Name}}{{else}}{{lower .DriverName}}{{end}}'
+check "and / ne / not / eq / upper / lower" test "$OUT" = $'M1\ntest\nnone'
+run mc ls --format '{{printf "%-4s|%3d|%q" .Name (len .Name) .State}}'
+check "printf with width, len, %q" test "$OUT" = $'m1  |  2|"Running"\nm2  |  2|"Stopped"\nweb |  3|"Running"'
+run mc ls --format '{{json .}}' --filter name=^web$
+check "json . prints the row as JSON" python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); assert d["Name"]=="web" and d["URL"]=="tcp://127.0.0.1:9"' <<<"$OUT"
+run mc ls --format '{{with .URL}}{{.}}{{else}}no url{{end}}' --filter name=^web$
+check "with / else" test "$OUT" = "tcp://127.0.0.1:9"
+run mc ls --format '{{$i := 0}}{{range $c := split .Name ""}}{{$i = $c}}{{end}}{{$i}} {{slice .Name 0 1}} {{index (split .URL ":") 0}}' --filter name=^web$
+check "range, variables set with =, slice, index, split" test "$OUT" = "b w tcp"
+run mc ls --format '{{range split .Name ""}}{{if eq . "e"}}{{break}}{{end}}{{.}}{{end}}|{{range split .Name ""}}{{if eq . "e"}}{{continue}}{{end}}{{.}}{{end}}' --filter name=^web$
+check "break and continue inside range" test "$OUT" = "w|wb"
+run mc ls --format 'table {{.Name}}\t{{if eq .State "Stopped"}}off{{else}}{{.DriverName}}{{end}}\t{{.State}}'
+check "table with a conditional column" test "$OUT" = $'NAME   DRIVER   STATE\nm1     test     Running\nm2     off      Stopped\nweb    none     Running'
+
+# inspect: the machine's config.json.
+run mc inspect --format '{{range $i, $l := .HostOptions.EngineOptions.Labels}}{{if $i}},{{end}}{{$l}}{{end}}' m1
+expect_rc 0 "inspect --format with range over labels"
+check "labels joined by a range" test "$OUT" = "env=prod,tier=web"
+run mc inspect --format '{{len .HostOptions.EngineOptions.Labels}} {{index .HostOptions.EngineOptions.Labels 1}} {{json .HostOptions.EngineOptions.Labels}}' m1
+check "len / index / json on an array" test "$OUT" = '2 tier=web ["env=prod","tier=web"]'
+run mc inspect --format '{{.DriverName}}{{with .Driver.URL}} {{.}}{{end}}' web
+check "with over a field" test "$OUT" = "none tcp://127.0.0.1:9"
+
+# status --format.
+run mc status --format json m2
+expect_rc 0 "status --format json"
+check "status json has Name, DriverName and State" python3 -c 'import json,sys; assert json.load(sys.stdin)=={"Name":"m2","DriverName":"test","State":"Stopped"}' <<<"$OUT"
+run mc status -f '{{.Name}} is {{.State | lower}}' m1
+check "status -f TEMPLATE" test "$OUT" = "m1 is running"
+run mc status m1
+check "status without --format prints the state alone" test "$OUT" = "Running"
+
+# What is not supported, or goes wrong while rendering: exit 2, named, no output.
+for verb in "ls" "inspect m1" "status m1"; do
+	# shellcheck disable=SC2086
+	run mc $verb --format '{{template "x"}}'
+	expect_rc 2 "$verb: {{template}} is a usage error"
+	expect_err "{{template}} is not supported" "$verb: the error names {{template}}"
+	# shellcheck disable=SC2086
+	run mc $verb --format '{{js .Name}}'
+	expect_rc 2 "$verb: an unknown function is a usage error"
+	expect_err 'function "js" is not supported (the functions are and, or, not,' "$verb: it names the function and lists those there are"
+	# shellcheck disable=SC2086
+	run mc $verb --format 'x{{range .Name}}{{.}}{{end}}'
+	expect_rc 2 "$verb: range over a string fails while rendering"
+	expect_err "{{range}} cannot go over a string" "$verb: it says why"
+	check "$verb: nothing was printed" test -z "$OUT"
+done
+run mc ls --format '{{.Name}}{{if eq .Name "web"}}{{index .Name 10}}{{end}}'
+expect_rc 2 "ls: a row that fails to render fails the listing"
+check "ls prints no partial table" test -z "$OUT"
+run mc ls --format '{{break}}'
+expect_rc 2 "break outside a range"
+expect_err "{{break}} outside a {{range}}" "it says where break belongs"
+run mc ls --format '{{$x = 1}}'
+expect_rc 2 "assigning an undeclared variable"
+expect_err 'undefined variable $x (declare it with := first)' "it says to declare it"
+run mc status --format '{{.Name' m1
+expect_rc 2 "status: an unclosed action"
+run mc status --format json nosuch
+expect_rc 1 "status of an unknown machine still fails as before"
+expect_err 'machine "nosuch" does not exist' "and says which machine"
+
+done_testing
