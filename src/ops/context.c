@@ -96,7 +96,9 @@ static int context_description(const char *ctx, char **desc, struct mc_error *er
 		*desc = mc_strdup(json_is_string(d) ? json_string_value(d) : "");
 		json_decref(j);
 		rc = 1;
-	} else if (r.err && strstr(r.err, "does not exist")) {
+	} else if (r.err && (strstr(r.err, "does not exist") || strstr(r.err, "context not found"))) {
+		/* docker 20.10: 'context "x" does not exist'; 23 and later:
+		 * 'context "x": context not found: open .../meta.json: ...' */
 		rc = 0;
 	} else {
 		_cleanup_free_ char *why = first_line(r.err);

@@ -10,7 +10,7 @@ if [ -z "$DOCKER" ]; then
 	echo "Bail out! no docker client (scripts/setup installs Debian's docker.io)"
 	exit 1
 fi
-plan 37
+plan 41
 # The docker CLI's own store, inside the test; the docker found first in PATH is Debian's.
 export DOCKER_CONFIG="$TEST_TMP/.docker" HOME="$TEST_TMP"
 ln -s "$DOCKER" "$TEST_TMP/bin/docker"
@@ -36,6 +36,26 @@ run current_context
 check "without --use the current context does not change" test "$OUT" = default
 run mc ls --format '{{.Name}} {{.Active}}'
 check "ls: no machine is active yet" grep -qx 'fx -' <<<"$OUT"
+
+# docker 23 and later word a missing context otherwise: 'context "x":
+# context not found: open .../meta.json: no such file or directory' (not
+# 20.10's 'context "x" does not exist').  Debian's client, its answer worded so:
+mkdir -p "$TEST_TMP/newdocker"
+cat >"$TEST_TMP/newdocker/docker" <<WRAP
+#!/bin/bash
+e=\$(mktemp); "$DOCKER" "\$@" 2>"\$e"; rc=\$?
+sed -E 's|^context "([^"]*)" does not exist\$|context "\\1": context not found: open /x/meta.json: no such file or directory|' "\$e" >&2
+rm -f "\$e"; exit \$rc
+WRAP
+chmod +x "$TEST_TMP/newdocker/docker"
+run env PATH="$TEST_TMP/newdocker:$PATH" "$TEST_TMP/newdocker/docker" context inspect nosuch
+check "(the wrapper words a missing context as docker 23 does)" grep -q 'context not found' <<<"$ERR"
+PATH="$TEST_TMP/newdocker:$PATH" run mc context other
+expect_rc 0 "context NAME with docker 23's wording of a missing context"
+check "... made the context" docker context inspect other
+run mc rm -f other
+expect_rc 0 "rm of that machine (and its context)"
+mc create --driver none --url "tcp://127.0.0.1:$PORT" other >/dev/null
 
 run mc context --use fx
 expect_rc 0 "context --use NAME (again) succeeds"
