@@ -8,6 +8,8 @@
 #   lv_start            # sets LV_NS, LV_DIR, LV_URI; starts the "default" network
 #                       # (LV_QEMU_USER=libvirt-qemu: QEMU runs as that user, with
 #                       # dynamic ownership, as Debian's libvirtd does; default root)
+#   lv_start_iso        # lv_start, lv_stop at exit (cli-lib.sh's at_exit), and
+#                       # ISO= the machine OS ISO, built or reused (scripts/build-iso)
 #   lv_exec CMD...      # run a command inside the network namespace
 #   lv_daemon_restart   # stop libvirtd and start it again as after a host reboot
 #                       # (its "autostarted" marker in /run/libvirt/qemu removed)
@@ -121,6 +123,13 @@ lv_daemon_restart() {
 	rm -f "$LV_DIR/run/libvirt-sock" "$LV_DIR/run/libvirt-sock-ro" "$LV_DIR/run/libvirt-admin-sock" \
 		"$LV_DIR/run/qemu/autostarted"
 	lv_daemon
+}
+
+lv_start_iso() {
+	lv_start
+	at_exit lv_stop
+	ISO=$("$MC_SRCDIR/scripts/build-iso" | tail -n 1) && [ -s "$ISO" ] ||
+		{ echo "Bail out! scripts/build-iso failed"; exit 1; }
 }
 
 lv_exec() { ip netns exec "$LV_NS" "$@"; }

@@ -18,9 +18,7 @@
 for b in /usr/sbin/sshd /bin/nc.openbsd; do
 	[ -x "$b" ] || { echo "Bail out! missing $b: run scripts/setup"; exit 1; }
 done
-LV_QEMU_USER=libvirt-qemu lv_start
-at_exit lv_stop
-ISO=$("$MC_SRCDIR/scripts/build-iso" | tail -n 1) || { echo "Bail out! scripts/build-iso failed"; exit 1; }
+LV_QEMU_USER=libvirt-qemu lv_start_iso
 
 POOL="$LV_DIR/lib/images"   # /var/lib/libvirt/images as the test's libvirtd sees it
 vm() { lv_mc "$@"; }

@@ -9,10 +9,7 @@
 . "$MC_SRCDIR/tests/e2e/lib-libvirtd.sh"
 . "$MC_SRCDIR/tests/e2e/lib-image.sh"
 
-lv_start
-at_exit lv_stop
-ISO=$("$MC_SRCDIR/scripts/build-iso" | tail -n 1) || { echo "Bail out! scripts/build-iso failed"; exit 1; }
-check "the machine OS ISO is built or reused" test -s "$ISO"
+lv_start_iso
 
 vm() { lv_mc "$@"; }
 M=share1

@@ -36,9 +36,7 @@ mkdir -p "$LOGDIR"
 names=()
 for i in $(seq 1 "$NODES"); do names+=("loop$i"); done
 
-lv_start
-at_exit lv_stop
-ISO=$("$MC_SRCDIR/scripts/build-iso" | tail -n 1) || { echo "Bail out! scripts/build-iso failed"; exit 1; }
+lv_start_iso
 CREATE=(-d libvirt --libvirt-uri "$LV_URI" --libvirt-memory 768 --iso "$ISO")
 e2e_image_tar "$TEST_TMP/image.tar"
 vm() { lv_mc "$@"; }

@@ -33,9 +33,7 @@ must() {
 	if [ "$RC" = 0 ]; then ok "$1"; else not_ok "$1 (step $step_no)"; fail_context; done_testing; fi
 }
 
-lv_start
-at_exit lv_stop
-ISO=$("$MC_SRCDIR/scripts/build-iso" | tail -n 1) || { echo "Bail out! scripts/build-iso failed"; exit 1; }
+lv_start_iso
 vm() { lv_mc "$@"; }
 d() { lv_exec docker "$@"; }
 CREATE=(-d libvirt --libvirt-uri "$LV_URI" --libvirt-memory 768 --iso "$ISO")
