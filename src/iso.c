@@ -493,78 +493,62 @@ int mc_iso_resolve(const char *store_root, const char *spec, const struct mc_iso
 
 /* --- the default ISO: the caches, then the release URL --- */
 
-/* Keep the newer of *best and path (mtime). */
-static void keep_newest(char **best, struct timespec *best_t, char *path, const struct stat *st)
-{
-	if (!*best || st->st_mtim.tv_sec > best_t->tv_sec ||
-	    (st->st_mtim.tv_sec == best_t->tv_sec && st->st_mtim.tv_nsec > best_t->tv_nsec)) {
-		free(*best);
-		*best = path;
-		*best_t = st->st_mtim;
-	} else {
-		free(path);
-	}
-}
-
-/* The newest DIR/<hash>/machinectl-os.iso (mtime), or NULL. */
-static char *newest_build(const char *dir)
+/* The newest (mtime) of the paths candidate() makes of DIR's entries: a
+ * candidate is a non-empty regular file candidate() accepts; NULL when there
+ * is none. */
+static char *newest_in(const char *dir, char *(*candidate)(const char *dir, const char *name))
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
 	char *best = NULL;
-	struct timespec best_t = { 0 };
+	struct timespec t = { 0 };
 
 	while (d && (de = readdir(d))) {
-		char *p;
+		_cleanup_free_ char *p = de->d_name[0] == '.' ? NULL : candidate(dir, de->d_name);
 		struct stat st;
 
-		if (de->d_name[0] == '.')
+		if (!p || stat(p, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
 			continue;
-		p = mc_asprintf("%s/%s/machinectl-os.iso", dir, de->d_name);
-		if (stat(p, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
-			free(p);
-			continue;
+		if (!best || st.st_mtim.tv_sec > t.tv_sec ||
+		    (st.st_mtim.tv_sec == t.tv_sec && st.st_mtim.tv_nsec > t.tv_nsec)) {
+			free(best);
+			best = p;
+			p = NULL;
+			t = st.st_mtim;
 		}
-		keep_newest(&best, &best_t, p, &st);
 	}
 	if (d)
 		closedir(d);
 	return best;
 }
 
-/* The newest machine OS ISO in the store's cache: machinectl-os.iso, or a
- * download or `os build` (sha256-HEX.iso) with the machine OS volume ID;
- * NULL when there is none.  Other downloads (--iso URL) are not candidates. */
-static char *newest_cached(const char *cache)
+/* A scripts/build-iso cache entry: DIR/<hash>/machinectl-os.iso. */
+static char *build_entry(const char *dir, const char *name)
 {
-	DIR *d = opendir(cache);
-	struct dirent *de;
-	char *best = NULL;
-	struct timespec best_t = { 0 };
+	return mc_asprintf("%s/%s/machinectl-os.iso", dir, name);
+}
 
-	while (d && (de = readdir(d))) {
-		char *p;
-		struct stat st;
-		bool is_iso = false;
-		char vid[33];
-		size_t n = strlen(de->d_name);
+/* A machine OS ISO in the store's cache: machinectl-os.iso, or a download or
+ * `os build` (sha256-HEX.iso) with the machine OS volume ID.  Other downloads
+ * (--iso URL) are not candidates. */
+static char *cache_entry(const char *cache, const char *name)
+{
+	size_t n = strlen(name);
+	bool is_iso = false;
+	char vid[33];
+	char *p;
 
-		if (strcmp(de->d_name, "machinectl-os.iso") &&
-		    !(mc_startswith(de->d_name, "sha256-") && n == 7 + 64 + 4 && !strcmp(de->d_name + n - 4, ".iso")))
-			continue;
-		p = mc_path_join(cache, de->d_name);
-		if (stat(p, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
-		    (strcmp(de->d_name, "machinectl-os.iso") &&
-		     (read_pvd(p, &is_iso, vid, NULL) < 0 || !is_iso ||
-		      strncasecmp(vid, MC_ISO_OS_VOLUME_PREFIX, strlen(MC_ISO_OS_VOLUME_PREFIX))))) {
-			free(p);
-			continue;
-		}
-		keep_newest(&best, &best_t, p, &st);
+	if (!strcmp(name, "machinectl-os.iso"))
+		return mc_path_join(cache, name);
+	if (!(mc_startswith(name, "sha256-") && n == 7 + 64 + 4 && !strcmp(name + n - 4, ".iso")))
+		return NULL;
+	p = mc_path_join(cache, name);
+	if (read_pvd(p, &is_iso, vid, NULL) < 0 || !is_iso ||
+	    strncasecmp(vid, MC_ISO_OS_VOLUME_PREFIX, strlen(MC_ISO_OS_VOLUME_PREFIX))) {
+		free(p);
+		return NULL;
 	}
-	if (d)
-		closedir(d);
-	return best;
+	return p;
 }
 
 struct text {
@@ -675,7 +659,7 @@ int mc_iso_default(const char *store_root, const struct mc_iso_opts *opts, char 
 
 	if (env && *env)
 		return mc_iso_resolve(store_root, env, NULL, path, err);
-	if ((found = newest_cached(cache)) || (found = newest_build(build_cache))) {
+	if ((found = newest_in(cache, cache_entry)) || (found = newest_in(build_cache, build_entry))) {
 		*path = found;
 		return 0;
 	}

@@ -163,11 +163,8 @@ static int create_one(struct create_job *j, const char *name, struct mc_error *e
 		      lock_fd, &h);
 	record_options(h.m, o);
 	h.ctx.provision_follows = o->drv->provision && !o->no_provision;
-	/* The daemon options as provisioning will check them: before anything is made. */
-	if (h.ctx.provision_follows && mc_provision_check_options(h.m, o->drv->name, err) < 0) {
-		phase = "Docker daemon options check";
-		goto rollback;
-	}
+	/* The daemon options were checked by mc_ops_create_check, as strictly as
+	 * provisioning checks them. */
 	if (create_prepare(j, &h, &phase, err) < 0)
 		goto rollback;
 	phase = "create";
