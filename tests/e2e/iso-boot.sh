@@ -27,14 +27,7 @@
 . "$(dirname "$0")/lib-vm.sh"
 
 tap_plan 46
-e2e_setup
-
-iso=$(e2e_iso)
-diag "ISO: $iso ($(du -m "$iso" | cut -f1) MB)"
-
-W=$E2E_WORK
-E2E_KEY=$W/id_ed25519
-make_key "$E2E_KEY"
+e2e_setup_boot
 # a 9p shared folder (the host side of a libvirt <filesystem>), mounted in
 # the guest at a path with a space (fstab's \040 in the mounts file)
 mkdir -p "$W/share"; chmod 777 "$W/share"

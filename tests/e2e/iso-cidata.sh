@@ -15,13 +15,7 @@
 . "$(dirname "$0")/lib-vm.sh"
 
 tap_plan 13
-e2e_setup
-
-iso=$(e2e_iso)
-diag "ISO: $iso ($(du -m "$iso" | cut -f1) MB)"
-W=$E2E_WORK
-E2E_KEY=$W/id_ed25519
-make_key "$E2E_KEY"
+e2e_setup_boot
 make_cidata_iso "$W/cidata.iso" e2e-cidata "$E2E_KEY.pub"
 make_blank_disk "$W/blank.img" 512M
 blank_sum=$(disk_head_sum "$W/blank.img")

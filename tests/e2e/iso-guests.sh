@@ -21,12 +21,7 @@
 . "$(dirname "$0")/lib-vm.sh"
 
 tap_plan 25
-e2e_setup
-iso=$(e2e_iso)
-diag "ISO: $iso ($(du -m "$iso" | cut -f1) MB)"
-W=$E2E_WORK
-E2E_KEY=$W/id_ed25519
-make_key "$E2E_KEY"
+e2e_setup_boot
 serial_has() { grep -qF "machinectl-os: $2" "$W/$1.serial"; }
 boot_or_bail() { # boot_or_bail NAME: wait for sshd + docker up, then SSH
     local s d

@@ -136,6 +136,17 @@ e2e_iso() {
     echo "$iso"
 }
 
+# e2e_setup_boot: e2e_setup, then iso= the ISO, W= the work directory and
+# E2E_KEY= a new SSH key there (the tests that boot the ISO in plain QEMU)
+e2e_setup_boot() {
+    e2e_setup
+    iso=$(e2e_iso) || exit 1
+    diag "ISO: $iso ($(du -m "$iso" | cut -f1) MB)"
+    W=$E2E_WORK
+    E2E_KEY=$W/id_ed25519
+    make_key "$E2E_KEY"
+}
+
 # ---------------------------------------------------------- disks ---
 # make_userdata_disk IMAGE PUBKEY [SIZE [AWAIT [MOUNTS]]]
 #   A boot2docker data disk: a ustar archive whose FIRST member is a file
