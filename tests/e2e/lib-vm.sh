@@ -258,7 +258,10 @@ VM_T0=
 vm_start() {
     local name=$1 iso=$2 accel; shift 2
     accel=$(e2e_accel "$iso")
-    local acc_opt="tcg,tb-size=128"
+    local acc_opt="tcg,tb-size=128" cd_boot=",bootindex=0"
+    # direct kernel boot (-kernel in the extra arguments): the CD stays
+    # attached (the machine OS reads it), but QEMU boots the kernel
+    case " $* " in *" -kernel "*) cd_boot= ;; esac
     [ "$accel" = kvm ] && acc_opt=kvm
     : >"$E2E_WORK/$name.serial"
     rm -f "$E2E_WORK/$name.mon"
@@ -270,7 +273,7 @@ vm_start() {
         -monitor "unix:$E2E_WORK/$name.mon,server,nowait" \
         -device ahci,id=ahci0 \
         -drive "if=none,id=bootcd,media=cdrom,readonly=on,file=$iso" \
-        -device ide-cd,bus=ahci0.0,drive=bootcd,bootindex=0 \
+        -device "ide-cd,bus=ahci0.0,drive=bootcd$cd_boot" \
         -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$E2E_SSH_PORT-:22,hostfwd=tcp:127.0.0.1:$E2E_TLS_PORT-:2376" \
         -device virtio-net-pci,netdev=n0 \
         "$@" >"$E2E_WORK/$name.qemu.log" 2>&1 &
