@@ -863,6 +863,14 @@ bool mc_certs_machine_has_server(const struct mc_machine *m)
 	return mc_file_exists(cert);
 }
 
+bool mc_certs_machine_server_has_ip(const struct mc_machine *m, const char *ip)
+{
+	_cleanup_free_ char *cert = mc_path_join(m->dir, "server.pem");
+	struct mc_error e = { 0 };
+
+	return mc_certs_file_has_ip(cert, ip, &e) == 1;
+}
+
 int mc_certs_upload_files(const struct mc_machine *m, struct mc_certs_upload *out,
 			  struct mc_error *err)
 {

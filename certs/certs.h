@@ -118,6 +118,8 @@ int mc_certs_machine_server(const struct mc_certs_paths *p, const struct mc_mach
 
 /* True when the machine has a server certificate (machines/NAME/server.pem). */
 bool mc_certs_machine_has_server(const struct mc_machine *m);
+/* True when it has one and it holds ip as an IP SAN. */
+bool mc_certs_machine_server_has_ip(const struct mc_machine *m, const char *ip);
 
 /* The PEM texts a provisioner uploads to the machine (ca.pem, server.pem,
  * server-key.pem from machines/NAME).  Free with mc_certs_upload_free(). */

@@ -182,7 +182,12 @@ struct mc_host {
 	/* --- the machine --- */
 	/* The boot2docker data disk's tar for this machine (its SSH public key;
 	 * with ctx->provision_follows, the marker that makes the machine OS wait
-	 * for provisioning): *data malloc'd, *len a multiple of 512. */
+	 * for provisioning): *data malloc'd, *len a multiple of 512.  A driver
+	 * that knows the machine's address before it boots records it as
+	 * ctx->config "IPAddress" before it calls this: for the machine OS, the
+	 * tar then also holds the provisioning files with a server certificate
+	 * for that address, and dockerd starts once, with TLS, at the first
+	 * boot (provisioning only checks). */
 	int (*userdata_tar)(struct mc_driver_ctx *ctx, char **data, size_t *len, struct mc_error *err);
 	/* The same tar at the start of a new sparse raw disk image of size_mb
 	 * MiB at path (which must not exist; nothing is left on failure). */

@@ -487,21 +487,43 @@ static int upload_root(struct mc_ssh *s, const struct mc_provision *p, const cha
 	return must_run(s, p, what, cmd, 30000, err);
 }
 
-/* *one_step: the guest has the machine OS's one-step provisioning. */
+#define INSTALLED_MARK "\n--- installed\n"
+
+static bool boot_files_match(const struct mc_provision *p, const char *installed);
+
+const char *mc_provision_installed(const char *detect_out)
+{
+	const char *i = strstr(detect_out, INSTALLED_MARK);
+
+	return i ? i + strlen(INSTALLED_MARK) : NULL;
+}
+
+/* *one_step: the guest has the machine OS's one-step provisioning; then
+ * *boot_done: it has installed exactly the files p would send (at its first
+ * boot, p->boot_files), and dockerd was started with them. */
 static int detect(struct mc_ssh *s, const struct mc_provision *p, enum mc_guest_os *os,
-		  char **name, bool *one_step, struct mc_error *err)
+		  char **name, bool *one_step, bool *boot_done, struct mc_error *err)
 {
 	struct mc_run_result r;
+	const char *installed;
 	int rc;
 
+	*boot_done = false;
 	if (mc_ssh_run(s, "cat /etc/machinectl-os-release 2>/dev/null; test -x " ONE_STEP " && echo PROVISION=1; "
-		       "echo; echo ---; cat /etc/os-release", NULL, &r, err) < 0) {
+		       "echo; echo ---; cat /etc/os-release; test -x " ONE_STEP " || exit 0; "
+		       "echo; echo '--- installed'; sudo -n cat " B2D_DIR "/server.pem " B2D_DIR "/profile 2>/dev/null; true",
+		       NULL, &r, err) < 0) {
 		mc_error_prefix(err, "detecting the OS: ");
 		mc_error_machine(err, p->m->name);
 		return -1;
 	}
+	installed = mc_provision_installed(r.out);
+	if (installed)  /* the OS's parts end where it begins */
+		r.out[installed - strlen(INSTALLED_MARK) - r.out] = '\0';
 	rc = mc_provision_detect(r.out, os, name, err);
 	*one_step = rc == 0 && *os == MC_GUEST_MACHINECTL_OS && mc_provision_one_step(r.out);
+	if (*one_step && p->boot_files && installed)
+		*boot_done = boot_files_match(p, installed);
 	mc_run_result_free(&r);
 	if (rc < 0)
 		mc_error_machine(err, p->m->name);
@@ -514,7 +536,7 @@ static bool is_b2d(enum mc_guest_os os)
 }
 
 /* The files the guest gets: ca.pem, server.pem, server-key.pem; with remake,
- * first a new server certificate for p->ip. */
+ * first a new server certificate for p->ip.  up NULL: only remake. */
 static int server_files(const struct mc_provision *p, bool remake, struct mc_certs_upload *up,
 			struct mc_error *err)
 {
@@ -522,7 +544,60 @@ static int server_files(const struct mc_provision *p, bool remake, struct mc_cer
 
 	if (remake && mc_certs_machine_server(p->certs, p->m, ips, err) < 0)
 		return -1;
-	return mc_certs_upload_files(p->m, up, err);
+	return up ? mc_certs_upload_files(p->m, up, err) : 0;
+}
+
+/* The machine OS's one-step tar: hostname (when given), the TLS files of
+ * m's directory, the profile (when given). */
+static int files_tar(const struct mc_machine *m, const char *hostname, const char *profile,
+		     struct mc_tar *t, struct mc_error *err)
+{
+	struct mc_certs_upload up = { 0 };
+	time_t now = time(NULL);
+
+	if (mc_certs_upload_files(m, &up, err) < 0)
+		return -1;
+	if (hostname) {
+		_cleanup_free_ char *line = mc_asprintf("%s\n", hostname);
+
+		mc_tar_add(t, "hostname", '0', 0600, line, strlen(line), now);
+	}
+	mc_tar_add(t, "ca.pem", '0', 0600, up.ca_pem, strlen(up.ca_pem), now);
+	mc_tar_add(t, "server.pem", '0', 0600, up.server_pem, strlen(up.server_pem), now);
+	mc_tar_add(t, "server-key.pem", '0', 0600, up.server_key_pem, strlen(up.server_key_pem), now);
+	if (profile)
+		mc_tar_add(t, "profile", '0', 0600, profile, strlen(profile), now);
+	mc_tar_end(t);
+	mc_certs_upload_free(&up);
+	return 0;
+}
+
+int mc_provision_boot_tar(const struct mc_machine *m, const char *driver_name, struct mc_tar *t,
+			  struct mc_error *err)
+{
+	_cleanup_free_ char *profile = NULL;
+
+	if (mc_provision_profile(m, driver_name, &profile, err) < 0)
+		return -1;
+	return files_tar(m, m->name, profile, t, err);
+}
+
+/* Whether the guest's installed server.pem and profile (detect's last part)
+ * are this machine's server.pem and the profile provisioning would write. */
+static bool boot_files_match(const struct mc_provision *p, const char *installed)
+{
+	struct mc_certs_upload up = { 0 };
+	_cleanup_free_ char *profile = NULL, *want = NULL;
+	struct mc_error e = { 0 };
+
+	if (!mc_certs_machine_server_has_ip(p->m, p->ip) || mc_certs_upload_files(p->m, &up, &e) < 0 ||
+	    mc_provision_profile(p->m, p->driver_name, &profile, &e) < 0) {
+		mc_certs_upload_free(&up);
+		return false;
+	}
+	want = mc_asprintf("%s%s", up.server_pem, profile);
+	mc_certs_upload_free(&up);
+	return !strcmp(installed, want);
 }
 
 /* Upload the server files (server_files) one by one. */
@@ -551,25 +626,11 @@ static int upload_certs(struct mc_ssh *s, const struct mc_provision *p, enum mc_
 static int one_step(struct mc_ssh *s, const struct mc_provision *p, const char *hostname,
 		    bool remake, const char *profile, struct mc_error *err)
 {
-	struct mc_certs_upload up = { 0 };
 	struct mc_tar t = { NULL, 0 };
-	time_t now = time(NULL);
 	int r;
 
-	if (server_files(p, remake, &up, err) < 0)
+	if (server_files(p, remake, NULL, err) < 0 || files_tar(p->m, hostname, profile, &t, err) < 0)
 		return -1;
-	if (hostname) {
-		_cleanup_free_ char *line = mc_asprintf("%s\n", hostname);
-
-		mc_tar_add(&t, "hostname", '0', 0600, line, strlen(line), now);
-	}
-	mc_tar_add(&t, "ca.pem", '0', 0600, up.ca_pem, strlen(up.ca_pem), now);
-	mc_tar_add(&t, "server.pem", '0', 0600, up.server_pem, strlen(up.server_pem), now);
-	mc_tar_add(&t, "server-key.pem", '0', 0600, up.server_key_pem, strlen(up.server_key_pem), now);
-	if (profile)
-		mc_tar_add(&t, "profile", '0', 0600, profile, strlen(profile), now);
-	mc_tar_end(&t);
-	mc_certs_upload_free(&up);
 	if (profile)
 		phase(p, "Setting Docker configuration on the remote daemon...");
 	r = must_run_in(s, p, "installing the TLS files and starting Docker", "sudo " ONE_STEP, t.data,
@@ -614,16 +675,20 @@ int mc_provision_run(const struct mc_provision *p, struct mc_error *err)
 	struct mc_ssh *s = NULL;
 	enum mc_guest_os os;
 	_cleanup_free_ char *osname = NULL, *msg = NULL, *cmd = NULL, *conf = NULL;
-	bool fast;
+	bool fast, boot_done;
 	int r = -1;
 
 	if (mc_ssh_connect(p->ep, &s, err) < 0)
 		return -1;
 	phase(p, "Detecting the provisioner...");
-	if (detect(s, p, &os, &osname, &fast, err) < 0)
+	if (detect(s, p, &os, &osname, &fast, &boot_done, err) < 0)
 		goto out;
 	msg = mc_asprintf("Provisioning with %s...", osname);
 	phase(p, msg);
+	if (boot_done) {
+		phase(p, "The machine OS started Docker with its certificates at boot...");
+		goto check;
+	}
 	if (fast) {
 		phase(p, "Copying certs to the remote machine...");
 		if (mc_provision_profile(p->m, p->driver_name, &conf, err) < 0 ||
@@ -676,12 +741,12 @@ static int certs_and_restart(const struct mc_provision *p, bool remake, struct m
 	struct mc_ssh *s = NULL;
 	enum mc_guest_os os;
 	_cleanup_free_ char *osname = NULL;
-	bool fast;
+	bool fast, boot_done;
 	int r = -1;
 
 	if (mc_ssh_connect(p->ep, &s, err) < 0)
 		return -1;
-	if (detect(s, p, &os, &osname, &fast, err) == 0 &&
+	if (detect(s, p, &os, &osname, &fast, &boot_done, err) == 0 &&
 	    (fast ? one_step(s, p, NULL, remake, NULL, err) == 0
 		  : upload_certs(s, p, os, remake, err) == 0 && restart_docker(s, p, os, err) == 0))
 		r = mc_provision_wait_docker(p, err);

@@ -19,6 +19,7 @@
 #include "certs.h"
 #include "driver.h"
 #include "machine.h"
+#include "userdata.h"
 #include "ssh.h"
 
 enum mc_guest_os {
@@ -41,6 +42,8 @@ struct mc_provision {
 	mc_provision_phase_fn phase;
 	void *arg;
 	int docker_timeout_ms;               /* 0: 120 s */
+	bool boot_files;                     /* create: the machine OS may have installed
+						the files at its first boot (mc_provision_boot_tar) */
 };
 
 /*
@@ -88,6 +91,20 @@ int mc_provision_dropin(const struct mc_machine *m, const char *driver_name, cha
  * anything is changed: what create and `provision --engine-*` run first. */
 int mc_provision_check_options(const struct mc_machine *m, const char *driver_name,
 			       struct mc_error *err);
+
+/* The machine OS's one-step provisioning files for m (hostname, ca.pem,
+ * server.pem and server-key.pem from its directory, the profile) as a tar,
+ * for the userdata of a machine whose address is known before it boots: the
+ * machine OS installs them and starts dockerd once, with TLS, at its first
+ * boot.  t->data is malloc'd. */
+int mc_provision_boot_tar(const struct mc_machine *m, const char *driver_name, struct mc_tar *t,
+			  struct mc_error *err);
+
+/* The part of the detect output after the "--- installed" line: the
+ * machine OS's installed server.pem and profile, as they are; NULL when
+ * absent.  Whether they are the files mc_provision_boot_tar sent (p->boot_files)
+ * decides whether provisioning has anything left to install. */
+const char *mc_provision_installed(const char *detect_out);
 
 /* Provision the machine (it must be running with SSH up). */
 int mc_provision_run(const struct mc_provision *p, struct mc_error *err);

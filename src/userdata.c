@@ -68,9 +68,11 @@ void mc_tar_end(struct mc_tar *t)
 	tar_block(t);
 }
 
-int mc_userdata_tar(const char *pubkey, bool await_provisioning, const char *mounts, char **out,
-		    size_t *len, struct mc_error *err)
+int mc_userdata_tar(const char *pubkey, bool await_provisioning, const struct mc_userdata_more *more,
+		    char **out, size_t *len, struct mc_error *err)
 {
+	const char *mounts = more ? more->mounts : NULL;
+	const struct mc_tar *prov = more && more->provision.len ? &more->provision : NULL;
 	struct mc_tar t = { NULL, 0 };
 	_cleanup_free_ char *key = NULL;
 	size_t klen;
@@ -86,7 +88,7 @@ int mc_userdata_tar(const char *pubkey, bool await_provisioning, const char *mou
 	mc_tar_add(&t, ".ssh/", '5', 0700, NULL, 0, now);
 	mc_tar_add(&t, ".ssh/authorized_keys", '0', 0644, key, klen, now);
 	mc_tar_add(&t, ".ssh/authorized_keys2", '0', 0644, key, klen, now);
-	if (await_provisioning || mounts)
+	if (await_provisioning || mounts || prov)
 		mc_tar_add(&t, ".machinectl/", '5', 0700, NULL, 0, now);
 	if (await_provisioning) {
 		char secs[16];
@@ -96,6 +98,8 @@ int mc_userdata_tar(const char *pubkey, bool await_provisioning, const char *mou
 	}
 	if (mounts)
 		mc_tar_add(&t, MC_USERDATA_MOUNTS, '0', 0644, mounts, strlen(mounts), now);
+	if (prov)
+		mc_tar_add(&t, MC_USERDATA_PROVISION, '0', 0600, prov->data, prov->len, now);
 	mc_tar_end(&t);
 	*out = t.data;
 	*len = t.len;
@@ -103,7 +107,7 @@ int mc_userdata_tar(const char *pubkey, bool await_provisioning, const char *mou
 }
 
 int mc_userdata_write_disk(const char *path, const char *pubkey, bool await_provisioning,
-			   const char *mounts, long long size_mb, struct mc_error *err)
+			   const struct mc_userdata_more *more, long long size_mb, struct mc_error *err)
 {
 	_cleanup_free_ char *tar = NULL;
 	_cleanup_close_ int fd = -1;
@@ -115,7 +119,7 @@ int mc_userdata_write_disk(const char *path, const char *pubkey, bool await_prov
 				    "invalid disk size %lld MB for %s: it must be between 1 and %lld",
 				    size_mb, path, 1LL << 30);
 	size = (off_t)size_mb << 20;
-	if (mc_userdata_tar(pubkey, await_provisioning, mounts, &tar, &len, err) < 0)
+	if (mc_userdata_tar(pubkey, await_provisioning, more, &tar, &len, err) < 0)
 		return -1;
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)

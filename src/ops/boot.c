@@ -89,6 +89,7 @@ int mc_ops_provision(struct mc_handle *h, bool named, long long t0, struct mc_er
 	say(&v.sc, "Waiting for SSH to be available...");
 	if (mc_ssh_wait(&v.ep, 300000, ssh_phase, &v.sc, err) < 0)
 		goto out;
+	v.p.boot_files = h->ctx.provision_follows;
 	r = mc_provision_run(&v.p, err);
 	if (r == 0)
 		say(&v.sc, "Docker is up and running!");

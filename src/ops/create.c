@@ -144,6 +144,10 @@ static int new_server_cert(struct mc_handle *h, struct mc_error *err)
 			 h->m->name, e.msg);
 		return 0;
 	}
+	/* Made before boot for the address the driver knew (src/ops/host.c),
+	 * and the machine got it: the guest has this one already. */
+	if (mc_certs_machine_server_has_ip(h->m, ip))
+		return 0;
 	return mc_ops_certs_server(h->s, h->m, ip, err);
 }
 

@@ -4,12 +4,14 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <strings.h>
 
 #include "iso.h"
 #include "ops-internal.h"
 #include "os.h"
 #include "proc-child.h"
 #include "proc.h"
+#include "provision.h"
 #include "shares.h"
 #include "ssh.h"
 #include "userdata.h"
@@ -56,24 +58,63 @@ static char *mounts_of(struct mc_driver_ctx *ctx)
 	return mc_shares_mounts(json_object_get(h->m->host_options, "Shares"), fs[h->drv->share]);
 }
 
+/* What the userdata tar holds besides the key: the shares' mounts file, and,
+ * for a machine OS guest whose address the driver knows before it boots
+ * (config IPAddress when it makes the data disk, driver.h), the provisioning
+ * files with a server certificate for that address: dockerd then starts
+ * once, with TLS, at the first boot (src/userdata.h). */
+static int userdata_more(struct mc_driver_ctx *ctx, struct mc_userdata_more *more, struct mc_error *err)
+{
+	const struct mc_handle *h = ctx->core;
+	const char *ip = mc_json_str(ctx->config, "IPAddress");
+	const char *vid = mc_json_str(ctx->flags, "iso-version");
+
+	*more = (struct mc_userdata_more){ .mounts = mounts_of(ctx) };
+	if (!h || !ctx->provision_follows || !ip || !vid ||
+	    strncasecmp(vid, MC_ISO_OS_VOLUME_PREFIX, strlen(MC_ISO_OS_VOLUME_PREFIX)))
+		return 0;
+	if (mc_ops_certs_server(h->s, h->m, ip, err) < 0 ||
+	    mc_provision_boot_tar(h->m, h->drv->name, &more->provision, err) < 0) {
+		free((char *)more->mounts);
+		return -1;
+	}
+	mc_debug("machine \"%s\": the address %s is known before boot: its provisioning files go on the data disk",
+		 ctx->machine_name, ip);
+	return 0;
+}
+
+static void userdata_more_clear(struct mc_userdata_more *more)
+{
+	free((char *)more->mounts);
+	free(more->provision.data);
+}
+
 static int host_userdata_tar(struct mc_driver_ctx *ctx, char **data, size_t *len,
 			     struct mc_error *err)
 {
-	_cleanup_free_ char *key = NULL, *mounts = mounts_of(ctx);
+	_cleanup_free_ char *key = NULL;
+	struct mc_userdata_more more;
+	int r;
 
-	if (mc_ssh_pubkey_line(ctx->machine_dir, &key, err) < 0)
+	if (mc_ssh_pubkey_line(ctx->machine_dir, &key, err) < 0 || userdata_more(ctx, &more, err) < 0)
 		return -1;
-	return mc_userdata_tar(key, ctx->provision_follows, mounts, data, len, err);
+	r = mc_userdata_tar(key, ctx->provision_follows, &more, data, len, err);
+	userdata_more_clear(&more);
+	return r;
 }
 
 static int host_userdata_disk(struct mc_driver_ctx *ctx, const char *path, long long size_mb,
 			      struct mc_error *err)
 {
-	_cleanup_free_ char *key = NULL, *mounts = mounts_of(ctx);
+	_cleanup_free_ char *key = NULL;
+	struct mc_userdata_more more;
+	int r;
 
-	if (mc_ssh_pubkey_line(ctx->machine_dir, &key, err) < 0)
+	if (mc_ssh_pubkey_line(ctx->machine_dir, &key, err) < 0 || userdata_more(ctx, &more, err) < 0)
 		return -1;
-	return mc_userdata_write_disk(path, key, ctx->provision_follows, mounts, size_mb, err);
+	r = mc_userdata_write_disk(path, key, ctx->provision_follows, &more, size_mb, err);
+	userdata_more_clear(&more);
+	return r;
 }
 
 static int host_ssh_key_import(struct mc_driver_ctx *ctx, const char *path, struct mc_error *err)

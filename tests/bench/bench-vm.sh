@@ -23,6 +23,9 @@
 #
 #   tests/bench/bench-vm.sh [BUILDDIR]
 #   BENCH_VM_BOOTS=3 BENCH_VM_CREATES=3 BENCH_MAX_VMS=2
+#   BENCH_VM_BASE=BUILDDIR   another build of machinectl (say, main before a
+#                            change): each round also creates a machine with
+#                            it, so that the two creates compare in one run
 set -u
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 B=$(cd "${1:-$SRC/_build-bench}" && pwd)
@@ -150,7 +153,8 @@ t0=$(now_ms)
 for v in kvm qemu; do lv_exec virsh -q -c "$LV_URI" domcapabilities --virttype $v >/dev/null 2>&1; done
 lv_exec virsh -q -c "$LV_URI" capabilities >/dev/null 2>&1
 bench_samples vm.libvirtd.warmup "libvirtd's first capability probes (once per libvirtd start, not in create)" ms $(($(now_ms) - t0))
-totals=() rss=() isoboot=()
+totals=() rss=() isoboot=() base=()
+BASE=${BENCH_VM_BASE:+$(cd "$BENCH_VM_BASE" && pwd)}
 declare -A phase_ms=()
 phases=()
 # Each create is followed by one with --libvirt-iso-boot (the ISO through
@@ -166,6 +170,18 @@ for ((c = 1; c <= CREATES; c++)); do
 		echo "bench-vm: create bi$c --libvirt-iso-boot failed" >&2
 	fi
 	lv_mc rm -f -y "bi$c" >/dev/null 2>&1
+	if [ -n "$BASE" ]; then
+		load0=$(cut -d' ' -f1 /proc/loadavg)
+		run_timed "$BENCH_TMP/base$c.out" lv_exec env MACHINECTL_DRIVER_PATH="$BASE/drivers/libvirt/.libs" \
+			"$BASE/machinectl" create "${CREATE[@]}" "bb$c"
+		if [ $? = 0 ] && grep -q 'Docker is up and running!' "$BENCH_TMP/base$c.out"; then
+			base+=("$(sed -n 's/^END\t//p' "$BENCH_TMP/base$c.out")")
+			echo "   create bb$c with $BASE: ${base[-1]} ms (load before: $load0)"
+		else
+			echo "bench-vm: create bb$c with $BASE failed" >&2
+		fi
+		lv_exec env MACHINECTL_DRIVER_PATH="$BASE/drivers/libvirt/.libs" "$BASE/machinectl" rm -f -y "bb$c" >/dev/null 2>&1
+	fi
 	load0=$(cut -d' ' -f1 /proc/loadavg)
 	# peak RSS of the whole create (GNU time: the process's own maximum)
 	run_timed "$BENCH_TMP/create$c.out" lv_exec /usr/bin/time -f %M -o "$BENCH_TMP/create$c.rss" \
@@ -201,6 +217,9 @@ if [ ${#totals[@]} -gt 0 ]; then
 		bench_samples vm.create.total "create --driver libvirt to 'Docker is up'" ms "${totals[@]}"
 	[ ${#isoboot[@]} = 0 ] ||
 		bench_samples vm.create.isoboot "create --driver libvirt --libvirt-iso-boot (the ISO's boot loader; taking turns with the above)" ms "${isoboot[@]}"
+	[ ${#base[@]} = 0 ] ||
+		BENCH_EXTRA=$(jq -c -n --arg b "$BASE" --arg r "$(git -C "$BASE" describe --always --dirty 2>/dev/null)" '{build: $b, revision: $r}') \
+			bench_samples vm.create.base "create with BENCH_VM_BASE's build (taking turns with the above)" ms "${base[@]}"
 	i=0
 	for p in "${phases[@]}"; do
 		i=$((i + 1))

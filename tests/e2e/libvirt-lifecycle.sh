@@ -31,13 +31,21 @@ M=e2e1
 run vm create -d libvirt --libvirt-uri "$LV_URI" --libvirt-memory 768 --iso "$OLD_ISO" $M
 expect_rc 0 "create --driver libvirt succeeds"
 expect_out "Waiting for SSH to be available..." "create shows the SSH phase"
-expect_out "Copying certs to the remote machine..." "create shows the certs phase"
+# The address was reserved before the boot, so the provisioning files were
+# on the data disk: the machine OS installed them and started dockerd once,
+# with TLS, at its first boot; provisioning found them in place.
+expect_out "The machine OS started Docker with its certificates at boot..." "create: Docker was started with TLS at boot"
+check "create had nothing to copy" test -z "$(grep 'Copying certs' <<<"$OUT")"
 expect_out "Docker is up and running!" "create ends with Docker up"
 printf '%s\n' "$OUT" | sed 's/^/# create: /'
-# The first boot waited for provisioning: dockerd started once, with TLS.
-run vm ssh $M 'sudo grep -c "^--- .* dockerd " /var/log/docker.log; sudo grep -c "docker waits for provisioning" /var/log/boot.log'
-check "create started dockerd once, after provisioning (one-step, machine OS)" test "$OUT" = "1
-1"
+run vm ssh $M 'sudo grep -c "^--- .* dockerd .*--tlsverify" /var/log/docker.log; sudo grep -c "^--- .* dockerd " /var/log/docker.log; sudo grep -c "provisioning files installed from the data disk" /var/log/boot.log; sudo grep -c "docker waits for provisioning" /var/log/boot.log; sudo stat -c %a /var/lib/boot2docker/userdata.tar; hostname'
+check "dockerd started once, with TLS, from the files on the data disk (no wait); userdata.tar 0600; the hostname" \
+	test "$OUT" = "1
+1
+1
+0
+600
+$M"
 # Direct kernel boot: the domain starts the ISO's kernel (no BIOS, no
 # ISOLINUX, which would add BOOT_IMAGE= to the command line).
 check "the domain boots the ISO's kernel directly" \
@@ -194,13 +202,13 @@ M2=e2e2
 vm create -d libvirt --libvirt-uri "$LV_URI" --libvirt-memory 768 --iso "$ISO" $M2 >"$TEST_TMP/c2.out" 2>&1 &
 cpid=$!
 for _ in $(seq 1 1200); do
-	grep -q "Copying certs to the remote machine" "$TEST_TMP/c2.out" && break
+	grep -q "Provisioning with" "$TEST_TMP/c2.out" && break
 	sleep 0.5
 done
 pkill -KILL -f "machinectl create -d libvirt .* $M2\$"
 wait $cpid
 sed 's/^/# killed create: /' "$TEST_TMP/c2.out"
-check "create was killed while provisioning" grep -q "Copying certs to the remote machine" "$TEST_TMP/c2.out"
+check "create was killed while provisioning" grep -q "Provisioning with" "$TEST_TMP/c2.out"
 check "it never finished" test -z "$(grep 'Docker is up and running' "$TEST_TMP/c2.out")"
 run vm ls --format '{{.Name}} {{.State}}'
 expect_rc 0 "ls works after the kill"

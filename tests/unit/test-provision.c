@@ -54,11 +54,24 @@ static void one_step_only_when_the_guest_has_it(void **state)
 	assert_false(mc_provision_one_step(""));
 }
 
+/* The installed files follow the "--- installed" line, byte for byte
+ * (empty when the guest has none); without the line there is nothing. */
+static void installed_part(void **state)
+{
+	(void)state;
+	assert_string_equal(mc_provision_installed(MOS "PROVISION=1\n\n---\n" DEBIAN "\n--- installed\nCERT\nEXTRA_ARGS=''\n"),
+			    "CERT\nEXTRA_ARGS=''\n");
+	assert_string_equal(mc_provision_installed(MOS "PROVISION=1\n\n---\n" DEBIAN "\n--- installed\n"), "");
+	assert_null(mc_provision_installed(MOS "PROVISION=1\n\n---\n" DEBIAN));
+	assert_null(mc_provision_installed("--- installed\nX"));   /* not a line of its own */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(detect_guests),
 		cmocka_unit_test(one_step_only_when_the_guest_has_it),
+		cmocka_unit_test(installed_part),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

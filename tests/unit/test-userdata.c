@@ -199,7 +199,7 @@ static void mounts_member(void **state)
 	assert_string_equal(text, "# machinectl shared folders: FSTYPE SOURCE GUESTPATH\n"
 				  "9p mc0 /h/a\\040b\n"
 				  "9p c/Users /back\\134slash\n");
-	assert_int_equal(mc_userdata_tar(KEY, true, text, &tar, &len, &err), 0);
+	assert_int_equal(mc_userdata_tar(KEY, true, &(struct mc_userdata_more){ .mounts = text }, &tar, &len, &err), 0);
 	assert_int_equal(mc_write_file_atomic(path, tar, len, 0600, &err), 0);
 	list = gnu_tar("-tf", path, NULL, NULL);
 	/* One .machinectl/ directory for both members. */
@@ -209,11 +209,38 @@ static void mounts_member(void **state)
 	free(tar);
 	free(list);
 	tar = NULL;
-	assert_int_equal(mc_userdata_tar(KEY, false, text, &tar, &len, &err), 0);
+	assert_int_equal(mc_userdata_tar(KEY, false, &(struct mc_userdata_more){ .mounts = text }, &tar, &len, &err), 0);
 	assert_int_equal(mc_write_file_atomic(path, tar, len, 0600, &err), 0);
 	list = gnu_tar("-tf", path, NULL, NULL);
 	assert_non_null(strstr(list, ".machinectl/\n.machinectl/mounts\n"));
 	assert_null(strstr(list, "await"));
+	unit_rmdir(MC_TAKE(dir));
+}
+
+/* The provisioning files for the first boot: a tar in the tar, 0600, beside
+ * await-provisioning (which older machine OS versions obey). */
+static void provision_member(void **state)
+{
+	_cleanup_free_ char *dir = unit_tmpdir(), *path = mc_path_join(dir, "u.tar");
+	_cleanup_free_ char *inner = mc_path_join(dir, ".machinectl/provision.tar");
+	_cleanup_free_ char *tar = NULL, *list = NULL, *verbose = NULL, *profile = NULL;
+	struct mc_userdata_more more = { 0 };
+	struct mc_error err = { 0 };
+	size_t len;
+
+	(void)state;
+	mc_tar_add(&more.provision, "profile", '0', 0600, "EXTRA_ARGS=x\n", 13, 0);
+	mc_tar_end(&more.provision);
+	assert_int_equal(mc_userdata_tar(KEY, true, &more, &tar, &len, &err), 0);
+	assert_int_equal(mc_write_file_atomic(path, tar, len, 0600, &err), 0);
+	list = gnu_tar("-tf", path, NULL, NULL);
+	assert_non_null(strstr(list, ".machinectl/\n.machinectl/await-provisioning\n.machinectl/provision.tar\n"));
+	verbose = gnu_tar("-tvf", path, ".machinectl/provision.tar", NULL);
+	assert_true(mc_startswith(verbose, "-rw-------"));
+	free(gnu_tar("-xf", path, "-C", dir));
+	profile = gnu_tar("-xOf", inner, "profile", NULL);
+	assert_string_equal(profile, "EXTRA_ARGS=x\n");
+	free(more.provision.data);
 	unit_rmdir(MC_TAKE(dir));
 }
 
@@ -322,6 +349,7 @@ int main(void)
 		cmocka_unit_test(await_member),
 		cmocka_unit_test(bad_input),
 		cmocka_unit_test(mounts_member),
+		cmocka_unit_test(provision_member),
 		cmocka_unit_test(shares_resolve),
 	};
 
