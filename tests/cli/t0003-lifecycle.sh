@@ -105,10 +105,7 @@ check "nothing of it is left" test ! -e "$STORE/machines/cut1"
 MC_TEST_PAUSE_AT=create-after-driver machinectl create -d test busy >/dev/null 2>&1 &
 pid=$!
 at_exit "kill -9 $pid 2>/dev/null"
-for _ in $(seq 1 200); do
-	[ "$(awk '{print $3}' /proc/$pid/stat 2>/dev/null)" = T ] && break
-	sleep 0.05
-done
+wait_paused $pid
 run mc ls --format '{{.Name}} {{.State}}' --filter name=busy
 check "ls says Creating" test "$OUT" = "busy Creating"
 run mc status busy

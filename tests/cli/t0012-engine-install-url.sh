@@ -22,11 +22,8 @@ cat >"$TEST_TMP/www/install.sh" <<EOS
 echo "install script ran" >>"$GUEST/install.log"
 printf '#!/bin/sh\nexit 0\n' >"$GUEST/bin/dockerd" && chmod +x "$GUEST/bin/dockerd"
 EOS
-python3 "$MC_SRCDIR/tests/lib/http-range-server.py" "$TEST_TMP/www" "$TEST_TMP/port" "$TEST_TMP/requests" \
-	2>"$TEST_TMP/server.err" &
-at_exit "kill $!"
-for _ in $(seq 100); do [ -s "$TEST_TMP/port" ] && break; sleep 0.05; done
-URL="http://127.0.0.1:$(cat "$TEST_TMP/port")/install.sh"
+http_server "$TEST_TMP/www"
+URL="$HTTP_BASE/install.sh"
 
 run mc create --help
 expect_out "--engine-install-url URL" "create --help lists --engine-install-url"

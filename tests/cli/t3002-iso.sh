@@ -13,12 +13,8 @@ ISO="$TEST_TMP/www/os.iso"
 fake_iso "$ISO" URL-ISO-2.0 256K
 SHA=$(sha256sum "$ISO" | cut -c1-64)
 
-python3 "$MC_SRCDIR/tests/lib/http-range-server.py" "$TEST_TMP/www" "$TEST_TMP/port" "$TEST_TMP/requests" \
-	2>"$TEST_TMP/server.err" &
-SERVER=$!
-at_exit "kill $SERVER"
-for _ in $(seq 100); do [ -s "$TEST_TMP/port" ] && break; sleep 0.05; done
-URL="http://127.0.0.1:$(cat "$TEST_TMP/port")/os.iso"
+http_server "$TEST_TMP/www"
+URL="$HTTP_BASE/os.iso"
 
 run mc create -d libvirt $T --iso "$URL" u1
 expect_rc 0 "create --iso http://... succeeds"

@@ -40,12 +40,8 @@ fake_iso "$W/v2/machinectl-os.iso" MACHINECTL-OS-9.9.10-20261205 256K
 SHA2=$(sha256sum "$W/v2/machinectl-os.iso" | cut -c1-64)
 (cd "$W/v2" && sha256sum machinectl-os.iso >machinectl-os.iso.sha256)
 
-python3 "$MC_SRCDIR/tests/lib/http-range-server.py" "$W" "$TEST_TMP/port" "$TEST_TMP/requests" \
-	2>"$TEST_TMP/server.err" &
-SERVER=$!
-at_exit "kill $SERVER"
-for _ in $(seq 100); do [ -s "$TEST_TMP/port" ] && break; sleep 0.05; done
-BASE="http://127.0.0.1:$(cat "$TEST_TMP/port")"
+http_server "$W"
+BASE=$HTTP_BASE
 URL="$BASE/machinectl-os.iso"
 requests() { grep -c . "$TEST_TMP/requests" 2>/dev/null || echo 0; }
 

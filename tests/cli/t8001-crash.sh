@@ -262,10 +262,7 @@ signal.signal(signal.SIGINT, signal.SIG_DFL)
 os.execvp(sys.argv[1], sys.argv[1:])' machinectl create -d test victim >/dev/null 2>&1 &
 	pid=$!
 	at_exit "kill -9 $pid 2>/dev/null"
-	for _ in $(seq 1 200); do
-		[ "$(awk '{print $3}' /proc/$pid/stat 2>/dev/null)" = T ] && break
-		sleep 0.05
-	done
+	wait_paused $pid
 	kill -s "$sig" "$pid"
 	kill -s CONT "$pid"
 	wait "$pid"

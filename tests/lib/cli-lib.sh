@@ -118,8 +118,25 @@ expect_golden() {
 		diff -u "$file" <(printf '%s\n' "$got") | sed 's/^/#   /' | head -n 30
 	fi
 }
-# fake_iso PATH [VOLUME-ID] [SIZE]: an ISO 9660 lookalike, nothing bootable:
-# the signature the core checks (CD001 at 0x8001) and a volume ID (0x8028).
+# http_server DIR: tests/lib/http-range-server.py serving DIR on 127.0.0.1,
+# stopped at exit (its requests in $TEST_TMP/requests); sets HTTP_BASE to
+# http://127.0.0.1:PORT.
+http_server() {
+	python3 "$MC_SRCDIR/tests/lib/http-range-server.py" "$1" "$TEST_TMP/port" "$TEST_TMP/requests" \
+		2>"$TEST_TMP/server.err" &
+	at_exit "kill $!"
+	for _ in $(seq 100); do [ -s "$TEST_TMP/port" ] && break; sleep 0.05; done
+	HTTP_BASE="http://127.0.0.1:$(cat "$TEST_TMP/port")"
+}
+# wait_paused PID: until PID is stopped (T), as MC_TEST_PAUSE_AT leaves it;
+# at most 10 s.
+wait_paused() {
+	for _ in $(seq 1 200); do
+		[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
 # A TCP port on 127.0.0.1 that nothing listens on now.
 free_port() {
 	local p i
@@ -133,6 +150,8 @@ free_port() {
 	return 1
 }
 
+# fake_iso PATH [VOLUME-ID] [SIZE]: an ISO 9660 lookalike, nothing bootable:
+# the signature the core checks (CD001 at 0x8001) and a volume ID (0x8028).
 fake_iso() {
 	truncate -s "${3:-64K}" "$1"
 	printf 'CD001' | dd of="$1" bs=1 seek=$((0x8001)) conv=notrunc status=none
