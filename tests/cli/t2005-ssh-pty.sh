@@ -20,12 +20,26 @@ new_sock() {
 	at_exit "tmux -S '$sock' kill-server 2>/dev/null"
 }
 
-# wait_for PATTERN: until the pane shows it (5 s at most).
+# wait_for PATTERN: until the pane shows it; wait_exit: until the local side
+# has recorded its terminal after machinectl ended.  30 s at most: under a
+# parallel `make check` with sanitizers a keystroke's round trip once took
+# longer than 5 s (a failed CI run), and a pass never waits that long.  A
+# wait_for that gives up shows the pane.
 pane() { tmux -S "$sock" capture-pane -p -t t 2>/dev/null; }
 wait_for() {
 	local i
-	for i in $(seq 1 100); do
+	for i in $(seq 1 600); do
 		pane | grep -qE -- "$1" && return 0
+		sleep 0.05
+	done
+	echo "the pane, without /$1/:" >&2
+	pane >&2
+	return 1
+}
+wait_exit() {
+	local i
+	for i in $(seq 1 600); do
+		[ -s "$TEST_TMP/after" ] && return 0
 		sleep 0.05
 	done
 	return 1
@@ -51,7 +65,7 @@ for client in external native; do
 	tmux -S "$sock" send-keys -t t 'clear; stty size' Enter
 	check "$c a resize reaches the remote terminal (SIGWINCH)" wait_for '^40 120$'
 	tmux -S "$sock" send-keys -t t 'exit 3' Enter
-	for i in $(seq 1 100); do [ -s "$TEST_TMP/after" ] && break; sleep 0.05; done
+	wait_exit
 	check "$c exit 3 in the shell exits machinectl with 3" test "$(cat "$TEST_TMP/rc" 2>/dev/null)" = 3
 	check "$c the local terminal is restored (stty -g before = after)" \
 		test -s "$TEST_TMP/before" -a "$(cat "$TEST_TMP/before" 2>/dev/null)" = "$(cat "$TEST_TMP/after" 2>/dev/null)"
@@ -64,7 +78,7 @@ for client in external native; do
 		"stty -g >'$TEST_TMP/before'; '$MC_BIN' $g ssh g1; echo \$? >'$TEST_TMP/rc'; stty -g >'$TEST_TMP/after'; sleep 60"
 	wait_for '[#$] *$'
 	tmux -S "$sock" send-keys -t t 'kill -9 $PPID' Enter
-	for i in $(seq 1 100); do [ -s "$TEST_TMP/after" ] && break; sleep 0.05; done
+	wait_exit
 	check "$c a connection killed under the shell ends machinectl with 255" \
 		test "$(cat "$TEST_TMP/rc" 2>/dev/null)" = 255
 	check "$c ... and the terminal is restored" \
