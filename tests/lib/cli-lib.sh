@@ -137,11 +137,16 @@ wait_paused() {
 	done
 	return 1
 }
-# A TCP port on 127.0.0.1 that nothing listens on now.
+# A TCP port on 127.0.0.1 that nothing listens on now, below the ephemeral
+# range: a port there can be any connection's source port a moment later, and
+# a listener bound to "localhost" then gets ::1 only (a -R forward answered
+# "refused" on 127.0.0.1 under a parallel make check).
 free_port() {
-	local p i
+	local p i lo
+	read -r lo _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || lo=32768
+	[ "$lo" -gt 12000 ] 2>/dev/null || lo=60000
 	for i in $(seq 1 50); do
-		p=$((20000 + RANDOM % 40000))
+		p=$((10000 + RANDOM % (lo - 10000)))
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			echo "$p"
 			return 0
