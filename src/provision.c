@@ -509,9 +509,13 @@ static int detect(struct mc_ssh *s, const struct mc_provision *p, enum mc_guest_
 	int rc;
 
 	*boot_done = false;
-	if (mc_ssh_run(s, "cat /etc/machinectl-os-release 2>/dev/null; test -x " ONE_STEP " && echo PROVISION=1; "
-		       "echo; echo ---; cat /etc/os-release; test -x " ONE_STEP " || exit 0; "
-		       "echo; echo '--- installed'; sudo -n cat " B2D_DIR "/server.pem " B2D_DIR "/profile 2>/dev/null; true",
+	/* What the first boot installed is read back only when it had files. */
+#define DETECT_OS "cat /etc/machinectl-os-release 2>/dev/null; test -x " ONE_STEP " && echo PROVISION=1; " \
+		  "echo; echo ---; cat /etc/os-release"
+	if (mc_ssh_run(s, p->boot_files ?
+		       DETECT_OS "; test -x " ONE_STEP " || exit 0; "
+		       "echo; echo '--- installed'; sudo -n cat " B2D_DIR "/server.pem " B2D_DIR "/profile 2>/dev/null; true" :
+		       DETECT_OS,
 		       NULL, &r, err) < 0) {
 		mc_error_prefix(err, "detecting the OS: ");
 		mc_error_machine(err, p->m->name);
