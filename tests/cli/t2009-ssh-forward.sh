@@ -19,7 +19,7 @@ ECHO_PORT=$(free_port)
 socat TCP-LISTEN:"$ECHO_PORT",bind=127.0.0.1,fork,reuseaddr EXEC:cat 2>/dev/null &
 echo_pid=$!
 at_exit "kill $echo_pid 2>/dev/null"
-for i in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$ECHO_PORT") 2>/dev/null && break; sleep 0.05; done
+for i in $(seq 1 600); do (exec 3<>"/dev/tcp/127.0.0.1/$ECHO_PORT") 2>/dev/null && break; sleep 0.05; done
 head -c 300000 /dev/urandom >"$TEST_TMP/payload"
 
 # wait_port PORT: until something listens there (60 s at most: a loaded

@@ -59,7 +59,8 @@ sshd_new_hostkey_file() {
 	ssh-keygen -q -t ed25519 -N '' -C sshd-fixture -f "$SSHD_DIR/host_ed25519"
 }
 
-# Start sshd (again, on the same port when it ran before).
+# Start sshd (again, on the same port when it ran before); it has 20 s to
+# listen, then another port is tried.
 sshd_start() {
 	local i tries
 	sshd_require
@@ -75,7 +76,7 @@ sshd_start() {
 		_sshd_write_config
 		"$SSHD_BIN" -D -e -f "$SSHD_DIR/sshd_config" 2>>"$SSHD_DIR/sshd.log" &
 		SSHD_PID=$!
-		for i in $(seq 1 100); do
+		for i in $(seq 1 400); do
 			if (exec 3<>"/dev/tcp/127.0.0.1/$SSHD_PORT") 2>/dev/null; then
 				export SSHD_PORT SSHD_DIR SSHD_PID
 				return 0
