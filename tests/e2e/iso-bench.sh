@@ -5,7 +5,8 @@
 # boot-to-dockerd: host time from QEMU start until the console marker appears,
 # plus the guest uptime printed in the marker and the CPU time QEMU used until
 # then (user + system, /proc/PID/stat: what a boot costs the host's cores),
-# and the medians (TAP output).
+# and the medians (TAP output), then the boot's timeline: the median guest
+# uptime at each console marker and the time since the marker before it.
 #
 # Beside it, the old ISO is booted N times too, alternately with the new one
 # (old, new, old, new, ...), so that both see the same machine load, and the
@@ -54,6 +55,7 @@ boot() {
         ssh_h[$which]+="$s " dock_h[$which]+="$d " cpu[$which]+="$c "
         ssh_g[$which]+="$(marker_uptime "$name" 'sshd up') " dock_g[$which]+="$(marker_uptime "$name" 'docker up') "
         tap_ok "$label: sshd $s s, dockerd $d s after QEMU start (guest uptime $(marker_uptime "$name" 'sshd up') / $(marker_uptime "$name" 'docker up') s), QEMU CPU $c s"
+        grep -a 'machinectl-os: .* ([0-9.]* s)' "$E2E_WORK/$name.serial" | tr -d '\r' >"$E2E_WORK/timeline.$which.$i"
     else
         tap_not_ok "$label did not reach sshd + dockerd"
         sed 's/^/# /' "$E2E_WORK/$name.serial" | tail -n 20
@@ -71,6 +73,30 @@ for which in new old; do
     p=; [ "$which" = old ] && p="old ISO "
     diag "${p}median boot-to-sshd:   $(median ${ssh_h[$which]:-}) s after QEMU start (guest uptime $(median ${ssh_g[$which]:-}) s)"
     diag "${p}median boot-to-dockerd: $(median ${dock_h[$which]:-}) s after QEMU start (guest uptime $(median ${dock_g[$which]:-}) s), QEMU CPU $(median ${cpu[$which]:-}) s"
+done
+# Where the boot's time goes: each console marker of the first boot, in its
+# order, with the median guest uptime at it over the boots and the median
+# time since the marker before it (a marker missing from a boot is left out
+# of that boot's figures).
+timeline() {
+    awk '
+        FNR == 1 { nb++ }
+        { t = $0; sub(/^.*machinectl-os: /, "", t); u = t; sub(/ \([0-9.]* s\)$/, "", t)
+          sub(/^.*\(/, "", u); sub(/ s\)$/, "", u)
+          if (nb == 1) order[++n] = t
+          up[t, nb] = u; has[t, nb] = 1; prev[t, nb] = last; last = u
+          if (FNR == 1) prev[t, nb] = 0 }
+        function med(v, k,   i, j, x) { for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (v[j] < v[i]) { x = v[i]; v[i] = v[j]; v[j] = x }
+          return k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2 }
+        END { for (m = 1; m <= n; m++) { t = order[m]; k = 0; delete a; delete d
+                for (b = 1; b <= nb; b++) if (has[t, b]) { k++; a[k] = up[t, b] + 0; d[k] = up[t, b] - prev[t, b] }
+                printf "%7.2f s  +%5.2f s  %s\n", med(a, k), med(d, k), t } }' "$@"
+}
+for which in new old; do
+    [ "$which" = old ] && [ "$old_iso" = none ] && continue
+    ls "$E2E_WORK"/timeline."$which".* >/dev/null 2>&1 || continue
+    diag "$([ "$which" = old ] && echo "old ISO ")boot timeline: median guest uptime at each console marker, and since the one before"
+    timeline "$E2E_WORK"/timeline."$which".* | sed 's/^/  /' | while IFS= read -r l; do diag "$l"; done
 done
 if [ "$old_iso" != none ]; then
     # shellcheck disable=SC2086
