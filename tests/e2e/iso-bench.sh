@@ -14,8 +14,8 @@
 # (a path), default the Debian 12 build of the same inputs
 # (MACHINECTL_ISO_SUITE=bookworm scripts/build-iso, cached like the other);
 # MACHINECTL_ISO_OLD=none boots only the new one.
-# QEMU: TCG (tb-size=128), 1 vCPU, 512 MiB, ISO on a SATA CD-ROM, virtio disk
-# and NIC - see vm_start in lib-vm.sh.
+# QEMU: TCG (tb-size=128), 1 vCPU, 512 MiB, ISO on a SATA CD-ROM, virtio disk,
+# NIC and RNG (as the libvirt driver's domains) - see vm_start in lib-vm.sh.
 . "$(dirname "$0")/lib-vm.sh"
 n=${1:-3}
 old_iso=${MACHINECTL_ISO_OLD:-}
