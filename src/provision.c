@@ -521,6 +521,7 @@ static int detect(struct mc_ssh *s, const struct mc_provision *p, enum mc_guest_
 		mc_error_machine(err, p->m->name);
 		return -1;
 	}
+#undef DETECT_OS
 	installed = mc_provision_installed(r.out);
 	if (installed)  /* the OS's parts end where it begins */
 		r.out[installed - strlen(INSTALLED_MARK) - r.out] = '\0';
