@@ -540,16 +540,12 @@ static bool is_b2d(enum mc_guest_os os)
 	return os == MC_GUEST_MACHINECTL_OS || os == MC_GUEST_BOOT2DOCKER;
 }
 
-/* The files the guest gets: ca.pem, server.pem, server-key.pem; with remake,
- * first a new server certificate for p->ip.  up NULL: only remake. */
-static int server_files(const struct mc_provision *p, bool remake, struct mc_certs_upload *up,
-			struct mc_error *err)
+/* With remake, a new server certificate for p->ip before the files go. */
+static int remake_server(const struct mc_provision *p, bool remake, struct mc_error *err)
 {
 	const char *const ips[] = { p->ip, NULL };
 
-	if (remake && mc_certs_machine_server(p->certs, p->m, ips, err) < 0)
-		return -1;
-	return up ? mc_certs_upload_files(p->m, up, err) : 0;
+	return remake ? mc_certs_machine_server(p->certs, p->m, ips, err) : 0;
 }
 
 /* The machine OS's one-step tar: hostname (when given), the TLS files of
@@ -605,7 +601,7 @@ static bool boot_files_match(const struct mc_provision *p, const char *installed
 	return !strcmp(installed, want);
 }
 
-/* Upload the server files (server_files) one by one. */
+/* Upload the server files (ca.pem, server.pem, server-key.pem) one by one. */
 static int upload_certs(struct mc_ssh *s, const struct mc_provision *p, enum mc_guest_os os,
 			bool remake, struct mc_error *err)
 {
@@ -613,7 +609,7 @@ static int upload_certs(struct mc_ssh *s, const struct mc_provision *p, enum mc_
 	struct mc_certs_upload up = { 0 };
 	int r;
 
-	if (server_files(p, remake, &up, err) < 0)
+	if (remake_server(p, remake, err) < 0 || mc_certs_upload_files(p->m, &up, err) < 0)
 		return -1;
 	r = (must_run(s, p, "preparing the upload", "mkdir -p " STAGING " && chmod 700 " STAGING,
 		      30000, err) < 0 ||
@@ -634,7 +630,7 @@ static int one_step(struct mc_ssh *s, const struct mc_provision *p, const char *
 	struct mc_tar t = { NULL, 0 };
 	int r;
 
-	if (server_files(p, remake, NULL, err) < 0 || files_tar(p->m, hostname, profile, &t, err) < 0)
+	if (remake_server(p, remake, err) < 0 || files_tar(p->m, hostname, profile, &t, err) < 0)
 		return -1;
 	if (profile)
 		phase(p, "Setting Docker configuration on the remote daemon...");

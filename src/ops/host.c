@@ -58,6 +58,12 @@ static char *mounts_of(struct mc_driver_ctx *ctx)
 	return mc_shares_mounts(json_object_get(h->m->host_options, "Shares"), fs[h->drv->share]);
 }
 
+static void userdata_more_clear(struct mc_userdata_more *more)
+{
+	free((char *)more->mounts);
+	free(more->provision.data);
+}
+
 /* What the userdata tar holds besides the key: the shares' mounts file, and,
  * for a machine OS guest whose address the driver knows before it boots
  * (config IPAddress when it makes the data disk, driver.h), the provisioning
@@ -75,18 +81,12 @@ static int userdata_more(struct mc_driver_ctx *ctx, struct mc_userdata_more *mor
 		return 0;
 	if (mc_ops_certs_server(h->s, h->m, ip, err) < 0 ||
 	    mc_provision_boot_tar(h->m, h->drv->name, &more->provision, err) < 0) {
-		free((char *)more->mounts);
+		userdata_more_clear(more);
 		return -1;
 	}
 	mc_debug("machine \"%s\": the address %s is known before boot: its provisioning files go on the data disk",
 		 ctx->machine_name, ip);
 	return 0;
-}
-
-static void userdata_more_clear(struct mc_userdata_more *more)
-{
-	free((char *)more->mounts);
-	free(more->provision.data);
 }
 
 static int host_userdata_tar(struct mc_driver_ctx *ctx, char **data, size_t *len,
