@@ -38,9 +38,6 @@ gzip -6 -c "$W/initrd.none" >"$W/initrd.gzip" || bail "gzip failed"
 for v in "${variants[@]}"; do diag "$v: $(du -m "$W/initrd.$v" | cut -f1) MB"; done
 
 declare -A host=() guest=() cpu=()
-qemu_cpu() {
-    sed 's/^.*) //' "/proc/$VM_PID/stat" | awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f\n", ($12 + $13) / hz }'
-}
 boot() { # boot NAME VARIANT
     vm_start "$1" "$iso" -kernel "$W/vmlinuz" -initrd "$W/initrd.$2" -append "$cmdline" -m 1024
 }
@@ -64,7 +61,6 @@ for i in $(seq 1 "$n"); do
         vm_kill
     done
 done
-median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print "?"; else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 # shellcheck disable=SC2086
 for v in "${variants[@]}"; do
     diag "$v ($(du -m "$W/initrd.$v" | cut -f1) MB): median initramfs marker $(median ${host[$v]:-}) s after QEMU start, guest uptime $(median ${guest[$v]:-}) s, QEMU CPU $(median ${cpu[$v]:-}) s"

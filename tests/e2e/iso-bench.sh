@@ -38,10 +38,6 @@ diag "$(nproc) host CPUs, load: $(cut -d' ' -f1-3 /proc/loadavg)"
 E2E_KEY=$E2E_WORK/id_ed25519
 make_key "$E2E_KEY"
 declare -A ssh_h=() dock_h=() ssh_g=() dock_g=() cpu=()
-# qemu_cpu: seconds of CPU the running QEMU has used (utime + stime)
-qemu_cpu() {
-    sed 's/^.*) //' "/proc/$VM_PID/stat" | awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f\n", ($12 + $13) / hz }'
-}
 # boot WHICH I ISO: one boot; WHICH is new or old (the figures' key)
 boot() {
     local which=$1 i=$2 img=$3 name label s d c
@@ -66,7 +62,6 @@ for i in $(seq 1 "$n"); do
     [ "$old_iso" = none ] || boot old "$i" "$old_iso"
     boot new "$i" "$iso"
 done
-median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print "?"; else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 # shellcheck disable=SC2086
 for which in new old; do
     [ "$which" = old ] && [ "$old_iso" = none ] && continue

@@ -301,6 +301,12 @@ wait_marker() {
     echo "$(date +%s.%N) $VM_T0" | awk '{ printf "%.1f\n", $1 - $2 }'
 }
 
+# qemu_cpu: seconds of CPU the running QEMU has used (utime + stime)
+qemu_cpu() {
+    sed 's/^.*) //' "/proc/$VM_PID/stat" | awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f\n", ($12 + $13) / hz }'
+}
+# median N...: the median of the numbers ("?" without any)
+median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print "?"; else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 # marker_uptime NAME TEXT: the guest uptime printed with the marker
 marker_uptime() {
     sed -n "s/.*machinectl-os: $2 (\([0-9.]*\) s).*/\1/p" "$E2E_WORK/$1.serial" | tail -1
