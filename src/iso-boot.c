@@ -2,7 +2,8 @@
  * Direct kernel boot: the kernel, initrd and command line that a boot ISO's
  * ISOLINUX configuration boots, read from the ISO 9660 image and kept in the
  * store's cache, so that a hypervisor can start the kernel without BIOS
- * calls reading the initrd from the emulated CD.
+ * calls reading the initrd from the emulated CD.  And the machine OS's
+ * features, from the release file at the ISO's root.
  */
 #include "buildconf.h"
 
@@ -43,7 +44,8 @@ static void record_extent(const unsigned char *r, struct extent *e)
 
 /* An ISO 9660 name ("VMLINUZ.;1", "isolinux.cfg;1") against a path
  * component, as ISOLINUX compares them: case aside, no version, no
- * trailing dot. */
+ * trailing dot; and a '-' may be stored as '_' (ISO 9660's own character
+ * set, which xorriso's mkisofs mode maps names to: "MACHINECTL_OS_RELEASE.;1"). */
 static bool name_is(const unsigned char *n, size_t len, const char *want, size_t wlen)
 {
 	const unsigned char *semi = memchr(n, ';', len);
@@ -55,7 +57,7 @@ static bool name_is(const unsigned char *n, size_t len, const char *want, size_t
 	if (len != wlen)
 		return false;
 	for (size_t i = 0; i < len; i++)
-		if (tolower(n[i]) != tolower((unsigned char)want[i]))
+		if (tolower(n[i]) != tolower((unsigned char)want[i]) && !(want[i] == '-' && n[i] == '_'))
 			return false;
 	return true;
 }
@@ -222,6 +224,41 @@ static int copy_out(int fd, const struct extent *e, const char *path, struct mc_
 	return 0;
 }
 
+/* The image's size and root directory; 0 with root->dir false when fd is
+ * not an ISO 9660 image. */
+static int iso_root(int fd, off_t *image, struct extent *root, struct mc_error *err)
+{
+	unsigned char pvd[SECTOR];
+	struct stat st;
+
+	*root = (struct extent){ 0 };
+	if (fstat(fd, &st) < 0)
+		return mc_error_errno(err, errno, "cannot read the boot ISO");
+	*image = st.st_size;
+	if (pread(fd, pvd, SECTOR, 16 * SECTOR) == SECTOR && pvd[0] == 1 && memcmp(pvd + 1, "CD001", 5) == 0)
+		record_extent(pvd + 156, root);
+	return 0;
+}
+
+/* The file at path, NUL-terminated, when the image has it and it is at most
+ * MAX_CFG bytes; 0 with *text NULL otherwise. */
+static int read_small(int fd, off_t image, const struct extent *root, const char *path, char **text,
+		      struct mc_error *err)
+{
+	struct extent x;
+
+	*text = NULL;
+	if (!root->dir || !lookup(fd, image, root, path, &x) || x.size > MAX_CFG)
+		return 0;
+	*text = mc_malloc(x.size + 1);
+	if (pread(fd, *text, x.size, (off_t)x.lba * SECTOR) != (ssize_t)x.size) {
+		free(MC_TAKE(*text));
+		return mc_error_errno(err, errno ? errno : EIO, "cannot read the boot ISO");
+	}
+	(*text)[x.size] = '\0';
+	return 0;
+}
+
 /* Reads the ISO's /isolinux/isolinux.cfg (machinectl's machine OS; other
  * layouts, boot2docker's /boot/isolinux, are booted from the CD) and finds
  * what its default label boots.  0 with *found false when it names nothing
@@ -229,31 +266,24 @@ static int copy_out(int fd, const struct extent *e, const char *path, struct mc_
 static int read_boot(int fd, bool *found, struct extent *kernel, struct extent *initrd, char **cmdline,
 		     struct mc_error *err)
 {
-	unsigned char pvd[SECTOR];
-	struct extent root, cfgx;
+	struct extent root;
 	_cleanup_free_ char *text = NULL;
 	struct cfg c = { 0 };
-	struct stat st;
+	off_t image;
 	char *line, *save = NULL;
 
 	*found = false;
-	if (fstat(fd, &st) < 0)
-		return mc_error_errno(err, errno, "cannot read the boot ISO");
-	if (pread(fd, pvd, SECTOR, 16 * SECTOR) != SECTOR || pvd[0] != 1 || memcmp(pvd + 1, "CD001", 5) != 0)
+	if (iso_root(fd, &image, &root, err) < 0 ||
+	    read_small(fd, image, &root, "/isolinux/isolinux.cfg", &text, err) < 0)
+		return -1;
+	if (!text)
 		return 0;
-	record_extent(pvd + 156, &root);
-	if (!lookup(fd, st.st_size, &root, "/isolinux/isolinux.cfg", &cfgx) || cfgx.size > MAX_CFG)
-		return 0;
-	text = mc_malloc(cfgx.size + 1);
-	if (pread(fd, text, cfgx.size, (off_t)cfgx.lba * SECTOR) != (ssize_t)cfgx.size)
-		return mc_error_errno(err, errno ? errno : EIO, "cannot read the boot ISO");
-	text[cfgx.size] = '\0';
 	for (line = strtok_r(text, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save))
 		cfg_line(&c, line);
 	cfg_initrd_from_append(&c);
 	/* One initrd (ISOLINUX takes a comma list; we boot one file). */
 	if (c.kernel && c.initrd && !strchr(c.initrd, ',') &&
-	    lookup(fd, st.st_size, &root, c.kernel, kernel) && lookup(fd, st.st_size, &root, c.initrd, initrd) &&
+	    lookup(fd, image, &root, c.kernel, kernel) && lookup(fd, image, &root, c.initrd, initrd) &&
 	    kernel->size > 0 && (long long)initrd->size <= MAX_FILE) {
 		*cmdline = mc_strdup(c.append ? c.append : "");
 		*found = true;
@@ -326,4 +356,51 @@ void mc_iso_boot_clear(struct mc_iso_boot *b)
 	free(b->initrd);
 	free(b->cmdline);
 	*b = (struct mc_iso_boot){ 0 };
+}
+
+int mc_iso_os_features(const char *iso, char **features, struct mc_error *err)
+{
+	_cleanup_close_ int fd = open(iso, O_RDONLY | O_CLOEXEC);
+	_cleanup_free_ char *text = NULL;
+	struct extent root;
+	off_t image;
+	char *line, *save = NULL;
+
+	*features = NULL;
+	if (fd < 0)
+		return mc_error_errno(err, errno, "cannot read the boot ISO %s", iso);
+	if (iso_root(fd, &image, &root, err) < 0 ||
+	    read_small(fd, image, &root, "/machinectl-os-release", &text, err) < 0)
+		return -1;
+	for (line = text ? strtok_r(text, "\r\n", &save) : NULL; line; line = strtok_r(NULL, "\r\n", &save)) {
+		size_t n;
+
+		if (!mc_startswith(line, "FEATURES="))
+			continue;
+		line += strlen("FEATURES=");
+		n = strlen(line);
+		if (n >= 2 && line[0] == '"' && line[n - 1] == '"')
+			*features = mc_strndup(line + 1, n - 2);
+		else
+			*features = mc_strdup(line);
+		return 0;
+	}
+	*features = mc_strdup("");
+	return 0;
+}
+
+bool mc_iso_has_feature(const char *features, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = features; p && *p;) {
+		size_t k;
+
+		p += strspn(p, " \t");
+		k = strcspn(p, " \t");
+		if (k == n && !strncmp(p, name, n))
+			return true;
+		p += k;
+	}
+	return false;
 }

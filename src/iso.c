@@ -748,5 +748,12 @@ int mc_iso_prepare_flags(const char *store_root, json_t *flags, const struct mc_
 	json_object_set_new(flags, "iso-source", json_string(spec ? spec : "default"));
 	json_object_set_new(flags, "iso", json_string(path));
 	json_object_set_new(flags, "iso-version", json_string(vid));
+	if (!strncasecmp(vid, MC_ISO_OS_VOLUME_PREFIX, strlen(MC_ISO_OS_VOLUME_PREFIX))) {
+		_cleanup_free_ char *features = NULL;
+
+		if (mc_iso_os_features(path, &features, err) < 0)
+			return -1;
+		json_object_set_new(flags, "iso-features", json_string(features));
+	}
 	return 0;
 }

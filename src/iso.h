@@ -97,4 +97,16 @@ int mc_iso_boot_files(const char *store_root, const char *iso, const char *sha25
 		      struct mc_error *err);
 void mc_iso_boot_clear(struct mc_iso_boot *b);
 
+/*
+ * What the machine OS on an ISO can do: the FEATURES= line of the ISO's
+ * /machinectl-os-release (scripts/build-iso), a list of words separated by
+ * blanks; "" when the ISO has no such line or file (boot2docker, older
+ * builds).  The words:
+ *   boot-host-keys  the first boot installs the SSH host keys given in the
+ *                   provisioning files on the data disk (src/provision.h)
+ */
+int mc_iso_os_features(const char *iso, char **features, struct mc_error *err);
+/* Whether the word name is in features (NULL: no). */
+bool mc_iso_has_feature(const char *features, const char *name);
+
 #endif

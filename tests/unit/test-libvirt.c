@@ -882,6 +882,55 @@ static void iso_boot_files(void **state)
 	unlink(iso);
 }
 
+/* The machine OS's features, from the release file at the ISO's root. */
+static void iso_os_features(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_free_ char *iso = mc_path_join(f->dir, "features.iso");
+	struct mc_error err = { 0 };
+	char *features = NULL;
+	static const char *const quoted[] = {
+		"machinectl-os-release", "NAME=machinectl-os\nVERSION=0.1.0\nFEATURES=\"boot-host-keys  later-thing\"\nSUITE=trixie\n",
+		NULL,
+	};
+	static const char *const bare[] = { "machinectl-os-release", "NAME=machinectl-os\r\nFEATURES=one\r\n", NULL };
+	static const char *const none[] = { "machinectl-os-release", "NAME=machinectl-os\nVERSION=0.0.9\n", NULL };
+	static const char *const nested[] = { "boot/machinectl-os-release", "FEATURES=boot-host-keys\n", NULL };
+
+	make_iso(iso, quoted);
+	OK(mc_iso_os_features(iso, &features, &err));
+	assert_string_equal(features, "boot-host-keys  later-thing");
+	assert_true(mc_iso_has_feature(features, "boot-host-keys"));
+	assert_true(mc_iso_has_feature(features, "later-thing"));
+	assert_false(mc_iso_has_feature(features, "boot-host"));
+	assert_false(mc_iso_has_feature(features, "keys"));
+	assert_false(mc_iso_has_feature(NULL, "boot-host-keys"));
+	free(features);
+	unlink(iso);
+	make_iso(iso, bare);
+	OK(mc_iso_os_features(iso, &features, &err));
+	assert_string_equal(features, "one");
+	free(features);
+	/* Older builds (no FEATURES line), other layouts, files that are not ISO 9660. */
+	unlink(iso);
+	make_iso(iso, none);
+	OK(mc_iso_os_features(iso, &features, &err));
+	assert_string_equal(features, "");
+	free(features);
+	unlink(iso);
+	make_iso(iso, nested);
+	OK(mc_iso_os_features(iso, &features, &err));
+	assert_string_equal(features, "");
+	free(features);
+	OK(mc_iso_os_features(f->iso, &features, &err));
+	assert_string_equal(features, "");
+	free(features);
+	unlink(iso);
+	assert_int_equal(mc_iso_os_features(iso, &features, &err), -1);
+	assert_null(features);
+	assert_non_null(strstr(err.msg, "cannot read the boot ISO"));
+}
+
 /* A domain's XML as libvirt formats it, its boot lines swapped both ways. */
 static void xml_set_boot(void **state)
 {
@@ -1011,6 +1060,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(create_failure_is_undone, setup, teardown),
 		cmocka_unit_test_setup_teardown(direct_boot, setup, teardown),
 		cmocka_unit_test_setup_teardown(iso_boot_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(iso_os_features, setup, teardown),
 		cmocka_unit_test_setup_teardown(xml_set_boot, setup, teardown),
 		cmocka_unit_test_setup_teardown(dhcp_reservation, setup, teardown),
 	};
