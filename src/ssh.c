@@ -515,24 +515,80 @@ static char *fingerprint(ssh_key key)
 	return out;
 }
 
-/* Record key as the only pin for the machine, keeping other hosts' lines. */
+/* Record keys as the only pins for machine in file, keeping other hosts' lines. */
+static int pins_write(const char *file, const char *machine, const struct pins *old, const ssh_key *keys,
+		      size_t n, struct mc_error *err)
+{
+	_cleanup_free_ char *text = mc_strdup(old->other ? old->other : "");
+
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *line = pubkey_line(keys[i], NULL);
+		char *more;
+
+		if (!line)
+			return mc_error_set(err, MC_E_FAILED, "cannot export the host key of machine \"%s\"",
+					    machine);
+		more = mc_asprintf("%s%s %s\n", text, machine, line);
+		free(text);
+		text = more;
+	}
+	if (mc_write_file_atomic(file, text, strlen(text), 0600, err) < 0) {
+		mc_error_prefix(err, "cannot pin the SSH host key: ");
+		mc_error_machine(err, machine);
+		return -1;
+	}
+	mc_debug("pinned the SSH host key of %s in %s", machine, file);
+	return 0;
+}
+
 static int pin_write(const struct mc_ssh_endpoint *ep, const struct pins *old, ssh_key key,
 		     struct mc_error *err)
 {
-	_cleanup_free_ char *line = pubkey_line(key, NULL);
-	_cleanup_free_ char *text = NULL;
+	return pins_write(ep->known_hosts, ep->machine, old, &key, 1, err);
+}
 
-	if (!line)
-		return mc_error_set(err, MC_E_FAILED, "cannot export the host key of machine \"%s\"",
-				    ep->machine);
-	text = mc_asprintf("%s%s %s\n", old->other ? old->other : "", ep->machine, line);
-	if (mc_write_file_atomic(ep->known_hosts, text, strlen(text), 0600, err) < 0) {
-		mc_error_prefix(err, "cannot pin the SSH host key: ");
-		mc_error_machine(err, ep->machine);
-		return -1;
+void mc_ssh_host_keys_clear(struct mc_ssh_host_keys *k)
+{
+	free(k->ed25519);
+	free(k->ecdsa);
+	*k = (struct mc_ssh_host_keys){ NULL, NULL };
+}
+
+int mc_ssh_host_keys_new(const char *machine, const char *dir, struct mc_ssh_host_keys *out,
+			 struct mc_error *err)
+{
+	_cleanup_free_ char *file = mc_path_join(dir, "known_hosts");
+	ssh_key keys[2] = { NULL, NULL };
+	char **texts[2] = { &out->ed25519, &out->ecdsa };
+	struct pins old;
+	int r = -1;
+
+	*out = (struct mc_ssh_host_keys){ NULL, NULL };
+	if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &keys[0]) != SSH_OK ||
+	    ssh_pki_generate(SSH_KEYTYPE_ECDSA_P256, 0, &keys[1]) != SSH_OK) {
+		mc_error_setm(err, machine, MC_E_FAILED, "cannot generate SSH host keys");
+		goto out;
 	}
-	mc_debug("pinned the SSH host key of %s in %s", ep->machine, ep->known_hosts);
-	return 0;
+	for (size_t i = 0; i < 2; i++) {
+		_cleanup_sshstr_ char *text = NULL;
+
+		if (ssh_pki_export_privkey_base64(keys[i], NULL, NULL, NULL, &text) != SSH_OK) {
+			mc_error_setm(err, machine, MC_E_FAILED, "cannot export a new SSH host key");
+			goto out;
+		}
+		*texts[i] = mc_strdup(text);
+	}
+	/* Damaged lines for the machine are dropped: these keys replace them all. */
+	if (pins_load(file, machine, true, &old, err) < 0)
+		goto out;
+	r = pins_write(file, machine, &old, keys, 2, err);
+	pins_free(&old);
+out:
+	ssh_key_free(keys[0]);
+	ssh_key_free(keys[1]);
+	if (r < 0)
+		mc_ssh_host_keys_clear(out);
+	return r;
 }
 
 bool mc_ssh_is_pinned(const struct mc_ssh_endpoint *ep)
@@ -682,7 +738,7 @@ static int check_host_key(ssh_session ss, const struct mc_ssh_endpoint *ep, stru
 			_cleanup_free_ char *pinned = fingerprint(pins->keys[0]);
 
 			return mc_error_setm(err, ep->machine, MC_E_STATE,
-					     "the SSH host key of %s has changed: %s now, but %s was pinned in %s when machinectl first connected. "
+					     "the SSH host key of %s has changed: %s now, but %s was pinned in %s. "
 					     "Someone may be intercepting the connection (man-in-the-middle), or the machine was reinstalled or its host keys were regenerated. "
 					     "Nothing was sent. If you know why the key changed, pin the new one with: machinectl ssh --repin %s",
 					     at, fp, pinned, ep->known_hosts, ep->machine);

@@ -74,6 +74,17 @@ int mc_ssh_pubkey_line(const char *dir, char **line, struct mc_error *err);
 
 /* True when ep->known_hosts holds a key for the machine. */
 bool mc_ssh_is_pinned(const struct mc_ssh_endpoint *ep);
+/* Host keys made on this side for a machine that has not booted yet: the
+ * private keys, in the formats sshd reads (OpenSSH for ed25519, PEM for
+ * ECDSA P-256), for its data disk's provisioning files. */
+struct mc_ssh_host_keys {
+	char *ed25519, *ecdsa;
+};
+/* New host keys for machine, pinned at once in dir/known_hosts as its only
+ * keys (other hosts' lines are kept): its first connection is checked too. */
+int mc_ssh_host_keys_new(const char *machine, const char *dir, struct mc_ssh_host_keys *out,
+			 struct mc_error *err);
+void mc_ssh_host_keys_clear(struct mc_ssh_host_keys *k);
 /* Connect (key exchange only, no login) and record the host key the machine
  * presents.  replace = false: only when nothing is pinned yet (a pinned key
  * must match).  replace = true: forget the old pin first.  *fingerprint

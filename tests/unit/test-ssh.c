@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "proc.h"
 #include "registry.h"
 #include "ops.h"
 #include "ssh.h"
@@ -159,6 +160,68 @@ static void test_pins(void **state)
 	assert_true(mc_ssh_is_pinned(&ep));
 	ep.machine = "m";  /* a prefix is not a match */
 	assert_false(mc_ssh_is_pinned(&ep));
+	rmdir_all(d);
+}
+
+/* OpenSSH's own reading of a private key file: its public key line. */
+static char *openssh_pubkey(const char *dir, const char *name, const char *priv)
+{
+	_cleanup_free_ char *path = mc_path_join(dir, name);
+	const char *argv[] = { "ssh-keygen", "-y", "-f", path, NULL };
+	struct mc_run_result r = { 0 };
+	struct mc_error err = { 0 };
+	char *out;
+
+	assert_int_equal(mc_write_file_atomic(path, priv, strlen(priv), 0600, &err), 0);
+	assert_int_equal(mc_proc_run(argv, NULL, &r, &err), 0);
+	if (r.status != 0)
+		fail_msg("ssh-keygen -y %s: %s", name, r.err);
+	out = MC_TAKE(r.out);
+	out[strcspn(out, "\n")] = '\0';
+	mc_run_result_free(&r);
+	return out;
+}
+
+/* Host keys made before the machine boots: keys sshd reads, pinned at once
+ * as the machine's only keys, other hosts' lines kept. */
+static void test_host_keys_new(void **state)
+{
+	char *d = tmpdir();
+	_cleanup_free_ char *kh = mc_path_join(d, "known_hosts"), *text = NULL, *ed = NULL, *ec = NULL, *want = NULL;
+	struct mc_ssh_host_keys keys;
+	struct mc_error err = { 0 };
+	struct mc_ssh_endpoint ep = { .machine = "m1", .known_hosts = kh };
+	const char *old =
+		"other ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC7pctew5ZH9Bq1Ax+vHJAo4swQq25Q1auRxU/L0D2FB\n"
+		"m1 ssh-ed25519 AAAAnot-a-key\n";
+
+	(void)state;
+	assert_int_equal(mc_write_file_atomic(kh, old, strlen(old), 0600, &err), 0);
+	assert_int_equal(mc_ssh_host_keys_new("m1", d, &keys, &err), 0);
+	assert_true(mc_startswith(keys.ed25519, "-----BEGIN OPENSSH PRIVATE KEY-----"));
+	assert_true(mc_startswith(keys.ecdsa, "-----BEGIN "));
+	ed = openssh_pubkey(d, "ed", keys.ed25519);
+	ec = openssh_pubkey(d, "ec", keys.ecdsa);
+	assert_true(mc_startswith(ed, "ssh-ed25519 "));
+	assert_true(mc_startswith(ec, "ecdsa-sha2-nistp256 "));
+	assert_int_equal(mc_read_file(kh, &text, NULL, &err), 0);
+	/* The damaged line for m1 is gone; the other host's line stays. */
+	want = mc_asprintf("other ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC7pctew5ZH9Bq1Ax+vHJAo4swQq25Q1auRxU/L0D2FB\n"
+			   "m1 %s\nm1 %s\n", ed, ec);
+	assert_string_equal(text, want);
+	assert_true(mc_ssh_is_pinned(&ep));
+	mc_ssh_host_keys_clear(&keys);
+	assert_null(keys.ed25519);
+
+	/* Made again (a create that wrote its data disk twice): replaced, never added. */
+	assert_int_equal(mc_ssh_host_keys_new("m1", d, &keys, &err), 0);
+	free(MC_TAKE(text));
+	assert_int_equal(mc_read_file(kh, &text, NULL, &err), 0);
+	assert_null(strstr(text, ed));
+	assert_non_null(strstr(text, "\nm1 ssh-ed25519 "));
+	assert_non_null(strstr(text, "\nm1 ecdsa-sha2-nistp256 "));
+	assert_null(strstr(strstr(text, "\nm1 ecdsa-sha2-nistp256 ") + 1, "\nm1 "));
+	mc_ssh_host_keys_clear(&keys);
 	rmdir_all(d);
 }
 
@@ -468,6 +531,25 @@ static void test_live_api(void **state)
 	assert_non_null(strstr(err.msg, "/nonexistent/file"));
 	mc_ssh_close(s);
 	free(MC_TAKE(big));
+
+	/* Host keys pinned before the first boot hold on the first connection:
+	 * this sshd's own key is refused, nothing is sent. */
+	{
+		char *d = tmpdir();
+		struct mc_ssh_host_keys keys;
+		struct mc_ssh_endpoint ep = l->ep;
+
+		ep.known_hosts = mc_path_join(d, "known_hosts");
+		mc_error_clear(&err);
+		assert_int_equal(mc_ssh_host_keys_new(ep.machine, d, &keys, &err), 0);
+		mc_ssh_host_keys_clear(&keys);
+		assert_int_equal(mc_ssh_connect(&ep, &s, &err), -1);
+		if (!strstr(err.msg, "has changed"))
+			fail_msg("expected a changed host key, got: %s", err.msg);
+		mc_error_clear(&err);
+		free(ep.known_hosts);
+		rmdir_all(d);
+	}
 }
 
 int main(void)
@@ -477,6 +559,7 @@ int main(void)
 		cmocka_unit_test(test_keygen_rsa_and_bad_type),
 		cmocka_unit_test(test_key_import),
 		cmocka_unit_test(test_pins),
+		cmocka_unit_test(test_host_keys_new),
 		cmocka_unit_test(test_external_opts),
 		cmocka_unit_test(test_endpoint_checks),
 		cmocka_unit_test(test_tcp_probe),
