@@ -549,9 +549,9 @@ static int remake_server(const struct mc_provision *p, bool remake, struct mc_er
 }
 
 /* The machine OS's one-step tar: hostname (when given), the TLS files of
- * m's directory, the profile (when given). */
+ * m's directory, the profile and sshd's host keys (when given). */
 static int files_tar(const struct mc_machine *m, const char *hostname, const char *profile,
-		     struct mc_tar *t, struct mc_error *err)
+		     const struct mc_ssh_host_keys *keys, struct mc_tar *t, struct mc_error *err)
 {
 	struct mc_certs_upload up = { 0 };
 	time_t now = time(NULL);
@@ -568,19 +568,23 @@ static int files_tar(const struct mc_machine *m, const char *hostname, const cha
 	mc_tar_add(t, "server-key.pem", '0', 0600, up.server_key_pem, strlen(up.server_key_pem), now);
 	if (profile)
 		mc_tar_add(t, "profile", '0', 0600, profile, strlen(profile), now);
+	if (keys) {
+		mc_tar_add(t, "ssh_host_ed25519_key", '0', 0600, keys->ed25519, strlen(keys->ed25519), now);
+		mc_tar_add(t, "ssh_host_ecdsa_key", '0', 0600, keys->ecdsa, strlen(keys->ecdsa), now);
+	}
 	mc_tar_end(t);
 	mc_certs_upload_free(&up);
 	return 0;
 }
 
-int mc_provision_boot_tar(const struct mc_machine *m, const char *driver_name, struct mc_tar *t,
-			  struct mc_error *err)
+int mc_provision_boot_tar(const struct mc_machine *m, const char *driver_name,
+			  const struct mc_ssh_host_keys *keys, struct mc_tar *t, struct mc_error *err)
 {
 	_cleanup_free_ char *profile = NULL;
 
 	if (mc_provision_profile(m, driver_name, &profile, err) < 0)
 		return -1;
-	return files_tar(m, m->name, profile, t, err);
+	return files_tar(m, m->name, profile, keys, t, err);
 }
 
 /* Whether the guest's installed server.pem and profile (detect's last part)
@@ -630,7 +634,7 @@ static int one_step(struct mc_ssh *s, const struct mc_provision *p, const char *
 	struct mc_tar t = { NULL, 0 };
 	int r;
 
-	if (remake_server(p, remake, err) < 0 || files_tar(p->m, hostname, profile, &t, err) < 0)
+	if (remake_server(p, remake, err) < 0 || files_tar(p->m, hostname, profile, NULL, &t, err) < 0)
 		return -1;
 	if (profile)
 		phase(p, "Setting Docker configuration on the remote daemon...");

@@ -93,12 +93,13 @@ int mc_provision_check_options(const struct mc_machine *m, const char *driver_na
 			       struct mc_error *err);
 
 /* The machine OS's one-step provisioning files for m (hostname, ca.pem,
- * server.pem and server-key.pem from its directory, the profile) as a tar,
- * for the userdata of a machine whose address is known before it boots: the
- * machine OS installs them and starts dockerd once, with TLS, at its first
- * boot.  t->data is malloc'd. */
-int mc_provision_boot_tar(const struct mc_machine *m, const char *driver_name, struct mc_tar *t,
-			  struct mc_error *err);
+ * server.pem and server-key.pem from its directory, the profile, and the SSH
+ * host keys when keys is not NULL) as a tar, for the userdata of a machine
+ * whose address is known before it boots: the machine OS installs them and
+ * starts dockerd once, with TLS, at its first boot; sshd uses the host keys
+ * (an ISO with the feature boot-host-keys, src/iso.h).  t->data is malloc'd. */
+int mc_provision_boot_tar(const struct mc_machine *m, const char *driver_name,
+			  const struct mc_ssh_host_keys *keys, struct mc_tar *t, struct mc_error *err);
 
 /* The part of the detect output after the "--- installed" line: the
  * machine OS's installed server.pem and profile, as they are; NULL when

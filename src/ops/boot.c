@@ -86,11 +86,23 @@ int mc_ops_provision(struct mc_handle *h, bool named, long long t0, struct mc_er
 
 	if (mc_op_ssh_endpoint(h, &v.ep, err) < 0 || prov_setup(h, &v, err) < 0)
 		goto out;
-	say(&v.sc, "Waiting for SSH to be available...");
-	if (mc_ssh_wait(&v.ep, 300000, ssh_phase, &v.sc, err) < 0)
-		goto out;
-	v.p.boot_files = h->ctx.provision_follows;
-	r = mc_provision_run(&v.p, err);
+	if (h->boot_keys && mc_certs_machine_server_has_ip(h->m, v.ip)) {
+		/* The machine OS installs the provisioning files, host keys
+		 * included, at its first boot and starts dockerd with them: Docker
+		 * answering over TLS with this machine's server certificate is the
+		 * proof, and a login (which would slow the boot down) is not needed.
+		 * A guest that got another address than the one its certificate
+		 * names is provisioned over SSH (its host keys are pinned all the same). */
+		say(&v.sc, "The machine OS starts Docker with its certificates at boot (SSH host keys pinned before the boot)...");
+		say(&v.sc, "Checking connection to Docker...");
+		r = mc_provision_wait_docker(&v.p, err);
+	} else {
+		say(&v.sc, "Waiting for SSH to be available...");
+		if (mc_ssh_wait(&v.ep, 300000, ssh_phase, &v.sc, err) < 0)
+			goto out;
+		v.p.boot_files = h->ctx.provision_follows;
+		r = mc_provision_run(&v.p, err);
+	}
 	if (r == 0)
 		say(&v.sc, "Docker is up and running!");
 out:

@@ -68,24 +68,35 @@ static void userdata_more_clear(struct mc_userdata_more *more)
  * for a machine OS guest whose address the driver knows before it boots
  * (config IPAddress when it makes the data disk, driver.h), the provisioning
  * files with a server certificate for that address: dockerd then starts
- * once, with TLS, at the first boot (src/userdata.h). */
+ * once, with TLS, at the first boot (src/userdata.h).  When the machine OS
+ * takes its SSH host keys from them too (iso-features boot-host-keys), they
+ * are made and pinned here, and create need not log in (h->boot_keys). */
 static int userdata_more(struct mc_driver_ctx *ctx, struct mc_userdata_more *more, struct mc_error *err)
 {
-	const struct mc_handle *h = ctx->core;
+	struct mc_handle *h = ctx->core;
 	const char *ip = mc_json_str(ctx->config, "IPAddress");
 	const char *vid = mc_json_str(ctx->flags, "iso-version");
+	bool with_keys = mc_iso_has_feature(mc_json_str(ctx->flags, "iso-features"), "boot-host-keys");
+	struct mc_ssh_host_keys keys = { NULL, NULL };
+	int r;
 
 	*more = (struct mc_userdata_more){ .mounts = mounts_of(ctx) };
 	if (!h || !ctx->provision_follows || !ip || !vid ||
 	    strncasecmp(vid, MC_ISO_OS_VOLUME_PREFIX, strlen(MC_ISO_OS_VOLUME_PREFIX)))
 		return 0;
-	if (mc_ops_certs_server(h->s, h->m, ip, err) < 0 ||
-	    mc_provision_boot_tar(h->m, h->drv->name, &more->provision, err) < 0) {
+	h->boot_keys = false;
+	r = (mc_ops_certs_server(h->s, h->m, ip, err) < 0 ||
+	     (with_keys && mc_ssh_host_keys_new(h->m->name, h->m->dir, &keys, err) < 0) ||
+	     mc_provision_boot_tar(h->m, h->drv->name, with_keys ? &keys : NULL, &more->provision, err) < 0)
+		? -1 : 0;
+	mc_ssh_host_keys_clear(&keys);
+	if (r < 0) {
 		userdata_more_clear(more);
 		return -1;
 	}
-	mc_debug("machine \"%s\": the address %s is known before boot: its provisioning files go on the data disk",
-		 ctx->machine_name, ip);
+	h->boot_keys = with_keys;
+	mc_debug("machine \"%s\": the address %s is known before boot: its provisioning files%s go on the data disk",
+		 ctx->machine_name, ip, with_keys ? " and SSH host keys" : "");
 	return 0;
 }
 

@@ -73,6 +73,8 @@ struct mc_handle {
 	const struct mc_driver *drv;
 	struct mc_driver_ctx ctx;
 	int lock_fd;                 /* -1: not locked (read-only use) */
+	bool boot_keys;              /* create: the data disk carries the provisioning
+					files with SSH host keys pinned already */
 };
 
 enum {

@@ -30,14 +30,24 @@ vm() { lv_mc "$@"; }
 M=e2e1
 run vm create -d libvirt --libvirt-uri "$LV_URI" --libvirt-memory 768 --iso "$OLD_ISO" $M
 expect_rc 0 "create --driver libvirt succeeds"
-expect_out "Waiting for SSH to be available..." "create shows the SSH phase"
 # The address was reserved before the boot, so the provisioning files were
-# on the data disk: the machine OS installed them and started dockerd once,
-# with TLS, at its first boot; provisioning found them in place.
-expect_out "The machine OS started Docker with its certificates at boot..." "create: Docker was started with TLS at boot"
-check "create had nothing to copy" test -z "$(grep 'Copying certs' <<<"$OUT")"
+# on the data disk, with SSH host keys made and pinned by create: the machine
+# OS installed them and started dockerd once, with TLS, at its first boot,
+# and create only waited for Docker to answer (no SSH login, nothing copied).
+expect_out "The machine OS starts Docker with its certificates at boot (SSH host keys pinned before the boot)..." \
+	"create: Docker is started with TLS at boot"
+check "create did not log in over SSH, and had nothing to copy" \
+	test -z "$(grep -E 'Waiting for SSH|Detecting the provisioner|Copying certs' <<<"$OUT")"
 expect_out "Docker is up and running!" "create ends with Docker up"
 printf '%s\n' "$OUT" | sed 's/^/# create: /'
+# The host keys pinned before the boot are the ones the guest's sshd presents.
+PINNED=$(awk -v m=$M '$1 == m { print $2, $3 }' "$STORE/machines/$M/known_hosts" | sort)
+check "create pinned an ed25519 and an ECDSA host key" \
+	test "$(cut -d' ' -f1 <<<"$PINNED" | paste -sd' ')" = "ecdsa-sha2-nistp256 ssh-ed25519"
+M_IP=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Driver"].get("ReservedIP", ""))' \
+	"$STORE/machines/$M/config.json")
+check "the guest's sshd presents exactly the pinned keys" \
+	test "$(lv_exec ssh-keyscan -T 10 -t ed25519,ecdsa "$M_IP" 2>/dev/null | awk '{ print $2, $3 }' | sort)" = "$PINNED"
 run vm ssh $M 'sudo grep -c "^--- .* dockerd .*--tlsverify" /var/log/docker.log; sudo grep -c "^--- .* dockerd " /var/log/docker.log; sudo grep -c "provisioning files installed from the data disk" /var/log/boot.log; sudo grep -c "docker waits for provisioning" /var/log/boot.log; sudo stat -c %a /var/lib/boot2docker/userdata.tar; hostname'
 check "dockerd started once, with TLS, from the files on the data disk (no wait); userdata.tar 0600; the hostname" \
 	test "$OUT" = "1
@@ -201,17 +211,17 @@ check "its store entry is gone" test ! -e "$STORE/machines/$M3"
 M2=e2e2
 vm create -d libvirt --libvirt-uri "$LV_URI" --libvirt-memory 768 --iso "$ISO" $M2 >"$TEST_TMP/c2.out" 2>&1 &
 cpid=$!
-# (Killed while it waits for SSH: its provisioning has begun, and the window
-# is the guest's boot; the steps after SSH take a second or less now that
-# the guest installs its provisioning files itself.)
+# (Killed while it waits for Docker to answer: its provisioning has begun,
+# and the window is the guest's boot, as the guest installs its provisioning
+# files itself.)
 for _ in $(seq 1 1200); do
-	grep -q "Waiting for SSH to be available" "$TEST_TMP/c2.out" && break
+	grep -q "Checking connection to Docker" "$TEST_TMP/c2.out" && break
 	sleep 0.5
 done
 pkill -KILL -f "machinectl create -d libvirt .* $M2\$"
 wait $cpid
 sed 's/^/# killed create: /' "$TEST_TMP/c2.out"
-check "create was killed while provisioning" grep -q "Waiting for SSH to be available" "$TEST_TMP/c2.out"
+check "create was killed while provisioning" grep -q "Checking connection to Docker" "$TEST_TMP/c2.out"
 check "it never finished" test -z "$(grep 'Docker is up and running' "$TEST_TMP/c2.out")"
 run vm ls --format '{{.Name}} {{.State}}'
 expect_rc 0 "ls works after the kill"
