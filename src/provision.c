@@ -675,6 +675,24 @@ int mc_provision_wait_docker(const struct mc_provision *p, struct mc_error *err)
 			     p->url, timeout / 1000, last.msg);
 }
 
+int mc_provision_check_daemon(const struct mc_provision *p, struct mc_error *err)
+{
+	struct mc_engine_target t = { p->m->name, p->url, p->m->dir };
+	_cleanup_json_ json_t *info = NULL;
+	_cleanup_free_ char *shown = NULL;
+	const char *name;
+
+	if (mc_engine_get(&t, "/info", 20000, &info, err) < 0)
+		return -1;
+	name = mc_json_str(info, "Name");
+	if (name && !strcmp(name, p->m->name))
+		return 0;
+	shown = mc_printable(name ? name : "");
+	return mc_error_setm(err, p->m->name, MC_E_STATE,
+			     "the Docker daemon at %s is not this machine's: it calls itself \"%s\". Another machine answers at the address %s; see 'machinectl ls', and remove this one with 'machinectl rm -f %s'",
+			     p->url, shown, p->ip, p->m->name);
+}
+
 int mc_provision_run(const struct mc_provision *p, struct mc_error *err)
 {
 	struct mc_ssh *s = NULL;

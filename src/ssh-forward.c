@@ -91,7 +91,7 @@ static const char *spec_form(char kind)
 static int forward_parse(char kind, const char *spec, struct mc_ssh_forward *f, struct mc_error *err)
 {
 	_cleanup_strv_ char **v = NULL;
-	_cleanup_free_ char *shown = mc_ssh_printable(spec);
+	_cleanup_free_ char *shown = mc_printable(spec);
 	size_t n;
 	int listen_at;
 	struct mc_error e = { 0 };

@@ -16,9 +16,6 @@ struct mc_ssh {
 	struct mc_ssh_fwd *fwd;      /* port forwards (src/ssh-forward.c), or NULL */
 };
 
-/* A string for a message: control characters and backslashes as C escapes (malloc'd). */
-char *mc_ssh_printable(const char *s);
-
 /* The forwards' part of a poll loop (src/ssh-forward.c).  Before poll: how
  * many pollfds they may need, then mc_ssh_fwd_fill puts them at p (at most
  * max) and returns how many.  After poll: mc_ssh_fwd_step with those pollfds

@@ -98,27 +98,6 @@ int mc_ssh_endpoint_init(struct mc_ssh_endpoint *ep, const char *machine, const 
 	return 0;
 }
 
-/* The string for a message: control characters and backslashes as C escapes. */
-char *mc_ssh_printable(const char *s)
-{
-	char *out = mc_malloc(strlen(s) * 4 + 1), *o = out;
-
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '\\')
-			o += sprintf(o, "\\\\");
-		else if (c == '\n')
-			o += sprintf(o, "\\n");
-		else if (c < 0x20 || c == 0x7f)
-			o += sprintf(o, "\\x%02x", c);
-		else
-			*o++ = (char)c;
-	}
-	*o = '\0';
-	return out;
-}
-
 int mc_ssh_check_user(const char *user, struct mc_error *err)
 {
 	size_t n = user ? strlen(user) : 0;
@@ -127,7 +106,7 @@ int mc_ssh_check_user(const char *user, struct mc_error *err)
 	for (size_t i = 0; ok && i < n; i++)
 		ok = isalnum((unsigned char)user[i]) || strchr("._-", user[i]);
 	if (!ok) {
-		_cleanup_free_ char *p = mc_ssh_printable(user ? user : "");
+		_cleanup_free_ char *p = mc_printable(user ? user : "");
 
 		return mc_error_set(err, MC_E_INVALID,
 				    "SSH user \"%s\" is not a user name: use up to 64 letters, digits, '.', '_' and '-', not starting with '-'",
@@ -160,7 +139,7 @@ int mc_ssh_check_host(const char *host, struct mc_error *err)
 		}
 	}
 	if (!ok) {
-		_cleanup_free_ char *p = mc_ssh_printable(host ? host : "");
+		_cleanup_free_ char *p = mc_printable(host ? host : "");
 
 		return mc_error_set(err, MC_E_INVALID, "SSH host \"%s\" is neither an IP address nor a DNS name", p);
 	}

@@ -42,6 +42,26 @@ char *mc_shell_quote(const char *s)
 	return out;
 }
 
+char *mc_printable(const char *s)
+{
+	char *out = mc_malloc(strlen(s) * 4 + 1), *o = out;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\\')
+			o += sprintf(o, "\\\\");
+		else if (c == '\n')
+			o += sprintf(o, "\\n");
+		else if (c < 0x20 || c == 0x7f)
+			o += sprintf(o, "\\x%02x", c);
+		else
+			*o++ = (char)c;
+	}
+	*o = '\0';
+	return out;
+}
+
 char *mc_url_host(const char *url)
 {
 	const char *h, *end;

@@ -19,6 +19,8 @@
 bool mc_parse_bool(const char *s);
 /* The host of tcp://HOST:PORT (brackets of [v6] removed); malloc'd, NULL for NULL. */
 char *mc_url_host(const char *url);
+/* s for a message: control characters and backslashes as C escapes (malloc'd). */
+char *mc_printable(const char *s);
 /* s as one POSIX shell word: 'it'\''s' (malloc'd). */
 char *mc_shell_quote(const char *s);
 /* Natural ("version") order: "m2" < "m10". */

@@ -95,7 +95,7 @@ int mc_ops_provision(struct mc_handle *h, bool named, long long t0, struct mc_er
 		 * names is provisioned over SSH (its host keys are pinned all the same). */
 		say(&v.sc, "The machine OS starts Docker with its certificates at boot (SSH host keys pinned before the boot)...");
 		say(&v.sc, "Checking connection to Docker...");
-		r = mc_provision_wait_docker(&v.p, err);
+		r = mc_provision_wait_docker(&v.p, err) < 0 || mc_provision_check_daemon(&v.p, err) < 0 ? -1 : 0;
 	} else {
 		say(&v.sc, "Waiting for SSH to be available...");
 		if (mc_ssh_wait(&v.ep, 300000, ssh_phase, &v.sc, err) < 0)

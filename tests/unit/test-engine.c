@@ -8,6 +8,7 @@
 
 #include "certs.h"
 #include "engine.h"
+#include "provision.h"
 
 #define NUP 5
 #define NHANG 10
@@ -80,6 +81,24 @@ static void get_and_post(void **state)
 	assert_string_equal(json_string_value(reply), "fixture-node-id");
 	json_decref(reply);
 	json_decref(body);
+}
+
+/* create's check, when it does not log in, that the daemon answering is
+ * the machine's own: its name (the fixture calls itself "tls-fixture"). */
+static void daemon_identity(void **state)
+{
+	struct mc_engine_target t = target(up_ports[0], 0);
+	struct mc_machine m = { .name = "tls-fixture", .dir = tmp };
+	struct mc_provision p = { .m = &m, .url = t.url, .ip = "127.0.0.1" };
+	struct mc_error err = { 0 };
+
+	(void)state;
+	assert_int_equal(mc_provision_check_daemon(&p, &err), 0);
+	m.name = "m2";
+	assert_int_equal(mc_provision_check_daemon(&p, &err), -1);
+	assert_int_equal(err.code, MC_E_STATE);
+	assert_non_null(strstr(err.msg, "is not this machine's: it calls itself \"tls-fixture\""));
+	assert_non_null(strstr(err.msg, "machinectl rm -f m2"));
 }
 
 static void http_errors(void **state)
@@ -309,6 +328,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(get_and_post),
+		cmocka_unit_test(daemon_identity),
 		cmocka_unit_test(http_errors),
 		cmocka_unit_test(local_errors),
 		cmocka_unit_test(shared_credentials),
