@@ -12,7 +12,9 @@
 #     alternately with it, and the ratio of the medians;
 #  2. `machinectl create --driver libvirt` to "Docker is up and running!",
 #     split by phase: each line create prints starts a phase, timed here as
-#     it arrives (the driver's own phases carry no elapsed time);
+#     it arrives (the driver's own phases carry no elapsed time); then
+#     `machinectl stop` and the timed `machinectl start` of that machine, to
+#     Docker answering (with BENCH_VM_BASE, the same for the other build);
 #  3. `machinectl swarm-up --create` on 1 and 2 new machines (3 with
 #     BENCH_MAX_VMS=3: it boots the three at once), split into creating the
 #     machines (to the last "Docker is up") and making the swarm.
@@ -153,8 +155,9 @@ t0=$(now_ms)
 for v in kvm qemu; do lv_exec virsh -q -c "$LV_URI" domcapabilities --virttype $v >/dev/null 2>&1; done
 lv_exec virsh -q -c "$LV_URI" capabilities >/dev/null 2>&1
 bench_samples vm.libvirtd.warmup "libvirtd's first capability probes (once per libvirtd start, not in create)" ms $(($(now_ms) - t0))
-totals=() rss=() isoboot=() base=()
+totals=() rss=() isoboot=() base=() starts=() basestarts=()
 BASE=${BENCH_VM_BASE:+$(cd "$BENCH_VM_BASE" && pwd)}
+base_mc() { lv_exec env MACHINECTL_DRIVER_PATH="$BASE/drivers/libvirt/.libs" "$BASE/machinectl" "$@"; }
 declare -A phase_ms=()
 phases=()
 # Each create is followed by one with --libvirt-iso-boot (the ISO through
@@ -172,15 +175,20 @@ for ((c = 1; c <= CREATES; c++)); do
 	lv_mc rm -f -y "bi$c" >/dev/null 2>&1
 	if [ -n "$BASE" ]; then
 		load0=$(cut -d' ' -f1 /proc/loadavg)
-		run_timed "$BENCH_TMP/base$c.out" lv_exec env MACHINECTL_DRIVER_PATH="$BASE/drivers/libvirt/.libs" \
-			"$BASE/machinectl" create "${CREATE[@]}" "bb$c"
+		run_timed "$BENCH_TMP/base$c.out" base_mc create "${CREATE[@]}" "bb$c"
 		if [ $? = 0 ] && grep -q 'Docker is up and running!' "$BENCH_TMP/base$c.out"; then
 			base+=("$(sed -n 's/^END\t//p' "$BENCH_TMP/base$c.out")")
 			echo "   create bb$c with $BASE: ${base[-1]} ms (load before: $load0)"
+			if base_mc stop "bb$c" >/dev/null 2>&1 && run_timed "$BENCH_TMP/bstart$c.out" base_mc start "bb$c"; then
+				basestarts+=("$(sed -n 's/^END\t//p' "$BENCH_TMP/bstart$c.out")")
+				echo "   start bb$c with $BASE: ${basestarts[-1]} ms"
+			else
+				echo "bench-vm: stop + start bb$c with $BASE failed" >&2
+			fi
 		else
 			echo "bench-vm: create bb$c with $BASE failed" >&2
 		fi
-		lv_exec env MACHINECTL_DRIVER_PATH="$BASE/drivers/libvirt/.libs" "$BASE/machinectl" rm -f -y "bb$c" >/dev/null 2>&1
+		base_mc rm -f -y "bb$c" >/dev/null 2>&1
 	fi
 	load0=$(cut -d' ' -f1 /proc/loadavg)
 	# peak RSS of the whole create (GNU time: the process's own maximum)
@@ -210,8 +218,23 @@ for ((c = 1; c <= CREATES; c++)); do
 		*) [[ $ms =~ ^[0-9]+$ ]] && prev_name=$(phase_name "$line") ;;
 		esac
 	done <"$BENCH_TMP/create$c.out"
+	# start of the stopped machine, to Docker answering
+	if lv_mc stop "bc$c" >/dev/null 2>&1; then
+		load0=$(cut -d' ' -f1 /proc/loadavg)
+		if run_timed "$BENCH_TMP/start$c.out" lv_mc start "bc$c"; then
+			starts+=("$(sed -n 's/^END\t//p' "$BENCH_TMP/start$c.out")")
+			cut -f2- "$BENCH_TMP/start$c.out" | grep -v '^END' | sed 's/^/   start: /'
+			echo "   start bc$c: ${starts[-1]} ms (load before: $load0)"
+		else
+			echo "bench-vm: start bc$c failed" >&2
+		fi
+	fi
 	lv_mc rm -y "bc$c" >/dev/null 2>&1 || lv_mc rm -f -y "bc$c" >/dev/null 2>&1
 done
+[ ${#starts[@]} = 0 ] ||
+	bench_samples vm.start.total "start of a stopped machine (libvirt) to Docker answering" ms "${starts[@]}"
+[ ${#basestarts[@]} = 0 ] ||
+	bench_samples vm.start.base "start with BENCH_VM_BASE's build (taking turns with the above)" ms "${basestarts[@]}"
 if [ ${#totals[@]} -gt 0 ]; then
 	BENCH_EXTRA="{\"memory_mib\": 768, \"rss_kib\": $(printf '%s\n' "${rss[@]}" | sort -n | tail -n 1)}" \
 		bench_samples vm.create.total "create --driver libvirt to 'Docker is up'" ms "${totals[@]}"
