@@ -68,9 +68,11 @@ static void userdata_more_clear(struct mc_userdata_more *more)
  * for a machine OS guest whose address the driver knows before it boots
  * (config IPAddress when it makes the data disk, driver.h), the provisioning
  * files with a server certificate for that address: dockerd then starts
- * once, with TLS, at the first boot (src/userdata.h).  When the machine OS
- * takes its SSH host keys from them too (iso-features boot-host-keys), they
- * are made and pinned here, and create need not log in (h->boot_keys). */
+ * once, with TLS, at the first boot (src/userdata.h); the record says so
+ * (HostOptions AddressReserved: start waits for Docker before it logs in).
+ * When the machine OS takes its SSH host keys from them too (iso-features
+ * boot-host-keys), they are made and pinned here, and create need not log
+ * in (h->boot_keys). */
 static int userdata_more(struct mc_driver_ctx *ctx, struct mc_userdata_more *more, struct mc_error *err)
 {
 	struct mc_handle *h = ctx->core;
@@ -95,6 +97,7 @@ static int userdata_more(struct mc_driver_ctx *ctx, struct mc_userdata_more *mor
 		return -1;
 	}
 	h->boot_keys = with_keys;
+	json_object_set_new(h->m->host_options, "AddressReserved", json_true());
 	mc_debug("machine \"%s\": the address %s is known before boot: its provisioning files%s go on the data disk",
 		 ctx->machine_name, ip, with_keys ? " and SSH host keys" : "");
 	return 0;

@@ -118,6 +118,13 @@ check "ls shows Stopped" grep -qE "^$M .* Stopped" <<<"$(vm ls)"
 run vm start $M
 expect_rc 0 "start"
 printf '%s\n' "$OUT$ERR" | sed 's/^/# start: /'
+# Its address was reserved before its first boot: start waits for Docker over
+# TLS (and checks the daemon's name), and logs in only when it does not answer.
+check "start waited for Docker without logging in" \
+	test -n "$(grep -F 'Waiting for Docker...' <<<"$OUT$ERR")" -a -z "$(grep 'Waiting for SSH' <<<"$OUT$ERR")"
+check "the machine's record says its address is reserved" \
+	python3 -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))["HostOptions"].get("AddressReserved") is True else 1)' \
+	"$STORE/machines/$M/config.json"
 check "ls shows Running after start" grep -qE "^$M .* Running " <<<"$(vm ls)"
 eval "$(vm env --shell bash $M)"
 run lv_exec docker info --format '{{.Images}}'
