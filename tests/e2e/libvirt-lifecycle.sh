@@ -44,10 +44,11 @@ printf '%s\n' "$OUT" | sed 's/^/# create: /'
 PINNED=$(awk -v m=$M '$1 == m { print $2, $3 }' "$STORE/machines/$M/known_hosts" | sort)
 check "create pinned an ed25519 and an ECDSA host key" \
 	test "$(cut -d' ' -f1 <<<"$PINNED" | paste -sd' ')" = "ecdsa-sha2-nistp256 ssh-ed25519"
-M_IP=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Driver"].get("ReservedIP", ""))' \
+# The address reserved in the network's DHCP before the boot (checked below).
+RESERVED=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Driver"].get("ReservedIP", ""))' \
 	"$STORE/machines/$M/config.json")
 check "the guest's sshd presents exactly the pinned keys" \
-	test "$(lv_exec ssh-keyscan -T 10 -t ed25519,ecdsa "$M_IP" 2>/dev/null | awk '{ print $2, $3 }' | sort)" = "$PINNED"
+	test "$(lv_exec ssh-keyscan -T 10 -t ed25519,ecdsa "$RESERVED" 2>/dev/null | awk '{ print $2, $3 }' | sort)" = "$PINNED"
 run vm ssh $M 'sudo grep -c "^--- .* dockerd .*--tlsverify" /var/log/docker.log; sudo grep -c "^--- .* dockerd " /var/log/docker.log; sudo grep -c "provisioning files installed from the data disk" /var/log/boot.log; sudo grep -c "docker waits for provisioning" /var/log/boot.log; sudo stat -c %a /var/lib/boot2docker/userdata.tar; hostname'
 check "dockerd started once, with TLS, from the files on the data disk (no wait); userdata.tar 0600; the hostname" \
 	test "$OUT" = "1
@@ -61,9 +62,7 @@ $M"
 check "the domain boots the ISO's kernel directly" \
 	grep -q "<kernel>.*/boot-[0-9a-f]*\(/vmlinuz\)\?</kernel>\|<kernel>.*machinectl-kernel-[0-9a-f]*</kernel>" \
 	<<<"$(lv_exec virsh -c "$LV_URI" dumpxml --inactive "machinectl-$M")"
-# The address reserved in the network's DHCP before the boot is the one the guest got.
-RESERVED=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Driver"].get("ReservedIP", ""))' \
-	"$STORE/machines/$M/config.json")
+# The reservation (RESERVED, read above): the network's DHCP host entry, and the guest's address.
 check "create reserved an address in the libvirt network" grep -qE '^192\.168\.122\.[0-9]+$' <<<"$RESERVED"
 check "... as a DHCP host entry for the machine's MAC" \
 	grep -q "<host mac='.*' ip='$RESERVED'/>" <<<"$(lv_exec virsh -c "$LV_URI" net-dumpxml default)"
