@@ -675,14 +675,14 @@ int mc_provision_wait_docker(const struct mc_provision *p, struct mc_error *err)
 			     p->url, timeout / 1000, last.msg);
 }
 
-int mc_provision_check_daemon(const struct mc_provision *p, struct mc_error *err)
+int mc_provision_wait_own_docker(const struct mc_provision *p, struct mc_error *err)
 {
 	struct mc_engine_target t = { p->m->name, p->url, p->m->dir };
 	_cleanup_json_ json_t *info = NULL;
 	_cleanup_free_ char *shown = NULL;
 	const char *name;
 
-	if (mc_engine_get(&t, "/info", 20000, &info, err) < 0)
+	if (mc_provision_wait_docker(p, err) < 0 || mc_engine_get(&t, "/info", 20000, &info, err) < 0)
 		return -1;
 	name = mc_json_str(info, "Name");
 	if (name && !strcmp(name, p->m->name))

@@ -112,12 +112,13 @@ int mc_provision_run(const struct mc_provision *p, struct mc_error *err);
 
 /* Wait until Docker answers GET /_ping over TLS at p->url. */
 int mc_provision_wait_docker(const struct mc_provision *p, struct mc_error *err);
-/* That the daemon answering at p->url is this machine's: its name (GET
- * /info, the hostname provisioning set) is the machine's.  Every machine of
- * a store has a certificate from the same CA, so TLS alone does not tell
- * two of them apart when one answers at the other's address; without a
- * login (create with the host keys on the data disk) this is the check. */
-int mc_provision_check_daemon(const struct mc_provision *p, struct mc_error *err);
+/* mc_provision_wait_docker, then that the daemon answering is this
+ * machine's: its name (GET /info, the hostname provisioning set) is the
+ * machine's.  Every machine of a store has a certificate from the same CA,
+ * so TLS alone does not tell two of them apart when one answers at the
+ * other's address; without a login (create with the host keys on the data
+ * disk, start of such a machine) this is the check. */
+int mc_provision_wait_own_docker(const struct mc_provision *p, struct mc_error *err);
 
 /* Remake the server certificate for a new IP, upload it and restart Docker
  * (start/restart after an IP change, regenerate-certs). */

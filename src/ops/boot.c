@@ -95,7 +95,7 @@ int mc_ops_provision(struct mc_handle *h, bool named, long long t0, struct mc_er
 		 * names is provisioned over SSH (its host keys are pinned all the same). */
 		say(&v.sc, "The machine OS starts Docker with its certificates at boot (SSH host keys pinned before the boot)...");
 		say(&v.sc, "Checking connection to Docker...");
-		r = mc_provision_wait_docker(&v.p, err) < 0 || mc_provision_check_daemon(&v.p, err) < 0 ? -1 : 0;
+		r = mc_provision_wait_own_docker(&v.p, err);
 	} else {
 		say(&v.sc, "Waiting for SSH to be available...");
 		if (mc_ssh_wait(&v.ep, 300000, ssh_phase, &v.sc, err) < 0)
@@ -253,7 +253,7 @@ static bool docker_first(struct mc_handle *h, struct prov *v)
 	    mc_certs_machine_server_has_ip(h->m, v->ip)) {
 		say(&v->sc, "Waiting for Docker...");
 		v->p.docker_timeout_ms = 60000;
-		if (mc_provision_wait_docker(&v->p, &e) == 0 && mc_provision_check_daemon(&v->p, &e) == 0)
+		if (mc_provision_wait_own_docker(&v->p, &e) == 0)
 			return true;
 	}
 	mc_debug("machine \"%s\": Docker first: %s; logging in", h->m->name, e.msg[0] ? e.msg : "another address");

@@ -83,8 +83,8 @@ static void get_and_post(void **state)
 	json_decref(body);
 }
 
-/* create's check, when it does not log in, that the daemon answering is
- * the machine's own: its name (the fixture calls itself "tls-fixture"). */
+/* create's wait, when it does not log in: Docker answers, and the daemon
+ * is the machine's own: its name (the fixture calls itself "tls-fixture"). */
 static void daemon_identity(void **state)
 {
 	struct mc_engine_target t = target(up_ports[0], 0);
@@ -93,9 +93,9 @@ static void daemon_identity(void **state)
 	struct mc_error err = { 0 };
 
 	(void)state;
-	assert_int_equal(mc_provision_check_daemon(&p, &err), 0);
+	assert_int_equal(mc_provision_wait_own_docker(&p, &err), 0);
 	m.name = "m2";
-	assert_int_equal(mc_provision_check_daemon(&p, &err), -1);
+	assert_int_equal(mc_provision_wait_own_docker(&p, &err), -1);
 	assert_int_equal(err.code, MC_E_STATE);
 	assert_non_null(strstr(err.msg, "is not this machine's: it calls itself \"tls-fixture\""));
 	assert_non_null(strstr(err.msg, "machinectl rm -f m2"));
