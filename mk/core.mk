@@ -4,6 +4,7 @@
 noinst_LTLIBRARIES += libmccore.la
 libmccore_la_SOURCES = \
 	src/config.c src/config.h \
+	src/console.c src/console.h \
 	src/engine.c src/engine.h \
 	src/error.c src/error.h \
 	src/gen.c src/gen.h \

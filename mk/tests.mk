@@ -18,11 +18,11 @@ AM_TESTS_ENVIRONMENT = \
 
 # --- unit tests: tests/unit/test-NAME.c, linked with the core library ---
 UNIT_TESTS = \
-	tests/unit/test-certs tests/unit/test-config tests/unit/test-engine tests/unit/test-gen \
-	tests/unit/test-hyperv tests/unit/test-iso tests/unit/test-machine tests/unit/test-opts \
-	tests/unit/test-proc tests/unit/test-proc-child tests/unit/test-provision tests/unit/test-ssh \
-	tests/unit/test-store tests/unit/test-swarm tests/unit/test-template tests/unit/test-userdata \
-	tests/unit/test-util tests/unit/test-vhd tests/unit/test-virtualbox
+	tests/unit/test-certs tests/unit/test-config tests/unit/test-console tests/unit/test-engine \
+	tests/unit/test-gen tests/unit/test-hyperv tests/unit/test-iso tests/unit/test-machine \
+	tests/unit/test-opts tests/unit/test-proc tests/unit/test-proc-child tests/unit/test-provision \
+	tests/unit/test-ssh tests/unit/test-store tests/unit/test-swarm tests/unit/test-template \
+	tests/unit/test-userdata tests/unit/test-util tests/unit/test-vhd tests/unit/test-virtualbox
 if HAVE_LIBVIRT
 UNIT_TESTS += tests/unit/test-libvirt
 endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "certs.h"
+#include "console.h"
 #include "ops-internal.h"
 #include "provision.h"
 #include "ssh.h"
@@ -40,6 +41,38 @@ static void ssh_phase(void *arg, const char *phase, long long elapsed_ms)
 
 		mc_ui_phase(c->s, c->name, c->named, c->t0, "%s (still waiting after %s)", phase, el);
 	}
+}
+
+/* The console's markers while the machine boots. */
+struct mc_boot_watch {
+	struct say_ctx sc;
+	struct mc_console_watch *w;
+};
+
+static void say_marker(void *arg, const char *step)
+{
+	const struct say_ctx *c = arg;
+
+	mc_ui_phase(c->s, c->name, c->named, c->t0, "Machine OS: %s", step);
+}
+
+void mc_ops_boot_watch(struct mc_handle *h, bool named, long long t0)
+{
+	_cleanup_free_ char *log = mc_path_join(h->m->dir, "console.log");
+
+	mc_ops_boot_watch_end(h);
+	h->watch = mc_calloc(1, sizeof(*h->watch));
+	h->watch->sc = (struct say_ctx){ h->s, h->m->name, named, t0 };
+	h->watch->w = mc_console_watch_start(log, say_marker, &h->watch->sc);
+}
+
+void mc_ops_boot_watch_end(struct mc_handle *h)
+{
+	if (!h->watch)
+		return;
+	mc_console_watch_stop(h->watch->w);
+	free(h->watch);
+	h->watch = NULL;
 }
 
 /* What provisioning works with: endpoint, IP, URL and certificates. */
@@ -103,6 +136,7 @@ int mc_ops_provision(struct mc_handle *h, bool named, long long t0, struct mc_er
 		v.p.boot_files = h->ctx.provision_follows;
 		r = mc_provision_run(&v.p, err);
 	}
+	mc_ops_boot_watch_end(h);
 	if (r == 0)
 		say(&v.sc, "Docker is up and running!");
 out:
@@ -262,9 +296,9 @@ static bool docker_first(struct mc_handle *h, struct prov *v)
 	return false;
 }
 
-int mc_ops_after_boot(struct mc_handle *h, struct mc_error *err)
+static int after_boot(struct mc_handle *h, long long t0, struct mc_error *err)
 {
-	struct prov v = { .sc = { h->s, h->m->name, true, mc_now_ms() } };
+	struct prov v = { .sc = { h->s, h->m->name, true, t0 } };
 	_cleanup_free_ char *cert = mc_path_join(h->m->dir, "server.pem");
 	int has, r = -1;
 
@@ -287,6 +321,14 @@ int mc_ops_after_boot(struct mc_handle *h, struct mc_error *err)
 	}
 out:
 	prov_clear(&v);
+	return r;
+}
+
+int mc_ops_after_boot(struct mc_handle *h, long long t0, struct mc_error *err)
+{
+	int r = after_boot(h, t0, err);
+
+	mc_ops_boot_watch_end(h);
 	return r;
 }
 

@@ -173,6 +173,7 @@ static int create_one(struct create_job *j, const char *name, struct mc_error *e
 		goto rollback;
 	phase = "create";
 	mc_ui_phase(j->s, name, j->named, j->t0, "Creating machine...");
+	mc_ops_boot_watch(&h, j->named, j->t0);
 	if (mc_op_run(&h, MC_OP_CREATE, err) < 0)
 		goto remove;
 	mc_test_point("create-after-driver");

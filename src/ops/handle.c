@@ -155,6 +155,7 @@ void mc_handle_close(struct mc_handle *h)
 {
 	if (!h)
 		return;
+	mc_ops_boot_watch_end(h);
 	mc_machine_free(h->m);
 	h->m = NULL;
 	mc_store_unlock(h->lock_fd);

@@ -26,6 +26,7 @@ int mc_ops_action(struct mc_session *s, const char *name, enum mc_action act,
 	bool boots = act == MC_ACTION_START || act == MC_ACTION_RESTART;
 	struct mc_handle h;
 	enum mc_state st;
+	long long t0;
 	int r = -1;
 
 	if (mc_handle_open(s, name, MC_OPEN_LOCK, &h, err) < 0)
@@ -44,6 +45,9 @@ int mc_ops_action(struct mc_session *s, const char *name, enum mc_action act,
 		goto out;
 	}
 	mc_ui_info(s, "%s \"%s\"...", actions[act].ing, name);
+	t0 = mc_now_ms();
+	if (boots)
+		mc_ops_boot_watch(&h, true, t0);
 	mc_test_point("action-before-driver");
 	r = mc_op_run(&h, actions[act].op, err);
 	mc_test_point("action-after-driver");
@@ -55,7 +59,7 @@ int mc_ops_action(struct mc_session *s, const char *name, enum mc_action act,
 	}
 	/* Wait until the guest has booted and Docker answers; a new IP address
 	 * gets a new server certificate. */
-	if (boots && mc_ops_after_boot(&h, err) < 0) {
+	if (boots && mc_ops_after_boot(&h, t0, err) < 0) {
 		mc_handle_save(&h, NULL);
 		r = -1;
 		goto out;
@@ -203,7 +207,8 @@ static int switch_iso(struct mc_handle *h, json_t *flags, long long t0, struct m
 		return 0;
 	}
 	mc_ui_phase(h->s, name, true, t0, "Starting the machine back up...");
-	if (mc_op_run(h, MC_OP_START, err) < 0 || mc_ops_after_boot(h, err) < 0)
+	mc_ops_boot_watch(h, true, t0);
+	if (mc_op_run(h, MC_OP_START, err) < 0 || mc_ops_after_boot(h, t0, err) < 0)
 		return -1;
 	mc_handle_save(h, NULL);
 	mc_ui_info(h->s, "Machine \"%s\" was upgraded to %s.", name, or(new_ver, new_iso));

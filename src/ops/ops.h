@@ -75,6 +75,7 @@ struct mc_handle {
 	int lock_fd;                 /* -1: not locked (read-only use) */
 	bool boot_keys;              /* create: the data disk carries the provisioning
 					files with SSH host keys pinned already */
+	struct mc_boot_watch *watch; /* its console followed while it boots */
 };
 
 enum {
@@ -166,6 +167,11 @@ int mc_ops_create(struct mc_session *s, const struct mc_create_opts *o, char **n
 		  struct mc_error *errs, struct mc_error *err);
 
 /* Boot and provisioning (src/ops/boot.c). */
+/* Show the machine OS's console markers as phases ("Machine OS: sshd up"),
+ * named when named, timed from t0, from now until provisioning or the wait
+ * after a boot ends (or the handle is closed): before the driver boots it. */
+void mc_ops_boot_watch(struct mc_handle *h, bool named, long long t0);
+void mc_ops_boot_watch_end(struct mc_handle *h);  /* idempotent */
 /* Wait for SSH and provision the machine (create, provision): phases named
  * when named, timed from t0. */
 int mc_ops_provision(struct mc_handle *h, bool named, long long t0, struct mc_error *err);
@@ -180,8 +186,8 @@ struct mc_engine_change {
 int mc_ops_reprovision(struct mc_session *s, const char *name, bool named,
 		       const struct mc_engine_change *engine, struct mc_error *err);
 /* After start/restart: wait until the guest and Docker are up, following a
- * changed IP (new server certificate). */
-int mc_ops_after_boot(struct mc_handle *h, struct mc_error *err);
+ * changed IP (new server certificate); phases timed from t0. */
+int mc_ops_after_boot(struct mc_handle *h, long long t0, struct mc_error *err);
 /* Upload the machine's certificates and restart Docker (regenerate-certs). */
 int mc_ops_push_certs(struct mc_handle *h, struct mc_error *err);
 

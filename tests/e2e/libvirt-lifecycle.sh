@@ -40,6 +40,11 @@ check "create did not log in over SSH, and had nothing to copy" \
 	test -z "$(grep -E 'Waiting for SSH|Detecting the provisioner|Copying certs' <<<"$OUT")"
 expect_out "Docker is up and running!" "create ends with Docker up"
 printf '%s\n' "$OUT" | sed 's/^/# create: /'
+# While it waited, create showed how far the machine OS had booted: the
+# markers of its console log (doc/machine-os.md), before Docker answered.
+check "create showed the machine OS's console markers while it waited" \
+	test "$(grep -oE 'Machine OS: (initramfs|network up|sshd up)|Docker is up and running' <<<"$OUT" | paste -sd'|')" = \
+	"Machine OS: initramfs|Machine OS: network up|Machine OS: sshd up|Docker is up and running"
 # The host keys pinned before the boot are the ones the guest's sshd presents.
 PINNED=$(awk -v m=$M '$1 == m { print $2, $3 }' "$STORE/machines/$M/known_hosts" | sort)
 check "create pinned an ed25519 and an ECDSA host key" \
@@ -121,6 +126,10 @@ printf '%s\n' "$OUT$ERR" | sed 's/^/# start: /'
 # TLS (and checks the daemon's name), and logs in only when it does not answer.
 check "start waited for Docker without logging in" \
 	test -n "$(grep -F 'Waiting for Docker...' <<<"$OUT$ERR")" -a -z "$(grep 'Waiting for SSH' <<<"$OUT$ERR")"
+# The console log still held the boot before and its shutdown: start shows
+# this boot's markers only.
+check "start showed this boot's console markers, not the last boot's" \
+	test "$(grep -cE 'Machine OS: (initramfs|sshd up)' <<<"$OUT")" = 2 -a -z "$(grep 'Machine OS: shutdown' <<<"$OUT")"
 check "the machine's record says its address is reserved" \
 	python3 -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))["HostOptions"].get("AddressReserved") is True else 1)' \
 	"$STORE/machines/$M/config.json"
