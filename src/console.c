@@ -46,9 +46,10 @@ struct mc_console_watch {
 	pthread_cond_t wake;
 	bool stopping;
 	char *path;
-	bool seen;        /* dev, ino and offset are the log's */
+	bool seen;        /* dev, ino, mtime and offset are the log's */
 	dev_t dev;
 	ino_t ino;
+	struct timespec mtime;
 	off_t offset;
 	char line[512];   /* the line read so far; longer ones are no marker */
 	size_t len;
@@ -77,6 +78,11 @@ static void feed(struct mc_console_watch *w, const char *buf, size_t n)
 	}
 }
 
+static bool same_time(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
 /* What the log has beyond what was read (64 KiB at most a round: a guest
  * that floods its console does not hold the thread up). */
 static void read_log(struct mc_console_watch *w)
@@ -88,8 +94,10 @@ static void read_log(struct mc_console_watch *w)
 	if (fd < 0)
 		return;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-		if (!w->seen || st.st_dev != w->dev || st.st_ino != w->ino || st.st_size < w->offset) {
-			/* a log made, replaced or truncated by the boot: all of it is new */
+		if (!w->seen || st.st_dev != w->dev || st.st_ino != w->ino || st.st_size < w->offset ||
+		    (st.st_size == w->offset && !same_time(&st.st_mtim, &w->mtime))) {
+			/* a log made, replaced, truncated or written over by the boot:
+			 * all of it is new */
 			w->seen = true;
 			w->dev = st.st_dev;
 			w->ino = st.st_ino;
@@ -97,8 +105,13 @@ static void read_log(struct mc_console_watch *w)
 			w->len = 0;
 			w->overlong = false;
 		}
+		w->mtime = st.st_mtim;
+		/* Up to the size just seen: what grows meanwhile is read next
+		 * round, so that an equal size with a new time means written over. */
 		for (int k = 0; k < 16 && w->offset < st.st_size; k++) {
-			ssize_t r = pread(fd, buf, sizeof(buf), w->offset);
+			size_t want = (size_t)(st.st_size - w->offset) < sizeof(buf) ? (size_t)(st.st_size - w->offset)
+										   : sizeof(buf);
+			ssize_t r = pread(fd, buf, want, w->offset);
 
 			if (r <= 0)
 				break;
@@ -149,6 +162,7 @@ struct mc_console_watch *mc_console_watch_start(const char *path, mc_console_fn 
 		w->seen = true;
 		w->dev = st.st_dev;
 		w->ino = st.st_ino;
+		w->mtime = st.st_mtim;
 		w->offset = st.st_size;
 	}
 	pthread_mutex_init(&w->lock, NULL);

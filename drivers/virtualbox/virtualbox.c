@@ -824,13 +824,17 @@ static int wait_guest(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	long long timeout_ms = mc_json_int(ctx->config, "StartTimeout", 300) * 1000;
 	long long t0 = mc_now_ms(), deadline;
-	_cleanup_free_ char *log = mc_asprintf("%s/%s/Logs/VBox.log", ctx->machine_dir, vm_name(ctx));
+	const char *console = mc_json_str(ctx->config, "ConsoleLog");
+	_cleanup_free_ char *log = console && mc_file_exists(console)
+					   ? mc_strdup(console)
+					   : mc_asprintf("%s/%s/Logs/VBox.log", ctx->machine_dir, vm_name(ctx));
 	_cleanup_json_ json_t *info = NULL;
 	bool missing;
 	char mac[18];
 	struct mc_error e = { 0 };
 
-	/* What a user should read when the guest does not come up: VBox.log. */
+	/* What a user should read when the guest does not come up: its console
+	 * (machines made before it had one: VBox.log). */
 	if (ctx->host->ssh_wait(ctx, (int)timeout_ms, log, err) < 0)
 		return -1;
 	if (vm_info(ctx, &info, &missing, err) < 0)
@@ -1007,7 +1011,7 @@ static int host_cpus(void)
 
 /* What create records, from the flags: everything remove and the other
  * operations need, before anything is made. */
-static void record_config(struct mc_driver_ctx *ctx, const char *iso, const char *vmdk)
+static void record_config(struct mc_driver_ctx *ctx, const char *iso, const char *vmdk, const char *console)
 {
 	json_t *f = ctx->flags, *c = ctx->config;
 	long long ncpu = mc_json_int(f, "virtualbox-cpu-count", 1);
@@ -1033,6 +1037,7 @@ static void record_config(struct mc_driver_ctx *ctx, const char *iso, const char
 	json_object_set_new(c, "DiskSize", json_integer(mc_json_int(f, "virtualbox-disk-size", 20000)));
 	mc_json_set_str(c, "DiskPath", vmdk);
 	mc_json_set_str(c, "ISO", iso);
+	mc_json_set_str(c, "ConsoleLog", console);
 	for (size_t i = 0; i < MC_ARRAY_SIZE(strs); i++)
 		mc_json_set_str(c, strs[i].key, mc_json_str(f, strs[i].flag));
 	json_object_set_new(c, "HostOnlyNoDHCP", json_boolean(mc_json_bool(f, "virtualbox-hostonly-no-dhcp")));
@@ -1071,6 +1076,12 @@ static int configure_vm(struct mc_driver_ctx *ctx, const char *iso, const char *
 		mc_json_bool(c, "DNSProxy") ? "on" : "off", "--cpuhotplug", "off", "--pae", "on", "--hpet", "on",
 		"--hwvirtex", "on", "--nestedpaging", "on", "--largepages", "on", "--vtxvpid", "on", "--accelerate3d",
 		"off", "--boot1", "dvd") < 0)
+		return -1;
+	/* COM1 (the guest's ttyS0, its console) into a file that VirtualBox
+	 * makes afresh at each start: how far the machine OS booted. */
+	mk->step = "add the serial console";
+	if (VBM(ctx, err, "modifyvm", name, "--uart1", "0x3f8", "4", "--uartmode1", "file",
+		mc_json_str(c, "ConsoleLog")) < 0)
 		return -1;
 	mk->step = "add the NAT NIC";
 	if (VBM(ctx, err, "modifyvm", name, "--nic1", "nat", "--nictype1", mc_json_str(c, "NatNicType") ?: "82540EM",
@@ -1140,7 +1151,7 @@ static void rollback(struct mc_driver_ctx *ctx, const char *vmdk, const struct m
 
 static int vbox_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
-	_cleanup_free_ char *iso = NULL, *vmdk = NULL;
+	_cleanup_free_ char *iso = NULL, *vmdk = NULL, *console = NULL;
 	struct made mk = { "copy the boot ISO" };
 	char dir[PATH_MAX];
 
@@ -1150,7 +1161,8 @@ static int vbox_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 		return ctx->host->error_set(err, MC_E_IO, "cannot resolve %s: %s", ctx->machine_dir, strerror(errno));
 	iso = mc_path_join(dir, "boot2docker.iso");
 	vmdk = mc_path_join(dir, "disk.vmdk");
-	record_config(ctx, iso, vmdk);
+	console = mc_path_join(dir, "console.log");
+	record_config(ctx, iso, vmdk, console);
 	/* Recorded first: from here on a crash leaves what remove needs. */
 	if (ctx->host->checkpoint(ctx, err) < 0)
 		return -1;

@@ -25,6 +25,8 @@ sshd_require
 vbox_setup_guest || { echo "1..0 # SKIP no host NIC with an IPv4 address and a MAC to stand for the guest's"; exit 0; }
 sshd_start
 export MC_FAKE_VBOX_GUEST_SSH_PORT=$SSHD_PORT MC_FAKE_VBOX_GUEST_AUTHORIZED_KEYS=$SSHD_DIR/authorized_keys
+# What the machine OS writes on its console (ttyS0) as it boots
+export MC_FAKE_VBOX_GUEST_CONSOLE=$'[    0.000000] Linux version 6.12\nmachinectl-os: initramfs (1.20 s)\nmachinectl-os: sshd up (2.50 s)'
 
 # --- create ---
 vbm_mark
@@ -38,6 +40,7 @@ list vms
 convertfromraw stdin @DIR@/disk.vmdk 8388608 --format VMDK
 createvm --basefolder @DIR@ --name v1 --register
 modifyvm v1 --firmware bios --bioslogofadein off --bioslogofadeout off --bioslogodisplaytime 0 --biosbootmenu disabled --ostype Linux26_64 --cpus 2 --memory 512 --acpi on --ioapic on --rtcuseutc on --natdnshostresolver1 off --natdnsproxy1 on --cpuhotplug off --pae on --hpet on --hwvirtex on --nestedpaging on --largepages on --vtxvpid on --accelerate3d off --boot1 dvd
+modifyvm v1 --uart1 0x3f8 4 --uartmode1 file @DIR@/console.log
 modifyvm v1 --nic1 nat --nictype1 82540EM --cableconnected1 on
 storagectl v1 --name SATA --add sata --hostiocache on
 storageattach v1 --storagectl SATA --port 0 --device 0 --type dvddrive --medium @DIR@/boot2docker.iso
@@ -62,6 +65,11 @@ showvminfo v1 --machinereadable
 showvminfo v1 --machinereadable
 EOF
 check "the ISO is in the machine's directory" cmp -s "$VBOX_ISO" "$STORE/machines/v1/boot2docker.iso"
+# COM1 is the guest's console, in the machine's directory: create shows the
+# machine OS's markers as it boots, and a timeout names that log.
+check "create showed the machine OS's console markers" \
+	test "$(grep -o 'Machine OS: .*' <<<"$OUT" | sed 's/ \[.*//' | paste -sd'|')" = "Machine OS: initramfs|Machine OS: sshd up"
+check "the console log is recorded" grep -q "\"ConsoleLog\": \"$STORE/machines/v1/console.log\"" "$STORE/machines/v1/config.json"
 check "the VM is registered and running" test "$(vbox_state v1)" = running
 check "the config records the VM and its SSH port" \
 	grep -q '"VMName": "v1"' "$STORE/machines/v1/config.json"
@@ -107,6 +115,10 @@ showvminfo v1 --machinereadable
 showvminfo v1 --machinereadable
 EOF
 check "running again" test "$(vbox_state v1)" = running
+# VirtualBox made the console file afresh, with as many bytes as before: the
+# markers of this boot are shown, once.
+check "start showed this boot's console markers once" \
+	test "$(grep -o 'Machine OS: .*' <<<"$OUT" | sed 's/ \[.*//' | paste -sd'|')" = "Machine OS: initramfs|Machine OS: sshd up"
 
 # --- restart = stop + start ---
 vbm_mark
@@ -153,6 +165,16 @@ run mc status v1
 expect_out "Stopped" "killed VM is Stopped"
 check "the NAT forward stopped listening with the VM" \
 	bash -c "! (exec 3<>/dev/tcp/127.0.0.1/$(vbox_ssh_port v1)) 2>/dev/null"
+# A console file VirtualBox cannot make fails the start, in VirtualBox's words.
+mv "$STORE/machines/v1/console.log" "$TEST_TMP/console.log"
+mkdir "$STORE/machines/v1/console.log"
+run mc start v1
+check "start fails when VirtualBox cannot make the console file" test "$RC" -ne 0
+expect_err "RawFile#0 failed to create the raw output file $STORE/machines/v1/console.log (VERR_IS_A_DIRECTORY)" \
+	"... and says so in VirtualBox's words"
+check "... and the VM stays powered off" test "$(vbox_state v1)" = poweroff
+rmdir "$STORE/machines/v1/console.log"
+mv "$TEST_TMP/console.log" "$STORE/machines/v1/console.log"
 
 # --- set: modifyvm and modifymedium on the powered-off VM; refused while it runs ---
 vbm_mark

@@ -34,6 +34,30 @@ expect_err "Unknown option: --registr" "fake: ... naming the option"
 check "fake: nothing was made by the refused createvm" test -z "$($VBM list vms)"
 run $VBM storageattach nosuch --storagectl SATA --port 0 --device 0 --typ hdd
 expect_rc 2 "fake: storageattach refuses --typ"
+# Serial ports: "--uart1 IOBASE IRQ" and "--uartmode1 file PATH" take two
+# arguments (the handler fetches the second itself); a bad I/O base is the
+# handler's errorArgument.
+run $VBM modifyvm nosuch --uart1 0x3f8
+expect_rc 2 "fake: --uart1 without its IRQ exits 2 (errorSyntax)"
+expect_err "VBoxManage: error: Missing or Invalid argument to '--uart'" "fake: ... with VBoxManage's text"
+run $VBM modifyvm nosuch --uartmode1 file
+expect_rc 2 "fake: --uartmode1 file without a path exits 2"
+run $VBM createvm --name u --basefolder "$TEST_TMP/u" --register
+run $VBM modifyvm u --uart1 0x0 4
+expect_rc 1 "fake: an I/O base of 0 is refused (exit 1)"
+expect_err "VBoxManage: error: Error parsing UART I/O base '0x0'" "fake: ... naming it"
+run $VBM modifyvm u --uart1 0x3f8 4 --uartmode1 file "$TEST_TMP/u/nodir/console.log"
+expect_rc 0 "fake: COM1 into a file"
+run $VBM showvminfo u --machinereadable
+check "fake: showvminfo says uart1=\"0x03f8,4\" and uartmode1=\"file,PATH\" (VirtualBox 7)" \
+	test "$(grep -E '^uart(mode)?1=' <<<"$OUT")" = "uart1=\"0x03f8,4\"
+uartmode1=\"file,$TEST_TMP/u/nodir/console.log\""
+run $VBM startvm u --type headless
+expect_rc 1 "fake: a raw file in a missing directory fails the start, as DrvRawFile does"
+expect_err "RawFile#0 failed to create the raw output file $TEST_TMP/u/nodir/console.log (VERR_PATH_NOT_FOUND)" \
+	"fake: ... with VirtualBox's text"
+check "fake: ... and the VM stays powered off" test "$(vbox_state u)" = poweroff
+$VBM unregistervm u --delete 2>/dev/null
 run $VBM hostonlyif create
 run $VBM hostonlyif create
 run $VBM list hostonlyifs

@@ -3,6 +3,7 @@
 #include "unit.h"
 
 #include <stdio.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include "console.h"
@@ -150,6 +151,27 @@ static void skips_an_older_boot(void **state)
 	write_file(log, "w", "machinectl-os: init (5.00 s)\r\n");
 	mc_console_watch_stop(w);
 	assert_steps(&s, "init");
+
+	/* written over with as many bytes (VirtualBox truncates its raw file
+	 * at each start): the new modification time tells */
+	write_file(log, "w", "machinectl-os: a (1.00 s)\r\n");
+	{
+		struct timespec past[2] = { { .tv_sec = 1000000000 }, { .tv_sec = 1000000000 } };
+
+		assert_int_equal(utimensat(AT_FDCWD, log, past, 0), 0);
+	}
+	w = mc_console_watch_start(log, collect, &s);
+	{
+		/* in place, so that the size is never another one */
+		static const char b[] = "machinectl-os: b (1.00 s)\r\n";
+		int fd = open(log, O_WRONLY);
+
+		assert_true(fd >= 0);
+		assert_int_equal(pwrite(fd, b, sizeof(b) - 1, 0), (ssize_t)sizeof(b) - 1);
+		assert_int_equal(close(fd), 0);
+	}
+	mc_console_watch_stop(w);
+	assert_steps(&s, "b");
 
 	/* replaced by another file, longer than the old one */
 	write_file(log, "w", "machinectl-os: old (1.00 s)\r\n");
