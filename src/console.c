@@ -109,9 +109,8 @@ static void read_log(struct mc_console_watch *w)
 		/* Up to the size just seen: what grows meanwhile is read next
 		 * round, so that an equal size with a new time means written over. */
 		for (int k = 0; k < 16 && w->offset < st.st_size; k++) {
-			size_t want = (size_t)(st.st_size - w->offset) < sizeof(buf) ? (size_t)(st.st_size - w->offset)
-										   : sizeof(buf);
-			ssize_t r = pread(fd, buf, want, w->offset);
+			off_t left = st.st_size - w->offset;
+			ssize_t r = pread(fd, buf, left < (off_t)sizeof(buf) ? (size_t)left : sizeof(buf), w->offset);
 
 			if (r <= 0)
 				break;

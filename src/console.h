@@ -20,8 +20,8 @@ typedef void (*mc_console_fn)(void *arg, const char *step);
  * end (an older boot's lines are not news), every 100 ms: fn(arg, STEP) for
  * each new marker.  A log that a new boot truncated, replaced or wrote over
  * (the same size, a new modification time) is read from its start; a log
- * that does not exist (yet) is waited for.  NULL when no
- * thread could be started (the boot is then only not followed). */
+ * that does not exist (yet) is waited for.  NULL when no thread could be
+ * started: the boot is then not followed, and nothing else changes. */
 struct mc_console_watch *mc_console_watch_start(const char *path, mc_console_fn fn, void *arg);
 /* Read what is left, stop the thread and free w: fn is not called after it
  * returns.  NULL is ignored. */
