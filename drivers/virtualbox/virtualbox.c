@@ -825,8 +825,7 @@ static int wait_guest(struct mc_driver_ctx *ctx, struct mc_error *err)
 	long long timeout_ms = mc_json_int(ctx->config, "StartTimeout", 300) * 1000;
 	long long t0 = mc_now_ms(), deadline;
 	const char *console = mc_json_str(ctx->config, "ConsoleLog");
-	_cleanup_free_ char *log = console && mc_file_exists(console)
-					   ? mc_strdup(console)
+	_cleanup_free_ char *log = console ? mc_strdup(console)
 					   : mc_asprintf("%s/%s/Logs/VBox.log", ctx->machine_dir, vm_name(ctx));
 	_cleanup_json_ json_t *info = NULL;
 	bool missing;
@@ -834,7 +833,8 @@ static int wait_guest(struct mc_driver_ctx *ctx, struct mc_error *err)
 	struct mc_error e = { 0 };
 
 	/* What a user should read when the guest does not come up: its console
-	 * (machines made before it had one: VBox.log). */
+	 * (machines made before it had one: VBox.log).  startvm made the file;
+	 * the wait's timeout checks that it is there before naming it. */
 	if (ctx->host->ssh_wait(ctx, (int)timeout_ms, log, err) < 0)
 		return -1;
 	if (vm_info(ctx, &info, &missing, err) < 0)
