@@ -8,7 +8,8 @@
 #           the userdata tar; passwordless sudo; sudo docker info; docker run
 #           (runc pivot_root); SFTP; sethostname; provisioning as for
 #           boot2docker (TLS files + profile, then /etc/init.d/docker restart:
-#           dockerd restarted, containerd kept), then curl /_ping over TLS
+#           dockerd restarted, containerd kept; a docker up marker for
+#           each dockerd), then curl /_ping over TLS
 #           from the host side (in the netns); a file written under
 #           /var/lib/docker; ACPI power button -> the guest powers itself off.
 #           Shared folders: the userdata tar's .machinectl/mounts names a
@@ -26,7 +27,7 @@
 # lib-vm.sh).  Usage: tests/e2e/iso-boot.sh
 . "$(dirname "$0")/lib-vm.sh"
 
-tap_plan 46
+tap_plan 48
 e2e_setup_boot
 # a 9p shared folder (the host side of a libvirt <filesystem>), mounted in
 # the guest at a path with a space (fstab's \040 in the mounts file)
@@ -150,6 +151,21 @@ check "dockerd answers /_ping over TLS (2376, --tlsverify) from the host side" t
 read -r dockerd1 containerd1 < <(pids)
 check "restart: a new dockerd ($dockerd0 -> $dockerd1), the same containerd ($containerd0)" \
     test -n "$dockerd0" -a -n "$dockerd1" -a "$dockerd0" != "$dockerd1" -a -n "$containerd0" -a "$containerd0" = "$containerd1"
+docker_up_twice() {  # the watcher saw the new dockerd's API line, once
+    local i n
+    for i in $(seq 50); do
+        n=$(vm_ssh 'grep -c "^machinectl-os: docker up " /var/log/boot.log') || return 1
+        [ "$n" -ge 2 ] && break
+        sleep 0.1
+    done
+    diag "docker up markers in boot.log: $n"
+    [ "$n" = 2 ]
+}
+check "restart: one more docker up marker, for the new dockerd" docker_up_twice
+check "containerd runs without the CRI plugin and the unused snapshotters (/etc/containerd/config.toml)" \
+    vm_ssh 'grep -q "successfully booted" /var/log/containerd.log &&
+            grep -q "io.containerd.snapshotter.v1.overlayfs" /var/log/containerd.log &&
+            ! grep -E "io.containerd.grpc.v1.cri|snapshotter.v1.(btrfs|zfs|aufs|devmapper)|cni" /var/log/containerd.log'
 diag "provisioning to TLS answer: $(echo "$(date +%s.%N) $t0" | awk '{ printf "%.1f", $1 - $2 }') s"
 check "TLS without a client certificate is refused" bash -c \
     "! ip netns exec $E2E_NS curl -sS --max-time 5 --cacert '$tls/ca.pem' https://127.0.0.1:$E2E_TLS_PORT/_ping"
