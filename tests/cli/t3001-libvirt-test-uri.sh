@@ -6,9 +6,7 @@
 . "${MC_SRCDIR:-$(dirname "$0")/../..}/tests/lib/cli-lib.sh"
 
 export MACHINECTL_DRIVER_PATH="${MC_BUILDDIR:-$(dirname "$MC_BIN")}/drivers/libvirt/.libs${MACHINECTL_DRIVER_PATH:+:$MACHINECTL_DRIVER_PATH}"
-unset LIBVIRT_URI LIBVIRT_MEMORY MACHINECTL_ISO MACHINECTL_ISO_SHA256 LIBVIRT_BOOT2DOCKER_URL
-# No machine OS build cache: the default-ISO error must show.
-export MACHINECTL_ISO_CACHE="$TEST_TMP/no-build-cache"
+unset LIBVIRT_URI LIBVIRT_MEMORY LIBVIRT_BOOT2DOCKER_URL
 
 # A fake ISO: the ISO 9660 signature and a volume ID, nothing bootable.
 ISO="$TEST_TMP/fake.iso"

@@ -7,8 +7,6 @@
 # libvirt driver's own part is tests/unit/test-libvirt (test:///default) and
 # tests/e2e/libvirt-lifecycle.sh (a real VM).
 . "${MC_SRCDIR:-$(dirname "$0")/../..}/tests/lib/cli-lib.sh"
-unset MACHINECTL_ISO MACHINECTL_ISO_SHA256
-export MACHINECTL_ISO_CACHE="$TEST_TMP/no-build-cache"
 
 drv() { # drv MACHINE KEY: a field of the machine's Driver object
 	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Driver"].get(sys.argv[2], ""))' \

@@ -9,8 +9,7 @@
 . "${MC_SRCDIR:-$(dirname "$0")/../..}/tests/lib/cli-lib.sh"
 
 export MACHINECTL_DRIVER_PATH="${MC_BUILDDIR:-$(dirname "$MC_BIN")}/drivers/libvirt/.libs${MACHINECTL_DRIVER_PATH:+:$MACHINECTL_DRIVER_PATH}"
-unset LIBVIRT_URI MACHINECTL_ISO MACHINECTL_ISO_SHA256 LIBVIRT_BOOT2DOCKER_URL MACHINECTL_ISO_URL
-export MACHINECTL_ISO_CACHE="$TEST_TMP/no-build-cache"
+unset LIBVIRT_URI LIBVIRT_BOOT2DOCKER_URL
 T="--libvirt-uri test:///default --no-provision --libvirt-disk-size 64"
 drv() { jq -r ".Driver.$2" "$STORE/machines/$1/config.json"; }
 no_iso_in_cache() { test -z "$(find "$STORE/cache" -name '*.iso' 2>/dev/null)"; }
