@@ -16,15 +16,22 @@ GOLDEN="$MC_SRCDIR/tests/golden"
 TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/mc-test.XXXXXX")
 STORE="$TEST_TMP/store"
 export MACHINECTL_STORAGE_PATH="$STORE"
-# The machine OS builds are looked for here, not in the host's
-# /var/cache/machinectl/iso: what a test sees must not depend on whether
-# this machine has built an ISO before (a test that wants one puts it here).
-export MACHINECTL_ISO_CACHE="$TEST_TMP/no-build-cache"
 # env's output follows $SHELL: the tests expect sh syntax, whatever the
 # caller's login shell is (or if the caller, like some CI runners, has none).
 export SHELL=/bin/bash
 unset DOCKER_HOST DOCKER_TLS_VERIFY DOCKER_CERT_PATH DOCKER_MACHINE_NAME MACHINECTL_DRIVER \
-	MACHINECTL_DEBUG MACHINECTL_ISO MACHINECTL_ISO_URL MACHINECTL_ISO_SHA256 NO_PROXY no_proxy 2>/dev/null || true
+	MACHINECTL_DEBUG NO_PROXY no_proxy 2>/dev/null || true
+# A CLI test looks for machine OS builds in a directory of its own, not in
+# the host's /var/cache/machinectl/iso, and takes no ISO from the caller:
+# what it sees must not depend on whether this machine has built an ISO
+# before (a test that needs one makes it).  The real-VM tests (tests/e2e)
+# boot the host's build on purpose.
+case $0 in
+*tests/cli/*)
+	export MACHINECTL_ISO_CACHE="$TEST_TMP/no-build-cache"
+	unset MACHINECTL_ISO MACHINECTL_ISO_URL MACHINECTL_ISO_SHA256
+	;;
+esac
 
 _cleanups=()
 at_exit() { _cleanups+=("$*"); }
