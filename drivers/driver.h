@@ -32,7 +32,7 @@
 #include <unistd.h>
 #include <jansson.h>
 
-#define MC_DRIVER_ABI 3
+#define MC_DRIVER_ABI 4
 
 enum mc_error_code {
 	MC_E_OK = 0,
@@ -242,7 +242,7 @@ struct mc_driver_ctx {
 	const char *machine_dir;   /* <store>/machines/NAME, exists, 0700 */
 	const char *store_path;
 	json_t *config;            /* driver's private state (object, owned by the core) */
-	json_t *flags;             /* resolved create flags, name -> value (precreate/create only) */
+	json_t *flags;             /* resolved create flags, name -> value (check_flags/precreate/create only) */
 	void *core;                /* the core's own (its machine handle); drivers leave it alone */
 	/* create only: the core provisions the machine over SSH right after
 	 * create (a provisioning driver without --no-provision): host->userdata_*
@@ -309,6 +309,14 @@ struct mc_driver {
 	 * it while creating does so there and records "Autostart"; otherwise the
 	 * core calls set once create succeeded. */
 	int (*set)(struct mc_driver_ctx *ctx, struct mc_error *err);
+	/* create: check ctx->flags on their own (syntax, ranges, what they say
+	 * together) before the core does anything slow or visible: the boot
+	 * ISO's download, the certificates, the machines' records.  Called once
+	 * for all the machines of a create, with only ctx->host and ctx->flags
+	 * set (no machine exists yet); it must not ask the hypervisor or read
+	 * files, which is precreate's work.  Its errors are pre-create failures
+	 * (exit 3), as precreate's are.  NULL: precreate checks the flags. */
+	int (*check_flags)(struct mc_driver_ctx *ctx, struct mc_error *err);
 };
 
 /* Plugins export this symbol. */

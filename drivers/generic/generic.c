@@ -29,10 +29,9 @@ static bool invalid(struct mc_driver_ctx *ctx, int rc, const char *flag, struct 
 	return true;
 }
 
-static int generic_precreate(struct mc_driver_ctx *ctx, struct mc_error *err)
+static int generic_check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	const char *ip = mc_json_str(ctx->flags, "generic-ip-address");
-	const char *key = mc_json_str(ctx->flags, "generic-ssh-key");
 	const char *user = mc_json_str(ctx->flags, "generic-ssh-user");
 	long long port = mc_json_int(ctx->flags, "generic-ssh-port", 22);
 	long long eport = mc_json_int(ctx->flags, "generic-engine-port", 2376);
@@ -47,6 +46,13 @@ static int generic_precreate(struct mc_driver_ctx *ctx, struct mc_error *err)
 		return -1;
 	if (eport < 1 || eport > 65535)
 		return ctx->host->error_set(err, MC_E_PRECREATE, "invalid --generic-engine-port %lld: use 1-65535", eport);
+	return 0;
+}
+
+static int generic_precreate(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	const char *key = mc_json_str(ctx->flags, "generic-ssh-key");
+
 	if (key && *key && access(key, R_OK) != 0)
 		return ctx->host->error_set(err, MC_E_PRECREATE,
 					    "cannot read the SSH key given with --generic-ssh-key: %s", key);
@@ -147,6 +153,7 @@ const struct mc_driver mc_driver_generic = {
 	.flags = generic_flags,
 	.has_ssh = 1,
 	.provision = 1,
+	.check_flags = generic_check_flags,
 	.precreate = generic_precreate,
 	.create = generic_create,
 	/* start/stop/kill: NULL, the host is not ours to power on or off. */

@@ -455,8 +455,6 @@ static int hv_precreate(struct mc_driver_ctx *ctx, struct mc_error *err)
 	struct hv_fail f;
 	int r;
 
-	if (check_flags(ctx, err) < 0)
-		return -1;
 	/* The core resolves --iso (downloads URLs) before the driver runs. */
 	if (!iso || !*iso)
 		return ctx->host->error_set(err, MC_E_PRECREATE, "no boot ISO: pass --iso PATH|URL");
@@ -825,6 +823,7 @@ const struct mc_driver mc_driver_hyperv = {
 	.has_ssh = 1,
 	.provision = 1,
 	.precreate = hv_precreate,
+	.check_flags = check_flags,
 	.create = hv_create,
 	.start = hv_start,
 	.stop = hv_stop,

@@ -626,8 +626,6 @@ static int lv_precreate(struct mc_driver_ctx *ctx, struct mc_error *err)
 	const char *type;
 	virDomainPtr other;
 
-	if (check_flags(ctx, err) < 0)
-		return -1;
 	/* The core resolves --iso (downloads URLs) before the driver runs. */
 	if (!iso || !*iso)
 		return ctx->host->error_set(err, MC_E_PRECREATE, "no boot ISO: pass --iso PATH|URL");
@@ -1483,6 +1481,7 @@ static const struct mc_driver lv_driver = {
 	.provision = 1,
 	.share = MC_SHARE_9P,
 	.precreate = lv_precreate,
+	.check_flags = check_flags,
 	.create = lv_create,
 	.start = lv_start,
 	.stop = lv_stop,

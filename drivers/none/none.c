@@ -28,7 +28,7 @@ static int host_ok(const char *h, size_t n)
 	return !strstr(h, "..");
 }
 
-static int none_precreate(struct mc_driver_ctx *ctx, struct mc_error *err)
+static int none_check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	const char *url = mc_json_str(ctx->flags, "url");
 	const char *host, *colon;
@@ -98,7 +98,7 @@ const struct mc_driver mc_driver_none = {
 	.summary = "an existing Docker endpoint (--url); no VM, no SSH",
 	.flags = none_flags,
 	.has_ssh = 0,
-	.precreate = none_precreate,
+	.check_flags = none_check_flags,
 	.create = none_create,
 	/* Like docker-machine: removing forgets the machine; start/stop/kill are unsupported. */
 	.remove = none_noop,

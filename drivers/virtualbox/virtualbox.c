@@ -519,8 +519,6 @@ static int vbox_precreate(struct mc_driver_ctx *ctx, struct mc_error *err)
 	_cleanup_free_ char *out = NULL;
 	_cleanup_strv_ char **vms = NULL;
 
-	if (check_flags(ctx, err) < 0)
-		return -1;
 	if (!iso || !*iso)
 		return ctx->host->error_set(err, MC_E_PRECREATE, "no boot ISO: pass --iso PATH|URL");
 	if (iso[0] != '/' || !mc_file_exists(iso))
@@ -1473,6 +1471,7 @@ const struct mc_driver mc_driver_virtualbox = {
 	.provision = 1,
 	.share = MC_SHARE_VBOXSF,
 	.precreate = vbox_precreate,
+	.check_flags = check_flags,
 	.create = vbox_create,
 	.start = vbox_start,
 	.stop = vbox_stop,

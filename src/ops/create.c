@@ -341,6 +341,12 @@ int mc_ops_create(struct mc_session *s, const struct mc_create_opts *o, char **n
 		return mc_error_set(err, MC_E_USAGE,
 				    "--autostart: the %s driver cannot start machines with the host (libvirt, virtualbox and hyperv can)",
 				    o->drv->name);
+	/* The driver's own flags, before the ISO's download and the certificates. */
+	if (mc_driver_check_flags(o->drv, o->flags, err) < 0) {
+		err->code = MC_E_PRECREATE;  /* exit 3, as precreate's errors */
+		mc_error_prefix(err, "Error with pre-create check: ");
+		return -1;
+	}
 	/* The boot ISO of drivers that have an "iso" flag, once for all the
 	 * machines (a URL is downloaded here); the driver gets a local path. */
 	mc_ops_iso_opts(s, &iso);

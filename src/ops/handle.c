@@ -317,6 +317,14 @@ int mc_op_run(struct mc_handle *h, enum mc_op op, struct mc_error *err)
 	return after_call(h, before, r, err);
 }
 
+int mc_driver_check_flags(const struct mc_driver *d, json_t *flags, struct mc_error *err)
+{
+	/* No machine yet: the driver sees its services and the flags only. */
+	struct mc_driver_ctx ctx = { .host = mc_host_api(), .flags = flags };
+
+	return d->check_flags ? d->check_flags(&ctx, err) : 0;
+}
+
 int mc_op_set(struct mc_handle *h, json_t *changes, struct mc_error *err)
 {
 	json_t *flags = h->ctx.flags, *before;

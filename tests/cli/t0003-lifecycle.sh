@@ -82,6 +82,13 @@ check "no store entry is left" test ! -e "$STORE/machines/bad1"
 run mc create -d test --test-fail precreate bad2
 expect_rc 3 "a failing pre-create check exits 3"
 expect_err "Error with pre-create check" "pre-create failure message"
+# The driver's check of its flags runs once, before anything is made.
+run mc -s "$TEST_TMP/fresh" create -d test --test-fail check_flags bad3 bad4
+expect_rc 3 "a driver's failing flag check exits 3"
+expect_err "Error: Error with pre-create check: test driver: invalid flags (injected)" "in the driver's words"
+expect_one_line_err "one error for all the machines"
+check "no machine reached its pre-create checks" test -z "$(grep 'pre-create checks' <<<"$OUT")"
+check "no record and no CA were made" test ! -e "$TEST_TMP/fresh/machines/bad3" -a ! -e "$TEST_TMP/fresh/certs/ca.pem"
 
 # Killed (SIGTERM, or Ctrl-C) inside the driver's create: what the driver recorded
 # before making anything is on disk (its checkpoint), so rm -f can undo it.

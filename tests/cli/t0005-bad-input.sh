@@ -33,7 +33,7 @@ expect_err 'driver "nosuchdriver" not found' "missing plugin is named"
 expect_one_line_err "missing plugin: one line"
 run mc create -d badabi m
 expect_rc 1 "plugin with a wrong ABI"
-expect_err "has ABI version 999, but this machinectl needs 3" "ABI mismatch is explained"
+expect_err "has ABI version 999, but this machinectl needs 4" "ABI mismatch is explained"
 run mc create -d 'x;rm' m
 expect_rc 2 "driver names are validated"
 run mc create -d none --url http://nope m

@@ -43,5 +43,18 @@ run mc create -d libvirt $T --iso "${URL/http:/https:}" u5
 expect_rc 3 "https to a plain-HTTP server fails the pre-create check"
 expect_err "TLS error" "the error says TLS"
 
+# The driver's own flags are checked before the ISO: a bad one costs no
+# download, and is what create reports even when no ISO can be found.
+n=$(grep -c . "$TEST_TMP/requests")
+run mc create -d libvirt $T --iso "$URL" --libvirt-memory 1 u6
+expect_rc 3 "a bad driver flag fails the pre-create check (exit 3)"
+expect_err "Error with pre-create check: invalid --libvirt-memory 1: it must be between 64" "the error names the flag"
+check "the ISO was not downloaded for it" test "$(grep -c . "$TEST_TMP/requests")" = "$n"
+check "create did not say it downloads" test -z "$(grep Downloading <<<"$OUT")"
+check "nothing is kept for it" test ! -e "$STORE/machines/u6"
+run mc create -d libvirt $T --libvirt-ip 300.1.1.1 u7
+expect_rc 3 "without any ISO, a bad driver flag still fails the pre-create check"
+expect_err 'invalid --libvirt-ip "300.1.1.1"' "... naming the flag, not the missing ISO"
+
 run mc rm -y u1 u2
 done_testing

@@ -4,7 +4,7 @@
  * so the lifecycle verbs and the plugin loader are tested without a hypervisor.
  *
  * Failure injection: --test-fail OP[,OP...] at create time, or the
- * MC_TESTDRV_FAIL environment variable at any time; OP is one of precreate,
+ * MC_TESTDRV_FAIL environment variable at any time; OP is one of check_flags, precreate,
  * create, start, stop, kill, restart, remove, state, ip, set_iso, set
  * (set fails after it changed its config: the core must restore it).  --test-delay-ms
  * (or MC_TESTDRV_DELAY_MS) makes create/start/stop/restart/remove slow, for
@@ -85,6 +85,13 @@ static void delay(struct mc_driver_ctx *ctx)
 static int set_state(struct mc_driver_ctx *ctx, const char *st)
 {
 	json_object_set_new(ctx->config, "State", json_string(st));
+	return 0;
+}
+
+static int t_check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	if (failing(ctx, "check_flags"))
+		return ctx->host->error_set(err, MC_E_PRECREATE, "test driver: invalid flags (injected)");
 	return 0;
 }
 
@@ -237,6 +244,7 @@ static const struct mc_driver test_driver = {
 	.summary = "test driver (state kept in config.json; for make check)",
 	.flags = test_flags,
 	.has_ssh = 1,
+	.check_flags = t_check_flags,
 	.precreate = t_precreate,
 	.create = t_create,
 	.start = t_start,

@@ -339,23 +339,30 @@ static void precreate_failures(void **state)
 	mc_error_clear(&err);
 	json_object_set_new(m->flags, "libvirt-network", json_string("default"));
 
-	json_object_set_new(m->flags, "libvirt-domain-type", json_string("xen"));
-	assert_int_equal(d->precreate(&m->ctx, &err), -1);
-	assert_non_null(strstr(err.msg, "invalid --libvirt-domain-type \"xen\""));
-	mc_error_clear(&err);
-	json_object_set_new(m->flags, "libvirt-domain-type", json_string("auto"));
+	/* The flags alone, as the core checks them: no machine, no connection. */
+	{
+		struct mc_driver_ctx alone = { .host = m->ctx.host, .flags = m->flags };
 
-	json_object_set_new(m->flags, "libvirt-cache-mode", json_string("fast"));
-	assert_int_equal(d->precreate(&m->ctx, &err), -1);
-	assert_non_null(strstr(err.msg, "invalid --libvirt-cache-mode"));
-	mc_error_clear(&err);
-	json_object_set_new(m->flags, "libvirt-cache-mode", json_string("none"));
+		json_object_set_new(m->flags, "libvirt-domain-type", json_string("xen"));
+		assert_int_equal(d->check_flags(&alone, &err), -1);
+		assert_int_equal(err.code, MC_E_PRECREATE);
+		assert_non_null(strstr(err.msg, "invalid --libvirt-domain-type \"xen\""));
+		mc_error_clear(&err);
+		json_object_set_new(m->flags, "libvirt-domain-type", json_string("auto"));
 
-	json_object_set_new(m->flags, "libvirt-memory", json_integer(10));
-	assert_int_equal(d->precreate(&m->ctx, &err), -1);
-	assert_non_null(strstr(err.msg, "invalid --libvirt-memory 10"));
-	mc_error_clear(&err);
-	json_object_set_new(m->flags, "libvirt-memory", json_integer(512));
+		json_object_set_new(m->flags, "libvirt-cache-mode", json_string("fast"));
+		assert_int_equal(d->check_flags(&alone, &err), -1);
+		assert_non_null(strstr(err.msg, "invalid --libvirt-cache-mode"));
+		mc_error_clear(&err);
+		json_object_set_new(m->flags, "libvirt-cache-mode", json_string("none"));
+
+		json_object_set_new(m->flags, "libvirt-memory", json_integer(10));
+		assert_int_equal(d->check_flags(&alone, &err), -1);
+		assert_non_null(strstr(err.msg, "invalid --libvirt-memory 10"));
+		mc_error_clear(&err);
+		json_object_set_new(m->flags, "libvirt-memory", json_integer(512));
+		OK(d->check_flags(&alone, &err));
+	}
 
 	/* Pool mode (remote URIs, or asked for): the pool must exist. */
 	json_object_set_new(m->flags, "libvirt-storage-pool", json_string("nosuchpool"));
@@ -1020,7 +1027,7 @@ static void dhcp_reservation(void **state)
 		json_object_clear(b->config);
 	}
 	json_object_set_new(b->flags, "libvirt-ip", json_string("192.168.122.300"));
-	assert_int_equal(d->precreate(&b->ctx, &err), -1);
+	assert_int_equal(d->check_flags(&(struct mc_driver_ctx){ .host = b->ctx.host, .flags = b->flags }, &err), -1);
 	assert_string_equal(err.msg, "invalid --libvirt-ip \"192.168.122.300\": not an IPv4 address");
 	mc_error_clear(&err);
 
