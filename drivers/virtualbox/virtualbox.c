@@ -318,6 +318,9 @@ static int check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 	long long disk = mc_json_int(f, "virtualbox-disk-size", 20000);
 	const char *share = mc_json_str(f, "virtualbox-share-folder");
 	const char *user = mc_json_str(f, "virtualbox-ssh-user");
+	const char *cidr = mc_json_str(f, "virtualbox-hostonly-cidr"), *why;
+	uint32_t ip;
+	int prefix;
 
 	if (cpus != -1 && (cpus < 1 || cpus > 32))
 		return ctx->host->error_set(err, MC_E_PRECREATE,
@@ -354,6 +357,9 @@ static int check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 	}
 	if (mc_json_int(f, "virtualbox-start-timeout", 300) < 1 || mc_json_int(f, "virtualbox-stop-timeout", 90) < 0)
 		return ctx->host->error_set(err, MC_E_PRECREATE, "invalid --virtualbox-start-timeout or --virtualbox-stop-timeout");
+	if (mc_vbox_parse_cidr(cidr, &ip, &prefix, &why) < 0)
+		return ctx->host->error_set(err, MC_E_PRECREATE, "invalid --virtualbox-hostonly-cidr \"%s\": %s",
+					    cidr ? cidr : "", why);
 	return 0;
 }
 

@@ -58,6 +58,9 @@ expect_out "Creating machine..." "VirtualBox 6.1.26 has no range restriction"
 run mc create -d virtualbox $VBOX_FLAGS --virtualbox-hostonly-cidr 192.168.56.0/24 badcidr
 expect_rc 3 "a network address as CIDR is refused"
 expect_err "not the network or broadcast address" "... with the reason"
+run mc create -d virtualbox --virtualbox-hostonly-cidr 192.168.56.1/33 badcidr
+expect_rc 3 "a malformed CIDR is refused (no --iso: the flags come first)"
+expect_err 'invalid --virtualbox-hostonly-cidr "192.168.56.1/33"' "... naming the flag"
 
 # --- collision with a host network (this host's own address) ---
 hostnet=$(ip -4 -o addr show 2>/dev/null | awk '$2 != "lo" && $2 !~ /^vboxnet/ {print $2, $4; exit}')
