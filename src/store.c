@@ -313,6 +313,16 @@ void mc_store_unlock(int lock_fd)
 		close(lock_fd);
 }
 
+static int exists_error(const char *name, struct mc_error *err)
+{
+	return mc_error_set(err, MC_E_EXISTS, "Docker machine \"%s\" already exists", name);
+}
+
+int mc_store_check_free(const struct mc_store *s, const char *name, struct mc_error *err)
+{
+	return mc_store_exists(s, name) ? exists_error(name, err) : 0;
+}
+
 int mc_store_reserve(const struct mc_store *s, const char *name, int *lock_fd,
 		     struct mc_error *err)
 {
@@ -323,8 +333,8 @@ int mc_store_reserve(const struct mc_store *s, const char *name, int *lock_fd,
 		return -1;
 	mc_store_sweep(s);
 	dir = mc_store_machine_dir(s, name);
-	if (mc_store_exists(s, name))
-		return mc_error_set(err, MC_E_EXISTS, "Docker machine \"%s\" already exists", name);
+	if (mc_store_check_free(s, name, err) < 0)
+		return -1;
 	/* Build the directory under a hidden name with its lock file locked, then
 	 * rename it into place: nobody can see NAME before its lock is held. */
 	tmp = mc_asprintf("%s/machines/.new-%s-%ld", s->root, name, (long)getpid());
@@ -340,7 +350,7 @@ int mc_store_reserve(const struct mc_store *s, const char *name, int *lock_fd,
 	 * directory always holds at least its lock file. */
 	if (rename(tmp, dir) < 0) {
 		if (errno == ENOTEMPTY || errno == EEXIST || errno == ENOTDIR)
-			mc_error_set(err, MC_E_EXISTS, "Docker machine \"%s\" already exists", name);
+			exists_error(name, err);
 		else
 			mc_error_errno(err, errno, "cannot create %s", dir);
 		goto fail;

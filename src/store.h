@@ -37,6 +37,8 @@ char *mc_store_machine_file(const struct mc_store *s, const char *name, const ch
 char *mc_store_path(const struct mc_store *s, const char *rel);
 
 bool mc_store_exists(const struct mc_store *s, const char *name);
+/* MC_E_EXISTS, 'Docker machine "NAME" already exists', when NAME is taken. */
+int mc_store_check_free(const struct mc_store *s, const char *name, struct mc_error *err);
 /* All machine names, natural order; dot-directories skipped.  *names is a
  * NULL-terminated vector (free with mc_strv_free); a missing store is empty. */
 int mc_store_list(const struct mc_store *s, char ***names, struct mc_error *err);

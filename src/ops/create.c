@@ -324,6 +324,18 @@ static int resolve_shares(const struct mc_create_opts *o, struct mc_error *err)
 	return 0;
 }
 
+/* When every name is taken, nothing is to be made: each machine's error,
+ * before the driver's checks and the boot ISO (a download). */
+static bool all_taken(const struct mc_store *st, char **names, struct mc_error *errs)
+{
+	for (size_t i = 0; names[i]; i++)
+		if (!mc_store_exists(st, names[i]))
+			return false;
+	for (size_t i = 0; names[i]; i++)
+		mc_store_check_free(st, names[i], &errs[i]);
+	return true;
+}
+
 int mc_ops_create(struct mc_session *s, const struct mc_create_opts *o, char **names,
 		  struct mc_error *errs, struct mc_error *err)
 {
@@ -341,6 +353,8 @@ int mc_ops_create(struct mc_session *s, const struct mc_create_opts *o, char **n
 		return mc_error_set(err, MC_E_USAGE,
 				    "--autostart: the %s driver cannot start machines with the host (libvirt, virtualbox and hyperv can)",
 				    o->drv->name);
+	if (all_taken(&s->store, names, errs))
+		return 0;
 	/* The driver's own flags, before the ISO's download and the certificates. */
 	if (mc_driver_check_flags(o->drv, o->flags, err) < 0) {
 		err->code = MC_E_PRECREATE;  /* exit 3, as precreate's errors */

@@ -55,6 +55,12 @@ check "nothing is kept for it" test ! -e "$STORE/machines/u6"
 run mc create -d libvirt $T --libvirt-ip 300.1.1.1 u7
 expect_rc 3 "without any ISO, a bad driver flag still fails the pre-create check"
 expect_err 'invalid --libvirt-ip "300.1.1.1"' "... naming the flag, not the missing ISO"
+# So is a name already taken: create has nothing to make, and downloads nothing.
+n=$(grep -c . "$TEST_TMP/requests")
+run mc create -d libvirt $T --iso "$URL" u1
+expect_rc 1 "create of an existing machine fails"
+expect_err 'Docker machine "u1" already exists' "docker-machine's words"
+check "the ISO was not downloaded for it" test "$(grep -c . "$TEST_TMP/requests")" = "$n"
 
 run mc rm -y u1 u2
 done_testing
