@@ -314,12 +314,24 @@ int mc_proc_run(const char *const *argv, const struct mc_run_opts *opts,
 	return mc_error_errno(err, e, "cannot follow %s", argv[0]);
 }
 
+/* The attached child, to which a SIGTERM or SIGHUP sent to us alone (kill,
+ * timeout(1), a service manager) is passed on: else it would outlive us,
+ * an ssh -N -L holding its port. */
+static volatile sig_atomic_t attached_pid;
+
+static void pass_on(int sig)
+{
+	if (attached_pid > 0)
+		kill((pid_t)attached_pid, sig);
+}
+
 int mc_proc_run_attached(const char *const *argv, int *status, struct mc_error *err)
 {
 	static const struct mc_proc_spawn sp = {
 		.in = MC_PROC_INHERIT, .out = MC_PROC_INHERIT, .err = MC_PROC_INHERIT, .attached = true,
 	};
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
+	struct sigaction fwd = { .sa_handler = pass_on, .sa_flags = SA_RESTART }, old_term, old_hup;
 	_cleanup_free_ char *argstr = mc_proc_argv_str(argv);
 	long long t0 = mc_now_ms();
 	struct mc_proc p;
@@ -335,7 +347,13 @@ int mc_proc_run_attached(const char *const *argv, int *status, struct mc_error *
 		sigaction(SIGQUIT, &old_quit, NULL);
 		return -1;
 	}
+	attached_pid = p.pid;
+	sigaction(SIGTERM, &fwd, &old_term);
+	sigaction(SIGHUP, &fwd, &old_hup);
 	*status = mc_proc_wait(&p);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
+	attached_pid = 0;
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGQUIT, &old_quit, NULL);
 	mc_debug("%s: exit status %d after %lld ms", argv[0], *status, mc_now_ms() - t0);

@@ -18,7 +18,8 @@ int mc_proc_run(const char *const *argv, const struct mc_run_opts *opts,
 
 /* Run argv with this process's stdin, stdout and stderr (ssh, scp, rsync,
  * sshfs for the user); *status is its exit status, 128+N when killed by
- * signal N.  ^C goes to the program while it runs. */
+ * signal N.  ^C goes to the program while it runs; a SIGTERM or SIGHUP
+ * sent to us is passed on to it, and we wait for it to end. */
 int mc_proc_run_attached(const char *const *argv, int *status, struct mc_error *err);
 
 /* The primitive under every runner: start argv[0] (searched in PATH). */

@@ -10,7 +10,7 @@ if ! command -v socat >/dev/null; then
 	echo "Bail out! socat is missing (scripts/setup installs it)"
 	exit 1
 fi
-plan 54
+plan 57
 sshd_start
 mc_generic g1
 
@@ -51,6 +51,8 @@ bg_ssh() {
 }
 port_and_through() { wait_port "$1" && through "$1"; }
 stop_bg() { kill "$bg_pid" 2>/dev/null; wait "$bg_pid" 2>/dev/null; bg_pid=; }
+# closed PORT: nothing listens there (any more).
+closed() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 for client in external native; do
 	if [ $client = native ]; then G=(--native-ssh); else G=(); fi
@@ -67,6 +69,7 @@ for client in external native; do
 	wait "$p1"
 	check "$c ... two at once" test $? = 0 -a $r2 = 0
 	stop_bg
+	check "$c ... and a SIGTERM to machinectl ends the forward (no ssh left behind)" closed "$L"
 
 	# The options after NAME, as docker-machine passed them to ssh.
 	L=$(free_port)
@@ -125,6 +128,7 @@ check "[external] ssh -N -D: a SOCKS proxy here" wait_port "$D"
 check "[external] ... that reaches the machine's network both ways" \
 	through "$D" "SOCKS4A:127.0.0.1:127.0.0.1:$ECHO_PORT,socksport=$D"
 stop_bg
+check "[external] ... and ends with machinectl" closed "$D"
 rm -f "$TEST_TMP/lc"
 run mc ssh -o PermitLocalCommand=yes -o "LocalCommand=touch $TEST_TMP/lc" g1 true
 check "[external] -o KEY=VALUE reaches the system's ssh" test "$RC" = 0 -a -e "$TEST_TMP/lc"
