@@ -351,9 +351,9 @@ int mc_proc_run_attached(const char *const *argv, int *status, struct mc_error *
 	sigaction(SIGTERM, &fwd, &old_term);
 	sigaction(SIGHUP, &fwd, &old_hup);
 	*status = mc_proc_wait(&p);
+	attached_pid = 0;  /* first: its pid may be another's now */
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGHUP, &old_hup, NULL);
-	attached_pid = 0;
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGQUIT, &old_quit, NULL);
 	mc_debug("%s: exit status %d after %lld ms", argv[0], *status, mc_now_ms() - t0);
