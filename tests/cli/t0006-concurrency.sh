@@ -32,9 +32,14 @@ for p in "${pids[@]}"; do wait "$p" || fails=$((fails + 1)); done
 check "8 parallel lifecycles succeed" test "$fails" = 0
 check "only the race machines remain" test "$(machinectl ls -q | xargs)" = "race1 race2 race3"
 
-# A verb waits for the machine's lock instead of corrupting it.
+# A verb waits for the machine's lock instead of corrupting it.  start runs
+# once the slow stop holds the lock, however long stop takes to get there
+# (under valgrind, longer than any fixed sleep).
 MC_TESTDRV_DELAY_MS=700 machinectl stop race1 >/dev/null &
-sleep 0.2
+for _ in $(seq 1 600); do
+	flock -n "$STORE/machines/race1/.lock" true || break
+	sleep 0.05
+done
 run mc start race1
 wait
 expect_rc 0 "start waits for the running stop and then starts"
