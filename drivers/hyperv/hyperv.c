@@ -565,8 +565,6 @@ static int hv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 	size_t len;
 	json_t *args;
 
-	if (check_flags(ctx, err) < 0)
-		return -1;
 	if (!mc_json_str(c, "Switch"))
 		return ctx->host->error_set(err, MC_E_INVALID, "no virtual switch chosen (precreate did not run)");
 	/* Recorded first: a failure from here on is undone by remove. */

@@ -844,8 +844,6 @@ static int lv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 	const char *type;
 	struct lv_domain_spec spec;
 
-	if (check_flags(ctx, err) < 0)
-		return -1;
 	if (!realpath(ctx->machine_dir, dir))
 		return ctx->host->error_set(err, MC_E_IO, "cannot resolve %s: %s", ctx->machine_dir,
 					    strerror(errno));

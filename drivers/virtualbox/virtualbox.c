@@ -1159,8 +1159,6 @@ static int vbox_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 	struct made mk = { "copy the boot ISO" };
 	char dir[PATH_MAX];
 
-	if (check_flags(ctx, err) < 0)
-		return -1;
 	if (!realpath(ctx->machine_dir, dir))
 		return ctx->host->error_set(err, MC_E_IO, "cannot resolve %s: %s", ctx->machine_dir, strerror(errno));
 	iso = mc_path_join(dir, "boot2docker.iso");
