@@ -187,7 +187,11 @@ static size_t options_after_name(char **pos, struct mc_args *post, struct mc_err
 	rc = mc_args_parse((const struct mc_option *const[]){ mc_opts_ssh, NULL }, (int)mc_strv_len(words),
 			   words ? words : (char *[]){ NULL }, 0, post, err);
 	mc_strv_free(words);
-	return rc < 0 ? 0 : i;
+	if (rc < 0) {
+		mc_args_free(post);
+		return 0;
+	}
+	return i;
 }
 
 #define SSH_OPT(x) (&mc_opts_ssh[O_SSH_##x])

@@ -10,7 +10,7 @@ if ! command -v socat >/dev/null; then
 	echo "Bail out! socat is missing (scripts/setup installs it)"
 	exit 1
 fi
-plan 57
+plan 58
 sshd_start
 mc_generic g1
 
@@ -139,6 +139,9 @@ run mc ssh -o Bad g1 true
 expect_rc 2 "[external] -o without a value is refused"
 run mc ssh -o $'User=x\nProxyCommand=y' g1 true
 expect_rc 2 "[external] -o with a line break is refused"
+run mc ssh g1 -L
+check "[external] -L after the name without its value is a usage error that names it" \
+	test "$RC" = 2 -a -n "$(grep -F -- "-L needs a value" <<<"$ERR")"
 run mc --native-ssh ssh -D 1080 g1 true
 check "[native] -D is refused: it needs the system's ssh" test "$RC" = 2 -a -n "$(grep "system's ssh" <<<"$ERR")"
 run mc --native-ssh ssh -o User=x g1 true
