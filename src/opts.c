@@ -35,9 +35,10 @@ static int set_value(struct mc_optval *v, const char *value, struct mc_error *er
 					    "invalid value '%s' for --%s: use true or false", value,
 					    o->name);
 	} else if (o->type == MC_OPT_INT) {
+		_cleanup_free_ char *what = mc_asprintf("--%s", o->name);
 		long long n;
 
-		if (mc_parse_int(value, -(1LL << 53), 1LL << 53, &n, err, o->name) < 0)
+		if (mc_parse_int(value, -MC_INT_LIMIT, MC_INT_LIMIT, &n, err, what) < 0)
 			return -1;
 	}
 	free(v->str);

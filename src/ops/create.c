@@ -32,7 +32,7 @@ int mc_ops_driver_flags(struct mc_session *s, const struct mc_driver *drv,
 			val = v ? json_string(v) : json_null();
 			break;
 		case MC_FLAG_INT:
-			if (v && mc_parse_int(v, -(1LL << 53), 1LL << 53, &n, err, f->name) < 0)
+			if (v && mc_parse_int(v, -MC_INT_LIMIT, MC_INT_LIMIT, &n, err, f->name) < 0)
 				return -1;
 			val = v ? json_integer(n) : json_null();
 			break;

@@ -22,7 +22,7 @@ bad_create "../escape" 2 "invalid machine name '../escape'"
 bad_create "$(printf 'x%.0s' {1..64})" 2 "at most 63 characters"
 bad_create "good" 1 'machine "good" already exists'
 bad_create "é" 2 "invalid machine name"
-check "63 characters are allowed" mc create -d none --url tcp://1.2.3.4:1 "$(printf 'y%.0s' {1..63})"
+check "63 characters are allowed" mc create -d none --url tcp://127.0.0.1:1 "$(printf 'y%.0s' {1..63})"
 mc rm -y "$(printf 'y%.0s' {1..63})" >/dev/null
 
 run mc create -d none --url tcp://127.0.0.1:2376 same same
@@ -40,13 +40,18 @@ run mc create -d none --url http://nope m
 expect_rc 3 "bad --url is a pre-create failure"
 run mc create -d test --test-engine-port notanumber m
 expect_rc 2 "an integer flag rejects text"
-expect_err "invalid test-engine-port 'notanumber'" "the bad value is named"
+expect_err "invalid --test-engine-port 'notanumber'" "the bad value is named"
 run mc create -d none --tls-key-type dsa m
 expect_rc 2 "bad --tls-key-type"
 run mc create -d none --bogus-flag m
 expect_rc 2 "flags of another driver are unknown"
 run mc ls -t 0
 expect_rc 2 "ls --timeout 0 is refused"
+run mc ls -t 99999999999999999999
+expect_rc 2 "an integer flag beyond any range is refused"
+expect_err "invalid --timeout '99999999999999999999': the number is out of range" "... naming the flag, not the parser's limits"
+run mc ls -t soon
+expect_err "invalid --timeout 'soon': not a number" "an integer flag's text value is named with the flag"
 run mc rm -y nosuch
 expect_rc 1 "rm of an unknown machine"
 expect_err 'machine "nosuch" does not exist' "rm names the unknown machine"
@@ -152,7 +157,7 @@ if [ "$(id -u)" = 0 ]; then
 	ro="$TEST_TMP/ro"
 	mkdir -p "$ro"
 	if unshare -m true 2>/dev/null; then
-		run unshare -m sh -c "mount -t tmpfs -o ro tmpfs '$ro' && machinectl -s '$ro/store' create -d none --url tcp://1.2.3.4:1 x"
+		run unshare -m sh -c "mount -t tmpfs -o ro tmpfs '$ro' && machinectl -s '$ro/store' create -d none --url tcp://127.0.0.1:1 x"
 		expect_rc 1 "create in a read-only store fails"
 		expect_err "cannot create directory $ro/store: Read-only file system" "the unwritable path is named"
 	else
@@ -160,7 +165,7 @@ if [ "$(id -u)" = 0 ]; then
 	fi
 else
 	mkdir -p "$TEST_TMP/ro/store" && chmod 500 "$TEST_TMP/ro/store"
-	run mc -s "$TEST_TMP/ro/store" create -d none --url tcp://1.2.3.4:1 x
+	run mc -s "$TEST_TMP/ro/store" create -d none --url tcp://127.0.0.1:1 x
 	expect_rc 1 "create in a read-only store fails"
 fi
 done_testing
