@@ -70,7 +70,7 @@ check "sh: the eval'd DOCKER_CERT_PATH is the machine's directory (a space in it
 unset DOCKER_TLS_VERIFY DOCKER_HOST DOCKER_CERT_PATH DOCKER_MACHINE_NAME
 
 ODD="$TEST_TMP/odd \$HOME \`x\` \"q\" back\\slash"
-run mc -s "$ODD" create -d none --url tcp://10.0.0.9:2376 n1
+run mc -s "$ODD" create -d none --url tcp://127.0.0.1:2376 n1
 expect_rc 0 "a store whose path has a space, \$, backquotes, double quotes and a backslash"
 run mc -s "$ODD" env --shell bash n1
 eval "$OUT"
@@ -91,7 +91,7 @@ run mc -s "$ODD" env --shell cmd n1
 expect_rc 1 "cmd: a path with a double quote is refused (SET cannot carry it)"
 expect_err "the value of DOCKER_CERT_PATH holds a double quote, which cmd cannot carry safely" "cmd: the refusal says why"
 CMDP="$TEST_TMP/Jo & Co (x86) back\\slash"
-run mc -s "$CMDP" create -d none --url tcp://10.0.0.9:2376 n1
+run mc -s "$CMDP" create -d none --url tcp://127.0.0.1:2376 n1
 run mc -s "$CMDP" env --shell cmd n1
 expect_out "SET \"DOCKER_CERT_PATH=$CMDP/machines/n1\"" "cmd: a value with & and parentheses is SET \"X=v\" (the quotes keep them literal)"
 expect_out "SET DOCKER_MACHINE_NAME=n1" "cmd: plain values stay SET X=v"
@@ -101,11 +101,11 @@ expect_out "IN ('machinectl -s \"$CMDP\" env --shell cmd n1')" "cmd: the hint's 
 PROFILE="$TEST_TMP/Users/Jane Doe"
 mkdir -p "$PROFILE" "$TEST_TMP/home"
 MACHINECTL_OS=windows USERPROFILE="$PROFILE" HOME="$TEST_TMP/home" run env -u MACHINECTL_STORAGE_PATH \
-	machinectl create -d none --url tcp://10.0.0.9:2376 w1
+	machinectl create -d none --url tcp://127.0.0.1:2376 w1
 expect_rc 0 "create with the default store on Windows"
 check "the store is %USERPROFILE%\\.machinectl" test -f "$PROFILE/.machinectl/machines/w1/config.json"
 USERPROFILE="$PROFILE" HOME="$TEST_TMP/home" run env -u MACHINECTL_STORAGE_PATH \
-	machinectl create -d none --url tcp://10.0.0.9:2376 h1
+	machinectl create -d none --url tcp://127.0.0.1:2376 h1
 check "elsewhere it is \$HOME/.machinectl" test -f "$TEST_TMP/home/.machinectl/machines/h1/config.json"
 MACHINECTL_OS=windows run env -u MACHINECTL_STORAGE_PATH -u USERPROFILE machinectl ls
 expect_rc 1 "no %USERPROFILE% on Windows"
