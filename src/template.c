@@ -56,6 +56,7 @@ struct node {
 struct mc_template {
 	struct list root;
 	const struct mc_template_func *funcs;
+	unsigned flags;
 };
 
 static void pipe_free(struct pipe *p);
@@ -762,6 +763,7 @@ int mc_template_parse_with(const char *text, unsigned flags, const struct mc_tem
 	int r;
 
 	t->funcs = funcs;
+	t->flags = flags;
 	*out = NULL;
 	r = scan(text, flags & MC_TEMPLATE_ESCAPES, &ps.pcs, err);
 	if (r == 0)
@@ -825,11 +827,46 @@ static void var_pop_to(struct exec *x, size_t mark)
 	}
 }
 
-/* Follow a chain of fields; a new reference, or NULL when there is no value. */
-static json_t *follow(json_t *v, char **fields)
+/* "Name, URL and State": the fields a strict object has. */
+static char *field_names(json_t *obj)
 {
-	for (size_t i = 0; fields && fields[i] && v; i++)
-		v = json_is_object(v) ? json_object_get(v, fields[i]) : NULL;
+	char *s = mc_strdup("");
+	const char *k;
+	json_t *v;
+	size_t i = 0, n = json_object_size(obj);
+
+	json_object_foreach(obj, k, v) {
+		char *t = mc_asprintf("%s%s.%s", s, !i ? "" : i + 1 < n ? ", " : " and ", k);
+
+		free(s);
+		s = t;
+		i++;
+	}
+	return s;
+}
+
+/* Follow a chain of fields; a new reference, or NULL when there is no value
+ * (or, with MC_TEMPLATE_STRICT_FIELDS, when a field is not there: *failed). */
+static json_t *follow(struct exec *x, json_t *v, char **fields, bool *failed)
+{
+	for (size_t i = 0; fields && fields[i] && v; i++) {
+		json_t *next = json_is_object(v) ? json_object_get(v, fields[i]) : NULL;
+
+		if (!next && (x->t->flags & MC_TEMPLATE_STRICT_FIELDS)) {
+			_cleanup_free_ char *names = json_is_object(v) ? field_names(v) : NULL;
+
+			*failed = true;
+			if (names)
+				mc_error_set(x->err, MC_E_USAGE, "template: there is no field .%s: use %s",
+					     fields[i], names);
+			else
+				mc_error_set(x->err, MC_E_USAGE, "template: there is no field .%s in %s",
+					     fields[i], json_is_array(v) ? "a list" : json_is_string(v) ? "a string" :
+					     json_is_number(v) ? "a number" : json_is_boolean(v) ? "true or false" : "null");
+			return NULL;
+		}
+		v = next;
+	}
 	return json_incref(v);
 }
 
@@ -869,13 +906,13 @@ static json_t *eval_arg(struct exec *x, const struct arg *a, json_t *dot, bool *
 			}
 			return json_string(x->header(path));
 		}
-		return follow(dot, a->fields);
+		return follow(x, dot, a->fields, failed);
 	case A_VAR:
 		if (!strcmp(a->name, "$"))
-			return follow(x->root, a->fields);
+			return follow(x, x->root, a->fields, failed);
 		for (size_t i = x->nvars; i-- > 0;)
 			if (!strcmp(x->vars[i].name, a->name))
-				return follow(x->vars[i].v, a->fields);
+				return follow(x, x->vars[i].v, a->fields, failed);
 		*failed = true;
 		mc_error_set(x->err, MC_E_USAGE, "template: undefined variable %s", a->name);
 		return NULL;
@@ -883,7 +920,7 @@ static json_t *eval_arg(struct exec *x, const struct arg *a, json_t *dot, bool *
 		return json_incref(a->lit);
 	case A_PIPE:
 		v = eval_pipe(x, a->pipe, dot, failed);
-		r = *failed ? NULL : follow(v, a->fields);
+		r = *failed ? NULL : follow(x, v, a->fields, failed);
 		json_decref(v);
 		return r;
 	case A_FUNC:   /* a function as an argument: called without arguments */

@@ -13,8 +13,8 @@
  *              println html urlquery, Docker's json prettyjson upper lower
  *              title join split, and the caller's own (struct mc_template_func)
  *
- * Data is JSON (jansson); a missing field prints "<no value>", a JSON object
- * or array prints as compact JSON.  Anything else ({{define}}, {{template}},
+ * Data is JSON (jansson); a missing field prints "<no value>" (an error with
+ * MC_TEMPLATE_STRICT_FIELDS), a JSON object or array prints as compact JSON.  Anything else ({{define}}, {{template}},
  * {{block}}, an unknown function such as js or call) is a usage error that
  * names it; so is a misuse found while rendering (range over a string, an
  * index out of range).
@@ -38,6 +38,10 @@ enum {
 	/* \t and \n in the literal text are a tab and a newline (as typed on a
 	 * shell command line, where the format is one argument). */
 	MC_TEMPLATE_ESCAPES = 1u << 0,
+	/* The data's objects are Go structs (an ls row): a field that is not
+	 * there is an error naming the fields that are, as Go says "can't
+	 * evaluate field", not "<no value>" (which hides a typo). */
+	MC_TEMPLATE_STRICT_FIELDS = 1u << 1,
 };
 
 int mc_template_parse(const char *text, struct mc_template **out, struct mc_error *err);

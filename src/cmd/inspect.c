@@ -30,14 +30,14 @@ const struct mc_option mc_opts_active[] = {
 MC_OPTS_CHECK(mc_opts_active, O_ACTIVE_N);
 
 /* --format TEMPLATE over data, and a newline, with nothing in it that acts
- * on the terminal; returns the exit code. */
-static int print_template(const char *fmt, json_t *data)
+ * on the terminal; returns the exit code.  flags: MC_TEMPLATE_*. */
+static int print_template(const char *fmt, unsigned flags, json_t *data)
 {
 	struct mc_error err = { 0 };
 	struct mc_template *tpl;
 	_cleanup_free_ char *out = NULL, *safe = NULL;
 
-	if (mc_template_parse(fmt, &tpl, &err) < 0)
+	if (mc_template_parse_with(fmt, MC_TEMPLATE_ESCAPES | flags, NULL, &tpl, &err) < 0)
 		return mc_cli_fail(&err);
 	if (mc_template_render(tpl, data, &out, &err) < 0) {
 		mc_template_free(tpl);
@@ -62,7 +62,7 @@ int mc_cmd_inspect(struct mc_cli *cli, const struct mc_verb *verb, struct mc_arg
 		return mc_cli_fail(&err);
 	view = mc_ops_inspect(&h);
 	if (fmt) {
-		rc = print_template(fmt, view);
+		rc = print_template(fmt, 0, view);  /* a record: fields come and go, as a map's */
 	} else {
 		_cleanup_free_ char *safe = NULL;
 
@@ -101,7 +101,7 @@ int mc_cmd_status(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args
 			js = json_dumps(data, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 			printf("%s\n", js);
 		} else {
-			rc = print_template(fmt, data);
+			rc = print_template(fmt, MC_TEMPLATE_STRICT_FIELDS, data);
 		}
 	} else {
 		printf("%s\n", state);

@@ -34,10 +34,10 @@ static const struct {
 	{ "Name", "NAME" },         { "Active", "ACTIVE" },
 	{ "ActiveHost", "ACTIVE_HOST" }, { "ActiveSwarm", "ACTIVE_SWARM" },
 	{ "DriverName", "DRIVER" }, { "State", "STATE" },
-	{ "URL", "URL" },           { "SwarmOptions", "SWARM_OPTIONS" },
-	{ "Swarm", "SWARM" },       { "EngineOptions", "ENGINE_OPTIONS" },
+	{ "URL", "URL" },           { "Swarm", "SWARM" },
 	{ "Error", "ERRORS" },      { "DockerVersion", "DOCKER" },
-	{ "ResponseTime", "RESPONSE" },  { "Shares", "SHARES" },
+	{ "ResponseTime", "RESPONSE" },  { "Autostart", "AUTOSTART" },
+	{ "Shares", "SHARES" },
 };
 
 static const char *header_of(const char *field)
@@ -103,7 +103,7 @@ static int print_rows(struct mc_listing_row **rows, size_t n, const char *fmt, s
 		while (*fmt == ' ')
 			fmt++;
 	}
-	if (mc_template_parse(fmt, &tpl, err) < 0)
+	if (mc_template_parse_with(fmt, MC_TEMPLATE_ESCAPES | MC_TEMPLATE_STRICT_FIELDS, NULL, &tpl, err) < 0)
 		return -1;
 	if (table)
 		mc_strv_push(&text, mc_template_render_header(tpl, header_of));

@@ -67,6 +67,22 @@ done
 run mc ls --format '{{.Name}}{{if eq .Name "web"}}{{index .Name 10}}{{end}}'
 expect_rc 2 "ls: a row that fails to render fails the listing"
 check "ls prints no partial table" test -z "$OUT"
+# ls rows and status are Go structs to docker-machine: a field that is not
+# there (a typo) is an error that lists the fields, not "<no value>".
+run mc ls --format '{{.Name}} {{.name}}'
+expect_rc 2 "ls: a field that is not there is a usage error"
+expect_err "there is no field .name: use .Name, .Active, .ActiveHost" "ls: it lists the fields there are"
+check "ls: nothing was printed" test -z "$OUT"
+run mc status -f '{{.Nam}}' m1
+expect_rc 2 "status: a field that is not there is a usage error"
+expect_err "there is no field .Nam: use .Name, .DriverName and .State" "status: it lists the three fields"
+run mc ls --format 'table {{.Name}}\t{{.Autostart}}' --filter name=^web$
+check "ls: the table header of Autostart" test "$OUT" = $'NAME   AUTOSTART\nweb    off'
+run mc ls --format '{{.Name.First}}' --filter name=^web$
+expect_err "there is no field .First in a string" "ls: a field of a string is named as such"
+run mc inspect --format '{{.Driver.NotThere}}|{{.DriverName}}' web
+check "inspect: a record's missing field still prints <no value> (fields come and go by driver)" \
+	test "$RC:$OUT" = "0:<no value>|none"
 run mc ls --format '{{break}}'
 expect_rc 2 "break outside a range"
 expect_err "{{break}} outside a {{range}}" "it says where break belongs"

@@ -42,6 +42,54 @@ static void fields(void **state)
 	free(s);
 }
 
+/* The error a strict template gives over data, or NULL when it renders. */
+static char *strict_error(const char *tpl, const char *json)
+{
+	struct mc_template *t;
+	struct mc_error err = { 0 };
+	json_t *data = json_loads(json, JSON_DECODE_ANY, NULL);
+	char *out = NULL, *msg = NULL;
+
+	assert_int_equal(mc_template_parse_with(tpl, MC_TEMPLATE_STRICT_FIELDS, NULL, &t, &err), 0);
+	if (mc_template_render(t, data, &out, &err) < 0) {
+		assert_int_equal(err.code, MC_E_USAGE);
+		msg = mc_strdup(err.msg);
+	}
+	mc_error_clear(&err);
+	free(out);
+	mc_template_free(t);
+	json_decref(data);
+	return msg;
+}
+
+static void strict_fields(void **state)
+{
+	const char *d = "{\"Name\":\"m1\",\"Up\":true,\"Opt\":{\"A\":null},\"L\":[1]}";
+	char *s;
+
+	assert_null(strict_error("{{.Name}} {{.Opt.A}} {{$.Up}} {{with .Opt}}{{.A}}{{end}}", d));
+	s = strict_error("{{.name}}", d);
+	assert_string_equal(s, "template: there is no field .name: use .Name, .Up, .Opt and .L");
+	free(s);
+	s = strict_error("{{.Opt.B}}", d);
+	assert_string_equal(s, "template: there is no field .B: use .A");
+	free(s);
+	s = strict_error("{{$x := .Opt}}{{$x.C}}", d);
+	assert_string_equal(s, "template: there is no field .C: use .A");
+	free(s);
+	s = strict_error("{{.Name.First}}", d);
+	assert_string_equal(s, "template: there is no field .First in a string");
+	free(s);
+	s = strict_error("{{(.L).X}}", d);
+	assert_string_equal(s, "template: there is no field .X in a list");
+	free(s);
+	s = strict_error("{{.Up.X}}", d);
+	assert_string_equal(s, "template: there is no field .X in true or false");
+	free(s);
+	s = strict_error("{{if false}}{{.Nope}}{{end}}", d);  /* only what runs is checked, as Go */
+	assert_null(s);
+}
+
 static const char *up(const char *f)
 {
 	return !strcmp(f, "Name") ? "NAME" : "OTHER";
@@ -235,6 +283,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(fields),
 		cmocka_unit_test(header_names),
+		cmocka_unit_test(strict_fields),
 		cmocka_unit_test(errors),
 		cmocka_unit_test(control),
 		cmocka_unit_test(unsupported),
