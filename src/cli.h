@@ -64,11 +64,14 @@ void mc_cli_verb_help(FILE *f, const struct mc_cli *cli, const struct mc_verb *v
 /* How operations report progress: lines on stdout, warnings on stderr. */
 extern const struct mc_ui mc_cli_ui;
 
-/* Run fn for every positional name in parallel; each failure is printed
- * ("Error: ...") in argument order.  Returns the exit code. */
+/* Run fn for every positional name in parallel, once per name (repeats are
+ * dropped); each failure is printed ("Error: ...") in argument order.
+ * Returns the exit code. */
 typedef int (*mc_each_fn)(struct mc_cli *cli, struct mc_args *a, const char *name,
 			  struct mc_error *err);
 int mc_cli_each_parallel(struct mc_cli *cli, struct mc_args *a, mc_each_fn fn);
+/* Drop a name given again ("stop m1 m1" stops m1 once, and succeeds). */
+void mc_cli_drop_repeats(struct mc_args *a);
 
 /* No positional name given: use the machine "default", or fail with
  * docker-machine's message. */

@@ -94,11 +94,32 @@ static void each_one(size_t i, void *arg)
 	e->fn(e->cli, e->a, e->a->pos[i], &e->errs[i]);
 }
 
+void mc_cli_drop_repeats(struct mc_args *a)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; a->pos[i]; i++) {
+		bool seen = false;
+
+		for (size_t j = 0; j < k && !seen; j++)
+			seen = !strcmp(a->pos[j], a->pos[i]);
+		if (seen)
+			free(a->pos[i]);
+		else
+			a->pos[k++] = a->pos[i];
+	}
+	a->pos[k] = NULL;
+}
+
 int mc_cli_each_parallel(struct mc_cli *cli, struct mc_args *a, mc_each_fn fn)
 {
-	size_t n = mc_args_npos(a);
-	struct each e = { cli, a, fn, mc_calloc(n ? n : 1, sizeof(struct mc_error)) };
+	size_t n;
+	struct each e = { cli, a, fn, NULL };
 	int rc = 0;
+
+	mc_cli_drop_repeats(a);
+	n = mc_args_npos(a);
+	e.errs = mc_calloc(n ? n : 1, sizeof(struct mc_error));
 
 	mc_parallel(n, 8, each_one, &e);
 	for (size_t i = 0; i < n; i++)

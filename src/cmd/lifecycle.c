@@ -83,6 +83,7 @@ int mc_cmd_rm(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 	for (char **p = a->pos; *p; p++)
 		if (mc_store_check_name(*p, &err) < 0)
 			return mc_cli_fail(&err);
+	mc_cli_drop_repeats(a);
 	mc_store_sweep(&cli->s.store);
 	printf("About to remove");
 	for (char **p = a->pos; *p; p++)

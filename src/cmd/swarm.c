@@ -167,5 +167,6 @@ int mc_cmd_swarm_up(struct mc_cli *cli, const struct mc_verb *verb, struct mc_ar
 
 int mc_cmd_swarm_down(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 {
+	mc_cli_drop_repeats(a);
 	return run_swarm(cli, a->pos, NULL);
 }

@@ -42,6 +42,11 @@ expect_rc 1 "stop with one unknown name fails"
 expect_err 'machine "nosuch" does not exist' "the unknown name is reported"
 run mc ls --filter state=Stopped -q
 check "the others were stopped" test "$(echo $OUT)" = "m1 m2 m3 m4"
+# A name given twice is acted on once: no "already running" for the repeat.
+run mc start m2 m2
+check "start m2 m2 starts m2 once and succeeds" test "$RC" = 0 -a "$(grep -c '^Starting "m2"' <<<"$OUT")" = 1 -a -z "$ERR"
+run mc stop m2 m2
+check "stop m2 m2 succeeds" test "$RC" = 0 -a -z "$ERR"
 
 # The none driver cannot be stopped: the core says so.
 run mc create -d none --url tcp://127.0.0.1:1 n1
@@ -60,8 +65,9 @@ run_stdin "y" mc rm m2
 expect_rc 0 "answer y removes"
 expect_out "Successfully removed m2" "rm reports"
 check "m2 is gone" test ! -e "$STORE/machines/m2"
-run mc rm -y m3 m4
-expect_rc 0 "rm -y of two names"
+run mc rm -y m3 m4 m3
+expect_rc 0 "rm -y of two names, one of them twice"
+expect_out "About to remove m3, m4" "rm names each machine once"
 check "m3 and m4 are gone" test ! -e "$STORE/machines/m3" -a ! -e "$STORE/machines/m4"
 
 MC_TESTDRV_FAIL=remove run mc rm -y m1
