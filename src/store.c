@@ -72,6 +72,10 @@ static int check_perm(const char *path, enum perm_kind kind, struct mc_error *er
 
 	if (stat(path, &st) < 0)
 		return errno == ENOENT ? 0 : mc_error_errno(err, errno, "cannot check %s", path);
+	if (kind == PERM_DIR && !S_ISDIR(st.st_mode))
+		return mc_error_set(err, MC_E_INVALID,
+				    "%s is not a directory, but the store needs one there: move it away, or use another store (-s DIR)",
+				    path);
 	if (st.st_uid != geteuid())
 		return mc_error_set(err, MC_E_INVALID,
 				    "the store's %s %s is owned by uid %u, not by you (uid %u): another user could have replaced the store's keys or certificates. Check it, then take it over (chown) or use another store (-s)",

@@ -99,4 +99,11 @@ sed -i 's/ rw,dirsync,aname=drvfs/ rw,dirsync,metadata,aname=drvfs/' "$TEST_TMP/
 run env MACHINECTL_TEST_MOUNTINFO="$TEST_TMP/mountinfo" machinectl -s "$W/store" ls
 expect_rc 1 "DrvFs with the metadata option: modes work there, so 0777 is refused"
 expect_err "is writable by everyone" "DrvFs with metadata: the usual refusal"
+# A store path that is a file (a typo in -s): named, with no chmod advice for it.
+touch "$TEST_TMP/afile"
+chmod 666 "$TEST_TMP/afile"
+run mc -s "$TEST_TMP/afile" ls
+check "a store that is a file: exit 1, and it says so" \
+	test "$RC" = 1 -a -n "$(grep -F "$TEST_TMP/afile is not a directory, but the store needs one there" <<<"$ERR")"
+check "... without telling the user to chmod it" test -z "$(grep chmod <<<"$ERR")"
 done_testing
