@@ -65,29 +65,26 @@ static char *strict_error(const char *tpl, const char *json)
 static void strict_fields(void **state)
 {
 	const char *d = "{\"Name\":\"m1\",\"Up\":true,\"Opt\":{\"A\":null},\"L\":[1]}";
-	char *s;
+	static const char *const cases[][2] = {
+		{ "{{.Name}} {{.Opt.A}} {{$.Up}} {{with .Opt}}{{.A}}{{end}}", NULL },
+		{ "{{if false}}{{.Nope}}{{end}}", NULL },  /* only what runs is checked, as Go */
+		{ "{{.name}}", "template: there is no field .name: use .Name, .Up, .Opt and .L" },
+		{ "{{.Opt.B}}", "template: there is no field .B: use .A" },
+		{ "{{$x := .Opt}}{{$x.C}}", "template: there is no field .C: use .A" },
+		{ "{{.Name.First}}", "template: there is no field .First in a string" },
+		{ "{{(.L).X}}", "template: there is no field .X in a list" },
+		{ "{{.Up.X}}", "template: there is no field .X in true or false" },
+	};
 
-	assert_null(strict_error("{{.Name}} {{.Opt.A}} {{$.Up}} {{with .Opt}}{{.A}}{{end}}", d));
-	s = strict_error("{{.name}}", d);
-	assert_string_equal(s, "template: there is no field .name: use .Name, .Up, .Opt and .L");
-	free(s);
-	s = strict_error("{{.Opt.B}}", d);
-	assert_string_equal(s, "template: there is no field .B: use .A");
-	free(s);
-	s = strict_error("{{$x := .Opt}}{{$x.C}}", d);
-	assert_string_equal(s, "template: there is no field .C: use .A");
-	free(s);
-	s = strict_error("{{.Name.First}}", d);
-	assert_string_equal(s, "template: there is no field .First in a string");
-	free(s);
-	s = strict_error("{{(.L).X}}", d);
-	assert_string_equal(s, "template: there is no field .X in a list");
-	free(s);
-	s = strict_error("{{.Up.X}}", d);
-	assert_string_equal(s, "template: there is no field .X in true or false");
-	free(s);
-	s = strict_error("{{if false}}{{.Nope}}{{end}}", d);  /* only what runs is checked, as Go */
-	assert_null(s);
+	for (size_t i = 0; i < MC_ARRAY_SIZE(cases); i++) {
+		char *s = strict_error(cases[i][0], d);
+
+		if (cases[i][1])
+			assert_string_equal(s, cases[i][1]);
+		else
+			assert_null(s);
+		free(s);
+	}
 }
 
 static const char *up(const char *f)
