@@ -14,10 +14,10 @@
  *              title join split, and the caller's own (struct mc_template_func)
  *
  * Data is JSON (jansson); a missing field prints "<no value>" (an error with
- * MC_TEMPLATE_STRICT_FIELDS), a JSON object or array prints as compact JSON.  Anything else ({{define}}, {{template}},
- * {{block}}, an unknown function such as js or call) is a usage error that
- * names it; so is a misuse found while rendering (range over a string, an
- * index out of range).
+ * MC_TEMPLATE_STRICT_FIELDS), a JSON object or array prints as compact JSON.
+ * Anything else ({{define}}, {{template}}, {{block}}, an unknown function
+ * such as js or call) is a usage error that names it; so is a misuse found
+ * while rendering (range over a string, an index out of range).
  */
 #ifndef MC_TEMPLATE_H
 #define MC_TEMPLATE_H
