@@ -122,11 +122,12 @@ int mc_parse_int(const char *s, long long min, long long max, long long *out, st
 	v = strtoll(s, &end, 10);
 	if (*end)
 		return mc_error_set(err, MC_E_USAGE, "invalid %s '%s': not a number", what, s);
-	if ((errno == ERANGE || v < min || v > max) && min == -MC_INT_LIMIT && max == MC_INT_LIMIT)
-		return mc_error_set(err, MC_E_USAGE, "invalid %s '%s': the number is out of range", what, s);
-	if (errno == ERANGE || v < min || v > max)
+	if (errno == ERANGE || v < min || v > max) {
+		if (min == -MC_INT_LIMIT && max == MC_INT_LIMIT)
+			return mc_error_set(err, MC_E_USAGE, "invalid %s '%s': the number is out of range", what, s);
 		return mc_error_set(err, MC_E_USAGE, "invalid %s '%s': must be between %lld and %lld",
 				    what, s, min, max);
+	}
 	*out = v;
 	return 0;
 }
