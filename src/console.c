@@ -46,11 +46,15 @@ struct mc_console_watch {
 	pthread_cond_t wake;
 	bool stopping;
 	char *path;
-	bool seen;        /* dev, ino, mtime and offset are the log's */
+	bool seen;        /* dev, ino, mtime, offset and tail are the log's */
 	dev_t dev;
 	ino_t ino;
 	struct timespec mtime;
 	off_t offset;
+	char tail[64];    /* the bytes just before offset */
+	size_t tail_len;
+	bool moved;       /* a round saw the size at offset, the time at moved_to */
+	struct timespec moved_to;
 	char line[512];   /* the line read so far; longer ones are no marker */
 	size_t len;
 	bool overlong;
@@ -78,9 +82,53 @@ static void feed(struct mc_console_watch *w, const char *buf, size_t n)
 	}
 }
 
+/* Keep the last bytes read, to tell a log written over from one appended to. */
+static void remember(struct mc_console_watch *w, const char *buf, size_t n)
+{
+	size_t cap = sizeof(w->tail), keep;
+
+	if (n >= cap) {
+		memcpy(w->tail, buf + n - cap, cap);
+		w->tail_len = cap;
+		return;
+	}
+	keep = w->tail_len < cap - n ? w->tail_len : cap - n;
+	memmove(w->tail, w->tail + w->tail_len - keep, keep);
+	memcpy(w->tail + keep, buf, n);
+	w->tail_len = keep + n;
+}
+
 static bool same_time(const struct timespec *a, const struct timespec *b)
 {
 	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/* Whether the log at fd (st) is no longer the one read up to offset: made
+ * afresh, truncated, or written over by a new boot. */
+static bool written_over(struct mc_console_watch *w, int fd, const struct stat *st)
+{
+	char now[sizeof(w->tail)];
+
+	if (!w->seen || st->st_dev != w->dev || st->st_ino != w->ino || st->st_size < w->offset)
+		return true;
+	/* the bytes before offset are no longer the ones read there */
+	if (w->tail_len > 0 &&
+	    (pread(fd, now, w->tail_len, w->offset - (off_t)w->tail_len) != (ssize_t)w->tail_len ||
+	     memcmp(now, w->tail, w->tail_len) != 0))
+		return true;
+	if (st->st_size > w->offset || same_time(&st->st_mtim, &w->mtime)) {
+		w->moved = false;
+		return false;
+	}
+	/* As many bytes as were read, and a new time: written over with the
+	 * same bytes (VirtualBox truncates its raw file at each start), or a
+	 * write under way (it sets the time before the size).  Only a time that
+	 * stays where it moved, the size too, for a whole round tells. */
+	if (w->moved && same_time(&st->st_mtim, &w->moved_to))
+		return true;
+	w->moved = true;
+	w->moved_to = st->st_mtim;
+	return false;
 }
 
 /* What the log has beyond what was read (64 KiB at most a round: a guest
@@ -94,20 +142,20 @@ static void read_log(struct mc_console_watch *w)
 	if (fd < 0)
 		return;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-		if (!w->seen || st.st_dev != w->dev || st.st_ino != w->ino || st.st_size < w->offset ||
-		    (st.st_size == w->offset && !same_time(&st.st_mtim, &w->mtime))) {
-			/* a log made, replaced, truncated or written over by the boot:
-			 * all of it is new */
+		if (written_over(w, fd, &st)) {
+			/* all of it is new */
 			w->seen = true;
 			w->dev = st.st_dev;
 			w->ino = st.st_ino;
 			w->offset = 0;
+			w->tail_len = 0;
+			w->moved = false;
 			w->len = 0;
 			w->overlong = false;
 		}
-		w->mtime = st.st_mtim;
-		/* Up to the size just seen: what grows meanwhile is read next
-		 * round, so that an equal size with a new time means written over. */
+		if (!w->moved)
+			w->mtime = st.st_mtim;
+		/* Up to the size just seen: what grows meanwhile is read next round. */
 		for (int k = 0; k < 16 && w->offset < st.st_size; k++) {
 			off_t left = st.st_size - w->offset;
 			ssize_t r = pread(fd, buf, left < (off_t)sizeof(buf) ? (size_t)left : sizeof(buf), w->offset);
@@ -115,6 +163,7 @@ static void read_log(struct mc_console_watch *w)
 			if (r <= 0)
 				break;
 			feed(w, buf, (size_t)r);
+			remember(w, buf, (size_t)r);
 			w->offset += r;
 		}
 	}
@@ -152,18 +201,25 @@ struct mc_console_watch *mc_console_watch_start(const char *path, mc_console_fn 
 	pthread_condattr_t ca;
 	sigset_t all, old;
 	struct stat st;
-	int r;
+	int fd, r;
 
 	w->path = mc_strdup(path);
 	w->fn = fn;
 	w->arg = arg;
-	if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		size_t n = st.st_size < (off_t)sizeof(w->tail) ? (size_t)st.st_size : sizeof(w->tail);
+
 		w->seen = true;
 		w->dev = st.st_dev;
 		w->ino = st.st_ino;
 		w->mtime = st.st_mtim;
 		w->offset = st.st_size;
+		if (pread(fd, w->tail, n, st.st_size - (off_t)n) == (ssize_t)n)
+			w->tail_len = n;
 	}
+	if (fd >= 0)
+		close(fd);
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

@@ -19,7 +19,8 @@ typedef void (*mc_console_fn)(void *arg, const char *step);
 /* Follow the console log at path on a thread of its own, from its current
  * end (an older boot's lines are not news), every 100 ms: fn(arg, STEP) for
  * each new marker.  A log that a new boot truncated, replaced or wrote over
- * (the same size, a new modification time) is read from its start; a log
+ * (the last bytes read are gone, or the size stayed and the modification
+ * time moved for a whole round) is read from its start; a log
  * that does not exist (yet) is waited for.  NULL when no thread could be
  * started: the boot is then not followed, and nothing else changes. */
 struct mc_console_watch *mc_console_watch_start(const char *path, mc_console_fn fn, void *arg);

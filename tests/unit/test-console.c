@@ -60,6 +60,7 @@ static void markers(void **state)
 
 struct seen {
 	char **steps;
+	int count;  /* atomic: the test's thread waits on it */
 };
 
 static void collect(void *arg, const char *step)
@@ -67,6 +68,15 @@ static void collect(void *arg, const char *step)
 	struct seen *s = arg;
 
 	mc_strv_push(&s->steps, mc_strdup(step));
+	__atomic_add_fetch(&s->count, 1, __ATOMIC_RELEASE);
+}
+
+/* Until the watch has reported n steps in all (a minute at most). */
+static void wait_for(struct seen *s, int n)
+{
+	for (int i = 0; i < 6000 && __atomic_load_n(&s->count, __ATOMIC_ACQUIRE) < n; i++)
+		usleep(10 * 1000);
+	assert_true(__atomic_load_n(&s->count, __ATOMIC_ACQUIRE) >= n);
 }
 
 /* The steps, joined with '|' (malloc'd; "" for none). */
@@ -82,6 +92,7 @@ static char *joined(struct seen *s)
 	}
 	mc_strv_free(s->steps);
 	s->steps = NULL;
+	s->count = 0;
 	return out;
 }
 
@@ -92,6 +103,16 @@ static void write_file(const char *path, const char *mode, const char *text)
 	assert_non_null(f);
 	assert_int_equal(fputs(text, f) >= 0, 1);
 	assert_int_equal(fclose(f), 0);
+}
+
+/* Written over in place from its start, never truncated. */
+static void rewrite(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, text, strlen(text), 0), (ssize_t)strlen(text));
+	assert_int_equal(close(fd), 0);
 }
 
 static void assert_steps(struct seen *s, const char *want)
@@ -152,8 +173,9 @@ static void skips_an_older_boot(void **state)
 	mc_console_watch_stop(w);
 	assert_steps(&s, "init");
 
-	/* written over with as many bytes (VirtualBox truncates its raw file
-	 * at each start): the new modification time tells */
+	/* written over with as many bytes, the same ones (VirtualBox truncates
+	 * its raw file at each start): the new time, once the size stayed for a
+	 * round, tells */
 	write_file(log, "w", "machinectl-os: a (1.00 s)\r\n");
 	{
 		struct timespec past[2] = { { .tv_sec = 1000000000 }, { .tv_sec = 1000000000 } };
@@ -161,17 +183,48 @@ static void skips_an_older_boot(void **state)
 		assert_int_equal(utimensat(AT_FDCWD, log, past, 0), 0);
 	}
 	w = mc_console_watch_start(log, collect, &s);
-	{
-		/* in place, so that the size is never another one */
-		static const char b[] = "machinectl-os: b (1.00 s)\r\n";
-		int fd = open(log, O_WRONLY);
+	rewrite(log, "machinectl-os: a (1.00 s)\r\n");
+	wait_for(&s, 1);
+	mc_console_watch_stop(w);
+	assert_steps(&s, "a");
 
-		assert_true(fd >= 0);
-		assert_int_equal(pwrite(fd, b, sizeof(b) - 1, 0), (ssize_t)sizeof(b) - 1);
-		assert_int_equal(close(fd), 0);
-	}
+	/* written over in place with other bytes */
+	w = mc_console_watch_start(log, collect, &s);
+	rewrite(log, "machinectl-os: b (1.00 s)\r\n");
 	mc_console_watch_stop(w);
 	assert_steps(&s, "b");
+
+	/* ... and not a log appended to whose time changed before its size (a
+	 * write sets the time first): a round that falls in between (the gap is
+	 * shorter than a round, so one at most) is no reason to read it again */
+	write_file(log, "w", old_boot);
+	w = mc_console_watch_start(log, collect, &s);
+	write_file(log, "a", "machinectl-os: initramfs (4.10 s)\r\n");
+	wait_for(&s, 1);
+	{
+		struct timespec later[2] = { { .tv_sec = 4000000000 }, { .tv_sec = 4000000000 } };
+
+		assert_int_equal(utimensat(AT_FDCWD, log, later, 0), 0);
+	}
+	usleep(90 * 1000);
+	write_file(log, "a", "machinectl-os: sshd up (7.00 s)\r\n");
+	mc_console_watch_stop(w);
+	assert_steps(&s, "initramfs|sshd up");
+
+	/* written over in place, past the old size, between two rounds */
+	write_file(log, "w", old_boot);
+	w = mc_console_watch_start(log, collect, &s);
+	{
+		static const char longer[] = "machinectl-os: initramfs (3.00 s)\r\n"
+					     "[    5.000000] a kernel line, as long as the ones of a real boot are\r\n"
+					     "[    5.100000] another kernel line, as long as the ones of a real boot\r\n"
+					     "machinectl-os: sshd up (6.00 s)\r\n";
+
+		assert_true(sizeof(longer) > sizeof(old_boot));
+		rewrite(log, longer);
+	}
+	mc_console_watch_stop(w);
+	assert_steps(&s, "initramfs|sshd up");
 
 	/* replaced by another file, longer than the old one */
 	write_file(log, "w", "machinectl-os: old (1.00 s)\r\n");
