@@ -85,12 +85,22 @@ tests_machinectl_driver_facts_la_LIBADD = $(JANSSON_LIBS)
 
 # --- real VMs: every tests/e2e/*.sh but the libraries and the benchmark ---
 # (root, QEMU/libvirt inside network namespaces the tests create; the boot
-# ISO is built or reused by scripts/build-iso).  One at a time: each boots at
-# most two VMs, and booting is CPU-bound under TCG.
+# ISO is built or reused by scripts/build-iso, one build at a time).  At most
+# two VMs boot at once (booting is CPU-bound under TCG): the tests that boot
+# one VM at a time run two side by side, the longest first (E2E_LONG, in that
+# order); the tutorial, which boots two at once, runs alone after them.
 EXTRA_DIST += tests/e2e scripts/setup scripts/test scripts/demo
+E2E_SOLO = tests/e2e/tutorial.sh
+E2E_LONG = tests/e2e/libvirt-lifecycle.sh tests/e2e/iso-boot.sh tests/e2e/iso-guests.sh \
+	tests/e2e/installed-release.sh
+E2E_PAIRED = $(foreach t,$(E2E_LONG),$(filter $(t),$(E2E_TESTS))) \
+	$(filter-out $(E2E_SOLO) $(E2E_LONG),$(E2E_TESTS))
 .PHONY: check-e2e
 check-e2e: all
-	$(MAKE) $(AM_MAKEFLAGS) -j1 check TESTS='$(E2E_TESTS)'
+	@rc=0; \
+	$(MAKE) $(AM_MAKEFLAGS) -j2 check TESTS='$(E2E_PAIRED)' || rc=1; \
+	$(MAKE) $(AM_MAKEFLAGS) -j1 check TESTS='$(filter $(E2E_SOLO),$(E2E_TESTS))' || rc=1; \
+	exit $$rc
 
 # --- fuzzing: tests/fuzz/fuzz-NAME.c over the core's sources (doc/testing.md) ---
 #   make fuzz            build the libFuzzer targets with clang
