@@ -275,7 +275,9 @@ static int wait_ssh_following(struct mc_handle *h, struct prov *v, struct mc_err
  * AddressReserved: a driver's reservation) starts dockerd with TLS from its
  * data disk at every boot.  When its certificate names that address, wait
  * for Docker over TLS and check the daemon's name, without a login that
- * would slow the boot down.  true: up; false (v cleared): go the SSH way.
+ * would slow the boot down, as long as create waits for it (120 s: a boot
+ * under TCG on a busy host takes half of that).  true: up; false (v
+ * cleared): go the SSH way.
  */
 static bool docker_first(struct mc_handle *h, struct prov *v)
 {
@@ -286,7 +288,6 @@ static bool docker_first(struct mc_handle *h, struct prov *v)
 	if (mc_op_ssh_endpoint(h, &v->ep, &e) == 0 && prov_setup(h, v, &e) == 0 &&
 	    mc_certs_machine_server_has_ip(h->m, v->ip)) {
 		say(&v->sc, "Waiting for Docker...");
-		v->p.docker_timeout_ms = 60000;
 		if (mc_provision_wait_own_docker(&v->p, &e) == 0)
 			return true;
 	}
