@@ -120,8 +120,18 @@ int mc_parse_int(const char *s, long long min, long long max, long long *out, st
 	if (!s || !*s || isspace((unsigned char)*s))
 		return mc_error_set(err, MC_E_USAGE, "invalid %s '%s': not a number", what, s ? s : "");
 	v = strtoll(s, &end, 10);
-	if (*end)
+	if (*end) {
+		const char *u = end;
+
+		while (isalpha((unsigned char)*u))
+			u++;
+		/* "2g", "4GiB", "10s": a unit the flag's help already names */
+		if (end > s && isdigit((unsigned char)end[-1]) && u > end && !*u)
+			return mc_error_set(err, MC_E_USAGE,
+					    "invalid %s '%s': a plain number without a unit is expected (the help names the unit)",
+					    what, s);
 		return mc_error_set(err, MC_E_USAGE, "invalid %s '%s': not a number", what, s);
+	}
 	if (errno == ERANGE || v < min || v > max) {
 		if (min == -MC_INT_LIMIT && max == MC_INT_LIMIT)
 			return mc_error_set(err, MC_E_USAGE, "invalid %s '%s': the number is out of range", what, s);

@@ -52,6 +52,14 @@ expect_rc 2 "an integer flag beyond any range is refused"
 expect_err "invalid --timeout '99999999999999999999': the number is out of range" "... naming the flag, not the parser's limits"
 run mc ls -t soon
 expect_err "invalid --timeout 'soon': not a number" "an integer flag's text value is named with the flag"
+run mc set --memory 2G m
+expect_rc 2 "a size with a unit (2G) is refused"
+expect_err "invalid --memory '2G': a plain number without a unit is expected (the help names the unit)" \
+	"... saying that the number goes without its unit"
+run mc ls -t 10s
+expect_err "invalid --timeout '10s': a plain number without a unit is expected" "... and so does a time with one"
+run mc ls -t 1e3
+expect_err "invalid --timeout '1e3': not a number" "a number in another notation is not a number"
 run mc rm -y nosuch
 expect_rc 1 "rm of an unknown machine"
 expect_err 'machine "nosuch" does not exist' "rm names the unknown machine"

@@ -26,6 +26,17 @@ static void parse_int(void **state)
 	assert_non_null(strstr(err.msg, "between 0 and 100"));
 	mc_error_clear(&err);
 	assert_int_equal(mc_parse_int("12abc", 0, 100, &v, &err, "n"), -1);
+	assert_non_null(strstr(err.msg, "without a unit"));
+	mc_error_clear(&err);
+	/* a unit only after digits, and nothing after the unit */
+	assert_int_equal(mc_parse_int("12a3", 0, 100, &v, &err, "n"), -1);
+	assert_non_null(strstr(err.msg, "not a number"));
+	mc_error_clear(&err);
+	assert_int_equal(mc_parse_int("-G", 0, 100, &v, &err, "n"), -1);
+	assert_non_null(strstr(err.msg, "not a number"));
+	mc_error_clear(&err);
+	assert_int_equal(mc_parse_int("1.5G", 0, 100, &v, &err, "n"), -1);
+	assert_non_null(strstr(err.msg, "not a number"));
 	mc_error_clear(&err);
 	assert_int_equal(mc_parse_int("", 0, 100, &v, &err, "n"), -1);
 	mc_error_clear(&err);
