@@ -657,7 +657,7 @@ static int restart_docker(struct mc_ssh *s, const struct mc_provision *p, enum m
 int mc_provision_wait_docker(const struct mc_provision *p, struct mc_error *err)
 {
 	struct mc_engine_target t = { p->m->name, p->url, p->m->dir };
-	int timeout = p->docker_timeout_ms > 0 ? p->docker_timeout_ms : 120000;
+	int timeout = 120000;
 	long long deadline = mc_now_ms() + timeout;
 	struct mc_error last = { 0 };
 

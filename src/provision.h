@@ -41,7 +41,6 @@ struct mc_provision {
 	const char *driver_name;             /* --label provider=DRIVER */
 	mc_provision_phase_fn phase;
 	void *arg;
-	int docker_timeout_ms;               /* 0: 120 s */
 	bool boot_files;                     /* create: the machine OS may have installed
 						the files at its first boot (mc_provision_boot_tar) */
 };
@@ -110,7 +109,7 @@ const char *mc_provision_installed(const char *detect_out);
 /* Provision the machine (it must be running with SSH up). */
 int mc_provision_run(const struct mc_provision *p, struct mc_error *err);
 
-/* Wait until Docker answers GET /_ping over TLS at p->url. */
+/* Wait until Docker answers GET /_ping over TLS at p->url (120 s at most). */
 int mc_provision_wait_docker(const struct mc_provision *p, struct mc_error *err);
 /* mc_provision_wait_docker, then that the daemon answering is this
  * machine's: its name (GET /info, the hostname provisioning set) is the
