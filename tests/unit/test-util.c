@@ -25,23 +25,19 @@ static void parse_int(void **state)
 	assert_int_equal(err.code, MC_E_USAGE);
 	assert_non_null(strstr(err.msg, "between 0 and 100"));
 	mc_error_clear(&err);
-	assert_int_equal(mc_parse_int("12abc", 0, 100, &v, &err, "n"), -1);
-	assert_non_null(strstr(err.msg, "without a unit"));
-	mc_error_clear(&err);
 	/* a unit only after digits, and nothing after the unit */
-	assert_int_equal(mc_parse_int("12a3", 0, 100, &v, &err, "n"), -1);
-	assert_non_null(strstr(err.msg, "not a number"));
-	mc_error_clear(&err);
-	assert_int_equal(mc_parse_int("-G", 0, 100, &v, &err, "n"), -1);
-	assert_non_null(strstr(err.msg, "not a number"));
-	mc_error_clear(&err);
-	assert_int_equal(mc_parse_int("1.5G", 0, 100, &v, &err, "n"), -1);
-	assert_non_null(strstr(err.msg, "not a number"));
-	mc_error_clear(&err);
-	assert_int_equal(mc_parse_int("", 0, 100, &v, &err, "n"), -1);
-	mc_error_clear(&err);
-	assert_int_equal(mc_parse_int(" 1", 0, 100, &v, &err, "n"), -1);
-	mc_error_clear(&err);
+	static const struct {
+		const char *in, *msg;
+	} bad[] = {
+		{ "12abc", "without a unit" }, { "12a3", "not a number" }, { "-G", "not a number" },
+		{ "1.5G", "not a number" },    { "", "not a number" },      { " 1", "not a number" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(mc_parse_int(bad[i].in, 0, 100, &v, &err, "n"), -1);
+		if (!strstr(err.msg, bad[i].msg))
+			fail_msg("\"%s\": \"%s\", not \"%s\"", bad[i].in, err.msg, bad[i].msg);
+		mc_error_clear(&err);
+	}
 	assert_int_equal(mc_parse_int("99999999999999999999999", 0, 100, &v, &err, "n"), -1);
 }
 
