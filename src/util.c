@@ -125,8 +125,9 @@ int mc_parse_int(const char *s, long long min, long long max, long long *out, st
 
 		while (isalpha((unsigned char)*u))
 			u++;
-		/* "2g", "4GiB", "10s": a unit the flag's help already names */
-		if (end > s && isdigit((unsigned char)end[-1]) && u > end && !*u)
+		/* "2g", "4GiB", "10s" (end > s: digits came first): a unit the
+		 * flag's help already names */
+		if (end > s && u > end && !*u)
 			return mc_error_set(err, MC_E_USAGE,
 					    "invalid %s '%s': a plain number without a unit is expected (the help names the unit)",
 					    what, s);
