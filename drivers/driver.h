@@ -32,7 +32,7 @@
 #include <unistd.h>
 #include <jansson.h>
 
-#define MC_DRIVER_ABI 4
+#define MC_DRIVER_ABI 5
 
 enum mc_error_code {
 	MC_E_OK = 0,
@@ -89,7 +89,9 @@ enum mc_value {
 	MC_VALUE_VERB,           /* a verb of the program (help) */
 };
 
-/* One create flag: --NAME, environment variable ENV, default DEF (NULL = none). */
+/* One create flag: --NAME, environment variable ENV, default DEF (NULL = none).
+ * What a flag declares it takes, the core enforces before check_flags runs,
+ * and the help, the man page and the completions show it. */
 struct mc_driver_flag {
 	const char *name;
 	const char *env;
@@ -97,7 +99,8 @@ struct mc_driver_flag {
 	const char *help;
 	enum mc_flag_type type;
 	enum mc_value value;     /* what the value is */
-	const char *choices;     /* MC_VALUE_CHOICE: the values, space-separated */
+	const char *choices;     /* MC_VALUE_CHOICE: the values, space-separated; no other is taken */
+	long long min, max;      /* MC_FLAG_INT with min < max: the values taken, both included */
 };
 
 enum mc_log_level { MC_LOG_ERROR, MC_LOG_WARN, MC_LOG_INFO, MC_LOG_DEBUG };
@@ -211,10 +214,9 @@ struct mc_host {
 	/* Whether host:port accepts a TCP connection within timeout_ms. */
 	bool (*tcp_probe)(const char *host, int port, int timeout_ms);
 	/* What may reach ssh and its config files (doc/ssh.md, "Endpoints"): a
-	 * host name or IP address, a port 1-65535, a user name.  -1 and *err
-	 * saying what is wrong otherwise. */
+	 * host name or IP address, a user name (a port is a flag's declared
+	 * range).  -1 and *err saying what is wrong otherwise. */
 	int (*check_ssh_host)(const char *host, struct mc_error *err);
-	int (*check_ssh_port)(long long port, struct mc_error *err);
 	int (*check_ssh_user)(const char *user, struct mc_error *err);
 
 	/* --- files and the OS --- */

@@ -31,6 +31,7 @@ struct gen_opt {
 	const char *metavar, *help, *def, *env;
 	enum mc_value value;
 	const char *choices;     /* space-separated */
+	long long min, max;      /* an int's values when min < max */
 };
 
 static void set_string(json_t *o, const char *key, const char *s)
@@ -77,6 +78,10 @@ static json_t *opt_json(const struct gen_opt *g, json_t *drivers)
 		json_object_set(o, "choices", drivers);
 	else
 		json_object_set_new(o, "choices", words(g->choices));
+	if (!strcmp(g->type, "int") && g->min < g->max) {
+		json_object_set_new(o, "min", json_integer(g->min));
+		json_object_set_new(o, "max", json_integer(g->max));
+	}
 	return o;
 }
 
@@ -87,7 +92,7 @@ json_t *mc_gen_option(const struct mc_option *o, json_t *drivers)
 	};
 
 	return opt_json(&(struct gen_opt){ o->name, o->short_name, types[o->type], o->metavar, o->help,
-					   o->def, o->env, o->value, o->choices },
+					   o->def, o->env, o->value, o->choices, o->min, o->max },
 			drivers);
 }
 
@@ -99,7 +104,7 @@ json_t *mc_gen_flag(const struct mc_driver_flag *f, json_t *drivers)
 	};
 
 	return opt_json(&(struct gen_opt){ f->name, 0, types[f->type], f->type == MC_FLAG_BOOL ? NULL : "VALUE",
-					   f->help, f->def, f->env, f->value, f->choices },
+					   f->help, f->def, f->env, f->value, f->choices, f->min, f->max },
 			drivers);
 }
 

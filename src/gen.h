@@ -20,8 +20,9 @@
  *   arg (takes a value), repeat (may be given more than once),
  *   metavar, help, default, env (each absent when the table has none),
  *   value (what the value is: any machine driver choice file dir remote verb)
- *   and choices (an array: the table's choices; for a driver option, the
- *   names in `drivers`, which may be NULL). */
+ *   choices (an array: the table's choices; for a driver option, the
+ *   names in `drivers`, which may be NULL), and for an int with a declared
+ *   range min and max (absent otherwise). */
 json_t *mc_gen_option(const struct mc_option *o, json_t *drivers);
 /* A driver's create flag as an option (metavar VALUE, no short form). */
 json_t *mc_gen_flag(const struct mc_driver_flag *f, json_t *drivers);

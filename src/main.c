@@ -128,6 +128,7 @@ static void print_options(FILE *f, const struct mc_option *const *tables)
 	for (size_t t = 0; tables && tables[t]; t++)
 		for (const struct mc_option *o = tables[t]; o->name; o++) {
 			char left[96];
+			bool range, def;
 			int n;
 
 			if (o->short_name)
@@ -137,8 +138,12 @@ static void print_options(FILE *f, const struct mc_option *const *tables)
 			if (o->metavar && n > 0 && (size_t)n < sizeof(left))
 				snprintf(left + n, sizeof(left) - (size_t)n, " %s", o->metavar);
 			fprintf(f, "%-34s %s", left, o->help);
-			if (o->def && *o->def && o->type != MC_OPT_BOOL)
-				fprintf(f, " (default: %s)", o->def);
+			range = o->type == MC_OPT_INT && o->min < o->max;
+			def = o->def && *o->def && o->type != MC_OPT_BOOL;
+			if (range)
+				fprintf(f, " (%lld to %lld%s", o->min, o->max, def ? "; " : ")");
+			if (def)
+				fprintf(f, "%sdefault: %s)", range ? "" : " (", o->def);
 			if (o->env)
 				fprintf(f, " [$%s]", o->env);
 			fputc('\n', f);
@@ -385,7 +390,8 @@ static struct mc_option *driver_options(const struct mc_driver *drv)
 		};
 
 		o[i] = (struct mc_option){ f->name, 0, map[f->type], f->env, f->def,
-					   f->type == MC_FLAG_BOOL ? NULL : "VALUE", f->help };
+					   f->type == MC_FLAG_BOOL ? NULL : "VALUE", f->help,
+					   .min = f->min, .max = f->max };
 	}
 	return o;
 }

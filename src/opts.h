@@ -24,6 +24,7 @@ struct mc_option {
 	const char *help;
 	enum mc_value value;     /* what the value is (completions) */
 	const char *choices;     /* MC_VALUE_CHOICE: the values, space-separated */
+	long long min, max;      /* MC_OPT_INT with min < max: the values taken (help shows them) */
 };
 
 struct mc_optval {

@@ -10,11 +10,12 @@
 #define PROBE_TIMEOUT_MS 3000
 
 static const struct mc_driver_flag generic_flags[] = {
-	{ "generic-engine-port", "GENERIC_ENGINE_PORT", "2376", "Docker engine port on the host", MC_FLAG_INT },
+	{ "generic-engine-port", "GENERIC_ENGINE_PORT", "2376", "Docker engine port on the host", MC_FLAG_INT,
+	  .min = 1, .max = 65535 },
 	{ "generic-ip-address", "GENERIC_IP_ADDRESS", NULL, "IP address or host name of the host (required)", MC_FLAG_STRING },
 	{ "generic-ssh-key", "GENERIC_SSH_KEY", NULL, "private key that logs in to the host (copied into the machine; default: a new key pair, whose public key you install on the host)", MC_FLAG_STRING,
 	  MC_VALUE_FILE },
-	{ "generic-ssh-port", "GENERIC_SSH_PORT", "22", "SSH port of the host", MC_FLAG_INT },
+	{ "generic-ssh-port", "GENERIC_SSH_PORT", "22", "SSH port of the host", MC_FLAG_INT, .min = 1, .max = 65535 },
 	{ "generic-ssh-user", "GENERIC_SSH_USER", "root", "SSH user on the host", MC_FLAG_STRING },
 	{ NULL },
 };
@@ -33,19 +34,14 @@ static int generic_check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	const char *ip = mc_json_str(ctx->flags, "generic-ip-address");
 	const char *user = mc_json_str(ctx->flags, "generic-ssh-user");
-	long long port = mc_json_int(ctx->flags, "generic-ssh-port", 22);
-	long long eport = mc_json_int(ctx->flags, "generic-engine-port", 2376);
 
 	if (!ip || !*ip)
 		return ctx->host->error_set(err, MC_E_PRECREATE,
 					    "the generic driver needs --generic-ip-address (the address of the host to use)");
 	/* What reaches ssh and its config files: doc/ssh.md, "Endpoints". */
 	if (invalid(ctx, ctx->host->check_ssh_host(ip, err), "--generic-ip-address", err) ||
-	    invalid(ctx, ctx->host->check_ssh_port(port, err), "--generic-ssh-port", err) ||
 	    invalid(ctx, ctx->host->check_ssh_user(user, err), "--generic-ssh-user", err))
 		return -1;
-	if (eport < 1 || eport > 65535)
-		return ctx->host->error_set(err, MC_E_PRECREATE, "invalid --generic-engine-port %lld: use 1-65535", eport);
 	return 0;
 }
 

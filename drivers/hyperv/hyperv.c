@@ -44,20 +44,23 @@ static const struct mc_driver_flag hv_flags[] = {
 	  "virtual switch of the network adapter (default: the first External switch, else \"Default Switch\")",
 	  MC_FLAG_STRING },
 	{ "hyperv-disk-size", "HYPERV_DISK_SIZE", "20000", "data disk size in MB (a dynamic VHD)",
-	  MC_FLAG_INT },
-	{ "hyperv-memory", "HYPERV_MEMORY", "1024", "memory in MB", MC_FLAG_INT },
-	{ "hyperv-cpu-count", "HYPERV_CPU_COUNT", "1", "number of virtual CPUs", MC_FLAG_INT },
+	  MC_FLAG_INT, .min = 64, .max = 2040 << 10 },
+	{ "hyperv-memory", "HYPERV_MEMORY", "1024", "memory in MB", MC_FLAG_INT,
+	  .min = 32, .max = 12 << 20 },
+	{ "hyperv-cpu-count", "HYPERV_CPU_COUNT", "1", "number of virtual CPUs", MC_FLAG_INT,
+	  .min = 1, .max = 240 },
 	{ "hyperv-static-macaddress", "HYPERV_STATIC_MACADDRESS", NULL,
 	  "static MAC address of the network adapter (e.g. 00:15:5D:01:02:03)", MC_FLAG_STRING },
-	{ "hyperv-vlan-id", "HYPERV_VLAN_ID", NULL, "VLAN ID of the network adapter (1-4094)",
-	  MC_FLAG_INT },
+	{ "hyperv-vlan-id", "HYPERV_VLAN_ID", NULL, "VLAN ID of the network adapter",
+	  MC_FLAG_INT, .min = 1, .max = 4094 },
 	{ "hyperv-disable-dynamic-memory", "HYPERV_DISABLE_DYNAMIC_MEMORY", NULL,
 	  "turn Hyper-V dynamic memory off", MC_FLAG_BOOL },
 	{ "hyperv-ip-timeout", "HYPERV_IP_TIMEOUT", "300",
-	  "seconds create/start wait for Hyper-V to report the VM's IP address", MC_FLAG_INT },
+	  "seconds create/start wait for Hyper-V to report the VM's IP address", MC_FLAG_INT,
+	  .min = 1, .max = 86400 },
 	{ "hyperv-stop-timeout", "HYPERV_STOP_TIMEOUT", "90",
 	  "seconds stop waits for the guest to shut down (Stop-VM) before turning the VM off (Stop-VM -TurnOff)",
-	  MC_FLAG_INT },
+	  MC_FLAG_INT, .min = 1, .max = 3600 },
 	{ "iso", "MACHINECTL_ISO", NULL,
 	  "boot ISO: a path, file:// or http(s):// URL (default: config.ini [defaults] iso, else the machine OS ISO: the newest cached, else downloaded from the release URL (iso-url), see 'os build')",
 	  MC_FLAG_STRING, MC_VALUE_FILE },
@@ -381,37 +384,13 @@ static int entry_state(struct mc_driver_ctx *ctx, json_t *entry, enum mc_state *
 
 static int check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
-	json_t *f = ctx->flags;
-	const char *mac = mc_json_str(f, "hyperv-static-macaddress");
-	json_t *vlan = json_object_get(f, "hyperv-vlan-id");
+	const char *mac = mc_json_str(ctx->flags, "hyperv-static-macaddress");
 	char norm[13];
-	static const struct {
-		const char *flag;
-		long long min, max;
-	} ranges[] = {
-		{ "hyperv-cpu-count", 1, 240 },
-		{ "hyperv-memory", 32, 12 << 20 },
-		{ "hyperv-disk-size", 64, 2040 << 10 },   /* a VHD holds 2040 GB */
-		{ "hyperv-ip-timeout", 1, 86400 },
-		{ "hyperv-stop-timeout", 1, 3600 },
-	};
 
-	for (size_t i = 0; i < MC_ARRAY_SIZE(ranges); i++) {
-		long long v = mc_json_int(f, ranges[i].flag, ranges[i].min);
-
-		if (v < ranges[i].min || v > ranges[i].max)
-			return ctx->host->error_set(err, MC_E_PRECREATE,
-						    "invalid --%s %lld: it must be between %lld and %lld",
-						    ranges[i].flag, v, ranges[i].min, ranges[i].max);
-	}
 	if (mac && *mac && !hv_mac_normalize(mac, norm))
 		return ctx->host->error_set(err, MC_E_PRECREATE,
 					    "invalid --hyperv-static-macaddress \"%s\": use six hex bytes such as 00:15:5D:01:02:03 (a unicast address)",
 					    mac);
-	if (json_is_integer(vlan) && (json_integer_value(vlan) < 1 || json_integer_value(vlan) > 4094))
-		return ctx->host->error_set(err, MC_E_PRECREATE,
-					    "invalid --hyperv-vlan-id %lld: it must be between 1 and 4094",
-					    (long long)json_integer_value(vlan));
 	return 0;
 }
 

@@ -34,10 +34,12 @@
 static const struct mc_driver_flag lv_flags[] = {
 	{ "libvirt-uri", "LIBVIRT_URI", "qemu:///system",
 	  "libvirt connection URI (qemu:///system, qemu:///session, test:///default)", MC_FLAG_STRING },
-	{ "libvirt-cpu-count", "LIBVIRT_CPU_COUNT", "1", "number of virtual CPUs", MC_FLAG_INT },
-	{ "libvirt-memory", "LIBVIRT_MEMORY", "1024", "guest memory in MB", MC_FLAG_INT },
+	{ "libvirt-cpu-count", "LIBVIRT_CPU_COUNT", "1", "number of virtual CPUs", MC_FLAG_INT,
+	  .min = 1, .max = 256 },
+	{ "libvirt-memory", "LIBVIRT_MEMORY", "1024", "guest memory in MB", MC_FLAG_INT,
+	  .min = 64, .max = 16 << 20 },
 	{ "libvirt-disk-size", "LIBVIRT_DISK_SIZE", "20000", "data disk size in MB (a sparse file)",
-	  MC_FLAG_INT },
+	  MC_FLAG_INT, .min = 64, .max = 64 << 20 },
 	{ "libvirt-network", "LIBVIRT_NETWORK", "default",
 	  "libvirt network of the NIC (started when inactive)", MC_FLAG_STRING },
 	{ "libvirt-domain-type", "LIBVIRT_DOMAIN_TYPE", "auto",
@@ -47,12 +49,14 @@ static const struct mc_driver_flag lv_flags[] = {
 	  "data disk cache mode: default, none, writethrough, writeback, directsync or unsafe",
 	  MC_FLAG_STRING, MC_VALUE_CHOICE, "default none writethrough writeback directsync unsafe" },
 	{ "libvirt-tb-cache", "LIBVIRT_TB_CACHE", "128",
-	  "TCG translation cache in MiB for domain type qemu (0: QEMU's default, up to 1 GiB)",
-	  MC_FLAG_INT },
+	  "TCG translation cache in MiB for domain type qemu (0: QEMU's default)",
+	  MC_FLAG_INT, .min = 0, .max = 1024 },
 	{ "libvirt-ip-timeout", "LIBVIRT_IP_TIMEOUT", "300",
-	  "seconds create/start wait for the machine's IP address", MC_FLAG_INT },
+	  "seconds create/start wait for the machine's IP address", MC_FLAG_INT,
+	  .min = 1, .max = 86400 },
 	{ "libvirt-stop-timeout", "LIBVIRT_STOP_TIMEOUT", "90",
-	  "seconds stop waits after the ACPI shutdown before forcing the machine off", MC_FLAG_INT },
+	  "seconds stop waits after the ACPI shutdown before forcing the machine off", MC_FLAG_INT,
+	  .min = 0, .max = 86400 },
 	{ "libvirt-storage-pool", "LIBVIRT_STORAGE_POOL", NULL,
 	  "storage pool that receives the boot ISO and the data disk as uploaded volumes (default: files in the store; \"default\" for a remote URI such as qemu+ssh://host/system)",
 	  MC_FLAG_STRING },
@@ -466,43 +470,19 @@ static const char *flag_uri(struct mc_driver_ctx *ctx);
 
 static int check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
-	json_t *f = ctx->flags;
-	const char *dt = mc_json_str(f, "libvirt-domain-type");
-	const char *cm = mc_json_str(f, "libvirt-cache-mode"), *ip = mc_json_str(f, "libvirt-ip");
-	static const struct { const char *flag; long long min, max; } ranges[] = {
-		{ "libvirt-cpu-count", 1, 256 },
-		{ "libvirt-memory", 64, 16 << 20 },
-		{ "libvirt-disk-size", 64, 64 << 20 },
-		{ "libvirt-tb-cache", 0, 4096 },
-		{ "libvirt-ip-timeout", 1, 86400 },
-		{ "libvirt-stop-timeout", 0, 86400 },
-	};
+	json_t *f = ctx->flags, *sh = json_object_get(f, "shares"), *v;
+	const char *ip = mc_json_str(f, "libvirt-ip");
+	size_t i;
 
-	for (size_t i = 0; i < MC_ARRAY_SIZE(ranges); i++) {
-		long long v = mc_json_int(f, ranges[i].flag, ranges[i].min);
-
-		if (v < ranges[i].min || v > ranges[i].max)
-			return ctx->host->error_set(err, MC_E_PRECREATE,
-						    "invalid --%s %lld: it must be between %lld and %lld",
-						    ranges[i].flag, v, ranges[i].min, ranges[i].max);
-	}
-	{
-		json_t *sh = json_object_get(f, "shares"), *v;
-		size_t i;
-
-		/* XML 1.0 cannot hold other control characters, not even escaped. */
-		json_array_foreach(sh, i, v) {
-			for (const char *p = mc_json_str(v, "Host") ?: ""; *p; p++)
-				if (((unsigned char)*p < 32 && *p != '\t' && *p != '\n' && *p != '\r') || *p == 127)
-					return ctx->host->error_set(err, MC_E_PRECREATE,
-								    "--share: the host path \"%s\" holds a control character libvirt's XML cannot carry: rename the folder",
-								    mc_json_str(v, "Host"));
-		}
+	/* XML 1.0 cannot hold other control characters, not even escaped. */
+	json_array_foreach(sh, i, v) {
+		for (const char *p = mc_json_str(v, "Host") ?: ""; *p; p++)
+			if (((unsigned char)*p < 32 && *p != '\t' && *p != '\n' && *p != '\r') || *p == 127)
+				return ctx->host->error_set(err, MC_E_PRECREATE,
+							    "--share: the host path \"%s\" holds a control character libvirt's XML cannot carry: rename the folder",
+							    mc_json_str(v, "Host"));
 	}
 	if (lv_uri_is_remote(flag_uri(ctx))) {
-		json_t *sh = json_object_get(f, "shares"), *v;
-		size_t i;
-
 		json_array_foreach(sh, i, v) {
 			if (!mc_json_bool(v, "Default"))
 				return ctx->host->error_set(err, MC_E_PRECREATE,
@@ -510,13 +490,6 @@ static int check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 							    mc_json_str(v, "Host"), flag_uri(ctx));
 		}
 	}
-	if (dt && !mc_streq(dt, "auto") && !mc_streq(dt, "kvm") && !mc_streq(dt, "qemu"))
-		return ctx->host->error_set(err, MC_E_PRECREATE,
-					    "invalid --libvirt-domain-type \"%s\": use auto, kvm or qemu", dt);
-	if (cm && !lv_cache_mode_valid(cm))
-		return ctx->host->error_set(err, MC_E_PRECREATE,
-					    "invalid --libvirt-cache-mode \"%s\": use default, none, writethrough, writeback, directsync or unsafe",
-					    cm);
 	if (ip && *ip && inet_pton(AF_INET, ip, &(struct in_addr){ 0 }) != 1)
 		return ctx->host->error_set(err, MC_E_PRECREATE, "invalid --libvirt-ip \"%s\": not an IPv4 address", ip);
 	return 0;

@@ -34,17 +34,6 @@ char *lv_xml_escape(const char *s)
 	return out;
 }
 
-bool lv_cache_mode_valid(const char *mode)
-{
-	static const char *const modes[] = { "default", "none", "writethrough", "writeback",
-					     "directsync", "unsafe" };
-
-	for (size_t i = 0; i < MC_ARRAY_SIZE(modes); i++)
-		if (mc_streq(mode, modes[i]))
-			return true;
-	return false;
-}
-
 int lv_random_mac(char buf[18])
 {
 	unsigned char b[3];

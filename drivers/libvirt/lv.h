@@ -49,9 +49,6 @@ char *lv_xml_escape(const char *s);
 /* A random locally administered MAC in QEMU's 52:54:00 range, into buf[18]. */
 int lv_random_mac(char buf[18]);
 
-/* Cache modes libvirt accepts for <driver cache=...>, plus "default". */
-bool lv_cache_mode_valid(const char *mode);
-
 /* True when uri names a remote host (qemu+ssh://host/system, ...). */
 bool lv_uri_is_remote(const char *uri);
 

@@ -41,7 +41,8 @@ static const struct mc_driver_flag vbox_flags[] = {
 	{ "virtualbox-boot2docker-url", "VIRTUALBOX_BOOT2DOCKER_URL", NULL, "alias of --iso", MC_FLAG_STRING },
 	{ "virtualbox-cpu-count", "VIRTUALBOX_CPU_COUNT", "1", "number of CPUs (-1: all the host's, at most 32)",
 	  MC_FLAG_INT },
-	{ "virtualbox-disk-size", "VIRTUALBOX_DISK_SIZE", "20000", "data disk size in MB", MC_FLAG_INT },
+	{ "virtualbox-disk-size", "VIRTUALBOX_DISK_SIZE", "20000", "data disk size in MB", MC_FLAG_INT,
+	  .min = 1, .max = 2 << 20 },
 	{ "virtualbox-host-dns-resolver", "VIRTUALBOX_HOST_DNS_RESOLVER", NULL,
 	  "use the host's DNS resolver (--natdnshostresolver1 on)", MC_FLAG_BOOL },
 	{ "virtualbox-hostonly-cidr", "VIRTUALBOX_HOSTONLY_CIDR", "192.168.56.1/24",
@@ -55,7 +56,8 @@ static const struct mc_driver_flag vbox_flags[] = {
 	  MC_VALUE_CHOICE, "82540EM 82543GC 82545EM Am79C970A Am79C973 virtio" },
 	{ "virtualbox-hostonly-no-dhcp", "VIRTUALBOX_HOSTONLY_NO_DHCP", NULL,
 	  "do not add or fix a DHCP server on the host-only network", MC_FLAG_BOOL },
-	{ "virtualbox-memory", "VIRTUALBOX_MEMORY_SIZE", "1024", "memory in MB", MC_FLAG_INT },
+	{ "virtualbox-memory", "VIRTUALBOX_MEMORY_SIZE", "1024", "memory in MB", MC_FLAG_INT,
+	  .min = 64, .max = 1 << 20 },
 	{ "virtualbox-nat-nictype", "VIRTUALBOX_NAT_NICTYPE", "82540EM",
 	  "NAT NIC type: 82540EM, 82543GC, 82545EM, Am79C970A, Am79C973 or virtio", MC_FLAG_STRING,
 	  MC_VALUE_CHOICE, "82540EM 82543GC 82545EM Am79C970A Am79C973 virtio" },
@@ -70,9 +72,11 @@ static const struct mc_driver_flag vbox_flags[] = {
 	{ "virtualbox-ssh-user", "VIRTUALBOX_SSH_USER", "docker",
 	  "user the boot ISO installs the machine's key for", MC_FLAG_STRING },
 	{ "virtualbox-start-timeout", "VIRTUALBOX_START_TIMEOUT", "300",
-	  "seconds create/start wait for SSH and the IP address", MC_FLAG_INT },
+	  "seconds create/start wait for SSH and the IP address", MC_FLAG_INT,
+	  .min = 1, .max = 86400 },
 	{ "virtualbox-stop-timeout", "VIRTUALBOX_STOP_TIMEOUT", "90",
-	  "seconds stop waits after the ACPI power button before forcing the machine off", MC_FLAG_INT },
+	  "seconds stop waits after the ACPI power button before forcing the machine off", MC_FLAG_INT,
+	  .min = 0, .max = 86400 },
 	{ "virtualbox-ui-type", "VIRTUALBOX_UI_TYPE", "headless", "startvm --type: headless, gui, sdl or separate",
 	  MC_FLAG_STRING, MC_VALUE_CHOICE, "headless gui sdl separate" },
 	{ "virtualbox-vboxmanage", "VIRTUALBOX_VBOXMANAGE", NULL,
@@ -298,24 +302,10 @@ static int vbox_version(struct mc_driver_ctx *ctx, struct mc_vbox_version *v, st
 	return 0;
 }
 
-static bool one_of(const char *v, const char *const *set)
-{
-	for (; *set; set++)
-		if (mc_streq(v, *set))
-			return true;
-	return false;
-}
-
 static int check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
-	static const char *const nics[] = { "82540EM", "82543GC", "82545EM", "Am79C970A", "Am79C973",
-					    "virtio", NULL };
-	static const char *const promisc[] = { "deny", "allow-vms", "allow-all", NULL };
-	static const char *const ui[] = { "headless", "gui", "sdl", "separate", NULL };
 	json_t *f = ctx->flags;
 	long long cpus = mc_json_int(f, "virtualbox-cpu-count", 1);
-	long long mem = mc_json_int(f, "virtualbox-memory", 1024);
-	long long disk = mc_json_int(f, "virtualbox-disk-size", 20000);
 	const char *share = mc_json_str(f, "virtualbox-share-folder");
 	const char *user = mc_json_str(f, "virtualbox-ssh-user");
 	const char *cidr = mc_json_str(f, "virtualbox-hostonly-cidr"), *why;
@@ -325,24 +315,6 @@ static int check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 	if (cpus != -1 && (cpus < 1 || cpus > 32))
 		return ctx->host->error_set(err, MC_E_PRECREATE,
 					    "invalid --virtualbox-cpu-count %lld: use 1-32, or -1 for all the host's CPUs", cpus);
-	if (mem < 64 || mem > 1024 * 1024)
-		return ctx->host->error_set(err, MC_E_PRECREATE, "invalid --virtualbox-memory %lld: use 64 or more (MB)", mem);
-	if (disk < 1 || disk > 2 * 1024 * 1024)
-		return ctx->host->error_set(err, MC_E_PRECREATE, "invalid --virtualbox-disk-size %lld: use 1 or more (MB)", disk);
-	if (!one_of(mc_json_str(f, "virtualbox-nat-nictype"), nics) ||
-	    !one_of(mc_json_str(f, "virtualbox-hostonly-nictype"), nics))
-		return ctx->host->error_set(err, MC_E_PRECREATE,
-					    "invalid NIC type \"%s\"/\"%s\": use 82540EM, 82543GC, 82545EM, Am79C970A, Am79C973 or virtio",
-					    mc_json_str(f, "virtualbox-nat-nictype") ?: "",
-					    mc_json_str(f, "virtualbox-hostonly-nictype") ?: "");
-	if (!one_of(mc_json_str(f, "virtualbox-hostonly-nicpromisc"), promisc))
-		return ctx->host->error_set(err, MC_E_PRECREATE,
-					    "invalid --virtualbox-hostonly-nicpromisc \"%s\": use deny, allow-vms or allow-all",
-					    mc_json_str(f, "virtualbox-hostonly-nicpromisc") ?: "");
-	if (!one_of(mc_json_str(f, "virtualbox-ui-type"), ui))
-		return ctx->host->error_set(err, MC_E_PRECREATE,
-					    "invalid --virtualbox-ui-type \"%s\": use headless, gui, sdl or separate",
-					    mc_json_str(f, "virtualbox-ui-type") ?: "");
 	if (share && *share) {
 		const char *c = strrchr(share, ':');
 
@@ -355,8 +327,6 @@ static int check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 		ctx->host->error_prefix(err, "invalid --virtualbox-ssh-user: ");
 		return -1;
 	}
-	if (mc_json_int(f, "virtualbox-start-timeout", 300) < 1 || mc_json_int(f, "virtualbox-stop-timeout", 90) < 0)
-		return ctx->host->error_set(err, MC_E_PRECREATE, "invalid --virtualbox-start-timeout or --virtualbox-stop-timeout");
 	if (mc_vbox_parse_cidr(cidr, &ip, &prefix, &why) < 0)
 		return ctx->host->error_set(err, MC_E_PRECREATE, "invalid --virtualbox-hostonly-cidr \"%s\": %s",
 					    cidr ? cidr : "", why);

@@ -317,11 +317,70 @@ int mc_op_run(struct mc_handle *h, enum mc_op op, struct mc_error *err)
 	return after_call(h, before, r, err);
 }
 
+/* Is v one of the space-separated words of list? */
+static bool is_choice(const char *list, const char *v)
+{
+	size_t n = strlen(v);
+
+	for (const char *p = list; n && *p; p += strspn(p, " ")) {
+		size_t len = strcspn(p, " ");
+
+		if (len == n && !strncmp(p, v, n))
+			return true;
+		p += len;
+	}
+	return false;
+}
+
+/* "a, b or c" from "a b c" (malloc'd). */
+static char *choice_list(const char *list)
+{
+	char *s = mc_strdup("");
+
+	for (const char *p = list + strspn(list, " "); *p; p += strspn(p, " ")) {
+		size_t len = strcspn(p, " ");
+		const char *rest = p + len + strspn(p + len, " ");
+		char *t = mc_asprintf("%s%s%.*s", s, !*s ? "" : *rest ? ", " : " or ", (int)len, p);
+
+		free(s);
+		s = t;
+		p += len;
+	}
+	return s;
+}
+
+/* What the flag declares it takes (struct mc_driver_flag: choices, min, max). */
+static int check_declared(const struct mc_driver_flag *f, json_t *v, struct mc_error *err)
+{
+	if (f->type == MC_FLAG_INT && f->min < f->max && json_is_integer(v) &&
+	    (json_integer_value(v) < f->min || json_integer_value(v) > f->max))
+		return mc_error_set(err, MC_E_PRECREATE, "invalid --%s %lld: it must be between %lld and %lld",
+				    f->name, (long long)json_integer_value(v), f->min, f->max);
+	if (f->value == MC_VALUE_CHOICE && f->choices && json_is_string(v) &&
+	    !is_choice(f->choices, json_string_value(v))) {
+		_cleanup_free_ char *use = choice_list(f->choices);
+
+		return mc_error_set(err, MC_E_PRECREATE, "invalid --%s \"%s\": use %s", f->name,
+				    json_string_value(v), use);
+	}
+	return 0;
+}
+
 int mc_driver_check_flags(const struct mc_driver *d, json_t *flags, struct mc_error *err)
 {
 	/* No machine yet: the driver sees its services and the flags only. */
 	struct mc_driver_ctx ctx = { .host = mc_host_api(), .flags = flags };
 
+	for (const struct mc_driver_flag *f = d->flags; f && f->name; f++) {
+		json_t *v = json_object_get(flags, f->name), *e;
+		size_t i;
+
+		if (check_declared(f, v, err) < 0)
+			return -1;
+		json_array_foreach(v, i, e)
+			if (check_declared(f, e, err) < 0)
+				return -1;
+	}
 	return d->check_flags ? d->check_flags(&ctx, err) : 0;
 }
 

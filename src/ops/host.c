@@ -248,7 +248,6 @@ static const struct mc_host host = {
 	.ssh_wait = host_ssh_wait,
 	.tcp_probe = host_tcp_probe,
 	.check_ssh_host = mc_ssh_check_host,
-	.check_ssh_port = mc_ssh_check_port,
 	.check_ssh_user = mc_ssh_check_user,
 	.read_file = mc_read_file,
 	.wsl_version = mc_os_wsl_version,

@@ -277,6 +277,23 @@ static char *set_summary(const struct mc_set_opts *o)
 	return s;
 }
 
+/* A value of set within what create takes: the driver's flag DRIVER-FLAG,
+ * when it declares a range (doc/drivers.md). */
+static int check_driver_range(const struct mc_handle *h, const char *opt, const char *flag,
+			      long long v, struct mc_error *err)
+{
+	const struct mc_driver *d = h->drv;
+	_cleanup_free_ char *name = mc_asprintf("%s-%s", d->name, flag);
+
+	for (const struct mc_driver_flag *f = d->flags; v >= 0 && f && f->name; f++)
+		if (!strcmp(f->name, name) && f->type == MC_FLAG_INT && f->min < f->max &&
+		    (v < f->min || v > f->max))
+			return mc_error_setm(err, h->m->name, MC_E_USAGE,
+					     "invalid --%s %lld: the %s driver takes %lld to %lld (as --%s at create)",
+					     opt, v, d->name, f->min, f->max, name);
+	return 0;
+}
+
 int mc_ops_set(struct mc_session *s, const char *name, const struct mc_set_opts *o, char **what,
 	       struct mc_error *err)
 {
@@ -306,7 +323,10 @@ int mc_ops_set(struct mc_session *s, const char *name, const struct mc_set_opts 
 		json_object_set_new(changes, "autostart", json_boolean(o->autostart));
 	if (mc_handle_open(s, name, MC_OPEN_LOCK, &h, err) < 0)
 		return -1;
-	if (mc_handle_require_created(&h, err) < 0)
+	if (mc_handle_require_created(&h, err) < 0 ||
+	    check_driver_range(&h, "cpus", "cpu-count", o->cpus, err) < 0 ||
+	    check_driver_range(&h, "memory", "memory", o->memory_mb, err) < 0 ||
+	    check_driver_range(&h, "disk-size", "disk-size", o->disk_mb, err) < 0)
 		goto out;
 	if (mc_op_set(&h, changes, err) < 0) {
 		err->machine[0] = '\0';

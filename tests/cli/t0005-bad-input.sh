@@ -33,7 +33,45 @@ expect_err 'driver "nosuchdriver" not found' "missing plugin is named"
 expect_one_line_err "missing plugin: one line"
 run mc create -d badabi m
 expect_rc 1 "plugin with a wrong ABI"
-expect_err "has ABI version 999, but this machinectl needs 4" "ABI mismatch is explained"
+expect_err "has ABI version 999, but this machinectl needs 5" "ABI mismatch is explained"
+# What a driver's flag declares it takes (a range, choices), the core checks
+# before the driver runs: for a plugin as for the built-in drivers.
+declared() { # declared DESCRIPTION MESSAGE ARGS...
+	local desc=$1 msg=$2
+	shift 2
+	run mc create "$@" declcheck
+	expect_rc 3 "$desc: a pre-create failure"
+	expect_err "Error with pre-create check: $msg" "$desc: names the flag and what it takes"
+	check "$desc: nothing was created" test ! -e "$STORE/machines/declcheck"
+}
+declared "a plugin's range" "invalid --test-memory 63: it must be between 64 and 65536" -d test --test-memory 63
+declared "... its other end" "invalid --test-engine-port 65536: it must be between 1 and 65535" \
+	-d test --test-engine-port 65536
+run env TEST_ENGINE_PORT=0 machinectl create -d test declcheck
+expect_rc 3 "a value from the flag's environment variable is checked too"
+expect_err "invalid --test-engine-port 0: it must be between 1 and 65535" "... and named as the flag"
+declared "a plugin's choices" 'invalid --test-fail "stop": use precreate, create or start' -d facts --test-fail stop
+declared "libvirt: --libvirt-tb-cache over 1 GiB" "invalid --libvirt-tb-cache 1025: it must be between 0 and 1024" \
+	-d libvirt --libvirt-tb-cache 1025
+declared "libvirt: --libvirt-cache-mode" 'invalid --libvirt-cache-mode "fast": use default, none, writethrough, writeback, directsync or unsafe' \
+	-d libvirt --libvirt-cache-mode fast
+declared "virtualbox: --virtualbox-memory" "invalid --virtualbox-memory 63: it must be between 64 and 1048576" \
+	-d virtualbox --virtualbox-memory 63
+declared "virtualbox: --virtualbox-hostonly-nictype" 'invalid --virtualbox-hostonly-nictype "e1000": use 82540EM, 82543GC, 82545EM, Am79C970A, Am79C973 or virtio' \
+	-d virtualbox --virtualbox-hostonly-nictype e1000
+declared "virtualbox: an empty --virtualbox-ui-type" 'invalid --virtualbox-ui-type "": use headless, gui, sdl or separate' \
+	-d virtualbox --virtualbox-ui-type ''
+declared "virtualbox: --virtualbox-stop-timeout" "invalid --virtualbox-stop-timeout -1: it must be between 0 and 86400" \
+	-d virtualbox --virtualbox-stop-timeout -1
+declared "hyperv: --hyperv-vlan-id" "invalid --hyperv-vlan-id 4095: it must be between 1 and 4094" -d hyperv --hyperv-vlan-id 4095
+declared "generic: --generic-engine-port" "invalid --generic-engine-port 0: it must be between 1 and 65535" \
+	-d generic --generic-ip-address 127.0.0.1 --generic-engine-port 0
+run mc create -d facts --test-fail precreate declcheck
+expect_rc 3 "a declared choice is taken (and the driver then fails as asked)"
+expect_err "test driver: pre-create check failed (injected)" "... by the driver, not the core"
+run mc create -d test --help
+expect_out "--test-memory VALUE          memory in MB (64 to 65536)" "help shows a declared range"
+expect_out "--test-engine-port VALUE     Docker port (1 to 65535; default: 2376) [\$TEST_ENGINE_PORT]" "... before the default"
 run mc create -d 'x;rm' m
 expect_rc 2 "driver names are validated"
 run mc create -d none --url http://nope m

@@ -26,15 +26,15 @@ check "the module leaves no libvirt symbol to the loader" test -z "$(nm -D -u "$
 run mc create --help --driver libvirt
 expect_rc 0 "create --help --driver libvirt"
 for f in "libvirt-uri VALUE.*(default: qemu:///system) \[\$LIBVIRT_URI\]" \
-	"libvirt-cpu-count VALUE.*(default: 1) \[\$LIBVIRT_CPU_COUNT\]" \
-	"libvirt-memory VALUE.*(default: 1024) \[\$LIBVIRT_MEMORY\]" \
-	"libvirt-disk-size VALUE.*(default: 20000) \[\$LIBVIRT_DISK_SIZE\]" \
+	"libvirt-cpu-count VALUE.*(1 to 256; default: 1) \[\$LIBVIRT_CPU_COUNT\]" \
+	"libvirt-memory VALUE.*(64 to 16777216; default: 1024) \[\$LIBVIRT_MEMORY\]" \
+	"libvirt-disk-size VALUE.*(64 to 67108864; default: 20000) \[\$LIBVIRT_DISK_SIZE\]" \
 	"libvirt-network VALUE.*(default: default) \[\$LIBVIRT_NETWORK\]" \
 	"libvirt-domain-type VALUE.*(default: auto) \[\$LIBVIRT_DOMAIN_TYPE\]" \
 	"libvirt-cache-mode VALUE.*(default: default) \[\$LIBVIRT_CACHE_MODE\]" \
-	"libvirt-tb-cache VALUE.*(default: 128) \[\$LIBVIRT_TB_CACHE\]" \
-	"libvirt-ip-timeout VALUE.*(default: 300) \[\$LIBVIRT_IP_TIMEOUT\]" \
-	"libvirt-stop-timeout VALUE.*(default: 90) \[\$LIBVIRT_STOP_TIMEOUT\]" \
+	"libvirt-tb-cache VALUE.*(0 to 1024; default: 128) \[\$LIBVIRT_TB_CACHE\]" \
+	"libvirt-ip-timeout VALUE.*(1 to 86400; default: 300) \[\$LIBVIRT_IP_TIMEOUT\]" \
+	"libvirt-stop-timeout VALUE.*(0 to 86400; default: 90) \[\$LIBVIRT_STOP_TIMEOUT\]" \
 	"--iso VALUE.*\[\$MACHINECTL_ISO\]" \
 	"libvirt-boot2docker-url VALUE.*alias of --iso \[\$LIBVIRT_BOOT2DOCKER_URL\]" \
 	"iso-sha256 VALUE.*\[\$MACHINECTL_ISO_SHA256\]"; do

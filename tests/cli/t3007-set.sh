@@ -60,6 +60,13 @@ run env MC_TESTDRV_FAIL=set machinectl set --cpus 4 m1
 expect_rc 1 "the driver fails after changing its config"
 expect_err 'machine "m1": set failed: test driver: set failed (injected)' "its error, named"
 check "no refusal changed the store (the driver's half-done config was restored)" test "$before" = "$(store_snapshot)"
+run mc set --memory 65537 m1
+expect_rc 2 "more memory than the driver's create flag declares: a usage error"
+expect_err 'machine "m1": invalid --memory 65537: the test driver takes 64 to 65536 (as --test-memory at create)' \
+	"it names the driver's range and its flag"
+run mc set --memory 65536 --cpus 1025 m1
+expect_rc 2 "the core's own limit still holds where the driver declares none (CPUs)"
+check "no refusal changed the store" test "$before" = "$(store_snapshot)"
 run mc set --cpus 2 nosuch
 expect_rc 1 "an unknown machine"
 expect_err 'machine "nosuch" does not exist' "named"

@@ -119,9 +119,9 @@ run mc set --cpus 2 myvm1
 expect_rc 1 "CPUs of a running VM are refused"
 expect_err "Hyper-V changes its processors, memory and disk only while it is off: run 'machinectl stop myvm1' first" "naming the stop"
 check "before the shim's set" test "$(verbs)" = "states"
-run mc set --disk-size 10 myvm1
+run mc set --disk-size 100 myvm1
 expect_rc 1 "a smaller disk is refused"
-expect_err "it cannot shrink to 10 MB (disks only grow)" "with the sizes"
+expect_err "it cannot shrink to 100 MB (disks only grow)" "with the sizes"
 check "nothing recorded" test "$before" = "$(store_snapshot)"
 mc kill myvm1 >/dev/null
 fresh

@@ -37,15 +37,15 @@ has "global flags before the verb" --storage-path --st
 has "global short flags" -s -
 has "drivers after --driver" test create --driver ''
 has "drivers after -d" none create -d ''
-is "the test driver's flags after --driver test" "--test-delay-ms --test-engine-port --test-fail --test-ip --test-label --test-paused" create --driver test --test-
-is "... after -d test" "--test-delay-ms --test-engine-port --test-fail --test-ip --test-label --test-paused" create -d test --test-
-is "... after --driver=test (bash splits at =)" "--test-delay-ms --test-engine-port --test-fail --test-ip --test-label --test-paused" create --driver = test --test-
+is "the test driver's flags after --driver test" "--test-delay-ms --test-engine-port --test-fail --test-ip --test-label --test-memory --test-paused" create --driver test --test-
+is "... after -d test" "--test-delay-ms --test-engine-port --test-fail --test-ip --test-label --test-memory --test-paused" create -d test --test-
+is "... after --driver=test (bash splits at =)" "--test-delay-ms --test-engine-port --test-fail --test-ip --test-label --test-memory --test-paused" create --driver = test --test-
 has "the none driver's --url after --driver none" --url create --driver none --u
 run comp "$TEST_TMP/comp.bash" create --driver none --
 check "no test flags after --driver none" bash -c "! grep -q -- --test- <<<'$OUT'"
 got=$(comp "$TEST_TMP/comp-nodrv.bash" create --driver test --test- | tr '\n' ' ')
 check "a plugin the script was not generated with: its flags come from create --driver X --help" \
-	test "$got" = "--test-delay-ms --test-engine-port --test-fail --test-ip --test-label --test-paused "
+	test "$got" = "--test-delay-ms --test-engine-port --test-fail --test-ip --test-label --test-memory --test-paused "
 is "machine names from the store" "n1 n2" env ''
 is "machine names for rm" "n1 n2" rm n
 is "machine names with -s DIR" "other1" -s "$TEST_TMP/other" ip ''

@@ -13,7 +13,7 @@ is() { local want=$1 got; shift; got=$(zc "$@"); if [ "$got" = "$want" ]; then o
 check "zsh -n accepts the script" zsh -n "$TEST_TMP/zfn/_machinectl"
 is "swarm-down swarm-up" "machinectl sw"
 is "--engine-registry-mirror" "machinectl create --engine-r"
-is "--test-delay-ms --test-engine-port --test-fail --test-ip --test-label --test-paused" "machinectl create --driver test --test-"
+is "--test-delay-ms --test-engine-port --test-fail --test-ip --test-label --test-memory --test-paused" "machinectl create --driver test --test-"
 is "--url" "machinectl create -d none --u"
 is "zm1 zm2" "machinectl -s $TEST_TMP/zs env "
 want=$(mc env --help | sed -n 's/.*--shell SHELL *output syntax: \([a-z, ]*\) (.*/\1/p' | tr -d ',' | tr ' ' '\n' | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')

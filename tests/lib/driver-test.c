@@ -11,8 +11,9 @@
  * concurrency and crash tests; MC_TESTDRV_STATE_DELAY_MS makes state slow
  * (ls --timeout tests).  MC_TESTDRV_ABI overrides the ABI number
  * reported (see the ABI-mismatch test, which builds a second copy).
- * TESTDRV_FACTS builds the "facts" copy (t6008), whose --test-fail declares
- * the values it takes: the one difference a completion can see.
+ * TESTDRV_FACTS builds the "facts" copy (t6008, t0005), whose --test-fail
+ * declares the values it takes: the one difference a completion can see, and
+ * one the core enforces.
  */
 #include "buildconf.h"
 
@@ -29,7 +30,7 @@
 
 static const struct mc_driver_flag test_flags[] = {
 	{ "test-ip", "TEST_IP", "127.0.0.1", "IP address the machine reports", MC_FLAG_STRING },
-	{ "test-engine-port", "TEST_ENGINE_PORT", "2376", "Docker port", MC_FLAG_INT },
+	{ "test-engine-port", "TEST_ENGINE_PORT", "2376", "Docker port", MC_FLAG_INT, .min = 1, .max = 65535 },
 #ifdef TESTDRV_FACTS
 	{ "test-fail", NULL, NULL, "operations that fail (comma-separated)", MC_FLAG_STRING, MC_VALUE_CHOICE,
 	  "precreate create start" },
@@ -37,6 +38,8 @@ static const struct mc_driver_flag test_flags[] = {
 	{ "test-fail", NULL, NULL, "operations that fail (comma-separated)", MC_FLAG_STRING },
 #endif
 	{ "test-delay-ms", NULL, "0", "delay of slow operations", MC_FLAG_INT },
+	/* Declared only: its range is what the core checks at create and at set --memory. */
+	{ "test-memory", NULL, NULL, "memory in MB", MC_FLAG_INT, .min = 64, .max = 65536 },
 	{ "test-label", NULL, NULL, "a repeatable flag (stored as Labels)", MC_FLAG_STRINGS },
 	{ "test-paused", NULL, NULL, "create the machine Paused", MC_FLAG_BOOL },
 	{ NULL },

@@ -150,6 +150,19 @@ static void option_objects(void **state)
 			       "\"VALUE\",\"name\":\"x-iso\",\"repeat\":false,\"short\":\"\",\"type\":\"string\","
 			       "\"value\":\"file\"}");
 	free(s);
+	/* an int flag's declared range, and none where it declares none */
+	{
+		const struct mc_driver_flag r = { "x-mem", NULL, "1024", "memory", MC_FLAG_INT, .min = 0, .max = 64 };
+		const struct mc_driver_flag u = { "x-n", NULL, NULL, "a number", MC_FLAG_INT };
+		json_t *jr = mc_gen_flag(&r, NULL), *ju = mc_gen_flag(&u, NULL);
+
+		assert_int_equal(json_integer_value(get(jr, "min")), 0);
+		assert_int_equal(json_integer_value(get(jr, "max")), 64);
+		assert_null(json_object_get(ju, "min"));
+		assert_null(json_object_get(ju, "max"));
+		json_decref(jr);
+		json_decref(ju);
+	}
 	assert_string_equal(mc_gen_value_name(MC_VALUE_VERB), "verb");
 	assert_string_equal(mc_gen_value_name((enum mc_value)99), "any");
 	json_decref(a);
@@ -184,6 +197,25 @@ static char *render_option(const char *dir, const char *file, const struct mc_op
 		fail_msg("%s: %s", file, err.msg);
 	json_decref(m);
 	return out;
+}
+
+/* The man page's option entry shows a declared range, 0 as its low end too. */
+static void man_option_range(void **state)
+{
+	char *dir = unit_tmpdir(), *out;
+	struct mc_option o = { "tb", 0, MC_OPT_INT, NULL, "128", "MIB", "cache size", .min = 0, .max = 1024 };
+
+	(void)state;
+	with_partial(dir, "man-option", "m.tmpl", "{{include \"man-option\" .o}}");
+	out = render_option(dir, "m.tmpl", &o);
+	assert_string_equal(out, ".It Fl -tb Ar MIB\ncache size.\n.No From\n.Ql 0\nto\n.Ql 1024 .\n"
+				 ".No Default:\n.Ql 128 .");
+	free(out);
+	o.max = 0;
+	out = render_option(dir, "m.tmpl", &o);
+	assert_null(strstr(out, "From"));
+	free(out);
+	unit_rmdir(dir);
 }
 
 /* The partials of doc/gen complete what .value and .choices say, whatever
@@ -312,6 +344,7 @@ int main(void)
 		cmocka_unit_test(list_functions),
 		cmocka_unit_test(function_errors),
 		cmocka_unit_test(option_objects),
+		cmocka_unit_test(man_option_range),
 		cmocka_unit_test(partials_read_the_facts),
 		cmocka_unit_test(include_and_render),
 		cmocka_unit_test(date_and_drivers),
