@@ -1419,6 +1419,22 @@ static void sleep_until(long long t)
 			  NULL);
 }
 
+/* After a failed attempt: false once the deadline has passed; else sleeps
+ * until the next round (attempts start 250 ms apart) and reports the phase
+ * every 10 s. */
+static bool next_round(long long attempt, long long deadline, long long t0, long long *next_report,
+		       mc_ssh_phase_fn fn, void *arg, const char *phase)
+{
+	if (mc_now_ms() >= deadline)
+		return false;
+	sleep_until(attempt + 250 < deadline ? attempt + 250 : deadline);
+	if (fn && mc_now_ms() >= *next_report) {
+		fn(arg, phase, mc_now_ms() - t0);
+		*next_report += 10000;
+	}
+	return true;
+}
+
 int mc_ssh_wait(const struct mc_ssh_endpoint *ep, int timeout_ms, mc_ssh_phase_fn fn, void *arg,
 		struct mc_error *err)
 {
@@ -1439,13 +1455,8 @@ int mc_ssh_wait(const struct mc_ssh_endpoint *ep, int timeout_ms, mc_ssh_phase_f
 		if (mc_ssh_tcp_probe(ep->host, ep->port, (int)(left < 250 ? 250 : left < 2000 ? left : 2000), &e) == 0)
 			break;
 		snprintf(last, sizeof(last), "%s", e.msg);
-		if (mc_now_ms() >= deadline)
+		if (!next_round(attempt, deadline, t0, &next_report, fn, arg, phase))
 			goto timeout;
-		sleep_until(attempt + 250 < deadline ? attempt + 250 : deadline);
-		if (fn && mc_now_ms() >= next_report) {
-			fn(arg, phase, mc_now_ms() - t0);
-			next_report += 10000;
-		}
 	}
 	free(phase);
 	phase = mc_asprintf("Waiting for SSH login on %s...", at);
@@ -1477,13 +1488,8 @@ int mc_ssh_wait(const struct mc_ssh_endpoint *ep, int timeout_ms, mc_ssh_phase_f
 			return mc_error_copy(err, &e);
 		}
 		snprintf(last, sizeof(last), "%s", e.msg);
-		if (mc_now_ms() >= deadline)
+		if (!next_round(attempt, deadline, t0, &next_report, fn, arg, phase))
 			goto timeout;
-		sleep_until(attempt + 250 < deadline ? attempt + 250 : deadline);
-		if (fn && mc_now_ms() >= next_report) {
-			fn(arg, phase, mc_now_ms() - t0);
-			next_report += 10000;
-		}
 	}
 timeout:
 	mc_format_duration(mc_now_ms() - t0, el, sizeof(el));
