@@ -349,11 +349,15 @@ static char *choice_list(const char *list)
 	return s;
 }
 
+bool mc_driver_flag_out_of_range(const struct mc_driver_flag *f, long long v)
+{
+	return f->type == MC_FLAG_INT && f->min < f->max && (v < f->min || v > f->max);
+}
+
 /* What the flag declares it takes (struct mc_driver_flag: choices, min, max). */
 static int check_declared(const struct mc_driver_flag *f, json_t *v, struct mc_error *err)
 {
-	if (f->type == MC_FLAG_INT && f->min < f->max && json_is_integer(v) &&
-	    (json_integer_value(v) < f->min || json_integer_value(v) > f->max))
+	if (json_is_integer(v) && mc_driver_flag_out_of_range(f, json_integer_value(v)))
 		return mc_error_set(err, MC_E_PRECREATE, "invalid --%s %lld: it must be between %lld and %lld",
 				    f->name, (long long)json_integer_value(v), f->min, f->max);
 	if (f->value == MC_VALUE_CHOICE && f->choices && json_is_string(v) &&

@@ -286,8 +286,7 @@ static int check_driver_range(const struct mc_handle *h, const char *opt, const 
 	_cleanup_free_ char *name = mc_asprintf("%s-%s", d->name, flag);
 
 	for (const struct mc_driver_flag *f = d->flags; v >= 0 && f && f->name; f++)
-		if (!strcmp(f->name, name) && f->type == MC_FLAG_INT && f->min < f->max &&
-		    (v < f->min || v > f->max))
+		if (!strcmp(f->name, name) && mc_driver_flag_out_of_range(f, v))
 			return mc_error_setm(err, h->m->name, MC_E_USAGE,
 					     "invalid --%s %lld: the %s driver takes %lld to %lld (as --%s at create)",
 					     opt, v, d->name, f->min, f->max, name);

@@ -115,6 +115,9 @@ int mc_op_run(struct mc_handle *h, enum mc_op op, struct mc_error *err);  /* the
 /* create: the driver's check of its flags alone, before anything is made
  * (no machine yet: errors carry no name); 0 when it has none. */
 int mc_driver_check_flags(const struct mc_driver *drv, json_t *flags, struct mc_error *err);
+/* Whether v lies outside the range an int flag declares (false when it
+ * declares none). */
+bool mc_driver_flag_out_of_range(const struct mc_driver_flag *f, long long v);
 /* The machine's state; a machine whose create did not finish is Error. */
 int mc_op_state(struct mc_handle *h, enum mc_state *st, struct mc_error *err);
 /* The driver's set with changes (an object: cpus, memory, disk-size,
