@@ -32,7 +32,7 @@ static void parse_int(void **state)
 		{ "12abc", "without a unit" }, { "12a3", "not a number" }, { "-G", "not a number" },
 		{ "1.5G", "not a number" },    { "", "not a number" },      { " 1", "not a number" },
 	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < MC_ARRAY_SIZE(bad); i++) {
 		assert_int_equal(mc_parse_int(bad[i].in, 0, 100, &v, &err, "n"), -1);
 		if (!strstr(err.msg, bad[i].msg))
 			fail_msg("\"%s\": \"%s\", not \"%s\"", bad[i].in, err.msg, bad[i].msg);
