@@ -14,7 +14,7 @@ struct entry {
 struct mc_config {
 	struct entry *v;
 	size_t n;
-	const char *path;
+	char *path;
 	int bad_line;
 	char bad_msg[160];
 };
@@ -80,6 +80,7 @@ int mc_config_load(const char *path, struct mc_config **out, struct mc_error *er
 	int r;
 
 	*out = c;
+	c->path = mc_strdup(path);
 	if (mc_read_file(path, &text, &len, &rerr) < 0) {
 		if (rerr.code == MC_E_NOT_FOUND)
 			return 0;
@@ -116,6 +117,7 @@ void mc_config_free(struct mc_config *c)
 		free(c->v[i].value);
 	}
 	free(c->v);
+	free(c->path);
 	free(c);
 }
 
@@ -137,20 +139,32 @@ static bool endswith(const char *s, const char *suffix)
 	return a >= b && !strcmp(s + a - b, suffix);
 }
 
-const char *mc_config_driver_flag(const struct mc_config *c, const char *driver, const char *flag)
+/* The [defaults] key standing for driver flag FLAG, or NULL. */
+static const char *defaults_key(const char *flag)
+{
+	if (endswith(flag, "-cpu-count"))
+		return "cpus";
+	if (endswith(flag, "-memory"))
+		return "memory";
+	if (endswith(flag, "-disk-size"))
+		return "disk-size";
+	if (!strcmp(flag, "iso") || endswith(flag, "-boot2docker-url"))
+		return "iso";
+	return NULL;
+}
+
+const char *mc_config_driver_flag(const struct mc_config *c, const char *driver, const char *flag,
+				  char **origin)
 {
 	_cleanup_free_ char *section = mc_asprintf("driver.%s", driver);
-	const char *v = mc_config_get(c, section, flag);
+	const char *key = flag, *v = mc_config_get(c, section, flag);
 
-	if (v)
-		return v;
-	if (endswith(flag, "-cpu-count"))
-		return mc_config_get(c, "defaults", "cpus");
-	if (endswith(flag, "-memory"))
-		return mc_config_get(c, "defaults", "memory");
-	if (endswith(flag, "-disk-size"))
-		return mc_config_get(c, "defaults", "disk-size");
-	if (!strcmp(flag, "iso") || endswith(flag, "-boot2docker-url"))
-		return mc_config_get(c, "defaults", "iso");
-	return NULL;
+	if (!v && (key = defaults_key(flag))) {
+		free(section);
+		section = mc_strdup("defaults");
+		v = mc_config_get(c, section, key);
+	}
+	if (v && origin)
+		*origin = mc_asprintf("%s ([%s] in %s)", key, section, c->path);
+	return v;
 }

@@ -17,7 +17,10 @@ void mc_config_free(struct mc_config *c);
 const char *mc_config_get(const struct mc_config *c, const char *section, const char *key);
 /* The config.ini value that applies to driver flag FLAG of DRIVER:
  * [driver.DRIVER] FLAG, else the matching [defaults] key (cpus for *-cpu-count,
- * memory for *-memory, disk-size for *-disk-size, iso for iso/boot2docker-url). */
-const char *mc_config_driver_flag(const struct mc_config *c, const char *driver, const char *flag);
+ * memory for *-memory, disk-size for *-disk-size, iso for iso/boot2docker-url).
+ * With ORIGIN, a value found also gives where it was set, for messages
+ * (malloc'd: "memory ([defaults] in PATH)"). */
+const char *mc_config_driver_flag(const struct mc_config *c, const char *driver, const char *flag,
+				  char **origin);
 
 #endif

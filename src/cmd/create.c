@@ -60,10 +60,11 @@ static const char *driver_name(struct mc_cli *cli, struct mc_args *a)
 int mc_cli_create(struct mc_cli *cli, struct mc_args *a, char **names)
 {
 	struct mc_error err = { 0 };
-	_cleanup_json_ json_t *flags = json_object();
+	_cleanup_json_ json_t *flags = json_object(), *origins = json_object();
 	_cleanup_free_ struct mc_error *errs = mc_calloc(mc_strv_len(names) + 1, sizeof(*errs));
 	struct mc_create_opts o = {
 		.flags = flags,
+		.flag_origins = origins,
 		.engine_env = mc_args_list(a, OPT(ENGINE_ENV)),
 		.engine_insecure_registry = mc_args_list(a, OPT(ENGINE_INSECURE_REGISTRY)),
 		.engine_label = mc_args_list(a, OPT(ENGINE_LABEL)),
@@ -85,7 +86,7 @@ int mc_cli_create(struct mc_cli *cli, struct mc_args *a, char **names)
 
 	if (mc_ops_create_check(&o, names, &err) < 0 ||
 	    mc_driver_lookup(driver_name(cli, a), &o.drv, &err) < 0 ||
-	    mc_ops_driver_flags(&cli->s, o.drv, a, flags, &err) < 0 ||
+	    mc_ops_driver_flags(&cli->s, o.drv, a, flags, origins, &err) < 0 ||
 	    mc_ops_create(&cli->s, &o, names, errs, &err) < 0)
 		return mc_cli_fail(&err);
 	for (size_t i = 0; names[i]; i++) {

@@ -14,9 +14,10 @@
 #include "util.h"
 
 int mc_ops_driver_flags(struct mc_session *s, const struct mc_driver *drv,
-			const struct mc_args *a, json_t *out, struct mc_error *err)
+			const struct mc_args *a, json_t *out, json_t *origins, struct mc_error *err)
 {
 	for (const struct mc_driver_flag *f = drv->flags; f && f->name; f++) {
+		_cleanup_free_ char *origin = NULL, *what = NULL;
 		const char *v = NULL, *e;
 		json_t *val = NULL;
 		long long n;
@@ -24,15 +25,16 @@ int mc_ops_driver_flags(struct mc_session *s, const struct mc_driver *drv,
 		if (mc_args_named_given(a, f->name))
 			v = mc_args_named_str(a, f->name);
 		else if (f->env && (e = getenv(f->env)) && *e)
-			v = e;
-		else if (!(v = mc_config_driver_flag(s->config, drv->name, f->name)))
+			origin = mc_asprintf("$%s", f->env), v = e;
+		else if (!(v = mc_config_driver_flag(s->config, drv->name, f->name, &origin)))
 			v = f->def;
+		what = origin ? mc_strdup(origin) : mc_asprintf("--%s", f->name);
 		switch (f->type) {
 		case MC_FLAG_STRING:
 			val = v ? json_string(v) : json_null();
 			break;
 		case MC_FLAG_INT:
-			if (v && mc_parse_int(v, -MC_INT_LIMIT, MC_INT_LIMIT, &n, err, f->name) < 0)
+			if (v && mc_parse_int(v, -MC_INT_LIMIT, MC_INT_LIMIT, &n, err, what) < 0)
 				return -1;
 			val = v ? json_integer(n) : json_null();
 			break;
@@ -50,8 +52,10 @@ int mc_ops_driver_flags(struct mc_session *s, const struct mc_driver *drv,
 			break;
 		}
 		if (!val)  /* json_string() refuses invalid UTF-8 */
-			return mc_error_set(err, MC_E_USAGE, "invalid value for --%s: not valid UTF-8", f->name);
+			return mc_error_set(err, MC_E_USAGE, "invalid value for %s: not valid UTF-8", what);
 		json_object_set_new(out, f->name, val);
+		if (origins && origin)
+			json_object_set_new(origins, f->name, json_string(origin));
 	}
 	return 0;
 }
@@ -356,7 +360,7 @@ int mc_ops_create(struct mc_session *s, const struct mc_create_opts *o, char **n
 	if (all_taken(&s->store, names, errs))
 		return 0;
 	/* The driver's own flags, before the ISO's download and the certificates. */
-	if (mc_driver_check_flags(o->drv, o->flags, err) < 0) {
+	if (mc_driver_check_flags(o->drv, o->flags, o->flag_origins, err) < 0) {
 		err->code = MC_E_PRECREATE;  /* exit 3, as precreate's errors */
 		mc_error_prefix(err, "Error with pre-create check: ");
 		return -1;

@@ -355,34 +355,37 @@ bool mc_driver_flag_out_of_range(const struct mc_driver_flag *f, long long v)
 }
 
 /* What the flag declares it takes (struct mc_driver_flag: choices, min, max). */
-static int check_declared(const struct mc_driver_flag *f, json_t *v, struct mc_error *err)
+static int check_declared(const struct mc_driver_flag *f, json_t *v, const char *what, struct mc_error *err)
 {
 	if (json_is_integer(v) && mc_driver_flag_out_of_range(f, json_integer_value(v)))
-		return mc_error_set(err, MC_E_PRECREATE, "invalid --%s %lld: it must be between %lld and %lld",
-				    f->name, (long long)json_integer_value(v), f->min, f->max);
+		return mc_error_set(err, MC_E_PRECREATE, "invalid %s %lld: it must be between %lld and %lld",
+				    what, (long long)json_integer_value(v), f->min, f->max);
 	if (f->value == MC_VALUE_CHOICE && f->choices && json_is_string(v) &&
 	    !is_choice(f->choices, json_string_value(v))) {
 		_cleanup_free_ char *use = choice_list(f->choices);
 
-		return mc_error_set(err, MC_E_PRECREATE, "invalid --%s \"%s\": use %s", f->name,
+		return mc_error_set(err, MC_E_PRECREATE, "invalid %s \"%s\": use %s", what,
 				    json_string_value(v), use);
 	}
 	return 0;
 }
 
-int mc_driver_check_flags(const struct mc_driver *d, json_t *flags, struct mc_error *err)
+int mc_driver_check_flags(const struct mc_driver *d, json_t *flags, json_t *origins,
+			  struct mc_error *err)
 {
 	/* No machine yet: the driver sees its services and the flags only. */
 	struct mc_driver_ctx ctx = { .host = mc_host_api(), .flags = flags };
 
 	for (const struct mc_driver_flag *f = d->flags; f && f->name; f++) {
+		const char *origin = json_string_value(json_object_get(origins, f->name));
+		_cleanup_free_ char *what = origin ? mc_strdup(origin) : mc_asprintf("--%s", f->name);
 		json_t *v = json_object_get(flags, f->name), *e;
 		size_t i;
 
-		if (check_declared(f, v, err) < 0)
+		if (check_declared(f, v, what, err) < 0)
 			return -1;
 		json_array_foreach(v, i, e)
-			if (check_declared(f, e, err) < 0)
+			if (check_declared(f, e, what, err) < 0)
 				return -1;
 	}
 	return d->check_flags ? d->check_flags(&ctx, err) : 0;

@@ -151,7 +151,7 @@ static json_t *resolve_iso(struct mc_handle *h, const char *spec, const char *sh
 	int r;
 
 	if (!spec || !*spec)
-		spec = mc_config_driver_flag(h->s->config, h->drv->name, "iso");
+		spec = mc_config_driver_flag(h->s->config, h->drv->name, "iso", NULL);
 	flags = json_pack("{s:s, s:s}", "iso", spec ? spec : "", "iso-sha256", sha ? sha : "");
 	mc_ops_iso_opts(h->s, &o);
 	pthread_mutex_lock(&iso_lock);

@@ -112,9 +112,11 @@ enum mc_op {
 bool mc_op_supported(const struct mc_handle *h, enum mc_op op);
 bool mc_driver_supports(const struct mc_driver *drv, enum mc_op op);
 int mc_op_run(struct mc_handle *h, enum mc_op op, struct mc_error *err);  /* the void ops */
-/* create: the driver's check of its flags alone, before anything is made
- * (no machine yet: errors carry no name); 0 when it has none. */
-int mc_driver_check_flags(const struct mc_driver *drv, json_t *flags, struct mc_error *err);
+/* create: the flags against what they declare, then the driver's check of
+ * them, before anything is made (no machine yet: errors carry no name).
+ * Errors name a flag as ORIGINS says it was set (NULL: as --NAME). */
+int mc_driver_check_flags(const struct mc_driver *drv, json_t *flags, json_t *origins,
+			  struct mc_error *err);
 /* Whether v lies outside the range an int flag declares (false when it
  * declares none). */
 bool mc_driver_flag_out_of_range(const struct mc_driver_flag *f, long long v);
@@ -147,6 +149,8 @@ const struct mc_host *mc_host_api(void);
 struct mc_create_opts {
 	const struct mc_driver *drv;
 	json_t *flags;               /* the driver's flags, resolved (mc_ops_driver_flags) */
+	json_t *flag_origins;        /* NULL, or name -> where a value not given as --NAME
+	                              * was set ("$LIBVIRT_MEMORY"), for errors */
 	char **engine_env, **engine_insecure_registry, **engine_label, **engine_opt,
 		**engine_registry_mirror, **tls_san;
 	const char *engine_storage_driver;
@@ -160,9 +164,10 @@ struct mc_create_opts {
 };
 struct mc_args;
 /* The driver's create flags: flag > environment variable > config.ini >
- * default, as a JSON object (name -> value). */
+ * default, as a JSON object (name -> value); and in ORIGINS, where each
+ * value the command line did not give was set (struct mc_create_opts). */
 int mc_ops_driver_flags(struct mc_session *s, const struct mc_driver *drv,
-			const struct mc_args *a, json_t *out, struct mc_error *err);
+			const struct mc_args *a, json_t *out, json_t *origins, struct mc_error *err);
 /* Everything about names[] and o (but o->drv) that can be checked before
  * anything touches the file system. */
 int mc_ops_create_check(const struct mc_create_opts *o, char **names, struct mc_error *err);

@@ -49,7 +49,7 @@ declared "... its other end" "invalid --test-engine-port 65536: it must be betwe
 	-d test --test-engine-port 65536
 run env TEST_ENGINE_PORT=0 machinectl create -d test declcheck
 expect_rc 3 "a value from the flag's environment variable is checked too"
-expect_err "invalid --test-engine-port 0: it must be between 1 and 65535" "... and named as the flag"
+expect_err "invalid \$TEST_ENGINE_PORT 0: it must be between 1 and 65535" "... and named as the variable that set it"
 declared "a plugin's choices" 'invalid --test-fail "stop": use precreate, create or start' -d facts --test-fail stop
 declared "libvirt: --libvirt-tb-cache over 1 GiB" "invalid --libvirt-tb-cache 1025: it must be between 0 and 1024" \
 	-d libvirt --libvirt-tb-cache 1025

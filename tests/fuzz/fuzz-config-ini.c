@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	(void)mc_config_get(c, "defaults", "driver");
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
-		const char *v = mc_config_driver_flag(c, "libvirt", flags[i]);
+		const char *v = mc_config_driver_flag(c, "libvirt", flags[i], NULL);
 
 		if (v)
 			(void)strlen(v);

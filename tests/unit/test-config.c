@@ -17,6 +17,7 @@ static struct mc_config *load_text(const char *text, struct mc_error *err, int *
 static void values_and_mapping(void **state)
 {
 	struct mc_error err = { 0 };
+	char *origin = NULL;
 	int rc;
 	struct mc_config *c = load_text("; comment\n[defaults]\ndriver = libvirt\ncpus = 2\nmemory=2048\n"
 					"disk-size = 9000\niso = /x.iso\n\n[driver.libvirt]\nlibvirt-memory = 4096\n"
@@ -28,13 +29,24 @@ static void values_and_mapping(void **state)
 	assert_string_equal(mc_config_get(c, "defaults", "cpus"), "4");  /* last wins */
 	assert_null(mc_config_get(c, "defaults", "nope"));
 	/* [driver.X] beats [defaults]; generic keys map by suffix. */
-	assert_string_equal(mc_config_driver_flag(c, "libvirt", "libvirt-memory"), "4096");
-	assert_string_equal(mc_config_driver_flag(c, "virtualbox", "virtualbox-memory"), "2048");
-	assert_string_equal(mc_config_driver_flag(c, "libvirt", "libvirt-cpu-count"), "4");
-	assert_string_equal(mc_config_driver_flag(c, "libvirt", "libvirt-disk-size"), "9000");
-	assert_string_equal(mc_config_driver_flag(c, "libvirt", "iso"), "/x.iso");
-	assert_string_equal(mc_config_driver_flag(c, "hyperv", "hyperv-boot2docker-url"), "/x.iso");
-	assert_null(mc_config_driver_flag(c, "libvirt", "libvirt-network"));
+	assert_string_equal(mc_config_driver_flag(c, "libvirt", "libvirt-memory", NULL), "4096");
+	assert_string_equal(mc_config_driver_flag(c, "virtualbox", "virtualbox-memory", NULL), "2048");
+	assert_string_equal(mc_config_driver_flag(c, "libvirt", "libvirt-cpu-count", NULL), "4");
+	assert_string_equal(mc_config_driver_flag(c, "libvirt", "libvirt-disk-size", NULL), "9000");
+	assert_string_equal(mc_config_driver_flag(c, "libvirt", "iso", NULL), "/x.iso");
+	assert_string_equal(mc_config_driver_flag(c, "hyperv", "hyperv-boot2docker-url", NULL), "/x.iso");
+	assert_null(mc_config_driver_flag(c, "libvirt", "libvirt-network", NULL));
+	/* Where a value was set, for messages: the key, its section, the file. */
+	assert_string_equal(mc_config_driver_flag(c, "libvirt", "libvirt-memory", &origin), "4096");
+	assert_ptr_equal(strstr(origin, "libvirt-memory ([driver.libvirt] in /"), origin);
+	assert_non_null(strstr(origin, "/config.ini)"));
+	free(origin);
+	assert_string_equal(mc_config_driver_flag(c, "virtualbox", "virtualbox-memory", &origin), "2048");
+	assert_ptr_equal(strstr(origin, "memory ([defaults] in /"), origin);
+	free(origin);
+	origin = NULL;
+	assert_null(mc_config_driver_flag(c, "libvirt", "libvirt-network", &origin));
+	assert_null(origin);  /* nothing found, nothing said */
 	mc_config_free(c);
 }
 
