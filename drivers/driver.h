@@ -220,7 +220,8 @@ struct mc_host {
 	int (*check_ssh_user)(const char *user, struct mc_error *err);
 
 	/* --- files and the OS --- */
-	/* A whole file, NUL-terminated (*out malloc'd; len may be NULL). */
+	/* A whole file, NUL-terminated (*out malloc'd; len may be NULL): a
+	 * regular file or a pipe of at most 64 MiB, else an error. */
 	int (*read_file)(const char *path, char **out, size_t *len, struct mc_error *err);
 	/* Windows Subsystem for Linux: 1 or 2 (0: not WSL); the path a Windows
 	 * program must be given for ours (elsewhere the path itself), and back. */

@@ -145,18 +145,39 @@ int mc_parse_int(const char *s, long long min, long long max, long long *out, st
 
 int mc_read_file(const char *path, char **out, size_t *len, struct mc_error *err)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO with no writer (left in the store, say) must not
+	 * hang the open; its reads block again below. */
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	size_t cap = 4096, n = 0;
+	struct stat st;
 	char *buf;
 
 	if (fd < 0)
+		return mc_error_errno(err, errno, "cannot read %s", path);
+	if (fstat(fd, &st) < 0)
+		return mc_error_errno(err, errno, "cannot read %s", path);
+	if (S_ISDIR(st.st_mode))
+		return mc_error_errno(err, EISDIR, "cannot read %s", path);
+	/* A device (/dev/zero) or a socket is no file to read whole; a pipe
+	 * (<(command)) is, and one without a writer reads as empty. */
+	if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
+		return mc_error_set(err, MC_E_INVALID, "cannot read %s: not a regular file", path);
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
 		return mc_error_errno(err, errno, "cannot read %s", path);
 	buf = mc_malloc(cap);
 	for (;;) {
 		ssize_t r;
 
-		if (n + 1 >= cap)
-			buf = mc_realloc(buf, cap *= 2);
+		if (n + 1 >= cap) {
+			/* room for MC_READ_FILE_MAX bytes, one more and the NUL */
+			if (cap == MC_READ_FILE_MAX + 2) {
+				free(buf);
+				return mc_error_set(err, MC_E_INVALID, "cannot read %s: larger than %d MiB",
+						    path, MC_READ_FILE_MAX >> 20);
+			}
+			cap = cap * 2 < MC_READ_FILE_MAX + 2 ? cap * 2 : MC_READ_FILE_MAX + 2;
+			buf = mc_realloc(buf, cap);
+		}
 		r = read(fd, buf + n, cap - n - 1);
 		if (r < 0) {
 			if (errno == EINTR)

@@ -33,7 +33,9 @@ int mc_natural_cmp(const char *a, const char *b);
 int mc_parse_int(const char *s, long long min, long long max, long long *out, struct mc_error *err,
 		 const char *what);
 
-/* Whole-file read; *out NUL-terminated and malloc'd. */
+/* Whole-file read of a regular file or a pipe, up to MC_READ_FILE_MAX
+ * bytes; *out NUL-terminated and malloc'd. */
+#define MC_READ_FILE_MAX (64 << 20)
 int mc_read_file(const char *path, char **out, size_t *len, struct mc_error *err);
 /* Atomic replace: write PATH.tmp.PID, fsync, rename, fsync the directory. */
 int mc_write_file_atomic(const char *path, const void *data, size_t len, int mode,

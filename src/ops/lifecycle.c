@@ -112,8 +112,12 @@ int mc_ops_rm(struct mc_session *s, const char *name, bool force, struct mc_erro
 		}
 		/* Unreadable config or a driver that is not installed: only -f
 		 * may remove the files. */
-		if (!force)
+		if (!force) {
+			err->machine[0] = '\0';
+			mc_error_prefix(err, "cannot remove it (-f removes its local files, and leaves any VM it had alone): ");
+			mc_error_machine(err, name);
 			return -1;
+		}
 		return rm_files_only(s, name, err);
 	}
 	if (mc_op_run(&h, MC_OP_REMOVE, err) < 0) {

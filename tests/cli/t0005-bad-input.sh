@@ -177,11 +177,25 @@ expect_err "schema version 99, newer than this machinectl understands" "a config
 mkdir "$STORE/machines/empty"
 run mc status empty
 expect_err "has no config.json (its creation was interrupted)" "a machine without config.json"
+# A config.json that is no file: a FIFO (no writer: its open must not hang
+# every verb that lists the store) and a device (read whole, it never ends).
+mkdir "$STORE/machines/fifo" "$STORE/machines/dev"
+mkfifo "$STORE/machines/fifo/config.json"
+ln -s /dev/zero "$STORE/machines/dev/config.json"
+run timeout 20 machinectl ls
+expect_rc 0 "ls does not hang on a FIFO config.json"
+check "... and shows it, and the device, as Error rows" test "$(grep -cE '^(fifo|dev) .* Error ' <<<"$OUT")" = 2
+run timeout 20 machinectl inspect dev
+expect_rc 1 "inspect of a device config.json fails at once (the store's check refuses a file anyone may write)"
+expect_err "is writable by everyone" "... saying why"
 run mc rm -y trunc
 expect_rc 1 "rm of an unreadable machine needs -f"
-run mc rm -f trunc garbage empty
+expect_err 'machine "trunc": cannot remove it (-f removes its local files, and leaves any VM it had alone): config.json is not valid JSON' \
+	"... and says so"
+run timeout 20 machinectl rm -f trunc garbage empty fifo dev
 expect_rc 0 "rm -f removes unreadable machines"
-check "they are gone" test ! -e "$STORE/machines/trunc" -a ! -e "$STORE/machines/garbage" -a ! -e "$STORE/machines/empty"
+check "they are gone" test ! -e "$STORE/machines/trunc" -a ! -e "$STORE/machines/garbage" -a ! -e "$STORE/machines/empty" \
+	-a ! -e "$STORE/machines/fifo" -a ! -e "$STORE/machines/dev"
 
 # config.ini syntax error: file:line.
 printf '[defaults]\ndriver = none\nthis is not ini\n' > "$STORE/config.ini"

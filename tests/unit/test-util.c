@@ -1,6 +1,8 @@
 #include "unit.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static void natural_order(void **state)
 {
@@ -66,6 +68,41 @@ static void atomic_write(void **state)
 		assert_int_equal(mc_write_file_atomic(bad, "x", 1, 0600, &err), -1);
 		assert_non_null(strstr(err.msg, "nodir/f"));
 	}
+	unit_rmdir(dir);
+}
+
+/* What mc_read_file refuses or stops at: no file, a FIFO without a writer
+ * (read as empty, not waited on), a file over the limit. */
+static void read_file_kinds(void **state)
+{
+	char *dir = unit_tmpdir();
+	_cleanup_free_ char *fifo = mc_path_join(dir, "fifo"), *big = mc_path_join(dir, "big"), *text = NULL;
+	struct mc_error err = { 0 };
+	size_t len = 1;
+	int fd;
+
+	assert_int_equal(mc_read_file("/dev/zero", &text, &len, &err), -1);
+	assert_string_equal(err.msg, "cannot read /dev/zero: not a regular file");
+	mc_error_clear(&err);
+	assert_int_equal(mc_read_file(dir, &text, &len, &err), -1);
+	assert_non_null(strstr(err.msg, "Is a directory"));
+	mc_error_clear(&err);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(mc_read_file(fifo, &text, &len, &err), 0);
+	assert_int_equal(len, 0);
+	free(text);
+	text = NULL;
+	fd = open(big, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, MC_READ_FILE_MAX + 1), 0);  /* sparse */
+	close(fd);
+	assert_int_equal(mc_read_file(big, &text, &len, &err), -1);
+	assert_non_null(strstr(err.msg, "larger than 64 MiB"));
+	assert_null(text);
+	mc_error_clear(&err);
+	assert_int_equal(truncate(big, MC_READ_FILE_MAX), 0);
+	assert_int_equal(mc_read_file(big, &text, &len, &err), 0);
+	assert_int_equal(len, MC_READ_FILE_MAX);
 	unit_rmdir(dir);
 }
 
@@ -155,7 +192,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(natural_order),  cmocka_unit_test(parse_int),
-		cmocka_unit_test(atomic_write),   cmocka_unit_test(mkdir_p_and_rm_rf),
+		cmocka_unit_test(atomic_write),   cmocka_unit_test(read_file_kinds),
+		cmocka_unit_test(mkdir_p_and_rm_rf),
 		cmocka_unit_test(strv_and_strings), cmocka_unit_test(durations),
 		cmocka_unit_test(errors_set_once),
 	};
