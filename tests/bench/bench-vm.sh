@@ -28,6 +28,9 @@
 #   BENCH_VM_BASE=BUILDDIR   another build of machinectl (say, main before a
 #                            change): each round also creates a machine with
 #                            it, so that the two creates compare in one run
+#   BENCH_VM_BASE_ISO=ISO    that build's creates boot this ISO instead (say,
+#                            main's machine OS; BENCH_VM_BASE may then be the
+#                            same build, to compare two ISOs)
 set -u
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 B=$(cd "${1:-$SRC/_build-bench}" && pwd)
@@ -175,7 +178,7 @@ for ((c = 1; c <= CREATES; c++)); do
 	lv_mc rm -f -y "bi$c" >/dev/null 2>&1
 	if [ -n "$BASE" ]; then
 		load0=$(cut -d' ' -f1 /proc/loadavg)
-		run_timed "$BENCH_TMP/base$c.out" base_mc create "${CREATE[@]}" "bb$c"
+		run_timed "$BENCH_TMP/base$c.out" base_mc create "${CREATE[@]}" --iso "${BENCH_VM_BASE_ISO:-$ISO}" "bb$c"
 		if [ $? = 0 ] && grep -q 'Docker is up and running!' "$BENCH_TMP/base$c.out"; then
 			base+=("$(sed -n 's/^END\t//p' "$BENCH_TMP/base$c.out")")
 			echo "   create bb$c with $BASE: ${base[-1]} ms (load before: $load0)"
