@@ -17,18 +17,21 @@ int mc_ops_driver_flags(struct mc_session *s, const struct mc_driver *drv,
 			const struct mc_args *a, json_t *out, json_t *origins, struct mc_error *err)
 {
 	for (const struct mc_driver_flag *f = drv->flags; f && f->name; f++) {
-		_cleanup_free_ char *origin = NULL, *what = NULL;
-		const char *v = NULL, *e;
+		/* where the value was set, for errors: NULL for the command line */
+		_cleanup_free_ char *origin = NULL, *dashed = mc_asprintf("--%s", f->name);
+		const char *v = NULL, *e, *what;
 		json_t *val = NULL;
 		long long n;
 
-		if (mc_args_named_given(a, f->name))
+		if (mc_args_named_given(a, f->name)) {
 			v = mc_args_named_str(a, f->name);
-		else if (f->env && (e = getenv(f->env)) && *e)
-			origin = mc_asprintf("$%s", f->env), v = e;
-		else if (!(v = mc_config_driver_flag(s->config, drv->name, f->name, &origin)))
+		} else if (f->env && (e = getenv(f->env)) && *e) {
+			v = e;
+			origin = mc_asprintf("$%s", f->env);
+		} else if (!(v = mc_config_driver_flag(s->config, drv->name, f->name, &origin))) {
 			v = f->def;
-		what = origin ? mc_strdup(origin) : mc_asprintf("--%s", f->name);
+		}
+		what = origin ? origin : dashed;
 		switch (f->type) {
 		case MC_FLAG_STRING:
 			val = v ? json_string(v) : json_null();

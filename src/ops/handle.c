@@ -377,8 +377,9 @@ int mc_driver_check_flags(const struct mc_driver *d, json_t *flags, json_t *orig
 	struct mc_driver_ctx ctx = { .host = mc_host_api(), .flags = flags };
 
 	for (const struct mc_driver_flag *f = d->flags; f && f->name; f++) {
+		_cleanup_free_ char *dashed = mc_asprintf("--%s", f->name);
 		const char *origin = json_string_value(json_object_get(origins, f->name));
-		_cleanup_free_ char *what = origin ? mc_strdup(origin) : mc_asprintf("--%s", f->name);
+		const char *what = origin ? origin : dashed;
 		json_t *v = json_object_get(flags, f->name), *e;
 		size_t i;
 
