@@ -146,7 +146,8 @@ int mc_parse_int(const char *s, long long min, long long max, long long *out, st
 int mc_read_file(const char *path, char **out, size_t *len, struct mc_error *err)
 {
 	/* O_NONBLOCK: a FIFO with no writer (left in the store, say) must not
-	 * hang the open; its reads block again below. */
+	 * hang the open; a pipe's reads block again below (a regular file's
+	 * never do). */
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	size_t cap = 4096, n = 0;
 	struct stat st;
@@ -162,7 +163,7 @@ int mc_read_file(const char *path, char **out, size_t *len, struct mc_error *err
 	 * (<(command)) is, and one without a writer reads as empty. */
 	if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
 		return mc_error_set(err, MC_E_INVALID, "cannot read %s: not a regular file", path);
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
+	if (S_ISFIFO(st.st_mode) && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
 		return mc_error_errno(err, errno, "cannot read %s", path);
 	buf = mc_malloc(cap);
 	for (;;) {
