@@ -93,7 +93,7 @@ static int remote_open(struct mc_cli *cli, struct remote *r, struct mc_error *er
 	r->open = true;
 	if (!r->h.drv->has_ssh)  /* says so before the state is asked */
 		return mc_op_ssh_endpoint(&r->h, &r->ep, err);
-	if (mc_handle_require_running(&r->h, err) < 0 || mc_op_ssh_endpoint(&r->h, &r->ep, err) < 0)
+	if (mc_handle_require_vm_running(&r->h, err) < 0 || mc_op_ssh_endpoint(&r->h, &r->ep, err) < 0)
 		return -1;
 	if (r->user) {
 		free(r->ep.user);

@@ -197,7 +197,6 @@ int mc_ops_reprovision(struct mc_session *s, const char *name, bool named,
 {
 	_cleanup_json_ json_t *old = NULL;
 	struct mc_handle h;
-	enum mc_state st;
 	int r = -1;
 
 	if (mc_handle_open(s, name, MC_OPEN_LOCK, &h, err) < 0)
@@ -222,14 +221,10 @@ int mc_ops_reprovision(struct mc_session *s, const char *name, bool named,
 			goto out;
 		}
 	}
-	/* Not mc_handle_require_running: a machine whose first provisioning
-	 * failed (Status error) is exactly what this verb is for. */
-	if (mc_op_vm_state(&h, &st, err) < 0)
+	/* A machine whose first provisioning failed (Status error) is exactly
+	 * what this verb is for. */
+	if (mc_handle_require_vm_running(&h, err) < 0)
 		goto out;
-	if (st != MC_STATE_RUNNING) {
-		mc_error_set(err, MC_E_STATE, "Host \"%s\" is not running", name);
-		goto out;
-	}
 	r = mc_ops_provision(&h, named, mc_now_ms(), err);
 	if (r == 0) {
 		mc_machine_set_status(h.m, MC_MACHINE_CREATED, NULL);

@@ -99,6 +99,10 @@ bool mc_handle_being_created(const struct mc_handle *h);
 int mc_handle_require_created(struct mc_handle *h, struct mc_error *err);
 /* Error unless the machine is Running: 'Host "NAME" is not running'. */
 int mc_handle_require_running(struct mc_handle *h, struct mc_error *err);
+/* The same for its VM alone, whatever create's outcome: a machine whose
+ * provisioning failed (Status error) keeps a VM that ssh, scp and provision
+ * reach. */
+int mc_handle_require_vm_running(struct mc_handle *h, struct mc_error *err);
 
 /* The driver operations.  A missing one fails with MC_E_UNSUPPORTED, "the D
  * driver cannot ...", except where a default exists: precreate and remove

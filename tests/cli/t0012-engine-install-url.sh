@@ -58,6 +58,13 @@ check "--engine-install-url \"\" on a guest without Docker fails (exit $RC)" tes
 expect_err 'Docker is not installed on the machine, and --engine-install-url "" says not to install it' \
 	"and says why"
 check "the script was not fetched" test ! -s "$TEST_TMP/requests"
+# The machine whose provisioning failed is kept for a look: ssh reaches it,
+# though ls shows it as Error.
+run mc ls --filter name=m3 --format '{{.Name}} {{.State}}'
+check "ls shows the machine as Error" test "$OUT" = "m3 Error"
+run mc ssh m3 echo looked-at
+expect_rc 0 "ssh reaches the machine whose provisioning failed"
+expect_out "looked-at" "and runs the command"
 mc rm -f m3 >/dev/null
 rm "$GUEST/no-dockerd"
 run mc create "${GEN[@]}" --engine-install-url "" m4
