@@ -662,9 +662,15 @@ int mc_provision_wait_docker(const struct mc_provision *p, struct mc_error *err)
 	struct mc_error last = { 0 };
 
 	for (;;) {
+		_cleanup_free_ char *why = NULL;
+
 		mc_error_clear(&last);
 		if (mc_engine_ping(&t, 5000, &last) == 0)
 			return 0;
+		if (p->gave_up && (why = p->gave_up(p->gave_up_arg)))
+			return mc_error_setm(err, p->m->name, MC_E_FAILED,
+					     "Docker did not start in the machine; its console says: %s ('machinectl ssh %s sudo tail /var/log/docker.log' shows the daemon's log)",
+					     why, p->m->name);
 		/* A TLS refusal will not heal by waiting. */
 		if (last.code == MC_E_TLS || mc_now_ms() >= deadline)
 			break;

@@ -31,6 +31,9 @@ enum mc_guest_os {
 
 /* Phase callback: "Detecting the provisioner...", ... */
 typedef void (*mc_provision_phase_fn)(void *arg, const char *msg);
+/* Whether the machine has said that its Docker will not come up: what it
+ * said (malloc'd), or NULL.  Asked at each round of the waits for Docker. */
+typedef char *(*mc_provision_gave_up_fn)(void *arg);
 
 struct mc_provision {
 	struct mc_machine *m;                /* its HostOptions give the engine options */
@@ -41,6 +44,8 @@ struct mc_provision {
 	const char *driver_name;             /* --label provider=DRIVER */
 	mc_provision_phase_fn phase;
 	void *arg;
+	mc_provision_gave_up_fn gave_up;     /* NULL: the waits run to their timeout */
+	void *gave_up_arg;
 	bool boot_files;                     /* create: the machine OS may have installed
 						the files at its first boot (mc_provision_boot_tar) */
 };

@@ -2,6 +2,7 @@
  * changed IP address (create, provision, start, restart, regenerate-certs). */
 #include "buildconf.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,17 +44,37 @@ static void ssh_phase(void *arg, const char *phase, long long elapsed_ms)
 	}
 }
 
-/* The console's markers while the machine boots. */
+/* The console's markers while the machine boots, and the first that says
+ * Docker will not come up ("docker FAILED...", doc/machine-os.md). */
 struct mc_boot_watch {
 	struct say_ctx sc;
 	struct mc_console_watch *w;
+	pthread_mutex_t lock;
+	char *failed;
 };
 
 static void say_marker(void *arg, const char *step)
 {
-	const struct say_ctx *c = arg;
+	struct mc_boot_watch *bw = arg;
 
-	mc_ui_phase(c->s, c->name, c->named, c->t0, "Machine OS: %s", step);
+	mc_ui_phase(bw->sc.s, bw->sc.name, bw->sc.named, bw->sc.t0, "Machine OS: %s", step);
+	if (strncmp(step, "docker FAILED", 13))
+		return;
+	pthread_mutex_lock(&bw->lock);
+	if (!bw->failed)
+		bw->failed = mc_strdup(step);
+	pthread_mutex_unlock(&bw->lock);
+}
+
+static char *boot_gave_up(void *arg)
+{
+	struct mc_boot_watch *bw = arg;
+	char *why;
+
+	pthread_mutex_lock(&bw->lock);
+	why = bw->failed ? mc_strdup(bw->failed) : NULL;
+	pthread_mutex_unlock(&bw->lock);
+	return why;
 }
 
 void mc_ops_boot_watch(struct mc_handle *h, bool named, long long t0)
@@ -63,7 +84,8 @@ void mc_ops_boot_watch(struct mc_handle *h, bool named, long long t0)
 	mc_ops_boot_watch_end(h);
 	h->watch = mc_calloc(1, sizeof(*h->watch));
 	h->watch->sc = (struct say_ctx){ h->s, h->m->name, named, t0 };
-	h->watch->w = mc_console_watch_start(log, say_marker, &h->watch->sc);
+	pthread_mutex_init(&h->watch->lock, NULL);
+	h->watch->w = mc_console_watch_start(log, say_marker, h->watch);
 }
 
 void mc_ops_boot_watch_end(struct mc_handle *h)
@@ -71,6 +93,8 @@ void mc_ops_boot_watch_end(struct mc_handle *h)
 	if (!h->watch)
 		return;
 	mc_console_watch_stop(h->watch->w);
+	pthread_mutex_destroy(&h->watch->lock);
+	free(h->watch->failed);
 	free(h->watch);
 	h->watch = NULL;
 }
@@ -103,6 +127,7 @@ static int prov_setup(struct mc_handle *h, struct prov *v, struct mc_error *err)
 	v->p = (struct mc_provision){
 		.m = h->m, .certs = &v->paths, .ep = &v->ep, .ip = v->ip, .url = v->url,
 		.driver_name = h->drv->name, .phase = say, .arg = &v->sc,
+		.gave_up = h->watch ? boot_gave_up : NULL, .gave_up_arg = h->watch,
 	};
 	return 0;
 }
@@ -271,25 +296,29 @@ static int wait_ssh_following(struct mc_handle *h, struct prov *v, struct mc_err
  * data disk at every boot.  When its certificate names that address, wait
  * for Docker over TLS and check the daemon's name, without a login that
  * would slow the boot down, as long as create waits for it (120 s: a boot
- * under TCG on a busy host takes half of that).  true: up; false (v
- * cleared): go the SSH way.
+ * under TCG on a busy host takes half of that).  1: up; 0 (v cleared): go
+ * the SSH way; -1: the machine said its Docker will not come up.
  */
-static bool docker_first(struct mc_handle *h, struct prov *v)
+static int docker_first(struct mc_handle *h, struct prov *v, struct mc_error *err)
 {
 	struct mc_error e = { 0 };
 
 	if (!json_is_true(json_object_get(h->m->host_options, "AddressReserved")))
-		return false;
+		return 0;
 	if (mc_op_ssh_endpoint(h, &v->ep, &e) == 0 && prov_setup(h, v, &e) == 0 &&
 	    mc_certs_machine_server_has_ip(h->m, v->ip)) {
+		_cleanup_free_ char *why = NULL;
+
 		say(&v->sc, "Waiting for Docker...");
 		if (mc_provision_wait_own_docker(&v->p, &e) == 0)
-			return true;
+			return 1;
+		if (v->p.gave_up && (why = v->p.gave_up(v->p.gave_up_arg)))
+			return mc_error_copy(err, &e);
 	}
 	mc_debug("machine \"%s\": Docker first: %s; logging in", h->m->name, e.msg[0] ? e.msg : "another address");
 	prov_clear(v);
 	*v = (struct prov){ .sc = v->sc };
-	return false;
+	return 0;
 }
 
 static int after_boot(struct mc_handle *h, long long t0, struct mc_error *err)
@@ -300,8 +329,13 @@ static int after_boot(struct mc_handle *h, long long t0, struct mc_error *err)
 
 	if (!provisions(h))
 		return mc_ops_certs_after_start(h, err);
-	if (docker_first(h, &v))
-		return 0;
+	switch (docker_first(h, &v, err)) {
+	case 1:
+		r = 0;
+		goto out;
+	case -1:
+		goto out;
+	}
 	if (wait_ssh_following(h, &v, err) < 0 || prov_setup(h, &v, err) < 0)
 		goto out;
 	has = mc_file_exists(cert) ? mc_certs_file_has_ip(cert, v.ip, err) : 0;

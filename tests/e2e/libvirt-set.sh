@@ -10,7 +10,9 @@
 #    machine is refused, naming the stop;
 #  * autostart: after a simulated host reboot (the domain destroyed, libvirtd
 #    started again without its "autostarted" marker) libvirtd starts the
-#    domain itself.
+#    domain itself;
+#  * a dockerd option dockerd refuses: create fails as soon as the machine
+#    OS's console says `docker FAILED`, with that, and keeps the VM.
 . "${MC_SRCDIR:-$(dirname "$0")/../..}/tests/lib/cli-lib.sh"
 . "$MC_SRCDIR/tests/e2e/lib-libvirtd.sh"
 . "$MC_SRCDIR/tests/e2e/lib-image.sh"
@@ -112,4 +114,17 @@ check "libvirt: autostart off" grep -qE "^Autostart: +disable$" <<<"$(lv_exec vi
 run vm rm -y $M
 expect_rc 0 "rm"
 check "no libvirt domain is left" test -z "$(lv_exec virsh -q -c "$LV_URI" list --all --name | grep -x "machinectl-$M")"
+
+# --- a dockerd option dockerd refuses: create ends when the machine OS's
+# console says dockerd died, not at its 120 s timeout, and keeps the VM ---
+M=e2ebadopt
+run vm create -d libvirt --libvirt-uri "$LV_URI" --iso "$ISO" --engine-opt log-level=bogus $M
+check "create with --engine-opt log-level=bogus fails (exit $RC)" test "$RC" = 1
+expect_err "Docker did not start in the machine; its console says: docker FAILED (see /var/log/docker.log) ('machinectl ssh $M sudo tail /var/log/docker.log'" \
+	"and says what the console said, and where the daemon's log is"
+expect_err "provisioning failed (the VM is kept" "the VM is kept"
+run vm ssh $M sudo tail /var/log/docker.log
+expect_out "bogus" "the daemon's log says why"
+run vm rm -y $M
+expect_rc 0 "rm"
 done_testing

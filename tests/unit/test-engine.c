@@ -101,6 +101,30 @@ static void daemon_identity(void **state)
 	assert_non_null(strstr(err.msg, "machinectl rm -f m2"));
 }
 
+/* The machine says (its console) that Docker will not come up: the wait
+ * ends with what it said, at the round it is said, not at the timeout. */
+static char *gave_up_third(void *arg)
+{
+	int *calls = arg;
+
+	return ++*calls < 3 ? NULL : mc_strdup("docker FAILED (see /var/log/docker.log)");
+}
+
+static void wait_gives_up(void **state)
+{
+	struct mc_machine m = { .name = "m3", .dir = tmp };
+	int calls = 0;
+	struct mc_provision p = { .m = &m, .url = "tcp://127.0.0.1:1", .ip = "127.0.0.1",
+				  .gave_up = gave_up_third, .gave_up_arg = &calls };
+	struct mc_error err = { 0 };
+
+	(void)state;
+	assert_int_equal(mc_provision_wait_docker(&p, &err), -1);
+	assert_int_equal(calls, 3);
+	assert_int_equal(err.code, MC_E_FAILED);
+	assert_string_equal(err.msg, "Docker did not start in the machine; its console says: docker FAILED (see /var/log/docker.log) ('machinectl ssh m3 sudo tail /var/log/docker.log' shows the daemon's log)");
+}
+
 static void http_errors(void **state)
 {
 	struct mc_engine_target t = target(up_ports[1], 1);
@@ -329,6 +353,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(get_and_post),
 		cmocka_unit_test(daemon_identity),
+		cmocka_unit_test(wait_gives_up),
 		cmocka_unit_test(http_errors),
 		cmocka_unit_test(local_errors),
 		cmocka_unit_test(shared_credentials),
