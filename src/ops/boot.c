@@ -55,10 +55,11 @@ struct mc_boot_watch {
 
 static void say_marker(void *arg, const char *step)
 {
+	static const char failed[] = "docker FAILED";
 	struct mc_boot_watch *bw = arg;
 
 	mc_ui_phase(bw->sc.s, bw->sc.name, bw->sc.named, bw->sc.t0, "Machine OS: %s", step);
-	if (strncmp(step, "docker FAILED", 13))
+	if (strncmp(step, failed, sizeof(failed) - 1))
 		return;
 	pthread_mutex_lock(&bw->lock);
 	if (!bw->failed)

@@ -197,11 +197,15 @@ int mc_handle_require_created(struct mc_handle *h, struct mc_error *err)
 			    name, why ? why : "creation was interrupted", prog, name, prog, name);
 }
 
-int mc_handle_require_vm_running(struct mc_handle *h, struct mc_error *err)
+/* state: mc_op_state (a machine not created completely is in Error) or
+ * mc_op_vm_state (its VM alone). */
+static int require_running(struct mc_handle *h,
+			   int (*state)(struct mc_handle *, enum mc_state *, struct mc_error *),
+			   struct mc_error *err)
 {
 	enum mc_state st;
 
-	if (mc_op_vm_state(h, &st, err) < 0)
+	if (state(h, &st, err) < 0)
 		return -1;
 	if (st != MC_STATE_RUNNING)
 		return mc_error_set(err, MC_E_STATE, "Host \"%s\" is not running", h->m->name);
@@ -210,10 +214,12 @@ int mc_handle_require_vm_running(struct mc_handle *h, struct mc_error *err)
 
 int mc_handle_require_running(struct mc_handle *h, struct mc_error *err)
 {
-	/* mc_op_state: a machine not created completely is in Error */
-	if (mc_machine_status(h->m) != MC_MACHINE_CREATED)
-		return mc_error_set(err, MC_E_STATE, "Host \"%s\" is not running", h->m->name);
-	return mc_handle_require_vm_running(h, err);
+	return require_running(h, mc_op_state, err);
+}
+
+int mc_handle_require_vm_running(struct mc_handle *h, struct mc_error *err)
+{
+	return require_running(h, mc_op_vm_state, err);
 }
 
 /* ------------------------------------------------------------------ */
