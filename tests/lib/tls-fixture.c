@@ -906,7 +906,7 @@ static void handle(struct conn *c, const char *method, const char *path, const c
 		if (!json_is_object(req)) {
 			char msg[128];
 
-			snprintf(msg, sizeof(msg), "fixture: %s needs a JSON object", p);
+			snprintf(msg, sizeof(msg), "fixture: %.64s needs a JSON object", p);
 			respond_error(c, 400, msg);
 		} else {
 			json_t *st = state_begin();
