@@ -121,7 +121,7 @@ static const struct mc_vbox_state vbox_states[] = {
 	{ "deletingsnapshotlive", "deleting snapshot live", MC_STATE_RUNNING, MC_VBOX_BUSY },
 	{ "deletingsnapshotlivepaused", "deleting snapshot live paused", MC_STATE_PAUSED, MC_VBOX_BUSY },
 	{ "faulttolerantsyncing", "fault tolerant syncing", MC_STATE_RUNNING, MC_VBOX_BUSY },
-	{ "snapshotting", "snapshotting", MC_STATE_STOPPED, MC_VBOX_BUSY },
+	{ "snapshotting", "offline snapshotting", MC_STATE_STOPPED, MC_VBOX_BUSY },
 	{ "restoringsnapshot", "restoring snapshot", MC_STATE_STOPPED, MC_VBOX_BUSY },
 	{ "deletingsnapshot", "deleting snapshot", MC_STATE_STOPPED, MC_VBOX_BUSY },
 	{ "settingup", "setting up", MC_STATE_STOPPED, MC_VBOX_BUSY },

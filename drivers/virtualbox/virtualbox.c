@@ -4,8 +4,10 @@
  * section 5; doc/virtualbox.md).  Built in: it only runs a program.
  *
  * Every VBoxManage call goes through host->run with an argv (logged under
- * --debug); "error: The object is not ready" is retried, anything else that
- * fails is reported with the command line and VBoxManage's stderr.
+ * --debug); a transient error (the object is not ready, the session lock
+ * VirtualBox keeps for a moment after a power off) is retried for a few
+ * seconds, anything else that fails is reported with the command line and
+ * VBoxManage's stderr.
  *
  * Private state ("Driver" in config.json): VMName, VBoxManage (only when
  * given with --virtualbox-vboxmanage), CPU, Memory, DiskSize, DiskPath, ISO,
@@ -29,7 +31,7 @@
 
 #define VBM_TIMEOUT_MS 120000
 #define VBM_DISK_TIMEOUT_MS (30 * 60 * 1000)
-#define VBM_RETRIES 5
+#define VBM_RETRY_MS 5000 /* transient errors: retried for this long in all */
 #define POLL_MS 250
 #define IP_WAIT_MS 20000
 
@@ -154,6 +156,29 @@ static char *stderr_excerpt(const char *s)
 	return errs ? MC_TAKE(errs) : all ? MC_TAKE(all) : mc_strdup("(no output)");
 }
 
+/* The transient part of VBoxManage's stderr, or NULL.  "The object is not
+ * ready": VBoxSVC is still starting.  The rest: the VM's session is still
+ * locked just after a power off (an ACPI shutdown that completed, or
+ * `controlvm poweroff`), for a moment (vagrant #8104, packer #511):
+ * modifyvm, storagectl, storageattach and sharedfolder say "already locked
+ * for a session (or being unlocked)", startvm "already locked by a session
+ * (or being locked or unlocked)", unregistervm "Cannot unregister the
+ * machine ... while it is locked". */
+static const char *vbm_transient(const char *stderr_text)
+{
+	static const char *const texts[] = {
+		"error: The object is not ready",
+		"is already locked for a session",
+		"is already locked by a session",
+		"while it is locked",
+	};
+
+	for (size_t i = 0; stderr_text && i < MC_ARRAY_SIZE(texts); i++)
+		if (strstr(stderr_text, texts[i]))
+			return texts[i];
+	return NULL;
+}
+
 struct vbm_call {
 	const char *const *args;   /* VBoxManage's arguments, without the program */
 	int in_fd;                 /* stdin from this file (convertfromraw), or 0 */
@@ -196,9 +221,11 @@ static int vbm_run(struct mc_driver_ctx *ctx, struct vbm_call *c, struct mc_erro
 		free(argv[0]);
 		argv[0] = (char *)a0;
 	}
-	for (int attempt = 1;; attempt++) {
+	for (long long t0 = mc_now_ms(), attempt = 1;; attempt++) {
 		struct mc_run_result r = { 0 };
 		struct mc_error e = { 0 };
+		const char *transient;
+		long long wait_ms = 100 * attempt;
 		bool failed;
 
 		if (c->in_fd > 0 && lseek(c->in_fd, 0, SEEK_SET) < 0)
@@ -211,11 +238,13 @@ static int vbm_run(struct mc_driver_ctx *ctx, struct vbm_call *c, struct mc_erro
 			return ctx->host->error_set(err, e.code, "`%s` failed: %s", cmd, e.msg);
 		}
 		failed = r.status != 0 || strstr(r.err, "error:");
-		if (failed && strstr(r.err, "error: The object is not ready") && attempt <= VBM_RETRIES) {
-			ctx->host->log(MC_LOG_DEBUG, "`%s`: the object is not ready; retry %d of %d", cmd,
-				       attempt, VBM_RETRIES);
+		/* Growing waits (100 ms, 200 ms, ...), VBM_RETRY_MS in all. */
+		transient = failed ? vbm_transient(r.err) : NULL;
+		if (transient && mc_now_ms() - t0 + wait_ms <= VBM_RETRY_MS) {
+			ctx->host->log(MC_LOG_DEBUG, "`%s`: \"%s\" (transient): retry %lld in %lld ms", cmd,
+				       transient, attempt, wait_ms);
 			mc_run_result_free(&r);
-			nanosleep(&(struct timespec){ 0, 100000000L * attempt }, NULL);
+			nanosleep(&(struct timespec){ wait_ms / 1000, (wait_ms % 1000) * 1000000L }, NULL);
 			continue;
 		}
 		if (failed) {

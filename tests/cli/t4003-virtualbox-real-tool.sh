@@ -23,26 +23,58 @@ calls_lack() { ! vbm_calls | grep -q -- "$1"; }
 ls_state() { mc ls --format '{{.Name}} {{.State}}' | awk -v n="$1" '$1 == n {print $2}'; }
 
 # --- the fake is as strict as VBoxManage (defect 9) ---
-run $VBM modifyvm nosuch --cpus 2 --natdnsproxy9000 on --bogus-flag on
+run $VBM createvm --name u --basefolder "$TEST_TMP/u" --register
+cpus_of() { $VBM showvminfo "$1" --machinereadable | sed -n 's/^cpus=//p'; }
+run $VBM modifyvm nosuch --bogus-flag on
+expect_rc 1 "fake: modifyvm finds the VM first (VBoxManageModifyVM.cpp)"
+expect_err "VBoxManage: error: Could not find a registered machine named 'nosuch'" "fake: ... and says it is not there"
+run $VBM modifyvm u --cpus 2 --natdnsproxy9000 on --bogus-flag on
 expect_rc 1 "fake: modifyvm with an unknown option exits 1 (VBoxManageModifyVM.cpp: RTEXITCODE_FAILURE)"
 expect_err "VBoxManage: error: Unknown option: --bogus-flag" "fake: ... with VBoxManage's own text"
-run $VBM modifyvm nosuch --acpi maybe
+expect_err "VBoxManage: error: Invalid NIC number 9000" "fake: ... after parseNum's complaint about NIC 9000"
+check "fake: ... and saves nothing (--cpus 2 before it is dropped)" test "$(cpus_of u)" = 1
+run $VBM modifyvm u --acpi maybe
 expect_err "VBoxManage: error: Invalid argument format: maybe" "fake: an on/off option refuses another value"
 run $VBM createvm --name x --basefolder "$TEST_TMP/x" --registr
 expect_rc 2 "fake: createvm with a misspelt option exits 2 (RTEXITCODE_SYNTAX)"
 expect_err "Unknown option: --registr" "fake: ... naming the option"
-check "fake: nothing was made by the refused createvm" test -z "$($VBM list vms)"
+check "fake: nothing was made by the refused createvm" test "$($VBM list vms | cut -d' ' -f1)" = '"u"'
 run $VBM storageattach nosuch --storagectl SATA --port 0 --device 0 --typ hdd
 expect_rc 2 "fake: storageattach refuses --typ"
+# NICs (VBoxManageModifyVM.cpp): a NIC's settings are taken whether it is
+# enabled or not; a bad value fails the call, which then saves nothing; an
+# unknown host-only interface is only a warning (verifyHostNetworkInterfaceName).
+run $VBM modifyvm u --nictype3 virtio --cableconnected3 off --nicpromisc3 allow-vms
+expect_rc 0 "fake: --nictype3, --cableconnected3, --nicpromisc3 on a NIC that is not enabled"
+run $VBM modifyvm u --nic3 nat
+check "fake: ... kept for when it is (nic3 nat, virtio, cable off)" \
+	test "$($VBM showvminfo u --machinereadable | grep -E '^(nic|nictype|cableconnected)3=' | sort | paste -sd' ')" = \
+	'cableconnected3="off" nic3="nat" nictype3="virtio"'
+run $VBM modifyvm u --cpus 2 --nictype1 e1000
+expect_rc 1 "fake: an unknown NIC type fails"
+expect_err "VBoxManage: error: Invalid NIC type 'e1000' specified for NIC 1" "fake: ... in VBoxManage's words"
+check "fake: ... and nothing is saved (not even --cpus 2 before it)" test "$(cpus_of u)" = 1
+run $VBM modifyvm u --nicpromisc1 maybe
+expect_rc 1 "fake: an unknown promiscuous mode fails"
+expect_err "VBoxManage: error: Unknown promiscuous mode policy 'maybe'" "fake: ... in VBoxManage's words"
+run $VBM modifyvm u --nic1 natt
+expect_rc 1 "fake: an unknown attachment fails"
+expect_err "VBoxManage: error: Invalid type 'natt' specfied for NIC 1" "fake: ... in VBoxManage's words (sic)"
+run $VBM modifyvm u --nic2 hostonly --hostonlyadapter2 vboxnet7 --cpus 2
+expect_rc 0 "fake: an unknown host-only interface is accepted"
+expect_err 'VBoxManage: warning: Interface "vboxnet7" doesn'"'"'t seem to exist' "fake: ... with VBoxManage's warning"
+check "fake: ... and the call is saved" test "$(cpus_of u) $($VBM showvminfo u --machinereadable | grep '^hostonlyadapter2=')" = '2 hostonlyadapter2="vboxnet7"'
+run $VBM controlvm u poweroff
+expect_rc 1 "fake: controlvm on a VM without a VM process fails"
+expect_err "VBoxManage: error: Machine 'u' is not currently running." "fake: ... in VirtualBox 7's words (with the period)"
 # Serial ports: "--uart1 IOBASE IRQ" and "--uartmode1 file PATH" take two
 # arguments (the handler fetches the second itself); a bad I/O base is the
 # handler's errorArgument.
-run $VBM modifyvm nosuch --uart1 0x3f8
+run $VBM modifyvm u --uart1 0x3f8
 expect_rc 2 "fake: --uart1 without its IRQ exits 2 (errorSyntax)"
 expect_err "VBoxManage: error: Missing or Invalid argument to '--uart'" "fake: ... with VBoxManage's text"
-run $VBM modifyvm nosuch --uartmode1 file
+run $VBM modifyvm u --uartmode1 file
 expect_rc 2 "fake: --uartmode1 file without a path exits 2"
-run $VBM createvm --name u --basefolder "$TEST_TMP/u" --register
 run $VBM modifyvm u --uart1 0x0 4
 expect_rc 1 "fake: an I/O base of 0 is refused (exit 1)"
 expect_err "VBoxManage: error: Error parsing UART I/O base '0x0'" "fake: ... naming it"

@@ -8,6 +8,8 @@
 #   vbm_mark; ...; vbm_calls    the calls since the mark, one per line ($STORE paths -> @STORE@,
 #                               the machine's directory -> @DIR@, NAT host ports -> PORT)
 #   vbm_expect DESC <<EOF       those calls must be exactly the lines given
+#   vbm_unlocking               the calls the fake refused in its unlock window after a power off
+#                               (kept out of vbm_calls: the driver retries them), the same way
 #   vbox_state NAME             VMState in the fake ("" when not registered)
 
 export MC_FAKE_VBOX_STATE="$TEST_TMP/vbox"
@@ -55,13 +57,23 @@ vbm_mark() {
 	[ -f "$MC_FAKE_VBOX_STATE/calls.jsonl" ] && _vbm_mark=$(wc -l <"$MC_FAKE_VBOX_STATE/calls.jsonl")
 	export _vbm_mark
 }
-vbm_calls() {
-	tail -n +"$((_vbm_mark + 1))" "$MC_FAKE_VBOX_STATE/calls.jsonl" 2>/dev/null |
-		python3 -c 'import json,sys; [print(" ".join(json.loads(l))) for l in sys.stdin]' |
+_vbm_show() {
+	python3 -c 'import json,sys; [print(" ".join(json.loads(l))) for l in sys.stdin]' |
 		sed -E -e "s#$STORE/machines/([^/ ]+)#@DIR@#g" -e "s#$TEST_TMP#@TMP@#g" \
 			-e 's#ssh,tcp,127\.0\.0\.1,[0-9]+,,22#ssh,tcp,127.0.0.1,PORT,,22#'
 }
-export -f vbm_calls
+vbm_calls() {
+	tail -n +"$((_vbm_mark + 1))" "$MC_FAKE_VBOX_STATE/calls.jsonl" 2>/dev/null | _vbm_show
+}
+vbm_unlocking() {
+	cat "$MC_FAKE_VBOX_STATE/unlocking.jsonl" 2>/dev/null | _vbm_show
+}
+export -f _vbm_show vbm_calls vbm_unlocking
+# The log says how often the unlock window was met (MC_FAKE_VBOX_UNLOCK_DELAY).
+_vbox_unlocking_note() {
+	echo "# the fake's unlock window refused $(vbm_unlocking | wc -l) call(s); the driver retried them"
+}
+at_exit _vbox_unlocking_note
 export STORE TEST_TMP
 vbm_expect() {
 	local want got

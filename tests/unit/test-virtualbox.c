@@ -200,6 +200,15 @@ static void states_agree(void **state)
 		{ "saving", "saving" },              { "restoring", "restoring" },
 		{ "livesnapshotting", "live snapshotting" },
 		{ "teleportingin", "teleporting (incoming)" },
+		{ "teleporting", "teleporting" },    { "teleportingpausedvm", "teleporting paused vm" },
+		{ "deletingsnapshotlive", "deleting snapshot live" },
+		{ "deletingsnapshotlivepaused", "deleting snapshot live paused" },
+		{ "onlinesnapshotting", "online snapshotting" },
+		{ "restoringsnapshot", "restoring snapshot" },
+		{ "deletingsnapshot", "deleting snapshot" },
+		{ "settingup", "setting up" },
+		/* MachineState_Snapshotting: short "snapshotting", long "offline snapshotting" */
+		{ "snapshotting", "offline snapshotting" },
 	};
 
 	for (size_t i = 0; i < MC_ARRAY_SIZE(pairs); i++) {
@@ -209,6 +218,8 @@ static void states_agree(void **state)
 		_cleanup_json_ json_t *l = mc_vbox_parse_list_vms_long(out);
 
 		assert_non_null(mc_json_str(l, "m"));
+		assert_string_equal(mc_json_str(l, "m"), pairs[i].vmstate);
+		assert_string_equal(mc_vbox_state_by_name(pairs[i].vmstate)->text, pairs[i].text);
 		assert_int_equal(mc_vbox_vmstate(mc_json_str(l, "m")), mc_vbox_vmstate(pairs[i].vmstate));
 	}
 	/* Neither a running VM nor an error: aborted-saved is off, holding a stale saved state. */
