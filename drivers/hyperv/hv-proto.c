@@ -67,16 +67,22 @@ int hv_parse_answer(const char *line, unsigned long id, json_t **result, struct 
 
 enum mc_state hv_state_from_name(const char *name)
 {
+	/* Hyper-V's VMState, in its order.  "Other" (a state Hyper-V itself
+	 * cannot name) stays unknown: the caller's error says to look at the VM. */
 	static const struct {
 		const char *name;
 		enum mc_state st;
 	} map[] = {
-		{ "Running", MC_STATE_RUNNING },   { "Off", MC_STATE_STOPPED },
-		{ "Saved", MC_STATE_SAVED },       { "FastSaved", MC_STATE_SAVED },
-		{ "Paused", MC_STATE_PAUSED },     { "Pausing", MC_STATE_PAUSED },
-		{ "Starting", MC_STATE_STARTING }, { "Resuming", MC_STATE_STARTING },
-		{ "Reset", MC_STATE_STARTING },    { "Stopping", MC_STATE_STOPPING },
-		{ "Saving", MC_STATE_STOPPING },   { "FastSaving", MC_STATE_STOPPING },
+		{ "Running", MC_STATE_RUNNING },        { "Off", MC_STATE_STOPPED },
+		{ "Stopping", MC_STATE_STOPPING },      { "Saved", MC_STATE_SAVED },
+		{ "Paused", MC_STATE_PAUSED },          { "Starting", MC_STATE_STARTING },
+		{ "Reset", MC_STATE_STARTING },         { "Saving", MC_STATE_STOPPING },
+		{ "Pausing", MC_STATE_PAUSED },         { "Resuming", MC_STATE_STARTING },
+		{ "FastSaved", MC_STATE_SAVED },        { "FastSaving", MC_STATE_STOPPING },
+		{ "ForceShutdown", MC_STATE_STOPPING }, { "ForceReboot", MC_STATE_STARTING },
+		{ "Hibernated", MC_STATE_SAVED },
+		/* The VM runs while Hyper-V services its components. */
+		{ "ComponentServicing", MC_STATE_RUNNING },
 	};
 	size_t n;
 
@@ -85,7 +91,8 @@ enum mc_state hv_state_from_name(const char *name)
 	for (size_t i = 0; i < MC_ARRAY_SIZE(map); i++)
 		if (!strcmp(map[i].name, name))
 			return map[i].st;
-	/* RunningCritical, OffCritical, ...: Hyper-V lost the VM's storage. */
+	/* RunningCritical, OffCritical, ... FastSavingCritical: Hyper-V lost
+	 * the VM's storage. */
 	n = strlen(name);
 	if (n > 8 && !strcmp(name + n - 8, "Critical"))
 		return MC_STATE_ERROR;

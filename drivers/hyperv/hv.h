@@ -38,9 +38,10 @@ char *hv_request_line(unsigned long id, const char *verb, json_t *args);
 int hv_parse_answer(const char *line, unsigned long id, json_t **result, struct hv_fail *fail,
 		    struct mc_error *err);
 
-/* Map a Hyper-V VMState name ("Running", "Off", "Saved", "Paused",
- * "Starting", "Stopping", "Saving", "Pausing", "Resuming", "Reset",
- * "*Critical", ...) to ours; MC_STATE_NONE when unknown. */
+/* Map a Hyper-V VMState name (every one but "Other": "Running", "Off",
+ * "Saved", "Hibernated", "ForceShutdown", "ComponentServicing", the twelve
+ * "*Critical" ones...; doc/hyperv.md has the table) to ours; MC_STATE_NONE
+ * when unknown. */
 enum mc_state hv_state_from_name(const char *name);
 
 /* The Id of Hyper-V's "Default Switch" (Windows 10 1709 and later): the same

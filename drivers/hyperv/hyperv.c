@@ -382,6 +382,19 @@ static int entry_state(struct mc_driver_ctx *ctx, json_t *entry, enum mc_state *
 
 /* --- flags --- */
 
+/* Hyper-V refuses a memory size that is not a multiple of 2 MB (New-VM,
+ * Set-VMMemory: "Memory values must be properly aligned"): refused here,
+ * before anything is made, naming the sizes it takes. */
+static int check_memory(struct mc_driver_ctx *ctx, const char *opt, long long mb, int code,
+			struct mc_error *err)
+{
+	if (mb % 2 == 0)
+		return 0;
+	return ctx->host->error_set(err, code,
+				    "invalid --%s %lld: Hyper-V takes memory in multiples of 2 MB: pass %lld or %lld",
+				    opt, mb, mb + 1, mb - 1);
+}
+
 static int check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	const char *mac = mc_json_str(ctx->flags, "hyperv-static-macaddress");
@@ -391,7 +404,8 @@ static int check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 		return ctx->host->error_set(err, MC_E_PRECREATE,
 					    "invalid --hyperv-static-macaddress \"%s\": use six hex bytes such as 00:15:5D:01:02:03 (a unicast address)",
 					    mac);
-	return 0;
+	return check_memory(ctx, "hyperv-memory", mc_json_int(ctx->flags, "hyperv-memory", 1024),
+			    MC_E_PRECREATE, err);
 }
 
 /* --- operations --- */
@@ -626,11 +640,14 @@ static int hv_stop(struct mc_driver_ctx *ctx, struct mc_error *err)
 	json_object_set_new(args, "timeout_s", json_integer(t));
 	if (hv_do(ctx, "stop", args, &res, "'machinectl kill' turns it off without a shutdown", err) < 0)
 		return -1;
+	/* The shim says why: the VM's Shutdown integration service (without
+	 * which Stop-VM -Force turns the VM off without a word) is disabled or
+	 * gets no answer from the guest, or the guest took too long. */
 	if (mc_json_bool(res, "turned_off"))
 		ctx->host->log(MC_LOG_WARN,
-			       "machine \"%s\": the guest did not shut down (%s), so the VM was turned off (Stop-VM -TurnOff): does the boot ISO have Hyper-V's guest services (hv_utils)?",
+			       "machine \"%s\": %s, so the VM was turned off (Stop-VM -TurnOff): does the boot ISO have Hyper-V's guest services (hv_utils)?",
 			       ctx->machine_name,
-			       mc_json_str(res, "reason") ? mc_json_str(res, "reason") : "no reason given");
+			       mc_json_str(res, "reason") ? mc_json_str(res, "reason") : "the guest did not shut down");
 	return 0;
 }
 
@@ -749,6 +766,9 @@ static int hv_set(struct mc_driver_ctx *ctx, struct mc_error *err)
 	enum mc_state st;
 	json_t *args;
 
+	if (json_object_get(f, "memory") &&
+	    check_memory(ctx, "memory", mc_json_int(f, "memory", 0), MC_E_USAGE, err) < 0)
+		return -1;
 	if (disk >= 0 && disk < now)
 		return ctx->host->error_set(err, MC_E_INVALID,
 					    "the data disk of machine \"%s\" is %lld MB: it cannot shrink to %lld MB (disks only grow)",

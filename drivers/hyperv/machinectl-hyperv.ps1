@@ -157,24 +157,49 @@ function Invoke-Start($a) {
     return @{ state = [string](Get-MachineVM $a).State }
 }
 
-# Shut down through the guest (its shutdown integration service, hv_utils in
-# the guest), waiting timeout_s seconds; -Force: a locked guest is not a
-# reason to prompt (there is no one to answer).  When the guest cannot or
-# does not shut down, the VM is turned off and the answer says why.
+# The Shutdown integration service, found by its Id ("Microsoft:VMID\GUID"):
+# its Name is translated on a non-English Windows.
+$ShutdownServiceId = '9F8233AC-BE49-4C79-8EE3-E7E1985B2077'
+
+# Why the guest cannot shut down through its Shutdown integration service
+# (hv_utils in the guest), or $null when it can.  Stop-VM asks the same
+# (Enabled, PrimaryOperationalStatus Ok) and, with -Force, turns a VM without
+# it off without a word: the shim asks first, to say so.
+function Get-ShutdownBlocker($vm) {
+    $ic = Hyper-V\Get-VMIntegrationService -VM $vm -ErrorAction Stop |
+        Where-Object { [string]$_.Id -like "*\$ShutdownServiceId" } | Select-Object -First 1
+    if (-not $ic) { return "the VM has no Shutdown integration service" }
+    if (-not $ic.Enabled) {
+        return "the VM's Shutdown integration service is disabled (Enable-VMIntegrationService turns it on)"
+    }
+    if ([string]$ic.PrimaryOperationalStatus -eq 'Ok') { return $null }
+    $status = $ic.PrimaryStatusDescription
+    if (-not $status) { $status = [string]$ic.PrimaryOperationalStatus }
+    if (-not $status) { $status = 'no status' }
+    return "the guest's Shutdown integration service does not answer ($status)"
+}
+
+# Shut down through the guest, waiting timeout_s seconds; -Force: a locked
+# guest is not a reason to prompt (there is no one to answer).  When the
+# guest cannot (Get-ShutdownBlocker) or does not shut down, the VM is turned
+# off and the answer says why.
 function Invoke-Stop($a) {
     $vm = Get-MachineVM $a
     $why = $null
     $turnedOff = $false
     if ($vm.State -ne 'Off') {
-        $job = Hyper-V\Stop-VM -VM $vm -Force -AsJob -ErrorAction Stop
-        $done = Wait-Job -Job $job -Timeout ([int]$a.timeout_s)
-        if (-not $done) {
-            Stop-Job -Job $job
-            $why = "the guest did not shut down within $([int]$a.timeout_s) s"
-        } else {
-            try { $null = Receive-Job -Job $job -ErrorAction Stop } catch { $why = $_.Exception.Message }
+        $why = Get-ShutdownBlocker $vm
+        if (-not $why) {
+            $job = Hyper-V\Stop-VM -VM $vm -Force -AsJob -ErrorAction Stop
+            $done = Wait-Job -Job $job -Timeout ([int]$a.timeout_s)
+            if (-not $done) {
+                Stop-Job -Job $job
+                $why = "the guest did not shut down within $([int]$a.timeout_s) s"
+            } else {
+                try { $null = Receive-Job -Job $job -ErrorAction Stop } catch { $why = "Stop-VM failed: $($_.Exception.Message)" }
+            }
+            Remove-Job -Job $job -Force
         }
-        Remove-Job -Job $job -Force
         if ($why -and [string](Get-MachineVM $a).State -ne 'Off') {
             Hyper-V\Stop-VM -VM $vm -TurnOff -Force -ErrorAction Stop
             $turnedOff = $true

@@ -124,6 +124,13 @@ expect_rc 1 "a smaller disk is refused"
 expect_err "it cannot shrink to 100 MB (disks only grow)" "with the sizes"
 check "nothing recorded" test "$before" = "$(store_snapshot)"
 mc kill myvm1 >/dev/null
+before=$(store_snapshot)
+fresh
+run mc set --memory 2049 myvm1
+expect_rc 2 "an odd memory size is a usage error (Hyper-V takes multiples of 2 MB)"
+expect_err "invalid --memory 2049: Hyper-V takes memory in multiples of 2 MB: pass 2050 or 2048" "saying what to pass instead"
+check "refused before PowerShell starts" test "$(starts)" = 0
+check "nothing recorded" test "$before" = "$(store_snapshot)"
 fresh
 run mc set --cpus 2 --memory 2048 --disk-size 30000 --autostart off myvm1
 expect_rc 0 "set on a VM that is Off"

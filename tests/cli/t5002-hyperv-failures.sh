@@ -60,7 +60,7 @@ check "the other VM is untouched" grep -q '"taken"' "$S/vms.json"
 echo '{}' >"$S/vms.json"
 
 for bad in "--hyperv-static-macaddress 01:00:5e:00:00:01" "--hyperv-static-macaddress 00:15:5d" \
-	"--hyperv-vlan-id 4095" "--hyperv-memory 16" "--hyperv-cpu-count 0"; do
+	"--hyperv-vlan-id 4095" "--hyperv-memory 16" "--hyperv-memory 1025" "--hyperv-cpu-count 0"; do
 	# shellcheck disable=SC2086
 	create $bad m1
 	expect_rc 3 "invalid flag refused: $bad"
@@ -69,6 +69,12 @@ done
 fresh
 create --hyperv-vlan-id 0 m1
 check "invalid flags are refused before PowerShell starts" test "$(starts)" = 0 -a "$RC" = 3
+# Hyper-V refuses memory that is not a multiple of 2 MB, once New-VM has begun.
+HYPERV_MEMORY=2049 create m1
+expect_rc 3 "an odd memory size (HYPERV_MEMORY) is refused"
+expect_err 'invalid --hyperv-memory 2049: Hyper-V takes memory in multiples of 2 MB: pass 2050 or 2048' "saying what to pass instead"
+check "before PowerShell starts" test "$(starts)" = 0
+check "nothing kept after an odd memory size" nothing_kept m1
 
 # --- cmdlet failures during create: the VM is removed, nothing kept ---
 fresh
@@ -149,10 +155,10 @@ check "gone1 is forgotten" test ! -e "$STORE/machines/gone1"
 
 # --- a cmdlet failure on stop ---
 create s1
-echo 'Stop-VM|The virtual machine could not be shut down: the shutdown integration service is not available.' >"$S/fail-stop"
+echo 'Stop-VM|The operation cannot be performed while the virtual machine is in its current state.' >"$S/fail-stop"
 run mc stop s1
 expect_rc 1 "Stop-VM fails"
-expect_err 'machine "s1": stop failed: Stop-VM failed (Hyper-V shim verb "stop"): The virtual machine could not be shut down' "the cmdlet's message"
+expect_err 'machine "s1": stop failed: Stop-VM failed (Hyper-V shim verb "stop"): The operation cannot be performed while the virtual machine is in its current state.' "the cmdlet's message"
 expect_err "'machinectl kill' turns it off without a shutdown" "and the way out"
 rm "$S/fail-stop"
 run mc kill s1

@@ -3,10 +3,13 @@
 # old fake hid (issue 20): WSL 2 cannot reach the Default Switch; a store in
 # WSL's own file system cannot hold VHDs; keys on a Windows drive (DrvFs)
 # without the metadata option are 0777; the Default Switch has a translated
-# name but a fixed Id; Stop-VM needs the guest's shutdown service; execution
-# policy from Group Policy refuses -File; the shim itself passes a static
-# check for Windows PowerShell 5.1 and Microsoft's cmdlet reference; and no
-# IP without the guest's hv_netvsc and hv_kvp_daemon.
+# name but a fixed Id; Stop-VM needs the guest's shutdown service, and
+# without it Stop-VM -Force turns the VM off silently, so the shim asks
+# Get-VMIntegrationService first; execution policy from Group Policy refuses
+# -File; the shim itself passes a static check for Windows PowerShell 5.1 and
+# Microsoft's cmdlet reference; no IP without the guest's hv_netvsc and
+# hv_kvp_daemon; and the fake itself refuses what Hyper-V refuses (memory
+# that is not a multiple of 2 MB), with Hyper-V's words.
 # WSL is played by WSL_DISTRO_NAME, a kernel release file
 # (MACHINECTL_TEST_OSRELEASE), a mount table (MACHINECTL_TEST_MOUNTINFO) and
 # tests/fakes/wslpath, whose C: drive is a directory of the test.
@@ -75,16 +78,27 @@ expect_rc 0 "a Group Policy execution policy (which refuses -File) does not stop
 run mc rm -y gp1
 rm "$S/group-policy"
 
-# --- 4. Stop-VM: a timeout, then -TurnOff with a warning ---
+# --- 4. Stop-VM: the Shutdown integration service, a timeout, then -TurnOff with a warning ---
+# Without a usable Shutdown service, the real Stop-VM -Force turns the VM off
+# without an error: the shim asks Get-VMIntegrationService first and says so.
 NOUTILS="$CDRIVE/iso/noutils.iso"
 fake_iso_guest "$NOUTILS" NO-UTILS "hv_netvsc hv_kvp_daemon"
 run mc create -d hyperv --iso "$NOUTILS" --no-provision s1
 expect_rc 0 "create from an ISO without hv_utils"
 run mc stop s1
 expect_rc 0 "stop of a guest without the shutdown service succeeds"
-expect_err "the VM was turned off (Stop-VM -TurnOff)" "with a warning that it was turned off"
-expect_err "shutdown integration service is not available" "saying why"
+expect_err 'machine "s1": the guest'"'"'s Shutdown integration service does not answer (No Contact), so the VM was turned off (Stop-VM -TurnOff)' \
+	"with a warning that it was turned off, and why (Get-VMIntegrationService)"
+expect_err "does the boot ISO have Hyper-V's guest services (hv_utils)?" "naming what the guest lacks"
 check "stop sent the timeout (default 90 s)" grep -q '"verb":"stop".*"timeout_s":90' "$REQ"
+check "the shim asks the Shutdown service by its Id (its name is translated)" \
+	grep -qF "9F8233AC-BE49-4C79-8EE3-E7E1985B2077" "$MACHINECTL_HYPERV_SHIM"
+run mc start s1
+python3 -c 'import json,sys; p=sys.argv[1]; v=json.load(open(p)); v["s1"]["shutdown_service"]=False; json.dump(v,open(p,"w"))' "$S/vms.json"
+run mc stop s1
+expect_rc 0 "stop with the Shutdown service disabled succeeds"
+expect_err "the VM's Shutdown integration service is disabled (Enable-VMIntegrationService turns it on), so the VM was turned off" \
+	"with a warning that says it is disabled"
 run mc start s1
 touch "$S/stop-ignored"
 create --hyperv-stop-timeout 1 s2
@@ -122,6 +136,45 @@ expect_err "Stop-VM has no parameter -Forse" "the check names the cmdlet and the
 printf '$x = $null ?? 1\n' >>"$BAD"
 run python3 "$MC_SRCDIR/tests/lib/ps-check.py" "$BAD"
 expect_out "the ?? / ??= operators are PowerShell 7" "PowerShell 7 syntax is refused"
+
+# --- 7. the fake is as strict as Hyper-V, and speaks as the shim does ---
+# Requests straight to the fake PowerShell running the shim, in a Hyper-V of its own.
+H2="$TEST_TMP/hv-strict"
+mkdir -p "$H2"
+echo '{"v1": {"state": "Off", "id": "11111111-0000-0000-0000-000000000001", "memory_mb": 1024},
+ "v2": {"state": "Running", "id": "11111111-0000-0000-0000-000000000002", "ip": "192.168.50.99"}}' >"$H2/vms.json"
+touch "$TEST_TMP/odd.iso" "$TEST_TMP/odd.vhd"
+printf '%s\n' \
+	'{"id":1,"verb":"create","args":{"name":"odd","path":"'"$TEST_TMP"'","switch":"LAN","memory_mb":1025,"cpus":1,"disable_dynamic_memory":false,"mac":null,"vlan":null,"iso":"'"$TEST_TMP/odd.iso"'","disk":"'"$TEST_TMP/odd.vhd"'"}}' \
+	'{"id":2,"verb":"set","args":{"name":"v1","id":"11111111-0000-0000-0000-000000000001","memory_mb":2049}}' \
+	'{"id":3,"verb":"set","args":{"name":"v1","id":"11111111-0000-0000-0000-000000000001","memory_mb":2048}}' \
+	'{"id":4,"verb":"start","args":{"name":"v2","id":"11111111-0000-0000-0000-000000000002"}}' \
+	'{"id":5,"verb":"state","args":{"name":"nosuch"}}' \
+	'{"id":6,"verb":"ip","args":{"name":"gone","id":"11111111-0000-0000-0000-000000000009"}}' |
+	MC_FAKE_HYPERV_STATE="$H2" powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass \
+		-Command "& ([ScriptBlock]::Create([IO.File]::ReadAllText('$MACHINECTL_HYPERV_SHIM')))" >"$TEST_TMP/answers"
+answer() { # answer N KEY...: a value of the Nth answer
+	python3 -c 'import json,sys; v=[json.loads(l) for l in open(sys.argv[1])][int(sys.argv[2]) - 1]; [v := v[k] for k in sys.argv[3:]]; print(json.dumps(v) if not isinstance(v, str) else v)' \
+		"$TEST_TMP/answers" "$@"
+}
+check "six answers" test "$(wc -l <"$TEST_TMP/answers")" = 6
+check "New-VM refuses 1025 MB (not a multiple of 2 MB)" test "$(answer 1 ok) $(answer 1 error cmdlet)" = "false New-VM"
+check "... with Hyper-V's words" test "$(answer 1 error message | head -n 2)" = "Failed to modify device 'Memory'.
+Invalid memory value assigned for 'odd'. Memory values must be properly aligned."
+check "... naming the value" grep -qF "The memory value assigned ('1025' MB) is not properly aligned." <<<"$(answer 1 error message)"
+check "... and no VM is left" bash -c '! grep -q "\"odd\"" "$1"' _ "$H2/vms.json"
+check "Set-VMMemory refuses 2049 MB, with Hyper-V's words" \
+	test "$(answer 2 error cmdlet)|$(answer 2 error message | sed -n 2p)" = "Set-VMMemory|Invalid memory value assigned for 'v1'. Memory values must be properly aligned."
+check "... naming the VM's id" grep -qF "(Virtual machine ID 11111111-0000-0000-0000-000000000001)" <<<"$(answer 2 error message)"
+check "... and takes 2048 MB" test "$(answer 3 ok)" = true
+check "start of a Running VM is no failure (as Start-VM, which the shim skips)" test "$(answer 4 ok) $(answer 4 result state)" = "true Running"
+check "... and leaves it as it was (its address too)" grep -q '"ip": "192.168.50.99"' "$H2/vms.json"
+check "a missing VM: the shim's own words, by name" \
+	test "$(answer 5 error cmdlet)|$(answer 5 error message)|$(answer 5 error code)" = 'Get-VM|Hyper-V has no virtual machine named "nosuch"|notfound'
+check "... by id too (the shim names it by name)" test "$(answer 6 error message)" = 'Hyper-V has no virtual machine named "gone"'
+check "the shim has those words" grep -qF 'Hyper-V has no virtual machine named `"$($a.name)`"' "$MACHINECTL_HYPERV_SHIM"
+check "the shim has the fake's reasons for turning a VM off" bash -c 'grep -qF "Shutdown integration service does not answer (\$status)" "$1" &&
+	grep -qF "Shutdown integration service is disabled (Enable-VMIntegrationService turns it on)" "$1"' _ "$MACHINECTL_HYPERV_SHIM"
 
 # --- 2. keys on a Windows drive without the metadata option ---
 if [ -x "$SSHD_BIN" ]; then

@@ -76,16 +76,36 @@ static void rejects_bad_answers(void **state)
 
 static void maps_states(void **state)
 {
-	assert_int_equal(hv_state_from_name("Running"), MC_STATE_RUNNING);
-	assert_int_equal(hv_state_from_name("Off"), MC_STATE_STOPPED);
-	assert_int_equal(hv_state_from_name("Saved"), MC_STATE_SAVED);
-	assert_int_equal(hv_state_from_name("Paused"), MC_STATE_PAUSED);
-	assert_int_equal(hv_state_from_name("Starting"), MC_STATE_STARTING);
-	assert_int_equal(hv_state_from_name("Stopping"), MC_STATE_STOPPING);
-	assert_int_equal(hv_state_from_name("RunningCritical"), MC_STATE_ERROR);
-	assert_int_equal(hv_state_from_name("OffCritical"), MC_STATE_ERROR);
-	assert_int_equal(hv_state_from_name("Other"), MC_STATE_NONE);
+	/* Every name of Hyper-V's VMState enum (Microsoft.HyperV.PowerShell). */
+	static const struct {
+		const char *name;
+		enum mc_state st;
+	} all[] = {
+		{ "Other", MC_STATE_NONE },               /* Hyper-V cannot name it: an error says so */
+		{ "Running", MC_STATE_RUNNING },          { "Off", MC_STATE_STOPPED },
+		{ "Stopping", MC_STATE_STOPPING },        { "Saved", MC_STATE_SAVED },
+		{ "Paused", MC_STATE_PAUSED },            { "Starting", MC_STATE_STARTING },
+		{ "Reset", MC_STATE_STARTING },           { "Saving", MC_STATE_STOPPING },
+		{ "Pausing", MC_STATE_PAUSED },           { "Resuming", MC_STATE_STARTING },
+		{ "FastSaved", MC_STATE_SAVED },          { "FastSaving", MC_STATE_STOPPING },
+		{ "ForceShutdown", MC_STATE_STOPPING },   { "ForceReboot", MC_STATE_STARTING },
+		{ "Hibernated", MC_STATE_SAVED },         { "ComponentServicing", MC_STATE_RUNNING },
+		{ "RunningCritical", MC_STATE_ERROR },    { "OffCritical", MC_STATE_ERROR },
+		{ "StoppingCritical", MC_STATE_ERROR },   { "SavedCritical", MC_STATE_ERROR },
+		{ "PausedCritical", MC_STATE_ERROR },     { "StartingCritical", MC_STATE_ERROR },
+		{ "ResetCritical", MC_STATE_ERROR },      { "SavingCritical", MC_STATE_ERROR },
+		{ "PausingCritical", MC_STATE_ERROR },    { "ResumingCritical", MC_STATE_ERROR },
+		{ "FastSavedCritical", MC_STATE_ERROR },  { "FastSavingCritical", MC_STATE_ERROR },
+	};
+
+	for (size_t i = 0; i < MC_ARRAY_SIZE(all); i++) {
+		if (hv_state_from_name(all[i].name) != all[i].st)
+			fail_msg("%s: %d, expected %d", all[i].name, hv_state_from_name(all[i].name),
+				 all[i].st);
+	}
 	assert_int_equal(hv_state_from_name("running"), MC_STATE_NONE);
+	assert_int_equal(hv_state_from_name("Critical"), MC_STATE_NONE);
+	assert_int_equal(hv_state_from_name(""), MC_STATE_NONE);
 	assert_int_equal(hv_state_from_name(NULL), MC_STATE_NONE);
 }
 
