@@ -31,14 +31,16 @@ static int on_entry(void *user, const char *section, const char *key, const char
 		for (size_t i = 0; i < MC_ARRAY_SIZE(known_defaults); i++)
 			known |= !strcmp(key, known_defaults[i]);
 		if (!known) {
-			snprintf(c->bad_msg, sizeof(c->bad_msg),
-				 "unknown key '%s' in [defaults] (known: driver, cpus, memory, disk-size, iso, iso-url)",
-				 key);
+			if (!c->bad_msg[0])  /* inih reports the first error's line */
+				snprintf(c->bad_msg, sizeof(c->bad_msg),
+					 "unknown key '%s' in [defaults] (known: driver, cpus, memory, disk-size, iso, iso-url)",
+					 key);
 			return 0;
 		}
 	} else if (strncmp(section, "driver.", 7) != 0 || !section[7]) {
-		snprintf(c->bad_msg, sizeof(c->bad_msg),
-			 "unknown section [%s] (use [defaults] or [driver.NAME])", section);
+		if (!c->bad_msg[0])
+			snprintf(c->bad_msg, sizeof(c->bad_msg),
+				 "unknown section [%s] (use [defaults] or [driver.NAME])", section);
 		return 0;
 	}
 	c->v = mc_realloc(c->v, (c->n + 1) * sizeof(*c->v));
@@ -71,6 +73,24 @@ static int long_line(const char *text, size_t len, size_t *n)
 	return 0;
 }
 
+/* Whether line n (1-based) of text is one inih hands to its handler: not
+ * blank, a comment or a [section], and with a '=' or ':' delimiter. */
+static bool line_has_entry(const char *text, int n)
+{
+	const char *l = text;
+	size_t len;
+
+	for (int i = 1; i < n && l; i++) {
+		l = strchr(l, '\n');
+		l = l ? l + 1 : NULL;
+	}
+	if (!l)
+		return false;
+	l += strspn(l, " \t\r");
+	len = strcspn(l, "\n");
+	return len && *l != ';' && *l != '#' && *l != '[' && (memchr(l, '=', len) || memchr(l, ':', len));
+}
+
 int mc_config_load(const char *path, struct mc_config **out, struct mc_error *err)
 {
 	struct mc_config *c = mc_calloc(1, sizeof(*c));
@@ -99,8 +119,12 @@ int mc_config_load(const char *path, struct mc_config **out, struct mc_error *er
 		r = ini_parse_string(text, on_entry, c);
 		if (r == 0)
 			return 0;
+		/* inih goes on after an error and returns the first one's line:
+		 * a syntax error there, before the entry our handler refused,
+		 * is the one to name. */
 		mc_error_set(err, MC_E_INVALID, "%s:%d: %s", path, r,
-			     c->bad_msg[0] ? c->bad_msg : "syntax error (expected [section] or key = value)");
+			     c->bad_msg[0] && line_has_entry(text, r) ? c->bad_msg
+			     : "syntax error (expected [section] or key = value)");
 	}
 	*out = NULL;
 	mc_config_free(c);
@@ -132,23 +156,16 @@ const char *mc_config_get(const struct mc_config *c, const char *section, const 
 	return found;
 }
 
-static bool endswith(const char *s, const char *suffix)
-{
-	size_t a = strlen(s), b = strlen(suffix);
-
-	return a >= b && !strcmp(s + a - b, suffix);
-}
-
 /* The [defaults] key standing for driver flag FLAG, or NULL. */
 static const char *defaults_key(const char *flag)
 {
-	if (endswith(flag, "-cpu-count"))
+	if (mc_str_endswith(flag, "-cpu-count"))
 		return "cpus";
-	if (endswith(flag, "-memory"))
+	if (mc_str_endswith(flag, "-memory"))
 		return "memory";
-	if (endswith(flag, "-disk-size"))
+	if (mc_str_endswith(flag, "-disk-size"))
 		return "disk-size";
-	if (!strcmp(flag, "iso") || endswith(flag, "-boot2docker-url"))
+	if (!strcmp(flag, "iso") || mc_str_endswith(flag, "-boot2docker-url"))
 		return "iso";
 	return NULL;
 }

@@ -718,9 +718,7 @@ int mc_iso_prepare_flags(const char *store_root, json_t *flags, const struct mc_
 	if (!json_object_get(flags, "iso"))
 		return 0;
 	json_object_foreach(flags, key, v) {
-		size_t n = strlen(key);
-
-		if (n > 16 && !strcmp(key + n - 16, "-boot2docker-url") && json_is_string(v) &&
+		if (mc_str_endswith(key, "-boot2docker-url") && json_is_string(v) &&
 		    *json_string_value(v))
 			spec = json_string_value(v);
 	}

@@ -26,14 +26,13 @@ static int set_value(struct mc_optval *v, const char *value, struct mc_error *er
 	const struct mc_option *o = v->opt;
 
 	if (o->type == MC_OPT_BOOL) {
-		if (!value || mc_parse_bool(value))
-			value = "true";
-		else if (!strcmp(value, "false") || !strcmp(value, "0") || !strcmp(value, "no"))
-			value = "false";
-		else
+		bool b = true;
+
+		if (value && mc_parse_bool_value(value, &b) < 0)
 			return mc_error_set(err, MC_E_USAGE,
 					    "invalid value '%s' for --%s: use true or false", value,
 					    o->name);
+		value = b ? "true" : "false";
 	} else if (o->type == MC_OPT_INT) {
 		_cleanup_free_ char *what = mc_asprintf("--%s", o->name);
 		long long n;

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <pthread.h>
 #include <signal.h>
@@ -15,9 +16,34 @@
 
 #include "util.h"
 
+int mc_parse_bool_value(const char *s, bool *out)
+{
+	/* Go's strconv.ParseBool spellings (docker-machine read its
+	 * environment with it), yes/no and on/off. */
+	static const char *const yes[] = { "true", "1", "t", "yes", "on" };
+	static const char *const no[] = { "false", "0", "f", "no", "off" };
+
+	for (size_t i = 0; s && i < MC_ARRAY_SIZE(yes); i++) {
+		if (!strcasecmp(s, yes[i]) || !strcasecmp(s, no[i])) {
+			*out = !strcasecmp(s, yes[i]);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+bool mc_str_endswith(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && !strcmp(s + a - b, suffix);
+}
+
 bool mc_parse_bool(const char *s)
 {
-	return s && (!strcmp(s, "true") || !strcmp(s, "1") || !strcmp(s, "yes"));
+	bool b = false;
+
+	return mc_parse_bool_value(s, &b) == 0 && b;
 }
 
 char *mc_shell_quote(const char *s)

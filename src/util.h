@@ -15,8 +15,12 @@
  * mc_asprintf, _cleanup_free_, MC_TAKE...) are header-only in the driver
  * ABI (drivers/driver.h, included through error.h); these are the core's. */
 
-/* "true", "1" or "yes" (flags, environment variables, config.ini); NULL is false. */
+/* true/false, 1/0, t/f, yes/no, on/off, in any case: 0 and *out, else -1. */
+int mc_parse_bool_value(const char *s, bool *out);
+/* A value checked before (or absent): true only for a "true" spelling. */
 bool mc_parse_bool(const char *s);
+/* Whether s ends with suffix. */
+bool mc_str_endswith(const char *s, const char *suffix);
 /* The host of tcp://HOST:PORT (brackets of [v6] removed); malloc'd, NULL for NULL. */
 char *mc_url_host(const char *url);
 /* s for a message: control characters and backslashes as C escapes (malloc'd). */

@@ -16,6 +16,8 @@
 int mc_ops_driver_flags(struct mc_session *s, const struct mc_driver *drv,
 			const struct mc_args *a, json_t *out, json_t *origins, struct mc_error *err)
 {
+	bool iso_elsewhere = false, alias_given = false;
+
 	for (const struct mc_driver_flag *f = drv->flags; f && f->name; f++) {
 		/* where the value was set, for errors: NULL for the command line */
 		_cleanup_free_ char *origin = NULL, *dashed = mc_asprintf("--%s", f->name);
@@ -41,9 +43,15 @@ int mc_ops_driver_flags(struct mc_session *s, const struct mc_driver *drv,
 				return -1;
 			val = v ? json_integer(n) : json_null();
 			break;
-		case MC_FLAG_BOOL:
-			val = json_boolean(mc_parse_bool(v));
+		case MC_FLAG_BOOL: {
+			bool b = false;
+
+			if (v && mc_parse_bool_value(v, &b) < 0)
+				return mc_error_set(err, MC_E_USAGE, "invalid value '%s' for %s: use true or false",
+						    v, what);
+			val = json_boolean(b);
 			break;
+		}
 		case MC_FLAG_STRINGS:
 			val = json_array();
 			if (mc_args_named_given(a, f->name)) {
@@ -59,6 +67,18 @@ int mc_ops_driver_flags(struct mc_session *s, const struct mc_driver *drv,
 		json_object_set_new(out, f->name, val);
 		if (origins && origin)
 			json_object_set_new(origins, f->name, json_string(origin));
+		if (!strcmp(f->name, "iso"))
+			iso_elsewhere = v && origin;
+		else if (mc_str_endswith(f->name, "-boot2docker-url"))
+			alias_given |= mc_args_named_given(a, f->name);
+	}
+	/* --DRIVER-boot2docker-url on the command line beats an --iso that only
+	 * the environment or config.ini set (mc_iso_prepare_flags lets a
+	 * non-empty "iso" win). */
+	if (iso_elsewhere && alias_given) {
+		json_object_set_new(out, "iso", json_string(""));
+		if (origins)
+			json_object_del(origins, "iso");
 	}
 	return 0;
 }

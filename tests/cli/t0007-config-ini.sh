@@ -68,7 +68,38 @@ printf '[defaults]\r\n%s\r\n' "${long:0:199}" >"$STORE/config.ini"
 run mc ls
 expect_rc 1 "a 199-byte line plus CR (200 bytes before the newline) is refused too"
 expect_err "config.ini:2: " "... with its line number"
+# inih goes on after an error and returns the first one's line: the message
+# must be that line's.
+printf '[defaults]\ncolour = red\nshade = dark\n' >"$STORE/config.ini"
+run mc ls
+expect_rc 1 "two unknown keys are refused"
+expect_err "config.ini:2: unknown key 'colour' in [defaults]" "the error names the first bad key, on its line"
+printf '[defaults]\nnot an entry\nshade = dark\n' >"$STORE/config.ini"
+run mc ls
+expect_err "config.ini:2: syntax error (expected [section] or key = value)" \
+	"a syntax error before an unknown key is the one named"
+# Boolean driver flags from config.ini or the environment: Go's spellings
+# (docker-machine read its environment with strconv.ParseBool), yes/no,
+# on/off; anything else is an error, not a silent false.
+printf '[driver.test]\ntest-paused = True\n' >"$STORE/config.ini"
+run mc create -d test b1
+expect_rc 0 "test-paused = True in config.ini is read"
+run mc status b1
+check "... as true (the machine was created Paused)" test "$OUT" = Paused
+printf '[driver.test]\ntest-paused = maybe\n' >"$STORE/config.ini"
+run mc create -d test b2
+expect_rc 2 "test-paused = maybe is a usage error"
+expect_err "invalid value 'maybe' for test-paused ([driver.test] in $STORE/config.ini): use true or false" \
+	"... naming the value and where it was set"
+check "... and nothing was created" test ! -e "$STORE/machines/b2"
 rm -f "$STORE/config.ini"
+run mc create -d test --test-paused=off b3
+expect_rc 0 "--test-paused=off is read"
+run mc status b3
+check "... as false" test "$OUT" = Running
+run mc create -d test --test-paused=sometimes b4
+expect_rc 2 "--test-paused=sometimes is a usage error"
+expect_err "invalid value 'sometimes' for --test-paused: use true or false" "... naming the flag"
 run mc create -d test --help
 expect_out "--test-ip VALUE" "create --driver X --help lists the driver's flags"
 expect_out "[\$TEST_IP]" "driver flag help shows the environment variable"
