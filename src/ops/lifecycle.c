@@ -76,10 +76,16 @@ out:
  * driver): its local files only. */
 static int rm_files_only(struct mc_session *s, const char *name, struct mc_error *err)
 {
+	struct mc_error lerr = { 0 };
 	int lock_fd = -1;
 
-	if (mc_store_lock(&s->store, name, 30000, &lock_fd, NULL) < 0 && mc_store_exists(&s->store, name))
-		return -1;
+	if (mc_store_lock(&s->store, name, 30000, &lock_fd, &lerr) < 0) {
+		mc_error_clear(err);
+		if (mc_store_exists(&s->store, name))
+			return mc_error_copy(err, &lerr);
+		mc_ui_warn(s, "machine \"%s\" was removed meanwhile: nothing to remove", name);
+		return 0;
+	}
 	mc_ui_warn(s, "%s; removing the local files of \"%s\" only (any VM it had is left alone)",
 		   err->msg, name);
 	mc_error_clear(err);
