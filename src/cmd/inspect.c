@@ -126,7 +126,9 @@ static void line_worker(size_t i, void *arg)
 
 	if (mc_handle_open(&j->cli->s, j->names[i], 0, &h, &j->errs[i]) < 0)
 		return;
-	if (mc_handle_require_running(&h, &j->errs[i]) == 0)
+	/* The VM's own state: a machine whose provisioning failed still has
+	 * an address (ssh reaches it too). */
+	if (mc_handle_require_vm_running(&h, &j->errs[i]) == 0)
 		j->get(&h, &j->lines[i], &j->errs[i]);
 	mc_handle_close(&h);
 }

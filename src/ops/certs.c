@@ -144,11 +144,16 @@ int mc_ops_certs_after_start(struct mc_handle *h, struct mc_error *err)
 		mc_certs_check_machine(h->m, ip, &c, &ignored);
 		old = MC_TAKE(c.cert_ips);
 	}
+	if (h->drv->provision) {
+		/* Docker there is not ours (imported, or --no-provision): a new
+		 * certificate here would not reach its daemon. */
+		mc_ui_warn(h->s, "Machine \"%s\" has a new IP address (%s, was %s), but its Docker is not configured by %s (imported, or created with --no-provision), so its TLS certificate still names the old address: '%s regenerate-certs %s' installs a new one and takes its Docker over",
+			   h->m->name, ip, old ? old : "unknown", h->s->prog, h->s->prog, h->m->name);
+		return 0;
+	}
 	mc_ui_info(h->s, "Machine \"%s\" has a new IP address (%s, was %s): regenerating its TLS server certificate",
 		   h->m->name, ip, old ? old : "unknown");
-	if (mc_ops_certs_server(h->s, h->m, ip, err) < 0 || mc_ops_push_certs(h, err) < 0)
-		return -1;
-	return 0;
+	return mc_ops_certs_server(h->s, h->m, ip, err);
 }
 
 int mc_ops_regenerate(struct mc_session *s, const char *name, struct mc_error *err)
@@ -181,6 +186,16 @@ int mc_ops_regenerate(struct mc_session *s, const char *name, struct mc_error *e
 			   name, h.drv->name);
 	if (server && (mc_ops_certs_server(s, h.m, ip, err) < 0 || mc_ops_push_certs(&h, err) < 0))
 		goto out;
+	if (server && h.drv->provision &&
+	    json_is_false(json_object_get(h.m->host_options, "Provision"))) {
+		/* Its Docker now has our certificates: start and restart keep
+		 * them current from here on (doc/import.md). */
+		json_object_set_new(h.m->host_options, "Provision", json_true());
+		if (mc_handle_save(&h, err) < 0)
+			goto out;
+		mc_ui_info(s, "Docker on machine \"%s\" now uses %s's certificates: start and restart keep them current",
+			   name, s->prog);
+	}
 	r = 0;
 out:
 	mc_handle_close(&h);

@@ -178,6 +178,31 @@ static int new_server_cert(struct mc_handle *h, struct mc_error *err)
 	return mc_ops_certs_server(h->s, h->m, ip, err);
 }
 
+/* Provision a machine just made, then record it as created.  A failure
+ * keeps the VM for a look (console log, ssh): the machine is an Error row
+ * until `provision` succeeds or `rm` removes it. */
+static int provision_new(struct create_job *j, struct mc_handle *h, struct mc_error *err)
+{
+	const char *prog = j->s->prog, *name = h->m->name;
+
+	if (mc_ops_provision(h, j->named, j->t0, err) < 0) {
+		struct mc_error ignored = { 0 };
+
+		mc_machine_set_status(h->m, MC_MACHINE_ERROR, err->msg);
+		mc_handle_save(h, &ignored);
+		mc_error_prefix(err, "provisioning failed (the VM is kept: '%s provision %s' retries, '%s rm -f %s' removes it): ",
+				prog, name, prog, name);
+		return -1;
+	}
+	mc_machine_set_status(h->m, MC_MACHINE_CREATED, NULL);
+	if (mc_handle_save(h, err) < 0) {
+		mc_error_prefix(err, "Docker is up, but the machine's record was not saved (the VM is kept: '%s provision %s' retries): ",
+				prog, name);
+		return -1;
+	}
+	return 0;
+}
+
 /* Create one machine.  On failure before provisioning the store entry is
  * rolled back; a provisioning failure keeps the VM. */
 static int create_one(struct create_job *j, const char *name, struct mc_error *err)
@@ -215,22 +240,19 @@ static int create_one(struct create_job *j, const char *name, struct mc_error *e
 		if (mc_op_set(&h, on, err) < 0)
 			goto remove;
 	}
-	mc_machine_set_status(h.m, MC_MACHINE_CREATED, NULL);
+	/* Until provisioning has finished the machine is not created: a create
+	 * interrupted there leaves an Error row (Creating while it runs), not a
+	 * Running machine whose Docker was never set up. */
+	if (h.ctx.provision_follows)
+		mc_machine_set_status(h.m, MC_MACHINE_CREATING, "provisioning did not finish");
+	else
+		mc_machine_set_status(h.m, MC_MACHINE_CREATED, NULL);
 	phase = "record";
 	if (mc_handle_save(&h, err) < 0)
-		goto rollback;
+		goto remove;
 	mc_test_point("create-after-created");
-	/* A provisioning failure keeps the VM for a look (console log, ssh):
-	 * the machine is an Error row until `provision` succeeds or `rm` removes it. */
-	if (h.ctx.provision_follows && mc_ops_provision(&h, j->named, j->t0, err) < 0) {
-		struct mc_error ignored = { 0 };
-		const char *prog = j->s->prog;
-
-		mc_machine_set_status(h.m, MC_MACHINE_ERROR, err->msg);
-		mc_handle_save(&h, &ignored);
+	if (h.ctx.provision_follows && provision_new(j, &h, err) < 0) {
 		mc_handle_close(&h);
-		mc_error_prefix(err, "provisioning failed (the VM is kept: '%s provision %s' retries, '%s rm -f %s' removes it): ",
-				prog, name, prog, name);
 		mc_error_machine(err, name);
 		return -1;
 	}

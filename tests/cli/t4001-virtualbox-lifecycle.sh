@@ -208,6 +208,24 @@ expect_err "Resizing to new size 4194304 is not yet supported for medium" "with 
 run VBoxManage modifymedium disk "$STORE/machines/v1/disk.vmdk" --grow 40
 expect_rc 2 "the fake refuses an unknown modifymedium option"
 
+# --- a new address for a machine whose Docker machinectl does not configure
+# (--no-provision): start says that its certificate names the old address,
+# and makes no local certificate its daemon would never see ---
+nic=$(ip -o -4 addr show | awk -v a="$VBOX_GUEST_IP/" 'index($4, a) == 1 {print $2}')
+cert_sum=$(md5sum <"$STORE/machines/v1/server.pem")
+ip addr del "$VBOX_GUEST_IP/24" dev "$nic" && ip addr add 10.213.0.3/24 dev "$nic"
+run mc start v1
+expect_rc 0 "start after the guest's address changed"
+check "it warns that the certificate still names the old address" grep -qE \
+	"Machine \"v1\" has a new IP address \(10\.213\.0\.3, was ([0-9.]+, )*$VBOX_GUEST_IP(, [0-9.]+)*\), but its Docker is not configured by machinectl" <<<"$OUT$ERR"
+check "... and that regenerate-certs installs a new one" grep -qF "'machinectl regenerate-certs v1' installs a new one" <<<"$OUT$ERR"
+check "the server certificate is unchanged" test "$(md5sum <"$STORE/machines/v1/server.pem")" = "$cert_sum"
+run mc env v1
+expect_rc 1 "env then refuses the certificate"
+expect_err "regenerate-certs v1" "... naming the command that fixes it"
+mc kill v1 >/dev/null
+ip addr del 10.213.0.3/24 dev "$nic" && ip addr add "$VBOX_GUEST_IP/24" dev "$nic"
+
 # --- stop that the guest ignores: poweroff after the deadline, said out loud ---
 run mc create -d virtualbox $VBOX_FLAGS --virtualbox-stop-timeout 1 --autostart v2
 expect_rc 0 "create v2 (stop timeout 1 s, --autostart)"
