@@ -92,13 +92,6 @@ run env MACHINECTL_ISO="$TEST_TMP/no-such.iso" machinectl create -d libvirt $T \
 expect_rc 0 "--libvirt-boot2docker-url beats \$MACHINECTL_ISO"
 check "... and is the ISO recorded" test "$(drv t2 ISOSource)" = "file://$ISO"
 run mc rm -y t2
-# flag > environment > config.ini, across the alias: an --iso that only the
-# environment set does not beat --libvirt-boot2docker-url on the command line.
-run env MACHINECTL_ISO="$TEST_TMP/no-such.iso" machinectl create -d libvirt $T \
-	--libvirt-boot2docker-url "file://$ISO" --libvirt-disk-size 64 t2
-expect_rc 0 "--libvirt-boot2docker-url beats \$MACHINECTL_ISO"
-check "... and is the ISO recorded" test "$(drv t2 ISOSource)" = "file://$ISO"
-run mc rm -y t2
 
 # Pre-create failures: exit 3, nothing kept.
 run mc create -d libvirt --libvirt-uri bogus:///x --no-provision --iso "$ISO" b1
