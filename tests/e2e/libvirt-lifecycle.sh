@@ -233,8 +233,10 @@ check "its domain is gone" test -z "$(lv_exec virsh -q -c "$LV_URI" list --all -
 check "its store entry is gone" test ! -e "$STORE/machines/$M3"
 
 # Crash safety: create killed (SIGKILL) while it provisions the guest.  The
-# store still loads, ls lists the machine, provision finishes the job, and
-# rm -f leaves no domain, disk or store entry.
+# store still loads, ls lists the machine as Error (its provisioning did not
+# finish: not a Running machine whose Docker was never set up), ssh reaches
+# it, provision finishes the job, and rm -f leaves no domain, disk or store
+# entry.
 M2=e2e2
 vm create -d libvirt --libvirt-uri "$LV_URI" --libvirt-memory 768 --iso "$ISO" $M2 >"$TEST_TMP/c2.out" 2>&1 &
 cpid=$!
@@ -250,9 +252,10 @@ wait $cpid
 sed 's/^/# killed create: /' "$TEST_TMP/c2.out"
 check "create was killed while provisioning" grep -q "Checking connection to Docker" "$TEST_TMP/c2.out"
 check "it never finished" test -z "$(grep 'Docker is up and running' "$TEST_TMP/c2.out")"
-run vm ls --format '{{.Name}} {{.State}}'
+run vm ls --format '{{.Name}} {{.State}} {{.Error}}'
 expect_rc 0 "ls works after the kill"
-check "ls shows the machine as Running" grep -qx "$M2 Running" <<<"$OUT"
+check "ls shows the machine as Error: provisioning did not finish" \
+	grep -q "^$M2 Error provisioning did not finish" <<<"$OUT"
 # A guest without the one-step script (as boot2docker): provisioned file by
 # file, then /etc/init.d/docker restart (the root is in RAM: back at reboot).
 for _ in $(seq 1 240); do vm ssh $M2 true >/dev/null 2>&1 && break; sleep 0.5; done  # its boot goes on
@@ -260,6 +263,8 @@ run vm ssh $M2 'sudo rm /usr/lib/machinectl-os/provision'
 expect_rc 0 "the guest's one-step provisioning script removed"
 run vm provision $M2
 expect_rc 0 "provision finishes the interrupted provisioning"
+run vm ls --filter name=$M2 --format '{{.Name}} {{.State}}'
+check "ls shows it Running now" test "$OUT" = "$M2 Running"
 run vm ssh $M2 'test -d .machinectl-provision && sudo cat /var/lib/boot2docker/profile'
 check "provisioned file by file (its staging directory), the profile is there" grep -q "^EXTRA_ARGS=" <<<"$OUT"
 eval "$(vm env --shell bash $M2)"
