@@ -160,7 +160,7 @@ int mc_machine_load(const struct mc_store *s, const char *name, struct mc_machin
 		if (err && err->code == MC_E_NOT_FOUND) {
 			mc_error_clear(err);
 			return mc_error_set(err, MC_E_INVALID,
-					    "machine \"%s\" has no config.json (its creation was interrupted); remove it with 'rm -f %s'",
+					    "machine \"%s\" has no config.json (its creation was interrupted); 'machinectl rm -f %s' removes it",
 					    name, name);
 		}
 		return -1;

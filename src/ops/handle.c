@@ -182,19 +182,30 @@ bool mc_handle_being_created(const struct mc_handle *h)
 	return e.code == MC_E_STATE;  /* busy: its create holds the lock */
 }
 
-int mc_handle_require_created(struct mc_handle *h, struct mc_error *err)
+char *mc_handle_unfinished(const struct mc_handle *h)
 {
 	const char *why = mc_machine_error(h->m), *prog = h->s->prog, *name = h->m->name;
+
+	/* A reason is recorded once the VM exists (provisioning failed or did
+	 * not finish): provision finishes the create. */
+	if (why)
+		return mc_asprintf("%s: '%s provision %s' retries, '%s rm -f %s' removes it", why, prog, name, prog,
+				   name);
+	return mc_asprintf("creation was interrupted: '%s rm -f %s' removes it, then create it again", prog, name);
+}
+
+int mc_handle_require_created(struct mc_handle *h, struct mc_error *err)
+{
+	_cleanup_free_ char *why = NULL;
 
 	if (mc_machine_status(h->m) == MC_MACHINE_CREATED)
 		return 0;
 	if (mc_handle_being_created(h))
 		return mc_error_set(err, MC_E_STATE,
 				    "machine \"%s\" is being created (by another %s command): try again when it has finished",
-				    name, prog);
-	return mc_error_set(err, MC_E_STATE,
-			    "machine \"%s\" was not created completely (%s): '%s provision %s' retries, '%s rm -f %s' removes it",
-			    name, why ? why : "creation was interrupted", prog, name, prog, name);
+				    h->m->name, h->s->prog);
+	why = mc_handle_unfinished(h);
+	return mc_error_set(err, MC_E_STATE, "machine \"%s\" was not created completely (%s)", h->m->name, why);
 }
 
 /* state: mc_op_state (a machine not created completely is in Error) or

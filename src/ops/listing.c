@@ -313,18 +313,14 @@ static void finish_row(struct job *j, struct row *r, bool have_state, enum mc_st
 
 /* A machine whose create did not finish: Creating while its create holds the
  * lock, else Error with the reason. */
-static void unfinished_row(struct job *j, struct row *r)
+static void unfinished_row(struct row *r)
 {
-	struct mc_machine *m = r->h.m;
-	const char *why = mc_machine_error(m);
-
 	if (mc_handle_being_created(&r->h)) {
 		r->pub.state = "Creating";
 		return;
 	}
 	r->pub.state = "Error";
-	r->pub.error = mc_asprintf("%s; remove it with '%s rm -f %s'", why ? why : "creation was interrupted",
-				   j->s->prog, m->name);
+	r->pub.error = mc_handle_unfinished(&r->h);
 }
 
 /* Open a row; returns true when it is complete (done), false when it waits
@@ -357,7 +353,7 @@ static bool open_row(struct job *j, struct row *r)
 	p->shares = mc_shares_summary(json_object_get(r->h.m->host_options, "Shares"));
 	p->autostart = mc_json_bool(r->h.m->driver, "Autostart");
 	if (mc_machine_status(r->h.m) != MC_MACHINE_CREATED) {
-		unfinished_row(j, r);
+		unfinished_row(r);
 		mc_handle_close(&r->h);
 		return true;
 	}

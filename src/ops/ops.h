@@ -94,8 +94,11 @@ int mc_handle_save(struct mc_handle *h, struct mc_error *err);
 /* Its create is still running in another process (Status creating, the
  * lock held): ls and status say Creating. */
 bool mc_handle_being_created(const struct mc_handle *h);
-/* Error unless create finished (Status created), naming provision and rm -f;
- * a create still running is MC_E_STATE "is being created". */
+/* Why a machine whose create did not finish is not usable, and what to do:
+ * provision NAME (its VM exists) or rm -f NAME.  Allocated. */
+char *mc_handle_unfinished(const struct mc_handle *h);
+/* Error unless create finished (Status created), with mc_handle_unfinished's
+ * advice; a create still running is MC_E_STATE "is being created". */
 int mc_handle_require_created(struct mc_handle *h, struct mc_error *err);
 /* Error unless the machine is Running: 'Host "NAME" is not running'. */
 int mc_handle_require_running(struct mc_handle *h, struct mc_error *err);

@@ -107,7 +107,12 @@ check "the signal ends create" test $? = 143
 check "the driver's record survived the interruption" \
 	grep -q '"IPAddress": "127.0.0.9"' "$STORE/machines/cut1/config.json"
 run mc ls --filter name=cut1 --format '{{.State}} {{.Error}}'
-check "ls shows it as an interrupted creation" grep -q "^Error .*rm -f cut1" <<<"$OUT"
+check "ls shows it as an interrupted creation, to be removed and made again" \
+	test "$OUT" = "Error creation was interrupted: 'machinectl rm -f cut1' removes it, then create it again"
+run mc env cut1
+expect_rc 1 "env refuses it"
+expect_err "machine \"cut1\" was not created completely (creation was interrupted: 'machinectl rm -f cut1' removes it, then create it again)" \
+	"and says the same"
 run mc rm -f cut1
 expect_rc 0 "rm -f removes it"
 check "nothing of it is left" test ! -e "$STORE/machines/cut1"

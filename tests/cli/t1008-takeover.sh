@@ -39,6 +39,8 @@ run env MC_TEST_KILL_AT=create-after-created machinectl create "${GEN[@]}" g2
 check "the killed create did not succeed (exit $RC)" test "$RC" != 0
 run mc ls --filter name=g2 --format '{{.Name}} {{.State}} {{.Error}}'
 check "ls shows it as Error: provisioning did not finish" grep -q '^g2 Error provisioning did not finish' <<<"$OUT"
+check "... and names provision first, then rm -f" \
+	grep -q "did not finish: 'machinectl provision g2' retries, 'machinectl rm -f g2' removes it$" <<<"$OUT"
 run mc env g2
 expect_rc 1 "env refuses it"
 expect_err "provision g2' retries" "and says how to finish it"
