@@ -1,5 +1,6 @@
 #include "buildconf.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "opts.h"
@@ -118,6 +119,16 @@ int mc_args_parse(const struct mc_option *const *tables, int argc, char **argv, 
 			}
 			break;
 		}
+	}
+	/* A yes/no from the environment is held to the command line's rule. */
+	for (size_t i = 0; i < a->n; i++) {
+		const struct mc_option *o = a->vals[i].opt;
+		const char *e = o->env && !a->vals[i].set ? getenv(o->env) : NULL;
+		bool b;
+
+		if (o->type == MC_OPT_BOOL && e && *e && mc_parse_bool_value(e, &b) < 0)
+			return mc_error_set(err, MC_E_USAGE, "invalid value '%s' in $%s (for --%s): use true or false", e,
+					    o->env, o->name);
 	}
 	return 0;
 }

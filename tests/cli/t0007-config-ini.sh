@@ -100,6 +100,14 @@ check "... as false" test "$OUT" = Running
 run mc create -d test --test-paused=sometimes b4
 expect_rc 2 "--test-paused=sometimes is a usage error"
 expect_err "invalid value 'sometimes' for --test-paused: use true or false" "... naming the flag"
+# The global yes/no options from the environment follow the same rule.
+MACHINECTL_DEBUG=On run mc ls -q
+expect_rc 0 "MACHINECTL_DEBUG=On is taken"
+MACHINECTL_DEBUG=verbose run mc ls -q
+expect_rc 2 "MACHINECTL_DEBUG=verbose is a usage error, not a silent false"
+expect_err "invalid value 'verbose' in \$MACHINECTL_DEBUG (for --debug): use true or false" "... naming the variable"
+MACHINECTL_NATIVE_SSH=enabled run mc --native-ssh=false ls -q
+expect_rc 0 "a flag on the command line wins over a bad variable"
 run mc create -d test --help
 expect_out "--test-ip VALUE" "create --driver X --help lists the driver's flags"
 expect_out "[\$TEST_IP]" "driver flag help shows the environment variable"
