@@ -1,7 +1,9 @@
 #include "buildconf.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "config.h"
@@ -9,43 +11,135 @@
 
 struct entry {
 	char *section, *key, *value;
+	int line;
 };
 
 struct mc_config {
 	struct entry *v;
 	size_t n;
 	char *path;
+};
+
+/* One parse: the text inih reads through next_line(), the line it is at, and
+ * the first line refused here. */
+struct parse {
+	struct mc_config *c;
+	const char *pos, *end;
+	int line;
+	bool key_above;  /* a key = value line since the last [section] */
 	int bad_line;
-	char bad_msg[160];
+	char bad_msg[200];
 };
 
 static const char *const known_defaults[] = { "driver", "cpus", "memory", "disk-size", "iso", "iso-url" };
 
+__attribute__((format(printf, 2, 3)))
+static void refuse(struct parse *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->bad_line)  /* the first error is the one reported */
+		return;
+	p->bad_line = p->line;
+	va_start(ap, fmt);
+	vsnprintf(p->bad_msg, sizeof(p->bad_msg), fmt, ap);
+	va_end(ap);
+}
+
 static int on_entry(void *user, const char *section, const char *key, const char *value)
 {
-	struct mc_config *c = user;
+	struct parse *p = user;
+	struct mc_config *c = p->c;
 
+	if (!section[0]) {
+		refuse(p, "'%s' is outside any section: put it under [defaults] (or [driver.NAME] for a driver flag)",
+		       key);
+		return 0;
+	}
 	if (!strcmp(section, "defaults")) {
 		bool known = false;
 
 		for (size_t i = 0; i < MC_ARRAY_SIZE(known_defaults); i++)
 			known |= !strcmp(key, known_defaults[i]);
 		if (!known) {
-			if (!c->bad_msg[0])  /* inih reports the first error's line */
-				snprintf(c->bad_msg, sizeof(c->bad_msg),
-					 "unknown key '%s' in [defaults] (known: driver, cpus, memory, disk-size, iso, iso-url)",
-					 key);
+			refuse(p, "unknown key '%s' in [defaults] (known: driver, cpus, memory, disk-size, iso, iso-url)",
+			       key);
 			return 0;
 		}
 	} else if (strncmp(section, "driver.", 7) != 0 || !section[7]) {
-		if (!c->bad_msg[0])
-			snprintf(c->bad_msg, sizeof(c->bad_msg),
-				 "unknown section [%s] (use [defaults] or [driver.NAME])", section);
-		return 0;
+		return 0;  /* next_line() refused the section on its own line */
 	}
 	c->v = mc_realloc(c->v, (c->n + 1) * sizeof(*c->v));
-	c->v[c->n++] = (struct entry){ mc_strdup(section), mc_strdup(key), mc_strdup(value) };
+	c->v[c->n++] = (struct entry){ mc_strdup(section), mc_strdup(key), mc_strdup(value), p->line };
 	return 1;
+}
+
+/* Check line BUF (the p->line'th) before inih reads it, and make it say
+ * what the documentation says it does:
+ *  - "value   # comment": inih (as Debian builds it) takes only ';' as an
+ *    inline comment, so a '#' after a space would end up in the value; both
+ *    are cut here, after whitespace, as inih does for ';'.
+ *  - An indented line: inih takes it as the continuation of the value above
+ *    (driver = "none\ncolour = red"); it is refused, and blanked for inih.
+ *  - A [section] is checked on its own line, even when no key follows. */
+static void check_line(struct parse *p, char *buf)
+{
+	char *s = buf, *close;
+	size_t lead;
+
+	if (p->line == 1 && !strncmp(s, "\xEF\xBB\xBF", 3))  /* inih skips a BOM there */
+		s += 3;
+	lead = strspn(s, " \t\r\f\v");
+	s += lead;
+	if (!*s || *s == ';' || *s == '#')  /* blank, or a whole-line comment */
+		return;
+	for (char *q = s + 1; *q; q++)
+		if ((*q == '#' || *q == ';') && isspace((unsigned char)q[-1])) {
+			*q = '\0';
+			break;
+		}
+	if (lead) {
+		refuse(p, p->key_above ? "an indented line would continue the value above: remove the indentation"
+			  : "an indented line is not read as an entry: remove the indentation");
+		*buf = '\0';
+		return;
+	}
+	if (*s != '[') {
+		p->key_above = true;
+		return;
+	}
+	p->key_above = false;
+	close = strchr(s, ']');
+	if (!close)  /* inih reports the syntax error */
+		return;
+	*close = '\0';
+	if (strcmp(s + 1, "defaults") && (strncmp(s + 1, "driver.", 7) || !s[8]))
+		refuse(p, "unknown section [%s] (use [defaults] or [driver.NAME])", s + 1);
+	*close = ']';
+}
+
+/* inih's reader (fgets-like): the next line of the text, without its '\n'
+ * (long_line() has refused lines that would not fit), checked and with its
+ * comment cut by check_line().  One call per line, so p->line is the line
+ * inih is at when it calls on_entry(). */
+static char *next_line(char *buf, int size, void *stream)
+{
+	struct parse *p = stream;
+	const char *nl;
+	size_t len;
+
+	if (p->pos >= p->end || size < 1)
+		return NULL;
+	nl = memchr(p->pos, '\n', (size_t)(p->end - p->pos));
+	len = (size_t)((nl ? nl : p->end) - p->pos);
+	if (len > (size_t)size - 1)
+		len = (size_t)size - 1;
+	memcpy(buf, p->pos, len);
+	buf[len] = '\0';
+	p->pos = nl ? nl + 1 : p->end;
+	p->line++;
+	check_line(p, buf);
+	return buf;
 }
 
 /* inih (Debian's libinih, INI_MAX_LINE 200 with the NUL) cuts a longer line
@@ -73,24 +167,6 @@ static int long_line(const char *text, size_t len, size_t *n)
 	return 0;
 }
 
-/* Whether line n (1-based) of text is one inih hands to its handler: not
- * blank, a comment or a [section], and with a '=' or ':' delimiter. */
-static bool line_has_entry(const char *text, int n)
-{
-	const char *l = text;
-	size_t len;
-
-	for (int i = 1; i < n && l; i++) {
-		l = strchr(l, '\n');
-		l = l ? l + 1 : NULL;
-	}
-	if (!l)
-		return false;
-	l += strspn(l, " \t\r");
-	len = strcspn(l, "\n");
-	return len && *l != ';' && *l != '#' && *l != '[' && (memchr(l, '=', len) || memchr(l, ':', len));
-}
-
 int mc_config_load(const char *path, struct mc_config **out, struct mc_error *err)
 {
 	struct mc_config *c = mc_calloc(1, sizeof(*c));
@@ -116,15 +192,22 @@ int mc_config_load(const char *path, struct mc_config **out, struct mc_error *er
 	} else if (memchr(text, '\0', len)) {
 		mc_error_set(err, MC_E_INVALID, "%s: holds a NUL byte: it is not a text file", path);
 	} else {
-		r = ini_parse_string(text, on_entry, c);
-		if (r == 0)
+		struct parse p = { .c = c, .pos = text, .end = text + len };
+
+		/* inih goes on after an error and returns the first one's line
+		 * (a syntax error, or an entry on_entry() refused); the lines
+		 * refused here are known only to p.  The first of both is the
+		 * one to name. */
+		r = ini_parse_stream(next_line, &p, on_entry, &p);
+		if (r < 0)  /* only an inih built without INI_USE_STACK can fail so */
+			mc_error_set(err, MC_E_INVALID, "%s: could not be parsed (inih error %d)", path, r);
+		else if (r > 0 && (!p.bad_line || r < p.bad_line))
+			mc_error_set(err, MC_E_INVALID, "%s:%d: syntax error (expected [section] or key = value)",
+				     path, r);
+		else if (p.bad_line)
+			mc_error_set(err, MC_E_INVALID, "%s:%d: %s", path, p.bad_line, p.bad_msg);
+		else
 			return 0;
-		/* inih goes on after an error and returns the first one's line:
-		 * a syntax error there, before the entry our handler refused,
-		 * is the one to name. */
-		mc_error_set(err, MC_E_INVALID, "%s:%d: %s", path, r,
-			     c->bad_msg[0] && line_has_entry(text, r) ? c->bad_msg
-			     : "syntax error (expected [section] or key = value)");
 	}
 	*out = NULL;
 	mc_config_free(c);
@@ -184,4 +267,25 @@ const char *mc_config_driver_flag(const struct mc_config *c, const char *driver,
 	if (v && origin)
 		*origin = mc_asprintf("%s ([%s] in %s)", key, section, c->path);
 	return v;
+}
+
+int mc_config_check_driver_keys(const struct mc_config *c, const char *driver,
+				const struct mc_driver_flag *flags, struct mc_error *err)
+{
+	_cleanup_free_ char *section = mc_asprintf("driver.%s", driver);
+
+	for (size_t i = 0; c && i < c->n; i++) {
+		const struct entry *e = &c->v[i];
+		bool known = false;
+
+		if (strcmp(e->section, section) != 0)
+			continue;
+		for (const struct mc_driver_flag *f = flags; f && f->name && !known; f++)
+			known = !strcmp(e->key, f->name);
+		if (!known)
+			return mc_error_set(err, MC_E_INVALID,
+					    "%s:%d: unknown key '%s' in [%s]: the %s driver has no flag --%s",
+					    c->path, e->line, e->key, section, driver, e->key);
+	}
+	return 0;
 }

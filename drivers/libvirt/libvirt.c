@@ -472,8 +472,12 @@ static int check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	json_t *f = ctx->flags, *sh = json_object_get(f, "shares"), *v;
 	const char *ip = mc_json_str(f, "libvirt-ip");
+	const char *uri = mc_json_str(f, "libvirt-uri");
 	size_t i;
 
+	if (uri && !*uri)
+		return ctx->host->error_set(err, MC_E_PRECREATE,
+					    "--libvirt-uri is empty: give a libvirt URI, or leave it out for qemu:///system");
 	/* XML 1.0 cannot hold other control characters, not even escaped. */
 	json_array_foreach(sh, i, v) {
 		for (const char *p = mc_json_str(v, "Host") ?: ""; *p; p++)

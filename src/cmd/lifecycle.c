@@ -144,5 +144,13 @@ static int upgrade_one(struct mc_cli *cli, struct mc_args *a, const char *name, 
 
 int mc_cmd_upgrade(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 {
+	const char *iso = mc_args_str(a, &mc_opts_upgrade[O_UPGRADE_ISO]);
+
+	if (iso && !*iso) {
+		struct mc_error err = { 0 };
+
+		mc_error_set(&err, MC_E_USAGE, "--iso is empty: give a path or a URL, or leave it out for the default ISO");
+		return mc_cli_fail(&err);
+	}
 	return mc_cli_each_parallel(cli, a, upgrade_one);
 }

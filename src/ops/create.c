@@ -13,27 +13,54 @@
 #include "ssh.h"
 #include "util.h"
 
+/* Where a driver flag's value came from, highest precedence first. */
+enum { RANK_CMDLINE, RANK_ENV, RANK_DRIVER_SECTION, RANK_DEFAULTS, RANK_NONE };
+
 int mc_ops_driver_flags(struct mc_session *s, const struct mc_driver *drv,
 			const struct mc_args *a, json_t *out, json_t *origins, struct mc_error *err)
 {
-	bool iso_elsewhere = false, alias_given = false;
+	/* The ISO's two spellings (iso, DRIVER-boot2docker-url) are one option:
+	 * the one set where precedence is higher wins; on a tie, iso. */
+	const char *iso_spelling[2] = { NULL, NULL };
+	int iso_rank[2] = { RANK_NONE, RANK_NONE };
 
+	if (mc_config_check_driver_keys(s->config, drv->name, drv->flags, err) < 0)
+		return -1;
 	for (const struct mc_driver_flag *f = drv->flags; f && f->name; f++) {
 		/* where the value was set, for errors: NULL for the command line */
 		_cleanup_free_ char *origin = NULL, *dashed = mc_asprintf("--%s", f->name);
 		const char *v = NULL, *e, *what;
 		json_t *val = NULL;
+		int rank = RANK_NONE, spelling = -1;
 		long long n;
 
 		if (mc_args_named_given(a, f->name)) {
 			v = mc_args_named_str(a, f->name);
+			rank = RANK_CMDLINE;
 		} else if (f->env && (e = getenv(f->env)) && *e) {
 			v = e;
 			origin = mc_asprintf("$%s", f->env);
-		} else if (!(v = mc_config_driver_flag(s->config, drv->name, f->name, &origin))) {
+			rank = RANK_ENV;
+		} else if ((v = mc_config_driver_flag(s->config, drv->name, f->name, &origin))) {
+			rank = strstr(origin, "([defaults]") ? RANK_DEFAULTS : RANK_DRIVER_SECTION;
+		} else {
 			v = f->def;
 		}
 		what = origin ? origin : dashed;
+		if (!strcmp(f->name, "iso"))
+			spelling = 0;
+		else if (mc_str_endswith(f->name, "-boot2docker-url"))
+			spelling = 1;
+		if (spelling >= 0 && v) {
+			if (!*v && rank == RANK_CMDLINE)
+				return mc_error_set(err, MC_E_USAGE,
+						    "%s is empty: give a path or a URL, or leave it out for the default ISO",
+						    dashed);
+			if (*v) {
+				iso_spelling[spelling] = f->name;
+				iso_rank[spelling] = rank;
+			}
+		}
 		switch (f->type) {
 		case MC_FLAG_STRING:
 			val = v ? json_string(v) : json_null();
@@ -67,20 +94,35 @@ int mc_ops_driver_flags(struct mc_session *s, const struct mc_driver *drv,
 		json_object_set_new(out, f->name, val);
 		if (origins && origin)
 			json_object_set_new(origins, f->name, json_string(origin));
-		if (!strcmp(f->name, "iso"))
-			iso_elsewhere = v && origin;
-		else if (mc_str_endswith(f->name, "-boot2docker-url"))
-			alias_given |= mc_args_named_given(a, f->name);
 	}
-	/* --DRIVER-boot2docker-url on the command line beats an --iso that only
-	 * the environment or config.ini set (mc_iso_prepare_flags lets a
-	 * non-empty "iso" win). */
-	if (iso_elsewhere && alias_given) {
-		json_object_set_new(out, "iso", json_string(""));
+	if (iso_spelling[0] && iso_spelling[1]) {
+		int loser = iso_rank[1] < iso_rank[0] ? 0 : 1;  /* a tie: iso wins */
+
+		if (iso_rank[0] == RANK_CMDLINE && iso_rank[1] == RANK_CMDLINE)
+			return mc_error_set(err, MC_E_USAGE,
+					    "--%s and --%s are the same option (the boot ISO): give one of them",
+					    iso_spelling[0], iso_spelling[1]);
+		/* mc_iso_prepare_flags takes the non-empty spelling. */
+		json_object_set_new(out, iso_spelling[loser], json_string(""));
 		if (origins)
-			json_object_del(origins, "iso");
+			json_object_del(origins, iso_spelling[loser]);
 	}
 	return 0;
+}
+
+/* Where the ISO that create boots was set (config.ini, the environment), or
+ * NULL for the command line and the default. */
+static const char *iso_origin(json_t *flags, json_t *origins)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(flags, key, v) {
+		if ((!strcmp(key, "iso") || mc_str_endswith(key, "-boot2docker-url")) && json_is_string(v) &&
+		    *json_string_value(v))
+			return json_string_value(json_object_get(origins, key));
+	}
+	return NULL;
 }
 
 static json_t *strings_json(char **l)
@@ -414,6 +456,10 @@ int mc_ops_create(struct mc_session *s, const struct mc_create_opts *o, char **n
 	 * machines (a URL is downloaded here); the driver gets a local path. */
 	mc_ops_iso_opts(s, &iso);
 	if (mc_iso_prepare_flags(s->store.root, o->flags, &iso, err) < 0) {
+		const char *from = iso_origin(o->flags, o->flag_origins);
+
+		if (from)
+			mc_error_prefix(err, "%s: ", from);
 		if (err->code != MC_E_USAGE) {
 			err->code = MC_E_PRECREATE;
 			mc_error_prefix(err, "Error with pre-create check: ");

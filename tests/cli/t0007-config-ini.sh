@@ -64,6 +64,9 @@ check "nothing was created with the test driver" test ! -e "$STORE/machines/long
 printf '[defaults]\n%s\n' "${long:0:199}" >"$STORE/config.ini"
 run mc create -d none --url tcp://127.0.0.1:9 long2
 expect_rc 0 "a line of exactly 199 bytes is read"
+printf '[defaults]\n%s\ncolour = red\n' "${long:0:199}" >"$STORE/config.ini"
+run mc ls
+expect_err "config.ini:3: unknown key 'colour'" "the line after a 199-byte line keeps its number"
 printf '[defaults]\r\n%s\r\n' "${long:0:199}" >"$STORE/config.ini"
 run mc ls
 expect_rc 1 "a 199-byte line plus CR (200 bytes before the newline) is refused too"
@@ -78,6 +81,59 @@ printf '[defaults]\nnot an entry\nshade = dark\n' >"$STORE/config.ini"
 run mc ls
 expect_err "config.ini:2: syntax error (expected [section] or key = value)" \
 	"a syntax error before an unknown key is the one named"
+# The example in doc/config-ini.md, copied as a user would (with the test
+# driver): its "# ..." comments after the values are comments, not values.
+sed -n '/Two kinds of section:$/,/^Precedence/s/^    //p' "$MC_SRCDIR/doc/config-ini.md" |
+	sed 's/^driver = libvirt /driver = test    /' >"$STORE/config.ini"
+check "setup: the documented example has inline '#' comments" grep -q '^driver = test  *# ' "$STORE/config.ini"
+run mc create doc1
+expect_rc 0 "the documented config.ini example works as written"
+check "... its [defaults] driver (with a '#' comment) is used" \
+	test "$(machinectl inspect -f '{{.DriverName}}' doc1 2>&1)" = test
+cat >"$STORE/config.ini" <<'INI'
+# a comment
+; another
+[defaults]   # after a section
+driver = test	# after a tab
+
+  # an indented comment
+[driver.test]
+test-ip = 127.0.0.8   # the address
+test-engine-port = 3008 ; the port
+test-label = a#b;c
+INI
+run mc create ic1
+expect_rc 0 "whole-line, indented and inline '#' and ';' comments are read as comments"
+check "... not as part of the values" test "$(ip_of ic1)" = "127.0.0.8:3008"
+check "... and a '#' or ';' that follows no blank is kept" \
+	test "$(machinectl inspect -f '{{index .Driver.Labels 0}}' ic1 2>&1)" = "a#b;c"
+# inih reads an indented line as the continuation of the value above
+# (driver = "test\ncolour = red"): it is refused, on its own line.
+printf '[defaults]\ndriver = test\n  colour = red\n' >"$STORE/config.ini"
+run mc create ind1
+expect_rc 1 "an indented line is refused by create"
+expect_err "config.ini:3: an indented line would continue the value above: remove the indentation" \
+	"... with its line and what to do"
+check "... and nothing was created" test ! -e "$STORE/machines/ind1"
+run mc ls
+expect_rc 1 "an indented line is refused by ls too"
+expect_err "config.ini:3: an indented line would continue" "... with its line"
+printf '[defaults]\n\tdriver = test\n' >"$STORE/config.ini"
+run mc ls
+expect_rc 1 "an indented first entry is refused too"
+expect_err "config.ini:2: an indented line" "... with its line"
+printf '[weird]\n' >"$STORE/config.ini"
+run mc ls
+expect_rc 1 "an unknown section with no key is refused"
+expect_err "config.ini:1: unknown section [weird] (use [defaults] or [driver.NAME])" "... on its line"
+printf '[weird]\n\n\nx = 1\n' >"$STORE/config.ini"
+run mc ls
+expect_err "config.ini:1: unknown section [weird]" "an unknown section is named on its own line, not its first key's"
+printf 'driver = test\n[defaults]\n' >"$STORE/config.ini"
+run mc ls
+expect_rc 1 "a key before any section is refused"
+expect_err "config.ini:1: 'driver' is outside any section: put it under [defaults]" \
+	"... saying so, and where it belongs"
 # Boolean driver flags from config.ini or the environment: Go's spellings
 # (docker-machine read its environment with strconv.ParseBool), yes/no,
 # on/off; anything else is an error, not a silent false.
@@ -100,6 +156,18 @@ check "... as false" test "$OUT" = Running
 run mc create -d test --test-paused=sometimes b4
 expect_rc 2 "--test-paused=sometimes is a usage error"
 expect_err "invalid value 'sometimes' for --test-paused: use true or false" "... naming the flag"
+# A key of [driver.NAME] that is not one of the driver's flags: a typo.
+printf '[driver.test]\ntest-memroy = 100\n[driver.nosuch]\nanything = 1\n' >"$STORE/config.ini"
+run mc create -d test typo
+expect_rc 1 "a create with the test driver refuses an unknown key of [driver.test]"
+expect_err "$STORE/config.ini:2: unknown key 'test-memroy' in [driver.test]: the test driver has no flag --test-memroy" \
+	"... naming the file, the line and the key"
+check "... and creates nothing" test ! -e "$STORE/machines/typo"
+printf '[driver.nosuch]\nanything = 1\n' >"$STORE/config.ini"
+run mc create -d test typo
+expect_rc 0 "a section for a driver that is not used is not checked"
+mc rm -y typo >/dev/null
+rm -f "$STORE/config.ini"
 # The global yes/no options from the environment follow the same rule.
 MACHINECTL_DEBUG=On run mc ls -q
 expect_rc 0 "MACHINECTL_DEBUG=On is taken"

@@ -92,6 +92,33 @@ run env MACHINECTL_ISO="$TEST_TMP/no-such.iso" machinectl create -d libvirt $T \
 expect_rc 0 "--libvirt-boot2docker-url beats \$MACHINECTL_ISO"
 check "... and is the ISO recorded" test "$(drv t2 ISOSource)" = "file://$ISO"
 run mc rm -y t2
+# The other way round, and the sections of config.ini: the spelling set
+# where precedence is higher wins, whichever it is.
+run env LIBVIRT_BOOT2DOCKER_URL="$TEST_TMP/no-such.iso" MACHINECTL_ISO= machinectl create -d libvirt $T \
+	--iso "$ISO" --libvirt-disk-size 64 t2
+expect_rc 0 "--iso beats \$LIBVIRT_BOOT2DOCKER_URL"
+run mc rm -y t2
+printf '[defaults]\niso = %s\n' "$ISO" >"$STORE/config.ini"
+run env LIBVIRT_BOOT2DOCKER_URL="$TEST_TMP/no-such.iso" machinectl create -d libvirt $T --libvirt-disk-size 64 t2
+expect_rc 3 "\$LIBVIRT_BOOT2DOCKER_URL beats iso in [defaults]"
+expect_err "\$LIBVIRT_BOOT2DOCKER_URL: " "... and the error says where the ISO was set"
+check "... and nothing is kept" test ! -e "$STORE/machines/t2"
+printf '[defaults]\niso = %s\n[driver.libvirt]\nlibvirt-boot2docker-url = %s\n' "$ISO" "$TEST_TMP/no-such.iso" \
+	>"$STORE/config.ini"
+run mc create -d libvirt $T --libvirt-disk-size 64 t2
+expect_rc 3 "[driver.libvirt] libvirt-boot2docker-url beats [defaults] iso"
+expect_err "libvirt-boot2docker-url ([driver.libvirt] in $STORE/config.ini): " "... named in the error"
+rm -f "$STORE/config.ini"
+run mc create -d libvirt $T --iso "$ISO" --libvirt-boot2docker-url "file://$ISO" t2
+expect_rc 2 "--iso and --libvirt-boot2docker-url together are a usage error"
+expect_err "--iso and --libvirt-boot2docker-url are the same option (the boot ISO): give one of them" "... naming both"
+run mc create -d libvirt $T --iso '' t2
+expect_rc 2 "an empty --iso is a usage error, not the default ISO"
+expect_err "--iso is empty: give a path or a URL, or leave it out for the default ISO" "... saying so"
+run mc create -d libvirt --libvirt-uri '' --no-provision --iso "$ISO" t2
+expect_rc 3 "an empty --libvirt-uri is refused"
+expect_err "--libvirt-uri is empty" "... saying so"
+check "nothing is kept" test ! -e "$STORE/machines/t2"
 
 # Pre-create failures: exit 3, nothing kept.
 run mc create -d libvirt --libvirt-uri bogus:///x --no-provision --iso "$ISO" b1

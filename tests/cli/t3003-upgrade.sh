@@ -36,6 +36,11 @@ expect_rc 0 "upgrade to the ISO it already boots"
 expect_out "Machine \"m1\" already boots MC-OS-1.0 ($ISO1): nothing to upgrade." "nothing to do, and it says so"
 check "it was not restarted" test -z "$(grep -F Stopping <<<"$OUT")"
 
+run mc upgrade --iso '' m1
+expect_rc 2 "an empty --iso is a usage error, not the default ISO"
+expect_err "--iso is empty: give a path or a URL, or leave it out for the default ISO" "... saying so"
+check "the machine keeps its ISO" test "$(drv m1 ISO)" = "$ISO1"
+
 # A stopped machine stays stopped.
 mc stop m2 >/dev/null
 run mc upgrade --iso "$ISO2" m2

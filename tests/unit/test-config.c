@@ -69,6 +69,88 @@ static void errors(void **state)
 	assert_int_equal(err.code, MC_E_INVALID);
 }
 
+/* What inih (as Debian builds it) would misread: a '#' comment after a value,
+ * an indented line (a continuation of the value above), a section with no
+ * key, a key before any section. */
+static void comments_and_layout(void **state)
+{
+	struct mc_error err = { 0 };
+	int rc;
+	struct mc_config *c = load_text("# c\n; c\n[defaults]  # c\ndriver = test   # c\nmemory = 2048\t# c\n"
+					"  # indented comment\n\t; another\n \ncpus = 2 ; c\niso = /a#b;c.iso\n"
+					"[driver.x] ; c\nx-y = # only a comment\n",
+					&err, &rc);
+
+	assert_int_equal(rc, 0);
+	assert_string_equal(mc_config_get(c, "defaults", "driver"), "test");
+	assert_string_equal(mc_config_get(c, "defaults", "memory"), "2048");
+	assert_string_equal(mc_config_get(c, "defaults", "cpus"), "2");
+	assert_string_equal(mc_config_get(c, "defaults", "iso"), "/a#b;c.iso");
+	assert_string_equal(mc_config_get(c, "driver.x", "x-y"), "");
+	mc_config_free(c);
+
+	assert_null(load_text("[defaults]\ndriver = test\n  cpus = 2\n", &err, &rc));
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(err.msg, "config.ini:3: an indented line would continue the value above"));
+	mc_error_clear(&err);
+	assert_null(load_text("[defaults]\n\tdriver = test\n", &err, &rc));
+	assert_non_null(strstr(err.msg, "config.ini:2: an indented line"));
+	mc_error_clear(&err);
+	assert_null(load_text("[defaults]\ndriver = test\n [driver.test]\n", &err, &rc));
+	assert_non_null(strstr(err.msg, "config.ini:3: an indented line"));
+	mc_error_clear(&err);
+	assert_null(load_text("[defaults]\n[weird]\n", &err, &rc));
+	assert_non_null(strstr(err.msg, "config.ini:2: unknown section [weird]"));
+	mc_error_clear(&err);
+	assert_null(load_text("[weird]\n\n\nx = 1\n", &err, &rc));
+	assert_non_null(strstr(err.msg, "config.ini:1: unknown section [weird]"));
+	mc_error_clear(&err);
+	assert_null(load_text("driver = test\n[defaults]\n", &err, &rc));
+	assert_non_null(strstr(err.msg, "config.ini:1: 'driver' is outside any section"));
+	mc_error_clear(&err);
+	/* the first error in the file wins, whoever finds it */
+	assert_null(load_text("[defaults]\nnot an entry\n[weird]\n", &err, &rc));
+	assert_non_null(strstr(err.msg, "config.ini:2: syntax error"));
+	mc_error_clear(&err);
+	assert_null(load_text("[weird]\nnot an entry\n", &err, &rc));
+	assert_non_null(strstr(err.msg, "config.ini:1: unknown section"));
+	mc_error_clear(&err);
+	/* a BOM and CRLF line ends are read */
+	c = load_text("\xEF\xBB\xBF[defaults]\r\n\r\ndriver = test # c\r\n", &err, &rc);
+	assert_int_equal(rc, 0);
+	assert_string_equal(mc_config_get(c, "defaults", "driver"), "test");
+	mc_config_free(c);
+}
+
+/* A [driver.NAME] key that is not one of NAME's flags: a typo. */
+static void driver_keys(void **state)
+{
+	static const struct mc_driver_flag flags[] = {
+		{ .name = "test-memory", .type = MC_FLAG_INT },
+		{ .name = "test-ip", .type = MC_FLAG_STRING },
+		{ .name = NULL },
+	};
+	struct mc_error err = { 0 };
+	int rc;
+	struct mc_config *c = load_text("[driver.test]\ntest-ip = 1.2.3.4\n\n[driver.other]\nother-x = 1\n"
+					"[driver.test]\ntest-memroy = 100\ntest-cpus = 1\n",
+					&err, &rc);
+
+	assert_int_equal(rc, 0);
+	assert_int_equal(mc_config_check_driver_keys(c, "test", flags, &err), -1);
+	assert_int_equal(err.code, MC_E_INVALID);
+	assert_non_null(strstr(err.msg, "config.ini:7: unknown key 'test-memroy' in [driver.test]: "
+				   "the test driver has no flag --test-memroy"));
+	mc_error_clear(&err);
+	/* another driver's section, or no section for the driver: nothing to check */
+	assert_int_equal(mc_config_check_driver_keys(c, "other2", flags, &err), 0);
+	assert_int_equal(mc_config_check_driver_keys(NULL, "test", flags, &err), 0);
+	mc_config_free(c);
+	c = load_text("[driver.test]\ntest-ip = 1.2.3.4\ntest-memory = 128\n", &err, &rc);
+	assert_int_equal(mc_config_check_driver_keys(c, "test", flags, &err), 0);
+	mc_config_free(c);
+}
+
 /* inih cuts lines at 199 bytes: longer ones are refused with their number. */
 static void long_lines(void **state)
 {
@@ -85,6 +167,11 @@ static void long_lines(void **state)
 	assert_int_equal(rc, 0);
 	assert_int_equal(strlen(mc_config_get(c, "defaults", "iso")), 199 - 6);
 	mc_config_free(c);
+	/* ... and the lines after it keep their numbers */
+	strcpy(text + 11 + 199, "\ncolour = red\n");
+	assert_null(load_text(text, &err, &rc));
+	assert_non_null(strstr(err.msg, "config.ini:3: unknown key 'colour'"));
+	mc_error_clear(&err);
 	memset(text + 11, 'a', 200);
 	memcpy(text + 11, "iso = /", 7);
 	strcpy(text + 11 + 200, "\ncpus = 2\n");
@@ -111,6 +198,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(values_and_mapping),
 		cmocka_unit_test(errors),
+		cmocka_unit_test(comments_and_layout),
+		cmocka_unit_test(driver_keys),
 		cmocka_unit_test(long_lines),
 		cmocka_unit_test(missing_file),
 	};
