@@ -47,7 +47,10 @@ int mc_cmd_import(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args
 
 		mc_error_clear(&err);
 		if (mc_ops_import(&cli->s, from, names[i], &res, &err) < 0) {
-			rc = mc_cli_fail(&err);
+			/* A machine that did not import is an error (1), whatever
+			 * its own error's code: 2 is for import's command line. */
+			mc_cli_fail(&err);
+			rc = 1;
 		} else {
 			_cleanup_free_ char *dm = mc_term_safe(res.dm_driver, false);
 

@@ -8,13 +8,16 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "certs.h"
 #include "engine.h"
 #include "ops.h"
 #include "provision.h"
+#include "registry.h"
 #include "ssh.h"
 #include "util.h"
 
@@ -64,6 +67,22 @@ static const char *auth_path(const struct dm_machine *dm, const char *key)
 	return s && *s ? s : NULL;
 }
 
+/* What a JSON value is, for messages. */
+static const char *json_kind(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "object";
+	case JSON_ARRAY: return "array";
+	case JSON_STRING: return "string";
+	case JSON_INTEGER: return "integer";
+	case JSON_REAL: return "real number";
+	case JSON_TRUE:
+	case JSON_FALSE: return "boolean";
+	case JSON_NULL: return "null";
+	}
+	return "value";
+}
+
 /* Read the docker-machine config.json, migrating what we read from older versions. */
 static int dm_load(const char *from, const char *name, struct dm_machine *dm, struct mc_error *err)
 {
@@ -87,14 +106,30 @@ static int dm_load(const char *from, const char *name, struct dm_machine *dm, st
 		return -1;
 	}
 	dm->doc = json_loadb(text, len, 0, &jerr);
+	if (!dm->doc)
+		return mc_error_set(err, MC_E_INVALID, "%s is not valid JSON (line %d: %s)", path,
+				    jerr.line, jerr.text);
 	if (!json_is_object(dm->doc))
-		return mc_error_set(err, MC_E_INVALID, "%s is not a JSON object (line %d: %s)", path,
-				    jerr.line, dm->doc ? "not an object" : jerr.text);
+		return mc_error_set(err, MC_E_INVALID,
+				    "%s is not a docker-machine config.json: it holds a JSON %s, not an object",
+				    path, json_kind(dm->doc));
+	/* Version 0 had no ConfigVersion; every later one writes an integer. */
 	ver = json_object_get(dm->doc, "ConfigVersion");
-	v = json_is_integer(ver) ? json_integer_value(ver) : 0;
+	if (ver && !json_is_integer(ver)) {
+		_cleanup_free_ char *shown = json_dumps(ver, JSON_ENCODE_ANY);
+
+		return mc_error_set(err, MC_E_INVALID,
+				    "%s: ConfigVersion %.40s is not an integer (a JSON %s): this import reads versions 0 to 3",
+				    path, shown ? shown : "?", json_kind(ver));
+	}
+	v = ver ? json_integer_value(ver) : 0;
 	if (v > 3)
 		return mc_error_set(err, MC_E_INVALID,
 				    "%s: config version %lld is from the future (this import reads versions 0 to 3)",
+				    path, v);
+	if (v < 0)
+		return mc_error_set(err, MC_E_INVALID,
+				    "%s: config version %lld is not a docker-machine version (this import reads versions 0 to 3)",
 				    path, v);
 	dm->driver = json_object_get(dm->doc, "Driver");
 	dm->dm_driver = mc_json_str(dm->doc, "DriverName");
@@ -133,7 +168,8 @@ static int map_driver(struct dm_machine *dm, json_t *out, struct mc_error *err)
 		dm->our_driver = "virtualbox";
 		json_object_set_new(out, "VMName", json_string(vm));
 		json_object_set_new(out, "SSHUser", json_string(drv_str(dm, "SSHUser") ?: "docker"));
-		if (mc_json_int(dm->driver, "SSHPort", 0) > 0)
+		/* 0: docker-machine did not record the NAT forward (found at start) */
+		if (mc_json_int(dm->driver, "SSHPort", 0) != 0)
 			json_object_set_new(out, "SSHPort", json_integer(mc_json_int(dm->driver, "SSHPort", 0)));
 		json_object_set_new(out, "CPU", json_integer(mc_json_int(dm->driver, "CPU", 1)));
 		json_object_set_new(out, "Memory", json_integer(mc_json_int(dm->driver, "Memory", 1024)));
@@ -288,6 +324,112 @@ static int check_fields(struct dm_machine *dm, json_t *drv, struct mc_error *err
 	return 0;
 }
 
+/* The create flag each imported Driver field stands for, per driver of
+ * ours: what create checks them against (the driver's flag table and its
+ * check_flags) checks them here.  flag NULL: a number create has no flag
+ * for, which must still be an integer. */
+static const struct dm_flag {
+	const char *driver;  /* ours */
+	const char *field;   /* docker-machine's, in its Driver object */
+	const char *key;     /* ours, in the new machine's Driver object */
+	const char *flag;
+} dm_flags[] = {
+	{ "none", "URL", "URL", "url" },
+	{ "generic", "IPAddress", "IPAddress", "generic-ip-address" },
+	{ "generic", "SSHUser", "SSHUser", "generic-ssh-user" },
+	{ "generic", "SSHPort", "SSHPort", "generic-ssh-port" },
+	{ "generic", "EnginePort", "EnginePort", "generic-engine-port" },
+	{ "virtualbox", "SSHUser", "SSHUser", "virtualbox-ssh-user" },
+	{ "virtualbox", "SSHPort", "SSHPort", NULL },
+	{ "virtualbox", "CPU", "CPU", "virtualbox-cpu-count" },
+	{ "virtualbox", "Memory", "Memory", "virtualbox-memory" },
+	{ "virtualbox", "DiskSize", "DiskSize", "virtualbox-disk-size" },
+	{ "virtualbox", "HostOnlyCIDR", "HostOnlyCIDR", "virtualbox-hostonly-cidr" },
+	{ "hyperv", "VSwitch", "Switch", "hyperv-virtual-switch" },
+	{ "hyperv", "MemSize", "Memory", "hyperv-memory" },
+	{ "hyperv", "CPU", "CPU", "hyperv-cpu-count" },
+	{ "libvirt", "ConnectionURI", "URI", "libvirt-uri" },
+	{ "libvirt", "Network", "Network", "libvirt-network" },
+	{ "libvirt", "CPU", "CPU", "libvirt-cpu-count" },
+	{ "libvirt", "Memory", "Memory", "libvirt-memory" },
+};
+
+static const struct mc_driver_flag *find_flag(const struct mc_driver *d, const char *name)
+{
+	for (const struct mc_driver_flag *f = d->flags; name && f && f->name; f++)
+		if (!strcmp(f->name, name))
+			return f;
+	return NULL;
+}
+
+/* Whether msg names --flag (and not a longer flag it begins). */
+static bool names_flag(const char *msg, const char *flag)
+{
+	size_t n = strlen(flag);
+
+	for (const char *p = strstr(msg, "--"); p; p = strstr(p + 2, "--"))
+		if (!strncmp(p + 2, flag, n) && p[2 + n] != '-' &&
+		    !(p[2 + n] >= 'a' && p[2 + n] <= 'z') && !(p[2 + n] >= '0' && p[2 + n] <= '9'))
+			return true;
+	return false;
+}
+
+/* The imported settings as create would take them from its flags: the
+ * ranges the driver's flags declare (ports 1-65535, CPUs, memory and disk
+ * sizes) and the driver's own check of its flags, the flags the import does
+ * not set at their defaults.  A number that is not an integer is refused
+ * (mc_json_int would have read it as the default). */
+static int check_create_flags(struct dm_machine *dm, json_t *drv, struct mc_error *err)
+{
+	_cleanup_json_ json_t *flags = json_object(), *origins = json_object();
+	const struct mc_driver *d;
+	const struct dm_flag *failed = NULL;
+
+	if (mc_driver_lookup(dm->our_driver, &d, err) < 0) {
+		mc_error_prefix(err, "its settings cannot be checked as create checks them: ");
+		return -1;
+	}
+	for (size_t i = 0; i < MC_ARRAY_SIZE(dm_flags); i++) {
+		const struct dm_flag *e = &dm_flags[i];
+		const struct mc_driver_flag *f = find_flag(d, e->flag);
+		json_t *given = json_object_get(dm->driver, e->field), *v = json_object_get(drv, e->key);
+
+		if (strcmp(e->driver, dm->our_driver))
+			continue;
+		if (given && (!f || f->type == MC_FLAG_INT) && !json_is_integer(given)) {
+			_cleanup_free_ char *shown = json_dumps(given, JSON_ENCODE_ANY);
+
+			return mc_error_set(err, MC_E_INVALID,
+					    "its Driver.%s %.40s is not an integer (a JSON %s): not imported",
+					    e->field, shown ? shown : "?", json_kind(given));
+		}
+		if (f && v) {
+			json_object_set(flags, f->name, v);
+			json_object_set_new(origins, f->name, json_sprintf("Driver.%s", e->field));
+		}
+	}
+	for (const struct mc_driver_flag *f = d->flags; f && f->name; f++)
+		if (f->def && (f->type == MC_FLAG_INT || f->type == MC_FLAG_STRING) &&
+		    !json_object_get(flags, f->name))
+			json_object_set_new(flags, f->name,
+					    f->type == MC_FLAG_INT ? json_integer(strtoll(f->def, NULL, 10))
+								   : json_string(f->def));
+	if (mc_driver_check_flags(d, flags, origins, err) == 0)
+		return 0;
+	/* A range a flag declares is named as the field already ("invalid
+	 * Driver.CPU 0: ..."); the driver's own checks name the flag. */
+	err->code = MC_E_INVALID;
+	for (size_t i = 0; i < MC_ARRAY_SIZE(dm_flags) && !failed; i++)
+		if (!strcmp(dm_flags[i].driver, dm->our_driver) && dm_flags[i].flag &&
+		    names_flag(err->msg, dm_flags[i].flag))
+			failed = &dm_flags[i];
+	if (failed)
+		mc_error_prefix(err, "its Driver.%s: ", failed->field);
+	else if (strncmp(err->msg, "invalid Driver.", 15))
+		mc_error_prefix(err, "its driver settings: ");
+	return -1;
+}
+
 /* Docker and TLS options that carry over. */
 static void map_host_options(struct dm_machine *dm, struct mc_machine *m)
 {
@@ -387,6 +529,19 @@ static int copy_ssh_key(struct dm_machine *dm, struct mc_machine *m, struct mc_e
 	return 0;
 }
 
+/* The machine's name (its directory under machines/) must be one of ours. */
+static int check_name(const char *from, const char *name, struct mc_error *err)
+{
+	struct mc_error e = { 0 };
+
+	if (mc_store_check_name(name, &e) == 0)
+		return 0;
+	/* Not a usage error: the name is the directory's, not the command line's. */
+	return mc_error_set(err, MC_E_INVALID,
+			    "%s: not imported; rename the machine in docker-machine's store (its directory %s/machines/%s) to a valid name, then import it under that name",
+			    e.msg, from, name);
+}
+
 static int import_one(struct mc_session *s, const char *from, struct dm_machine *dm,
 		      struct mc_error *err)
 {
@@ -394,10 +549,19 @@ static int import_one(struct mc_session *s, const char *from, struct dm_machine 
 	_cleanup_json_ json_t *drv = json_object();
 	int lock_fd = -1;
 
-	if (mc_store_check_name(dm->name, err) < 0 || dm_load(from, dm->name, dm, err) < 0 ||
+	if (check_name(from, dm->name, err) < 0 || dm_load(from, dm->name, dm, err) < 0 ||
 	    map_driver(dm, drv, err) < 0 || (dm->has_ssh && check_ssh(drv, err) < 0) ||
-	    check_fields(dm, drv, err) < 0)
+	    check_fields(dm, drv, err) < 0 || check_create_flags(dm, drv, err) < 0)
 		return -1;
+	/* docker-machine keeps -1 (all the host's CPUs, at most 32, as
+	 * --virtualbox-cpu-count -1 here); we record the count. */
+	if (!strcmp(dm->our_driver, "virtualbox") && mc_json_int(drv, "CPU", 1) == -1) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		n = n < 1 ? 1 : n > 32 ? 32 : n;
+		json_object_set_new(drv, "CPU", json_integer(n));
+		note(dm, "its CPU -1 (all the host's CPUs, at most 32) is recorded as %ld", n);
+	}
 	if (mc_store_reserve(&s->store, dm->name, &lock_fd, err) < 0)
 		return -1;
 	m = mc_machine_new(&s->store, dm->name, dm->our_driver);

@@ -12,6 +12,11 @@
 sshd_require
 command -v openssl >/dev/null || { echo "1..0 # SKIP openssl is not installed"; exit 0; }
 sshd_start
+# kvm machines become libvirt machines, checked against the libvirt driver's
+# flags: the module built here, when it is.
+export MACHINECTL_DRIVER_PATH="${MC_BUILDDIR:-$(dirname "$MC_BIN")}/drivers/libvirt/.libs${MACHINECTL_DRIVER_PATH:+:$MACHINECTL_DRIVER_PATH}"
+LIBVIRT=yes
+[ -f "${MC_BUILDDIR:-$(dirname "$MC_BIN")}/drivers/libvirt/.libs/machinectl-driver-libvirt.so" ] || LIBVIRT=
 
 DM="$TEST_TMP/docker-machine"
 C="$DM/certs"
@@ -129,16 +134,23 @@ mc create --driver none --url tcp://127.0.0.1:9 dclash >/dev/null
 # --- the import ---
 run mc import-docker-machine --from "$DM"
 expect_rc 1 "import exits 1 when some machines could not be imported"
-for n in dnone dgen dvbox dhv dkvm dold; do
+for n in dnone dgen dvbox dhv ${LIBVIRT:+dkvm} dold; do
 	expect_out "Imported \"$n\"" "$n is imported"
 done
+[ -n "$LIBVIRT" ] ||
+	expect_err 'machine "dkvm": its settings cannot be checked as create checks them: driver "libvirt" not found' \
+		"without the libvirt driver, a kvm machine is not imported, and the error says why"
 expect_err 'machine "daws": docker-machine driver "amazonec2" is not supported' "an unsupported driver is reported per machine"
 expect_err 'machine "dfuture":' "a config version from the future is reported"
 expect_err 'machine "dclash": Docker machine "dclash" already exists' "a name clash is an error for that machine"
 check "the clash left our machine alone" grep -q '"URL": "tcp://127.0.0.1:9"' "$STORE/machines/dclash/config.json"
 check "the unsupported machine left nothing behind" test ! -e "$STORE/machines/daws"
 check "dot-directories are skipped" test ! -e "$STORE/machines/.hidden"
-expect_out "note: best effort from the kvm driver" "the kvm import says what could not be mapped"
+if [ -n "$LIBVIRT" ]; then
+	expect_out "note: best effort from the kvm driver" "the kvm import says what could not be mapped"
+else
+	ok "# SKIP the libvirt driver is not built"
+fi
 check "the docker-machine store is unchanged (paths, modes, sizes, mtimes, checksums)" test "$before" = "$(dm_sum)"
 
 # --- what was imported ---
@@ -157,8 +169,12 @@ run mc inspect -f '{{.Driver.VMName}} {{.Driver.SSHPort}} {{.Driver.IPAddress}} 
 check "virtualbox: VM name, SSH port forward, IP and host-only CIDR" test "$OUT" = "dvbox 40022 192.168.99.100 192.168.99.1/24"
 run mc inspect -f '{{.DriverName}} {{.Driver.VMName}} {{.Driver.Switch}} {{.Driver.IPAddress}}' dhv
 check "hyperv: VM name, switch and IP" test "$OUT" = "hyperv dhv External 10.0.0.7"
-run mc inspect -f '{{.DriverName}} {{.Driver.DomainName}} {{.Driver.IPAddress}} {{.Driver.URI}}' dkvm
-check "kvm becomes libvirt: domain, IP, URI" test "$OUT" = "libvirt dkvm 192.168.42.10 qemu:///system"
+if [ -n "$LIBVIRT" ]; then
+	run mc inspect -f '{{.DriverName}} {{.Driver.DomainName}} {{.Driver.IPAddress}} {{.Driver.URI}}' dkvm
+	check "kvm becomes libvirt: domain, IP, URI" test "$OUT" = "libvirt dkvm 192.168.42.10 qemu:///system"
+else
+	ok "# SKIP the libvirt driver is not built"
+fi
 
 # --- imported machines work: ls, env, ssh, scp ---
 run mc ls --filter 'name=^dnone$'
@@ -250,5 +266,88 @@ check "the secret was copied nowhere" test -z "$(grep -rl hunter2 "$TEST_TMP/s4"
 check "no command ran" test ! -e PWNED
 check "the imported keys are 0600" test "$(stat -c %a "$TEST_TMP/s4/machines/hok/key.pem" "$TEST_TMP/s4/machines/hok/server-key.pem" | xargs)" = "600 600"
 check "and the certificates 0644" test "$(stat -c %a "$TEST_TMP/s4/machines/hok/ca.pem")" = 644
+DM=$DM1
+
+# --- numbers, names and config versions, checked as create checks them ---
+DM="$TEST_TMP/numbers"
+# dm_raw NAME JSON: machines/NAME/config.json holding JSON, nothing else.
+dm_raw() { mkdir -p "$DM/machines/$1" && printf '%s\n' "$2" >"$DM/machines/$1/config.json"; }
+gen() { # gen NAME SSHPORT ENGINEPORT: a generic machine
+	dm_raw "$1" "{\"ConfigVersion\": 3, \"DriverName\": \"generic\", \"Driver\": {\"IPAddress\": \"127.0.0.1\", \"SSHUser\": \"root\", \"SSHPort\": $2, \"EnginePort\": $3}}"
+}
+drv() { # drv NAME DRIVERNAME DRIVER_JSON
+	dm_raw "$1" "{\"ConfigVersion\": 3, \"DriverName\": \"$2\", \"Driver\": $3}"
+}
+gen nok 45022 2376
+gen neng 45022 99999
+gen neng0 45022 0
+gen nengneg 45022 -5
+gen nengmax 45022 9223372036854775807
+gen nengstr 45022 '"2376"'
+gen nssh0 0 2376
+gen nssh 99999 2376
+drv nvcpu virtualbox '{"CPU": -3, "Memory": 1024, "DiskSize": 20000}'
+drv nvmem virtualbox '{"CPU": 1, "Memory": -1, "DiskSize": 20000}'
+drv nvdisk virtualbox '{"CPU": 1, "Memory": 1024, "DiskSize": 9223372036854775807}'
+drv nvall virtualbox '{"CPU": -1, "Memory": 1024, "DiskSize": 20000}'
+drv nhmem hyperv '{"MemSize": -1, "CPU": 1}'
+drv nhcpu hyperv '{"MemSize": 1024, "CPU": 100000}'
+drv nkcpu kvm '{"CPU": 0, "Memory": 1024}'
+drv nkmem kvm '{"CPU": 1, "Memory": -1}'
+dm_raw narray '[1, 2, 3]'
+dm_raw nverstr '{"ConfigVersion": "99", "DriverName": "none", "Driver": {"URL": "tcp://127.0.0.1:1"}}'
+dm_raw nverreal '{"ConfigVersion": 4.5, "DriverName": "none", "Driver": {"URL": "tcp://127.0.0.1:1"}}'
+for n in é "odd name" -dash; do
+	dm_raw "$n" '{"ConfigVersion": 3, "DriverName": "none", "Driver": {"URL": "tcp://127.0.0.1:1"}}'
+done
+run mc -s "$TEST_TMP/s5" import-docker-machine --from "$DM"
+expect_rc 1 "numbers out of range: the import fails for those machines"
+expect_out 'Imported "nok"' "a machine with sound numbers is imported"
+expect_out 'Imported "nvall"' "virtualbox CPU -1 (all the host's CPUs, as --virtualbox-cpu-count -1) is imported"
+expect_err 'machine "neng": invalid Driver.EnginePort 99999: it must be between 1 and 65535' \
+	"EnginePort 99999 is refused, naming the field, its value and the range"
+expect_err 'machine "neng0": invalid Driver.EnginePort 0: it must be between 1 and 65535' "EnginePort 0 is refused"
+expect_err 'machine "nengneg": invalid Driver.EnginePort -5: it must be between 1 and 65535' "EnginePort -5 is refused"
+expect_err 'machine "nengmax": invalid Driver.EnginePort 9223372036854775807: it must be between 1 and 65535' \
+	"EnginePort INT64_MAX is refused"
+expect_err 'machine "nengstr": its Driver.EnginePort "2376" is not an integer' "an EnginePort that is a string is refused"
+expect_err 'machine "nssh0": SSH port 0 is out of range: use 1-65535' "SSHPort 0 is refused"
+expect_err 'machine "nssh": SSH port 99999 is out of range: use 1-65535' "SSHPort 99999 is refused"
+expect_err 'machine "nvcpu": its Driver.CPU: invalid --virtualbox-cpu-count -3: use 1-32, or -1' \
+	"virtualbox CPU -3 is refused as --virtualbox-cpu-count -3 is"
+expect_err 'machine "nvmem": invalid Driver.Memory -1: it must be between 64 and 1048576' "virtualbox Memory -1 is refused"
+expect_err 'machine "nvdisk": invalid Driver.DiskSize 9223372036854775807: it must be between 1 and 2097152' \
+	"virtualbox DiskSize INT64_MAX is refused"
+expect_err 'machine "nhmem": invalid Driver.MemSize -1: it must be between 32 and 12582912' "hyperv MemSize -1 is refused"
+expect_err 'machine "nhcpu": invalid Driver.CPU 100000: it must be between 1 and 240' "hyperv CPU 100000 is refused"
+if [ -n "$LIBVIRT" ]; then
+	expect_err 'machine "nkcpu": invalid Driver.CPU 0: it must be between 1 and 256' "kvm CPU 0 is refused"
+	expect_err 'machine "nkmem": invalid Driver.Memory -1: it must be between 64 and 16777216' "kvm Memory -1 is refused"
+else
+	expect_err 'machine "nkcpu": its settings cannot be checked' "kvm CPU 0 is not imported (no libvirt driver)"
+	expect_err 'machine "nkmem": its settings cannot be checked' "kvm Memory -1 is not imported (no libvirt driver)"
+fi
+expect_err 'machine "narray": '"$DM"'/machines/narray/config.json is not a docker-machine config.json: it holds a JSON array, not an object' \
+	"a config.json holding an array is refused cleanly"
+check "and the message has no line number" bash -c '! grep -q "line -1" <<<"$0"' "$ERR"
+expect_err 'machine "nverstr": '"$DM"'/machines/nverstr/config.json: ConfigVersion "99" is not an integer' \
+	"a ConfigVersion that is a string is refused"
+expect_err 'machine "nverreal": '"$DM"'/machines/nverreal/config.json: ConfigVersion 4.5 is not an integer' \
+	"a ConfigVersion that is a real number is refused"
+expect_err "invalid machine name 'odd name'" "a directory that is no machinectl name is refused"
+expect_err "rename the machine in docker-machine's store (its directory $DM/machines/odd name) to a valid name" \
+	"and the message says what to do"
+check "only the sound machines are in the store" test "$(ls "$TEST_TMP/s5/machines" | xargs)" = "nok nvall"
+run mc -s "$TEST_TMP/s5" inspect -f '{{.Driver.CPU}}' nvall
+check "virtualbox CPU -1 is recorded as the host's CPUs, at most 32" test "$OUT" -ge 1 -a "$OUT" -le 32
+run mc -s "$TEST_TMP/s5" inspect -f '{{.Driver.SSHPort}} {{.Driver.EnginePort}}' nok
+check "the sound machine keeps its ports" test "$OUT" = "45022 2376"
+# The exit status is 1 whatever the last failure was: here an invalid name.
+run mc -s "$TEST_TMP/s5" import-docker-machine --from "$DM" nvcpu "odd name"
+expect_rc 1 "a machine with an invalid name, failing last, makes the exit status 1 (not 2)"
+run mc -s "$TEST_TMP/s5" import-docker-machine --from "$DM" é
+expect_rc 1 "an invalid name alone: exit status 1"
+run mc -s "$TEST_TMP/s5" import-docker-machine --from "$DM" --no-such-option
+expect_rc 2 "a bad command line of import itself is still a usage error (2)"
 DM=$DM1
 done_testing
