@@ -52,6 +52,7 @@ static int set_value(struct mc_optval *v, const char *value, struct mc_error *er
 int mc_args_parse(const struct mc_option *const *tables, int argc, char **argv, unsigned flags,
 		  struct mc_args *a, struct mc_error *err)
 {
+	const struct mc_optval *bare_bool = NULL;  /* the last argument: a yes/no flag without '=' */
 	bool only_pos = false;
 
 	memset(a, 0, sizeof(*a));
@@ -65,7 +66,16 @@ int mc_args_parse(const struct mc_option *const *tables, int argc, char **argv, 
 	for (int i = 0; i < argc; i++) {
 		char *arg = argv[i];
 		struct mc_optval *v;
+		bool b;
 
+		/* "--autostart false" would turn the flag on and take "false"
+		 * as a name (create makes several machines); one-letter names
+		 * (t, f, 1, 0) stay names. */
+		if (bare_bool && !only_pos && arg[0] && arg[1] && mc_parse_bool_value(arg, &b) == 0)
+			return mc_error_set(err, MC_E_USAGE,
+					    "a yes/no flag takes its value after '=': --%s=%s ('%s' as a name: put the names after --)",
+					    bare_bool->opt->name, arg, arg);
+		bare_bool = NULL;
 		if (only_pos || arg[0] != '-' || !arg[1]) {
 			mc_strv_push(&a->pos, mc_strdup(arg));
 			if (flags & MC_ARGS_STOP_AT_POSITIONAL)
@@ -82,10 +92,13 @@ int mc_args_parse(const struct mc_option *const *tables, int argc, char **argv, 
 
 			v = find_long(a, name, len);
 			if (!v)
-				return mc_error_set(err, MC_E_USAGE, "unknown flag --%.*s", (int)len, name);
+				return mc_error_set(err, MC_E_USAGE, "unknown flag --%.*s%s", (int)len, name,
+						    strncmp(name, "swarm", 5) ? "" :
+						    ": docker-machine's legacy swarm, which machinectl does not run: use swarm mode (swarm-up)");
 			if (v->opt->type == MC_OPT_BOOL) {
 				if (set_value(v, eq ? eq + 1 : NULL, err) < 0)
 					return -1;
+				bare_bool = eq ? NULL : v;
 			} else if (eq) {
 				if (set_value(v, eq + 1, err) < 0)
 					return -1;
@@ -106,8 +119,10 @@ int mc_args_parse(const struct mc_option *const *tables, int argc, char **argv, 
 			if (v->opt->type == MC_OPT_BOOL) {
 				if (set_value(v, NULL, err) < 0)
 					return -1;
+				bare_bool = v;
 				continue;
 			}
+			bare_bool = NULL;
 			if (c[1]) {
 				if (set_value(v, c + 1, err) < 0)
 					return -1;

@@ -196,10 +196,14 @@ int mc_provision_check_engine(const struct mc_engine_opts *o, struct mc_error *e
 		for (char **l = k ? o->mirrors : o->insecure; l && *l; l++) {
 			const char *what = k ? "--engine-registry-mirror" : "--engine-insecure-registry";
 
-			if (!**l || **l == '-' || strpbrk(*l, " \t"))
-				return mc_error_set(err, MC_E_USAGE,
-						    "invalid %s \"%s\": expected a registry (host:port, a CIDR%s)",
-						    what, *l, k ? ", an http(s):// URL" : "");
+			bool url = !strncmp(*l, "http://", 7) || !strncmp(*l, "https://", 8);
+
+			/* dockerd refuses a mirror without http(s)://, and an
+			 * insecure registry with a scheme. */
+			if (!**l || **l == '-' || strpbrk(*l, " \t") || (k ? !url : strstr(*l, "://") != NULL))
+				return mc_error_set(err, MC_E_USAGE, "invalid %s \"%s\": expected %s", what, *l,
+						    k ? "an http:// or https:// URL (https://mirror.example:5000)" :
+							"a registry without a scheme (host:port, or a CIDR)");
 			if (check_value(what, *l, false, err) < 0)
 				return usage(err);
 		}

@@ -76,6 +76,10 @@ static int check_perm(const char *path, enum perm_kind kind, struct mc_error *er
 		return mc_error_set(err, MC_E_INVALID,
 				    "%s is not a directory, but the store needs one there: move it away, or use another store (-s DIR)",
 				    path);
+	if (kind != PERM_DIR && !S_ISREG(st.st_mode))
+		return mc_error_set(err, MC_E_INVALID,
+				    "%s is not a regular file (a directory, a device or a pipe, or a link to one), but the store needs a file there: move it away",
+				    path);
 	if (st.st_uid != geteuid())
 		return mc_error_set(err, MC_E_INVALID,
 				    "the store's %s %s is owned by uid %u, not by you (uid %u): another user could have replaced the store's keys or certificates. Check it, then take it over (chown) or use another store (-s)",
@@ -251,6 +255,16 @@ int mc_store_list(const struct mc_store *s, char ***names, struct mc_error *err)
 
 static void sweep_tmp(const char *dir);
 
+/* machines/NAME is a file or a link to nothing: not ours to remove. */
+static int in_the_way_error(const struct mc_store *s, const char *name, struct mc_error *err)
+{
+	_cleanup_free_ char *dir = mc_store_machine_dir(s, name);
+
+	return mc_error_set(err, MC_E_EXISTS,
+			    "%s is in the way of machine \"%s\": it is not a machine's directory (a file, or a link to nothing); move it away or delete it",
+			    dir, name);
+}
+
 static int open_lock(const struct mc_store *s, const char *name, int *fd, struct mc_error *err)
 {
 	_cleanup_free_ char *path = mc_store_machine_file(s, name, ".lock");
@@ -259,6 +273,8 @@ static int open_lock(const struct mc_store *s, const char *name, int *fd, struct
 	if (*fd < 0) {
 		if (errno == ENOENT)
 			return mc_error_set(err, MC_E_NOT_FOUND, "Docker machine \"%s\" does not exist", name);
+		if (errno == ENOTDIR)
+			return in_the_way_error(s, name, err);
 		return mc_error_errno(err, errno, "cannot lock machine \"%s\"", name);
 	}
 	return 0;
@@ -353,7 +369,9 @@ int mc_store_reserve(const struct mc_store *s, const char *name, int *lock_fd,
 	/* rename(2) refuses to replace a non-empty directory, and a machine
 	 * directory always holds at least its lock file. */
 	if (rename(tmp, dir) < 0) {
-		if (errno == ENOTEMPTY || errno == EEXIST || errno == ENOTDIR)
+		if (errno == ENOTDIR)
+			in_the_way_error(s, name, err);
+		else if (errno == ENOTEMPTY || errno == EEXIST)
 			exists_error(name, err);
 		else
 			mc_error_errno(err, errno, "cannot create %s", dir);

@@ -188,10 +188,11 @@ char *mc_handle_unfinished(const struct mc_handle *h)
 
 	/* A reason is recorded once the VM exists (provisioning failed or did
 	 * not finish): provision finishes the create. */
-	if (why)
+	if (why && h->drv->provision)
 		return mc_asprintf("%s: '%s provision %s' retries, '%s rm -f %s' removes it", why, prog, name, prog,
 				   name);
-	return mc_asprintf("creation was interrupted: '%s rm -f %s' removes it, then create it again", prog, name);
+	return mc_asprintf("%s: '%s rm -f %s' removes it, then create it again", why ? why : "creation was interrupted",
+			   prog, name);
 }
 
 int mc_handle_require_created(struct mc_handle *h, struct mc_error *err)

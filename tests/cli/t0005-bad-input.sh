@@ -125,6 +125,9 @@ bad_option "--engine-opt with ESC" 'contains a control character' --engine-opt $
 bad_option "--engine-storage-driver with a ;" 'invalid --engine-storage-driver "overlay2;rm"' --engine-storage-driver 'overlay2;rm'
 bad_option "--engine-insecure-registry with a space" 'invalid --engine-insecure-registry "a b"' --engine-insecure-registry 'a b'
 bad_option "--engine-registry-mirror like an option" 'invalid --engine-registry-mirror "-x"' --engine-registry-mirror=-x
+bad_option "--engine-registry-mirror with another scheme" 'invalid --engine-registry-mirror "ftp://m.example": expected an http:// or https:// URL' --engine-registry-mirror=ftp://m.example
+bad_option "--engine-registry-mirror without a scheme (dockerd refuses it)" 'invalid --engine-registry-mirror "m.example:5000"' --engine-registry-mirror=m.example:5000
+bad_option "--engine-insecure-registry with a scheme" 'invalid --engine-insecure-registry "http://r.example"' --engine-insecure-registry=http://r.example
 bad_option "--tls-san IP:1.2.3.4" 'invalid --tls-san "IP:1.2.3.4"' --tls-san IP:1.2.3.4
 bad_option "--tls-san \$(id)" 'invalid --tls-san "$(id)"' --tls-san '$(id)'
 bad_option "--tls-san -rf" 'invalid --tls-san "-rf"' --tls-san=-rf
@@ -186,8 +189,12 @@ run timeout 20 machinectl ls
 expect_rc 0 "ls does not hang on a FIFO config.json"
 check "... and shows it, and the device, as Error rows" test "$(grep -cE '^(fifo|dev) .* Error ' <<<"$OUT")" = 2
 run timeout 20 machinectl inspect dev
-expect_rc 1 "inspect of a device config.json fails at once (the store's check refuses a file anyone may write)"
-expect_err "is writable by everyone" "... saying why"
+expect_rc 1 "inspect of a device config.json fails at once (the store's check refuses anything but a file)"
+expect_err "$STORE/machines/dev/config.json is not a regular file (a directory, a device or a pipe, or a link to one), but the store needs a file there: move it away" \
+	"... saying why, and no chmod of the device"
+run timeout 20 machinectl inspect fifo
+expect_rc 1 "inspect of a FIFO config.json fails"
+expect_err "$STORE/machines/fifo/config.json is not a regular file" "... saying why"
 run mc rm -y trunc
 expect_rc 1 "rm of an unreadable machine needs -f"
 expect_err 'machine "trunc": cannot remove it (-f removes its local files, and leaves any VM it had alone): config.json is not valid JSON' \
@@ -228,4 +235,27 @@ else
 	run mc -s "$TEST_TMP/ro/store" create -d none --url tcp://127.0.0.1:1 x
 	expect_rc 1 "create in a read-only store fails"
 fi
+# A yes/no flag takes its value after '=': with a space, the value would be
+# a machine name and the flag on (create makes several machines).
+run mc create -d test --autostart false y1
+expect_rc 2 "--autostart false is a usage error"
+expect_err "a yes/no flag takes its value after '=': --autostart=false ('false' as a name: put the names after --)" \
+	"... saying how to write it"
+check "... and neither machine was made" test ! -e "$STORE/machines/false" -a ! -e "$STORE/machines/y1"
+run mc create -d test --test-paused No y1
+expect_rc 2 "a driver's yes/no flag likewise (No)"
+run mc create -d test --autostart -- false
+expect_rc 0 "a machine named false after --"
+mc rm -y false >/dev/null
+run mc create -d test --test-paused f
+expect_rc 0 "a one-letter name stays a name"
+mc rm -y f >/dev/null
+# docker-machine's legacy swarm flags name swarm mode.
+for f in --swarm --swarm-master --swarm-discovery=token://x; do
+	run mc create -d none --url tcp://127.0.0.1:2376 $f sw
+	expect_rc 2 "create $f is a usage error"
+	expect_err "docker-machine's legacy swarm, which machinectl does not run: use swarm mode (swarm-up)" "... naming swarm-up"
+done
+run mc config --swarm good
+expect_err "use swarm mode (swarm-up)" "config --swarm names swarm-up too"
 done_testing

@@ -45,4 +45,18 @@ run mc stop t1
 expect_rc 0 "stop"
 check "stop removed the machine's leftover of a killed write" test ! -e "$STORE/machines/t1/config.json.tmp.$d"
 kill "$live"
+
+# A file, or a link to nothing, under machines/ is not a machine: create and
+# rm name it and leave it alone.
+touch "$STORE/machines/stray"
+ln -s "$TEST_TMP/nowhere" "$STORE/machines/dangling"
+for n in stray dangling; do
+	run mc create -d test $n
+	expect_rc 1 "create $n fails"
+	expect_err "$STORE/machines/$n is in the way of machine \"$n\": it is not a machine's directory" "... naming what is in the way"
+done
+run mc rm -y stray
+expect_rc 1 "rm stray fails"
+expect_err "$STORE/machines/stray is in the way of machine \"stray\"" "... naming it too"
+check "both are left alone" test -f "$STORE/machines/stray" -a -L "$STORE/machines/dangling"
 done_testing
