@@ -214,10 +214,12 @@ static int add_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value, struct 
 
 /* A DNS name as a certificate holds it (RFC 1123 labels of letters, digits
  * and inner hyphens, at most 63 each and 253 in all; a leading "*." for a
- * wildcard; no trailing dot). */
+ * wildcard; no trailing dot), the last label not all digits (RFC 3696:
+ * "1.2.3.4" and "1.2.3.4.5" read as addresses). */
 static bool is_dns_name(const char *s)
 {
 	size_t n = strlen(s);
+	bool digits_only = false;
 
 	if (!strncmp(s, "*.", 2))
 		s += 2, n -= 2;
@@ -228,14 +230,17 @@ static bool is_dns_name(const char *s)
 
 		if (!len || len > 63 || label[0] == '-' || label[len - 1] == '-')
 			return false;
-		for (size_t i = 0; i < len; i++)
+		digits_only = true;
+		for (size_t i = 0; i < len; i++) {
 			if (!isalnum((unsigned char)label[i]) && label[i] != '-')
 				return false;
+			digits_only &= isdigit((unsigned char)label[i]) != 0;
+		}
 		label += len;
 		if (*label == '.' && !*++label)
 			return false;  /* a trailing dot, or ".." */
 	}
-	return true;
+	return !digits_only;
 }
 
 static bool is_ip_text(const char *s)

@@ -2,6 +2,7 @@
 #include "buildconf.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 
 #include "driver.h"
 
@@ -28,23 +29,30 @@ static int host_ok(const char *h, size_t n)
 	return !strstr(h, "..");
 }
 
+/* tcp://HOST:PORT, HOST an IP address, [IPv6] or a host name.  The core
+ * checks the URL again wherever it is used (mc_engine_url_check). */
+static bool url_ok(const char *url)
+{
+	const char *host = url && !strncmp(url, "tcp://", 6) ? url + 6 : NULL;
+	const char *colon = host ? strrchr(host, ':') : NULL;
+	char *end;
+	unsigned long port;
+
+	return colon && host_ok(host, (size_t)(colon - host)) && isdigit((unsigned char)colon[1]) &&
+	       (port = strtoul(colon + 1, &end, 10)) >= 1 && port <= 65535 && !*end;
+}
+
 static int none_check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	const char *url = mc_json_str(ctx->flags, "url");
-	const char *host, *colon;
-	char *end;
-	unsigned long port;
 
 	if (!url || !*url)
 		return ctx->host->error_set(err, MC_E_PRECREATE,
 					    "the none driver needs --url tcp://HOST:PORT");
-	/* The core checks it again wherever it is used (mc_engine_url_check). */
-	host = strncmp(url, "tcp://", 6) ? NULL : url + 6;
-	colon = host ? strrchr(host, ':') : NULL;
-	if (!colon || !host_ok(host, (size_t)(colon - host)) || !isdigit((unsigned char)colon[1]) ||
-	    (port = strtoul(colon + 1, &end, 10)) < 1 || port > 65535 || *end)
+	if (!url_ok(url))
 		return ctx->host->error_set(err, MC_E_PRECREATE,
-					    "invalid --url: expected tcp://HOST:PORT (HOST an IP address, [IPv6] or a host name, PORT 1-65535)");
+					    "invalid --url \"%s\": expected tcp://HOST:PORT (HOST an IP address, [IPv6] or a host name, PORT 1-65535)",
+					    url);
 	return 0;
 }
 
@@ -79,8 +87,9 @@ static int none_ip(struct mc_driver_ctx *ctx, char **ip, struct mc_error *err)
 {
 	const char *u = mc_json_str(ctx->config, "URL"), *host, *colon;
 
-	if (!u || strncmp(u, "tcp://", 6) != 0)
-		return ctx->host->error_set(err, MC_E_INVALID, "machine has no tcp:// URL in its config");
+	if (!url_ok(u))
+		return ctx->host->error_set(err, MC_E_INVALID,
+					    "the URL in the machine's config.json is not tcp://HOST:PORT: fix it there, or remove the machine and create it again");
 	host = u + 6;
 	colon = strrchr(host, ':');
 	if (!colon)

@@ -88,4 +88,16 @@ check "config.json is not changed by inspect" test "$(md5sum <"$STORE/machines/n
 check "and holds no ConfigVersion" test -z "$(grep ConfigVersion "$STORE/machines/n1/config.json")"
 run mc inspect n1
 check "inspect prints JSON with SchemaVersion 1" grep -q '"SchemaVersion": 1' <<<"$OUT"
+
+# A URL edited into config.json that is not tcp://HOST:PORT: ip refuses it as
+# url and env do, and never prints a piece of it.
+mc create --driver none --url tcp://127.0.0.1:2376 n2 >/dev/null
+cfg="$STORE/machines/n2/config.json"
+for u in 'tcp://' 'tcp://[:2376' $'tcp://\e]0;X\a$(id):2376'; do
+	jq --arg u "$u" '.Driver.URL = $u' "$cfg" >"$cfg.new" && mv "$cfg.new" "$cfg" && chmod 600 "$cfg"
+	run mc ip n2
+	expect_rc 1 "ip of a none machine whose URL is $(printf %q "$u") fails"
+	expect_err "the URL in the machine's config.json is not tcp://HOST:PORT: fix it there" "... saying where to fix it"
+	check "... and prints nothing" test -z "$OUT"
+done
 done_testing

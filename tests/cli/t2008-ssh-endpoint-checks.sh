@@ -77,6 +77,31 @@ run mc scp "$TEST_TMP/f" "g:$TEST_TMP/copy-host"
 check "scp with a hostile IPAddress in config.json fails (exit $RC)" test "$RC" -ne 0
 check "scp: the ProxyCommand did not run" nothing_ran
 
+# A hostile or wrapped-around address or port is a config.json error for
+# status, ls and ssh, not a Stopped machine (and never a probe of port 2^32+N
+# wrapped into 16 bits).
+port_is() { jq --argjson p "$1" '.Driver.IPAddress = "127.0.0.1" | .Driver.SSHPort = $p' "$cfg" >"$cfg.new" &&
+	mv "$cfg.new" "$cfg" && chmod 600 "$cfg"; }
+for p in $((SSHD_PORT + 4294967296)) '"'"$SSHD_PORT"'"' 0 -1 1.5; do
+	port_is "$p"
+	run mc status g
+	expect_rc 1 "status with SSHPort $p fails"
+	expect_err "SSHPort in the machine's config.json is not a port (1-65535): fix it there" "... naming the field"
+	run mc ssh g true
+	check "ssh with SSHPort $p fails (exit $RC)" test "$RC" -ne 0
+	expect_err "SSHPort in the machine's config.json is not a port" "... for the same reason"
+done
+run mc ls --filter name=g --format '{{.State}} {{.Error}}'
+check "ls shows it as an Error row with the reason" grep -q "^Error .*SSHPort in the machine's config.json" <<<"$OUT"
+jq --arg h $'127.0.0.1\nProxyCommand x' --argjson p "$SSHD_PORT" '.Driver.IPAddress = $h | .Driver.SSHPort = $p' "$cfg" \
+	>"$cfg.new" && mv "$cfg.new" "$cfg" && chmod 600 "$cfg"
+run mc status g
+expect_rc 1 "status with a hostile IPAddress fails, rather than saying Stopped"
+expect_err "IPAddress in the machine's config.json: SSH host" "... naming the field"
+run mc url g
+expect_rc 1 "url refuses it too"
+check "nothing ran" nothing_ran
+
 # --- user@ in scp's own arguments ---
 mc_generic g2
 run mc scp "$TEST_TMP/f" "$POC@g2:$TEST_TMP/copy-at"

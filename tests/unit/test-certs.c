@@ -222,6 +222,23 @@ static void key_types_and_bad_input(void **state)
 	assert_non_null(strstr(err.msg, "invalid subject alternative name \"not a name\""));
 	mc_error_clear(&err);
 
+	/* A name whose last label is all digits reads as an address: no SAN of
+	 * its own for a machine named so, and no DNS name for --tls-san. */
+	assert_int_equal(mc_certs_check_san("1.2.3.4.5", &err), -1);
+	mc_error_clear(&err);
+	assert_int_equal(mc_certs_check_san("node-1.10x", &err), 0);
+	{
+		struct mc_certs_server_opts ipname = { .name = "1.2.3.4" };
+		X509 *x;
+		char sn[256];
+
+		assert_int_equal(mc_certs_make_server(&p, &ipname, c, k, &err), 0);
+		x = load(c);
+		sans_str(x, sn, sizeof(sn));
+		assert_string_equal(sn, "DNS:localhost,IP:127.0.0.1");
+		X509_free(x);
+	}
+
 	/* A CA key without its certificate is refused, never silently replaced. */
 	assert_int_equal(unlink(p.ca_cert), 0);
 	assert_int_equal(mc_certs_ensure(&p, MC_CERTS_ECDSA_P256, NULL, &err), -1);
