@@ -155,6 +155,8 @@ int mc_driver_lookup(const char *name, const struct mc_driver **out, struct mc_e
 			*out = builtin[i];
 			return 0;
 		}
+	if (!*name)
+		return mc_error_set(err, MC_E_USAGE, "invalid driver name \"\": a name is required");
 	for (const char *c = name; *c; c++)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' || *c == '_'))
 			return mc_error_set(err, MC_E_USAGE, "invalid driver name \"%s\"", name);

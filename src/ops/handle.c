@@ -131,6 +131,12 @@ int mc_handle_open(struct mc_session *s, const char *name, unsigned flags, struc
 		return -1;
 	if (mc_machine_load(&s->store, name, &m, err) < 0 ||
 	    mc_driver_lookup(m->driver_name, &drv, err) < 0) {
+		/* The name came from the store, not the command line. */
+		if (m && err->code == MC_E_USAGE) {
+			err->code = MC_E_INVALID;
+			mc_error_prefix(err, "its DriverName in config.json: ");
+			mc_error_machine(err, name);
+		}
 		mc_machine_free(m);
 		mc_store_unlock(lock_fd);
 		return -1;

@@ -177,6 +177,11 @@ expect_err "config.json is not a JSON object" "a JSON array is refused"
 printf '{"SchemaVersion": 99, "Name": "garbage"}' > "$STORE/machines/garbage/config.json"
 run mc status garbage
 expect_err "schema version 99, newer than this machinectl understands" "a config from the future is refused"
+jq -n '{SchemaVersion: 1, Name: "garbage", Status: "created", DriverName: "../../etc/passwd", Driver: {}, HostOptions: {}}' \
+	>"$STORE/machines/garbage/config.json"
+run mc env garbage
+expect_rc 1 "a DriverName in config.json that is no driver name is a store error (exit 1), not a usage error"
+expect_err 'machine "garbage": its DriverName in config.json: invalid driver name "../../etc/passwd"' "... naming the machine and the field"
 mkdir "$STORE/machines/empty"
 run mc status empty
 expect_err "has no config.json (its creation was interrupted)" "a machine without config.json"
