@@ -160,6 +160,19 @@ static void local_paths(void **state)
 	assert_int_equal(mc_iso_resolve(f->store, furl, NULL, &p, &err), 0);
 	assert_string_equal(p, spaced);
 	free(MC_TAKE(p));
+	free(furl);
+	furl = mc_asprintf("file://LocalHost%s/my%%20boot.iso", f->dir);
+	assert_int_equal(mc_iso_resolve(f->store, furl, NULL, &p, &err), 0);
+	assert_string_equal(p, spaced);
+	free(MC_TAKE(p));
+	/* Another host's file is not this one's (libcurl takes localhost and
+	 * 127.0.0.1 as this one). */
+	free(furl);
+	furl = mc_asprintf("file://otherhost%s/my%%20boot.iso", f->dir);
+	assert_int_equal(mc_iso_resolve(f->store, furl, NULL, &p, &err), -1);
+	assert_int_equal(err.code, MC_E_INVALID);
+	assert_non_null(strstr(err.msg, "expected file:///ABSOLUTE/PATH"));
+	mc_error_clear(&err);
 
 	assert_int_equal(mc_iso_resolve(f->store, "/no/such.iso", NULL, &p, &err), -1);
 	assert_int_equal(err.code, MC_E_NOT_FOUND);
