@@ -350,8 +350,18 @@ out:
 	return rc;
 }
 
+/* What a copy carries down the tree. */
+struct walk {
+	bool recursive;
+	bool sole;               /* one source */
+	mc_ssh_progress_fn fn;
+	void *arg;
+	size_t skipped;          /* devices, FIFOs, sockets left out */
+	char *first_skipped;     /* shown, malloc'd */
+};
+
 static int copy_any(struct fs *sfs, const char *spath, struct fs *dfs, const char *dpath,
-		    bool recursive, int depth, mc_ssh_progress_fn fn, void *arg, struct mc_error *err)
+		    int depth, struct walk *w, struct mc_error *err)
 {
 	struct fattr a;
 	_cleanup_strv_ char **names = NULL;
@@ -364,14 +374,21 @@ static int copy_any(struct fs *sfs, const char *spath, struct fs *dfs, const cha
 		return mc_error_set(err, MC_E_NOT_FOUND, "%s: No such file or directory", p);
 	}
 	if (a.reg)
-		return copy_file(sfs, spath, dfs, dpath, &a, fn, arg, err);
+		return copy_file(sfs, spath, dfs, dpath, &a, w->fn, w->arg, err);
 	if (!a.dir) {
 		_cleanup_free_ char *p = show(sfs, spath);
 
+		/* A device, FIFO or socket is skipped, and the copy fails at
+		 * its end (mc_ssh_copy), as OpenSSH's scp does (-r: over its
+		 * original protocol, -O); the sole source: failed at once. */
+		if (!depth && w->sole)
+			return mc_error_set(err, MC_E_INVALID, "cannot copy %s: not a regular file or directory", p);
 		mc_warn("skipping %s: not a regular file or directory", p);
+		if (!w->skipped++)
+			w->first_skipped = MC_TAKE(p);
 		return 0;
 	}
-	if (!recursive) {
+	if (!w->recursive) {
 		_cleanup_free_ char *p = show(sfs, spath);
 
 		return mc_error_set(err, MC_E_USAGE, "%s is a directory: use scp -r to copy directories", p);
@@ -388,7 +405,7 @@ static int copy_any(struct fs *sfs, const char *spath, struct fs *dfs, const cha
 		_cleanup_free_ char *sp = join(spath, names[i]);
 		_cleanup_free_ char *dp = join(dpath, names[i]);
 
-		if (copy_any(sfs, sp, dfs, dp, true, depth + 1, fn, arg, err) < 0)
+		if (copy_any(sfs, sp, dfs, dp, depth + 1, w, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -401,12 +418,34 @@ static int fs_init(struct fs *fs, struct mc_ssh *s, struct mc_error *err)
 	return s ? mc_ssh_sftp(s, &fs->sf, err) : 0;
 }
 
+/* A target written as "PATH/" that stat did not find: PATH may be a file
+ * (stat fails with ENOTDIR, which SFTP reports as "no such file"). */
+static int check_not_file(struct fs *dfs, const char *dpath, struct mc_error *err)
+{
+	_cleanup_free_ char *bare = mc_strdup(dpath);
+	size_t n = strlen(bare);
+	struct fattr a;
+
+	while (n > 1 && bare[n - 1] == '/')
+		bare[--n] = '\0';
+	if (fs_stat(dfs, bare, &a, err) < 0)
+		return -1;
+	if (a.exists && !a.dir) {
+		_cleanup_free_ char *p = show(dfs, bare);
+
+		return mc_error_set(err, MC_E_INVALID, "cannot copy to %s/: %s is not a directory", p, p);
+	}
+	return 0;
+}
+
 int mc_ssh_copy(const struct mc_ssh_loc *srcs, size_t nsrc, const struct mc_ssh_loc *dst,
 		bool recursive, mc_ssh_progress_fn fn, void *arg, struct mc_error *err)
 {
 	struct fs dfs;
 	struct fattr da;
 	const char *dpath;
+	struct walk w = { .recursive = recursive, .sole = nsrc == 1, .fn = fn, .arg = arg };
+	int rc = -1;
 
 	if (fs_init(&dfs, dst->s, err) < 0)
 		return -1;
@@ -415,7 +454,7 @@ int mc_ssh_copy(const struct mc_ssh_loc *srcs, size_t nsrc, const struct mc_ssh_
 		return -1;
 	/* As OpenSSH's scp: a missing target written with a trailing '/' is a new directory. */
 	if (!da.exists && *dpath && dpath[strlen(dpath) - 1] == '/') {
-		if (fs_mkdir(&dfs, dpath, 0755, err) < 0)
+		if (check_not_file(&dfs, dpath, err) < 0 || fs_mkdir(&dfs, dpath, 0755, err) < 0)
 			return -1;
 		da.exists = da.dir = true;
 	}
@@ -432,7 +471,7 @@ int mc_ssh_copy(const struct mc_ssh_loc *srcs, size_t nsrc, const struct mc_ssh_
 		_cleanup_free_ char *target = NULL;
 
 		if (fs_init(&sfs, srcs[i].s, err) < 0)
-			return -1;
+			goto out;
 		spath = srcs[i].s ? remote_path(srcs[i].path) : srcs[i].path;
 		if (da.dir) {
 			_cleanup_free_ char *b = base_name(&sfs, spath);
@@ -441,8 +480,20 @@ int mc_ssh_copy(const struct mc_ssh_loc *srcs, size_t nsrc, const struct mc_ssh_
 		} else {
 			target = mc_strdup(dpath);
 		}
-		if (copy_any(&sfs, spath, &dfs, target, recursive, 0, fn, arg, err) < 0)
-			return -1;
+		if (copy_any(&sfs, spath, &dfs, target, 0, &w, err) < 0)
+			goto out;
 	}
-	return 0;
+	/* Everything else was copied, but the copy is not complete. */
+	if (w.skipped == 1)
+		mc_error_set(err, MC_E_INVALID, "%s was not copied: it is not a regular file or directory",
+			     w.first_skipped);
+	else if (w.skipped)
+		mc_error_set(err, MC_E_INVALID,
+			     "%zu files were not copied (%s and others): they are not regular files or directories",
+			     w.skipped, w.first_skipped);
+	else
+		rc = 0;
+out:
+	free(w.first_skipped);
+	return rc;
 }

@@ -646,6 +646,70 @@ static char *fuse_escape(const char *s)
 	return out;
 }
 
+/* mount's argument: [USER@]NAME:PATH of a machine that exists (parse_spec's
+ * hints are about scp's local names, which mount does not take). */
+static int mount_spec(struct mc_cli *cli, const char *arg, struct remote *machines, size_t *nm,
+		      struct spec *sp, struct mc_error *err)
+{
+	const char *colon = strchr(arg, ':'), *slash = strchr(arg, '/');
+	_cleanup_free_ char *prefix = NULL;
+	const char *at, *name;
+
+	if (!colon || (slash && slash < colon))
+		return mc_error_set(err, MC_E_USAGE, "\"%s\" is not [USER@]NAME:PATH (a directory of a machine)", arg);
+	prefix = mc_strndup(arg, (size_t)(colon - arg));
+	at = strrchr(prefix, '@');
+	name = at ? at + 1 : prefix;
+	if (at == prefix)
+		return mc_error_set(err, MC_E_USAGE, "\"%s\" is not [USER@]NAME:PATH: the user before '@' is empty", arg);
+	if (mc_store_check_name(name, NULL) < 0)
+		return mc_error_set(err, MC_E_USAGE, "\"%s\" is not [USER@]NAME:PATH: \"%s\" is not a machine name",
+				    arg, name);
+	if (!mc_store_exists(&cli->s.store, name))
+		return mc_error_set(err, MC_E_NOT_FOUND, "Docker machine \"%s\" does not exist (in \"%s\")", name, arg);
+	return parse_spec(cli, arg, machines, nm, sp, err);
+}
+
+/* A mount point as sshfs and fusermount take it: never read as an option. */
+static char *mountpoint_arg(const char *path)
+{
+	return path[0] == '-' ? mc_asprintf("./%s", path) : mc_strdup(path);
+}
+
+/* mount -u: fusermount -u; when it fails, say why in words (fusermount's
+ * own "Invalid argument" does not tell that nothing is mounted there).  The
+ * mount point is looked at only then: a stat on a hung mount would wait. */
+static int unmount(const char *mountpoint, struct mc_error *err)
+{
+	_cleanup_free_ char *fm = mc_proc_which("fusermount");
+	_cleanup_free_ char *mp = mountpoint_arg(mountpoint), *parent = mc_asprintf("%s/..", mountpoint);
+	const char *argv[] = { fm ? "fusermount" : "fusermount3", "-u", mp, NULL };
+	struct mc_run_result res = { 0 };
+	struct stat st, pst;
+	bool found;
+	size_t n;
+
+	if (mc_proc_run(argv, &(struct mc_run_opts){ 0 }, &res, err) < 0)
+		return -1;
+	if (res.status == 0) {
+		mc_run_result_free(&res);
+		return 0;
+	}
+	n = strlen(res.err);
+	while (n && (res.err[n - 1] == '\n' || res.err[n - 1] == ' '))
+		res.err[--n] = '\0';
+	found = stat(mountpoint, &st) == 0;
+	if (!found && errno == ENOENT)
+		mc_error_set(err, MC_E_NOT_FOUND, "cannot unmount %s: no such directory", mountpoint);
+	else if (found && (!S_ISDIR(st.st_mode) || (stat(parent, &pst) == 0 && pst.st_dev == st.st_dev)))
+		mc_error_set(err, MC_E_INVALID, "cannot unmount %s: nothing is mounted there", mountpoint);
+	else
+		mc_error_set(err, MC_E_IO, "cannot unmount %s: %s", mountpoint,
+			     n ? res.err : "fusermount failed, without saying why");
+	mc_run_result_free(&res);
+	return -1;
+}
+
 int mc_cmd_mount(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 {
 	struct mc_error err = { 0 };
@@ -655,14 +719,12 @@ int mc_cmd_mount(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args 
 	_cleanup_free_ char *mountpoint = NULL, *sshfs = NULL;
 	_cleanup_strv_ char **argv = NULL;
 	const char *rpath;
+	struct stat st;
+	bool created = false;
 	int rc = 1, status;
 
-	if (parse_spec(cli, a->pos[0], machines, &nm, &sp, &err) < 0)
+	if (mount_spec(cli, a->pos[0], machines, &nm, &sp, &err) < 0)
 		goto fail;
-	if (!sp.m) {
-		mc_error_set(&err, MC_E_USAGE, "\"%s\" is not MACHINE:PATH", a->pos[0]);
-		goto fail;
-	}
 	rpath = rsync_path(sp.path);
 	if (a->pos[1]) {
 		mountpoint = mc_strdup(a->pos[1]);
@@ -674,14 +736,9 @@ int mc_cmd_mount(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args 
 		mountpoint = mc_strdup(*b ? b : sp.m->name);
 	}
 	if (mc_args_bool(a, &mc_opts_mount[O_MOUNT_UNMOUNT])) {
-		_cleanup_free_ char *fm = mc_proc_which("fusermount");
-
-		mc_strv_push(&argv, mc_strdup(fm ? "fusermount" : "fusermount3"));
-		mc_strv_push(&argv, mc_strdup("-u"));
-		mc_strv_push(&argv, mc_strdup(mountpoint));
-		if (mc_proc_run_attached((const char *const *)argv, &status, &err) < 0)
+		if (unmount(mountpoint, &err) < 0)
 			goto fail;
-		rc = status;
+		rc = 0;
 		goto out;
 	}
 	sshfs = mc_proc_which("sshfs");
@@ -689,9 +746,16 @@ int mc_cmd_mount(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args 
 		mc_error_set(&err, MC_E_NOT_FOUND, "mount needs sshfs, which is not installed (Debian: apt install sshfs)");
 		goto fail;
 	}
+	if (stat(mountpoint, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		mc_error_set(&err, MC_E_INVALID, "cannot mount on %s: it is not a directory (a mount point must be one)",
+			     mountpoint);
+		goto fail;
+	}
 	if (remote_open(cli, sp.m, &err) < 0 || ensure_pinned(sp.m, &err) < 0)
 		goto fail;
-	if (mkdir(mountpoint, 0755) < 0 && errno != EEXIST) {
+	if (mkdir(mountpoint, 0755) == 0) {
+		created = true;
+	} else if (errno != EEXIST) {
 		mc_error_errno(&err, errno, "cannot create the mount point %s", mountpoint);
 		goto fail;
 	}
@@ -715,7 +779,7 @@ int mc_cmd_mount(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args 
 	mc_strv_push(&argv, strchr(sp.m->ep.host, ':')
 			    ? mc_asprintf("%s@[%s]:%s", sp.m->ep.user, sp.m->ep.host, rpath)
 			    : mc_asprintf("%s@%s:%s", sp.m->ep.user, sp.m->ep.host, rpath));
-	mc_strv_push(&argv, mc_strdup(mountpoint));
+	mc_strv_push(&argv, mountpoint_arg(mountpoint));
 	if (mc_proc_run_attached((const char *const *)argv, &status, &err) < 0)
 		goto fail;
 	if (status != 0)
@@ -725,6 +789,10 @@ int mc_cmd_mount(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args 
 fail:
 	rc = mc_cli_fail(&err);
 out:
+	/* A failed mount leaves no mount point behind, unless it was there
+	 * before or something was put in it meanwhile (rmdir keeps those). */
+	if (rc != 0 && created)
+		rmdir(mountpoint);
 	for (size_t i = 0; i < nm; i++)
 		remote_free(&machines[i]);
 	return rc;

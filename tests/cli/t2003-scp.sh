@@ -5,7 +5,7 @@
 . "$MC_SRCDIR/tests/lib/cli-lib.sh"
 . "$MC_SRCDIR/tests/lib/sshd-fixture.sh"
 sshd_require
-plan 38
+plan 51
 sshd_start
 mc_generic g1
 mc_generic g2
@@ -69,7 +69,37 @@ for client in external native; do
 	check "$c several sources need a directory as target" test "$RC" != 0 -a -n "$ERR"
 	run mc "${G[@]}" scp -q "$T" "g1:$R/nodir-$client"
 	check "$c a directory without -r is refused" test "$RC" != 0 -a ! -e "$R/nodir-$client/empty"
+	run mc "${G[@]}" scp -q "$T/empty" "g1:$R/m2m-$client/"
+	check "$c a target FILE/ where FILE is a file is refused, the file kept" \
+		test "$RC" = 1 -a "$(cat "$R/m2m-$client" 2>/dev/null)" = single
+
+	# Devices, FIFOs, sockets: copying nothing is a failure (OpenSSH's scp exits 1).
+	run mc "${G[@]}" scp -q g1:/dev/zero "$TEST_TMP/zero-$client"
+	check "$c a remote device as the source fails (exit 1), nothing written" test "$RC" = 1 -a ! -e "$TEST_TMP/zero-$client"
+	run mc "${G[@]}" scp -q /dev/null "g1:$R/null-$client"
+	check "$c a local device as the source fails (exit 1), nothing written" test "$RC" = 1 -a ! -e "$R/null-$client"
 done
+
+# The native client's own messages and exit statuses (the system's scp has
+# its own: over SFTP it exits 0 after skipping a FIFO inside -r).
+run mc --native-ssh scp -q "$T/empty" "g1:$R/m2m-native/"
+expect_err "g1:$R/m2m-native is not a directory" "[native] ... saying that the target is not a directory"
+run mc --native-ssh scp -q g1:/dev/zero "$TEST_TMP/zero"
+expect_err "cannot copy g1:/dev/zero: not a regular file or directory" "[native] ... saying why nothing was copied"
+F="$TEST_TMP/with-fifo"
+mkdir -p "$F/sub"
+printf 'kept\n' >"$F/sub/file"
+mkfifo "$F/fifo"
+run mc --native-ssh scp -q -r "$F" "g1:$R/fifo-up"
+check "[native] scp -r of a tree with a FIFO copies the rest" test "$(cat "$R/fifo-up/sub/file" 2>/dev/null)" = kept
+check "... leaves the FIFO out and exits 1" test "$RC" = 1 -a ! -e "$R/fifo-up/fifo"
+expect_err "$F/fifo was not copied: it is not a regular file or directory" "... naming it"
+run mc --native-ssh scp -q -r "g1:$F" "$TEST_TMP/fifo-down"
+check "[native] ... from a machine too: the rest copied, exit 1" \
+	test "$RC" = 1 -a "$(cat "$TEST_TMP/fifo-down/sub/file" 2>/dev/null)" = kept -a ! -e "$TEST_TMP/fifo-down/fifo"
+run mc --native-ssh scp -q "$F/fifo" "$F/sub/file" "g1:$R/fifo-flat/"
+check "[native] a FIFO among several sources: the others copied, exit 1" \
+	test "$RC" = 1 -a -f "$R/fifo-flat/file" -a ! -e "$R/fifo-flat/fifo"
 
 # --delta: rsync over the system's ssh.
 if command -v rsync >/dev/null; then

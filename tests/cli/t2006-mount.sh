@@ -13,7 +13,7 @@ if [ -n "$why" ]; then
 	echo "WARNING: t2006-mount skipped, mount is NOT tested: $why" >&2
 	exit 0
 fi
-plan 9
+plan 23
 sshd_start
 mc_generic g1
 R="$TEST_TMP/remote dir"
@@ -25,7 +25,7 @@ at_exit "fusermount -u '$mp' 2>/dev/null || fusermount3 -u '$mp' 2>/dev/null"
 run mc mount "g1:$R" "$mp"
 if [ "$RC" != 0 ] && grep -qiE 'fuse: (device not found|failed to open /dev/fuse)|Operation not permitted' <<<"$ERR"; then
 	echo "# WARNING: FUSE is present but unusable here: $ERR" >&2
-	for i in $(seq 1 9); do ok "# SKIP FUSE unusable here: mount is NOT tested"; done
+	for i in $(seq 1 23); do ok "# SKIP FUSE unusable here: mount is NOT tested"; done
 	exit 0
 fi
 expect_rc 0 "mount NAME:PATH MOUNTPOINT succeeds"
@@ -43,6 +43,46 @@ run mc mount "g1:$R/sub"
 check "without MOUNTPOINT the remote directory's name is used" test "$(cat "$TEST_TMP/sub/file" 2>/dev/null)" = "on the machine"
 run mc mount -u "g1:$R/sub"
 expect_rc 0 "... and mount -u finds it the same way"
+
+# A directory whose name starts with '-' is a mount point, not an sshfs option.
+mkdir -p "$R/-odebug"
+printf 'dash\n' >"$R/-odebug/file"
+at_exit "fusermount -u '$TEST_TMP/-odebug' 2>/dev/null || fusermount3 -u '$TEST_TMP/-odebug' 2>/dev/null"
+run mc mount "g1:$R/-odebug"
+check "a remote directory named -odebug mounts on ./-odebug" test "$RC" = 0 -a "$(cat "$TEST_TMP/-odebug/file" 2>/dev/null)" = dash
+run mc mount -u "g1:$R/-odebug"
+expect_rc 0 "... and unmounts"
+
+# The mount point must be a directory.
+printf 'a file\n' >"$TEST_TMP/afile"
+at_exit "fusermount -u '$TEST_TMP/afile' 2>/dev/null || fusermount3 -u '$TEST_TMP/afile' 2>/dev/null"
+run mc mount "g1:$R/sub" "$TEST_TMP/afile"
+check "mount onto a regular file is refused (exit 1)" test "$RC" = 1 -a "$(cat "$TEST_TMP/afile")" = "a file"
+expect_err "$TEST_TMP/afile: it is not a directory" "... saying the mount point must be a directory"
+check "... and mounts nothing there" sh -c "! grep -q ' $TEST_TMP/afile ' /proc/mounts"
+
+# A failed mount removes the mount point it created, and only that one.
+# (The mount point is not $R/nonexistent itself: on this loopback "machine"
+# creating it would make the remote directory exist.)
+run mc mount "g1:$R/nonexistent"
+check "a failed mount fails" test "$RC" != 0
+check "... and leaves no mount point behind" test ! -e "$TEST_TMP/nonexistent"
+mkdir "$TEST_TMP/keep"
+run mc mount "g1:$R/nonexistent" "$TEST_TMP/keep"
+check "... but keeps one that was there before" test "$RC" != 0 -a -d "$TEST_TMP/keep"
+
+# mount -u where nothing is mounted says so.
+run mc mount -u "g1:$R" "$TEST_TMP/keep"
+expect_rc 1 "mount -u where nothing is mounted fails"
+expect_err "cannot unmount $TEST_TMP/keep: nothing is mounted there" "... saying so, naming the mount point"
+run mc mount -u "g1:$R" "$TEST_TMP/nothere"
+expect_err "cannot unmount $TEST_TMP/nothere: no such directory" "mount -u of a missing directory says so"
+
+# An unknown machine: mount's own message, no hint about scp's local names.
+run mc mount nosuch:/x
+expect_err 'machine "nosuch" does not exist' "mount on an unknown machine names it"
+check "... without scp's hint about local names with a ':'" test "${ERR/local file/}" = "$ERR"
+check "... and creates no mount point" test ! -e "$TEST_TMP/x"
 
 mc create -d none --url tcp://127.0.0.1:2376 n1 >/dev/null
 run mc mount n1:/ "$TEST_TMP/n1"
