@@ -10,6 +10,22 @@
 #include "template-fmt.h"
 #include "util.h"
 
+/* How deep {{if}}/{{range}}/{{with}} and parentheses may nest: the parser,
+ * the evaluator and the destructors recurse on the tree, and a template
+ * comes from a command line (Go's own limit on expressions is 10000; no
+ * --format needs more than a handful). */
+enum { MAX_DEPTH = 100 };
+
+/* Room for element n of an array of *cap: the capacity doubles, so that
+ * appending n elements costs O(n), not a copy of the array per element. */
+static void *grow(void *v, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return v;
+	*cap = *cap ? *cap * 2 : 8;
+	return mc_realloc(v, *cap * size);
+}
+
 /* ------------------------------------------------------------------ */
 /* the tree                                                            */
 
@@ -27,7 +43,7 @@ struct arg {
 
 struct cmd {
 	struct arg *args;
-	size_t n;
+	size_t n, cap;
 };
 
 struct pipe {
@@ -35,7 +51,7 @@ struct pipe {
 	size_t ndecl;
 	bool assign;           /* $x = P: sets a variable declared before */
 	struct cmd *cmds;
-	size_t n;
+	size_t n, cap;
 };
 
 enum node_kind { N_TEXT, N_ACTION, N_IF, N_RANGE, N_WITH, N_BREAK, N_CONTINUE };
@@ -43,7 +59,7 @@ enum node_kind { N_TEXT, N_ACTION, N_IF, N_RANGE, N_WITH, N_BREAK, N_CONTINUE };
 struct node;
 struct list {
 	struct node **v;
-	size_t n;
+	size_t n, cap;
 };
 
 struct node {
@@ -101,12 +117,12 @@ static void list_free(struct list *l)
 		node_free(l->v[i]);
 	free(l->v);
 	l->v = NULL;
-	l->n = 0;
+	l->n = l->cap = 0;
 }
 
 static void list_add(struct list *l, struct node *n)
 {
-	l->v = mc_realloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v = grow(l->v, l->n, &l->cap, sizeof(*l->v));
 	l->v[l->n++] = n;
 }
 
@@ -128,12 +144,12 @@ struct piece {
 
 struct pieces {
 	struct piece *v;
-	size_t n, next;
+	size_t n, cap, next;
 };
 
 static void piece_add(struct pieces *p, bool action, char *text)
 {
-	p->v = mc_realloc(p->v, (p->n + 1) * sizeof(*p->v));
+	p->v = grow(p->v, p->n, &p->cap, sizeof(*p->v));
 	p->v[p->n++] = (struct piece){ action, text };
 }
 
@@ -179,12 +195,22 @@ static const char *action_end(const char *a)
 	return NULL;
 }
 
+/* The next "{{" in s, or NULL.  (Not strstr: ASan's strstr measures the
+ * whole rest of the text on each call, the square of its length in all.) */
+static const char *action_start(const char *s)
+{
+	for (; *s; s++)
+		if (s[0] == '{' && s[1] == '{')
+			return s;
+	return NULL;
+}
+
 static int scan(const char *s, bool escapes, struct pieces *out, struct mc_error *err)
 {
 	bool trim_next = false;
 
 	while (*s) {
-		const char *open = strstr(s, "{{"), *a, *b, *close;
+		const char *open = action_start(s), *a, *b, *close;
 		size_t n = open ? (size_t)(open - s) : strlen(s);
 		bool trim_prev;
 
@@ -233,6 +259,7 @@ struct lex {
 	enum tok tok;
 	char *text;            /* T_FIELD ".A.B", T_VAR "$x.A", T_IDENT, T_STRING (decoded), T_NUMBER */
 	const struct mc_template_func *funcs;
+	int depth;             /* of the parentheses open at p */
 };
 
 static bool ident_char(char c)
@@ -243,9 +270,13 @@ static bool ident_char(char c)
 static int lex_string(struct lex *l, struct mc_error *err)
 {
 	char q = *l->p++, *w;
-	const char *start = l->p;
+	const char *e = l->p;
 
-	w = l->text = mc_malloc(strlen(start) + 1);
+	/* As long as the string, not the rest of the action: an action of
+	 * many strings must not cost the square of its length. */
+	while (*e && *e != q)
+		e += q == '"' && e[0] == '\\' && e[1] ? 2 : 1;
+	w = l->text = mc_malloc((size_t)(e - l->p) + 1);
 	for (; *l->p && *l->p != q; l->p++) {
 		char c = *l->p;
 
@@ -390,13 +421,19 @@ static bool is_func(const struct lex *l, const char *name)
 
 static char **split_chain(const char *s)
 {
-	char **v = NULL;
+	size_t n = 0, i = 0;
+	char **v;
 
+	for (const char *p = s; *p; p++)
+		n += *p == '.';
+	if (!n)
+		return NULL;
+	v = mc_calloc(n + 1, sizeof(*v));
 	while (*s == '.') {
-		size_t n = strcspn(s + 1, ".");
+		size_t k = strcspn(s + 1, ".");
 
-		mc_strv_push(&v, mc_strndup(s + 1, n));
-		s += 1 + n;
+		v[i++] = mc_strndup(s + 1, k);
+		s += 1 + k;
 	}
 	return v;
 }
@@ -464,8 +501,12 @@ static int parse_operand(struct lex *l, struct arg *a, struct mc_error *err)
 		break;
 	case T_LPAREN:
 		a->kind = A_PIPE;
+		if (++l->depth > MAX_DEPTH)
+			return mc_error_set(err, MC_E_USAGE,
+					    "template: parentheses nested too deep (more than %d)", MAX_DEPTH);
 		if (next(l, err) < 0 || parse_pipe(l, true, &a->pipe, err) < 0)
 			return -1;
+		l->depth--;
 		if (*l->p == '.' && ident_char(l->p[1])) {
 			const char *e = chain_end(l->p);
 			_cleanup_free_ char *c = mc_strndup(l->p, (size_t)(e - l->p));
@@ -485,7 +526,7 @@ static int parse_cmd(struct lex *l, struct cmd *c, struct mc_error *err)
 {
 	*c = (struct cmd){ 0 };
 	while (l->tok != T_EOF && l->tok != T_PIPE && l->tok != T_RPAREN) {
-		c->args = mc_realloc(c->args, (c->n + 1) * sizeof(*c->args));
+		c->args = grow(c->args, c->n, &c->cap, sizeof(*c->args));
 		if (parse_operand(l, &c->args[c->n], err) < 0) {
 			arg_free(&c->args[c->n]);
 			return -1;
@@ -547,7 +588,7 @@ static int parse_pipe(struct lex *l, bool in_parens, struct pipe **out, struct m
 	if (!in_parens && parse_decl(l, p, err) < 0)
 		return -1;
 	for (;;) {
-		p->cmds = mc_realloc(p->cmds, (p->n + 1) * sizeof(*p->cmds));
+		p->cmds = grow(p->cmds, p->n, &p->cap, sizeof(*p->cmds));
 		if (parse_cmd(l, &p->cmds[p->n], err) < 0) {
 			p->n++;
 			return -1;
@@ -602,8 +643,10 @@ static int parse_control(struct parser *ps, struct node *n, const char *kw, stru
 	enum stop stop;
 	int r;
 
-	if (++ps->depth > 100)
-		return mc_error_set(err, MC_E_USAGE, "template: nested too deep");
+	if (++ps->depth > MAX_DEPTH)
+		return mc_error_set(err, MC_E_USAGE,
+				    "template: {{if}}, {{range}} and {{with}} nested too deep (more than %d; "
+				    "each {{else if}} is one more)", MAX_DEPTH);
 	ps->range_depth += n->kind == N_RANGE;
 	r = parse_list(ps, &n->body, &stop, &el, err);
 	ps->range_depth -= n->kind == N_RANGE;
@@ -789,6 +832,7 @@ int mc_template_parse(const char *text, struct mc_template **out, struct mc_erro
 
 struct var {
 	char *name;
+	unsigned long hash;    /* of the name: most look-ups pass a variable by */
 	json_t *v;             /* may be NULL: no value */
 };
 
@@ -796,7 +840,7 @@ struct exec {
 	const struct mc_template *t;
 	json_t *root;
 	struct var *vars;
-	size_t nvars;
+	size_t nvars, vars_cap;
 	char *buf;
 	size_t len, cap;
 	const char *(*header)(const char *field);
@@ -812,10 +856,31 @@ static void put(struct exec *x, const char *s, size_t n)
 	x->buf[x->len] = '\0';
 }
 
+static unsigned long name_hash(const char *s)
+{
+	unsigned long h = 5381;
+
+	while (*s)
+		h = h * 33 + (unsigned char)*s++;
+	return h;
+}
+
+/* The innermost variable called name, or NULL.  A template can declare
+ * thousands: comparing hashes first keeps each look-up cheap. */
+static struct var *var_find(struct exec *x, const char *name)
+{
+	unsigned long h = name_hash(name);
+
+	for (size_t i = x->nvars; i-- > 0;)
+		if (x->vars[i].hash == h && !strcmp(x->vars[i].name, name))
+			return &x->vars[i];
+	return NULL;
+}
+
 static void var_push(struct exec *x, const char *name, json_t *v)
 {
-	x->vars = mc_realloc(x->vars, (x->nvars + 1) * sizeof(*x->vars));
-	x->vars[x->nvars++] = (struct var){ mc_strdup(name), json_incref(v) };
+	x->vars = grow(x->vars, x->nvars, &x->vars_cap, sizeof(*x->vars));
+	x->vars[x->nvars++] = (struct var){ mc_strdup(name), name_hash(name), json_incref(v) };
 }
 
 static void var_pop_to(struct exec *x, size_t mark)
@@ -887,8 +952,30 @@ static json_t *call(struct exec *x, const char *name, json_t *const *args, size_
 	return r;
 }
 
+/* "A.B.C" (malloc'd), built in one pass: a chain can be long. */
+static char *join_fields(char *const *fields)
+{
+	size_t n = 0;
+	char *s, *w;
+
+	for (size_t i = 0; fields[i]; i++)
+		n += strlen(fields[i]) + 1;
+	w = s = mc_malloc(n + 1);
+	for (size_t i = 0; fields[i]; i++) {
+		size_t k = strlen(fields[i]);
+
+		if (i)
+			*w++ = '.';
+		memcpy(w, fields[i], k);
+		w += k;
+	}
+	*w = '\0';
+	return s;
+}
+
 static json_t *eval_arg(struct exec *x, const struct arg *a, json_t *dot, bool *failed)
 {
+	struct var *var;
 	json_t *v, *r;
 
 	switch (a->kind) {
@@ -896,23 +983,16 @@ static json_t *eval_arg(struct exec *x, const struct arg *a, json_t *dot, bool *
 		return json_incref(dot);
 	case A_FIELD:
 		if (x->header) {
-			_cleanup_free_ char *path = mc_strdup(a->fields[0]);
+			_cleanup_free_ char *path = join_fields(a->fields);
 
-			for (size_t i = 1; a->fields[i]; i++) {
-				char *p = mc_asprintf("%s.%s", path, a->fields[i]);
-
-				free(path);
-				path = p;
-			}
 			return json_string(x->header(path));
 		}
 		return follow(x, dot, a->fields, failed);
 	case A_VAR:
 		if (!strcmp(a->name, "$"))
 			return follow(x, x->root, a->fields, failed);
-		for (size_t i = x->nvars; i-- > 0;)
-			if (!strcmp(x->vars[i].name, a->name))
-				return follow(x, x->vars[i].v, a->fields, failed);
+		if ((var = var_find(x, a->name)))
+			return follow(x, var->v, a->fields, failed);
 		*failed = true;
 		mc_error_set(x->err, MC_E_USAGE, "template: undefined variable %s", a->name);
 		return NULL;
@@ -972,19 +1052,17 @@ static json_t *eval_pipe(struct exec *x, const struct pipe *p, json_t *dot, bool
 		return NULL;
 	}
 	if (p->ndecl == 1 && p->assign) {
-		size_t i = x->nvars;
+		struct var *var = var_find(x, p->decl[0]);
 
-		while (i-- > 0 && strcmp(x->vars[i].name, p->decl[0]))
-			;
-		if (i == (size_t)-1) {
+		if (!var) {
 			*failed = true;
 			mc_error_set(x->err, MC_E_USAGE, "template: undefined variable %s (declare it with := first)",
 				     p->decl[0]);
 			json_decref(v);
 			return NULL;
 		}
-		json_decref(x->vars[i].v);
-		x->vars[i].v = json_incref(v);
+		json_decref(var->v);
+		var->v = json_incref(v);
 	} else if (p->ndecl == 1) {
 		var_push(x, p->decl[0], v);
 	}

@@ -91,6 +91,30 @@ expect_rc 2 "assigning an undeclared variable"
 expect_err 'undefined variable $x (declare it with := first)' "it says to declare it"
 run mc status --format '{{.Name' m1
 expect_rc 2 "status: an unclosed action"
+# Limits: a template is what a command line holds.  Parentheses and
+# {{if}}/{{range}}/{{with}} nest at most 100 deep (the parser and the
+# evaluator recurse): deeper is a usage error, not a stack overflow.
+rep() { local i out=; for ((i = 0; i < $2; i++)); do out+=$1; done; printf '%s' "$out"; }
+run mc inspect -f "{{len $(rep '(' 100).Name$(rep ')' 100)}}" web
+check "inspect: 100 levels of parentheses work" test "$RC:$OUT" = "0:3"
+run mc inspect -f "{{$(rep '(' 50000)1$(rep ')' 50000)}}" web
+expect_rc 2 "inspect: 50000 levels of parentheses (once a stack overflow) are a usage error"
+expect_err "parentheses nested too deep (more than 100)" "it says what is nested too deep"
+expect_one_line_err "and nothing else (no crash report)"
+run mc ls -f "$(rep '{{if 1}}' 7000)x$(rep '{{end}}' 7000)"
+expect_rc 2 "ls: 7000 nested {{if}} are a usage error"
+expect_err "{{if}}, {{range}} and {{with}} nested too deep (more than 100" "it names the limit"
+# ... while a long flat template (~100 KB, about what one argument holds) runs:
+# parsing and rendering take time linear in its length (minutes before, under ASan).
+run mc inspect -f "$(rep '{{if .Name}}x{{end}}' 5000)" web
+check "inspect: 5000 {{if}} blocks, one after another" test "$RC:${#OUT}" = "0:5000"
+run mc ls -f "table $(rep '{{.Name}}\t' 5000)" --filter name=^web$
+check "ls: a table of 5000 columns has its heading and its row" \
+	test "$RC:$(grep -o NAME <<<"$OUT" | wc -l):$(grep -o web <<<"$OUT" | wc -l)" = "0:5000:5000"
+check "ls: each column is aligned" test "$(head -c 14 <<<"$OUT")" = "NAME   NAME   "
+run mc ls -f "table {{.Name}}$(rep $'\t' 50000)|" --filter name=^web$
+check "ls: a table of 50000 columns, most empty (5 wide)" \
+	test "$RC:$(tail -n 1 <<<"$OUT")" = "0:web    $(printf '%*s' $((49999 * 5)) '')|"
 run mc status --format json nosuch
 expect_rc 1 "status of an unknown machine still fails as before"
 expect_err 'machine "nosuch" does not exist' "and says which machine"

@@ -241,6 +241,151 @@ static void unsupported(void **state)
 	}
 }
 
+/* s repeated n times between head and tail (malloc'd). */
+static char *repeat(const char *head, const char *s, size_t n, const char *tail)
+{
+	size_t hl = strlen(head), sl = strlen(s), tl = strlen(tail);
+	char *out = mc_malloc(hl + sl * n + tl + 1), *w = out;
+
+	memcpy(w, head, hl);
+	w += hl;
+	for (size_t i = 0; i < n; i++, w += sl)
+		memcpy(w, s, sl);
+	memcpy(w, tail, tl + 1);
+	return out;
+}
+
+/* The usage error parsing tpl gives, which must contain says. */
+static void parse_fails(const char *tpl, const char *says)
+{
+	struct mc_template *t = NULL;
+	struct mc_error err = { 0 };
+
+	assert_int_equal(mc_template_parse(tpl, &t, &err), -1);
+	assert_null(t);
+	assert_int_equal(err.code, MC_E_USAGE);
+	if (!strstr(err.msg, says))
+		fail_msg("\"%.40s...\": msg \"%s\", want \"%s\"", tpl, err.msg, says);
+	mc_error_clear(&err);
+}
+
+/* The parser and the evaluator recurse on the tree: nesting has a limit,
+ * a usage error, not a stack overflow (50000 parentheses overflowed it). */
+static void nesting_limits(void **state)
+{
+	char *tpl, *parens, *closes, *out;
+
+	/* 100 levels of each work; one more is the usage error. */
+	parens = repeat("", "(", 100, "");
+	closes = repeat("", ")", 100, "");
+	tpl = mc_asprintf("{{len %s.L%s}}", parens, closes);
+	out = render(tpl, "{\"L\":[1,2]}");
+	assert_string_equal(out, "2");
+	free(out);
+	free(tpl);
+	tpl = mc_asprintf("{{len (%s.L%s)}}", parens, closes);
+	parse_fails(tpl, "parentheses nested too deep (more than 100)");
+	free(tpl);
+	free(parens);
+	free(closes);
+	tpl = repeat("", "{{with .}}", 100, "x");
+	parens = repeat(tpl, "{{end}}", 100, "");
+	out = render(parens, "1");
+	assert_string_equal(out, "x");
+	free(out);
+	free(parens);
+	free(tpl);
+	tpl = repeat("{{if 0}}", "{{else if 0}}", 99, "{{else}}z{{end}}");
+	out = render(tpl, "1");
+	assert_string_equal(out, "z");
+	free(out);
+	free(tpl);
+	tpl = repeat("{{range .}}", "{{if 1}}", 100, "");
+	parse_fails(tpl, "{{if}}, {{range}} and {{with}} nested too deep (more than 100");
+	free(tpl);
+
+	/* Far deeper, as a probe wrote them: each path of the recursion. */
+	parens = repeat("{{", "(", 50000, "");
+	tpl = repeat(parens, ")", 50000, "}}");
+	parse_fails(tpl, "parentheses nested too deep");
+	free(tpl);
+	free(parens);
+	tpl = repeat("{{if 1}}{{len ", "(", 50000, "}}{{end}}");
+	parse_fails(tpl, "parentheses nested too deep");
+	free(tpl);
+	tpl = repeat("{{", "(1|print ", 50000, "}}");
+	parse_fails(tpl, "parentheses nested too deep");
+	free(tpl);
+	tpl = repeat("", "{{if 1}}", 50000, "");
+	parse_fails(tpl, "nested too deep");
+	free(tpl);
+	tpl = repeat("{{if 0}}", "{{else if 0}}", 50000, "{{end}}");
+	parse_fails(tpl, "nested too deep");
+	free(tpl);
+}
+
+/* A template is at most what a command line holds (some 100 KB): each
+ * part that grew one element at a time (the pieces of text and actions,
+ * a list of nodes, a command's arguments, a pipeline, a chain of fields,
+ * the strings of an action, the variables) costs linear time; this ran
+ * for minutes under ASan before. */
+static void large_templates(void **state)
+{
+	static const struct {
+		const char *head, *s, *tail;
+		size_t n;
+		size_t out_len;
+	} cases[] = {
+		{ "", "{{if 1}}x{{end}}", "", 7000, 7000 },
+		{ "{{print ", "\"ab\" ", "}}", 20000, 20000 * 2 },   /* no spaces between strings */
+		{ "{{print ", "1 ", "}}", 50000, 50000 * 2 - 1 },
+		{ "{{1", "|print", "}}", 16000, 1 },
+		{ "{{.", "A.", "A}}", 50000, strlen("<no value>") },
+		{ "{{$x := 1}}", "{{$x = 2}}", "{{$x}}", 10000, 1 },
+		{ "", "{{range $i, $e := .}}{{$i}}{{end}}", "", 4000, 4000 * 2 },
+		{ "", "{{/* a comment */}}", "", 5000, 0 },
+		{ "", "a\\tb", "", 25000, 25000 * 3 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *tpl = repeat(cases[i].head, cases[i].s, cases[i].n, cases[i].tail);
+		char *out = render(tpl, "[7,8]");
+
+		if (strlen(out) != cases[i].out_len)
+			fail_msg("%s%s...: %zu bytes out, want %zu", cases[i].head, cases[i].s, strlen(out),
+				 cases[i].out_len);
+		free(out);
+		free(tpl);
+	}
+	/* Thousands of variables, and looking up the first one declared. */
+	{
+		size_t n = 5000, len = 0;
+		char *tpl = mc_calloc(n * 32 + 1, 1), *out;
+
+		for (size_t i = 0; i < n; i++)
+			len += (size_t)sprintf(tpl + len, "{{$v%zu := %zu}}", i, i);
+		for (size_t i = 0; i < n; i++)
+			len += (size_t)sprintf(tpl + len, "{{$v0}}");
+		out = render(tpl, "{}");
+		assert_int_equal(strlen(out), n);
+		free(out);
+		free(tpl);
+	}
+	/* The heading of an ls table: a long chain of fields. */
+	{
+		struct mc_template *t;
+		struct mc_error err = { 0 };
+		char *tpl = repeat("{{.", "A.", 50000, "A}}"), *s;
+
+		assert_int_equal(mc_template_parse(tpl, &t, &err), 0);
+		s = mc_template_render_header(t, up);
+		assert_string_equal(s, "OTHER");
+		free(s);
+		mc_template_free(t);
+		free(tpl);
+	}
+}
+
 static json_t *twice(json_t *const *a, size_t n, struct mc_error *err)
 {
 	const char *s = n == 1 ? json_string_value(a[0]) : NULL;
@@ -285,6 +430,8 @@ int main(void)
 		cmocka_unit_test(control),
 		cmocka_unit_test(unsupported),
 		cmocka_unit_test(caller_functions),
+		cmocka_unit_test(nesting_limits),
+		cmocka_unit_test(large_templates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
