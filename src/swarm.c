@@ -471,15 +471,11 @@ static bool ours(const char *const *ids, size_t n, const char *id)
  * Drained, nothing is rescheduled onto them and nothing is starting.  Best
  * effort: any failure here leaves it to the leave itself.
  */
-static void drain(struct mc_swarm_node *nodes, size_t n, json_t **infos)
+/* The named nodes' IDs (ids[k], NULL when unknown) and the first named
+ * manager (NULL: none). */
+static struct mc_swarm_node *named_ids(struct mc_swarm_node *nodes, size_t n, json_t **infos, const char **ids)
 {
-	_cleanup_free_ const char **ids = mc_calloc(n, sizeof(char *));
 	struct mc_swarm_node *mgr = NULL;
-	struct mc_error e = { 0 };
-	json_t *list = NULL, *v;
-	long long deadline;
-	bool any = false;
-	size_t i;
 
 	for (size_t k = 0; k < n; k++) {
 		if (!infos[k])
@@ -488,6 +484,54 @@ static void drain(struct mc_swarm_node *nodes, size_t n, json_t **infos)
 		if (!mgr && !strcmp(mc_swarm_role_from_info(infos[k]), "manager"))
 			mgr = &nodes[k];
 	}
+	return mgr;
+}
+
+/* The swarm's live nodes that are not named ("host1, host2"), when none of
+ * them is a manager: the named managers leaving (with force) would end the
+ * swarm under them.  NULL: there are none, or an unnamed manager stays. */
+static char *strangers(struct mc_swarm_node *nodes, size_t n, json_t **infos)
+{
+	_cleanup_free_ const char **ids = mc_calloc(n, sizeof(char *));
+	struct mc_swarm_node *mgr = named_ids(nodes, n, infos, ids);
+	struct mc_error e = { 0 };
+	json_t *list = NULL, *v;
+	char *out = NULL;
+	size_t i;
+
+	if (!mgr || mc_engine_get(&mgr->target, "/nodes", 20000, &list, &e) < 0 || !json_is_array(list)) {
+		json_decref(list);
+		return NULL;
+	}
+	json_array_foreach(list, i, v) {
+		const char *id = json_string_value(json_object_get(v, "ID"));
+		const char *host = json_string_value(path_get(v, "Description", "Hostname"));
+		char *more;
+
+		if (ours(ids, n, id) || mc_streq(json_string_value(path_get(v, "Status", "State")), "down"))
+			continue;
+		if (mc_streq(json_string_value(path_get(v, "Spec", "Role")), "manager")) {
+			free(MC_TAKE(out));  /* the swarm goes on without the named ones */
+			break;
+		}
+		more = mc_asprintf("%s%s%s", out ? out : "", out ? ", " : "", host ? host : id ? id : "?");
+		free(out);
+		out = more;
+	}
+	json_decref(list);
+	return out;
+}
+
+static void drain(struct mc_swarm_node *nodes, size_t n, json_t **infos)
+{
+	_cleanup_free_ const char **ids = mc_calloc(n, sizeof(char *));
+	struct mc_swarm_node *mgr = named_ids(nodes, n, infos, ids);
+	struct mc_error e = { 0 };
+	json_t *list = NULL, *v;
+	long long deadline;
+	bool any = false;
+	size_t i;
+
 	if (!mgr || mc_engine_get(&mgr->target, "/nodes", 20000, &list, &e) < 0 || !json_is_array(list)) {
 		mc_debug("swarm-down: not draining (%s)", mgr ? e.msg : "no manager among the nodes");
 		json_decref(list);
@@ -528,17 +572,34 @@ static void drain(struct mc_swarm_node *nodes, size_t n, json_t **infos)
 	}
 }
 
-int mc_swarm_down(struct mc_swarm_node *nodes, size_t n, struct mc_error *err)
+int mc_swarm_down(struct mc_swarm_node *nodes, size_t n, bool force, struct mc_error *err)
 {
 	json_t **infos = mc_calloc(n, sizeof(json_t *));
+	const struct mc_swarm_node *stuck = NULL;
 	size_t failed = 0;
 
 	get_infos(nodes, n, infos);  /* a node that does not answer keeps its error */
+	if (!force) {
+		_cleanup_free_ char *others = strangers(nodes, n, infos);
+
+		if (others) {
+			for (size_t i = 0; i < n; i++)
+				json_decref(infos[i]);
+			free(infos);
+			return mc_error_set(err, MC_E_STATE,
+					    "the swarm's other nodes (%s) are not named, and no manager would stay: they would be stranded in a swarm without managers. Name them too, or use --force to leave anyway",
+					    others);
+		}
+	}
 	drain(nodes, n, infos);
 
 	/* Workers first, then managers (with force): a manager that leaves
-	 * first would strand the workers. */
-	for (int pass = 0; pass < 2; pass++)
+	 * first would strand the workers, and so would one that leaves while
+	 * a worker could not. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t k = 0; pass == 1 && !force && k < n && !stuck; k++)
+			if (nodes[k].err.code != MC_E_OK)
+				stuck = &nodes[k];
 		for (size_t i = 0; i < n; i++) {
 			const char *role;
 
@@ -553,9 +614,16 @@ int mc_swarm_down(struct mc_swarm_node *nodes, size_t n, struct mc_error *err)
 			}
 			if (nodes[i].manager != (pass == 1))
 				continue;
+			if (stuck) {
+				mc_error_set(&nodes[i].err, MC_E_STATE,
+					     "%s: stays in the swarm, as %s did not leave and would be stranded: run swarm-down again when it can, or with --force",
+					     nodes[i].name, stuck->name);
+				continue;
+			}
 			if (leave(&nodes[i], nodes[i].manager) == 0)
 				nodes[i].action = MC_SWARM_LEFT;
 		}
+	}
 	for (size_t i = 0; i < n; i++) {
 		json_decref(infos[i]);
 		if (nodes[i].err.code != MC_E_OK && !failed++)

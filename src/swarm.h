@@ -45,8 +45,10 @@ void mc_swarm_node_clear(struct mc_swarm_node *n);
  * Returns 0 when every node is in the swarm; -1 otherwise (err: the first
  * failure; each node's own error in node->err). */
 int mc_swarm_up(struct mc_swarm_node *nodes, size_t n, bool force, struct mc_error *err);
-/* Workers leave, then managers (with force). */
-int mc_swarm_down(struct mc_swarm_node *nodes, size_t n, struct mc_error *err);
+/* Workers leave, then managers (with force).  Unless force: refused when
+ * unnamed nodes would be left without a manager, and the managers stay
+ * when a named node could not leave. */
+int mc_swarm_down(struct mc_swarm_node *nodes, size_t n, bool force, struct mc_error *err);
 
 /* A node's swarm role from a GET /info reply: "manager", "worker" or ""
  * (not in a swarm); static string. */

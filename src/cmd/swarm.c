@@ -1,6 +1,7 @@
 /* swarm-up, swarm-down: Docker swarm mode across machines, through the Engine API. */
 #include "buildconf.h"
 
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "cli.h"
@@ -26,8 +27,11 @@ MC_OPTS_CHECK(mc_opts_swarm_up, O_SWARM_UP_N);
 #define OPT(x) (&mc_opts_swarm_up[O_SWARM_UP_##x])
 
 const struct mc_option mc_opts_swarm_down[] = {
-	{ NULL },
+	[O_SWARM_DOWN_FORCE] = { "force", 0, MC_OPT_BOOL, NULL, NULL, NULL,
+	  "leave even when nodes that are not named would be left without a manager, or a named one could not leave" },
+	[O_SWARM_DOWN_N] = { NULL },
 };
+MC_OPTS_CHECK(mc_opts_swarm_down, O_SWARM_DOWN_N);
 
 static bool listed(char **list, const char *name)
 {
@@ -127,7 +131,7 @@ static int run_swarm(struct mc_cli *cli, char **names, const struct mc_swarm_pla
 		rc = printed ? (mc_error_exit_code(&err) ? mc_error_exit_code(&err) : 1) : mc_cli_fail(&err);
 		goto out;
 	}
-	if (plan) {
+	if (!plan->down) {
 		if (!changed)
 			printf("Nothing to do: every machine is already in this swarm.\n");
 		print_table(run.nodes, run.n);
@@ -143,15 +147,38 @@ out:
 	return rc;
 }
 
+/* --advertise-addr NAME=IP: NAME one of the nodes, IP an address literal
+ * (dockerd is given IP:2377). */
+static int check_advertise(char **adv, char **names, struct mc_error *err)
+{
+	for (; adv && *adv; adv++) {
+		const char *eq = strchr(*adv, '=');
+		_cleanup_free_ char *name = eq ? mc_strndup(*adv, (size_t)(eq - *adv)) : NULL;
+		unsigned char buf[16];
+
+		if (!eq || !listed(names, name))
+			return mc_error_set(err, MC_E_USAGE,
+					    "invalid --advertise-addr \"%s\": expected NAME=IP, NAME one of the machines named", *adv);
+		if (inet_pton(AF_INET, eq + 1, buf) != 1 && inet_pton(AF_INET6, eq + 1, buf) != 1)
+			return mc_error_set(err, MC_E_USAGE,
+					    "invalid --advertise-addr \"%s\": \"%s\" is not an IP address (1.2.3.4 or an IPv6 address, without a port)",
+					    *adv, eq + 1);
+	}
+	return 0;
+}
+
 int mc_cmd_swarm_up(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 {
 	_cleanup_strv_ char **names = all_names(a);
+	struct mc_error err = { 0 };
 
 	struct mc_swarm_plan plan = {
 		.managers = mc_args_list(a, OPT(MANAGER)), .workers = mc_args_list(a, OPT(WORKER)),
 		.advertise = mc_args_list(a, OPT(ADVERTISE_ADDR)), .force = mc_args_bool(a, OPT(FORCE)),
 	};
 
+	if (check_advertise(plan.advertise, names, &err) < 0)
+		return mc_cli_fail(&err);
 	if (mc_args_bool(a, OPT(CREATE))) {
 		_cleanup_strv_ char **missing = mc_calloc(1, sizeof(char *));
 		int rc;
@@ -167,6 +194,8 @@ int mc_cmd_swarm_up(struct mc_cli *cli, const struct mc_verb *verb, struct mc_ar
 
 int mc_cmd_swarm_down(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 {
+	struct mc_swarm_plan plan = { .down = true, .force = mc_args_bool(a, &mc_opts_swarm_down[O_SWARM_DOWN_FORCE]) };
+
 	mc_cli_drop_repeats(a);
-	return run_swarm(cli, a->pos, NULL);
+	return run_swarm(cli, a->pos, &plan);
 }

@@ -11,6 +11,7 @@
 #ifndef MC_OPS_H
 #define MC_OPS_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -241,10 +242,13 @@ int mc_ops_upgrade(struct mc_session *s, const char *name, const char *iso, cons
 /* set: CPUs, memory, data disk size and autostart (-1 / NULL: unchanged;
  * autostart: -1 unchanged, 0 off, 1 on).  Checked before the driver runs;
  * *what: a sentence of what changed and what takes effect when (malloc'd). */
+#define MC_SET_KEEP LLONG_MIN  /* a value set leaves as it is */
 struct mc_set_opts {
-	long long cpus, memory_mb, disk_mb;
-	int autostart;
+	long long cpus, memory_mb, disk_mb;  /* or MC_SET_KEEP */
+	int autostart;                       /* 0, 1, or -1: keep */
 };
+/* The values' ranges, before any machine is opened (usage errors). */
+int mc_ops_set_check(const struct mc_set_opts *o, struct mc_error *err);
 int mc_ops_set(struct mc_session *s, const char *name, const struct mc_set_opts *o, char **what,
 	       struct mc_error *err);
 
@@ -293,6 +297,7 @@ void mc_import_result_free(struct mc_import_result *res);
  * run->nodes[i] holds what happened to names[i]; free with mc_ops_swarm_free
  * whatever the result. */
 struct mc_swarm_plan {
+	bool down;                   /* swarm-down (the rest is swarm-up's) */
 	char **managers, **workers;  /* --manager, --worker names (NULL: none) */
 	char **advertise;            /* NAME=IP */
 	bool force;

@@ -20,11 +20,12 @@ static bool listed(char **list, const char *name)
 	return false;
 }
 
-/* Managers: --manager names; without any, the first name. */
-static int node_role(const struct mc_swarm_plan *p, const char *name, size_t idx, bool *manager,
+/* Managers: --manager names; without any, the first name that is not a
+ * --worker (first). */
+static int node_role(const struct mc_swarm_plan *p, const char *name, size_t idx, size_t first, bool *manager,
 		     struct mc_error *err)
 {
-	*manager = p->managers ? listed(p->managers, name) : idx == 0;
+	*manager = p->managers ? listed(p->managers, name) : idx == first;
 	if (listed(p->workers, name)) {
 		if (*manager)
 			return mc_error_set(err, MC_E_USAGE, "%s is named both --manager and --worker", name);
@@ -34,7 +35,7 @@ static int node_role(const struct mc_swarm_plan *p, const char *name, size_t idx
 }
 
 static int load_node(struct mc_session *s, const struct mc_swarm_plan *p, const char *name,
-		     size_t idx, struct mc_swarm_node *nd, struct node_src *src, struct mc_error *err)
+		     size_t idx, size_t first, struct mc_swarm_node *nd, struct node_src *src, struct mc_error *err)
 {
 	size_t n = strlen(name);
 
@@ -48,7 +49,7 @@ static int load_node(struct mc_session *s, const struct mc_swarm_plan *p, const 
 			free(src->ip);
 			src->ip = mc_strdup(*a + n + 1);
 		}
-	if (p && node_role(p, name, idx, &nd->manager, err) < 0)
+	if (p && node_role(p, name, idx, first, &nd->manager, err) < 0)
 		return -1;
 	nd->name = src->h.m->name;
 	nd->target = (struct mc_engine_target){ src->h.m->name, src->url, src->h.m->dir };
@@ -59,18 +60,24 @@ static int load_node(struct mc_session *s, const struct mc_swarm_plan *p, const 
 int mc_ops_swarm(struct mc_session *s, char **names, const struct mc_swarm_plan *plan,
 		 struct mc_swarm_run *run, struct mc_error *err)
 {
-	size_t n = mc_strv_len(names);
-	struct node_src *src = mc_calloc(n ? n : 1, sizeof(*src));
+	size_t n = mc_strv_len(names), first = 0;
+	const struct mc_swarm_plan *up = plan->down ? NULL : plan;
+	struct node_src *src;
 
+	while (up && !up->managers && first < n && listed(up->workers, names[first]))
+		first++;
+	if (up && n && first == n)
+		return mc_error_set(err, MC_E_USAGE, "every machine is a --worker: name a manager with --manager");
+	src = mc_calloc(n ? n : 1, sizeof(*src));
 	*run = (struct mc_swarm_run){ mc_calloc(n ? n : 1, sizeof(struct mc_swarm_node)), n, src };
 	for (size_t i = 0; i < n; i++)
 		src[i].h.lock_fd = -1;
 	for (size_t i = 0; i < n; i++)
-		if (load_node(s, plan, names[i], i, &run->nodes[i], &src[i], err) < 0)
+		if (load_node(s, up, names[i], i, first, &run->nodes[i], &src[i], err) < 0)
 			return -1;
-	if (plan)
+	if (up)
 		return mc_swarm_up(run->nodes, n, plan->force, err);
-	return mc_swarm_down(run->nodes, n, err);
+	return mc_swarm_down(run->nodes, n, plan->force, err);
 }
 
 void mc_ops_swarm_free(struct mc_swarm_run *run)

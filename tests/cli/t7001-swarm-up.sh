@@ -98,4 +98,55 @@ run mc swarm-down d1 d2
 expect_rc 0 "swarm-down succeeds when a leave timed out once"
 expect_out "d1: left the swarm" "d1 left, on the second try"
 check "d1 was asked twice" test "$(swarm_events | grep -c '^d1 POST /swarm/leave')" = 2
+
+# The last manager does not leave a swarm whose other nodes are not named:
+# they would be left without a manager (docker refuses a manager's leave
+# without force for that reason).
+run mc swarm-up d1 d2
+expect_rc 0 "swarm-up d1 d2 again"
+before=$(swarm_snapshot)
+run mc swarm-down d1
+expect_rc 1 "swarm-down of the manager alone is refused"
+expect_err "the swarm's other nodes (fixture-$PORT_d2) are not named, and no manager would stay" "... naming the others"
+expect_err "Name them too, or use --force to leave anyway" "... and the two ways on"
+check "... and nothing changed" test "$before" = "$(swarm_snapshot)"
+run mc swarm-down --force d1
+expect_rc 0 "swarm-down --force d1 leaves anyway"
+expect_out "d1: left the swarm" "d1 left"
+run mc swarm-down --force d2
+expect_rc 0 "the stranded worker leaves with --force too"
+
+# A worker that cannot leave keeps the managers in the swarm: it is not
+# stranded, and swarm-down can be run again.
+check "machine e1" swarm_node e1
+check "machine e2: its leaves time out (more than swarm-down's tries)" swarm_node e2 normal --leave-deadline 3
+run mc swarm-up e1 e2
+expect_rc 0 "swarm-up e1 e2"
+run mc swarm-down e1 e2
+expect_rc 1 "swarm-down fails when a worker cannot leave"
+expect_err "e2: leaving the swarm" "... naming the worker"
+expect_err "e1: stays in the swarm, as e2 did not leave and would be stranded: run swarm-down again when it can, or with --force" \
+	"... and the manager stays, saying what to do"
+check "e1 did not leave" test -z "$(swarm_events | grep '^e1 POST /swarm/leave')"
+run mc swarm-down e1 e2
+expect_rc 0 "swarm-down again, once the worker can leave"
+expect_out "e2: left the swarm" "e2 left"
+expect_out "e1: left the swarm" "then e1"
+
+# --advertise-addr is NAME=IP for a named machine; --worker on the first
+# name makes the next one the manager.
+sent=$(swarm_events | wc -l)
+for adv in e1 =127.0.0.1 nosuch=127.0.0.1 e1= e1=notanip e1=127.0.0.1:2377 $'e1=127.0.0.1\e[31m'; do
+	run mc swarm-up --advertise-addr "$adv" e1 e2
+	expect_rc 2 "--advertise-addr $(printf %q "$adv") is a usage error"
+	expect_err "invalid --advertise-addr" "... naming the flag"
+done
+check "nothing was sent for them" test "$(swarm_events | wc -l)" = "$sent"
+run mc swarm-up --worker e1 e1 e2
+expect_rc 0 "swarm-up --worker e1 e1 e2"
+expect_out "e2: initialized a new swarm" "e2, the first name that is no worker, manages"
+expect_out "e1: joined as a worker" "e1 joins as a worker"
+run mc swarm-up --worker e1 --worker e2 e1 e2
+expect_rc 2 "every machine a --worker is a usage error"
+expect_err "every machine is a --worker: name a manager with --manager" "... saying what to do"
 done_testing

@@ -128,11 +128,11 @@ static void up_down(void **state)
 
 	/* swarm-down: everyone leaves; then nobody is a member. */
 	nodes_for(nodes, with_foreign, 4);
-	assert_int_equal(mc_swarm_down(nodes, 4, &err), 0);
+	assert_int_equal(mc_swarm_down(nodes, 4, false, &err), 0);
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(nodes[i].action, MC_SWARM_LEFT);
 	nodes_for(nodes, with_foreign, 4);
-	assert_int_equal(mc_swarm_down(nodes, 4, &err), 0);
+	assert_int_equal(mc_swarm_down(nodes, 4, false, &err), 0);
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(nodes[i].action, MC_SWARM_NOT_MEMBER);
 	for (int i = 0; i < 4; i++)
