@@ -23,33 +23,36 @@ MC_OPTS_CHECK(mc_opts_set, O_SET_N);
 
 static long long given_int(struct mc_args *a, const struct mc_option *o)
 {
-	return mc_args_given(a, o) ? mc_args_int(a, o) : -1;
+	return mc_args_given(a, o) ? mc_args_int(a, o) : MC_SET_KEEP;
 }
 
-static int set_one(struct mc_cli *cli, struct mc_args *a, const char *name, struct mc_error *err)
+static int set_opts(struct mc_args *a, struct mc_set_opts *o, struct mc_error *err)
 {
 	const char *as = mc_args_str(a, OPT(AUTOSTART));
-	struct mc_set_opts o = {
+
+	*o = (struct mc_set_opts){
 		.cpus = given_int(a, OPT(CPUS)),
 		.memory_mb = given_int(a, OPT(MEMORY)),
 		.disk_mb = given_int(a, OPT(DISK_SIZE)),
 		.autostart = -1,
 	};
-	_cleanup_free_ char *what = NULL;
-
-	for (const struct mc_option *i = OPT(CPUS); i != OPT(N); i++)
-		if (i->type == MC_OPT_INT && mc_args_given(a, i) && mc_args_int(a, i) < 0)
-			return mc_error_set(err, MC_E_USAGE, "invalid --%s %lld: a positive number", i->name,
-					    mc_args_int(a, i));
 	if (mc_args_given(a, OPT(AUTOSTART))) {
 		if (mc_streq(as, "on"))
-			o.autostart = 1;
+			o->autostart = 1;
 		else if (mc_streq(as, "off"))
-			o.autostart = 0;
+			o->autostart = 0;
 		else
 			return mc_error_set(err, MC_E_USAGE, "invalid --autostart \"%s\": use on or off", as);
 	}
-	if (mc_ops_set(&cli->s, name, &o, &what, err) < 0)
+	return mc_ops_set_check(o, err);
+}
+
+static int set_one(struct mc_cli *cli, struct mc_args *a, const char *name, struct mc_error *err)
+{
+	struct mc_set_opts o;
+	_cleanup_free_ char *what = NULL;
+
+	if (set_opts(a, &o, err) < 0 || mc_ops_set(&cli->s, name, &o, &what, err) < 0)
 		return -1;
 	printf("Machine \"%s\" was changed: %s.\n", name, what);
 	return 0;
@@ -57,5 +60,11 @@ static int set_one(struct mc_cli *cli, struct mc_args *a, const char *name, stru
 
 int mc_cmd_set(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 {
+	struct mc_set_opts o;
+	struct mc_error err = { 0 };
+
+	/* A usage error once, not once per machine. */
+	if (set_opts(a, &o, &err) < 0)
+		return mc_cli_fail(&err);
 	return mc_cli_each_parallel(cli, a, set_one);
 }

@@ -275,11 +275,11 @@ static char *set_summary(const struct mc_set_opts *o)
 
 #define ADD(...) do { char *_p = mc_asprintf(__VA_ARGS__); char *_n = mc_asprintf("%s%s%s", s, sep, _p); \
 		free(_p); free(s); s = _n; sep = ", "; } while (0)
-	if (o->cpus > 0)
+	if (o->cpus != MC_SET_KEEP)
 		ADD("%lld CPU%s", o->cpus, o->cpus == 1 ? "" : "s");
-	if (o->memory_mb > 0)
+	if (o->memory_mb != MC_SET_KEEP)
 		ADD("%lld MB of memory", o->memory_mb);
-	if (o->disk_mb > 0)
+	if (o->disk_mb != MC_SET_KEEP)
 		ADD("a %lld MB data disk (its file system grows at the next boot)", o->disk_mb);
 	if (o->autostart >= 0)
 		ADD("autostart %s", o->autostart ? "on" : "off");
@@ -295,11 +295,27 @@ static int check_driver_range(const struct mc_handle *h, const char *opt, const 
 	const struct mc_driver *d = h->drv;
 	_cleanup_free_ char *name = mc_asprintf("%s-%s", d->name, flag);
 
-	for (const struct mc_driver_flag *f = d->flags; v >= 0 && f && f->name; f++)
+	for (const struct mc_driver_flag *f = d->flags; v != MC_SET_KEEP && f && f->name; f++)
 		if (!strcmp(f->name, name) && mc_driver_flag_out_of_range(f, v))
 			return mc_error_setm(err, h->m->name, MC_E_USAGE,
 					     "invalid --%s %lld: the %s driver takes %lld to %lld (as --%s at create)",
 					     opt, v, d->name, f->min, f->max, name);
+	return 0;
+}
+
+int mc_ops_set_check(const struct mc_set_opts *o, struct mc_error *err)
+{
+	if (o->cpus == MC_SET_KEEP && o->memory_mb == MC_SET_KEEP && o->disk_mb == MC_SET_KEEP && o->autostart < 0)
+		return mc_error_set(err, MC_E_USAGE,
+				    "nothing to change: give --cpus, --memory, --disk-size or --autostart");
+	if (o->cpus != MC_SET_KEEP && (o->cpus < 1 || o->cpus > 1024))
+		return mc_error_set(err, MC_E_USAGE, "invalid --cpus %lld: use 1 to 1024", o->cpus);
+	if (o->memory_mb != MC_SET_KEEP && (o->memory_mb < 64 || o->memory_mb > (1LL << 24)))
+		return mc_error_set(err, MC_E_USAGE, "invalid --memory %lld: use 64 to 16777216 (MB)",
+				    o->memory_mb);
+	if (o->disk_mb != MC_SET_KEEP && (o->disk_mb < 1 || o->disk_mb > (1LL << 26)))
+		return mc_error_set(err, MC_E_USAGE, "invalid --disk-size %lld: use 1 to 67108864 (MB)",
+				    o->disk_mb);
 	return 0;
 }
 
@@ -311,22 +327,13 @@ int mc_ops_set(struct mc_session *s, const char *name, const struct mc_set_opts 
 	int r = -1;
 
 	*what = NULL;
-	if (o->cpus < 0 && o->memory_mb < 0 && o->disk_mb < 0 && o->autostart < 0)
-		return mc_error_set(err, MC_E_USAGE,
-				    "nothing to change: give --cpus, --memory, --disk-size or --autostart");
-	if (o->cpus >= 0 && (o->cpus < 1 || o->cpus > 1024))
-		return mc_error_set(err, MC_E_USAGE, "invalid --cpus %lld: use 1 to 1024", o->cpus);
-	if (o->memory_mb >= 0 && (o->memory_mb < 64 || o->memory_mb > (1LL << 24)))
-		return mc_error_set(err, MC_E_USAGE, "invalid --memory %lld: use 64 to 16777216 (MB)",
-				    o->memory_mb);
-	if (o->disk_mb >= 0 && (o->disk_mb < 1 || o->disk_mb > (1LL << 26)))
-		return mc_error_set(err, MC_E_USAGE, "invalid --disk-size %lld: use 1 to 67108864 (MB)",
-				    o->disk_mb);
-	if (o->cpus > 0)
+	if (mc_ops_set_check(o, err) < 0)
+		return -1;
+	if (o->cpus != MC_SET_KEEP)
 		json_object_set_new(changes, "cpus", json_integer(o->cpus));
-	if (o->memory_mb > 0)
+	if (o->memory_mb != MC_SET_KEEP)
 		json_object_set_new(changes, "memory", json_integer(o->memory_mb));
-	if (o->disk_mb > 0)
+	if (o->disk_mb != MC_SET_KEEP)
 		json_object_set_new(changes, "disk-size", json_integer(o->disk_mb));
 	if (o->autostart >= 0)
 		json_object_set_new(changes, "autostart", json_boolean(o->autostart));
