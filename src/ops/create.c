@@ -23,6 +23,7 @@ int mc_ops_driver_flags(struct mc_session *s, const struct mc_driver *drv,
 	 * the one set where precedence is higher wins; on a tie, iso. */
 	const char *iso_spelling[2] = { NULL, NULL };
 	int iso_rank[2] = { RANK_NONE, RANK_NONE };
+	_cleanup_free_ char *section = mc_asprintf("driver.%s", drv->name);
 
 	if (mc_config_check_driver_keys(s->config, drv->name, drv->flags, err) < 0)
 		return -1;
@@ -42,7 +43,7 @@ int mc_ops_driver_flags(struct mc_session *s, const struct mc_driver *drv,
 			origin = mc_asprintf("$%s", f->env);
 			rank = RANK_ENV;
 		} else if ((v = mc_config_driver_flag(s->config, drv->name, f->name, &origin))) {
-			rank = strstr(origin, "([defaults]") ? RANK_DEFAULTS : RANK_DRIVER_SECTION;
+			rank = mc_config_get(s->config, section, f->name) ? RANK_DRIVER_SECTION : RANK_DEFAULTS;
 		} else {
 			v = f->def;
 		}
