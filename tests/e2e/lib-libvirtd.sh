@@ -143,8 +143,10 @@ lv_stop() {
 		done
 		lv_exec virsh -q -c "$LV_URI" net-destroy default >/dev/null 2>&1
 	fi
-	[ -n "${LV_PID:-}" ] && kill "$LV_PID" 2>/dev/null
-	[ -f "$LV_DIR/libvirtd.pid" ] && kill "$(cat "$LV_DIR/libvirtd.pid")" 2>/dev/null
+	# libvirtd removes its pid file as it exits, maybe between a test and a
+	# read of it; a kill of what is gone is no failure (callers run set -e).
+	[ -n "${LV_PID:-}" ] && kill "$LV_PID" 2>/dev/null || true
+	pids=$(cat "$LV_DIR/libvirtd.pid" 2>/dev/null) && [ -n "$pids" ] && kill "$pids" 2>/dev/null || true
 	# Whatever still runs in the namespace (dnsmasq survives libvirtd; stray qemu).
 	local i
 	for i in $(seq 1 50); do
