@@ -176,6 +176,12 @@ static json_t *model(const char *prog)
 	return m;
 }
 
+/* The outputs paste the name into shell code and man macros unquoted. */
+static bool prog_ok(const char *s)
+{
+	return *s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+-") == strlen(s);
+}
+
 int mc_cmd_generate(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 {
 	const char *prog = mc_args_str(a, &mc_opts_generate[O_GENERATE_PROG]);
@@ -185,10 +191,16 @@ int mc_cmd_generate(struct mc_cli *cli, const struct mc_verb *verb, struct mc_ar
 	_cleanup_free_ char *out = NULL;
 
 	(void)verb;
+	if (prog && !prog_ok(prog)) {
+		fprintf(stderr, "Error: invalid --prog \"%s\": a program name has only letters, digits and . _ + -\n", prog);
+		return 2;
+	}
+	if (!prog)
+		prog = prog_ok(cli->prog) ? cli->prog : "machinectl";
 	for (size_t i = 0; i < MC_ARRAY_SIZE(outputs); i++) {
 		if (strcmp(a->pos[0], outputs[i].what))
 			continue;
-		m = model(prog && *prog ? prog : cli->prog);
+		m = model(prog);
 		if (mc_gen_render(dir, outputs[i].file, m, &out, &err) < 0 && err.code != MC_E_USAGE) {
 			fprintf(stderr, "Error: %s (the templates are the source tree's doc/gen: give their "
 				"directory with --templates DIR or MACHINECTL_GENERATE_TEMPLATES)\n", err.msg);

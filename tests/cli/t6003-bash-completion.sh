@@ -61,4 +61,13 @@ has "help completes verbs" swarm-up help sw
 has "--tls-ca-cert completes files" "$TEST_TMP/comp.bash" --tls-ca-cert "$TEST_TMP/comp.b"
 is "ls takes no names" "" ls ''
 has "--ssh-key-type values from its help text" ed25519 create --ssh-key-type ''
+# The program name is pasted into the script's code: only a plain name is taken.
+run mc __generate --prog 'x;touch pwned' bash
+expect_rc 2 "__generate --prog refuses a name that is not a plain program name"
+expect_err 'invalid --prog "x;touch pwned"' "... and says which"
+mc __generate --prog docker-machinectl bash >"$TEST_TMP/comp-dm.bash"
+check "__generate --prog docker-machinectl completes that command" grep -qx 'complete -F _docker_machinectl docker-machinectl' "$TEST_TMP/comp-dm.bash"
+ln -s "$(command -v machinectl)" "$TEST_TMP/mc x"
+"$TEST_TMP/mc x" __generate bash >"$TEST_TMP/comp-odd.bash"
+check "called by a name that is not plain, the script is machinectl's" cmp -s "$TEST_TMP/comp.bash" "$TEST_TMP/comp-odd.bash"
 done_testing
