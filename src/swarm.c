@@ -487,22 +487,16 @@ static struct mc_swarm_node *named_ids(struct mc_swarm_node *nodes, size_t n, js
 	return mgr;
 }
 
-/* The swarm's live nodes that are not named ("host1, host2"), when none of
- * them is a manager: the named managers leaving (with force) would end the
- * swarm under them.  NULL: there are none, or an unnamed manager stays. */
-static char *strangers(struct mc_swarm_node *nodes, size_t n, json_t **infos)
+/* The swarm's live nodes (list: GET /nodes) that are not named ("host1,
+ * host2"), when none of them is a manager: the named managers leaving (with
+ * force) would end the swarm under them.  NULL: there are none, or an unnamed
+ * manager stays. */
+static char *strangers(json_t *list, const char *const *ids, size_t n)
 {
-	_cleanup_free_ const char **ids = mc_calloc(n, sizeof(char *));
-	struct mc_swarm_node *mgr = named_ids(nodes, n, infos, ids);
-	struct mc_error e = { 0 };
-	json_t *list = NULL, *v;
+	json_t *v;
 	char *out = NULL;
 	size_t i;
 
-	if (!mgr || mc_engine_get(&mgr->target, "/nodes", 20000, &list, &e) < 0 || !json_is_array(list)) {
-		json_decref(list);
-		return NULL;
-	}
 	json_array_foreach(list, i, v) {
 		const char *id = json_string_value(json_object_get(v, "ID"));
 		const char *host = json_string_value(path_get(v, "Description", "Hostname"));
@@ -518,25 +512,19 @@ static char *strangers(struct mc_swarm_node *nodes, size_t n, json_t **infos)
 		free(out);
 		out = more;
 	}
-	json_decref(list);
 	return out;
 }
 
-static void drain(struct mc_swarm_node *nodes, size_t n, json_t **infos)
+/* Drain the named nodes of list (mgr's GET /nodes; NULL: nothing to do), and
+ * wait for their tasks to stop. */
+static void drain(struct mc_swarm_node *mgr, json_t *list, const char *const *ids, size_t n)
 {
-	_cleanup_free_ const char **ids = mc_calloc(n, sizeof(char *));
-	struct mc_swarm_node *mgr = named_ids(nodes, n, infos, ids);
 	struct mc_error e = { 0 };
-	json_t *list = NULL, *v;
+	json_t *v;
 	long long deadline;
 	bool any = false;
 	size_t i;
 
-	if (!mgr || mc_engine_get(&mgr->target, "/nodes", 20000, &list, &e) < 0 || !json_is_array(list)) {
-		mc_debug("swarm-down: not draining (%s)", mgr ? e.msg : "no manager among the nodes");
-		json_decref(list);
-		return;
-	}
 	json_array_foreach(list, i, v) {
 		const char *id = json_string_value(json_object_get(v, "ID"));
 		json_t *spec = json_deep_copy(json_object_get(v, "Spec")), *reply = NULL;
@@ -556,7 +544,6 @@ static void drain(struct mc_swarm_node *nodes, size_t n, json_t **infos)
 		json_decref(reply);
 		json_decref(spec);
 	}
-	json_decref(list);
 	for (deadline = mc_now_ms() + DRAIN_WAIT_MS; any && mc_now_ms() < deadline; sleep_ms(1000)) {
 		json_t *tasks = NULL;
 
@@ -572,26 +559,44 @@ static void drain(struct mc_swarm_node *nodes, size_t n, json_t **infos)
 	}
 }
 
+/* The swarm's nodes as the first named manager sees them (GET /nodes), for
+ * strangers() and drain(); NULL: no manager is named, or it did not say. */
+static json_t *down_list(struct mc_swarm_node *mgr)
+{
+	struct mc_error e = { 0 };
+	json_t *list = NULL;
+
+	if (mgr && mc_engine_get(&mgr->target, "/nodes", 20000, &list, &e) == 0 && json_is_array(list))
+		return list;
+	mc_debug("swarm-down: not draining (%s)", mgr ? e.msg : "no manager among the nodes");
+	json_decref(list);
+	return NULL;
+}
+
 int mc_swarm_down(struct mc_swarm_node *nodes, size_t n, bool force, struct mc_error *err)
 {
 	json_t **infos = mc_calloc(n, sizeof(json_t *));
+	_cleanup_free_ const char **ids = mc_calloc(n, sizeof(char *));
 	const struct mc_swarm_node *stuck = NULL;
+	struct mc_swarm_node *mgr;
+	_cleanup_free_ char *others = NULL;
+	json_t *list;
 	size_t failed = 0;
 
 	get_infos(nodes, n, infos);  /* a node that does not answer keeps its error */
-	if (!force) {
-		_cleanup_free_ char *others = strangers(nodes, n, infos);
-
-		if (others) {
-			for (size_t i = 0; i < n; i++)
-				json_decref(infos[i]);
-			free(infos);
-			return mc_error_set(err, MC_E_STATE,
-					    "the swarm's other nodes (%s) are not named, and no manager would stay: they would be stranded in a swarm without managers. Name them too, or use --force to leave anyway",
-					    others);
-		}
+	mgr = named_ids(nodes, n, infos, ids);
+	list = down_list(mgr);
+	if (!force && (others = strangers(list, ids, n))) {
+		json_decref(list);
+		for (size_t i = 0; i < n; i++)
+			json_decref(infos[i]);
+		free(infos);
+		return mc_error_set(err, MC_E_STATE,
+				    "the swarm's other nodes (%s) are not named, and no manager would stay: they would be stranded in a swarm without managers. Name them too, or use --force to leave anyway",
+				    others);
 	}
-	drain(nodes, n, infos);
+	drain(mgr, list, ids, n);
+	json_decref(list);
 
 	/* Workers first, then managers (with force): a manager that leaves
 	 * first would strand the workers, and so would one that leaves while

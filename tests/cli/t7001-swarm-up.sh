@@ -2,7 +2,7 @@
 # swarm-up and swarm-down against loopback fixtures that fake dockerd's swarm
 # API (tests/lib/tls-fixture.c): init on the first machine, join the others,
 # the table and the env hint, idempotence, --manager/--worker, --advertise-addr,
-# swarm-down's order (workers, then managers with force).
+# swarm-down's order (workers, then managers with force) and its one GET /nodes.
 . "$MC_SRCDIR/tests/lib/cli-lib.sh"
 . "$MC_SRCDIR/tests/lib/tls-lib.sh"
 . "$MC_SRCDIR/tests/lib/swarm-lib.sh"
@@ -36,8 +36,17 @@ expect_out "m2: already in this swarm" "and why, per machine"
 check "the table again" grep -qE '^m1 +manager \(leader\) +ready' <<<"$OUT"
 check "and changes nothing (no POST)" test "$(swarm_events | wc -l)" = "$before"
 
+# requests PORT: the requests the fixture at PORT has answered, this one included
+requests() {
+	curl -sS --max-time 5 --cacert "$STORE/certs/ca.pem" --cert "$STORE/certs/cert.pem" \
+		--key "$STORE/certs/key.pem" "https://127.0.0.1:$1/_fixture/stats" | jq -r .Requests
+}
+asked=$(requests "$PORT_m1")
 run mc swarm-down m1 m2 m3
+asked=$(($(requests "$PORT_m1") - asked - 1))
 expect_rc 0 "swarm-down m1 m2 m3"
+check "the manager is asked GET /info, GET /nodes once (for the guard and the drain), 3 drains, GET /tasks, its leave (asked $asked)" \
+	test "$asked" = 7
 expect_out "m1: left the swarm" "the manager left"
 expect_out "m3: left the swarm" "the workers left"
 check "workers leave first, without force; then the manager, with force" \
