@@ -169,6 +169,11 @@ void mc_cli_verb_help(FILE *f, const struct mc_cli *cli, const struct mc_verb *v
 		fputs("\nOptions:\n", f);
 		print_options(f, (const struct mc_option *const[]){ v->options, NULL });
 	}
+	/* swarm-up --create takes create's options (parse_verb_args) */
+	if ((v->flags & MC_VERB_DRIVER_FLAGS) && v->options != mc_opts_create) {
+		fputs("\nWith --create, the options of create:\n", f);
+		print_options(f, (const struct mc_option *const[]){ mc_opts_create, NULL });
+	}
 }
 
 int mc_cmd_help(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)

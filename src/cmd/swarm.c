@@ -167,6 +167,25 @@ static int check_advertise(char **adv, char **names, struct mc_error *err)
 	return 0;
 }
 
+/* create's options and its driver's shape the machines --create makes: on the
+ * command line without it, they would do nothing.  config.ini and the
+ * environment hold defaults for every create, and do not count. */
+static int check_create_only(const struct mc_args *a, struct mc_error *err)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		const struct mc_option *o = a->vals[i].opt;
+		bool own = false;
+
+		for (size_t k = 0; k < O_SWARM_UP_N && !own; k++)
+			own = o == &mc_opts_swarm_up[k];
+		if (a->vals[i].set && !own)
+			return mc_error_set(err, MC_E_USAGE,
+					    "--%s applies only with --create (to the machines it creates): add --create, or leave --%s out",
+					    o->name, o->name);
+	}
+	return 0;
+}
+
 int mc_cmd_swarm_up(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 {
 	_cleanup_strv_ char **names = all_names(a);
@@ -177,7 +196,8 @@ int mc_cmd_swarm_up(struct mc_cli *cli, const struct mc_verb *verb, struct mc_ar
 		.advertise = mc_args_list(a, OPT(ADVERTISE_ADDR)), .force = mc_args_bool(a, OPT(FORCE)),
 	};
 
-	if (check_advertise(plan.advertise, names, &err) < 0)
+	if ((!mc_args_bool(a, OPT(CREATE)) && check_create_only(a, &err) < 0) ||
+	    check_advertise(plan.advertise, names, &err) < 0)
 		return mc_cli_fail(&err);
 	if (mc_args_bool(a, OPT(CREATE))) {
 		_cleanup_strv_ char **missing = mc_calloc(1, sizeof(char *));
