@@ -93,7 +93,8 @@ const struct mc_verb mc_verbs[] = {
 	  "Stop machines gracefully", NULL, MC_VALUE_MACHINE },
 	{ "swarm-down", mc_cmd_swarm_down, 1, -1, 0, "NAME...",
 	  "Take machines out of their swarm: workers leave, then managers", mc_opts_swarm_down, MC_VALUE_MACHINE },
-	{ "swarm-up", mc_cmd_swarm_up, 1, -1, MC_VERB_DRIVER_FLAGS, "[OPTIONS] NAME...",
+	/* Names may come from --manager and --worker alone (mc_cmd_swarm_up). */
+	{ "swarm-up", mc_cmd_swarm_up, 0, -1, MC_VERB_DRIVER_FLAGS, "[OPTIONS] NAME...",
 	  "Make machines one Docker swarm: the first is the manager (idempotent)", mc_opts_swarm_up, MC_VALUE_MACHINE },
 	{ "upgrade", mc_cmd_upgrade, 0, -1, MC_VERB_DEFAULT_NAME, "[OPTIONS] [NAME...]",
 	  "Boot machines from the current default ISO (or --iso), keeping their data", mc_opts_upgrade, MC_VALUE_MACHINE },

@@ -196,6 +196,12 @@ int mc_cmd_swarm_up(struct mc_cli *cli, const struct mc_verb *verb, struct mc_ar
 		.advertise = mc_args_list(a, OPT(ADVERTISE_ADDR)), .force = mc_args_bool(a, OPT(FORCE)),
 	};
 
+	if (!names[0]) {
+		mc_error_set(&err, MC_E_USAGE,
+			     "\"%s\" requires at least 1 machine: name it as an argument, or with --manager or --worker",
+			     verb->name);
+		return mc_cli_fail(&err);
+	}
 	if ((!mc_args_bool(a, OPT(CREATE)) && check_create_only(a, &err) < 0) ||
 	    check_advertise(plan.advertise, names, &err) < 0)
 		return mc_cli_fail(&err);

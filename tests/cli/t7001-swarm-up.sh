@@ -1,8 +1,9 @@
 #!/bin/bash
 # swarm-up and swarm-down against loopback fixtures that fake dockerd's swarm
 # API (tests/lib/tls-fixture.c): init on the first machine, join the others,
-# the table and the env hint, idempotence, --manager/--worker, --advertise-addr,
-# swarm-down's order (workers, then managers with force) and its one GET /nodes.
+# the table and the env hint, idempotence, --manager/--worker (names from them
+# alone), --advertise-addr, swarm-down's order (workers, then managers with
+# force) and its one GET /nodes.
 . "$MC_SRCDIR/tests/lib/cli-lib.sh"
 . "$MC_SRCDIR/tests/lib/tls-lib.sh"
 . "$MC_SRCDIR/tests/lib/swarm-lib.sh"
@@ -158,4 +159,19 @@ expect_out "e1: joined as a worker" "e1 joins as a worker"
 run mc swarm-up --worker e1 --worker e2 e1 e2
 expect_rc 2 "every machine a --worker is a usage error"
 expect_err "every machine is a --worker: name a manager with --manager" "... saying what to do"
+
+# Names may come from --manager and --worker alone; none at all is a usage
+# error.
+run mc swarm-down e2 e1
+expect_rc 0 "swarm-down e2 e1"
+run mc swarm-up --manager e1 --worker e2
+expect_rc 0 "swarm-up --manager e1 --worker e2, no name as an argument"
+expect_out "e1: initialized a new swarm" "e1 manages"
+expect_out "e2: joined as a worker" "e2 joins as a worker"
+for args in "" --force; do
+	run mc swarm-up $args
+	expect_rc 2 "swarm-up ${args:+$args }naming no machine is a usage error"
+	expect_err '"swarm-up" requires at least 1 machine: name it as an argument, or with --manager or --worker' \
+		"... saying how to name one"
+done
 done_testing
