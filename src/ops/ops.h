@@ -292,10 +292,10 @@ int mc_ops_import(struct mc_session *s, const char *from, const char *name,
 		  struct mc_import_result *res, struct mc_error *err);
 void mc_import_result_free(struct mc_import_result *res);
 
-/* swarm-up and swarm-down (src/ops/swarm.c): load and check each machine,
- * then bring them into one swarm (plan given) or out of it (plan NULL).
- * run->nodes[i] holds what happened to names[i]; free with mc_ops_swarm_free
- * whatever the result. */
+/* swarm-up and swarm-down (src/ops/swarm.c): load and check each machine
+ * (names distinct), holding its lock until mc_ops_swarm_free, then bring
+ * them into one swarm or out of it (plan->down).  run->nodes[i] holds what
+ * happened to names[i]; free with mc_ops_swarm_free whatever the result. */
 struct mc_swarm_plan {
 	bool down;                   /* swarm-down (the rest is swarm-up's) */
 	char **managers, **workers;  /* --manager, --worker names (NULL: none) */

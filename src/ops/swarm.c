@@ -34,13 +34,11 @@ static int node_role(const struct mc_swarm_plan *p, const char *name, size_t idx
 	return 0;
 }
 
-static int load_node(struct mc_session *s, const struct mc_swarm_plan *p, const char *name,
+static int load_node(const struct mc_swarm_plan *p, const char *name,
 		     size_t idx, size_t first, struct mc_swarm_node *nd, struct node_src *src, struct mc_error *err)
 {
 	size_t n = strlen(name);
 
-	if (mc_handle_open(s, name, 0, &src->h, err) < 0)
-		return -1;
 	if (mc_handle_require_created(&src->h, err) < 0 || mc_handle_require_running(&src->h, err) < 0 ||
 	    mc_op_url(&src->h, &src->url, err) < 0 || mc_op_ip(&src->h, &src->ip, err) < 0)
 		return -1;
@@ -54,6 +52,26 @@ static int load_node(struct mc_session *s, const struct mc_swarm_plan *p, const 
 	nd->name = src->h.m->name;
 	nd->target = (struct mc_engine_target){ src->h.m->name, src->url, src->h.m->dir };
 	nd->addr = src->ip;
+	return 0;
+}
+
+/* Open every machine with its lock, held for the whole run (nobody stops,
+ * removes or swarms it meanwhile), taken in name order: two runs on machines
+ * they share then never each hold a lock the other waits for. */
+static int lock_nodes(struct mc_session *s, char **names, size_t n, struct node_src *src, struct mc_error *err)
+{
+	_cleanup_free_ size_t *order = mc_calloc(n ? n : 1, sizeof(*order));
+
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i;
+
+		for (; j > 0 && strcmp(names[order[j - 1]], names[i]) > 0; j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+	}
+	for (size_t k = 0; k < n; k++)
+		if (mc_handle_open(s, names[order[k]], MC_OPEN_LOCK, &src[order[k]].h, err) < 0)
+			return -1;
 	return 0;
 }
 
@@ -72,8 +90,10 @@ int mc_ops_swarm(struct mc_session *s, char **names, const struct mc_swarm_plan 
 	*run = (struct mc_swarm_run){ mc_calloc(n ? n : 1, sizeof(struct mc_swarm_node)), n, src };
 	for (size_t i = 0; i < n; i++)
 		src[i].h.lock_fd = -1;
+	if (lock_nodes(s, names, n, src, err) < 0)
+		return -1;
 	for (size_t i = 0; i < n; i++)
-		if (load_node(s, up, names[i], i, first, &run->nodes[i], &src[i], err) < 0)
+		if (load_node(up, names[i], i, first, &run->nodes[i], &src[i], err) < 0)
 			return -1;
 	if (up)
 		return mc_swarm_up(run->nodes, n, plan->force, err);

@@ -3,7 +3,7 @@
 # API (tests/lib/tls-fixture.c): init on the first machine, join the others,
 # the table and the env hint, idempotence, --manager/--worker (names from them
 # alone), --advertise-addr, swarm-down's order (workers, then managers with
-# force) and its one GET /nodes.
+# force) and its one GET /nodes, the machines' locks (waited for, name order).
 . "$MC_SRCDIR/tests/lib/cli-lib.sh"
 . "$MC_SRCDIR/tests/lib/tls-lib.sh"
 . "$MC_SRCDIR/tests/lib/swarm-lib.sh"
@@ -160,11 +160,57 @@ run mc swarm-up --worker e1 --worker e2 e1 e2
 expect_rc 2 "every machine a --worker is a usage error"
 expect_err "every machine is a --worker: name a manager with --manager" "... saying what to do"
 
-# Names may come from --manager and --worker alone; none at all is a usage
-# error.
-run mc swarm-down e2 e1
-expect_rc 0 "swarm-down e2 e1"
-run mc swarm-up --manager e1 --worker e2
+# swarm-up and swarm-down hold the lock of every machine they name while
+# they run, as the verbs that change a machine do: another command's lock
+# makes them wait.  They take the locks in name order, so two runs on the
+# same machines never wait for each other's.
+# hold NAME: the test holds NAME's lock until release.
+hold() {
+	rm -f "$TEST_TMP/release"
+	(flock 9 && touch "$TEST_TMP/held" && until [ -e "$TEST_TMP/release" ]; do sleep 0.05; done) \
+		9>"$STORE/machines/$1/.lock" &
+	holder=$!
+	until [ -e "$TEST_TMP/held" ]; do sleep 0.05; done
+	rm -f "$TEST_TMP/held"
+}
+release() { touch "$TEST_TMP/release"; wait "$holder"; }
+# opens PID NAME: process PID has NAME's lock file open.
+opens() { ls -l "/proc/$1/fd" 2>/dev/null | grep -q -- "/machines/$2/\.lock\$"; }
+# waiting PID NAME: PID opens NAME's lock file within 60 s (and waits for it,
+# as the test holds it).
+waiting() {
+	for _ in $(seq 1 1200); do
+		opens "$1" "$2" && return 0
+		[ -d "/proc/$1" ] || return 1
+		sleep 0.05
+	done
+	return 1
+}
+hold e1
+sent=$(swarm_events | wc -l)
+machinectl swarm-down e2 e1 >"$TEST_TMP/out" 2>"$TEST_TMP/err" &
+pid=$!
+check "swarm-down e2 e1 waits for e1's lock, which the test holds" waiting "$pid" e1
+check "... before it takes e2's (name order: e1, then e2)" eval '! opens "$pid" e2'
+check "... and sends nothing meanwhile" test "$(swarm_events | wc -l)" = "$sent"
+release
+wait "$pid"
+RC=$? OUT=$(cat "$TEST_TMP/out") ERR=$(cat "$TEST_TMP/err")
+expect_rc 0 "once the lock is free, swarm-down goes on"
+expect_out "e1: left the swarm" "e1 left"
+expect_out "e2: left the swarm" "e2 left"
+
+# Names may come from --manager and --worker alone (none at all is a usage
+# error); swarm-up waits for the lock as swarm-down does.
+hold e2
+sent=$(swarm_events | wc -l)
+machinectl swarm-up --manager e1 --worker e2 >"$TEST_TMP/out" 2>"$TEST_TMP/err" &
+pid=$!
+check "swarm-up waits for e2's lock, which the test holds" waiting "$pid" e2
+check "... and sends nothing meanwhile" test "$(swarm_events | wc -l)" = "$sent"
+release
+wait "$pid"
+RC=$? OUT=$(cat "$TEST_TMP/out") ERR=$(cat "$TEST_TMP/err")
 expect_rc 0 "swarm-up --manager e1 --worker e2, no name as an argument"
 expect_out "e1: initialized a new swarm" "e1 manages"
 expect_out "e2: joined as a worker" "e2 joins as a worker"
