@@ -1,6 +1,7 @@
 #include "buildconf.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -24,6 +25,15 @@ const char *mc_state_name(enum mc_state st)
 	};
 
 	return (unsigned)st < MC_ARRAY_SIZE(names) ? names[st] : "Error";
+}
+
+/* The index of Status s in status_names, -1 when unknown. */
+static int status_index(const char *s)
+{
+	for (size_t i = 0; i < MC_ARRAY_SIZE(status_names); i++)
+		if (mc_streq(s, status_names[i]))
+			return (int)i;
+	return -1;
 }
 
 static void bind_views(struct mc_machine *m)
@@ -91,32 +101,33 @@ int mc_machine_parse(const char *text, size_t len, json_t **out, int *migrated_f
 	json_error_t jerr;
 	json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	json_t *ver;
+	const char *status;
 	long long v;
 
 	if (migrated_from)
 		*migrated_from = -1;
 	if (!doc)
-		return mc_error_set(err, MC_E_INVALID, "config.json is not valid JSON (line %d: %s)",
-				    jerr.line, jerr.text);
+		return mc_error_set(err, MC_E_INVALID, "not valid JSON (line %d: %s)", jerr.line,
+				    jerr.text);
 	if (!json_is_object(doc)) {
 		json_decref(doc);
-		return mc_error_set(err, MC_E_INVALID, "config.json is not a JSON object");
+		return mc_error_set(err, MC_E_INVALID, "not a JSON object");
 	}
 	ver = json_object_get(doc, "SchemaVersion");
 	if (ver && !json_is_integer(ver)) {
 		json_decref(doc);
-		return mc_error_set(err, MC_E_INVALID, "config.json: SchemaVersion is not a number");
+		return mc_error_set(err, MC_E_INVALID, "SchemaVersion is not a number");
 	}
 	v = ver ? json_integer_value(ver) : 0;
 	if (v > MC_SCHEMA_VERSION) {
 		json_decref(doc);
-		return mc_error_set(err, MC_E_INVALID,
+		return mc_error_set(err, MC_E_UNSUPPORTED,
 				    "config.json has schema version %lld, newer than this machinectl understands (%d): upgrade machinectl",
 				    v, MC_SCHEMA_VERSION);
 	}
 	if (v < 0) {
 		json_decref(doc);
-		return mc_error_set(err, MC_E_INVALID, "config.json: invalid SchemaVersion %lld", v);
+		return mc_error_set(err, MC_E_INVALID, "invalid SchemaVersion %lld", v);
 	}
 	if (v < MC_SCHEMA_VERSION && migrated_from)
 		*migrated_from = (int)v;
@@ -133,8 +144,13 @@ int mc_machine_parse(const char *text, size_t len, json_t **out, int *migrated_f
 	    !json_is_object(json_object_get(doc, "HostOptions")) ||
 	    !json_is_string(json_object_get(doc, "Status"))) {
 		json_decref(doc);
-		return mc_error_set(err, MC_E_INVALID,
-				    "config.json lacks Name, DriverName, Status, Driver or HostOptions");
+		return mc_error_set(err, MC_E_INVALID, "it lacks Name, DriverName, Status, Driver or HostOptions");
+	}
+	status = json_string_value(json_object_get(doc, "Status"));
+	if (status_index(status) < 0) {
+		mc_error_set(err, MC_E_INVALID, "Status is \"%s\", not creating, created or error", status);
+		json_decref(doc);
+		return -1;
 	}
 	*out = doc;
 	return 0;
@@ -166,6 +182,14 @@ int mc_machine_load(const struct mc_store *s, const char *name, struct mc_machin
 		return -1;
 	}
 	if (mc_machine_parse(text, len, &doc, &from, err) < 0) {
+		if (err && err->code == MC_E_INVALID) {
+			char why[sizeof(err->msg)];
+
+			snprintf(why, sizeof(why), "%s", err->msg);
+			mc_error_clear(err);
+			mc_error_set(err, MC_E_INVALID,
+				     "config.json is damaged: %s; 'machinectl rm -f %s' removes the machine", why, name);
+		}
 		mc_error_machine(err, name);
 		return -1;
 	}
@@ -218,12 +242,10 @@ void mc_machine_free(struct mc_machine *m)
 
 enum mc_machine_status mc_machine_status(const struct mc_machine *m)
 {
-	const char *s = json_string_value(json_object_get(m->doc, "Status"));
+	int i = status_index(json_string_value(json_object_get(m->doc, "Status")));
 
-	for (size_t i = 0; i < MC_ARRAY_SIZE(status_names); i++)
-		if (mc_streq(s, status_names[i]))
-			return (enum mc_machine_status)i;
-	return MC_MACHINE_ERROR;
+	/* mc_machine_parse refuses an unknown Status. */
+	return i < 0 ? MC_MACHINE_ERROR : (enum mc_machine_status)i;
 }
 
 void mc_machine_set_status(struct mc_machine *m, enum mc_machine_status st, const char *reason)

@@ -34,10 +34,14 @@ struct mc_machine *mc_machine_new(const struct mc_store *s, const char *name,
 				  const char *driver_name);
 /* Load machines/NAME/config.json, migrating older schemas in memory (nothing
  * is written: a read-only store stays readable; m->orig_text is set).
- * MC_E_NOT_FOUND when the machine does not exist. */
+ * MC_E_NOT_FOUND when the machine does not exist; MC_E_INVALID, naming
+ * `machinectl rm -f NAME`, when config.json is missing or damaged. */
 int mc_machine_load(const struct mc_store *s, const char *name, struct mc_machine **out,
 		    struct mc_error *err);
-/* Parse a config.json text (exposed for tests and fuzzing); *doc owned by caller. */
+/* Parse a config.json text (exposed for tests and fuzzing); *doc owned by caller.
+ * MC_E_UNSUPPORTED for a schema newer than this program's; MC_E_INVALID for a
+ * damaged text (the message says what is wrong, mc_machine_load names the
+ * file and the way out). */
 int mc_machine_parse(const char *text, size_t len, json_t **doc, int *migrated_from,
 		     struct mc_error *err);
 /* Write config.json atomically; a machine migrated at load first gets its

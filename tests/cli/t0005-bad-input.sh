@@ -162,7 +162,8 @@ mkdir "$STORE/machines/trunc"
 printf '{"SchemaVersion": 1, "Name": "trunc", "Driv' > "$STORE/machines/trunc/config.json"
 run mc status trunc
 expect_rc 1 "status of a truncated config fails"
-expect_err 'machine "trunc": config.json is not valid JSON' "the truncated config is named"
+expect_err 'machine "trunc": config.json is damaged: not valid JSON (line 1: ' "the truncated config is named, and said to be damaged"
+expect_err "; 'machinectl rm -f trunc' removes the machine" "... with the way to get rid of it"
 expect_one_line_err "truncated config: one line"
 mkdir "$STORE/machines/garbage"
 head -c 300 /dev/urandom > "$STORE/machines/garbage/config.json"
@@ -173,7 +174,7 @@ expect_rc 0 "ls survives broken configs"
 check "ls shows both as Error rows" test "$(grep -cE '^(trunc|garbage) .* Error ' <<<"$OUT")" = 2
 printf '[1,2,3]' > "$STORE/machines/garbage/config.json"
 run mc status garbage
-expect_err "config.json is not a JSON object" "a JSON array is refused"
+expect_err "config.json is damaged: not a JSON object" "a JSON array is refused"
 printf '{"SchemaVersion": 99, "Name": "garbage"}' > "$STORE/machines/garbage/config.json"
 run mc status garbage
 expect_err "schema version 99, newer than this machinectl understands" "a config from the future is refused"
@@ -182,6 +183,21 @@ jq -n '{SchemaVersion: 1, Name: "garbage", Status: "created", DriverName: "../..
 run mc env garbage
 expect_rc 1 "a DriverName in config.json that is no driver name is a store error (exit 1), not a usage error"
 expect_err 'machine "garbage": its DriverName in config.json: invalid driver name "../../etc/passwd"' "... naming the machine and the field"
+# A Status that is none of creating, created, error: damaged, not an
+# interrupted creation.
+jq -n '{SchemaVersion: 1, Name: "garbage", Status: "weird", DriverName: "none", Driver: {}, HostOptions: {}}' \
+	>"$STORE/machines/garbage/config.json"
+for verb in env status; do
+	run mc $verb garbage
+	expect_rc 1 "$verb: an unknown Status in config.json is a store error (exit 1)"
+	expect_err "machine \"garbage\": config.json is damaged: Status is \"weird\", not creating, created or error; 'machinectl rm -f garbage' removes the machine" \
+		"... naming the machine, the field, the value and the way out"
+	check "... and not an interrupted creation" eval '! grep -q interrupted <<<"$ERR"'
+done
+run mc ls --filter name=garbage
+expect_rc 0 "ls lists a machine with an unknown Status"
+expect_out 'Status is "weird"' "... as an Error row saying why"
+check "... not as an interrupted creation" eval '! grep -q interrupted <<<"$OUT"'
 mkdir "$STORE/machines/empty"
 run mc status empty
 expect_err "has no config.json (its creation was interrupted)" "a machine without config.json"
@@ -202,7 +218,7 @@ expect_rc 1 "inspect of a FIFO config.json fails"
 expect_err "$STORE/machines/fifo/config.json is not a regular file" "... saying why"
 run mc rm -y trunc
 expect_rc 1 "rm of an unreadable machine needs -f"
-expect_err 'machine "trunc": cannot remove it (-f removes its local files, and leaves any VM it had alone): config.json is not valid JSON' \
+expect_err 'machine "trunc": cannot remove it (-f removes its local files, and leaves any VM it had alone): config.json is damaged: not valid JSON' \
 	"... and says so"
 run timeout 20 machinectl rm -f trunc garbage empty fifo dev
 expect_rc 0 "rm -f removes unreadable machines"
