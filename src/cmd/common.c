@@ -72,12 +72,32 @@ static void ui_progress(void *arg, const char *label, long long done, long long 
 		mc_term_progress_end();
 }
 
+/* Redrawn in place on a terminal; elsewhere one line, when the wait begins. */
+static void ui_wait(void *arg, const char *msg, long long elapsed_ms, bool first)
+{
+	bool tty = mc_term_isatty(2);
+	_cleanup_free_ char *safe = mc_term_safe(msg, false);
+	char el[32];
+
+	if (!tty && (!msg || !first))
+		return;
+	mc_format_duration(elapsed_ms, el, sizeof(el));
+	pthread_mutex_lock(&out_lock);
+	if (!msg)
+		fputs("\n", stderr);
+	else
+		fprintf(stderr, tty ? "\r%s %s" : "%s %s\n", safe, el);
+	fflush(stderr);
+	pthread_mutex_unlock(&out_lock);
+}
+
 const struct mc_ui mc_cli_ui = {
 	.phase = ui_phase,
 	.driver_phase = ui_driver_phase,
 	.info = ui_info,
 	.warn = ui_warn,
 	.progress = ui_progress,
+	.wait = ui_wait,
 };
 
 struct each {

@@ -8,6 +8,7 @@
 
 #include "engine.h"
 #include "iso.h"
+#include "os.h"
 #include "ops-internal.h"
 #include "registry.h"
 #include "ssh.h"
@@ -101,6 +102,41 @@ void mc_ops_iso_opts(struct mc_session *s, struct mc_iso_opts *o)
 /* ------------------------------------------------------------------ */
 /* handles                                                             */
 
+struct lock_wait {
+	const struct mc_session *s;
+	bool told;
+};
+
+/* A wait for a machine's lock, through the session's ui. */
+static void lock_waiting(void *arg, const char *name, long holder, long long elapsed_ms)
+{
+	struct lock_wait *w = arg;
+	const struct mc_ui *ui = w->s->ui;
+	_cleanup_free_ char *comm = NULL, *who = NULL, *msg = NULL;
+
+	if (!ui || !ui->wait)
+		return;
+	if (elapsed_ms < 0) {
+		ui->wait(ui->arg, NULL, 0, false);
+		return;
+	}
+	comm = holder > 0 ? mc_os_process_name(holder) : NULL;
+	who = holder <= 0 ? mc_strdup("")
+	      : comm	  ? mc_asprintf(" (pid %ld, %s)", holder, comm)
+			  : mc_asprintf(" (pid %ld)", holder);
+	msg = mc_asprintf("Waiting for machine \"%s\": another command holds its lock%s...", name, who);
+	ui->wait(ui->arg, msg, elapsed_ms, !w->told);
+	w->told = true;
+}
+
+int mc_ops_lock(const struct mc_session *s, const char *name, int *lock_fd, struct mc_error *err)
+{
+	struct lock_wait w = { .s = s };
+
+	return mc_store_lock(&s->store, name, 30000, &(struct mc_store_wait){ lock_waiting, &w }, lock_fd,
+			     err);
+}
+
 static void handle_init(struct mc_session *s, struct mc_machine *m, const struct mc_driver *drv,
 			json_t *flags, int lock_fd, struct mc_handle *h)
 {
@@ -127,7 +163,7 @@ int mc_handle_open(struct mc_session *s, const char *name, unsigned flags, struc
 	h->lock_fd = -1;
 	if (mc_store_check_name(name, err) < 0)
 		return -1;
-	if ((flags & MC_OPEN_LOCK) && mc_store_lock(&s->store, name, 30000, &lock_fd, err) < 0)
+	if ((flags & MC_OPEN_LOCK) && mc_ops_lock(s, name, &lock_fd, err) < 0)
 		return -1;
 	if (mc_machine_load(&s->store, name, &m, err) < 0 ||
 	    mc_driver_lookup(m->driver_name, &drv, err) < 0) {
@@ -181,7 +217,7 @@ bool mc_handle_being_created(const struct mc_handle *h)
 	/* Our own lock: nobody else is creating it. */
 	if (mc_machine_status(h->m) != MC_MACHINE_CREATING || h->lock_fd >= 0)
 		return false;
-	if (mc_store_lock(&h->s->store, h->m->name, 0, &fd, &e) == 0) {
+	if (mc_store_lock(&h->s->store, h->m->name, 0, NULL, &fd, &e) == 0) {
 		mc_store_unlock(fd);
 		return false;
 	}

@@ -79,7 +79,7 @@ static int rm_files_only(struct mc_session *s, const char *name, struct mc_error
 	struct mc_error lerr = { 0 };
 	int lock_fd = -1;
 
-	if (mc_store_lock(&s->store, name, 30000, &lock_fd, &lerr) < 0) {
+	if (mc_ops_lock(s, name, &lock_fd, &lerr) < 0) {
 		mc_error_clear(err);
 		if (mc_store_exists(&s->store, name))
 			return mc_error_copy(err, &lerr);

@@ -41,6 +41,10 @@ struct mc_ui {
 	/* Download progress: bytes done of total (total <= 0: unknown); done ==
 	 * total ends it. */
 	void (*progress)(void *arg, const char *label, long long done, long long total);
+	/* A wait for another process (stderr in the CLI, redrawn on a
+	 * terminal): what it waits for and the time waited so far, first at
+	 * its first call; msg NULL when the wait is over. */
+	void (*wait)(void *arg, const char *msg, long long elapsed_ms, bool first);
 	void *arg;
 };
 

@@ -44,4 +44,34 @@ run mc start race1
 wait
 expect_rc 0 "start waits for the running stop and then starts"
 check "race1 ends Running" test "$(machinectl status race1)" = Running
+
+# A wait for the lock is shown, on stderr: what it waits for, who holds the
+# lock (flock(1) here: its pid and name) and the time waited.
+# hold SECONDS: flock(1) holds race1's lock in the background ($holder).
+hold() {
+	flock "$STORE/machines/race1/.lock" sleep "$1" &
+	holder=$!
+	for _ in $(seq 1 200); do
+		flock -n "$STORE/machines/race1/.lock" true || return 0
+		sleep 0.05
+	done
+}
+hold 2
+run mc stop race1
+wait "$holder"
+expect_rc 0 "stop waits for a lock held by another process"
+expect_err "Waiting for machine \"race1\": another command holds its lock (pid $holder, flock)... " \
+	"... and says so, naming the holder"
+check "... with the time waited" grep -qE '\.\.\. [0-9.]+m?s$' <<<"$ERR"
+check "... in one line when stderr is no terminal" test "$(grep -c Waiting <<<"$ERR")" = 1
+check "... on stderr only" eval '! grep -q Waiting <<<"$OUT"'
+run mc start race1
+check "a lock that is free at once: no wait is shown" eval '[ "$RC" = 0 ] && ! grep -q Waiting <<<"$ERR"'
+hold 2.5
+script -qec "machinectl stop race1" "$TEST_TMP/typescript" >/dev/null 2>&1 </dev/null
+wait "$holder"
+check "at a terminal the wait line is redrawn as time passes" \
+	grep -qE $'\rWaiting for machine "race1": [^\r]*\\.\\.\\. [0-9.]+m?s\rWaiting for machine "race1": [^\r]*\\.\\.\\. [0-9.]+s\r?$' \
+	"$TEST_TMP/typescript"
+check "... and ended with a newline before stop's own output" grep -q '^Machine "race1" was stopped' "$TEST_TMP/typescript"
 done_testing

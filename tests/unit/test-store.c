@@ -45,11 +45,11 @@ static void reserve_list_remove(void **state)
 	assert_int_equal(stat(root, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
 	/* The lock is held: another taker fails at once with timeout 0. */
-	assert_int_equal(mc_store_lock(&s, "m10", 0, &fd2, &err), -1);
+	assert_int_equal(mc_store_lock(&s, "m10", 0, NULL, &fd2, &err), -1);
 	assert_int_equal(err.code, MC_E_STATE);
 	mc_error_clear(&err);
 	mc_store_unlock(fd);
-	assert_int_equal(mc_store_lock(&s, "m10", 0, &fd2, &err), 0);
+	assert_int_equal(mc_store_lock(&s, "m10", 0, NULL, &fd2, &err), 0);
 	mc_store_unlock(fd2);
 
 	assert_int_equal(mc_store_reserve(&s, "m10", &fd, &err), -1);
@@ -70,7 +70,7 @@ static void reserve_list_remove(void **state)
 	assert_int_equal(mc_store_remove(&s, "m2", &err), 0);
 	assert_false(mc_store_exists(&s, "m2"));
 	assert_int_equal(mc_store_remove(&s, "m2", &err), 0);  /* already gone */
-	assert_int_equal(mc_store_lock(&s, "m2", 0, &fd, &err), -1);
+	assert_int_equal(mc_store_lock(&s, "m2", 0, NULL, &fd, &err), -1);
 	assert_int_equal(err.code, MC_E_NOT_FOUND);
 	mc_store_close(&s);
 	unit_rmdir(dir);
