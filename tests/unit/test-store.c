@@ -76,6 +76,59 @@ static void reserve_list_remove(void **state)
 	unit_rmdir(dir);
 }
 
+struct waits {
+	int calls, over;
+	long holder;
+	long long first_ms, last_ms;
+};
+
+static void on_wait(void *arg, const char *name, long holder, long long elapsed_ms)
+{
+	struct waits *w = arg;
+
+	assert_string_equal(name, "m1");
+	if (elapsed_ms < 0) {
+		w->over++;
+		return;
+	}
+	if (!w->calls++)
+		w->first_ms = elapsed_ms;
+	w->holder = holder;
+	w->last_ms = elapsed_ms;
+}
+
+/* A busy lock: the wait is told after the grace, then each second, with the
+ * holder's pid, and its end once; a free lock tells nothing. */
+static void lock_wait_told(void **state)
+{
+	char *dir = unit_tmpdir();
+	struct mc_store s;
+	struct mc_error err = { 0 };
+	struct waits w = { 0 };
+	const struct mc_store_wait wait = { on_wait, &w };
+	int fd, fd2;
+
+	assert_int_equal(mc_store_open(&s, dir, &err), 0);
+	assert_int_equal(mc_store_reserve(&s, "m1", &fd, &err), 0);
+	/* flock: a second open file in this process is another locker. */
+	assert_int_equal(mc_store_lock(&s, "m1", 2500, &wait, &fd2, &err), -1);
+	assert_int_equal(err.code, MC_E_STATE);
+	assert_int_equal(w.calls, 2);  /* at the grace, a second later; none at the timeout */
+	assert_true(w.first_ms >= MC_STORE_LOCK_GRACE_MS);
+	assert_true(w.last_ms >= w.first_ms + 1000 && w.last_ms < 2500);
+	if (access("/proc/locks", R_OK) == 0)
+		assert_int_equal(w.holder, (long)getpid());
+	assert_int_equal(w.over, 1);
+	mc_error_clear(&err);
+	mc_store_unlock(fd);
+	w = (struct waits){ 0 };
+	assert_int_equal(mc_store_lock(&s, "m1", 1000, &wait, &fd2, &err), 0);
+	assert_int_equal(w.calls + w.over, 0);
+	mc_store_unlock(fd2);
+	mc_store_close(&s);
+	unit_rmdir(dir);
+}
+
 static void default_root(void **state)
 {
 	struct mc_store s;
@@ -95,6 +148,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(names),
 		cmocka_unit_test(reserve_list_remove),
+		cmocka_unit_test(lock_wait_told),
 		cmocka_unit_test(default_root),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
