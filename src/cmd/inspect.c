@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "listing.h"
 #include "template.h"
 #include "term.h"
 #include "util.h"
@@ -23,8 +24,7 @@ const struct mc_option mc_opts_status[] = {
 MC_OPTS_CHECK(mc_opts_status, O_STATUS_N);
 
 const struct mc_option mc_opts_active[] = {
-	[O_ACTIVE_TIMEOUT] = { "timeout", 't', MC_OPT_INT, NULL, "10", "SECONDS",
-	  "how long to wait for each machine's state" },
+	[O_ACTIVE_TIMEOUT] = MC_CLI_OPT_TIMEOUT,
 	[O_ACTIVE_N] = { NULL },
 };
 MC_OPTS_CHECK(mc_opts_active, O_ACTIVE_N);
@@ -191,37 +191,29 @@ int mc_cmd_active(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args
 {
 	struct mc_error err = { 0 };
 	const char *host = getenv("DOCKER_HOST");
-	_cleanup_strv_ char **names = NULL;
 	/* No $DOCKER_HOST: the machine whose context is docker's current one. */
 	_cleanup_free_ char *ctx = host && *host ? NULL : mc_ops_context_current();
+	struct mc_listing l = { 0 };
+	long long timeout_ms;
+	int rc = 1;
 
-	if ((!host || !*host) && !ctx) {
-		fputs("No active host found\n", stderr);
-		return 1;
-	}
-	if (mc_store_list(&cli->s.store, &names, &err) < 0)
+	if (mc_cli_timeout_ms(a, &mc_opts_active[O_ACTIVE_TIMEOUT], &timeout_ms, &err) < 0)
 		return mc_cli_fail(&err);
-	for (char **n = names; *n; n++) {
-		struct mc_handle h;
-		_cleanup_free_ char *url = NULL, *mine = NULL;
-		enum mc_state st;
-		struct mc_error ignored = { 0 };
-		bool hit;
-
-		if (mc_handle_open(&cli->s, *n, 0, &h, &ignored) < 0)
-			continue;
-		if (ctx)
-			mine = mc_ops_context_of(h.m->dir);
-		hit = mc_op_url(&h, &url, &ignored) == 0 && (ctx ? mine && !strcmp(mine, ctx) : !strcmp(url, host)) &&
-		      mc_op_state(&h, &st, &ignored) == 0 && st == MC_STATE_RUNNING;
-		mc_handle_close(&h);
-		if (hit) {
-			printf("%s\n", *n);
-			return 0;
+	if (((host && *host) || ctx) &&
+	    mc_listing_collect(&cli->s, &(struct mc_listing_opts){
+					.timeout_ms = timeout_ms, .need_state = true,
+					.docker_host = host, .docker_context = ctx }, &l, &err) < 0)
+		return mc_cli_fail(&err);
+	for (size_t i = 0; i < l.n && rc; i++)
+		if (l.rows[i].active) {
+			printf("%s\n", l.rows[i].name);
+			rc = 0;
 		}
-	}
-	fputs("No active host found\n", stderr);
-	return 1;
+	if (rc)
+		fputs("No active host found\n", stderr);
+	cli->detached = l.detached;
+	mc_listing_free(&l);
+	return rc;
 }
 
 int mc_cmd_version(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)

@@ -17,8 +17,7 @@ const struct mc_option mc_opts_ls[] = {
 	[O_LS_FORMAT] = { "format", 'f', MC_OPT_STRING, NULL, NULL, "TEMPLATE",
 	  "Go-style template with {{.Name}} {{.Active}} {{.ActiveHost}} {{.DriverName}} {{.State}} {{.URL}} {{.Swarm}} {{.DockerVersion}} {{.Error}} {{.ResponseTime}} {{.Autostart}} {{.Shares}}; prefix 'table' for headers and aligned columns (otherwise printed as rendered); or 'json'" },
 	[O_LS_QUIET] = { "quiet", 'q', MC_OPT_BOOL, NULL, NULL, NULL, "print only the names" },
-	[O_LS_TIMEOUT] = { "timeout", 't', MC_OPT_INT, NULL, "10", "SECONDS",
-	  "give up on machines that have not answered after this long" },
+	[O_LS_TIMEOUT] = MC_CLI_OPT_TIMEOUT,
 	[O_LS_N] = { NULL },
 };
 MC_OPTS_CHECK(mc_opts_ls, O_LS_N);
@@ -149,14 +148,14 @@ int mc_cmd_ls(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 	const char *fmt = mc_args_str(a, OPT(FORMAT));
 	bool quiet = mc_args_bool(a, OPT(QUIET));
 	size_t kept = 0;
-	long long timeout;
+	long long timeout_ms;
 	_cleanup_free_ char *ctx = mc_ops_context_current();
 	int rc = 0;
 
-	if (mc_parse_int(mc_args_str(a, OPT(TIMEOUT)), 1, 86400, &timeout, &err, "--timeout") < 0 ||
+	if (mc_cli_timeout_ms(a, OPT(TIMEOUT), &timeout_ms, &err) < 0 ||
 	    mc_filters_parse(mc_args_list(a, OPT(FILTER)), &f, &err) < 0 ||
 	    mc_listing_collect(&cli->s, &(struct mc_listing_opts){
-					.timeout_ms = timeout * 1000,
+					.timeout_ms = timeout_ms,
 					.need_state = !quiet || mc_filters_need_state(f),
 					.want_docker = wants_docker(fmt, quiet, f),
 					.docker_host = getenv("DOCKER_HOST"),

@@ -95,4 +95,16 @@ expect_rc 0 "ls with slow machines succeeds"
 check "slow machines show as Timeout" grep -qE '^m10 +test +Timeout' <<<"$OUT"
 check "ls does not wait for the slow driver (${elapsed} ms)" test "$elapsed" -lt 15000
 check "the machine that does not ask the driver is not a timeout" grep -qE '^web-1 .* Running ' <<<"$(mc ls)"
+
+# active: the running machine $DOCKER_HOST points at, under the same --timeout.
+run env DOCKER_HOST=tcp://127.0.0.9:2376 machinectl active
+check "active names the machine DOCKER_HOST points at" test "$RC:$OUT" = "0:web-1"
+run env MC_TESTDRV_STATE_DELAY_MS=30000 DOCKER_HOST=tcp://127.0.0.9:2376 machinectl active --timeout 1
+check "... while slow machines have not answered" test "$RC:$OUT" = "0:web-1"
+start=$(date +%s%N)
+run env MC_TESTDRV_STATE_DELAY_MS=30000 DOCKER_HOST=tcp://127.0.0.1:2376 machinectl active --timeout 1
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+check "active gives up on a machine that has not answered by --timeout" \
+	test "$RC:$OUT:$ERR" = "1::No active host found"
+check "... without waiting for its driver (${elapsed} ms)" test "$elapsed" -lt 15000
 done_testing

@@ -83,8 +83,17 @@ run mc create -d none --tls-key-type dsa m
 expect_rc 2 "bad --tls-key-type"
 run mc create -d none --bogus-flag m
 expect_rc 2 "flags of another driver are unknown"
-run mc ls -t 0
-expect_rc 2 "ls --timeout 0 is refused"
+# ls and active: one --timeout, one range, one message.
+for verb in ls active; do
+	for t in 0 -1 86401; do
+		run env DOCKER_HOST=tcp://127.0.0.1:2376 machinectl $verb -t "$t"
+		expect_rc 2 "$verb --timeout $t is refused"
+		check "... saying the range" test "$ERR" = "Error: invalid --timeout '$t': must be between 1 and 86400"
+	done
+	run mc $verb --help
+	expect_out "--timeout SECONDS            give up on machines that have not answered after this long (1 to 86400; default: 10)" \
+		"$verb --help shows the range"
+done
 run mc ls -t 99999999999999999999
 expect_rc 2 "an integer flag beyond any range is refused"
 expect_err "invalid --timeout '99999999999999999999': the number is out of range" "... naming the flag, not the parser's limits"
