@@ -457,14 +457,20 @@ static int download(const char *store_root, const char *url, const struct mc_iso
 	return 0;
 }
 
+int mc_iso_check_given(const char *option, const char *spec, struct mc_error *err)
+{
+	if (spec && !*spec)
+		return mc_error_set(err, MC_E_USAGE,
+				    "%s is empty: give a path or a URL, or leave it out for the default ISO", option);
+	return 0;
+}
+
 int mc_iso_resolve(const char *store_root, const char *spec, const struct mc_iso_opts *opts,
 		   char **path, struct mc_error *err)
 {
 	static const struct mc_iso_opts none = { 0 };
 	const struct mc_iso_opts *o = opts ? opts : &none;
 
-	if (!spec || !*spec)
-		return mc_error_set(err, MC_E_USAGE, "empty --iso: pass a path or a URL");
 	if (check_sha256_arg(o->sha256, err) < 0)
 		return -1;
 	if (mc_startswith(spec, "file://")) {

@@ -37,10 +37,16 @@ struct mc_iso_opts {
 	const char *prog;
 };
 
-/* Resolve spec to a local, readable ISO file.  *path is malloc'd and absolute.
- * Paths and file:// URLs are used in place; http(s) URLs are downloaded once
- * (a URL already downloaded is reused without network access; with
- * opts->sha256 a cached file with that hash is reused for any URL).
+/* An ISO option given empty (OPTION as the user spelt it: "--iso",
+ * "--virtualbox-boot2docker-url") is a mistake, not the default ISO:
+ * MC_E_USAGE saying so.  0 when spec is NULL (not given) or not empty. */
+int mc_iso_check_given(const char *option, const char *spec, struct mc_error *err);
+
+/* Resolve spec (a path or URL, not empty) to a local, readable ISO file.
+ * *path is malloc'd and absolute.  Paths and file:// URLs are used in
+ * place; http(s) URLs are downloaded once (a URL already downloaded is
+ * reused without network access; with opts->sha256 a cached file with that
+ * hash is reused for any URL).
  * Errors: MC_E_NOT_FOUND (missing file, HTTP 404), MC_E_NETWORK, MC_E_TLS,
  * MC_E_TIMEOUT, MC_E_IO (disk full...), MC_E_INVALID (bad URL, hash mismatch). */
 int mc_iso_resolve(const char *store_root, const char *spec, const struct mc_iso_opts *opts,

@@ -3,6 +3,7 @@
 #include "buildconf.h"
 
 #include "cli.h"
+#include "iso.h"
 #include "term.h"
 #include "util.h"
 
@@ -144,13 +145,9 @@ static int upgrade_one(struct mc_cli *cli, struct mc_args *a, const char *name, 
 
 int mc_cmd_upgrade(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 {
-	const char *iso = mc_args_str(a, &mc_opts_upgrade[O_UPGRADE_ISO]);
+	struct mc_error err = { 0 };
 
-	if (iso && !*iso) {
-		struct mc_error err = { 0 };
-
-		mc_error_set(&err, MC_E_USAGE, "--iso is empty: give a path or a URL, or leave it out for the default ISO");
+	if (mc_iso_check_given("--iso", mc_args_str(a, &mc_opts_upgrade[O_UPGRADE_ISO]), &err) < 0)
 		return mc_cli_fail(&err);
-	}
 	return mc_cli_each_parallel(cli, a, upgrade_one);
 }

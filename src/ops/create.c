@@ -53,10 +53,8 @@ int mc_ops_driver_flags(struct mc_session *s, const struct mc_driver *drv,
 		else if (mc_str_endswith(f->name, "-boot2docker-url"))
 			spelling = 1;
 		if (spelling >= 0 && v) {
-			if (!*v && rank == RANK_CMDLINE)
-				return mc_error_set(err, MC_E_USAGE,
-						    "%s is empty: give a path or a URL, or leave it out for the default ISO",
-						    dashed);
+			if (rank == RANK_CMDLINE && mc_iso_check_given(dashed, v, err) < 0)
+				return -1;
 			if (*v) {
 				iso_spelling[spelling] = f->name;
 				iso_rank[spelling] = rank;

@@ -115,6 +115,9 @@ expect_err "--iso and --libvirt-boot2docker-url are the same option (the boot IS
 run mc create -d libvirt $T --iso '' t2
 expect_rc 2 "an empty --iso is a usage error, not the default ISO"
 expect_err "--iso is empty: give a path or a URL, or leave it out for the default ISO" "... saying so"
+run mc create -d libvirt $T --libvirt-boot2docker-url '' t2
+expect_rc 2 "an empty --libvirt-boot2docker-url is a usage error too"
+expect_err "--libvirt-boot2docker-url is empty: give a path or a URL" "... naming the spelling given"
 run mc create -d libvirt --libvirt-uri '' --no-provision --iso "$ISO" t2
 expect_rc 3 "an empty --libvirt-uri is refused"
 expect_err "--libvirt-uri is empty" "... saying so"

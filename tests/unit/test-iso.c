@@ -189,6 +189,15 @@ static void local_paths(void **state)
 	assert_non_null(strstr(err.msg, "unsupported --iso URL"));
 	mc_error_clear(&err);
 
+	/* An ISO option given empty is refused naming it; not given is fine. */
+	assert_int_equal(mc_iso_check_given("--virtualbox-boot2docker-url", "", &err), -1);
+	assert_int_equal(err.code, MC_E_USAGE);
+	assert_string_equal(err.msg,
+			    "--virtualbox-boot2docker-url is empty: give a path or a URL, or leave it out for the default ISO");
+	mc_error_clear(&err);
+	assert_int_equal(mc_iso_check_given("--iso", NULL, &err), 0);
+	assert_int_equal(mc_iso_check_given("--iso", f->iso, &err), 0);
+
 	o.sha256 = f->sha;
 	assert_int_equal(mc_iso_resolve(f->store, f->iso, &o, &p, &err), 0);
 	free(MC_TAKE(p));
