@@ -1005,6 +1005,7 @@ static int make_disk(struct mc_driver_ctx *ctx, const char *dir, const char *vmd
 		       err);
 }
 
+/* CPU -1, as docker-machine records it: all the host's CPUs, at most 32. */
 static int host_cpus(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -1017,7 +1018,6 @@ static int host_cpus(void)
 static void record_config(struct mc_driver_ctx *ctx, const char *iso, const char *vmdk, const char *console)
 {
 	json_t *f = ctx->flags, *c = ctx->config;
-	long long ncpu = mc_json_int(f, "virtualbox-cpu-count", 1);
 	static const struct {
 		const char *key, *flag;
 	} strs[] = {
@@ -1035,7 +1035,7 @@ static void record_config(struct mc_driver_ctx *ctx, const char *iso, const char
 	mc_json_set_str(c, "VMName", ctx->machine_name);
 	if (mc_json_str(f, "virtualbox-vboxmanage") && *mc_json_str(f, "virtualbox-vboxmanage"))
 		mc_json_set_str(c, "VBoxManage", mc_json_str(f, "virtualbox-vboxmanage"));
-	json_object_set_new(c, "CPU", json_integer(ncpu == -1 ? host_cpus() : ncpu));
+	json_object_set_new(c, "CPU", json_integer(mc_json_int(f, "virtualbox-cpu-count", 1)));
 	json_object_set_new(c, "Memory", json_integer(mc_json_int(f, "virtualbox-memory", 1024)));
 	json_object_set_new(c, "DiskSize", json_integer(mc_json_int(f, "virtualbox-disk-size", 20000)));
 	mc_json_set_str(c, "DiskPath", vmdk);
@@ -1066,7 +1066,8 @@ static int configure_vm(struct mc_driver_ctx *ctx, const char *iso, const char *
 {
 	json_t *c = ctx->config;
 	const char *name = ctx->machine_name;
-	_cleanup_free_ char *cpus = mc_asprintf("%lld", mc_json_int(c, "CPU", 1));
+	long long ncpu = mc_json_int(c, "CPU", 1);
+	_cleanup_free_ char *cpus = mc_asprintf("%lld", ncpu == -1 ? host_cpus() : ncpu);
 	_cleanup_free_ char *mem = mc_asprintf("%lld", mc_json_int(c, "Memory", 1024));
 	json_t *sh;
 	size_t i;

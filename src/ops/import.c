@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "certs.h"
 #include "engine.h"
@@ -553,15 +552,6 @@ static int import_one(struct mc_session *s, const char *from, struct dm_machine 
 	    map_driver(dm, drv, err) < 0 || (dm->has_ssh && check_ssh(drv, err) < 0) ||
 	    check_fields(dm, drv, err) < 0 || check_create_flags(dm, drv, err) < 0)
 		return -1;
-	/* docker-machine keeps -1 (all the host's CPUs, at most 32, as
-	 * --virtualbox-cpu-count -1 here); we record the count. */
-	if (!strcmp(dm->our_driver, "virtualbox") && mc_json_int(drv, "CPU", 1) == -1) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-		n = n < 1 ? 1 : n > 32 ? 32 : n;
-		json_object_set_new(drv, "CPU", json_integer(n));
-		note(dm, "its CPU -1 (all the host's CPUs, at most 32) is recorded as %ld", n);
-	}
 	if (mc_store_reserve(&s->store, dm->name, &lock_fd, err) < 0)
 		return -1;
 	m = mc_machine_new(&s->store, dm->name, dm->our_driver);

@@ -116,6 +116,15 @@ expect_err "step \"attach the ISO and the disk\" failed (the VM was unregistered
 check "the VM was unregistered with --delete" bash -c "vbm_calls | grep -q '^unregistervm --delete rb2$'"
 check "nothing is left after storageattach failed" nothing_left rb2
 
+# --virtualbox-cpu-count -1: all the host's CPUs, at most 32, when VirtualBox is told
+ncpu=$(getconf _NPROCESSORS_ONLN)
+vbm_mark
+MC_FAKE_VBOX_FAIL=storagectl run mc create -d virtualbox $VBOX_FLAGS --virtualbox-cpu-count -1 allcpu
+expect_rc 1 "create with --virtualbox-cpu-count -1 gets to modifyvm (storagectl fails after it)"
+check "modifyvm --cpus gets the host's CPU count, at most 32" \
+	bash -c "vbm_calls | grep -q '^modifyvm allcpu --firmware .* --cpus $((ncpu > 32 ? 32 : ncpu)) --memory '"
+check "nothing is left after storagectl failed" nothing_left allcpu
+
 MC_FAKE_VBOX_VTX_LOG=1 run mc create -d virtualbox $VBOX_FLAGS rb3
 expect_rc 1 "a VM that aborts for lack of VT-x fails create"
 expect_err "VERR_VMX_NO_VMX" "VBox.log's VT-x error is reported"
