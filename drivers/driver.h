@@ -32,7 +32,7 @@
 #include <unistd.h>
 #include <jansson.h>
 
-#define MC_DRIVER_ABI 5
+#define MC_DRIVER_ABI 6
 
 enum mc_error_code {
 	MC_E_OK = 0,
@@ -252,6 +252,11 @@ struct mc_driver_ctx {
 	 * then make the machine OS start dockerd once, with what provisioning
 	 * brings, instead of twice. */
 	int provision_follows;
+	/* check_flags: the flag its error is about (its name in the table,
+	 * without "--"), for the core to say where the value came from (import:
+	 * the docker-machine field); NULL (as the core passes it) when the
+	 * error is about the flags together.  Read only when check_flags fails. */
+	const char *bad_flag;
 };
 
 /* Shared folders (create --share): the core resolves them into ctx->flags
@@ -318,7 +323,8 @@ struct mc_driver {
 	 * for all the machines of a create, with only ctx->host and ctx->flags
 	 * set (no machine exists yet); it must not ask the hypervisor or read
 	 * files, which is precreate's work.  Its errors are pre-create failures
-	 * (exit 3), as precreate's are.  NULL: precreate checks the flags. */
+	 * (exit 3), as precreate's are; an error about one flag names it in
+	 * ctx->bad_flag.  NULL: precreate checks the flags. */
 	int (*check_flags)(struct mc_driver_ctx *ctx, struct mc_error *err);
 };
 

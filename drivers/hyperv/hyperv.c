@@ -400,10 +400,13 @@ static int check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 	const char *mac = mc_json_str(ctx->flags, "hyperv-static-macaddress");
 	char norm[13];
 
+	/* each check names the flag it checks, for an error (ctx->bad_flag) */
+	ctx->bad_flag = "hyperv-static-macaddress";
 	if (mac && *mac && !hv_mac_normalize(mac, norm))
 		return ctx->host->error_set(err, MC_E_PRECREATE,
 					    "invalid --hyperv-static-macaddress \"%s\": use six hex bytes such as 00:15:5D:01:02:03 (a unicast address)",
 					    mac);
+	ctx->bad_flag = "hyperv-memory";
 	return check_memory(ctx, "hyperv-memory", mc_json_int(ctx->flags, "hyperv-memory", 1024),
 			    MC_E_PRECREATE, err);
 }

@@ -341,9 +341,12 @@ static int check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 	uint32_t ip;
 	int prefix;
 
+	/* each check names the flag it checks, for an error (ctx->bad_flag) */
+	ctx->bad_flag = "virtualbox-cpu-count";
 	if (cpus != -1 && (cpus < 1 || cpus > 32))
 		return ctx->host->error_set(err, MC_E_PRECREATE,
 					    "invalid --virtualbox-cpu-count %lld: use 1-32, or -1 for all the host's CPUs", cpus);
+	ctx->bad_flag = "virtualbox-share-folder";
 	if (share && *share) {
 		const char *c = strrchr(share, ':');
 
@@ -351,11 +354,13 @@ static int check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 			return ctx->host->error_set(err, MC_E_PRECREATE,
 						    "invalid --virtualbox-share-folder \"%s\": use DIR:NAME, e.g. /srv/data:data", share);
 	}
+	ctx->bad_flag = "virtualbox-ssh-user";
 	if (ctx->host->check_ssh_user(user, err) < 0) {
 		err->code = MC_E_PRECREATE;
 		ctx->host->error_prefix(err, "invalid --virtualbox-ssh-user: ");
 		return -1;
 	}
+	ctx->bad_flag = "virtualbox-hostonly-cidr";
 	if (mc_vbox_parse_cidr(cidr, &ip, &prefix, &why) < 0)
 		return ctx->host->error_set(err, MC_E_PRECREATE, "invalid --virtualbox-hostonly-cidr \"%s\": %s",
 					    cidr ? cidr : "", why);

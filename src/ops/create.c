@@ -446,7 +446,7 @@ int mc_ops_create(struct mc_session *s, const struct mc_create_opts *o, char **n
 	if (all_taken(&s->store, names, errs))
 		return 0;
 	/* The driver's own flags, before the ISO's download and the certificates. */
-	if (mc_driver_check_flags(o->drv, o->flags, o->flag_origins, err) < 0) {
+	if (mc_driver_check_flags(o->drv, o->flags, o->flag_origins, NULL, err) < 0) {
 		err->code = MC_E_PRECREATE;  /* exit 3, as precreate's errors */
 		mc_error_prefix(err, "Error with pre-create check: ");
 		return -1;

@@ -439,10 +439,14 @@ static int check_declared(const struct mc_driver_flag *f, json_t *v, const char 
 }
 
 int mc_driver_check_flags(const struct mc_driver *d, json_t *flags, json_t *origins,
-			  struct mc_error *err)
+			  const char **bad_flag, struct mc_error *err)
 {
 	/* No machine yet: the driver sees its services and the flags only. */
 	struct mc_driver_ctx ctx = { .host = mc_host_api(), .flags = flags };
+	int r;
+
+	if (bad_flag)
+		*bad_flag = NULL;
 
 	for (const struct mc_driver_flag *f = d->flags; f && f->name; f++) {
 		_cleanup_free_ char *dashed = mc_asprintf("--%s", f->name);
@@ -457,7 +461,10 @@ int mc_driver_check_flags(const struct mc_driver *d, json_t *flags, json_t *orig
 			if (check_declared(f, e, what, err) < 0)
 				return -1;
 	}
-	return d->check_flags ? d->check_flags(&ctx, err) : 0;
+	r = d->check_flags ? d->check_flags(&ctx, err) : 0;
+	if (r < 0 && bad_flag)
+		*bad_flag = ctx.bad_flag;
+	return r;
 }
 
 int mc_op_set(struct mc_handle *h, json_t *changes, struct mc_error *err)

@@ -361,18 +361,6 @@ static const struct mc_driver_flag *find_flag(const struct mc_driver *d, const c
 	return NULL;
 }
 
-/* Whether msg names --flag (and not a longer flag it begins). */
-static bool names_flag(const char *msg, const char *flag)
-{
-	size_t n = strlen(flag);
-
-	for (const char *p = strstr(msg, "--"); p; p = strstr(p + 2, "--"))
-		if (!strncmp(p + 2, flag, n) && p[2 + n] != '-' &&
-		    !(p[2 + n] >= 'a' && p[2 + n] <= 'z') && !(p[2 + n] >= '0' && p[2 + n] <= '9'))
-			return true;
-	return false;
-}
-
 /* The imported settings as create would take them from its flags: the
  * ranges the driver's flags declare (ports 1-65535, CPUs, memory and disk
  * sizes) and the driver's own check of its flags, the flags the import does
@@ -382,7 +370,7 @@ static int check_create_flags(struct dm_machine *dm, json_t *drv, struct mc_erro
 {
 	_cleanup_json_ json_t *flags = json_object(), *origins = json_object();
 	const struct mc_driver *d;
-	const struct dm_flag *failed = NULL;
+	const char *bad;
 
 	if (mc_driver_lookup(dm->our_driver, &d, err) < 0) {
 		mc_error_prefix(err, "its settings cannot be checked as create checks them: ");
@@ -413,19 +401,14 @@ static int check_create_flags(struct dm_machine *dm, json_t *drv, struct mc_erro
 			json_object_set_new(flags, f->name,
 					    f->type == MC_FLAG_INT ? json_integer(strtoll(f->def, NULL, 10))
 								   : json_string(f->def));
-	if (mc_driver_check_flags(d, flags, origins, err) == 0)
+	if (mc_driver_check_flags(d, flags, origins, &bad, err) == 0)
 		return 0;
 	/* A range a flag declares is named as the field already ("invalid
-	 * Driver.CPU 0: ..."); the driver's own checks name the flag. */
+	 * Driver.CPU 0: ..."); the driver's own check names the flag (--NAME). */
 	err->code = MC_E_INVALID;
-	for (size_t i = 0; i < MC_ARRAY_SIZE(dm_flags) && !failed; i++)
-		if (!strcmp(dm_flags[i].driver, dm->our_driver) && dm_flags[i].flag &&
-		    names_flag(err->msg, dm_flags[i].flag))
-			failed = &dm_flags[i];
-	if (failed)
-		mc_error_prefix(err, "its Driver.%s: ", failed->field);
-	else if (strncmp(err->msg, "invalid Driver.", 15))
-		mc_error_prefix(err, "its driver settings: ");
+	for (size_t i = 0; bad && i < MC_ARRAY_SIZE(dm_flags); i++)
+		if (!strcmp(dm_flags[i].driver, dm->our_driver) && mc_streq(dm_flags[i].flag, bad))
+			mc_error_prefix(err, "its Driver.%s: ", dm_flags[i].field);
 	return -1;
 }
 

@@ -126,9 +126,12 @@ bool mc_driver_supports(const struct mc_driver *drv, enum mc_op op);
 int mc_op_run(struct mc_handle *h, enum mc_op op, struct mc_error *err);  /* the void ops */
 /* create: the flags against what they declare, then the driver's check of
  * them, before anything is made (no machine yet: errors carry no name).
- * Errors name a flag as ORIGINS says it was set (NULL: as --NAME). */
+ * The core's errors name a flag as ORIGINS says it was set (NULL: as
+ * --NAME); when the driver's check refuses one flag, its message names it
+ * as --NAME and *bad_flag (unless bad_flag is NULL) is that flag's name,
+ * else NULL. */
 int mc_driver_check_flags(const struct mc_driver *drv, json_t *flags, json_t *origins,
-			  struct mc_error *err);
+			  const char **bad_flag, struct mc_error *err);
 /* Whether v lies outside the range an int flag declares (false when it
  * declares none). */
 bool mc_driver_flag_out_of_range(const struct mc_driver_flag *f, long long v);

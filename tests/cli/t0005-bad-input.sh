@@ -33,7 +33,7 @@ expect_err 'driver "nosuchdriver" not found' "missing plugin is named"
 expect_one_line_err "missing plugin: one line"
 run mc create -d badabi m
 expect_rc 1 "plugin with a wrong ABI"
-expect_err "has ABI version 999, but this machinectl needs 5" "ABI mismatch is explained"
+expect_err "has ABI version 999, but this machinectl needs 6" "ABI mismatch is explained"
 # What a driver's flag declares it takes (a range, choices), the core checks
 # before the driver runs: for a plugin as for the built-in drivers.
 declared() { # declared DESCRIPTION MESSAGE ARGS...

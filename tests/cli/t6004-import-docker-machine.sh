@@ -292,6 +292,8 @@ drv nvdisk virtualbox '{"CPU": 1, "Memory": 1024, "DiskSize": 922337203685477580
 drv nvall virtualbox '{"CPU": -1, "Memory": 1024, "DiskSize": 20000}'
 drv nhmem hyperv '{"MemSize": -1, "CPU": 1}'
 drv nhcpu hyperv '{"MemSize": 1024, "CPU": 100000}'
+drv nhodd hyperv '{"MemSize": 1025, "CPU": 1}'
+drv nvcidr virtualbox '{"CPU": 1, "Memory": 1024, "DiskSize": 20000, "HostOnlyCIDR": "192.168.56.1/30"}'
 drv nkcpu kvm '{"CPU": 0, "Memory": 1024}'
 drv nkmem kvm '{"CPU": 1, "Memory": -1}'
 dm_raw narray '[1, 2, 3]'
@@ -320,6 +322,10 @@ expect_err 'machine "nvdisk": invalid Driver.DiskSize 9223372036854775807: it mu
 	"virtualbox DiskSize INT64_MAX is refused"
 expect_err 'machine "nhmem": invalid Driver.MemSize -1: it must be between 32 and 12582912' "hyperv MemSize -1 is refused"
 expect_err 'machine "nhcpu": invalid Driver.CPU 100000: it must be between 1 and 240' "hyperv CPU 100000 is refused"
+expect_err 'machine "nhodd": its Driver.MemSize: invalid --hyperv-memory 1025: Hyper-V takes memory in multiples of 2 MB' \
+	"hyperv MemSize 1025 is refused as --hyperv-memory 1025 is, naming the field"
+expect_err 'machine "nvcidr": its Driver.HostOnlyCIDR: invalid --virtualbox-hostonly-cidr "192.168.56.1/30"' \
+	"a virtualbox HostOnlyCIDR the driver refuses is named as the field"
 if [ -n "$LIBVIRT" ]; then
 	expect_err 'machine "nkcpu": invalid Driver.CPU 0: it must be between 1 and 256' "kvm CPU 0 is refused"
 	expect_err 'machine "nkmem": invalid Driver.Memory -1: it must be between 64 and 16777216' "kvm Memory -1 is refused"
