@@ -534,6 +534,36 @@ static inline long long mc_json_int(json_t *obj, const char *key, long long def)
 	return json_is_integer(v) ? json_integer_value(v) : def;
 }
 
+/* A number of the machine's record (ctx->config) that must be an integer
+ * from min to max, what it is ("a port"): absent, def; anything else (a
+ * hand-edited config.json, 2^32+22 for port 22) is an error naming the
+ * field, never a value cut to fit.  0 or -1. */
+static inline int mc_config_int(struct mc_driver_ctx *ctx, const char *key, const char *what,
+				long long min, long long max, long long def, long long *out,
+				struct mc_error *err)
+{
+	json_t *v = json_object_get(ctx->config, key);
+
+	if (v && !(json_is_integer(v) && json_integer_value(v) >= min && json_integer_value(v) <= max))
+		return mc_error_set(err, MC_E_INVALID,
+				    "%s in the machine's config.json is not %s (%lld-%lld): fix it there, or remove the machine and create it again",
+				    key, what, min, max);
+	*out = v ? json_integer_value(v) : def;
+	return 0;
+}
+
+/* mc_config_int for a TCP port, 1-65535. */
+static inline int mc_config_port(struct mc_driver_ctx *ctx, const char *key, int def, int *port,
+				 struct mc_error *err)
+{
+	long long p;
+
+	if (mc_config_int(ctx, key, "a port", 1, 65535, def, &p, err) < 0)
+		return -1;
+	*port = (int)p;
+	return 0;
+}
+
 static inline int mc_json_bool(json_t *obj, const char *key)
 {
 	json_t *v = json_object_get(obj, key);

@@ -78,20 +78,6 @@ static int generic_remove(struct mc_driver_ctx *ctx, struct mc_error *err)
 	return 0;  /* the host is not ours: forgetting it is all there is */
 }
 
-/* A port from the machine's record: absent, the default; anything but an
- * integer from 1 to 65535 (a hand-edited config.json) is an error. */
-static int config_port(struct mc_driver_ctx *ctx, const char *key, int def, int *port, struct mc_error *err)
-{
-	json_t *v = json_object_get(ctx->config, key);
-
-	if (v && !(json_is_integer(v) && json_integer_value(v) >= 1 && json_integer_value(v) <= 65535))
-		return ctx->host->error_set(err, MC_E_INVALID,
-					    "%s in the machine's config.json is not a port (1-65535): fix it there, or remove the machine and create it again",
-					    key);
-	*port = v ? (int)json_integer_value(v) : def;
-	return 0;
-}
-
 /* The host's address from the record, checked as any SSH host is. */
 static int config_ip(struct mc_driver_ctx *ctx, const char **ip, struct mc_error *err)
 {
@@ -110,7 +96,7 @@ static int generic_state(struct mc_driver_ctx *ctx, enum mc_state *out, struct m
 	const char *ip;
 	int port;
 
-	if (config_ip(ctx, &ip, err) < 0 || config_port(ctx, "SSHPort", 22, &port, err) < 0)
+	if (config_ip(ctx, &ip, err) < 0 || mc_config_port(ctx, "SSHPort", 22, &port, err) < 0)
 		return -1;
 	*out = ctx->host->tcp_probe(ip, port, PROBE_TIMEOUT_MS) ? MC_STATE_RUNNING : MC_STATE_STOPPED;
 	return 0;
@@ -131,7 +117,7 @@ static int generic_url(struct mc_driver_ctx *ctx, char **url, struct mc_error *e
 	const char *a;
 	int port;
 
-	if (config_ip(ctx, &a, err) < 0 || config_port(ctx, "EnginePort", 2376, &port, err) < 0)
+	if (config_ip(ctx, &a, err) < 0 || mc_config_port(ctx, "EnginePort", 2376, &port, err) < 0)
 		return -1;
 	*url = strchr(a, ':') ? mc_asprintf("tcp://[%s]:%d", a, port) : mc_asprintf("tcp://%s:%d", a, port);
 	return 0;
@@ -142,7 +128,7 @@ static int generic_ssh_endpoint(struct mc_driver_ctx *ctx, char **host, int *por
 {
 	const char *a, *u = mc_json_str(ctx->config, "SSHUser");
 
-	if (config_ip(ctx, &a, err) < 0 || config_port(ctx, "SSHPort", 22, port, err) < 0)
+	if (config_ip(ctx, &a, err) < 0 || mc_config_port(ctx, "SSHPort", 22, port, err) < 0)
 		return -1;
 	*host = mc_strdup(a);
 	*user = mc_strdup(u ? u : "root");

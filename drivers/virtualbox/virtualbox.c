@@ -750,9 +750,10 @@ static int free_port(int want)
 	return -1;
 }
 
-static int set_port_forward(struct mc_driver_ctx *ctx, struct mc_error *err)
+/* The NAT forward to the guest's SSH: the previous port (0: none) when it is free. */
+static int set_port_forward(struct mc_driver_ctx *ctx, int previous, struct mc_error *err)
 {
-	int port = free_port((int)mc_json_int(ctx->config, "SSHPort", 0));
+	int port = free_port(previous);
 	_cleanup_free_ char *rule = NULL;
 	struct mc_error ignored = { 0 };
 
@@ -910,8 +911,9 @@ static int startvm(struct mc_driver_ctx *ctx, const char *what, struct mc_error 
 static int vbox_start(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	const struct mc_vbox_state *st;
+	int port;
 
-	if (vm_state(ctx, &st, NULL, err) < 0)
+	if (mc_config_port(ctx, "SSHPort", 0, &port, err) < 0 || vm_state(ctx, &st, NULL, err) < 0)
 		return -1;
 	switch (st->kind) {
 	case MC_VBOX_STUCK:
@@ -928,15 +930,14 @@ static int vbox_start(struct mc_driver_ctx *ctx, struct mc_error *err)
 			return -1;
 		/* fall through */
 	case MC_VBOX_OFF:
-		if (setup_hostonly(ctx, err) < 0 || set_port_forward(ctx, err) < 0)
+		if (setup_hostonly(ctx, err) < 0 || set_port_forward(ctx, port, err) < 0)
 			return -1;
 		if (startvm(ctx, "Starting the VM", err) < 0)
 			return -1;
 		break;
 	case MC_VBOX_SAVED:
 		/* A saved VM keeps its settings; its forward is renewed only when the port was taken. */
-		if (free_port((int)mc_json_int(ctx->config, "SSHPort", 0)) != mc_json_int(ctx->config, "SSHPort", 0) &&
-		    set_port_forward(ctx, err) < 0)
+		if (free_port(port) != port && set_port_forward(ctx, port, err) < 0)
 			return -1;
 		if (startvm(ctx, "Restoring the saved VM", err) < 0)
 			return -1;
@@ -1372,14 +1373,14 @@ static int vbox_ip(struct mc_driver_ctx *ctx, char **ip, struct mc_error *err)
 static int vbox_ssh_endpoint(struct mc_driver_ctx *ctx, char **host, int *port, char **user,
 			     struct mc_error *err)
 {
-	long long p = mc_json_int(ctx->config, "SSHPort", 0);
 	const char *u = mc_json_str(ctx->config, "SSHUser");
 
-	if (p <= 0)
+	if (mc_config_port(ctx, "SSHPort", 0, port, err) < 0)
+		return -1;
+	if (!*port)
 		return ctx->host->error_set(err, MC_E_STATE,
 					    "the VM \"%s\" has no SSH port forward yet: start the machine", vm_name(ctx));
 	*host = mc_strdup("127.0.0.1");
-	*port = (int)p;
 	*user = mc_strdup(u ? u : "docker");
 	return 0;
 }

@@ -85,6 +85,23 @@ expect_out "$VBOX_GUEST_IP" "ip: the address of the host-only NIC's MAC, found o
 run mc ssh v1 echo hello-from-guest
 expect_out "hello-from-guest" "ssh goes through the NAT port-forward with the machine's key"
 
+# A hand-edited SSHPort out of range (2^32+22 would be 22 cut to 16 bits) is
+# an error naming the machine and the field: set_sshport VALUE, then put back.
+cfg=$STORE/machines/v1/config.json
+set_sshport() {
+	cp "$cfg" "$TEST_TMP/v1-config.json"
+	python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); c["Driver"]["SSHPort"]=json.loads(sys.argv[2]); json.dump(c,open(sys.argv[1],"w"))' "$cfg" "$1"
+}
+put_back() { cp "$TEST_TMP/v1-config.json" "$cfg"; }
+for p in 4294967318 0 '"22"'; do
+	set_sshport "$p"
+	run mc ssh v1 true
+	expect_rc 1 "ssh with SSHPort $p in config.json fails"
+	expect_err "machine \"v1\": SSHPort in the machine's config.json is not a port (1-65535): fix it there" \
+		"... naming the machine and the field"
+	put_back
+done
+
 # --- stop: ACPI power button, then poll ---
 vbm_mark
 run mc stop v1
@@ -97,6 +114,17 @@ showvminfo v1 --machinereadable
 EOF
 run mc status v1
 expect_out "Stopped" "a powered-off VM is Stopped"
+
+for p in 4294967318 0; do
+	set_sshport "$p"
+	vbm_mark
+	run mc start v1
+	expect_rc 1 "start with SSHPort $p in config.json fails"
+	expect_err "machine \"v1\": start failed: SSHPort in the machine's config.json is not a port (1-65535)" \
+		"... naming the machine and the field"
+	check "... before the VM is changed or started" bash -c '! vbm_calls | grep -qE "^(modifyvm|startvm)"'
+	put_back
+done
 
 # --- start: the adapter and the DHCP server are reused ---
 vbm_mark
