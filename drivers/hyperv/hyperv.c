@@ -501,9 +501,8 @@ static int hv_precreate(struct mc_driver_ctx *ctx, struct mc_error *err)
 }
 
 /* Poll the VM's first IPv4 address until it shows or the deadline passes. */
-static int wait_ip(struct mc_driver_ctx *ctx, struct mc_error *err)
+static int wait_ip(struct mc_driver_ctx *ctx, long long timeout_s, struct mc_error *err)
 {
-	long long timeout_s = mc_json_int(ctx->config, "IPTimeout", 300);
 	long long t0 = mc_now_ms();
 
 	ctx->host->phase(ctx,
@@ -545,6 +544,20 @@ static int win_path(struct mc_driver_ctx *ctx, const char *path, char **out, str
 	if (ctx->host->windows_path(path, out, &e) < 0)
 		return ctx->host->error_set(err, e.code, "%s", e.msg);
 	return 0;
+}
+
+static int hv_start(struct mc_driver_ctx *ctx, struct mc_error *err)
+{
+	long long timeout_s;
+
+	if (mc_config_int(ctx, "IPTimeout", "a number of seconds", 1, 86400, 300, &timeout_s, err) < 0)
+		return -1;
+	snapshot_drop();
+	ctx->host->phase(ctx, "Starting the VM...");
+	if (hv_do(ctx, "start", name_args(ctx), NULL,
+		  "look at the VM in Hyper-V Manager (is there enough free memory?)", err) < 0)
+		return -1;
+	return wait_ip(ctx, timeout_s, err);
 }
 
 static int hv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
@@ -615,29 +628,18 @@ static int hv_create(struct mc_driver_ctx *ctx, struct mc_error *err)
 	mc_json_set_str(c, "VMId", mc_json_str(res, "id"));
 	if (ctx->host->checkpoint(ctx, err) < 0)
 		return -1;
-	ctx->host->phase(ctx, "Starting the VM...");
-	if (hv_do(ctx, "start", name_args(ctx), NULL,
-		  "look at the VM in Hyper-V Manager (is there enough free memory?)", err) < 0)
-		return -1;
-	return wait_ip(ctx, err);
-}
-
-static int hv_start(struct mc_driver_ctx *ctx, struct mc_error *err)
-{
-	snapshot_drop();
-	ctx->host->phase(ctx, "Starting the VM...");
-	if (hv_do(ctx, "start", name_args(ctx), NULL,
-		  "look at the VM in Hyper-V Manager (is there enough free memory?)", err) < 0)
-		return -1;
-	return wait_ip(ctx, err);
+	return hv_start(ctx, err);
 }
 
 static int hv_stop(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
-	long long t = mc_json_int(ctx->config, "StopTimeout", 90);
+	long long t;
 	_cleanup_json_ json_t *res = NULL;
-	json_t *args = name_args(ctx);
+	json_t *args;
 
+	if (mc_config_int(ctx, "StopTimeout", "a number of seconds", 1, 3600, 90, &t, err) < 0)
+		return -1;
+	args = name_args(ctx);
 	snapshot_drop();
 	ctx->host->phase(ctx, "Shutting the VM down (Stop-VM, up to %lld s)...", t);
 	json_object_set_new(args, "timeout_s", json_integer(t));

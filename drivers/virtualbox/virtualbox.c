@@ -829,9 +829,9 @@ static char *guest_ip(struct mc_driver_ctx *ctx, const char *mac, struct mc_erro
 	return ip;
 }
 
-static int wait_guest(struct mc_driver_ctx *ctx, struct mc_error *err)
+/* Wait up to timeout_s for SSH, then for the guest's address. */
+static int wait_guest(struct mc_driver_ctx *ctx, long long timeout_s, struct mc_error *err)
 {
-	long long timeout_ms = mc_json_int(ctx->config, "StartTimeout", 300) * 1000;
 	long long t0 = mc_now_ms(), deadline;
 	const char *console = mc_json_str(ctx->config, "ConsoleLog");
 	_cleanup_free_ char *log = console ? mc_strdup(console)
@@ -844,7 +844,7 @@ static int wait_guest(struct mc_driver_ctx *ctx, struct mc_error *err)
 	/* What a user should read when the guest does not come up: its console
 	 * (machines made before it had one: VBox.log).  startvm made the file;
 	 * the wait's timeout checks that it is there before naming it. */
-	if (ctx->host->ssh_wait(ctx, (int)timeout_ms, log, err) < 0)
+	if (ctx->host->ssh_wait(ctx, (int)(timeout_s * 1000), log, err) < 0)
 		return -1;
 	if (vm_info(ctx, &info, &missing, err) < 0)
 		return -1;
@@ -854,8 +854,8 @@ static int wait_guest(struct mc_driver_ctx *ctx, struct mc_error *err)
 	ctx->host->phase(ctx, "Waiting for an IP on the host-only NIC %s...", mac);
 	/* docker-machine's budget: 5 tries 4 s apart, within the start timeout. */
 	deadline = mc_now_ms() + IP_WAIT_MS;
-	if (deadline > t0 + timeout_ms + IP_WAIT_MS)
-		deadline = t0 + timeout_ms + IP_WAIT_MS;
+	if (deadline > t0 + timeout_s * 1000 + IP_WAIT_MS)
+		deadline = t0 + timeout_s * 1000 + IP_WAIT_MS;
 	for (;;) {
 		_cleanup_free_ char *ip = NULL;
 
@@ -911,9 +911,12 @@ static int startvm(struct mc_driver_ctx *ctx, const char *what, struct mc_error 
 static int vbox_start(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	const struct mc_vbox_state *st;
+	long long timeout_s;
 	int port;
 
-	if (mc_config_port(ctx, "SSHPort", 0, &port, err) < 0 || vm_state(ctx, &st, NULL, err) < 0)
+	if (mc_config_port(ctx, "SSHPort", 0, &port, err) < 0 ||
+	    mc_config_int(ctx, "StartTimeout", "a number of seconds", 1, 86400, 300, &timeout_s, err) < 0 ||
+	    vm_state(ctx, &st, NULL, err) < 0)
 		return -1;
 	switch (st->kind) {
 	case MC_VBOX_STUCK:
@@ -956,7 +959,7 @@ static int vbox_start(struct mc_driver_ctx *ctx, struct mc_error *err)
 	}
 	if (check_vbox_log(ctx, err) < 0)
 		return -1;
-	return wait_guest(ctx, err);
+	return wait_guest(ctx, timeout_s, err);
 }
 
 /* --- create --- */
@@ -1210,11 +1213,13 @@ fail:
 
 static int vbox_stop(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
-	long long limit = mc_json_int(ctx->config, "StopTimeout", 90) * 1000, t0;
+	long long limit, t0;
 	const struct mc_vbox_state *st;
 
-	if (vm_state(ctx, &st, NULL, err) < 0)
+	if (mc_config_int(ctx, "StopTimeout", "a number of seconds", 0, 86400, 90, &limit, err) < 0 ||
+	    vm_state(ctx, &st, NULL, err) < 0)
 		return -1;
+	limit *= 1000;
 	switch (st->kind) {
 	case MC_VBOX_OFF:
 		return 0;

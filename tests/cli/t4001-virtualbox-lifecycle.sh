@@ -86,21 +86,32 @@ run mc ssh v1 echo hello-from-guest
 expect_out "hello-from-guest" "ssh goes through the NAT port-forward with the machine's key"
 
 # A hand-edited SSHPort out of range (2^32+22 would be 22 cut to 16 bits) is
-# an error naming the machine and the field: set_sshport VALUE, then put back.
+# an error naming the machine and the field: set_field KEY VALUE, then put back.
 cfg=$STORE/machines/v1/config.json
-set_sshport() {
+set_field() {
 	cp "$cfg" "$TEST_TMP/v1-config.json"
-	python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); c["Driver"]["SSHPort"]=json.loads(sys.argv[2]); json.dump(c,open(sys.argv[1],"w"))' "$cfg" "$1"
+	python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); c["Driver"][sys.argv[2]]=json.loads(sys.argv[3]); json.dump(c,open(sys.argv[1],"w"))' "$cfg" "$1" "$2"
 }
 put_back() { cp "$TEST_TMP/v1-config.json" "$cfg"; }
 for p in 4294967318 0 '"22"'; do
-	set_sshport "$p"
+	set_field SSHPort "$p"
 	run mc ssh v1 true
 	expect_rc 1 "ssh with SSHPort $p in config.json fails"
 	expect_err "machine \"v1\": SSHPort in the machine's config.json is not a port (1-65535): fix it there" \
 		"... naming the machine and the field"
 	put_back
 done
+
+# A timeout in seconds out of range (9223372036854775 s overflows in ms) too,
+# before anything is asked of the VM.
+set_field StopTimeout 9223372036854775
+vbm_mark
+run mc stop v1
+expect_rc 1 "stop with StopTimeout 9223372036854775 in config.json fails"
+expect_err "machine \"v1\": stop failed: StopTimeout in the machine's config.json is not a number of seconds (0-86400)" \
+	"... naming the machine and the field"
+check "... before the VM is stopped" bash -c '! vbm_calls | grep -q "^controlvm"'
+put_back
 
 # --- stop: ACPI power button, then poll ---
 vbm_mark
@@ -116,7 +127,7 @@ run mc status v1
 expect_out "Stopped" "a powered-off VM is Stopped"
 
 for p in 4294967318 0; do
-	set_sshport "$p"
+	set_field SSHPort "$p"
 	vbm_mark
 	run mc start v1
 	expect_rc 1 "start with SSHPort $p in config.json fails"
@@ -125,6 +136,15 @@ for p in 4294967318 0; do
 	check "... before the VM is changed or started" bash -c '! vbm_calls | grep -qE "^(modifyvm|startvm)"'
 	put_back
 done
+
+set_field StartTimeout 9223372036854775
+vbm_mark
+run mc start v1
+expect_rc 1 "start with StartTimeout 9223372036854775 in config.json fails"
+expect_err "machine \"v1\": start failed: StartTimeout in the machine's config.json is not a number of seconds (1-86400)" \
+	"... naming the machine and the field"
+check "... before the VM is changed or started" bash -c '! vbm_calls | grep -qE "^(modifyvm|startvm)"'
+put_back
 
 # --- start: the adapter and the DHCP server are reused ---
 vbm_mark

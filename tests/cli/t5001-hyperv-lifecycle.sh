@@ -52,6 +52,26 @@ expect_out "myvm1 hyperv Running tcp://192.168.50.10:2376" "ls shows the machine
 check "ls starts PowerShell once" test "$(starts)" = 1
 check "ls makes exactly one request: states" test "$(verbs)" = "states"
 
+# A hand-edited timeout out of range is an error naming the machine and the
+# field, before the VM is asked to change: set_drv KEY JSON, then put back.
+CFG=$STORE/machines/myvm1/config.json
+set_drv() {
+	cp "$CFG" "$TEST_TMP/myvm1-config.json"
+	python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); c["Driver"][sys.argv[2]]=json.loads(sys.argv[3]); json.dump(c,open(sys.argv[1],"w"))' "$CFG" "$1" "$2"
+}
+put_back() { cp "$TEST_TMP/myvm1-config.json" "$CFG"; }
+for f in 'StopTimeout 0 1-3600' 'StopTimeout 9223372036854775807 1-3600'; do
+	set -- $f
+	set_drv "$1" "$2"
+	fresh
+	run mc stop myvm1
+	expect_rc 1 "stop with $1 $2 in config.json fails"
+	expect_err "machine \"myvm1\": stop failed: $1 in the machine's config.json is not a number of seconds ($3)" \
+		"... naming the machine and the field"
+	check "... and sends no stop" bash -c "! grep -q '\"verb\":\"stop\"' '$REQ'"
+	put_back
+done
+
 # --- stop / start / kill ---
 fresh
 run mc stop myvm1
@@ -66,6 +86,15 @@ fresh
 run mc "${LS[@]}"
 expect_out "myvm1 hyperv Stopped" "ls shows it Stopped"
 check "still one states call" test "$(verbs)" = "states"
+
+set_drv IPTimeout 9223372036854775807
+fresh
+run mc start myvm1
+expect_rc 1 "start with IPTimeout 9223372036854775807 in config.json fails"
+expect_err "machine \"myvm1\": start failed: IPTimeout in the machine's config.json is not a number of seconds (1-86400)" \
+	"... naming the machine and the field"
+check "... and sends no start" bash -c "! grep -q '\"verb\":\"start\"' '$REQ'"
+put_back
 
 # start: after the driver's start the core may wait for SSH and Docker on the
 # VM's address (provisioning drivers), which nothing here answers (a fake VM
