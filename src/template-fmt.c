@@ -2,7 +2,6 @@
 #include "buildconf.h"
 
 #include <ctype.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,21 +27,18 @@ char **mc_json_sorted_keys(json_t *obj)
 	return keys;
 }
 
+static char *go_value(json_t *v);
+
 char *mc_template_string(json_t *v)
 {
 	char *s;
 
-	if (!v)
+	if (!v || json_is_null(v))
 		return mc_strdup("<no value>");
 	if (json_is_string(v))
 		return mc_strdup(json_string_value(v));
-	if (json_is_real(v)) {
-		double d = json_real_value(v);
-
-		if (d == floor(d) && fabs(d) < 1e15)
-			return mc_asprintf("%.0f", d);
-		return mc_asprintf("%.15g", d);
-	}
+	if (json_is_real(v))
+		return go_value(v);
 	s = json_dumps(v, JSON_ENCODE_ANY | JSON_PRESERVE_ORDER | JSON_COMPACT);
 	return s ? s : mc_strdup("");
 }
@@ -96,26 +92,55 @@ static const char *type_name(json_t *v)
 	return json_is_array(v) ? "[]interface {}" : "map[string]interface {}";
 }
 
-/* Go's %q: a double-quoted string with Go escapes. */
-static char *go_quote(const char *s)
+size_t mc_template_utf8(long r, char *out)
 {
+	unsigned char *o = (unsigned char *)out;
+
+	if (r < 0 || r > 0x10ffff || (r >= 0xd800 && r < 0xe000))
+		r = 0xfffd;
+	if (r < 0x80) {
+		o[0] = (unsigned char)r;
+		return 1;
+	}
+	if (r < 0x800) {
+		o[0] = (unsigned char)(0xc0 | r >> 6);
+		o[1] = (unsigned char)(0x80 | (r & 0x3f));
+		return 2;
+	}
+	if (r < 0x10000) {
+		o[0] = (unsigned char)(0xe0 | r >> 12);
+		o[1] = (unsigned char)(0x80 | (r >> 6 & 0x3f));
+		o[2] = (unsigned char)(0x80 | (r & 0x3f));
+		return 3;
+	}
+	o[0] = (unsigned char)(0xf0 | r >> 18);
+	o[1] = (unsigned char)(0x80 | (r >> 12 & 0x3f));
+	o[2] = (unsigned char)(0x80 | (r >> 6 & 0x3f));
+	o[3] = (unsigned char)(0x80 | (r & 0x3f));
+	return 4;
+}
+
+/* Go's %q: s quoted by q ('"' for a string, '\'' for a character) with
+ * Go's escapes. */
+static char *go_quote(const char *s, char q)
+{
+	static const char ctl[] = "\a\b\f\n\r\t\v", esc[] = "abfnrtv";
 	struct sbuf b = { 0 };
 
-	sput(&b, "\"", 1);
+	sput(&b, &q, 1);
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
+		const char *k = strchr(ctl, c);
 		char e[8];
 
-		if (c == '"' || c == '\\') {
+		if (c == q || c == '\\') {
 			e[0] = '\\';
 			e[1] = (char)c;
 			sput(&b, e, 2);
-		} else if (c == '\n') {
-			sput(&b, "\\n", 2);
-		} else if (c == '\t') {
-			sput(&b, "\\t", 2);
-		} else if (c == '\r') {
-			sput(&b, "\\r", 2);
+		} else if (k) {
+			e[0] = '\\';
+			e[1] = esc[k - ctl];
+			sput(&b, e, 2);
 		} else if (c < 0x20 || c == 0x7f) {
 			snprintf(e, sizeof(e), "\\x%02x", c);
 			sput(&b, e, strlen(e));
@@ -123,7 +148,7 @@ static char *go_quote(const char *s)
 			sput(&b, (const char *)&c, 1);
 		}
 	}
-	sput(&b, "\"", 1);
+	sput(&b, &q, 1);
 	return b.p;
 }
 
@@ -136,41 +161,39 @@ static size_t runes(const char *s, size_t n)
 	return r;
 }
 
-/* One formatted operand with Go's width and '-' and '0' flags (padding
- * counts characters, not bytes). */
-static void pad(struct sbuf *b, const char *s, int width, bool left, bool zero)
-{
-	size_t n = strlen(s), r = runes(s, n);
-	size_t fill = width > 0 && (size_t)width > r ? (size_t)width - r : 0;
-
-	if (left)
-		sput(b, s, n);
-	if (zero && !left && (*s == '-' || *s == '+')) {
-		sput(b, s, 1);
-		s++;
-		n--;
-	}
-	for (size_t i = 0; i < fill; i++)
-		sput(b, zero && !left ? "0" : " ", 1);
-	if (!left)
-		sput(b, s, n);
-}
-
 struct spec {
 	bool left, plus, space, zero, sharp;
 	int width, prec;       /* -1: none */
 	char verb;
 };
 
-/* C's printf for a number with the spec's flags. */
+/* s padded to the spec's width (in characters) as Go pads text: on the
+ * right with '-', else with spaces, or zeros with '0'. */
+static void pad(struct sbuf *b, const char *s, const struct spec *sp)
+{
+	size_t n = strlen(s), r = runes(s, n);
+	size_t fill = sp->width > 0 && (size_t)sp->width > r ? (size_t)sp->width - r : 0;
+
+	if (sp->left)
+		sput(b, s, n);
+	for (size_t i = 0; i < fill; i++)
+		sput(b, sp->zero && !sp->left ? "0" : " ", 1);
+	if (!sp->left)
+		sput(b, s, n);
+}
+
+/* C's printf for a number with the spec's flags, width and precision (C
+ * pads numbers as Go does). */
 static char *cnum(const struct spec *sp, const char *len, int conv, ...)
 {
-	char fmt[32], *out = NULL;
+	char fmt[48], *out = NULL;
 	int n = 0;
 	va_list ap;
 
-	n += snprintf(fmt + n, sizeof(fmt) - (size_t)n, "%%%s%s%s", sp->plus ? "+" : "",
-		      sp->space ? " " : "", sp->sharp ? "#" : "");
+	n += snprintf(fmt + n, sizeof(fmt) - (size_t)n, "%%%s%s%s%s%s", sp->left ? "-" : "",
+		      sp->plus ? "+" : "", sp->space ? " " : "", sp->sharp ? "#" : "", sp->zero ? "0" : "");
+	if (sp->width >= 0)
+		n += snprintf(fmt + n, sizeof(fmt) - (size_t)n, "%d", sp->width);
 	if (sp->prec >= 0)
 		n += snprintf(fmt + n, sizeof(fmt) - (size_t)n, ".%d", sp->prec);
 	snprintf(fmt + n, sizeof(fmt) - (size_t)n, "%s%c", len, conv);
@@ -184,66 +207,183 @@ static char *cnum(const struct spec *sp, const char *len, int conv, ...)
 	return out;
 }
 
-static char *bad_verb(char verb, json_t *v)
+/* Go's %e %f %g (and %E %F %G) of d.  %g without a precision is Go's
+ * shortest: the fewest digits that read back as d, with an exponent from
+ * e+06 or below e-04. */
+static char *go_float(const struct spec *sp, double d)
 {
-	_cleanup_free_ char *s = mc_template_string(v);
+	struct spec s = *sp;
+	char buf[32];
+	int digits, exp;
 
-	return mc_asprintf("%%!%c(%s=%s)", verb, type_name(v), s);
+	if (s.verb == 'F')
+		s.verb = 'f';
+	if ((s.verb != 'g' && s.verb != 'G') || s.prec >= 0)
+		return cnum(&s, "", s.verb, d);
+	for (digits = 1;; digits++) {
+		snprintf(buf, sizeof(buf), "%.*e", digits - 1, d);
+		if (digits == 17 || strtod(buf, NULL) == d)
+			break;
+	}
+	exp = atoi(strchr(buf, 'e') + 1);
+	if (exp < -4 || exp >= 6) {
+		s.verb = s.verb == 'G' ? 'E' : 'e';
+		s.prec = digits - 1;
+	} else {
+		s.verb = 'f';
+		s.prec = digits - 1 - exp > 0 ? digits - 1 - exp : 0;
+	}
+	return cnum(&s, "", s.verb, d);
 }
 
+/* %x of a string: its bytes in hex ('#': 0x first, ' ': between bytes). */
+static char *hex_bytes(const struct spec *sp, const char *s)
+{
+	size_t n = strlen(s);
+	struct sbuf b = { 0 };
+
+	if (sp->prec >= 0 && (size_t)sp->prec < n)
+		n = (size_t)sp->prec;
+	sput(&b, "", 0);
+	for (size_t i = 0; i < n; i++) {
+		const char *sep = i && sp->space ? " " : "";
+		const char *pre = sp->sharp && (!i || sp->space) ? (sp->verb == 'x' ? "0x" : "0X") : "";
+		char h[8];
+
+		snprintf(h, sizeof(h), sp->verb == 'x' ? "%s%s%02x" : "%s%s%02X", sep, pre, (unsigned char)s[i]);
+		sput(&b, h, strlen(h));
+	}
+	return b.p;
+}
+
+/* %x of an integer as Go writes it, padded: a sign (C's %x has none),
+ * 0x with '#' (even for 0), zeros counted in the digits. */
+static char *hex_int(const struct spec *sp, json_int_t i)
+{
+	unsigned long long u = i < 0 ? 0ULL - (unsigned long long)i : (unsigned long long)i;
+	const char *sign = i < 0 ? "-" : sp->plus ? "+" : sp->space ? " " : "";
+	int prec = sp->prec;
+	struct spec m = *sp;
+	struct sbuf b = { 0 };
+	_cleanup_free_ char *s = NULL;
+
+	if (prec < 0 && sp->zero && !sp->left && sp->width > 0)
+		prec = sp->width - (*sign != '\0');
+	s = mc_asprintf(sp->verb == 'x' ? "%s%s%.*llx" : "%s%s%.*llX", sign,
+			sp->sharp && (u || prec) ? (sp->verb == 'x' ? "0x" : "0X") : "", prec < 0 ? 1 : prec, u);
+	m.zero = false;
+	pad(&b, s, &m);
+	return b.p;
+}
+
+/* s cut to its first prec characters (all of it when prec < 0). */
+static char *cut(char *s, int prec)
+{
+	size_t n = 0;
+
+	if (prec < 0)
+		return s;
+	for (int r = 0; s[n]; n++)
+		if (((unsigned char)s[n] & 0xC0) != 0x80 && r++ == prec)
+			break;
+	s[n] = '\0';
+	return s;
+}
+
+/* One operand as Go's fmt formats it, not yet padded (except numbers, which
+ * come padded); NULL when the verb does not fit the value (Go's %!d(...)). */
 static char *format_one(const struct spec *sp, json_t *v)
 {
-	bool is_int = json_is_integer(v), is_num = is_int || json_is_real(v);
+	struct spec s = *sp;
+	bool is_int = json_is_integer(v), is_real = json_is_real(v);
+	bool is_text = json_is_string(v) || json_is_array(v) || json_is_object(v);
+	char c[8];
 
-	switch (sp->verb) {
+	if (s.verb == 'v') {
+		/* the verb of the value's kind; Go's %+v means more than a sign */
+		s.plus = false;
+		s.verb = is_int ? 'd' : is_real ? 'g' : json_is_boolean(v) ? 't' : is_text ? 's' : 'v';
+	}
+	switch (s.verb) {
 	case 'v':
-	case 's': {
-		char *s = mc_template_string(v);
+		return mc_strdup("<nil>");
+	case 's':
+		return is_text ? cut(mc_template_string(v), s.prec) : NULL;
+	case 'q':
+		if (is_int) {
+			c[mc_template_utf8((long)json_integer_value(v), c)] = '\0';
+			return go_quote(c, '\'');
+		}
+		if (is_text) {
+			_cleanup_free_ char *t = cut(mc_template_string(v), s.prec);
 
-		if (sp->prec >= 0 && strlen(s) > (size_t)sp->prec)
-			s[sp->prec] = '\0';
-		return s;
-	}
-	case 'q': {
-		_cleanup_free_ char *s = mc_template_string(v);
-
-		return go_quote(s);
-	}
-	case 'd':
-		return is_int ? cnum(sp, "ll", 'd', (long long)json_integer_value(v)) : bad_verb('d', v);
+			return go_quote(t, '"');
+		}
+		return NULL;
 	case 'c':
-		if (is_int && json_integer_value(v) >= 0 && json_integer_value(v) < 128)
-			return mc_asprintf("%c", (int)json_integer_value(v));
-		return bad_verb('c', v);
+		if (!is_int)
+			return NULL;
+		c[mc_template_utf8((long)json_integer_value(v), c)] = '\0';
+		return mc_strdup(c);
 	case 't':
-		return json_is_boolean(v) ? mc_strdup(json_is_true(v) ? "true" : "false") : bad_verb('t', v);
-	case 'f':
+		return json_is_boolean(v) ? mc_strdup(json_is_true(v) ? "true" : "false") : NULL;
+	case 'd':
+		return is_int ? cnum(&s, "ll", 'd', (long long)json_integer_value(v)) : NULL;
 	case 'e':
+	case 'E':
+	case 'f':
+	case 'F':
 	case 'g':
-		if (!is_num)
-			return bad_verb(sp->verb, v);
-		return cnum(sp, "", sp->verb, is_int ? (double)json_integer_value(v) : json_real_value(v));
+	case 'G':
+		/* Integers too: docker-machine's inspect data, decoded from JSON,
+		 * had float64 numbers only. */
+		if (!is_int && !is_real)
+			return NULL;
+		return go_float(&s, is_int ? (double)json_integer_value(v) : json_real_value(v));
 	case 'x':
 	case 'X':
 		if (is_int)
-			return cnum(sp, "ll", sp->verb, (long long)json_integer_value(v));
-		if (json_is_string(v)) {
-			const unsigned char *s = (const unsigned char *)json_string_value(v);
-			char *out = mc_malloc(2 * strlen((const char *)s) + 1), *w = out;
-
-			for (; *s; s++)
-				w += sprintf(w, sp->verb == 'x' ? "%02x" : "%02X", *s);
-			*w = '\0';
-			return out;
-		}
-		return bad_verb(sp->verb, v);
+			return hex_int(&s, json_integer_value(v));
+		return json_is_string(v) ? hex_bytes(&s, json_string_value(v)) : NULL;
 	default:
-		return bad_verb(sp->verb, v);
+		return NULL;
 	}
 }
 
-/* Parse "%[flags][width][.prec]verb" at *p (after the '%'). */
-static void parse_spec(const char **p, struct spec *sp)
+/* Go's %v of a value, as print prints it: nil is <nil>. */
+static char *go_value(json_t *v)
+{
+	struct spec sp = { .width = -1, .prec = -1, .verb = 'v' };
+
+	return format_one(&sp, v);
+}
+
+/* Go's %!d(string=m1): a verb that does not fit its operand. */
+static char *bad_verb(char verb, json_t *v)
+{
+	_cleanup_free_ char *s = NULL;
+
+	if (!v || json_is_null(v))
+		return mc_asprintf("%%!%c(<nil>)", verb);
+	s = go_value(v);
+	return mc_asprintf("%%!%c(%s=%s)", verb, type_name(v), s);
+}
+
+/* A '*' width or precision: the next operand, an integer (Go's intFromArg). */
+static bool star(json_t *const *args, size_t n, size_t *used, int *out)
+{
+	json_t *v = *used < n ? args[(*used)++] : NULL;
+
+	if (!json_is_integer(v) || llabs(json_integer_value(v)) > 1000000)
+		return false;
+	*out = (int)json_integer_value(v);
+	return true;
+}
+
+/* Parse "%[flags][width][.prec]verb" at *p (after the '%'); a '*' width or
+ * precision takes an operand (Go's %!(BADWIDTH) when it is not a number). */
+static void parse_spec(const char **p, struct spec *sp, json_t *const *args, size_t n, size_t *used,
+		       struct sbuf *b)
 {
 	const char *s = *p;
 
@@ -262,9 +402,24 @@ static void parse_spec(const char **p, struct spec *sp)
 		else
 			break;
 	}
-	if (isdigit((unsigned char)*s))
+	if (*s == '*') {
+		s++;
+		if (!star(args, n, used, &sp->width)) {
+			sput(b, "%!(BADWIDTH)", 12);
+		} else if (sp->width < 0) {
+			sp->width = -sp->width;
+			sp->left = true;
+		}
+	} else if (isdigit((unsigned char)*s)) {
 		sp->width = (int)strtol(s, (char **)&s, 10) % 10000;
-	if (*s == '.') {
+	}
+	if (*s == '.' && s[1] == '*') {
+		s += 2;
+		if (!star(args, n, used, &sp->prec) || sp->prec < 0) {
+			sput(b, "%!(BADPREC)", 11);
+			sp->prec = -1;
+		}
+	} else if (*s == '.') {
 		s++;
 		sp->prec = isdigit((unsigned char)*s) ? (int)strtol(s, (char **)&s, 10) % 10000 : 0;
 	}
@@ -290,15 +445,14 @@ char *mc_template_sprintf(const char *fmt, json_t *const *args, size_t n)
 			continue;
 		}
 		p++;
-		if (*p == '%') {
-			sput(&b, "%", 1);
-			p++;
-			continue;
-		}
-		parse_spec(&p, &sp);
+		parse_spec(&p, &sp, args, n, &used, &b);
 		if (!sp.verb) {
 			sput(&b, "%!(NOVERB)", 10);
 			break;
+		}
+		if (sp.verb == '%') {   /* with no operand, flags or width, as Go */
+			sput(&b, "%", 1);
+			continue;
 		}
 		if (used >= n) {
 			char miss[32];
@@ -307,15 +461,22 @@ char *mc_template_sprintf(const char *fmt, json_t *const *args, size_t n)
 			sput(&b, miss, strlen(miss));
 			continue;
 		}
-		s = format_one(&sp, args[used++]);
-		pad(&b, s, sp.width, sp.left, sp.zero && strchr("dfegxX", sp.verb));
+		if ((s = format_one(&sp, args[used]))) {
+			pad(&b, s, &sp);
+		} else {
+			s = bad_verb(sp.verb, args[used]);
+			sput(&b, s, strlen(s));
+		}
+		used++;
 		free(s);
 	}
 	if (used < n) {
 		sput(&b, "%!(EXTRA ", 9);
 		for (size_t i = used; i < n; i++) {
-			_cleanup_free_ char *s = mc_template_string(args[i]);
-			char *e = mc_asprintf("%s%s=%s", i > used ? ", " : "", type_name(args[i]), s);
+			bool nil = !args[i] || json_is_null(args[i]);
+			_cleanup_free_ char *s = go_value(args[i]);
+			char *e = mc_asprintf("%s%s%s%s", i > used ? ", " : "", nil ? "" : type_name(args[i]),
+					      nil ? "" : "=", s);
 
 			sput(&b, e, strlen(e));
 			free(e);
@@ -502,7 +663,7 @@ static json_t *fn_print(bool ln, json_t *const *a, size_t n)
 
 	sput(&b, "", 0);
 	for (size_t i = 0; i < n; i++) {
-		_cleanup_free_ char *s = mc_template_string(a[i]);
+		_cleanup_free_ char *s = go_value(a[i]);
 
 		if (i && (ln || (!json_is_string(a[i - 1]) && !json_is_string(a[i]))))
 			sput(&b, " ", 1);
@@ -556,13 +717,21 @@ static json_t *fn_slice(json_t *const *a, size_t n, struct mc_error *err)
 	return r ? r : USAGE(err, "template: slice cuts a character of \"%s\" in two", json_string_value(a[0]));
 }
 
-/* html and urlquery: the printed arguments (as print), escaped as Go does. */
+/* html and urlquery: the printed arguments (as print, but nil is the string
+ * "<no value>"), escaped as Go does. */
 static json_t *fn_escape(const char *name, json_t *const *a, size_t n)
 {
-	json_t *in = fn_print(false, a, n), *r;
-	const char *s = json_string_value(in);
+	json_t **args = mc_calloc(n + 1, sizeof(*args)), *in, *r;
 	struct sbuf b = { 0 };
+	const char *s;
 
+	for (size_t i = 0; i < n; i++)
+		args[i] = a[i] && !json_is_null(a[i]) ? json_incref(a[i]) : json_string("<no value>");
+	in = fn_print(false, args, n);
+	for (size_t i = 0; i < n; i++)
+		json_decref(args[i]);
+	free(args);
+	s = json_string_value(in);
 	sput(&b, "", 0);
 	for (const char *p = s; *p; p++) {
 		unsigned char c = (unsigned char)*p;

@@ -8,16 +8,18 @@
 
 #include "error.h"
 
-/* How a value prints: a string as it is, no value as "<no value>", anything
- * else as compact JSON.  malloc'd. */
+/* How a value prints: a string as it is, no value or null as "<no value>", a
+ * number as Go prints it, an array or object as compact JSON.  malloc'd. */
 char *mc_template_string(json_t *v);
 /* Go's truth: false, 0, "", nil, empty arrays and objects are false. */
 bool mc_template_truth(json_t *v);
 /* A built-in function: a new reference, or NULL with err set (MC_E_USAGE). */
 json_t *mc_template_builtin(const char *name, json_t *const *args, size_t n, struct mc_error *err);
-/* Go's fmt.Sprintf over JSON values (%s %v %q %d %t %f %e %g %x %X %c %%,
- * flags, width and precision); malloc'd. */
+/* Go's fmt.Sprintf over JSON values (%v %s %q %d %t %c %e %E %f %F %g %G
+ * %x %X %%, flags, width and precision, '*' for either); malloc'd. */
 char *mc_template_sprintf(const char *fmt, json_t *const *args, size_t n);
+/* Character r in UTF-8 at out (room for 4; U+FFFD when r is none); its length. */
+size_t mc_template_utf8(long r, char *out);
 /* An object's keys in byte order (Go ranges over maps that way). */
 char **mc_json_sorted_keys(json_t *obj);
 

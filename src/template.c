@@ -1016,6 +1016,11 @@ static json_t *eval_cmd(struct exec *x, const struct cmd *c, json_t *dot, json_t
 	size_t n = 0;
 	json_t *r;
 
+	if (c->args[0].kind == A_LIT && json_is_null(c->args[0].lit)) {
+		*failed = true;
+		mc_error_set(x->err, MC_E_USAGE, "template: nil is not a command (it can only be an argument)");
+		return NULL;
+	}
 	if (c->args[0].kind != A_FUNC) {
 		if (has_piped) {
 			*failed = true;

@@ -38,6 +38,9 @@ run mc inspect --format '{{len .HostOptions.EngineOptions.Labels}} {{index .Host
 check "len / index / json on an array" test "$OUT" = '2 tier=web ["env=prod","tier=web"]'
 run mc inspect --format '{{.DriverName}}{{with .Driver.URL}} {{.}}{{end}}' web
 check "with over a field" test "$OUT" = "none tcp://127.0.0.1:9"
+run mc ls --format '{{nil}}' --filter name=^web$
+expect_rc 2 "ls: nil as a command is a usage error"
+expect_err "nil is not a command" "it says what nil can be"
 
 # status --format.
 run mc status --format json m2

@@ -120,14 +120,28 @@ static void errors(void **state)
 	assert_int_equal(mc_template_parse("{{}}", &t, &err), -1);
 }
 
+struct want {
+	const char *tpl, *want;
+};
+
+/* Each template rendered over d gives its want. */
+static void check_renders(const struct want *cases, size_t n, const char *d)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *s = render(cases[i].tpl, d);
+
+		if (strcmp(s, cases[i].want))
+			fail_msg("%s: got \"%s\", want \"%s\"", cases[i].tpl, s, cases[i].want);
+		free(s);
+	}
+}
+
 /* What docker-machine's and Docker's users write in --format. */
 static void control(void **state)
 {
 	const char *d = "{\"Name\":\"m1\",\"State\":\"Running\",\"N\":3,\"Off\":false,\"E\":\"\","
 			"\"L\":[\"a\",\"b\"],\"M\":{\"z\":1,\"a\":2},\"D\":{\"IP\":\"1.2.3.4\"}}";
-	static const struct {
-		const char *tpl, *want;
-	} cases[] = {
+	static const struct want cases[] = {
 		{ "{{if .Off}}on{{else}}off{{end}}", "off" },
 		{ "{{if eq .State \"Running\"}}up{{else if eq .State \"Stopped\"}}down{{else}}?{{end}}", "up" },
 		{ "{{if ne .State \"Stopped\" \"Error\"}}ok{{end}}", "ok" },
@@ -168,13 +182,66 @@ static void control(void **state)
 		{ "{{urlquery \"a b&c=d/é\"}}", "a+b%26c%3Dd%2F%C3%A9" },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *s = render(cases[i].tpl, d);
+	check_renders(cases, MC_ARRAY_SIZE(cases), d);
+}
 
-		if (strcmp(s, cases[i].want))
-			fail_msg("%s: got \"%s\", want \"%s\"", cases[i].tpl, s, cases[i].want);
-		free(s);
-	}
+/* The data of the Go tests below: what Go 1.19's text/template printed over
+ * it (map[string]interface{}, integers as int) is each case's want. */
+static const char go_data[] = "{\"Name\":\"m1\",\"N\":3,\"F\":1.5,\"B\":true,\"L\":[\"a\",\"b\"],"
+			      "\"M\":{\"z\":1,\"a\":2},\"Nil\":null}";
+
+/* printf is Go's fmt.Sprintf: '*' widths and precisions, each verb for its
+ * kinds of value (else %!verb(type=value)), Go's padding and quoting. */
+static void go_printf(void **state)
+{
+	static const struct want cases[] = {
+		{ "{{printf \"%*d|%-*d|%.*f|%*.*f|%*s|\" 4 1 4 2 2 3.14159 7 1 2.5 -3 \"x\"}}",
+		  "   1|2   |3.14|    2.5|x  |" },
+		{ "{{printf \"%*d|%.*d|%.*d|%*d\" 1.5 2 \"a\" 3 -1 4 5}}",
+		  "%!(BADWIDTH)2|%!(BADPREC)3|%!(BADPREC)4|%!d(MISSING)" },
+		{ "{{printf \"%5%|%d %d\" 1}}",
+		  "%|1 %!d(MISSING)" },
+		{ "{{printf \"%s|%s|%q|%t|%d|%x\" 42 true true \"x\" 1.5 false}}",
+		  "%!s(int=42)|%!s(bool=true)|%!q(bool=true)|%!t(string=x)|%!d(float64=1.5)|%!x(bool=false)" },
+		{ "{{printf \"%v|%+v|% v|%v|%6.2v|%v|%v\" 42 1.5 2.5 true 3.14159 \"s\" 100000000.0}}",
+		  "42|1.5| 2.5|true|   3.1|s|1e+08" },
+		{ "{{printf \"%05s|%-05s|%05v|%05q|%05t|%08.3f|\" \"-a\" \"ab\" -42 \"a\" true -3.14159}}",
+		  "000-a|ab   |-0042|00\"a\"|0true|-003.142|" },
+		{ "{{printf \"%08.3d|%+08d|% 05d|%#08x|%08x|%+x|%#x|%X\" -5 5 5 255 -255 255 0 -9223372036854775808}}",
+		  "    -005|+0000005| 0005|0x000000ff|-00000ff|+ff|0x0|-8000000000000000" },
+		{ "{{printf \"%x|% X|%#x|% #x|%.1x\" \"hé\" \"hi\" \"hi\" \"hi\" \"hi\"}}",
+		  "68c3a9|68 69|0x6869|0x68 0x69|68" },
+		{ "{{printf \"%c%c%c|%q|%q|%q|%q\" 72 233 128512 39 10 -1 \"\\tė'\"}}",
+		  "Hé😀|'\\''|'\\n'|'\xef\xbf\xbd'|\"\\tė'\"" },
+		{ "{{printf \"%5.1s|%-5.2s|%.0s|%.1q\" \"héllo\" \"héllo\" \"abc\" \"éa\"}}",
+		  "    h|hé   ||\"é\"" },
+		{ "{{printf \"%g|%G|%e|%E|%.3g|%F|%v\" 1234.5678 0.0000001 1234.5678 1.5 1234.5678 2.5 0.000012}}",
+		  "1234.5678|1E-07|1.234568e+03|1.500000E+00|1.23e+03|2.500000|1.2e-05" },
+		{ "{{printf \"%d\" 1 nil \"a\"}}",
+		  "1%!(EXTRA <nil>, string=a)" },
+		/* Not Go, on purpose: Go prints %!f(int=2) %!e(int=3), but
+		 * docker-machine's inspect data had float64 numbers only, so its
+		 * scripts use %f on what machinectl keeps as integers. */
+		{ "{{printf \"%.1f|%e\" 2 3}}", "2.0|3.000000e+00" },
+	};
+
+	check_renders(cases, MC_ARRAY_SIZE(cases), go_data);
+}
+
+/* A null or missing value prints as Go prints a nil interface: <no value>
+ * from an action, <nil> from print and printf, "<no value>" to html. */
+static void go_nil(void **state)
+{
+	static const struct want cases[] = {
+		{ "{{print nil}}|{{printf \"%v|%s|%d\" nil nil nil}}|{{println nil 1}}",
+		  "<nil>|<nil>|%!s(<nil>)|%!d(<nil>)|<nil> 1\n" },
+		{ "{{.Nil}}|{{.Missing}}|{{index .M \"q\"}}|{{and 1 nil}}|{{print .Nil .Missing}}|{{printf \"%v\" .Missing}}",
+		  "<no value>|<no value>|<no value>|<no value>|<nil> <nil>|<nil>" },
+		{ "{{html nil}}|{{urlquery \"a\" nil}}|{{html 1 nil 2}}|{{print \"a\" nil \"b\" 1 nil}}",
+		  "&lt;no value&gt;|a%3Cno+value%3E|1&lt;no value&gt;2|a<nil>b1 <nil>" },
+	};
+
+	check_renders(cases, MC_ARRAY_SIZE(cases), go_data);
 }
 
 /* What is not supported is a usage error that names it; so is a misuse at run time. */
@@ -206,6 +273,8 @@ static void unsupported(void **state)
 		{ "{{\"abc}}", "unclosed action" },
 		{ "{{.A .B}}", "only a function can be given arguments" },
 		{ "{{.Name | .State}}", "" },
+		{ "{{nil}}", "nil is not a command" },
+		{ "{{nil | print}}", "nil is not a command" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -428,6 +497,8 @@ int main(void)
 		cmocka_unit_test(strict_fields),
 		cmocka_unit_test(errors),
 		cmocka_unit_test(control),
+		cmocka_unit_test(go_printf),
+		cmocka_unit_test(go_nil),
 		cmocka_unit_test(unsupported),
 		cmocka_unit_test(caller_functions),
 		cmocka_unit_test(nesting_limits),
