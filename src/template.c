@@ -176,15 +176,24 @@ static char *unescape(const char *s, size_t n, bool escapes)
 	return o;
 }
 
-/* The end of the action that starts at a ("}}" outside quotes), or NULL. */
+/* The end of the action that starts at a ("}}" outside quotes and after a
+ * comment), or NULL. */
 static const char *action_end(const char *a)
 {
-	for (const char *p = a; *p; p++) {
-		if (*p == '"' || *p == '`') {
+	const char *p = a;
+
+	if (p[0] == '/' && p[1] == '*') {
+		for (p += 2; *p && !(p[0] == '*' && p[1] == '/'); p++)
+			;
+		if (!*p)
+			return NULL;
+	}
+	for (; *p; p++) {
+		if (*p == '"' || *p == '`' || *p == '\'') {
 			char q = *p;
 
 			for (p++; *p && *p != q; p++)
-				if (q == '"' && *p == '\\' && p[1])
+				if (q != '`' && *p == '\\' && p[1])
 					p++;
 			if (!*p)
 				return NULL;
@@ -227,7 +236,7 @@ static int scan(const char *s, bool escapes, struct pieces *out, struct mc_error
 			piece_add(out, false, unescape(s, n, escapes));
 		if (!open)
 			break;
-		a = open + 2 + (trim_prev ? 1 : 0);
+		a = open + 2 + (trim_prev ? 2 : 0);
 		if (!(close = action_end(a)))
 			return mc_error_set(err, MC_E_USAGE, "template: unclosed action (missing \"}}\")");
 		b = close;
@@ -267,6 +276,52 @@ static bool ident_char(char c)
 	return isalnum((unsigned char)c) || c == '_';
 }
 
+/* The escape at *p (a backslash) in a literal quoted by q, as Go reads it
+ * (strconv.UnquoteChar): the character, or -1 for an escape Go refuses.
+ * *p moves past it; *byte: \x and octal escapes are bytes, not characters. */
+static long go_escape(const char **p, char q, bool *byte)
+{
+	static const char simple[] = "abfnrtv\\", value[] = "\a\b\f\n\r\t\v\\";
+	static const char hex[] = "0123456789abcdef";
+	const char *s = *p + 1, *k = *s ? strchr(simple, *s) : NULL;
+	int digits, base = 16;
+	long r = 0;
+
+	*byte = *s == 'x' || (*s >= '0' && *s <= '7');
+	if (*s == q || k) {
+		*p = s + 1;
+		return k ? value[k - simple] : q;
+	}
+	if (*s >= '0' && *s <= '7') {
+		digits = 3;
+		base = 8;
+	} else {
+		digits = *s == 'x' ? 2 : *s == 'u' ? 4 : *s == 'U' ? 8 : 0;
+		s++;
+	}
+	if (!digits)
+		return -1;
+	for (int i = 0; i < digits; i++, s++) {
+		const char *h = *s ? strchr(hex, tolower((unsigned char)*s)) : NULL;
+
+		if (!h || h - hex >= base)
+			return -1;
+		r = r * base + (h - hex);
+	}
+	if (r > (*byte ? 0xff : 0x10ffff) || (r >= 0xd800 && r < 0xe000 && !*byte))
+		return -1;
+	*p = s;
+	return r;
+}
+
+static int bad_escape(struct lex *l, struct mc_error *err)
+{
+	return mc_error_set(err, MC_E_USAGE,
+			    "template: bad escape in \"%s\" (Go's escapes: \\a \\b \\f \\n \\r \\t \\v \\\\ \\\" "
+			    "\\' \\xHH \\ooo \\uHHHH \\UHHHHHHHH)", l->s);
+}
+
+/* "..." (Go's escapes) or `...` (raw, carriage returns dropped, as Go). */
 static int lex_string(struct lex *l, struct mc_error *err)
 {
 	char q = *l->p++, *w;
@@ -274,30 +329,64 @@ static int lex_string(struct lex *l, struct mc_error *err)
 
 	/* As long as the string, not the rest of the action: an action of
 	 * many strings must not cost the square of its length. */
-	while (*e && *e != q)
+	while (*e && *e != q && (q == '`' || *e != '\n'))
 		e += q == '"' && e[0] == '\\' && e[1] ? 2 : 1;
+	if (*e != q)
+		return mc_error_set(err, MC_E_USAGE, "template: unterminated string in \"%s\"", l->s);
 	w = l->text = mc_malloc((size_t)(e - l->p) + 1);
-	for (; *l->p && *l->p != q; l->p++) {
-		char c = *l->p;
+	while (l->p < e) {
+		bool byte;
+		long c;
 
-		if (q == '"' && c == '\\') {
-			static const char from[] = "ntr\\\"'0", to[] = "\n\t\r\\\"'\0";
-			const char *k = strchr(from, l->p[1]);
-
-			if (!l->p[1] || !k)
-				return mc_error_set(err, MC_E_USAGE, "template: unknown escape \\%c in a string",
-						    l->p[1] ? l->p[1] : ' ');
-			c = to[k - from];
+		if (q == '`' || *l->p != '\\') {
+			if (*l->p != '\r' || q != '`')
+				*w++ = *l->p;
 			l->p++;
+			continue;
 		}
-		*w++ = c;
+		if ((c = go_escape(&l->p, q, &byte)) < 0)
+			return bad_escape(l, err);
+		if (!c)
+			return mc_error_set(err, MC_E_USAGE, "template: a NUL character in a string (\"%s\") "
+					    "is not supported", l->s);
+		if (byte)
+			*w++ = (char)c;
+		else
+			w += mc_template_utf8(c, w);
 	}
 	*w = '\0';
-	if (*l->p != q)
-		return mc_error_set(err, MC_E_USAGE, "template: unterminated string in \"%s\"", l->s);
 	l->p++;
 	l->tok = T_STRING;
 	return 0;
+}
+
+/* 'c', '\n': Go's character constant, a number (the character's code). */
+static int lex_char(struct lex *l, struct mc_error *err)
+{
+	const unsigned char *start = (const unsigned char *)l->p + 1, *s = start;
+	int n = *s < 0x80 ? 0 : *s >= 0xf0 ? 3 : *s >= 0xe0 ? 2 : 1;
+	long c = n ? *s & (0x3f >> n) : *s;
+	bool byte;
+
+	if (*s == '\\') {
+		const char *p = (const char *)s;
+
+		if ((c = go_escape(&p, '\'', &byte)) < 0)
+			return bad_escape(l, err);
+		s = (const unsigned char *)p;
+	} else if (*s && *s != '\'' && *s != '\n' && (*s & 0xc0) != 0x80 && *s < 0xf8) {
+		/* one character of UTF-8 */
+		for (int i = 1; i <= n && c >= 0; i++)
+			c = (s[i] & 0xc0) == 0x80 ? c << 6 | (s[i] & 0x3f) : -1;
+		if (c >= 0)
+			s += n + 1;
+	}
+	if (s == start || *s != '\'')
+		return mc_error_set(err, MC_E_USAGE, "template: bad character constant in \"%s\" (one character "
+				    "between single quotes: 'a', '\\n')", l->s);
+	l->text = mc_asprintf("%ld", c);
+	l->p = (const char *)s + 1;
+	return l->tok = T_NUMBER, 0;
 }
 
 /* A chain of .Field parts starting at l->p (a '.'); returns its end. */
@@ -324,6 +413,8 @@ static int next(struct lex *l, struct mc_error *err)
 		return l->tok = T_EOF, 0;
 	if (*p == '"' || *p == '`')
 		return lex_string(l, err);
+	if (*p == '\'')
+		return lex_char(l, err);
 	if (*p == '.' && !ident_char(p[1]) && p[1] != '.') {
 		l->p++;
 		return l->tok = T_DOT, 0;
@@ -349,7 +440,9 @@ static int next(struct lex *l, struct mc_error *err)
 	if (isdigit((unsigned char)*p) || ((*p == '-' || *p == '+') && isdigit((unsigned char)p[1]))) {
 		const char *e = p + 1;
 
-		while (isalnum((unsigned char)*e) || *e == '.')
+		/* 1e-7, 0x1p+4: an exponent's sign is part of the number */
+		while (isalnum((unsigned char)*e) || *e == '.' ||
+		       ((*e == '-' || *e == '+') && strchr("eEpP", e[-1])))
 			e++;
 		l->text = mc_strndup(p, (size_t)(e - p));
 		l->p = e;

@@ -4,7 +4,8 @@
  * are generated from (doc/gen/):
  *
  *   text   {{/-* a comment *-/}} (without the dashes)   {{- and -}} trim spaces
- *   {{.}} {{.A.B}} {{$}} {{$x.A}} "str" `raw` 12 1.5 true false nil
+ *   {{.}} {{.A.B}} {{$}} {{$x.A}} "str" `raw` 'c' 12 1.5 true false nil
+ *   (constants as Go writes them: "\x41\u00e9\101", 'c' is a number, 1e-7)
  *   {{if P}} {{else if P}} {{else}} {{end}}     {{with P}} {{else}} {{end}}
  *   {{range P}} {{else}} {{end}}   {{range $i, $e := P}}   {{break}} {{continue}}
  *   {{$x := P}}   {{$x = P}} (sets $x, declared before)
@@ -14,7 +15,8 @@
  *              title join split, and the caller's own (struct mc_template_func)
  *
  * Data is JSON (jansson); a missing field prints "<no value>" (an error with
- * MC_TEMPLATE_STRICT_FIELDS), a JSON object or array prints as compact JSON.
+ * MC_TEMPLATE_STRICT_FIELDS), and so does null ("<nil>" to print and printf,
+ * as Go's nil); a JSON object or array prints as compact JSON.
  * Anything else ({{define}}, {{template}}, {{block}}, an unknown function
  * such as js or call) is a usage error that names it; so is a misuse found
  * while rendering (range over a string, an index out of range).

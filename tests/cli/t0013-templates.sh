@@ -38,6 +38,11 @@ run mc inspect --format '{{len .HostOptions.EngineOptions.Labels}} {{index .Host
 check "len / index / json on an array" test "$OUT" = '2 tier=web ["env=prod","tier=web"]'
 run mc inspect --format '{{.DriverName}}{{with .Driver.URL}} {{.}}{{end}}' web
 check "with over a field" test "$OUT" = "none tcp://127.0.0.1:9"
+# Go's constants, printf and nil: a '*' width, Go's string escapes, a null
+# field (docker-machine's nil Dns list) prints <no value>, and <nil> to print.
+run mc inspect --format '{{printf "%-*s|%.*f|%c" 6 .Name 1 2.25 233}}|{{"\x41\101\u00e9"}}|{{.HostOptions.EngineOptions.Dns}}|{{print .HostOptions.EngineOptions.Dns}}' web
+check "inspect: printf '*', string escapes and a null field as Go prints them" \
+	test "$RC:$OUT" = "0:web   |2.2|é|AAé|<no value>|<nil>"
 run mc ls --format '{{nil}}' --filter name=^web$
 expect_rc 2 "ls: nil as a command is a usage error"
 expect_err "nil is not a command" "it says what nil can be"

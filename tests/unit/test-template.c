@@ -190,6 +190,30 @@ static void control(void **state)
 static const char go_data[] = "{\"Name\":\"m1\",\"N\":3,\"F\":1.5,\"B\":true,\"L\":[\"a\",\"b\"],"
 			      "\"M\":{\"z\":1,\"a\":2},\"Nil\":null}";
 
+/* Constants are Go's: strings with Go's escapes, characters, numbers with
+ * exponents; a comment may hold quotes. */
+static void go_constants(void **state)
+{
+	static const struct want cases[] = {
+		{ "{{\"\\x41\\101\\u00e9\\U0001F600\"}}|{{\"tab\\there\\\\\"}}|{{`raw\\n`}}",
+		  "AAé😀|tab\there\\|raw\\n" },
+		{ "{{printf \"%q\" \"\\a\\b\\f\\v\\x01\"}}",
+		  "\"\\a\\b\\f\\v\\x01\"" },
+		{ "{{'a'}} {{'\\n'}} {{'é'}} {{'\\''}} {{'\"'}} {{'\\x41'}} {{'\\377'}} {{'\\u00e9'}}",
+		  "97 10 233 39 34 65 255 233" },
+		{ "{{printf \"%c%c\" 'h' '}'}}",
+		  "h}" },
+		{ "{{/* it's a \"comment\" */}}x{{- /* 'another' */ -}} y",
+		  "xy" },
+		{ "{{1e-7}} {{-1.5e-3}} {{0x1p-2}} {{1E+3}}",
+		  "1e-07 -0.0015 0.25 1000" },
+		{ "{{print 3e6 1234567.0 123456.0 0.1 1e21 .F}}",
+		  "3e+06 1.234567e+06 123456 0.1 1e+21 1.5" },
+	};
+
+	check_renders(cases, MC_ARRAY_SIZE(cases), go_data);
+}
+
 /* printf is Go's fmt.Sprintf: '*' widths and precisions, each verb for its
  * kinds of value (else %!verb(type=value)), Go's padding and quoting. */
 static void go_printf(void **state)
@@ -211,11 +235,11 @@ static void go_printf(void **state)
 		  "    -005|+0000005| 0005|0x000000ff|-00000ff|+ff|0x0|-8000000000000000" },
 		{ "{{printf \"%x|% X|%#x|% #x|%.1x\" \"hé\" \"hi\" \"hi\" \"hi\" \"hi\"}}",
 		  "68c3a9|68 69|0x6869|0x68 0x69|68" },
-		{ "{{printf \"%c%c%c|%q|%q|%q|%q\" 72 233 128512 39 10 -1 \"\\tė'\"}}",
-		  "Hé😀|'\\''|'\\n'|'\xef\xbf\xbd'|\"\\tė'\"" },
+		{ "{{printf \"%c%c%c|%q|%q|%q|%q\" 72 233 128512 39 10 -1 \"\\a\\x01é'\"}}",
+		  "Hé😀|'\\''|'\\n'|'\xef\xbf\xbd'|\"\\a\\x01é'\"" },
 		{ "{{printf \"%5.1s|%-5.2s|%.0s|%.1q\" \"héllo\" \"héllo\" \"abc\" \"éa\"}}",
 		  "    h|hé   ||\"é\"" },
-		{ "{{printf \"%g|%G|%e|%E|%.3g|%F|%v\" 1234.5678 0.0000001 1234.5678 1.5 1234.5678 2.5 0.000012}}",
+		{ "{{printf \"%g|%G|%e|%E|%.3g|%F|%v\" 1234.5678 1e-7 1234.5678 1.5 1234.5678 2.5 0.000012}}",
 		  "1234.5678|1E-07|1.234568e+03|1.500000E+00|1.23e+03|2.500000|1.2e-05" },
 		{ "{{printf \"%d\" 1 nil \"a\"}}",
 		  "1%!(EXTRA <nil>, string=a)" },
@@ -273,6 +297,19 @@ static void unsupported(void **state)
 		{ "{{\"abc}}", "unclosed action" },
 		{ "{{.A .B}}", "only a function can be given arguments" },
 		{ "{{.Name | .State}}", "" },
+		/* Go refuses these constants too */
+		{ "{{\"\\'\"}}", "bad escape in \"\"\\'\"\" (Go's escapes: \\a \\b" },
+		{ "{{'\\\"'}}", "bad escape" },
+		{ "{{\"\\0\"}}", "bad escape" },
+		{ "{{\"\\400\"}}", "bad escape" },
+		{ "{{\"\\ud800\"}}", "bad escape" },
+		{ "{{\"\\U00110000\"}}", "bad escape" },
+		{ "{{\"\\x4\"}}", "bad escape" },
+		{ "{{\"\\q\"}}", "bad escape" },
+		{ "{{'ab'}}", "bad character constant in \"'ab'\" (one character between single quotes" },
+		{ "{{''}}", "bad character constant" },
+		{ "{{\"a\nb\"}}", "unterminated string" },
+		{ "{{\"\\000\"}}", "a NUL character in a string" },   /* Go: a NUL byte */
 		{ "{{nil}}", "nil is not a command" },
 		{ "{{nil | print}}", "nil is not a command" },
 	};
@@ -497,6 +534,7 @@ int main(void)
 		cmocka_unit_test(strict_fields),
 		cmocka_unit_test(errors),
 		cmocka_unit_test(control),
+		cmocka_unit_test(go_constants),
 		cmocka_unit_test(go_printf),
 		cmocka_unit_test(go_nil),
 		cmocka_unit_test(unsupported),
