@@ -374,7 +374,7 @@ static bool star(json_t *const *args, size_t n, size_t *used, int *out)
 {
 	json_t *v = *used < n ? args[(*used)++] : NULL;
 
-	if (!json_is_integer(v) || llabs(json_integer_value(v)) > 1000000)
+	if (!json_is_integer(v) || json_integer_value(v) > 1000000 || json_integer_value(v) < -1000000)
 		return false;
 	*out = (int)json_integer_value(v);
 	return true;

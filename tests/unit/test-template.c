@@ -223,6 +223,9 @@ static void go_printf(void **state)
 		  "   1|2   |3.14|    2.5|x  |" },
 		{ "{{printf \"%*d|%.*d|%.*d|%*d\" 1.5 2 \"a\" 3 -1 4 5}}",
 		  "%!(BADWIDTH)2|%!(BADPREC)3|%!(BADPREC)4|%!d(MISSING)" },
+		/* the most negative integer has no absolute value */
+		{ "{{printf \"%*d|%*d\" -9223372036854775808 1 9223372036854775807 2}}",
+		  "%!(BADWIDTH)1|%!(BADWIDTH)2" },
 		{ "{{printf \"%5%|%d %d\" 1}}",
 		  "%|1 %!d(MISSING)" },
 		{ "{{printf \"%s|%s|%q|%t|%d|%x\" 42 true true \"x\" 1.5 false}}",
