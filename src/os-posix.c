@@ -2,9 +2,15 @@
 #include "buildconf.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "os.h"
@@ -178,6 +184,75 @@ char *mc_os_process_name(long pid)
 		return NULL;
 	}
 	return name;
+}
+
+char *mc_os_process_desc(long pid)
+{
+	_cleanup_free_ char *name = NULL;
+
+	if (pid <= 0)
+		return NULL;
+	name = mc_os_process_name(pid);
+	return name ? mc_asprintf("pid %ld, %s", pid, name) : mc_asprintf("pid %ld", pid);
+}
+
+long mc_os_lock_holder(int fd)
+{
+	FILE *f = fopen("/proc/locks", "re");
+	char line[256], type[16];
+	unsigned maj, min;
+	unsigned long ino;
+	struct stat st;
+	long pid, holder = 0;
+
+	if (!f)
+		return 0;
+	if (fstat(fd, &st) == 0) {
+		/* "1: FLOCK  ADVISORY  WRITE PID MAJ:MIN:INODE 0 EOF"; a waiter's
+		 * line reads "1: -> FLOCK ...". */
+		while (!holder && fgets(line, sizeof(line), f))
+			if (sscanf(line, "%*d: %15s %*s %*s %ld %x:%x:%lu", type, &pid, &maj, &min, &ino) == 5 &&
+			    !strcmp(type, "FLOCK") && maj == major(st.st_dev) && min == minor(st.st_dev) &&
+			    ino == st.st_ino && pid > 0)
+				holder = pid;
+	}
+	fclose(f);
+	return holder;
+}
+
+int mc_os_lock(int fd, long long t0, int timeout_ms, const struct mc_os_lock_wait *w)
+{
+	long long next = t0 + MC_OS_LOCK_GRACE_MS;
+	bool told = false;
+	int r = 0;
+
+	/* Polled, not a blocking flock: the wait is told as it goes, and ends. */
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		long long now = mc_now_ms();
+
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			r = -1;
+			break;
+		}
+		if (timeout_ms >= 0 && now - t0 >= timeout_ms) {
+			errno = ETIMEDOUT;
+			r = -1;
+			break;
+		}
+		if (w && now >= next) {
+			w->fn(w->arg, mc_os_lock_holder(fd), now - t0, !told);
+			told = true;
+			next = now + 1000;
+		}
+		nanosleep(&(struct timespec){ .tv_nsec = 20 * 1000 * 1000 }, NULL);
+	}
+	if (told) {
+		int e = errno;
+
+		w->fn(w->arg, 0, -1, false);
+		errno = e;
+	}
+	return r;
 }
 
 /* wslpath FLAG PATH's one line of output; what and hint complete the error. */

@@ -5,8 +5,9 @@
  * same functions (see doc/windows.md for what else a Windows build needs).
  *
  * Used today by: the store (home directory), `env` (shell detection from the
- * parent processes, Windows-only variables) and the hyperv driver (Windows
- * paths under WSL).
+ * parent processes, Windows-only variables), the hyperv driver (Windows
+ * paths under WSL) and the three locks (a machine's, the certificates', the
+ * ISO cache's: mc_os_lock).
  */
 #ifndef MC_OS_H
 #define MC_OS_H
@@ -34,6 +35,34 @@ long mc_os_parent_pid(long pid);
 /* The executable name of process pid ("powershell.exe", "bash"), malloc'd,
  * or NULL when unknown.  POSIX: /proc/PID/comm (Linux, WSL). */
 char *mc_os_process_name(long pid);
+
+/* "pid N, NAME" for process pid, "pid N" when its name is unknown
+ * (malloc'd); NULL when pid <= 0 (unknown). */
+char *mc_os_process_desc(long pid);
+
+/* How mc_os_lock tells about a wait for another process's lock: fn is called
+ * once the lock has been busy for MC_OS_LOCK_GRACE_MS, then about once a
+ * second, with the holder's pid (0: unknown), the time waited and first set
+ * on the first call; and once more with elapsed_ms -1 when the wait is over
+ * (locked or not). */
+struct mc_os_lock_wait {
+	void (*fn)(void *arg, long holder, long long elapsed_ms, bool first);
+	void *arg;
+};
+#define MC_OS_LOCK_GRACE_MS 500
+
+/*
+ * Lock fd's file exclusively (flock), waiting while another open file holds
+ * it until timeout_ms after t0 (mc_now_ms(), so that a caller that opens the
+ * file again keeps one limit; timeout_ms < 0: no limit), telling w (may be
+ * NULL).  0, or -1 with errno: ETIMEDOUT when the lock is still busy at the
+ * limit (at once when timeout_ms is 0), else flock's.
+ */
+int mc_os_lock(int fd, long long t0, int timeout_ms, const struct mc_os_lock_wait *w);
+
+/* The pid of the process that holds an flock on fd's file, from /proc/locks
+ * (Linux); 0 when unknown (no /proc, a holder in another pid namespace). */
+long mc_os_lock_holder(int fd);
 
 /*
  * The path a Windows program must be given for our path (malloc'd): under WSL

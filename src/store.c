@@ -10,7 +10,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <time.h>
 
 #include "log.h"
@@ -293,75 +292,29 @@ static bool lock_is_current(const struct mc_store *s, const char *name, int fd)
 	       held.st_ino == now.st_ino;
 }
 
-/* The pid that holds an flock on fd's file, from /proc/locks (Linux); 0 when
- * unknown (no /proc, a holder in another pid namespace). */
-static long lock_holder(int fd)
-{
-	FILE *f = fopen("/proc/locks", "re");
-	char line[256], type[16];
-	unsigned maj, min;
-	unsigned long ino;
-	struct stat st;
-	long pid, holder = 0;
-
-	if (!f)
-		return 0;
-	if (fstat(fd, &st) == 0) {
-		/* "1: FLOCK  ADVISORY  WRITE PID MAJ:MIN:INODE 0 EOF"; a waiter's
-		 * line reads "1: -> FLOCK ...". */
-		while (!holder && fgets(line, sizeof(line), f))
-			if (sscanf(line, "%*d: %15s %*s %*s %ld %x:%x:%lu", type, &pid, &maj, &min, &ino) == 5 &&
-			    !strcmp(type, "FLOCK") && maj == major(st.st_dev) && min == minor(st.st_dev) &&
-			    ino == st.st_ino && pid > 0)
-				holder = pid;
-	}
-	fclose(f);
-	return holder;
-}
-
-/* flock fd, waiting until timeout_ms after t0, telling w about the wait. */
-static int flock_wait(int fd, const char *name, long long t0, int timeout_ms,
-		      const struct mc_store_wait *w, bool *told, struct mc_error *err)
-{
-	long long next = t0 + MC_STORE_LOCK_GRACE_MS;
-
-	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		long long now = mc_now_ms();
-
-		if (errno != EWOULDBLOCK && errno != EINTR)
-			return mc_error_errno(err, errno, "cannot lock machine \"%s\"", name);
-		if (now - t0 >= timeout_ms)
-			return mc_error_set(err, MC_E_STATE,
-					    "machine \"%s\" is busy: another machinectl command is working on it; try again when it has finished",
-					    name);
-		if (w && now >= next) {
-			w->fn(w->arg, name, lock_holder(fd), now - t0);
-			*told = true;
-			next = now + 1000;
-		}
-		nanosleep(&(struct timespec){ .tv_nsec = 20 * 1000 * 1000 }, NULL);
-	}
-	return 0;
-}
-
 int mc_store_lock(const struct mc_store *s, const char *name, int timeout_ms,
-		  const struct mc_store_wait *wait, int *lock_fd, struct mc_error *err)
+		  const struct mc_os_lock_wait *wait, int *lock_fd, struct mc_error *err)
 {
 	long long t0 = mc_now_ms();
-	bool told = false;
 	int fd = -1, r;
 
 	for (;;) {
 		/* "does not exist" when the machine has gone while we waited */
 		if ((r = open_lock(s, name, &fd, err)) < 0)
 			break;
-		if ((r = flock_wait(fd, name, t0, timeout_ms, wait, &told, err)) < 0 ||
-		    lock_is_current(s, name, fd))
+		if ((r = mc_os_lock(fd, t0, timeout_ms, wait)) < 0) {
+			if (errno == ETIMEDOUT)
+				mc_error_set(err, MC_E_STATE,
+					     "machine \"%s\" is busy: another machinectl command is working on it; try again when it has finished",
+					     name);
+			else
+				mc_error_errno(err, errno, "cannot lock machine \"%s\"", name);
+			break;
+		}
+		if (lock_is_current(s, name, fd))
 			break;
 		close(fd);  /* removed, perhaps created anew, while we waited */
 	}
-	if (told)
-		wait->fn(wait->arg, name, 0, -1);
 	if (r < 0) {
 		if (fd >= 0)
 			close(fd);

@@ -6,6 +6,8 @@
 
 #include "error.h"
 
+struct mc_os_lock_wait;
+
 struct mc_store {
 	char *root;
 	bool no_modes;   /* on a file system without Linux modes (mc_store_check_perms) */
@@ -47,20 +49,11 @@ int mc_store_list(const struct mc_store *s, char ***names, struct mc_error *err)
  * MC_E_EXISTS: 'Docker machine "NAME" already exists'.  *lock_fd receives the lock. */
 int mc_store_reserve(const struct mc_store *s, const char *name, int *lock_fd,
 		     struct mc_error *err);
-/* How mc_store_lock tells about a wait for another process's lock: fn is
- * called once the lock has been busy for MC_STORE_LOCK_GRACE_MS, then about
- * once a second, with the time waited and the holder's pid (0: unknown);
- * and once more with elapsed_ms -1 when the wait is over (locked or not). */
-struct mc_store_wait {
-	void (*fn)(void *arg, const char *name, long holder, long long elapsed_ms);
-	void *arg;
-};
-#define MC_STORE_LOCK_GRACE_MS 500
 /* Take the machine's exclusive lock (flock on machines/NAME/.lock), waiting
  * up to timeout_ms (0: fail at once when busy) and telling wait (may be
- * NULL).  MC_E_STATE "is busy" when the time is up. */
+ * NULL; mc_os_lock).  MC_E_STATE "is busy" when the time is up. */
 int mc_store_lock(const struct mc_store *s, const char *name, int timeout_ms,
-		  const struct mc_store_wait *wait, int *lock_fd, struct mc_error *err);
+		  const struct mc_os_lock_wait *wait, int *lock_fd, struct mc_error *err);
 void mc_store_unlock(int lock_fd);
 /* Finish removals whose process died mid-way: delete machines/.rm-NAME-PID
  * directories whose PID is gone.  Best effort. */

@@ -84,6 +84,24 @@ static void iso_progress(void *arg, long long done, long long total)
 		s->ui->progress(s->ui->arg, "Downloading the ISO", done, total);
 }
 
+void mc_ops_lock_waiting(const struct mc_session *s, const char *what, const char *doing, long holder,
+			 long long elapsed_ms, bool first)
+{
+	const struct mc_ui *ui = s->ui;
+	_cleanup_free_ char *who = NULL, *msg = NULL;
+
+	if (!ui || !ui->wait)
+		return;
+	if (elapsed_ms < 0) {
+		ui->wait(ui->arg, NULL, 0, false);
+		return;
+	}
+	who = mc_os_process_desc(holder);
+	msg = mc_asprintf("Waiting for %s: another command %s%s%s%s...", what, doing, who ? " (" : "", who ? who : "",
+			  who ? ")" : "");
+	ui->wait(ui->arg, msg, elapsed_ms, first);
+}
+
 void mc_ops_iso_opts(struct mc_session *s, struct mc_iso_opts *o)
 {
 	const char *url = getenv("MACHINECTL_ISO_URL");
@@ -104,36 +122,23 @@ void mc_ops_iso_opts(struct mc_session *s, struct mc_iso_opts *o)
 
 struct lock_wait {
 	const struct mc_session *s;
-	bool told;
+	const char *name;
 };
 
-/* A wait for a machine's lock, through the session's ui. */
-static void lock_waiting(void *arg, const char *name, long holder, long long elapsed_ms)
+/* A wait for a machine's lock. */
+static void lock_waiting(void *arg, long holder, long long elapsed_ms, bool first)
 {
-	struct lock_wait *w = arg;
-	const struct mc_ui *ui = w->s->ui;
-	_cleanup_free_ char *comm = NULL, *who = NULL, *msg = NULL;
+	const struct lock_wait *w = arg;
+	_cleanup_free_ char *what = mc_asprintf("machine \"%s\"", w->name);
 
-	if (!ui || !ui->wait)
-		return;
-	if (elapsed_ms < 0) {
-		ui->wait(ui->arg, NULL, 0, false);
-		return;
-	}
-	comm = holder > 0 ? mc_os_process_name(holder) : NULL;
-	who = holder <= 0 ? mc_strdup("")
-	      : comm	  ? mc_asprintf(" (pid %ld, %s)", holder, comm)
-			  : mc_asprintf(" (pid %ld)", holder);
-	msg = mc_asprintf("Waiting for machine \"%s\": another command holds its lock%s...", name, who);
-	ui->wait(ui->arg, msg, elapsed_ms, !w->told);
-	w->told = true;
+	mc_ops_lock_waiting(w->s, what, "holds its lock", holder, elapsed_ms, first);
 }
 
 int mc_ops_lock(const struct mc_session *s, const char *name, int *lock_fd, struct mc_error *err)
 {
-	struct lock_wait w = { .s = s };
+	struct lock_wait w = { s, name };
 
-	return mc_store_lock(&s->store, name, 30000, &(struct mc_store_wait){ lock_waiting, &w }, lock_fd,
+	return mc_store_lock(&s->store, name, 30000, &(struct mc_os_lock_wait){ lock_waiting, &w }, lock_fd,
 			     err);
 }
 
