@@ -10,7 +10,6 @@
 #include <pwd.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <openssl/bio.h>
@@ -86,7 +85,7 @@ void mc_certs_paths_init(struct mc_certs_paths *p, const struct mc_store *s, con
 					    "certs/key.pem" };
 	char **outp[4] = { &p->ca_cert, &p->ca_key, &p->client_cert, &p->client_key };
 
-	p->custom = false;
+	*p = (struct mc_certs_paths){ 0 };
 	for (int i = 0; i < 4; i++) {
 		if (in[i] && *in[i]) {
 			*outp[i] = mc_strdup(in[i]);
@@ -553,26 +552,36 @@ static int ca_finish(const struct mc_certs_paths *p, unsigned *made, struct mc_e
 	return pair_finish(p->ca_cert, p->ca_key, p->custom, made, err);
 }
 
-/* flock a file next to the CA key, so two processes never make two CAs. */
+/* flock a file next to the CA key, so two processes never make two CAs;
+ * another command's lock is waited for as p says. */
 static int lock_ca(const struct mc_certs_paths *p, int *fd, struct mc_error *err)
 {
 	_cleanup_free_ char *copy = mc_strdup(p->ca_key);
 	_cleanup_free_ char *dir = mc_strdup(dirname(copy));
 	_cleanup_free_ char *lock = mc_path_join(dir, ".certs.lock");
+	int timeout_ms = p->lock_timeout_ms > 0 ? p->lock_timeout_ms : 30000;
 
 	if (mc_mkdir_p(dir, 0700, err) < 0)
 		return -1;
 	*fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (*fd < 0)
 		return mc_error_errno(err, errno, "cannot open %s", lock);
-	while (flock(*fd, LOCK_EX) < 0)
-		if (errno != EINTR) {
-			mc_error_errno(err, errno, "cannot lock %s", lock);
-			close(*fd);
-			*fd = -1;
-			return -1;
-		}
-	return 0;
+	if (mc_os_lock(*fd, mc_now_ms(), timeout_ms, p->lock_wait.fn ? &p->lock_wait : NULL) == 0)
+		return 0;
+	if (errno == ETIMEDOUT) {
+		_cleanup_free_ char *who = mc_os_process_desc(mc_os_lock_holder(*fd));
+		char el[32];
+
+		mc_format_duration(timeout_ms, el, sizeof(el));
+		mc_error_set(err, MC_E_STATE,
+			     "the certificates in %s are busy: another command%s%s%s still holds their lock %s after %s; run this command again when it has finished, or end it if it hangs",
+			     dir, who ? " (" : "", who ? who : "", who ? ")" : "", lock, el);
+	} else {
+		mc_error_errno(err, errno, "cannot lock %s", lock);
+	}
+	close(*fd);
+	*fd = -1;
+	return -1;
 }
 
 static void unlock_ca(int fd)

@@ -18,6 +18,7 @@
 
 #include "error.h"
 #include "machine.h"
+#include "os.h"
 #include "store.h"
 
 enum mc_certs_key_type {
@@ -35,13 +36,18 @@ const char *mc_certs_key_type_name(enum mc_certs_key_type t);
 /* The offline check warns this many days before a certificate expires. */
 #define MC_CERTS_WARN_DAYS 30
 
-/* Where the store-wide CA and client certificate live. */
+/* Where the store-wide CA and client certificate live, and how to wait for
+ * another command that holds the lock next to them (.certs.lock beside the
+ * CA key). */
 struct mc_certs_paths {
 	char *ca_cert, *ca_key, *client_cert, *client_key;
 	bool custom;               /* at least one path came from the user */
+	int lock_timeout_ms;       /* give up (MC_E_STATE) after this long; 0: 30 s */
+	struct mc_os_lock_wait lock_wait;  /* tells the wait (fn NULL: nobody) */
 };
 
-/* Fill *p: each override (NULL or "" = the store default certs/...). */
+/* Fill *p: each override (NULL or "" = the store default certs/...); the
+ * lock's defaults. */
 void mc_certs_paths_init(struct mc_certs_paths *p, const struct mc_store *s, const char *ca_cert,
 			 const char *ca_key, const char *client_cert, const char *client_key);
 void mc_certs_paths_free(struct mc_certs_paths *p);

@@ -10,7 +10,12 @@
 #include "ops-internal.h"
 #include "util.h"
 
-void mc_ops_certs_paths(const struct mc_session *s, const struct mc_machine *m,
+static void certs_lock_waiting(void *arg, long holder, long long elapsed_ms, bool first)
+{
+	mc_ops_lock_waiting(arg, "the TLS certificates", "is making or checking them", holder, elapsed_ms, first);
+}
+
+void mc_ops_certs_paths(struct mc_session *s, const struct mc_machine *m,
 			struct mc_certs_paths *p)
 {
 	json_t *auth = m ? json_object_get(m->host_options, "AuthOptions") : NULL;
@@ -23,6 +28,7 @@ void mc_ops_certs_paths(const struct mc_session *s, const struct mc_machine *m,
 	for (int i = 0; i < 4; i++)
 		v[i] = flag[i] && *flag[i] ? flag[i] : mc_json_str(auth, key[i]);
 	mc_certs_paths_init(p, &s->store, v[0], v[1], v[2], v[3]);
+	p->lock_wait = (struct mc_os_lock_wait){ certs_lock_waiting, s };
 }
 
 /* The CA and client certificate m uses (NULL: a new machine), made when

@@ -261,8 +261,9 @@ int mc_ops_set(struct mc_session *s, const char *name, const struct mc_set_opts 
 
 /* Certificates (src/ops/certs.c). */
 struct mc_certs_paths;
-/* The CA and client certificate machine m uses (NULL: a new machine). */
-void mc_ops_certs_paths(const struct mc_session *s, const struct mc_machine *m,
+/* The CA and client certificate machine m uses (NULL: a new machine); a
+ * wait for their lock is shown through s's ui. */
+void mc_ops_certs_paths(struct mc_session *s, const struct mc_machine *m,
 			struct mc_certs_paths *p);
 /* The store's CA and client certificate, made on first use. */
 int mc_ops_certs_prepare(struct mc_session *s, const char *key_type, struct mc_error *err);

@@ -47,15 +47,7 @@ check "race1 ends Running" test "$(machinectl status race1)" = Running
 
 # A wait for the lock is shown, on stderr: what it waits for, who holds the
 # lock (flock(1) here: its pid and name) and the time waited.
-# hold SECONDS: flock(1) holds race1's lock in the background ($holder).
-hold() {
-	flock "$STORE/machines/race1/.lock" sleep "$1" &
-	holder=$!
-	for _ in $(seq 1 200); do
-		flock -n "$STORE/machines/race1/.lock" true || return 0
-		sleep 0.05
-	done
-}
+hold() { hold_lock "$STORE/machines/race1/.lock" "$1"; }
 hold 2
 run mc stop race1
 wait "$holder"
@@ -74,4 +66,17 @@ check "at a terminal the wait line is redrawn as time passes" \
 	grep -qE $'\rWaiting for machine "race1": [^\r]*\\.\\.\\. [0-9.]+m?s\rWaiting for machine "race1": [^\r]*\\.\\.\\. [0-9.]+s\r?$' \
 	"$TEST_TMP/typescript"
 check "... and ended with a newline before stop's own output" grep -q '^Machine "race1" was stopped' "$TEST_TMP/typescript"
+
+# The certificates' lock (certs/.certs.lock, next to the CA) is waited for
+# the same way; the time limit (30 s) is tested in test-certs.
+hold_lock "$STORE/certs/.certs.lock" 2
+run mc create -d test c1
+wait "$holder"
+expect_rc 0 "create waits for the certificates' lock held by another process"
+expect_err "Waiting for the TLS certificates: another command is making or checking them (pid $holder, flock)... " \
+	"... and says so, naming the holder"
+check "... with the time waited, in one line" \
+	test "$(grep -cE '^Waiting for the TLS certificates: .*\.\.\. [0-9.]+m?s$' <<<"$ERR")" = 1
+check "... and the machine is made once the lock is free" test "$(machinectl status c1)" = Running
+run mc rm -y c1
 done_testing

@@ -19,8 +19,9 @@ run_all() { # run_all: run the commands in $TEST_TMP/cmds concurrently, one resu
 	for p in "${pids[@]}"; do wait "$p"; done
 	NCMDS=$i
 }
-# A process that waited for a lock says so first (one line off a terminal).
-WAITED='^Waiting for machine "[a-z0-9]+": another command holds its lock'
+# A process that waited for a lock (a machine's, the certificates') says so
+# first (one line off a terminal).
+WAITED='^Waiting for (machine "[a-z0-9]+": another command holds its lock|the TLS certificates: another command is making or checking them)'
 unclear_failures() {
 	local i n=0
 	for i in $(seq 1 "$NCMDS"); do

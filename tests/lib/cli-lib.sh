@@ -139,6 +139,16 @@ http_server() {
 	for _ in $(seq 100); do [ -s "$TEST_TMP/port" ] && break; sleep 0.05; done
 	HTTP_BASE="http://127.0.0.1:$(cat "$TEST_TMP/port")"
 }
+# hold_lock FILE SECONDS: flock(1) holds FILE's lock in the background for
+# SECONDS ($holder: its pid), returning once it has it (at most 10 s).
+hold_lock() {
+	flock "$1" sleep "$2" &
+	holder=$!
+	for _ in $(seq 1 200); do
+		flock -n "$1" true || return 0
+		sleep 0.05
+	done
+}
 # wait_paused PID: until PID is stopped (T), as MC_TEST_PAUSE_AT leaves it;
 # at most 10 s.
 wait_paused() {

@@ -2,6 +2,8 @@
  * with OpenSSL; the offline check; the files handed to the provisioner. */
 #include "unit.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -37,11 +39,11 @@ static int file_mode(const char *path)
 
 static void paths_in(struct mc_certs_paths *p, const char *dir)
 {
+	*p = (struct mc_certs_paths){ 0 };
 	p->ca_cert = mc_path_join(dir, "ca.pem");
 	p->ca_key = mc_path_join(dir, "ca-key.pem");
 	p->client_cert = mc_path_join(dir, "cert.pem");
 	p->client_key = mc_path_join(dir, "key.pem");
-	p->custom = false;
 }
 
 /* The SANs as "IP:a,DNS:b,..." */
@@ -503,6 +505,74 @@ static void interrupted_ca(void **state)
 	unit_rmdir(b);
 }
 
+struct waits {
+	int calls, over;
+	long holder;
+	long long first_ms;
+};
+
+static void on_wait(void *arg, long holder, long long elapsed_ms, bool first)
+{
+	struct waits *w = arg;
+
+	if (elapsed_ms < 0) {
+		w->over++;
+		return;
+	}
+	assert_true(first == !w->calls);
+	if (!w->calls++)
+		w->first_ms = elapsed_ms;
+	w->holder = holder;
+}
+
+/* Another command holds the lock next to the CA: the wait is told (after the
+ * grace, with the holder) and ends; at the time limit the error names the
+ * lock, the holder and what to do.  A free lock tells nothing. */
+static void lock_busy(void **state)
+{
+	char *dir = unit_tmpdir();
+	_cleanup_free_ char *lock = mc_path_join(dir, ".certs.lock");
+	_cleanup_free_ char *want = NULL;
+	struct mc_certs_paths p;
+	struct mc_error err = { 0 };
+	struct waits w = { 0 };
+	int fd;
+
+	(void)state;
+	paths_in(&p, dir);
+	p.lock_timeout_ms = 1700;
+	p.lock_wait = (struct mc_os_lock_wait){ on_wait, &w };
+	/* flock: a second open file in this process is another locker. */
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	assert_int_equal(mc_certs_ensure(&p, MC_CERTS_ECDSA_P256, NULL, &err), -1);
+	assert_int_equal(err.code, MC_E_STATE);
+	want = mc_asprintf("the certificates in %s are busy: another command", dir);
+	assert_true(mc_startswith(err.msg, want));
+	free(want);
+	want = mc_asprintf("still holds their lock %s after 1.7s; run this command again when it has finished, or end it if it hangs",
+			   lock);
+	assert_non_null(strstr(err.msg, want));
+	assert_int_equal(w.calls, 2);  /* at the grace, a second later */
+	assert_true(w.first_ms >= MC_OS_LOCK_GRACE_MS);
+	assert_int_equal(w.over, 1);
+	if (access("/proc/locks", R_OK) == 0) {
+		free(want);
+		want = mc_asprintf("another command (pid %ld, ", (long)getpid());
+		assert_int_equal(w.holder, (long)getpid());
+		assert_non_null(strstr(err.msg, want));
+	}
+	assert_false(mc_file_exists(p.ca_cert));
+	mc_error_clear(&err);
+	close(fd);
+	w = (struct waits){ 0 };
+	assert_int_equal(mc_certs_ensure(&p, MC_CERTS_ECDSA_P256, NULL, &err), 0);
+	assert_int_equal(w.calls + w.over, 0);
+	mc_certs_paths_free(&p);
+	unit_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -514,6 +584,7 @@ int main(void)
 		cmocka_unit_test(check_expired_and_soon),
 		cmocka_unit_test(check_missing_and_foreign),
 		cmocka_unit_test(interrupted_ca),
+		cmocka_unit_test(lock_busy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
