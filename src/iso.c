@@ -8,7 +8,6 @@
 #include <limits.h>
 #include <pthread.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <curl/curl.h>
 #include <openssl/evp.h>
@@ -381,7 +380,7 @@ static int download(const char *store_root, const char *url, const struct mc_iso
 	if (fd < 0)
 		return mc_error_errno(err, errno, "cannot create %s to download %s", part, url);
 	/* Another machinectl may be downloading the same URL: wait for it. */
-	if (flock(fd, LOCK_EX) < 0)
+	if (mc_os_lock(fd, mc_now_ms(), -1, o->lock_wait.fn ? &o->lock_wait : NULL) < 0)
 		return mc_error_errno(err, errno, "cannot lock %s", part);
 	if (mc_read_file(record, &rec_text, NULL, NULL) == 0 && strlen(rec_text) >= 64) {
 		rec_text[64] = '\0';

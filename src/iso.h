@@ -5,7 +5,8 @@
  * Cache layout (all in <store>/cache/):
  *   sha256-<HEX>.iso        a downloaded ISO, named by its content hash
  *   url-<H>.sha256          the content hash last downloaded from URL (H = sha256 of the URL)
- *   .url-<H>.part           an interrupted download, resumed with a Range request
+ *   .url-<H>.part           an interrupted download, resumed with a Range request;
+ *                           its flock serialises the downloads of URL
  *   boot-<HEX>/             the kernel (vmlinuz), initrd (initrd.img) and kernel
  *                           command line (cmdline) the ISO of that hash boots
  */
@@ -16,6 +17,7 @@
 #include <jansson.h>
 
 #include "error.h"
+#include "os.h"
 
 /* The volume ID of an ISO 9660 image sits at this offset (32 bytes). */
 #define MC_ISO_VOLUME_ID_OFFSET 0x8028
@@ -28,6 +30,10 @@ struct mc_iso_opts {
 	/* One line for the user ("Downloading URL to PATH..."); NULL: mc_log info. */
 	void (*notice)(void *arg, const char *msg);
 	void *arg;
+	/* A wait for another command downloading or checking the same URL
+	 * (fn NULL: nobody is told); no time limit, as a download may take
+	 * minutes and has its own (stall_timeout_s). */
+	struct mc_os_lock_wait lock_wait;
 	long connect_timeout_s;   /* 0: 30 s */
 	long stall_timeout_s;     /* abort when no byte arrives for this long; 0: 60 s */
 	/* The default ISO (mc_iso_default): the machine OS release URL to

@@ -102,6 +102,11 @@ void mc_ops_lock_waiting(const struct mc_session *s, const char *what, const cha
 	ui->wait(ui->arg, msg, elapsed_ms, first);
 }
 
+static void iso_lock_waiting(void *arg, long holder, long long elapsed_ms, bool first)
+{
+	mc_ops_lock_waiting(arg, "the ISO cache", "is downloading or checking this ISO", holder, elapsed_ms, first);
+}
+
 void mc_ops_iso_opts(struct mc_session *s, struct mc_iso_opts *o)
 {
 	const char *url = getenv("MACHINECTL_ISO_URL");
@@ -109,6 +114,7 @@ void mc_ops_iso_opts(struct mc_session *s, struct mc_iso_opts *o)
 	o->notice = iso_notice;
 	o->progress = iso_progress;
 	o->arg = s;
+	o->lock_wait = (struct mc_os_lock_wait){ iso_lock_waiting, s };
 	/* The machine OS release: MACHINECTL_ISO_URL, config.ini's iso-url, the
 	 * build's (configure --with-os-url). */
 	if (!url || !*url)

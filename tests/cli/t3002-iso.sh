@@ -62,5 +62,20 @@ expect_rc 1 "create of an existing machine fails"
 expect_err 'Docker machine "u1" already exists' "docker-machine's words"
 check "the ISO was not downloaded for it" test "$(grep -c . "$TEST_TMP/requests")" = "$n"
 
-run mc rm -y u1 u2
+# Another command downloading or checking the same URL holds its .part file's
+# lock: create waits for it as long as it takes, and says so.
+cp "$ISO" "$TEST_TMP/www/os2.iso"
+URL2="$HTTP_BASE/os2.iso"
+mkdir -p "$STORE/cache"
+hold_lock "$STORE/cache/.url-$(printf %s "$URL2" | sha256sum | cut -c1-16).part" 2
+run mc create -d libvirt $T --iso "$URL2" w1
+wait "$holder"
+expect_rc 0 "create waits for another download of the same ISO"
+expect_err "Waiting for the ISO cache: another command is downloading or checking this ISO (pid $holder, flock)... " \
+	"... and says so, naming the holder"
+check "... with the time waited, in one line" \
+	test "$(grep -cE '^Waiting for the ISO cache: .*\.\.\. [0-9.]+m?s$' <<<"$ERR")" = 1
+check "... then downloads it" cmp -s "$ISO" "$STORE/cache/sha256-$SHA.iso"
+
+run mc rm -y u1 u2 w1
 done_testing
