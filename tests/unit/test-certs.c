@@ -505,26 +505,6 @@ static void interrupted_ca(void **state)
 	unit_rmdir(b);
 }
 
-struct waits {
-	int calls, over;
-	long holder;
-	long long first_ms;
-};
-
-static void on_wait(void *arg, long holder, long long elapsed_ms, bool first)
-{
-	struct waits *w = arg;
-
-	if (elapsed_ms < 0) {
-		w->over++;
-		return;
-	}
-	assert_true(first == !w->calls);
-	if (!w->calls++)
-		w->first_ms = elapsed_ms;
-	w->holder = holder;
-}
-
 /* Another command holds the lock next to the CA: the wait is told (after the
  * grace, with the holder) and ends; at the time limit the error names the
  * lock, the holder and what to do.  A free lock tells nothing. */
@@ -535,13 +515,13 @@ static void lock_busy(void **state)
 	_cleanup_free_ char *want = NULL;
 	struct mc_certs_paths p;
 	struct mc_error err = { 0 };
-	struct waits w = { 0 };
+	struct unit_waits w = { 0 };
 	int fd;
 
 	(void)state;
 	paths_in(&p, dir);
 	p.lock_timeout_ms = 1700;
-	p.lock_wait = (struct mc_os_lock_wait){ on_wait, &w };
+	p.lock_wait = (struct mc_os_lock_wait){ unit_on_wait, &w };
 	/* flock: a second open file in this process is another locker. */
 	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	assert_true(fd >= 0);
@@ -566,7 +546,7 @@ static void lock_busy(void **state)
 	assert_false(mc_file_exists(p.ca_cert));
 	mc_error_clear(&err);
 	close(fd);
-	w = (struct waits){ 0 };
+	w = (struct unit_waits){ 0 };
 	assert_int_equal(mc_certs_ensure(&p, MC_CERTS_ECDSA_P256, NULL, &err), 0);
 	assert_int_equal(w.calls + w.over, 0);
 	mc_certs_paths_free(&p);

@@ -77,27 +77,6 @@ static void reserve_list_remove(void **state)
 	unit_rmdir(dir);
 }
 
-struct waits {
-	int calls, over;
-	long holder;
-	long long first_ms, last_ms;
-};
-
-static void on_wait(void *arg, long holder, long long elapsed_ms, bool first)
-{
-	struct waits *w = arg;
-
-	if (elapsed_ms < 0) {
-		w->over++;
-		return;
-	}
-	assert_true(first == !w->calls);
-	if (!w->calls++)
-		w->first_ms = elapsed_ms;
-	w->holder = holder;
-	w->last_ms = elapsed_ms;
-}
-
 /* A busy lock: the wait is told after the grace, then each second, with the
  * holder's pid, and its end once; a free lock tells nothing. */
 static void lock_wait_told(void **state)
@@ -105,8 +84,8 @@ static void lock_wait_told(void **state)
 	char *dir = unit_tmpdir();
 	struct mc_store s;
 	struct mc_error err = { 0 };
-	struct waits w = { 0 };
-	const struct mc_os_lock_wait wait = { on_wait, &w };
+	struct unit_waits w = { 0 };
+	const struct mc_os_lock_wait wait = { unit_on_wait, &w };
 	int fd, fd2;
 
 	assert_int_equal(mc_store_open(&s, dir, &err), 0);
@@ -122,7 +101,7 @@ static void lock_wait_told(void **state)
 	assert_int_equal(w.over, 1);
 	mc_error_clear(&err);
 	mc_store_unlock(fd);
-	w = (struct waits){ 0 };
+	w = (struct unit_waits){ 0 };
 	assert_int_equal(mc_store_lock(&s, "m1", 1000, &wait, &fd2, &err), 0);
 	assert_int_equal(w.calls + w.over, 0);
 	mc_store_unlock(fd2);

@@ -5,6 +5,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -26,5 +27,29 @@ static inline void unit_rmdir(char *p)
 {
 	assert_int_equal(mc_rm_rf(p, NULL), 0);
 	free(p);
+}
+
+/* A recorder of lock waits (struct mc_os_lock_wait's fn, arg a struct
+ * unit_waits): the calls, the end calls, the holder, the first and last
+ * times waited; checks that first is set on the first call only. */
+struct unit_waits {
+	int calls, over;
+	long holder;
+	long long first_ms, last_ms;
+};
+
+static inline void unit_on_wait(void *arg, long holder, long long elapsed_ms, bool first)
+{
+	struct unit_waits *w = arg;
+
+	if (elapsed_ms < 0) {
+		w->over++;
+		return;
+	}
+	assert_true(first == !w->calls);
+	if (!w->calls++)
+		w->first_ms = elapsed_ms;
+	w->holder = holder;
+	w->last_ms = elapsed_ms;
 }
 #endif
