@@ -544,10 +544,14 @@ static inline int mc_config_int(struct mc_driver_ctx *ctx, const char *key, cons
 {
 	json_t *v = json_object_get(ctx->config, key);
 
-	if (v && !(json_is_integer(v) && json_integer_value(v) >= min && json_integer_value(v) <= max))
-		return mc_error_set(err, MC_E_INVALID,
-				    "%s in the machine's config.json is not %s (%lld-%lld): fix it there, or remove the machine and create it again",
-				    key, what, min, max);
+	/* -1 said after the message: a variadic mc_error_set is not inlined,
+	 * and -O2 would take *out as unset on a 0 it cannot rule out. */
+	if (v && !(json_is_integer(v) && json_integer_value(v) >= min && json_integer_value(v) <= max)) {
+		mc_error_set(err, MC_E_INVALID,
+			     "%s in the machine's config.json is not %s (%lld-%lld): fix it there, or remove the machine and create it again",
+			     key, what, min, max);
+		return -1;
+	}
 	*out = v ? json_integer_value(v) : def;
 	return 0;
 }
