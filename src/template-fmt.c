@@ -2,6 +2,7 @@
 #include "buildconf.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,8 @@ static void sput(struct sbuf *b, const char *s, size_t n)
 	b->p[b->len] = '\0';
 }
 
+/* The type Go's fmt names (%T, %!d(string=m1)): the value's as Go decodes
+ * JSON into an interface{}, with integers as int. */
 static const char *type_name(json_t *v)
 {
 	if (!v || json_is_null(v))
@@ -120,33 +123,83 @@ size_t mc_template_utf8(long r, char *out)
 	return 4;
 }
 
+/* The character at s (*r) and its length; *r is -1 and the length 1 when
+ * s holds no UTF-8 character there (Go reads such a byte as one). */
+static size_t utf8_char(const char *s, long *r)
+{
+	static const long least[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = u[0] < 0x80 ? 1 : u[0] < 0xc2 ? 0 : u[0] < 0xe0 ? 2 : u[0] < 0xf0 ? 3 : u[0] < 0xf5 ? 4 : 0;
+	long c = n == 1 ? u[0] : u[0] & (0x7f >> n);
+
+	for (size_t i = 1; i < n; i++) {
+		if ((u[i] & 0xc0) != 0x80)
+			n = 0;
+		if (!n)
+			break;
+		c = c << 6 | (u[i] & 0x3f);
+	}
+	if (!n || c < least[n] || c > 0x10ffff || (c >= 0xd800 && c < 0xe000)) {
+		*r = -1;
+		return 1;
+	}
+	*r = c;
+	return n;
+}
+
+/* Go's strconv.IsPrint: what %q and %#v print as it is (not escaped) and
+ * %#U shows.  Past ASCII, the characters Unicode 13 (Go 1.19's) assigns
+ * that IsPrint refuses: controls, format characters, spaces other than ' ',
+ * surrogates, private use (planes 15 and 16 whole).  Any other code point
+ * Unicode 13 leaves unassigned is printable here, where Go escapes it
+ * (doc/formats.md).  r is a character or -1. */
+static bool is_print(long r)
+{
+	static const long no[][2] = {
+		{ 0x80, 0xa0 }, { 0xad, 0xad }, { 0x600, 0x605 }, { 0x61c, 0x61c }, { 0x6dd, 0x6dd },
+		{ 0x70f, 0x70f }, { 0x8e2, 0x8e2 }, { 0x1680, 0x1680 }, { 0x180e, 0x180e },
+		{ 0x2000, 0x200f }, { 0x2028, 0x202f }, { 0x205f, 0x2064 }, { 0x2066, 0x206f },
+		{ 0x3000, 0x3000 }, { 0xd800, 0xf8ff }, { 0xfeff, 0xfeff }, { 0xfff9, 0xfffb },
+		{ 0x110bd, 0x110bd }, { 0x110cd, 0x110cd }, { 0x13430, 0x13438 }, { 0x1bca0, 0x1bca3 },
+		{ 0x1d173, 0x1d17a }, { 0xe0001, 0xe0001 }, { 0xe0020, 0xe007f }, { 0xf0000, 0x10ffff },
+	};
+
+	if (r < 0x80)
+		return r >= 0x20 && r < 0x7f;
+	for (size_t i = 0; i < MC_ARRAY_SIZE(no); i++)
+		if (r >= no[i][0] && r <= no[i][1])
+			return false;
+	return true;
+}
+
 /* Go's %q: s quoted by q ('"' for a string, '\'' for a character) with
- * Go's escapes. */
+ * Go's escapes (strconv.Quote). */
 static char *go_quote(const char *s, char q)
 {
 	static const char ctl[] = "\a\b\f\n\r\t\v", esc[] = "abfnrtv";
 	struct sbuf b = { 0 };
 
 	sput(&b, &q, 1);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		const char *k = strchr(ctl, c);
-		char e[8];
+	while (*s) {
+		long r;
+		size_t len = utf8_char(s, &r);
+		const char *k = r > 0 && r < 0x80 ? strchr(ctl, (int)r) : NULL;
+		char e[16];
 
-		if (c == q || c == '\\') {
-			e[0] = '\\';
-			e[1] = (char)c;
-			sput(&b, e, 2);
-		} else if (k) {
-			e[0] = '\\';
-			e[1] = esc[k - ctl];
-			sput(&b, e, 2);
-		} else if (c < 0x20 || c == 0x7f) {
-			snprintf(e, sizeof(e), "\\x%02x", c);
-			sput(&b, e, strlen(e));
+		if (is_print(r) && r != q && r != '\\') {
+			sput(&b, s, len);
 		} else {
-			sput(&b, (const char *)&c, 1);
+			if (r == q || r == '\\')
+				snprintf(e, sizeof(e), "\\%c", (int)r);
+			else if (k)
+				snprintf(e, sizeof(e), "\\%c", esc[k - ctl]);
+			else if (r < 0x80)   /* an ASCII control, or a byte that is no character */
+				snprintf(e, sizeof(e), "\\x%02x", (unsigned char)*s);
+			else
+				snprintf(e, sizeof(e), r < 0x10000 ? "\\u%04lx" : "\\U%08lx", r);
+			sput(&b, e, strlen(e));
 		}
+		s += len;
 	}
 	sput(&b, &q, 1);
 	return b.p;
@@ -163,8 +216,9 @@ static size_t runes(const char *s, size_t n)
 
 struct spec {
 	bool left, plus, space, zero, sharp;
+	bool sharpv;           /* %#v: Go syntax */
 	int width, prec;       /* -1: none */
-	char verb;
+	long verb;             /* a character */
 };
 
 /* s padded to the spec's width (in characters) as Go pads text: on the
@@ -184,7 +238,7 @@ static void pad(struct sbuf *b, const char *s, const struct spec *sp)
 
 /* C's printf for a number with the spec's flags, width and precision (C
  * pads numbers as Go does). */
-static char *cnum(const struct spec *sp, const char *len, int conv, ...)
+static char *cnum(const struct spec *sp, int conv, ...)
 {
 	char fmt[48], *out = NULL;
 	int n = 0;
@@ -196,7 +250,7 @@ static char *cnum(const struct spec *sp, const char *len, int conv, ...)
 		n += snprintf(fmt + n, sizeof(fmt) - (size_t)n, "%d", sp->width);
 	if (sp->prec >= 0)
 		n += snprintf(fmt + n, sizeof(fmt) - (size_t)n, ".%d", sp->prec);
-	snprintf(fmt + n, sizeof(fmt) - (size_t)n, "%s%c", len, conv);
+	snprintf(fmt + n, sizeof(fmt) - (size_t)n, "%c", conv);
 	va_start(ap, conv);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
@@ -219,7 +273,7 @@ static char *go_float(const struct spec *sp, double d)
 	if (s.verb == 'F')
 		s.verb = 'f';
 	if ((s.verb != 'g' && s.verb != 'G') || s.prec >= 0)
-		return cnum(&s, "", s.verb, d);
+		return cnum(&s, (int)s.verb, d);
 	for (digits = 1;; digits++) {
 		snprintf(buf, sizeof(buf), "%.*e", digits - 1, d);
 		if (digits == 17 || strtod(buf, NULL) == d)
@@ -233,7 +287,37 @@ static char *go_float(const struct spec *sp, double d)
 		s.verb = 'f';
 		s.prec = digits - 1 - exp > 0 ? digits - 1 - exp : 0;
 	}
-	return cnum(&s, "", s.verb, d);
+	return cnum(&s, (int)s.verb, d);
+}
+
+/* Go's %b of a float: the mantissa and the power of two, as integers
+ * (4503599627370496p-52 is 1), signed and padded as Go pads numbers. */
+static char *float_bits(const struct spec *sp, double d)
+{
+	uint64_t bits, mant;
+	int exp;
+	const char *sign;
+	struct spec m = *sp;
+	struct sbuf b = { 0 };
+	_cleanup_free_ char *num = NULL;
+
+	memcpy(&bits, &d, sizeof(bits));
+	exp = (int)(bits >> 52 & 0x7ff);
+	mant = bits & ((UINT64_C(1) << 52) - 1);
+	if (exp)
+		mant |= UINT64_C(1) << 52;
+	else
+		exp = 1;   /* a subnormal number */
+	sign = bits >> 63 ? "-" : sp->plus ? "+" : sp->space ? " " : "";
+	sput(&b, "", 0);
+	if (*sign && sp->zero) {   /* the sign before the zeros */
+		sput(&b, sign, 1);
+		m.width = sp->width - 1;
+		sign = "";
+	}
+	num = mc_asprintf("%s%llup%+d", sign, (unsigned long long)mant, exp - 1023 - 52);
+	pad(&b, num, &m);
+	return b.p;
 }
 
 /* %x of a string: its bytes in hex ('#': 0x first, ' ': between bytes). */
@@ -256,22 +340,73 @@ static char *hex_bytes(const struct spec *sp, const char *s)
 	return b.p;
 }
 
-/* %x of an integer as Go writes it, padded: a sign (C's %x has none),
- * 0x with '#' (even for 0), zeros counted in the digits. */
-static char *hex_int(const struct spec *sp, json_int_t i)
+/* Go's %d %b %o %O %x %X of an integer, padded: a sign, '#' adds 0b, 0 or
+ * 0x, %O always 0o; zeros up to the precision, or with '0' the width; a
+ * precision of 0 prints 0 as nothing. */
+static char *go_int(const struct spec *sp, json_int_t i, unsigned base)
 {
+	const char *digits = sp->verb == 'X' ? "0123456789ABCDEFX" : "0123456789abcdefx";
 	unsigned long long u = i < 0 ? 0ULL - (unsigned long long)i : (unsigned long long)i;
-	const char *sign = i < 0 ? "-" : sp->plus ? "+" : sp->space ? " " : "";
+	size_t size = 72 + (size_t)(sp->width > 0 ? sp->width : 0) + (size_t)(sp->prec > 0 ? sp->prec : 0);
+	_cleanup_free_ char *buf = mc_malloc(size);
+	char *p = buf + size - 1;
 	int prec = sp->prec;
 	struct spec m = *sp;
 	struct sbuf b = { 0 };
+
+	*p = '\0';
+	m.zero = false;
+	sput(&b, "", 0);
+	if (prec == 0 && !u) {
+		pad(&b, "", &m);
+		return b.p;
+	}
+	if (prec < 0 && sp->zero && sp->width >= 0)
+		prec = sp->width - (i < 0 || sp->plus || sp->space);
+	do
+		*--p = digits[u % base];
+	while (u /= base);
+	while (buf + size - 1 - p < prec)
+		*--p = '0';
+	if (sp->sharp && base == 2) {
+		*--p = 'b';
+		*--p = '0';
+	} else if (sp->sharp && base == 8 && *p != '0') {
+		*--p = '0';
+	} else if (sp->sharp && base == 16) {
+		*--p = digits[16];
+		*--p = '0';
+	}
+	if (sp->verb == 'O') {
+		*--p = 'o';
+		*--p = '0';
+	}
+	if (i < 0 || sp->plus || sp->space)
+		*--p = i < 0 ? '-' : sp->plus ? '+' : ' ';
+	pad(&b, p, &m);
+	return b.p;
+}
+
+/* Go's %U of an integer, padded: U+0041, at least the precision's digits
+ * (4); '#' adds the character when it prints (U+0041 'A'). */
+static char *go_unicode(const struct spec *sp, json_int_t i)
+{
+	unsigned long long u = (unsigned long long)i;
+	struct spec m = *sp;
+	struct sbuf b = { 0 };
+	char c[12] = "";
 	_cleanup_free_ char *s = NULL;
 
-	if (prec < 0 && sp->zero && !sp->left && sp->width > 0)
-		prec = sp->width - (*sign != '\0');
-	s = mc_asprintf(sp->verb == 'x' ? "%s%s%.*llx" : "%s%s%.*llX", sign,
-			sp->sharp && (u || prec) ? (sp->verb == 'x' ? "0x" : "0X") : "", prec < 0 ? 1 : prec, u);
+	if (sp->sharp && u <= 0x10ffff && is_print((long)u)) {
+		size_t k = mc_template_utf8((long)u, c + 2);
+
+		c[0] = ' ';
+		c[1] = c[k + 2] = '\'';
+		c[k + 3] = '\0';
+	}
+	s = mc_asprintf("U+%0*llX%s", sp->prec > 4 ? sp->prec : 4, u, c);
 	m.zero = false;
+	sput(&b, "", 0);
 	pad(&b, s, &m);
 	return b.p;
 }
@@ -299,10 +434,12 @@ static char *format_one(const struct spec *sp, json_t *v)
 	bool is_text = json_is_string(v) || json_is_array(v) || json_is_object(v);
 	char c[8];
 
+	if (s.verb == 'T')
+		return !v || json_is_null(v) ? mc_strdup("<nil>") : cut(mc_strdup(type_name(v)), s.prec);
 	if (s.verb == 'v') {
-		/* the verb of the value's kind; Go's %+v means more than a sign */
-		s.plus = false;
-		s.verb = is_int ? 'd' : is_real ? 'g' : json_is_boolean(v) ? 't' : is_text ? 's' : 'v';
+		/* the verb of the value's kind; %#v of a string is quoted */
+		s.verb = is_int ? 'd' : is_real ? 'g' : json_is_boolean(v) ? 't' : !is_text ? 'v' :
+			 s.sharpv && json_is_string(v) ? 'q' : 's';
 	}
 	switch (s.verb) {
 	case 'v':
@@ -325,10 +462,19 @@ static char *format_one(const struct spec *sp, json_t *v)
 			return NULL;
 		c[mc_template_utf8((long)json_integer_value(v), c)] = '\0';
 		return mc_strdup(c);
+	case 'U':
+		return is_int ? go_unicode(&s, json_integer_value(v)) : NULL;
 	case 't':
 		return json_is_boolean(v) ? mc_strdup(json_is_true(v) ? "true" : "false") : NULL;
 	case 'd':
-		return is_int ? cnum(&s, "ll", 'd', (long long)json_integer_value(v)) : NULL;
+		return is_int ? go_int(&s, json_integer_value(v), 10) : NULL;
+	case 'o':
+	case 'O':
+		return is_int ? go_int(&s, json_integer_value(v), 8) : NULL;
+	case 'b':
+		if (is_real)
+			return float_bits(&s, json_real_value(v));
+		return is_int ? go_int(&s, json_integer_value(v), 2) : NULL;
 	case 'e':
 	case 'E':
 	case 'f':
@@ -343,7 +489,7 @@ static char *format_one(const struct spec *sp, json_t *v)
 	case 'x':
 	case 'X':
 		if (is_int)
-			return hex_int(&s, json_integer_value(v));
+			return go_int(&s, json_integer_value(v), 16);
 		return json_is_string(v) ? hex_bytes(&s, json_string_value(v)) : NULL;
 	default:
 		return NULL;
@@ -358,21 +504,83 @@ static char *go_value(json_t *v)
 	return format_one(&sp, v);
 }
 
-/* Go's %!d(string=m1): a verb that does not fit its operand. */
-static char *bad_verb(char verb, json_t *v)
+static void put_arg(struct sbuf *b, const struct spec *sp, json_t *v);
+
+/* Go's %#v of an object or an array, a map[string]interface {} or an
+ * []interface {}: each key and element formatted (and padded) by itself,
+ * as Go does, a null element interface {}(nil). */
+static void go_syntax(struct sbuf *b, const struct spec *sp, json_t *v)
+{
+	bool obj = json_is_object(v);
+	size_t n = obj ? json_object_size(v) : json_array_size(v);
+	_cleanup_strv_ char **keys = obj ? mc_json_sorted_keys(v) : NULL;
+	const char *type = type_name(v);
+
+	sput(b, type, strlen(type));
+	sput(b, "{", 1);
+	for (size_t i = 0; i < n; i++) {
+		json_t *e = obj ? json_object_get(v, keys[i]) : json_array_get(v, i);
+
+		if (i)
+			sput(b, ", ", 2);
+		if (obj) {
+			json_t *k = json_string(keys[i]);
+
+			put_arg(b, sp, k);
+			json_decref(k);
+			sput(b, ":", 1);
+		}
+		if (json_is_null(e))
+			sput(b, "interface {}(nil)", 17);
+		else
+			put_arg(b, sp, e);
+	}
+	sput(b, "}", 1);
+}
+
+/* Go's %!d(string=m1): a verb that does not fit its operand, which prints
+ * as %v with the verb's flags, width and precision. */
+static void bad_verb(struct sbuf *b, const struct spec *sp, json_t *v)
+{
+	struct spec s = *sp;
+	char verb[8];
+	_cleanup_free_ char *head = NULL;
+
+	verb[mc_template_utf8(sp->verb, verb)] = '\0';
+	head = mc_asprintf("%%!%s(%s%s", verb, type_name(v), !v || json_is_null(v) ? "" : "=");
+	sput(b, head, strlen(head));
+	if (v && !json_is_null(v)) {
+		s.verb = 'v';
+		put_arg(b, &s, v);
+	}
+	sput(b, ")", 1);
+}
+
+/* One operand as Go's printArg prints it. */
+static void put_arg(struct sbuf *b, const struct spec *sp, json_t *v)
 {
 	_cleanup_free_ char *s = NULL;
 
-	if (!v || json_is_null(v))
-		return mc_asprintf("%%!%c(<nil>)", verb);
-	s = go_value(v);
-	return mc_asprintf("%%!%c(%s=%s)", verb, type_name(v), s);
+	if (sp->sharpv && (json_is_object(v) || json_is_array(v)))
+		go_syntax(b, sp, v);
+	else if ((s = format_one(sp, v)))
+		pad(b, s, sp);
+	else
+		bad_verb(b, sp, v);
 }
 
+/* Where printf is in its operands, as Go's doPrintf keeps it. */
+struct operands {
+	json_t *const *args;
+	size_t n, next;
+	bool reordered;   /* an index was given: no %!(EXTRA ...) */
+	bool good;        /* the verb's index, if any, names an operand */
+};
+
 /* A '*' width or precision: the next operand, an integer (Go's intFromArg). */
-static bool star(json_t *const *args, size_t n, size_t *used, int *out)
+static bool star(struct operands *o, int *out)
 {
-	json_t *v = *used < n ? args[(*used)++] : NULL;
+	json_t *v = o->next < o->n ? o->args[o->next++] : NULL;
 
 	if (!json_is_integer(v) || json_integer_value(v) > 1000000 || json_integer_value(v) < -1000000)
 		return false;
@@ -380,102 +588,168 @@ static bool star(json_t *const *args, size_t n, size_t *used, int *out)
 	return true;
 }
 
-/* Parse "%[flags][width][.prec]verb" at *p (after the '%'); a '*' width or
- * precision takes an operand (Go's %!(BADWIDTH) when it is not a number). */
-static void parse_spec(const char **p, struct spec *sp, json_t *const *args, size_t n, size_t *used,
+/* Go's parsenum: the digits at f[*i] (before end) as *out; false when there
+ * are none.  Past 1e6 (a number no one means) it gives up with *i at end,
+ * as Go does. */
+static bool parse_num(const char *f, size_t *i, size_t end, int *out)
+{
+	bool any = false;
+
+	*out = 0;
+	for (; *i < end && isdigit((unsigned char)f[*i]); (*i)++) {
+		if (*out > 1000000) {
+			*i = end;
+			return false;
+		}
+		*out = *out * 10 + (f[*i] - '0');
+		any = true;
+	}
+	return any;
+}
+
+/* Go's argNumber: an index "[n]" at f[*i] makes operand n the next one; one
+ * that is not an operand's makes the verb %!d(BADINDEX).  Whether an index
+ * was read. */
+static bool arg_index(const char *f, size_t *i, size_t end, struct operands *o)
+{
+	const char *close;
+	size_t k, at;
+	int num;
+	bool ok;
+
+	if (*i >= end || f[*i] != '[')
+		return false;
+	o->reordered = true;
+	close = end - *i >= 3 ? memchr(f + *i + 1, ']', end - *i - 1) : NULL;
+	if (!close) {
+		(*i)++;
+		o->good = false;
+		return false;
+	}
+	at = (size_t)(close - f);
+	k = *i + 1;
+	ok = parse_num(f, &k, at, &num) && k == at;
+	*i = at + 1;
+	if (ok && num >= 1 && (size_t)num <= o->n)
+		o->next = (size_t)num - 1;
+	else
+		o->good = false;
+	return ok;
+}
+
+/* Parse "[flags][index][width][.[index]prec][index]verb" at f[*i] (after the
+ * '%') as Go's doPrintf does; a '*' takes an operand (%!(BADWIDTH) when it
+ * is not a number).  False when the format ends before the verb. */
+static bool parse_spec(const char *f, size_t *i, size_t end, struct spec *sp, struct operands *o,
 		       struct sbuf *b)
 {
-	const char *s = *p;
+	bool after;
+	int num;
 
 	*sp = (struct spec){ .width = -1, .prec = -1 };
-	for (;; s++) {
-		if (*s == '-')
-			sp->left = true;
-		else if (*s == '+')
-			sp->plus = true;
-		else if (*s == ' ')
-			sp->space = true;
-		else if (*s == '0')
-			sp->zero = true;
-		else if (*s == '#')
+	o->good = true;
+	for (; *i < end; (*i)++) {
+		if (f[*i] == '#') {
 			sp->sharp = true;
-		else
+		} else if (f[*i] == '0') {
+			sp->zero = !sp->left;
+		} else if (f[*i] == '+') {
+			sp->plus = true;
+		} else if (f[*i] == '-') {
+			sp->left = true;
+			sp->zero = false;
+		} else if (f[*i] == ' ') {
+			sp->space = true;
+		} else {
 			break;
+		}
 	}
-	if (*s == '*') {
-		s++;
-		if (!star(args, n, used, &sp->width)) {
+	after = arg_index(f, i, end, o);
+	if (*i < end && f[*i] == '*') {
+		(*i)++;
+		if (!star(o, &sp->width)) {
 			sput(b, "%!(BADWIDTH)", 12);
 		} else if (sp->width < 0) {
 			sp->width = -sp->width;
 			sp->left = true;
+			sp->zero = false;
 		}
-	} else if (isdigit((unsigned char)*s)) {
-		sp->width = (int)strtol(s, (char **)&s, 10) % 10000;
+		after = false;
+	} else if (parse_num(f, i, end, &num)) {
+		sp->width = num % 10000;   /* a cap against huge outputs */
+		if (after)                 /* "%[3]2d" */
+			o->good = false;
 	}
-	if (*s == '.' && s[1] == '*') {
-		s += 2;
-		if (!star(args, n, used, &sp->prec) || sp->prec < 0) {
-			sput(b, "%!(BADPREC)", 11);
-			sp->prec = -1;
+	if (*i + 1 < end && f[*i] == '.') {
+		(*i)++;
+		if (after)                 /* "%[3].2d" */
+			o->good = false;
+		after = arg_index(f, i, end, o);
+		if (*i < end && f[*i] == '*') {
+			(*i)++;
+			if (!star(o, &sp->prec) || sp->prec < 0) {
+				sput(b, "%!(BADPREC)", 11);
+				sp->prec = -1;
+			}
+			after = false;
+		} else {
+			sp->prec = parse_num(f, i, end, &num) ? num % 10000 : 0;
 		}
-	} else if (*s == '.') {
-		s++;
-		sp->prec = isdigit((unsigned char)*s) ? (int)strtol(s, (char **)&s, 10) % 10000 : 0;
 	}
-	sp->verb = *s;
-	*p = *s ? s + 1 : s;
+	if (!after)
+		arg_index(f, i, end, o);
+	if (*i >= end)
+		return false;
+	*i += utf8_char(f + *i, &sp->verb);
+	if (sp->verb < 0)
+		sp->verb = 0xfffd;
+	return true;
 }
 
 char *mc_template_sprintf(const char *fmt, json_t *const *args, size_t n)
 {
+	struct operands o = { .args = args, .n = n };
+	size_t end = strlen(fmt), i = 0;
 	struct sbuf b = { 0 };
-	size_t used = 0;
 
 	sput(&b, "", 0);
-	for (const char *p = fmt; *p;) {
+	while (i < end) {
+		size_t k = strcspn(fmt + i, "%");
 		struct spec sp;
-		char *s;
 
-		if (*p != '%') {
-			size_t k = strcspn(p, "%");
-
-			sput(&b, p, k);
-			p += k;
-			continue;
-		}
-		p++;
-		parse_spec(&p, &sp, args, n, &used, &b);
-		if (!sp.verb) {
+		sput(&b, fmt + i, k);
+		i += k;
+		if (i == end)
+			break;
+		i++;
+		if (!parse_spec(fmt, &i, end, &sp, &o, &b)) {
 			sput(&b, "%!(NOVERB)", 10);
 			break;
 		}
 		if (sp.verb == '%') {   /* with no operand, flags or width, as Go */
 			sput(&b, "%", 1);
-			continue;
-		}
-		if (used >= n) {
-			char miss[32];
+		} else if (!o.good || o.next >= n) {
+			char verb[8];
+			_cleanup_free_ char *s = NULL;
 
-			snprintf(miss, sizeof(miss), "%%!%c(MISSING)", sp.verb);
-			sput(&b, miss, strlen(miss));
-			continue;
-		}
-		if ((s = format_one(&sp, args[used]))) {
-			pad(&b, s, &sp);
-		} else {
-			s = bad_verb(sp.verb, args[used]);
+			verb[mc_template_utf8(sp.verb, verb)] = '\0';
+			s = mc_asprintf("%%!%s(%s)", verb, o.good ? "MISSING" : "BADINDEX");
 			sput(&b, s, strlen(s));
+		} else {
+			if (sp.verb == 'v') {   /* %#v is Go syntax; %+v means more than a sign */
+				sp.sharpv = sp.sharp;
+				sp.sharp = sp.plus = false;
+			}
+			put_arg(&b, &sp, args[o.next++]);
 		}
-		used++;
-		free(s);
 	}
-	if (used < n) {
+	/* Go leaves out the check when an index reordered the operands. */
+	if (!o.reordered && o.next < n) {
 		sput(&b, "%!(EXTRA ", 9);
-		for (size_t i = used; i < n; i++) {
-			bool nil = !args[i] || json_is_null(args[i]);
-			_cleanup_free_ char *s = go_value(args[i]);
-			char *e = mc_asprintf("%s%s%s%s", i > used ? ", " : "", nil ? "" : type_name(args[i]),
+		for (size_t j = o.next; j < n; j++) {
+			bool nil = !args[j] || json_is_null(args[j]);
+			_cleanup_free_ char *s = go_value(args[j]);
+			char *e = mc_asprintf("%s%s%s%s", j > o.next ? ", " : "", nil ? "" : type_name(args[j]),
 					      nil ? "" : "=", s);
 
 			sput(&b, e, strlen(e));

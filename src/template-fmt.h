@@ -15,8 +15,9 @@ char *mc_template_string(json_t *v);
 bool mc_template_truth(json_t *v);
 /* A built-in function: a new reference, or NULL with err set (MC_E_USAGE). */
 json_t *mc_template_builtin(const char *name, json_t *const *args, size_t n, struct mc_error *err);
-/* Go's fmt.Sprintf over JSON values (%v %s %q %d %t %c %e %E %f %F %g %G
- * %x %X %%, flags, width and precision, '*' for either); malloc'd. */
+/* Go's fmt.Sprintf over JSON values (%v %#v %s %q %d %t %c %U %b %o %O %x %X
+ * %e %E %f %F %g %G %T %%, flags, width and precision, '*' for either,
+ * argument indexes %[n]); malloc'd. */
 char *mc_template_sprintf(const char *fmt, json_t *const *args, size_t n);
 /* Character r in UTF-8 at out (room for 4; U+FFFD when r is none); its length. */
 size_t mc_template_utf8(long r, char *out);

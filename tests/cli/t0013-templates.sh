@@ -43,6 +43,11 @@ check "with over a field" test "$OUT" = "none tcp://127.0.0.1:9"
 run mc inspect --format '{{printf "%-*s|%.*f|%c" 6 .Name 1 2.25 233}}|{{"\x41\101\u00e9"}}|{{.HostOptions.EngineOptions.Dns}}|{{print .HostOptions.EngineOptions.Dns}}' web
 check "inspect: printf '*', string escapes and a null field as Go prints them" \
 	test "$RC:$OUT" = "0:web   |2.2|é|AAé|<no value>|<nil>"
+# printf's argument indexes; %T and %#v name the types of the record as Go
+# decodes JSON, integers as int.
+run mc inspect --format '{{printf "%[2]s %[1]s|%T %T %T|%#v|%#v|%#U" .Name .DriverName .Driver.SSHPort .HostOptions.EngineOptions.Labels .HostOptions.EngineOptions.Labels .HostOptions.EngineOptions.Dns 233}}' m1
+check "inspect: printf's %[n], %T, %#v and %#U as Go's" \
+	test "$RC:$OUT" = "0:test m1|string int []interface {}|[]interface {}{\"env=prod\", \"tier=web\"}|<nil>|U+00E9 'é'"
 run mc ls --format '{{nil}}' --filter name=^web$
 expect_rc 2 "ls: nil as a command is a usage error"
 expect_err "nil is not a command" "it says what nil can be"

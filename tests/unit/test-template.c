@@ -188,7 +188,8 @@ static void control(void **state)
 /* The data of the Go tests below: what Go 1.19's text/template printed over
  * it (map[string]interface{}, integers as int) is each case's want. */
 static const char go_data[] = "{\"Name\":\"m1\",\"N\":3,\"F\":1.5,\"B\":true,\"L\":[\"a\",\"b\"],"
-			      "\"M\":{\"z\":1,\"a\":2},\"Nil\":null}";
+			      "\"M\":{\"z\":1,\"a\":2},\"Nil\":null,"
+			      "\"D\":{\"k\":[1,2.5,null,{\"x\":\"y\"},[]],\"e\":{},\"n\":null},\"E\":[]}";
 
 /* Constants are Go's: strings with Go's escapes, characters, numbers with
  * exponents; a comment may hold quotes. */
@@ -250,6 +251,102 @@ static void go_printf(void **state)
 		 * docker-machine's inspect data had float64 numbers only, so its
 		 * scripts use %f on what machinectl keeps as integers. */
 		{ "{{printf \"%.1f|%e\" 2 3}}", "2.0|3.000000e+00" },
+	};
+
+	check_renders(cases, MC_ARRAY_SIZE(cases), go_data);
+}
+
+/* printf's argument indexes, as Go's fmt: %[2]d, %[1]*d, %[3]*.[2]*[1]f. */
+static void go_printf_indexes(void **state)
+{
+	static const struct want cases[] = {
+		/* an index chooses the operand, for the verb and for '*' */
+		{ "{{printf \"%[2]d %[1]d|%[2]x\" 1 2}}",
+		  "2 1|2" },
+		{ "{{printf \"%[2]*[1]d|%[3]*.[2]*[1]f|%[2]*d\" 12.0 2 6}}",
+		  "%!d(float64=12)| 12.00| 6" },
+		{ "{{printf \"%[2]*[1]d|%[1]*.[2]*[3]f|%.[1]*[3]f|%[3]*d\" 6 2 12.0}}",
+		  " 6| 12.00|12.000000|%!(BADWIDTH)%!d(MISSING)" },
+		{ "{{printf \"%d %d %d %#[1]o %#o %#o %#o\" 11 12 13}}",
+		  "11 12 13 013 014 015 %!o(MISSING)" },
+		/* a bad index is %!d(BADINDEX) and does not move on; an index then a width is bad too */
+		{ "{{printf \"%[5]d %[2]d %d|%[0]d|%[x]d|%[]d|%[-3]d|%[12345678901]d\" 1 2 3}}",
+		  "%!d(BADINDEX) 2 3|%!d(BADINDEX)|%!d(BADINDEX)|%!d(BADINDEX)|%!d(BADINDEX)|%!d(BADINDEX)" },
+		{ "{{printf \"%d %[3]d %d\" 1 2}}",
+		  "1 %!d(BADINDEX) 2" },
+		{ "{{printf \"%[1]2d|%[1].2d|%3.[2]d|%.[2]d|%[d\" 7}}",
+		  "%!d(BADINDEX)|%!d(BADINDEX)|%!d(BADINDEX)|%!d(BADINDEX)|%!d(BADINDEX)" },
+		/* after an index, no %!(EXTRA ...), as Go */
+		{ "{{printf \"%[1]d\" 1 2}}",
+		  "1" },
+		{ "{{printf \"%[1]d %d %d\" 1}}",
+		  "1 %!d(MISSING) %!d(MISSING)" },
+		{ "{{printf \"%[1]*d\" \"x\" 5}}",
+		  "%!(BADWIDTH)5" },
+		{ "{{printf \"%[1]v %[1]T %[1]#v %[1]5.1s|%[1]%\" .Name}}",
+		  "m1 string %!#(string=m1)v %!s(BADINDEX)|%" },
+		/* the format ends: %!(NOVERB); a verb is any character */
+		{ "{{printf \"%[3]\" 2 1}}",
+		  "%!(NOVERB)" },
+		{ "{{printf \"%.[]\" }}",
+		  "%!](BADINDEX)" },
+		{ "{{printf \"%]d\" 2 1}}",
+		  "%!](int=2)d%!(EXTRA int=1)" },
+		{ "{{printf \"%.-3d\" 42}}",
+		  "%!-(int=42)3d" },
+		{ "{{printf \"%2147483648d\" 42}}",
+		  "%!(NOVERB)%!(EXTRA int=42)" },
+		{ "{{printf \"%.|%5.|%[2]\\u00e9|%[5]\\u00e9\" 1 2}}",
+		  "%!|(int=1)%!|(int=    2)%!é(int=2)|%!é(BADINDEX)" },
+	};
+
+	check_renders(cases, MC_ARRAY_SIZE(cases), go_data);
+}
+
+/* printf's %b %o %O %U %T and %#v, as Go's fmt. */
+static void go_printf_verbs(void **state)
+{
+	static const struct want cases[] = {
+		/* %b %o %O of integers: '#' adds 0b or 0, %O always 0o */
+		{ "{{printf \"%b|%b|%#b|%08b|%-8b|%+b|% b|%.5b|%#.0b\" 5 -5 5 5 5 5 5 5 0}}",
+		  "101|-101|0b101|00000101|101     |+101| 101|00101|" },
+		{ "{{printf \"%o|%#o|%#o|%O|%O|%#O|%08O|%+O|%.4o|%#.4o|%#o\" 8 8 0 8 -8 8 8 8 8 8 -8}}",
+		  "10|010|0|0o10|-0o10|0o010|0o00000010|+0o10|0010|0010|-010" },
+		{ "{{printf \"%.0d|%5.0d|%+.0d|%-3.0x|%.0o|%#.0o|%#.0x|%x|%#o\" 0 0 0 0 0 0 0 -9223372036854775808 -9223372036854775808}}",
+		  "|     ||   ||||-8000000000000000|-01000000000000000000000" },
+		/* %b of a float: the mantissa and the power of two */
+		{ "{{printf \"%b|%b|%b|%b|%b|%b|%b\" 1.0 0.0 -2.5 1e300 5e-324 0.1 .F}}",
+		  "4503599627370496p-52|0p-1074|-5629499534213120p-51|6724873095247260p+944|1p-1074|7205759403792794p-56|6755399441055744p-52" },
+		{ "{{printf \"%25b|%-25b|%025b|%+b|% b|%+025b|%.3b|%#b\" 1.0 1.0 1.0 1.0 1.0 -1.0 1.0 1.0}}",
+		  "     4503599627370496p-52|4503599627370496p-52     |000004503599627370496p-52|+4503599627370496p-52| 4503599627370496p-52|-00004503599627370496p-52|4503599627370496p-52|4503599627370496p-52" },
+		{ "{{printf \"%b|%o|%O|%U\" \"s\" true 1.5 1.5}}",
+		  "%!b(string=s)|%!o(bool=true)|%!O(float64=1.5)|%!U(float64=1.5)" },
+		/* %U; %#U adds the character when it prints */
+		{ "{{printf \"%U|%#U|%#U|%#U|%#U|%#U|%U|%.8U|%#.8U|%10U|%-10U|%010U|%#14U\" 65 65 10 133 57344 128512 -1 65 65 65 65 65 233}}",
+		  "U+0041|U+0041 'A'|U+000A|U+0085|U+E000|U+1F600 '😀'|U+FFFFFFFFFFFFFFFF|U+00000041|U+00000041 'A'|    U+0041|U+0041    |    U+0041|    U+00E9 'é'" },
+		{ "{{printf \"%#U|%#U|%#U|%#U|%#U|%#U\" 55296 1114109 1114112 173 917505 65533}}",
+		  "U+D800|U+10FFFD|U+110000|U+00AD|U+E0001|U+FFFD '�'" },
+		/* %T: the type of the value as Go decodes JSON (integers int) */
+		{ "{{printf \"%T|%T|%T|%T|%T|%T|%T|%T|%T\" .Name .N .F .B .L .M .Nil .Missing 'a'}}",
+		  "string|int|float64|bool|[]interface {}|map[string]interface {}|<nil>|<nil>|int" },
+		{ "{{printf \"%10T|%-10T|%.3T|%010T|%.2T|%8T|%T %T\" .N .B .Name .F .Nil .Nil nil 1}}",
+		  "       int|bool      |str|000float64|<nil>|   <nil>|<nil> int" },
+		/* %#v: Go syntax; an object and an array pad each element, as Go */
+		{ "{{printf \"%#v|%#v|%#v|%#v|%#v|%#v|%#v|%#v\" .Name .N .F .B .L .M .Nil .Missing}}",
+		  "\"m1\"|3|1.5|true|[]interface {}{\"a\", \"b\"}|map[string]interface {}{\"a\":2, \"z\":1}|<nil>|<nil>" },
+		{ "{{printf \"%#v|%#v|%#v|%#v|%#v|%#v\" \"q\\\"\\\\\\n\\t\\x01\" -3 1e21 100000.0 'x' \"\"}}",
+		  "\"q\\\"\\\\\\n\\t\\x01\"|-3|1e+21|100000|120|\"\"" },
+		{ "{{printf \"%#8v|%#-8v|%#08v|%#+v|%# v|%#.2v|%#d|%#s|%#5t\" .Name .N .N .N .N .Name .N .Name .B}}",
+		  "    \"m1\"|3       |00000003|3| 3|\"m1\"|3|m1| true" },
+		{ "{{printf \"%#v|%#v|%#5v|%#-3v\" .D .E .L .M}}",
+		  "map[string]interface {}{\"e\":map[string]interface {}{}, \"k\":[]interface {}{1, 2.5, interface {}(nil), map[string]interface {}{\"x\":\"y\"}, []interface {}{}}, \"n\":interface {}(nil)}|[]interface {}{}|[]interface {}{  \"a\",   \"b\"}|map[string]interface {}{\"a\":2  , \"z\":1  }" },
+		{ "{{printf \"%+v|%+#v|%#+v|%+d\" .N .F .Name .N}}",
+		  "3|1.5|\"m1\"|+3" },
+		/* a verb that does not fit prints %v with its flags; %q and %#v escape what does not print */
+		{ "{{printf \"%5d|%+s|%#s|%-5x|%05t|%.1d|%z|%\\u00e9\" \"ab\" 1.5 42 true 1 \"abc\" nil 2}}",
+		  "%!d(string=   ab)|%!s(float64=+1.5)|%!s(int=42)|%!x(bool=true )|%!t(int=00001)|%!d(string=a)|%!z(<nil>)|%!é(int=2)" },
+		{ "{{printf \"%q|%q|%#v|%c|%q\" \"\\u0085\\u200b\\ufeff\\U000e0041a\" 173 \"\\u00a0\" 55296 1114112}}",
+		  "\"\\u0085\\u200b\\ufeff\\U000e0041a\"|'\\u00ad'|\"\\u00a0\"|�|'�'" },
 	};
 
 	check_renders(cases, MC_ARRAY_SIZE(cases), go_data);
@@ -539,6 +636,8 @@ int main(void)
 		cmocka_unit_test(control),
 		cmocka_unit_test(go_constants),
 		cmocka_unit_test(go_printf),
+		cmocka_unit_test(go_printf_indexes),
+		cmocka_unit_test(go_printf_verbs),
 		cmocka_unit_test(go_nil),
 		cmocka_unit_test(unsupported),
 		cmocka_unit_test(caller_functions),
