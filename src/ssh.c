@@ -845,6 +845,30 @@ int mc_ssh_diagnose(const struct mc_ssh_endpoint *ep, struct mc_error *err)
 	return 0;
 }
 
+int mc_ssh_diagnose_255(const struct mc_ssh_endpoint *ep, bool quiet, char *const *opts, struct mc_error *err)
+{
+	_cleanup_free_ char *named = mc_strdup("");
+
+	if (mc_ssh_diagnose(ep, err) < 0)
+		return -1;
+	if (!quiet)
+		return 0;  /* ssh said why itself, if it was its own failure */
+	for (size_t i = 0; opts && opts[i]; i++) {
+		const char *qt = strchr(opts[i], ' ') ? "\"" : "";
+		char *n = mc_asprintf("%s%s-o %s%s%s", named, i ? " " : "", qt, opts[i], qt);
+
+		free(named);
+		named = n;
+	}
+	/* The advice before the options: a long list is cut at the end. */
+	if (*named)
+		return mc_error_setm(err, ep->machine, MC_E_NETWORK,
+				     "ssh exited with status 255, though the machine answers machinectl's own settings: the connection failed or was lost, or the remote command exited 255 or was killed by a signal (machinectl runs ssh with LogLevel=QUIET, which hides its reasons); run again adding -o LogLevel=ERROR to see them, and check your options, which come before machinectl's own and override them (Port, HostName, User, IdentityFile...): %s",
+				     named);
+	return mc_error_setm(err, ep->machine, MC_E_NETWORK,
+			     "ssh exited with status 255, though the machine answers a new connection: the connection was lost, or the remote command exited 255 or was killed by a signal (machinectl runs ssh with LogLevel=QUIET, which hides its reasons); run again with -o LogLevel=ERROR to see them (none: it was the command), or with --native-ssh");
+}
+
 int mc_ssh_tcp_probe(const char *host, int port, int timeout_ms, struct mc_error *err)
 {
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,

@@ -171,10 +171,18 @@ typedef void (*mc_ssh_phase_fn)(void *arg, const char *phase, long long elapsed_
 int mc_ssh_wait(const struct mc_ssh_endpoint *ep, int timeout_ms, mc_ssh_phase_fn fn, void *arg,
 		struct mc_error *err);
 
-/* After the external ssh failed (exit 255): connect natively and explain
- * why (host key changed, login refused, unreachable).  0 when the native
- * connection works (then 255 was the remote command's own status). */
+/* After the external ssh failed (exit 255), or scp, rsync or sshfs:
+ * connect natively and explain why (host key changed, login refused,
+ * unreachable).  0 when the native connection works (the cause is not one
+ * it can see). */
 int mc_ssh_diagnose(const struct mc_ssh_endpoint *ep, struct mc_error *err);
+/* mc_ssh_diagnose after `ssh` exited 255; opts: the user's -o values (a strv
+ * or NULL).  When the native connection works and ssh ran with machinectl's
+ * LogLevel=QUIET (quiet), ssh hid a cause the native client cannot see (a
+ * lost connection, the user's options), or the 255 was the remote
+ * command's: -1 all the same, with a message that says so, names opts and
+ * how to find out.  0: nothing to add. */
+int mc_ssh_diagnose_255(const struct mc_ssh_endpoint *ep, bool quiet, char *const *opts, struct mc_error *err);
 
 /* TCP connect to host:port within timeout_ms (state probes). */
 int mc_ssh_tcp_probe(const char *host, int port, int timeout_ms, struct mc_error *err);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -309,6 +310,7 @@ static int ssh_external(struct remote *r, struct ssh_req *q, struct mc_error *er
 {
 	_cleanup_strv_ char **argv = NULL;
 	bool any_port0 = false;
+	bool quiet = !q->nfwd;  /* machinectl's LogLevel=QUIET is the one ssh takes */
 	int status;
 
 	if (ensure_pinned(r, err) < 0)
@@ -318,6 +320,8 @@ static int ssh_external(struct remote *r, struct ssh_req *q, struct mc_error *er
 	for (size_t i = 0; q->opts && q->opts[i]; i++) {
 		mc_strv_push(&argv, mc_strdup("-o"));
 		mc_strv_push(&argv, mc_strdup(q->opts[i]));
+		if (!strncasecmp(q->opts[i], "LogLevel", 8) && (q->opts[i][8] == '=' || q->opts[i][8] == ' '))
+			quiet = false;
 	}
 	for (size_t i = 0; i < q->nfwd; i++)
 		any_port0 |= q->fwd[i].kind == 'R' && !q->fwd[i].port;
@@ -343,8 +347,8 @@ static int ssh_external(struct remote *r, struct ssh_req *q, struct mc_error *er
 		mc_strv_push(&argv, mc_strdup(q->cmd));
 	if (mc_proc_run_attached((const char *const *)argv, &status, err) < 0)
 		return mc_cli_fail(err);
-	if (status == 255)
-		explain_failure(r);
+	if (status == 255 && mc_ssh_diagnose_255(&r->ep, quiet, q->opts, err) < 0)
+		mc_cli_fail(err);
 	return status;
 }
 

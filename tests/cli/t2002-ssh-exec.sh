@@ -4,7 +4,7 @@
 . "$MC_SRCDIR/tests/lib/cli-lib.sh"
 . "$MC_SRCDIR/tests/lib/sshd-fixture.sh"
 sshd_require
-plan 43
+plan 49
 sshd_start
 mc_generic g1
 head -c 1000000 /dev/urandom >"$TEST_TMP/in.bin"
@@ -21,6 +21,18 @@ for client in external native; do
 		run mc "${G[@]}" ssh g1 "exit $st"
 		expect_rc $st "$c exit status $st is ours"
 	done
+	# 255: OpenSSH's status for its own failures too.  The native client
+	# knows which it was; with the system's ssh (LogLevel=QUIET) machinectl
+	# cannot tell, and says both, and how to find out.
+	run mc "${G[@]}" ssh g1 'exit 255'
+	expect_rc 255 "$c exit status 255 is ours"
+	if [ $client = native ]; then
+		check "$c ... and no message: the native client saw the command's status" test -z "$ERR"
+	else
+		expect_one_line_err "$c ... with one line, since OpenSSH's 255 may be its own failure"
+		expect_err "the connection was lost, or the remote command exited 255" "$c ... that names both causes"
+		expect_err "-o LogLevel=ERROR" "$c ... and how to tell them apart"
+	fi
 	run mc "${G[@]}" ssh g1 'kill -9 $$'
 	if [ $client = native ]; then
 		expect_rc 137 "$c a command killed by SIGKILL gives 128+9"

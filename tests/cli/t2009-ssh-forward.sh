@@ -10,7 +10,7 @@ if ! command -v socat >/dev/null; then
 	echo "Bail out! socat is missing (scripts/setup installs it)"
 	exit 1
 fi
-plan 58
+plan 65
 sshd_start
 mc_generic g1
 
@@ -119,6 +119,8 @@ for client in external native; do
 	run mc "${G[@]}" ssh -L "127.0.0.1:$busy:127.0.0.1:$ECHO_PORT" g1 echo ran
 	check "$c -L on a port in use fails with 255 and runs nothing" test "$RC" = 255 -a -z "$OUT"
 	check "$c ... and says which port" grep -q "$busy" <<<"$ERR"
+	check "$c ... in ssh's own words (LogLevel=ERROR with forwards): machinectl adds no guess" \
+		test -z "$(grep "exited with status 255" <<<"$ERR")"
 done
 
 # The system's ssh only: -D (SOCKS) and -o.
@@ -135,6 +137,15 @@ check "[external] -o KEY=VALUE reaches the system's ssh" test "$RC" = 0 -a -e "$
 run mc ssh -o "Port 1" g1 echo ran
 check "[external] -o comes before machinectl's own options, so it wins (Port 1: no connection)" \
 	test "$RC" = 255 -a -z "$OUT"
+expect_one_line_err "[external] ... and the silent ssh (LogLevel=QUIET) gets one line of explanation"
+expect_err '-o "Port 1"' "[external] ... that names the user's -o, as it may override machinectl's own"
+expect_err "run again adding -o LogLevel=ERROR" "[external] ... and says how to see ssh's own reason"
+run mc ssh -o HostName=127.0.0.2 -o ConnectTimeout=5 g1 true
+check "[external] several -o that break the connection are all named" \
+	test "$RC" = 255 -a -n "$(grep -F -- "-o HostName=127.0.0.2 -o ConnectTimeout=5" <<<"$ERR")"
+run mc ssh -o LogLevel=ERROR -o Port=1 g1 true
+check "[external] with the user's own LogLevel, ssh says why itself, and machinectl adds nothing" \
+	test "$RC" = 255 -a -n "$(grep "Connection refused" <<<"$ERR")" -a -z "$(grep "Error:" <<<"$ERR")"
 run mc ssh -o Bad g1 true
 expect_rc 2 "[external] -o without a value is refused"
 run mc ssh -o $'User=x\nProxyCommand=y' g1 true
