@@ -10,6 +10,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "os.h"
@@ -20,8 +21,17 @@ int mc_store_open(struct mc_store *s, const char *root, struct mc_error *err)
 {
 	s->root = NULL;
 	s->no_modes = false;
-	if (root && *root) {
+	if (root && *root == '/') {
 		s->root = mc_strdup(root);
+	} else if (root && *root) {
+		/* Relative to where the command runs: the paths env, config and
+		 * inspect print must work from any other directory too. */
+		_cleanup_free_ char *cwd = getcwd(NULL, 0);
+
+		if (!cwd)
+			return mc_error_set(err, MC_E_IO, "the store path %s is relative, but the current directory "
+					    "cannot be found (%s): give an absolute path", root, strerror(errno));
+		s->root = mc_path_join(cwd, root);
 	} else {
 		/* $HOME, or %USERPROFILE% on Windows (src/os.h). */
 		_cleanup_free_ char *home = mc_os_home_dir(err);

@@ -13,7 +13,8 @@ struct mc_store {
 	bool no_modes;   /* on a file system without Linux modes (mc_store_check_perms) */
 };
 
-/* Resolve the store root (NULL: default ~/.machinectl).  Creates nothing. */
+/* Resolve the store root (NULL: default ~/.machinectl; a relative path is made
+ * absolute against the current directory).  Creates nothing. */
 int mc_store_open(struct mc_store *s, const char *root, struct mc_error *err);
 void mc_store_close(struct mc_store *s);
 /* Create root, certs/, cache/, machines/ (0700) when missing. */

@@ -33,6 +33,16 @@ eval "$(SHELL=/bin/bash machinectl env n1)"
 check "eval env sets the four DOCKER_* variables" \
 	test "$DOCKER_TLS_VERIFY|$DOCKER_HOST|$DOCKER_CERT_PATH|$DOCKER_MACHINE_NAME" = "1|tcp://127.0.0.1:2376|$STORE/machines/n1|n1"
 unset DOCKER_TLS_VERIFY DOCKER_HOST DOCKER_CERT_PATH DOCKER_MACHINE_NAME
+# A relative store path (-s or $MACHINECTL_STORAGE_PATH) is taken from where
+# the command runs: the paths it prints work from any other directory.
+mkdir "$TEST_TMP/here"
+(cd "$TEST_TMP/here" && machinectl -s rel create -d none --url tcp://127.0.0.1:2376 r1 >/dev/null)
+run bash -c "cd '$TEST_TMP/here' && MACHINECTL_STORAGE_PATH=rel machinectl env --shell bash r1"
+expect_out "export DOCKER_CERT_PATH=\"$TEST_TMP/here/rel/machines/r1\"" "a relative store: env's DOCKER_CERT_PATH is absolute"
+run bash -c "cd '$TEST_TMP/here' && machinectl -s rel config r1"
+expect_out "--tlscacert=\"$TEST_TMP/here/rel/machines/r1/ca.pem\"" "... and so are config's paths"
+run bash -c "cd '$TEST_TMP/here' && machinectl -s rel inspect -f '{{.Driver.StorePath}} {{.HostOptions.AuthOptions.CertDir}}' r1"
+check "... and inspect's" test "$OUT" = "$TEST_TMP/here/rel $TEST_TMP/here/rel/certs"
 
 run env NO_PROXY=example.com machinectl env --shell bash --no-proxy n1
 expect_out 'export NO_PROXY="example.com,127.0.0.1"' "--no-proxy appends the IP"
