@@ -332,17 +332,23 @@ static void hint(const struct mc_cli *cli, const struct shell_fmt *sh)
 	printf("%s\n", end);
 }
 
-/* A proxy exception list with ip added, unless already there (malloc'd). */
+/* A proxy exception list with ip added, unless already there (malloc'd).
+ * An entry counts without the blanks around it, as Go and curl read it. */
 static char *no_proxy_add(const char *cur, const char *ip)
 {
 	if (!cur || !*cur)
 		return mc_strdup(ip);
 	for (const char *s = cur; *s;) {
-		size_t n = strcspn(s, ",");
+		size_t n = strcspn(s, ","), skip = n;
+		const char *e = s;
 
-		if (n == strlen(ip) && !strncmp(s, ip, n))
+		for (; n && (*e == ' ' || *e == '\t'); n--)
+			e++;
+		while (n && (e[n - 1] == ' ' || e[n - 1] == '\t'))
+			n--;
+		if (n == strlen(ip) && !strncmp(e, ip, n))
 			return mc_strdup(cur);
-		s += n;
+		s += skip;
 		if (*s == ',')
 			s++;
 	}

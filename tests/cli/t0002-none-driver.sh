@@ -50,6 +50,9 @@ expect_out 'export NO_PROXY="example.com,127.0.0.1"' "--no-proxy appends the IP"
 run env NO_PROXY=a.example no_proxy=b.example,127.0.0.1 machinectl env --shell bash --no-proxy n1
 expect_out 'export NO_PROXY="a.example,127.0.0.1"' "--no-proxy with both: NO_PROXY extended"
 expect_out 'export no_proxy="b.example,127.0.0.1"' "--no-proxy with both: no_proxy kept as it was (the IP is in it)"
+# An entry is compared without the blanks around it ("a, b"), as Go and curl read it.
+run env NO_PROXY='localhost, 127.0.0.1 ,x' machinectl env --shell bash --no-proxy n1
+expect_out 'export NO_PROXY="localhost, 127.0.0.1 ,x"' "--no-proxy finds the IP in a list with blanks, and adds it no second time"
 run env no_proxy=b.example machinectl env --shell bash --no-proxy n1
 expect_out 'export no_proxy="b.example,127.0.0.1"' "--no-proxy with only no_proxy extends it"
 check "and prints no NO_PROXY" test -z "$(grep NO_PROXY <<<"$OUT")"
