@@ -134,6 +134,49 @@ void mc_template_free(struct mc_template *t)
 	free(t);
 }
 
+/* What the data is read through: the dot (anywhere: inside {{with}} or
+ * {{range}} it may be something else, but that only errs on the safe side),
+ * the root $, or a field chain starting at one of fields.  A variable other
+ * than $ holds what a pipe already looked at. */
+static bool pipe_reads(const struct pipe *p, const char *const *fields);
+
+static bool arg_reads(const struct arg *a, const char *const *fields)
+{
+	bool chain = a->kind == A_FIELD || (a->kind == A_VAR && !strcmp(a->name, "$"));
+
+	if (a->kind == A_DOT || (chain && !a->fields))
+		return true;
+	if (a->kind == A_PIPE)
+		return pipe_reads(a->pipe, fields);
+	for (const char *const *f = fields; chain && *f; f++)
+		if (!strcmp(a->fields[0], *f))
+			return true;
+	return false;
+}
+
+static bool pipe_reads(const struct pipe *p, const char *const *fields)
+{
+	for (size_t i = 0; p && i < p->n; i++)
+		for (size_t k = 0; k < p->cmds[i].n; k++)
+			if (arg_reads(&p->cmds[i].args[k], fields))
+				return true;
+	return false;
+}
+
+static bool list_reads(const struct list *l, const char *const *fields)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (pipe_reads(l->v[i]->pipe, fields) || list_reads(&l->v[i]->body, fields) ||
+		    list_reads(&l->v[i]->other, fields))
+			return true;
+	return false;
+}
+
+bool mc_template_reads(const struct mc_template *t, const char *const *fields)
+{
+	return list_reads(&t->root, fields);
+}
+
 /* ------------------------------------------------------------------ */
 /* scanning the text into pieces: text and actions                     */
 

@@ -25,6 +25,7 @@
 #define MC_TEMPLATE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "error.h"
 
@@ -51,6 +52,10 @@ int mc_template_parse(const char *text, struct mc_template **out, struct mc_erro
 int mc_template_parse_with(const char *text, unsigned flags, const struct mc_template_func *funcs,
 			   struct mc_template **out, struct mc_error *err);
 void mc_template_free(struct mc_template *t);
+/* Whether rendering may read one of fields (NULL-terminated; top-level
+ * fields of the data) or the data as a whole ({{.}}, {{json .}}, {{$}}):
+ * true when in doubt. */
+bool mc_template_reads(const struct mc_template *t, const char *const *fields);
 /* Render against data; *out malloc'd.  Errors (a function refusing its
  * arguments, index out of range) are MC_E_USAGE. */
 int mc_template_render(const struct mc_template *t, json_t *data, char **out, struct mc_error *err);

@@ -80,14 +80,23 @@ static json_t *row_json(const struct mc_listing_row *r)
 	return j;
 }
 
-static int print_rows(struct mc_listing_row **rows, size_t n, const char *fmt, struct mc_error *err)
+/* --format: "json" (*tpl left NULL), or a template, after "table" (*table). */
+static int parse_format(const char *fmt, struct mc_template **tpl, bool *table, struct mc_error *err)
+{
+	if (!strcmp(fmt, "json"))
+		return 0;
+	if ((*table = mc_startswith(fmt, "table")))
+		fmt += 5 + strspn(fmt + 5, " ");
+	return mc_template_parse_with(fmt, MC_TEMPLATE_ESCAPES | MC_TEMPLATE_STRICT_FIELDS, NULL, tpl, err);
+}
+
+static int print_rows(struct mc_listing_row **rows, size_t n, const struct mc_template *tpl, bool table,
+		      struct mc_error *err)
 {
 	_cleanup_strv_ char **text = mc_calloc(1, sizeof(char *));
 	_cleanup_free_ char *out = NULL;
-	struct mc_template *tpl;
-	bool table = false;
 
-	if (!strcmp(fmt, "json")) {
+	if (!tpl) {
 		_cleanup_json_ json_t *arr = json_array();
 
 		for (size_t i = 0; i < n; i++)
@@ -96,28 +105,17 @@ static int print_rows(struct mc_listing_row **rows, size_t n, const char *fmt, s
 		printf("%s\n", out);
 		return 0;
 	}
-	if (mc_startswith(fmt, "table")) {
-		table = true;
-		fmt += 5;
-		while (*fmt == ' ')
-			fmt++;
-	}
-	if (mc_template_parse_with(fmt, MC_TEMPLATE_ESCAPES | MC_TEMPLATE_STRICT_FIELDS, NULL, &tpl, err) < 0)
-		return -1;
 	if (table)
 		mc_strv_push(&text, mc_template_render_header(tpl, header_of));
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_json_ json_t *data = row_json(rows[i]);
 		char *line = NULL;
 
-		if (mc_template_render(tpl, data, &line, err) < 0) {
-			/* Nothing printed: a half table would read as the whole. */
-			mc_template_free(tpl);
+		/* Nothing printed on an error: a half table would read as the whole. */
+		if (mc_template_render(tpl, data, &line, err) < 0)
 			return -1;
-		}
 		mc_strv_push(&text, line);
 	}
-	mc_template_free(tpl);
 	/* Only a table is aligned; any other format is printed as it renders
 	 * (a \t stays a tab, for cut -f and IFS=$'\t'). */
 	if (table) {
@@ -130,13 +128,15 @@ static int print_rows(struct mc_listing_row **rows, size_t n, const char *fmt, s
 	return 0;
 }
 
-/* The listing needs the daemons when the output or a filter shows them. */
-static bool wants_docker(const char *fmt, bool quiet, const struct mc_filters *f)
+/* The listing needs the daemons when the output (any field it reads, or the
+ * whole row: {{json .}}) or a filter shows them. */
+static bool wants_docker(const struct mc_template *tpl, bool quiet, const struct mc_filters *f)
 {
+	static const char *const daemon_fields[] = { "DockerVersion", "Error", "ResponseTime", "Swarm", NULL };
+
 	if (mc_filters_need_docker(f))
 		return true;
-	return !quiet && (!fmt || !strcmp(fmt, "json") || strstr(fmt, "DockerVersion") ||
-			  strstr(fmt, "Error") || strstr(fmt, "ResponseTime") || strstr(fmt, "Swarm"));
+	return !quiet && (!tpl || mc_template_reads(tpl, daemon_fields));
 }
 
 int mc_cmd_ls(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
@@ -146,7 +146,8 @@ int mc_cmd_ls(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 	struct mc_listing l = { 0 };
 	struct mc_listing_row **shown = NULL;
 	const char *fmt = mc_args_str(a, OPT(FORMAT));
-	bool quiet = mc_args_bool(a, OPT(QUIET));
+	bool quiet = mc_args_bool(a, OPT(QUIET)), table = false;
+	struct mc_template *tpl = NULL;
 	size_t kept = 0;
 	long long timeout_ms;
 	_cleanup_free_ char *ctx = mc_ops_context_current();
@@ -154,12 +155,14 @@ int mc_cmd_ls(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 
 	if (mc_cli_timeout_ms(a, OPT(TIMEOUT), &timeout_ms, &err) < 0 ||
 	    mc_filters_parse(mc_args_list(a, OPT(FILTER)), &f, &err) < 0 ||
+	    (!quiet && parse_format(fmt ? fmt : default_format, &tpl, &table, &err) < 0) ||
 	    mc_listing_collect(&cli->s, &(struct mc_listing_opts){
 					.timeout_ms = timeout_ms,
 					.need_state = !quiet || mc_filters_need_state(f),
-					.want_docker = wants_docker(fmt, quiet, f),
+					.want_docker = wants_docker(tpl, quiet, f),
 					.docker_host = getenv("DOCKER_HOST"),
 					.docker_context = ctx }, &l, &err) < 0) {
+		mc_template_free(tpl);
 		mc_filters_free(f);
 		return mc_cli_fail(&err);
 	}
@@ -170,9 +173,10 @@ int mc_cmd_ls(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 	if (quiet) {
 		for (size_t i = 0; i < kept; i++)
 			printf("%s\n", shown[i]->name);
-	} else if (print_rows(shown, kept, fmt ? fmt : default_format, &err) < 0) {
+	} else if (print_rows(shown, kept, tpl, table, &err) < 0) {
 		rc = mc_cli_fail(&err);
 	}
+	mc_template_free(tpl);
 	cli->detached = l.detached;
 	free(shown);
 	mc_listing_free(&l);

@@ -63,6 +63,13 @@ check "a format without table writes a tab, not padding" \
 check "cut -f2 reads its second field" test "$(cut -f2 <<<"$OUT" | head -n 1)" = tcp://127.0.0.1:2376
 run mc ls --format '{{.Name}}\t{{.DriverName}}' --filter name=web
 check "a real tab in the format stays a tab too" test "$OUT" = $'web-1\tnone'
+# A format that reads the whole row asks the daemons as --format json does:
+# {{json .}} does not show an empty Error and DockerVersion Unknown.
+run mc ls --format '{{json .}}' --filter name=web
+check "{{json .}} shows what the daemon said" \
+	python3 -c 'import json,sys; r=json.loads(sys.stdin.read()); assert r["Error"].startswith("GET /info: "), r' <<<"$OUT"
+run mc ls --format '{{.}}' --filter name=web
+check "... and so does {{.}}" grep -q '"Error":"GET /info: ' <<<"$OUT"
 
 # A machine directory that is a symlink is listed, as the other verbs use it (issue 23, 12).
 mc create -d test linked >/dev/null

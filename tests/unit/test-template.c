@@ -105,6 +105,43 @@ static void header_names(void **state)
 	mc_template_free(t);
 }
 
+/* Which templates read the given fields, or the data as a whole (ls asks
+ * before it contacts the daemons for DockerVersion, Error...). */
+static void reads(void **state)
+{
+	static const char *const daemon[] = { "DockerVersion", "Error", NULL };
+	static const struct {
+		const char *text;
+		bool reads;
+	} cases[] = {
+		{ "{{.Name}} {{.State}}", false },
+		{ "{{.Name}} {{.Error}}", true },
+		{ "{{if .Name}}{{else}}{{.DockerVersion}}{{end}}", true },
+		{ "{{range $i, $e := .Labels}}{{$e}}{{end}}", false },
+		{ "{{json .}}", true },
+		{ "{{.}}", true },
+		{ "{{$}}", true },
+		{ "{{$.Error}}", true },
+		{ "{{$.Name}}", false },
+		{ "{{with $}}{{.Name}}{{end}}", true },
+		{ "{{$r := .}}{{$r.Name}}", true },
+		{ "{{printf \"%s\" (.Name)}}", false },
+		{ "{{(index . \"x\")}}", true },
+		{ "text", false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < MC_ARRAY_SIZE(cases); i++) {
+		struct mc_template *t;
+		struct mc_error err = { 0 };
+
+		assert_int_equal(mc_template_parse(cases[i].text, &t, &err), 0);
+		if (mc_template_reads(t, daemon) != cases[i].reads)
+			fail_msg("%s: expected %s", cases[i].text, cases[i].reads ? "true" : "false");
+		mc_template_free(t);
+	}
+}
+
 static void errors(void **state)
 {
 	struct mc_template *t = NULL;
@@ -631,6 +668,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(fields),
 		cmocka_unit_test(header_names),
+		cmocka_unit_test(reads),
 		cmocka_unit_test(strict_fields),
 		cmocka_unit_test(errors),
 		cmocka_unit_test(control),
