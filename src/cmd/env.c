@@ -336,21 +336,17 @@ static void hint(const struct mc_cli *cli, const struct shell_fmt *sh)
  * An entry counts without the blanks around it, as Go and curl read it. */
 static char *no_proxy_add(const char *cur, const char *ip)
 {
+	size_t len = strlen(ip);
+
 	if (!cur || !*cur)
 		return mc_strdup(ip);
-	for (const char *s = cur; *s;) {
-		size_t n = strcspn(s, ","), skip = n;
-		const char *e = s;
+	for (const char *s = cur; *s; s += *s == ',') {
+		const char *e = s + strspn(s, " \t");
 
-		for (; n && (*e == ' ' || *e == '\t'); n--)
-			e++;
-		while (n && (e[n - 1] == ' ' || e[n - 1] == '\t'))
-			n--;
-		if (n == strlen(ip) && !strncmp(e, ip, n))
+		/* the IP, then blanks up to the entry's end (a comma or the NUL) */
+		if (!strncmp(e, ip, len) && strchr(",", e[len + strspn(e + len, " \t")]))
 			return mc_strdup(cur);
-		s += skip;
-		if (*s == ',')
-			s++;
+		s += strcspn(s, ",");
 	}
 	return mc_asprintf("%s,%s", cur, ip);
 }

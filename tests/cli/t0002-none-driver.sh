@@ -53,6 +53,8 @@ expect_out 'export no_proxy="b.example,127.0.0.1"' "--no-proxy with both: no_pro
 # An entry is compared without the blanks around it ("a, b"), as Go and curl read it.
 run env NO_PROXY='localhost, 127.0.0.1 ,x' machinectl env --shell bash --no-proxy n1
 expect_out 'export NO_PROXY="localhost, 127.0.0.1 ,x"' "--no-proxy finds the IP in a list with blanks, and adds it no second time"
+run env NO_PROXY='127.0.0.10, 127.0.0.1x' machinectl env --shell bash --no-proxy n1
+expect_out 'export NO_PROXY="127.0.0.10, 127.0.0.1x,127.0.0.1"' "--no-proxy: an entry that only begins with the IP is another entry"
 run env no_proxy=b.example machinectl env --shell bash --no-proxy n1
 expect_out 'export no_proxy="b.example,127.0.0.1"' "--no-proxy with only no_proxy extends it"
 check "and prints no NO_PROXY" test -z "$(grep NO_PROXY <<<"$OUT")"
