@@ -161,6 +161,24 @@ static char *join(const char *dir, const char *name)
 	return mc_asprintf("%s/%s", dir, name);
 }
 
+/* path with its symbolic links, "." and ".." resolved (malloc'd), or NULL. */
+static char *fs_realpath(struct fs *fs, const char *path)
+{
+	char *real = NULL;
+
+	if (fs->s) {
+		char *c = sftp_canonicalize_path(fs->sf, path);
+
+		real = c ? mc_strdup(c) : NULL;
+		ssh_string_free_char(c);
+	} else {
+		char buf[PATH_MAX];
+
+		real = realpath(path, buf) ? mc_strdup(buf) : NULL;
+	}
+	return real;
+}
+
 /* The last component of path, as scp names the copy ("/a/b/" -> "b"). */
 static char *base_name(struct fs *fs, const char *path)
 {
@@ -175,18 +193,8 @@ static char *base_name(struct fs *fs, const char *path)
 		return mc_strdup(slash + 1);
 	if (!strcmp(p, ".") || !strcmp(p, "..") || (slash && !slash[1])) {
 		/* "." or "/": the real name of the directory */
-		char *real = NULL;
+		char *real = fs_realpath(fs, p);
 
-		if (fs->s) {
-			char *c = sftp_canonicalize_path(fs->sf, p);
-
-			real = c ? mc_strdup(c) : NULL;
-			ssh_string_free_char(c);
-		} else {
-			char buf[PATH_MAX];
-
-			real = realpath(p, buf) ? mc_strdup(buf) : NULL;
-		}
 		if (real && strrchr(real, '/') && strrchr(real, '/')[1]) {
 			char *b = mc_strdup(strrchr(real, '/') + 1);
 
@@ -438,6 +446,46 @@ static int check_not_file(struct fs *dfs, const char *dpath, struct mc_error *er
 	return 0;
 }
 
+/* On one file system: a file copied onto itself would be emptied, a
+ * directory copied into itself would grow as the copy walks it (scp -r D D/). */
+static int check_not_itself(struct fs *fs, const char *spath, const char *target, struct mc_error *err)
+{
+	_cleanup_free_ char *src = fs_realpath(fs, spath), *dst = fs_realpath(fs, target);
+	_cleanup_free_ char *p = NULL, *t = NULL;
+	bool new_target = !dst, same, inside;
+	struct fattr a;
+	size_t n;
+
+	if (new_target) {
+		/* It goes into its parent directory. */
+		_cleanup_free_ char *parent = mc_strdup(target);
+		char *slash;
+
+		n = strlen(parent);
+		while (n > 1 && parent[n - 1] == '/')
+			parent[--n] = '\0';
+		slash = strrchr(parent, '/');
+		if (slash)
+			slash[slash == parent] = '\0';
+		dst = fs_realpath(fs, slash ? parent : ".");
+	}
+	if (!src || !dst)
+		return 0;  /* copy_any reports a missing source */
+	if (fs_stat(fs, spath, &a, err) < 0)
+		return -1;
+	n = strlen(src);
+	same = !strcmp(src, dst) && !new_target;
+	inside = a.dir && !strncmp(dst, src, n) && (!dst[n] || dst[n] == '/' || src[n - 1] == '/');
+	if (!same && !inside)
+		return 0;
+	p = show(fs, spath);
+	t = show(fs, target);
+	if (same)
+		return mc_error_set(err, MC_E_INVALID, "%s and %s are the same %s: nothing was copied", p, t,
+				    a.dir ? "directory" : "file");
+	return mc_error_set(err, MC_E_INVALID, "cannot copy the directory %s into itself (%s): nothing was copied", p, t);
+}
+
 int mc_ssh_copy(const struct mc_ssh_loc *srcs, size_t nsrc, const struct mc_ssh_loc *dst,
 		bool recursive, mc_ssh_progress_fn fn, void *arg, struct mc_error *err)
 {
@@ -480,6 +528,8 @@ int mc_ssh_copy(const struct mc_ssh_loc *srcs, size_t nsrc, const struct mc_ssh_
 		} else {
 			target = mc_strdup(dpath);
 		}
+		if (srcs[i].s == dst->s && check_not_itself(&sfs, spath, target, err) < 0)
+			goto out;
 		if (copy_any(&sfs, spath, &dfs, target, 0, &w, err) < 0)
 			goto out;
 	}

@@ -5,7 +5,7 @@
 . "$MC_SRCDIR/tests/lib/cli-lib.sh"
 . "$MC_SRCDIR/tests/lib/sshd-fixture.sh"
 sshd_require
-plan 51
+plan 57
 sshd_start
 mc_generic g1
 mc_generic g2
@@ -100,6 +100,22 @@ check "[native] ... from a machine too: the rest copied, exit 1" \
 run mc --native-ssh scp -q "$F/fifo" "$F/sub/file" "g1:$R/fifo-flat/"
 check "[native] a FIFO among several sources: the others copied, exit 1" \
 	test "$RC" = 1 -a -f "$R/fifo-flat/file" -a ! -e "$R/fifo-flat/fifo"
+
+# A file onto itself would be emptied, a directory into itself would grow.
+printf 'self\n' >"$R/self"
+run mc --native-ssh scp -q "g1:$R/self" "g1:$R/self"
+check "[native] a file copied onto itself on a machine is refused (exit 1), the file kept" \
+	test "$RC" = 1 -a "$(cat "$R/self")" = self
+expect_err "g1:$R/self and g1:$R/self are the same file" "... saying so"
+run mc --native-ssh scp -q "$R/self" "$R/"
+check "[native] ... locally too (FILE DIR/, where DIR holds FILE)" test "$RC" = 1 -a "$(cat "$R/self")" = self
+mkdir -p "$R/selfdir/sub"
+run mc --native-ssh scp -q -r "g1:$R/selfdir" "g1:$R/selfdir/sub/"
+check "[native] a directory copied into itself is refused (exit 1), nothing made" \
+	test "$RC" = 1 -a ! -e "$R/selfdir/sub/selfdir"
+expect_err "cannot copy the directory g1:$R/selfdir into itself" "... saying so"
+run mc --native-ssh scp -q -r "$R/selfdir" "$R/selfdir/new"
+check "[native] ... locally too (to a new directory inside it)" test "$RC" = 1 -a ! -e "$R/selfdir/new"
 
 # --delta: rsync over the system's ssh.
 if command -v rsync >/dev/null; then
