@@ -34,6 +34,17 @@ expect_rc 2 "unknown filter key"
 expect_err "Unsupported filter key 'color'" "docker-machine's key message"
 run mc ls --filter 'name=('
 expect_rc 2 "bad regular expression"
+# Go's regexp syntax, as docker-machine read it (glibc alone reads \d as d)
+check "name=\\d is a digit, as in Go" test "$(mc ls -q --filter 'name=^m\d$' | xargs)" = "m1 m2"
+check "name= with a leading (?i), (?:...) and \\z" \
+	test "$(mc ls -q --filter 'name=(?i)^(?:WEB|M1$)' --filter 'name=\Am10\z' | xargs)" = "m1 m10 web-1"
+check "name= with \\Q...\\E and \\x41-style escapes" test "$(mc ls -q --filter 'name=\Qweb-\E\x31' | xargs)" = "web-1"
+check "name=\\<web is a '<' (Go), not a word's start (glibc)" test -z "$(mc ls -q --filter 'name=\<web')"
+for re in '[\d]' '\y' '\1' '\p{L}' '(?s)m'; do
+	run mc ls --filter "name=$re"
+	expect_rc 2 "name=$re: read otherwise by Go and glibc, refused"
+	expect_err "invalid name filter \"$re\"" "... and the message names the pattern"
+done
 
 run mc ls --format '{{.Name}}: {{.State}}'
 check "format renders each row" test "$OUT" = $'m1: Running\nm2: Stopped\nm10: Running\nweb-1: Running'
