@@ -446,6 +446,11 @@ static int check_not_file(struct fs *dfs, const char *dpath, struct mc_error *er
 	return 0;
 }
 
+static int same_error(struct mc_error *err, const char *p, const char *t, const char *what)
+{
+	return mc_error_set(err, MC_E_INVALID, "%s and %s are the same %s: nothing was copied", p, t, what);
+}
+
 /* On one file system: a file copied onto itself would be emptied, a
  * directory copied into itself would grow as the copy walks it (scp -r D D/). */
 static int check_not_itself(struct fs *fs, const char *spath, const char *target, struct mc_error *err)
@@ -481,9 +486,50 @@ static int check_not_itself(struct fs *fs, const char *spath, const char *target
 	p = show(fs, spath);
 	t = show(fs, target);
 	if (same)
-		return mc_error_set(err, MC_E_INVALID, "%s and %s are the same %s: nothing was copied", p, t,
-				    a.dir ? "directory" : "file");
+		return same_error(err, p, t, a.dir ? "directory" : "file");
 	return mc_error_set(err, MC_E_INVALID, "cannot copy the directory %s into itself (%s): nothing was copied", p, t);
+}
+
+/* path as written, without repeated '/', "." components and a trailing '/'
+ * ("" for "."); ".." stays, since only a resolution could drop it. */
+static char *tidy(const char *path)
+{
+	char *t = mc_strdup(path), *o = t;
+	const char *p = path;
+
+	while (*p) {
+		if (*p == '/' && o > t && o[-1] == '/') {
+			p++;
+		} else if (*p == '.' && (p[1] == '/' || !p[1]) && (p == path || p[-1] == '/')) {
+			for (p++; *p == '/'; p++)
+				;
+		} else {
+			*o++ = *p++;
+		}
+	}
+	if (o > t + 1 && o[-1] == '/')
+		o--;
+	*o = '\0';
+	return t;
+}
+
+int mc_ssh_copy_check_written(const char *sarg, const char *spath, const char *darg, const char *dpath,
+			      bool recursive, struct mc_error *err)
+{
+	_cleanup_free_ char *src = tidy(spath), *dst = tidy(dpath), *target = NULL;
+	size_t n = strlen(dpath);
+	const char *base = strrchr(src, '/');
+
+	base = base ? base + 1 : src;
+	/* DST written as a directory: the copy goes inside, under the source's
+	 * name (unknown here for "/", "." and ".."); a directory DST names
+	 * itself as well (D D/ copies D into itself). */
+	if ((!*dst || dpath[n - 1] == '/' || (dpath[n - 1] == '.' && (n == 1 || dpath[n - 2] == '/'))) &&
+	    *base && strcmp(base, ".."))
+		target = join(*dst ? dst : ".", base);
+	if (strcmp(src, dst) && (!target || strcmp(src, target)))
+		return 0;
+	return same_error(err, sarg, darg, recursive ? "file or directory" : "file");
 }
 
 int mc_ssh_copy(const struct mc_ssh_loc *srcs, size_t nsrc, const struct mc_ssh_loc *dst,

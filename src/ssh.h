@@ -220,4 +220,11 @@ typedef void (*mc_ssh_progress_fn)(void *arg, const char *name, long long done, 
 int mc_ssh_copy(const struct mc_ssh_loc *srcs, size_t nsrc, const struct mc_ssh_loc *dst,
 		bool recursive, mc_ssh_progress_fn fn, void *arg, struct mc_error *err);
 
+/* For the system's scp, which empties a file copied onto itself: fails
+ * (naming SARG and DARG, the arguments) when SPATH copied to DPATH, both on
+ * one side, would land on SPATH as written, repeated '/', "./" and a trailing
+ * '/' aside.  Links are not resolved (mc_ssh_copy resolves them itself). */
+int mc_ssh_copy_check_written(const char *sarg, const char *spath, const char *darg, const char *dpath,
+			      bool recursive, struct mc_error *err);
+
 #endif

@@ -567,18 +567,20 @@ int mc_cmd_scp(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a
 			}
 		for (size_t i = 0; i < n; i++)
 			locs[i] = (struct mc_ssh_loc){ specs[i].m ? specs[i].m->s : NULL, specs[i].path };
-		if (mc_ssh_copy(locs, n - 1, &locs[n - 1], recursive,
-				quiet || !mc_term_isatty(2) ? NULL : on_progress, &prog, &err) < 0) {
-			if (prog.label)
-				mc_term_progress_end();
-			goto fail;
-		}
+		status = mc_ssh_copy(locs, n - 1, &locs[n - 1], recursive,
+				     quiet || !mc_term_isatty(2) ? NULL : on_progress, &prog, &err);
 		if (prog.label)
 			mc_term_progress_end();
+		if (status < 0)
+			goto fail;
 		rc = 0;
 		goto out;
 	}
 
+	for (size_t i = 0; !delta && i + 1 < n; i++)
+		if (specs[i].m == specs[n - 1].m && mc_ssh_copy_check_written(specs[i].arg, specs[i].path,
+				specs[n - 1].arg, specs[n - 1].path, recursive, &err) < 0)
+			goto fail;
 	for (size_t i = 0; i < nm; i++)
 		if (ensure_pinned(&machines[i], &err) < 0)
 			goto fail;

@@ -5,7 +5,7 @@
 . "$MC_SRCDIR/tests/lib/cli-lib.sh"
 . "$MC_SRCDIR/tests/lib/sshd-fixture.sh"
 sshd_require
-plan 57
+plan 70
 sshd_start
 mc_generic g1
 mc_generic g2
@@ -116,6 +116,18 @@ check "[native] a directory copied into itself is refused (exit 1), nothing made
 expect_err "cannot copy the directory g1:$R/selfdir into itself" "... saying so"
 run mc --native-ssh scp -q -r "$R/selfdir" "$R/selfdir/new"
 check "[native] ... locally too (to a new directory inside it)" test "$RC" = 1 -a ! -e "$R/selfdir/new"
+# The external client catches the same path as written (scp -3 would empty the file).
+for d in "g1:$R/self" "g1:/$R/./self" "g1:$R//" "g1:$R/." "g1:$R//self/"; do
+	run mc scp -q "g1:$R/self" "$d"
+	check "[external] a file copied onto itself on a machine ($d) is refused (exit 1), the file kept" \
+		test "$RC" = 1 -a "$(cat "$R/self")" = self
+	expect_err "g1:$R/self and $d are the same file: nothing was copied" "... saying so"
+done
+run mc scp -q "$R/self" "$R/"
+check "[external] ... locally too (FILE DIR/), in the same words" test "$RC" = 1 -a "$(cat "$R/self")" = self
+expect_err "$R/self and $R/ are the same file: nothing was copied" "... saying so"
+run mc scp -q "g1:$R/self" "g1:$R/self-copy"
+check "[external] another path on the same machine is copied" test "$RC" = 0 -a "$(cat "$R/self-copy" 2>&1)" = self
 
 # --delta: rsync over the system's ssh.
 if command -v rsync >/dev/null; then
