@@ -5,7 +5,7 @@
 . "$MC_SRCDIR/tests/lib/cli-lib.sh"
 . "$MC_SRCDIR/tests/lib/sshd-fixture.sh"
 sshd_require
-plan 70
+plan 72
 sshd_start
 mc_generic g1
 mc_generic g2
@@ -126,6 +126,11 @@ done
 run mc scp -q "$R/self" "$R/"
 check "[external] ... locally too (FILE DIR/), in the same words" test "$RC" = 1 -a "$(cat "$R/self")" = self
 expect_err "$R/self and $R/ are the same file: nothing was copied" "... saying so"
+cd "$R"
+run mc scp -q self .
+cd - >/dev/null
+check "[external] ... and a relative FILE to . (FILE DIR/.)" test "$RC" = 1 -a "$(cat "$R/self")" = self
+expect_err "self and . are the same file: nothing was copied" "... caught by machinectl (the same check runs for NAME:FILE NAME:)"
 run mc scp -q "g1:$R/self" "g1:$R/self-copy"
 check "[external] another path on the same machine is copied" test "$RC" = 0 -a "$(cat "$R/self-copy" 2>&1)" = self
 
