@@ -25,10 +25,7 @@ struct mc_filters {
 	size_t nre;
 };
 
-/* What Go's regexp (docker-machine's name filter) refuses and glibc's regcomp
- * accepts at a great cost: a repetition of a repetition ("a**", "a+++...":
- * a few dozen characters take gigabytes) and repeat counts over 1000.
- * Returns why, or NULL when the pattern is acceptable. */
+/* The bracket expression at p ('['): its closing ']', or the end. */
 static const char *skip_bracket(const char *p)
 {
 	const char *q = p + 1, *close;
@@ -47,6 +44,10 @@ static const char *skip_bracket(const char *p)
 	return q;   /* at the closing ']', or at the end when unterminated */
 }
 
+/* What Go's regexp (docker-machine's name filter) refuses and glibc's regcomp
+ * accepts at a great cost: a repetition of a repetition ("a**", "a+++...":
+ * a few dozen characters take gigabytes) and repeat counts over 1000.
+ * Returns why, or NULL when the pattern is acceptable. */
 static const char *regex_refusal(const char *re)
 {
 	bool after_rep = false, lazy_ok = false;
