@@ -2,6 +2,7 @@
 #include "buildconf.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,8 +174,9 @@ static bool is_print(long r)
 }
 
 /* Go's %q: s quoted by q ('"' for a string, '\'' for a character) with
- * Go's escapes (strconv.Quote). */
-static char *go_quote(const char *s, char q)
+ * Go's escapes (strconv.Quote); ascii ('+'): every character past ASCII
+ * escaped too (strconv.QuoteToASCII). */
+static char *go_quote(const char *s, char q, bool ascii)
 {
 	static const char ctl[] = "\a\b\f\n\r\t\v", esc[] = "abfnrtv";
 	struct sbuf b = { 0 };
@@ -186,7 +188,7 @@ static char *go_quote(const char *s, char q)
 		const char *k = r > 0 && r < 0x80 ? strchr(ctl, (int)r) : NULL;
 		char e[16];
 
-		if (is_print(r) && r != q && r != '\\') {
+		if (is_print(r) && r != q && r != '\\' && !(ascii && r >= 0x80)) {
 			sput(&b, s, len);
 		} else {
 			if (r == q || r == '\\')
@@ -203,6 +205,17 @@ static char *go_quote(const char *s, char q)
 	}
 	sput(&b, &q, 1);
 	return b.p;
+}
+
+/* Go's %#q of a string: `s`, when strconv.CanBackquote(s) (no control
+ * character but tab, no backquote, no U+FEFF); NULL otherwise. */
+static char *go_backquote(const char *s)
+{
+	for (const char *p = s; *p; p++)
+		if (((unsigned char)*p < ' ' && *p != '\t') || *p == '`' || *p == 0x7f ||
+		    mc_startswith(p, "\xef\xbb\xbf"))
+			return NULL;
+	return mc_asprintf("`%s`", s);
 }
 
 static size_t runes(const char *s, size_t n)
@@ -261,6 +274,69 @@ static char *cnum(const struct spec *sp, int conv, ...)
 	return out;
 }
 
+/* A float's digits (mant, unsigned) and exponent (tail) as Go's fmt
+ * finishes them: '#' writes a point and zeros up to `digits` digits, counted
+ * as Go counts them (from the first one that is not 0, the x of 0x among
+ * them); then the sign ('+' and ' ' flags) and the padding, zeros after the
+ * sign. */
+static char *float_out(const struct spec *sp, bool neg, const char *mant, const char *tail, int digits)
+{
+	struct sbuf num = { 0 }, b = { 0 };
+	struct spec ps = *sp;
+	char sign = neg ? '-' : sp->plus ? '+' : sp->space ? ' ' : 0;
+	bool nonzero = false;
+
+	if (sign)
+		sput(&num, &sign, 1);
+	sput(&num, mant, strlen(mant));
+	if (sp->sharp) {
+		for (const char *q = mant; *q; q++)
+			if (*q != '.' && (nonzero |= *q != '0'))
+				digits--;
+		if (!strchr(mant, '.')) {
+			digits -= !strcmp(mant, "0");
+			sput(&num, ".", 1);
+		}
+		for (; digits > 0; digits--)
+			sput(&num, "0", 1);
+	}
+	sput(&num, tail, strlen(tail));
+	sput(&b, "", 0);
+	if (sign && sp->zero && sp->width > (int)num.len) {   /* the sign before the zeros */
+		sput(&b, &sign, 1);
+		ps.width = sp->width - 1;
+	}
+	pad(&b, num.p + (b.len > 0), &ps);
+	free(num.p);
+	return b.p;
+}
+
+/* Go's %x and %X of a float (strconv's 'x' format): the mantissa with a
+ * leading 1 (subnormal numbers too), the fewest hex digits or the
+ * precision's (rounded to even), a power of two of at least two digits:
+ * -0x1.8p+01; %#x fills up to 6 digits (or the precision), %#X does not. */
+static char *go_hexfloat(const struct spec *sp, double d)
+{
+	int exp = 0;
+	double m = d != 0 ? frexp(fabs(d), &exp) * 2 : 0;   /* in [1, 2) */
+	_cleanup_free_ char *mant = sp->prec >= 0 ? mc_asprintf("%.*a", sp->prec, m) : mc_asprintf("%a", m);
+	char tail[16];
+
+	exp -= d != 0;
+	*strchr(mant, 'p') = '\0';
+	if (mant[2] == '2') {   /* rounded up to 2: 1, and one more in the power */
+		mant[2] = '1';
+		exp++;
+	}
+	snprintf(tail, sizeof(tail), "p%c%02d", exp < 0 ? '-' : '+', abs(exp));
+	if (sp->verb == 'X') {
+		for (char *q = mant; *q; q++)
+			*q = (char)toupper((unsigned char)*q);
+		tail[0] = 'P';
+	}
+	return float_out(sp, signbit(d), mant, tail, sp->verb == 'x' ? (sp->prec >= 0 ? sp->prec : 6) : 0);
+}
+
 /* Go's %e %f %g (and %E %F %G) of d.  %g without a precision is Go's
  * shortest: the fewest digits that read back as d, with an exponent from
  * e+06 or below e-04. */
@@ -286,6 +362,14 @@ static char *go_float(const struct spec *sp, double d)
 	} else {
 		s.verb = 'f';
 		s.prec = digits - 1 - exp > 0 ? digits - 1 - exp : 0;
+	}
+	if (s.sharp) {   /* Go fills the shortest form up to 6 digits */
+		_cleanup_free_ char *num = mc_asprintf(s.verb == 'f' ? "%.*f" : s.verb == 'e' ? "%.*e" : "%.*E",
+						       s.prec, fabs(d));
+		size_t n = strcspn(num, "eE");
+		_cleanup_free_ char *mant = mc_strndup(num, n);
+
+		return float_out(&s, signbit(d), mant, num + n, 6);
 	}
 	return cnum(&s, (int)s.verb, d);
 }
@@ -448,13 +532,16 @@ static char *format_one(const struct spec *sp, json_t *v)
 		return is_text ? cut(mc_template_string(v), s.prec) : NULL;
 	case 'q':
 		if (is_int) {
+			if (!json_integer_value(v))   /* NUL: no C string holds it */
+				return mc_strdup("'\\x00'");
 			c[mc_template_utf8((long)json_integer_value(v), c)] = '\0';
-			return go_quote(c, '\'');
+			return go_quote(c, '\'', s.plus);
 		}
 		if (is_text) {
 			_cleanup_free_ char *t = cut(mc_template_string(v), s.prec);
+			char *bq = s.sharp ? go_backquote(t) : NULL;
 
-			return go_quote(t, '"');
+			return bq ? bq : go_quote(t, '"', s.plus);
 		}
 		return NULL;
 	case 'c':
@@ -490,6 +577,8 @@ static char *format_one(const struct spec *sp, json_t *v)
 	case 'X':
 		if (is_int)
 			return go_int(&s, json_integer_value(v), 16);
+		if (is_real)
+			return go_hexfloat(&s, json_real_value(v));
 		return json_is_string(v) ? hex_bytes(&s, json_string_value(v)) : NULL;
 	default:
 		return NULL;

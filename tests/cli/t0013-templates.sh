@@ -132,4 +132,17 @@ run mc status --format json nosuch
 expect_rc 1 "status of an unknown machine still fails as before"
 expect_err 'machine "nosuch" does not exist' "and says which machine"
 
+# %x of a float (strconv's hex format), %+q (ASCII only), %#q (backquoted
+# when Go can) and %q of 0, as Go 1.19's fmt prints them.
+run mc inspect --format '{{printf "%[1]x|%#[1]x|%.0[1]X|%+08.2[1]x|% [1]x" 1.5}};{{printf "%[1]x|%#[1]x|%+08.2[1]x" 0.1}};{{printf "%[1]x|%#[1]x|%.0[1]X" -2.5}};{{printf "%[1]x|%.0[1]X" 1e-320}}' m1
+expect_rc 0 "inspect: printf %x of floats"
+check "%x and %X of floats as Go's (normalised, rounded, '#', signs, zeros)" test "$OUT" = \
+	'0x1.8p+00|0x1.8000p+00|0X1P+01|+0x1.80p+00| 0x1.8p+00;0x1.999999999999ap-04|0x1.999999999999ap-04|+0x1.9ap-04;-0x1.4p+01|-0x1.4000p+01|-0X1P+01;0x1.fap-1064|0X1P-1063'
+run mc inspect --format '{{printf "%[1]g|%#[1]g|%#10[1]g|%#+08[1]g" 1.5}};{{printf "%#[1]g|%#[1]G" 0.0}};{{printf "%#g" 1e6}};{{printf "%#v" -2.5}}' m1
+check "%#g fills Go's shortest form up to 6 digits" test "$OUT" = '1.5|1.50000|   1.50000|+1.50000;0.00000|0.00000;1.00000e+06;-2.5'
+run mc inspect --format '{{printf "%[1]q|%+[1]q|%#[1]q|%#+[1]q" "é`☺"}};{{printf "%[1]q|%+[1]q|%#[1]q|%#+[1]q" "é☺"}};{{printf "%[1]q|%+[1]q|%#[1]q" 233}};{{printf "%q" 0}}' m1
+expect_rc 0 "inspect: printf %+q and %#q"
+check "%+q escapes past ASCII, %#q backquotes unless it cannot, %q of 0 is '\\x00'" test "$OUT" = \
+	"\"é\`☺\"|\"\\u00e9\`\\u263a\"|\"é\`☺\"|\"\\u00e9\`\\u263a\";\"é☺\"|\"\\u00e9\\u263a\"|\`é☺\`|\`é☺\`;'é'|'\\u00e9'|'é';'\\x00'"
+
 done_testing
