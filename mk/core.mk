@@ -21,7 +21,7 @@ libmccore_la_SOURCES = \
 	src/store.c src/store.h \
 	src/swarm.c src/swarm.h \
 	src/tabwriter.c src/tabwriter.h \
-	src/template.c src/template.h src/template-fmt.c src/template-fmt.h \
+	src/template.c src/template.h src/template-fmt.c src/template-fmt.h src/go-regex.c src/go-regex.h \
 	src/shares.c src/shares.h \
 	src/userdata.c src/userdata.h \
 	src/util.c src/util.h \

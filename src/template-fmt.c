@@ -124,9 +124,7 @@ size_t mc_template_utf8(long r, char *out)
 	return 4;
 }
 
-/* The character at s (*r) and its length; *r is -1 and the length 1 when
- * s holds no UTF-8 character there (Go reads such a byte as one). */
-static size_t utf8_char(const char *s, long *r)
+size_t mc_template_utf8_char(const char *s, long *r)
 {
 	static const long least[] = { 0, 0, 0x80, 0x800, 0x10000 };
 	const unsigned char *u = (const unsigned char *)s;
@@ -184,7 +182,7 @@ static char *go_quote(const char *s, char q, bool ascii)
 	sput(&b, &q, 1);
 	while (*s) {
 		long r;
-		size_t len = utf8_char(s, &r);
+		size_t len = mc_template_utf8_char(s, &r);
 		const char *k = r > 0 && r < 0x80 ? strchr(ctl, (int)r) : NULL;
 		char e[16];
 
@@ -789,7 +787,7 @@ static bool parse_spec(const char *f, size_t *i, size_t end, struct spec *sp, st
 		arg_index(f, i, end, o);
 	if (*i >= end)
 		return false;
-	*i += utf8_char(f + *i, &sp->verb);
+	*i += mc_template_utf8_char(f + *i, &sp->verb);
 	if (sp->verb < 0)
 		sp->verb = 0xfffd;
 	return true;

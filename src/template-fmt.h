@@ -21,6 +21,9 @@ json_t *mc_template_builtin(const char *name, json_t *const *args, size_t n, str
 char *mc_template_sprintf(const char *fmt, json_t *const *args, size_t n);
 /* Character r in UTF-8 at out (room for 4; U+FFFD when r is none); its length. */
 size_t mc_template_utf8(long r, char *out);
+/* The character at s (*r) and its length; *r is -1 and the length 1 when
+ * s holds no UTF-8 character there (Go reads such a byte as one). */
+size_t mc_template_utf8_char(const char *s, long *r);
 /* An object's keys in byte order (Go ranges over maps that way). */
 char **mc_json_sorted_keys(json_t *obj);
 

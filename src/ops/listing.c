@@ -1,7 +1,6 @@
 /* The listing: machines' states, URLs and daemons, in parallel under a deadline. */
 #include "buildconf.h"
 
-#include <ctype.h>
 #include <pthread.h>
 #include <regex.h>
 #include <string.h>
@@ -9,11 +8,11 @@
 #include <time.h>
 
 #include "engine.h"
+#include "go-regex.h"
 #include "listing.h"
 #include "shares.h"
 #include "ops-internal.h"
 #include "swarm.h"
-#include "template-fmt.h"
 #include "util.h"
 
 /* ------------------------------------------------------------------ */
@@ -25,204 +24,15 @@ struct mc_filters {
 	size_t nre;
 };
 
-/* The bracket expression at p ('['): its closing ']', or the end. */
-static const char *skip_bracket(const char *p)
-{
-	const char *q = p + 1, *close;
-
-	if (*q == '^')
-		q++;
-	if (*q == ']')
-		q++;
-	while (*q && *q != ']') {
-		if (q[0] == '[' && (q[1] == ':' || q[1] == '.' || q[1] == '=') &&
-		    (close = strstr(q + 2, (const char[]){ q[1], ']', '\0' })))
-			q = close + 2;   /* [:alpha:] [.x.] [=x=] */
-		else
-			q++;
-	}
-	return q;   /* at the closing ']', or at the end when unterminated */
-}
-
-/* What Go's regexp (docker-machine's name filter) refuses and glibc's regcomp
- * accepts at a great cost: a repetition of a repetition ("a**", "a+++...":
- * a few dozen characters take gigabytes) and repeat counts over 1000.
- * Returns why, or NULL when the pattern is acceptable. */
-static const char *regex_refusal(const char *re)
-{
-	bool after_rep = false, lazy_ok = false;
-
-	for (const char *p = re; *p; p++) {
-		if (*p == '\\' && p[1]) {
-			p++;
-			after_rep = false;
-			continue;
-		}
-		if (*p == '[') {  /* a bracket expression: its ']' may come first */
-			p = skip_bracket(p);
-			if (!*p)
-				break;   /* unterminated: regcomp says so */
-			after_rep = false;
-			continue;
-		}
-		if (*p == '*' || *p == '+' || *p == '?' || (*p == '{' && p[1] >= '0' && p[1] <= '9')) {
-			if (after_rep && !(*p == '?' && lazy_ok))
-				return "invalid nested repetition operator";
-			lazy_ok = !after_rep;
-			after_rep = true;
-			if (*p == '{') {
-				char *end;
-
-				for (const char *q = p + 1; *q >= '0' && *q <= '9';) {
-					if (strtol(q, &end, 10) > 1000)
-						return "invalid repeat count (at most 1000)";
-					q = *end == ',' ? end + 1 : end;
-					if (q == end)
-						break;
-				}
-				while (p[1] && *p != '}')
-					p++;
-			}
-			continue;
-		}
-		after_rep = false;
-	}
-	return NULL;
-}
-
-#define MC_WORD_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
-
-/* c as ERE text at w: a literal character (its UTF-8 bytes past ASCII). */
-static char *put_literal(char *w, long c)
-{
-	if (c < 0x80) {
-		if (strchr(".[]()*+?{}|^$\\", (int)c))
-			*w++ = '\\';
-		*w++ = (char)c;
-		return w;
-	}
-	return w + mc_template_utf8(c, w);
-}
-
-/* "{n}", "{n,}" or "{n,m}" at p: a repetition (Go reads any other '{' as
- * itself). */
-static bool is_repeat(const char *p)
-{
-	const char *q = p + 1 + strspn(p + 1, "0123456789");
-
-	if (q == p + 1)
-		return false;
-	if (*q == ',')
-		q += 1 + strspn(q + 1, "0123456789");
-	return *q == '}';
-}
-
-/* Go's regexp syntax (docker-machine's name filter) as glibc's extended
- * regular expression in out (4 bytes per byte of re, at most).  \d \D become
- * [0-9] [^0-9], \A \z ^ $, \Q...\E, \xHH, \x{H...}, octal escapes and \a \f
- * \t \n \r \v the characters; \s \S \w \W \b \B mean the same in both, as
- * does escaped punctuation (\< is '<' in Go, a word's start in glibc: written
- * as the character); a '{' that starts no repetition is itself; a leading (?i)
- * is REG_ICASE (*icase), (?: and (?P<name> a group.  What the two would read
- * differently is refused: Go's invalid escapes, \p, a backslash inside [...]
- * (an escape in Go, itself in POSIX), other flags.  Returns why, or NULL. */
-static const char *go_regex_to_ere(const char *re, char *out, bool *icase)
-{
-	char *w = out;
-	const char *p = re;
-
-	*icase = mc_startswith(p, "(?i)");
-	if (*icase)
-		p += 4;
-	for (; *p; p++) {
-		if (*p == '[') {
-			const char *end = skip_bracket(p);
-
-			if (memchr(p, '\\', (size_t)(end - p)))
-				return "a backslash inside [...] is not supported (Go reads an escape there, glibc a backslash): "
-				       "write the class outside, e.g. ([0-9]|x) for [\\dx]";
-			memcpy(w, p, (size_t)(end - p) + (*end != '\0'));
-			w += (end - p) + (*end != '\0');
-			if (!*end)
-				break;   /* unterminated: regcomp says so */
-			p = end;
-		} else if (*p == '(' && p[1] == '?') {
-			if (p[2] == ':')
-				p += 2;
-			else if (p[2] == 'P' && p[3] == '<' && p[4 + strspn(p + 4, MC_WORD_CHARS)] == '>' && p[4] != '>')
-				p += 4 + strspn(p + 4, MC_WORD_CHARS);
-			else
-				return "flags (?...) are not supported, except a leading (?i)";
-			*w++ = '(';
-		} else if (*p == '{' && !is_repeat(p)) {
-			w = put_literal(w, '{');
-		} else if (*p != '\\') {
-			*w++ = *p;
-		} else if (!*++p) {
-			return "trailing backslash at end of expression";
-		} else if (*p == 'Q') {
-			const char *e = strstr(++p, "\\E");
-
-			for (; *p && p != e; p++)
-				w = put_literal(w, (unsigned char)*p);
-			if (!*p)
-				break;
-			p++;   /* on the E */
-		} else if (*p == 'x') {
-			const char *q = p + 1 + (p[1] == '{');
-			long c = 0;
-			int n = 0;
-
-			for (; isxdigit((unsigned char)*q) && c <= 0x10ffff && (p[1] == '{' || n < 2); q++, n++)
-				c = c * 16 + (isdigit((unsigned char)*q) ? *q - '0' : (tolower((unsigned char)*q) - 'a' + 10));
-			if (p[1] == '{' ? !n || *q != '}' || c > 0x10ffff : n < 2)
-				return "invalid escape sequence \\x (use \\xHH or \\x{H...})";
-			if (!c)
-				return "\\x00 (NUL) cannot be in a machine name";
-			w = put_literal(w, c);
-			p = q - (p[1] != '{');
-		} else if (*p == '0' || (*p >= '1' && *p <= '7' && p[1] >= '0' && p[1] <= '7')) {
-			long c = 0;
-
-			for (int k = 0; k < 3 && *p >= '0' && *p <= '7'; k++)
-				c = c * 8 + (*p++ - '0');
-			if (!c)
-				return "\\0 (NUL) cannot be in a machine name";
-			w = put_literal(w, c);
-			p--;
-		} else if (strchr("dD", *p)) {
-			w = mempcpy(w, *p == 'd' ? "[0-9]" : "[^0-9]", *p == 'd' ? 5 : 6);
-		} else if (strchr("sSwWbB", *p)) {
-			*w++ = '\\';
-			*w++ = *p;
-		} else if (*p == 'A' || *p == 'z') {
-			*w++ = *p == 'A' ? '^' : '$';
-		} else if (strchr("aftnrv", *p)) {
-			*w++ = "\a\f\t\n\r\v"[strchr("aftnrv", *p) - "aftnrv"];
-		} else if ((unsigned char)*p < 0x80 && !isalnum((unsigned char)*p)) {
-			w = put_literal(w, *p);
-		} else {
-			return *p == 'p' || *p == 'P' ? "Unicode classes (\\p, \\P) are not supported"
-						      : "invalid escape sequence (Go's regexp refuses it)";
-		}
-	}
-	*w = '\0';
-	return NULL;
-}
-
 static int compile_names(struct mc_filters *f, struct mc_error *err)
 {
 	f->nre = mc_strv_len(f->name);
 	f->re = mc_calloc(f->nre ? f->nre : 1, sizeof(regex_t));
 	for (size_t i = 0; i < f->nre; i++) {
-		_cleanup_free_ char *ere = mc_malloc(strlen(f->name[i]) * 4 + 1);
-		bool icase;
-		const char *why = go_regex_to_ere(f->name[i], ere, &icase);
+		_cleanup_free_ char *ere = NULL;
+		const char *why = mc_go_regex_to_ere(f->name[i], &ere);
 		char msg[128];
-		int r;
-
-		why = why ? why : regex_refusal(ere);
-		r = why ? 0 : regcomp(&f->re[i], ere, REG_EXTENDED | REG_NOSUB | (icase ? REG_ICASE : 0));
+		int r = why ? 0 : regcomp(&f->re[i], ere, REG_EXTENDED | REG_NOSUB);
 
 		if (!why && !r)
 			continue;

@@ -40,9 +40,25 @@ check "name= with a leading (?i), (?:...) and \\z" \
 	test "$(mc ls -q --filter 'name=(?i)^(?:WEB|M1$)' --filter 'name=\Am10\z' | xargs)" = "m1 m10 web-1"
 check "name= with \\Q...\\E and \\x41-style escapes" test "$(mc ls -q --filter 'name=\Qweb-\E\x31' | xargs)" = "web-1"
 check "name=\\<web is a '<' (Go), not a word's start (glibc)" test -z "$(mc ls -q --filter 'name=\<web')"
-for re in '[\d]' '\y' '\1' '\p{L}' '(?s)m'; do
+# Go's syntax anywhere: classes and escapes inside [...], flags for the rest
+# of a group or (?i:...), \pN classes, a character past ASCII repeated as
+# one (each expected list is what Go's regexp matches of these names)
+while IFS='|' read -r re want; do
+	check "name=$re matches as in Go: ${want:-nothing}" test "$(mc ls -q --filter "name=$re" | xargs)" = "$want"
+done <<'EOF2'
+^m[\d]$|m1 m2
+^(?i:M)1|m1 m10
+(?s)m|m1 m2 m10
+\pL\pN$|m1 m2
+^[\w-]+-\p{N}$|web-1
+(?i)^WEB(?-i)-1|web-1
+(?i)w(?-i)EB|
+^[^[:^alpha:]]+\d{2}$|m10
+é?m1$|m1
+EOF2
+for re in '\y' '\1' '[z-a]' '(?-)' '[[:foo:]]' '(?<x>m)' '\p{Greek}'; do
 	run mc ls --filter "name=$re"
-	expect_rc 2 "name=$re: read otherwise by Go and glibc, refused"
+	expect_rc 2 "name=$re: refused (by Go, or not supported)"
 	expect_err "invalid name filter \"$re\"" "... and the message names the pattern"
 done
 
