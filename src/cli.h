@@ -56,6 +56,11 @@ const struct mc_verb *mc_verb_find(const char *name);
 void mc_cli_print_version(const struct mc_cli *cli);
 /* Print "Error: TEXT" on stderr (mc_error_text); returns the exit code for err. */
 int mc_cli_fail(const struct mc_error *err);
+/* One line on stderr, formatted, with the control characters of what it
+ * quotes escaped (mc_term_safe, MC_SAFE_LINE): a value can neither forge a
+ * line nor drive the terminal.  Every message to stderr goes through it,
+ * mc_cli_fail or the ui's warn. */
+__attribute__((format(printf, 1, 2))) void mc_cli_eprintf(const char *fmt, ...);
 /* Print a verb's usage and options (help VERB / VERB --help). */
 void mc_cli_verb_help(FILE *f, const struct mc_cli *cli, const struct mc_verb *v);
 

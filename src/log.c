@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "log.h"
+#include "util.h"
 
 static enum mc_log_level current = MC_LOG_INFO;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -25,13 +26,23 @@ void mc_logv(enum mc_log_level level, const char *fmt, va_list ap)
 		[MC_LOG_INFO] = "", [MC_LOG_DEBUG] = "debug: ",
 	};
 
+	_cleanup_free_ char *line = NULL, *safe = NULL;
+	va_list again;
+	int n;
+
 	if (level > current)
 		return;
+	va_copy(again, ap);
+	n = vsnprintf(NULL, 0, fmt, again);
+	va_end(again);
+	line = mc_malloc(n > 0 ? (size_t)n + 1 : 1);
+	vsnprintf(line, n > 0 ? (size_t)n + 1 : 1, fmt, ap);
+	/* What it quotes (a command's argv, a path, a value) neither ends the
+	 * line nor drives the terminal. */
+	safe = mc_term_safe(line, MC_SAFE_LINE);
 	/* One line per call, whole, even from several threads. */
 	pthread_mutex_lock(&lock);
-	fputs(prefix[level], stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "%s%s\n", prefix[level], safe);
 	pthread_mutex_unlock(&lock);
 }
 

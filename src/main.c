@@ -187,7 +187,7 @@ int mc_cmd_help(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *
 	}
 	v = mc_verb_find(a->pos[0]);
 	if (!v) {
-		fprintf(stderr, "Error: no help for '%s': it is not a %s verb\n", a->pos[0], cli->prog);
+		mc_cli_eprintf("Error: no help for '%s': it is not a %s verb", a->pos[0], cli->prog);
 		return 2;
 	}
 	mc_cli_verb_help(stdout, cli, v);
@@ -231,7 +231,7 @@ static int unknown_verb(const char *prog, const char *name)
 			best_d = d < best_d ? d : best_d;
 		}
 	}
-	fprintf(stderr, "%s: '%s' is not a %s command. See '%s --help'.\n", prog, name, prog, prog);
+	mc_cli_eprintf("%s: '%s' is not a %s command. See '%s --help'.", prog, name, prog, prog);
 	if (best)
 		fprintf(stderr, "\nDid you mean this?\n\t%s\n", best->name);
 	return 2;
@@ -257,7 +257,7 @@ static int global_end(int argc, char **argv, const char *prog)
 				o = g;
 		}
 		if (!o) {
-			fprintf(stderr, "%s: unknown global flag %s. See '%s --help'.\n", prog, s, prog);
+			mc_cli_eprintf("%s: unknown global flag %s. See '%s --help'.", prog, s, prog);
 			return -1;
 		}
 		if (o->type != MC_OPT_BOOL && !strchr(s, '=') && !(s[1] != '-' && s[2]))
@@ -312,7 +312,7 @@ int main(int argc, char **argv)
 		return 2;
 	if (mc_args_parse((const struct mc_option *const[]){ mc_opts_global, NULL }, i - 1, argv + 1, 0,
 			  &cli.global, &err) < 0) {
-		fprintf(stderr, "%s: %s. See '%s --help'.\n", cli.prog, err.msg, cli.prog);
+		mc_cli_eprintf("%s: %s. See '%s --help'.", cli.prog, err.msg, cli.prog);
 		return 2;
 	}
 	if (mc_args_given(&cli.global, GOPT(HELP)) || (i >= argc && !mc_args_given(&cli.global, GOPT(VERSION)))) {
@@ -353,7 +353,7 @@ int main(int argc, char **argv)
 		if (err.code == MC_E_OK)  /* --help was printed */
 			rc = 0;
 		else if (err.code == MC_E_USAGE) {
-			fprintf(stderr, "Error: %s. See '%s %s --help'.\n", err.msg, cli.prog, v->name);
+			mc_cli_eprintf("Error: %s. See '%s %s --help'.", err.msg, cli.prog, v->name);
 			rc = 2;
 		} else {
 			rc = mc_cli_fail(&err);

@@ -88,6 +88,67 @@ char *mc_printable(const char *s)
 	return out;
 }
 
+/* Length of the valid UTF-8 sequence at s (1-4), or 0. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+char *mc_term_safe(const char *s, enum mc_safe keep)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	char *out = malloc(strlen((const char *)p) * 6 + 1), *w = out;
+
+	if (!out)
+		abort();
+	while (*p) {
+		size_t n = utf8_len(p);
+
+		if (n == 1 && (*p >= 0x20 || (keep != MC_SAFE_CELL && *p == '\t') ||
+			       (keep == MC_SAFE_TEXT && *p == '\n')) && *p != 0x7f) {
+			*w++ = (char)*p++;
+		} else if (*p == '\n' || *p == '\r') {
+			w += sprintf(w, *p == '\n' ? "\\n" : "\\r");
+			p++;
+		} else if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
+			/* C1 controls (U+0080-U+009F): CSI and friends on some terminals */
+			w += sprintf(w, "\\u%04x", p[1]);
+			p += 2;
+		} else if (n > 1) {
+			memcpy(w, p, n);
+			w += n;
+			p += n;
+		} else {
+			/* DEL as a JSON escape too: the text may be JSON (inspect). */
+			w += sprintf(w, *p == 0x7f ? "\\u%04x" : "\\x%02x", *p);
+			p++;
+		}
+	}
+	*w = '\0';
+	return out;
+}
+
 char *mc_url_host(const char *url)
 {
 	const char *h, *end;

@@ -25,6 +25,19 @@ bool mc_str_endswith(const char *s, const char *suffix);
 char *mc_url_host(const char *url);
 /* s for a message: control characters and backslashes as C escapes (malloc'd). */
 char *mc_printable(const char *s);
+/* What mc_term_safe keeps of the layout. */
+enum mc_safe {
+	MC_SAFE_CELL,  /* nothing: one table cell or word (tab and newline escaped too) */
+	MC_SAFE_TEXT,  /* newline and tab: a report of several lines */
+	MC_SAFE_LINE,  /* tab only: one message line ("Error: ..."), which no value can end or forge */
+};
+/* s with what a terminal would act on escaped, for printing data that comes
+ * from outside (a daemon's answers, a config.json, a driver, the command
+ * line): newline and CR as \n and \r, other control characters and DEL as
+ * \xNN, C1 controls as \u00NN, invalid UTF-8 bytes as \xNN; valid UTF-8
+ * is kept.  A backslash is not escaped, so text already escaped (by
+ * mc_printable, say) passes unchanged.  malloc'd; s NULL is "". */
+char *mc_term_safe(const char *s, enum mc_safe keep);
 /* s as one POSIX shell word: 'it'\''s' (malloc'd). */
 char *mc_shell_quote(const char *s);
 /* Natural ("version") order: "m2" < "m10". */

@@ -3,6 +3,7 @@
 #include "buildconf.h"
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "cli.h"
@@ -13,10 +14,27 @@ int mc_cli_fail(const struct mc_error *err)
 {
 	char text[MC_ERROR_TEXT_MAX];
 	/* Messages quote what daemons, drivers and files said. */
-	_cleanup_free_ char *safe = mc_term_safe(mc_error_text(err, text, sizeof(text)), true);
+	_cleanup_free_ char *safe = mc_term_safe(mc_error_text(err, text, sizeof(text)), MC_SAFE_LINE);
 
 	fprintf(stderr, "Error: %s\n", safe);
 	return mc_error_exit_code(err);
+}
+
+void mc_cli_eprintf(const char *fmt, ...)
+{
+	_cleanup_free_ char *line = NULL, *safe = NULL;
+	va_list ap, again;
+	int n;
+
+	va_start(ap, fmt);
+	va_copy(again, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	line = mc_malloc(n > 0 ? (size_t)n + 1 : 1);
+	vsnprintf(line, n > 0 ? (size_t)n + 1 : 1, fmt, again);
+	va_end(again);
+	va_end(ap);
+	safe = mc_term_safe(line, MC_SAFE_LINE);
+	fprintf(stderr, "%s\n", safe);
 }
 
 /* Lines from threads (parallel creates, starts...) never interleave. */
@@ -26,7 +44,7 @@ static void ui_phase(void *arg, const char *machine, bool named, long long elaps
 		     const char *msg)
 {
 	char el[32];
-	_cleanup_free_ char *safe = mc_term_safe(msg, true);
+	_cleanup_free_ char *safe = mc_term_safe(msg, MC_SAFE_TEXT);
 
 	mc_format_duration(elapsed_ms, el, sizeof(el));
 	pthread_mutex_lock(&out_lock);
@@ -40,7 +58,7 @@ static void ui_phase(void *arg, const char *machine, bool named, long long elaps
 
 static void ui_driver_phase(void *arg, const char *machine, const char *msg)
 {
-	_cleanup_free_ char *safe = mc_term_safe(msg, true);
+	_cleanup_free_ char *safe = mc_term_safe(msg, MC_SAFE_TEXT);
 
 	pthread_mutex_lock(&out_lock);
 	printf("(%s) %s\n", machine, safe);
@@ -50,7 +68,7 @@ static void ui_driver_phase(void *arg, const char *machine, const char *msg)
 
 static void ui_info(void *arg, const char *msg)
 {
-	_cleanup_free_ char *safe = mc_term_safe(msg, true);
+	_cleanup_free_ char *safe = mc_term_safe(msg, MC_SAFE_TEXT);
 
 	pthread_mutex_lock(&out_lock);
 	printf("%s\n", safe);
@@ -60,7 +78,7 @@ static void ui_info(void *arg, const char *msg)
 
 static void ui_warn(void *arg, const char *msg)
 {
-	_cleanup_free_ char *safe = mc_term_safe(msg, true);
+	_cleanup_free_ char *safe = mc_term_safe(msg, MC_SAFE_LINE);
 
 	fprintf(stderr, "Warning: %s\n", safe);
 }
@@ -76,7 +94,7 @@ static void ui_progress(void *arg, const char *label, long long done, long long 
 static void ui_wait(void *arg, const char *msg, long long elapsed_ms, bool first)
 {
 	bool tty = mc_term_isatty(2);
-	_cleanup_free_ char *safe = mc_term_safe(msg, false);
+	_cleanup_free_ char *safe = mc_term_safe(msg, MC_SAFE_CELL);
 	char el[32];
 
 	if (!tty && (!msg || !first))

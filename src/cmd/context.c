@@ -31,7 +31,7 @@ int mc_cmd_context(struct mc_cli *cli, const struct mc_verb *verb, struct mc_arg
 		printf("Use it with: docker --context %s ..., or make it current: %s context --use %s\n", ctx,
 		       cli->prog, a->pos[0]);
 	if (host && *host)
-		fprintf(stderr, "Warning: DOCKER_HOST is set (%s) and the docker CLI prefers it to any context: "
-			"unset it (eval $(%s env -u))\n", host, cli->prog);
+		mc_cli_eprintf("Warning: DOCKER_HOST is set (%s) and the docker CLI prefers it to any context: "
+			       "unset it (eval $(%s env -u))", host, cli->prog);
 	return 0;
 }

@@ -192,7 +192,7 @@ int mc_cmd_generate(struct mc_cli *cli, const struct mc_verb *verb, struct mc_ar
 
 	(void)verb;
 	if (prog && !prog_ok(prog)) {
-		fprintf(stderr, "Error: invalid --prog \"%s\": a program name has only letters, digits and . _ + -\n", prog);
+		mc_cli_eprintf("Error: invalid --prog \"%s\": a program name has only letters, digits and . _ + -", prog);
 		return 2;
 	}
 	if (!prog)
@@ -202,8 +202,8 @@ int mc_cmd_generate(struct mc_cli *cli, const struct mc_verb *verb, struct mc_ar
 			continue;
 		m = model(prog);
 		if (mc_gen_render(dir, outputs[i].file, m, &out, &err) < 0 && err.code != MC_E_USAGE) {
-			fprintf(stderr, "Error: %s (the templates are the source tree's doc/gen: give their "
-				"directory with --templates DIR or MACHINECTL_GENERATE_TEMPLATES)\n", err.msg);
+			mc_cli_eprintf("Error: %s (the templates are the source tree's doc/gen: give their "
+				       "directory with --templates DIR or MACHINECTL_GENERATE_TEMPLATES)", err.msg);
 			return 1;
 		}
 		if (!out)
@@ -211,7 +211,7 @@ int mc_cmd_generate(struct mc_cli *cli, const struct mc_verb *verb, struct mc_ar
 		fputs(out, stdout);
 		return 0;
 	}
-	fprintf(stderr, "Error: unknown output \"%s\": use man, man-drivers, man-config, bash, zsh, fish or powershell\n",
-		a->pos[0]);
+	mc_cli_eprintf("Error: unknown output \"%s\": use man, man-drivers, man-config, bash, zsh, fish or powershell",
+		       a->pos[0]);
 	return 2;
 }

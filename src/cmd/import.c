@@ -52,12 +52,12 @@ int mc_cmd_import(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args
 			mc_cli_fail(&err);
 			rc = 1;
 		} else {
-			_cleanup_free_ char *dm = mc_term_safe(res.dm_driver, false);
+			_cleanup_free_ char *dm = mc_term_safe(res.dm_driver, MC_SAFE_CELL);
 
 			printf("Imported \"%s\" (docker-machine driver %s, here %s)\n", names[i], dm,
 			       res.our_driver);
 			for (char **nt = res.notes; nt && *nt; nt++) {
-				_cleanup_free_ char *safe = mc_term_safe(*nt, false);
+				_cleanup_free_ char *safe = mc_term_safe(*nt, MC_SAFE_CELL);
 
 				printf("  note: %s\n", safe);
 			}

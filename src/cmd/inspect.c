@@ -44,7 +44,7 @@ static int print_template(const char *fmt, unsigned flags, json_t *data)
 		return mc_cli_fail(&err);
 	}
 	mc_template_free(tpl);
-	safe = mc_term_safe(out, true);
+	safe = mc_term_safe(out, MC_SAFE_TEXT);
 	printf("%s\n", safe);
 	return 0;
 }
@@ -69,7 +69,7 @@ int mc_cmd_inspect(struct mc_cli *cli, const struct mc_verb *verb, struct mc_arg
 		out = json_dumps(view, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
 		/* config.json may hold anything (edited, imported): nothing in it
 		 * acts on the terminal (in JSON, DEL and C1 become \u escapes). */
-		safe = mc_term_safe(out, true);
+		safe = mc_term_safe(out, MC_SAFE_TEXT);
 		printf("%s\n", safe);
 	}
 	mc_handle_close(&h);
@@ -147,7 +147,7 @@ static int print_lines(struct mc_cli *cli, struct mc_args *a,
 			int code = mc_cli_fail(&j.errs[i]);
 			rc = rc ? rc : code;
 		} else {
-			_cleanup_free_ char *safe = mc_term_safe(j.lines[i], false);
+			_cleanup_free_ char *safe = mc_term_safe(j.lines[i], MC_SAFE_CELL);
 
 			printf("%s\n", safe);
 		}
@@ -229,7 +229,7 @@ int mc_cmd_version(struct mc_cli *cli, const struct mc_verb *verb, struct mc_arg
 	if (mc_handle_open(&cli->s, a->pos[0], 0, &h, &err) < 0)
 		return mc_cli_fail(&err);
 	if (mc_ops_engine_version(&h, &version, &err) == 0) {
-		_cleanup_free_ char *safe = mc_term_safe(version, false);
+		_cleanup_free_ char *safe = mc_term_safe(version, MC_SAFE_CELL);
 
 		printf("%s\n", safe);
 	}

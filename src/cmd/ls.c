@@ -51,7 +51,7 @@ static const char *header_of(const char *field)
  * from daemons, drivers and config files). */
 static json_t *safe_string(const char *s)
 {
-	_cleanup_free_ char *safe = mc_term_safe(s ? s : "", false);
+	_cleanup_free_ char *safe = mc_term_safe(s ? s : "", MC_SAFE_CELL);
 
 	return json_string(safe);
 }

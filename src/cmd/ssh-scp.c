@@ -288,7 +288,7 @@ static int ssh_native(struct remote *r, struct ssh_req *q, struct mc_error *err)
 	f = mc_ssh_forwards(r->s, &nf);
 	for (size_t i = 0; i < nf; i++)
 		if (f[i].kind == 'R' && !f[i].port)
-			fprintf(stderr, "Allocated port %d for remote forward to %s:%d\n", f[i].bound_port,
+			mc_cli_eprintf("Allocated port %d for remote forward to %s:%d", f[i].bound_port,
 				f[i].host, f[i].host_port);
 	fflush(stdout);
 	signal(SIGPIPE, SIG_IGN);
@@ -362,7 +362,7 @@ int mc_cmd_ssh(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a
 	if (ssh_parse(cli, a, &q, &err) < 0) {
 		ssh_req_free(&q);
 		if (err.code == MC_E_USAGE) {
-			fprintf(stderr, "Error: %s. See '%s ssh --help'.\n", err.msg, cli->prog);
+			mc_cli_eprintf("Error: %s. See '%s ssh --help'.", err.msg, cli->prog);
 			return 2;
 		}
 		return mc_cli_fail(&err);
@@ -380,9 +380,9 @@ int mc_cmd_ssh(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a
 			goto out;
 		}
 		if (old && strcmp(old, fp))
-			fprintf(stderr, "Pinned the new SSH host key of \"%s\": %s (it was %s)\n", r.name, fp, old);
+			mc_cli_eprintf("Pinned the new SSH host key of \"%s\": %s (it was %s)", r.name, fp, old);
 		else
-			fprintf(stderr, "Pinned the SSH host key of \"%s\": %s\n", r.name, fp);
+			mc_cli_eprintf("Pinned the SSH host key of \"%s\": %s", r.name, fp);
 	}
 	rc = q.native ? ssh_native(&r, &q, &err) : ssh_external(&r, &q, &err);
 out:

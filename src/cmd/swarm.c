@@ -77,8 +77,8 @@ static void print_table(struct mc_swarm_node *nodes, size_t n)
 
 	/* role and state are the daemon's words */
 	for (size_t i = 0; i < n; i++) {
-		_cleanup_free_ char *role = mc_term_safe(nodes[i].role ? nodes[i].role : "?", false);
-		_cleanup_free_ char *state = mc_term_safe(nodes[i].state ? nodes[i].state : "?", false);
+		_cleanup_free_ char *role = mc_term_safe(nodes[i].role ? nodes[i].role : "?", MC_SAFE_CELL);
+		_cleanup_free_ char *state = mc_term_safe(nodes[i].state ? nodes[i].state : "?", MC_SAFE_CELL);
 
 		free(nodes[i].state);
 		nodes[i].state = MC_TAKE(state);

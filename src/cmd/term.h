@@ -12,10 +12,4 @@ bool mc_term_confirm(const char *question);
 void mc_term_progress(const char *label, long long done, long long total);
 void mc_term_progress_end(void);
 
-/* s with what a terminal would act on escaped, for printing data that comes
- * from outside (a daemon's answers, a config.json, a driver): control
- * characters as \xNN (but newline and tab when keep_lines), C1 controls as
- * \u00NN, invalid UTF-8 bytes as \xNN.  malloc'd; s NULL is "". */
-char *mc_term_safe(const char *s, bool keep_lines);
-
 #endif

@@ -91,4 +91,50 @@ check "version NAME (a reply that is not JSON) prints no control character" clea
 run mc version hostile2
 expect_rc 0 "version NAME of a daemon whose version holds an escape"
 check "version NAME escapes it: $OUT" test "$OUT" = '20.10.24\x1b[2J'
+# --- values quoted into messages on stderr ----------------------------------
+# A name, flag, path or value holding a newline, CR or escape, quoted into an
+# "Error:", "Warning:" or log line, can neither forge a second "Error:" line
+# nor drive the terminal: the printing layer escapes them (\n, \r, \xNN; tabs
+# and valid UTF-8 stay), whichever path printed the message.
+FORGE=$'x\nError: forged\r'"${ESC}[2J"$'\t\u00e9'
+SHOWN='x\nError: forged\r\x1b[2J'$'\t\u00e9'
+one_message() { # one_message DESC: $ERR is that one line, the value escaped
+	check "$1: one line on stderr" test "$(printf '%s\n' "$ERR" | wc -l)" = 1
+	check "$1: no control character but the tab" clean "$ERR"
+	check "$1: the value shown escaped, tab and UTF-8 kept" grep -qF -- "$SHOWN" <<<"$ERR"
+}
+run mc create -d none --url tcp://127.0.0.1:1 "$FORGE"
+expect_rc 2 "a machine name holding a newline is refused"
+one_message "an invalid machine name (create)"
+run mc rm -y "$FORGE"
+one_message "an invalid machine name (rm)"
+run mc create -d none --url "tcp://$FORGE:1" u3
+expect_rc 3 "a --url holding a newline is a pre-create failure"
+one_message "a pre-create failure quoting --url"
+run mc ls "--$FORGE"
+expect_rc 2 "an unknown flag holding a newline"
+one_message "a usage error quoting an unknown flag"
+run mc ssh "--$FORGE"
+one_message "ssh's usage error quoting an unknown flag"
+run mc --debug="$FORGE" ls
+expect_rc 2 "a bad value of a global yes/no flag"
+one_message "a global option's error"
+run mc "--$FORGE" ls
+one_message "an unknown global flag"
+run mc "$FORGE"
+expect_rc 2 "an unknown verb holding a newline"
+one_message "an unknown verb"
+run mc help "$FORGE"
+one_message "help for an unknown verb"
+run mc __generate --prog "$FORGE" man
+one_message "__generate's --prog"
+# The log (library code's messages): -D shows the removal of a killed
+# write's leftover, whose file name is the store's, not ours.
+mc create -d none --url tcp://127.0.0.1:1 logged >/dev/null
+printf x >"$STORE/machines/logged/$FORGE.tmp.999999999"
+run mc -D stop logged
+check "the leftover is removed" test ! -e "$STORE/machines/logged/$FORGE.tmp.999999999"
+check "the log line names it escaped" grep -qF -- "debug: removing $STORE/machines/logged/$SHOWN.tmp.999999999, left by" <<<"$ERR"
+check "the log forges no line" test "$(grep -c '^Error:' <<<"$ERR")" = 1
+check "the log prints no control character but the tab" clean "$ERR"
 done_testing
