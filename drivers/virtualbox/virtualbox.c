@@ -331,6 +331,10 @@ static int vbox_version(struct mc_driver_ctx *ctx, struct mc_vbox_version *v, st
 	return 0;
 }
 
+/* VirtualBox's CPUs: 1 to 32, or -1 (all the host's, at most 32) at create
+ * only; the flag declares no range for the parser, as 0 is in none. */
+#define VBOX_MAX_CPUS 32
+
 static int check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	json_t *f = ctx->flags;
@@ -343,9 +347,10 @@ static int check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 
 	/* each check names the flag it checks, for an error (ctx->bad_flag) */
 	ctx->bad_flag = "virtualbox-cpu-count";
-	if (cpus != -1 && (cpus < 1 || cpus > 32))
+	if (cpus != -1 && (cpus < 1 || cpus > VBOX_MAX_CPUS))
 		return ctx->host->error_set(err, MC_E_PRECREATE,
-					    "invalid --virtualbox-cpu-count %lld: use 1-32, or -1 for all the host's CPUs", cpus);
+					    "invalid --virtualbox-cpu-count %lld: use 1-%d, or -1 for all the host's CPUs", cpus,
+					    VBOX_MAX_CPUS);
 	ctx->bad_flag = "virtualbox-share-folder";
 	if (share && *share) {
 		const char *c = strrchr(share, ':');
@@ -1429,6 +1434,11 @@ static int vbox_set(struct mc_driver_ctx *ctx, struct mc_error *err)
 	const struct mc_vbox_state *st;
 	size_t n = 2;
 
+	/* what create takes (check_flags); set's own range is 1 to 1024 */
+	if (json_object_get(f, "cpus") && mc_json_int(f, "cpus", 1) > VBOX_MAX_CPUS)
+		return ctx->host->error_set(err, MC_E_USAGE,
+					    "invalid --cpus %lld: the virtualbox driver takes 1 to %d (as --virtualbox-cpu-count at create)",
+					    mc_json_int(f, "cpus", 1), VBOX_MAX_CPUS);
 	if (disk >= 0 && disk < now)
 		return ctx->host->error_set(err, MC_E_INVALID,
 					    "the data disk of machine \"%s\" is %lld MB: it cannot shrink to %lld MB (disks only grow)",

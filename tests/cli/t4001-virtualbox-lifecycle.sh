@@ -237,6 +237,20 @@ check "the fake VM has the new CPUs and memory" test "$(python3 -c 'import json,
 check "the fake's medium grew to 16 MB" test "$(python3 -c 'import json,sys; print([m["bytes"] for m in json.load(open(sys.argv[1]))["media"] if m["path"].endswith("/v1/disk.vmdk")][0])' "$MC_FAKE_VBOX_STATE/state.json")" = $((16 << 20))
 run mc inspect --format '{{.Driver.CPU}} {{.Driver.Memory}} {{.Driver.DiskSize}} {{.Driver.Autostart}}' v1
 expect_out "3 768 16 true" "config.json records them"
+# VirtualBox takes at most 32 CPUs (--virtualbox-cpu-count's own check at
+# create): set holds --cpus to it too, before any VBoxManage call.
+before=$(store_snapshot)
+vbm_mark
+run mc set --cpus 33 v1
+expect_rc 2 "set --cpus 33 is refused"
+expect_err 'machine "v1": set failed: invalid --cpus 33: the virtualbox driver takes 1 to 32 (as --virtualbox-cpu-count at create)' \
+	"... naming the driver's limit"
+check "... before any VBoxManage call" test -z "$(vbm_calls)"
+check "... changing nothing" test "$before" = "$(store_snapshot)"
+run mc set --cpus 32 v1
+expect_rc 0 "set --cpus 32 is taken"
+check "... and reaches the fake VM" test "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["vms"]["v1"]["settings"]["cpus"])' "$MC_FAKE_VBOX_STATE/state.json")" = 32
+mc set --cpus 3 v1 >/dev/null
 before=$(store_snapshot)
 vbm_mark
 run mc set --disk-size 8 v1
