@@ -90,8 +90,10 @@ enum mc_value {
 };
 
 /* One create flag: --NAME, environment variable ENV, default DEF (NULL = none).
- * What a flag declares it takes, the core enforces before check_flags runs,
- * and the help, the man page and the completions show it. */
+ * What a flag declares it takes, the core enforces before check_flags runs
+ * (a range: the option parser, for the command line, ENV and config.ini
+ * alike, as a usage error), and the help, the man page and the completions
+ * show it. */
 struct mc_driver_flag {
 	const char *name;
 	const char *env;

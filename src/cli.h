@@ -82,15 +82,11 @@ void mc_cli_drop_repeats(struct mc_args *a);
  * docker-machine's message. */
 int mc_cli_default_name(struct mc_cli *cli, struct mc_args *a, struct mc_error *err);
 
-/* The --timeout row of ls and active: seconds, 1 to a day (help shows the
- * range); mc_cli_timeout_ms reads it. */
+/* The --timeout row of ls and active: seconds, 1 to a day (the parser
+ * holds the value to the range, which help shows). */
 #define MC_CLI_OPT_TIMEOUT                                                              \
 	{ "timeout", 't', MC_OPT_INT, NULL, "10", "SECONDS",                              \
 	  "give up on machines that have not answered after this long", .min = 1, .max = 86400 }
-/* Option o's value in seconds, checked against its declared range (a usage
- * error names the option and the range), as milliseconds. */
-int mc_cli_timeout_ms(const struct mc_args *a, const struct mc_option *o, long long *ms,
-		      struct mc_error *err);
 
 /* Create the machines `names` with create's options in a (create,
  * swarm-up --create); returns the exit code. */

@@ -265,7 +265,7 @@ const char *mc_config_driver_flag(const struct mc_config *c, const char *driver,
 		v = mc_config_get(c, section, key);
 	}
 	if (v && origin)
-		*origin = mc_asprintf("%s ([%s] in %s)", key, section, c->path);
+		*origin = mc_asprintf("%s in [%s] of %s", key, section, c->path);
 	return v;
 }
 

@@ -21,7 +21,7 @@ const char *mc_config_get(const struct mc_config *c, const char *section, const 
  * [driver.DRIVER] FLAG, else the matching [defaults] key (cpus for *-cpu-count,
  * memory for *-memory, disk-size for *-disk-size, iso for iso/boot2docker-url).
  * With ORIGIN, a value found also gives where it was set, for messages
- * (malloc'd: "memory ([defaults] in PATH)"). */
+ * (malloc'd: "memory in [defaults] of PATH"). */
 const char *mc_config_driver_flag(const struct mc_config *c, const char *driver, const char *flag,
 				  char **origin);
 /* Check the keys of [driver.DRIVER] against FLAGS, DRIVER's flags (ended

@@ -1,5 +1,7 @@
 #include "buildconf.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +24,41 @@ static struct mc_optval *find_short(struct mc_args *a, char c)
 	return NULL;
 }
 
+int mc_opt_int_value(const struct mc_option *o, const char *value, const char *what, long long *out,
+		     struct mc_error *err)
+{
+	_cleanup_free_ char *dashed = what ? NULL : mc_asprintf("--%s", o->name);
+	bool range = o->min < o->max, unit = false, number = false;
+	long long lo = range ? o->min : -MC_INT_LIMIT, hi = range ? o->max : MC_INT_LIMIT, v;
+	const char *s = value ? value : "";
+
+	what = what ? what : dashed;
+	if (*s && !isspace((unsigned char)*s)) {
+		char *end;
+		const char *u;
+
+		errno = 0;
+		v = strtoll(s, &end, 10);
+		if (!*end && errno != ERANGE && v >= lo && v <= hi) {
+			if (out)
+				*out = v;
+			return 0;
+		}
+		/* "2g", "4GiB", "10s": digits, then a unit the help names */
+		for (u = end; isalpha((unsigned char)*u); u++)
+			;
+		unit = end > s && u > end && !*u;
+		number = !*end;
+	}
+	if (range)
+		return mc_error_set(err, MC_E_USAGE, "invalid value '%s' for %s: give a %snumber from %lld to %lld%s",
+				    s, what, unit ? "plain " : "", lo, hi,
+				    unit ? " (without a unit: the help names it)" : "");
+	return mc_error_set(err, MC_E_USAGE, "invalid value '%s' for %s: %s", s, what,
+			    unit ? "give a plain number (without a unit: the help names it)"
+			    : number ? "the number is out of range" : "not a number");
+}
+
 static int set_value(struct mc_optval *v, const char *value, struct mc_error *err)
 {
 	const struct mc_option *o = v->opt;
@@ -34,12 +71,8 @@ static int set_value(struct mc_optval *v, const char *value, struct mc_error *er
 					    "invalid value '%s' for --%s: use true or false", value,
 					    o->name);
 		value = b ? "true" : "false";
-	} else if (o->type == MC_OPT_INT) {
-		_cleanup_free_ char *what = mc_asprintf("--%s", o->name);
-		long long n;
-
-		if (mc_parse_int(value, -MC_INT_LIMIT, MC_INT_LIMIT, &n, err, what) < 0)
-			return -1;
+	} else if (o->type == MC_OPT_INT && mc_opt_int_value(o, value, NULL, NULL, err) < 0) {
+		return -1;
 	}
 	free(v->str);
 	v->str = mc_strdup(value);
@@ -135,7 +168,8 @@ int mc_args_parse(const struct mc_option *const *tables, int argc, char **argv, 
 			break;
 		}
 	}
-	/* A yes/no from the environment is held to the command line's rule. */
+	/* A yes/no or a number from the environment is held to the command
+	 * line's rule (and a number to the declared range). */
 	for (size_t i = 0; i < a->n; i++) {
 		const struct mc_option *o = a->vals[i].opt;
 		const char *e = o->env && !a->vals[i].set ? getenv(o->env) : NULL;
@@ -144,6 +178,12 @@ int mc_args_parse(const struct mc_option *const *tables, int argc, char **argv, 
 		if (o->type == MC_OPT_BOOL && e && *e && mc_parse_bool_value(e, &b) < 0)
 			return mc_error_set(err, MC_E_USAGE, "invalid value '%s' in $%s (for --%s): use true or false", e,
 					    o->env, o->name);
+		if (o->type == MC_OPT_INT && e && *e) {
+			_cleanup_free_ char *what = mc_asprintf("--%s (from $%s)", o->name, o->env);
+
+			if (mc_opt_int_value(o, e, what, NULL, err) < 0)
+				return -1;
+		}
 	}
 	return 0;
 }

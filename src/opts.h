@@ -47,6 +47,16 @@ struct mc_args {
 int mc_args_parse(const struct mc_option *const *tables, int argc, char **argv, unsigned flags,
 		  struct mc_args *a, struct mc_error *err);
 void mc_args_free(struct mc_args *a);
+/* VALUE of integer option O, the one check of every source: a decimal
+ * number within O's declared range when min < max (else within
+ * +-MC_INT_LIMIT).  mc_args_parse runs it on the command line's values and
+ * on the environment variables of the options not given there; create
+ * (src/ops/create.c) on a driver flag's config.ini value.  WHAT names the
+ * value in the message (NULL: "--NAME"; "--NAME (from $VAR)"; a config.ini
+ * key).  The message: "invalid value 'V' for WHAT: give a number from MIN to
+ * MAX", MC_E_USAGE.  OUT may be NULL. */
+int mc_opt_int_value(const struct mc_option *o, const char *value, const char *what, long long *out,
+		     struct mc_error *err);
 
 /* Value lookup by the option's table entry (&mc_opts_VERB[O_VERB_X]):
  * command line, else environment variable, else default.  An entry not in
@@ -55,7 +65,7 @@ const char *mc_args_str(const struct mc_args *a, const struct mc_option *o);
 bool mc_args_bool(const struct mc_args *a, const struct mc_option *o);
 char **mc_args_list(const struct mc_args *a, const struct mc_option *o);   /* borrowed; may be NULL */
 bool mc_args_given(const struct mc_args *a, const struct mc_option *o);    /* on the command line */
-long long mc_args_int(const struct mc_args *a, const struct mc_option *o); /* parsed already */
+long long mc_args_int(const struct mc_args *a, const struct mc_option *o); /* checked already */
 /* The same by name, for the flags a driver declares at run time. */
 const char *mc_args_named_str(const struct mc_args *a, const char *name);
 char **mc_args_named_list(const struct mc_args *a, const char *name);

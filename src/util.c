@@ -197,39 +197,6 @@ int mc_natural_cmp(const char *a, const char *b)
 	return (unsigned char)*a - (unsigned char)*b;
 }
 
-int mc_parse_int(const char *s, long long min, long long max, long long *out, struct mc_error *err,
-		 const char *what)
-{
-	char *end;
-	long long v;
-
-	errno = 0;
-	if (!s || !*s || isspace((unsigned char)*s))
-		return mc_error_set(err, MC_E_USAGE, "invalid %s '%s': not a number", what, s ? s : "");
-	v = strtoll(s, &end, 10);
-	if (*end) {
-		const char *u = end;
-
-		while (isalpha((unsigned char)*u))
-			u++;
-		/* "2g", "4GiB", "10s" (end > s: digits came first): a unit the
-		 * flag's help already names */
-		if (end > s && u > end && !*u)
-			return mc_error_set(err, MC_E_USAGE,
-					    "invalid %s '%s': a plain number without a unit is expected (the help names the unit)",
-					    what, s);
-		return mc_error_set(err, MC_E_USAGE, "invalid %s '%s': not a number", what, s);
-	}
-	if (errno == ERANGE || v < min || v > max) {
-		if (min == -MC_INT_LIMIT && max == MC_INT_LIMIT)
-			return mc_error_set(err, MC_E_USAGE, "invalid %s '%s': the number is out of range", what, s);
-		return mc_error_set(err, MC_E_USAGE, "invalid %s '%s': must be between %lld and %lld",
-				    what, s, min, max);
-	}
-	*out = v;
-	return 0;
-}
-
 int mc_read_file(const char *path, char **out, size_t *len, struct mc_error *err)
 {
 	/* O_NONBLOCK: a FIFO with no writer (left in the store, say) must not

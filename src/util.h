@@ -43,12 +43,9 @@ char *mc_shell_quote(const char *s);
 /* Natural ("version") order: "m2" < "m10". */
 int mc_natural_cmp(const char *a, const char *b);
 
-/* Parse a decimal integer in [min, max]; -1 with a message on failure.
- * [-MC_INT_LIMIT, MC_INT_LIMIT] is "any number a JSON record holds exactly":
- * outside it the message says "out of range" rather than quoting the limits. */
+/* The integers an option takes without a declared range: "any number a JSON
+ * record holds exactly" (mc_opt_int_value). */
 #define MC_INT_LIMIT (1LL << 53)
-int mc_parse_int(const char *s, long long min, long long max, long long *out, struct mc_error *err,
-		 const char *what);
 
 /* Whole-file read of a regular file or a pipe, up to MC_READ_FILE_MAX
  * bytes; *out NUL-terminated and malloc'd. */

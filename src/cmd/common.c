@@ -170,18 +170,6 @@ int mc_cli_each_parallel(struct mc_cli *cli, struct mc_args *a, mc_each_fn fn)
 	return rc;
 }
 
-int mc_cli_timeout_ms(const struct mc_args *a, const struct mc_option *o, long long *ms,
-		      struct mc_error *err)
-{
-	_cleanup_free_ char *what = mc_asprintf("--%s", o->name);
-	long long n;
-
-	if (mc_parse_int(mc_args_str(a, o), o->min, o->max, &n, err, what) < 0)
-		return -1;
-	*ms = n * 1000;
-	return 0;
-}
-
 int mc_cli_default_name(struct mc_cli *cli, struct mc_args *a, struct mc_error *err)
 {
 	if (mc_args_npos(a) > 0)

@@ -194,11 +194,9 @@ int mc_cmd_active(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args
 	/* No $DOCKER_HOST: the machine whose context is docker's current one. */
 	_cleanup_free_ char *ctx = host && *host ? NULL : mc_ops_context_current();
 	struct mc_listing l = { 0 };
-	long long timeout_ms;
+	long long timeout_ms = mc_args_int(a, &mc_opts_active[O_ACTIVE_TIMEOUT]) * 1000;  /* the parser checked */
 	int rc = 1;
 
-	if (mc_cli_timeout_ms(a, &mc_opts_active[O_ACTIVE_TIMEOUT], &timeout_ms, &err) < 0)
-		return mc_cli_fail(&err);
 	if (((host && *host) || ctx) &&
 	    mc_listing_collect(&cli->s, &(struct mc_listing_opts){
 					.timeout_ms = timeout_ms, .need_state = true,

@@ -149,12 +149,11 @@ int mc_cmd_ls(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 	bool quiet = mc_args_bool(a, OPT(QUIET)), table = false;
 	struct mc_template *tpl = NULL;
 	size_t kept = 0;
-	long long timeout_ms;
+	long long timeout_ms = mc_args_int(a, OPT(TIMEOUT)) * 1000;  /* in its range: the parser checked */
 	_cleanup_free_ char *ctx = mc_ops_context_current();
 	int rc = 0;
 
-	if (mc_cli_timeout_ms(a, OPT(TIMEOUT), &timeout_ms, &err) < 0 ||
-	    mc_filters_parse(mc_args_list(a, OPT(FILTER)), &f, &err) < 0 ||
+	if (mc_filters_parse(mc_args_list(a, OPT(FILTER)), &f, &err) < 0 ||
 	    (!quiet && parse_format(fmt ? fmt : default_format, &tpl, &table, &err) < 0) ||
 	    mc_listing_collect(&cli->s, &(struct mc_listing_opts){
 					.timeout_ms = timeout_ms,

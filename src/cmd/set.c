@@ -11,10 +11,15 @@ const struct mc_option mc_opts_set[] = {
 	[O_SET_AUTOSTART] = { "autostart", 0, MC_OPT_STRING, NULL, NULL, "on|off",
 	  "start the machine when the host (or its hypervisor) starts", .value = MC_VALUE_CHOICE,
 	  .choices = "on off" },
-	[O_SET_CPUS] = { "cpus", 0, MC_OPT_INT, NULL, NULL, "N", "number of virtual CPUs (the machine must be stopped)" },
+	/* The widest ranges: each driver holds the values to its create flag's
+	 * (mc_ops_set). */
+	[O_SET_CPUS] = { "cpus", 0, MC_OPT_INT, NULL, NULL, "N", "number of virtual CPUs (the machine must be stopped)",
+	  .min = 1, .max = 1024 },
 	[O_SET_DISK_SIZE] = { "disk-size", 0, MC_OPT_INT, NULL, NULL, "MB",
-	  "grow the data disk to MB (never shrinks; the machine must be stopped; the file system grows at the next boot)" },
-	[O_SET_MEMORY] = { "memory", 0, MC_OPT_INT, NULL, NULL, "MB", "guest memory in MB (the machine must be stopped)" },
+	  "grow the data disk to MB (never shrinks; the machine must be stopped; the file system grows at the next boot)",
+	  .min = 1, .max = 1LL << 26 },
+	[O_SET_MEMORY] = { "memory", 0, MC_OPT_INT, NULL, NULL, "MB", "guest memory in MB (the machine must be stopped)",
+	  .min = 64, .max = 1LL << 24 },
 	[O_SET_N] = { NULL },
 };
 MC_OPTS_CHECK(mc_opts_set, O_SET_N);

@@ -29,8 +29,8 @@ int mc_ops_driver_flags(struct mc_session *s, const struct mc_driver *drv,
 		return -1;
 	for (const struct mc_driver_flag *f = drv->flags; f && f->name; f++) {
 		/* where the value was set, for errors: NULL for the command line */
-		_cleanup_free_ char *origin = NULL, *dashed = mc_asprintf("--%s", f->name);
-		const char *v = NULL, *e, *what;
+		_cleanup_free_ char *origin = NULL, *dashed = mc_asprintf("--%s", f->name), *what = NULL;
+		const char *v = NULL, *e;
 		json_t *val = NULL;
 		int rank = RANK_NONE, spelling = -1;
 		long long n;
@@ -47,7 +47,9 @@ int mc_ops_driver_flags(struct mc_session *s, const struct mc_driver *drv,
 		} else {
 			v = f->def;
 		}
-		what = origin ? origin : dashed;
+		/* the value in messages: "--NAME", "--NAME (from $VAR)",
+		 * "--NAME (from KEY in [SECTION] of PATH)" */
+		what = origin ? mc_asprintf("%s (from %s)", dashed, origin) : mc_strdup(dashed);
 		if (!strcmp(f->name, "iso"))
 			spelling = 0;
 		else if (mc_str_endswith(f->name, "-boot2docker-url"))
@@ -64,11 +66,18 @@ int mc_ops_driver_flags(struct mc_session *s, const struct mc_driver *drv,
 		case MC_FLAG_STRING:
 			val = v ? json_string(v) : json_null();
 			break;
-		case MC_FLAG_INT:
-			if (v && mc_parse_int(v, -MC_INT_LIMIT, MC_INT_LIMIT, &n, err, what) < 0)
+		case MC_FLAG_INT: {
+			/* The parser checked the command line's and the
+			 * environment's values (driver_options in main.c
+			 * gives it the flag's range); config.ini's get the
+			 * same check and message here. */
+			const struct mc_option o = { .name = f->name, .type = MC_OPT_INT, .min = f->min, .max = f->max };
+
+			if (v && mc_opt_int_value(&o, v, what, &n, err) < 0)
 				return -1;
 			val = v ? json_integer(n) : json_null();
 			break;
+		}
 		case MC_FLAG_BOOL: {
 			bool b = false;
 

@@ -433,7 +433,10 @@ bool mc_driver_flag_out_of_range(const struct mc_driver_flag *f, long long v)
 	return f->type == MC_FLAG_INT && f->min < f->max && (v < f->min || v > f->max);
 }
 
-/* What the flag declares it takes (struct mc_driver_flag: choices, min, max). */
+/* What the flag declares it takes (struct mc_driver_flag: choices, min, max).
+ * create's values are in range already (the parser, and create for
+ * config.ini: mc_opt_int_value); import's, read from a docker-machine
+ * config.json, are checked here. */
 static int check_declared(const struct mc_driver_flag *f, json_t *v, const char *what, struct mc_error *err)
 {
 	if (json_is_integer(v) && mc_driver_flag_out_of_range(f, json_integer_value(v)))

@@ -305,17 +305,10 @@ static int check_driver_range(const struct mc_handle *h, const char *opt, const 
 
 int mc_ops_set_check(const struct mc_set_opts *o, struct mc_error *err)
 {
+	/* The values are in set's ranges (the parser checked them: src/cmd/set.c). */
 	if (o->cpus == MC_SET_KEEP && o->memory_mb == MC_SET_KEEP && o->disk_mb == MC_SET_KEEP && o->autostart < 0)
 		return mc_error_set(err, MC_E_USAGE,
 				    "nothing to change: give --cpus, --memory, --disk-size or --autostart");
-	if (o->cpus != MC_SET_KEEP && (o->cpus < 1 || o->cpus > 1024))
-		return mc_error_set(err, MC_E_USAGE, "invalid --cpus %lld: use 1 to 1024", o->cpus);
-	if (o->memory_mb != MC_SET_KEEP && (o->memory_mb < 64 || o->memory_mb > (1LL << 24)))
-		return mc_error_set(err, MC_E_USAGE, "invalid --memory %lld: use 64 to 16777216 (MB)",
-				    o->memory_mb);
-	if (o->disk_mb != MC_SET_KEEP && (o->disk_mb < 1 || o->disk_mb > (1LL << 26)))
-		return mc_error_set(err, MC_E_USAGE, "invalid --disk-size %lld: use 1 to 67108864 (MB)",
-				    o->disk_mb);
 	return 0;
 }
 

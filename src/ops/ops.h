@@ -254,7 +254,9 @@ struct mc_set_opts {
 	long long cpus, memory_mb, disk_mb;  /* or MC_SET_KEEP */
 	int autostart;                       /* 0, 1, or -1: keep */
 };
-/* The values' ranges, before any machine is opened (usage errors). */
+/* Something to change, before any machine is opened (a usage error).  The
+ * values' ranges: set's option table (the parser) and, in mc_ops_set, the
+ * driver's create flags (a declared range, or the driver's own set). */
 int mc_ops_set_check(const struct mc_set_opts *o, struct mc_error *err);
 int mc_ops_set(struct mc_session *s, const char *name, const struct mc_set_opts *o, char **what,
 	       struct mc_error *err);

@@ -34,8 +34,41 @@ expect_one_line_err "missing plugin: one line"
 run mc create -d badabi m
 expect_rc 1 "plugin with a wrong ABI"
 expect_err "has ABI version 999, but this machinectl needs 6" "ABI mismatch is explained"
-# What a driver's flag declares it takes (a range, choices), the core checks
-# before the driver runs: for a plugin as for the built-in drivers.
+# What a driver's flag declares it takes, the core checks before the driver
+# runs: for a plugin as for the built-in drivers.  A range is the parser's
+# (src/opts.c: a usage error, as a value that is no number), ...
+ranged() { # ranged DESCRIPTION MESSAGE ARGS...
+	local desc=$1 msg=$2
+	shift 2
+	run mc create "$@" declcheck
+	expect_rc 2 "$desc: a usage error"
+	check "$desc: names the flag, the value and the range" test "$ERR" = "Error: $msg. See 'machinectl create --help'."
+	check "$desc: nothing was created" test ! -e "$STORE/machines/declcheck"
+}
+ranged "a plugin's range" "invalid value '63' for --test-memory: give a number from 64 to 65536" -d test --test-memory 63
+ranged "... its other end" "invalid value '65536' for --test-engine-port: give a number from 1 to 65535" \
+	-d test --test-engine-port 65536
+run env TEST_ENGINE_PORT=0 machinectl create -d test declcheck
+expect_rc 2 "a value from the flag's environment variable is checked too"
+expect_err "invalid value '0' for --test-engine-port (from \$TEST_ENGINE_PORT): give a number from 1 to 65535" \
+	"... and named with the variable that set it"
+ranged "libvirt: --libvirt-tb-cache over 1 GiB" "invalid value '1025' for --libvirt-tb-cache: give a number from 0 to 1024" \
+	-d libvirt --libvirt-tb-cache 1025
+ranged "libvirt: --libvirt-cpu-count 0" "invalid value '0' for --libvirt-cpu-count: give a number from 1 to 256" \
+	-d libvirt --libvirt-cpu-count 0
+ranged "virtualbox: --virtualbox-memory" "invalid value '63' for --virtualbox-memory: give a number from 64 to 1048576" \
+	-d virtualbox --virtualbox-memory 63
+ranged "virtualbox: --virtualbox-stop-timeout" "invalid value '-1' for --virtualbox-stop-timeout: give a number from 0 to 86400" \
+	-d virtualbox --virtualbox-stop-timeout -1
+ranged "hyperv: --hyperv-vlan-id" "invalid value '4095' for --hyperv-vlan-id: give a number from 1 to 4094" -d hyperv --hyperv-vlan-id 4095
+ranged "hyperv: --hyperv-cpu-count 0" "invalid value '0' for --hyperv-cpu-count: give a number from 1 to 240" -d hyperv --hyperv-cpu-count 0
+ranged "generic: --generic-engine-port" "invalid value '0' for --generic-engine-port: give a number from 1 to 65535" \
+	-d generic --generic-ip-address 127.0.0.1 --generic-engine-port 0
+ranged "generic: --generic-ssh-port" "invalid value '-22' for --generic-ssh-port: give a number from 1 to 65535" \
+	-d generic --generic-ip-address 127.0.0.1 --generic-ssh-port -22
+ranged "a number with a unit" "invalid value '2G' for --libvirt-memory: give a plain number from 64 to 16777216 (without a unit: the help names it)" \
+	-d libvirt --libvirt-memory 2G
+# ... choices are checked with the driver's other flags (a pre-create failure).
 declared() { # declared DESCRIPTION MESSAGE ARGS...
 	local desc=$1 msg=$2
 	shift 2
@@ -44,28 +77,13 @@ declared() { # declared DESCRIPTION MESSAGE ARGS...
 	expect_err "Error with pre-create check: $msg" "$desc: names the flag and what it takes"
 	check "$desc: nothing was created" test ! -e "$STORE/machines/declcheck"
 }
-declared "a plugin's range" "invalid --test-memory 63: it must be between 64 and 65536" -d test --test-memory 63
-declared "... its other end" "invalid --test-engine-port 65536: it must be between 1 and 65535" \
-	-d test --test-engine-port 65536
-run env TEST_ENGINE_PORT=0 machinectl create -d test declcheck
-expect_rc 3 "a value from the flag's environment variable is checked too"
-expect_err "invalid \$TEST_ENGINE_PORT 0: it must be between 1 and 65535" "... and named as the variable that set it"
 declared "a plugin's choices" 'invalid --test-fail "stop": use precreate, create or start' -d facts --test-fail stop
-declared "libvirt: --libvirt-tb-cache over 1 GiB" "invalid --libvirt-tb-cache 1025: it must be between 0 and 1024" \
-	-d libvirt --libvirt-tb-cache 1025
 declared "libvirt: --libvirt-cache-mode" 'invalid --libvirt-cache-mode "fast": use default, none, writethrough, writeback, directsync or unsafe' \
 	-d libvirt --libvirt-cache-mode fast
-declared "virtualbox: --virtualbox-memory" "invalid --virtualbox-memory 63: it must be between 64 and 1048576" \
-	-d virtualbox --virtualbox-memory 63
 declared "virtualbox: --virtualbox-hostonly-nictype" 'invalid --virtualbox-hostonly-nictype "e1000": use 82540EM, 82543GC, 82545EM, Am79C970A, Am79C973 or virtio' \
 	-d virtualbox --virtualbox-hostonly-nictype e1000
 declared "virtualbox: an empty --virtualbox-ui-type" 'invalid --virtualbox-ui-type "": use headless, gui, sdl or separate' \
 	-d virtualbox --virtualbox-ui-type ''
-declared "virtualbox: --virtualbox-stop-timeout" "invalid --virtualbox-stop-timeout -1: it must be between 0 and 86400" \
-	-d virtualbox --virtualbox-stop-timeout -1
-declared "hyperv: --hyperv-vlan-id" "invalid --hyperv-vlan-id 4095: it must be between 1 and 4094" -d hyperv --hyperv-vlan-id 4095
-declared "generic: --generic-engine-port" "invalid --generic-engine-port 0: it must be between 1 and 65535" \
-	-d generic --generic-ip-address 127.0.0.1 --generic-engine-port 0
 run mc create -d facts --test-fail precreate declcheck
 expect_rc 3 "a declared choice is taken (and the driver then fails as asked)"
 expect_err "test driver: pre-create check failed (injected)" "... by the driver, not the core"
@@ -78,7 +96,7 @@ run mc create -d none --url http://nope m
 expect_rc 3 "bad --url is a pre-create failure"
 run mc create -d test --test-engine-port notanumber m
 expect_rc 2 "an integer flag rejects text"
-expect_err "invalid --test-engine-port 'notanumber'" "the bad value is named"
+expect_err "invalid value 'notanumber' for --test-engine-port: give a number from 1 to 65535" "the bad value is named, with the range"
 run mc create -d none --tls-key-type dsa m
 expect_rc 2 "bad --tls-key-type"
 run mc create -d none --bogus-flag m
@@ -88,7 +106,7 @@ for verb in ls active; do
 	for t in 0 -1 86401; do
 		run env DOCKER_HOST=tcp://127.0.0.1:2376 machinectl $verb -t "$t"
 		expect_rc 2 "$verb --timeout $t is refused"
-		check "... saying the range" test "$ERR" = "Error: invalid --timeout '$t': must be between 1 and 86400"
+		check "... saying the range" test "$ERR" = "Error: invalid value '$t' for --timeout: give a number from 1 to 86400. See 'machinectl $verb --help'."
 	done
 	run mc $verb --help
 	expect_out "--timeout SECONDS            give up on machines that have not answered after this long (1 to 86400; default: 10)" \
@@ -96,17 +114,22 @@ for verb in ls active; do
 done
 run mc ls -t 99999999999999999999
 expect_rc 2 "an integer flag beyond any range is refused"
-expect_err "invalid --timeout '99999999999999999999': the number is out of range" "... naming the flag, not the parser's limits"
+expect_err "invalid value '99999999999999999999' for --timeout: give a number from 1 to 86400" "... naming the flag and its range, not the parser's limits"
 run mc ls -t soon
-expect_err "invalid --timeout 'soon': not a number" "an integer flag's text value is named with the flag"
+expect_err "invalid value 'soon' for --timeout: give a number from 1 to 86400" "an integer flag's text value is named with the flag"
 run mc set --memory 2G m
 expect_rc 2 "a size with a unit (2G) is refused"
-expect_err "invalid --memory '2G': a plain number without a unit is expected (the help names the unit)" \
+expect_err "invalid value '2G' for --memory: give a plain number from 64 to 16777216 (without a unit: the help names it)" \
 	"... saying that the number goes without its unit"
 run mc ls -t 10s
-expect_err "invalid --timeout '10s': a plain number without a unit is expected" "... and so does a time with one"
+expect_err "invalid value '10s' for --timeout: give a plain number from 1 to 86400 (without a unit" "... and so does a time with one"
 run mc ls -t 1e3
-expect_err "invalid --timeout '1e3': not a number" "a number in another notation is not a number"
+expect_err "invalid value '1e3' for --timeout: give a number from 1 to 86400" "a number in another notation is not a number"
+run mc create -d virtualbox --virtualbox-cpu-count 2x m
+expect_rc 2 "an integer flag without a declared range rejects text too"
+expect_err "invalid value '2x' for --virtualbox-cpu-count: give a plain number (without a unit: the help names it)" "... in the same words"
+VIRTUALBOX_CPU_COUNT=many run mc create -d virtualbox m
+expect_err "invalid value 'many' for --virtualbox-cpu-count (from \$VIRTUALBOX_CPU_COUNT): not a number" "... from its variable too"
 run mc rm -y nosuch
 expect_rc 1 "rm of an unknown machine"
 expect_err 'machine "nosuch" does not exist' "rm names the unknown machine"

@@ -30,27 +30,27 @@ check "--driver beats everything" test "$(machinectl inspect -f '{{.DriverName}}
 printf '[driver.test]\ntest-engine-port = many\n' >"$STORE/config.ini"
 run mc create -d test c7
 expect_rc 2 "a bad config.ini value is reported"
-expect_err "invalid test-engine-port ([driver.test] in $STORE/config.ini) 'many': not a number" \
+expect_err "invalid value 'many' for --test-engine-port (from test-engine-port in [driver.test] of $STORE/config.ini): give a number from 1 to 65535" \
 	"the bad value is named, with the section and file it was set in"
 printf '[driver.test]\ntest-engine-port = 70000\n' >"$STORE/config.ini"
 run mc create -d test c8
-expect_rc 3 "a config.ini value outside the flag's range is refused"
-expect_err "invalid test-engine-port ([driver.test] in $STORE/config.ini) 70000: it must be between 1 and 65535" \
-	"... naming where it was set, not a flag the user did not type"
+expect_rc 2 "a config.ini value outside the flag's range is refused (a usage error, as on the command line)"
+expect_err "invalid value '70000' for --test-engine-port (from test-engine-port in [driver.test] of $STORE/config.ini): give a number from 1 to 65535" \
+	"... naming the flag, the range and where it was set"
 printf '[defaults]\nmemory = 32\n' >"$STORE/config.ini"
 run mc create -d test c9
-expect_rc 3 "a [defaults] value outside a driver flag's range is refused"
-expect_err "invalid memory ([defaults] in $STORE/config.ini) 32: it must be between 64 and 65536" \
+expect_rc 2 "a [defaults] value outside a driver flag's range is refused"
+expect_err "invalid value '32' for --test-memory (from memory in [defaults] of $STORE/config.ini): give a number from 64 to 65536" \
 	"... naming the [defaults] key"
 run mc create -d test --test-memory 128 c9
 expect_rc 0 "the flag beats the bad [defaults] value"
 rm -f "$STORE/config.ini"
 TEST_ENGINE_PORT=0 run mc create -d test c10
-expect_rc 3 "an environment value outside the flag's range is refused"
-expect_err "invalid \$TEST_ENGINE_PORT 0: it must be between 1 and 65535" "... naming the variable"
+expect_rc 2 "an environment value outside the flag's range is refused"
+expect_err "invalid value '0' for --test-engine-port (from \$TEST_ENGINE_PORT): give a number from 1 to 65535" "... naming the variable"
 TEST_ENGINE_PORT=many run mc create -d test c10
 expect_rc 2 "an environment value that is not a number is refused"
-expect_err "invalid \$TEST_ENGINE_PORT 'many': not a number" "... naming the variable"
+expect_err "invalid value 'many' for --test-engine-port (from \$TEST_ENGINE_PORT): give a number from 1 to 65535" "... naming the variable"
 check "none of them was created" test ! -e "$STORE/machines/c7" -a ! -e "$STORE/machines/c8" -a ! -e "$STORE/machines/c10"
 # inih splits a line over 199 bytes and parses the rest as a line of its own:
 # here the cut would turn the tail of an "iso =" path into "driver = test".
@@ -145,7 +145,7 @@ check "... as true (the machine was created Paused)" test "$OUT" = Paused
 printf '[driver.test]\ntest-paused = maybe\n' >"$STORE/config.ini"
 run mc create -d test b2
 expect_rc 2 "test-paused = maybe is a usage error"
-expect_err "invalid value 'maybe' for test-paused ([driver.test] in $STORE/config.ini): use true or false" \
+expect_err "invalid value 'maybe' for --test-paused (from test-paused in [driver.test] of $STORE/config.ini): use true or false" \
 	"... naming the value and where it was set"
 check "... and nothing was created" test ! -e "$STORE/machines/b2"
 rm -f "$STORE/config.ini"

@@ -41,6 +41,33 @@ for f in "libvirt-uri VALUE.*(default: qemu:///system) \[\$LIBVIRT_URI\]" \
 	check "--help lists: ${f%% *}" grep -q -- "$f" <<<"$OUT$ERR"
 done
 
+# A declared range holds whatever set the value (the parser checks the
+# command line and the environment, create checks config.ini), with one
+# message naming the flag, the value, the range and where it was set; exit 2,
+# before the driver runs: no domain, no machine.
+bad_count() { # bad_count DESC FROM ENV... -- ARGS...: create ARGS with ENV is refused
+	local desc=$1 from=$2 envs=()
+	shift 2
+	while [ "$1" != -- ]; do envs+=("$1"); shift; done
+	shift
+	run env "${envs[@]}" machinectl create -d libvirt $T --iso "$ISO" "$@" badcount
+	expect_rc 2 "$desc: a usage error"
+	expect_err "Error: invalid value '0' for --libvirt-cpu-count$from: give a number from 1 to 256" "$desc: one message"
+	check "$desc: nothing was made" test ! -e "$STORE/machines/badcount"
+}
+bad_count "--libvirt-cpu-count 0" "" -- --libvirt-cpu-count 0
+bad_count "\$LIBVIRT_CPU_COUNT=0" " (from \$LIBVIRT_CPU_COUNT)" LIBVIRT_CPU_COUNT=0 --
+mkdir -p "$STORE"
+printf '[defaults]\ncpus = 0\n' >"$STORE/config.ini"
+bad_count "cpus = 0 in [defaults]" " (from cpus in [defaults] of $STORE/config.ini)" --
+printf '[driver.libvirt]\nlibvirt-cpu-count = 0\n' >"$STORE/config.ini"
+bad_count "libvirt-cpu-count = 0 in [driver.libvirt]" " (from libvirt-cpu-count in [driver.libvirt] of $STORE/config.ini)" --
+rm -f "$STORE/config.ini"
+run env LIBVIRT_CPU_COUNT=0 machinectl create -d libvirt $T --iso "$ISO" --libvirt-cpu-count 2 --libvirt-disk-size 64 goodcount
+expect_rc 0 "the flag beats a bad \$LIBVIRT_CPU_COUNT (which is not read)"
+check "... and gives the CPUs" test "$(drv goodcount CPU)" = 2
+machinectl rm -y goodcount >/dev/null
+
 # A driver that boots an ISO runs the machine OS or boot2docker, whose profile
 # cannot carry a space in a daemon option: refused before the domain is made
 # (issue 23, 11).
@@ -107,7 +134,7 @@ printf '[defaults]\niso = %s\n[driver.libvirt]\nlibvirt-boot2docker-url = %s\n' 
 	>"$STORE/config.ini"
 run mc create -d libvirt $T --libvirt-disk-size 64 t2
 expect_rc 3 "[driver.libvirt] libvirt-boot2docker-url beats [defaults] iso"
-expect_err "libvirt-boot2docker-url ([driver.libvirt] in $STORE/config.ini): " "... named in the error"
+expect_err "libvirt-boot2docker-url in [driver.libvirt] of $STORE/config.ini: " "... named in the error"
 rm -f "$STORE/config.ini"
 run mc create -d libvirt $T --iso "$ISO" --libvirt-boot2docker-url "file://$ISO" t2
 expect_rc 2 "--iso and --libvirt-boot2docker-url together are a usage error"

@@ -47,8 +47,8 @@ expect_err "TLS error" "the error says TLS"
 # download, and is what create reports even when no ISO can be found.
 n=$(grep -c . "$TEST_TMP/requests")
 run mc create -d libvirt $T --iso "$URL" --libvirt-memory 1 u6
-expect_rc 3 "a bad driver flag fails the pre-create check (exit 3)"
-expect_err "Error with pre-create check: invalid --libvirt-memory 1: it must be between 64" "the error names the flag"
+expect_rc 2 "a driver flag outside its range is a usage error"
+expect_err "invalid value '1' for --libvirt-memory: give a number from 64" "the error names the flag"
 check "the ISO was not downloaded for it" test "$(grep -c . "$TEST_TMP/requests")" = "$n"
 check "create did not say it downloads" test -z "$(grep Downloading <<<"$OUT")"
 check "nothing is kept for it" test ! -e "$STORE/machines/u6"

@@ -49,11 +49,11 @@ for bad in "--cpus 0" "--cpus 1025" "--cpus two" "--memory 63" "--disk-size 0" "
 	run mc set $bad m1
 	expect_rc 2 "set $bad: a usage error"
 done
-expect_err 'invalid --memory -5: use 64 to 16777216 (MB)' "the bad value is named, with the range, as for any other"
+expect_err "invalid value '-5' for --memory: give a number from 64 to 16777216" "the bad value is named, with the range, as for any other"
 mc create -d test m1b >/dev/null
 run mc set --cpus 0 m1 m1b
 expect_rc 2 "a bad value with two machines"
-check "... is said once, not once per machine" test "$(grep -c 'invalid --cpus 0: use 1 to 1024' <<<"$ERR")" = 1
+check "... is said once, not once per machine" test "$(grep -c "invalid value '0' for --cpus: give a number from 1 to 1024" <<<"$ERR")" = 1
 mc rm -y m1b >/dev/null
 before=$(store_snapshot)
 run mc set m1

@@ -23,8 +23,8 @@ expect_rc 3 "no VBoxManage: the pre-create check fails (exit 3)"
 expect_err "VBoxManage not found" "... and says VBoxManage is missing"
 expect_err "--virtualbox-vboxmanage" "... and how to name it"
 run mc create -d virtualbox $VBOX_FLAGS --virtualbox-vboxmanage "$TEST_TMP/bin/VBoxManage" viaflag --virtualbox-start-timeout 1 --virtualbox-disk-size 0
-expect_rc 3 "flags are checked before anything runs (disk size 0)"
-expect_err "invalid --virtualbox-disk-size 0" "... naming the flag"
+expect_rc 2 "flags are checked before anything runs (disk size 0: outside the flag's range, a usage error)"
+expect_err "invalid value '0' for --virtualbox-disk-size: give a number from 1 to 2097152" "... naming the flag and its range"
 
 # --- old VirtualBox ---
 MC_FAKE_VBOX_VERSION=4.3.40r110317 run mc create -d virtualbox $VBOX_FLAGS old

@@ -60,15 +60,22 @@ check "the other VM is untouched" grep -q '"taken"' "$S/vms.json"
 echo '{}' >"$S/vms.json"
 
 for bad in "--hyperv-static-macaddress 01:00:5e:00:00:01" "--hyperv-static-macaddress 00:15:5d" \
-	"--hyperv-vlan-id 4095" "--hyperv-memory 16" "--hyperv-memory 1025" "--hyperv-cpu-count 0"; do
+	"--hyperv-memory 1025"; do
 	# shellcheck disable=SC2086
 	create $bad m1
 	expect_rc 3 "invalid flag refused: $bad"
 	expect_err "invalid ${bad%% *}" "the flag is named: ${bad%% *}"
 done
+# Outside the range a flag declares: the option parser's usage error.
+for bad in "--hyperv-vlan-id 4095" "--hyperv-memory 16" "--hyperv-cpu-count 0"; do
+	# shellcheck disable=SC2086
+	create $bad m1
+	expect_rc 2 "outside the flag's range: $bad"
+	expect_err "invalid value '${bad##* }' for ${bad%% *}: give a number from" "the flag, the value and the range are named: ${bad%% *}"
+done
 fresh
 create --hyperv-vlan-id 0 m1
-check "invalid flags are refused before PowerShell starts" test "$(starts)" = 0 -a "$RC" = 3
+check "invalid flags are refused before PowerShell starts" test "$(starts)" = 0 -a "$RC" = 2
 # Hyper-V refuses memory that is not a multiple of 2 MB, once New-VM has begun.
 HYPERV_MEMORY=2049 create m1
 expect_rc 3 "an odd memory size (HYPERV_MEMORY) is refused"

@@ -49,8 +49,8 @@ check "a QEMU runs for it" kill -0 "${pid:-0}"
 run mc ls --format '{{.Name}} {{.DriverName}} {{.State}} {{.URL}}'
 expect_out "m1 qemu-mini Running tcp://127.0.0.1:$PORT" "ls shows it Running, with the driver's URL"
 run mc create -d qemu-mini --iso "$ISO" --qemu-mini-memory 32 m2
-expect_rc 3 "the range the plugin declares refuses bad input (exit 3, as docker-machine)"
-expect_err 'Error: Error with pre-create check: invalid --qemu-mini-memory 32: it must be between 64 and 65536' \
+expect_rc 2 "the range the plugin declares refuses bad input (a usage error, as a value that is no number)"
+expect_err "Error: invalid value '32' for --qemu-mini-memory: give a number from 64 to 65536" \
 	"... naming the flag and its range"
 check "... and nothing of m2 is kept" test ! -e "$STORE/machines/m2"
 run mc stop m1

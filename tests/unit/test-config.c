@@ -38,11 +38,11 @@ static void values_and_mapping(void **state)
 	assert_null(mc_config_driver_flag(c, "libvirt", "libvirt-network", NULL));
 	/* Where a value was set, for messages: the key, its section, the file. */
 	assert_string_equal(mc_config_driver_flag(c, "libvirt", "libvirt-memory", &origin), "4096");
-	assert_ptr_equal(strstr(origin, "libvirt-memory ([driver.libvirt] in /"), origin);
-	assert_non_null(strstr(origin, "/config.ini)"));
+	assert_ptr_equal(strstr(origin, "libvirt-memory in [driver.libvirt] of /"), origin);
+	assert_non_null(strstr(origin, "/config.ini"));
 	free(origin);
 	assert_string_equal(mc_config_driver_flag(c, "virtualbox", "virtualbox-memory", &origin), "2048");
-	assert_ptr_equal(strstr(origin, "memory ([defaults] in /"), origin);
+	assert_ptr_equal(strstr(origin, "memory in [defaults] of /"), origin);
 	free(origin);
 	origin = NULL;
 	assert_null(mc_config_driver_flag(c, "libvirt", "libvirt-network", &origin));

@@ -8,6 +8,7 @@ static const struct mc_option table[] = {
 	{ "format", 'f', MC_OPT_STRING, "UNIT_FORMAT", "dflt", "T", "f" },
 	{ "timeout", 't', MC_OPT_INT, NULL, "10", "S", "t" },
 	{ "filter", 0, MC_OPT_LIST, NULL, NULL, "K=V", "l" },
+	{ "cpus", 0, MC_OPT_INT, "UNIT_CPUS", "1", "N", "c", .min = 1, .max = 100 },
 	{ NULL },
 };
 
@@ -108,6 +109,64 @@ static void errors(void **state)
 	mc_args_free(&a);
 }
 
+/* One check for every source of an integer: a number, within the declared
+ * range; the message names the option, the value, the range, the source. */
+static void int_values(void **state)
+{
+	struct mc_args a;
+	struct mc_error err = { 0 };
+	long long v;
+
+	unsetenv("UNIT_CPUS");
+	assert_int_equal(mc_opt_int_value(&table[5], "42", NULL, &v, &err), 0);
+	assert_int_equal(v, 42);
+	assert_int_equal(mc_opt_int_value(&table[5], "1", NULL, &v, &err), 0);
+	assert_int_equal(mc_opt_int_value(&table[5], "100", NULL, &v, &err), 0);
+	assert_int_equal(mc_opt_int_value(&table[3], "-5", NULL, &v, &err), 0);  /* no range declared */
+	assert_int_equal(v, -5);
+	static const struct {
+		const struct mc_option *o;
+		const char *in, *msg;
+	} bad[] = {
+		{ &table[5], "0", "invalid value '0' for --cpus: give a number from 1 to 100" },
+		{ &table[5], "101", "invalid value '101' for --cpus: give a number from 1 to 100" },
+		{ &table[5], "99999999999999999999999", "invalid value '99999999999999999999999' for --cpus: give a number from 1 to 100" },
+		{ &table[5], "", "invalid value '' for --cpus: give a number from 1 to 100" },
+		{ &table[5], "2g", "invalid value '2g' for --cpus: give a plain number from 1 to 100 (without a unit: the help names it)" },
+		{ &table[3], "12abc", "invalid value '12abc' for --timeout: give a plain number (without a unit: the help names it)" },
+		{ &table[3], "12a3", "invalid value '12a3' for --timeout: not a number" },
+		{ &table[3], "-G", "invalid value '-G' for --timeout: not a number" },
+		{ &table[3], "1.5G", "invalid value '1.5G' for --timeout: not a number" },
+		{ &table[3], " 1", "invalid value ' 1' for --timeout: not a number" },
+		{ &table[3], "9007199254740993", "invalid value '9007199254740993' for --timeout: the number is out of range" },
+	};
+	for (size_t i = 0; i < MC_ARRAY_SIZE(bad); i++) {
+		assert_int_equal(mc_opt_int_value(bad[i].o, bad[i].in, NULL, &v, &err), -1);
+		assert_int_equal(err.code, MC_E_USAGE);
+		if (strcmp(err.msg, bad[i].msg))
+			fail_msg("\"%s\": \"%s\", not \"%s\"", bad[i].in, err.msg, bad[i].msg);
+		mc_error_clear(&err);
+	}
+	/* the parser: the command line, then the environment of an option not given */
+	assert_int_equal(parse(&a, 0, &err, 2, "--cpus", "0"), -1);
+	assert_string_equal(err.msg, "invalid value '0' for --cpus: give a number from 1 to 100");
+	mc_args_free(&a);
+	mc_error_clear(&err);
+	setenv("UNIT_CPUS", "101", 1);
+	assert_int_equal(parse(&a, 0, &err, 0), -1);
+	assert_string_equal(err.msg, "invalid value '101' for --cpus (from $UNIT_CPUS): give a number from 1 to 100");
+	mc_args_free(&a);
+	mc_error_clear(&err);
+	assert_int_equal(parse(&a, 0, &err, 2, "--cpus", "7"), 0);  /* the flag wins: $UNIT_CPUS is not read */
+	assert_int_equal(mc_args_int(&a, &table[5]), 7);
+	mc_args_free(&a);
+	setenv("UNIT_CPUS", "8", 1);
+	assert_int_equal(parse(&a, 0, &err, 0), 0);
+	assert_int_equal(mc_args_int(&a, &table[5]), 8);
+	mc_args_free(&a);
+	unsetenv("UNIT_CPUS");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -115,6 +174,7 @@ int main(void)
 		cmocka_unit_test(defaults_and_env),
 		cmocka_unit_test(stop_at_positional),
 		cmocka_unit_test(errors),
+		cmocka_unit_test(int_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,34 +15,6 @@ static void natural_order(void **state)
 	assert_int_equal(mc_natural_cmp("same", "same"), 0);
 }
 
-static void parse_int(void **state)
-{
-	struct mc_error err = { 0 };
-	long long v;
-
-	assert_int_equal(mc_parse_int("42", 0, 100, &v, &err, "n"), 0);
-	assert_int_equal(v, 42);
-	assert_int_equal(mc_parse_int("-1", -5, 5, &v, &err, "n"), 0);
-	assert_int_equal(mc_parse_int("101", 0, 100, &v, &err, "n"), -1);
-	assert_int_equal(err.code, MC_E_USAGE);
-	assert_non_null(strstr(err.msg, "between 0 and 100"));
-	mc_error_clear(&err);
-	/* a unit only after digits, and nothing after the unit */
-	static const struct {
-		const char *in, *msg;
-	} bad[] = {
-		{ "12abc", "without a unit" }, { "12a3", "not a number" }, { "-G", "not a number" },
-		{ "1.5G", "not a number" },    { "", "not a number" },      { " 1", "not a number" },
-	};
-	for (size_t i = 0; i < MC_ARRAY_SIZE(bad); i++) {
-		assert_int_equal(mc_parse_int(bad[i].in, 0, 100, &v, &err, "n"), -1);
-		if (!strstr(err.msg, bad[i].msg))
-			fail_msg("\"%s\": \"%s\", not \"%s\"", bad[i].in, err.msg, bad[i].msg);
-		mc_error_clear(&err);
-	}
-	assert_int_equal(mc_parse_int("99999999999999999999999", 0, 100, &v, &err, "n"), -1);
-}
-
 static void atomic_write(void **state)
 {
 	char *dir = unit_tmpdir();
@@ -191,7 +163,7 @@ static void errors_set_once(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(natural_order),  cmocka_unit_test(parse_int),
+		cmocka_unit_test(natural_order),  
 		cmocka_unit_test(atomic_write),   cmocka_unit_test(read_file_kinds),
 		cmocka_unit_test(mkdir_p_and_rm_rf),
 		cmocka_unit_test(strv_and_strings), cmocka_unit_test(durations),
