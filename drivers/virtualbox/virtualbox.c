@@ -1421,6 +1421,29 @@ static int vbox_set_iso(struct mc_driver_ctx *ctx, struct mc_error *err)
 	return 0;
 }
 
+/* set's modifyvm ARGS (N words) undone, with the values config.json still
+ * records, after the disk could not grow: the failure leaves VirtualBox as
+ * the record says.  If even that fails, ERR says what VirtualBox kept. */
+static void vbox_set_undo(struct mc_driver_ctx *ctx, const char **args, size_t n, struct mc_error *err)
+{
+	json_t *c = ctx->config;
+	_cleanup_free_ char *cpus = mc_asprintf("%lld", mc_json_int(c, "CPU", 1));
+	_cleanup_free_ char *mem = mc_asprintf("%lld", mc_json_int(c, "Memory", 1024));
+	struct mc_error undo = { 0 };
+
+	for (size_t i = 2; i + 1 < n; i += 2)
+		args[i + 1] = !strcmp(args[i], "--cpus") ? cpus : !strcmp(args[i], "--memory") ? mem :
+			      json_is_true(json_object_get(c, "Autostart")) ? "on" : "off";
+	if (vbm_run(ctx, &(struct vbm_call){ .args = args }, &undo) < 0) {
+		char msg[sizeof(err->msg)];
+
+		memcpy(msg, err->msg, sizeof(msg));
+		ctx->host->error_set(err, err->code,
+				     "%s; and VirtualBox keeps the new CPUs, memory or autostart, which config.json does not record (%s): run 'machinectl set' again",
+				     msg, undo.msg);
+	}
+}
+
 /* set: modifyvm --cpus/--memory/--autostart-enabled and modifymedium
  * --resize, all on a powered-off VM (modifyvm takes the machine's write
  * lock, which a running or saved VM holds or forbids). */
@@ -1474,6 +1497,8 @@ static int vbox_set(struct mc_driver_ctx *ctx, struct mc_error *err)
 										     "--resize", mb, NULL },
 						     .timeout_ms = VBM_DISK_TIMEOUT_MS }, err) < 0) {
 			ctx->host->error_prefix(err, "cannot grow the data disk %s to %lld MB: ", vmdk, disk);
+			if (n > 2)
+				vbox_set_undo(ctx, args, n, err);
 			return -1;
 		}
 		json_object_set_new(c, "DiskSize", json_integer(disk));

@@ -251,6 +251,18 @@ run mc set --cpus 32 v1
 expect_rc 0 "set --cpus 32 is taken"
 check "... and reaches the fake VM" test "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["vms"]["v1"]["settings"]["cpus"])' "$MC_FAKE_VBOX_STATE/state.json")" = 32
 mc set --cpus 3 v1 >/dev/null
+# A disk that cannot grow: the CPUs, memory and autostart modifyvm changed are
+# put back, so VirtualBox and config.json agree on what the failure left.
+vbox_hw() {
+	python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["vms"]["v1"]["settings"]; print(s["cpus"], s["memory"], s["autostart-enabled"])' \
+		"$MC_FAKE_VBOX_STATE/state.json"
+}
+before=$(store_snapshot)
+MC_FAKE_VBOX_FAIL=modifymedium run mc set --cpus 2 --memory 640 --disk-size 24 --autostart off v1
+expect_rc 1 "set whose disk cannot grow fails"
+expect_err "cannot grow the data disk $STORE/machines/v1/disk.vmdk to 24 MB" "... saying why"
+check "... and VirtualBox keeps the CPUs, memory and autostart config.json records" test "$(vbox_hw)" = "3 768 on"
+check "... and config.json is unchanged" test "$before" = "$(store_snapshot)"
 before=$(store_snapshot)
 vbm_mark
 run mc set --disk-size 8 v1
