@@ -227,28 +227,41 @@ function Invoke-Iso($a) {
 # set: processors, memory and the data disk of a VM that is Off (the driver
 # checks the state first; Hyper-V refuses these on a running VM too); the
 # automatic start action at any time (Start: the VM starts with the host).
+# Each cmdlet applies at once, so a failure puts back the settings changed
+# before it (the disk, which cannot shrink, comes last): a failed set leaves
+# the VM as machinectl's record says.
 function Invoke-Set($a) {
     $vm = Get-MachineVM $a
     if (($a.cpus -or $a.memory_mb -or $a.disk_mb) -and [string]$vm.State -ne 'Off') {
         throw (New-ShimError 'Set-VM' "the VM is $($vm.State): Hyper-V changes its processors, memory and disk only while it is Off" 'state')
     }
-    if ($a.cpus) {
-        Hyper-V\Set-VMProcessor -VM $vm -Count ([int64]$a.cpus) -ErrorAction Stop
-    }
-    if ($a.memory_mb) {
-        Hyper-V\Set-VMMemory -VM $vm -StartupBytes ([int64]$a.memory_mb * 1MB) -ErrorAction Stop
-    }
-    if ($a.disk_mb) {
-        $want = [uint64]([int64]$a.disk_mb * 1MB)
-        $size = (Hyper-V\Get-VHD -Path $a.disk -ErrorAction Stop).Size
-        if ($want -gt $size) {
-            $null = Hyper-V\Resize-VHD -Path $a.disk -SizeBytes $want -ErrorAction Stop
+    $cpus = $vm.ProcessorCount
+    $memory = $vm.MemoryStartup
+    $action = $vm.AutomaticStartAction
+    try {
+        if ($a.cpus) {
+            Hyper-V\Set-VMProcessor -VM $vm -Count ([int64]$a.cpus) -ErrorAction Stop
         }
-    }
-    if ($null -ne $a.autostart) {
-        $action = 'Nothing'
-        if ($a.autostart) { $action = 'Start' }
-        Hyper-V\Set-VM -VM $vm -AutomaticStartAction $action -ErrorAction Stop
+        if ($a.memory_mb) {
+            Hyper-V\Set-VMMemory -VM $vm -StartupBytes ([int64]$a.memory_mb * 1MB) -ErrorAction Stop
+        }
+        if ($null -ne $a.autostart) {
+            $start = 'Nothing'
+            if ($a.autostart) { $start = 'Start' }
+            Hyper-V\Set-VM -VM $vm -AutomaticStartAction $start -ErrorAction Stop
+        }
+        if ($a.disk_mb) {
+            $want = [uint64]([int64]$a.disk_mb * 1MB)
+            $size = (Hyper-V\Get-VHD -Path $a.disk -ErrorAction Stop).Size
+            if ($want -gt $size) {
+                $null = Hyper-V\Resize-VHD -Path $a.disk -SizeBytes $want -ErrorAction Stop
+            }
+        }
+    } catch {
+        if ($a.cpus) { Hyper-V\Set-VMProcessor -VM $vm -Count $cpus -ErrorAction SilentlyContinue }
+        if ($a.memory_mb) { Hyper-V\Set-VMMemory -VM $vm -StartupBytes $memory -ErrorAction SilentlyContinue }
+        if ($null -ne $a.autostart) { Hyper-V\Set-VM -VM $vm -AutomaticStartAction $action -ErrorAction SilentlyContinue }
+        throw
     }
     return @{ state = [string](Get-MachineVM $a).State }
 }

@@ -175,6 +175,11 @@ run mc set --disk-size 40000 myvm1
 expect_rc 1 "Resize-VHD without the right is refused"
 expect_err "You do not have the required permission" "with Hyper-V's words"
 check "and nothing recorded" test "$before" = "$(store_snapshot)"
+run mc set --cpus 4 --memory 4096 --autostart on --disk-size 40000 myvm1
+expect_rc 1 "a set whose Resize-VHD fails fails"
+check "the processors, memory and start action it changed first are put back" \
+	test "$(vm myvm1 cpus) $(vm myvm1 memory_mb) $(vm myvm1 automatic_start_action)" = "2 2048 Nothing"
+check "and nothing recorded" test "$before" = "$(store_snapshot)"
 rm -f "$MC_FAKE_HYPERV_STATE/admin"
 mc start myvm1 >/dev/null 2>&1
 
