@@ -120,6 +120,10 @@ static json_t *engine_opt(const struct mc_machine *m, const char *key)
  * the boot2docker profile also splits EXTRA_ARGS on whitespace, so no blanks there. */
 static int check_value(const char *what, const char *v, bool no_blanks, struct mc_error *err)
 {
+	if (!mc_str_utf8(v))
+		return mc_error_set(err, MC_E_INVALID,
+				    "%s \"%s\" is not valid UTF-8, which the machine's record (config.json) cannot hold",
+				    what, v);
 	for (const char *c = v; *c; c++) {
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
 			return mc_error_set(err, MC_E_INVALID,

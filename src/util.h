@@ -21,6 +21,8 @@ int mc_parse_bool_value(const char *s, bool *out);
 bool mc_parse_bool(const char *s);
 /* Whether s ends with suffix. */
 bool mc_str_endswith(const char *s, const char *suffix);
+/* s is valid UTF-8 (what a JSON string of config.json can hold). */
+bool mc_str_utf8(const char *s);
 /* The host of tcp://HOST:PORT (brackets of [v6] removed); malloc'd, NULL for NULL. */
 char *mc_url_host(const char *url);
 /* s for a message: control characters and backslashes as C escapes (malloc'd). */

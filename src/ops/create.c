@@ -90,10 +90,15 @@ int mc_ops_driver_flags(struct mc_session *s, const struct mc_driver *drv,
 		case MC_FLAG_STRINGS:
 			val = json_array();
 			if (mc_args_named_given(a, f->name)) {
-				for (char **l = mc_args_named_list(a, f->name); l && *l; l++)
-					json_array_append_new(val, json_string(*l));
-			} else if (v) {
-				json_array_append_new(val, json_string(v));
+				for (char **l = mc_args_named_list(a, f->name); val && l && *l; l++) {
+					if (json_array_append_new(val, json_string(*l)) < 0) {
+						json_decref(val);
+						val = NULL;
+					}
+				}
+			} else if (v && json_array_append_new(val, json_string(v)) < 0) {
+				json_decref(val);
+				val = NULL;
 			}
 			break;
 		}
@@ -374,7 +379,8 @@ int mc_ops_create_check(const struct mc_create_opts *o, char **names, struct mc_
 		}
 	if (o->engine_install_url && *o->engine_install_url &&
 	    ((!mc_startswith(o->engine_install_url, "https://") && !mc_startswith(o->engine_install_url, "http://")) ||
-	     strpbrk(o->engine_install_url, " \t'\"\\`$;|&<>(){}") || has_control(o->engine_install_url)))
+	     strpbrk(o->engine_install_url, " \t'\"\\`$;|&<>(){}") || has_control(o->engine_install_url) ||
+	     !mc_str_utf8(o->engine_install_url)))
 		return mc_error_set(err, MC_E_USAGE,
 				    "invalid --engine-install-url \"%s\": expected an http:// or https:// URL (or \"\" not to install Docker)",
 				    o->engine_install_url);

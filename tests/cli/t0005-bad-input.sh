@@ -160,14 +160,37 @@ bad_option "--engine-registry-mirror like an option" 'invalid --engine-registry-
 bad_option "--engine-registry-mirror with another scheme" 'invalid --engine-registry-mirror "ftp://m.example": expected an http:// or https:// URL' --engine-registry-mirror=ftp://m.example
 bad_option "--engine-registry-mirror without a scheme (dockerd refuses it)" 'invalid --engine-registry-mirror "m.example:5000"' --engine-registry-mirror=m.example:5000
 bad_option "--engine-insecure-registry with a scheme" 'invalid --engine-insecure-registry "http://r.example"' --engine-insecure-registry=http://r.example
+# Bytes that are not UTF-8 cannot be a JSON string of config.json: they were
+# dropped from the record without a word (create succeeded, the daemon never
+# got them; an --engine-install-url fell back to Debian's package).
+bad_option "--engine-label not UTF-8" 'is not valid UTF-8' --engine-label $'a=\xff'
+bad_option "--engine-opt not UTF-8" 'is not valid UTF-8' --engine-opt $'log-opt=tag=\xc3('
+bad_option "--engine-env not UTF-8" 'is not valid UTF-8' --engine-env $'A=\xed\xa0\x80'
+bad_option "--engine-insecure-registry not UTF-8" 'is not valid UTF-8' --engine-insecure-registry $'r\xff.example:5000'
+bad_option "--engine-registry-mirror not UTF-8" 'is not valid UTF-8' --engine-registry-mirror $'https://m\xc0\xaf.example'
+bad_option "--engine-install-url not UTF-8" 'invalid --engine-install-url' --engine-install-url $'https://i.example/\xff'
+run mc create -d test --test-label ok --test-label $'b\xff' optcheck
+expect_rc 2 "a repeatable driver flag with a value that is not UTF-8: a usage error"
+expect_err "invalid value for --test-label: not valid UTF-8" "... naming it"
+check "... and nothing was created" test ! -e "$STORE/machines/optcheck"
+# provision --engine-*: refused before the record changes or SSH is tried
+# (port 1 of loopback: nothing listens, nothing would be provisioned).
+mc create -d generic --generic-ip-address 127.0.0.1 --generic-ssh-port 1 --no-provision gutf8 >/dev/null 2>&1
+gsnap=$(store_snapshot)
+run mc provision --engine-label ok=1 --engine-label $'a=\xff' gutf8
+expect_rc 2 "provision --engine-label that is not UTF-8: a usage error"
+expect_err 'machine "gutf8": nothing was changed: --engine-label "a=\xff" is not valid UTF-8' "... naming it"
+check "... and the record is unchanged" test "$gsnap" = "$(store_snapshot)"
+mc rm -f -y gutf8 >/dev/null 2>&1
 bad_option "--tls-san IP:1.2.3.4" 'invalid --tls-san "IP:1.2.3.4"' --tls-san IP:1.2.3.4
 bad_option "--tls-san \$(id)" 'invalid --tls-san "$(id)"' --tls-san '$(id)'
 bad_option "--tls-san -rf" 'invalid --tls-san "-rf"' --tls-san=-rf
 bad_option "--tls-san a..b" 'invalid --tls-san "a..b"' --tls-san a..b
 run mc create -d test --tls-san '*.example.com' --tls-san 10.9.8.7 --tls-san ::1 --tls-san host-1.example.com \
 	--engine-opt log-level=debug --engine-opt experimental --engine-label 'note=two words' \
-	--engine-env HTTP_PROXY=http://127.0.0.1:3128 optgood
+	--engine-env HTTP_PROXY=http://127.0.0.1:3128 --engine-label $'owner=Jos\xc3\xa9 \xf0\x9f\x90\xb3' optgood
 expect_rc 0 "good values are accepted (a space in a label where no boot ISO is used)"
+check "... and recorded, UTF-8 included" grep -qF '"owner=José 🐳"' "$STORE/machines/optgood/config.json"
 mc rm -f optgood >/dev/null
 
 # docker-machine's phrases, which scripts grep for (issue 23, 20).
