@@ -163,6 +163,17 @@ static json_t *resolve_iso(struct mc_handle *h, const char *spec, const char *sh
 	if (!spec || !*spec)
 		spec = mc_config_driver_flag(h->s->config, h->drv->name, "iso", NULL);
 	flags = json_pack("{s:s, s:s}", "iso", spec ? spec : "", "iso-sha256", sha ? sha : "");
+	if (!flags) {  /* json_pack() refuses invalid UTF-8, which config.json cannot hold */
+		if (spec && !mc_str_utf8(spec))
+			mc_error_set(err, MC_E_USAGE,
+				     "the boot ISO \"%s\" is not valid UTF-8, which config.json cannot record: rename it",
+				     spec);
+		else
+			mc_error_set(err, MC_E_USAGE,
+				     "invalid --iso-sha256 \"%s\": expected 64 hexadecimal digits (sha256sum prints them)",
+				     sha);
+		return NULL;
+	}
 	mc_ops_iso_opts(h->s, &o);
 	pthread_mutex_lock(&iso_lock);
 	r = mc_iso_prepare_flags(h->s->store.root, flags, &o, err);

@@ -87,6 +87,15 @@ expect_rc 1 "a SHA-256 mismatch"
 expect_err "SHA-256" "the mismatch is reported"
 run mc upgrade --iso "$ISO1" --iso-sha256 nothex m1
 expect_rc 2 "a malformed --iso-sha256 is a usage error"
+# Bytes that are not UTF-8 cannot be recorded: upgrade did nothing, said
+# nothing and exited 0.
+cp "$ISO1" "$TEST_TMP/"$'\xff'.iso
+run mc upgrade --iso "$TEST_TMP/"$'\xff'.iso m1
+expect_rc 2 "an ISO whose path is not UTF-8: a usage error"
+expect_err "the boot ISO \"$TEST_TMP/\\xff.iso\" is not valid UTF-8, which config.json cannot record: rename it" "... saying so"
+run mc upgrade --iso "$ISO1" --iso-sha256 $'\xff' m1
+expect_rc 2 "an --iso-sha256 that is not UTF-8: a usage error"
+expect_err 'invalid --iso-sha256 "\xff": expected 64 hexadecimal digits' "... as any other bad digest"
 check "failed upgrades changed nothing" test "$before" = "$(store_snapshot)"
 run mc status m1
 expect_out Running "and the machine still runs"
