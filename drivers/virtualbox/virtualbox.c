@@ -1466,6 +1466,9 @@ static int vbox_set(struct mc_driver_ctx *ctx, struct mc_error *err)
 		return ctx->host->error_set(err, MC_E_INVALID,
 					    "the data disk of machine \"%s\" is %lld MB: it cannot shrink to %lld MB (disks only grow)",
 					    ctx->machine_name, now, disk);
+	if (disk > now && !vmdk)
+		return ctx->host->error_set(err, MC_E_INVALID, "machine \"%s\" has no data disk in its config.json",
+					    ctx->machine_name);
 	if (vm_state(ctx, &st, NULL, err) < 0)
 		return -1;
 	if (st->kind != MC_VBOX_OFF)
@@ -1490,9 +1493,6 @@ static int vbox_set(struct mc_driver_ctx *ctx, struct mc_error *err)
 		return -1;
 	if (disk > now) {
 		mb = mc_asprintf("%lld", disk);
-		if (!vmdk)
-			return ctx->host->error_set(err, MC_E_INVALID, "machine \"%s\" has no data disk in its config.json",
-						    ctx->machine_name);
 		if (vbm_run(ctx, &(struct vbm_call){ .args = (const char *const[]){ "modifymedium", "disk", vmdk,
 										     "--resize", mb, NULL },
 						     .timeout_ms = VBM_DISK_TIMEOUT_MS }, err) < 0) {

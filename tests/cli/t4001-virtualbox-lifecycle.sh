@@ -263,6 +263,17 @@ expect_rc 1 "set whose disk cannot grow fails"
 expect_err "cannot grow the data disk $STORE/machines/v1/disk.vmdk to 24 MB" "... saying why"
 check "... and VirtualBox keeps the CPUs, memory and autostart config.json records" test "$(vbox_hw)" = "3 768 on"
 check "... and config.json is unchanged" test "$before" = "$(store_snapshot)"
+# A record without its data disk: refused before modifyvm changes anything.
+cp "$STORE/machines/v1/config.json" "$TEST_TMP/v1-config.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); del d["Driver"]["DiskPath"]; json.dump(d, open(sys.argv[1], "w"))' \
+	"$STORE/machines/v1/config.json"
+vbm_mark
+run mc set --cpus 2 --disk-size 24 v1
+expect_rc 1 "set --disk-size of a machine whose record names no disk fails"
+expect_err 'machine "v1" has no data disk in its config.json' "... saying so"
+check "... before any VBoxManage call" test -z "$(vbm_calls)"
+check "... and VirtualBox keeps its CPUs" test "$(vbox_hw)" = "3 768 on"
+cp "$TEST_TMP/v1-config.json" "$STORE/machines/v1/config.json"
 before=$(store_snapshot)
 vbm_mark
 run mc set --disk-size 8 v1
