@@ -166,6 +166,27 @@ static int usage(struct mc_error *err)
 	return -1;
 }
 
+/* dockerd refuses to start with two values of one label ("conflict labels
+ * for K=V1 and K=V2"), provider=DRIVER, which every machine gets, included.
+ * The labels have their '=' (checked before). */
+static int check_label_conflicts(const struct mc_engine_opts *o, struct mc_error *err)
+{
+	for (char **l = o->labels; l && *l; l++) {
+		size_t k = strcspn(*l, "=");
+
+		if (o->driver && k == 8 && !strncmp(*l, "provider", k) && strcmp(*l + k + 1, o->driver))
+			return mc_error_set(err, MC_E_USAGE,
+					    "invalid --engine-label \"%s\": machinectl labels the Docker daemon provider=%s, and dockerd refuses to start with two values of one label: use another key",
+					    *l, o->driver);
+		for (char **p = o->labels; p < l; p++)
+			if (!strncmp(*p, *l, k + 1) && strcmp(*p, *l))
+				return mc_error_set(err, MC_E_USAGE,
+						    "invalid --engine-label \"%s\": --engine-label \"%s\" gives the same key another value, and dockerd refuses to start with two values of one label",
+						    *l, *p);
+	}
+	return 0;
+}
+
 int mc_provision_check_engine(const struct mc_engine_opts *o, struct mc_error *err)
 {
 	for (char **l = o->env; l && *l; l++) {
@@ -186,6 +207,8 @@ int mc_provision_check_engine(const struct mc_engine_opts *o, struct mc_error *e
 		if (check_value("--engine-label", *l, o->no_blanks, err) < 0)
 			return usage(err);
 	}
+	if (check_label_conflicts(o, err) < 0)
+		return -1;
 	for (char **l = o->opts; l && *l; l++) {
 		size_t n = strcspn(*l, "=");
 

@@ -71,10 +71,13 @@ struct mc_engine_opts {
 	const char *storage_driver;
 	bool no_blanks;   /* the guest is the machine OS or boot2docker (a boot ISO): its
 			     profile's EXTRA_ARGS cannot carry a space */
+	const char *driver;  /* the driver's name (the daemon's provider=DRIVER label), or NULL */
 };
 /* --engine-env KEY=VALUE (KEY a variable name), --engine-label KEY=VALUE,
  * --engine-opt NAME[=VALUE] (NAME a dockerd flag), registries without
- * blanks, a plain storage driver name; no control characters anywhere.
+ * blanks, a plain storage driver name; no control characters anywhere; no
+ * two values of one label (dockerd refuses to start with them), the
+ * provider=DRIVER label machinectl adds included.
  * MC_E_USAGE names the option and the value. */
 int mc_provision_check_engine(const struct mc_engine_opts *o, struct mc_error *err);
 

@@ -207,14 +207,15 @@ static char **nonempty(char **l)
 }
 
 /* The new options checked as create checks its own (src/ops/create.c). */
-static int check_change(const struct mc_engine_change *c, bool iso, struct mc_error *err)
+static int check_change(const struct mc_engine_change *c, bool iso, const char *driver,
+			struct mc_error *err)
 {
 	_cleanup_strv_ char **env = nonempty(c->env), **labels = nonempty(c->label), **opts = nonempty(c->opt);
 	_cleanup_strv_ char **insecure = nonempty(c->insecure_registry), **mirrors = nonempty(c->registry_mirror);
 
 	return mc_provision_check_engine(&(struct mc_engine_opts){ .env = env, .labels = labels, .opts = opts,
 								   .insecure = insecure, .mirrors = mirrors,
-								   .no_blanks = iso },
+								   .no_blanks = iso, .driver = driver },
 					 err);
 }
 
@@ -232,7 +233,7 @@ int mc_ops_reprovision(struct mc_session *s, const char *name, bool named,
 		mc_error_machine(err, name);
 		goto out;
 	}
-	if (engine && check_change(engine, mc_json_str(h.ctx.config, "ISO") != NULL, err) < 0) {
+	if (engine && check_change(engine, mc_json_str(h.ctx.config, "ISO") != NULL, h.drv->name, err) < 0) {
 		mc_error_prefix(err, "nothing was changed: ");
 		mc_error_machine(err, name);
 		goto out;

@@ -387,7 +387,7 @@ int mc_ops_create_check(const struct mc_create_opts *o, char **names, struct mc_
 	return mc_provision_check_engine(&(struct mc_engine_opts){
 			.env = o->engine_env, .labels = o->engine_label, .opts = o->engine_opt,
 			.insecure = o->engine_insecure_registry, .mirrors = o->engine_registry_mirror,
-			.storage_driver = o->engine_storage_driver,
+			.storage_driver = o->engine_storage_driver, .driver = o->drv ? o->drv->name : NULL,
 			/* drivers that boot an ISO run the machine OS or boot2docker */
 			.no_blanks = o->flags && json_object_get(o->flags, "iso") }, err);
 }

@@ -307,7 +307,7 @@ static int check_fields(struct dm_machine *dm, json_t *drv, struct mc_error *err
 				    "its EngineOptions or ServerCertSANs hold something else than strings: not imported");
 	if (mc_provision_check_engine(&(struct mc_engine_opts){
 			.env = env, .labels = labels, .opts = opts, .insecure = insecure, .mirrors = mirrors,
-			.storage_driver = sd,
+			.storage_driver = sd, .driver = dm->our_driver,
 			/* the machines of these drivers boot boot2docker */
 			.no_blanks = strcmp(dm->our_driver, "none") && strcmp(dm->our_driver, "generic") },
 			err) < 0) {

@@ -181,15 +181,27 @@ run mc provision --engine-label ok=1 --engine-label $'a=\xff' gutf8
 expect_rc 2 "provision --engine-label that is not UTF-8: a usage error"
 expect_err 'machine "gutf8": nothing was changed: --engine-label "a=\xff" is not valid UTF-8' "... naming it"
 check "... and the record is unchanged" test "$gsnap" = "$(store_snapshot)"
+run mc provision --engine-label provider=mine gutf8
+expect_rc 2 "provision --engine-label provider=...: a usage error"
+expect_err 'machinectl labels the Docker daemon provider=generic, and dockerd refuses to start with two values of one label' "... saying why"
+check "... and the record is unchanged" test "$gsnap" = "$(store_snapshot)"
 mc rm -f -y gutf8 >/dev/null 2>&1
+# dockerd refuses to start with two values of one label ("conflict labels
+# for a=2 and a=1"): the machine would be made, then its Docker never start.
+bad_option "--engine-label with a key given twice" \
+	'invalid --engine-label "a=2": --engine-label "a=1" gives the same key another value' \
+	--engine-label a=1 --engine-label b=1 --engine-label a=2
+bad_option "--engine-label provider=..." 'invalid --engine-label "provider=mine": machinectl labels the Docker daemon provider=' \
+	--engine-label provider=mine
 bad_option "--tls-san IP:1.2.3.4" 'invalid --tls-san "IP:1.2.3.4"' --tls-san IP:1.2.3.4
 bad_option "--tls-san \$(id)" 'invalid --tls-san "$(id)"' --tls-san '$(id)'
 bad_option "--tls-san -rf" 'invalid --tls-san "-rf"' --tls-san=-rf
 bad_option "--tls-san a..b" 'invalid --tls-san "a..b"' --tls-san a..b
 run mc create -d test --tls-san '*.example.com' --tls-san 10.9.8.7 --tls-san ::1 --tls-san host-1.example.com \
 	--engine-opt log-level=debug --engine-opt experimental --engine-label 'note=two words' \
-	--engine-env HTTP_PROXY=http://127.0.0.1:3128 --engine-label $'owner=Jos\xc3\xa9 \xf0\x9f\x90\xb3' optgood
-expect_rc 0 "good values are accepted (a space in a label where no boot ISO is used)"
+	--engine-env HTTP_PROXY=http://127.0.0.1:3128 --engine-label $'owner=Jos\xc3\xa9 \xf0\x9f\x90\xb3' \
+	--engine-label provider=test --engine-label a=1 --engine-label ab=2 --engine-label a=1 optgood
+expect_rc 0 "good values are accepted (a space in a label where no boot ISO is used; a label given twice with one value; provider=DRIVER)"
 check "... and recorded, UTF-8 included" grep -qF '"owner=José 🐳"' "$STORE/machines/optgood/config.json"
 mc rm -f optgood >/dev/null
 
