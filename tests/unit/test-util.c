@@ -131,6 +131,28 @@ static void durations(void **state)
 	assert_string_equal(b, "2m05s");
 }
 
+/* mc_str_utf8: what jansson takes as a JSON string (config.json). */
+static void utf8_valid(void **state)
+{
+	static const char *const good[] = { "", "plain", "Jos\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x90\xb3",
+					    "\xef\xbf\xbf", "\xf4\x8f\xbf\xbf" };
+	static const char *const bad[] = { "\xff", "a\x80", "\xc3", "\xc3(", "\xc0\xaf", "\xe0\x80\xaf",
+					   "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf8\x88\x80\x80\x80", "\xe2\x82" };
+
+	(void)state;
+	for (size_t i = 0; i < MC_ARRAY_SIZE(good); i++) {
+		json_t *j = json_string(good[i]);
+
+		assert_true(mc_str_utf8(good[i]));
+		assert_non_null(j);
+		json_decref(j);
+	}
+	for (size_t i = 0; i < MC_ARRAY_SIZE(bad); i++) {
+		assert_false(mc_str_utf8(bad[i]));
+		assert_null(json_string(bad[i]));
+	}
+}
+
 static void errors_set_once(void **state)
 {
 	struct mc_error err = { 0 };
@@ -167,7 +189,7 @@ int main(void)
 		cmocka_unit_test(atomic_write),   cmocka_unit_test(read_file_kinds),
 		cmocka_unit_test(mkdir_p_and_rm_rf),
 		cmocka_unit_test(strv_and_strings), cmocka_unit_test(durations),
-		cmocka_unit_test(errors_set_once),
+		cmocka_unit_test(errors_set_once), cmocka_unit_test(utf8_valid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
