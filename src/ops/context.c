@@ -5,8 +5,9 @@
  *
  * A context machinectl made is recorded in the machine's directory (the file
  * docker-context holds its name) and carries the description "machinectl:
- * machine NAME"; rm removes it only then, and `context` never overwrites a
- * context of the same name that someone else made.
+ * machine NAME (store ROOT)"; rm removes it only then, and `context` never
+ * overwrites a context of the same name that someone else made, nor the one
+ * made for a machine of that name in another store.
  */
 #include "buildconf.h"
 
@@ -31,9 +32,45 @@ char *mc_ops_context_name(const char *machine)
 	return mc_strdup(machine);
 }
 
-static char *description(const char *machine)
+/* The description machinectl gives a context: the machine and its store,
+ * as two stores may each hold a machine of that name. */
+static char *description(const struct mc_session *s, const char *machine)
 {
-	return mc_asprintf("machinectl: machine %s", machine);
+	return mc_asprintf("machinectl: machine %s (store %s)", machine, s->store.root);
+}
+
+/* Whether a context ctx described desc is the one machinectl made for the
+ * machine in machine_dir: its description, or (made before the store was
+ * in it) the bare "machinectl: machine NAME" and the machine's record of
+ * that context. */
+static bool is_mine(const struct mc_session *s, const char *machine, const char *machine_dir, const char *ctx,
+		    const char *desc)
+{
+	_cleanup_free_ char *mine = description(s, machine), *old = mc_asprintf("machinectl: machine %s", machine);
+	_cleanup_free_ char *recorded = NULL;
+
+	if (!strcmp(desc, mine))
+		return true;
+	recorded = strcmp(desc, old) ? NULL : mc_ops_context_of(machine_dir);
+	return recorded && !strcmp(recorded, ctx);
+}
+
+/* A context of that name that is not this machine's, in words. */
+static void not_mine(struct mc_error *err, const char *machine, const char *ctx, const char *desc)
+{
+	_cleanup_free_ char *old = mc_asprintf("machinectl: machine %s", machine);
+	_cleanup_free_ char *prefix = mc_asprintf("%s (store ", old);
+
+	if (!strcmp(desc, old) || !strncmp(desc, prefix, strlen(prefix)))
+		mc_error_setm(err, machine, MC_E_EXISTS,
+			      "a docker context named \"%s\" exists for a machine \"%s\" of another machinectl store "
+			      "(its description: \"%s\"): remove or rename it (docker context rm %s) and run this again",
+			      ctx, machine, desc, ctx);
+	else
+		mc_error_setm(err, machine, MC_E_EXISTS,
+			      "a docker context named \"%s\" exists that machinectl did not make (its description: \"%s\"): "
+			      "remove or rename it (docker context rm %s) and run this again",
+			      ctx, desc, ctx);
 }
 
 /* One field of docker's --docker value (CSV): quoted when it holds , or ". */
@@ -113,7 +150,7 @@ int mc_ops_context(struct mc_session *s, const char *name, bool use, char **ctx_
 		   struct mc_error *err)
 {
 	struct mc_handle h;
-	_cleanup_free_ char *url = NULL, *ctx = mc_ops_context_name(name), *desc = NULL, *mine = description(name),
+	_cleanup_free_ char *url = NULL, *ctx = mc_ops_context_name(name), *desc = NULL, *mine = description(s, name),
 			    *endpoint = NULL, *ca = NULL, *cert = NULL, *key = NULL, *marker = NULL;
 	struct mc_run_result r = { 0 };
 	int have, rc = -1;
@@ -124,11 +161,8 @@ int mc_ops_context(struct mc_session *s, const char *name, bool use, char **ctx_
 	if (mc_handle_require_created(&h, err) < 0 || mc_op_url(&h, &url, err) < 0 ||
 	    mc_ops_certs_check(&h, url, err) < 0 || (have = context_description(ctx, &desc, err)) < 0)
 		goto out;
-	if (have && strcmp(desc, mine)) {
-		mc_error_setm(err, name, MC_E_EXISTS,
-			      "a docker context named \"%s\" exists that machinectl did not make (its description: \"%s\"): "
-			      "remove or rename it (docker context rm %s) and run this again",
-			      ctx, desc, ctx);
+	if (have && !is_mine(s, name, h.m->dir, ctx, desc)) {
+		not_mine(err, name, ctx, desc);
 		goto out;
 	}
 	ca = mc_path_join(h.m->dir, "ca.pem");
@@ -193,7 +227,7 @@ char *mc_ops_context_of(const char *machine_dir)
 
 int mc_ops_context_remove(struct mc_session *s, const char *name, const char *machine_dir)
 {
-	_cleanup_free_ char *ctx = mc_ops_context_of(machine_dir), *desc = NULL, *mine = description(name);
+	_cleanup_free_ char *ctx = mc_ops_context_of(machine_dir), *desc = NULL;
 	struct mc_error err = { 0 };
 	struct mc_run_result r = { 0 };
 	int have;
@@ -203,8 +237,8 @@ int mc_ops_context_remove(struct mc_session *s, const char *name, const char *ma
 	have = context_description(ctx, &desc, &err);
 	if (have == 0)
 		return 0;
-	if (have > 0 && strcmp(desc, mine)) {
-		mc_ui_warn(s, "machine \"%s\": the docker context \"%s\" is not the one machinectl made (its description: \"%s\"): left in place",
+	if (have > 0 && !is_mine(s, name, machine_dir, ctx, desc)) {
+		mc_ui_warn(s, "machine \"%s\": the docker context \"%s\" is not the one machinectl made for it (its description: \"%s\"): left in place",
 			   name, ctx, desc);
 		return 0;
 	}

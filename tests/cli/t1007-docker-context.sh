@@ -10,7 +10,7 @@ if [ -z "$DOCKER" ]; then
 	echo "Bail out! no docker client (scripts/setup installs Debian's docker.io)"
 	exit 1
 fi
-plan 41
+plan 48
 # The docker CLI's own store, inside the test; the docker found first in PATH is Debian's.
 export DOCKER_CONFIG="$TEST_TMP/.docker" HOME="$TEST_TMP"
 ln -s "$DOCKER" "$TEST_TMP/bin/docker"
@@ -29,7 +29,7 @@ expect_rc 0 "context NAME succeeds"
 expect_out 'Created docker context "fx" for machine "fx"' "... and says it created the context"
 run bash -c "docker context inspect fx | jq -r '.[0].Endpoints.docker.Host + \" \" + .[0].Metadata.Description'"
 check "docker knows the context: the machine's URL and machinectl's description" \
-	test "$OUT" = "tcp://127.0.0.1:$PORT machinectl: machine fx"
+	test "$OUT" = "tcp://127.0.0.1:$PORT machinectl: machine fx (store $STORE)"
 run docker --context fx version --format '{{.Server.Version}}'
 check "docker --context fx reaches the machine over TLS with the machine's certificates" test "$OUT" = 20.10.24
 run current_context
@@ -93,6 +93,28 @@ check "... and that context is unchanged" test "$OUT" = "tcp://127.0.0.1:9"
 mc rm -y other >/dev/null 2>&1
 run bash -c "docker context inspect other | jq -r '.[0].Endpoints.docker.Host'"
 check "rm of a machine does not remove a context machinectl did not make" test "$OUT" = "tcp://127.0.0.1:9"
+
+# A machine of the same name in another store: its context is not this one's.
+mc -s "$TEST_TMP/store2" create --driver none --url "tcp://127.0.0.1:1" fx >/dev/null
+run mc -s "$TEST_TMP/store2" context --use fx
+check "context of a same-named machine of another store: refused" test "$RC" = 1
+expect_err "exists for a machine \"fx\" of another machinectl store" "... saying whose it is"
+run bash -c "docker context inspect fx | jq -r '.[0].Endpoints.docker.Host'"
+check "... and the first store's context still reaches its machine" test "$OUT" = "tcp://127.0.0.1:$PORT"
+mc -s "$TEST_TMP/store2" rm -y fx >/dev/null 2>&1
+run docker context inspect fx
+check "... and rm of that other machine leaves it" test "$RC" = 0
+# A context made before the store was in the description: the machine's
+# record of it tells whose it is.
+docker context create oldfx --description "machinectl: machine oldfx" --docker "host=tcp://127.0.0.1:9" >/dev/null 2>&1
+mc create --driver none --url "tcp://127.0.0.1:$PORT" oldfx >/dev/null
+run mc context oldfx
+check "an older machinectl's description, not recorded by this machine: refused" test "$RC" = 1
+printf oldfx >"$STORE/machines/oldfx/docker-context"
+run mc context oldfx
+expect_out 'Updated docker context "oldfx"' "... recorded by this machine: updated"
+run bash -c "docker context inspect oldfx | jq -r '.[0].Metadata.Description'"
+check "... now described with its store" test "$OUT" = "machinectl: machine oldfx (store $STORE)"
 
 # Names docker refuses: "default" and one character.
 mc create --driver none --url "tcp://127.0.0.1:$PORT" default >/dev/null
