@@ -17,7 +17,7 @@ libmccore_la_SOURCES = \
 	src/proc-child.c src/proc-child.h \
 	src/provision.c src/provision.h \
 	src/registry.c src/registry.h \
-	src/ssh.c src/ssh.h src/ssh-internal.h src/ssh-copy.c src/ssh-forward.c \
+	src/ssh.c src/ssh.h src/ssh-internal.h src/ssh-copy.c src/ssh-forward.c src/ssh-mount.c \
 	src/store.c src/store.h \
 	src/swarm.c src/swarm.h \
 	src/tabwriter.c src/tabwriter.h \

@@ -220,6 +220,21 @@ typedef void (*mc_ssh_progress_fn)(void *arg, const char *name, long long done, 
 int mc_ssh_copy(const struct mc_ssh_loc *srcs, size_t nsrc, const struct mc_ssh_loc *dst,
 		bool recursive, mc_ssh_progress_fn fn, void *arg, struct mc_error *err);
 
+/* --- mount (src/ssh-mount.c) --- */
+
+/* The mount point when none is given: the last part of the remote path
+ * rpath (trailing '/' aside), or machine for "" and "/"; NULL (MC_E_USAGE)
+ * for "." and "..", which would be the current directory or its parent. */
+char *mc_sshfs_default_mountpoint(const char *rpath, const char *machine, struct mc_error *err);
+/* Before mounting on mp: absent, or a directory where nothing is mounted;
+ * a stale mount (its sshfs gone), a file or a mount point fail. */
+int mc_sshfs_check_mountpoint(const char *mp, struct mc_error *err);
+/* sshfs's command line for ep's rpath on mountpoint (a strv). */
+char **mc_sshfs_argv(const struct mc_ssh_endpoint *ep, const char *rpath, const char *mountpoint);
+/* fusermount -u mountpoint, failures in words (nothing mounted there, no
+ * such directory, no fusermount). */
+int mc_sshfs_unmount(const char *mountpoint, struct mc_error *err);
+
 /* For the system's scp, which empties a file copied onto itself: fails
  * (naming SARG and DARG, the arguments) when SPATH copied to DPATH, both on
  * one side, would land on SPATH as written, repeated '/', "./" and a trailing

@@ -638,20 +638,6 @@ out:
 /* ------------------------------------------------------------------ */
 /* mount                                                               */
 
-/* sshfs splits -o values at commas. */
-static char *fuse_escape(const char *s)
-{
-	char *out = mc_malloc(strlen(s) * 2 + 1), *o = out;
-
-	for (; *s; s++) {
-		if (*s == ',' || *s == '\\')
-			*o++ = '\\';
-		*o++ = *s;
-	}
-	*o = '\0';
-	return out;
-}
-
 /* mount's argument: [USER@]NAME:PATH of a machine that exists (parse_spec's
  * hints are about scp's local names, which mount does not take). */
 static int mount_spec(struct mc_cli *cli, const char *arg, struct remote *machines, size_t *nm,
@@ -676,46 +662,6 @@ static int mount_spec(struct mc_cli *cli, const char *arg, struct remote *machin
 	return parse_spec(cli, arg, machines, nm, sp, err);
 }
 
-/* A mount point as sshfs and fusermount take it: never read as an option. */
-static char *mountpoint_arg(const char *path)
-{
-	return path[0] == '-' ? mc_asprintf("./%s", path) : mc_strdup(path);
-}
-
-/* mount -u: fusermount -u; when it fails, say why in words (fusermount's
- * own "Invalid argument" does not tell that nothing is mounted there).  The
- * mount point is looked at only then: a stat on a hung mount would wait. */
-static int unmount(const char *mountpoint, struct mc_error *err)
-{
-	_cleanup_free_ char *fm = mc_proc_which("fusermount");
-	_cleanup_free_ char *mp = mountpoint_arg(mountpoint), *parent = mc_asprintf("%s/..", mountpoint);
-	const char *argv[] = { fm ? "fusermount" : "fusermount3", "-u", mp, NULL };
-	struct mc_run_result res = { 0 };
-	struct stat st, pst;
-	bool found;
-	size_t n;
-
-	if (mc_proc_run(argv, &(struct mc_run_opts){ 0 }, &res, err) < 0)
-		return -1;
-	if (res.status == 0) {
-		mc_run_result_free(&res);
-		return 0;
-	}
-	n = strlen(res.err);
-	while (n && (res.err[n - 1] == '\n' || res.err[n - 1] == ' '))
-		res.err[--n] = '\0';
-	found = stat(mountpoint, &st) == 0;
-	if (!found && errno == ENOENT)
-		mc_error_set(err, MC_E_NOT_FOUND, "cannot unmount %s: no such directory", mountpoint);
-	else if (found && (!S_ISDIR(st.st_mode) || (stat(parent, &pst) == 0 && pst.st_dev == st.st_dev)))
-		mc_error_set(err, MC_E_INVALID, "cannot unmount %s: nothing is mounted there", mountpoint);
-	else
-		mc_error_set(err, MC_E_IO, "cannot unmount %s: %s", mountpoint,
-			     n ? res.err : "fusermount failed, without saying why");
-	mc_run_result_free(&res);
-	return -1;
-}
-
 int mc_cmd_mount(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 {
 	struct mc_error err = { 0 };
@@ -725,26 +671,17 @@ int mc_cmd_mount(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args 
 	_cleanup_free_ char *mountpoint = NULL, *sshfs = NULL;
 	_cleanup_strv_ char **argv = NULL;
 	const char *rpath;
-	struct stat st;
 	bool created = false;
 	int rc = 1, status;
 
 	if (mount_spec(cli, a->pos[0], machines, &nm, &sp, &err) < 0)
 		goto fail;
 	rpath = rsync_path(sp.path);
-	if (a->pos[1]) {
-		mountpoint = mc_strdup(a->pos[1]);
-	} else {
-		/* Like docker-machine: the remote directory's name, here. */
-		const char *b = strrchr(rpath, '/');
-
-		b = b ? b + 1 : rpath;
-		mountpoint = mc_strdup(*b ? b : sp.m->name);
-	}
+	mountpoint = a->pos[1] ? mc_strdup(a->pos[1]) : mc_sshfs_default_mountpoint(rpath, sp.m->name, &err);
+	if (!mountpoint)
+		goto fail;
 	if (mc_args_bool(a, &mc_opts_mount[O_MOUNT_UNMOUNT])) {
-		if (unmount(mountpoint, &err) < 0)
-			goto fail;
-		rc = 0;
+		rc = mc_sshfs_unmount(mountpoint, &err) < 0 ? mc_cli_fail(&err) : 0;
 		goto out;
 	}
 	sshfs = mc_proc_which("sshfs");
@@ -752,12 +689,8 @@ int mc_cmd_mount(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args 
 		mc_error_set(&err, MC_E_NOT_FOUND, "mount needs sshfs, which is not installed (Debian: apt install sshfs)");
 		goto fail;
 	}
-	if (stat(mountpoint, &st) == 0 && !S_ISDIR(st.st_mode)) {
-		mc_error_set(&err, MC_E_INVALID, "cannot mount on %s: it is not a directory (a mount point must be one)",
-			     mountpoint);
-		goto fail;
-	}
-	if (remote_open(cli, sp.m, &err) < 0 || ensure_pinned(sp.m, &err) < 0)
+	if (mc_sshfs_check_mountpoint(mountpoint, &err) < 0 || remote_open(cli, sp.m, &err) < 0 ||
+	    ensure_pinned(sp.m, &err) < 0)
 		goto fail;
 	if (mkdir(mountpoint, 0755) == 0) {
 		created = true;
@@ -765,27 +698,7 @@ int mc_cmd_mount(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args 
 		mc_error_errno(&err, errno, "cannot create the mount point %s", mountpoint);
 		goto fail;
 	}
-	mc_strv_push(&argv, mc_strdup("sshfs"));
-	{
-		char **opts = NULL;
-
-		mc_ssh_external_opts(&sp.m->ep, true, &opts);
-		for (size_t i = 0; opts[i]; i++) {
-			if (!strcmp(opts[i], "-o")) {
-				mc_strv_push(&argv, mc_strdup("-o"));
-				mc_strv_push(&argv, fuse_escape(opts[++i]));
-			} else if (!strcmp(opts[i], "-l")) {
-				i++;  /* the user goes into USER@HOST:PATH */
-			} else {
-				mc_strv_push(&argv, mc_strdup(opts[i]));
-			}
-		}
-		mc_strv_free(opts);
-	}
-	mc_strv_push(&argv, strchr(sp.m->ep.host, ':')
-			    ? mc_asprintf("%s@[%s]:%s", sp.m->ep.user, sp.m->ep.host, rpath)
-			    : mc_asprintf("%s@%s:%s", sp.m->ep.user, sp.m->ep.host, rpath));
-	mc_strv_push(&argv, mountpoint_arg(mountpoint));
+	argv = mc_sshfs_argv(&sp.m->ep, rpath, mountpoint);
 	if (mc_proc_run_attached((const char *const *)argv, &status, &err) < 0)
 		goto fail;
 	if (status != 0)

@@ -13,7 +13,7 @@ if [ -n "$why" ]; then
 	echo "WARNING: t2006-mount skipped, mount is NOT tested: $why" >&2
 	exit 0
 fi
-plan 23
+plan 37
 sshd_start
 mc_generic g1
 R="$TEST_TMP/remote dir"
@@ -25,7 +25,7 @@ at_exit "fusermount -u '$mp' 2>/dev/null || fusermount3 -u '$mp' 2>/dev/null"
 run mc mount "g1:$R" "$mp"
 if [ "$RC" != 0 ] && grep -qiE 'fuse: (device not found|failed to open /dev/fuse)|Operation not permitted' <<<"$ERR"; then
 	echo "# WARNING: FUSE is present but unusable here: $ERR" >&2
-	for i in $(seq 1 23); do ok "# SKIP FUSE unusable here: mount is NOT tested"; done
+	for i in $(seq 1 37); do ok "# SKIP FUSE unusable here: mount is NOT tested"; done
 	exit 0
 fi
 expect_rc 0 "mount NAME:PATH MOUNTPOINT succeeds"
@@ -83,6 +83,49 @@ run mc mount nosuch:/x
 expect_err 'machine "nosuch" does not exist' "mount on an unknown machine names it"
 check "... without scp's hint about local names with a ':'" test "${ERR/local file/}" = "$ERR"
 check "... and creates no mount point" test ! -e "$TEST_TMP/x"
+
+# A trailing '/' on the remote path: still its last name (as docker-machine).
+mkdir -p "$TEST_TMP/work/deeper"
+cd "$TEST_TMP/work" || exit 1
+at_exit "fusermount -u '$TEST_TMP/work/sub' 2>/dev/null; fusermount -u '$TEST_TMP/work/g1' 2>/dev/null; fusermount -u '$TEST_TMP/work' 2>/dev/null"
+run mc mount "g1:$R/sub/"
+check "g1:DIR/ mounts on ./DIR, not on ./NAME" test "$RC" = 0 -a "$(cat "$TEST_TMP/work/sub/file" 2>/dev/null)" = "on the machine"
+run mc mount -u "g1:$R/sub/"
+check "... and mount -u g1:DIR/ unmounts it" test "$RC" = 0 -a ! -e "$TEST_TMP/work/sub/file"
+# A remote path ending in . or ..: no mount over the current directory or its parent.
+mp_work=$(printf '%s' "$TEST_TMP/work" | sed 's/ /\\040/g')
+run mc mount "g1:$R/sub/."
+check "g1:DIR/. without MOUNTPOINT is refused (exit 2)" test "$RC" = 2
+expect_err 'ends in ".", which cannot name a mount point here' "... saying why and to give MOUNTPOINT"
+check "... and nothing is mounted over the current directory" sh -c "! grep -q ' $mp_work ' /proc/mounts"
+cd "$TEST_TMP/work/deeper" || exit 1
+run mc mount "g1:$R/sub/.."
+check "g1:DIR/.. is refused too, and mounts nothing over the parent" \
+	test "$RC" = 2 -a -z "$(grep " $mp_work " /proc/mounts)"
+cd "$TEST_TMP" || exit 1
+
+# Twice on one mount point: the second is refused, not stacked on the first.
+mp2="$TEST_TMP/work/twice"
+at_exit "fusermount -u '$mp2' 2>/dev/null; fusermount -u '$mp2' 2>/dev/null"
+mc mount "g1:$R/sub" "$mp2"
+run mc mount "g1:$R" "$mp2"
+check "mount on a mount point in use is refused (exit 1)" test "$RC" = 1
+expect_err "cannot mount on $mp2: something is mounted there already" "... saying so"
+check "... and only one mount is there" test "$(grep -c " $mp2 fuse.sshfs " /proc/mounts)" = 1
+# Its sshfs killed: a stale mount, which mount names and mount -u clears.
+pid=$(pgrep -f "^sshfs .* $mp2\$")
+check "(the sshfs of that mount found: $pid)" test -n "$pid"
+if [ -n "$pid" ]; then
+	kill -9 $pid
+	for i in $(seq 1 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+fi
+run mc mount "g1:$R/sub" "$mp2"
+check "mount on a stale mount is refused (exit 1)" test "$RC" = 1
+expect_err "cannot mount on $mp2: a mount whose sshfs is gone is still there (stale): unmount it first (mount -u)" "... saying so"
+run mc mount -u "g1:$R/sub" "$mp2"
+check "... and mount -u clears it" test "$RC" = 0 -a -z "$(grep " $mp2 " /proc/mounts)"
+run env PATH=/nonexistent "$MC_BIN" mount -u "g1:$R/sub" "$mp2"
+expect_err "mount -u needs fusermount, which is not installed (Debian: apt install fuse3)" "mount -u without fusermount says what to install"
 
 mc create -d none --url tcp://127.0.0.1:2376 n1 >/dev/null
 run mc mount n1:/ "$TEST_TMP/n1"
