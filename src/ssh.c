@@ -1654,6 +1654,20 @@ void mc_ssh_external_opts(const struct mc_ssh_endpoint *ep, bool batch, char ***
 	mc_strv_free(kv);
 }
 
+int mc_ssh_external_check(const struct mc_ssh_endpoint *ep, struct mc_error *err)
+{
+	const char *paths[] = { ep->key, ep->known_hosts };
+
+	/* OpenSSH expands ${VAR} in IdentityFile and UserKnownHostsFile (on
+	 * the command line too), and has no escape for it. */
+	for (size_t i = 0; i < MC_ARRAY_SIZE(paths); i++)
+		if (paths[i] && strstr(paths[i], "${"))
+			return mc_error_setm(err, ep->machine, MC_E_INVALID,
+					     "the path %s holds \"${\", which the system's ssh reads as an environment variable (it has no escape for it): use a store (-s) whose path has none, or --native-ssh",
+					     paths[i]);
+	return 0;
+}
+
 int mc_ssh_config_block(const struct mc_ssh_endpoint *ep, const char *alias, bool batch, char **out,
 			struct mc_error *err)
 {
@@ -1662,7 +1676,7 @@ int mc_ssh_config_block(const struct mc_ssh_endpoint *ep, const char *alias, boo
 	_cleanup_free_ char *host = NULL, *user = NULL;
 
 	*out = NULL;
-	if (mc_ssh_endpoint_check(ep, err) < 0)
+	if (mc_ssh_endpoint_check(ep, err) < 0 || mc_ssh_external_check(ep, err) < 0)
 		return -1;
 	for (size_t i = 0; i < MC_ARRAY_SIZE(paths); i++) {
 		_cleanup_free_ char *q = paths[i] ? cfg_arg(paths[i], true) : NULL;

@@ -189,6 +189,9 @@ int mc_ssh_tcp_probe(const char *host, int port, int timeout_ms, struct mc_error
 
 /* --- the external client --- */
 
+/* Whether the system's ssh can be given ep's files: fails (MC_E_INVALID)
+ * for a path holding "${", which OpenSSH expands whatever the quoting. */
+int mc_ssh_external_check(const struct mc_ssh_endpoint *ep, struct mc_error *err);
 /* The OpenSSH options for ep, as "-o" "Key=Value" pairs plus -i/-p/-l,
  * appended to *argv (a strv).  batch: no prompts at all (BatchMode=yes). */
 void mc_ssh_external_opts(const struct mc_ssh_endpoint *ep, bool batch, char ***argv);

@@ -105,11 +105,14 @@ static int remote_open(struct mc_cli *cli, struct remote *r, struct mc_error *er
 	return 0;
 }
 
-/* The external client pins natively first, so both clients pin the same key. */
+/* The external client pins natively first, so both clients pin the same key;
+ * and it must be able to read the key's path. */
 static int ensure_pinned(struct remote *r, struct mc_error *err)
 {
 	_cleanup_free_ char *fp = NULL;
 
+	if (mc_ssh_external_check(&r->ep, err) < 0)
+		return -1;
 	if (mc_ssh_is_pinned(&r->ep))
 		return 0;
 	if (mc_ssh_pin(&r->ep, false, &fp, NULL, err) < 0)

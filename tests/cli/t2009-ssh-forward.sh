@@ -10,7 +10,7 @@ if ! command -v socat >/dev/null; then
 	echo "Bail out! socat is missing (scripts/setup installs it)"
 	exit 1
 fi
-plan 65
+plan 72
 sshd_start
 mc_generic g1
 
@@ -178,3 +178,24 @@ run mc ssh-config nosuch
 check "ssh-config of an unknown machine fails, naming it" test "$RC" != 0 -a -n "$(grep nosuch <<<"$ERR")"
 run mc ssh-config g1 nosuch
 check "... also among others, whose blocks are still printed" test "$RC" != 0 -a -n "$(grep 'Host g1' <<<"$OUT")"
+
+# A store whose path holds what ssh_config reads specially: quotes, a space
+# and a %-token (quoted and doubled) work; "${" (an environment variable to
+# OpenSSH, whatever the quoting) is refused, naming the path, not passed on.
+S1="$TEST_TMP/st 50%d \"q\" 'x'"
+STORE="$S1" MACHINECTL_STORAGE_PATH="$S1" mc_generic h1
+MACHINECTL_STORAGE_PATH="$S1" mc ssh-config h1 >"$TEST_TMP/cfg1"
+check "a store path with quotes, a space and %d: ssh -F <(ssh-config) logs in" \
+	test "$(ssh -F "$TEST_TMP/cfg1" h1 echo via-config 2>&1)" = via-config
+S2="$TEST_TMP/st\${HOME}"
+STORE="$S2" MACHINECTL_STORAGE_PATH="$S2" mc_generic h2
+MACHINECTL_STORAGE_PATH="$S2" run mc ssh h2 echo hi
+check "a store path with \${: ssh with the system's client is refused" test "$RC" != 0 -a "$OUT" = ""
+expect_err "holds \"\${\", which the system's ssh reads as an environment variable" "... saying why, naming the path"
+MACHINECTL_STORAGE_PATH="$S2" run mc ssh-config h2
+check "... ssh-config too (no block that names another key file)" test "$RC" = 1 -a -z "$OUT"
+expect_err "use a store (-s) whose path has none, or --native-ssh" "... and what to do"
+MACHINECTL_STORAGE_PATH="$S2" run mc scp "$TEST_TMP/payload" "h2:$TEST_TMP/copied2"
+check "... scp too" test "$RC" != 0 -a ! -e "$TEST_TMP/copied2"
+MACHINECTL_STORAGE_PATH="$S2" run mc --native-ssh ssh h2 echo native
+check "... while the native client reaches it" test "$RC" = 0 -a "$OUT" = native
