@@ -130,18 +130,18 @@ int mc_shares_resolve(char *const *specs, bool no_share, const char *home, json_
 			return mc_error_set(err, MC_E_USAGE, "invalid --share \"\": use HOST[:GUEST], e.g. --share %s",
 					    home && *home ? home : "/srv/src");
 		/* HOST:GUEST splits at the last ':' followed by a '/'; a HOST
-		 * alone (which may hold ':') is shared at the same path. */
+		 * alone (which may hold ':') is shared at the same path.  A
+		 * trailing '/' on HOST (a shell's completion) is dropped. */
 		c = strrchr(s, ':');
-		if (c && c[1] == '/') {
-			host = mc_strndup(s, (size_t)(c - s));
-			if (add_share(arr, s, host, c + 1, err) < 0)
-				return -1;
-		} else if (c && !c[1]) {
+		if (c && !c[1])
 			return mc_error_set(err, MC_E_USAGE,
 					    "invalid --share \"%s\": GUEST is empty (use HOST[:GUEST], GUEST absolute)", s);
-		} else if (add_share(arr, s, s, s, err) < 0) {
+		c = c && c[1] == '/' ? c : NULL;
+		host = c ? mc_strndup(s, (size_t)(c - s)) : mc_strdup(s);
+		for (size_t n = strlen(host); n > 1 && host[n - 1] == '/'; n--)
+			host[n - 1] = '\0';
+		if (add_share(arr, s, host, c ? c + 1 : host, err) < 0)
 			return -1;
-		}
 	}
 	if (!no_share && !(specs && specs[0]) && home && *home) {
 		struct mc_error e = { 0 };

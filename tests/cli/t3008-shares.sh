@@ -87,6 +87,10 @@ mkdir -p "$N"
 run mc create -d libvirt $T --share "$N:/srv/n" s5
 expect_rc 0 "a HOST with a newline and a tab, at another GUEST"
 check "... recorded exactly" test "$(shares s5 Driver)" = "$N>/srv/n>mc0"
+run mc create -d libvirt $T --share "$A/" --share "$B//:/srv/b2" s6
+expect_rc 0 "a HOST with a trailing / (a shell's completion) is shared"
+check "... as that directory, at its own path (no trailing /)" test "$(shares s6)" = "$A>$A>mc0
+$B>/srv/b2>mc1"
 
 # --- the default: the home directory at the same path ---
 run mc create -d libvirt $T s2
