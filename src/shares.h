@@ -22,9 +22,10 @@
  * !no_share, the default is home (when non-NULL) at the same path, left out
  * (no error) when it is not a directory or a path the guest keeps for
  * itself.  Every explicit spec is checked: HOST an existing absolute
- * directory (a trailing '/' dropped), GUEST absolute and normalised, not one of the guest's own
- * paths, no control characters, no GUEST twice; MC_E_USAGE naming the spec
- * otherwise.  *out: a new array (possibly empty). */
+ * directory (a trailing '/' dropped), GUEST absolute and normalised, not
+ * one of the guest's own paths, no control characters, no GUEST twice;
+ * MC_E_USAGE naming the spec otherwise.  *out: a new array (possibly
+ * empty). */
 int mc_shares_resolve(char *const *specs, bool no_share, const char *home, json_t **out,
 		      struct mc_error *err);
 
