@@ -112,13 +112,78 @@ char **mc_sshfs_argv(const struct mc_ssh_endpoint *ep, const char *rpath, const 
 	return argv;
 }
 
+/* One field of /proc/self/mountinfo, its octal escapes (\040) decoded, in place. */
+static char *unescape(char *f)
+{
+	char *o = f;
+
+	for (char *p = f; *p; p++) {
+		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' && p[3] >= '0' &&
+		    p[3] <= '7') {
+			*o++ = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
+			p += 3;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = '\0';
+	return f;
+}
+
+/* The type of what is mounted at mountpoint (its last mount), from
+ * /proc/self/mountinfo, or NULL when it cannot tell.  The mount point
+ * itself is not looked at (a hung mount would wait): its directory is
+ * resolved, its own name kept. */
+static char *mounted_type(const char *mountpoint)
+{
+	_cleanup_free_ char *path = mc_strdup(mountpoint), *dir = NULL, *abs = NULL, *line = NULL;
+	char *slash, *type = NULL;
+	size_t n = strlen(path), cap = 0;
+	FILE *f;
+
+	while (n > 1 && path[n - 1] == '/')
+		path[--n] = '\0';
+	slash = strrchr(path, '/');
+	if (slash && slash[1] && strcmp(slash + 1, ".") && strcmp(slash + 1, "..")) {
+		dir = slash == path ? mc_strdup("/") : mc_strndup(path, (size_t)(slash - path));
+		abs = realpath(dir, NULL);
+		slash++;
+	} else if (!slash && strcmp(path, ".") && strcmp(path, "..")) {
+		abs = realpath(".", NULL);
+		slash = path;
+	}
+	if (!abs || !(f = fopen("/proc/self/mountinfo", "re")))
+		return NULL;
+	free(dir);
+	dir = strcmp(abs, "/") ? mc_asprintf("%s/%s", abs, slash) : mc_asprintf("/%s", slash);
+	while (getline(&line, &cap, f) > 0) {
+		char *save = NULL, *mp = NULL, *fs = NULL, *w = strtok_r(line, " \n", &save);
+
+		/* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - TYPE ... */
+		for (int i = 0; w; i++, w = strtok_r(NULL, " \n", &save)) {
+			if (i == 4) {
+				mp = w;
+			} else if (i > 5 && !strcmp(w, "-")) {
+				fs = strtok_r(NULL, " \n", &save);
+				break;
+			}
+		}
+		if (mp && fs && !strcmp(unescape(mp), dir)) {
+			free(type);
+			type = mc_strdup(fs);
+		}
+	}
+	fclose(f);
+	return type;
+}
+
 /* fusermount -u; when it fails, say why in words (fusermount's own "Invalid
  * argument" does not tell that nothing is mounted there).  The mount point
  * is looked at only then: a stat on a hung mount would wait. */
 int mc_sshfs_unmount(const char *mountpoint, struct mc_error *err)
 {
 	_cleanup_free_ char *fm = mc_proc_which("fusermount"), *fm3 = fm ? NULL : mc_proc_which("fusermount3");
-	_cleanup_free_ char *mp = path_arg(mountpoint);
+	_cleanup_free_ char *mp = path_arg(mountpoint), *type = NULL;
 	const char *argv[] = { fm ? "fusermount" : "fusermount3", "-u", mp, NULL };
 	struct mc_run_result res = { 0 };
 	struct stat st;
@@ -128,6 +193,11 @@ int mc_sshfs_unmount(const char *mountpoint, struct mc_error *err)
 	if (!fm && !fm3)
 		return mc_error_set(err, MC_E_NOT_FOUND,
 				    "mount -u needs fusermount, which is not installed (Debian: apt install fuse3)");
+	/* fusermount, run by root, unmounts any file system. */
+	if ((type = mounted_type(mountpoint)) && strcmp(type, "fuse.sshfs"))
+		return mc_error_set(err, MC_E_INVALID,
+				    "cannot unmount %s: what is mounted there is %s, not sshfs (mount -u unmounts only what mount mounted)",
+				    mountpoint, type);
 	if (mc_proc_run(argv, &(struct mc_run_opts){ 0 }, &res, err) < 0)
 		return -1;
 	if (res.status == 0) {

@@ -13,7 +13,7 @@ if [ -n "$why" ]; then
 	echo "WARNING: t2006-mount skipped, mount is NOT tested: $why" >&2
 	exit 0
 fi
-plan 37
+plan 40
 sshd_start
 mc_generic g1
 R="$TEST_TMP/remote dir"
@@ -25,7 +25,7 @@ at_exit "fusermount -u '$mp' 2>/dev/null || fusermount3 -u '$mp' 2>/dev/null"
 run mc mount "g1:$R" "$mp"
 if [ "$RC" != 0 ] && grep -qiE 'fuse: (device not found|failed to open /dev/fuse)|Operation not permitted' <<<"$ERR"; then
 	echo "# WARNING: FUSE is present but unusable here: $ERR" >&2
-	for i in $(seq 1 37); do ok "# SKIP FUSE unusable here: mount is NOT tested"; done
+	for i in $(seq 1 40); do ok "# SKIP FUSE unusable here: mount is NOT tested"; done
 	exit 0
 fi
 expect_rc 0 "mount NAME:PATH MOUNTPOINT succeeds"
@@ -93,7 +93,7 @@ check "g1:DIR/ mounts on ./DIR, not on ./NAME" test "$RC" = 0 -a "$(cat "$TEST_T
 run mc mount -u "g1:$R/sub/"
 check "... and mount -u g1:DIR/ unmounts it" test "$RC" = 0 -a ! -e "$TEST_TMP/work/sub/file"
 # A remote path ending in . or ..: no mount over the current directory or its parent.
-mp_work=$(printf '%s' "$TEST_TMP/work" | sed 's/ /\\040/g')
+mp_work=$(printf '%s' "$TEST_TMP/work" | sed 's/ /\\\\040/g')
 run mc mount "g1:$R/sub/."
 check "g1:DIR/. without MOUNTPOINT is refused (exit 2)" test "$RC" = 2
 expect_err 'ends in ".", which cannot name a mount point here' "... saying why and to give MOUNTPOINT"
@@ -124,6 +124,19 @@ check "mount on a stale mount is refused (exit 1)" test "$RC" = 1
 expect_err "cannot mount on $mp2: a mount whose sshfs is gone is still there (stale): unmount it first (mount -u)" "... saying so"
 run mc mount -u "g1:$R/sub" "$mp2"
 check "... and mount -u clears it" test "$RC" = 0 -a -z "$(grep " $mp2 " /proc/mounts)"
+# mount -u unmounts sshfs only: fusermount run by root unmounts anything.
+tm="$TEST_TMP/work/tmpfs dir"
+mkdir -p "$tm"
+if mount -t tmpfs mc-test-tmpfs "$tm" 2>/dev/null; then
+	at_exit "umount '$tm' 2>/dev/null"
+	run mc mount -u "g1:$R/sub" "$tm"
+	check "mount -u on a mount that is not sshfs (tmpfs) is refused (exit 1)" test "$RC" = 1
+	expect_err "cannot unmount $tm: what is mounted there is tmpfs, not sshfs" "... saying what is there"
+	check "... and it stays mounted" grep -q " $(printf '%s' "$tm" | sed 's/ /\\\\040/g') tmpfs " /proc/mounts
+	umount "$tm"
+else
+	for i in 1 2 3; do ok "# SKIP cannot mount a tmpfs here (not root?): mount -u of a tmpfs is NOT tested"; done
+fi
 run env PATH=/nonexistent "$MC_BIN" mount -u "g1:$R/sub" "$mp2"
 expect_err "mount -u needs fusermount, which is not installed (Debian: apt install fuse3)" "mount -u without fusermount says what to install"
 
