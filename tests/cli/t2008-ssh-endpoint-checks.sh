@@ -36,7 +36,8 @@ for h in '-oProxyCommand=x' $'127.0.0.1\nProxyCommand x' 'a b' 'h;x' '$(x)' 'a%h
 done
 for p in 0 65536 -1; do
 	run mc create -d generic --no-provision --generic-ip-address 127.0.0.1 --generic-ssh-port "$p" bad
-	expect_rc 3 "create: --generic-ssh-port $p is refused"
+	expect_rc 2 "create: --generic-ssh-port $p is refused (out of its declared range: a usage error)"
+	expect_err "invalid value '$p' for --generic-ssh-port: give a number from 1 to 65535" "create: ... naming the flag and its range"
 done
 # No boot ISO (the CLI tests' build cache is empty): the flag is checked first.
 run mc create -d virtualbox --virtualbox-ssh-user "$POC" bad
