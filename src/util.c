@@ -39,7 +39,6 @@ bool mc_str_endswith(const char *s, const char *suffix)
 	return a >= b && !strcmp(s + a - b, suffix);
 }
 
-
 bool mc_parse_bool(const char *s)
 {
 	bool b = false;
