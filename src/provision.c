@@ -167,22 +167,37 @@ static int usage(struct mc_error *err)
 }
 
 /* dockerd refuses to start with two values of one label ("conflict labels
- * for K=V1 and K=V2"), provider=DRIVER, which every machine gets, included.
- * The labels have their '=' (checked before). */
+ * for K=V1 and K=V2"), provider=DRIVER, which every machine gets, included,
+ * and with a label that is not KEY=VALUE.  Labels come from --engine-label
+ * (their '=' checked before) and --engine-opt label=KEY=VALUE. */
 static int check_label_conflicts(const struct mc_engine_opts *o, struct mc_error *err)
 {
-	for (char **l = o->labels; l && *l; l++) {
-		size_t k = strcspn(*l, "=");
+	_cleanup_strv_ char **all = NULL, **from = NULL;   /* each label, and what gave it */
 
-		if (o->driver && k == 8 && !strncmp(*l, "provider", k) && strcmp(*l + k + 1, o->driver))
+	for (char **l = o->labels; l && *l; l++) {
+		mc_strv_push(&all, mc_strdup(*l));
+		mc_strv_push(&from, mc_asprintf("--engine-label \"%s\"", *l));
+	}
+	for (char **l = o->opts; l && *l; l++)
+		if (mc_startswith(*l, "label=")) {
+			mc_strv_push(&all, mc_strdup(*l + 6));
+			mc_strv_push(&from, mc_asprintf("--engine-opt \"%s\"", *l));
+		}
+	for (size_t i = 0; all && all[i]; i++) {
+		size_t k = strcspn(all[i], "=");
+
+		if (!all[i][k] || !k)
 			return mc_error_set(err, MC_E_USAGE,
-					    "invalid --engine-label \"%s\": machinectl labels the Docker daemon provider=%s, and dockerd refuses to start with two values of one label: use another key",
-					    *l, o->driver);
-		for (char **p = o->labels; p < l; p++)
-			if (!strncmp(*p, *l, k + 1) && strcmp(*p, *l))
+					    "invalid %s: a label is KEY=VALUE (dockerd refuses to start with another)", from[i]);
+		if (o->driver && k == 8 && !strncmp(all[i], "provider", k) && strcmp(all[i] + k + 1, o->driver))
+			return mc_error_set(err, MC_E_USAGE,
+					    "invalid %s: machinectl labels the Docker daemon provider=%s, and dockerd refuses to start with two values of one label: use another key",
+					    from[i], o->driver);
+		for (size_t j = 0; j < i; j++)
+			if (!strncmp(all[j], all[i], k + 1) && strcmp(all[j], all[i]))
 				return mc_error_set(err, MC_E_USAGE,
-						    "invalid --engine-label \"%s\": --engine-label \"%s\" gives the same key another value, and dockerd refuses to start with two values of one label",
-						    *l, *p);
+						    "invalid %s: %s gives the same key another value, and dockerd refuses to start with two values of one label",
+						    from[i], from[j]);
 	}
 	return 0;
 }

@@ -193,6 +193,15 @@ bad_option "--engine-label with a key given twice" \
 	--engine-label a=1 --engine-label b=1 --engine-label a=2
 bad_option "--engine-label provider=..." 'invalid --engine-label "provider=mine": machinectl labels the Docker daemon provider=' \
 	--engine-label provider=mine
+# --engine-opt label=KEY=VALUE is dockerd's --label too
+bad_option "--engine-opt label= giving another value of an --engine-label key" \
+	'invalid --engine-opt "label=a=2": --engine-label "a=1" gives the same key another value' \
+	--engine-label a=1 --engine-opt label=a=2
+bad_option "--engine-opt label=provider=..." \
+	'invalid --engine-opt "label=provider=mine": machinectl labels the Docker daemon provider=' \
+	--engine-opt label=provider=mine
+bad_option "--engine-opt label= without KEY=VALUE" 'invalid --engine-opt "label=nokey": a label is KEY=VALUE' \
+	--engine-opt label=nokey
 bad_option "--tls-san IP:1.2.3.4" 'invalid --tls-san "IP:1.2.3.4"' --tls-san IP:1.2.3.4
 bad_option "--tls-san \$(id)" 'invalid --tls-san "$(id)"' --tls-san '$(id)'
 bad_option "--tls-san -rf" 'invalid --tls-san "-rf"' --tls-san=-rf
@@ -200,7 +209,8 @@ bad_option "--tls-san a..b" 'invalid --tls-san "a..b"' --tls-san a..b
 run mc create -d test --tls-san '*.example.com' --tls-san 10.9.8.7 --tls-san ::1 --tls-san host-1.example.com \
 	--engine-opt log-level=debug --engine-opt experimental --engine-label 'note=two words' \
 	--engine-env HTTP_PROXY=http://127.0.0.1:3128 --engine-label $'owner=Jos\xc3\xa9 \xf0\x9f\x90\xb3' \
-	--engine-label provider=test --engine-label a=1 --engine-label ab=2 --engine-label a=1 optgood
+	--engine-label provider=test --engine-label a=1 --engine-label ab=2 --engine-label a=1 \
+	--engine-opt label=a=1 --engine-opt label=c=3 optgood
 expect_rc 0 "good values are accepted (a space in a label where no boot ISO is used; a label given twice with one value; provider=DRIVER)"
 check "... and recorded, UTF-8 included" grep -qF '"owner=José 🐳"' "$STORE/machines/optgood/config.json"
 mc rm -f optgood >/dev/null
