@@ -190,6 +190,8 @@ int mc_sshfs_unmount(const char *mountpoint, struct mc_error *err)
 	bool found;
 	size_t n;
 
+	if (!*mountpoint)
+		return mc_error_set(err, MC_E_USAGE, "the mount point is empty: give the directory to unmount");
 	if (!fm && !fm3)
 		return mc_error_set(err, MC_E_NOT_FOUND,
 				    "mount -u needs fusermount, which is not installed (Debian: apt install fuse3)");

@@ -77,6 +77,9 @@ expect_rc 1 "mount -u where nothing is mounted fails"
 expect_err "cannot unmount $TEST_TMP/keep: nothing is mounted there" "... saying so, naming the mount point"
 run mc mount -u "g1:$R" "$TEST_TMP/nothere"
 expect_err "cannot unmount $TEST_TMP/nothere: no such directory" "mount -u of a missing directory says so"
+run mc mount -u "g1:$R" ""
+expect_rc 2 "mount -u of an empty mount point is a usage error"
+expect_err "the mount point is empty: give the directory to unmount" "... saying so"
 
 # An unknown machine: mount's own message, no hint about scp's local names.
 run mc mount nosuch:/x
