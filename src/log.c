@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "log.h"
 #include "util.h"
@@ -27,16 +28,11 @@ void mc_logv(enum mc_log_level level, const char *fmt, va_list ap)
 	};
 
 	_cleanup_free_ char *line = NULL, *safe = NULL;
-	va_list again;
-	int n;
 
 	if (level > current)
 		return;
-	va_copy(again, ap);
-	n = vsnprintf(NULL, 0, fmt, again);
-	va_end(again);
-	line = mc_malloc(n > 0 ? (size_t)n + 1 : 1);
-	vsnprintf(line, n > 0 ? (size_t)n + 1 : 1, fmt, ap);
+	if (vasprintf(&line, fmt, ap) < 0)
+		abort();
 	/* What it quotes (a command's argv, a path, a value) neither ends the
 	 * line nor drives the terminal. */
 	safe = mc_term_safe(line, MC_SAFE_LINE);

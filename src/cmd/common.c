@@ -4,6 +4,8 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -23,15 +25,11 @@ int mc_cli_fail(const struct mc_error *err)
 void mc_cli_eprintf(const char *fmt, ...)
 {
 	_cleanup_free_ char *line = NULL, *safe = NULL;
-	va_list ap, again;
-	int n;
+	va_list ap;
 
 	va_start(ap, fmt);
-	va_copy(again, ap);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	line = mc_malloc(n > 0 ? (size_t)n + 1 : 1);
-	vsnprintf(line, n > 0 ? (size_t)n + 1 : 1, fmt, again);
-	va_end(again);
+	if (vasprintf(&line, fmt, ap) < 0)
+		abort();
 	va_end(ap);
 	safe = mc_term_safe(line, MC_SAFE_LINE);
 	fprintf(stderr, "%s\n", safe);
