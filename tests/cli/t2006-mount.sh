@@ -13,7 +13,7 @@ if [ -n "$why" ]; then
 	echo "WARNING: t2006-mount skipped, mount is NOT tested: $why" >&2
 	exit 0
 fi
-plan 40
+plan 42
 sshd_start
 mc_generic g1
 R="$TEST_TMP/remote dir"
