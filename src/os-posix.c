@@ -61,8 +61,7 @@ int mc_os_wsl_version(void)
 	return rel && (strstr(rel, "wsl2") || strstr(rel, "microsoft-standard")) ? 2 : 1;
 }
 
-/* A mountinfo field with its octal escapes (\040 for a space) decoded, in place. */
-static void mountinfo_unescape(char *s)
+char *mc_os_mountinfo_unescape(char *s)
 {
 	char *w = s;
 
@@ -76,6 +75,7 @@ static void mountinfo_unescape(char *s)
 		}
 	}
 	*w = '\0';
+	return s;
 }
 
 static bool has_option(const char *opts, const char *name)
@@ -118,7 +118,7 @@ bool mc_os_drvfs_without_metadata(const char *path)
 		super = strtok_r(NULL, " ", &save);
 		if (!f[4] || !fstype)
 			continue;
-		mountinfo_unescape(f[4]);
+		mc_os_mountinfo_unescape(f[4]);
 		mlen = strlen(f[4]);
 		/* The mount point must hold path ("/" holds everything). */
 		if (strncmp(path, f[4], mlen) || (mlen > 1 && path[mlen] && path[mlen] != '/'))

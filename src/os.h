@@ -19,6 +19,9 @@
 /* True on Windows (native, not WSL).  The POSIX implementation says true
  * when MACHINECTL_OS=windows, so the CLI tests can run the Windows rules of
  * `env` and of the home directory on Linux; nothing else may depend on it. */
+/* A /proc/self/mountinfo field with its octal escapes (\040 for a space)
+ * decoded, in place; returns s. */
+char *mc_os_mountinfo_unescape(char *s);
 bool mc_os_is_windows(void);
 
 /* True when running under the Windows Subsystem for Linux, where Windows

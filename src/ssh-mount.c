@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "os.h"
 #include "proc.h"
 #include "ssh.h"
 #include "util.h"
@@ -112,24 +113,6 @@ char **mc_sshfs_argv(const struct mc_ssh_endpoint *ep, const char *rpath, const 
 	return argv;
 }
 
-/* One field of /proc/self/mountinfo, its octal escapes (\040) decoded, in place. */
-static char *unescape(char *f)
-{
-	char *o = f;
-
-	for (char *p = f; *p; p++) {
-		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' && p[3] >= '0' &&
-		    p[3] <= '7') {
-			*o++ = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
-			p += 3;
-		} else {
-			*o++ = *p;
-		}
-	}
-	*o = '\0';
-	return f;
-}
-
 /* The type of what is mounted at mountpoint (its last mount), from
  * /proc/self/mountinfo, or NULL when it cannot tell.  The mount point
  * itself is not looked at (a hung mount would wait): its directory is
@@ -168,7 +151,7 @@ static char *mounted_type(const char *mountpoint)
 				break;
 			}
 		}
-		if (mp && fs && !strcmp(unescape(mp), dir)) {
+		if (mp && fs && !strcmp(mc_os_mountinfo_unescape(mp), dir)) {
 			free(type);
 			type = mc_strdup(fs);
 		}
