@@ -61,7 +61,7 @@ int mc_os_wsl_version(void)
 	return rel && (strstr(rel, "wsl2") || strstr(rel, "microsoft-standard")) ? 2 : 1;
 }
 
-char *mc_os_mountinfo_unescape(char *s)
+static char *mountinfo_unescape(char *s)
 {
 	char *w = s;
 
@@ -88,6 +88,27 @@ static bool has_option(const char *opts, const char *name)
 	return false;
 }
 
+bool mc_os_mountinfo_line(char *line, struct mc_os_mount *m)
+{
+	char *dash = strstr(line, " - "), *save = NULL, *f[6] = { 0 };
+
+	if (!dash)
+		return false;
+	*dash = '\0';
+	f[0] = strtok_r(line, " \n", &save);
+	for (int i = 1; i < 6 && f[i - 1]; i++)
+		f[i] = strtok_r(NULL, " \n", &save);
+	save = NULL;
+	m->fstype = strtok_r(dash + 3, " \n", &save);
+	m->source = strtok_r(NULL, " \n", &save);
+	m->super = strtok_r(NULL, " \n", &save);
+	if (!f[5] || !m->fstype)
+		return false;
+	m->point = mountinfo_unescape(f[4]);
+	m->opts = f[5];
+	return true;
+}
+
 bool mc_os_drvfs_without_metadata(const char *path)
 {
 	const char *mi = getenv("MACHINECTL_TEST_MOUNTINFO");
@@ -97,39 +118,24 @@ bool mc_os_drvfs_without_metadata(const char *path)
 
 	if (!path || mc_read_file(mi && *mi ? mi : "/proc/self/mountinfo", &text, NULL, NULL) < 0)
 		return false;
-	/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT MOUNTOPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS" */
 	for (char *line = text, *next; line && *line; line = next) {
-		char *f[6] = { 0 }, *dash, *fstype, *source, *super, *save = NULL;
+		struct mc_os_mount m;
 		size_t mlen;
 
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
-		dash = strstr(line, " - ");
-		if (!dash)
+		if (!mc_os_mountinfo_line(line, &m))
 			continue;
-		*dash = '\0';
-		f[0] = strtok_r(line, " ", &save);
-		for (int i = 1; i < 6 && f[i - 1]; i++)
-			f[i] = strtok_r(NULL, " ", &save);
-		save = NULL;
-		fstype = strtok_r(dash + 3, " ", &save);
-		source = strtok_r(NULL, " ", &save);
-		super = strtok_r(NULL, " ", &save);
-		if (!f[4] || !fstype)
-			continue;
-		mc_os_mountinfo_unescape(f[4]);
-		mlen = strlen(f[4]);
-		/* The mount point must hold path ("/" holds everything). */
-		if (strncmp(path, f[4], mlen) || (mlen > 1 && path[mlen] && path[mlen] != '/'))
-			continue;
-		if (mlen < best)
+		mlen = strlen(m.point);
+		/* The mount point must hold path ("/" holds everything); the longest wins. */
+		if (strncmp(path, m.point, mlen) || (mlen > 1 && path[mlen] && path[mlen] != '/') ||
+		    mlen < best)
 			continue;
 		best = mlen;
-		drvfs = !strcmp(fstype, "drvfs") ||
-			(!strcmp(fstype, "9p") && super && strstr(super, "aname=drvfs"));
-		metadata = has_option(f[5], "metadata") || has_option(super, "metadata");
-		(void)source;
+		drvfs = !strcmp(m.fstype, "drvfs") ||
+			(!strcmp(m.fstype, "9p") && m.super && strstr(m.super, "aname=drvfs"));
+		metadata = has_option(m.opts, "metadata") || has_option(m.super, "metadata");
 	}
 	return drvfs && !metadata;
 }

@@ -19,9 +19,6 @@
 /* True on Windows (native, not WSL).  The POSIX implementation says true
  * when MACHINECTL_OS=windows, so the CLI tests can run the Windows rules of
  * `env` and of the home directory on Linux; nothing else may depend on it. */
-/* A /proc/self/mountinfo field with its octal escapes (\040 for a space)
- * decoded, in place; returns s. */
-char *mc_os_mountinfo_unescape(char *s);
 bool mc_os_is_windows(void);
 
 /* True when running under the Windows Subsystem for Linux, where Windows
@@ -94,6 +91,15 @@ int mc_os_wsl_version(void);
  * MACHINECTL_TEST_MOUNTINFO=FILE (tests only) replaces it.  The store and
  * the SSH code ask this one function.
  */
+/* One line of /proc/self/mountinfo, split in place:
+ * "ID PARENT MAJ:MIN ROOT POINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPER".
+ * point has its octal escapes (\040 for a space) decoded; source and super
+ * may be NULL.  False when the line is not of that shape. */
+struct mc_os_mount {
+	char *point, *opts, *fstype, *source, *super;
+};
+bool mc_os_mountinfo_line(char *line, struct mc_os_mount *m);
+
 bool mc_os_drvfs_without_metadata(const char *path);
 
 #endif

@@ -140,20 +140,11 @@ static char *mounted_type(const char *mountpoint)
 	free(dir);
 	dir = strcmp(abs, "/") ? mc_asprintf("%s/%s", abs, slash) : mc_asprintf("/%s", slash);
 	while (getline(&line, &cap, f) > 0) {
-		char *save = NULL, *mp = NULL, *fs = NULL, *w = strtok_r(line, " \n", &save);
+		struct mc_os_mount m;
 
-		/* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - TYPE ... */
-		for (int i = 0; w; i++, w = strtok_r(NULL, " \n", &save)) {
-			if (i == 4) {
-				mp = w;
-			} else if (i > 5 && !strcmp(w, "-")) {
-				fs = strtok_r(NULL, " \n", &save);
-				break;
-			}
-		}
-		if (mp && fs && !strcmp(mc_os_mountinfo_unescape(mp), dir)) {
+		if (mc_os_mountinfo_line(line, &m) && !strcmp(m.point, dir)) {
 			free(type);
-			type = mc_strdup(fs);
+			type = mc_strdup(m.fstype);
 		}
 	}
 	fclose(f);

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "os.h"
+
 static void natural_order(void **state)
 {
 	assert_true(mc_natural_cmp("m2", "m10") < 0);
@@ -182,10 +184,39 @@ static void errors_set_once(void **state)
 	}
 }
 
+/* mountinfo lines: optional fields, escapes, and lines of another shape. */
+static void mountinfo_lines(void **state)
+{
+	char l1[] = "36 35 98:0 /mnt1 /mnt/my\\040dir rw,noatime master:1 shared:2 - ext3 /dev/root rw,errors=continue\n";
+	char l2[] = "70 1 0:52 / /mnt/c rw - 9p drvfs rw,aname=drvfs;path=C:\\\n";
+	char l3[] = "71 1 0:53 / /x rw - fuse.sshfs\n";
+	char bad1[] = "no dash here at all";
+	char bad2[] = "1 2 3:4 / - ext4 /dev/sda rw";
+	struct mc_os_mount m;
+
+	(void)state;
+	assert_true(mc_os_mountinfo_line(l1, &m));
+	assert_string_equal(m.point, "/mnt/my dir");
+	assert_string_equal(m.opts, "rw,noatime");
+	assert_string_equal(m.fstype, "ext3");
+	assert_string_equal(m.source, "/dev/root");
+	assert_string_equal(m.super, "rw,errors=continue");
+	assert_true(mc_os_mountinfo_line(l2, &m));
+	assert_string_equal(m.point, "/mnt/c");
+	assert_string_equal(m.fstype, "9p");
+	assert_string_equal(m.super, "rw,aname=drvfs;path=C:\\");
+	assert_true(mc_os_mountinfo_line(l3, &m));
+	assert_string_equal(m.fstype, "fuse.sshfs");
+	assert_null(m.source);
+	assert_null(m.super);
+	assert_false(mc_os_mountinfo_line(bad1, &m));
+	assert_false(mc_os_mountinfo_line(bad2, &m));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(natural_order),  
+		cmocka_unit_test(natural_order),  cmocka_unit_test(mountinfo_lines),
 		cmocka_unit_test(atomic_write),   cmocka_unit_test(read_file_kinds),
 		cmocka_unit_test(mkdir_p_and_rm_rf),
 		cmocka_unit_test(strv_and_strings), cmocka_unit_test(durations),
