@@ -138,7 +138,9 @@ static void print_options(FILE *f, const struct mc_option *const *tables)
 				n = snprintf(left, sizeof(left), "      --%s", o->name);
 			if (o->metavar && n > 0 && (size_t)n < sizeof(left))
 				snprintf(left + n, sizeof(left) - (size_t)n, " %s", o->metavar);
-			fprintf(f, "%-34s %s", left, o->help);
+			/* A left column too long for its 34 places puts the help under it. */
+			fprintf(f, "%-34s%s%*s%s", left, strlen(left) > 34 ? "\n" : "", strlen(left) > 34 ? 35 : 1,
+				"", o->help);
 			range = o->type == MC_OPT_INT && o->min < o->max;
 			def = o->def && *o->def && o->type != MC_OPT_BOOL;
 			if (range)
@@ -153,13 +155,18 @@ static void print_options(FILE *f, const struct mc_option *const *tables)
 
 static void print_usage(FILE *f, const char *prog)
 {
+	int width = 0;
+
 	fprintf(f, "Usage: %s [OPTIONS] VERB [ARGS...]\n\n", prog);
 	fputs("Create and manage Docker hosts in virtual machines.\n\nOptions:\n", f);
 	print_options(f, (const struct mc_option *const[]){ mc_opts_global, NULL });
 	fputs("\nVerbs:\n", f);
 	for (const struct mc_verb *v = mc_verbs; v->name; v++)
+		if (!(v->flags & MC_VERB_HIDDEN) && (int)strlen(v->name) > width)
+			width = (int)strlen(v->name);
+	for (const struct mc_verb *v = mc_verbs; v->name; v++)
 		if (!(v->flags & MC_VERB_HIDDEN))
-			fprintf(f, "  %-18s %s\n", v->name, v->summary);
+			fprintf(f, "  %-*s %s\n", width, v->name, v->summary);
 	fprintf(f, "\nRun '%s VERB --help' for more information on a verb.\n", prog);
 }
 

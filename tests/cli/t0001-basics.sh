@@ -23,6 +23,17 @@ run mc --help
 expect_rc 0 "--help exits 0"
 expect_out "Usage: machinectl [OPTIONS] VERB" "--help prints usage"
 expect_out "  create " "--help lists verbs"
+# Every verb's summary starts in one column, the longest name's included.
+cols=$(printf '%s\n' "$OUT" | sed -n '/^Verbs:/,/^$/{/^  [a-z]/p}' |
+	awk '{ print index($0, $2) }' | sort -u)
+check "verb summaries start in one column: $cols" test "$(printf '%s\n' "$cols" | wc -l)" = 1
+check "import-docker-machine is listed apart from its summary" grep -q '^  import-docker-machine  *Import ' <<<"$OUT"
+
+run mc create --help
+# An option too long for the left column has its help on the next line.
+check "a long option's help is on a line of its own" \
+	grep -A1 -q -- '^      --engine-insecure-registry REGISTRY$' <<<"$OUT"
+check "... indented as the others" grep -q '^                                   insecure registry for' <<<"$OUT"
 
 run mc
 expect_rc 2 "no verb is a usage error"
