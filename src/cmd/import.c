@@ -31,9 +31,10 @@ int mc_cmd_import(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args
 		def = mc_path_join(home && *home ? home : ".", ".docker/machine");
 		from = def;
 	}
+	/* The store is read first: a store that is not there fails once, not per name. */
+	if (mc_ops_import_list(from, &all, &err) < 0)
+		return mc_cli_fail(&err);
 	if (!names[0]) {
-		if (mc_ops_import_list(from, &all, &err) < 0)
-			return mc_cli_fail(&err);
 		names = all;
 		if (!names[0]) {
 			printf("No machines in the docker-machine store %s\n", from);

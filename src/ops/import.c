@@ -516,8 +516,19 @@ static int check_name(const char *from, const char *name, struct mc_error *err)
 {
 	struct mc_error e = { 0 };
 
+	_cleanup_free_ char *dir = NULL;
+	struct stat st;
+
 	if (mc_store_check_name(name, &e) == 0)
 		return 0;
+	/* A name that is no directory of the store is no machine of it (a path is
+	 * not a name: "..", "a/b"); else the directory needs another name. */
+	dir = mc_asprintf("%s/machines/%s", from, name);
+	if (strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, "..") || stat(dir, &st) < 0 ||
+	    !S_ISDIR(st.st_mode))
+		return mc_error_set(err, MC_E_NOT_FOUND,
+				    "no docker-machine machine \"%s\" in %s%s", name, from,
+				    strchr(name, '/') ? " (name a machine of the store; the store is --from DIR)" : "");
 	/* Not a usage error: the name is the directory's, not the command line's. */
 	return mc_error_set(err, MC_E_INVALID,
 			    "%s: not imported; rename the machine in docker-machine's store (its directory %s/machines/%s) to a valid name, then import it under that name",

@@ -354,6 +354,19 @@ run mc -s "$TEST_TMP/s5" import-docker-machine --from "$DM" nvcpu "odd name"
 expect_rc 1 "a machine with an invalid name, failing last, makes the exit status 1 (not 2)"
 run mc -s "$TEST_TMP/s5" import-docker-machine --from "$DM" é
 expect_rc 1 "an invalid name alone: exit status 1"
+# A path where a name belongs, or a name with no directory in the store,
+# is no machine of it: no advice to rename a directory that is not there.
+run mc -s "$TEST_TMP/s5" import-docker-machine --from "$DM" ../nok "$DM/machines/nok" ..
+expect_rc 1 "paths and .. as names: exit status 1"
+expect_err 'machine "../nok": no docker-machine machine "../nok" in '"$DM"' (name a machine of the store; the store is --from DIR)' \
+	"a relative path is no machine name, and the message says how to name the store"
+expect_err 'machine "'"$DM"'/machines/nok": no docker-machine machine' "an absolute path is no machine name"
+check ".. is no machine" grep -qxF 'Error: machine "..": no docker-machine machine ".." in '"$DM" <<<"$ERR"
+check "no advice to rename a directory that is not there" bash -c '! grep -q rename <<<"$0"' "$ERR"
+# A store that is not there fails once, before any name.
+run mc -s "$TEST_TMP/s5" import-docker-machine --from "$TEST_TMP/no-store" a b
+expect_rc 1 "import from a missing store fails"
+check "once, naming the store: $ERR" test "$ERR" = "Error: cannot read the docker-machine store $TEST_TMP/no-store/machines: No such file or directory (use --from DIR)"
 run mc -s "$TEST_TMP/s5" import-docker-machine --from "$DM" --no-such-option
 expect_rc 2 "a bad command line of import itself is still a usage error (2)"
 DM=$DM1
