@@ -188,7 +188,7 @@ static int check_create_only(const struct mc_args *a, struct mc_error *err)
 
 int mc_cmd_swarm_up(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 {
-	_cleanup_strv_ char **names = all_names(a);
+	_cleanup_strv_ char **names = all_names(a), **missing = mc_calloc(1, sizeof(char *));
 	struct mc_error err = { 0 };
 
 	struct mc_swarm_plan plan = {
@@ -205,15 +205,32 @@ int mc_cmd_swarm_up(struct mc_cli *cli, const struct mc_verb *verb, struct mc_ar
 	if ((!mc_args_bool(a, OPT(CREATE)) && check_create_only(a, &err) < 0) ||
 	    check_advertise(plan.advertise, names, &err) < 0)
 		return mc_cli_fail(&err);
-	if (mc_args_bool(a, OPT(CREATE))) {
-		_cleanup_strv_ char **missing = mc_calloc(1, sizeof(char *));
-		int rc;
+	for (char **p = names; *p; p++) {
+		if (mc_store_check_name(*p, &err) < 0)
+			return mc_cli_fail(&err);
+		if (!mc_store_exists(&cli->s.store, *p))
+			mc_strv_push(&missing, mc_strdup(*p));
+	}
+	if (missing[0] && mc_args_bool(a, OPT(CREATE))) {
+		int rc = mc_cli_create(cli, a, missing);
 
-		for (char **p = names; *p; p++)
-			if (!mc_store_exists(&cli->s.store, *p))
-				mc_strv_push(&missing, mc_strdup(*p));
-		if (missing[0] && (rc = mc_cli_create(cli, a, missing)) != 0)
+		if (rc != 0)
 			return rc;
+	} else if (missing[0]) {
+		/* Every machine that is not there, at once, and what to do. */
+		_cleanup_free_ char *list = mc_strdup(missing[0]);
+
+		for (char **p = missing + 1; *p; p++) {
+			char *longer = mc_asprintf("%s\", \"%s", list, *p);
+
+			free(list);
+			list = longer;
+		}
+		mc_error_set(&err, MC_E_NOT_FOUND,
+			     missing[1] ? "Docker machines \"%s\" do not exist: create them first, or add --create"
+					: "Docker machine \"%s\" does not exist: create it first, or add --create",
+			     list);
+		return mc_cli_fail(&err);
 	}
 	return run_swarm(cli, names, &plan);
 }

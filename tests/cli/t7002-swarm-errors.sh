@@ -104,5 +104,15 @@ expect_out "n5: was not in a swarm" "the others are still handled"
 
 run mc swarm-up n5 nosuch
 expect_rc 1 "an unknown machine: swarm-up fails"
-expect_err "nosuch" "and names it"
+check "and names it, saying what to do: $ERR" \
+	test "$ERR" = 'Error: Docker machine "nosuch" does not exist: create it first, or add --create'
+check "nothing changed on n5" test -z "$(swarm_events | grep '^n5 ')"
+# Every machine that is not there is named at once, in the order given.
+run mc swarm-up --worker nosuch2 nosuch1 n5
+expect_rc 1 "two unknown machines: swarm-up fails"
+check "and names both: $ERR" \
+	test "$ERR" = 'Error: Docker machines "nosuch1", "nosuch2" do not exist: create them first, or add --create'
+run mc swarm-up n5 'bad!name'
+expect_rc 2 "an invalid name is a usage error"
+expect_err "invalid machine name 'bad!name'" "and says why"
 done_testing
