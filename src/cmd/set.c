@@ -59,7 +59,7 @@ static int set_one(struct mc_cli *cli, struct mc_args *a, const char *name, stru
 
 	if (set_opts(a, &o, err) < 0 || mc_ops_set(&cli->s, name, &o, &what, err) < 0)
 		return -1;
-	printf("Machine \"%s\" was changed: %s.\n", name, what);
+	printf("%s\n", what);
 	return 0;
 }
 

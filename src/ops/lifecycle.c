@@ -278,8 +278,8 @@ out:
 	return r;
 }
 
-/* What set changed, for the user. */
-static char *set_summary(const struct mc_set_opts *o)
+/* What set changed (or, kept, what the machine already had), for the user. */
+static char *set_summary(const struct mc_set_opts *o, bool kept)
 {
 	char *s = mc_strdup("");
 	const char *sep = "";
@@ -291,7 +291,7 @@ static char *set_summary(const struct mc_set_opts *o)
 	if (o->memory_mb != MC_SET_KEEP)
 		ADD("%lld MB of memory", o->memory_mb);
 	if (o->disk_mb != MC_SET_KEEP)
-		ADD("a %lld MB data disk (its file system grows at the next boot)", o->disk_mb);
+		ADD("a %lld MB data disk%s", o->disk_mb, kept ? "" : " (its file system grows at the next boot)");
 	if (o->autostart >= 0)
 		ADD("autostart %s", o->autostart ? "on" : "off");
 #undef ADD
@@ -323,24 +323,27 @@ int mc_ops_set_check(const struct mc_set_opts *o, struct mc_error *err)
 	return 0;
 }
 
+/* The driver's record of a value set changes ("CPU", "Memory", "DiskSize",
+ * "Autostart": drivers/driver.h), or -2 when it keeps none. */
+static long long recorded(const struct mc_handle *h, const char *key)
+{
+	json_t *v = json_object_get(h->m->driver, key);
+
+	return json_is_integer(v) ? json_integer_value(v) : json_is_boolean(v) ? json_is_true(v) : -2;
+}
+
 int mc_ops_set(struct mc_session *s, const char *name, const struct mc_set_opts *o, char **what,
 	       struct mc_error *err)
 {
 	_cleanup_json_ json_t *changes = json_object();
+	_cleanup_free_ char *changed = NULL, *kept = NULL;
+	struct mc_set_opts todo = *o, same = { MC_SET_KEEP, MC_SET_KEEP, MC_SET_KEEP, -1 };
 	struct mc_handle h;
 	int r = -1;
 
 	*what = NULL;
 	if (mc_ops_set_check(o, err) < 0)
 		return -1;
-	if (o->cpus != MC_SET_KEEP)
-		json_object_set_new(changes, "cpus", json_integer(o->cpus));
-	if (o->memory_mb != MC_SET_KEEP)
-		json_object_set_new(changes, "memory", json_integer(o->memory_mb));
-	if (o->disk_mb != MC_SET_KEEP)
-		json_object_set_new(changes, "disk-size", json_integer(o->disk_mb));
-	if (o->autostart >= 0)
-		json_object_set_new(changes, "autostart", json_boolean(o->autostart));
 	if (mc_handle_open(s, name, MC_OPEN_LOCK, &h, err) < 0)
 		return -1;
 	if (mc_handle_require_created(&h, err) < 0 ||
@@ -348,13 +351,45 @@ int mc_ops_set(struct mc_session *s, const char *name, const struct mc_set_opts 
 	    check_driver_range(&h, "memory", "memory", o->memory_mb, err) < 0 ||
 	    check_driver_range(&h, "disk-size", "disk-size", o->disk_mb, err) < 0)
 		goto out;
-	if (mc_op_set(&h, changes, err) < 0) {
+	/* What the machine already has is no change: the driver is not asked
+	 * (a running machine need not stop for it). */
+	if (o->cpus != MC_SET_KEEP && o->cpus == recorded(&h, "CPU")) {
+		same.cpus = o->cpus;
+		todo.cpus = MC_SET_KEEP;
+	}
+	if (o->memory_mb != MC_SET_KEEP && o->memory_mb == recorded(&h, "Memory")) {
+		same.memory_mb = o->memory_mb;
+		todo.memory_mb = MC_SET_KEEP;
+	}
+	if (o->disk_mb != MC_SET_KEEP && o->disk_mb == recorded(&h, "DiskSize")) {
+		same.disk_mb = o->disk_mb;
+		todo.disk_mb = MC_SET_KEEP;
+	}
+	if (o->autostart >= 0 && o->autostart == recorded(&h, "Autostart")) {
+		same.autostart = o->autostart;
+		todo.autostart = -1;
+	}
+	if (todo.cpus != MC_SET_KEEP)
+		json_object_set_new(changes, "cpus", json_integer(todo.cpus));
+	if (todo.memory_mb != MC_SET_KEEP)
+		json_object_set_new(changes, "memory", json_integer(todo.memory_mb));
+	if (todo.disk_mb != MC_SET_KEEP)
+		json_object_set_new(changes, "disk-size", json_integer(todo.disk_mb));
+	if (todo.autostart >= 0)
+		json_object_set_new(changes, "autostart", json_boolean(todo.autostart));
+	if (json_object_size(changes) && mc_op_set(&h, changes, err) < 0) {
 		err->machine[0] = '\0';
 		mc_error_prefix(err, "set failed: ");
 		mc_error_machine(err, name);
 		goto out;
 	}
-	*what = set_summary(o);
+	changed = set_summary(&todo, false);
+	kept = set_summary(&same, true);
+	if (!*changed)
+		*what = mc_asprintf("Machine \"%s\" already has %s: nothing to change.", name, kept);
+	else
+		*what = mc_asprintf("Machine \"%s\" was changed: %s%s%s%s.", name, changed,
+				    *kept ? " (it already had " : "", kept, *kept ? ")" : "");
 	r = 0;
 out:
 	mc_handle_close(&h);

@@ -43,6 +43,26 @@ check "memory recorded" test "$(drv m1 Memory)" = 2048
 check "disk recorded" test "$(drv m1 DiskSize)" = 5000
 check "autostart recorded" test "$(drv m1 Autostart)" = False
 
+# What the machine already has is no change: the driver is not asked (it
+# would fail here), and a running machine need not stop for it.
+before=$(store_snapshot)
+run env MC_TESTDRV_FAIL=set machinectl set --cpus 2 --disk-size 5000 m1
+expect_rc 0 "set to the values it has"
+check "says so: $OUT" test "$OUT" = 'Machine "m1" already has 2 CPUs, a 5000 MB data disk: nothing to change.'
+check "the store did not change" test "$before" = "$(store_snapshot)"
+mc start m1 >/dev/null
+run mc set --memory 2048 --autostart off m1
+expect_rc 0 "a running machine set to what it has"
+expect_out 'Machine "m1" already has 2048 MB of memory, autostart off: nothing to change.' "nothing to stop for"
+run mc set --memory 2048 --autostart on m1
+expect_rc 0 "a change and a value it has"
+expect_out 'Machine "m1" was changed: autostart on (it already had 2048 MB of memory).' "the change, and what it already had"
+check "recorded" test "$(drv m1 Autostart)" = True
+run mc set --cpus 3 --memory 2048 m1
+expect_rc 1 "a change the running machine refuses"
+expect_err 'machine "m1": set failed: test driver: machine is Running: stop it first' "still refused"
+mc set --autostart off m1 >/dev/null && mc stop m1 >/dev/null || not_ok "setup: autostart off, stop m1"
+
 # Refusals change nothing: bad values, shrinking, a failing driver, no change named.
 before=$(store_snapshot)
 for bad in "--cpus 0" "--cpus 1025" "--cpus two" "--memory 63" "--disk-size 0" "--autostart maybe" "--memory -5"; do

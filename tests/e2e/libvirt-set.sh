@@ -70,6 +70,9 @@ before=$(record)
 run vm set --memory 1280 $M
 expect_rc 1 "set --memory on a running machine"
 expect_err "run 'machinectl stop $M' first" "names the stop"
+run vm set --memory 768 --disk-size 2000 $M
+expect_rc 0 "set to what the running machine has"
+expect_out "Machine \"$M\" already has 768 MB of memory, a 2000 MB data disk: nothing to change." "nothing to stop for"
 run vm set --disk-size 1000 $M
 expect_rc 1 "a smaller disk"
 expect_err "it cannot shrink to 1000 MB" "is refused"
