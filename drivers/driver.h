@@ -456,6 +456,18 @@ static inline long long mc_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* mc_error_set, with a va_list. */
+static inline int mc_error_vset(struct mc_error *err, int code, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+static inline int mc_error_vset(struct mc_error *err, int code, const char *fmt, va_list ap)
+{
+	if (!err || err->code != MC_E_OK)
+		return -1;
+	err->code = code == MC_E_OK ? MC_E_FAILED : code;
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	return -1;
+}
+
 /* Fill *err unless it already holds an error (the first message is kept);
  * returns -1, so that `return mc_error_set(err, MC_E_IO, "...", ...);`.
  * err may be NULL.  (host->error_set is this, for drivers that prefer it.) */
@@ -465,11 +477,8 @@ static inline int mc_error_set(struct mc_error *err, int code, const char *fmt, 
 {
 	va_list ap;
 
-	if (!err || err->code != MC_E_OK)
-		return -1;
-	err->code = code == MC_E_OK ? MC_E_FAILED : code;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	mc_error_vset(err, code, fmt, ap);
 	va_end(ap);
 	return -1;
 }

@@ -12,9 +12,8 @@ int mc_error_setm(struct mc_error *err, const char *machine, int code, const cha
 
 	if (!err || err->code != MC_E_OK)
 		return -1;
-	err->code = code == MC_E_OK ? MC_E_FAILED : code;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	mc_error_vset(err, code, fmt, ap);
 	va_end(ap);
 	mc_error_machine(err, machine);
 	return -1;
