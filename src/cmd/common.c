@@ -35,14 +35,16 @@ void mc_cli_eprintf(const char *fmt, ...)
 	fprintf(stderr, "%s\n", safe);
 }
 
-/* Lines from threads (parallel creates, starts...) never interleave. */
+/* Lines from threads (parallel creates, starts...) never interleave, and
+ * each message is one line: a value in it (a path, a driver's or guest's
+ * words) cannot start a line that seems another machine's. */
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void ui_phase(void *arg, const char *machine, bool named, long long elapsed_ms,
 		     const char *msg)
 {
 	char el[32];
-	_cleanup_free_ char *safe = mc_term_safe(msg, MC_SAFE_TEXT);
+	_cleanup_free_ char *safe = mc_term_safe(msg, MC_SAFE_LINE);
 
 	mc_format_duration(elapsed_ms, el, sizeof(el));
 	pthread_mutex_lock(&out_lock);
@@ -56,7 +58,7 @@ static void ui_phase(void *arg, const char *machine, bool named, long long elaps
 
 static void ui_driver_phase(void *arg, const char *machine, const char *msg)
 {
-	_cleanup_free_ char *safe = mc_term_safe(msg, MC_SAFE_TEXT);
+	_cleanup_free_ char *safe = mc_term_safe(msg, MC_SAFE_LINE);
 
 	pthread_mutex_lock(&out_lock);
 	printf("(%s) %s\n", machine, safe);
@@ -66,7 +68,7 @@ static void ui_driver_phase(void *arg, const char *machine, const char *msg)
 
 static void ui_info(void *arg, const char *msg)
 {
-	_cleanup_free_ char *safe = mc_term_safe(msg, MC_SAFE_TEXT);
+	_cleanup_free_ char *safe = mc_term_safe(msg, MC_SAFE_LINE);
 
 	pthread_mutex_lock(&out_lock);
 	printf("%s\n", safe);

@@ -224,8 +224,8 @@ int mc_ops_renew_ca(struct mc_session *s, struct mc_error *err)
 	if (mc_certs_key_type_parse(getenv("MACHINECTL_TLS_KEY_TYPE"), &kt, err) < 0 ||
 	    mc_store_ensure(&s->store, err) < 0)
 		goto out;
-	mc_ui_info(s, "Regenerating the CA: %s\nRegenerating the client certificate: %s", p.ca_cert,
-		   p.client_cert);
+	mc_ui_info(s, "Regenerating the CA: %s", p.ca_cert);
+	mc_ui_info(s, "Regenerating the client certificate: %s", p.client_cert);
 	r = mc_certs_renew_ca(&p, kt, err);
 out:
 	mc_certs_paths_free(&p);

@@ -128,6 +128,17 @@ run mc help "$FORGE"
 one_message "help for an unknown verb"
 run mc __generate --prog "$FORGE" man
 one_message "__generate's --prog"
+# Progress and info lines on stdout are one line each too: a store path
+# holding a newline does not start a line of its own.
+run mc -s "$TEST_TMP/$FORGE" create -d none --url tcp://127.0.0.1:1 p1
+expect_rc 0 "create in a store whose path holds a newline"
+check "the CA line shows the path escaped" grep -qxF -- "Creating CA: $TEST_TMP/$SHOWN/certs/ca.pem" <<<"$OUT"
+check "no stdout line starts with the path's second line" bash -c '! grep -q "^Error: forged" <<<"$0"' "$OUT"
+check "stdout holds no control character but the tab" clean "$OUT"
+run mc -s "$TEST_TMP/$FORGE" regenerate-certs --client-certs -f p1
+check "regenerate-certs --client-certs: the CA and client lines, one each" \
+	bash -c 'grep -qxF -- "Regenerating the CA: $1/certs/ca.pem" <<<"$0" &&
+		grep -qxF -- "Regenerating the client certificate: $1/certs/cert.pem" <<<"$0"' "$OUT" "$TEST_TMP/$SHOWN"
 # The log (library code's messages): -D shows the removal of a killed
 # write's leftover, whose file name is the store's, not ours.
 mc create -d none --url tcp://127.0.0.1:1 logged >/dev/null
