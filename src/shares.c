@@ -98,7 +98,11 @@ static int add_share(json_t *arr, const char *spec, const char *host, const char
 	if (stat(host, &st) < 0 || !S_ISDIR(st.st_mode))
 		return mc_error_set(err, MC_E_USAGE, "invalid --share \"%s\": HOST %s is not an existing directory",
 				    spec, host);
-	if ((why = guest_problem(guest)))
+	if ((why = guest_problem(guest)) && guest == host)
+		return mc_error_set(err, MC_E_USAGE,
+				    "invalid --share \"%s\": without :GUEST it is shared at the same path in the machine, where %s: add :GUEST (e.g. --share %s:/mnt/host)",
+				    spec, why, host);
+	if (why)
 		return mc_error_set(err, MC_E_USAGE, "invalid --share \"%s\": %s", spec, why);
 	json_array_foreach(arr, i, v) {
 		if (!strcmp(mc_json_str(v, "Guest"), guest))

@@ -421,8 +421,19 @@ static int resolve_shares(const struct mc_create_opts *o, struct mc_error *err)
 		return mc_error_set(err, MC_E_USAGE, "--share and --no-share cannot be used together");
 	if (o->share && o->share[0])
 		no_share = false;  /* --share wins over DRIVER-no-share */
-	if (mc_shares_resolve(legacy ? specs : o->share, no_share, getenv("HOME"), &shares, err) < 0)
+	if (mc_shares_resolve(legacy ? specs : o->share, no_share, getenv("HOME"), &shares, err) < 0) {
+		_cleanup_free_ char *pre = legacy ? mc_asprintf("invalid --share \"%s\": ", legacy) : NULL;
+
+		/* Its error quotes the flag the user gave, with the --share it means. */
+		if (pre && mc_startswith(err->msg, pre)) {
+			struct mc_error e = *err;
+
+			mc_error_clear(err);
+			mc_error_set(err, e.code, "invalid --%s \"%s\" (--share %s): %s", folderflag, folder,
+				     legacy, e.msg + strlen(pre));
+		}
 		return -1;
+	}
 	if (legacy)  /* the shared folder keeps its name */
 		mc_json_set_str(json_array_get(shares, 0), "Tag", c + 1);
 	json_object_set_new(o->flags, "shares", shares);

@@ -54,6 +54,13 @@ bad "GUEST /home" "GUEST /home would cover the machine's own /home/docker" --sha
 bad "GUEST below /etc" "GUEST /etc/x would cover the machine's own /etc" --share "$A:/etc/x"
 bad "GUEST /var/lib/docker" "would cover the machine's own /var/lib/docker" --share "$A:/var/lib/docker"
 bad "a GUEST not normalised" "GUEST /srv/../x is not normalised" --share "$A:/srv/../x"
+# Without :GUEST the HOST path is the GUEST too: the message says so, and what to add.
+bad "a HOST alone that the machine keeps" \
+	'invalid --share "/etc": without :GUEST it is shared at the same path in the machine, where GUEST /etc would cover the machine'"'"'s own /etc: add :GUEST (e.g. --share /etc:/mnt/host)' \
+	--share /etc
+bad "a HOST alone not normalised" \
+	"invalid --share \"$A/.\": without :GUEST it is shared at the same path in the machine, where GUEST $A/. is not normalised" \
+	--share "$A/."
 bad "a newline" "holds a control character" --share "$A:/srv/a
 b"
 bad "the same GUEST twice" "GUEST /srv/x is already shared from $A" --share "$A:/srv/x" --share "$B:/srv/x"
@@ -138,6 +145,11 @@ check "virtualbox: the data disk's mounts file says vboxsf" test "$(vbox_mounts 
 vboxsf mc0 ${A// /\\040}
 vboxsf mc1 /srv/b"
 vbm_mark
+# --virtualbox-share-folder's errors quote it, with the --share it means.
+run mc create -d virtualbox $VB --virtualbox-share-folder "$A:etc" v2
+expect_rc 2 "virtualbox: a share NAME the machine keeps"
+expect_err "invalid --virtualbox-share-folder \"$A:etc\" (--share $A:/etc): GUEST /etc would cover the machine's own /etc" \
+	"the error quotes the flag given"
 run mc create -d virtualbox $VB --virtualbox-share-folder "$A:c/Users" v2
 expect_rc 0 "virtualbox: --virtualbox-share-folder DIR:NAME"
 check "virtualbox: the folder keeps its name" grep -qxF "sharedfolder add v2 --name c/Users --hostpath @TMP@/src dir --automount" <<<"$(vbm_calls)"
