@@ -62,7 +62,7 @@ const struct mc_verb mc_verbs[] = {
 	{ "kill", mc_cmd_kill, 0, -1, MC_VERB_DEFAULT_NAME, "[NAME...]",
 	  "Power machines off at once", NULL, MC_VALUE_MACHINE },
 	{ "ls", mc_cmd_ls, 0, 0, 0, "[OPTIONS]", "List machines", mc_opts_ls },
-	{ "mount", mc_cmd_mount, 1, 2, 0, "[OPTIONS] [USER@]NAME:PATH [MOUNTPOINT]",
+	{ "mount", mc_cmd_mount, 1, 2, 0, "[OPTIONS] [USER@]NAME:PATH [MOUNTPOINT], or -u MOUNTPOINT",
 	  "Mount a directory of a machine with sshfs (-u unmounts)", mc_opts_mount, MC_VALUE_REMOTE },
 	{ "os", mc_cmd_os, 1, 1, 0, "[OPTIONS] build",
 	  "Build the machine OS ISO from Debian packages into the ISO cache (create boots it)", mc_opts_os },

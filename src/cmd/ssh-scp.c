@@ -48,7 +48,7 @@ MC_OPTS_CHECK(mc_opts_scp, O_SCP_N);
 
 const struct mc_option mc_opts_mount[] = {
 	[O_MOUNT_UNMOUNT] = { "unmount", 'u', MC_OPT_BOOL, NULL, NULL, NULL,
-	  "unmount MOUNTPOINT instead of mounting" },
+	  "unmount MOUNTPOINT (given alone, or found from [USER@]NAME:PATH as mount does) instead of mounting" },
 	[O_MOUNT_N] = { NULL },
 };
 MC_OPTS_CHECK(mc_opts_mount, O_MOUNT_N);
@@ -674,16 +674,21 @@ int mc_cmd_mount(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args 
 	_cleanup_free_ char *mountpoint = NULL, *sshfs = NULL;
 	_cleanup_strv_ char **argv = NULL;
 	const char *rpath;
-	bool created = false;
+	bool created = false, unmount = mc_args_bool(a, &mc_opts_mount[O_MOUNT_UNMOUNT]);
 	int rc = 1, status;
 
+	/* mount -u MOUNTPOINT: a path with no ':', or one starting with '/' or
+	 * '.', which no [USER@]NAME:PATH does. */
+	if (unmount && !a->pos[1] && *a->pos[0] &&
+	    (!strchr(a->pos[0], ':') || a->pos[0][0] == '/' || a->pos[0][0] == '.'))
+		return mc_sshfs_unmount(a->pos[0], &err) < 0 ? mc_cli_fail(&err) : 0;
 	if (mount_spec(cli, a->pos[0], machines, &nm, &sp, &err) < 0)
 		goto fail;
 	rpath = rsync_path(sp.path);
 	mountpoint = a->pos[1] ? mc_strdup(a->pos[1]) : mc_sshfs_default_mountpoint(rpath, sp.m->name, &err);
 	if (!mountpoint)
 		goto fail;
-	if (mc_args_bool(a, &mc_opts_mount[O_MOUNT_UNMOUNT])) {
+	if (unmount) {
 		rc = mc_sshfs_unmount(mountpoint, &err) < 0 ? mc_cli_fail(&err) : 0;
 		goto out;
 	}

@@ -13,7 +13,8 @@ if [ -n "$why" ]; then
 	echo "WARNING: t2006-mount skipped, mount is NOT tested: $why" >&2
 	exit 0
 fi
-plan 42
+PLAN=46
+plan $PLAN
 sshd_start
 mc_generic g1
 R="$TEST_TMP/remote dir"
@@ -25,7 +26,7 @@ at_exit "fusermount -u '$mp' 2>/dev/null || fusermount3 -u '$mp' 2>/dev/null"
 run mc mount "g1:$R" "$mp"
 if [ "$RC" != 0 ] && grep -qiE 'fuse: (device not found|failed to open /dev/fuse)|Operation not permitted' <<<"$ERR"; then
 	echo "# WARNING: FUSE is present but unusable here: $ERR" >&2
-	for i in $(seq 1 40); do ok "# SKIP FUSE unusable here: mount is NOT tested"; done
+	for i in $(seq 1 $PLAN); do ok "# SKIP FUSE unusable here: mount is NOT tested"; done
 	exit 0
 fi
 expect_rc 0 "mount NAME:PATH MOUNTPOINT succeeds"
@@ -43,6 +44,16 @@ run mc mount "g1:$R/sub"
 check "without MOUNTPOINT the remote directory's name is used" test "$(cat "$TEST_TMP/sub/file" 2>/dev/null)" = "on the machine"
 run mc mount -u "g1:$R/sub"
 expect_rc 0 "... and mount -u finds it the same way"
+
+# mount -u MOUNTPOINT: the mount point alone, as fusermount -u takes it.
+run mc mount "g1:$R/sub" "$mp"
+expect_rc 0 "mount again"
+run mc mount -u "$mp"
+expect_rc 0 "mount -u MOUNTPOINT unmounts"
+check "... the files are gone from the mount point" test ! -e "$mp/sub/file" -a ! -e "$mp/file"
+run mc mount "g1:$R/sub"
+run mc mount -u sub
+check "mount -u with a relative mount point (no ':') unmounts" test "$RC" = 0 -a ! -e "$TEST_TMP/sub/file"
 
 # A directory whose name starts with '-' is a mount point, not an sshfs option.
 mkdir -p "$R/-odebug"
