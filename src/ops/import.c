@@ -515,7 +515,6 @@ static int copy_ssh_key(struct dm_machine *dm, struct mc_machine *m, struct mc_e
 static int check_name(const char *from, const char *name, struct mc_error *err)
 {
 	struct mc_error e = { 0 };
-
 	_cleanup_free_ char *dir = NULL;
 	struct stat st;
 

@@ -258,6 +258,8 @@ struct mc_set_opts {
  * values' ranges: set's option table (the parser) and, in mc_ops_set, the
  * driver's create flags (a declared range, or the driver's own set). */
 int mc_ops_set_check(const struct mc_set_opts *o, struct mc_error *err);
+/* Change machine name; *what: the sentence saying what changed, and what it
+ * already had (a value the driver's record holds is no change). */
 int mc_ops_set(struct mc_session *s, const char *name, const struct mc_set_opts *o, char **what,
 	       struct mc_error *err);
 
