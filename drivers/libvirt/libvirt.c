@@ -1400,7 +1400,7 @@ static int lv_set(struct mc_driver_ctx *ctx, struct mc_error *err)
 	long long disk = mc_json_int(f, "disk-size", -1), now = mc_json_int(c, "DiskSize", 20000);
 	bool hw = json_object_get(f, "cpus") || json_object_get(f, "memory") || disk >= 0;
 	_cleanup_lv_ struct lv lv = { 0 };
-	int st;
+	int st, was_on = 0;
 
 	if (lv_open(ctx, &lv, NULL, err) < 0 || dom_state(ctx, lv.dom, &st, err) < 0)
 		return -1;
@@ -1412,18 +1412,21 @@ static int lv_set(struct mc_driver_ctx *ctx, struct mc_error *err)
 		return ctx->host->error_set(err, MC_E_STATE,
 					    "machine \"%s\" is %s: CPUs, memory and the disk size change only while it is stopped: run 'machinectl stop %s' first (--autostart changes at any time)",
 					    ctx->machine_name, state_name(dom_mc_state(lv.dom, st)), ctx->machine_name);
+	/* Autostart first, so that its failure leaves nothing else changed; a
+	 * later failure puts back what was changed before it. */
+	if (autostart && (virDomainGetAutostart(lv.dom, &was_on) < 0 ||
+			  virDomainSetAutostart(lv.dom, json_is_true(autostart)) < 0))
+		return ctx->host->error_set(err, MC_E_FAILED, "cannot turn autostart %s for machine \"%s\": %s",
+					    json_is_true(autostart) ? "on" : "off", ctx->machine_name, lverr());
 	if ((json_object_get(f, "cpus") || json_object_get(f, "memory")) &&
 	    redefine(ctx, &lv, cpus, mem, err) < 0)
-		return -1;
+		goto undo_autostart;
 	if (disk > now && grow_disk(ctx, &lv, disk, err) < 0) {
 		struct mc_error ignored = { 0 };
 
 		redefine(ctx, &lv, mc_json_int(c, "CPU", 1), mc_json_int(c, "Memory", 1024), &ignored);
-		return -1;
+		goto undo_autostart;
 	}
-	if (autostart && virDomainSetAutostart(lv.dom, json_is_true(autostart)) < 0)
-		return ctx->host->error_set(err, MC_E_FAILED, "cannot turn autostart %s for machine \"%s\": %s",
-					    json_is_true(autostart) ? "on" : "off", ctx->machine_name, lverr());
 	json_object_set_new(c, "CPU", json_integer(cpus));
 	json_object_set_new(c, "Memory", json_integer(mem));
 	if (disk > now)
@@ -1431,6 +1434,10 @@ static int lv_set(struct mc_driver_ctx *ctx, struct mc_error *err)
 	if (autostart)
 		json_object_set(c, "Autostart", autostart);
 	return 0;
+undo_autostart:
+	if (autostart)
+		virDomainSetAutostart(lv.dom, was_on);
+	return -1;
 }
 
 /* From the address seen last (create, start, restart, ip): no I/O, so ls and

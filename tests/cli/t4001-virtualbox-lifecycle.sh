@@ -345,6 +345,8 @@ check "nothing is left registered" test -z "$(VBoxManage list vms)"
 
 # --- --help ---
 run mc create --driver virtualbox --help
+# An option too long for help's left column has its text on the next line: joined here.
+OUT=$(sed -z 's/\n \{35\}/ /g' <<<"$OUT")
 for f in cpu-count:VIRTUALBOX_CPU_COUNT memory:VIRTUALBOX_MEMORY_SIZE disk-size:VIRTUALBOX_DISK_SIZE \
 	hostonly-cidr:VIRTUALBOX_HOSTONLY_CIDR no-vtx-check:VIRTUALBOX_NO_VTX_CHECK share-folder:VIRTUALBOX_SHARE_FOLDER \
 	vboxmanage:VIRTUALBOX_VBOXMANAGE ui-type:VIRTUALBOX_UI_TYPE boot2docker-url:VIRTUALBOX_BOOT2DOCKER_URL; do

@@ -608,6 +608,27 @@ static void set_hardware_and_autostart(void **state)
 	assert_true(json_equal(before, m->config));
 	assert_int_equal(stat(disk, &st), 0);
 	assert_int_equal(st.st_size, 300LL << 20);
+
+	/* A disk that cannot grow (its file gone) puts back the CPUs and the
+	 * autostart changed before it. */
+	mc_json_set_str(m->config, "DiskPath", "/nonexistent/disk.raw");
+	m->ctx.flags = json_pack("{s:I, s:I, s:b}", "disk-size", (json_int_t)400, "cpus", (json_int_t)3,
+				 "autostart", 1);
+	assert_int_equal(d->set(&m->ctx, &err), -1);
+	assert_non_null(strstr(err.msg, "cannot read the data disk /nonexistent/disk.raw"));
+	mc_error_clear(&err);
+	json_decref(m->ctx.flags);
+	m->ctx.flags = NULL;
+	mc_json_set_str(m->config, "DiskPath", disk);
+	assert_true(json_equal(before, m->config));
+	virDomainFree(dom);
+	dom = virDomainLookupByName(f->hold, "machinectl-s1");
+	assert_non_null(dom);
+	assert_int_equal(virDomainGetAutostart(dom, &on), 0);
+	assert_int_equal(on, 0);
+	free(xml);
+	xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
+	assert_non_null(strstr(xml, ">2</vcpu>"));
 	virDomainFree(dom);
 	OK(d->start(&m->ctx, &err));
 	assert_int_equal(state_of(m), MC_STATE_RUNNING);
