@@ -94,10 +94,10 @@ expect_err "VBoxManage: error: Cannot unregister the machine 'v2' while it is lo
 
 # --- a lock that does not go away: the retries end ---
 t0=$(date +%s)
-run mc set --cpus 2 v2
+run mc set --cpus 4 v2
 t1=$(date +%s)
 expect_rc 1 "set on a VM whose session stays locked fails"
-expect_err "\`VBoxManage modifyvm v2 --cpus 2\` failed (exit 1): VBoxManage: error: The machine 'v2' is already locked for a session (or being unlocked)" \
+expect_err "\`VBoxManage modifyvm v2 --cpus 4\` failed (exit 1): VBoxManage: error: The machine 'v2' is already locked for a session (or being unlocked)" \
 	"... naming the command and VirtualBox's error"
 check "... after a few seconds of retries ($((t1 - t0)) s)" test $((t1 - t0)) -ge 4 -a $((t1 - t0)) -le 30
 VBoxManage --fake-unlock v2
