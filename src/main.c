@@ -437,6 +437,31 @@ static void free_driver_opts(void)
 	free(create_driver_opts);
 }
 
+/* An unknown --NAME-... where NAME is another driver than the one chosen: say
+ * whose flag it is (a forgotten --driver). */
+static void other_driver_flag(const struct mc_verb *v, const char *chosen, struct mc_error *err)
+{
+	static const char unknown[] = "unknown flag --";
+	const char *flag = err->msg + strlen(unknown);
+	_cleanup_strv_ char **names = NULL;
+
+	if (!mc_startswith(err->msg, unknown))
+		return;
+	names = mc_driver_names();
+	for (char **n = names; n && *n; n++) {
+		size_t k = strlen(*n);
+
+		if (strcmp(*n, chosen) && !strncmp(flag, *n, k) && flag[k] == '-') {
+			struct mc_error e = *err;
+
+			mc_error_clear(err);
+			mc_error_set(err, e.code, "%s: a flag of the %s driver, and this %s uses the %s driver (add --driver %s)",
+				     e.msg, *n, v->name, chosen, *n);
+			return;
+		}
+	}
+}
+
 static int parse_verb_args(struct mc_cli *cli, const struct mc_verb *v, int argc, char **argv,
 			   struct mc_args *a, struct mc_error *err)
 {
@@ -486,8 +511,11 @@ static int parse_verb_args(struct mc_cli *cli, const struct mc_verb *v, int argc
 		}
 	}
 	if (mc_args_parse(tables, argc, argv,
-			  (v->flags & MC_VERB_STOP_AT_POS) ? MC_ARGS_STOP_AT_POSITIONAL : 0, a, err) < 0)
+			  (v->flags & MC_VERB_STOP_AT_POS) ? MC_ARGS_STOP_AT_POSITIONAL : 0, a, err) < 0) {
+		if (create_driver_opts)
+			other_driver_flag(v, scan_driver(cli, argc, argv), err);
 		return -1;
+	}
 	n = mc_args_npos(a);
 	if ((int)n < v->min_args)
 		return mc_error_set(err, MC_E_USAGE, "\"%s\" requires at least %d argument%s", v->name,

@@ -356,4 +356,16 @@ for f in --swarm --swarm-master --swarm-discovery=token://x; do
 done
 run mc config --swarm good
 expect_err "use swarm mode (swarm-up)" "config --swarm names swarm-up too"
+# Another driver's flag (a forgotten --driver) is named as that driver's.
+run mc create -d none --url tcp://127.0.0.1:2376 --virtualbox-memory 512 od
+expect_rc 2 "another driver's flag is a usage error"
+expect_err "unknown flag --virtualbox-memory: a flag of the virtualbox driver, and this create uses the none driver (add --driver virtualbox)" \
+	"... naming its driver and the --driver to add"
+check "nothing is made" test ! -e "$STORE/machines/od"
+run mc create --generic-ip-address 127.0.0.1 od
+expect_err "a flag of the generic driver, and this create uses the libvirt driver (add --driver generic)" \
+	"... against the default driver too"
+run mc create -d none --url tcp://127.0.0.1:2376 --none-bogus 1 od
+check "the chosen driver's own unknown flag is only unknown: $ERR" \
+	test "$ERR" = "Error: unknown flag --none-bogus. See 'machinectl create --help'."
 done_testing
