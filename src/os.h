@@ -82,15 +82,6 @@ int mc_os_wsl_path(const char *winpath, char **out, struct mc_error *err);
  * /proc/sys/kernel/osrelease. */
 int mc_os_wsl_version(void);
 
-/*
- * True when path is on a Windows drive mounted into WSL (DrvFs: fstype
- * "drvfs" under WSL 1, "9p" with aname=drvfs under WSL 2) without the
- * "metadata" mount option: chmod does nothing there and every file shows
- * mode 0777, so a private key is never private and OpenSSH refuses it.
- * From /proc/self/mountinfo (the longest mount point that holds path);
- * MACHINECTL_TEST_MOUNTINFO=FILE (tests only) replaces it.  The store and
- * the SSH code ask this one function.
- */
 /* One line of /proc/self/mountinfo, split in place:
  * "ID PARENT MAJ:MIN ROOT POINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPER".
  * point has its octal escapes (\040 for a space) decoded; source and super
@@ -100,6 +91,15 @@ struct mc_os_mount {
 };
 bool mc_os_mountinfo_line(char *line, struct mc_os_mount *m);
 
+/*
+ * True when path is on a Windows drive mounted into WSL (DrvFs: fstype
+ * "drvfs" under WSL 1, "9p" with aname=drvfs under WSL 2) without the
+ * "metadata" mount option: chmod does nothing there and every file shows
+ * mode 0777, so a private key is never private and OpenSSH refuses it.
+ * From /proc/self/mountinfo (the longest mount point that holds path);
+ * MACHINECTL_TEST_MOUNTINFO=FILE (tests only) replaces it.  The store and
+ * the SSH code ask this one function.
+ */
 bool mc_os_drvfs_without_metadata(const char *path);
 
 #endif
