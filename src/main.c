@@ -81,7 +81,8 @@ const struct mc_verb mc_verbs[] = {
 	  "Copy files between machines and this host ([USER@]NAME:PATH, ~ is the home directory)", mc_opts_scp, MC_VALUE_REMOTE },
 	{ "set", mc_cmd_set, 1, -1, 0, "[OPTIONS] NAME...",
 	  "Change the CPUs, memory, data disk size or autostart of machines", mc_opts_set, MC_VALUE_MACHINE },
-	{ "ssh", mc_cmd_ssh, 0, -1, MC_VERB_DEFAULT_NAME | MC_VERB_STOP_AT_POS,
+	/* ssh looks for "default" itself, after its forwards are checked. */
+	{ "ssh", mc_cmd_ssh, 0, -1, MC_VERB_STOP_AT_POS,
 	  "[OPTIONS] [NAME] [--] [COMMAND...]",
 	  "Log in to a machine, run a command on it, or forward ports (-L, -R, -D, -N)", mc_opts_ssh, MC_VALUE_MACHINE },
 	{ "ssh-config", mc_cmd_ssh_config, 0, -1, MC_VERB_DEFAULT_NAME, "[NAME...]",

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -170,10 +171,10 @@ static const struct mc_option *ssh_option_word(const char *w, bool *value)
  * there too (`ssh NAME -L 8080:localhost:80`): leading words after NAME that
  * are ssh's options here are read as options; the first other word starts
  * the command (`ssh NAME ls -la` stays a command).  Returns the index of the
- * first command word. */
+ * first command word (0 when there is no NAME), SIZE_MAX on a bad option. */
 static size_t options_after_name(char **pos, struct mc_args *post, struct mc_error *err)
 {
-	size_t i = 1;
+	size_t i = pos[0] ? 1 : 0;
 	char **words = NULL;
 	int rc;
 
@@ -193,7 +194,7 @@ static size_t options_after_name(char **pos, struct mc_args *post, struct mc_err
 	mc_strv_free(words);
 	if (rc < 0) {
 		mc_args_free(post);
-		return 0;
+		return SIZE_MAX;
 	}
 	return i;
 }
@@ -226,7 +227,7 @@ static int ssh_parse(struct mc_cli *cli, struct mc_args *a, struct ssh_req *q, s
 	size_t first = options_after_name(a->pos, &post, err);
 	static const char kinds[] = "LRD";
 
-	if (!first)
+	if (first == SIZE_MAX)
 		return -1;
 	for (size_t i = first; a->pos[i]; i++) {  /* words joined with spaces, as docker-machine */
 		char *c = mc_asprintf("%s%s%s", q->cmd ? q->cmd : "", q->cmd ? " " : "", a->pos[i]);
@@ -362,7 +363,9 @@ int mc_cmd_ssh(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a
 	struct ssh_req q = { 0 };
 	int rc;
 
-	if (ssh_parse(cli, a, &q, &err) < 0) {
+	/* No NAME: "default", looked for once the options are checked (so that
+	 * `ssh -D m1`, the port forgotten, says -D's value is no port). */
+	if (ssh_parse(cli, a, &q, &err) < 0 || (!a->pos[0] && mc_cli_default_name(cli, a, &err) < 0)) {
 		ssh_req_free(&q);
 		if (err.code == MC_E_USAGE) {
 			mc_cli_eprintf("Error: %s. See '%s ssh --help'.", err.msg, cli->prog);

@@ -10,7 +10,7 @@ if ! command -v socat >/dev/null; then
 	echo "Bail out! socat is missing (scripts/setup installs it)"
 	exit 1
 fi
-plan 72
+plan 75
 sshd_start
 mc_generic g1
 
@@ -153,6 +153,18 @@ expect_rc 2 "[external] -o with a line break is refused"
 run mc ssh g1 -L
 check "[external] -L after the name without its value is a usage error that names it" \
 	test "$RC" = 2 -a -n "$(grep -F -- "-L needs a value" <<<"$ERR")"
+# No NAME: the forwards are checked before "default" is looked for, so a
+# forgotten port reads as what it is.
+run mc ssh -D g1
+check "-D NAME (the port forgotten) names -D's value as no port: $ERR" \
+	test "$RC" = 2 -a "$ERR" = "Error: -D \"g1\": \"g1\" is not a port (1-65535). See 'machinectl ssh --help'."
+run mc ssh -N
+check "no NAME and no \"default\" machine: docker-machine's words, exit 1" \
+	test "$RC" = 1 -a "$ERR" = 'Error: No machine name(s) specified and no "default" machine exists'
+mc_generic default
+run mc ssh -T </dev/null
+check "no NAME: the machine \"default\" (a login that reads no command ends, exit $RC)" test "$RC" = 0
+mc rm -y default >/dev/null
 run mc --native-ssh ssh -D 1080 g1 true
 check "[native] -D is refused: it needs the system's ssh" test "$RC" = 2 -a -n "$(grep "system's ssh" <<<"$ERR")"
 run mc --native-ssh ssh -o User=x g1 true
