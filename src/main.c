@@ -309,7 +309,7 @@ int main(int argc, char **argv)
 	struct mc_args a = { 0 };
 	int i, rc;
 	_cleanup_free_ char *prog = mc_strdup(argc > 0 ? argv[0] : "machinectl");
-	_cleanup_free_ char *ini = NULL;
+	char *ini;
 
 	cli.prog = basename(prog);
 	cli.argc = argc;
@@ -352,8 +352,11 @@ int main(int argc, char **argv)
 		rc = mc_cli_fail(&err);
 		goto out;
 	}
+	/* ini is freed here, not at main's end: a detached ls ends in _exit. */
 	ini = mc_store_path(&cli.s.store, "config.ini");
-	if (mc_config_load(ini, &cli.s.config, &err) < 0) {
+	rc = mc_config_load(ini, &cli.s.config, &err);
+	free(ini);
+	if (rc < 0) {
 		rc = mc_cli_fail(&err);
 		goto out;
 	}
