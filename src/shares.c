@@ -83,7 +83,8 @@ static char *guest_problem(const char *g)
 	return NULL;
 }
 
-static int add_share(json_t *arr, const char *spec, const char *host, const char *guest,
+/* shown: the spec as the user gave it ("--share \"SPEC\""), for messages. */
+static int add_share(json_t *arr, const char *shown, const char *host, const char *guest,
 		     struct mc_error *err)
 {
 	_cleanup_free_ char *why = NULL, *tag = NULL;
@@ -93,32 +94,32 @@ static int add_share(json_t *arr, const char *spec, const char *host, const char
 
 	if (host[0] != '/')
 		return mc_error_set(err, MC_E_USAGE,
-				    "invalid --share \"%s\": HOST %s is not an absolute path (use --share /path/to/dir[:/guest/path])",
-				    spec, host);
+				    "invalid %s: HOST %s is not an absolute path (use --share /path/to/dir[:/guest/path])",
+				    shown, host);
 	if (stat(host, &st) < 0 || !S_ISDIR(st.st_mode))
-		return mc_error_set(err, MC_E_USAGE, "invalid --share \"%s\": HOST %s is not an existing directory",
-				    spec, host);
+		return mc_error_set(err, MC_E_USAGE, "invalid %s: HOST %s is not an existing directory",
+				    shown, host);
 	if ((why = guest_problem(guest)) && guest == host)
 		return mc_error_set(err, MC_E_USAGE,
-				    "invalid --share \"%s\": without :GUEST it is shared at the same path in the machine, where %s: add :GUEST (e.g. --share %s:/mnt/host)",
-				    spec, why, host);
+				    "invalid %s: without :GUEST it is shared at the same path in the machine, where %s: add :GUEST (e.g. --share %s:/mnt/host)",
+				    shown, why, host);
 	if (why)
-		return mc_error_set(err, MC_E_USAGE, "invalid --share \"%s\": %s", spec, why);
+		return mc_error_set(err, MC_E_USAGE, "invalid %s: %s", shown, why);
 	json_array_foreach(arr, i, v) {
 		if (!strcmp(mc_json_str(v, "Guest"), guest))
 			return mc_error_set(err, MC_E_USAGE,
-					    "invalid --share \"%s\": GUEST %s is already shared from %s", spec, guest,
+					    "invalid %s: GUEST %s is already shared from %s", shown, guest,
 					    mc_json_str(v, "Host"));
 	}
 	tag = mc_asprintf("mc%zu", json_array_size(arr));
 	v = json_pack("{s:s, s:s, s:s}", "Host", host, "Guest", guest, "Tag", tag);
 	if (!v)
-		return mc_error_set(err, MC_E_USAGE, "invalid --share \"%s\": not valid UTF-8", spec);
+		return mc_error_set(err, MC_E_USAGE, "invalid %s: not valid UTF-8", shown);
 	json_array_append_new(arr, v);
 	return 0;
 }
 
-int mc_shares_resolve(char *const *specs, bool no_share, const char *home, json_t **out,
+int mc_shares_resolve(char *const *specs, const char *shown, bool no_share, const char *home, json_t **out,
 		      struct mc_error *err)
 {
 	_cleanup_json_ json_t *arr = json_array();
@@ -128,7 +129,7 @@ int mc_shares_resolve(char *const *specs, bool no_share, const char *home, json_
 		return mc_error_set(err, MC_E_USAGE, "--share and --no-share cannot be used together");
 	for (size_t i = 0; specs && specs[i]; i++) {
 		const char *s = specs[i], *c;
-		_cleanup_free_ char *host = NULL;
+		_cleanup_free_ char *host = NULL, *label = NULL;
 
 		if (!*s)
 			return mc_error_set(err, MC_E_USAGE, "invalid --share \"\": use HOST[:GUEST], e.g. --share %s",
@@ -144,14 +145,15 @@ int mc_shares_resolve(char *const *specs, bool no_share, const char *home, json_
 		host = c ? mc_strndup(s, (size_t)(c - s)) : mc_strdup(s);
 		for (size_t n = strlen(host); n > 1 && host[n - 1] == '/'; n--)
 			host[n - 1] = '\0';
-		if (add_share(arr, s, host, c ? c + 1 : host, err) < 0)
+		label = shown ? mc_strdup(shown) : mc_asprintf("--share \"%s\"", s);
+		if (add_share(arr, label, host, c ? c + 1 : host, err) < 0)
 			return -1;
 	}
 	if (!no_share && !(specs && specs[0]) && home && *home) {
 		struct mc_error e = { 0 };
 		json_t *tmp = json_array();
 
-		if (!has_control(home) && normalised(home) && add_share(tmp, home, home, home, &e) == 0) {
+		if (!has_control(home) && normalised(home) && add_share(tmp, "the home directory", home, home, &e) == 0) {
 			json_object_set_new(json_array_get(tmp, 0), "Default", json_true());
 			json_array_extend(arr, tmp);
 		}

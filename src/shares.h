@@ -24,9 +24,10 @@
  * itself.  Every explicit spec is checked: HOST an existing absolute
  * directory (a trailing '/' dropped), GUEST absolute and normalised, not
  * one of the guest's own paths, no control characters, no GUEST twice;
- * MC_E_USAGE naming the spec otherwise.  *out: a new array (possibly
- * empty). */
-int mc_shares_resolve(char *const *specs, bool no_share, const char *home, json_t **out,
+ * MC_E_USAGE naming the spec otherwise: as shown says it was given
+ * (another flag that means --share SPEC), else --share "SPEC".  *out: a
+ * new array (possibly empty). */
+int mc_shares_resolve(char *const *specs, const char *shown, bool no_share, const char *home, json_t **out,
 		      struct mc_error *err);
 
 /* The .machinectl/mounts text for shares with FSTYPE fstype ("9p",

@@ -400,7 +400,7 @@ static int resolve_shares(const struct mc_create_opts *o, struct mc_error *err)
 	const struct mc_driver *drv = o->drv;
 	_cleanup_free_ char *noflag = mc_asprintf("%s-no-share", drv->name);
 	_cleanup_free_ char *folderflag = mc_asprintf("%s-share-folder", drv->name);
-	_cleanup_free_ char *legacy = NULL;
+	_cleanup_free_ char *legacy = NULL, *shown = NULL;
 	const char *folder = mc_json_str(o->flags, folderflag), *c = NULL;
 	char *specs[2] = { NULL, NULL };
 	bool no_share = o->no_share || mc_json_bool(o->flags, noflag);
@@ -416,24 +416,15 @@ static int resolve_shares(const struct mc_create_opts *o, struct mc_error *err)
 	    c != folder && c[1]) {
 		legacy = mc_asprintf("%.*s:/%s", (int)(c - folder), folder, c + 1);
 		specs[0] = legacy;
+		/* its errors quote the flag the user gave, with the --share it means */
+		shown = mc_asprintf("--%s \"%s\" (--share %s)", folderflag, folder, legacy);
 	}
 	if (o->no_share && o->share && o->share[0])
 		return mc_error_set(err, MC_E_USAGE, "--share and --no-share cannot be used together");
 	if (o->share && o->share[0])
 		no_share = false;  /* --share wins over DRIVER-no-share */
-	if (mc_shares_resolve(legacy ? specs : o->share, no_share, getenv("HOME"), &shares, err) < 0) {
-		_cleanup_free_ char *pre = legacy ? mc_asprintf("invalid --share \"%s\": ", legacy) : NULL;
-
-		/* Its error quotes the flag the user gave, with the --share it means. */
-		if (pre && mc_startswith(err->msg, pre)) {
-			struct mc_error e = *err;
-
-			mc_error_clear(err);
-			mc_error_set(err, e.code, "invalid --%s \"%s\" (--share %s): %s", folderflag, folder,
-				     legacy, e.msg + strlen(pre));
-		}
+	if (mc_shares_resolve(legacy ? specs : o->share, shown, no_share, getenv("HOME"), &shares, err) < 0)
 		return -1;
-	}
 	if (legacy)  /* the shared folder keeps its name */
 		mc_json_set_str(json_array_get(shares, 0), "Tag", c + 1);
 	json_object_set_new(o->flags, "shares", shares);

@@ -278,7 +278,7 @@ static void shares_resolve(void **state)
 		char *specs[] = { s, NULL };
 
 		mc_error_clear(&err);
-		assert_int_equal(mc_shares_resolve(specs, false, a, &out, &err), -1);
+		assert_int_equal(mc_shares_resolve(specs, NULL, false, a, &out, &err), -1);
 		assert_int_equal(err.code, MC_E_USAGE);
 		if (!strstr(err.msg, bad[i].msg))
 			fail_msg("%s: %s", s, err.msg);
@@ -290,7 +290,7 @@ static void shares_resolve(void **state)
 		char *specs[] = { a, s2, NULL };
 
 		mc_error_clear(&err);
-		assert_int_equal(mc_shares_resolve(specs, false, NULL, &out, &err), -1);
+		assert_int_equal(mc_shares_resolve(specs, NULL, false, NULL, &out, &err), -1);
 		assert_non_null(strstr(err.msg, "is already shared from"));
 	}
 	/* --share with --no-share. */
@@ -298,7 +298,7 @@ static void shares_resolve(void **state)
 		char *specs[] = { a, NULL };
 
 		mc_error_clear(&err);
-		assert_int_equal(mc_shares_resolve(specs, true, NULL, &out, &err), -1);
+		assert_int_equal(mc_shares_resolve(specs, NULL, true, NULL, &out, &err), -1);
 		assert_non_null(strstr(err.msg, "--share and --no-share"));
 	}
 	/* Good: HOST alone (a space in it), HOST:GUEST; tags in order. */
@@ -306,7 +306,7 @@ static void shares_resolve(void **state)
 		char *specs[] = { a, NULL, NULL };
 
 		specs[1] = ab = mc_asprintf("%s:/srv/b", b);
-		assert_int_equal(mc_shares_resolve(specs, false, "/home/ignored", &out, &err), 0);
+		assert_int_equal(mc_shares_resolve(specs, NULL, false, "/home/ignored", &out, &err), 0);
 		assert_int_equal(json_array_size(out), 2);
 		assert_string_equal(mc_json_str(json_array_get(out, 0), "Host"), a);
 		assert_string_equal(mc_json_str(json_array_get(out, 0), "Guest"), a);
@@ -323,18 +323,18 @@ static void shares_resolve(void **state)
 	}
 	/* The default: home at the same path; none with --no-share, nor when
 	 * home is the guest's own (/root) or missing. */
-	assert_int_equal(mc_shares_resolve(NULL, false, b, &out, &err), 0);
+	assert_int_equal(mc_shares_resolve(NULL, NULL, false, b, &out, &err), 0);
 	assert_int_equal(json_array_size(out), 1);
 	assert_string_equal(mc_json_str(json_array_get(out, 0), "Guest"), b);
 	assert_true(mc_json_bool(json_array_get(out, 0), "Default"));
 	json_decref(out);
-	assert_int_equal(mc_shares_resolve(NULL, true, b, &out, &err), 0);
+	assert_int_equal(mc_shares_resolve(NULL, NULL, true, b, &out, &err), 0);
 	assert_int_equal(json_array_size(out), 0);
 	json_decref(out);
-	assert_int_equal(mc_shares_resolve(NULL, false, "/root", &out, &err), 0);
+	assert_int_equal(mc_shares_resolve(NULL, NULL, false, "/root", &out, &err), 0);
 	assert_int_equal(json_array_size(out), 0);
 	json_decref(out);
-	assert_int_equal(mc_shares_resolve(NULL, false, "/nonexistent-mc-home", &out, &err), 0);
+	assert_int_equal(mc_shares_resolve(NULL, NULL, false, "/nonexistent-mc-home", &out, &err), 0);
 	assert_int_equal(json_array_size(out), 0);
 	json_decref(out);
 	unit_rmdir(MC_TAKE(dir));
