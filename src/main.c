@@ -443,13 +443,12 @@ static void free_driver_opts(void)
 
 /* An unknown --NAME-... where NAME is another driver than the one chosen: say
  * whose flag it is (a forgotten --driver). */
-static void other_driver_flag(const struct mc_verb *v, const char *chosen, struct mc_error *err)
+static void other_driver_flag(const struct mc_verb *v, const char *chosen, const char *flag,
+			      struct mc_error *err)
 {
-	static const char unknown[] = "unknown flag --";
-	const char *flag = err->msg + strlen(unknown);
 	_cleanup_strv_ char **names = NULL;
 
-	if (!mc_startswith(err->msg, unknown))
+	if (!flag)
 		return;
 	names = mc_driver_names();
 	for (char **n = names; n && *n; n++) {
@@ -517,7 +516,7 @@ static int parse_verb_args(struct mc_cli *cli, const struct mc_verb *v, int argc
 	if (mc_args_parse(tables, argc, argv,
 			  (v->flags & MC_VERB_STOP_AT_POS) ? MC_ARGS_STOP_AT_POSITIONAL : 0, a, err) < 0) {
 		if (create_driver_opts)
-			other_driver_flag(v, scan_driver(cli, argc, argv), err);
+			other_driver_flag(v, scan_driver(cli, argc, argv), a->unknown, err);
 		return -1;
 	}
 	n = mc_args_npos(a);

@@ -124,10 +124,12 @@ int mc_args_parse(const struct mc_option *const *tables, int argc, char **argv, 
 			size_t len = eq ? (size_t)(eq - name) : strlen(name);
 
 			v = find_long(a, name, len);
-			if (!v)
+			if (!v) {
+				a->unknown = mc_strndup(name, len);
 				return mc_error_set(err, MC_E_USAGE, "unknown flag --%.*s%s", (int)len, name,
 						    strncmp(name, "swarm", 5) ? "" :
 						    ": docker-machine's legacy swarm, which machinectl does not run: use swarm mode (swarm-up)");
+			}
 			if (v->opt->type == MC_OPT_BOOL) {
 				if (set_value(v, eq ? eq + 1 : NULL, err) < 0)
 					return -1;
@@ -196,6 +198,7 @@ void mc_args_free(struct mc_args *a)
 	}
 	free(a->vals);
 	mc_strv_free(a->pos);
+	free(a->unknown);
 	memset(a, 0, sizeof(*a));
 }
 

@@ -38,6 +38,7 @@ struct mc_args {
 	struct mc_optval *vals;
 	size_t n;
 	char **pos;              /* positional arguments, NULL-terminated */
+	char *unknown;           /* after a failed parse: the unknown --NAME, else NULL */
 };
 
 #define MC_ARGS_STOP_AT_POSITIONAL 1u  /* everything after the first positional is positional */

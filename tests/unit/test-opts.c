@@ -85,12 +85,14 @@ static void errors(void **state)
 	struct mc_args a;
 	struct mc_error err = { 0 };
 
-	assert_int_equal(parse(&a, 0, &err, 1, "--nope"), -1);
+	assert_int_equal(parse(&a, 0, &err, 1, "--nope=1"), -1);
 	assert_string_equal(err.msg, "unknown flag --nope");
+	assert_string_equal(a.unknown, "nope");
 	mc_args_free(&a);
 	mc_error_clear(&err);
 	assert_int_equal(parse(&a, 0, &err, 1, "-x"), -1);
 	assert_string_equal(err.msg, "unknown flag -x");
+	assert_null(a.unknown);
 	mc_args_free(&a);
 	mc_error_clear(&err);
 	assert_int_equal(parse(&a, 0, &err, 1, "--format"), -1);
