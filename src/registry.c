@@ -136,11 +136,8 @@ static int load_plugin(const char *name, const struct mc_driver **out, struct mc
 		*out = drv;
 		return 0;
 	}
-	for (size_t i = 0; dirs[i]; i++) {
-		char *w = mc_asprintf("%s%s%s", where ? where : "", where ? ", " : "", dirs[i]);
-		free(where);
-		where = w;
-	}
+	for (size_t i = 0; dirs[i]; i++)
+		mc_str_append(&where, ", ", dirs[i]);
 	return mc_error_set(err, MC_E_NOT_FOUND,
 			    "driver \"%s\" not found: it is not built in, and no plugin %s is in %s (set MACHINECTL_DRIVER_PATH to add a directory)",
 			    name, file, where);

@@ -589,33 +589,23 @@ static char *hostkey_algorithms(const struct pins *p)
 
 	for (size_t i = 0; i < p->n; i++) {
 		const char *a;
-		char *n;
 
 		switch (ssh_key_type(p->keys[i])) {
 		case SSH_KEYTYPE_RSA: a = "rsa-sha2-512,rsa-sha2-256"; break;
 		case SSH_KEYTYPE_ED25519: a = "ssh-ed25519"; break;
 		default: a = ssh_pki_key_ecdsa_name(p->keys[i]); break;
 		}
-		if (!a || strstr(list, a))
-			continue;
-		n = mc_asprintf("%s%s%s", list, *list ? "," : "", a);
-		free(list);
-		list = n;
+		if (a && !strstr(list, a))
+			mc_str_append(&list, ",", a);
 	}
 	/* The rest, without repeating what is already in front. */
 	{
 		_cleanup_free_ char *all = mc_strdup(DEFAULT_HOSTKEYS);
 		char *save = NULL;
 
-		for (char *a = strtok_r(all, ",", &save); a; a = strtok_r(NULL, ",", &save)) {
-			char *n;
-
-			if (strstr(list, a))
-				continue;
-			n = mc_asprintf("%s%s%s", list, *list ? "," : "", a);
-			free(list);
-			list = n;
-		}
+		for (char *a = strtok_r(all, ",", &save); a; a = strtok_r(NULL, ",", &save))
+			if (!strstr(list, a))
+				mc_str_append(&list, ",", a);
 	}
 	return list;
 }

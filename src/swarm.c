@@ -500,7 +500,6 @@ static char *strangers(json_t *list, const char *const *ids, size_t n)
 	json_array_foreach(list, i, v) {
 		const char *id = json_string_value(json_object_get(v, "ID"));
 		const char *host = json_string_value(path_get(v, "Description", "Hostname"));
-		char *more;
 
 		if (ours(ids, n, id) || mc_streq(json_string_value(path_get(v, "Status", "State")), "down"))
 			continue;
@@ -508,9 +507,7 @@ static char *strangers(json_t *list, const char *const *ids, size_t n)
 			free(MC_TAKE(out));  /* the swarm goes on without the named ones */
 			break;
 		}
-		more = mc_asprintf("%s%s%s", out ? out : "", out ? ", " : "", host ? host : id ? id : "?");
-		free(out);
-		out = more;
+		mc_str_append(&out, ", ", host ? host : id ? id : "?");
 	}
 	return out;
 }

@@ -39,6 +39,14 @@ bool mc_str_endswith(const char *s, const char *suffix)
 	return a >= b && !strcmp(s + a - b, suffix);
 }
 
+void mc_str_append(char **s, const char *sep, const char *piece)
+{
+	char *n = *s && **s ? mc_asprintf("%s%s%s", *s, sep, piece) : mc_strdup(piece);
+
+	free(*s);
+	*s = n;
+}
+
 bool mc_parse_bool(const char *s)
 {
 	bool b = false;

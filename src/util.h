@@ -21,6 +21,9 @@ int mc_parse_bool_value(const char *s, bool *out);
 bool mc_parse_bool(const char *s);
 /* Whether s ends with suffix. */
 bool mc_str_endswith(const char *s, const char *suffix);
+/* A list in words: *s becomes *s, sep and piece, or piece alone when *s is
+ * NULL or "" (*s is freed and replaced). */
+void mc_str_append(char **s, const char *sep, const char *piece);
 /* s is valid UTF-8 (what a JSON string of config.json can hold). */
 bool mc_str_utf8(const char *s);
 /* The host of tcp://HOST:PORT (brackets of [v6] removed); malloc'd, NULL for NULL. */

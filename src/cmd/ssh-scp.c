@@ -229,12 +229,8 @@ static int ssh_parse(struct mc_cli *cli, struct mc_args *a, struct ssh_req *q, s
 
 	if (first == SIZE_MAX)
 		return -1;
-	for (size_t i = first; a->pos[i]; i++) {  /* words joined with spaces, as docker-machine */
-		char *c = mc_asprintf("%s%s%s", q->cmd ? q->cmd : "", q->cmd ? " " : "", a->pos[i]);
-
-		free(q->cmd);
-		q->cmd = c;
-	}
+	for (size_t i = first; a->pos[i]; i++)  /* words joined with spaces, as docker-machine */
+		mc_str_append(&q->cmd, " ", a->pos[i]);
 	struct mc_args *both[] = { a, &post };
 	for (size_t k = 0; k < 2; k++) {
 		push_all(&L, mc_args_list(both[k], SSH_OPT(LOCAL_FORWARD)));

@@ -218,14 +218,10 @@ int mc_cmd_swarm_up(struct mc_cli *cli, const struct mc_verb *verb, struct mc_ar
 			return rc;
 	} else if (missing[0]) {
 		/* Every machine that is not there, at once, and what to do. */
-		_cleanup_free_ char *list = mc_strdup(missing[0]);
+		_cleanup_free_ char *list = NULL;
 
-		for (char **p = missing + 1; *p; p++) {
-			char *longer = mc_asprintf("%s\", \"%s", list, *p);
-
-			free(list);
-			list = longer;
-		}
+		for (char **p = missing; *p; p++)
+			mc_str_append(&list, "\", \"", *p);
 		mc_error_set(&err, MC_E_NOT_FOUND,
 			     missing[1] ? "Docker machines \"%s\" do not exist: create them first, or add --create"
 					: "Docker machine \"%s\" does not exist: create it first, or add --create",

@@ -92,10 +92,8 @@ static void csv_field(char **out, const char *k, const char *v)
 		free(f);
 		f = q;
 	}
-	o = mc_asprintf("%s%s%s", *out ? *out : "", *out ? "," : "", f);
-	free(*out);
+	mc_str_append(out, ",", f);
 	free(f);
-	*out = o;
 }
 
 /* Run the docker CLI (argv[0] "docker"); res filled.  No docker: MC_E_NOT_FOUND. */

@@ -282,10 +282,8 @@ out:
 static char *set_summary(const struct mc_set_opts *o, bool kept)
 {
 	char *s = mc_strdup("");
-	const char *sep = "";
 
-#define ADD(...) do { char *_p = mc_asprintf(__VA_ARGS__); char *_n = mc_asprintf("%s%s%s", s, sep, _p); \
-		free(_p); free(s); s = _n; sep = ", "; } while (0)
+#define ADD(...) do { char *_p = mc_asprintf(__VA_ARGS__); mc_str_append(&s, ", ", _p); free(_p); } while (0)
 	if (o->cpus != MC_SET_KEEP)
 		ADD("%lld CPU%s", o->cpus, o->cpus == 1 ? "" : "s");
 	if (o->memory_mb != MC_SET_KEEP)

@@ -31,6 +31,9 @@ run mc create -d nosuchdriver m
 expect_rc 1 "missing driver plugin"
 expect_err 'driver "nosuchdriver" not found' "missing plugin is named"
 expect_one_line_err "missing plugin: one line"
+run env MACHINECTL_DRIVER_PATH="$TEST_TMP/d1:$TEST_TMP/d2" machinectl create -d nosuchdriver m
+expect_err "no plugin machinectl-driver-nosuchdriver.so is in $TEST_TMP/d1, $TEST_TMP/d2, " \
+	"the directories looked in are listed, MACHINECTL_DRIVER_PATH's first"
 run mc create -d badabi m
 expect_rc 1 "plugin with a wrong ABI"
 expect_err "has ABI version 999, but this machinectl needs 6" "ABI mismatch is explained"

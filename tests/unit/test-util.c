@@ -119,6 +119,17 @@ static void strv_and_strings(void **state)
 		_cleanup_free_ char *p = mc_path_join("/a/", "b");
 		assert_string_equal(p, "/a/b");
 	}
+	{
+		_cleanup_free_ char *l = NULL, *e = mc_strdup("");
+
+		mc_str_append(&l, ", ", "m1");
+		assert_string_equal(l, "m1");
+		mc_str_append(&l, ", ", "m2");
+		mc_str_append(&l, ", ", "");
+		assert_string_equal(l, "m1, m2, ");
+		mc_str_append(&e, ",", "x");
+		assert_string_equal(e, "x");
+	}
 }
 
 static void durations(void **state)
