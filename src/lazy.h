@@ -5,9 +5,9 @@
  * and constructors when it is linked (doc/performance.md).  Instead the
  * program defines the library's functions it calls as trampolines: the first
  * call dlopen()s the library and looks the function up, later calls jump
- * through the cached pointer.  A library that cannot be loaded ends the
- * process with a message naming it (the package is a dependency, so this
- * means a broken installation).
+ * through the cached pointer.  A library that cannot be loaded, or lacks a
+ * function, ends the process (exit 1) with a message naming it and its
+ * package (a dependency, so this means a broken installation).
  */
 #ifndef MC_LAZY_H
 #define MC_LAZY_H
@@ -36,7 +36,7 @@ struct mc_lazy_lib {
 extern struct mc_lazy_lib mc_lazy_libcrypto, mc_lazy_libssl;
 
 /* The address of function `name` in lib, loading lib on the first call
- * (thread-safe); never returns NULL (aborts with a message).  src/lazy.c */
+ * (thread-safe); never returns NULL (ends the process with a message).  src/lazy.c */
 void *mc_lazy_sym(struct mc_lazy_lib *lib, const char *name);
 
 /* Define `ret name params` as a trampoline into lib (args: the parameter

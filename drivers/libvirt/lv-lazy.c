@@ -28,11 +28,21 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
 static void *lv_handle;
 static pthread_mutex_t lv_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* libvirt.so.0 could not be loaded (name NULL) or has no `name`: the process
+ * ends as src/lazy.c's loader ends it. */
+static _Noreturn void broken(const char *name)
+{
+	fprintf(stderr, "Error: %slibvirt.so.0%s%s (%s): reinstall or upgrade the package libvirt0 (apt install --reinstall libvirt0)\n",
+		name ? "" : "cannot load ", name ? " has no function " : "", name ? name : "", dlerror());
+	_exit(1);
+}
 
 /* The address of libvirt's `name`, loading libvirt.so.0 on the first call
  * (thread-safe).  libvirt0 is a dependency of this module's package: one that
@@ -48,15 +58,11 @@ static void *lv_sym(const char *name)
 					 __ATOMIC_RELEASE);
 		h = lv_handle;
 		pthread_mutex_unlock(&lv_lock);
-		if (!h) {
-			fprintf(stderr, "machinectl: cannot load libvirt.so.0 (package libvirt0): %s\n", dlerror());
-			abort();
-		}
+		if (!h)
+			broken(NULL);
 	}
-	if (!(f = dlsym(h, name))) {
-		fprintf(stderr, "machinectl: libvirt.so.0 has no %s: %s\n", name, dlerror());
-		abort();
-	}
+	if (!(f = dlsym(h, name)))
+		broken(name);
 	return f;
 }
 

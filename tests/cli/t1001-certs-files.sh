@@ -4,7 +4,7 @@
 # and a new server certificate when start/restart finds a new IP.
 . "$MC_SRCDIR/tests/lib/cli-lib.sh"
 . "$MC_SRCDIR/tests/lib/tls-lib.sh"
-plan 55
+plan 59
 
 C="$STORE/certs"
 mode() { stat -c %a "$1"; }
@@ -101,6 +101,21 @@ expect_rc 0 "env works without the cache"
 check "without the cache env loads libcrypto to verify the certificates" \
 	bash -c "grep -qE 'init: .*libcrypto\.so' <<<\"\$0\"" "$ERR"
 check "and caches the result again" test -s "$d/.tls-check"
+
+# A library loaded on first use that is broken (a half-upgraded installation):
+# one that lacks a function, one that is no library.  The process ends with a
+# message naming the package to reinstall, not with an abort.
+mkdir -p "$TEST_TMP/stub" "$TEST_TMP/junk"
+echo 'int nothing(void) { return 0; }' >"$TEST_TMP/stub.c"
+${CC:-cc} -shared -fPIC -o "$TEST_TMP/stub/libcurl.so.4" "$TEST_TMP/stub.c"
+echo junk >"$TEST_TMP/junk/libcurl.so.4"
+run env LD_LIBRARY_PATH="$TEST_TMP/stub" machinectl version m-ecdsa-p256
+expect_rc 1 "a libcurl without its functions: exit 1, no abort"
+expect_err "Error: libcurl.so.4 has no function curl_" "the missing function is named"
+expect_err "reinstall or upgrade the package libcurl4 (apt install --reinstall libcurl4)" "and the package to reinstall"
+run env LD_LIBRARY_PATH="$TEST_TMP/junk" machinectl version m-ecdsa-p256
+check "a libcurl.so.4 that is no library: exit 1, the file and the package named ($ERR)" \
+	test "$RC" = 1 -a -n "$(grep -F "Error: cannot load libcurl.so.4 ($TEST_TMP/junk/libcurl.so.4: " <<<"$ERR" | grep -F 'package libcurl4')"
 
 # A CA key without its certificate.
 mv "$C/ca.pem" "$TEST_TMP/ca.pem.saved"

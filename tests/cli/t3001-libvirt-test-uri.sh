@@ -91,6 +91,14 @@ check "config.json records the IP seen" grep -qE '^[0-9.]+$' <<<"$(drv t1 IPAddr
 check "LIBVIRT_MEMORY sets the memory" test "$(drv t1 Memory)" = 700
 check "the ISO's volume ID is recorded" test "$(drv t1 ISOVersion)" = "FAKE-ISO-1.0"
 check "the ISO path is recorded" test "$(drv t1 ISO)" = "$ISO"
+# A libvirt.so.0 without libvirt's functions (a broken installation): the
+# module's loader ends the process naming the package, as the core's does.
+mkdir -p "$TEST_TMP/stub"
+echo 'int nothing(void) { return 0; }' >"$TEST_TMP/stub.c"
+${CC:-cc} -shared -fPIC -o "$TEST_TMP/stub/libvirt.so.0" "$TEST_TMP/stub.c"
+run env LD_LIBRARY_PATH="$TEST_TMP/stub" machinectl status t1
+check "a broken libvirt.so.0: exit 1, the function and the package named ($ERR)" \
+	test "$RC" = 1 -a -n "$(grep -F 'Error: libvirt.so.0 has no function vir' <<<"$ERR" | grep -F 'apt install --reinstall libvirt0')"
 DISK="$STORE/machines/t1/disk.raw"
 check "config.json records the disk" test "$(drv t1 DiskPath)" = "$DISK"
 check "the data disk is exactly 300 MB" test "$(stat -c %s "$DISK")" = $((300 << 20))
