@@ -1433,17 +1433,22 @@ static void sleep_until(long long t)
 			  NULL);
 }
 
-/* After a failed attempt: false once the deadline has passed; else sleeps
- * until the next round (attempts start 250 ms apart) and reports the phase
- * every 10 s. */
+/* After a failed attempt (its error: last): false once the deadline has
+ * passed; else sleeps until the next round (attempts start 250 ms apart) and
+ * reports the phase, the time waited and the last error every 10 s. */
 static bool next_round(long long attempt, long long deadline, long long t0, long long *next_report,
-		       mc_ssh_phase_fn fn, void *arg, const char *phase)
+		       mc_ssh_phase_fn fn, void *arg, const char *phase, const char *last)
 {
 	if (mc_now_ms() >= deadline)
 		return false;
 	sleep_until(attempt + 250 < deadline ? attempt + 250 : deadline);
 	if (fn && mc_now_ms() >= *next_report) {
-		fn(arg, phase, mc_now_ms() - t0);
+		char el[32];
+		_cleanup_free_ char *msg = NULL;
+
+		mc_format_duration(mc_now_ms() - t0, el, sizeof(el));
+		msg = mc_asprintf("%s (still waiting after %s; last try: %s)", phase, el, last);
+		fn(arg, msg);
 		*next_report += 10000;
 	}
 	return true;
@@ -1459,7 +1464,7 @@ int mc_ssh_wait(const struct mc_ssh_endpoint *ep, int timeout_ms, mc_ssh_phase_f
 
 	phase = mc_asprintf("Waiting for SSH on %s...", at);
 	if (fn)
-		fn(arg, phase, 0);
+		fn(arg, phase);
 	next_report = t0 + 10000;
 	for (;;) {
 		struct mc_error e = { 0 };
@@ -1469,13 +1474,13 @@ int mc_ssh_wait(const struct mc_ssh_endpoint *ep, int timeout_ms, mc_ssh_phase_f
 		if (mc_ssh_tcp_probe(ep->host, ep->port, (int)(left < 250 ? 250 : left < 2000 ? left : 2000), &e) == 0)
 			break;
 		snprintf(last, sizeof(last), "%s", e.msg);
-		if (!next_round(attempt, deadline, t0, &next_report, fn, arg, phase))
+		if (!next_round(attempt, deadline, t0, &next_report, fn, arg, phase, last))
 			goto timeout;
 	}
 	free(phase);
 	phase = mc_asprintf("Waiting for SSH login on %s...", at);
 	if (fn)
-		fn(arg, phase, mc_now_ms() - t0);
+		fn(arg, phase);
 	for (;;) {
 		struct mc_error e = { 0 };
 		long long attempt = mc_now_ms();
@@ -1502,7 +1507,7 @@ int mc_ssh_wait(const struct mc_ssh_endpoint *ep, int timeout_ms, mc_ssh_phase_f
 			return mc_error_copy(err, &e);
 		}
 		snprintf(last, sizeof(last), "%s", e.msg);
-		if (!next_round(attempt, deadline, t0, &next_report, fn, arg, phase))
+		if (!next_round(attempt, deadline, t0, &next_report, fn, arg, phase, last))
 			goto timeout;
 	}
 timeout:

@@ -160,8 +160,11 @@ int mc_ssh_forward_run(struct mc_ssh *s, struct mc_error *err);
 
 /* --- waiting for a booting machine --- */
 
-/* Called at the start of each phase and about every 10 s during it. */
-typedef void (*mc_ssh_phase_fn)(void *arg, const char *phase, long long elapsed_ms);
+/* Called at the start of each phase ("Waiting for SSH on docker@IP:22...")
+ * and about every 10 s during it, with how long it has waited and what the
+ * last try met: "... (still waiting after 10.0s; last try: cannot reach
+ * 192.168.122.5 port 22: Connection refused)". */
+typedef void (*mc_ssh_phase_fn)(void *arg, const char *msg);
 
 /* Wait until the machine accepts an SSH login and runs `exit 0`: first the
  * TCP port, then the login (retried: keys may be installed late).  Polls at

@@ -28,22 +28,6 @@ static void say(void *arg, const char *msg)
 	mc_ui_phase(c->s, c->name, c->named, c->t0, "%s", msg);
 }
 
-static void ssh_phase(void *arg, const char *phase, long long elapsed_ms)
-{
-	char el[32];
-
-	if (elapsed_ms < 1000) {
-		say(arg, phase);
-		return;
-	}
-	mc_format_duration(elapsed_ms, el, sizeof(el));
-	{
-		const struct say_ctx *c = arg;
-
-		mc_ui_phase(c->s, c->name, c->named, c->t0, "%s (still waiting after %s)", phase, el);
-	}
-}
-
 /* The console's markers while the machine boots, and the first that says
  * Docker will not come up ("docker FAILED...", doc/machine-os.md). */
 struct mc_boot_watch {
@@ -157,7 +141,7 @@ int mc_ops_provision(struct mc_handle *h, bool named, long long t0, struct mc_er
 		r = mc_provision_wait_own_docker(&v.p, err);
 	} else {
 		say(&v.sc, "Waiting for SSH to be available...");
-		if (mc_ssh_wait(&v.ep, 300000, ssh_phase, &v.sc, err) < 0)
+		if (mc_ssh_wait(&v.ep, 300000, say, &v.sc, err) < 0)
 			goto out;
 		v.p.boot_files = h->ctx.provision_follows;
 		r = mc_provision_run(&v.p, err);
@@ -283,7 +267,7 @@ static int wait_ssh_following(struct mc_handle *h, struct prov *v, struct mc_err
 		mc_ssh_endpoint_clear(&v->ep);
 		if (mc_op_ssh_endpoint(h, &v->ep, err) < 0)
 			return -1;
-		if (mc_ssh_wait(&v->ep, 20000, ssh_phase, &v->sc, &e) == 0)
+		if (mc_ssh_wait(&v->ep, 20000, say, &v->sc, &e) == 0)
 			return 0;
 		if (e.code != MC_E_TIMEOUT || mc_now_ms() >= deadline) {
 			*err = e;

@@ -180,9 +180,9 @@ static int host_ssh_run(struct mc_driver_ctx *ctx, const char *cmd, const struct
 	return r;
 }
 
-static void wait_phase(void *arg, const char *phase, long long elapsed_ms)
+static void wait_phase(void *arg, const char *msg)
 {
-	host_phase(arg, "%s", phase);
+	host_phase(arg, "%s", msg);
 }
 
 static int host_ssh_wait(struct mc_driver_ctx *ctx, int timeout_ms, const char *log,

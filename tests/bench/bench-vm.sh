@@ -147,7 +147,7 @@ run_timed() {
 # phase names without the machine's name, address and elapsed time, so that
 # the phases of different creates add up
 phase_name() {
-	sed -E 's/^\([^)]*\) //; s/ \[[0-9.]+m?[0-9.]*m?s\]$//; s/ \(still waiting after [^)]*\)$//;
+	sed -E 's/^\([^)]*\) //; s/ \[[0-9.]+m?[0-9.]*m?s\]$//; s/ \(still waiting after .*\)$//;
 		s/^(Using domain type [a-z]+) .*/\1/;
 		s/\b(bc|sw[0-9]+-)[0-9]+\b/NAME/g; s/[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+/IP/g; s/\.\.\.$//' <<<"$1"
 }

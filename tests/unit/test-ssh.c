@@ -349,15 +349,16 @@ static void test_tcp_probe(void **state)
 
 struct phases {
 	int calls;
-	char first[256];
+	char first[256], last[512];
 };
 
-static void on_phase(void *arg, const char *phase, long long elapsed)
+static void on_phase(void *arg, const char *phase)
 {
 	struct phases *p = arg;
 
 	if (!p->calls++)
 		snprintf(p->first, sizeof(p->first), "%s", phase);
+	snprintf(p->last, sizeof(p->last), "%s", phase);
 }
 
 static void test_wait_timeout(void **state)
@@ -385,6 +386,28 @@ static void test_wait_timeout(void **state)
 	assert_int_equal(ph.calls, 1);
 	assert_true(mc_startswith(ph.first, "Waiting for SSH on"));
 	rmdir_all(d);
+}
+
+/* A long wait says every 10 s how long it has waited and what the last try
+ * met, so that a wrong port is seen long before the timeout. */
+static void test_wait_reports(void **state)
+{
+	int fd, port = listen_local(&fd);
+	struct mc_ssh_endpoint ep = { .machine = "m1", .host = "127.0.0.1", .port = port, .user = "docker",
+				      .known_hosts = "/nonexistent/known_hosts" };
+	struct mc_error err = { 0 };
+	struct phases ph = { 0 };
+	_cleanup_free_ char *start = mc_asprintf("Waiting for SSH on docker@127.0.0.1:%d...", port);
+	_cleanup_free_ char *report = mc_asprintf("%s (still waiting after 10.", start);
+	_cleanup_free_ char *why = mc_asprintf("; last try: cannot reach 127.0.0.1 port %d: Connection refused)", port);
+
+	close(fd);
+	assert_int_equal(mc_ssh_wait(&ep, 10700, on_phase, &ph, &err), -1);
+	assert_int_equal(err.code, MC_E_TIMEOUT);
+	assert_int_equal(ph.calls, 2);
+	assert_string_equal(ph.first, start);
+	assert_true(mc_startswith(ph.last, report));
+	assert_true(mc_str_endswith(ph.last, why));
 }
 
 /* The operations layer's endpoint: the driver's ssh_endpoint (generic:
@@ -564,6 +587,7 @@ int main(void)
 		cmocka_unit_test(test_endpoint_checks),
 		cmocka_unit_test(test_tcp_probe),
 		cmocka_unit_test(test_wait_timeout),
+		cmocka_unit_test(test_wait_reports),
 		cmocka_unit_test(test_endpoint_from_driver),
 		cmocka_unit_test_setup_teardown(test_live_api, live_setup, live_teardown),
 	};
