@@ -66,12 +66,12 @@ const struct mc_verb mc_verbs[] = {
 	  "Mount a directory of a machine with sshfs (-u unmounts)", mc_opts_mount, MC_VALUE_REMOTE },
 	{ "os", mc_cmd_os, 1, 1, 0, "[OPTIONS] build",
 	  "Build the machine OS ISO from Debian packages into the ISO cache (create boots it)", mc_opts_os },
-	/* "default" is its own business: --client-certs acts on every machine. */
-	{ "regenerate-certs", mc_cmd_regenerate_certs, 0, -1, 0,
-	  "[OPTIONS] [NAME...]", "Make new TLS certificates for machines", mc_opts_regenerate_certs, MC_VALUE_MACHINE },
 	{ "provision", mc_cmd_provision, 0, -1, MC_VERB_DEFAULT_NAME, "[OPTIONS] [NAME...]",
 	  "Provision machines again: certificates, Docker options (--engine-*: new ones), restart Docker",
 	  mc_opts_provision, MC_VALUE_MACHINE },
+	/* "default" is its own business: --client-certs acts on every machine. */
+	{ "regenerate-certs", mc_cmd_regenerate_certs, 0, -1, 0,
+	  "[OPTIONS] [NAME...]", "Make new TLS certificates for machines", mc_opts_regenerate_certs, MC_VALUE_MACHINE },
 	{ "restart", mc_cmd_restart, 0, -1, MC_VERB_DEFAULT_NAME, "[NAME...]",
 	  "Restart machines", NULL, MC_VALUE_MACHINE },
 	/* A verb that destroys never defaults its target (no "default"). */

@@ -28,6 +28,8 @@ cols=$(printf '%s\n' "$OUT" | sed -n '/^Verbs:/,/^$/{/^  [a-z]/p}' |
 	awk '{ print index($0, $2) }' | sort -u)
 check "verb summaries start in one column: $cols" test "$(printf '%s\n' "$cols" | wc -l)" = 1
 check "import-docker-machine is listed apart from its summary" grep -q '^  import-docker-machine  *Import ' <<<"$OUT"
+verbs=$(printf '%s\n' "$OUT" | sed -n '/^Verbs:/,/^$/{/^  [a-z]/p}' | awk '{ print $1 }')
+check "the verbs are listed in alphabetical order" test "$verbs" = "$(LC_ALL=C sort <<<"$verbs")"
 
 run mc create --help
 # An option too long for the left column has its help on the next line.
