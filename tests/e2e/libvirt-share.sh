@@ -42,6 +42,10 @@ expect_rc 0 "docker run -v HOSTPATH:/x"
 check "the container reads the file written on the host" test "$OUT" = "from-the-host-$$"
 run lv_exec docker run --rm -v "$SHARE:/x" mc-hello:1 sh -c "echo from-the-container-$$ >/x/back.txt"
 expect_rc 0 "the container writes into the shared folder"
+if [ "$RC" != 0 ]; then  # what the guest was doing: its state and console
+	echo "# domain state: $(lv_exec virsh -c "$LV_URI" domstate "machinectl-$M" 2>&1)"
+	tail -n 40 "$STORE/machines/$M/console.log" 2>&1 | sed 's/^/#   console: /'
+fi
 check "the host reads the file the container wrote" test "$(cat "$SHARE/back.txt" 2>/dev/null)" = "from-the-container-$$"
 run lv_exec docker run --rm -v /srv/other:/y mc-hello:1 cat /y/o.txt
 check "a share at another guest path (HOST:GUEST)" test "$OUT" = "other-$$"
