@@ -27,7 +27,6 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <unistd.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
