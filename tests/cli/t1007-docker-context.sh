@@ -10,7 +10,7 @@ if [ -z "$DOCKER" ]; then
 	echo "Bail out! no docker client (scripts/setup installs Debian's docker.io)"
 	exit 1
 fi
-plan 48
+plan 52
 # The docker CLI's own store, inside the test; the docker found first in PATH is Debian's.
 export DOCKER_CONFIG="$TEST_TMP/.docker" HOME="$TEST_TMP"
 ln -s "$DOCKER" "$TEST_TMP/bin/docker"
@@ -81,6 +81,19 @@ docker context update fx --docker "host=tcp://127.0.0.1:1" >/dev/null 2>&1
 run mc context fx
 run docker version --format '{{.Server.Version}}'
 check "context NAME again repairs a changed endpoint" test "$OUT" = 20.10.24
+
+# Sharing a machine with someone else (docker-machine's oldest wish): docker's
+# own export carries the context with its TLS files, and another user's
+# docker imports it; nothing in it points into machinectl's store.
+OTHER_DOCKER="$TEST_TMP/.docker-other"
+run docker context export fx "$TEST_TMP/fx.dockercontext"
+expect_rc 0 "docker context export of the machine's context"
+run env DOCKER_CONFIG="$OTHER_DOCKER" docker context import shared "$TEST_TMP/fx.dockercontext"
+expect_rc 0 "... imported into another user's docker"
+run env DOCKER_CONFIG="$OTHER_DOCKER" docker --context shared version --format '{{.Server.Version}}'
+check "... which reaches the machine over TLS" test "$OUT" = 20.10.24
+check "... with its own copy of the TLS files, no path into the store" \
+	test -z "$(grep -rl "$STORE/machines" "$OTHER_DOCKER")" -a -n "$(find "$OTHER_DOCKER/contexts/tls" -name key.pem)"
 
 # Someone else's context of that name is left alone.
 docker context create other --description "mine, not machinectl's" --docker "host=tcp://127.0.0.1:9" >/dev/null 2>&1
