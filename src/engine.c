@@ -1088,21 +1088,3 @@ int mc_engine_version(const struct mc_engine_target *t, long timeout_ms, char **
 	return 0;
 }
 
-size_t mc_engine_get_many(const struct mc_engine_target *targets, size_t n, const char *path,
-			  long timeout_ms, json_t **replies, struct mc_error *errs)
-{
-	struct mc_engine_call *calls = mc_calloc(n ? n : 1, sizeof(*calls));
-	size_t failed;
-
-	for (size_t i = 0; i < n; i++)
-		calls[i] = (struct mc_engine_call){ .target = &targets[i], .path = path,
-						    .timeout_ms = timeout_ms };
-	failed = mc_engine_run(calls, n, timeout_ms);
-	for (size_t i = 0; i < n; i++) {
-		replies[i] = MC_TAKE(calls[i].reply);
-		errs[i] = calls[i].err;
-		mc_engine_call_clear(&calls[i]);
-	}
-	free(calls);
-	return failed;
-}

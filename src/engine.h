@@ -85,11 +85,6 @@ int mc_engine_ping(const struct mc_engine_target *t, long timeout_ms, struct mc_
 int mc_engine_version(const struct mc_engine_target *t, long timeout_ms, char **version,
 		      struct mc_error *err);
 
-/* GET path on n targets at once; replies[i] (caller decrefs) or errs[i].
- * Returns the number of failures. */
-size_t mc_engine_get_many(const struct mc_engine_target *targets, size_t n, const char *path,
-			  long timeout_ms, json_t **replies, struct mc_error *errs);
-
 /*
  * An open-ended batch, for callers that learn their targets over time (ls
  * adds a machine as soon as its driver reports it Running).  Only

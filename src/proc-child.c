@@ -227,11 +227,6 @@ const char *mc_proc_child_stderr(struct mc_child *c)
 	return c->errbuf;
 }
 
-long mc_proc_child_pid(const struct mc_child *c)
-{
-	return (long)c->pid;
-}
-
 int mc_proc_child_close(struct mc_child *c, int grace_ms)
 {
 	long long deadline = mc_now_ms() + (grace_ms > 0 ? grace_ms : 0);

@@ -37,9 +37,6 @@ int mc_proc_child_read_line(struct mc_child *c, int timeout_ms, char **line,
  * "" when nothing. */
 const char *mc_proc_child_stderr(struct mc_child *c);
 
-/* The child's process id. */
-long mc_proc_child_pid(const struct mc_child *c);
-
 /* Close the child's stdin, give it grace_ms to exit, then kill its process
  * group; reap it and free c (NULL is fine).  Returns its exit status (128+N
  * when killed by signal N), -1 when c is NULL. */

@@ -1387,40 +1387,6 @@ int mc_ssh_upload(struct mc_ssh *s, const void *data, size_t len, const char *pa
 	return 0;
 }
 
-int mc_ssh_download(struct mc_ssh *s, const char *path, char **data, size_t *len,
-		    struct mc_error *err)
-{
-	sftp_session sf;
-	sftp_file f;
-	struct sink k = { .fd = -1 };
-	char buf[65536];
-
-	if (mc_ssh_sftp(s, &sf, err) < 0)
-		return -1;
-	f = sftp_open(sf, path, O_RDONLY, 0);
-	if (!f)
-		return mc_error_setm(err, s->ep.machine, MC_E_IO, "cannot open %s: %s",
-				     path, mc_ssh_sftp_strerror(s));
-	for (;;) {
-		ssize_t n = sftp_read(f, buf, sizeof(buf));
-
-		if (n < 0) {
-			mc_error_setm(err, s->ep.machine, MC_E_IO, "cannot read %s: %s",
-				      path, mc_ssh_sftp_strerror(s));
-			sftp_close(f);
-			free(k.buf);
-			return -1;
-		}
-		if (n == 0)
-			break;
-		sink_put(&k, buf, (size_t)n);
-	}
-	sftp_close(f);
-	*data = k.buf ? k.buf : mc_strdup("");
-	*len = k.len;
-	return 0;
-}
-
 /* ------------------------------------------------------------------ */
 /* waiting                                                             */
 

@@ -116,9 +116,6 @@ int mc_ssh_run(struct mc_ssh *s, const char *cmd, const struct mc_ssh_opts *opts
  * over SFTP. */
 int mc_ssh_upload(struct mc_ssh *s, const void *data, size_t len, const char *path, int mode,
 		  struct mc_error *err);
-/* Read a remote file over SFTP; *data NUL-terminated, malloc'd. */
-int mc_ssh_download(struct mc_ssh *s, const char *path, char **data, size_t *len,
-		    struct mc_error *err);
 
 /* Run cmd (NULL: the login shell) with stdin, stdout and stderr streamed
  * from/to the given fds (in_fd < 0: no input).  With pty, a terminal is

@@ -149,33 +149,6 @@ const struct mc_vbox_state *mc_vbox_state_by_text(const char *text)
 	return &vbox_state_unknown;
 }
 
-enum mc_state mc_vbox_vmstate(const char *s)
-{
-	return mc_vbox_state_by_name(s)->state;
-}
-
-int mc_vbox_ssh_forward_port(json_t *info)
-{
-	for (int i = 0; i < 100; i++) {
-		char key[32];
-		const char *v;
-		char name[64], proto[16], hip[64];
-		int port;
-
-		snprintf(key, sizeof(key), "Forwarding(%d)", i);
-		v = mc_json_str(info, key);
-		if (!v)
-			break;
-		/* name,proto,host-ip,host-port,guest-ip,guest-port; host-ip may be empty */
-		if (sscanf(v, "%63[^,],%15[^,],%63[^,],%d", name, proto, hip, &port) == 4 ||
-		    (sscanf(v, "%63[^,],%15[^,],,%d", name, proto, &port) == 3)) {
-			if (!strcmp(name, "ssh"))
-				return port;
-		}
-	}
-	return -1;
-}
-
 /* "Key:   value" → key and trimmed value (views into line, NUL-terminated in place). */
 static bool split_kv(char *line, char **k, char **v)
 {

@@ -56,10 +56,6 @@ struct mc_vbox_state {
  * and state Error. */
 const struct mc_vbox_state *mc_vbox_state_by_name(const char *vmstate);
 const struct mc_vbox_state *mc_vbox_state_by_text(const char *text);
-/* mc_vbox_state_by_name(vmstate)->state */
-enum mc_state mc_vbox_vmstate(const char *vmstate);
-/* The host port of the NAT rule named "ssh" (Forwarding(N)="ssh,tcp,IP,PORT,,22"), or -1. */
-int mc_vbox_ssh_forward_port(json_t *info);
 
 /* One record of `list hostonlyifs`. */
 struct mc_vbox_hostonlyif {

@@ -29,8 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)mc_vbox_version_ge(&ver, 6, 1, 28);
 	info = mc_vbox_parse_machinereadable(out);
 	FUZZ_ASSERT(json_is_object(info));
-	(void)mc_vbox_vmstate(json_string_value(json_object_get(info, "VMState")));
-	(void)mc_vbox_ssh_forward_port(info);
+	(void)mc_vbox_state_by_name(json_string_value(json_object_get(info, "VMState")));
 	json_decref(info);
 	if (mc_vbox_parse_hostonlyifs(out, &ifs, &nifs, &dup) == 0) {
 		for (size_t i = 0; i < nifs; i++)

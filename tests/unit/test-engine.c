@@ -262,8 +262,7 @@ static void timeout_single(void **state)
 static void many(void **state)
 {
 	struct mc_engine_target ts[NUP + NHANG];
-	json_t *replies[NUP + NHANG];
-	struct mc_error errs[NUP + NHANG];
+	struct mc_engine_call calls[NUP + NHANG];
 	long long t0;
 	size_t failed;
 
@@ -271,19 +270,22 @@ static void many(void **state)
 		ts[i] = target(up_ports[i], i);
 	for (int i = 0; i < NHANG; i++)
 		ts[NUP + i] = target(hang_ports[i], NUP + i);
+	for (int i = 0; i < NUP + NHANG; i++)
+		calls[i] = (struct mc_engine_call){ .target = &ts[i], .path = "/version", .timeout_ms = 800 };
 	t0 = mc_now_ms();
-	failed = mc_engine_get_many(ts, NUP + NHANG, "/version", 800, replies, errs);
+	failed = mc_engine_run(calls, NUP + NHANG, 800);
 	assert_int_equal(failed, NHANG);
 	assert_true(mc_now_ms() - t0 < 3000);   /* 10 x 800 ms in sequence would be 8 s */
 	for (int i = 0; i < NUP; i++) {
-		assert_int_equal(errs[i].code, MC_E_OK);
-		assert_string_equal(mc_json_str(replies[i], "Version"), "20.10.24");
-		json_decref(replies[i]);
+		assert_int_equal(calls[i].err.code, MC_E_OK);
+		assert_string_equal(mc_json_str(calls[i].reply, "Version"), "20.10.24");
 	}
 	for (int i = NUP; i < NUP + NHANG; i++) {
-		assert_int_equal(errs[i].code, MC_E_TIMEOUT);
-		assert_null(replies[i]);
+		assert_int_equal(calls[i].err.code, MC_E_TIMEOUT);
+		assert_null(calls[i].reply);
 	}
+	for (int i = 0; i < NUP + NHANG; i++)
+		mc_engine_call_clear(&calls[i]);
 }
 
 /* The open-ended batch that ls uses: calls added while others run. */

@@ -48,16 +48,15 @@ static void machinereadable(void **state)
 	assert_string_equal(mc_json_str(o, "memory"), "1024");
 	assert_string_equal(mc_json_str(o, "SATA-0-0"), "/home/u/.machinectl/machines/default/boot2docker.iso");
 	assert_string_equal(mc_json_str(o, "description"), "say \"hi\" \\o/");
-	assert_int_equal(mc_vbox_vmstate(mc_json_str(o, "VMState")), MC_STATE_RUNNING);
-	assert_int_equal(mc_vbox_ssh_forward_port(o), 40123);
+	assert_int_equal(mc_vbox_state_by_name(mc_json_str(o, "VMState"))->state, MC_STATE_RUNNING);
 	mc_vbox_mac_colons(mc_json_str(o, "macaddress2"), mac);
 	assert_string_equal(mac, "08:00:27:f3:a1:b2");
-	assert_int_equal(mc_vbox_vmstate("poweroff"), MC_STATE_STOPPED);
-	assert_int_equal(mc_vbox_vmstate("aborted"), MC_STATE_STOPPED);
-	assert_int_equal(mc_vbox_vmstate("paused"), MC_STATE_PAUSED);
-	assert_int_equal(mc_vbox_vmstate("saved"), MC_STATE_SAVED);
-	assert_int_equal(mc_vbox_vmstate("gurumeditation"), MC_STATE_ERROR);
-	assert_int_equal(mc_vbox_vmstate(NULL), MC_STATE_ERROR);
+	assert_int_equal(mc_vbox_state_by_name("poweroff")->state, MC_STATE_STOPPED);
+	assert_int_equal(mc_vbox_state_by_name("aborted")->state, MC_STATE_STOPPED);
+	assert_int_equal(mc_vbox_state_by_name("paused")->state, MC_STATE_PAUSED);
+	assert_int_equal(mc_vbox_state_by_name("saved")->state, MC_STATE_SAVED);
+	assert_int_equal(mc_vbox_state_by_name("gurumeditation")->state, MC_STATE_ERROR);
+	assert_int_equal(mc_vbox_state_by_name(NULL)->state, MC_STATE_ERROR);
 }
 
 /* network_test.go's fixture: two interfaces. */
@@ -220,10 +219,9 @@ static void states_agree(void **state)
 		assert_non_null(mc_json_str(l, "m"));
 		assert_string_equal(mc_json_str(l, "m"), pairs[i].vmstate);
 		assert_string_equal(mc_vbox_state_by_name(pairs[i].vmstate)->text, pairs[i].text);
-		assert_int_equal(mc_vbox_vmstate(mc_json_str(l, "m")), mc_vbox_vmstate(pairs[i].vmstate));
 	}
 	/* Neither a running VM nor an error: aborted-saved is off, holding a stale saved state. */
-	assert_int_equal(mc_vbox_vmstate("aborted-saved"), MC_STATE_SAVED);
+	assert_int_equal(mc_vbox_state_by_name("aborted-saved")->state, MC_STATE_SAVED);
 	assert_int_equal(mc_vbox_state_by_name("aborted-saved")->kind, MC_VBOX_ABORTED_SAVED);
 	assert_int_equal(mc_vbox_state_by_text("aborted-saved")->kind, MC_VBOX_ABORTED_SAVED);
 	assert_int_equal(mc_vbox_state_by_text("aborted (since x)")->kind, MC_VBOX_OFF);
