@@ -238,10 +238,10 @@ char **mc_sshfs_argv(const struct mc_ssh_endpoint *ep, const char *rpath, const 
  * such directory, no fusermount). */
 int mc_sshfs_unmount(const char *mountpoint, struct mc_error *err);
 
-/* For the system's scp, which empties a file copied onto itself: fails
- * (naming SARG and DARG, the arguments) when SPATH copied to DPATH, both on
- * one side, would land on SPATH as written, repeated '/', "./" and a trailing
- * '/' aside.  Links are not resolved (mc_ssh_copy resolves them itself). */
+/* A copy onto itself caught before any connection: fails (naming SARG and
+ * DARG, the arguments) when SPATH copied to DPATH, both on one side, would
+ * land on SPATH as written, repeated '/', "./" and a trailing '/' aside.
+ * Links and directories not written as one are mc_ssh_copy's to resolve. */
 int mc_ssh_copy_check_written(const char *sarg, const char *spath, const char *darg, const char *dpath,
 			      bool recursive, struct mc_error *err);
 

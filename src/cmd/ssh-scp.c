@@ -528,7 +528,7 @@ static int write_ssh_config(struct remote *machines, size_t nm, char **path, str
 int mc_cmd_scp(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 {
 	struct mc_error err = { 0 };
-	size_t n = mc_args_npos(a), nm = 0, nremote_specs = 0;
+	size_t n = mc_args_npos(a), nm = 0, nremote_specs = 0, nself = 0;
 	struct remote *machines = mc_calloc(n, sizeof(*machines));
 	struct spec *specs = mc_calloc(n, sizeof(*specs));
 	struct mc_ssh_loc *locs = NULL;
@@ -544,6 +544,9 @@ int mc_cmd_scp(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a
 			goto fail;
 		nremote_specs += specs[i].m != NULL;
 	}
+	/* Sources on DST's machine: only the native client resolves their paths there. */
+	for (size_t i = 0; i + 1 < n; i++)
+		nself += specs[i].m && specs[i].m == specs[n - 1].m;
 	for (size_t i = 0; i < nm; i++)
 		if (remote_open(cli, &machines[i], &err) < 0)
 			goto fail;
@@ -559,7 +562,14 @@ int mc_cmd_scp(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a
 			goto fail;
 		}
 	}
-	if (!delta && use_native(cli, "scp")) {
+	for (size_t i = 0; !delta && i + 1 < n; i++)
+		if (specs[i].m == specs[n - 1].m && mc_ssh_copy_check_written(specs[i].arg, specs[i].path,
+				specs[n - 1].arg, specs[n - 1].path, recursive, &err) < 0)
+			goto fail;
+	/* scp -3 empties a file copied onto itself through a link or into the
+	 * directory that holds it: such copies take the native client, whose
+	 * bytes pass through machinectl as scp -3's do. */
+	if (!delta && (nself || use_native(cli, "scp"))) {
 		locs = mc_calloc(n, sizeof(*locs));
 		for (size_t i = 0; i < nm; i++)
 			if (mc_ssh_connect(&machines[i].ep, &machines[i].s, &err) < 0) {
@@ -579,10 +589,6 @@ int mc_cmd_scp(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a
 		goto out;
 	}
 
-	for (size_t i = 0; !delta && i + 1 < n; i++)
-		if (specs[i].m == specs[n - 1].m && mc_ssh_copy_check_written(specs[i].arg, specs[i].path,
-				specs[n - 1].arg, specs[n - 1].path, recursive, &err) < 0)
-			goto fail;
 	for (size_t i = 0; i < nm; i++)
 		if (ensure_pinned(&machines[i], &err) < 0)
 			goto fail;

@@ -5,7 +5,7 @@
 . "$MC_SRCDIR/tests/lib/cli-lib.sh"
 . "$MC_SRCDIR/tests/lib/sshd-fixture.sh"
 sshd_require
-plan 72
+plan 76
 sshd_start
 mc_generic g1
 mc_generic g2
@@ -116,7 +116,9 @@ check "[native] a directory copied into itself is refused (exit 1), nothing made
 expect_err "cannot copy the directory g1:$R/selfdir into itself" "... saying so"
 run mc --native-ssh scp -q -r "$R/selfdir" "$R/selfdir/new"
 check "[native] ... locally too (to a new directory inside it)" test "$RC" = 1 -a ! -e "$R/selfdir/new"
-# The external client catches the same path as written (scp -3 would empty the file).
+# The same path as written is refused before any connection (scp -3 would
+# empty the file); one that only resolves to it on the machine (the directory
+# that holds it, a link) is copied by the native client, which refuses it there.
 for d in "g1:$R/self" "g1:/$R/./self" "g1:$R//" "g1:$R/." "g1:$R//self/"; do
 	run mc scp -q "g1:$R/self" "$d"
 	check "[external] a file copied onto itself on a machine ($d) is refused (exit 1), the file kept" \
@@ -131,6 +133,13 @@ run mc scp -q self .
 cd - >/dev/null
 check "[external] ... and a relative FILE to . (FILE DIR/.)" test "$RC" = 1 -a "$(cat "$R/self")" = self
 expect_err "self and . are the same file: nothing was copied" "... caught by machinectl (the same check runs for NAME:FILE NAME:)"
+ln -s self "$R/self-link"
+for d in "$R:self" "$R/self-link:self-link"; do
+	run mc scp -q "g1:$R/self" "g1:${d%:*}"
+	check "[external] a file copied onto itself through g1:${d%:*} is refused (exit 1), the file kept" \
+		test "$RC" = 1 -a "$(cat "$R/self")" = self
+	expect_err "g1:$R/self and g1:$R/${d##*:} are the same file: nothing was copied" "... saying so"
+done
 run mc scp -q "g1:$R/self" "g1:$R/self-copy"
 check "[external] another path on the same machine is copied" test "$RC" = 0 -a "$(cat "$R/self-copy" 2>&1)" = self
 
