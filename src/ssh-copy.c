@@ -532,6 +532,12 @@ int mc_ssh_copy_check_written(const char *sarg, const char *spath, const char *d
 	return same_error(err, sarg, darg, recursive ? "file or directory" : "file");
 }
 
+/* Both sides local, or sessions to one machine (as any users). */
+static bool one_fs(const struct mc_ssh *a, const struct mc_ssh *b)
+{
+	return a == b || (a && b && a->ep.machine && b->ep.machine && !strcmp(a->ep.machine, b->ep.machine));
+}
+
 int mc_ssh_copy(const struct mc_ssh_loc *srcs, size_t nsrc, const struct mc_ssh_loc *dst,
 		bool recursive, mc_ssh_progress_fn fn, void *arg, struct mc_error *err)
 {
@@ -574,7 +580,7 @@ int mc_ssh_copy(const struct mc_ssh_loc *srcs, size_t nsrc, const struct mc_ssh_
 		} else {
 			target = mc_strdup(dpath);
 		}
-		if (srcs[i].s == dst->s && check_not_itself(&sfs, spath, target, err) < 0)
+		if (one_fs(srcs[i].s, dst->s) && check_not_itself(&sfs, spath, target, err) < 0)
 			goto out;
 		if (copy_any(&sfs, spath, &dfs, target, 0, &w, err) < 0)
 			goto out;

@@ -525,6 +525,12 @@ static int write_ssh_config(struct remote *machines, size_t nm, char **path, str
 	return 0;
 }
 
+/* Both local, or on one machine (as any users). */
+static bool one_side(const struct spec *a, const struct spec *b)
+{
+	return a->m == b->m || (a->m && b->m && !strcmp(a->m->name, b->m->name));
+}
+
 int mc_cmd_scp(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 {
 	struct mc_error err = { 0 };
@@ -546,7 +552,7 @@ int mc_cmd_scp(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a
 	}
 	/* Sources on DST's machine: only the native client resolves their paths there. */
 	for (size_t i = 0; i + 1 < n; i++)
-		nself += specs[i].m && specs[i].m == specs[n - 1].m;
+		nself += specs[i].m && one_side(&specs[i], &specs[n - 1]);
 	for (size_t i = 0; i < nm; i++)
 		if (remote_open(cli, &machines[i], &err) < 0)
 			goto fail;
@@ -563,7 +569,7 @@ int mc_cmd_scp(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a
 		}
 	}
 	for (size_t i = 0; !delta && i + 1 < n; i++)
-		if (specs[i].m == specs[n - 1].m && mc_ssh_copy_check_written(specs[i].arg, specs[i].path,
+		if (one_side(&specs[i], &specs[n - 1]) && mc_ssh_copy_check_written(specs[i].arg, specs[i].path,
 				specs[n - 1].arg, specs[n - 1].path, recursive, &err) < 0)
 			goto fail;
 	/* scp -3 empties a file copied onto itself through a link or into the

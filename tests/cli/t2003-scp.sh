@@ -5,7 +5,7 @@
 . "$MC_SRCDIR/tests/lib/cli-lib.sh"
 . "$MC_SRCDIR/tests/lib/sshd-fixture.sh"
 sshd_require
-plan 76
+plan 79
 sshd_start
 mc_generic g1
 mc_generic g2
@@ -140,6 +140,12 @@ for d in "$R:self" "$R/self-link:self-link"; do
 		test "$RC" = 1 -a "$(cat "$R/self")" = self
 	expect_err "g1:$R/self and g1:$R/${d##*:} are the same file: nothing was copied" "... saying so"
 done
+# USER@g1 and g1 are two sessions, on one machine.
+run mc scp -q "$(id -un)@g1:$R/self" "g1:$R"
+check "[external] ... and from USER@g1 to g1 (two sessions, one machine)" test "$RC" = 1 -a "$(cat "$R/self")" = self
+run mc --native-ssh scp -q "$(id -un)@g1:$R/self" "g1:$R/self-link"
+check "[native] ... from USER@g1 to g1, through a link" test "$RC" = 1 -a "$(cat "$R/self")" = self
+expect_err "are the same file: nothing was copied" "... saying so"
 run mc scp -q "g1:$R/self" "g1:$R/self-copy"
 check "[external] another path on the same machine is copied" test "$RC" = 0 -a "$(cat "$R/self-copy" 2>&1)" = self
 
