@@ -1087,4 +1087,3 @@ int mc_engine_version(const struct mc_engine_target *t, long timeout_ms, char **
 	*version = mc_strdup(v);
 	return 0;
 }
-

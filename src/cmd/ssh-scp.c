@@ -550,9 +550,6 @@ int mc_cmd_scp(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a
 			goto fail;
 		nremote_specs += specs[i].m != NULL;
 	}
-	/* Sources on DST's machine: only the native client resolves their paths there. */
-	for (size_t i = 0; i + 1 < n; i++)
-		nself += specs[i].m && one_side(&specs[i], &specs[n - 1]);
 	for (size_t i = 0; i < nm; i++)
 		if (remote_open(cli, &machines[i], &err) < 0)
 			goto fail;
@@ -568,13 +565,18 @@ int mc_cmd_scp(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a
 			goto fail;
 		}
 	}
-	for (size_t i = 0; !delta && i + 1 < n; i++)
-		if (one_side(&specs[i], &specs[n - 1]) && mc_ssh_copy_check_written(specs[i].arg, specs[i].path,
-				specs[n - 1].arg, specs[n - 1].path, recursive, &err) < 0)
+	for (size_t i = 0; !delta && i + 1 < n; i++) {
+		if (!one_side(&specs[i], &specs[n - 1]))
+			continue;
+		if (mc_ssh_copy_check_written(specs[i].arg, specs[i].path, specs[n - 1].arg, specs[n - 1].path,
+					      recursive, &err) < 0)
 			goto fail;
+		nself += specs[i].m != NULL;
+	}
 	/* scp -3 empties a file copied onto itself through a link or into the
-	 * directory that holds it: such copies take the native client, whose
-	 * bytes pass through machinectl as scp -3's do. */
+	 * directory that holds it: a copy from a machine to itself takes the
+	 * native client, which resolves the paths there (its bytes pass through
+	 * machinectl, as scp -3's do). */
 	if (!delta && (nself || use_native(cli, "scp"))) {
 		locs = mc_calloc(n, sizeof(*locs));
 		for (size_t i = 0; i < nm; i++)
