@@ -534,12 +534,12 @@ static bool one_side(const struct spec *a, const struct spec *b)
 int mc_cmd_scp(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 {
 	struct mc_error err = { 0 };
-	size_t n = mc_args_npos(a), nm = 0, nremote_specs = 0, nself = 0;
+	size_t n = mc_args_npos(a), nm = 0, nremote_specs = 0;
 	struct remote *machines = mc_calloc(n, sizeof(*machines));
 	struct spec *specs = mc_calloc(n, sizeof(*specs));
 	struct mc_ssh_loc *locs = NULL;
 	bool quiet = mc_args_bool(a, &mc_opts_scp[O_SCP_QUIET]), recursive = mc_args_bool(a, &mc_opts_scp[O_SCP_RECURSIVE]);
-	bool delta = mc_args_bool(a, &mc_opts_scp[O_SCP_DELTA]);
+	bool delta = mc_args_bool(a, &mc_opts_scp[O_SCP_DELTA]), to_itself = false;
 	_cleanup_free_ char *cfg = NULL;
 	_cleanup_strv_ char **argv = NULL;
 	struct progress prog = { 0 };
@@ -571,13 +571,13 @@ int mc_cmd_scp(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a
 		if (mc_ssh_copy_check_written(specs[i].arg, specs[i].path, specs[n - 1].arg, specs[n - 1].path,
 					      recursive, &err) < 0)
 			goto fail;
-		nself += specs[i].m != NULL;
+		to_itself |= specs[i].m != NULL;
 	}
 	/* scp -3 empties a file copied onto itself through a link or into the
 	 * directory that holds it: a copy from a machine to itself takes the
 	 * native client, which resolves the paths there (its bytes pass through
 	 * machinectl, as scp -3's do). */
-	if (!delta && (nself || use_native(cli, "scp"))) {
+	if (!delta && (to_itself || use_native(cli, "scp"))) {
 		locs = mc_calloc(n, sizeof(*locs));
 		for (size_t i = 0; i < nm; i++)
 			if (mc_ssh_connect(&machines[i].ep, &machines[i].s, &err) < 0) {
