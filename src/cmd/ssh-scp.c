@@ -436,6 +436,8 @@ static int parse_spec(struct mc_cli *cli, const char *arg, struct remote *machin
 	_cleanup_free_ char *user = NULL, *name = NULL;
 
 	*sp = (struct spec){ .arg = arg, .path = arg };
+	if (!*arg)
+		return mc_error_set(err, MC_E_USAGE, "an empty argument is neither a local path nor [USER@]MACHINE:PATH");
 	if (mc_store_parse_remote(&cli->s.store, arg, &user, &name, &sp->path, err) < 0)
 		return -1;
 	if (!name)

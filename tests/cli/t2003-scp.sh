@@ -5,7 +5,7 @@
 . "$MC_SRCDIR/tests/lib/cli-lib.sh"
 . "$MC_SRCDIR/tests/lib/sshd-fixture.sh"
 sshd_require
-plan 79
+plan 81
 sshd_start
 mc_generic g1
 mc_generic g2
@@ -172,4 +172,7 @@ run mc scp "$T/empty" "$TEST_TMP/with:colon/"
 expect_rc 0 "a path with a / before its colon is local"
 run mc scp "$T/empty"
 expect_rc 2 "scp needs a source and a target"
+run mc scp "" "$T/empty"
+expect_rc 2 "an empty source is a usage error"
+expect_err "an empty argument is neither a local path nor [USER@]MACHINE:PATH" "... saying so"
 done_testing
