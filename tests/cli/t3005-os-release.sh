@@ -6,6 +6,10 @@
 # checksum — and an error that names both ways to get one.  The release server
 # is tests/lib/http-range-server.py on 127.0.0.1; the VMs are libvirt's
 # test:///default (nothing boots).
+# In a network namespace of its own: the test driver's domains report
+# addresses in 192.168.122.0/24, which must lead nowhere.
+. "${MC_SRCDIR:-$(dirname "$0")/../..}/tests/lib/netns.sh"
+mc_netns_reexec "$0" "$@"
 . "${MC_SRCDIR:-$(dirname "$0")/../..}/tests/lib/cli-lib.sh"
 
 export MACHINECTL_DRIVER_PATH="${MC_BUILDDIR:-$(dirname "$MC_BIN")}/drivers/libvirt/.libs${MACHINECTL_DRIVER_PATH:+:$MACHINECTL_DRIVER_PATH}"
@@ -23,9 +27,12 @@ dd if=/dev/urandom of="$ISO" bs=64K seek=1 count=62 conv=notrunc status=none  # 
 SHA=$(sha256sum "$ISO" | cut -c1-64)
 (cd "$W" && sha256sum machinectl-os.iso >machinectl-os.iso.sha256)
 # (/flaky/NAME serves NAME, the first time only half of it: http-range-server.py)
-# bad/: one byte of the ISO changed, the good checksum
+# bad/: one byte of the ISO changed (its bits flipped: the byte is random, a
+# fixed one would match it once in 256 runs), the good checksum
 cp "$ISO" "$ISO.sha256" "$W/bad/"
-printf 'X' | dd of="$W/bad/machinectl-os.iso" bs=1 seek=$((3 << 20)) conv=notrunc status=none
+B=$(od -An -tu1 -j $((3 << 20)) -N1 "$ISO")
+printf "\\$(printf %03o $((B ^ 255)))" | dd of="$W/bad/machinectl-os.iso" bs=1 seek=$((3 << 20)) conv=notrunc status=none
+check "bad/ differs from the good ISO" test "$(sha256sum <"$W/bad/machinectl-os.iso" | cut -c1-64)" != "$SHA"
 # wrongsum/: the good ISO, another file's checksum
 cp "$ISO" "$W/wrongsum/"
 echo "$(printf 'ab%.0s' $(seq 32))  machinectl-os.iso" >"$W/wrongsum/machinectl-os.iso.sha256"
