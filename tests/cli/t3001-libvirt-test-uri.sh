@@ -3,6 +3,10 @@
 # (no hypervisor).  test:///default lives only as long as the process, so each
 # invocation starts empty: create runs whole here (define, start, IP), while
 # the lifecycle across verbs is tested in-process by tests/unit/test-libvirt.
+# In a network namespace of its own: the test driver's domains report
+# addresses in 192.168.122.0/24, which must lead nowhere.
+. "${MC_SRCDIR:-$(dirname "$0")/../..}/tests/lib/netns.sh"
+mc_netns_reexec "$0" "$@"
 . "${MC_SRCDIR:-$(dirname "$0")/../..}/tests/lib/cli-lib.sh"
 
 export MACHINECTL_DRIVER_PATH="${MC_BUILDDIR:-$(dirname "$MC_BIN")}/drivers/libvirt/.libs${MACHINECTL_DRIVER_PATH:+:$MACHINECTL_DRIVER_PATH}"

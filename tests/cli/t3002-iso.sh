@@ -2,6 +2,10 @@
 # --iso URLs through the real binary: download into <store>/cache/ once, reuse,
 # and the pre-create errors (404, --iso-sha256), against a loopback HTTP
 # server (tests/lib/http-range-server.py on 127.0.0.1) and test:///default.
+# In a network namespace of its own: the test driver's domains report
+# addresses in 192.168.122.0/24, which must lead nowhere.
+. "${MC_SRCDIR:-$(dirname "$0")/../..}/tests/lib/netns.sh"
+mc_netns_reexec "$0" "$@"
 . "${MC_SRCDIR:-$(dirname "$0")/../..}/tests/lib/cli-lib.sh"
 
 export MACHINECTL_DRIVER_PATH="${MC_BUILDDIR:-$(dirname "$MC_BIN")}/drivers/libvirt/.libs${MACHINECTL_DRIVER_PATH:+:$MACHINECTL_DRIVER_PATH}"
