@@ -452,10 +452,13 @@ static int same_error(struct mc_error *err, const char *p, const char *t, const 
 }
 
 /* On one file system: a file copied onto itself would be emptied, a
- * directory copied into itself would grow as the copy walks it (scp -r D D/). */
-static int check_not_itself(struct fs *fs, const char *spath, const char *target, struct mc_error *err)
+ * directory copied into itself would grow as the copy walks it (scp -r D D/).
+ * Each path is resolved by its own side: two users of one machine have
+ * their own login directories. */
+static int check_not_itself(struct fs *sfs, const char *spath, struct fs *dfs, const char *target,
+			    struct mc_error *err)
 {
-	_cleanup_free_ char *src = fs_realpath(fs, spath), *dst = fs_realpath(fs, target);
+	_cleanup_free_ char *src = fs_realpath(sfs, spath), *dst = fs_realpath(dfs, target);
 	_cleanup_free_ char *p = NULL, *t = NULL;
 	bool new_target = !dst, same, inside;
 	struct fattr a;
@@ -472,19 +475,19 @@ static int check_not_itself(struct fs *fs, const char *spath, const char *target
 		slash = strrchr(parent, '/');
 		if (slash)
 			slash[slash == parent] = '\0';
-		dst = fs_realpath(fs, slash ? parent : ".");
+		dst = fs_realpath(dfs, slash ? parent : ".");
 	}
 	if (!src || !dst)
 		return 0;  /* copy_any reports a missing source */
-	if (fs_stat(fs, spath, &a, err) < 0)
+	if (fs_stat(sfs, spath, &a, err) < 0)
 		return -1;
 	n = strlen(src);
 	same = !strcmp(src, dst) && !new_target;
 	inside = a.dir && !strncmp(dst, src, n) && (!dst[n] || dst[n] == '/' || src[n - 1] == '/');
 	if (!same && !inside)
 		return 0;
-	p = show(fs, spath);
-	t = show(fs, target);
+	p = show(sfs, spath);
+	t = show(dfs, target);
 	if (same)
 		return same_error(err, p, t, a.dir ? "directory" : "file");
 	return mc_error_set(err, MC_E_INVALID, "cannot copy the directory %s into itself (%s): nothing was copied", p, t);
@@ -580,7 +583,7 @@ int mc_ssh_copy(const struct mc_ssh_loc *srcs, size_t nsrc, const struct mc_ssh_
 		} else {
 			target = mc_strdup(dpath);
 		}
-		if (one_fs(srcs[i].s, dst->s) && check_not_itself(&sfs, spath, target, err) < 0)
+		if (one_fs(srcs[i].s, dst->s) && check_not_itself(&sfs, spath, &dfs, target, err) < 0)
 			goto out;
 		if (copy_any(&sfs, spath, &dfs, target, 0, &w, err) < 0)
 			goto out;

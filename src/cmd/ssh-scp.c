@@ -533,6 +533,14 @@ static bool one_side(const struct spec *a, const struct spec *b)
 	return a->m == b->m || (a->m && b->m && !strcmp(a->m->name, b->m->name));
 }
 
+/* Of one side, paths written alike are one file: both local, both absolute,
+ * or logged in as one user (a relative path and ~ are in each user's own
+ * login directory). */
+static bool one_home(const struct spec *a, const struct spec *b)
+{
+	return a->m == b->m || (a->path[0] == '/' && b->path[0] == '/') || !strcmp(a->m->ep.user, b->m->ep.user);
+}
+
 int mc_cmd_scp(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a)
 {
 	struct mc_error err = { 0 };
@@ -570,7 +578,8 @@ int mc_cmd_scp(struct mc_cli *cli, const struct mc_verb *verb, struct mc_args *a
 	for (size_t i = 0; !delta && i + 1 < n; i++) {
 		if (!one_side(&specs[i], &specs[n - 1]))
 			continue;
-		if (mc_ssh_copy_check_written(specs[i].arg, specs[i].path, specs[n - 1].arg, specs[n - 1].path,
+		if (one_home(&specs[i], &specs[n - 1]) &&
+		    mc_ssh_copy_check_written(specs[i].arg, specs[i].path, specs[n - 1].arg, specs[n - 1].path,
 					      recursive, &err) < 0)
 			goto fail;
 		to_itself |= specs[i].m != NULL;

@@ -6,6 +6,7 @@
 #   mc_generic g1                    # a generic machine pointing at it, its key authorized
 #   sshd_new_hostkey                 # restart with a new host key
 #   SSHD_EXTRA_CONFIG='...'          # lines appended to sshd_config (set before sshd_start)
+#   sshd_other_user NAME             # a second login, NAME (before sshd_start)
 #
 # sshd runs as the current user (root in CI) from a temporary directory: its
 # own config, host key, authorized_keys and pid file; StrictModes and PAM off.
@@ -74,7 +75,7 @@ sshd_start() {
 			SSHD_PORT=$(free_port) || { echo "Bail out! no free port"; exit 1; }
 		fi
 		_sshd_write_config
-		"$SSHD_BIN" -D -e -f "$SSHD_DIR/sshd_config" 2>>"$SSHD_DIR/sshd.log" &
+		${SSHD_WRAP[@]+"${SSHD_WRAP[@]}"} "$SSHD_BIN" -D -e -f "$SSHD_DIR/sshd_config" 2>>"$SSHD_DIR/sshd.log" &
 		SSHD_PID=$!
 		for i in $(seq 1 400); do
 			if (exec 3<>"/dev/tcp/127.0.0.1/$SSHD_PORT") 2>/dev/null; then
@@ -91,6 +92,22 @@ sshd_start() {
 	echo "Bail out! sshd did not start; its log:"
 	sed 's/^/# /' "$SSHD_DIR/sshd.log"
 	exit 1
+}
+
+# A second user for the tests of two users on one machine: sshd runs in a
+# mount namespace of its own whose /etc/passwd adds NAME (uid 4711, /bin/sh,
+# home SSHD_OTHER_HOME in the test's directory); the host's /etc/passwd is
+# left alone.  authorized_keys is the fixture's, so every machine's key logs
+# in as NAME too.  Call it before sshd_start.
+sshd_other_user() {
+	SSHD_OTHER_HOME="$TEST_TMP/home-$1"
+	mkdir -p "$SSHD_OTHER_HOME"
+	chown 4711:4711 "$SSHD_OTHER_HOME"
+	chmod 711 "$TEST_TMP"  # NAME reaches its home and authorized_keys
+	{ cat /etc/passwd; echo "$1:x:4711:4711::$SSHD_OTHER_HOME:/bin/sh"; } >"$TEST_TMP/passwd"
+	# unshare and sh exec: the process started is sshd's.
+	SSHD_WRAP=(unshare --mount --propagation private -- sh -c 'mount --bind "$0" /etc/passwd && exec "$@"'
+		"$TEST_TMP/passwd")
 }
 
 sshd_stop() {
