@@ -6,7 +6,7 @@
 . "$MC_SRCDIR/tests/lib/sshd-fixture.sh"
 sshd_require
 plan 88
-sshd_other_user mc-other
+other_user=; sshd_other_user mc-other && other_user=1
 sshd_start
 mc_generic g1
 mc_generic g2
@@ -149,23 +149,27 @@ check "[native] ... from USER@g1 to g1, through a link" test "$RC" = 1 -a "$(cat
 expect_err "are the same file: nothing was copied" "... saying so"
 # Two users of one machine: each has a login directory of its own, so paths
 # written alike are two files when relative (or ~/), one when absolute.
-printf 'mine\n' >"$HOME/$home_tag-2u"
-run mc scp -q "g1:$home_tag-2u" "mc-other@g1:$home_tag-2u"
-check "from g1 to OTHER@g1, a relative path written alike is another user's file: copied" \
-	test "$RC" = 0 -a "$(cat "$SSHD_OTHER_HOME/$home_tag-2u" 2>&1)" = mine -a "$(cat "$HOME/$home_tag-2u")" = mine
-check "... owned by that user" test "$(stat -c %u "$SSHD_OTHER_HOME/$home_tag-2u")" = 4711
-run mc scp -q "mc-other@g1:~/$home_tag-2u" "g1:~/$home_tag-2u-back"
-check "... and back with ~/" test "$RC" = 0 -a "$(cat "$HOME/$home_tag-2u-back" 2>&1)" = mine
-run mc scp -q "g1:$SSHD_OTHER_HOME/$home_tag-2u" "mc-other@g1:$home_tag-2u"
-check "g1:OTHERS_HOME/FILE to OTHER@g1:FILE is one file: refused (exit 1), the file kept" \
-	test "$RC" = 1 -a "$(cat "$SSHD_OTHER_HOME/$home_tag-2u")" = mine
-expect_err "g1:$SSHD_OTHER_HOME/$home_tag-2u and g1:$home_tag-2u are the same file: nothing was copied" \
-	"... saying so (each path resolved by its own user)"
-run mc scp -q "mc-other@g1:$SSHD_OTHER_HOME/$home_tag-2u" "g1:$SSHD_OTHER_HOME/$home_tag-2u"
-check "an absolute path written alike by two users is one file: refused (exit 1), the file kept" \
-	test "$RC" = 1 -a "$(cat "$SSHD_OTHER_HOME/$home_tag-2u")" = mine
-expect_err "mc-other@g1:$SSHD_OTHER_HOME/$home_tag-2u and g1:$SSHD_OTHER_HOME/$home_tag-2u are the same file" \
-	"... saying so, before connecting"
+if [ -n "$other_user" ]; then
+	printf 'mine\n' >"$HOME/$home_tag-2u"
+	run mc scp -q "g1:$home_tag-2u" "mc-other@g1:$home_tag-2u"
+	check "from g1 to OTHER@g1, a relative path written alike is another user's file: copied" \
+		test "$RC" = 0 -a "$(cat "$SSHD_OTHER_HOME/$home_tag-2u" 2>&1)" = mine -a "$(cat "$HOME/$home_tag-2u")" = mine
+	check "... owned by that user" test "$(stat -c %u "$SSHD_OTHER_HOME/$home_tag-2u")" = 4711
+	run mc scp -q "mc-other@g1:~/$home_tag-2u" "g1:~/$home_tag-2u-back"
+	check "... and back with ~/" test "$RC" = 0 -a "$(cat "$HOME/$home_tag-2u-back" 2>&1)" = mine
+	run mc scp -q "g1:$SSHD_OTHER_HOME/$home_tag-2u" "mc-other@g1:$home_tag-2u"
+	check "g1:OTHERS_HOME/FILE to OTHER@g1:FILE is one file: refused (exit 1), the file kept" \
+		test "$RC" = 1 -a "$(cat "$SSHD_OTHER_HOME/$home_tag-2u")" = mine
+	expect_err "g1:$SSHD_OTHER_HOME/$home_tag-2u and g1:$home_tag-2u are the same file: nothing was copied" \
+		"... saying so (each path resolved by its own user)"
+	run mc scp -q "mc-other@g1:$SSHD_OTHER_HOME/$home_tag-2u" "g1:$SSHD_OTHER_HOME/$home_tag-2u"
+	check "an absolute path written alike by two users is one file: refused (exit 1), the file kept" \
+		test "$RC" = 1 -a "$(cat "$SSHD_OTHER_HOME/$home_tag-2u")" = mine
+	expect_err "mc-other@g1:$SSHD_OTHER_HOME/$home_tag-2u and g1:$SSHD_OTHER_HOME/$home_tag-2u are the same file" \
+		"... saying so, before connecting"
+else
+	for i in 1 2 3 4 5 6 7; do ok "# SKIP a second login needs root (sshd in a mount namespace)"; done
+fi
 run mc scp -q "g1:$R/self" "g1:$R/self-copy"
 check "[external] another path on the same machine is copied" test "$RC" = 0 -a "$(cat "$R/self-copy" 2>&1)" = self
 

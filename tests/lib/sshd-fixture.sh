@@ -98,8 +98,10 @@ sshd_start() {
 # mount namespace of its own whose /etc/passwd adds NAME (uid 4711, /bin/sh,
 # home SSHD_OTHER_HOME in the test's directory); the host's /etc/passwd is
 # left alone.  authorized_keys is the fixture's, so every machine's key logs
-# in as NAME too.  Call it before sshd_start.
+# in as NAME too.  Call it before sshd_start; it fails (returns 1) unless
+# run as root, which both need.
 sshd_other_user() {
+	[ "$(id -u)" = 0 ] && unshare --mount true 2>/dev/null || return 1
 	SSHD_OTHER_HOME="$TEST_TMP/home-$1"
 	mkdir -p "$SSHD_OTHER_HOME"
 	chown 4711:4711 "$SSHD_OTHER_HOME"
