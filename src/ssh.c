@@ -1480,7 +1480,7 @@ timeout:
 	mc_format_duration(mc_now_ms() - t0, el, sizeof(el));
 	if (ep->console_log && mc_file_exists(ep->console_log))
 		return mc_error_setm(err, ep->machine, MC_E_TIMEOUT,
-				     "timed out after %s: %s (last error: %s). The machine is kept; its console log %s shows how far it booted",
+				     "timed out after %s: %s (last error: %s). Its console log %s shows how far the machine booted",
 				     el, phase, last, ep->console_log);
 	return mc_error_setm(err, ep->machine, MC_E_TIMEOUT,
 			     "timed out after %s: %s (last error: %s). Check that the machine is up and that sshd runs on it",

@@ -355,8 +355,8 @@ static int wait_ip(struct mc_driver_ctx *ctx, virDomainPtr dom, char **ip, struc
 						    ctx->machine_name, state_name(map_state(st, false)), con);
 		if (mc_now_ms() - t0 >= timeout_s * 1000)
 			return ctx->host->error_set(err, MC_E_TIMEOUT,
-						    "machine \"%s\": no IP address after %llds in phase \"Waiting for an IP\" (no DHCP lease or ARP entry for MAC %s on network %s); the VM is kept running: see its console, %s",
-						    ctx->machine_name, timeout_s, mac,
+						    "no IP address after %llds in phase \"Waiting for an IP\" (no DHCP lease or ARP entry for MAC %s on network %s): see its console, %s",
+						    timeout_s, mac,
 						    mc_json_str(ctx->config, "Network"), con);
 		if (mc_now_ms() >= next_note) {
 			ctx->host->phase(ctx,

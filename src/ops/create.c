@@ -1,8 +1,10 @@
 /* create: reserve the names, run the driver, record the machines (in parallel). */
 #include "buildconf.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "certs.h"
 #include "iso.h"
@@ -258,8 +260,58 @@ static int provision_new(struct create_job *j, struct mc_handle *h, struct mc_er
 	return 0;
 }
 
+/* In err->msg, every `from` becomes `to`. */
+static void error_rename_path(struct mc_error *err, const char *from, const char *to)
+{
+	char out[sizeof(err->msg)];
+	size_t n = 0, fl = strlen(from);
+	const char *p = err->msg, *q;
+
+	if (!fl)
+		return;
+	while ((q = strstr(p, from)) && n < sizeof(out)) {
+		n += (size_t)snprintf(out + n, sizeof(out) - n, "%.*s%s", (int)(q - p), p, to);
+		p = q + fl;
+	}
+	if (n < sizeof(out))
+		snprintf(out + n, sizeof(out) - n, "%s", p);
+	memcpy(err->msg, out, sizeof(out));
+}
+
+/* A create that failed once its VM had started: the console log tells why
+ * the guest did not come up (an empty one too: the guest wrote nothing), so it
+ * outlives the machine (logs/NAME-console.log, replacing an older one), and
+ * the error names it where it is now. */
+static void keep_console_log(struct mc_handle *h, struct mc_error *err)
+{
+	_cleanup_free_ char *log = mc_path_join(h->m->dir, "console.log");
+	_cleanup_free_ char *dir = mc_path_join(h->s->store.root, "logs");
+	_cleanup_free_ char *kept = NULL;
+	const char *recorded = mc_json_str(h->ctx.config, "ConsoleLog");
+	struct mc_error ignored = { 0 };
+	struct stat st;
+
+	if (lstat(log, &st) < 0 || !S_ISREG(st.st_mode))
+		return;
+	kept = mc_asprintf("%s/%s-console.log", dir, h->m->name);
+	if (mc_mkdir_p(dir, 0700, &ignored) < 0 || rename(log, kept) < 0) {
+		mc_debug("machine \"%s\": cannot keep its console log in %s: %s", h->m->name, kept,
+			 ignored.code ? ignored.msg : strerror(errno));
+		return;
+	}
+	if (strstr(err->msg, log) || (recorded && *recorded && strstr(err->msg, recorded))) {
+		error_rename_path(err, log, kept);
+		if (recorded)
+			error_rename_path(err, recorded, kept);
+	} else {
+		size_t n = strlen(err->msg);
+
+		snprintf(err->msg + n, sizeof(err->msg) - n, " (the VM's console log is kept: %s)", kept);
+	}
+}
+
 /* Create one machine.  On failure before provisioning the store entry is
- * rolled back; a provisioning failure keeps the VM. */
+ * rolled back (the console log kept); a provisioning failure keeps the VM. */
 static int create_one(struct create_job *j, const char *name, struct mc_error *err)
 {
 	const struct mc_create_opts *o = j->o;
@@ -319,6 +371,7 @@ remove:
 		struct mc_error ignored = { 0 };
 
 		mc_op_run(&h, MC_OP_REMOVE, &ignored);
+		keep_console_log(&h, err);
 	}
 rollback:
 	{

@@ -130,6 +130,22 @@ expect_rc 1 "a VM that aborts for lack of VT-x fails create"
 expect_err "VERR_VMX_NO_VMX" "VBox.log's VT-x error is reported"
 check "nothing is left after the VT-x abort" nothing_left rb3
 
+# A guest that boots but never answers SSH: create gives up at the deadline
+# and removes the machine, but keeps its console log, where the user sees how
+# far the guest got.
+MC_FAKE_VBOX_GUEST_CONSOLE=$'[    0.000000] Linux version 6.12\nmachinectl-os: initramfs (1.20 s)' \
+	run mc create -d virtualbox $VBOX_FLAGS --virtualbox-start-timeout 1 nossh
+expect_rc 1 "create fails when the guest never answers SSH"
+expect_err 'machine "nossh": create failed, nothing was kept: ' "... and says nothing was kept"
+expect_err "Its console log $STORE/logs/nossh-console.log shows how far the machine booted" \
+	"... naming the console log where it is kept"
+check "the console log is kept" grep -q 'machinectl-os: initramfs (1.20 s)' "$STORE/logs/nossh-console.log"
+check "nothing else is left" nothing_left nossh
+run mc create -d virtualbox $VBOX_FLAGS --virtualbox-start-timeout 1 nossh
+expect_rc 1 "a second create of a guest that writes nothing fails the same way"
+check "... and its empty console log replaces the kept one" \
+	test -f "$STORE/logs/nossh-console.log" -a ! -s "$STORE/logs/nossh-console.log"
+
 # --- with a guest (sshd fixture): E_ACCESSDENIED after an upgrade, rm -f ---
 if [ -x "$SSHD_BIN" ] && vbox_setup_guest; then
 	sshd_start
