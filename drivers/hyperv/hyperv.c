@@ -524,11 +524,11 @@ static int wait_ip(struct mc_driver_ctx *ctx, long long timeout_s, struct mc_err
 		if (st && hv_state_from_name(st) != MC_STATE_RUNNING &&
 		    hv_state_from_name(st) != MC_STATE_STARTING)
 			return ctx->host->error_set(err, MC_E_STATE,
-						    "the VM stopped while waiting for its IP address (Hyper-V state %s): look at its console (vmconnect localhost %s) and its event log in Hyper-V Manager",
+						    "the VM stopped while waiting for its IP address (Hyper-V state %s): Hyper-V Manager's event log (Hyper-V-Worker) says why; watch its console while it boots (vmconnect localhost %s)",
 						    st, vm_name(ctx));
 		if (mc_now_ms() - t0 >= timeout_s * 1000)
 			return ctx->host->error_set(err, MC_E_TIMEOUT,
-						    "no IP address after %llds: Hyper-V reports none for the VM's network adapter on switch \"%s\". Hyper-V learns a guest's address only from the guest: the boot ISO must have Hyper-V's guest support, the synthetic NIC driver (hv_netvsc) and the KVP daemon (hv_kvp_daemon, from hyperv-daemons), as the machine OS ISO of scripts/build-iso does. Look at the VM's console (vmconnect localhost %s); an External switch needs a DHCP server on its network; --hyperv-ip-timeout waits longer",
+						    "no IP address after %llds: Hyper-V reports none for the VM's network adapter on switch \"%s\". Hyper-V learns a guest's address only from the guest: the boot ISO must have Hyper-V's guest support, the synthetic NIC driver (hv_netvsc) and the KVP daemon (hv_kvp_daemon, from hyperv-daemons), as the machine OS ISO of scripts/build-iso does. Watch the VM's console while it boots (vmconnect localhost %s); an External switch needs a DHCP server on its network; --hyperv-ip-timeout waits longer",
 						    timeout_s,
 						    mc_json_str(ctx->config, "Switch") ? mc_json_str(ctx->config, "Switch") : "?",
 						    vm_name(ctx));

@@ -104,9 +104,18 @@ echo 1000000 >"$S/ip-after"
 create --hyperv-ip-timeout 1 m1
 expect_rc 1 "no IP within --hyperv-ip-timeout"
 expect_err 'machine "m1": create failed, nothing was kept: no IP address after 1s: Hyper-V reports none for the VM'"'"'s network adapter on switch "LAN"' "the wait has a deadline and says where it waited"
-expect_err "vmconnect localhost m1" "says how to look at the VM"
+expect_err "Watch the VM's console while it boots (vmconnect localhost m1)" "says how to look at the VM (removed: while it boots again)"
 check "nothing kept after the IP timeout" nothing_kept m1
 rm "$S/ip-after"
+
+# --- the guest powers off while it boots: said at once, not at the deadline ---
+echo 2 >"$S/off-after"
+create --hyperv-ip-timeout 60 m1
+expect_rc 1 "a VM that turns off before it has an IP fails create"
+expect_err 'create failed, nothing was kept: the VM stopped while waiting for its IP address (Hyper-V state Off): Hyper-V Manager'"'"'s event log (Hyper-V-Worker) says why' \
+	"... saying the VM stopped (not a timeout) and where to read why"
+check "nothing kept after the VM turned off" nothing_kept m1
+rm "$S/off-after"
 
 # --- the shim process: hangs, exits, garbage, not found ---
 fresh
