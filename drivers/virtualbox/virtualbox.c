@@ -1141,7 +1141,6 @@ static void rollback(struct mc_driver_ctx *ctx, const char *vmdk, const struct m
 {
 	const char *name = ctx->machine_name;
 	struct mc_error e = { 0 };
-	char *kept;
 	int undo = 0;
 
 	if (mk->registered) {
@@ -1156,9 +1155,6 @@ static void rollback(struct mc_driver_ctx *ctx, const char *vmdk, const struct m
 		undo = VBM(ctx, &e, "closemedium", "disk", vmdk, "--delete");
 	if (undo == 0)
 		json_object_del(ctx->config, "VMName");  /* nothing left for remove to do */
-	/* A wait that timed out says the machine is kept: not during create. */
-	if ((kept = strstr(err->msg, ". The machine is kept")))
-		*kept = '\0';
 	ctx->host->error_prefix(err, "step \"%s\" failed (%s): ", mk->step,
 				undo < 0 ? "and the rollback failed too; remove the VM with 'VBoxManage unregistervm --delete NAME'"
 				: mk->registered ? "the VM was unregistered and its files deleted"
