@@ -295,8 +295,10 @@ static void keep_console_log(struct mc_handle *h, struct mc_error *err)
 		return;
 	kept = mc_asprintf("%s/%s-console.log", dir, h->m->name);
 	if (mc_mkdir_p(dir, 0700, &ignored) < 0 || rename(log, kept) < 0) {
-		mc_debug("machine \"%s\": cannot keep its console log in %s: %s", h->m->name, kept,
-			 ignored.code ? ignored.msg : strerror(errno));
+		size_t n = strlen(err->msg);
+
+		snprintf(err->msg + n, sizeof(err->msg) - n, " (the VM's console log could not be kept as %s: %s)",
+			 kept, ignored.code ? ignored.msg : strerror(errno));
 		return;
 	}
 	if (strstr(err->msg, log) || (recorded && *recorded && strstr(err->msg, recorded))) {

@@ -145,6 +145,12 @@ run mc create -d virtualbox $VBOX_FLAGS --virtualbox-start-timeout 1 nossh
 expect_rc 1 "a second create of a guest that writes nothing fails the same way"
 check "... and its empty console log replaces the kept one" \
 	test -f "$STORE/logs/nossh-console.log" -a ! -s "$STORE/logs/nossh-console.log"
+rm -r "$STORE/logs" && touch "$STORE/logs"
+run mc create -d virtualbox $VBOX_FLAGS --virtualbox-start-timeout 1 nossh
+expect_err "(the VM's console log could not be kept as $STORE/logs/nossh-console.log: " \
+	"a console log that cannot be kept: the error says so"
+check "... and nothing is left" nothing_left nossh
+rm "$STORE/logs"
 
 # --- with a guest (sshd fixture): E_ACCESSDENIED after an upgrade, rm -f ---
 if [ -x "$SSHD_BIN" ] && vbox_setup_guest; then
