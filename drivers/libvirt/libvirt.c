@@ -333,7 +333,7 @@ static int wait_ip(struct mc_driver_ctx *ctx, virDomainPtr dom, char **ip, struc
 	/* The console log in the store, or (remote hosts) the pty there. */
 	_cleanup_free_ char *con = mc_json_str(ctx->config, "ConsoleLog")
 					   ? mc_strdup(mc_json_str(ctx->config, "ConsoleLog"))
-					   : mc_asprintf("'virsh -c %s console %s'", cfg_uri(ctx),
+					   : mc_asprintf("'virsh -c %s console %s' while it boots", cfg_uri(ctx),
 							 mc_json_str(ctx->config, "DomainName"));
 	long long t0 = mc_now_ms(), next_note = t0 + 30000;
 

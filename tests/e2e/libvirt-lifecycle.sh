@@ -279,12 +279,12 @@ check "no libvirt domain is left" test -z "$(lv_exec virsh -q -c "$LV_URI" list 
 
 # A guest that gets no address in time: create removes the machine and its
 # domain, and keeps the console log where the error says (doc/store.md).
-M3=e2e3
-run vm create -d libvirt --libvirt-uri "$LV_URI" --libvirt-memory 768 --iso "$ISO" --libvirt-ip-timeout 1 $M3
+M4=e2e4
+run vm create -d libvirt --libvirt-uri "$LV_URI" --libvirt-memory 768 --iso "$ISO" --libvirt-ip-timeout 1 $M4
 expect_rc 1 "create with a 1 s wait for the IP fails"
 expect_err "create failed, nothing was kept: no IP address after 1s" "... saying why and that nothing was kept"
-expect_err "see its console, $STORE/logs/$M3-console.log" "... naming the console log where it is kept"
-check "the console log is kept" test -f "$STORE/logs/$M3-console.log"
-check "no store entry is left" test ! -e "$STORE/machines/$M3"
-check "no libvirt domain is left" test -z "$(lv_exec virsh -q -c "$LV_URI" list --all --name | grep -x "machinectl-$M3")"
+expect_err "see its console, $STORE/logs/$M4-console.log" "... naming the console log where it is kept"
+check "the console log is kept" test -f "$STORE/logs/$M4-console.log"
+check "no store entry is left" test ! -e "$STORE/machines/$M4"
+check "no libvirt domain is left" test -z "$(lv_exec virsh -q -c "$LV_URI" list --all --name | grep -x "machinectl-$M4")"
 done_testing
