@@ -312,8 +312,31 @@ static void keep_console_log(struct mc_handle *h, struct mc_error *err)
 	}
 }
 
+/* A create failed and the driver could not remove what it had made: the
+ * machine stays, an Error row, so that rm -f can try again; dropping its
+ * record would leave a VM that no machine names. */
+static int keep_failed(struct create_job *j, struct mc_handle *h, const char *phase,
+		       const struct mc_error *rm, struct mc_error *err)
+{
+	struct mc_error ignored = { 0 };
+	size_t n;
+
+	err->machine[0] = '\0';
+	mc_error_prefix(err, "%s failed: ", phase);
+	n = strlen(err->msg);
+	snprintf(err->msg + n, sizeof(err->msg) - n,
+		 "; and removing what it had made failed too (%s): the machine is kept, '%s rm -f %s' removes it",
+		 rm->msg, j->s->prog, h->m->name);
+	mc_machine_set_status(h->m, MC_MACHINE_ERROR, err->msg);
+	mc_handle_save(h, &ignored);
+	mc_error_machine(err, h->m->name);
+	mc_handle_close(h);
+	return -1;
+}
+
 /* Create one machine.  On failure before provisioning the store entry is
- * rolled back (the console log kept); a provisioning failure keeps the VM. */
+ * rolled back (the console log kept) unless the driver cannot undo what it
+ * made; a provisioning failure keeps the VM. */
 static int create_one(struct create_job *j, const char *name, struct mc_error *err)
 {
 	const struct mc_create_opts *o = j->o;
@@ -370,9 +393,10 @@ static int create_one(struct create_job *j, const char *name, struct mc_error *e
 
 remove:
 	{
-		struct mc_error ignored = { 0 };
+		struct mc_error rm = { 0 };
 
-		mc_op_run(&h, MC_OP_REMOVE, &ignored);
+		if (mc_op_run(&h, MC_OP_REMOVE, &rm) < 0)
+			return keep_failed(j, &h, phase, &rm, err);
 		keep_console_log(&h, err);
 	}
 rollback:

@@ -85,6 +85,17 @@ run mc create -d test --test-fail create bad1
 expect_rc 1 "a failing driver create fails"
 expect_err "create failed, nothing was kept" "the failed phase is named"
 check "no store entry is left" test ! -e "$STORE/machines/bad1"
+# ... unless the driver cannot remove what it made: then the machine stays,
+# so that no VM is left that no machine names, and rm -f removes it.
+run mc create -d test --test-fail create,remove bad1
+expect_rc 1 "a driver create and its removal failing fail create"
+expect_err "Error: machine \"bad1\": create failed: test driver: create failed (injected); and removing what it had made failed too (test driver: remove failed (injected)): the machine is kept, 'machinectl rm -f bad1' removes it" \
+	"... saying what failed, that the machine is kept and how to remove it"
+run mc ls --filter name=bad1 --format '{{.Name}} {{.State}} {{.Error}}'
+check "ls shows it as an Error row with the reason" grep -q "^bad1 Error create failed: test driver: create failed (injected)" <<<"$OUT"
+run mc rm -f bad1
+expect_rc 0 "rm -f removes it"
+check "... and its store entry" test ! -e "$STORE/machines/bad1"
 run mc create -d test --test-fail precreate bad2
 expect_rc 3 "a failing pre-create check exits 3"
 expect_err "Error with pre-create check" "pre-create failure message"
