@@ -49,6 +49,19 @@ void mc_error_prefix(struct mc_error *err, const char *fmt, ...)
 	err->msg[n + ol] = '\0';
 }
 
+void mc_error_suffix(struct mc_error *err, const char *fmt, ...)
+{
+	size_t n;
+	va_list ap;
+
+	if (!err || err->code == MC_E_OK)
+		return;
+	n = strlen(err->msg);
+	va_start(ap, fmt);
+	vsnprintf(err->msg + n, sizeof(err->msg) - n, fmt, ap);
+	va_end(ap);
+}
+
 void mc_error_machine(struct mc_error *err, const char *name)
 {
 	if (!err || err->code == MC_E_OK || !name || !strcmp(err->machine, name))

@@ -14,6 +14,9 @@ int mc_error_copy(struct mc_error *err, const struct mc_error *src);
 /* Prepend context to an error already set ("machine 'x': " + msg). */
 void mc_error_prefix(struct mc_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Append to an error already set (truncated at the buffer's end). */
+void mc_error_suffix(struct mc_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* Say which machine an error is about (no-op when err holds no error).  An
  * error already about another machine keeps that name in its message. */
 void mc_error_machine(struct mc_error *err, const char *name);

@@ -644,11 +644,8 @@ static int download_release(const char *store_root, const char *url, const struc
 /* Add the other way to get a machine OS ISO to err's message. */
 static void hint_build(struct mc_error *err, const struct mc_iso_opts *o)
 {
-	size_t n = strlen(err->msg);
-
-	snprintf(err->msg + n, sizeof(err->msg) - n,
-		 "; or build the machine OS ISO from Debian packages: %s os build (or pass --iso PATH|URL)",
-		 o->prog && *o->prog ? o->prog : "machinectl");
+	mc_error_suffix(err, "; or build the machine OS ISO from Debian packages: %s os build (or pass --iso PATH|URL)",
+			o->prog && *o->prog ? o->prog : "machinectl");
 }
 
 int mc_iso_default(const char *store_root, const struct mc_iso_opts *opts, char **path,

@@ -260,22 +260,25 @@ static int provision_new(struct create_job *j, struct mc_handle *h, struct mc_er
 	return 0;
 }
 
-/* In err->msg, every `from` becomes `to`. */
-static void error_rename_path(struct mc_error *err, const char *from, const char *to)
+/* In err->msg, every `from` (NULL or "": none) becomes `to`; how many did. */
+static int error_rename_path(struct mc_error *err, const char *from, const char *to)
 {
 	char out[sizeof(err->msg)];
-	size_t n = 0, fl = strlen(from);
+	size_t n = 0, fl = from ? strlen(from) : 0;
 	const char *p = err->msg, *q;
+	int count = 0;
 
 	if (!fl)
-		return;
+		return 0;
 	while ((q = strstr(p, from)) && n < sizeof(out)) {
 		n += (size_t)snprintf(out + n, sizeof(out) - n, "%.*s%s", (int)(q - p), p, to);
 		p = q + fl;
+		count++;
 	}
 	if (n < sizeof(out))
 		snprintf(out + n, sizeof(out) - n, "%s", p);
 	memcpy(err->msg, out, sizeof(out));
+	return count;
 }
 
 /* A create that failed once its VM had started: the console log tells why
@@ -295,21 +298,13 @@ static void keep_console_log(struct mc_handle *h, struct mc_error *err)
 		return;
 	kept = mc_asprintf("%s/%s-console.log", dir, h->m->name);
 	if (mc_mkdir_p(dir, 0700, &ignored) < 0 || rename(log, kept) < 0) {
-		size_t n = strlen(err->msg);
-
-		snprintf(err->msg + n, sizeof(err->msg) - n, " (the VM's console log could not be kept as %s: %s)",
-			 kept, ignored.code ? ignored.msg : strerror(errno));
+		mc_error_suffix(err, " (the VM's console log could not be kept as %s: %s)", kept,
+				ignored.code ? ignored.msg : strerror(errno));
 		return;
 	}
-	if (strstr(err->msg, log) || (recorded && *recorded && strstr(err->msg, recorded))) {
-		error_rename_path(err, log, kept);
-		if (recorded)
-			error_rename_path(err, recorded, kept);
-	} else {
-		size_t n = strlen(err->msg);
-
-		snprintf(err->msg + n, sizeof(err->msg) - n, " (the VM's console log is kept: %s)", kept);
-	}
+	/* The driver may name it as recorded (libvirt and VirtualBox: realpath). */
+	if (error_rename_path(err, log, kept) + error_rename_path(err, recorded, kept) == 0)
+		mc_error_suffix(err, " (the VM's console log is kept: %s)", kept);
 }
 
 /* A create failed and the driver could not remove what it had made: the
@@ -319,14 +314,11 @@ static int keep_failed(struct create_job *j, struct mc_handle *h, const char *ph
 		       const struct mc_error *rm, struct mc_error *err)
 {
 	struct mc_error ignored = { 0 };
-	size_t n;
 
 	err->machine[0] = '\0';
 	mc_error_prefix(err, "%s failed: ", phase);
-	n = strlen(err->msg);
-	snprintf(err->msg + n, sizeof(err->msg) - n,
-		 "; and removing what it had made failed too (%s): the machine is kept, '%s rm -f %s' removes it",
-		 rm->msg, j->s->prog, h->m->name);
+	mc_error_suffix(err, "; and removing what it had made failed too (%s): the machine is kept, '%s rm -f %s' removes it",
+			rm->msg, j->s->prog, h->m->name);
 	mc_machine_set_status(h->m, MC_MACHINE_ERROR, err->msg);
 	mc_handle_save(h, &ignored);
 	mc_error_machine(err, h->m->name);

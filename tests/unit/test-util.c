@@ -176,6 +176,8 @@ static void errors_set_once(void **state)
 	assert_int_equal(err.code, MC_E_NOT_FOUND);
 	mc_error_prefix(&err, "machine \"%s\": ", "x");
 	assert_string_equal(err.msg, "machine \"x\": first 1");
+	mc_error_suffix(&err, "; and %s", "more");
+	assert_string_equal(err.msg, "machine \"x\": first 1; and more");
 	assert_int_equal(mc_error_exit_code(&err), 1);
 	mc_error_clear(&err);
 	mc_error_set(&err, MC_E_USAGE, "u");
@@ -192,6 +194,12 @@ static void errors_set_once(void **state)
 		mc_error_prefix(&err, "%s", big);
 		assert_true(strlen(err.msg) < sizeof(err.msg));
 		assert_true(mc_startswith(err.msg, "xxxx"));
+		/* A long suffix truncates too; none is added without an error. */
+		mc_error_suffix(&err, "%s", big);
+		assert_int_equal(strlen(err.msg), sizeof(err.msg) - 1);
+		mc_error_clear(&err);
+		mc_error_suffix(&err, "x");
+		assert_string_equal(err.msg, "");
 	}
 }
 
