@@ -351,9 +351,19 @@ static int unsupported(const struct mc_handle *h, enum mc_op op, struct mc_error
 
 /* After a driver call: the machine's name on its error, and config.json
  * saved when the call changed the driver's state (locked handles only). */
+/* A driver that fails must say why; one that does not still fails. */
+static int said_why(const struct mc_driver *d, int r, struct mc_error *err)
+{
+	if (r < 0 && err->code == MC_E_OK)
+		mc_error_set(err, MC_E_FAILED,
+			     "the %s driver failed without saying why (a bug in the driver: report it to its authors)",
+			     d->name);
+	return r;
+}
+
 static int after_call(struct mc_handle *h, json_t *before, int r, struct mc_error *err)
 {
-	if (r < 0)
+	if (said_why(h->drv, r, err) < 0)
 		mc_error_machine(err, h->m->name);
 	if (before && !json_equal(before, h->ctx.config)) {
 		struct mc_error e = { 0 };
@@ -475,7 +485,7 @@ int mc_driver_check_flags(const struct mc_driver *d, json_t *flags, json_t *orig
 			if (check_declared(f, e, what, err) < 0)
 				return -1;
 	}
-	r = d->check_flags ? d->check_flags(&ctx, err) : 0;
+	r = d->check_flags ? said_why(d, d->check_flags(&ctx, err), err) : 0;
 	if (r < 0 && bad_flag)
 		*bad_flag = ctx.bad_flag;
 	return r;

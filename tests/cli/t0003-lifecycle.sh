@@ -159,6 +159,26 @@ check "and prints no new-IP hint" test -z "$(grep 'may have new IP addresses' <<
 run mc start hint
 expect_out "Started machines may have new IP addresses" "a start that worked prints it"
 
+# A driver that fails without saying why (a bug in it) still fails, and the
+# user reads that, not a silent success.
+silent='the test driver failed without saying why (a bug in the driver: report it to its authors)'
+MC_TESTDRV_FAIL=stop,silent run mc stop hint
+expect_rc 1 "a stop the driver failed without an error fails"
+expect_err "machine \"hint\": stop failed: $silent" "and says the driver gave no reason"
+run mc status hint
+expect_out "Running" "the machine is still Running"
+MC_TESTDRV_FAIL=state,silent run mc status hint
+expect_rc 1 "a state the driver failed without an error fails"
+expect_err "$silent" "status says the driver gave no reason"
+run mc create -d test --test-fail create,silent silent1
+expect_rc 1 "a create the driver failed without an error fails"
+expect_err "create failed, nothing was kept: $silent" "create says the driver gave no reason"
+check "no store entry is left for it" test ! -e "$STORE/machines/silent1"
+MC_TESTDRV_FAIL=check_flags,silent run mc create -d test silent2
+expect_rc 3 "flags the driver refused without an error: a pre-create error"
+expect_err "Error with pre-create check: $silent" "and it says the driver gave no reason"
+check "no store entry for that one either" test ! -e "$STORE/machines/silent2"
+
 # inspect's docker-machine fields for a machine with SSH (issue 23, 15).
 run mc inspect -f '{{.Driver.IPAddress}}|{{.Driver.MachineName}}|{{.Driver.SSHUser}}|{{.Driver.SSHPort}}|{{.Driver.SSHKeyPath}}' hint
 check "inspect: IPAddress, MachineName, SSHUser, SSHPort, SSHKeyPath ($OUT)" \

@@ -6,7 +6,8 @@
  * Failure injection: --test-fail OP[,OP...] at create time, or the
  * MC_TESTDRV_FAIL environment variable at any time; OP is one of check_flags, precreate,
  * create, start, stop, kill, restart, remove, state, ip, set_iso, set
- * (set fails after it changed its config: the core must restore it).  --test-delay-ms
+ * (set fails after it changed its config: the core must restore it); with
+ * "silent" in the list they fail without setting an error.  --test-delay-ms
  * (or MC_TESTDRV_DELAY_MS) makes create/start/stop/restart/remove slow, for
  * concurrency and crash tests; MC_TESTDRV_STATE_DELAY_MS makes state slow
  * (ls --timeout tests).  MC_TESTDRV_ABI overrides the ABI number
@@ -78,10 +79,13 @@ static void delay(struct mc_driver_ctx *ctx)
 			  NULL);
 }
 
+/* With "silent" in the list, the operation fails as a buggy driver would:
+ * -1 and no error set. */
 #define FAIL_IF(op)                                                                          \
 	do {                                                                                 \
 		if (failing(ctx, op))                                                        \
-			return ctx->host->error_set(err, MC_E_FAILED, "test driver: %s failed " \
+			return failing(ctx, "silent") ? -1 :                                 \
+			       ctx->host->error_set(err, MC_E_FAILED, "test driver: %s failed " \
 						    "(injected)", op);                         \
 	} while (0)
 
@@ -94,7 +98,7 @@ static int set_state(struct mc_driver_ctx *ctx, const char *st)
 static int t_check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	if (failing(ctx, "check_flags"))
-		return ctx->host->error_set(err, MC_E_PRECREATE, "test driver: invalid flags (injected)");
+		return failing(ctx, "silent") ? -1 : ctx->host->error_set(err, MC_E_PRECREATE, "test driver: invalid flags (injected)");
 	return 0;
 }
 
