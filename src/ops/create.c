@@ -307,9 +307,9 @@ static void keep_console_log(struct mc_handle *h, struct mc_error *err)
 		mc_error_suffix(err, " (the VM's console log is kept: %s)", kept);
 }
 
-/* A create failed and the driver could not remove what it had made: the
- * machine stays, an Error row, so that rm -f can try again; dropping its
- * record would leave a VM that no machine names. */
+/* A create failed and what it had made could not be removed (the driver's VM,
+ * or the store entry itself): the machine stays, an Error row, so that rm -f
+ * can try again; dropping its record would leave a VM that no machine names. */
 static int keep_failed(struct create_job *j, struct mc_handle *h, const char *phase,
 		       const struct mc_error *rm, struct mc_error *err)
 {
@@ -393,9 +393,10 @@ remove:
 	}
 rollback:
 	{
-		struct mc_error ignored = { 0 };
+		struct mc_error rm = { 0 };
 
-		mc_store_remove(&j->s->store, name, &ignored);
+		if (mc_store_remove(&j->s->store, name, &rm) < 0)
+			return keep_failed(j, &h, phase, &rm, err);
 		mc_handle_close(&h);
 	}
 	/* The machine's name leads: 'machine "x": create failed, nothing was kept: ...' */
