@@ -76,7 +76,7 @@ check "the guest has the reserved address" test "$OUT" = "$RESERVED"
 run vm ssh $M cat /proc/cmdline
 check "the guest runs with the ISO's kernel command line" grep -q "console=ttyS0" <<<"$OUT"
 check "... given by libvirt, not by ISOLINUX (no BOOT_IMAGE=)" test -z "$(grep BOOT_IMAGE= <<<"$OUT")"
-run vm ssh $M ip route
+run vm ssh $M /sbin/ip route
 check "the guest's default route leads through the network's gateway (the DHCP lease's router)" \
 	grep -q '^default via 192\.168\.122\.1 ' <<<"$OUT"
 
