@@ -547,6 +547,7 @@ static int import_one(struct mc_session *s, const char *from, struct dm_machine 
 		return -1;
 	if (mc_store_reserve(&s->store, dm->name, &lock_fd, err) < 0)
 		return -1;
+	mc_test_point("import-after-reserve");
 	m = mc_machine_new(&s->store, dm->name, dm->our_driver);
 	json_object_update(m->driver, drv);
 	map_host_options(dm, m);
@@ -557,9 +558,11 @@ static int import_one(struct mc_session *s, const char *from, struct dm_machine 
 	mc_machine_set_status(m, MC_MACHINE_CREATED, NULL);
 	if (copy_certs(from, dm, m, err) < 0 || (dm->has_ssh && copy_ssh_key(dm, m, err) < 0) ||
 	    mc_machine_save(m, err) < 0) {
-		struct mc_error ignored = { 0 };
+		struct mc_error rm = { 0 };
 
-		mc_store_remove(&s->store, dm->name, &ignored);
+		if (mc_store_remove(&s->store, dm->name, &rm) < 0)
+			mc_error_suffix(err, "; and its store entry could not be removed (%s): '%s rm -f %s' removes it",
+					rm.msg, s->prog, dm->name);
 		mc_store_unlock(lock_fd);
 		return -1;
 	}

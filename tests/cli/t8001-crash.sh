@@ -1,6 +1,6 @@
 #!/bin/bash
 # Crash safety: the process is killed (SIGKILL) at every named step of create,
-# start, stop, rm and regenerate-certs (the core's test-only fault points,
+# start, stop, rm, regenerate-certs and import-docker-machine (the core's test-only fault points,
 # mc_test_point() / MC_TEST_KILL_AT, see doc/testing.md), at every time the
 # command reaches that step (MC_TEST_KILL_AT=POINT@N: an atomic write, for
 # one, happens a dozen times in a create).  After each kill the store loads,
@@ -27,6 +27,7 @@ POINTS=(
 	"action-after-driver stop"
 	"rm-after-driver rm"
 	"rm-after-rename rm"
+	"import-after-reserve import"
 	"write-before-rename create"
 	"write-before-rename create-first"
 	"write-before-rename start"
@@ -224,6 +225,15 @@ for entry in "${POINTS[@]}"; do
 		check "$label: config.json is whole" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' \
 			"$STORE/machines/victim/config.json"
 		after_kill_checks "$label" "Stopped|Running"
+		;;
+	import)
+		# docker-machine's store with one none machine (no certificates:
+		# the import notes that env needs regenerate-certs)
+		mkdir -p "$TEST_TMP/dm/machines/victim"
+		printf '%s\n' '{ "ConfigVersion": 3, "DriverName": "none", "Driver": { "URL": "tcp://127.0.0.1:1" }, "Name": "victim" }' \
+			>"$TEST_TMP/dm/machines/victim/config.json"
+		kill_case "$label" "$at" mc import-docker-machine --from "$TEST_TMP/dm" victim || break
+		after_kill_checks "$label" "Error"
 		;;
 	rm)
 		mc create -d test victim >/dev/null
