@@ -349,8 +349,6 @@ static int unsupported(const struct mc_handle *h, enum mc_op op, struct mc_error
 	return -1;
 }
 
-/* After a driver call: the machine's name on its error, and config.json
- * saved when the call changed the driver's state (locked handles only). */
 /* A driver that fails must say why; one that does not still fails. */
 static int said_why(const struct mc_driver *d, int r, struct mc_error *err)
 {
@@ -361,6 +359,8 @@ static int said_why(const struct mc_driver *d, int r, struct mc_error *err)
 	return r;
 }
 
+/* After a driver call: the machine's name on its error, and config.json
+ * saved when the call changed the driver's state (locked handles only). */
 static int after_call(struct mc_handle *h, json_t *before, int r, struct mc_error *err)
 {
 	if (said_why(h->drv, r, err) < 0)

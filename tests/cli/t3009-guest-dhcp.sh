@@ -1,7 +1,7 @@
 #!/bin/bash
 # The machine OS's DHCP event script (/etc/udhcpc.script) run as busybox
 # udhcpc runs it in the guest (busybox sh, busybox's ip, only busybox's
-# applets in PATH), on a veth NIC in a network namespace of this test's own:
+# applets in PATH), on veth NICs in a network namespace of this test's own:
 #  - bound: the address, the default route through the router (metric: the
 #    NIC's index), the marker;
 #  - renew with the same address: nothing is removed, not even for a moment

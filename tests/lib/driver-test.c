@@ -98,7 +98,8 @@ static int set_state(struct mc_driver_ctx *ctx, const char *st)
 static int t_check_flags(struct mc_driver_ctx *ctx, struct mc_error *err)
 {
 	if (failing(ctx, "check_flags"))
-		return failing(ctx, "silent") ? -1 : ctx->host->error_set(err, MC_E_PRECREATE, "test driver: invalid flags (injected)");
+		return failing(ctx, "silent") ? -1 :
+		       ctx->host->error_set(err, MC_E_PRECREATE, "test driver: invalid flags (injected)");
 	return 0;
 }
 
