@@ -99,28 +99,15 @@ check "... and its store entry" test ! -e "$STORE/machines/bad1"
 # ... and when its store entry cannot be removed (here a mount point, which
 # rename refuses with EBUSY; root ignores modes), create does not say that
 # nothing was kept: the entry is an Error row that rm -f removes.
-if unshare -m true 2>/dev/null; then
-	run unshare -m --propagation private bash -c '
-		MC_TEST_PAUSE_AT=create-after-reserve machinectl create -d test --test-fail create stuck &
-		pid=$!
-		for _ in $(seq 200); do
-			[ "$(cut -d" " -f3 /proc/$pid/stat)" = T ] && break
-			sleep 0.05
-		done
-		mount --bind "$MACHINECTL_STORAGE_PATH/machines/stuck" "$MACHINECTL_STORAGE_PATH/machines/stuck" || exit 99
-		kill -CONT $pid
-		wait $pid'
-	expect_rc 1 "create fails when the driver's create and its store entry's removal fail"
-	expect_err "Error: machine \"stuck\": create failed: test driver: create failed (injected); and removing what it had made failed too (cannot remove machine \"stuck\": Device or resource busy): the machine is kept, 'machinectl rm -f stuck' removes it" \
-		"... saying so, and how to remove it"
-	run mc ls --filter name=stuck --format '{{.Name}} {{.State}}'
-	check "ls shows it as an Error row" test "$OUT" = "stuck Error"
-	run mc rm -f stuck
-	expect_rc 0 "rm -f removes it (the mount is gone with its namespace)"
-	check "... and its store entry" test ! -e "$STORE/machines/stuck"
-else
-	not_ok "unshare -m is needed to make a store entry that cannot be removed, as root"
-fi
+run_busy_entry create-after-reserve "$STORE/machines/stuck" machinectl create -d test --test-fail create stuck
+expect_rc 1 "create fails when the driver's create and its store entry's removal fail"
+expect_err "Error: machine \"stuck\": create failed: test driver: create failed (injected); and removing what it had made failed too (cannot remove machine \"stuck\": Device or resource busy): the machine is kept, 'machinectl rm -f stuck' removes it" \
+	"... saying so, and how to remove it"
+run mc ls --filter name=stuck --format '{{.Name}} {{.State}}'
+check "ls shows it as an Error row" test "$OUT" = "stuck Error"
+run mc rm -f stuck
+expect_rc 0 "rm -f removes it (the mount is gone with its namespace)"
+check "... and its store entry" test ! -e "$STORE/machines/stuck"
 run mc create -d test --test-fail precreate bad2
 expect_rc 3 "a failing pre-create check exits 3"
 expect_err "Error with pre-create check" "pre-create failure message"

@@ -268,29 +268,16 @@ check "the imported keys are 0600" test "$(stat -c %a "$TEST_TMP/s4/machines/hok
 check "and the certificates 0644" test "$(stat -c %a "$TEST_TMP/s4/machines/hok/ca.pem")" = 644
 # A refused machine whose store entry cannot be removed either (a mount point:
 # rename says EBUSY; root ignores modes): the error says so, and how to remove it.
-if unshare -m true 2>/dev/null; then
-	run unshare -m --propagation private bash -c '
-		s=$1/s5
-		MC_TEST_PAUSE_AT=import-after-reserve machinectl -s "$s" import-docker-machine --from "$2" hsecret &
-		pid=$!
-		for _ in $(seq 200); do
-			[ "$(cut -d" " -f3 /proc/$pid/stat)" = T ] && break
-			sleep 0.05
-		done
-		mount --bind "$s/machines/hsecret" "$s/machines/hsecret" || exit 99
-		kill -CONT $pid
-		wait $pid' - "$TEST_TMP" "$DM"
-	expect_rc 1 "an import that fails and cannot remove its store entry fails"
-	expect_err "its ca.pem: $TEST_TMP/secret.txt is not a PEM certificate (no PEM block): not copied; and its store entry could not be removed (cannot remove machine \"hsecret\": Device or resource busy): 'machinectl rm -f hsecret' removes it" \
-		"... and says that its store entry is left, and how to remove it"
-	run mc -s "$TEST_TMP/s5" ls --format '{{.Name}} {{.State}} {{.Error}}'
-	check "ls shows the entry as an Error row that says how to remove it" grep -q "^hsecret Error .*rm -f hsecret" <<<"$OUT"
-	run mc -s "$TEST_TMP/s5" rm -f hsecret
-	expect_rc 0 "rm -f removes it"
-	check "... and nothing of it is left" test -z "$(ls -A "$TEST_TMP/s5/machines")"
-else
-	not_ok "unshare -m is needed to make a store entry that cannot be removed, as root"
-fi
+run_busy_entry import-after-reserve "$TEST_TMP/s5/machines/hsecret" \
+	machinectl -s "$TEST_TMP/s5" import-docker-machine --from "$DM" hsecret
+expect_rc 1 "an import that fails and cannot remove its store entry fails"
+expect_err "its ca.pem: $TEST_TMP/secret.txt is not a PEM certificate (no PEM block): not copied; and its store entry could not be removed (cannot remove machine \"hsecret\": Device or resource busy): 'machinectl rm -f hsecret' removes it" \
+	"... and says that its store entry is left, and how to remove it"
+run mc -s "$TEST_TMP/s5" ls --format '{{.Name}} {{.State}} {{.Error}}'
+check "ls shows the entry as an Error row that says how to remove it" grep -q "^hsecret Error .*rm -f hsecret" <<<"$OUT"
+run mc -s "$TEST_TMP/s5" rm -f hsecret
+expect_rc 0 "rm -f removes it"
+check "... and nothing of it is left" test -z "$(ls -A "$TEST_TMP/s5/machines")"
 DM=$DM1
 
 # --- numbers, names and config versions, checked as create checks them ---

@@ -158,6 +158,27 @@ wait_paused() {
 	done
 	return 1
 }
+# run_busy_entry POINT DIR COMMAND...: run COMMAND (no shell function) in a
+# mount namespace of its own, stopped at fault point POINT, where DIR, a store
+# entry the command has made, is then bind-mounted on itself: renaming it
+# fails with EBUSY, even for root, who ignores modes.  Exit 99: the mount
+# failed.
+run_busy_entry() {
+	local point=$1 dir=$2
+	shift 2
+	run unshare -m --propagation private bash -c '
+		point=$1 dir=$2
+		shift 2
+		MC_TEST_PAUSE_AT=$point "$@" &
+		pid=$!
+		for _ in $(seq 200); do
+			[ "$(cut -d" " -f3 /proc/$pid/stat)" = T ] && break
+			sleep 0.05
+		done
+		mount --bind "$dir" "$dir" || exit 99
+		kill -CONT $pid
+		wait $pid' - "$point" "$dir" "$@"
+}
 # A TCP port on 127.0.0.1 that nothing listens on now, below the ephemeral
 # range: a port there can be any connection's source port a moment later, and
 # a listener bound to "localhost" then gets ::1 only (a -R forward answered
