@@ -1,9 +1,10 @@
 #!/bin/bash
 # Crash safety: the process is killed (SIGKILL) at every named step of create,
-# start, stop, rm, regenerate-certs and import-docker-machine (the core's test-only fault points,
-# mc_test_point() / MC_TEST_KILL_AT, see doc/testing.md), at every time the
-# command reaches that step (MC_TEST_KILL_AT=POINT@N: an atomic write, for
-# one, happens a dozen times in a create).  After each kill the store loads,
+# start, stop, rm, regenerate-certs and import-docker-machine (the core's
+# test-only fault points, mc_test_point() / MC_TEST_KILL_AT, see
+# doc/testing.md), at every time the command reaches that step
+# (MC_TEST_KILL_AT=POINT@N: an atomic write, for one, happens a dozen times in
+# a create).  After each kill the store loads,
 # ls shows every machine with a truthful state (a half-created one as Error
 # with its reason), a certificate set is never broken silently (env either
 # works with a whole set or says to run regenerate-certs, which repairs it),
