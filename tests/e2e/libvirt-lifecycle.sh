@@ -79,6 +79,19 @@ check "... given by libvirt, not by ISOLINUX (no BOOT_IMAGE=)" test -z "$(grep B
 run vm ssh $M /sbin/ip route
 check "the guest's default route leads through the network's gateway (the DHCP lease's router)" \
 	grep -q '^default via 192\.168\.122\.1 ' <<<"$OUT"
+# ... and carries traffic beyond the guest's subnet: an address that exists
+# only in this test's namespace (on its loopback, not on the libvirt
+# network), served by a small HTTP server, reached from the machine OS itself
+# and, below, from a container (docker0's NAT, the path of a registry pull).
+mkdir -p "$TEST_TMP/far" && echo "far-$$" >"$TEST_TMP/far/index.html"
+check "an address beyond the guest's subnet, in the test's namespace" lv_exec ip addr add 10.203.0.1/32 dev lo
+lv_exec python3 -m http.server --bind 10.203.0.1 --directory "$TEST_TMP/far" 8089 >/dev/null 2>&1 &
+FAR_PID=$!
+at_exit "kill $FAR_PID 2>/dev/null"
+# (No wget -T: Debian's busybox 1.35 crashes with it; timeout bounds each try.)
+run vm ssh $M "for i in 1 2 3 4 5 6 7 8 9 10; do timeout 5 wget -q -O- http://10.203.0.1:8089/ && exit 0; sleep 0.5; done; exit 1"
+expect_rc 0 "the machine OS reaches an address beyond its subnet (wget through the default route)"
+expect_out "far-$$" "... and gets its page"
 
 run vm ls
 expect_rc 0 "ls"
@@ -95,6 +108,8 @@ run lv_exec env DOCKER_HOST="$DOCKER_HOST" bash -c ". '$MC_SRCDIR/tests/e2e/lib-
 expect_rc 0 "docker import of a locally built image"
 run lv_exec docker run --rm mc-hello:1 echo hello-from-container
 expect_out "hello-from-container" "docker run works"
+run lv_exec timeout 60 docker run --rm mc-hello:1 wget -q -O- http://10.203.0.1:8089/
+expect_out "far-$$" "a container reaches the address beyond the guest's subnet (docker0's NAT, then the default route)"
 run lv_exec docker run --rm -v mc-vol:/data mc-hello:1 sh -c "echo kept-$$ >/data/f"
 expect_rc 0 "a file written into a named volume"
 
